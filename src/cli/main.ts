@@ -1,1 +1,17 @@
-export {};
+/**
+ * Entry point of both bins (`codex-self-evolution` and `csep`).
+ *
+ * Hooks run on every Codex session start, prompt and stop, so they take a fast path that loads
+ * neither commander nor zod (together ~60 ms of start-up): `<hook> --from-stdin` goes straight to
+ * `hooks.ts`. Everything else goes through the commander program in `program.ts`.
+ */
+const argv = process.argv.slice(2);
+const HOOKS = new Set(['session-start', 'stop-review', 'prompt-recall']);
+
+if (argv[0] !== undefined && HOOKS.has(argv[0]) && argv.includes('--from-stdin')) {
+  const { runHook } = await import('./hooks.js');
+  process.exitCode = await runHook(argv[0], argv.slice(1));
+} else {
+  const { runCli } = await import('./program.js');
+  process.exitCode = await runCli(argv);
+}

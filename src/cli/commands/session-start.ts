@@ -1,0 +1,43 @@
+/** `session-start --cwd DIR`: the full session object of SPEC §12.1 (read-only). */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../../core/errors.js';
+import { logWarn } from '../../core/log.js';
+import { resolveStatePaths } from '../../core/paths.js';
+import { buildSessionContext, sessionStartObject } from '../../core/session-start.js';
+import { resolveContextBudget } from '../../core/settings.js';
+import { printJson } from '../output.js';
+import type { CommandContext } from '../program.js';
+
+export interface SessionStartOptions {
+  cwd?: string;
+  stateDir?: string;
+  budget?: string;
+  fromStdin?: boolean;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+export async function run(options: SessionStartOptions, ctx: CommandContext): Promise<number> {
+  if (!options.cwd) throw new UsageError('session-start needs --cwd <path> (or --from-stdin with a Codex payload)');
+  let budget: number | undefined;
+  if (options.budget !== undefined) {
+    budget = Number(options.budget);
+    if (!Number.isInteger(budget) || budget <= 0) throw new UsageError(`--budget must be a positive integer, got "${options.budget}"`);
+  }
+  const paths = resolveStatePaths({ cwd: options.cwd, ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+  const context = buildSessionContext(paths, { budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)) });
+  for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
+  printJson(
+    sessionStartObject(paths, context, {
+      userMd: readOr(paths.userMd, '# USER\n\n_No entries yet._\n'),
+      memoryMd: readOr(paths.memoryMd, '# MEMORY\n\n_No entries yet._\n'),
+    }),
+  );
+  return 0;
+}

@@ -1,0 +1,166 @@
+/**
+ * The hook fast path: `session-start | stop-review | prompt-recall --from-stdin`.
+ *
+ * A hook never breaks the agent: whatever happens it exits 0 and prints output Codex accepts
+ * (`{"continue":true}` when it has nothing better), and logs one clear line saying why. It loads
+ * only what the hook needs (no commander, no zod).
+ */
+import { describeError } from '../core/errors.js';
+import { logWarn } from '../core/log.js';
+import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
+
+/** Flags a hook accepts. Unknown flags are ignored (and logged): a hook must not fail on argv. */
+export interface HookFlags {
+  cwd?: string;
+  stateDir?: string;
+  budget?: number;
+  home?: string;
+  unknown: string[];
+}
+
+export function parseHookFlags(args: readonly string[]): HookFlags {
+  const flags: HookFlags = { unknown: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? args[++i];
+    switch (name) {
+      case '--from-stdin':
+        break;
+      case '--cwd':
+        flags.cwd = value();
+        break;
+      case '--state-dir':
+        flags.stateDir = value();
+        break;
+      case '--home':
+        flags.home = value();
+        break;
+      case '--budget': {
+        const n = Number(value());
+        if (Number.isFinite(n) && n > 0) flags.budget = n;
+        break;
+      }
+      default:
+        flags.unknown.push(arg);
+    }
+  }
+  return flags;
+}
+
+/** Most a hook reads from stdin; Codex payloads are a few KB. */
+const MAX_STDIN = 8 * 1024 * 1024;
+/** Codex writes the payload and closes stdin at once; never wait on a stuck pipe forever. */
+const STDIN_TIMEOUT_MS = 10_000;
+
+/** Reads stdin to EOF (empty when it is a TTY), bounded in size and time. */
+export function readStdin(stream: NodeJS.ReadStream = process.stdin): Promise<{ text: string; truncated: boolean; timedOut: boolean }> {
+  if (stream.isTTY) return Promise.resolve({ text: '', truncated: false, timedOut: false });
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let settled = false;
+    const done = (timedOut: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      stream.removeAllListeners('data');
+      stream.pause();
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), truncated, timedOut });
+    };
+    const timer = setTimeout(() => done(true), STDIN_TIMEOUT_MS);
+    timer.unref();
+    stream.on('data', (chunk: Buffer) => {
+      if (size + chunk.length > MAX_STDIN) {
+        truncated = true;
+        chunks.push(chunk.subarray(0, MAX_STDIN - size));
+        size = MAX_STDIN;
+        done(false);
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    });
+    stream.on('end', () => done(false));
+    stream.on('error', () => done(false));
+  });
+}
+
+/** Result of parsing a hook payload. */
+export type PayloadResult = { ok: true; payload: Record<string, unknown> } | { ok: false; reason: string };
+
+/** Parses a hook payload: empty → `{}`; invalid JSON or a non-object → a reason. */
+export function parsePayload(text: string): PayloadResult {
+  if (text.trim() === '') return { ok: true, payload: {} };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `invalid codex payload: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'codex payload is not an object' };
+  return { ok: true, payload: value as Record<string, unknown> };
+}
+
+/** The neutral answer every hook event accepts. */
+export const CONTINUE = '{"continue":true}';
+
+/** What a hook handler returns: the stdout line and fields for the summary log line. */
+export interface HookResult {
+  stdout: string;
+  extras?: Record<string, unknown>;
+}
+
+export interface HookContext {
+  invocation: Invocation;
+  flags: HookFlags;
+  payload: Record<string, unknown>;
+}
+
+type HookHandler = (ctx: HookContext) => Promise<HookResult>;
+
+const handlers: Record<string, () => Promise<HookHandler>> = {
+  'session-start': async () => (await import('./hooks/session-start.js')).sessionStartHook,
+  'stop-review': async () => (await import('./hooks/stop-review.js')).stopReviewHook,
+  'prompt-recall': async () => (await import('./hooks/prompt-recall.js')).promptRecallHook,
+};
+
+/** Runs one hook. Always resolves to exit code 0. */
+export async function runHook(name: string, args: readonly string[]): Promise<number> {
+  const flags = parseHookFlags(args);
+  let invocation: Invocation;
+  try {
+    invocation = startInvocation({ hydrate: false, ...(flags.home ? { home: flags.home } : {}) });
+  } catch {
+    // Even the home could not be resolved: answer Codex and leave.
+    process.stdout.write(`${CONTINUE}\n`);
+    return 0;
+  }
+  invocation.extras.mode = 'from_stdin';
+  let stdout = CONTINUE;
+  try {
+    if (flags.unknown.length > 0) logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
+    const input = await readStdin();
+    if (input.truncated || input.timedOut) {
+      invocation.extras.warning = input.truncated ? 'stdin larger than 8 MiB' : 'stdin not closed within 10 s';
+    }
+    const parsed = parsePayload(input.text);
+    if (!parsed.ok) {
+      invocation.extras.warning = parsed.reason;
+      logWarn(`${name}: ${parsed.reason}; answered {"continue":true}`, { kind: name });
+    } else {
+      const handler = await handlers[name]!();
+      const result = await handler({ invocation, flags, payload: parsed.payload });
+      stdout = result.stdout;
+      Object.assign(invocation.extras, result.extras ?? {});
+    }
+  } catch (error) {
+    invocation.extras.warning = describeError(error);
+    logWarn(`${name} failed open: ${describeError(error)}`, { kind: name });
+    stdout = CONTINUE;
+  }
+  process.stdout.write(`${stdout}\n`);
+  finishInvocation(invocation, name, 0);
+  return 0;
+}

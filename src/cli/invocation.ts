@@ -1,0 +1,35 @@
+/**
+ * Per-invocation bookkeeping shared by the hook fast path and the commander program: logging set
+ * up under the home, `.env.provider` hydration, and the one summary line each run appends.
+ */
+import { configureLog, log, logDirFor } from '../core/log.js';
+import { resolveHome } from '../core/paths.js';
+import { hydrateEnvProvider } from '../core/env.js';
+
+export interface Invocation {
+  home: string;
+  started: number;
+  /** Extra fields for the summary line (counts, statuses; never content). */
+  extras: Record<string, unknown>;
+  /** Names of the variables `.env.provider` set. */
+  hydrated: string[];
+}
+
+/** Starts an invocation: configures the log and (unless `hydrate` is false) loads `.env.provider`. */
+export function startInvocation(options: { home?: string; hydrate?: boolean } = {}): Invocation {
+  const started = performance.now();
+  const home = resolveHome(options.home);
+  configureLog({ dir: logDirFor(home) });
+  const hydrated = options.hydrate === false ? [] : hydrateEnvProvider(home);
+  return { home, started, extras: {}, hydrated };
+}
+
+/** Appends the one summary line of the invocation (SPEC §4.0). */
+export function finishInvocation(inv: Invocation, kind: string, exitCode: number): void {
+  log(exitCode === 0 ? 'INFO' : 'ERROR', 'cli command completed', {
+    kind,
+    exit_code: exitCode,
+    duration_ms: Math.round((performance.now() - inv.started) * 10) / 10,
+    ...inv.extras,
+  });
+}

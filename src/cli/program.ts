@@ -1,0 +1,111 @@
+/**
+ * The commander program. Command definitions live here (cheap); each action lazily imports its
+ * implementation from `commands/<verb>.ts`. One place maps errors to exit codes: 0 ok, 1 failure,
+ * 2 usage; an expected error prints one line (plus a hint), anything else prints "internal error"
+ * and its stack only with `--debug`.
+ */
+import { basename } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT, describeError, isAppError } from '../core/errors.js';
+import { logError } from '../core/log.js';
+import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
+import { VERSION } from './version.js';
+
+/** State shared with the running command. */
+export interface CommandContext {
+  invocation: Invocation;
+  debug: boolean;
+}
+
+type Action<O> = (options: O, ctx: CommandContext, args: string[]) => Promise<number | void>;
+
+/** Wraps a lazily loaded action so the invocation is logged and errors map to exit codes. */
+function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrate?: boolean } = {}) {
+  return async (...received: unknown[]) => {
+    const command = received[received.length - 1] as Command;
+    const opts = command.opts() as O & { home?: string };
+    const globals = command.optsWithGlobals() as { debug?: boolean };
+    const ctx: CommandContext = {
+      invocation: startInvocation({ ...(options.hydrate === false ? { hydrate: false } : {}), ...(opts.home ? { home: opts.home } : {}) }),
+      debug: Boolean(globals.debug),
+    };
+    let code: number = EXIT.ok;
+    try {
+      const action = await load();
+      code = (await action(opts, ctx, command.args)) ?? EXIT.ok;
+    } catch (error) {
+      code = reportError(error, ctx.debug);
+      ctx.invocation.extras.error_type = error instanceof Error ? error.name : typeof error;
+      ctx.invocation.extras.error_message = describeError(error);
+      if (!isAppError(error)) logError(`${kind} crashed: ${describeError(error)}`, { kind });
+    }
+    finishInvocation(ctx.invocation, kind, code);
+    process.exitCode = code;
+  };
+}
+
+/** Prints an error the way a user can act on, returns its exit code. */
+export function reportError(error: unknown, debug: boolean): number {
+  const prog = programName();
+  if (isAppError(error)) {
+    process.stderr.write(`${prog}: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`${prog}: internal error: ${describeError(error)}\n`);
+  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  else process.stderr.write(`(run again with --debug for the stack; please report it with version ${VERSION})\n`);
+  return EXIT.failure;
+}
+
+function programName(): string {
+  const name = basename(process.argv[1] ?? 'codex-self-evolution').replace(/\.js$/, '');
+  return name === 'csep' ? 'csep' : 'codex-self-evolution';
+}
+
+/** Builds the program (exported for in-process tests). */
+export function buildProgram(): Command {
+  const program = new Command(programName())
+    .description('Makes OpenAI Codex learn across sessions: learned memory, recall and skills per repository.')
+    .version(VERSION)
+    .option('--debug', 'print stacks of unexpected errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  program
+    .command('session-start')
+    .description('print the learned background of a repository (the SessionStart hook with --from-stdin)')
+    .option('--cwd <path>', 'repository or directory the session works in')
+    .option('--state-dir <path>', 'use this state directory instead of the repository bucket')
+    .option('--home <path>', 'state home (default $CODEX_SELF_EVOLUTION_HOME or ~/.codex-self-evolution)')
+    .option('--budget <chars>', 'size budget of the injected text (default 8000)')
+    .option('--from-stdin', 'read the Codex hook payload from stdin (hook mode)')
+    .action(lazy('session-start', async () => (await import('./commands/session-start.js')).run));
+
+  program
+    .command('status')
+    .description('read-only diagnostics: home, buckets and queue counts, locks, receipts, hooks, reviewer')
+    .option('--home <path>', 'state home to inspect')
+    .action(lazy('status', async () => (await import('./commands/status.js')).run, { hydrate: true }));
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script). Returns the exit code. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0 through here; usage errors were printed by commander.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(error, argv.includes('--debug'));
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+}
+
+export { Option };

@@ -1,0 +1,106 @@
+/**
+ * The only reader of `process.env`, and `.env.provider` hydration (SPEC §2, §5.12).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Reads an environment variable: trimmed, empty means unset. */
+export function readEnv(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Parses one value of a `.env` line: quotes, escapes and inline comments. */
+function parseValue(raw: string): string {
+  const text = raw.trim();
+  const quote = text[0];
+  if (quote === '"' || quote === "'") {
+    // Find the closing quote; anything after it (such as `# comment`) is ignored.
+    let out = '';
+    for (let i = 1; i < text.length; i++) {
+      const ch = text[i]!;
+      if (quote === '"' && ch === '\\' && i + 1 < text.length) {
+        const next = text[++i]!;
+        out += next === 'n' ? '\n' : next === 't' ? '\t' : next === 'r' ? '\r' : next;
+        continue;
+      }
+      if (ch === quote) return out;
+      out += ch;
+    }
+    // Unterminated quote: take the text literally rather than guess.
+    return text;
+  }
+  // Unquoted: a `#` preceded by whitespace starts a comment (`KEY=a#b` keeps the `#`).
+  const comment = /(^|\s)#/.exec(text);
+  return (comment ? text.slice(0, comment.index) : text).trim();
+}
+
+/** Parses `.env` text into key/value pairs (blank values dropped, as in the original). */
+export function parseEnvFile(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!match || line.trimStart().startsWith('#')) continue;
+    const value = parseValue(match[2] ?? '');
+    if (value !== '') out.set(match[1]!, value);
+  }
+  return out;
+}
+
+/** Path of the provider secrets file under a home. */
+export function envProviderPath(home: string): string {
+  return join(home, '.env.provider');
+}
+
+/**
+ * Copies `<home>/.env.provider` into `env`; existing variables win. Returns the names set
+ * (never values). A missing file is not an error.
+ */
+export function hydrateEnvProvider(home: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  let text: string;
+  try {
+    text = readFileSync(envProviderPath(home), 'utf8');
+  } catch {
+    return [];
+  }
+  const hydrated: string[] = [];
+  for (const [key, value] of parseEnvFile(text)) {
+    if (env[key] === undefined) {
+      env[key] = value;
+      hydrated.push(key);
+    }
+  }
+  return hydrated;
+}
+
+/** The provider keys the original reported by name (SPEC §5.12). */
+export const WELL_KNOWN_KEYS = ['MINIMAX_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'] as const;
+
+/** Names (never values) of the keys set in `.env.provider`, for status and `config show`. */
+export function describeEnvProvider(home: string): {
+  path: string;
+  exists: boolean;
+  keys_set: string[];
+  keys_unset: string[];
+  other_keys_set: string[];
+  error: string | null;
+} {
+  const path = envProviderPath(home);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return { path, exists: !missing, keys_set: [], keys_unset: [...WELL_KNOWN_KEYS], other_keys_set: [], error: missing ? null : String(error) };
+  }
+  const parsed = parseEnvFile(text);
+  const known = new Set<string>(WELL_KNOWN_KEYS);
+  return {
+    path,
+    exists: true,
+    keys_set: WELL_KNOWN_KEYS.filter((k) => parsed.has(k)),
+    keys_unset: WELL_KNOWN_KEYS.filter((k) => !parsed.has(k)),
+    other_keys_set: [...parsed.keys()].filter((k) => !known.has(k)).sort(),
+    error: null,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * SessionStart (SPEC §12): the learned background of a repository, within a size budget.
+ *
+ * Codex truncates injected context past ~10 KB, so the text is built to a budget (8,000 chars by
+ * default): the recall contract is always kept, then USER entries, then MEMORY entries (higher
+ * confidence and newer first), then the managed-skills list; whatever does not fit is counted in
+ * a closing line that says how to see it. Stale or superseded entries are never injected.
+ */
+import type { StatePaths } from './paths.js';
+import { isActive, loadActiveSkills, loadMemory, type MemoryEntry, type SkillListing } from './memory-view.js';
+import { readPrompt } from './prompts.js';
+
+export const DEFAULT_CONTEXT_BUDGET = 8000;
+/** Below this a budget cannot hold the contract; treat smaller values as this. */
+export const MIN_CONTEXT_BUDGET = 1200;
+
+export interface SessionContext {
+  /** The `additionalContext` text. */
+  text: string;
+  included: { user: number; global: number; skills: number };
+  omitted: { user: number; global: number; skills: number; inactive: number };
+  budget: number;
+  memorySource: 'memory.json' | 'markdown' | 'none';
+  /** Problems met while reading state (damaged files); callers log them. */
+  problems: string[];
+}
+
+function renderEntry(e: MemoryEntry): string {
+  const heading = e.summary || e.content.split('\n')[0]!.slice(0, 80);
+  return `### ${heading}\n${e.content}\n`;
+}
+
+function renderSkill(s: SkillListing): string {
+  return `- \`${s.skillId}\`: ${s.title}${s.description ? ` (${s.description.replace(/\s+/g, ' ').slice(0, 200)})` : ''}\n`;
+}
+
+/** Priority of an entry when the budget is short: user scope, then confidence, then recency. */
+function priority(e: MemoryEntry): number {
+  return (e.scope === 'user' ? 10 : 0) + e.confidence * 5 + e.position / 10_000;
+}
+
+/** Builds the injected background for a state dir. Never throws for damaged state. */
+export function buildSessionContext(paths: StatePaths, options: { budgetChars?: number } = {}): SessionContext {
+  const budget = Math.max(MIN_CONTEXT_BUDGET, Math.floor(options.budgetChars ?? DEFAULT_CONTEXT_BUDGET));
+  const memory = loadMemory(paths);
+  const skills = loadActiveSkills(paths);
+  const problems = [...memory.problems, ...skills.problems];
+  const active = memory.entries.filter(isActive);
+  const inactive = memory.entries.length - active.length;
+
+  const header =
+    '# Stable Background\n\nLearned by codex-self-evolution from earlier sessions in this repository. ' +
+    'Treat it as background knowledge; the code wins when they disagree.\n';
+  const contract = `## Recall Contract\n\n${readPrompt('recall-contract.md').trim()}\n`;
+  const reserveForFooter = 220;
+  let remaining = budget - header.length - contract.length - reserveForFooter - 64;
+
+  // Greedy by priority; rendering keeps file order inside each section.
+  const chosen = new Set<MemoryEntry>();
+  for (const entry of [...active].sort((a, b) => priority(b) - priority(a))) {
+    const cost = renderEntry(entry).length + 1;
+    if (cost <= remaining) {
+      chosen.add(entry);
+      remaining -= cost;
+    }
+  }
+  const chosenSkills: SkillListing[] = [];
+  for (const skill of skills.skills) {
+    const cost = renderSkill(skill).length;
+    if (cost <= remaining) {
+      chosenSkills.push(skill);
+      remaining -= cost;
+    }
+  }
+
+  const section = (title: string, entries: MemoryEntry[]) =>
+    entries.length === 0 ? `## ${title}\n\n_No entries yet._\n` : `## ${title}\n\n${entries.map(renderEntry).join('\n')}`;
+  const user = active.filter((e) => e.scope === 'user' && chosen.has(e));
+  const global = active.filter((e) => e.scope === 'global' && chosen.has(e));
+  const parts = [header, section('USER.md', user), section('MEMORY.md', global)];
+  if (chosenSkills.length > 0) parts.push(`## Managed Skills\n\n${chosenSkills.map(renderSkill).join('')}`);
+  parts.push(contract);
+
+  const omitted = {
+    user: active.filter((e) => e.scope === 'user').length - user.length,
+    global: active.filter((e) => e.scope === 'global').length - global.length,
+    skills: skills.skills.length - chosenSkills.length,
+    inactive,
+  };
+  if (omitted.user + omitted.global + omitted.skills > 0) {
+    const bits = [
+      omitted.user ? `${omitted.user} USER entr${omitted.user === 1 ? 'y' : 'ies'}` : '',
+      omitted.global ? `${omitted.global} MEMORY entr${omitted.global === 1 ? 'y' : 'ies'}` : '',
+      omitted.skills ? `${omitted.skills} skill${omitted.skills === 1 ? '' : 's'}` : '',
+    ].filter(Boolean);
+    parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Use \`csep recall\` to look them up._\n`);
+  }
+  const text = parts.join('\n').trim();
+  return {
+    text,
+    included: { user: user.length, global: global.length, skills: chosenSkills.length },
+    omitted,
+    budget,
+    memorySource: memory.source,
+    problems,
+  };
+}
+
+/** The hook answer Codex accepts for SessionStart (SPEC §12.2; unknown keys make Codex reject it). */
+export function sessionStartHookOutput(additionalContext: string): { hookSpecificOutput: { hookEventName: 'SessionStart'; additionalContext: string } } {
+  return { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext } };
+}
+
+/** The full session object of `session-start --cwd` (SPEC §12.1 keys). */
+export function sessionStartObject(paths: StatePaths, context: SessionContext, texts: { userMd: string; memoryMd: string }): Record<string, unknown> {
+  return {
+    hook: 'SessionStart',
+    cwd: paths.repoKey,
+    repo_fingerprint: paths.repoFingerprint,
+    state_dir: paths.stateDir,
+    stable_background: {
+      current_user_md: texts.userMd,
+      current_memory_md: texts.memoryMd,
+      combined_prefix: context.text,
+    },
+    recall: {
+      policy: readPrompt('recall-policy.md'),
+      skill: { skill_id: 'session_recall', title: 'Session Recall', content: readPrompt('recall-contract.md') },
+      trigger_defaults: { same_repo_first: true, same_cwd_first: true, auto_trigger: true },
+    },
+    runtime: {
+      managed_skills_manifest_path: paths.skillsManifest,
+      review_snapshots_dir: paths.snapshotsDir,
+      session_context: { thread_start_injected: true, repo_root: paths.repoKey, state_dir: paths.stateDir },
+    },
+    context_budget: { budget: context.budget, included: context.included, omitted: context.omitted },
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * `status` (SPEC §11): read-only diagnostics. Nothing here creates or changes a file.
+ */
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
+import { describeEnvProvider, readEnv } from './env.js';
+import { listBuckets } from './paths.js';
+
+/** Marker substring of hook commands this tool installs (and of the Python original's). */
+export const HOOK_MARKERS = ['codex-self-evolution', 'csep '] as const;
+
+/** `$CODEX_HOME` or `~/.codex`. */
+export function codexHome(): string {
+  return readEnv('CODEX_HOME') ?? join(homedir(), '.codex');
+}
+
+function countJson(dir: string): number {
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.json')).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Counts of envelopes per queue state. */
+export function queueCounts(stateDir: string): Record<QueueState, number> {
+  return Object.fromEntries(QUEUE_STATES.map((s) => [s, countJson(join(stateDir, 'suggestions', s))])) as Record<QueueState, number>;
+}
+
+function lastReceipt(stateDir: string): Record<string, unknown> | null {
+  const path = join(stateDir, 'compiler', 'last_receipt.json');
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return {
+      path,
+      timestamp: utcNow(statSync(path).mtime),
+      receipt_id: data.receipt_id ?? null,
+      run_status: data.run_status ?? null,
+      backend: data.backend ?? null,
+      fallback_backend: data.fallback_backend ?? null,
+      processed_count: data.processed_count ?? 0,
+      skip_reason: data.skip_reason ?? null,
+      memory_action_stats: data.memory_action_stats ?? {},
+    };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return { path, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Which of our hooks `$CODEX_HOME/hooks.json` holds. */
+export function inspectHooks(file = join(codexHome(), 'hooks.json')): Record<string, unknown> {
+  const result: Record<string, unknown> = {
+    file,
+    exists: false,
+    session_start_installed: false,
+    stop_installed: false,
+    prompt_recall_installed: false,
+    error: null,
+  };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.error = String(error);
+    return result;
+  }
+  result.exists = true;
+  try {
+    const data = JSON.parse(text) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>> };
+    const commands = (event: string) =>
+      (data.hooks?.[event] ?? []).flatMap((group) => (group.hooks ?? []).map((h) => (typeof h.command === 'string' ? h.command : '')));
+    const ours = (event: string, sub: string) => commands(event).some((c) => HOOK_MARKERS.some((m) => c.includes(m)) && c.includes(sub));
+    result.session_start_installed = ours('SessionStart', 'session-start');
+    result.stop_installed = ours('Stop', 'stop-review');
+    result.prompt_recall_installed = ours('UserPromptSubmit', 'prompt-recall');
+  } catch (error) {
+    result.error = `cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return result;
+}
+
+/** Reads at most the last `bytes` of a file (status must stay cheap on a big log). */
+function readTail(file: string, bytes: number): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = statSync(file).size;
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    readSync(fd, buffer, 0, buffer.length, start);
+    const text = buffer.toString('utf8');
+    return start > 0 ? text.slice(text.indexOf('\n') + 1) : text;
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Activity of the last 24 hours, from the tail of the log. */
+export function recentActivity(home: string, now = Date.now()): Record<string, unknown> {
+  const logPath = join(home, 'logs', 'plugin.log');
+  const text = readTail(logPath, 1024 * 1024);
+  const byKind: Record<string, { total: number; failed: number }> = {};
+  let warnings = 0;
+  let lastScan: string | null = null;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const ts = typeof entry.ts === 'string' ? Date.parse(entry.ts) : NaN;
+    if (!Number.isFinite(ts) || now - ts > 24 * 3600 * 1000) continue;
+    if (entry.level === 'WARNING') warnings++;
+    if (entry.msg !== 'cli command completed' || typeof entry.kind !== 'string') continue;
+    const slot = (byKind[entry.kind] ??= { total: 0, failed: 0 });
+    slot.total++;
+    if (entry.exit_code !== 0) slot.failed++;
+    if (entry.kind === 'scan') lastScan = entry.ts as string;
+  }
+  return { log_path: logPath, window_hours: 24, log_available: text !== '', commands: byKind, warnings, last_scan: lastScan };
+}
+
+/** Collects the status document. `extra` lets callers add sections (reviewer, scheduler, locks). */
+export function collectStatus(home: string, version: string): Record<string, unknown> {
+  const buckets = listBuckets(home).map((bucket) => ({
+    project: bucket.name,
+    state_dir: bucket.stateDir,
+    archived: bucket.archived,
+    canonical_cwd: bucket.canonicalCwd ?? null,
+    counts: queueCounts(bucket.stateDir),
+    last_receipt: lastReceipt(bucket.stateDir),
+  }));
+  const hooks = inspectHooks();
+  return {
+    timestamp: utcNow(),
+    version,
+    home,
+    codex_home: codexHome(),
+    hooks,
+    env_provider: describeEnvProvider(home),
+    buckets,
+    totals: Object.fromEntries(QUEUE_STATES.map((s) => [s, buckets.reduce((n, b) => n + b.counts[s], 0)])),
+    recent_activity: recentActivity(home),
+  };
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    clearMocks: true,
+    restoreMocks: true,
+    // Spawned CLIs and real Codex/opencode runs need room on a loaded 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    env: { NO_COLOR: '1' },
+  },
+});
