@@ -1,0 +1,376 @@
+/**
+ * Recall ranking: BM25F relevance over summary, content and source paths (weights baked into the
+ * compile-time index), a relevance threshold that must be cleared before anything else counts, then
+ * repo-first scoring (same repository, then related cwd, then the rest).
+ *
+ * The threshold has two parts, both independent of corpus size:
+ * - coverage: the record must match at least `minCoverage` of the query's IDF mass. A query term
+ *   the corpus has never seen counts with the largest possible IDF, because it names a topic the
+ *   corpus does not cover ("how do we rotate kubernetes secrets" is not answered by a record that
+ *   only shares "secrets"). Exceptions: the whole of a compound identifier or path (its parts are
+ *   scored separately) and CJK bigrams that straddle two known bigrams (word-boundary artefacts).
+ * - specificity: the matched IDF mass must reach `minMatchedIdf` nats, i.e. the record must share
+ *   at least one term that is not in a large fraction of all records (IDF ≈ ln(N/df) compares
+ *   proportions, so the floor means the same thing at 200 or 20,000 records). On tiny corpora the
+ *   floor is lowered to what a term found in one record can reach.
+ * Repository and cwd boosts multiply a score that already passed, so they reorder relevant records
+ * but never admit an irrelevant one.
+ */
+
+import {
+  type RecallRecord,
+  type RecallSearchIndex,
+  buildRecallIndex,
+  decodePostings,
+  isRecallSearchIndexFresh,
+} from './index-build.js';
+import { analyzeQuery, tokenize } from './tokenize.js';
+
+/** Tunable parts of the ranking; {@link RECALL_DEFAULTS} holds the values used by the CLI. */
+export interface RecallRankingParams {
+  /** BM25 term-frequency saturation. */
+  k1: number;
+  /** Weight of a query-time synonym relative to the word the user typed. */
+  expansionWeight: number;
+  /** Minimum fraction of the query's IDF mass a record must match (0–1). */
+  minCoverage: number;
+  /** Minimum matched IDF mass in nats (see the module comment). */
+  minMatchedIdf: number;
+  /** Score multiplier for records of the query's repository. */
+  sameRepoBoost: number;
+  /** Score multiplier for records whose cwd contains, or is inside, the query's cwd. */
+  relatedCwdBoost: number;
+}
+
+/** Default ranking parameters and top-k. */
+export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
+  k1: 1.2,
+  expansionWeight: 0.5,
+  minCoverage: 0.5,
+  minMatchedIdf: 1.5,
+  sameRepoBoost: 1.5,
+  relatedCwdBoost: 1.2,
+  topK: 5,
+};
+
+/** Options of {@link searchRecall}. */
+export interface RecallSearchOptions {
+  /** The user's query, in any language. */
+  query: string;
+  /** Absolute directory the query is asked from (for the cwd-subtree boost). */
+  cwd?: string;
+  /** sha1 of the query's repository root (for the same-repo boost). */
+  repoFingerprint?: string;
+  /** Maximum number of results (default 5; values below 1 become 1). */
+  topK?: number;
+  /** Overrides of the ranking parameters (tests and evaluation). */
+  params?: Partial<RecallRankingParams>;
+}
+
+/** One recall hit, best first. `score` is the boosted relevance, rounded to 4 decimals. */
+export interface RecallResult {
+  id: string;
+  summary: string;
+  content: string;
+  source_paths: string[];
+  repo_fingerprint: string;
+  cwd: string;
+  thread_id: string;
+  turn_id: string;
+  score: number;
+}
+
+/** A ranked record with the numbers behind its rank (evaluation and debugging). */
+export interface RecallCandidate {
+  /** Position of the record in the records array. */
+  doc: number;
+  relevance: number;
+  coverage: number;
+  matchedIdf: number;
+  sameRepo: boolean;
+  relatedCwd: boolean;
+  score: number;
+}
+
+/**
+ * Synonym sets for common engineering vocabulary, applied to queries only. Each word expands to the
+ * others in its set at `expansionWeight`. English–Chinese pairs let a Chinese question find an
+ * English record and vice versa. Words are written plainly; they are stemmed by the tokenizer.
+ */
+const SYNONYM_SETS: readonly (readonly string[])[] = [
+  ['test', 'spec', 'unittest', '测试'],
+  ['deploy', 'deployment', 'release', 'ship', 'publish', 'rollout', '部署', '发布', '上线'],
+  ['db', 'database'],
+  ['config', 'configuration', 'settings', 'conf', 'cfg', '配置', '设置'],
+  ['env', 'environment', '环境'],
+  ['install', 'setup', '安装'],
+  ['dependency', 'deps', 'package', '依赖'],
+  ['error', 'failure', 'exception', 'crash', '报错', '错误', '异常'],
+  ['fail', 'broken', 'break', 'broke'],
+  ['fix', 'resolve', 'workaround', '修复', '解决'],
+  ['build', 'built', 'compile', 'bundle', '构建', '编译', '打包'],
+  ['run', 'ran', 'execute', 'invoke', '运行', '执行'],
+  ['start', 'launch', 'boot', '启动'],
+  ['lint', 'linter'],
+  ['format', 'formatter', '格式'],
+  ['doc', 'documentation', 'readme', '文档'],
+  ['repo', 'repository', '仓库'],
+  ['auth', 'authentication', 'login', 'signin', '登录', '认证'],
+  ['permission', 'access', '权限'],
+  ['dir', 'directory', 'folder', '目录'],
+  ['cmd', 'command', '命令'],
+  ['script', '脚本'],
+  ['perf', 'performance', 'slow', 'latency', '性能'],
+  ['timeout', '超时'],
+  ['flaky', 'intermittent', 'nondeterministic'],
+  ['delete', 'remove', '删除'],
+  ['migration', 'migrate', '迁移'],
+  ['cache', '缓存'],
+  ['log', 'logging', 'logger', '日志'],
+  ['upgrade', 'update', 'bump', '升级'],
+  ['version', '版本'],
+  ['branch', '分支'],
+  ['commit', '提交'],
+  ['merge', '合并'],
+  ['secret', 'token', 'credential', 'apikey', '密钥'],
+  ['variable', 'var', '变量'],
+  ['port', '端口'],
+  ['api', 'endpoint', 'route', '接口'],
+  ['container', 'docker', '容器'],
+  ['ci', 'pipeline', 'workflow'],
+  ['memory', 'ram', '内存'],
+  ['concurrency', 'concurrent', 'parallel', '并发'],
+  ['validate', 'validation', 'verify', '校验', '验证'],
+  ['request', 'req', '请求'],
+  ['response', 'resp', '响应'],
+  ['user', 'account', '用户', '账号'],
+  ['queue', '队列'],
+  ['job', 'task', '任务'],
+  ['schedule', 'scheduler', 'cron', '定时'],
+  ['retry', '重试'],
+  ['mock', 'stub', 'fake', '模拟'],
+  ['payment', 'billing', '支付'],
+  ['email', 'mail', '邮件'],
+  ['file', '文件'],
+  ['page', '页面'],
+  ['style', 'css', '样式'],
+  ['type', 'typing', '类型'],
+  ['function', 'func', 'fn', '函数'],
+  ['frontend', 'client', '前端'],
+  ['backend', '后端'],
+  ['hang', 'stuck', 'freeze', '卡住'],
+  ['rollback', 'revert', 'undo', '回滚'],
+  ['prod', 'production', '生产'],
+  ['dev', 'development', '开发'],
+  ['k8s', 'kubernetes'],
+  ['js', 'javascript'],
+  ['ts', 'typescript'],
+  ['py', 'python'],
+  ['snapshot', '快照'],
+  ['i18n', 'translation', 'localization', '翻译'],
+  ['encoding', 'charset', '编码'],
+  ['timezone', 'tz', '时区'],
+];
+
+/** term → synonym terms, built once from {@link SYNONYM_SETS} through the tokenizer. */
+const SYNONYMS: ReadonlyMap<string, readonly string[]> = (() => {
+  const map = new Map<string, Set<string>>();
+  for (const set of SYNONYM_SETS) {
+    // Only entries that tokenize to exactly one term can stand in for a query term.
+    const terms = [...new Set(set.map((w) => tokenize(w)).filter((t) => t.length === 1).map((t) => t[0] as string))];
+    for (const term of terms) {
+      let entry = map.get(term);
+      if (entry === undefined) {
+        entry = new Set();
+        map.set(term, entry);
+      }
+      for (const other of terms) if (other !== term) entry.add(other);
+    }
+  }
+  return new Map([...map].map(([k, v]) => [k, [...v].sort()]));
+})();
+
+/** The synonyms the query side adds for `term` (already in index-term form). */
+export function synonymsOf(term: string): readonly string[] {
+  return SYNONYMS.get(term) ?? [];
+}
+
+/** Directory equality or nesting with a separator-correct prefix test (`/a/b` is not inside `/a/bc`). */
+export function isSameOrNestedPath(a: string, b: string): boolean {
+  const x = trimSeparators(a);
+  const y = trimSeparators(b);
+  if (x === '' || y === '') return false;
+  if (x === y) return true;
+  return isInside(x, y) || isInside(y, x);
+}
+
+function trimSeparators(p: string): string {
+  const trimmed = p.replace(/[\\/]+$/, '');
+  return trimmed === '' && p !== '' ? '/' : trimmed;
+}
+
+function isInside(child: string, parent: string): boolean {
+  if (parent === '/') return child.startsWith('/');
+  return child.startsWith(`${parent}/`) || child.startsWith(`${parent}\\`);
+}
+
+interface Member {
+  term: string;
+  weight: number;
+}
+
+interface Group {
+  members: Member[];
+  /** IDF mass this group contributes to the query total. */
+  mass: number;
+}
+
+function idfOf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+}
+
+function postingsOf(index: RecallSearchIndex, term: string): string | undefined {
+  return Object.hasOwn(index.postings, term) ? index.postings[term] : undefined;
+}
+
+function countPairs(encoded: string | undefined): number {
+  if (!encoded) return 0;
+  let commas = 0;
+  for (let i = 0; i < encoded.length; i++) if (encoded.charCodeAt(i) === 44) commas++;
+  return (commas + 1) >> 1;
+}
+
+/**
+ * Ranks `records` for `options.query` and returns every candidate that clears the relevance
+ * threshold, best first, with the numbers behind each rank. `index` must be fresh for `records`
+ * (see {@link searchRecall}, which checks that).
+ */
+export function rankRecall(
+  index: RecallSearchIndex,
+  records: readonly RecallRecord[],
+  options: RecallSearchOptions,
+): RecallCandidate[] {
+  const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
+  const n = index.count;
+  if (n === 0) return [];
+  const queryTerms = analyzeQuery(options.query);
+  if (queryTerms.length === 0) return [];
+
+  const dfCache = new Map<string, number>();
+  const df = (term: string): number => {
+    let v = dfCache.get(term);
+    if (v === undefined) {
+      v = countPairs(postingsOf(index, term));
+      dfCache.set(term, v);
+    }
+    return v;
+  };
+  const unknownIdf = idfOf(n, 0);
+
+  const groups: Group[] = [];
+  for (const qt of queryTerms) {
+    const members: Member[] = [{ term: qt.term, weight: 1 }];
+    for (const syn of synonymsOf(qt.term)) members.push({ term: syn, weight: p.expansionWeight });
+    let mass = 0;
+    for (const m of members) {
+      const d = df(m.term);
+      if (d > 0) mass = Math.max(mass, m.weight * idfOf(n, d));
+    }
+    if (mass === 0) {
+      // Nothing in the corpus matches this term or its synonyms.
+      const artefact = qt.prev !== undefined && qt.next !== undefined && df(qt.prev) > 0 && df(qt.next) > 0;
+      if (qt.compound || artefact) continue;
+      mass = unknownIdf;
+    }
+    groups.push({ members, mass });
+  }
+  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0);
+  if (totalMass === 0) return [];
+
+  const relevance = new Float64Array(n);
+  const matched = new Float64Array(n);
+  const touched: number[] = [];
+  const groupScore = new Float64Array(n);
+  const groupMatched = new Float64Array(n);
+  for (const group of groups) {
+    const groupDocs: number[] = [];
+    for (const m of group.members) {
+      const encoded = postingsOf(index, m.term);
+      if (!encoded) continue;
+      const { docs, tfs } = decodePostings(encoded, n);
+      const wIdf = m.weight * idfOf(n, docs.length);
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i] as number;
+        const tf = tfs[i] as number;
+        const s = (wIdf * tf) / (p.k1 + tf);
+        if (groupMatched[doc] === 0) groupDocs.push(doc);
+        // A record that says both "test" and "spec" is not twice as relevant: keep the best member.
+        if (s > (groupScore[doc] as number)) groupScore[doc] = s;
+        if (wIdf > (groupMatched[doc] as number)) groupMatched[doc] = wIdf;
+      }
+    }
+    for (const doc of groupDocs) {
+      if (matched[doc] === 0) touched.push(doc);
+      relevance[doc] = (relevance[doc] as number) + (groupScore[doc] as number);
+      matched[doc] = (matched[doc] as number) + (groupMatched[doc] as number);
+      groupScore[doc] = 0;
+      groupMatched[doc] = 0;
+    }
+  }
+
+  const floor = Math.min(p.minMatchedIdf, 0.75 * idfOf(n, 1));
+  const out: RecallCandidate[] = [];
+  for (const doc of touched) {
+    const m = matched[doc] as number;
+    const coverage = Math.min(1, m / totalMass);
+    if (coverage < p.minCoverage || m < floor) continue;
+    const record = records[doc];
+    if (record === undefined) continue;
+    const sameRepo = options.repoFingerprint !== undefined && options.repoFingerprint !== '' && record.repo_fingerprint === options.repoFingerprint;
+    const relatedCwd = options.cwd !== undefined && typeof record.cwd === 'string' && isSameOrNestedPath(record.cwd, options.cwd);
+    const rel = relevance[doc] as number;
+    const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
+    out.push({ doc, relevance: rel, coverage, matchedIdf: m, sameRepo, relatedCwd, score });
+  }
+  out.sort((a, b) => b.score - a.score || compareIds(records[a.doc]?.id, records[b.doc]?.id) || a.doc - b.doc);
+  return out;
+}
+
+function compareIds(a: string | undefined, b: string | undefined): number {
+  const x = a ?? '';
+  const y = b ?? '';
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Searches the recall records. `index` is the compile-time index; when it is missing or stale
+ * (other version, record count or ids) an index is built in memory from `records` instead.
+ * Returns at most `topK` (default 5) records that clear the relevance threshold, best first, ties
+ * broken by id.
+ */
+export function searchRecall(
+  index: RecallSearchIndex | null | undefined,
+  records: readonly RecallRecord[],
+  options: RecallSearchOptions,
+): RecallResult[] {
+  const usable = isRecallSearchIndexFresh(index, records) ? index : buildRecallIndex(records);
+  const requested = options.topK ?? RECALL_DEFAULTS.topK;
+  const topK = Number.isFinite(requested) ? Math.max(1, Math.floor(requested)) : RECALL_DEFAULTS.topK;
+  return rankRecall(usable, records, options)
+    .slice(0, topK)
+    .map((c) => toResult(records[c.doc] as RecallRecord, c.score));
+}
+
+function toResult(record: RecallRecord, score: number): RecallResult {
+  return {
+    id: record.id,
+    summary: record.summary,
+    content: record.content,
+    source_paths: Array.isArray(record.source_paths) ? [...record.source_paths] : [],
+    repo_fingerprint: record.repo_fingerprint,
+    cwd: record.cwd,
+    thread_id: record.thread_id ?? '',
+    turn_id: record.turn_id ?? '',
+    score: Math.round(score * 10000) / 10000,
+  };
+}

@@ -1,0 +1,270 @@
+/**
+ * Tokenizer shared by the recall index (compile time) and the recall query (query time). Both sides
+ * must produce the same terms for the same text, so every rule lives here and nowhere else.
+ *
+ * Rules, in order:
+ * - CJK runs (Han, kana, Hangul) are cut at common function words (我们, 怎么, 的 …) and each
+ *   remaining piece becomes overlapping character bigrams (a one-character piece becomes a unigram),
+ *   so Chinese matches Chinese without a dictionary.
+ * - Everything else is split into chunks of letters, digits and identifier connectors. A compound
+ *   chunk (`src/core/paths.ts`, `getUserById`, `snake_case`, `kebab-case`) yields the whole chunk,
+ *   its path segments and its camelCase / letter-digit parts, so a query can name either.
+ * - Terms are lower-cased, English stop-words dropped, simple words stemmed (`running` → `run`).
+ * - Matching is by whole term only: `race` and `trace` are different terms.
+ */
+
+/** Version of the tokenizer rules; part of the search-index version so a rule change rebuilds it. */
+export const TOKENIZER_VERSION = 1;
+
+/** English words that carry no topic. Applied to indexed text and queries alike. */
+const STOP_WORDS: ReadonlySet<string> = new Set(
+  `a about above after all also am an and any are as at be been being below between both but by
+  can could did do does doing done down during each either else etc even ever every few for from
+  further get gets got had has have having he her here hers him his how however i if in into is it
+  its itself just let lets like may me might more most much must my no nor not now of off on once
+  one only onto or other our ours out over own per please quite rather really same she should so
+  some such than that thats the their theirs them then there these they this those though through
+  thus to too under until up upon us very via was we were what whats when where whether which while
+  who whom whose why will with within without would yet you your yours
+  dont doesnt didnt isnt arent wasnt werent wont cant cannot couldnt shouldnt wouldnt hasnt havent
+  im ive youre weve theyre hes shes`.split(/\s+/),
+);
+
+/**
+ * Conversational filler that only matters in a query ("do you remember how we …"). Dropped from
+ * queries so a cue word does not count as an unmatched topic; not dropped from indexed text.
+ */
+const FILLER_STEMS: ReadonlySet<string> = new Set(
+  `remember recall remind previous previously earlier before again usual usually know tell show
+  explain okay ok hey hi hello thanks thank pls`
+    .split(/\s+/)
+    .map(stem),
+);
+
+/**
+ * Chinese function words that are cut out of a CJK run before bigramming, longest first. Without
+ * this, "我们之前怎么处理" yields bigrams such as 们之 and 前怎 that match nothing and dilute the query.
+ * Single characters are limited to pure particles: 会, 要 and the like also start content words.
+ */
+const CJK_STOP_WORDS: readonly string[] = [
+  '为什么', '是不是', '有没有', '能不能', '还记得', '怎么样',
+  '我们', '你们', '他们', '咱们', '大家', '怎么', '怎样', '什么', '如何', '哪个', '哪些', '这个', '那个',
+  '这些', '那些', '之前', '以前', '上次', '上回', '记得', '一下', '一个', '时候', '应该', '可以',
+  '的话', '请问', '还是', '然后', '现在', '已经', '就是', '这样', '那样', '因为', '所以', '但是',
+  '的', '了', '吗', '呢', '吧', '啊', '呀', '嘛', '么', '哦', '和', '与', '及', '或', '在', '是', '把', '被',
+  '我', '你', '他', '她', '它', '这', '那', '也', '很',
+].sort((a, b) => b.length - a.length);
+
+/** Matches one run of CJK characters (Han, Hiragana, Katakana incl. the long-vowel mark, Hangul). */
+const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30FC\p{Script=Hangul}]+/gu;
+
+/** A non-CJK chunk: starts with a letter/digit, may contain identifier and path connectors. */
+const CHUNK = /[\p{L}\p{N}_$][\p{L}\p{N}_$\-./\\:@#+]*/gu;
+
+/** Separators that split a chunk into path-like segments. */
+const SEGMENT_SEPARATORS = /[./\\:@#+$]+/;
+
+/** Separators that split a segment into words (snake_case, kebab-case). */
+const WORD_SEPARATORS = /[-_]+/;
+
+/** Splits a word at camelCase, PascalCase and letter/digit boundaries: `parseJSON2Str` → parse, JSON, 2, Str. */
+function camelParts(word: string): string[] {
+  return word.match(/\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[^\p{L}\p{N}]+|\p{L}+/gu) ?? [word];
+}
+
+function hasVowel(s: string): boolean {
+  return /[aeiouy]/.test(s);
+}
+
+/**
+ * A small, deterministic suffix stripper. It aims at consistency (every inflection of a word maps to
+ * the same stem), not at producing dictionary words: `caches`, `cached`, `caching`, `cache` → `cach`;
+ * `running`, `runs` → `run`; `dependencies` → `dependency`.
+ */
+export function stem(word: string): string {
+  if (word.length <= 3 || !/^[a-z]+$/.test(word)) return word;
+  let w = word;
+  if (w.endsWith('ies') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('ied') && w.length > 4) w = `${w.slice(0, -3)}y`;
+  else if (w.endsWith('sses')) w = w.slice(0, -2);
+  else if (w.endsWith('ss') || w.endsWith('us') || w.endsWith('is')) {
+    // "process", "status", "analysis": not plurals.
+  } else if (w.endsWith('s')) w = w.slice(0, -1);
+
+  if (w.endsWith('ing') && w.length >= 5 && hasVowel(w.slice(0, -3))) w = undouble(w.slice(0, -3));
+  else if (w.endsWith('ed') && w.length >= 4 && hasVowel(w.slice(0, -2))) w = undouble(w.slice(0, -2));
+
+  if (w.endsWith('e') && w.length >= 3) w = w.slice(0, -1);
+  return w;
+}
+
+/** `runn` → `run`, `sett` → `set`, but `install`, `pass`, `buzz` and short stems such as `add` stay. */
+function undouble(s: string): string {
+  const last = s.at(-1);
+  if (s.length >= 4 && last === s.at(-2) && last !== undefined && !'lszaeiou'.includes(last)) return s.slice(0, -1);
+  return s;
+}
+
+/** Normalizes a simple (non-compound) word into its indexed form, or `undefined` when it is dropped. */
+function normalizeWord(word: string): string | undefined {
+  // Plural acronyms ("IDs", "URLs") lose the s here because stem() leaves short words alone.
+  const lower = (/^\p{Lu}{2,}s$/u.test(word) ? word.slice(0, -1) : word).toLowerCase();
+  if (STOP_WORDS.has(lower)) return undefined;
+  if (lower.length < 2) return undefined;
+  return stem(lower);
+}
+
+/** Receives each term with what the query side needs to know about it. */
+type TermSink = (term: string, info: TermInfo) => void;
+
+interface TermInfo {
+  /** The whole of a compound chunk (`src/core/paths.ts`, `getuserbyid`), whose parts follow it. */
+  compound: boolean;
+  /** For a CJK bigram: the bigrams before and after it in the same piece, if any. */
+  prev?: string;
+  next?: string;
+}
+
+const PLAIN: TermInfo = { compound: false };
+const COMPOUND: TermInfo = { compound: true };
+
+function emitCjk(run: string, sink: TermSink): void {
+  // Cut the run at function words, then bigram each remaining piece.
+  let piece = '';
+  const flush = (): void => {
+    const chars = Array.from(piece);
+    if (chars.length === 1) sink(chars[0] as string, PLAIN);
+    const grams: string[] = [];
+    for (let i = 0; i + 1 < chars.length; i++) grams.push(`${chars[i]}${chars[i + 1]}`);
+    grams.forEach((gram, i) => {
+      const info: TermInfo = { compound: false };
+      if (i > 0) info.prev = grams[i - 1] as string;
+      if (i + 1 < grams.length) info.next = grams[i + 1] as string;
+      sink(gram, info);
+    });
+    piece = '';
+  };
+  let i = 0;
+  while (i < run.length) {
+    const stop = CJK_STOP_WORDS.find((w) => run.startsWith(w, i));
+    if (stop !== undefined) {
+      flush();
+      i += stop.length;
+      continue;
+    }
+    const cp = run.codePointAt(i) as number;
+    const ch = String.fromCodePoint(cp);
+    piece += ch;
+    i += ch.length;
+  }
+  flush();
+}
+
+function emitChunk(raw: string, sink: TermSink): void {
+  const chunk = raw.replace(/^[-./\\:@#+$_]+|[-./\\:@#+$_]+$/g, '');
+  if (chunk === '') return;
+  const lower = chunk.toLowerCase();
+  const seen = new Set<string>();
+  const push = (term: string | undefined, info: TermInfo = PLAIN): void => {
+    if (term === undefined || term === '' || seen.has(term)) return;
+    seen.add(term);
+    sink(term, info);
+  };
+
+  const segments = chunk.split(SEGMENT_SEPARATORS).filter((s) => s !== '');
+  const isSimple =
+    segments.length === 1 && !WORD_SEPARATORS.test(chunk) && camelParts(chunk).length === 1 && /^\p{L}+$/u.test(chunk);
+  if (isSimple) {
+    push(normalizeWord(chunk));
+    return;
+  }
+  // Compound: keep the whole thing (unstemmed) so an exact identifier or path matches strongly.
+  if (lower.length >= 2) push(lower, COMPOUND);
+  for (const segment of segments) {
+    const segLower = segment.toLowerCase();
+    const words = segment.split(WORD_SEPARATORS).filter((w) => w !== '');
+    const parts = words.flatMap(camelParts);
+    if (parts.length > 1 && segLower.length >= 2) push(segLower, COMPOUND);
+    for (const word of words) {
+      const wordParts = camelParts(word);
+      if (wordParts.length > 1 && word.length >= 2) push(word.toLowerCase(), COMPOUND);
+    }
+    for (const part of parts) {
+      if (/^\p{N}+$/u.test(part)) {
+        if (part.length >= 2) push(part);
+      } else if (/^\p{L}+$/u.test(part) && part.length >= 2) {
+        // Parts of an identifier keep stop-words: `getUser` and `setUser` differ only by one.
+        push(stem(part.toLowerCase()));
+      }
+    }
+  }
+}
+
+function walk(text: string, sink: TermSink): void {
+  if (!text) return;
+  // Apostrophes join contractions ("don't" → "dont", "user's" → "users") instead of splitting them.
+  const normalized = text.normalize('NFKC').replace(/['\u2019]/g, '');
+  const cjkRuns: string[] = [];
+  const latin = normalized.replace(CJK_RUN, (run) => {
+    cjkRuns.push(run);
+    return ` \u0000${cjkRuns.length - 1}\u0000 `;
+  });
+  // Walk the text once so CJK and non-CJK terms keep their relative order.
+  const pieces = latin.split('\u0000');
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] as string;
+    if (i % 2 === 1) {
+      emitCjk(cjkRuns[Number(piece)] as string, sink);
+      continue;
+    }
+    for (const match of piece.matchAll(CHUNK)) emitChunk(match[0], sink);
+  }
+}
+
+/**
+ * Splits `text` into index terms, in order, with repeats (term frequency matters). The same rules
+ * tokenize records at compile time and queries at query time.
+ */
+export function tokenize(text: string): string[] {
+  const out: string[] = [];
+  walk(text, (term) => out.push(term));
+  return out;
+}
+
+/** One distinct term of a query, with the context the relevance threshold needs. */
+export interface QueryTerm {
+  /** The index term. */
+  term: string;
+  /**
+   * True for the whole of a compound identifier or path. Its parts are separate query terms, so an
+   * unknown compound (a path the corpus spells differently) is not counted as a missed topic.
+   */
+  compound: boolean;
+  /** For a CJK bigram, its neighbours in the query: an unknown bigram between two known ones is
+   * most likely a word-boundary artefact (理数 in 处理数据), not a missed topic. */
+  prev?: string;
+  next?: string;
+}
+
+/** Phrases that say when, not what ("last time"); removed from a query before tokenizing. */
+const QUERY_FILLER_PHRASES = /\b(?:last|this|next|every|that|first) time\b/gi;
+
+/**
+ * The distinct terms of `query` in first-seen order, without conversational filler ("remember",
+ * "last time") that says how to search rather than what to find.
+ */
+export function analyzeQuery(query: string): QueryTerm[] {
+  const seen = new Set<string>();
+  const out: QueryTerm[] = [];
+  walk(query.replace(QUERY_FILLER_PHRASES, ' '), (term, info) => {
+    if (seen.has(term) || FILLER_STEMS.has(term)) return;
+    seen.add(term);
+    out.push({ term, ...info });
+  });
+  return out;
+}
+
+/** The distinct query terms of `query` (see {@link analyzeQuery}), as plain strings. */
+export function tokenizeQuery(query: string): string[] {
+  return analyzeQuery(query).map((t) => t.term);
+}
