@@ -1,0 +1,141 @@
+/**
+ * Schema of `<home>/config.toml` (SPEC §5.11), schema version 2 with named reviewer profiles.
+ *
+ * Types are checked strictly (a string where a number belongs is an error naming the key path);
+ * unknown keys are not errors but warnings (see `lintConfigTree` in load.ts), so a typo never
+ * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the original.
+ */
+import { z } from 'zod';
+
+/** Newest schema version this code reads and writes. */
+export const CONFIG_SCHEMA_VERSION = 2;
+
+/**
+ * Reviewer provider names a profile may name. `codex-cli` / `opencode-cli` of the original are not
+ * part of this port: a profile naming them is reported by a warning and ignored.
+ */
+export const PROFILE_PROVIDERS = ['local', 'dummy', 'openai-compatible', 'anthropic-style', 'minimax'] as const;
+export type ProfileProvider = (typeof PROFILE_PROVIDERS)[number];
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** One `[profiles.<name>]` table: the reviewer settings (all optional). */
+export const ProfileSchema = z.object({
+  /** Provider name (see {@link PROFILE_PROVIDERS}); unknown names warn and are ignored. */
+  provider: z.string().optional(),
+  /** Model id; "" → the provider's default. */
+  model: z.string().optional(),
+  /** Full endpoint URL, used verbatim; "" → the provider's default. */
+  base_url: z
+    .string()
+    .refine((v) => v.trim() === '' || isHttpUrl(v.trim()), 'expected an http(s) URL (the full endpoint, used verbatim)')
+    .optional(),
+  /** Name of the environment variable holding the key; "" → the provider's default variable. */
+  api_key_env: z
+    .string()
+    .refine((v) => v.trim() === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()), 'expected an environment variable name')
+    .optional(),
+  /** Per-attempt timeout in seconds. */
+  timeout_seconds: z.number().positive().max(3600).optional(),
+  /** Output token budget. */
+  max_tokens: z.number().int().positive().max(1_000_000).optional(),
+  /** Extra attempts after the first. */
+  max_retries: z.number().int().min(0).max(10).optional(),
+  /** Base delays in seconds between attempts, padded with the last value. */
+  retry_backoff: z.array(z.number().min(0).max(600)).optional(),
+  /** Subprocess settings of the original's codex-cli/opencode-cli providers: accepted, unused. */
+  subprocess: z.record(z.string(), z.unknown()).optional(),
+});
+export type ProfileConfig = z.infer<typeof ProfileSchema>;
+
+/** `[compile.opencode]`. */
+export const CompileOpencodeSchema = z.object({
+  model: z.string().default(''),
+  agent: z.string().default(''),
+  timeout_seconds: z.number().positive().max(86_400).default(900),
+});
+
+/** `[compile]`: which compile backend runs and whether it may fall back to `script`. */
+export const CompileSchema = z.object({
+  backend: z.string().trim().min(1).default('script'),
+  allow_fallback: z.boolean().default(true),
+  opencode: CompileOpencodeSchema.prefault({}),
+});
+
+/** `[scheduler]`. */
+export const SchedulerSchema = z.object({
+  backend: z.string().trim().min(1).default('agent:opencode'),
+  interval_seconds: z.number().int().positive().max(86_400).default(300),
+});
+
+/** `[recall]`. */
+export const RecallSchema = z.object({
+  /** Results returned by `recall` when no `--top-k` is given. */
+  top_k: z.number().int().positive().max(1000).default(5),
+});
+
+/** `[session_start]`. */
+export const SessionStartSchema = z.object({
+  /** Character budget of the text injected at session start (Codex truncates past ~10 KB). */
+  budget_chars: z.number().int().positive().max(1_000_000).default(8000),
+});
+
+/** `[log]`. */
+export const LogSchema = z.object({
+  retention_days: z.number().int().positive().max(3650).default(14),
+});
+
+/** The whole file as written (before legacy lifting and profile selection). */
+export const ConfigFileSchema = z.object({
+  schema_version: z
+    .number()
+    .int('must be an integer')
+    .min(1, `must be 1 or ${CONFIG_SCHEMA_VERSION}`)
+    .max(CONFIG_SCHEMA_VERSION, `this version reads schema_version up to ${CONFIG_SCHEMA_VERSION}; upgrade codex-self-evolution`)
+    .optional(),
+  active_profile: z.string().optional(),
+  profiles: z.record(z.string(), ProfileSchema).optional(),
+  /** Schema 1: the single reviewer table, lifted into a `default` profile. */
+  reviewer: ProfileSchema.optional(),
+  compile: CompileSchema.prefault({}),
+  scheduler: SchedulerSchema.prefault({}),
+  recall: RecallSchema.prefault({}),
+  session_start: SessionStartSchema.prefault({}),
+  log: LogSchema.prefault({}),
+});
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** The resolved configuration every consumer reads (defaults filled, legacy lifted, env applied). */
+export interface ResolvedConfig {
+  schema_version: number;
+  /** Name of the profile in use, or null (built-in reviewer defaults). */
+  active_profile: string | null;
+  profiles: Record<string, ProfileConfig>;
+  compile: z.infer<typeof CompileSchema>;
+  scheduler: z.infer<typeof SchedulerSchema>;
+  recall: z.infer<typeof RecallSchema>;
+  session_start: z.infer<typeof SessionStartSchema>;
+  log: z.infer<typeof LogSchema>;
+}
+
+/** Recognised keys per table, for the unknown-key warnings. `*` = any name (profile names). */
+export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log'],
+  profile: ['provider', 'model', 'base_url', 'api_key_env', 'timeout_seconds', 'max_tokens', 'max_retries', 'retry_backoff', 'subprocess'],
+  compile: ['backend', 'allow_fallback', 'opencode'],
+  'compile.opencode': ['model', 'agent', 'timeout_seconds'],
+  scheduler: ['backend', 'interval_seconds'],
+  recall: ['top_k'],
+  session_start: ['budget_chars'],
+  log: ['retention_days'],
+};
+
+/** Key names that look like a secret was pasted into the file (SPEC §5.11). */
+export const SECRET_KEY_PATTERN = /(^|_)(api[_-]?key|token|secret|password|bearer)$/i;
