@@ -90,6 +90,19 @@ export function buildProgram(): Command {
     .option('--home <path>', 'state home to inspect')
     .action(lazy('status', async () => (await import('./commands/status.js')).run, { hydrate: true }));
 
+  program
+    .command('stop-review')
+    .description('review a finished turn (the Stop hook with --from-stdin; --hook-payload for one payload)')
+    .option('--from-stdin', 'read the Codex Stop payload from stdin, spool it and return (hook mode)')
+    .option('--hook-payload <file>', 'review this payload synchronously and print the result')
+    .option('--cleanup-payload', 'delete the --hook-payload file afterwards')
+    .option('--state-dir <path>', 'use this state directory instead of the repository bucket')
+    .option('--cwd <path>', 'repository the turn belongs to (default: the payload cwd)')
+    .option('--home <path>', 'state home')
+    .option('--drain', 'review every spooled turn of the bucket (the detached worker)')
+    .option('--retry-dead', 'put turns parked after repeated failures back in the spool')
+    .action(lazy('stop-review', async () => (await import('./commands/stop-review.js')).run));
+
   return program;
 }
 

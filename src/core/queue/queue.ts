@@ -20,16 +20,14 @@ import { SchemaError } from '../errors.js';
 import { formatZodIssues, writeJsonAtomic } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
+import { turnIdempotencyKey } from '../review/spool.js';
 
 /** Where a queued turn's envelope lives. */
 export function envelopePath(paths: StatePaths, state: QueueState, suggestionId: string): string {
   return join(paths.queue[state], `${suggestionId}.json`);
 }
 
-/** Idempotency key of a turn: stable for the same session and turn. */
-export function turnIdempotencyKey(threadId: string, turnId: string): string {
-  return sha1(JSON.stringify({ thread_id: threadId, turn_id: turnId })).slice(0, 16);
-}
+export { turnIdempotencyKey };
 
 /** Suggestion id of a turn's envelope. */
 export function suggestionIdFor(idempotencyKey: string): string {

@@ -1,0 +1,196 @@
+/**
+ * Reviewing one turn: transcript → redaction → snapshot → reviewer → suggestions → queue.
+ *
+ * Used by the detached worker (spooled turns) and by `stop-review --hook-payload` (synchronous).
+ * Everything persisted or sent is redacted first. The reviewer sees the transcript once.
+ */
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { utcNow } from '../constants.js';
+import { loadConfig } from '../config/load.js';
+import { describeError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
+import { stableStringify } from '../json.js';
+import { logInfo, logWarn } from '../log.js';
+import { loadActiveSkills } from '../memory-view.js';
+import { safeFileComponent, sha1, type StatePaths } from '../paths.js';
+import { readPrompt } from '../prompts.js';
+import { enqueueReviewedTurn, type QueueResult } from '../queue/queue.js';
+import type { Suggestion } from '../schemas.js';
+import { parseReviewerOutput, ReviewerOutputError, type SkippedSuggestion } from './parse.js';
+import { getProvider, resolveReviewer } from './providers/index.js';
+import { redactDeep, redactText } from './redact.js';
+import { readRollout, renderTranscriptForReview } from './transcript.js';
+import type { Transcript } from './types.js';
+
+/** At most this many suggestions are kept from one review (a flood is noise or an injection). */
+export const MAX_SUGGESTIONS_PER_REVIEW = 20;
+
+/** What to review. Every string is already redacted or will be before use. */
+export interface TurnInput {
+  sessionId: string;
+  turnId: string;
+  cwd: string;
+  transcriptPath: string | null;
+  /** Plain transcript text (manual payloads); used when there is no rollout file. */
+  transcriptText?: string;
+  lastAssistantMessage: string;
+  reviewerProvider: string | null;
+  providerStubResponse?: unknown;
+  triggeredAt?: string;
+}
+
+export interface TurnReview {
+  queue: QueueResult;
+  snapshotPath: string;
+  provider: string;
+  providerSource: string;
+  suggestions: Suggestion[];
+  skipped: SkippedSuggestion[];
+  notes: string[];
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** Parses the original's rendered transcript text (`user: …` / `assistant: …` blocks). */
+export function transcriptFromText(text: string, lastAssistant: string): Transcript {
+  const entries: Transcript['turns'][number]['entries'] = [];
+  for (const block of text.split(/\n\s*\n/)) {
+    const match = /^(user|assistant):\s*([\s\S]*)$/i.exec(block.trim());
+    if (match) entries.push({ kind: match[1]!.toLowerCase() === 'user' ? 'user' : 'assistant', text: match[2]!.trim() });
+    else if (block.trim()) entries.push({ kind: 'user', text: block.trim() });
+  }
+  if (entries.length === 0 && lastAssistant) entries.push({ kind: 'assistant', text: lastAssistant });
+  return { turns: entries.length ? [{ index: 0, entries }] : [], skippedLines: 0 };
+}
+
+/** Drops turns after the one being reviewed (a later resume appended them; they get their own Stop). */
+function upToTurn(transcript: Transcript, turnId: string): Transcript {
+  if (!turnId) return transcript;
+  const at = transcript.turns.findIndex((t) => t.turnId === turnId);
+  return at < 0 ? transcript : { ...transcript, turns: transcript.turns.slice(0, at + 1) };
+}
+
+async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transcript> {
+  if (input.transcriptPath) {
+    try {
+      return upToTurn(await readRollout(input.transcriptPath), input.turnId);
+    } catch (error) {
+      notes.push(`transcript unavailable (${describeError(error)}); reviewing the last assistant message only`);
+    }
+  }
+  return transcriptFromText(input.transcriptText ?? '', input.lastAssistantMessage);
+}
+
+/** Reviews one turn and queues its suggestions. Throws on provider or parse failure (caller retries). */
+export async function reviewTurn(paths: StatePaths, input: TurnInput, options: { env?: NodeJS.ProcessEnv; budgetChars?: number } = {}): Promise<TurnReview> {
+  const notes: string[] = [];
+  const transcript = redactDeep(await loadTranscript(input, notes));
+  const rendered = renderTranscriptForReview(transcript, options.budgetChars ? { budgetChars: options.budgetChars } : {});
+  const userMd = redactText(readOr(paths.userMd, '')).text;
+  const memoryMd = redactText(readOr(paths.memoryMd, '')).text;
+  const skills = loadActiveSkills(paths).skills.map((s) => ({ skill_id: s.skillId, title: s.title, description: s.description }));
+  const lastAssistant = redactText(input.lastAssistantMessage).text;
+
+  let config = null;
+  try {
+    config = (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
+  } catch (error) {
+    notes.push(`config.toml ignored: ${describeError(error)}`);
+    logWarn(`stop-review: config.toml ignored: ${describeError(error)}`, { kind: 'stop-review' });
+  }
+  const selection = resolveReviewer({ payloadProvider: input.reviewerProvider, config, ...(options.env ? { env: options.env } : {}) });
+  for (const warning of selection.warnings) notes.push(warning);
+
+  const userMessage = stableStringify({
+    repository: basename(paths.repoKey),
+    transcript: rendered,
+    last_assistant_message: lastAssistant,
+    existing_memory: { user_md: userMd, memory_md: memoryMd },
+    managed_skills: skills,
+  });
+
+  // The snapshot is the audit record of what the reviewer saw (SPEC §5.3, transcript once).
+  const snapshot = {
+    context: {
+      session_id: input.sessionId,
+      thread_id: input.sessionId,
+      turn_id: input.turnId,
+      cwd: input.cwd,
+      repo_root: paths.repoKey,
+      state_dir: paths.stateDir,
+      triggered_at: input.triggeredAt ?? utcNow(),
+    },
+    turn_snapshot: { transcript: rendered, last_assistant_message: lastAssistant, transcript_turns: transcript.turns.length },
+    comparison_materials: { current_user_md: userMd, current_memory_md: memoryMd, managed_skills_summary: skills },
+    source_authority: [input.transcriptPath ? 'transcript_path' : 'transcript', 'memory_files', 'managed_skills_manifest', 'hook_payload'],
+    reviewer_provider: selection.provider,
+    reviewer_provider_source: selection.source,
+    notes,
+  };
+  const digest = sha1(stableStringify(snapshot)).slice(0, 12);
+  const stem = `${safeFileComponent(input.sessionId, 48)}-${digest}`;
+  const snapshotPath = join(paths.snapshotsDir, `${stem}.json`);
+  writeJsonAtomic(snapshotPath, snapshot);
+
+  const provider = await getProvider(selection.provider, {
+    ...selection.settings,
+    ...(input.providerStubResponse !== undefined ? { stubResponse: input.providerStubResponse } : {}),
+    onRetry: (event) => logInfo(`${selection.provider} retrying`, { kind: 'stop-review', ...(event as unknown as Record<string, unknown>) }),
+  });
+  const response = await provider.review({
+    system: readPrompt('reviewer.md'),
+    user: userMessage,
+    transcript,
+    existing: { userMd, memoryMd },
+  });
+
+  let parsed;
+  try {
+    parsed = parseReviewerOutput(response.text);
+  } catch (error) {
+    if (error instanceof ReviewerOutputError) {
+      const dump = [
+        '# reviewer parse failure',
+        `# snapshot: ${stem}.json`,
+        `# provider: ${selection.provider}`,
+        `# last_error: ${error.message}`,
+        '',
+        `--- attempt (chars=${response.text.length}) ---`,
+        redactText(response.text.slice(0, 200_000)).text,
+        '',
+      ].join('\n');
+      writeFileAtomic(join(paths.reviewFailedDir, `${stem}.txt`), dump);
+    }
+    throw error;
+  }
+  const suggestions = redactDeep(parsed.suggestions)
+    .sort((a, b) => (b.confidence ?? 1) - (a.confidence ?? 1))
+    .slice(0, MAX_SUGGESTIONS_PER_REVIEW);
+  if (parsed.suggestions.length > MAX_SUGGESTIONS_PER_REVIEW) notes.push(`kept ${MAX_SUGGESTIONS_PER_REVIEW} of ${parsed.suggestions.length} suggestions`);
+  const skipped = redactDeep(parsed.skipped);
+  const queue = enqueueReviewedTurn(paths, {
+    threadId: input.sessionId,
+    turnId: input.turnId,
+    cwd: input.cwd,
+    suggestions,
+    reviewerProvider: selection.provider,
+    snapshotPath,
+    skipped,
+    extra: { reviewer_provider_source: selection.source },
+  });
+  return { queue, snapshotPath, provider: selection.provider, providerSource: selection.source, suggestions, skipped, notes };
+}
+
+/** Counts per family, as the original's output reports them. */
+export function familyCounts(suggestions: readonly Suggestion[]): Record<string, number> {
+  const counts: Record<string, number> = { memory_updates: 0, recall_candidate: 0, skill_action: 0 };
+  for (const s of suggestions) counts[s.family] = (counts[s.family] ?? 0) + 1;
+  return counts;
+}

@@ -1,0 +1,135 @@
+/**
+ * The review worker: drains a bucket's spool (see spool.ts). One per bucket, at most
+ * MAX_WORKERS across the home. Started detached by the Stop hook, and run inline by `scan`.
+ */
+import { mkdirSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { utcNow } from '../constants.js';
+import { describeError } from '../errors.js';
+import { logInfo, logWarn } from '../log.js';
+import type { StatePaths } from '../paths.js';
+import { crashPoint } from '../testing.js';
+import { reviewTurn } from './review-turn.js';
+import {
+  acquireWorker,
+  deadDir,
+  isDue,
+  listSpool,
+  readSpoolEntry,
+  recordFailure,
+  workerLockPath,
+  writeSpoolEntry,
+} from './spool.js';
+
+export interface DrainResult {
+  /** The bucket already had a worker (or all slots were taken): nothing done here. */
+  busy: boolean;
+  reviewed: number;
+  duplicates: number;
+  empty: number;
+  retried: number;
+  dead: number;
+  notDue: number;
+  suggestions: number;
+}
+
+/** Reviews every due spooled turn of a bucket. Never throws for a single turn's failure. */
+export async function drainSpool(paths: StatePaths, options: { env?: NodeJS.ProcessEnv; maxEntries?: number } = {}): Promise<DrainResult> {
+  const result: DrainResult = { busy: false, reviewed: 0, duplicates: 0, empty: 0, retried: 0, dead: 0, notDue: 0, suggestions: 0 };
+  const maxEntries = options.maxEntries ?? 500;
+  let processed = 0;
+  for (;;) {
+    const release = acquireWorker(paths);
+    if (!release) {
+      result.busy = processed === 0;
+      return result;
+    }
+    let progressed = false;
+    try {
+      for (const item of listSpool(paths)) {
+        if (processed >= maxEntries) break;
+        heartbeat(paths);
+        const entry = readSpoolEntry(item.file);
+        if (!entry) {
+          // Not a readable entry (damaged by hand or disk): keep it aside, never delete it.
+          mkdirSync(deadDir(paths), { recursive: true });
+          try {
+            renameSync(item.file, join(deadDir(paths), `${item.key}.corrupt-${Date.now()}`));
+          } catch {
+            // Gone meanwhile.
+          }
+          logWarn('stop-review: unreadable spool entry kept aside in review/spool/dead/', { kind: 'stop-review', key: item.key });
+          continue;
+        }
+        if (!isDue(entry)) {
+          result.notDue++;
+          continue;
+        }
+        processed++;
+        progressed = true;
+        // Count the attempt before trying, so a turn that crashes the worker cannot loop forever.
+        const attempt = { ...entry, attempts: entry.attempts + 1, history: [...entry.history, { at: utcNow(), event: `attempt ${entry.attempts + 1}` }].slice(-20) };
+        writeSpoolEntry(paths, attempt);
+        crashPoint('review:after-claim');
+        try {
+          const review = await reviewTurn(
+            paths,
+            {
+              sessionId: attempt.session_id,
+              turnId: attempt.turn_id,
+              cwd: attempt.cwd,
+              transcriptPath: attempt.transcript_path,
+              lastAssistantMessage: attempt.last_assistant_message,
+              reviewerProvider: attempt.reviewer_provider,
+              ...(attempt.provider_stub_response !== undefined ? { providerStubResponse: attempt.provider_stub_response } : {}),
+              triggeredAt: attempt.spooled_at,
+            },
+            options.env ? { env: options.env } : {},
+          );
+          crashPoint('review:after-enqueue');
+          unlinkSync(item.file);
+          if (review.queue.status === 'written') result.reviewed++;
+          else if (review.queue.status === 'duplicate') result.duplicates++;
+          else result.empty++;
+          result.suggestions += review.suggestions.length;
+          logInfo('stop-review reviewed a turn', {
+            kind: 'stop-review',
+            reviewer_provider: review.provider,
+            reviewer_provider_source: review.providerSource,
+            suggestion_count: review.suggestions.length,
+            skipped_suggestion_count: review.skipped.length,
+            queue_status: review.queue.status,
+            suggestion_id: review.queue.suggestionId,
+          });
+        } catch (error) {
+          const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+          const outcome = recordFailure(paths, attempt, describeError(error), retryAfterMs ? retryAfterMs / 1000 : undefined);
+          if (outcome === 'dead') result.dead++;
+          else result.retried++;
+          logWarn(`stop-review: review failed (${outcome === 'dead' ? 'parked in review/spool/dead' : 'will retry'}): ${describeError(error)}`, {
+            kind: 'stop-review',
+            key: attempt.key,
+            attempts: attempt.attempts,
+          });
+        }
+      }
+    } finally {
+      release();
+    }
+    // A Stop may have spooled a turn while we held the lock and seen us running: look again.
+    const due = listSpool(paths).some((item) => {
+      const entry = readSpoolEntry(item.file);
+      return entry !== undefined && isDue(entry);
+    });
+    if (!due || !progressed || processed >= maxEntries) return result;
+  }
+}
+
+function heartbeat(paths: StatePaths): void {
+  const now = new Date();
+  try {
+    utimesSync(workerLockPath(paths), now, now);
+  } catch {
+    // The lock vanished; the next acquire decides.
+  }
+}
