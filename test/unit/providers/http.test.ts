@@ -255,6 +255,31 @@ describe('transport failures', () => {
     expect(retries.map((r) => r.reason)).toEqual(['timeout']);
   });
 
+  it('times out a body that starts and then stalls (the timeout covers the whole body)', async () => {
+    server.enqueue({
+      kind: 'custom',
+      handle: (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"choices":');
+      },
+    });
+    const error = await reviewError({ timeoutSeconds: 0.2, maxRetries: 0 });
+    expect(error).toBeInstanceOf(ProviderTimeoutError);
+  });
+
+  it('a throwing onRetry callback does not break the retry', async () => {
+    server.enqueue(serverError(), reply('{"ok":5}'));
+    const provider = await getProvider(
+      'openai-compatible',
+      settings({
+        onRetry: () => {
+          throw new Error('logger down');
+        },
+      }),
+    );
+    expect((await provider.review(request)).text).toBe('{"ok":5}');
+  });
+
   it('turns a dropped connection into a retryable ProviderConnectionError', async () => {
     server.enqueue(drop(), drop());
     const error = await reviewError({ maxRetries: 1 }, 'minimax');

@@ -16,7 +16,7 @@ import type { Dispatcher } from 'undici';
 import { readEnv } from '../../env.js';
 import { AppError, EXIT } from '../../errors.js';
 import type { AppErrorOptions } from '../../errors.js';
-import { resolveEndpoint } from './index.js';
+import { DIALECT_DEFAULTS, resolveEndpoint } from './index.js';
 import type { HttpProviderName, ProviderSettings, ResolvedEndpoint } from './index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -638,7 +638,7 @@ export function prepareHttpCall(provider: HttpProviderName, settings: ProviderSe
   if (endpoint.keyRefusal !== undefined) {
     throw new ProviderConfigError(`${provider} provider: ${endpoint.keyRefusal}`, {
       provider,
-      hint: `name the key variable for that host in the profile's api_key_env (api_key_env = "${endpoint.apiKeyVar ?? ''}" to send this one deliberately)`,
+      hint: `name the key variable for that host in the profile's api_key_env (api_key_env = "${endpoint.apiKeyVar ?? ''}" sends this one there deliberately), or set the URL through ${DIALECT_DEFAULTS[provider].baseUrlVar}`,
     });
   }
 

@@ -114,7 +114,13 @@ export async function getProvider(name: string, settings: ProviderSettings = {})
  */
 async function loadLocalProvider(): Promise<ReviewerProvider> {
   const specifier = './local.js';
-  const module = (await import(specifier)) as { localProvider?: ReviewerProvider };
+  let module: { localProvider?: ReviewerProvider };
+  try {
+    module = (await import(specifier)) as { localProvider?: ReviewerProvider };
+  } catch (cause) {
+    const { ProviderConfigError } = await import('./http.js');
+    throw new ProviderConfigError('the local reviewer is not available in this build', { provider: 'local', cause });
+  }
   const provider = module.localProvider;
   if (!provider || typeof provider.review !== 'function') {
     const { ProviderConfigError } = await import('./http.js');
