@@ -100,8 +100,34 @@ export function buildProgram(): Command {
     .option('--cwd <path>', 'repository the turn belongs to (default: the payload cwd)')
     .option('--home <path>', 'state home')
     .option('--drain', 'review every spooled turn of the bucket (the detached worker)')
+    .option('--retry-now', 'with --drain: ignore retry backoff and try every spooled turn once now')
     .option('--retry-dead', 'put turns parked after repeated failures back in the spool')
     .action(lazy('stop-review', async () => (await import('./commands/stop-review.js')).run));
+
+  const cfg = program.command('config').description('show, check and switch the reviewer configuration (<home>/config.toml)');
+  const loadConfigCommands = async () => import('./commands/config.js');
+  const HOME = ['--home <path>', 'state home for this call'] as const;
+  cfg.command('path').description('print the config file path').option(...HOME).action(lazy('config-path', async () => (await loadConfigCommands()).runPath, { hydrate: false }));
+  cfg
+    .command('init')
+    .description('write the commented template (active profile: local)')
+    .option('--force', 'overwrite an existing config.toml')
+    .option(...HOME)
+    .action(lazy('config-init', async () => (await loadConfigCommands()).runInit, { hydrate: false }));
+  cfg
+    .command('show')
+    .description('the resolved configuration with the source of each value (keys shown only as set/unset)')
+    .option('--raw', 'print the file text (secret-looking values masked)')
+    .option(...HOME)
+    .action(lazy('config-show', async () => (await loadConfigCommands()).runShow));
+  cfg.command('validate').description('check the file; exit 1 on warnings, 2 on errors').option(...HOME).action(lazy('config-validate', async () => (await loadConfigCommands()).runValidate));
+  cfg
+    .command('use')
+    .description('switch the active reviewer profile (keeps comments)')
+    .argument('<profile>')
+    .option(...HOME)
+    .action(lazy('config-use', async () => (await loadConfigCommands()).runUse, { hydrate: false }));
+  cfg.command('list-profiles').description('the profiles and which one is active').option(...HOME).action(lazy('config-list-profiles', async () => (await loadConfigCommands()).runListProfiles));
 
   return program;
 }

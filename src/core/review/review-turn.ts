@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { stableStringify } from '../json.js';
-import { logInfo, logWarn } from '../log.js';
+import { logInfo } from '../log.js';
 import { loadActiveSkills } from '../memory-view.js';
 import { safeFileComponent, sha1, type StatePaths } from '../paths.js';
 import { readPrompt } from '../prompts.js';
@@ -98,13 +98,9 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: {
   const skills = loadActiveSkills(paths).skills.map((s) => ({ skill_id: s.skillId, title: s.title, description: s.description }));
   const lastAssistant = redactText(input.lastAssistantMessage).text;
 
-  let config = null;
-  try {
-    config = (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
-  } catch (error) {
-    notes.push(`config.toml ignored: ${describeError(error)}`);
-    logWarn(`stop-review: config.toml ignored: ${describeError(error)}`, { kind: 'stop-review' });
-  }
+  // A broken config.toml fails the review (the turn stays spooled with the reason) rather than
+  // silently running a reviewer the user did not choose.
+  const config = (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
   const selection = resolveReviewer({ payloadProvider: input.reviewerProvider, config, ...(options.env ? { env: options.env } : {}) });
   for (const warning of selection.warnings) notes.push(warning);
 
