@@ -32,8 +32,10 @@ export interface RecallRankingParams {
   k1: number;
   /** Weight of a query-time synonym relative to the word the user typed. */
   expansionWeight: number;
-  /** Minimum fraction of the query's IDF mass a record must match (0–1). */
+  /** Fraction of the query's IDF mass that admits a record on its own (0–1). */
   minCoverage: number;
+  /** Lower fraction that suffices when the record matches at least two distinct query terms. */
+  minCoverageMulti: number;
   /** Minimum matched IDF mass in nats (see the module comment). */
   minMatchedIdf: number;
   /** Score multiplier for records of the query's repository. */
@@ -46,7 +48,8 @@ export interface RecallRankingParams {
 export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   k1: 1.2,
   expansionWeight: 0.5,
-  minCoverage: 0.5,
+  minCoverage: 0.45,
+  minCoverageMulti: 0.25,
   minMatchedIdf: 1.5,
   sameRepoBoost: 1.5,
   relatedCwdBoost: 1.2,
@@ -87,6 +90,8 @@ export interface RecallCandidate {
   relevance: number;
   coverage: number;
   matchedIdf: number;
+  /** Number of distinct query terms (with their synonyms) the record matches. */
+  matchedGroups: number;
   sameRepo: boolean;
   relatedCwd: boolean;
   score: number;
@@ -253,7 +258,7 @@ export function rankRecall(
   const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
   const n = index.count;
   if (n === 0) return [];
-  const queryTerms = analyzeQuery(options.query);
+  const { terms: queryTerms, cjkPieces } = analyzeQuery(options.query);
   if (queryTerms.length === 0) return [];
 
   const dfCache = new Map<string, number>();
@@ -268,27 +273,50 @@ export function rankRecall(
   const unknownIdf = idfOf(n, 0);
 
   const groups: Group[] = [];
+  const knownCjk = new Set<string>();
   for (const qt of queryTerms) {
+    // When the user's own word is absent, a synonym stands in for it at full weight.
+    const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];
-    for (const syn of synonymsOf(qt.term)) members.push({ term: syn, weight: p.expansionWeight });
+    for (const syn of synonymsOf(qt.term)) members.push({ term: syn, weight: synonymWeight });
     let mass = 0;
     for (const m of members) {
       const d = df(m.term);
       if (d > 0) mass = Math.max(mass, m.weight * idfOf(n, d));
     }
     if (mass === 0) {
-      // Nothing in the corpus matches this term or its synonyms.
-      const artefact = qt.prev !== undefined && qt.next !== undefined && df(qt.prev) > 0 && df(qt.next) > 0;
-      if (qt.compound || artefact) continue;
+      // Nothing in the corpus matches this term or its synonyms. A compound's parts carry its
+      // meaning; unknown CJK material is counted per piece below.
+      if (qt.compound || qt.cjk) continue;
       mass = unknownIdf;
+    } else if (qt.cjk) {
+      knownCjk.add(qt.term);
     }
     groups.push({ members, mass });
   }
-  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0);
-  if (totalMass === 0) return [];
+  // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
+  // would count each such word about twice, so count one missed word per two uncovered characters.
+  let missingWords = 0;
+  for (const piece of cjkPieces) {
+    const covered = new Array<boolean>(piece.length + 1).fill(false);
+    piece.forEach((gram, i) => {
+      if (knownCjk.has(gram)) covered[i] = covered[i + 1] = true;
+    });
+    let run = 0;
+    for (const c of covered) {
+      if (c) {
+        missingWords += Math.ceil(run / 2);
+        run = 0;
+      } else run++;
+    }
+    missingWords += Math.ceil(run / 2);
+  }
+  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf;
+  if (groups.length === 0 || totalMass === 0) return [];
 
   const relevance = new Float64Array(n);
   const matched = new Float64Array(n);
+  const matchedGroups = new Uint16Array(n);
   const touched: number[] = [];
   const groupScore = new Float64Array(n);
   const groupMatched = new Float64Array(n);
@@ -313,6 +341,7 @@ export function rankRecall(
       if (matched[doc] === 0) touched.push(doc);
       relevance[doc] = (relevance[doc] as number) + (groupScore[doc] as number);
       matched[doc] = (matched[doc] as number) + (groupMatched[doc] as number);
+      matchedGroups[doc] = (matchedGroups[doc] as number) + 1;
       groupScore[doc] = 0;
       groupMatched[doc] = 0;
     }
@@ -323,14 +352,16 @@ export function rankRecall(
   for (const doc of touched) {
     const m = matched[doc] as number;
     const coverage = Math.min(1, m / totalMass);
-    if (coverage < p.minCoverage || m < floor) continue;
+    const groupsHit = matchedGroups[doc] as number;
+    const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
+    if (!enough || m < floor) continue;
     const record = records[doc];
     if (record === undefined) continue;
     const sameRepo = options.repoFingerprint !== undefined && options.repoFingerprint !== '' && record.repo_fingerprint === options.repoFingerprint;
     const relatedCwd = options.cwd !== undefined && typeof record.cwd === 'string' && isSameOrNestedPath(record.cwd, options.cwd);
     const rel = relevance[doc] as number;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
-    out.push({ doc, relevance: rel, coverage, matchedIdf: m, sameRepo, relatedCwd, score });
+    out.push({ doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score });
   }
   out.sort((a, b) => b.score - a.score || compareIds(records[a.doc]?.id, records[b.doc]?.id) || a.doc - b.doc);
   return out;

@@ -36,7 +36,11 @@ const STOP_WORDS: ReadonlySet<string> = new Set(
  */
 const FILLER_STEMS: ReadonlySet<string> = new Set(
   `remember recall remind previous previously earlier before again usual usually know tell show
-  explain okay ok hey hi hello thanks thank pls`
+  explain okay ok hey hi hello thanks thank pls anyone someone something anything everything
+  thing things stuff way ways trick tricks tip tips idea ideas keep keeps want wants need needs try
+  trying seem seems still suddenly randomly always never sometimes often actually basically exactly
+  good best better right wrong proper properly correct correctly happen happened happens going gonna
+  wanna weird strange anymore lot bit kind sort work works use`
     .split(/\s+/)
     .map(stem),
 );
@@ -51,6 +55,9 @@ const CJK_STOP_WORDS: readonly string[] = [
   '我们', '你们', '他们', '咱们', '大家', '怎么', '怎样', '什么', '如何', '哪个', '哪些', '这个', '那个',
   '这些', '那些', '之前', '以前', '上次', '上回', '记得', '一下', '一个', '时候', '应该', '可以',
   '的话', '请问', '还是', '然后', '现在', '已经', '就是', '这样', '那样', '因为', '所以', '但是',
+  '怎么办', '咋办', '为啥', '一直', '总是', '老是', '经常', '每次', '突然', '出来', '起来', '哪里', '哪儿',
+  '需要', '如果', '没有', '不是', '是否', '一些', '这种', '那种', '所有', '其他', '之后', '或者', '而且',
+  '以及', '还有', '可能', '问题',
   '的', '了', '吗', '呢', '吧', '啊', '呀', '嘛', '么', '哦', '和', '与', '及', '或', '在', '是', '把', '被',
   '我', '你', '他', '她', '它', '这', '那', '也', '很',
 ].sort((a, b) => b.length - a.length);
@@ -120,13 +127,13 @@ type TermSink = (term: string, info: TermInfo) => void;
 interface TermInfo {
   /** The whole of a compound chunk (`src/core/paths.ts`, `getuserbyid`), whose parts follow it. */
   compound: boolean;
-  /** For a CJK bigram: the bigrams before and after it in the same piece, if any. */
-  prev?: string;
-  next?: string;
+  /** A CJK bigram; `piece` holds all bigrams of its piece in order when it is the first one. */
+  cjk: boolean;
+  piece?: string[];
 }
 
-const PLAIN: TermInfo = { compound: false };
-const COMPOUND: TermInfo = { compound: true };
+const PLAIN: TermInfo = { compound: false, cjk: false };
+const COMPOUND: TermInfo = { compound: true, cjk: false };
 
 function emitCjk(run: string, sink: TermSink): void {
   // Cut the run at function words, then bigram each remaining piece.
@@ -136,12 +143,7 @@ function emitCjk(run: string, sink: TermSink): void {
     if (chars.length === 1) sink(chars[0] as string, PLAIN);
     const grams: string[] = [];
     for (let i = 0; i + 1 < chars.length; i++) grams.push(`${chars[i]}${chars[i + 1]}`);
-    grams.forEach((gram, i) => {
-      const info: TermInfo = { compound: false };
-      if (i > 0) info.prev = grams[i - 1] as string;
-      if (i + 1 < grams.length) info.next = grams[i + 1] as string;
-      sink(gram, info);
-    });
+    grams.forEach((gram, i) => sink(gram, i === 0 ? { compound: false, cjk: true, piece: grams } : { compound: false, cjk: true }));
     piece = '';
   };
   let i = 0;
@@ -240,31 +242,41 @@ export interface QueryTerm {
    * unknown compound (a path the corpus spells differently) is not counted as a missed topic.
    */
   compound: boolean;
-  /** For a CJK bigram, its neighbours in the query: an unknown bigram between two known ones is
-   * most likely a word-boundary artefact (理数 in 处理数据), not a missed topic. */
-  prev?: string;
-  next?: string;
+  /** True for a CJK bigram (its piece is in {@link AnalyzedQuery.cjkPieces}). */
+  cjk: boolean;
+}
+
+/** A query split into distinct terms plus the CJK pieces its bigrams came from. */
+export interface AnalyzedQuery {
+  terms: QueryTerm[];
+  /**
+   * Each CJK piece of two or more characters as its bigrams in order (repeats kept). Bigrams
+   * overlap, so "how many words did the query contain" is answered per piece, not per bigram.
+   */
+  cjkPieces: string[][];
 }
 
 /** Phrases that say when, not what ("last time"); removed from a query before tokenizing. */
 const QUERY_FILLER_PHRASES = /\b(?:last|this|next|every|that|first) time\b/gi;
 
 /**
- * The distinct terms of `query` in first-seen order, without conversational filler ("remember",
- * "last time") that says how to search rather than what to find.
+ * Splits `query` into its distinct terms in first-seen order, without conversational filler
+ * ("remember", "last time", "is there a trick") that says how to search rather than what to find.
  */
-export function analyzeQuery(query: string): QueryTerm[] {
+export function analyzeQuery(query: string): AnalyzedQuery {
   const seen = new Set<string>();
-  const out: QueryTerm[] = [];
+  const terms: QueryTerm[] = [];
+  const cjkPieces: string[][] = [];
   walk(query.replace(QUERY_FILLER_PHRASES, ' '), (term, info) => {
+    if (info.piece !== undefined) cjkPieces.push(info.piece);
     if (seen.has(term) || FILLER_STEMS.has(term)) return;
     seen.add(term);
-    out.push({ term, ...info });
+    terms.push({ term, compound: info.compound, cjk: info.cjk });
   });
-  return out;
+  return { terms, cjkPieces };
 }
 
 /** The distinct query terms of `query` (see {@link analyzeQuery}), as plain strings. */
 export function tokenizeQuery(query: string): string[] {
-  return analyzeQuery(query).map((t) => t.term);
+  return analyzeQuery(query).terms.map((t) => t.term);
 }

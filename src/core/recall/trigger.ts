@@ -115,7 +115,7 @@ export function evaluateRecallTrigger(query: string, options: RecallTriggerOptio
   }
   for (const cue of found) reasons.push(`marker:${cue}`);
 
-  const terms = analyzeQuery(text);
+  const { terms } = analyzeQuery(text);
   if (terms.some((t) => t.compound || isEngineeringTerm(t.term))) reasons.push('repo_question');
   return { triggered: reasons.length > 0, reasons };
 }
