@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/cli/csep.js";
+import "../dist/cli/main.js";

@@ -21,6 +21,7 @@ export interface StopReviewOptions {
   cwd?: string;
   drain?: boolean;
   retryDead?: boolean;
+  retryNow?: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -36,7 +37,7 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
       printJson({ requeued, state_dir: paths.stateDir });
       return 0;
     }
-    const result = await drainSpool(paths);
+    const result = await drainSpool(paths, { ignoreBackoff: Boolean(options.retryNow) });
     Object.assign(ctx.invocation.extras, { mode: 'drain', ...result });
     printJson({ state_dir: paths.stateDir, ...result });
     return 0;

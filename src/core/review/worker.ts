@@ -34,7 +34,10 @@ export interface DrainResult {
 }
 
 /** Reviews every due spooled turn of a bucket. Never throws for a single turn's failure. */
-export async function drainSpool(paths: StatePaths, options: { env?: NodeJS.ProcessEnv; maxEntries?: number } = {}): Promise<DrainResult> {
+export async function drainSpool(
+  paths: StatePaths,
+  options: { env?: NodeJS.ProcessEnv; maxEntries?: number; ignoreBackoff?: boolean } = {},
+): Promise<DrainResult> {
   const result: DrainResult = { busy: false, reviewed: 0, duplicates: 0, empty: 0, retried: 0, dead: 0, notDue: 0, suggestions: 0 };
   const maxEntries = options.maxEntries ?? 500;
   let processed = 0;
@@ -61,7 +64,7 @@ export async function drainSpool(paths: StatePaths, options: { env?: NodeJS.Proc
           logWarn('stop-review: unreadable spool entry kept aside in review/spool/dead/', { kind: 'stop-review', key: item.key });
           continue;
         }
-        if (!isDue(entry)) {
+        if (!options.ignoreBackoff && !isDue(entry)) {
           result.notDue++;
           continue;
         }
@@ -119,9 +122,9 @@ export async function drainSpool(paths: StatePaths, options: { env?: NodeJS.Proc
     // A Stop may have spooled a turn while we held the lock and seen us running: look again.
     const due = listSpool(paths).some((item) => {
       const entry = readSpoolEntry(item.file);
-      return entry !== undefined && isDue(entry);
+      return entry !== undefined && (options.ignoreBackoff || isDue(entry));
     });
-    if (!due || !progressed || processed >= maxEntries) return result;
+    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff) return result;
   }
 }
 
