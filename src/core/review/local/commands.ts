@@ -1,0 +1,372 @@
+/**
+ * Lessons from the shell commands of a session (tool calls with exit codes):
+ *
+ * - a build/test/lint/typecheck/install command failed and a *different* command of the same
+ *   kind then succeeded → "in this repo, run X" (a global memory update);
+ * - a command failed with a recognizable error, something was changed (files patched, a fixing
+ *   command run), then the same command succeeded → "error E was fixed by …" (a recall candidate).
+ *
+ * Tool output is only ever used as evidence for these two lessons: an instruction found in a
+ * tool's output never becomes a preference, and error lines that read like instructions are
+ * ignored.
+ */
+import { patchedFiles, SHELL_TOOL_NAMES } from '../transcript.js';
+import type { Transcript } from '../types.js';
+import { MAX_QUOTE, type Proposal } from './proposal.js';
+import { clip, contentWords, isPathLike } from './text.js';
+
+/** What a command does, as far as lessons are concerned. */
+export type CommandCategory = 'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate';
+
+/** One shell command of the session with its result. */
+export interface CommandRun {
+  turn: number;
+  /** Position in the whole session, to order runs and patches. */
+  order: number;
+  command: string;
+  exitCode: number | undefined;
+  output: string;
+}
+
+/** One apply_patch of the session. */
+export interface PatchRun {
+  turn: number;
+  order: number;
+  files: string[];
+}
+
+/** Shell commands and patches of a transcript, in order. */
+export interface SessionActions {
+  commands: CommandRun[];
+  patches: PatchRun[];
+}
+
+/** Collects shell runs (paired with their outputs by call id) and patches. */
+export function collectActions(transcript: Transcript): SessionActions {
+  const commands: CommandRun[] = [];
+  const patches: PatchRun[] = [];
+  let order = 0;
+  for (const turn of transcript.turns) {
+    const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
+    for (const entry of turn.entries) {
+      if (entry.kind === 'tool_output' && entry.callId !== undefined) outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
+    }
+    turn.entries.forEach((entry, position) => {
+      if (entry.kind !== 'tool_call') return;
+      order += 1;
+      if (entry.name === 'apply_patch') {
+        const files = patchedFiles(entry.input);
+        if (files.length > 0) patches.push({ turn: turn.index, order, files });
+        return;
+      }
+      if (!SHELL_TOOL_NAMES.has(entry.name)) return;
+      // Without a call id, the output is the next entry if it is one.
+      const next = turn.entries[position + 1];
+      const result =
+        entry.callId !== undefined ? outputs.get(entry.callId) : next?.kind === 'tool_output' ? { exitCode: next.exitCode, output: next.output } : undefined;
+      commands.push({ turn: turn.index, order, command: entry.input.trim(), exitCode: result?.exitCode, output: result?.output ?? '' });
+    });
+  }
+  return { commands, patches };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command anatomy
+
+/** Splits a command line into `&&`/`;`/`|`-separated segments of whitespace tokens (quotes respected). */
+function segments(command: string): string[][] {
+  const result: string[][] = [];
+  let current: string[] = [];
+  let token = '';
+  let quote: string | undefined;
+  const flushToken = (): void => {
+    if (token !== '') current.push(token);
+    token = '';
+  };
+  const flushSegment = (): void => {
+    flushToken();
+    if (current.length > 0) result.push(current);
+    current = [];
+  };
+  for (let index = 0; index < command.length; index += 1) {
+    const char = command[index] ?? '';
+    if (quote) {
+      if (char === quote) quote = undefined;
+      else token += char;
+    } else if (char === '"' || char === "'") quote = char;
+    else if (char === '&' && command[index + 1] === '&') {
+      flushSegment();
+      index += 1;
+    } else if (char === ';' || char === '|' || char === '\n') {
+      if (command[index + 1] === '|') index += 1;
+      flushSegment();
+    } else if (/\s/.test(char)) flushToken();
+    else token += char;
+  }
+  flushSegment();
+  return result;
+}
+
+/** Tokens of the segment that does the work (not `cd`, `source`, `export`, env assignments). */
+function mainSegment(command: string): string[] {
+  const parts = segments(command).filter((segment) => !/^(cd|source|\.|export|set|nvm|pushd|popd)$/.test(segment[0] ?? ''));
+  const categorized = [...parts].reverse().find((segment) => categoryOfTokens(segment) !== undefined);
+  const chosen = categorized ?? parts.at(-1) ?? [];
+  return chosen.filter((token, index) => !(index === 0 && /^[A-Z_][A-Z0-9_]*=/.test(token)));
+}
+
+const RUNNER_PREFIXES = new Set(['npx', 'pnpx', 'bunx', 'exec', 'run', 'bundle', 'poetry', 'uv', 'pipenv', 'hatch', 'dlx']);
+const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'bun']);
+
+function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefined {
+  const words = tokens.filter((token) => !token.startsWith('-')).map((token) => token.toLowerCase());
+  const first = words[0];
+  if (first === undefined) return undefined;
+  const has = (...names: string[]): boolean => words.some((word) => names.includes(word));
+  const scriptLike = (pattern: RegExp): boolean => words.some((word) => pattern.test(word));
+  if (first === 'go') return words[1] === 'test' ? 'test' : words[1] === 'build' ? 'build' : words[1] === 'vet' ? 'lint' : undefined;
+  if (first === 'cargo') {
+    const sub = words[1] ?? '';
+    if (['test', 'nextest'].includes(sub)) return 'test';
+    if (sub === 'build') return 'build';
+    if (sub === 'clippy') return 'lint';
+    if (sub === 'check') return 'typecheck';
+    if (sub === 'fmt') return 'format';
+    return undefined;
+  }
+  if (first === 'python' || first === 'python3') {
+    if (words[1] === 'manage.py' && words[2] === 'test') return 'test';
+    if (has('pytest', 'unittest', 'tox', 'nox')) return 'test';
+    if (has('mypy', 'pyright')) return 'typecheck';
+    if (has('ruff', 'flake8', 'pylint')) return 'lint';
+    return undefined;
+  }
+  if (PACKAGE_MANAGERS.has(first) || RUNNER_PREFIXES.has(first) || ['make', 'just', 'task', 'rake', 'mix', 'gradle', './gradlew', 'mvn', 'dotnet', 'bazel', 'turbo', 'nx'].includes(first)) {
+    const rest = words.slice(1).filter((word) => !RUNNER_PREFIXES.has(word) && !PACKAGE_MANAGERS.has(word));
+    if (PACKAGE_MANAGERS.has(first) && (rest[0] === 'install' || rest[0] === 'i' || rest[0] === 'ci' || rest[0] === 'add')) {
+      // `pnpm add zod` installs one package (a one-off); a bare install sets the project up.
+      return rest.length === 1 ? 'install' : undefined;
+    }
+    if (['bundle'].includes(first) && rest[0] === 'install') return rest.length === 1 ? 'install' : undefined;
+    if (['make', 'just', 'task'].includes(first) && rest.length === 0) return 'build';
+    const target = rest[0] ?? (PACKAGE_MANAGERS.has(first) ? '' : first);
+    return categoryOfName(target);
+  }
+  if (['pip', 'pip3', 'uv'].includes(first) && (words[1] === 'install' || words[1] === 'sync')) return words.includes('-r') || words[1] === 'sync' || tokens.includes('-r') ? 'install' : undefined;
+  return categoryOfName(first) ?? (scriptLike(/^(pytest|jest|vitest|mocha|rspec|phpunit|ctest)$/) ? 'test' : undefined);
+}
+
+function categoryOfName(name: string): CommandCategory | undefined {
+  if (/^(test|tests|spec|specs|pytest|jest|vitest|mocha|rspec|phpunit|ctest|nextest|tox|nox|e2e)$|^test[:_-]|[:_-]test$|^e2e[:_-]/.test(name)) return 'test';
+  if (/^(lint|eslint|ruff|flake8|pylint|rubocop|stylelint|biome|golangci-lint|clippy|sqlfluff)$|^lint[:_-]|[:_-]lint$/.test(name)) return 'lint';
+  if (/^(tsc|vue-tsc|mypy|pyright|typecheck|type-check|types|check-types)$|^typecheck[:_-]/.test(name)) return 'typecheck';
+  if (/^(build|compile|bundle|webpack|rollup|tsup|esbuild)$|^build[:_-]/.test(name)) return 'build';
+  if (/^(format|fmt|prettier|black|gofmt)$|^format[:_-]/.test(name)) return 'format';
+  if (/^(check|verify|ci|validate|precommit|pre-commit)$/.test(name)) return 'check';
+  if (/^(migrate|db:migrate|migration|migrations)$|^migrate[:_-]|^db:migrate/.test(name)) return 'migrate';
+  return undefined;
+}
+
+/** The lesson-relevant category of a command line, if any. */
+export function categoryOf(command: string): CommandCategory | undefined {
+  return categoryOfTokens(mainSegment(command));
+}
+
+/** Commands that only look at things: their failures teach nothing about the build. */
+const READ_ONLY = /^(ls|ll|cat|head|tail|less|more|rg|grep|egrep|fgrep|ag|ack|find|fd|sed|awk|wc|tree|stat|file|jq|yq|echo|printf|pwd|which|whereis|type|env|printenv|date|true|false|test|diff|du|df|ps|top|id|whoami|uname|nl|sort|uniq|cut|column|xxd|od|curl|wget|http|open)$/;
+
+/** True when a command only reads (ls, cat, rg, sed -n, git status/log/diff …). */
+export function isReadOnly(command: string): boolean {
+  const parts = segments(command);
+  if (parts.length === 0) return true;
+  return parts.every((segment) => {
+    const [first = '', second = ''] = segment;
+    if (first === 'cd') return true;
+    if (first === 'sed') return !segment.includes('-i');
+    if (READ_ONLY.test(first)) return true;
+    if (first === 'git') return ['status', 'log', 'diff', 'show', 'branch', 'remote', 'rev-parse', 'blame', 'grep', 'ls-files'].includes(second);
+    if (first === 'docker' || first === 'kubectl') return ['ps', 'logs', 'get', 'describe', 'images', 'inspect', 'version'].includes(second) || segment.slice(1, 3).join(' ') === 'compose ps';
+    if (first === 'python' || first === 'python3' || first === 'node') return second === '-c' || second === '-e' || second === '--version';
+    return false;
+  });
+}
+
+/** Flags that only narrow or decorate a run; adding them does not make a different command. */
+const NARROWING_FLAGS = /^(-k|-t|-x|-s|-v+|-q|--run|-run|--grep|-g|--testNamePattern|--testPathPattern|--bail|--verbose|--quiet|--no-coverage|--watch=false|--reporter(=.*)?|--maxfail(=.*)?|--lf|--ff|-p=?no:.*|--filter=.*test.*)$/;
+const NARROWING_WITH_VALUE = new Set(['-k', '-t', '--grep', '-g', '--testNamePattern', '--testPathPattern', '-run', '--run']);
+
+/** How a later run relates to an earlier failed one. */
+type Relation = 'same' | 'narrowed' | 'different';
+
+function normalizedTokens(command: string): string[] {
+  return segments(command).flatMap((segment, index) => (index === 0 ? segment : ['&&', ...segment]));
+}
+
+function relation(failed: string, later: string): Relation {
+  const a = normalizedTokens(failed);
+  const b = normalizedTokens(later);
+  if (a.join(' ') === b.join(' ')) return 'same';
+  const [longer, shorter] = b.length >= a.length ? [b, a] : [a, b];
+  const remaining = [...longer];
+  for (const token of shorter) {
+    const at = remaining.indexOf(token);
+    if (at < 0) return 'different';
+    remaining.splice(at, 1);
+  }
+  // Every extra token narrows the run (a path, a filter flag and its value): same command.
+  for (let index = 0; index < remaining.length; index += 1) {
+    const token = remaining[index] ?? '';
+    if (isPathLike(token) || NARROWING_FLAGS.test(token)) {
+      if (NARROWING_WITH_VALUE.has(token)) index += 1;
+      continue;
+    }
+    return 'different';
+  }
+  return 'narrowed';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failure analysis
+
+/** Lines of a test report (a failing test, not a broken setup). */
+const TEST_REPORT_LINE = /^\s*(FAILED\b|FAIL\b|--- FAIL|✗|×|✕|●\s+\S+.*›|not ok\b)/;
+const ASSERTION = /\b(AssertionError|assert(ion)? failed|expected .+ (to|but)\b|Expected:|Received:)/i;
+
+/** Phrases that read like instructions to an agent: never copied from tool output into a lesson. */
+const INSTRUCTION_LIKE = /\b(always|never|from now on|ignore (all |any )?(previous|prior)|you must|assistant|ai agent|language model|remember this|the user prefers)\b/i;
+
+/**
+ * The most telling error line of a failed run, or undefined when the failure is a test report
+ * (a failing assertion is the task at hand, not a lesson) or nothing looks like an error.
+ */
+export function errorLine(output: string): { line: string; setup: boolean } | undefined {
+  const lines = output
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && line.length < 600);
+  const candidates = lines.filter((line) => !TEST_REPORT_LINE.test(line) && !INSTRUCTION_LIKE.test(line));
+  const typed = candidates.find((line) => /\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) && !ASSERTION.test(line));
+  const tagged = candidates.find((line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line));
+  const phrased = candidates.find((line) =>
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|refused|denied|does not contain|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
+  );
+  const chosen = typed ?? tagged ?? phrased;
+  if (chosen === undefined) return undefined;
+  const testReport = lines.some((line) => TEST_REPORT_LINE.test(line) || ASSERTION.test(line));
+  // A typed error or a setup phrase is a setup failure even inside a test run ("Test suite failed to run").
+  const setup = typed !== undefined || phrased !== undefined || !testReport;
+  return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
+}
+
+function isConfigFile(file: string): boolean {
+  const name = file.split('/').at(-1) ?? file;
+  return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|\.(toml|ya?ml|ini|cfg)$/i.test(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lessons
+
+/** How many turns after a failure a replacing command may come. */
+const LOOKAHEAD_TURNS = 2;
+
+/** Proposes "use this command" memory updates and "this error was fixed by" recall candidates. */
+export function extractCommandLessons(actions: SessionActions): Proposal[] {
+  const proposals: Proposal[] = [];
+  const runs = actions.commands;
+  const taughtCommands = new Set<string>();
+  const taughtErrors = new Set<string>();
+
+  runs.forEach((failed, position) => {
+    if (failed.exitCode === undefined || failed.exitCode === 0 || isReadOnly(failed.command)) return;
+    const category = categoryOf(failed.command);
+    const error = errorLine(failed.output);
+    const later = runs.slice(position + 1).filter((run) => run.turn <= failed.turn + LOOKAHEAD_TURNS);
+
+    // 1. A different command of the same kind succeeded: the command to use here.
+    if (category !== undefined) {
+      const success = later.find((run) => run.exitCode === 0 && categoryOf(run.command) === category);
+      if (success && relation(failed.command, success.command) === 'different' && !taughtCommands.has(success.command)) {
+        const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
+        // A failing test suite fixed by editing code, then another command passing, is progress on
+        // the task, not a lesson about which command to run.
+        const setupFailure = error?.setup ?? false;
+        if (setupFailure || !editedBetween) {
+          taughtCommands.add(success.command);
+          proposals.push(commandLesson(category, failed, success, error?.line, setupFailure));
+        }
+      }
+    }
+
+    // 2. The same command succeeded after something was changed: how an error was fixed.
+    if (error === undefined || !error.setup || taughtErrors.has(error.line)) return;
+    const retry = later.find((run) => run.exitCode === 0 && relation(failed.command, run.command) !== 'different');
+    if (retry === undefined) return;
+    if (runs.some((run) => run.order > failed.order && run.order < retry.order && run.exitCode !== 0 && relation(failed.command, run.command) !== 'different')) {
+      // It failed again in between: the last failure is the one that was fixed.
+      return;
+    }
+    const files = [...new Set(actions.patches.filter((patch) => patch.order > failed.order && patch.order < retry.order).flatMap((patch) => patch.files))];
+    const fixCommands = runs.filter(
+      (run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command) && relation(failed.command, run.command) === 'different',
+    );
+    if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
+    taughtErrors.add(error.line);
+    proposals.push(errorFixLesson(failed, retry, error.line, files, fixCommands.map((run) => run.command)));
+  });
+  return proposals;
+}
+
+const CATEGORY_WORDS: Record<CommandCategory, string> = {
+  test: 'run the tests',
+  lint: 'lint',
+  typecheck: 'type-check',
+  build: 'build',
+  install: 'install dependencies',
+  format: 'format the code',
+  check: 'run the checks',
+  migrate: 'run migrations',
+};
+
+/** Verbs that say nothing about which tool a command lesson is about. */
+const GENERIC_COMMAND_WORDS = new Set(['start', 'stop', 'exec', 'up', 'down', 'install', 'build', 'test', 'add', 'sh', 'bash', 'source', 'cd', 'true']);
+
+function commandLesson(category: CommandCategory, failed: CommandRun, success: CommandRun, error: string | undefined, setup: boolean): Proposal {
+  const reason = error ? `: ${error}` : ` (exit ${failed.exitCode ?? '?'})`;
+  const end = /[.!?…]$/.test(reason) ? '' : '.';
+  const content = `To ${CATEGORY_WORDS[category]} in this repo, use \`${clip(success.command, 200)}\`; \`${clip(failed.command, 120)}\` fails here${reason}${end}`;
+  return {
+    kind: 'command',
+    family: 'memory_updates',
+    scope: 'global',
+    summary: clip(`${capitalizeFirst(CATEGORY_WORDS[category])}: ${success.command}`, 80),
+    content,
+    sourcePaths: [],
+    evidence: { turn: success.turn, quote: clip(`$ ${failed.command} → exit ${failed.exitCode ?? '?'}; $ ${success.command} → exit 0`, MAX_QUOTE) },
+    confidence: setup ? 0.8 : 0.65,
+    dedupeKey: success.command,
+    addedWords: [...contentWords(success.command)].filter((word) => !contentWords(failed.command).has(word) && !GENERIC_COMMAND_WORDS.has(word)),
+  };
+}
+
+function errorFixLesson(failed: CommandRun, retry: CommandRun, error: string, files: string[], fixCommands: string[]): Proposal {
+  const how: string[] = [];
+  if (fixCommands.length > 0) how.push(`running ${fixCommands.slice(0, 3).map((command) => `\`${clip(command, 120)}\``).join(', ')}`);
+  if (files.length > 0) how.push(`editing ${files.slice(0, 5).join(', ')}`);
+  const content = `\`${clip(failed.command, 120)}\` failed with: ${error}${/[.!?…]$/.test(error) ? '' : '.'} Fixed by ${how.join(' and ')}, after which it passed.`;
+  const configFix = fixCommands.length > 0 || files.some(isConfigFile);
+  return {
+    kind: 'error_fix',
+    family: 'recall_candidate',
+    summary: clip(`Fix for: ${error}`, 90),
+    content,
+    sourcePaths: files,
+    evidence: { turn: retry.turn, quote: clip(error, MAX_QUOTE) },
+    confidence: configFix ? 0.7 : 0.55,
+    dedupeKey: error,
+  };
+}
+
+function capitalizeFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

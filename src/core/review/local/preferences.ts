@@ -1,0 +1,253 @@
+/**
+ * Preferences, corrections and project facts stated by the human in their own messages.
+ *
+ * Only `user` entries are read (never assistant text, never tool output), and within them only
+ * what the person said: quoted text, code blocks and `>` lines are masked. A sentence becomes a
+ * proposal when it opens with a cue ("always …", "from now on …", "don't …", "we use …",
+ * "以后都用 …", "不要 …", "我们用 …") and is not a question, a hypothetical, a one-off instruction
+ * ("don't commit it yet") or an idiom ("never mind", "别担心").
+ */
+import { isCodexInjectedUserText } from '../transcript.js';
+import type { Transcript } from '../types.js';
+import { MAX_QUOTE, type Proposal } from './proposal.js';
+import { clip, contentWords, hasCjk, isPathLike, splitSentences, type Sentence } from './text.js';
+
+type CueKind = 'rule' | 'prohibition' | 'preference' | 'fact';
+
+interface Cue {
+  kind: CueKind;
+  confidence: number;
+}
+
+interface CueRule extends Cue {
+  pattern: RegExp;
+}
+
+/** English cues, tried on the lower-cased sentence after leading fillers ("ok,", "no —", "btw"). */
+const EN_CUES: readonly CueRule[] = [
+  { pattern: /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future)\b/, kind: 'rule', confidence: 0.85 },
+  { pattern: /\bfrom now on\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^(always|never)\b/, kind: 'rule', confidence: 0.85 },
+  { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^(remember|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^i (prefer|like it when|want you to always|want you to never|'d like you to|would like you to|'d rather|would rather|hate it when|don't like it when)\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /\bi('d| would)? prefer\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
+  { pattern: /^(prefer|use|stick to|stick with) [^,;]{1,40}?,? (not|never|instead of|rather than) \S/, kind: 'rule', confidence: 0.75 },
+  // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
+  { pattern: /[,;—–]\s*(so |and |but |then |which means )?(always|never|don't|do not) \w+/, kind: 'rule', confidence: 0.7 },
+  { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
+  {
+    pattern: /^we(?:'re| are)? ?(use|using|deploy|host|run|build|ship|release|store|keep|follow|write|lint|format|prefer|don't use|do not use|never use|only use|are on|'re on)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  { pattern: /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?)\b/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(the |all )?[\w./@-]+(?: [\w./@-]+){0,3} (lives?|is located|are located|sits?|resides?|are kept|is kept) in\b/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(this|the) (repo|repository|project|codebase|monorepo) (uses|is|runs|has|needs|requires|deploys)\b/, kind: 'fact', confidence: 0.7 },
+];
+
+/** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
+const ZH_CUES: readonly CueRule[] = [
+  { pattern: /^(以后|今后|往后|之后都|从现在(开始|起)|从今(天)?(以后|开始|起)|永远|始终|一律|统一|总是|每次都?|一直都?)/, kind: 'rule', confidence: 0.85 },
+  { pattern: /^(请记住|记住|记得|务必|一定要|千万要|必须)/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^(千万别|千万不要|永远不要|不要|别|不许|不准|禁止|不能|不可以|不得)/, kind: 'prohibition', confidence: 0.7 },
+  { pattern: /^我(更|比较|一般)?(喜欢|偏好|习惯|倾向|希望你|讨厌|不喜欢)/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^我们(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^我们[^，。,]{0,10}?部署/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^我们的[^，。,]{1,12}?(是|在|用|使用|都在|放在)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(这个)?(项目|仓库|代码库)[^，。]{0,8}?(用|使用|都是|都在)/, kind: 'fact', confidence: 0.7 },
+  // A topic first: "代码里统一用 async/await", "这个仓库中不要…".
+  { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
+  // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
+  { pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/, kind: 'rule', confidence: 0.7 },
+];
+
+const EN_FILLER =
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请|麻烦你?|那个|注意|提醒一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
+
+const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b/;
+const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧/;
+
+/** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
+const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch)\b/;
+const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these)\b/;
+const ZH_MOMENTARY = /(先|暂时|这次|今天|目前|马上|这回|这一次|一会儿|(?<!从)现在)/;
+
+const EN_QUESTION_START = /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
+const ZH_QUESTION = /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
+const EN_HYPOTHETICAL = /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
+const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉)/;
+
+/** Topics of the person's way of working (→ `user` scope). */
+const USER_TOPIC_EN =
+  /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
+const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
+const FIRST_PERSON_EN = /\bi('d| would)? (prefer|like|want|hate|don't like|'d rather|would rather)\b/;
+const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
+/** Topics of the repository (→ `global` scope). */
+const GLOBAL_TOPIC_EN =
+  /\b(we|our|us|repo|repository|project|codebase|monorepo|workspace|team|ci|deploy\w*|staging|production|prod|generated|migrations?|database|db|api|services?|packages?|pnpm|npm|yarn|bun|docker|postgres\w*|mysql|redis|kubernetes|k8s|kubectl|terraform|make|cargo|rspec|pytest|jest|vitest|eslint|prettier|tsc|tsconfig|vite|webpack|fly|vercel|heroku|aws|gcp|azure|clickhouse|goose|prisma|exports?|imports?|tests? live)\b/;
+const GLOBAL_TOPIC_ZH = /(我们|项目|仓库|代码库|部署|生成|数据库|迁移|线上|测试环境|生产)/;
+
+/** A sentence that carries a cue, with the part to keep. */
+interface CueSentence {
+  cue: Cue;
+  /** The sentence as written (for the evidence quote). */
+  quote: string;
+  /** The sentence without leading fillers (for the memory content). */
+  content: string;
+  words: Set<string>;
+}
+
+/** Extracts preference, correction and fact proposals from the human's messages. */
+export function extractPreferences(transcript: Transcript): Proposal[] {
+  const proposals: Proposal[] = [];
+  for (const turn of transcript.turns) {
+    for (const entry of turn.entries) {
+      if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
+      const sentences = splitSentences(entry.text);
+      const groups: CueSentence[][] = [];
+      let previousCue: CueSentence | undefined;
+      for (const sentence of sentences) {
+        const found = analyzeSentence(sentence);
+        if (found === undefined) {
+          // "…, change X instead." right after a prohibition says what to do: keep it with it.
+          if (previousCue && previousCue.cue.kind === 'prohibition' && isFollowUp(sentence)) {
+            previousCue.content = `${previousCue.content} ${sentence.text}`;
+          }
+          previousCue = undefined;
+          continue;
+        }
+        const last = groups.at(-1);
+        const lastItem = last?.at(-1);
+        // Adjacent cue sentences on the same topic ("never use default exports. we always use named
+        // exports") are one lesson, not two.
+        if (last && lastItem && lastItem === previousCue && sharesTopic(lastItem.words, found.words)) last.push(found);
+        else groups.push([found]);
+        previousCue = found;
+      }
+      for (const group of groups) proposals.push(toProposal(group, turn.index));
+    }
+  }
+  return proposals;
+}
+
+function isFollowUp(sentence: Sentence): boolean {
+  const text = sentence.masked.trim().toLowerCase();
+  return /\b(instead|rather)\b/.test(text) || /^(改|用|换成|跑|执行)/.test(text) || /(改成|换成|而是)/.test(text);
+}
+
+function sharesTopic(left: Set<string>, right: Set<string>): boolean {
+  for (const a of left) {
+    if (a.length < 4 && !hasCjk(a)) continue;
+    for (const b of right) {
+      if (b.length < 4 && !hasCjk(b)) continue;
+      if (a === b || (!hasCjk(a) && !hasCjk(b) && (a.includes(b) || b.includes(a)))) return true;
+    }
+  }
+  return false;
+}
+
+/** The cue of a sentence, or undefined when it is not a lesson. */
+function analyzeSentence(sentence: Sentence): CueSentence | undefined {
+  if (!/[A-Za-z\u4e00-\u9fff]/.test(sentence.masked.replace(/_/g, ''))) return undefined;
+  if (sentence.text.includes('[REDACTED')) return undefined;
+  if (sentence.text.length > 400) return undefined; // a pasted paragraph, not a stated rule
+  const clauses: Array<{ text: string; masked: string }> = [{ text: sentence.text, masked: sentence.masked }];
+  // "quick orientation: the API lives in services/api" — the cue may follow a colon.
+  const colon = /[:：]\s*/.exec(sentence.masked);
+  if (colon && colon.index > 0) {
+    const from = colon.index + colon[0].length;
+    if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from) });
+  }
+  const whole = sentence.masked.trim();
+  if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
+  for (const clause of clauses) {
+    const found = analyzeClause(clause.text, clause.masked);
+    if (found) return { ...found, quote: sentence.text, words: contentWords(found.content) };
+  }
+  return undefined;
+}
+
+function analyzeClause(text: string, masked: string): { cue: Cue; content: string } | undefined {
+  const offset = fillerLength(masked);
+  const rest = masked.slice(offset).trim();
+  const content = text.slice(offset).trim();
+  if (rest === '') return undefined;
+  const lower = rest.toLowerCase().replace(/[’‘]/g, "'");
+  const chinese = hasCjk(rest.slice(0, 4));
+  if (chinese) {
+    if (ZH_QUESTION.test(rest) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest)) return undefined;
+  } else if (EN_QUESTION_START.test(lower) || EN_HYPOTHETICAL.test(lower) || EN_IDIOM.test(lower)) {
+    return undefined;
+  }
+  // "For integration tests we never mock the database": the cue follows a topic phrase.
+  const topical = chinese ? undefined : /^(for|in|on|with|when|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
+  const variants = topical ? [lower, lower.slice(topical[0].length)] : [chinese ? rest : lower];
+  let best: Cue | undefined;
+  for (const rule of chinese ? ZH_CUES : EN_CUES) {
+    if (variants.some((variant) => rule.pattern.test(variant)) && (best === undefined || rule.confidence > best.confidence)) {
+      best = { kind: rule.kind, confidence: rule.confidence };
+    }
+  }
+  if (best === undefined) return undefined;
+  if (best.kind !== 'fact') {
+    const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !/\bfrom now on\b/.test(lower);
+    if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
+  }
+  if (!chinese && lower.split(/\s+/).length < 3) return undefined;
+  if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
+  // "remember: X" / "记住：X" — the marker is not part of the lesson.
+  const marker = /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意)\s*[:：]\s*/i.exec(content);
+  return { cue: best, content: marker ? content.slice(marker[0].length) : content };
+}
+
+function fillerLength(masked: string): number {
+  let offset = 0;
+  for (let guard = 0; guard < 6; guard += 1) {
+    const rest = masked.slice(offset);
+    const trimmed = rest.length - rest.trimStart().length;
+    const match = EN_FILLER.exec(rest.trimStart()) ?? ZH_FILLER.exec(rest.trimStart());
+    if (!match || match[0].length === 0) break;
+    offset += trimmed + match[0].length;
+  }
+  return offset;
+}
+
+/** `user` for the person's way of working, `global` for facts about the repository. */
+export function scopeOf(text: string): 'user' | 'global' {
+  const lower = text.toLowerCase();
+  if (FIRST_PERSON_EN.test(lower) || FIRST_PERSON_ZH.test(text)) return 'user';
+  if (USER_TOPIC_EN.test(lower) || USER_TOPIC_ZH.test(text)) return 'user';
+  if (GLOBAL_TOPIC_EN.test(lower) || GLOBAL_TOPIC_ZH.test(text)) return 'global';
+  if (text.split(/\s+/).some((token) => isPathLike(token.replace(/^[`'"(]+|[`'",.;:)]+$/g, '')))) return 'global';
+  return 'user';
+}
+
+function toProposal(group: CueSentence[], turn: number): Proposal {
+  const content = capitalize(group.map((item) => item.content).join(' '));
+  const quote = clip(group.map((item) => item.quote).join(' '), MAX_QUOTE);
+  const kinds = new Set(group.map((item) => item.cue.kind));
+  const confidence = Math.min(0.95, Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0));
+  const paths = [...new Set(content.split(/\s+/).map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, '')).filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)))];
+  return {
+    kind: kinds.has('fact') && kinds.size === 1 ? 'fact' : 'preference',
+    family: 'memory_updates',
+    scope: scopeOf(content),
+    summary: clip(content.replace(/[.。!！;；]+$/, ''), 80),
+    content,
+    sourcePaths: paths,
+    evidence: { turn, quote },
+    confidence: round(confidence),
+  };
+}
+
+function capitalize(text: string): string {
+  return text.replace(/^[a-z]/, (char) => char.toUpperCase());
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

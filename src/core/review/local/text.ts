@@ -1,0 +1,131 @@
+/**
+ * Text helpers of the local reviewer: masking what the human did not say themselves (quotes, code
+ * blocks, `>` quoted lines), sentence splitting for English and Chinese, and word sets for
+ * comparing texts.
+ */
+
+/** Character used to blank out masked spans; keeps offsets identical to the original. */
+const MASK = '_';
+
+/** A sentence of a user message: the original text and the same span with quotes masked. */
+export interface Sentence {
+  /** Original text (trimmed). */
+  text: string;
+  /** Same span with quoted text, code blocks and `>` lines blanked out. */
+  masked: string;
+}
+
+/**
+ * Blanks out (same length) what a user pasted rather than said: fenced code blocks, `>` quoted
+ * lines, and text inside double quotes (`"…"`, `“…”`, `「…」`, `『…』`). Inline `code` stays.
+ */
+export function maskQuoted(text: string): string {
+  let masked = text.replace(/```[\s\S]*?(?:```|$)/g, blank);
+  masked = masked.replace(/^[ \t]*>.*$/gm, blank);
+  masked = masked.replace(/"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』/g, blank);
+  return masked;
+}
+
+function blank(span: string): string {
+  return span.replace(/[^\n]/g, MASK);
+}
+
+/** True when a character is CJK (Han, kana, Hangul). */
+export function isCjk(char: string): boolean {
+  return /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/.test(char);
+}
+
+/** True when the text contains CJK characters. */
+export function hasCjk(text: string): boolean {
+  return /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/.test(text);
+}
+
+/**
+ * Splits a message into sentences on line breaks, `. ! ? ;` followed by a space (so `fly.io`,
+ * `v1.2` and paths stay whole) and on Chinese `。！？；`. Splitting is decided on the masked text
+ * so a quoted sentence is never cut in two.
+ */
+export function splitSentences(text: string): Sentence[] {
+  const masked = maskQuoted(text);
+  const sentences: Sentence[] = [];
+  let start = 0;
+  const push = (end: number): void => {
+    const original = text.slice(start, end);
+    const maskedPart = masked.slice(start, end);
+    const lead = original.length - original.trimStart().length;
+    const trail = original.trimEnd().length;
+    if (trail > lead) sentences.push({ text: original.slice(lead, trail), masked: maskedPart.slice(lead, trail) });
+    start = end;
+  };
+  for (let index = 0; index < masked.length; index += 1) {
+    const char = masked[index] ?? '';
+    const next = masked[index + 1];
+    if (char === '\n') push(index + 1);
+    else if ('。！？；'.includes(char)) push(index + 1);
+    else if ('.!?;'.includes(char) && (next === undefined || next === ' ' || next === '\n' || next === '\t' || (next !== undefined && isCjk(next)))) push(index + 1);
+  }
+  push(masked.length);
+  return sentences;
+}
+
+/** Lower-cases and collapses whitespace; Markdown emphasis and bullets are dropped. */
+export function normalize(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[`*_#>\[\]()"“”'’‘「」『』]/g, ' ')
+    .replace(/[，。！？；：、,.!?;:]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const STOPWORDS = new Set(
+  (
+    'a an the and or but to of in on at for with from by as is are was were be been it its this that these those ' +
+    'we our us you your i me my he she they them their there here then than so if do does did not no yes please ' +
+    'should must can could would will just also all any some more very into onto over under about up down out ' +
+    'use using used run runs always never don dont t s re ll ve m remember note now from going forward ok okay btw'
+  ).split(' '),
+);
+
+/**
+ * Content words of a text: Latin words (≥ 2 chars, stopwords dropped, paths kept whole) and, for
+ * CJK runs, character bigrams.
+ */
+export function contentWords(text: string): Set<string> {
+  const words = new Set<string>();
+  const lower = text.toLowerCase();
+  for (const match of lower.matchAll(/[a-z0-9@][a-z0-9@._/:+-]*[a-z0-9]|[a-z0-9]/g)) {
+    const word = match[0];
+    if (word.length >= 2 && !STOPWORDS.has(word)) words.add(word);
+  }
+  for (const match of lower.matchAll(/[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+/g)) {
+    const run = match[0];
+    if (run.length === 1) words.add(run);
+    for (let index = 0; index + 1 < run.length; index += 1) words.add(run.slice(index, index + 2));
+  }
+  return words;
+}
+
+/** Share of `needle`'s words found in `haystack` (0 when `needle` has none). */
+export function containment(needle: Set<string>, haystack: Set<string>): number {
+  if (needle.size === 0) return 0;
+  let found = 0;
+  for (const word of needle) if (haystack.has(word)) found += 1;
+  return found / needle.size;
+}
+
+/** Clips to `max` characters at a word boundary when possible, with an ellipsis. */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max * 0.6 ? cut.slice(0, space) : cut}…`;
+}
+
+/** True when a token looks like a file or directory path. */
+export function isPathLike(token: string): boolean {
+  if (/^-/.test(token)) return false;
+  if (token === '.' || token === '..' || token.includes('/')) return true;
+  return /\.[a-z0-9]{1,6}$/i.test(token) && !/^\d+(\.\d+)+$/.test(token);
+}
