@@ -142,7 +142,19 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     return undefined;
   }
   if (PACKAGE_MANAGERS.has(first) || RUNNER_PREFIXES.has(first) || ['make', 'just', 'task', 'rake', 'mix', 'gradle', './gradlew', 'mvn', 'dotnet', 'bazel', 'turbo', 'nx'].includes(first)) {
-    const rest = words.slice(1).filter((word) => !RUNNER_PREFIXES.has(word) && !PACKAGE_MANAGERS.has(word));
+    // `yarn workspace @acme/web build`, `pnpm --filter web build`: skip the workspace selector.
+    const selectors = new Set<number>();
+    tokens.forEach((token, index) => {
+      if (['workspace', '--filter', '-F', '--workspace', '-w', '--scope', '--project'].includes(token)) {
+        selectors.add(index);
+        selectors.add(index + 1);
+      }
+    });
+    const rest = tokens
+      .filter((token, index) => !selectors.has(index) && !token.startsWith('-'))
+      .map((token) => token.toLowerCase())
+      .slice(1)
+      .filter((word) => !RUNNER_PREFIXES.has(word) && !PACKAGE_MANAGERS.has(word));
     if (PACKAGE_MANAGERS.has(first) && (rest[0] === 'install' || rest[0] === 'i' || rest[0] === 'ci' || rest[0] === 'add')) {
       // `pnpm add zod` installs one package (a one-off); a bare install sets the project up.
       return rest.length === 1 ? 'install' : undefined;
@@ -192,7 +204,7 @@ export function isReadOnly(command: string): boolean {
 }
 
 /** Flags that only narrow or decorate a run; adding them does not make a different command. */
-const NARROWING_FLAGS = /^(-k|-t|-x|-s|-v+|-q|--run|-run|--grep|-g|--testNamePattern|--testPathPattern|--bail|--verbose|--quiet|--no-coverage|--watch=false|--reporter(=.*)?|--maxfail(=.*)?|--lf|--ff|-p=?no:.*|--filter=.*test.*)$/;
+const NARROWING_FLAGS = /^(-k|-t|-x|-s|-v+|-q|-u|-U|--update|--updateSnapshot|--update-snapshots|--run|-run|--grep|-g|--testNamePattern|--testPathPattern|--bail|--verbose|--quiet|--no-coverage|--watch=false|--reporter(=.*)?|--maxfail(=.*)?|--lf|--ff|-p=?no:.*|--filter=.*test.*)$/;
 const NARROWING_WITH_VALUE = new Set(['-k', '-t', '--grep', '-g', '--testNamePattern', '--testPathPattern', '-run', '--run']);
 
 /** How a later run relates to an earlier failed one. */
@@ -254,8 +266,12 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const chosen = typed ?? tagged ?? phrased;
   if (chosen === undefined) return undefined;
   const testReport = lines.some((line) => TEST_REPORT_LINE.test(line) || ASSERTION.test(line));
+  // A failure of a named test ("FAIL src/a.test.ts > renders header", "FAILED t.py::test_x") is the
+  // code under test, unless the suite itself could not run.
+  const namedTestFailed = lines.some((line) => ASSERTION.test(line) || (TEST_REPORT_LINE.test(line) && /( > | › |::|\(\d+(\.\d+)?s\))/.test(line)));
+  const suiteBroken = lines.some((line) => /failed to run|failed to load|could not (load|compile)|error during collection|cannot find module|no module named|failed to resolve/i.test(line));
   // A typed error or a setup phrase is a setup failure even inside a test run ("Test suite failed to run").
-  const setup = typed !== undefined || phrased !== undefined || !testReport;
+  const setup = namedTestFailed && !suiteBroken ? false : typed !== undefined || phrased !== undefined || !testReport;
   return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
 }
 

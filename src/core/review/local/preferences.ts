@@ -29,7 +29,10 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /\bfrom now on\b/, kind: 'rule', confidence: 0.8 },
   { pattern: /^(always|never)\b/, kind: 'rule', confidence: 0.85 },
   { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
-  { pattern: /^(remember|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^(remember(?![-\w])|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /\b(keep (that|this|it) in mind|for the future|in (the )?future|from now on|going forward)\b/, kind: 'rule', confidence: 0.7 },
+  { pattern: /\b(leave (it|them|that|those|these|\S+\/) alone|hands off|off[- ]limits)\b/, kind: 'prohibition', confidence: 0.7 },
+  { pattern: /^i('d| would) like (every|all|each|any)\b/, kind: 'preference', confidence: 0.7 },
   { pattern: /^i (prefer|like it when|want you to always|want you to never|'d like you to|would like you to|'d rather|would rather|hate it when|don't like it when)\b/, kind: 'preference', confidence: 0.75 },
   { pattern: /\bi('d| would)? prefer\b/, kind: 'preference', confidence: 0.75 },
   { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
@@ -57,6 +60,7 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /^我们[^，。,]{0,10}?部署/, kind: 'fact', confidence: 0.7 },
   { pattern: /^我们的[^，。,]{1,12}?(是|在|用|使用|都在|放在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(这个)?(项目|仓库|代码库)[^，。]{0,8}?(用|使用|都是|都在)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/, kind: 'fact', confidence: 0.65 },
   // A topic first: "代码里统一用 async/await", "这个仓库中不要…".
   { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
@@ -64,7 +68,7 @@ const ZH_CUES: readonly CueRule[] = [
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
 const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请|麻烦你?|那个|注意|提醒一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
 const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b/;
@@ -179,7 +183,9 @@ function analyzeClause(text: string, masked: string): { cue: Cue; content: strin
   const lower = rest.toLowerCase().replace(/[’‘]/g, "'");
   const chinese = hasCjk(rest.slice(0, 4));
   if (chinese) {
-    if (ZH_QUESTION.test(rest) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest)) return undefined;
+    // "我习惯先看 diff 再决定要不要提交。" holds an embedded question, it is not one.
+    const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
+    if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest)) return undefined;
   } else if (EN_QUESTION_START.test(lower) || EN_HYPOTHETICAL.test(lower) || EN_IDIOM.test(lower)) {
     return undefined;
   }
@@ -193,7 +199,8 @@ function analyzeClause(text: string, masked: string): { cue: Cue; content: strin
     }
   }
   if (best === undefined) return undefined;
-  if (best.kind !== 'fact') {
+  if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
+  if (best.kind === 'rule' || best.kind === 'prohibition') {
     const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !/\bfrom now on\b/.test(lower);
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
   }
@@ -216,10 +223,15 @@ function fillerLength(masked: string): number {
   return offset;
 }
 
-/** `user` for the person's way of working, `global` for facts about the repository. */
-export function scopeOf(text: string): 'user' | 'global' {
+/**
+ * `user` for the person's way of working, `global` for facts about the repository. A stated fact
+ * ("we use Postgres 15", "这个服务的日志都打到 Loki") is about the repository unless it is about
+ * the person.
+ */
+export function scopeOf(text: string, factOnly = false): 'user' | 'global' {
   const lower = text.toLowerCase();
   if (FIRST_PERSON_EN.test(lower) || FIRST_PERSON_ZH.test(text)) return 'user';
+  if (factOnly) return 'global';
   if (USER_TOPIC_EN.test(lower) || USER_TOPIC_ZH.test(text)) return 'user';
   if (GLOBAL_TOPIC_EN.test(lower) || GLOBAL_TOPIC_ZH.test(text)) return 'global';
   if (text.split(/\s+/).some((token) => isPathLike(token.replace(/^[`'"(]+|[`'",.;:)]+$/g, '')))) return 'global';
@@ -232,10 +244,11 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
   const kinds = new Set(group.map((item) => item.cue.kind));
   const confidence = Math.min(0.95, Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0));
   const paths = [...new Set(content.split(/\s+/).map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, '')).filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)))];
+  const factOnly = kinds.has('fact') && kinds.size === 1;
   return {
-    kind: kinds.has('fact') && kinds.size === 1 ? 'fact' : 'preference',
+    kind: factOnly ? 'fact' : 'preference',
     family: 'memory_updates',
-    scope: scopeOf(content),
+    scope: scopeOf(content, factOnly),
     summary: clip(content.replace(/[.。!！;；]+$/, ''), 80),
     content,
     sourcePaths: paths,

@@ -22,6 +22,8 @@ export interface Sentence {
 export function maskQuoted(text: string): string {
   let masked = text.replace(/```[\s\S]*?(?:```|$)/g, blank);
   masked = masked.replace(/^[ \t]*>.*$/gm, blank);
+  // A line right after "the hook printed" / "it says:" is pasted output, not the person speaking.
+  masked = masked.replace(/(\b(?:printed|prints|says|said|shows|showed|outputs?|returned|logged|wrote|complains|complained|displays|threw|throws|reads)\s*:?[ \t]*\n)([^\n]*)/gi, (_all, lead: string, line: string) => `${lead}${blank(line)}`);
   masked = masked.replace(/"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』/g, blank);
   return masked;
 }
