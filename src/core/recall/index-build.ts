@@ -1,27 +1,38 @@
 /**
  * The recall search index, built once at compile time (`recall/search-index.json`) so a query never
- * re-tokenizes the corpus.
+ * re-tokenizes the corpus, and laid out so loading it costs little more than one `JSON.parse` of a
+ * few long strings (a JSON object with one key per term costs several times more to parse).
  *
- * Format (version 1), chosen so that loading it is dominated by one cheap `JSON.parse` of strings:
+ * Format (version 1). All strings are ASCII when written by {@link serializeRecallSearchIndex}.
  * ```
  * {
- *   "version": 1,                 // RECALL_INDEX_VERSION
- *   "tokenizer": 1,               // TOKENIZER_VERSION
- *   "params": "bm25f;summary=3/0.3;content=1/0.75;paths=1.5/0.3",
- *   "count": 2,                   // number of records, in index.json order
- *   "ids": ["a1b2…", "c3d4…"],    // record ids, same order (staleness check)
+ *   "version": 1, "tokenizer": 1,           // RECALL_INDEX_VERSION, TOKENIZER_VERSION
+ *   "params": "bm25f;summary=3/0.3;…",      // ranking parameters baked into the weights
+ *   "count": 2,                             // records, in index.json order
+ *   "ids": ["a1b2…", "c3d4…"],              // record ids, same order (staleness check)
  *   "avg_field_lengths": {"summary": 4.5, "content": 31, "paths": 3},
- *   "postings": {"term": "0,1e,3,a"}
+ *   "repos": ["<sha1>", …], "cwds": ["/home/me/app", …],   // distinct values
+ *   "doc_width": 1,                          // base-36 digits per record in doc_repo / doc_cwd
+ *   "doc_repo": "01", "doc_cwd": "00",       // per record: position in repos / cwds
+ *   "lexicon": "alembic\t0\nbuild\t1f\n…",  // sorted terms, each with its offset in postings
+ *   "directory": "000000000a1b…",            // 6-digit base-36 lexicon position of every 32nd entry
+ *   "postings": "0,1e,3,a;2,14;…",           // posting lists, each ended by ";"
+ *   "source_bytes": 81234,                   // byte length of the index.json the spans point into
+ *   "spans": "0000001000ab…"                 // per record 7+5 base-36 digits: byte start and length
  * }
  * ```
- * A posting list is a comma-separated base-36 list of pairs `docDelta,weight`: `docDelta` is the
- * record position minus the previous entry's position (the first is the position itself) and
- * `weight` is the BM25F pseudo term frequency of the term in that record, times 10, rounded (at
- * least 1). The pseudo frequency already folds in field weights and length normalization
- * (`Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`), so the query side needs no per-record lengths;
- * the document frequency of a term is the number of pairs. Lists are decoded only for query terms.
+ * Lexicon terms escape non-ASCII UTF-16 units as `~` + 4 hex digits (the tokenizer never emits `~`).
+ * A posting list is comma-separated base-36 pairs `docDelta,weight`: `docDelta` is the record
+ * position minus the previous entry's (the first is the position itself) and `weight` is the BM25F
+ * pseudo term frequency times 10, rounded, at least 1. The pseudo frequency already folds in field
+ * weights and length normalization (`Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`), so a query needs
+ * no per-record lengths, and a term's document frequency is its number of pairs.
+ *
+ * `spans` (optional; empty when the index was built without the file) let a query parse only the
+ * records it returns instead of the whole of index.json.
  */
 
+import { isAscii } from 'node:buffer';
 import { TOKENIZER_VERSION, tokenize } from './tokenize.js';
 
 /** Bumped whenever the file layout or the meaning of a field changes. */
@@ -64,7 +75,15 @@ export const INDEX_PARAMS_KEY = `bm25f;${Object.entries(FIELD_PARAMS)
   .map(([name, p]) => `${name}=${p.weight}/${p.b}`)
   .join(';')};scale=${WEIGHT_SCALE}`;
 
-/** The JSON-serializable search index written to `recall/search-index.json`. */
+/** Lexicon entries per directory block. */
+const BLOCK = 32;
+/** Digits of a directory position. */
+const DIR_WIDTH = 6;
+/** Digits of a span's start and length. */
+const SPAN_START = 7;
+const SPAN_LENGTH = 5;
+
+/** The JSON-serializable search index written to `recall/search-index.json` (see the module comment). */
 export interface RecallSearchIndex {
   version: number;
   tokenizer: number;
@@ -72,8 +91,25 @@ export interface RecallSearchIndex {
   count: number;
   ids: string[];
   avg_field_lengths: { summary: number; content: number; paths: number };
-  /** term → encoded posting list (see the module comment). */
-  postings: Record<string, string>;
+  repos: string[];
+  cwds: string[];
+  doc_width: number;
+  doc_repo: string;
+  doc_cwd: string;
+  lexicon: string;
+  directory: string;
+  postings: string;
+  source_bytes: number | null;
+  spans: string;
+}
+
+/** Options of {@link buildRecallIndex}. */
+export interface BuildRecallIndexOptions {
+  /**
+   * The exact bytes of the `index.json` holding `records`. When given (and its records are the
+   * same, in the same order), the index records where each record lies in it.
+   */
+  source?: Uint8Array;
 }
 
 type FieldName = keyof typeof FIELD_PARAMS;
@@ -85,13 +121,29 @@ function fieldText(record: RecallRecord, field: FieldName): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The lexicon form of a term: ASCII, non-ASCII UTF-16 units written as `~` + 4 hex digits. */
+export function encodeTerm(term: string): string {
+  let out = '';
+  for (let i = 0; i < term.length; i++) {
+    const code = term.charCodeAt(i);
+    out += code < 0x80 ? term[i] : `~${code.toString(16).padStart(4, '0')}`;
+  }
+  return out;
+}
+
+function fixed(value: number, width: number): string {
+  return value.toString(36).padStart(width, '0');
+}
+
 /**
  * Builds the search index of `records` (in their order). Pure and deterministic: the same records
- * always give the same JSON.
+ * (and source) always give the same index.
  */
-export function buildRecallIndex(records: readonly RecallRecord[]): RecallSearchIndex {
+export function buildRecallIndex(
+  records: readonly RecallRecord[],
+  options: BuildRecallIndexOptions = {},
+): RecallSearchIndex {
   const n = records.length;
-  // Tokenize every field once; keep per-record term counts per field.
   const perRecord: Array<Record<FieldName, Map<string, number>>> = [];
   const lengths: Array<Record<FieldName, number>> = [];
   const totals: Record<FieldName, number> = { summary: 0, content: 0, paths: 0 };
@@ -136,18 +188,46 @@ export function buildRecallIndex(records: readonly RecallRecord[]): RecallSearch
     }
   }
 
-  const postings: Array<[string, string]> = [];
-  for (const [term, list] of lists) {
+  const entries = [...lists].map(([term, list]) => [encodeTerm(term), list] as const);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const lexicon: string[] = [];
+  const directory: string[] = [];
+  const postings: string[] = [];
+  let lexPos = 0;
+  let postPos = 0;
+  entries.forEach(([term, list], i) => {
     const parts: string[] = [];
     let prev = 0;
-    for (let i = 0; i < list.length; i += 2) {
-      const doc = list[i] as number;
-      parts.push((doc - prev).toString(36), (list[i + 1] as number).toString(36));
+    for (let j = 0; j < list.length; j += 2) {
+      const doc = list[j] as number;
+      parts.push((doc - prev).toString(36), (list[j + 1] as number).toString(36));
       prev = doc;
     }
-    postings.push([term, parts.join(',')]);
+    const posting = `${parts.join(',')};`;
+    const line = `${term}\t${postPos.toString(36)}`;
+    if (i % BLOCK === 0) directory.push(fixed(lexPos, DIR_WIDTH));
+    lexicon.push(line);
+    postings.push(posting);
+    lexPos += line.length + 1;
+    postPos += posting.length;
+  });
+
+  const repos = new Map<string, number>();
+  const cwds = new Map<string, number>();
+  const docRepo: number[] = [];
+  const docCwd: number[] = [];
+  for (const record of records) {
+    const fp = typeof record.repo_fingerprint === 'string' ? record.repo_fingerprint : '';
+    const cwd = typeof record.cwd === 'string' ? record.cwd : '';
+    if (!repos.has(fp)) repos.set(fp, repos.size);
+    if (!cwds.has(cwd)) cwds.set(cwd, cwds.size);
+    docRepo.push(repos.get(fp) as number);
+    docCwd.push(cwds.get(cwd) as number);
   }
-  postings.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const width = Math.max(1, Math.max(repos.size, cwds.size, 1).toString(36).length);
+
+  const spans = options.source === undefined ? undefined : locateRecordSpans(options.source);
+  const spansMatch = spans !== undefined && options.source !== undefined && spansHoldRecords(options.source, spans, records);
 
   return {
     version: RECALL_INDEX_VERSION,
@@ -155,14 +235,32 @@ export function buildRecallIndex(records: readonly RecallRecord[]): RecallSearch
     params: INDEX_PARAMS_KEY,
     count: n,
     ids: records.map((r) => r.id),
-    avg_field_lengths: {
-      summary: round3(avg.summary),
-      content: round3(avg.content),
-      paths: round3(avg.paths),
-    },
-    // fromEntries defines own properties, so a term such as "__proto__" is stored as data.
-    postings: Object.fromEntries(postings),
+    avg_field_lengths: { summary: round3(avg.summary), content: round3(avg.content), paths: round3(avg.paths) },
+    repos: [...repos.keys()],
+    cwds: [...cwds.keys()],
+    doc_width: width,
+    doc_repo: docRepo.map((x) => fixed(x, width)).join(''),
+    doc_cwd: docCwd.map((x) => fixed(x, width)).join(''),
+    lexicon: lexicon.join('\n'),
+    directory: directory.join(''),
+    postings: postings.join(''),
+    source_bytes: spansMatch && options.source ? options.source.byteLength : null,
+    spans: spansMatch && spans ? spans.map(([s, e]) => fixed(s, SPAN_START) + fixed(e - s, SPAN_LENGTH)).join('') : '',
   };
+}
+
+/** True when every span parses to the record of the same position (same id), within the digit limits. */
+function spansHoldRecords(source: Uint8Array, spans: Array<[number, number]>, records: readonly RecallRecord[]): boolean {
+  if (spans.length !== records.length) return false;
+  const buf = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
+  return spans.every(([s, e], i) => {
+    if (e - s >= 36 ** SPAN_LENGTH || s >= 36 ** SPAN_START) return false;
+    try {
+      return (JSON.parse(buf.toString('utf8', s, e)) as { id?: unknown }).id === records[i]?.id;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function round3(x: number): number {
@@ -170,9 +268,46 @@ function round3(x: number): number {
 }
 
 /**
+ * Builds the index straight from the bytes of an `index.json` (`{"records":[…]}`), recording where
+ * each record lies so a query can parse just the records it returns. Throws on invalid JSON.
+ */
+export function buildRecallIndexFromSource(source: Uint8Array): { index: RecallSearchIndex; records: RecallRecord[] } {
+  const parsed = JSON.parse(new TextDecoder().decode(source)) as { records?: unknown };
+  const records = Array.isArray(parsed.records) ? (parsed.records as RecallRecord[]) : [];
+  return { index: buildRecallIndex(records, { source }), records };
+}
+
+/** Compact JSON of the index with every non-ASCII character escaped, so the file is pure ASCII. */
+export function serializeRecallSearchIndex(index: RecallSearchIndex): string {
+  return JSON.stringify(index).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Reads a search index from the bytes (or text) of `search-index.json`. Returns `undefined`, never
+ * throws, when the data is not JSON or is not an index of this version, tokenizer and parameters;
+ * the caller then builds one in memory.
+ */
+export function loadRecallSearchIndex(data: Uint8Array | string): RecallSearchIndex | undefined {
+  try {
+    // The serializer writes ASCII; latin1 decoding of ASCII is exact and much faster than UTF-8.
+    const text =
+      typeof data === 'string'
+        ? data
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(isAsciiBytes(data) ? 'latin1' : 'utf8');
+    return parseRecallSearchIndex(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+function isAsciiBytes(data: Uint8Array): boolean {
+  return isAscii(data);
+}
+
+/**
  * Returns `value` as a search index when it has the expected shape and this build's version,
- * tokenizer and parameters, else `undefined` (the caller then builds one in memory). Posting
- * strings are not inspected here; a malformed one decodes to nothing.
+ * tokenizer and parameters, else `undefined`. Posting strings are not inspected; a damaged one
+ * decodes to nothing.
  */
 export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
@@ -180,8 +315,19 @@ export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | unde
   if (v.version !== RECALL_INDEX_VERSION || v.tokenizer !== TOKENIZER_VERSION || v.params !== INDEX_PARAMS_KEY) {
     return undefined;
   }
-  if (typeof v.count !== 'number' || !Array.isArray(v.ids) || v.ids.length !== v.count) return undefined;
-  if (v.postings === null || typeof v.postings !== 'object' || Array.isArray(v.postings)) return undefined;
+  const count = v.count;
+  const width = v.doc_width;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
+  if (!Array.isArray(v.ids) || v.ids.length !== count || !Array.isArray(v.repos) || !Array.isArray(v.cwds)) return undefined;
+  if (typeof width !== 'number' || !Number.isInteger(width) || width < 1) return undefined;
+  for (const key of ['doc_repo', 'doc_cwd', 'lexicon', 'directory', 'postings', 'spans'] as const) {
+    if (typeof v[key] !== 'string') return undefined;
+  }
+  if ((v.doc_repo as string).length !== count * width || (v.doc_cwd as string).length !== count * width) return undefined;
+  const spans = v.spans as string;
+  if (spans !== '' && (spans.length !== count * (SPAN_START + SPAN_LENGTH) || typeof v.source_bytes !== 'number')) {
+    return undefined;
+  }
   if (v.avg_field_lengths === null || typeof v.avg_field_lengths !== 'object') return undefined;
   return v as RecallSearchIndex;
 }
@@ -200,24 +346,212 @@ export function isRecallSearchIndexFresh(
   return true;
 }
 
+/** The raw posting list of `term` (index form, unencoded), or `undefined` when the term is unknown. */
+export function lookupPostings(index: RecallSearchIndex, term: string): string | undefined {
+  const key = encodeTerm(term);
+  const { lexicon, directory } = index;
+  const blocks = directory.length / DIR_WIDTH;
+  if (blocks === 0) return undefined;
+  const termAt = (pos: number): string => lexicon.slice(pos, lexicon.indexOf('\t', pos));
+  const blockPos = (b: number): number => parseInt(directory.slice(b * DIR_WIDTH, (b + 1) * DIR_WIDTH), 36);
+  // Binary search for the last block whose first term is ≤ key.
+  let lo = 0;
+  let hi = blocks - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (termAt(blockPos(mid)) <= key) lo = mid;
+    else hi = mid - 1;
+  }
+  let pos = blockPos(lo);
+  for (let i = 0; i < BLOCK && pos < lexicon.length; i++) {
+    const tab = lexicon.indexOf('\t', pos);
+    if (tab < 0) return undefined;
+    let end = lexicon.indexOf('\n', tab);
+    if (end < 0) end = lexicon.length;
+    const candidate = lexicon.slice(pos, tab);
+    if (candidate === key) {
+      const offset = parseInt(lexicon.slice(tab + 1, end), 36);
+      const stop = index.postings.indexOf(';', offset);
+      return Number.isFinite(offset) && stop >= 0 ? index.postings.slice(offset, stop) : undefined;
+    }
+    if (candidate > key) return undefined;
+    pos = end + 1;
+  }
+  return undefined;
+}
+
+/** Position of record `doc` in `index.repos` / `index.cwds`. */
+export function docRepoIndex(index: RecallSearchIndex, doc: number): number {
+  return parseInt(index.doc_repo.slice(doc * index.doc_width, (doc + 1) * index.doc_width), 36);
+}
+
+/** Position of record `doc`'s cwd in `index.cwds`. */
+export function docCwdIndex(index: RecallSearchIndex, doc: number): number {
+  return parseInt(index.doc_cwd.slice(doc * index.doc_width, (doc + 1) * index.doc_width), 36);
+}
+
+/** Byte range `[start, end)` of record `doc` in the source index.json, if the index has spans. */
+export function docSpan(index: RecallSearchIndex, doc: number): [number, number] | undefined {
+  if (index.spans === '') return undefined;
+  const at = doc * (SPAN_START + SPAN_LENGTH);
+  const start = parseInt(index.spans.slice(at, at + SPAN_START), 36);
+  const length = parseInt(index.spans.slice(at + SPAN_START, at + SPAN_START + SPAN_LENGTH), 36);
+  return Number.isFinite(start) && Number.isFinite(length) ? [start, start + length] : undefined;
+}
+
+/** A decoded posting list: record positions (ascending) and their pseudo term frequencies. */
+export interface Postings {
+  docs: number[];
+  tfs: number[];
+}
+
 /**
- * Decodes one posting list into parallel arrays of record positions and pseudo term frequencies.
- * Stops at the first malformed pair or out-of-range position (a damaged file degrades, never throws).
+ * Decodes one posting list. Parses base-36 digits by hand (no intermediate strings: this runs on
+ * lists with thousands of entries in a process that exits right after). Stops at the first
+ * malformed pair or out-of-range position, so a damaged file degrades and never throws.
  */
-export function decodePostings(encoded: string, count: number): { docs: number[]; tfs: number[] } {
+export function decodePostings(encoded: string, count: number): Postings {
   const docs: number[] = [];
   const tfs: number[] = [];
-  if (!encoded) return { docs, tfs };
-  const parts = encoded.split(',');
   let doc = 0;
-  for (let i = 0; i + 1 < parts.length; i += 2) {
-    const delta = parseInt(parts[i] as string, 36);
-    const weight = parseInt(parts[i + 1] as string, 36);
-    if (!Number.isFinite(delta) || !Number.isFinite(weight) || delta < 0 || weight <= 0) break;
-    doc += delta;
-    if (doc >= count || (docs.length > 0 && delta === 0)) break;
-    docs.push(doc);
-    tfs.push(weight / WEIGHT_SCALE);
+  let value = 0;
+  let digits = 0;
+  let pending = -1; // the delta of the current pair, once read
+  for (let i = 0; i <= encoded.length; i++) {
+    const c = i < encoded.length ? encoded.charCodeAt(i) : 44;
+    if (c === 44) {
+      if (digits === 0) break;
+      if (pending < 0) pending = value;
+      else {
+        if (value <= 0 || (docs.length > 0 && pending === 0)) break;
+        doc += pending;
+        if (doc >= count) break;
+        docs.push(doc);
+        tfs.push(value / WEIGHT_SCALE);
+        pending = -1;
+      }
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
+    if (d < 0) break;
+    value = value * 36 + d;
+    digits++;
   }
   return { docs, tfs };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Finds the byte range of each element of the top-level `"records"` array in JSON bytes, without
+ * building objects. Returns `undefined` when the bytes do not have that shape.
+ */
+export function locateRecordSpans(source: Uint8Array): Array<[number, number]> | undefined {
+  const len = source.length;
+  let i = 0;
+  const ws = (): void => {
+    while (i < len) {
+      const c = source[i] as number;
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) i++;
+      else break;
+    }
+  };
+  const skipString = (): boolean => {
+    i++; // opening quote
+    while (i < len) {
+      const c = source[i] as number;
+      if (c === BACKSLASH) i += 2;
+      else if (c === QUOTE) {
+        i++;
+        return true;
+      } else i++;
+    }
+    return false;
+  };
+  const skipValue = (): boolean => {
+    ws();
+    const c = source[i];
+    if (c === QUOTE) return skipString();
+    if (c === 0x7b || c === 0x5b) {
+      let depth = 0;
+      while (i < len) {
+        const d = source[i] as number;
+        if (d === QUOTE) {
+          if (!skipString()) return false;
+          continue;
+        }
+        if (d === 0x7b || d === 0x5b) depth++;
+        else if (d === 0x7d || d === 0x5d) {
+          depth--;
+          if (depth === 0) {
+            i++;
+            return true;
+          }
+        }
+        i++;
+      }
+      return false;
+    }
+    // number, true, false, null
+    const start = i;
+    while (i < len) {
+      const d = source[i] as number;
+      if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+      i++;
+    }
+    return i > start;
+  };
+
+  if (len >= 3 && source[0] === 0xef && source[1] === 0xbb && source[2] === 0xbf) i = 3; // BOM
+  ws();
+  if (source[i] !== 0x7b) return undefined;
+  i++;
+  let spans: Array<[number, number]> | undefined;
+  for (;;) {
+    ws();
+    if (source[i] === 0x7d) break;
+    if (source[i] !== QUOTE) return undefined;
+    const keyStart = i + 1;
+    if (!skipString()) return undefined;
+    const key = Buffer.from(source.buffer, source.byteOffset + keyStart, i - 1 - keyStart).toString('utf8');
+    ws();
+    if (source[i] !== 0x3a) return undefined;
+    i++;
+    ws();
+    if (key === 'records' && source[i] === 0x5b) {
+      i++;
+      spans = [];
+      ws();
+      if (source[i] === 0x5d) i++;
+      else {
+        for (;;) {
+          ws();
+          const start = i;
+          if (!skipValue()) return undefined;
+          spans.push([start, i]);
+          ws();
+          if (source[i] === 0x2c) {
+            i++;
+            continue;
+          }
+          if (source[i] === 0x5d) {
+            i++;
+            break;
+          }
+          return undefined;
+        }
+      }
+    } else if (!skipValue()) return undefined;
+    ws();
+    if (source[i] === 0x2c) {
+      i++;
+      continue;
+    }
+    if (source[i] === 0x7d) break;
+    return undefined;
+  }
+  return spans;
 }

@@ -17,12 +17,18 @@
  * but never admit an irrelevant one.
  */
 
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import {
+  type Postings,
   type RecallRecord,
   type RecallSearchIndex,
   buildRecallIndex,
   decodePostings,
+  docCwdIndex,
+  docRepoIndex,
+  docSpan,
   isRecallSearchIndexFresh,
+  lookupPostings,
 } from './index-build.js';
 import { analyzeQuery, tokenize } from './tokenize.js';
 
@@ -177,8 +183,11 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['timezone', 'tz', '时区'],
 ];
 
-/** term → synonym terms, built once from {@link SYNONYM_SETS} through the tokenizer. */
-const SYNONYMS: ReadonlyMap<string, readonly string[]> = (() => {
+let synonyms: Map<string, readonly string[]> | undefined;
+
+/** term → synonym terms, built on first use from {@link SYNONYM_SETS} through the tokenizer. */
+function synonymTable(): Map<string, readonly string[]> {
+  if (synonyms !== undefined) return synonyms;
   const map = new Map<string, Set<string>>();
   for (const set of SYNONYM_SETS) {
     // Only entries that tokenize to exactly one term can stand in for a query term.
@@ -192,12 +201,13 @@ const SYNONYMS: ReadonlyMap<string, readonly string[]> = (() => {
       for (const other of terms) if (other !== term) entry.add(other);
     }
   }
-  return new Map([...map].map(([k, v]) => [k, [...v].sort()]));
-})();
+  synonyms = new Map([...map].map(([k, v]) => [k, [...v].sort()]));
+  return synonyms;
+}
 
 /** The synonyms the query side adds for `term` (already in index-term form). */
 export function synonymsOf(term: string): readonly string[] {
-  return SYNONYMS.get(term) ?? [];
+  return synonymTable().get(term) ?? [];
 }
 
 /** Directory equality or nesting with a separator-correct prefix test (`/a/b` is not inside `/a/bc`). */
@@ -234,42 +244,29 @@ function idfOf(n: number, df: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
 }
 
-function postingsOf(index: RecallSearchIndex, term: string): string | undefined {
-  return Object.hasOwn(index.postings, term) ? index.postings[term] : undefined;
-}
-
-function countPairs(encoded: string | undefined): number {
-  if (!encoded) return 0;
-  let commas = 0;
-  for (let i = 0; i < encoded.length; i++) if (encoded.charCodeAt(i) === 44) commas++;
-  return (commas + 1) >> 1;
-}
-
 /**
- * Ranks `records` for `options.query` and returns every candidate that clears the relevance
- * threshold, best first, with the numbers behind each rank. `index` must be fresh for `records`
- * (see {@link searchRecall}, which checks that).
+ * Ranks the indexed records for `options.query` and returns every candidate that clears the
+ * relevance threshold, best first (ties by id), with the numbers behind each rank. Needs only the
+ * index: repository and cwd of each record are stored in it.
  */
-export function rankRecall(
-  index: RecallSearchIndex,
-  records: readonly RecallRecord[],
-  options: RecallSearchOptions,
-): RecallCandidate[] {
+export function rankRecall(index: RecallSearchIndex, options: RecallSearchOptions): RecallCandidate[] {
   const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
   const n = index.count;
   if (n === 0) return [];
   const { terms: queryTerms, cjkPieces } = analyzeQuery(options.query);
   if (queryTerms.length === 0) return [];
 
-  const dfCache = new Map<string, number>();
-  const df = (term: string): number => {
-    let v = dfCache.get(term);
-    if (v === undefined) {
-      v = countPairs(postingsOf(index, term));
-      dfCache.set(term, v);
+  const postingCache = new Map<string, Postings>();
+  const postingsOf = (term: string): Postings => {
+    let list = postingCache.get(term);
+    if (list === undefined) {
+      const encoded = lookupPostings(index, term);
+      list = encoded === undefined ? { docs: [], tfs: [] } : decodePostings(encoded, n);
+      postingCache.set(term, list);
     }
-    return v;
+    return list;
   };
+  const df = (term: string): number => postingsOf(term).docs.length;
   const unknownIdf = idfOf(n, 0);
 
   const groups: Group[] = [];
@@ -323,9 +320,8 @@ export function rankRecall(
   for (const group of groups) {
     const groupDocs: number[] = [];
     for (const m of group.members) {
-      const encoded = postingsOf(index, m.term);
-      if (!encoded) continue;
-      const { docs, tfs } = decodePostings(encoded, n);
+      const { docs, tfs } = postingsOf(m.term);
+      if (docs.length === 0) continue;
       const wIdf = m.weight * idfOf(n, docs.length);
       for (let i = 0; i < docs.length; i++) {
         const doc = docs[i] as number;
@@ -348,6 +344,9 @@ export function rankRecall(
   }
 
   const floor = Math.min(p.minMatchedIdf, 0.75 * idfOf(n, 1));
+  // Repository and cwd relations are decided once per distinct value, not per record.
+  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
+  const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
   const out: RecallCandidate[] = [];
   for (const doc of touched) {
     const m = matched[doc] as number;
@@ -355,15 +354,13 @@ export function rankRecall(
     const groupsHit = matchedGroups[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     if (!enough || m < floor) continue;
-    const record = records[doc];
-    if (record === undefined) continue;
-    const sameRepo = options.repoFingerprint !== undefined && options.repoFingerprint !== '' && record.repo_fingerprint === options.repoFingerprint;
-    const relatedCwd = options.cwd !== undefined && typeof record.cwd === 'string' && isSameOrNestedPath(record.cwd, options.cwd);
+    const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
+    const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = relevance[doc] as number;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
     out.push({ doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score });
   }
-  out.sort((a, b) => b.score - a.score || compareIds(records[a.doc]?.id, records[b.doc]?.id) || a.doc - b.doc);
+  out.sort((a, b) => b.score - a.score || compareIds(index.ids[a.doc], index.ids[b.doc]) || a.doc - b.doc);
   return out;
 }
 
@@ -371,6 +368,11 @@ function compareIds(a: string | undefined, b: string | undefined): number {
   const x = a ?? '';
   const y = b ?? '';
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function clampTopK(topK: number | undefined): number {
+  const requested = topK ?? RECALL_DEFAULTS.topK;
+  return Number.isFinite(requested) ? Math.max(1, Math.floor(requested)) : RECALL_DEFAULTS.topK;
 }
 
 /**
@@ -385,11 +387,110 @@ export function searchRecall(
   options: RecallSearchOptions,
 ): RecallResult[] {
   const usable = isRecallSearchIndexFresh(index, records) ? index : buildRecallIndex(records);
-  const requested = options.topK ?? RECALL_DEFAULTS.topK;
-  const topK = Number.isFinite(requested) ? Math.max(1, Math.floor(requested)) : RECALL_DEFAULTS.topK;
-  return rankRecall(usable, records, options)
-    .slice(0, topK)
+  return rankRecall(usable, options)
+    .slice(0, clampTopK(options.topK))
     .map((c) => toResult(records[c.doc] as RecallRecord, c.score));
+}
+
+/** Results plus how they were obtained (for logs and tests). */
+export interface RecallSourceSearch {
+  results: RecallResult[];
+  /**
+   * `indexed`: the compile-time index answered and only the returned records were parsed;
+   * `rebuilt`: the index was missing, stale or without spans, so index.json was parsed in full.
+   */
+  mode: 'indexed' | 'rebuilt';
+}
+
+/** Random access to the bytes of an `index.json` (a buffer or an open file). */
+export interface RecallSource {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** Bytes `[start, end)`. */
+  read(start: number, end: number): Buffer;
+  /** The whole content. */
+  readAll(): Uint8Array;
+}
+
+function bufferSource(bytes: Uint8Array): RecallSource {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { size: buf.length, read: (start, end) => buf.subarray(start, end), readAll: () => buf };
+}
+
+/**
+ * Searches straight from `recall/index.json` (its bytes, or a {@link RecallSource}). When `index`
+ * was built from exactly these bytes (see `buildRecallIndex`'s `source`), only the returned records
+ * are read and parsed, so a query over 10,000 records costs a few milliseconds beyond loading the
+ * index. Otherwise, or when a returned record does not match the index, the whole file is parsed
+ * and searched as {@link searchRecall} does. Throws only when the file is not JSON.
+ */
+export function searchRecallSource(
+  index: RecallSearchIndex | null | undefined,
+  source: Uint8Array | RecallSource,
+  options: RecallSearchOptions,
+): RecallSourceSearch {
+  const src = source instanceof Uint8Array ? bufferSource(source) : source;
+  const topK = clampTopK(options.topK);
+  if (index && index.spans !== '' && index.source_bytes === src.size) {
+    const results: RecallResult[] = [];
+    let consistent = true;
+    for (const c of rankRecall(index, options).slice(0, topK)) {
+      const span = docSpan(index, c.doc);
+      const record = span && span[1] <= src.size ? parseRecord(src.read(span[0], span[1])) : undefined;
+      if (record === undefined || record.id !== index.ids[c.doc]) {
+        consistent = false;
+        break;
+      }
+      results.push(toResult(record, c.score));
+    }
+    if (consistent) return { results, mode: 'indexed' };
+  }
+  const parsed = JSON.parse(new TextDecoder().decode(src.readAll())) as { records?: unknown };
+  const records = (Array.isArray(parsed.records) ? parsed.records : []) as RecallRecord[];
+  return { results: searchRecall(index, records, { ...options, topK }), mode: 'rebuilt' };
+}
+
+/**
+ * {@link searchRecallSource} over the file at `indexPath`, reading only the returned records'
+ * bytes when the index matches the file. Throws the file system error when the file cannot be read.
+ */
+export function searchRecallFile(
+  index: RecallSearchIndex | null | undefined,
+  indexPath: string,
+  options: RecallSearchOptions,
+): RecallSourceSearch {
+  const fd = openSync(indexPath, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const source: RecallSource = {
+      size,
+      read(start, end) {
+        const buf = Buffer.allocUnsafe(end - start);
+        let done = 0;
+        while (done < buf.length) {
+          const n = readSync(fd, buf, done, buf.length - done, start + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return buf.subarray(0, done);
+      },
+      readAll: () => readFileSync(fd),
+    };
+    return searchRecallSource(index, source, options);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function parseRecord(bytes: Buffer): RecallRecord | undefined {
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as Partial<RecallRecord> | null;
+    if (value === null || typeof value !== 'object' || typeof value.id !== 'string') return undefined;
+    if (typeof value.summary !== 'string' || typeof value.content !== 'string') return undefined;
+    return value as RecallRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 function toResult(record: RecallRecord, score: number): RecallResult {

@@ -62,6 +62,16 @@ const CJK_STOP_WORDS: readonly string[] = [
   '我', '你', '他', '她', '它', '这', '那', '也', '很',
 ].sort((a, b) => b.length - a.length);
 
+/** CJK stop-words by first character (longest first), so cutting a run costs one map lookup per character. */
+const CJK_STOP_BY_FIRST: ReadonlyMap<string, readonly string[]> = (() => {
+  const map = new Map<string, string[]>();
+  for (const word of CJK_STOP_WORDS) {
+    const first = word[0] as string;
+    map.set(first, [...(map.get(first) ?? []), word]);
+  }
+  return map;
+})();
+
 /** Matches one run of CJK characters (Han, Hiragana, Katakana incl. the long-vowel mark, Hangul). */
 const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30FC\p{Script=Hangul}]+/gu;
 
@@ -148,7 +158,7 @@ function emitCjk(run: string, sink: TermSink): void {
   };
   let i = 0;
   while (i < run.length) {
-    const stop = CJK_STOP_WORDS.find((w) => run.startsWith(w, i));
+    const stop = CJK_STOP_BY_FIRST.get(run[i] as string)?.find((w) => run.startsWith(w, i));
     if (stop !== undefined) {
       flush();
       i += stop.length;
@@ -163,6 +173,12 @@ function emitCjk(run: string, sink: TermSink): void {
 }
 
 function emitChunk(raw: string, sink: TermSink): void {
+  // Fast path for the common case, a plain (possibly capitalized) word.
+  if (/^[A-Za-z][a-z]*$/.test(raw)) {
+    const term = normalizeWord(raw);
+    if (term !== undefined) sink(term, PLAIN);
+    return;
+  }
   const chunk = raw.replace(/^[-./\\:@#+$_]+|[-./\\:@#+$_]+$/g, '');
   if (chunk === '') return;
   const lower = chunk.toLowerCase();
@@ -205,7 +221,9 @@ function emitChunk(raw: string, sink: TermSink): void {
 function walk(text: string, sink: TermSink): void {
   if (!text) return;
   // Apostrophes join contractions ("don't" → "dont", "user's" → "users") instead of splitting them.
-  const normalized = text.normalize('NFKC').replace(/['\u2019]/g, '');
+  // NFKC folds full-width letters and digits (ｔｅｓｔ, １２３) that Chinese input methods produce.
+  const folded = /[^\u0000-\u007f]/.test(text) ? text.normalize('NFKC') : text;
+  const normalized = folded.replace(/['\u2019]/g, '');
   const cjkRuns: string[] = [];
   const latin = normalized.replace(CJK_RUN, (run) => {
     cjkRuns.push(run);
