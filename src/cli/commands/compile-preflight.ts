@@ -1,0 +1,18 @@
+/** `compile-preflight` (SPEC §4.4): whether a compile has work, without side effects. */
+import { resolveStatePaths } from '../../core/paths.js';
+import { runPreflight } from '../../core/compiler/preflight.js';
+import { printJson } from '../output.js';
+import type { CommandContext } from '../program.js';
+
+export interface PreflightCliOptions {
+  stateDir?: string;
+  repoRoot?: string;
+}
+
+export async function run(options: PreflightCliOptions, ctx: CommandContext): Promise<number> {
+  const paths = resolveStatePaths({ cwd: options.repoRoot ?? process.cwd(), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+  const result = runPreflight(paths);
+  ctx.invocation.extras.status = result.status;
+  printJson(result);
+  return 0;
+}

@@ -1,0 +1,96 @@
+/**
+ * `compile [--once | --interval SECONDS]` (SPEC §4.3, §8.8): compiles the pending suggestions of
+ * one bucket. `--once` (the default) drains the queue in batches of `--batch-size` and prints one
+ * JSON result; `--interval` repeats that every SECONDS until SIGINT/SIGTERM, printing one result
+ * per pass. SIGINT/SIGTERM stop between batches (a batch not yet applied returns to the queue); a
+ * second signal exits at once.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UsageError } from '../../core/errors.js';
+import { logWarn } from '../../core/log.js';
+import { resolveStatePaths } from '../../core/paths.js';
+import { parseBackendName } from '../../core/compiler/backends/index.js';
+import { runCompile, type CompileResult } from '../../core/compiler/compile.js';
+import { loadCompileSettings } from '../../core/compiler/settings.js';
+import { printJson } from '../output.js';
+import type { CommandContext } from '../program.js';
+
+export interface CompileCliOptions {
+  stateDir?: string;
+  repoRoot?: string;
+  once?: boolean;
+  interval?: string;
+  backend?: string;
+  batchSize?: string;
+  maxBatches?: string;
+}
+
+/** Parses a positive integer flag value (UsageError naming the flag otherwise). */
+export function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/**
+ * Turns the first SIGINT/SIGTERM into an abort of `controller` (orderly stop, the lock is
+ * released); the listener is then removed so a second signal terminates the process.
+ */
+export function abortOnSignals(controller: AbortController): () => void {
+  const onSignal = () => {
+    remove();
+    controller.abort();
+  };
+  const remove = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return remove;
+}
+
+export async function run(options: CompileCliOptions, ctx: CommandContext): Promise<number> {
+  if (options.once && options.interval !== undefined) throw new UsageError('--once and --interval cannot be used together');
+  const interval = positiveInt('--interval', options.interval);
+  const batchSize = positiveInt('--batch-size', options.batchSize);
+  const maxBatches = positiveInt('--max-batches', options.maxBatches);
+  const home = ctx.invocation.home;
+  const settings = await loadCompileSettings(home);
+  for (const warning of settings.warnings) logWarn(`compile: ${warning}`, { kind: 'compile' });
+  const backend = parseBackendName(options.backend ?? settings.backend);
+  const paths = resolveStatePaths({ cwd: options.repoRoot ?? process.cwd(), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home });
+  const controller = new AbortController();
+  const removeSignals = abortOnSignals(controller);
+  const compileOnce = (): Promise<CompileResult> =>
+    runCompile(paths, {
+      backend,
+      allowFallback: settings.allowFallback,
+      caps: settings.caps,
+      signal: controller.signal,
+      backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
+      ...(batchSize ? { batchSize } : {}),
+      ...(maxBatches ? { maxBatches } : {}),
+    });
+  try {
+    let failed = false;
+    for (;;) {
+      const result = await compileOnce();
+      printJson(result);
+      failed ||= result.status === 'failed';
+      ctx.invocation.extras.status = result.status;
+      ctx.invocation.extras.processed_count = ((ctx.invocation.extras.processed_count as number | undefined) ?? 0) + result.processed_count;
+      ctx.invocation.extras.batches = ((ctx.invocation.extras.batches as number | undefined) ?? 0) + result.batches;
+      ctx.invocation.extras.backend = result.backend;
+      if (interval === undefined || controller.signal.aborted) return interval === undefined && failed ? 1 : 0;
+      try {
+        await sleep(interval * 1000, undefined, { signal: controller.signal });
+      } catch {
+        return 0; // Interrupted while waiting: an orderly stop.
+      }
+    }
+  } finally {
+    removeSignals();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * `scan` (SPEC §4.6, §10): preflight + compile over every bucket of the home; prints the JSON
+ * summary and exits 0 even when buckets fail (their errors are in the summary). On a TTY a
+ * progress line on stderr shows which bucket is being compiled.
+ */
+import { logWarn } from '../../core/log.js';
+import { parseBackendName } from '../../core/compiler/backends/index.js';
+import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
+import { loadCompileSettings } from '../../core/compiler/settings.js';
+import { printJson } from '../output.js';
+import type { CommandContext } from '../program.js';
+import { abortOnSignals, positiveInt } from './compile.js';
+
+export interface ScanCliOptions {
+  backend?: string;
+  batchSize?: string;
+}
+
+function progressLine(stream: NodeJS.WriteStream): (p: ScanProgress) => void {
+  return (p) => {
+    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    const text = p.phase === 'start' ? `scan [${p.index}/${p.total}] ${p.project}` : `scan [${p.index}/${p.total}] ${p.project}: ${p.entry?.compile_status ?? ''}`;
+    stream.write(`\r\u001b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+  };
+}
+
+export async function run(options: ScanCliOptions, ctx: CommandContext): Promise<number> {
+  const batchSize = positiveInt('--batch-size', options.batchSize);
+  const settings = await loadCompileSettings(ctx.invocation.home);
+  for (const warning of settings.warnings) logWarn(`scan: ${warning}`, { kind: 'scan' });
+  const backend = parseBackendName(options.backend ?? settings.backend);
+  const controller = new AbortController();
+  const removeSignals = abortOnSignals(controller);
+  const tty = Boolean(process.stderr.isTTY);
+  try {
+    const result = await runScan(ctx.invocation.home, {
+      backend,
+      allowFallback: settings.allowFallback,
+      caps: settings.caps,
+      signal: controller.signal,
+      backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
+      ...(batchSize ? { batchSize } : {}),
+      ...(tty ? { onProgress: progressLine(process.stderr) } : {}),
+    });
+    if (tty && result.total_projects > 0) process.stderr.write('\r\u001b[K');
+    ctx.invocation.extras.total_projects = result.total_projects;
+    ctx.invocation.extras.counts = result.counts;
+    if (result.aggregate) ctx.invocation.extras.processed = result.aggregate.buckets_processed;
+    printJson(result);
+    return 0;
+  } finally {
+    removeSignals();
+  }
+}

@@ -1,0 +1,453 @@
+/**
+ * `run_compile` (SPEC §8.2), rebuilt around the lock, the queue and a transactional apply:
+ *
+ *   lock → roll forward / clean an interrupted apply → recover stranded envelopes → load assets once
+ *   → repeat { claim ≤ batchSize oldest envelopes → backend → guard → plan → commit (files,
+ *   envelopes to done/, receipt) } until the queue is empty → housekeeping → unlock.
+ *
+ * Draining: one `compile --once` compiles all pending work, in successive batches of `batchSize`
+ * envelopes, each batch its own transaction and receipt (`drain: false` stops after one batch).
+ * Assets are read from disk once per run and carried from batch to batch in memory (the compiler
+ * holds the lock and is the only writer).
+ *
+ * Failures never strand work: a batch that fails before its commit point returns its envelopes to
+ * `pending` with `attempt_count + 1` (to `failed` after 3); with a deterministic backend a failing
+ * batch is retried envelope by envelope, so one poison envelope cannot hold back the others. A
+ * lost lock stops the run before anything is applied. SIGINT/SIGTERM (the caller's AbortSignal)
+ * stop the run between batches, or before the commit point with the batch returned to `pending`.
+ */
+import { existsSync } from 'node:fs';
+import { utcNow } from '../constants.js';
+import { readEnv } from '../env.js';
+import { describeError } from '../errors.js';
+import { logInfo, logWarn } from '../log.js';
+import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
+import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
+import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type JournalRecovery } from './apply.js';
+import { parseBackendName, resolveBackend } from './backends/index.js';
+import { DEFAULT_MEMORY_CAPS, type CompileArtifacts, type CompileBackend, type ItemReceipt, type MemoryCaps } from './backends/types.js';
+import { loadCompileContext, type CompileContext } from './context.js';
+import { crashPoint } from './crash.js';
+import { CompileAbortedError, LockCompromisedError } from './errors.js';
+import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } from './housekeeping.js';
+import { acquireCompileLock, type CompileLock, type LockOptions, type LockStatus } from './lock.js';
+import { addActionStats, memoryActionStats, newReceiptId, writeReceipt } from './receipts.js';
+
+/** Default number of envelopes per batch (SPEC: 100). */
+export const DEFAULT_BATCH_SIZE = 100;
+/** Upper bound of batches in one run, so a queue refilled as fast as it drains cannot pin a run. */
+export const DEFAULT_MAX_BATCHES = 1000;
+
+export interface CompileOptions {
+  /** `script` (default) or `agent:opencode`. */
+  backend?: string;
+  /** Envelopes per batch (default 100). */
+  batchSize?: number;
+  /** Compile all pending work in successive batches (default true). */
+  drain?: boolean;
+  /** Stop after this many batches (default 1000). */
+  maxBatches?: number;
+  /** May an unavailable/failing agent backend fall back to `script` (default true). */
+  allowFallback?: boolean;
+  /** Memory caps per scope (defaults: DEFAULT_MEMORY_CAPS). */
+  caps?: { user?: Partial<MemoryCaps['user']>; global?: Partial<MemoryCaps['global']> };
+  lock?: LockOptions;
+  /** Retention policy overrides, or false to skip housekeeping. */
+  housekeeping?: Partial<HousekeepingPolicy> | false;
+  /** Abort between batches / before a commit (the CLI wires SIGINT and SIGTERM to it). */
+  signal?: AbortSignal;
+  /** Extra options passed to the backend (timeouts, opencode settings). */
+  backendOptions?: Record<string, unknown>;
+  /** Test seam: use this backend object instead of the registry's. */
+  backendImpl?: CompileBackend;
+}
+
+/** What a compile run did; the CLI prints it (SPEC §8.8 keys first). */
+export interface CompileResult {
+  status: 'success' | 'skip_empty' | 'skip_locked' | 'failed';
+  processed_count: number;
+  /** `compiler/last_receipt.json` when this run wrote a receipt, else null (skip_locked). */
+  receipt_path: string | null;
+  backend: string;
+  fallback_backend: string | null;
+  memory_action_stats: Record<string, unknown>;
+  discarded_count: number;
+  /** Projection to ~/.codex/skills is not part of this compiler yet (issue 7); always null. */
+  global_skill_publish: null;
+  batches: number;
+  receipt_ids: string[];
+  suggestion_count: number;
+  /** Envelopes that went back to the queue after a failure. */
+  failed_count: number;
+  recovered: { journal: JournalRecovery; stranded: ReturnType<typeof recoverStranded> } | null;
+  aborted: boolean;
+  state_dir: string;
+  lock?: LockStatus;
+  error?: string;
+  housekeeping?: HousekeepingReport;
+}
+
+function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
+  const out: MemoryCaps = { user: { ...DEFAULT_MEMORY_CAPS.user, ...caps?.user }, global: { ...DEFAULT_MEMORY_CAPS.global, ...caps?.global } };
+  for (const scope of ['user', 'global'] as const) {
+    for (const key of ['maxEntries', 'maxChars'] as const) {
+      const v = out[scope][key];
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`caps.${scope}.${key} must be a positive integer, got ${v}`);
+    }
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Lets timers (the lock heartbeat) and signal handlers run between synchronous batches. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+interface RunState {
+  paths: StatePaths;
+  backend: CompileBackend;
+  caps: MemoryCaps;
+  lock: CompileLock;
+  signal: AbortSignal | undefined;
+  backendOptions: Record<string, unknown>;
+  allowFallback: boolean;
+  context: CompileContext;
+  /** Problems met loading assets, reported once (in the first receipt written). */
+  problems: CompileContext['problems'];
+  /** Envelopes the claim discarded as invalid, reported in the next receipt written. */
+  discarded: ClaimResult['discarded'];
+  result: CompileResult;
+  batch: number;
+}
+
+function countItems(items: readonly ItemReceipt[], state: ItemReceipt['state']): number {
+  let n = 0;
+  for (const item of items) if (item.state === state) n++;
+  return n;
+}
+
+function discardedEnvelopeItems(paths: StatePaths, discarded: ClaimResult['discarded']): Array<Record<string, unknown>> {
+  return discarded.map((d) => ({ kind: 'envelope', suggestion_id: d.id, state: 'discarded', path: envelopePath(paths, 'discarded', d.id), reason: d.reason.slice(0, 500) }));
+}
+
+/** Builds the receipt of a successful batch (SPEC §5.7 keys plus ours). */
+function successReceipt(
+  run: RunState,
+  args: { receiptId: string; startedAt: string; claimed: ClaimResult['claimed']; artifacts: CompileArtifacts; stats: Record<string, unknown> },
+): Record<string, unknown> {
+  const { paths } = run;
+  const { artifacts, claimed } = args;
+  const envelopeItems = claimed.map(({ envelope }) => ({
+    kind: 'envelope',
+    suggestion_id: envelope.suggestion_id,
+    state: 'done',
+    path: envelopePath(paths, 'done', envelope.suggestion_id),
+    suggestions: envelope.suggestions.length,
+  }));
+  const discardedEnvelopes = discardedEnvelopeItems(paths, run.discarded);
+  const items = artifacts.items.map((item) => ({ kind: item.suggestion_id ? 'suggestion' : item.state === 'evicted' ? 'eviction' : 'backend', ...item }));
+  const discardedCount = countItems(artifacts.items, 'discarded') + discardedEnvelopes.length;
+  return {
+    receipt_id: args.receiptId,
+    run_status: 'success',
+    backend: artifacts.backend,
+    fallback_backend: artifacts.fallback_backend,
+    processed_count: claimed.length,
+    archived_count: claimed.length,
+    memory_records: artifacts.memory.user.length + artifacts.memory.global.length,
+    recall_records: artifacts.recall.length,
+    managed_skills: artifacts.skills.length,
+    item_receipts: [...envelopeItems, ...discardedEnvelopes, ...items],
+    skip_reason: null,
+    memory_action_stats: args.stats,
+    discarded_count: discardedCount,
+    suggestion_count: claimed.reduce((n, c) => n + c.envelope.suggestions.length, 0),
+    outcome_counts: {
+      applied: countItems(artifacts.items, 'applied'),
+      duplicate: countItems(artifacts.items, 'duplicate'),
+      discarded: countItems(artifacts.items, 'discarded'),
+      evicted: countItems(artifacts.items, 'evicted'),
+      superseded: countItems(artifacts.items, 'superseded'),
+    },
+    context_problems: run.problems,
+    batch: run.batch,
+    started_at: args.startedAt,
+    finished_at: utcNow(),
+  };
+}
+
+/** Compiles and commits one batch. Throws before the commit point with nothing applied. */
+async function compileBatch(run: RunState, claimed: ClaimResult['claimed']): Promise<Record<string, unknown>> {
+  const startedAt = utcNow();
+  const receiptId = newReceiptId();
+  const envelopes = claimed.map((c) => c.envelope);
+  const stats = memoryActionStats(envelopes);
+  let artifacts: CompileArtifacts;
+  if (envelopes.length === 0) {
+    // Only invalid envelopes were claimed: nothing to merge, but their receipt is still written.
+    artifacts = { memory: run.context.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: [], backend: run.backend.name, fallback_backend: null };
+  } else {
+    artifacts = await run.backend.compile(
+      { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}) },
+      { allowFallback: run.allowFallback, ...run.backendOptions },
+    );
+  }
+  crashPoint('after-backend', run.batch);
+  artifacts = guardArtifacts(artifacts, run.context, run.paths);
+  const plan = planApply(run.paths, run.context, artifacts);
+  const receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats });
+  commitApply(run.paths, {
+    txid: receiptId,
+    plan,
+    envelopes,
+    receipt,
+    batch: run.batch,
+    beforeCommit: () => {
+      if (run.signal?.aborted) throw new CompileAbortedError('interrupted before apply');
+      run.lock.assertHeld();
+    },
+  });
+  run.context = contextAfter(run.context, artifacts, plan, run.paths);
+  run.problems = [];
+  run.discarded = [];
+  const r = run.result;
+  r.batches++;
+  r.processed_count += claimed.length;
+  r.suggestion_count += receipt.suggestion_count as number;
+  r.discarded_count += receipt.discarded_count as number;
+  r.memory_action_stats = addActionStats(r.memory_action_stats, stats);
+  r.backend = artifacts.backend;
+  r.fallback_backend = artifacts.fallback_backend ?? r.fallback_backend;
+  r.receipt_ids.push(receiptId);
+  r.receipt_path = run.paths.lastReceipt;
+  return receipt;
+}
+
+/** Writes the receipt of a failed batch (its envelopes are already back in the queue). */
+function writeFailureReceipt(run: RunState, failures: Array<{ id: string; state: string; reason: string }>, error: string): void {
+  const receiptId = newReceiptId();
+  const discardedEnvelopes = discardedEnvelopeItems(run.paths, run.discarded);
+  const receipt = {
+    receipt_id: receiptId,
+    run_status: 'failed',
+    backend: run.backend.name,
+    fallback_backend: null,
+    processed_count: 0,
+    archived_count: 0,
+    memory_records: run.context.memory.user.length + run.context.memory.global.length,
+    recall_records: run.context.recall.length,
+    managed_skills: 0,
+    item_receipts: [
+      ...failures.map((f) => ({ kind: 'envelope', suggestion_id: f.id, state: f.state, path: envelopePath(run.paths, f.state as 'pending' | 'failed', f.id), reason: f.reason })),
+      ...discardedEnvelopes,
+    ],
+    skip_reason: null,
+    memory_action_stats: {},
+    discarded_count: discardedEnvelopes.length,
+    error,
+    context_problems: run.problems,
+    batch: run.batch,
+    started_at: utcNow(),
+    finished_at: utcNow(),
+  };
+  writeReceipt(run.paths, receipt);
+  run.problems = [];
+  run.discarded = [];
+  run.result.receipt_ids.push(receiptId);
+  run.result.receipt_path = run.paths.lastReceipt;
+  run.result.discarded_count += discardedEnvelopes.length;
+}
+
+/** Puts claimed envelopes back in `pending` without counting an attempt (an interruption is not their fault). */
+function returnToPending(run: RunState, claimed: ClaimResult['claimed'], reason: string): void {
+  for (const { envelope, path } of claimed) {
+    if (!existsSync(path)) continue;
+    moveEnvelope(run.paths, envelope, path, 'pending', reason);
+  }
+}
+
+type BatchOutcome = 'ok' | 'stop';
+
+/** Runs one claimed batch with the failure policy of the module comment. */
+async function runBatch(run: RunState, claim: ClaimResult): Promise<BatchOutcome> {
+  try {
+    await compileBatch(run, claim.claimed);
+    return 'ok';
+  } catch (error) {
+    return handleBatchError(run, claim.claimed, error, true);
+  }
+}
+
+async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], error: unknown, mayIsolate: boolean): Promise<BatchOutcome> {
+  const message = describeError(error);
+  if (error instanceof LockCompromisedError) {
+    // Not ours any more: touch neither assets nor queue; the new owner recovers processing/.
+    run.result.status = 'failed';
+    run.result.error = message;
+    return 'stop';
+  }
+  if (error instanceof CompileAbortedError) {
+    returnToPending(run, claimed, 'compile interrupted before apply');
+    run.result.aborted = true;
+    return 'stop';
+  }
+  if (existsSync(journalPath(run.paths))) {
+    // Failed after the commit point (a rename or a move): finish the transaction now.
+    recoverJournal(run.paths);
+    run.context = loadCompileContext(run.paths);
+    run.result.processed_count += claimed.length;
+    run.result.batches++;
+    return 'ok';
+  }
+  if (mayIsolate && run.backend.deterministic && claimed.length > 1) {
+    logWarn('compile batch failed; retrying envelope by envelope', { kind: 'compile', error: message, envelopes: claimed.length });
+    const failures: Array<{ id: string; state: string; reason: string }> = [];
+    for (const one of claimed) {
+      try {
+        await compileBatch(run, [one]);
+      } catch (inner) {
+        if (inner instanceof LockCompromisedError || inner instanceof CompileAbortedError || existsSync(journalPath(run.paths))) {
+          return handleBatchError(run, [one], inner, false);
+        }
+        const reason = `compile failed: ${describeError(inner)}`;
+        for (const moved of releaseFailed(run.paths, [one], reason)) failures.push({ ...moved, reason });
+      }
+    }
+    if (failures.length > 0) {
+      writeFailureReceipt(run, failures, message);
+      run.result.failed_count += failures.length;
+      run.result.status = 'failed';
+      run.result.error = message;
+    }
+    // Keep draining: a failing envelope is claimed again at most MAX_ATTEMPTS times (then it
+    // rests in failed/), so the run ends and every good envelope behind it is compiled.
+    return 'ok';
+  }
+  const reason = `compile failed: ${message}`;
+  const moved = releaseFailed(run.paths, claimed, reason);
+  writeFailureReceipt(run, moved.map((m) => ({ ...m, reason })), message);
+  run.result.failed_count += moved.length;
+  run.result.status = 'failed';
+  run.result.error = message;
+  return 'stop';
+}
+
+/**
+ * Compiles the pending work of one bucket. Returns `skip_locked` without touching anything when a
+ * live compile holds the lock.
+ */
+export async function runCompile(paths: StatePaths, options: CompileOptions = {}): Promise<CompileResult> {
+  const backendName = parseBackendName(options.backend ?? 'script');
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const maxBatches = options.maxBatches ?? DEFAULT_MAX_BATCHES;
+  const allowFallback = options.allowFallback ?? true;
+  const caps = mergeCaps(options.caps);
+  // Resolved before anything is claimed: an unusable backend must not burn attempts.
+  const backend = options.backendImpl ?? (await resolveBackend(backendName, { allowFallback }));
+  const result: CompileResult = {
+    status: 'success',
+    processed_count: 0,
+    receipt_path: null,
+    backend: backendName,
+    fallback_backend: null,
+    memory_action_stats: {},
+    discarded_count: 0,
+    global_skill_publish: null,
+    batches: 0,
+    receipt_ids: [],
+    suggestion_count: 0,
+    failed_count: 0,
+    recovered: null,
+    aborted: false,
+    state_dir: paths.stateDir,
+  };
+  ensureRuntimeDirs(paths);
+  const acquired = await acquireCompileLock(paths, options.lock);
+  if (!acquired.acquired) return { ...result, status: 'skip_locked', lock: acquired.status };
+  const lock = acquired.lock;
+  try {
+    crashPoint('after-lock');
+    const hold = Number(readEnv('CODEX_SELF_EVOLUTION_TEST_HOLD_LOCK_MS') ?? 0);
+    if (hold > 0) await sleep(hold); // Test hook: keep the lock held so concurrency tests overlap.
+    if (lock.replaced) logWarn('compile: took over a stale lock', { kind: 'compile', stale_reason: lock.replaced.stale_reason, owner_pid: lock.replaced.owner_pid });
+    const journal = recoverJournal(paths);
+    const stranded = recoverStranded(paths);
+    result.recovered = { journal, stranded };
+    const context = loadCompileContext(paths);
+    for (const problem of context.problems) logWarn(`compile: ${problem.problem}`, { kind: 'compile', file: problem.file, kept_aside: problem.kept_aside });
+    const run: RunState = {
+      paths,
+      backend,
+      caps,
+      lock,
+      signal: options.signal,
+      backendOptions: options.backendOptions ?? {},
+      allowFallback,
+      context,
+      problems: context.problems,
+      discarded: [],
+      result,
+      batch: 0,
+    };
+    for (;;) {
+      if (options.signal?.aborted) {
+        result.aborted = true;
+        break;
+      }
+      lock.assertHeld();
+      run.batch++;
+      const claim = claimBatch(paths, batchSize);
+      if (claim.claimed.length === 0 && claim.discarded.length === 0) break;
+      crashPoint('after-claim', run.batch);
+      run.discarded = [...run.discarded, ...claim.discarded];
+      const outcome = await runBatch(run, claim);
+      if (outcome === 'stop' || options.drain === false || run.batch >= maxBatches) break;
+      await yieldToEventLoop();
+    }
+    if (result.batches === 0 && result.receipt_ids.length === 0 && result.status === 'success' && !result.aborted) {
+      result.status = 'skip_empty';
+      const receipt = {
+        receipt_id: newReceiptId(),
+        run_status: 'skip_empty',
+        backend: backendName,
+        fallback_backend: null,
+        processed_count: 0,
+        archived_count: 0,
+        memory_records: context.memory.user.length + context.memory.global.length,
+        recall_records: context.recall.length,
+        managed_skills: 0,
+        item_receipts: [],
+        skip_reason: 'skip_empty',
+        memory_action_stats: {},
+        context_problems: run.problems,
+        started_at: utcNow(),
+        finished_at: utcNow(),
+      };
+      // A skip is not history worth keeping unless something was found damaged.
+      writeReceipt(paths, receipt, { history: run.problems.length > 0 });
+      result.receipt_path = paths.lastReceipt;
+    }
+    if (result.batches > 0 && options.housekeeping !== false) {
+      result.housekeeping = runHousekeeping(paths, options.housekeeping === undefined ? {} : options.housekeeping);
+    }
+  } catch (error) {
+    if (error instanceof LockCompromisedError) {
+      result.status = 'failed';
+      result.error = describeError(error);
+    } else {
+      throw error;
+    }
+  } finally {
+    await lock.release();
+  }
+  logInfo('compile finished', {
+    kind: 'compile',
+    state_dir: paths.stateDir,
+    status: result.status,
+    processed_count: result.processed_count,
+    batches: result.batches,
+    failed_count: result.failed_count,
+    backend: result.backend,
+  });
+  return result;
+}

@@ -1,0 +1,37 @@
+/**
+ * `compile-preflight` (SPEC §4.4, §8.1): decides cheaply whether a compile has work, without
+ * taking the lock and without creating any directory (it runs every few minutes for every repo).
+ * Order: a live lock → `skip_locked`; then work → `run`; else `skip_empty`. Work is pending
+ * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
+ * dead compile (the original ignored them), and an interrupted apply (a journal to roll forward).
+ */
+import { existsSync } from 'node:fs';
+import type { StatePaths } from '../paths.js';
+import { pendingWork } from '../queue/queue.js';
+import { journalPath } from './apply.js';
+import { lockStatus, type LockOptions, type LockStatus } from './lock.js';
+
+export type PreflightResult =
+  | { status: 'skip_locked'; lock: LockStatus }
+  | { status: 'skip_empty'; pending: 0; retryable_failed: 0; stranded: 0; interrupted_apply: false }
+  | { status: 'run'; lock: LockStatus; pending: number; retryable_failed: number; stranded: number; interrupted_apply: boolean };
+
+/** Runs the preflight of one bucket. Read-only. */
+export function runPreflight(paths: StatePaths, options: LockOptions = {}): PreflightResult {
+  const lock = lockStatus(paths, options);
+  if (lock.locked && !lock.stale) return { status: 'skip_locked', lock };
+  const work = pendingWork(paths);
+  const interrupted = existsSync(journalPath(paths));
+  // No live lock holds processing/, so anything there was stranded by a dead compile.
+  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted) {
+    return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false };
+  }
+  return {
+    status: 'run',
+    lock,
+    pending: work.pending,
+    retryable_failed: work.retryableFailed,
+    stranded: work.processing,
+    interrupted_apply: interrupted,
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Compiler receipts: `compiler/last_receipt.json` (SPEC §5.7 keys plus `receipt_id`,
+ * `started_at`, `finished_at`) and a bounded, append-only history `compiler/receipts.jsonl`
+ * (one compact JSON object per line, newest last). The history is trimmed to the newest
+ * RECEIPT_HISTORY_MAX_ENTRIES entries / RECEIPT_HISTORY_MAX_BYTES bytes; a torn last line (crash
+ * mid-append) is skipped by readers and never glued to the next entry.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import type { Envelope } from '../schemas.js';
+import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
+import type { StatePaths } from '../paths.js';
+
+/** Entries kept in `receipts.jsonl`. */
+export const RECEIPT_HISTORY_MAX_ENTRIES = 500;
+/** Size past which `receipts.jsonl` is trimmed (to half of it). */
+export const RECEIPT_HISTORY_MAX_BYTES = 4 * 1024 * 1024;
+
+/** A new receipt id: UTC time (sortable) plus randomness, `[0-9A-Za-z-]` only (used in file names). */
+export function newReceiptId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Counts of memory actions in a batch (SPEC §8.2 step 4): missing action = add, missing scope = global. */
+export function memoryActionStats(envelopes: readonly Envelope[]): Record<string, unknown> {
+  const byAction = { add: 0, replace: 0, remove: 0 };
+  const byScope = { user: 0, global: 0 };
+  let total = 0;
+  for (const envelope of envelopes) {
+    for (const suggestion of envelope.suggestions) {
+      if (suggestion.family !== 'memory_updates') continue;
+      total++;
+      const details = suggestion.details as Record<string, unknown>;
+      const action = typeof details.action === 'string' ? details.action.trim().toLowerCase() || 'add' : 'add';
+      const scope = typeof details.scope === 'string' ? details.scope.trim().toLowerCase() || 'global' : 'global';
+      if (action in byAction) byAction[action as keyof typeof byAction]++;
+      if (scope in byScope) byScope[scope as keyof typeof byScope]++;
+    }
+  }
+  return total === 0 ? {} : { total, by_action: byAction, by_scope: byScope };
+}
+
+/** Adds two memory_action_stats objects (for a multi-batch run). */
+export function addActionStats(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  if (Object.keys(a).length === 0) return b;
+  if (Object.keys(b).length === 0) return a;
+  const sum = (x: unknown, y: unknown): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries((x as Record<string, number>) ?? {})) out[k] = (out[k] ?? 0) + v;
+    for (const [k, v] of Object.entries((y as Record<string, number>) ?? {})) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return { total: (a.total as number) + (b.total as number), by_action: sum(a.by_action, b.by_action), by_scope: sum(a.by_scope, b.by_scope) };
+}
+
+function endsWithNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return true;
+  const buffer = Buffer.alloc(1);
+  readSync(fd, buffer, 0, 1, size - 1);
+  return buffer[0] === 0x0a;
+}
+
+/** Appends one receipt to the history (fsynced), trimming the file when it grew past the limit. */
+export function appendReceiptHistory(paths: StatePaths, receipt: Record<string, unknown>): void {
+  const fd = openSync(paths.receiptsLog, 'a+', 0o600);
+  let size: number;
+  try {
+    const line = `${endsWithNewline(fd) ? '' : '\n'}${JSON.stringify(receipt)}\n`;
+    writeSync(fd, line);
+    fsyncSync(fd);
+    size = fstatSync(fd).size;
+  } finally {
+    closeSync(fd);
+  }
+  if (size > RECEIPT_HISTORY_MAX_BYTES) trimReceiptHistory(paths, { maxBytes: RECEIPT_HISTORY_MAX_BYTES / 2 });
+}
+
+/** Writes a receipt: history first, then `last_receipt.json` (so the latter implies the former). */
+export function writeReceipt(paths: StatePaths, receipt: Record<string, unknown>, options: { history?: boolean } = {}): void {
+  if (options.history !== false) appendReceiptHistory(paths, receipt);
+  writeJsonAtomic(paths.lastReceipt, receipt);
+}
+
+/** The `receipt_id` of `last_receipt.json`, if readable. */
+export function lastReceiptId(paths: StatePaths): string | undefined {
+  try {
+    const data = JSON.parse(readFileSync(paths.lastReceipt, 'utf8')) as { receipt_id?: unknown };
+    return typeof data.receipt_id === 'string' ? data.receipt_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the receipt history, oldest first; damaged lines are skipped. */
+export function readReceiptHistory(paths: StatePaths): Array<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = readFileSync(paths.receiptsLog, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: Array<Record<string, unknown>> = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const value = JSON.parse(line) as unknown;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.push(value as Record<string, unknown>);
+    } catch {
+      // A torn line from a crash mid-append.
+    }
+  }
+  return out;
+}
+
+/**
+ * Keeps the newest entries of the history: at most `maxEntries` and at most `maxBytes` bytes.
+ * Rewritten atomically. Returns how many entries were removed.
+ */
+export function trimReceiptHistory(paths: StatePaths, options: { maxEntries?: number; maxBytes?: number } = {}): number {
+  const maxEntries = options.maxEntries ?? RECEIPT_HISTORY_MAX_ENTRIES;
+  const maxBytes = options.maxBytes ?? RECEIPT_HISTORY_MAX_BYTES;
+  let text: string;
+  try {
+    text = readFileSync(paths.receiptsLog, 'utf8');
+  } catch {
+    return 0;
+  }
+  const lines = text.split('\n').filter((l) => l !== '');
+  const kept: string[] = [];
+  let bytes = 0;
+  for (let i = lines.length - 1; i >= 0 && kept.length < maxEntries; i--) {
+    const line = lines[i]!;
+    const size = Buffer.byteLength(line) + 1;
+    if (bytes + size > maxBytes && kept.length > 0) break;
+    kept.push(line);
+    bytes += size;
+  }
+  if (kept.length === lines.length) return 0;
+  kept.reverse();
+  writeFileAtomic(paths.receiptsLog, `${kept.join('\n')}\n`);
+  return lines.length - kept.length;
+}

@@ -1,0 +1,47 @@
+/**
+ * Compile settings from `<home>/config.toml` (the original parsed `[compile]` and ignored it,
+ * SPEC §17.11): the default backend, whether an agent backend may fall back to `script`, and the
+ * memory caps (`[compile.memory]`, keys `user_max_entries`, `user_max_chars`,
+ * `global_max_entries`, `global_max_chars`). A broken config never stops a compile: the defaults
+ * are used and the problem is returned for the caller to log.
+ */
+import { loadConfig } from '../config/load.js';
+import { describeError } from '../errors.js';
+import { configNumber } from '../settings.js';
+import { DEFAULT_MEMORY_CAPS, type MemoryCaps } from './backends/types.js';
+
+export interface CompileSettings {
+  backend: string;
+  allowFallback: boolean;
+  caps: MemoryCaps;
+  /** Agent backend timeout in ms (kept below the lock stale window by the config schema's caller). */
+  opencodeTimeoutMs: number;
+  warnings: string[];
+}
+
+/** Reads the compile settings of a home. */
+export async function loadCompileSettings(home: string): Promise<CompileSettings> {
+  const settings: CompileSettings = {
+    backend: 'script',
+    allowFallback: true,
+    caps: { user: { ...DEFAULT_MEMORY_CAPS.user }, global: { ...DEFAULT_MEMORY_CAPS.global } },
+    opencodeTimeoutMs: 900_000,
+    warnings: [],
+  };
+  try {
+    const loaded = await loadConfig({ home });
+    settings.backend = loaded.config.compile.backend;
+    settings.allowFallback = loaded.config.compile.allow_fallback;
+    settings.opencodeTimeoutMs = loaded.config.compile.opencode.timeout_seconds * 1000;
+    settings.warnings.push(...loaded.warnings.filter((w) => !w.startsWith('compile.memory')));
+  } catch (error) {
+    settings.warnings.push(`config.toml unusable, compile defaults used: ${describeError(error)}`);
+  }
+  for (const scope of ['user', 'global'] as const) {
+    const entries = await configNumber(home, ['compile', 'memory', `${scope}_max_entries`]);
+    const chars = await configNumber(home, ['compile', 'memory', `${scope}_max_chars`]);
+    if (entries !== undefined) settings.caps[scope].maxEntries = Math.floor(entries);
+    if (chars !== undefined) settings.caps[scope].maxChars = Math.floor(chars);
+  }
+  return settings;
+}
