@@ -158,6 +158,42 @@ export function buildProgram(): Command {
     .option('--batch-size <n>', 'envelopes per batch (default 100)')
     .action(lazy('scan', async () => (await import('./commands/scan.js')).run));
 
+  const CODEX_HOME_OPT = ['--codex-home <dir>', 'Codex home (default $CODEX_HOME or ~/.codex)'] as const;
+  program
+    .command('install')
+    .description('add the SessionStart, UserPromptSubmit and Stop hooks to $CODEX_HOME/hooks.json (idempotent, backed up)')
+    .option(...CODEX_HOME_OPT)
+    .option('--trust', 'also write the hooks\' trust entries into $CODEX_HOME/config.toml')
+    .option('--via-npx', 'run the hooks through `npx -y codex-self-evolution@<version>` instead of this node and package')
+    .option('--dry-run', 'print the planned change and write nothing')
+    .option('--json', 'machine-readable output')
+    .action(lazy('install', async () => (await import('./commands/install.js')).run, { hydrate: false }));
+  program
+    .command('uninstall')
+    .description('remove exactly the hooks install added (other tools\' hooks kept)')
+    .option(...CODEX_HOME_OPT)
+    .option('--include-legacy', 'also remove hooks of the Python codex-self-evolution-plugin')
+    .option('--dry-run', 'print the planned change and write nothing')
+    .option('--json', 'machine-readable output')
+    .action(lazy('uninstall', async () => (await import('./commands/uninstall.js')).run, { hydrate: false }));
+  program
+    .command('install-scheduler')
+    .description('run `scan` every 5 minutes: launchd (macOS), systemd user timer (Linux), else cron')
+    .option('--interval <seconds>', 'seconds between scans (default 300)')
+    .option('--kind <kind>', 'launchd | systemd | cron (default: detected)')
+    .option('--home <path>', 'state home the scans use')
+    .option('--dry-run', 'print the files and commands and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(lazy('install-scheduler', async () => (await import('./commands/install-scheduler.js')).run, { hydrate: false }));
+  program
+    .command('uninstall-scheduler')
+    .description('stop and remove the scheduled scan (logs are kept)')
+    .option('--kind <kind>', 'launchd | systemd | cron (default: whichever is installed)')
+    .option('--home <path>', 'state home')
+    .option('--dry-run', 'print the commands and change nothing')
+    .option('--json', 'machine-readable output')
+    .action(lazy('uninstall-scheduler', async () => (await import('./commands/uninstall-scheduler.js')).run, { hydrate: false }));
+
   return program;
 }
 
