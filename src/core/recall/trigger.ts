@@ -54,7 +54,7 @@ const CHINESE_CUES: readonly string[] = [
 const TRIVIAL_WORDS: ReadonlySet<string> = new Set(
   `hi hello hey yo thanks thank thx ty you ok okay k cool great nice good yes yeah yep no nope sure
   bye goodbye morning evening night lol perfect awesome fine got it sounds again much very a lot
-  please done right alright`.split(/\s+/),
+  please done right alright so really`.split(/\s+/),
 );
 
 /** Chinese small-talk phrases; a prompt made only of these (and punctuation) is trivial. */

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type RecallRecord,
+  RECALL_INDEX_VERSION,
+  buildRecallIndex,
+  buildRecallIndexFromSource,
+  decodePostings,
+  docSpan,
+  isRecallSearchIndexFresh,
+  loadRecallSearchIndex,
+  locateRecordSpans,
+  lookupPostings,
+  parseRecallSearchIndex,
+  serializeRecallSearchIndex,
+} from '../../../src/core/recall/index-build.js';
+import { tokenize } from '../../../src/core/recall/tokenize.js';
+
+function rec(id: string, summary: string, content: string, extra: Partial<RecallRecord> = {}): RecallRecord {
+  return {
+    id,
+    summary,
+    content,
+    source_paths: [],
+    repo_fingerprint: 'fp-a',
+    cwd: '/repo/a',
+    thread_id: '',
+    turn_id: '',
+    source_updated_at: '',
+    ...extra,
+  };
+}
+
+const RECORDS: RecallRecord[] = [
+  rec('r1', 'Run tests with vitest', 'Use `npm test`; the e2e suite needs the built dist/.', { source_paths: ['package.json'] }),
+  rec('r2', 'Alembic migrations', 'Run `alembic upgrade head` before starting the API.', { repo_fingerprint: 'fp-b', cwd: '/repo/b' }),
+  rec('r3', '数据库迁移', '迁移脚本放在 migrations/ 目录。', { repo_fingerprint: 'fp-b', cwd: '/repo/b/sub' }),
+];
+
+function bytes(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+describe('buildRecallIndex', () => {
+  it('is deterministic and JSON-serializable', () => {
+    const a = serializeRecallSearchIndex(buildRecallIndex(RECORDS));
+    const b = serializeRecallSearchIndex(buildRecallIndex(RECORDS));
+    expect(a).toBe(b);
+    const loaded = loadRecallSearchIndex(a);
+    expect(loaded).toEqual(buildRecallIndex(RECORDS));
+    expect(loaded?.version).toBe(RECALL_INDEX_VERSION);
+    expect(loaded?.count).toBe(3);
+    expect(loaded?.ids).toEqual(['r1', 'r2', 'r3']);
+  });
+
+  it('writes pure ASCII even for Chinese terms and paths', () => {
+    const text = serializeRecallSearchIndex(buildRecallIndex([...RECORDS, rec('r4', 'x', 'y', { cwd: '/home/用户/app' })]));
+    expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
+    expect(loadRecallSearchIndex(bytes(text))?.cwds).toContain('/home/用户/app');
+  });
+
+  it('has a posting list for every term of every record, and none for absent terms', () => {
+    const index = buildRecallIndex(RECORDS);
+    RECORDS.forEach((r, doc) => {
+      for (const term of tokenize(`${r.summary} ${r.content}`)) {
+        const list = lookupPostings(index, term);
+        expect(list, term).toBeDefined();
+        expect(decodePostings(list as string, index.count).docs).toContain(doc);
+      }
+    });
+    expect(lookupPostings(index, 'race')).toBeUndefined();
+    expect(lookupPostings(index, '__proto__')).toBeUndefined();
+    expect(lookupPostings(index, 'constructor')).toBeUndefined();
+  });
+
+  it('finds terms in every directory block of a large lexicon', () => {
+    const records = Array.from({ length: 300 }, (_, i) => rec(`id${i}`, `topic${i}`, `word${i} shared`));
+    const index = buildRecallIndex(records);
+    for (const i of [0, 31, 32, 33, 150, 299]) {
+      const docs = decodePostings(lookupPostings(index, `topic${i}`) as string, index.count).docs;
+      expect(docs).toEqual([i]);
+    }
+    expect(decodePostings(lookupPostings(index, 'shar') as string, index.count).docs).toHaveLength(300);
+    expect(lookupPostings(index, 'topic1000')).toBeUndefined();
+    expect(lookupPostings(index, 'zzz')).toBeUndefined();
+    expect(lookupPostings(index, '0')).toBeUndefined();
+  });
+
+  it('weights a summary occurrence above a content occurrence', () => {
+    const index = buildRecallIndex([rec('s', 'vitest setup', 'other words here'), rec('c', 'other words', 'vitest setup here')]);
+    const { docs, tfs } = decodePostings(lookupPostings(index, 'vitest') as string, index.count);
+    expect(docs).toEqual([0, 1]);
+    expect(tfs[0] as number).toBeGreaterThan(tfs[1] as number);
+  });
+
+  it('stores each distinct repository and cwd once', () => {
+    const index = buildRecallIndex(RECORDS);
+    expect(index.repos).toEqual(['fp-a', 'fp-b']);
+    expect(index.cwds).toEqual(['/repo/a', '/repo/b', '/repo/b/sub']);
+    expect(index.doc_repo).toBe('011');
+    expect(index.doc_cwd).toBe('012');
+  });
+
+  it('handles an empty corpus', () => {
+    const index = buildRecallIndex([]);
+    expect(index.count).toBe(0);
+    expect(lookupPostings(index, 'test')).toBeUndefined();
+    expect(loadRecallSearchIndex(serializeRecallSearchIndex(index))).toEqual(index);
+  });
+});
+
+describe('decodePostings', () => {
+  it('decodes deltas and weights', () => {
+    expect(decodePostings('2,a,3,14', 10)).toEqual({ docs: [2, 5], tfs: [1, 4] });
+  });
+
+  it('stops at damage instead of throwing', () => {
+    expect(decodePostings('2,a,3,', 10).docs).toEqual([2]);
+    expect(decodePostings('2,a,X,4', 10).docs).toEqual([2]);
+    expect(decodePostings('2,a,9,4', 10).docs).toEqual([2]); // position 11 is out of range
+    expect(decodePostings('2,a,0,4', 10).docs).toEqual([2]); // a repeated position
+    expect(decodePostings('', 10).docs).toEqual([]);
+  });
+});
+
+describe('parseRecallSearchIndex / isRecallSearchIndexFresh', () => {
+  const index = buildRecallIndex(RECORDS);
+
+  it('rejects other versions, parameters and shapes', () => {
+    expect(parseRecallSearchIndex({ ...index, version: 0 })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, tokenizer: 999 })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, params: 'bm25' })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, ids: ['r1'] })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, doc_repo: '0' })).toBeUndefined();
+    expect(parseRecallSearchIndex({ records: [] })).toBeUndefined();
+    expect(parseRecallSearchIndex(null)).toBeUndefined();
+    expect(loadRecallSearchIndex('{not json')).toBeUndefined();
+  });
+
+  it('is fresh only for the same records in the same order', () => {
+    expect(isRecallSearchIndexFresh(index, RECORDS)).toBe(true);
+    expect(isRecallSearchIndexFresh(index, RECORDS.slice(0, 2))).toBe(false);
+    expect(isRecallSearchIndexFresh(index, [RECORDS[1], RECORDS[0], RECORDS[2]] as RecallRecord[])).toBe(false);
+    expect(isRecallSearchIndexFresh(index, [...RECORDS.slice(0, 2), rec('r9', 'x', 'y')])).toBe(false);
+    expect(isRecallSearchIndexFresh(undefined, RECORDS)).toBe(false);
+  });
+});
+
+describe('record spans', () => {
+  it('locates each record in pretty and compact JSON, whatever the strings contain', () => {
+    const tricky = rec('t"1', 'braces } ] { [ and "quotes"', 'back\\slash \u4e2d\u6587 \\" end');
+    const records = [...RECORDS, tricky];
+    for (const text of [
+      JSON.stringify({ records }, null, 2),
+      JSON.stringify({ records }),
+      JSON.stringify({ before: { records: [1] }, records, after: 'x' }),
+    ]) {
+      const source = bytes(text);
+      const spans = locateRecordSpans(source);
+      expect(spans).toHaveLength(records.length);
+      spans?.forEach(([start, end], i) => {
+        expect(JSON.parse(new TextDecoder().decode(source.subarray(start, end)))).toEqual(records[i]);
+      });
+    }
+  });
+
+  it('returns undefined for other shapes', () => {
+    expect(locateRecordSpans(bytes('[1,2]'))).toBeUndefined();
+    expect(locateRecordSpans(bytes('{"records": [1, 2'))).toBeUndefined();
+    expect(locateRecordSpans(bytes('{"other": []}'))).toBeUndefined();
+    expect(locateRecordSpans(bytes('{"records": []}'))).toEqual([]);
+  });
+
+  it('records spans and the source size when built from the exact bytes', () => {
+    const source = bytes(`${JSON.stringify({ records: RECORDS }, null, 2)}\n`);
+    const { index, records } = buildRecallIndexFromSource(source);
+    expect(records.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
+    expect(index.source_bytes).toBe(source.byteLength);
+    const [start, end] = docSpan(index, 2) as [number, number];
+    expect(JSON.parse(new TextDecoder().decode(source.subarray(start, end))).id).toBe('r3');
+  });
+
+  it('stores no spans when the bytes hold other records', () => {
+    const source = bytes(JSON.stringify({ records: RECORDS.slice(0, 2) }));
+    const index = buildRecallIndex(RECORDS, { source });
+    expect(index.spans).toBe('');
+    expect(index.source_bytes).toBeNull();
+    expect(docSpan(index, 0)).toBeUndefined();
+  });
+
+  it('loads an index.json written by the Python original (defaults and extra fields)', () => {
+    const python = `{
+  "records": [
+    {
+      "content": "Run \\u0060make test\\u0060 \\u4e2d\\u6587",
+      "created_at": "2026-01-01T00:00:00Z",
+      "cwd": "/repo/a",
+      "id": "abc123def456",
+      "repo_fingerprint": "fp-a",
+      "source_paths": ["Makefile"],
+      "summary": "Testing",
+      "status": "active"
+    }
+  ]
+}
+`;
+    const { index, records } = buildRecallIndexFromSource(bytes(python));
+    expect(index.count).toBe(1);
+    expect(index.spans).not.toBe('');
+    expect(decodePostings(lookupPostings(index, tokenize('make')[0] as string) as string, 1).docs).toEqual([0]);
+    expect(lookupPostings(index, '中文')).toBeDefined();
+    expect(records[0]?.thread_id).toBeUndefined();
+  });
+});
