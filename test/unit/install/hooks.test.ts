@@ -21,6 +21,7 @@ import {
   serializeJson,
   shellQuote,
   textDiff,
+  type JsonStyle,
   type Launcher,
 } from '../../../src/core/install/hooks.js';
 import { hookTrustHash } from '../../../src/core/install/trust.js';
@@ -445,7 +446,7 @@ describe('formatting helpers', () => {
     ['\uFEFF{"a":1}', { indent: '', eol: '\n', finalNewline: false, bom: true }],
   ])('detects the style of %j', (text, style) => {
     expect(detectJsonStyle(text)).toEqual(style);
-    expect(serializeJson(JSON.parse(text.replace(/^\uFEFF/, '')), style)).toBe(text);
+    expect(serializeJson(JSON.parse(text.replace(/^\uFEFF/, '')), style as JsonStyle)).toBe(text);
   });
 
   it('shows a dry-run diff with removed lines before added ones', () => {
