@@ -10,11 +10,18 @@
  * Assets are read from disk once per run and carried from batch to batch in memory (the compiler
  * holds the lock and is the only writer).
  *
- * Failures never strand work: a batch that fails before its commit point returns its envelopes to
- * `pending` with `attempt_count + 1` (to `failed` after 3); with a deterministic backend a failing
- * batch is retried envelope by envelope, so one poison envelope cannot hold back the others. A
- * lost lock stops the run before anything is applied. SIGINT/SIGTERM (the caller's AbortSignal)
- * stop the run between batches, or before the commit point with the batch returned to `pending`.
+ * Failures never strand work, and the policy depends on where a batch failed:
+ * - computing (backend, guard, plan): the envelopes' content is the likely cause. They go back to
+ *   `pending` with `attempt_count + 1` (`failed` after 3). With a deterministic backend a failing
+ *   batch is first retried envelope by envelope, so one poison envelope cannot hold back the
+ *   others, and the run keeps draining (the attempt budget bounds the retries); with an agent
+ *   backend the run stops and the next one retries.
+ * - applying (staging files before the commit point: disk full, permissions): not the envelopes'
+ *   fault. They go back to `pending` without spending an attempt and the run stops.
+ * - after the commit point: the journal completes the transaction (now, or on the next run).
+ * A lost lock stops the run before anything is applied and leaves the queue to the new owner.
+ * SIGINT/SIGTERM (the caller's AbortSignal) stop the run between batches, or before the commit
+ * point with the batch returned to `pending` (no attempt spent).
  */
 import { existsSync } from 'node:fs';
 import { utcNow } from '../constants.js';
@@ -23,12 +30,12 @@ import { describeError } from '../errors.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
-import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type JournalRecovery } from './apply.js';
+import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type ApplyPlan, type JournalRecovery } from './apply.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
 import { DEFAULT_MEMORY_CAPS, type CompileArtifacts, type CompileBackend, type ItemReceipt, type MemoryCaps } from './backends/types.js';
 import { loadCompileContext, type CompileContext } from './context.js';
 import { crashPoint } from './crash.js';
-import { CompileAbortedError, LockCompromisedError } from './errors.js';
+import { BatchFailedError, CompileAbortedError, LockCompromisedError } from './errors.js';
 import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } from './housekeeping.js';
 import { acquireCompileLock, type CompileLock, type LockOptions, type LockStatus } from './lock.js';
 import { addActionStats, memoryActionStats, newReceiptId, writeReceipt } from './receipts.js';
@@ -182,30 +189,42 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed']): Pro
   const envelopes = claimed.map((c) => c.envelope);
   const stats = memoryActionStats(envelopes);
   let artifacts: CompileArtifacts;
-  if (envelopes.length === 0) {
-    // Only invalid envelopes were claimed: nothing to merge, but their receipt is still written.
-    artifacts = { memory: run.context.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: [], backend: run.backend.name, fallback_backend: null };
-  } else {
-    artifacts = await run.backend.compile(
-      { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}) },
-      { allowFallback: run.allowFallback, ...run.backendOptions },
-    );
+  let plan: ApplyPlan;
+  let receipt: Record<string, unknown>;
+  try {
+    if (envelopes.length === 0) {
+      // Only invalid envelopes were claimed: nothing to merge, but their receipt is still written.
+      artifacts = { memory: run.context.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: [], backend: run.backend.name, fallback_backend: null };
+    } else {
+      artifacts = await run.backend.compile(
+        { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}) },
+        { allowFallback: run.allowFallback, ...run.backendOptions },
+      );
+    }
+    crashPoint('after-backend', run.batch);
+    artifacts = guardArtifacts(artifacts, run.context, run.paths);
+    plan = planApply(run.paths, run.context, artifacts);
+    receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats });
+  } catch (error) {
+    if (error instanceof CompileAbortedError || error instanceof LockCompromisedError) throw error;
+    throw new BatchFailedError('compute', describeError(error), { cause: error });
   }
-  crashPoint('after-backend', run.batch);
-  artifacts = guardArtifacts(artifacts, run.context, run.paths);
-  const plan = planApply(run.paths, run.context, artifacts);
-  const receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats });
-  commitApply(run.paths, {
-    txid: receiptId,
-    plan,
-    envelopes,
-    receipt,
-    batch: run.batch,
-    beforeCommit: () => {
-      if (run.signal?.aborted) throw new CompileAbortedError('interrupted before apply');
-      run.lock.assertHeld();
-    },
-  });
+  try {
+    commitApply(run.paths, {
+      txid: receiptId,
+      plan,
+      envelopes,
+      receipt,
+      batch: run.batch,
+      beforeCommit: () => {
+        if (run.signal?.aborted) throw new CompileAbortedError('interrupted before apply');
+        run.lock.assertHeld();
+      },
+    });
+  } catch (error) {
+    if (error instanceof CompileAbortedError || error instanceof LockCompromisedError) throw error;
+    throw new BatchFailedError('apply', describeError(error), { cause: error });
+  }
   run.context = contextAfter(run.context, artifacts, plan, run.paths);
   run.problems = [];
   run.discarded = [];
@@ -278,7 +297,7 @@ async function runBatch(run: RunState, claim: ClaimResult): Promise<BatchOutcome
 }
 
 async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], error: unknown, mayIsolate: boolean): Promise<BatchOutcome> {
-  const message = describeError(error);
+  const message = error instanceof BatchFailedError ? error.message : describeError(error);
   if (error instanceof LockCompromisedError) {
     // Not ours any more: touch neither assets nor queue; the new owner recovers processing/.
     run.result.status = 'failed';
@@ -291,33 +310,52 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
     return 'stop';
   }
   if (existsSync(journalPath(run.paths))) {
-    // Failed after the commit point (a rename or a move): finish the transaction now.
+    // Failed after the commit point (a rename or a move): finish the transaction now; if even
+    // that fails the next run does it (the journal stays).
     recoverJournal(run.paths);
     run.context = loadCompileContext(run.paths);
     run.result.processed_count += claimed.length;
     run.result.batches++;
     return 'ok';
   }
+  if (error instanceof BatchFailedError && error.stage === 'apply') {
+    // Writing failed (disk full, permissions): not the envelopes' fault, so no attempt is spent;
+    // the run stops, the next one retries.
+    const reason = `apply failed: ${message}`;
+    returnToPending(run, claimed, reason);
+    writeFailureReceiptSafe(run, claimed.map((c) => ({ id: c.envelope.suggestion_id, state: 'pending', reason })), message);
+    run.result.failed_count += claimed.length;
+    run.result.status = 'failed';
+    run.result.error = message;
+    return 'stop';
+  }
   if (mayIsolate && run.backend.deterministic && claimed.length > 1) {
     logWarn('compile batch failed; retrying envelope by envelope', { kind: 'compile', error: message, envelopes: claimed.length });
     const failures: Array<{ id: string; state: string; reason: string }> = [];
-    for (const one of claimed) {
-      try {
-        await compileBatch(run, [one]);
-      } catch (inner) {
-        if (inner instanceof LockCompromisedError || inner instanceof CompileAbortedError || existsSync(journalPath(run.paths))) {
-          return handleBatchError(run, [one], inner, false);
-        }
-        const reason = `compile failed: ${describeError(inner)}`;
-        for (const moved of releaseFailed(run.paths, [one], reason)) failures.push({ ...moved, reason });
-      }
-    }
-    if (failures.length > 0) {
+    const report = () => {
+      if (failures.length === 0) return;
       writeFailureReceipt(run, failures, message);
       run.result.failed_count += failures.length;
       run.result.status = 'failed';
       run.result.error = message;
+    };
+    for (const [position, one] of claimed.entries()) {
+      try {
+        await compileBatch(run, [one]);
+      } catch (inner) {
+        if (inner instanceof BatchFailedError && inner.stage === 'compute') {
+          const reason = `compile failed: ${inner.message}`;
+          for (const moved of releaseFailed(run.paths, [one], reason)) failures.push({ ...moved, reason });
+          continue;
+        }
+        // Not a content problem: the rest of the batch was never attempted and goes back as is.
+        report();
+        const rest = claimed.slice(position + 1);
+        if (rest.length > 0 && !(inner instanceof LockCompromisedError)) returnToPending(run, rest, 'compile interrupted before apply');
+        return handleBatchError(run, [one], inner, false);
+      }
     }
+    report();
     // Keep draining: a failing envelope is claimed again at most MAX_ATTEMPTS times (then it
     // rests in failed/), so the run ends and every good envelope behind it is compiled.
     return 'ok';
@@ -328,7 +366,18 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
   run.result.failed_count += moved.length;
   run.result.status = 'failed';
   run.result.error = message;
-  return 'stop';
+  // A deterministic backend fails the same way again: keep draining, the attempt budget ends it.
+  // An agent backend may be down: stop and let the next run retry.
+  return run.backend.deterministic ? 'ok' : 'stop';
+}
+
+/** Like writeFailureReceipt, for when writing may be what failed: the receipt is best effort. */
+function writeFailureReceiptSafe(run: RunState, failures: Array<{ id: string; state: string; reason: string }>, error: string): void {
+  try {
+    writeFailureReceipt(run, failures, error);
+  } catch (inner) {
+    logWarn('compile: could not write the failure receipt', { kind: 'compile', error: describeError(inner) });
+  }
 }
 
 /**

@@ -60,7 +60,7 @@ interface Entry {
   mtimeMs: number;
 }
 
-function listEntries(dir: string, filter: (name: string) => boolean): Entry[] {
+function listEntries(dir: string, filter: (name: string) => boolean, clock: 'mtime' | 'ctime'): Entry[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -72,10 +72,8 @@ function listEntries(dir: string, filter: (name: string) => boolean): Entry[] {
     if (!filter(name)) continue;
     const path = join(dir, name);
     try {
-      // The later of mtime and ctime: the queue stamps mtime with the reviewer time, while ctime
-      // moves when the file lands in its directory (e.g. when a suggestion is done).
       const stat = statSync(path);
-      out.push({ path, mtimeMs: Math.max(stat.mtimeMs, stat.ctimeMs) });
+      out.push({ path, mtimeMs: clock === 'ctime' ? stat.ctimeMs : stat.mtimeMs });
     } catch {
       // Removed meanwhile.
     }
@@ -92,9 +90,17 @@ function remove(path: string): boolean {
   }
 }
 
-/** Removes entries older than `maxAgeDays`, then all but the newest `maxCount`. Returns the count removed. */
-export function pruneDir(dir: string, options: { maxAgeDays: number; maxCount?: number; now: number; filter?: (name: string) => boolean }): number {
-  const entries = listEntries(dir, options.filter ?? ((n) => !n.startsWith('.')));
+/**
+ * Removes entries older than `maxAgeDays`, then all but the newest `maxCount`. Returns the count
+ * removed. `clock: 'ctime'` ages a file by when it landed in the directory; queue files need it
+ * because the queue stamps their mtime with the reviewer time (a turn reviewed long ago but
+ * compiled today must not be pruned at once).
+ */
+export function pruneDir(
+  dir: string,
+  options: { maxAgeDays: number; maxCount?: number; now: number; filter?: (name: string) => boolean; clock?: 'mtime' | 'ctime' },
+): number {
+  const entries = listEntries(dir, options.filter ?? ((n) => !n.startsWith('.')), options.clock ?? 'mtime');
   const cutoff = options.now - options.maxAgeDays * DAY_MS;
   let removed = 0;
   const kept: Entry[] = [];
@@ -136,8 +142,8 @@ export function runHousekeeping(paths: StatePaths, policy: Partial<HousekeepingP
   report.ran = true;
   const json = (n: string) => n.endsWith('.json') && !n.startsWith('.');
   try {
-    report.removed.done = pruneDir(paths.queue.done, { maxAgeDays: p.doneMaxAgeDays, maxCount: p.doneMaxCount, now, filter: json });
-    report.removed.discarded = pruneDir(paths.queue.discarded, { maxAgeDays: p.discardedMaxAgeDays, maxCount: p.discardedMaxCount, now, filter: json });
+    report.removed.done = pruneDir(paths.queue.done, { maxAgeDays: p.doneMaxAgeDays, maxCount: p.doneMaxCount, now, filter: json, clock: 'ctime' });
+    report.removed.discarded = pruneDir(paths.queue.discarded, { maxAgeDays: p.discardedMaxAgeDays, maxCount: p.discardedMaxCount, now, filter: json, clock: 'ctime' });
     report.removed.snapshots = pruneDir(paths.snapshotsDir, { maxAgeDays: p.snapshotsMaxAgeDays, maxCount: p.snapshotsMaxCount, now });
     report.removed.review_failed = pruneDir(paths.reviewFailedDir, { maxAgeDays: p.reviewFailedMaxAgeDays, maxCount: p.reviewFailedMaxCount, now });
     report.removed.keys = pruneDir(join(paths.suggestionsDir, '.keys'), { maxAgeDays: p.keysMaxAgeDays, now });

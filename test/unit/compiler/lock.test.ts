@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { acquireCompileLock, isPidAlive, lockDirOf, lockStatus, withCompileLock } from '../../../src/core/compiler/lock.js';
+import { bucket } from './helpers.js';
+
+/** A pid that certainly belonged to a process that has exited (and was reaped). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+describe('lockStatus', () => {
+  it('reports an unlocked bucket with every key', () => {
+    const paths = bucket();
+    expect(lockStatus(paths)).toEqual({
+      locked: false,
+      stale: false,
+      stale_reason: null,
+      pid_alive: null,
+      age_seconds: null,
+      heartbeat_age_seconds: null,
+      owner_pid: null,
+      created_at: null,
+      hostname: null,
+      kind: null,
+      path: paths.lockFile,
+    });
+  });
+
+  it('respects a Python-style compile.lock from a live pid and reclaims one from a dead pid', () => {
+    const paths = bucket();
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 60_000), pid: process.pid }));
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false, pid_alive: true, owner_pid: process.pid, kind: 'file' });
+    expect(lockStatus(paths).age_seconds).toBeGreaterThanOrEqual(59);
+    const dead = deadPid();
+    expect(isPidAlive(dead)).toBe(false);
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now()), pid: dead }));
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'pid_not_alive', pid_alive: false });
+  });
+
+  it('treats a lock dated in the future, one past the stale window, and a damaged file as stale', () => {
+    const paths = bucket();
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() + 3600_000), pid: process.pid }));
+    expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'negative_age' });
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 1801_000), pid: process.pid }));
+    expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'exceeded_max_age' });
+    for (const text of ['', '{', '[]', '{"pid": 1}']) {
+      writeFileSync(paths.lockFile, text);
+      expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'corrupt_lock_file' });
+    }
+  });
+
+  it('uses the heartbeat, not created_at, for the age of our own locks', () => {
+    const paths = bucket();
+    mkdirSync(lockDirOf(paths));
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }));
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false, kind: 'directory' });
+    const old = (Date.now() - 1900_000) / 1000;
+    utimesSync(lockDirOf(paths), old, old);
+    expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'exceeded_max_age' });
+  });
+
+  it('gives a lock directory without owner info a short grace, then calls it stale', () => {
+    const paths = bucket();
+    mkdirSync(lockDirOf(paths));
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false });
+    const old = (Date.now() - 10_000) / 1000;
+    utimesSync(lockDirOf(paths), old, old);
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'missing_owner_info' });
+  });
+});
+
+describe('acquireCompileLock', () => {
+  it('writes owner info in the original format and refuses a second holder', async () => {
+    const paths = bucket();
+    const first = await acquireCompileLock(paths);
+    expect(first.acquired).toBe(true);
+    if (!first.acquired) return;
+    const info = JSON.parse(readFileSync(paths.lockFile, 'utf8')) as Record<string, unknown>;
+    expect(info).toMatchObject({ pid: process.pid, owner: 'codex-self-evolution' });
+    expect(info.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const second = await acquireCompileLock(paths);
+    expect(second).toMatchObject({ acquired: false, reason: 'locked', status: { locked: true, stale: false, owner_pid: process.pid } });
+    first.lock.assertHeld();
+    await first.lock.release();
+    expect(existsSync(paths.lockFile)).toBe(false);
+    expect(existsSync(lockDirOf(paths))).toBe(false);
+    expect(lockStatus(paths).locked).toBe(false);
+  });
+
+  it.each([
+    ['a dead pid', () => JSON.stringify({ created_at: iso(Date.now()), pid: deadPid() }), 'pid_not_alive'],
+    ['a future date', () => JSON.stringify({ created_at: iso(Date.now() + 86_400_000), pid: process.pid }), 'negative_age'],
+    ['an empty file', () => '', 'corrupt_lock_file'],
+    ['garbage', () => 'not json at all', 'corrupt_lock_file'],
+  ])('takes over a stale lock from %s (with or without our directory)', async (_name, content, reason) => {
+    for (const withDir of [false, true]) {
+      const paths = bucket();
+      if (withDir) mkdirSync(lockDirOf(paths));
+      writeFileSync(paths.lockFile, content());
+      const result = await acquireCompileLock(paths);
+      expect(result.acquired).toBe(true);
+      if (!result.acquired) return;
+      expect(result.lock.replaced?.stale_reason).toBe(reason);
+      await result.lock.release();
+    }
+  });
+
+  it('notices when the lock is taken away and does not delete the new owner’s info', async () => {
+    const paths = bucket();
+    const result = await acquireCompileLock(paths);
+    if (!result.acquired) throw new Error('not acquired');
+    rmSync(lockDirOf(paths), { recursive: true });
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now()), pid: process.pid, lock_id: 'someone-else' }));
+    expect(() => result.lock.assertHeld()).toThrow(/compromised/);
+    await result.lock.release();
+    expect(JSON.parse(readFileSync(paths.lockFile, 'utf8'))).toMatchObject({ lock_id: 'someone-else' });
+  });
+
+  it('keeps a held lock fresh with its heartbeat, so a long compile is not judged stale', async () => {
+    const paths = bucket();
+    const result = await acquireCompileLock(paths, { staleSeconds: 3, heartbeatMs: 1000 });
+    if (!result.acquired) throw new Error('not acquired');
+    try {
+      // Longer than the stale window: without the heartbeat the lock would be stale by now.
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      expect(lockStatus(paths, { staleSeconds: 3 })).toMatchObject({ locked: true, stale: false });
+      expect(await acquireCompileLock(paths, { staleSeconds: 3 })).toMatchObject({ acquired: false });
+      result.lock.assertHeld();
+    } finally {
+      await result.lock.release();
+    }
+  });
+
+  it('withCompileLock releases in finally, even when the work throws', async () => {
+    const paths = bucket();
+    await expect(withCompileLock(paths, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    expect(lockStatus(paths).locked).toBe(false);
+    expect(await withCompileLock(paths, async () => 42)).toEqual({ acquired: true, value: 42 });
+  });
+});

@@ -1,0 +1,88 @@
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { journalPath } from '../../../src/core/compiler/apply.js';
+import { acquireCompileLock } from '../../../src/core/compiler/lock.js';
+import { runPreflight } from '../../../src/core/compiler/preflight.js';
+import { runScan } from '../../../src/core/compiler/scan.js';
+import { ensureRuntimeDirs, resolveStatePaths } from '../../../src/core/paths.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { bucket, mem, queue } from './helpers.js';
+
+describe('runPreflight', () => {
+  it('is skip_empty for an empty bucket and creates nothing for a bucket that does not exist', () => {
+    const root = tempDir();
+    const paths = resolveStatePaths({ cwd: root, home: join(root, 'home') });
+    expect(runPreflight(paths)).toEqual({ status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false });
+    expect(existsSync(join(root, 'home'))).toBe(false);
+  });
+
+  it('reports run for pending, stranded and interrupted work, and skip_locked under a live lock', async () => {
+    const paths = bucket();
+    queue(paths, [mem('a')]);
+    expect(runPreflight(paths)).toMatchObject({ status: 'run', pending: 1, stranded: 0, lock: { locked: false } });
+    writeFileSync(join(paths.queue.processing, 'abc.json'), '{}');
+    writeFileSync(journalPath(paths), '{}');
+    expect(runPreflight(paths)).toMatchObject({ status: 'run', stranded: 1, interrupted_apply: true });
+    const held = await acquireCompileLock(paths);
+    if (!held.acquired) throw new Error('not acquired');
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_locked', lock: { locked: true, stale: false } });
+    await held.lock.release();
+    // A corrupt lock never wedges preflight.
+    writeFileSync(paths.lockFile, '');
+    expect(runPreflight(paths)).toMatchObject({ status: 'run', lock: { stale: true, stale_reason: 'corrupt_lock_file' } });
+  });
+});
+
+describe('runScan', () => {
+  function home(): string {
+    const root = tempDir();
+    return join(root, 'home');
+  }
+
+  it('returns the original empty shape when there is no projects dir', async () => {
+    const h = home();
+    expect(await runScan(h)).toEqual({ home: h, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } });
+  });
+
+  it('compiles every bucket, skips empty and archived ones, and isolates a failing bucket', async () => {
+    const h = home();
+    const make = (name: string) => {
+      const dir = join(h, 'projects', name);
+      const paths = resolveStatePaths({ stateDir: dir, home: h, cwd: dir });
+      ensureRuntimeDirs(paths);
+      return paths;
+    };
+    const a = make('a-repo--0000000001');
+    queue(a, [mem('alpha'), mem('beta', { action: 'replace', old_summary: 'alpha', scope: 'user' })]);
+    make('b-empty--0000000002');
+    const broken = make('c-broken--0000000003');
+    queue(broken, [mem('gamma')]);
+    // The bucket's compiler dir is a file: nothing can lock or write there.
+    rmSync(broken.compilerDir, { recursive: true });
+    writeFileSync(broken.compilerDir, 'oops');
+    const archived = make('d-old.archived.20260101T000000');
+    queue(archived, [mem('delta')]);
+    const progress: string[] = [];
+    const result = await runScan(h, { onProgress: (p) => progress.push(`${p.phase}:${p.index}/${p.total}`) });
+    expect(result.total_projects).toBe(3);
+    expect(result.counts).toEqual({ run: 1, skipped: 1, failed: 1 });
+    expect(result.results.map((r) => [r.project, r.preflight_status, r.compile_status])).toEqual([
+      ['a-repo--0000000001', 'run', 'success'],
+      ['b-empty--0000000002', 'skip_empty', 'skip_empty'],
+      ['c-broken--0000000003', 'run', 'error'],
+    ]);
+    expect(result.results[2]!.error).toMatch(/ENOTDIR|EEXIST|ENOENT/);
+    expect(result.aggregate).toEqual({
+      buckets_processed: 1,
+      buckets_with_fallback: 0,
+      total_memory_suggestions: 2,
+      actions: { add: 1, replace: 1, remove: 0 },
+      scopes: { user: 1, global: 1 },
+      total_discarded: 1,
+    });
+    expect(progress).toEqual(['start:1/3', 'done:1/3', 'start:2/3', 'done:2/3', 'start:3/3', 'done:3/3']);
+    // The archived bucket was not touched.
+    expect(readdirSync(archived.queue.pending)).toHaveLength(1);
+  });
+});
