@@ -1,0 +1,152 @@
+/**
+ * The proof: the real Codex CLI (@openai/codex 0.169.0) learns across sessions with this tool.
+ *
+ * Driven by the shared offline harness (`../shared/harness/codex/run-codex-e2e.sh`: real
+ * `codex exec`, a fake Responses API on 127.0.0.1, inside `unshare -rn` when available, so
+ * nothing leaves the machine):
+ *
+ * 1. `install --trust` (our installer, run by the harness's --setup inside the run's
+ *    CODEX_HOME) — with `--trust none` in the harness, Codex runs the hooks only if our trust
+ *    key and hash are exactly what Codex computes;
+ * 2. a first `codex exec` whose prompt states a preference; the Stop hook spools the turn and
+ *    its detached worker reviews it with the offline `local` reviewer into the queue;
+ * 3. `compile --once` turns the queue into memory;
+ * 4. a second `codex exec` (a fresh CODEX_HOME, same repository): the memory reaches the
+ *    model's first request through SessionStart, as a developer message placed after the
+ *    environment context and before the prompt.
+ *
+ * The hooks see our temp CODEX_SELF_EVOLUTION_HOME because Codex passes its environment on.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { resolveStatePaths } from '../../src/core/paths.js';
+import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const HARNESS = join(REPO_ROOT, '..', 'shared', 'harness', 'codex', 'run-codex-e2e.sh');
+const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
+const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
+const LEARNED = 'always use pnpm, never npm';
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+interface Run {
+  out: string;
+  summary: { session_id: string | null; runs: Array<{ exit: number; ms: number }>; expect_in_request?: { found: boolean } };
+  stderr: string;
+}
+
+/** One harness run with our installer as the setup step. Fails with the harness's own logs. */
+function runCodex(out: string, repo: string, env: Record<string, string>, prompt: string, extra: string[] = []): Run {
+  const args = [
+    HARNESS,
+    '--out',
+    out,
+    '--cwd',
+    repo,
+    '--codex',
+    CODEX,
+    '--no-capture',
+    '--trust',
+    'none',
+    '--shell',
+    '/bin/sh',
+    '--timeout',
+    '90',
+    '--setup',
+    `${q(process.execPath)} ${q(CLI)} install --trust`,
+    '--prompt',
+    prompt,
+    ...extra,
+  ];
+  const result = spawnSync('bash', args, { env, encoding: 'utf8', timeout: 180_000 });
+  const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '(missing)');
+  const context = `harness exit ${result.status}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}\nsetup.log:\n${read('setup.log')}\nrun-1.stderr:\n${read('run-1.stderr')}`;
+  expect(result.status, context).toBe(0);
+  return { out, summary: JSON.parse(read('summary.json')) as Run['summary'], stderr: read('run-1.stderr') };
+}
+
+/** Messages of a Responses API request body, flattened to {role, text}. */
+function messages(requestFile: string): Array<{ role: string; text: string }> {
+  const body = JSON.parse(readFileSync(requestFile, 'utf8')) as { input: Array<{ role?: string; content?: Array<{ text?: string }> }> };
+  return body.input.flatMap((item) => (item.content ?? []).map((c) => ({ role: item.role ?? '', text: c.text ?? '' })));
+}
+
+const jsonFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []);
+
+/** Waits (bounded) until `done()` holds; the review worker runs detached from the hook. */
+async function waitFor(what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('the learning loop with the real Codex CLI', () => {
+  it('learns a preference in one session and injects it into the next through SessionStart', async () => {
+    expect(existsSync(HARNESS), `the shared Codex harness is missing: expected ${HARNESS} (CI keeps shared/ next to the repository)`).toBe(true);
+    expect(existsSync(CODEX), `the Codex CLI is missing: ${CODEX} (devDependency @openai/codex; run npm ci)`).toBe(true);
+
+    const root = tempDir('csep-codex-loop-');
+    const repo = join(root, 'repo');
+    const home = join(root, 'csep-home');
+    const userHome = join(root, 'user-home');
+    mkdirSync(repo);
+    mkdirSync(userHome);
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: userHome,
+      NO_COLOR: '1',
+      CODEX_SELF_EVOLUTION_HOME: home,
+      CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER: 'local',
+    };
+    const paths = resolveStatePaths({ cwd: repo, home });
+
+    // --- Session 1: a preference is stated; Stop queues the turn for review.
+    const first = runCodex(join(root, 'run1'), repo, env, PREFERENCE);
+    expect(readFileSync(join(first.out, 'setup.log'), 'utf8')).toContain('Trust: all 3 hooks are trusted');
+    const hooksJson = readFileSync(join(first.out, 'codex-home', 'hooks.json'), 'utf8');
+    expect(hooksJson).toContain(`stop-review --from-stdin # codex-self-evolution managed`);
+    // Untrusted hooks would be skipped silently: these lines prove Codex ran ours.
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop']) expect(first.stderr).toContain(`hook: ${event} Completed`);
+    const firstRequest = messages(join(first.out, 'model', 'request-1.json'));
+    expect(firstRequest.some((m) => m.role === 'developer' && m.text.includes(LEARNED))).toBe(false);
+
+    await waitFor('the review worker to queue the turn and finish', () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0);
+    const [envelopeFile] = jsonFiles(paths.queue.pending);
+    const envelope = JSON.parse(readFileSync(join(paths.queue.pending, envelopeFile!), 'utf8')) as {
+      thread_id: string;
+      reviewer_provider: string;
+      suggestions: Array<{ family: string; details: { content?: string } }>;
+    };
+    expect(envelope.thread_id).toBe(first.summary.session_id);
+    expect(envelope.reviewer_provider).toBe('local');
+    expect(envelope.suggestions.some((s) => s.family === 'memory_updates' && (s.details.content ?? '').includes(LEARNED))).toBe(true);
+
+    // --- Compile: the queue becomes memory.
+    const compiled = runCli(['compile', '--once', '--repo-root', repo], { env, cwd: repo });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: 1 });
+    expect(readFileSync(paths.memoryJson, 'utf8')).toContain(LEARNED);
+
+    // --- Session 2 (fresh CODEX_HOME, same repository): the memory is in the first request.
+    const second = runCodex(join(root, 'run2'), repo, env, 'Add the lodash dependency to the project.', ['--expect-in-request', LEARNED]);
+    expect(second.summary.expect_in_request?.found).toBe(true);
+    const request = messages(join(second.out, 'model', 'request-1.json'));
+    const envIndex = request.findIndex((m) => m.role === 'user' && m.text.startsWith('<environment_context>'));
+    const promptIndex = request.findIndex((m) => m.role === 'user' && m.text === 'Add the lodash dependency to the project.');
+    const injected = request.findIndex((m) => m.role === 'developer' && m.text.includes(LEARNED));
+    expect(envIndex).toBeGreaterThanOrEqual(0);
+    expect(injected).toBeGreaterThan(envIndex);
+    expect(promptIndex).toBeGreaterThan(injected);
+    expect(request[injected]!.text).toContain('# Stable Background');
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop']) expect(second.stderr).toContain(`hook: ${event} Completed`);
+
+    // Let the second session's worker finish before the temp dir goes away.
+    await waitFor('the second review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+  }, 240_000);
+});
