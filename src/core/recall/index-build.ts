@@ -9,12 +9,13 @@
  *   "version": 1, "tokenizer": 1,           // RECALL_INDEX_VERSION, TOKENIZER_VERSION
  *   "params": "bm25f;summary=3/0.3;…",      // ranking parameters baked into the weights
  *   "count": 2,                             // records, in index.json order
- *   "ids": ["a1b2…", "c3d4…"],              // record ids, same order (staleness check)
+ *   "ids": "a1b2…\nc3d4…",                  // record ids, same order, newline-joined
+ *   "id_width": 1, "id_offsets": "0d",      // base-36 start of each id in `ids`, fixed width
  *   "avg_field_lengths": {"summary": 4.5, "content": 31, "paths": 3},
  *   "repos": ["<sha1>", …], "cwds": ["/home/me/app", …],   // distinct values
  *   "doc_width": 1,                          // base-36 digits per record in doc_repo / doc_cwd
  *   "doc_repo": "01", "doc_cwd": "00",       // per record: position in repos / cwds
- *   "lexicon": "alembic\t0\nbuild\t1f\n…",  // sorted terms, each with its offset in postings
+ *   "lexicon": "alembic\t0,2\nbuild\t1f,9\n…", // sorted terms: offset in postings, document frequency
  *   "directory": "000000000a1b…",            // 6-digit base-36 lexicon position of every 32nd entry
  *   "postings": "0,1e,3,a;2,14;…",           // posting lists, each ended by ";"
  *   "source_bytes": 81234,                   // byte length of the index.json the spans point into
@@ -22,6 +23,10 @@
  * }
  * ```
  * Lexicon terms escape non-ASCII UTF-16 units as `~` + 4 hex digits (the tokenizer never emits `~`).
+ * Ids and posting lists are single strings rather than arrays: parsing one long string is far
+ * cheaper than allocating ten thousand small ones in a process that answers one query. (An id
+ * containing a newline is stored with a space instead; such a record simply never takes the fast
+ * path.)
  * A posting list is comma-separated base-36 pairs `docDelta,weight`: `docDelta` is the record
  * position minus the previous entry's (the first is the position itself) and `weight` is the BM25F
  * pseudo term frequency times 10, rounded, at least 1. The pseudo frequency already folds in field
@@ -89,7 +94,9 @@ export interface RecallSearchIndex {
   tokenizer: number;
   params: string;
   count: number;
-  ids: string[];
+  ids: string;
+  id_width: number;
+  id_offsets: string;
   avg_field_lengths: { summary: number; content: number; paths: number };
   repos: string[];
   cwds: string[];
@@ -204,7 +211,7 @@ export function buildRecallIndex(
       prev = doc;
     }
     const posting = `${parts.join(',')};`;
-    const line = `${term}\t${postPos.toString(36)}`;
+    const line = `${term}\t${postPos.toString(36)},${(list.length / 2).toString(36)}`;
     if (i % BLOCK === 0) directory.push(fixed(lexPos, DIR_WIDTH));
     lexicon.push(line);
     postings.push(posting);
@@ -234,7 +241,7 @@ export function buildRecallIndex(
     tokenizer: TOKENIZER_VERSION,
     params: INDEX_PARAMS_KEY,
     count: n,
-    ids: records.map((r) => r.id),
+    ...packIds(records.map((r) => storedId(r.id))),
     avg_field_lengths: { summary: round3(avg.summary), content: round3(avg.content), paths: round3(avg.paths) },
     repos: [...repos.keys()],
     cwds: [...cwds.keys()],
@@ -261,6 +268,36 @@ function spansHoldRecords(source: Uint8Array, spans: Array<[number, number]>, re
       return false;
     }
   });
+}
+
+/** The form of an id inside `ids` (newline-joined, so a newline cannot be kept). */
+function storedId(id: unknown): string {
+  return typeof id === 'string' ? id.replace(/\n/g, ' ') : '';
+}
+
+function packIds(ids: readonly string[]): { ids: string; id_width: number; id_offsets: string } {
+  const joined = ids.join('\n');
+  const width = Math.max(1, joined.length.toString(36).length);
+  const offsets: string[] = [];
+  let pos = 0;
+  for (const id of ids) {
+    offsets.push(fixed(pos, width));
+    pos += id.length + 1;
+  }
+  return { ids: joined, id_width: width, id_offsets: offsets.join('') };
+}
+
+/** The id of record `doc` as stored in the index. */
+export function idAt(index: RecallSearchIndex, doc: number): string {
+  const w = index.id_width;
+  const start = parseInt(index.id_offsets.slice(doc * w, (doc + 1) * w), 36);
+  const end = doc + 1 < index.count ? parseInt(index.id_offsets.slice((doc + 1) * w, (doc + 2) * w), 36) - 1 : index.ids.length;
+  return index.ids.slice(start, end);
+}
+
+/** True when `id` is the id stored for record `doc`. */
+export function hasIdAt(index: RecallSearchIndex, doc: number, id: unknown): boolean {
+  return idAt(index, doc) === storedId(id);
 }
 
 function round3(x: number): number {
@@ -318,11 +355,13 @@ export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | unde
   const count = v.count;
   const width = v.doc_width;
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) return undefined;
-  if (!Array.isArray(v.ids) || v.ids.length !== count || !Array.isArray(v.repos) || !Array.isArray(v.cwds)) return undefined;
+  if (!Array.isArray(v.repos) || !Array.isArray(v.cwds)) return undefined;
   if (typeof width !== 'number' || !Number.isInteger(width) || width < 1) return undefined;
-  for (const key of ['doc_repo', 'doc_cwd', 'lexicon', 'directory', 'postings', 'spans'] as const) {
+  if (typeof v.id_width !== 'number' || !Number.isInteger(v.id_width) || v.id_width < 1) return undefined;
+  for (const key of ['ids', 'id_offsets', 'doc_repo', 'doc_cwd', 'lexicon', 'directory', 'postings', 'spans'] as const) {
     if (typeof v[key] !== 'string') return undefined;
   }
+  if ((v.id_offsets as string).length !== count * v.id_width) return undefined;
   if ((v.doc_repo as string).length !== count * width || (v.doc_cwd as string).length !== count * width) return undefined;
   const spans = v.spans as string;
   if (spans !== '' && (spans.length !== count * (SPAN_START + SPAN_LENGTH) || typeof v.source_bytes !== 'number')) {
@@ -342,12 +381,18 @@ export function isRecallSearchIndexFresh(
 ): index is RecallSearchIndex {
   if (!index || parseRecallSearchIndex(index) === undefined) return false;
   if (index.count !== records.length) return false;
-  for (let i = 0; i < records.length; i++) if (index.ids[i] !== records[i]?.id) return false;
+  for (let i = 0; i < records.length; i++) if (!hasIdAt(index, i, records[i]?.id)) return false;
   return true;
 }
 
-/** The raw posting list of `term` (index form, unencoded), or `undefined` when the term is unknown. */
-export function lookupPostings(index: RecallSearchIndex, term: string): string | undefined {
+/** Where a term's posting list starts in `index.postings`, and its document frequency. */
+export interface TermEntry {
+  offset: number;
+  df: number;
+}
+
+/** The lexicon entry of `term` (index form, unencoded), or `undefined` when the term is unknown. */
+export function lookupTerm(index: RecallSearchIndex, term: string): TermEntry | undefined {
   const key = encodeTerm(term);
   const { lexicon, directory } = index;
   const blocks = directory.length / DIR_WIDTH;
@@ -370,14 +415,21 @@ export function lookupPostings(index: RecallSearchIndex, term: string): string |
     if (end < 0) end = lexicon.length;
     const candidate = lexicon.slice(pos, tab);
     if (candidate === key) {
-      const offset = parseInt(lexicon.slice(tab + 1, end), 36);
-      const stop = index.postings.indexOf(';', offset);
-      return Number.isFinite(offset) && stop >= 0 ? index.postings.slice(offset, stop) : undefined;
+      const [offset, df] = lexicon.slice(tab + 1, end).split(',').map((x) => parseInt(x, 36));
+      return offset !== undefined && df !== undefined && Number.isFinite(offset) && Number.isFinite(df) ? { offset, df } : undefined;
     }
     if (candidate > key) return undefined;
     pos = end + 1;
   }
   return undefined;
+}
+
+/** The raw posting list of `term`, or `undefined` when the term is unknown. */
+export function lookupPostings(index: RecallSearchIndex, term: string): string | undefined {
+  const entry = lookupTerm(index, term);
+  if (entry === undefined) return undefined;
+  const stop = index.postings.indexOf(';', entry.offset);
+  return stop >= 0 ? index.postings.slice(entry.offset, stop) : undefined;
 }
 
 /** Position of record `doc` in `index.repos` / `index.cwds`. */
@@ -406,30 +458,44 @@ export interface Postings {
 }
 
 /**
- * Decodes one posting list. Parses base-36 digits by hand (no intermediate strings: this runs on
- * lists with thousands of entries in a process that exits right after). Stops at the first
- * malformed pair or out-of-range position, so a damaged file degrades and never throws.
+ * Decodes one posting list. See {@link decodePostingsInto}; this form allocates its arrays.
  */
 export function decodePostings(encoded: string, count: number): Postings {
-  const docs: number[] = [];
-  const tfs: number[] = [];
+  const docs = new Int32Array(count);
+  const tfs = new Float64Array(count);
+  const n = decodePostingsInto(encoded, 0, count, docs, tfs);
+  return { docs: Array.from(docs.subarray(0, n)), tfs: Array.from(tfs.subarray(0, n)) };
+}
+
+/**
+ * Decodes the posting list starting at `start` in `text` (up to the next `;` or the end) into
+ * `docs` / `tfs`, returning how many entries it wrote. Parses base-36 digits by hand into reused
+ * typed arrays: this runs over lists with thousands of entries in a process that exits right after,
+ * mostly before the JIT has warmed up. Stops at the first malformed pair or out-of-range position,
+ * so a damaged file degrades and never throws.
+ */
+export function decodePostingsInto(text: string, start: number, count: number, docs: Int32Array, tfs: Float64Array): number {
+  let n = 0;
   let doc = 0;
   let value = 0;
   let digits = 0;
   let pending = -1; // the delta of the current pair, once read
-  for (let i = 0; i <= encoded.length; i++) {
-    const c = i < encoded.length ? encoded.charCodeAt(i) : 44;
-    if (c === 44) {
+  const limit = Math.min(docs.length, tfs.length);
+  for (let i = start; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 59;
+    if (c === 44 || c === 59) {
       if (digits === 0) break;
       if (pending < 0) pending = value;
       else {
-        if (value <= 0 || (docs.length > 0 && pending === 0)) break;
+        if (value <= 0 || (n > 0 && pending === 0) || n >= limit) break;
         doc += pending;
         if (doc >= count) break;
-        docs.push(doc);
-        tfs.push(value / WEIGHT_SCALE);
+        docs[n] = doc;
+        tfs[n] = value / WEIGHT_SCALE;
+        n++;
         pending = -1;
       }
+      if (c === 59) break;
       value = 0;
       digits = 0;
       continue;
@@ -439,7 +505,7 @@ export function decodePostings(encoded: string, count: number): Postings {
     value = value * 36 + d;
     digits++;
   }
-  return { docs, tfs };
+  return n;
 }
 
 const QUOTE = 0x22;

@@ -19,18 +19,20 @@
 
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import {
-  type Postings,
   type RecallRecord,
   type RecallSearchIndex,
+  type TermEntry,
   buildRecallIndex,
-  decodePostings,
+  decodePostingsInto,
   docCwdIndex,
   docRepoIndex,
   docSpan,
+  hasIdAt,
+  idAt,
   isRecallSearchIndexFresh,
-  lookupPostings,
+  lookupTerm,
 } from './index-build.js';
-import { analyzeQuery, tokenize } from './tokenize.js';
+import { analyzeQuery, stem, tokenize } from './tokenize.js';
 
 /** Tunable parts of the ranking; {@link RECALL_DEFAULTS} holds the values used by the CLI. */
 export interface RecallRankingParams {
@@ -185,13 +187,30 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
 
 let synonyms: Map<string, readonly string[]> | undefined;
 
+/**
+ * The index term of one synonym-table word. Plain lower-case words and two-character Chinese words
+ * take a shortcut (the full tokenizer costs milliseconds cold, in a process that answers one
+ * query); a unit test checks that the shortcut agrees with {@link tokenize} for every entry.
+ */
+export function synonymTerm(word: string): string | undefined {
+  if (/^[a-z]{4,}$/.test(word)) return stem(word);
+  if (/^[a-z]{2,3}$/.test(word) || /^[\u4e00-\u9fff]{2}$/.test(word)) return word;
+  const terms = tokenize(word);
+  return terms.length === 1 ? terms[0] : undefined;
+}
+
+/** Every word of the synonym table (tests). */
+export function synonymWords(): readonly string[] {
+  return SYNONYM_SETS.flat();
+}
+
 /** term → synonym terms, built on first use from {@link SYNONYM_SETS} through the tokenizer. */
 function synonymTable(): Map<string, readonly string[]> {
   if (synonyms !== undefined) return synonyms;
   const map = new Map<string, Set<string>>();
   for (const set of SYNONYM_SETS) {
     // Only entries that tokenize to exactly one term can stand in for a query term.
-    const terms = [...new Set(set.map((w) => tokenize(w)).filter((t) => t.length === 1).map((t) => t[0] as string))];
+    const terms = [...new Set(set.map(synonymTerm).filter((t): t is string => t !== undefined))];
     for (const term of terms) {
       let entry = map.get(term);
       if (entry === undefined) {
@@ -245,28 +264,27 @@ function idfOf(n: number, df: number): number {
 }
 
 /**
- * Ranks the indexed records for `options.query` and returns every candidate that clears the
- * relevance threshold, best first (ties by id), with the numbers behind each rank. Needs only the
- * index: repository and cwd of each record are stored in it.
+ * Ranks the indexed records for `options.query` and returns the candidates that clear the relevance
+ * threshold (all of them, or the best `limit`), best first (ties by id), with the numbers behind
+ * each rank. Needs only the index: repository and cwd of each record are stored in it.
  */
-export function rankRecall(index: RecallSearchIndex, options: RecallSearchOptions): RecallCandidate[] {
+export function rankRecall(
+  index: RecallSearchIndex,
+  options: RecallSearchOptions,
+  limitOptions?: { limit?: number },
+): RecallCandidate[] {
   const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
   const n = index.count;
   if (n === 0) return [];
   const { terms: queryTerms, cjkPieces } = analyzeQuery(options.query);
   if (queryTerms.length === 0) return [];
 
-  const postingCache = new Map<string, Postings>();
-  const postingsOf = (term: string): Postings => {
-    let list = postingCache.get(term);
-    if (list === undefined) {
-      const encoded = lookupPostings(index, term);
-      list = encoded === undefined ? { docs: [], tfs: [] } : decodePostings(encoded, n);
-      postingCache.set(term, list);
-    }
-    return list;
+  const entries = new Map<string, TermEntry | undefined>();
+  const entryOf = (term: string): TermEntry | undefined => {
+    if (!entries.has(term)) entries.set(term, lookupTerm(index, term));
+    return entries.get(term);
   };
-  const df = (term: string): number => postingsOf(term).docs.length;
+  const df = (term: string): number => entryOf(term)?.df ?? 0;
   const unknownIdf = idfOf(n, 0);
 
   const groups: Group[] = [];
@@ -317,13 +335,16 @@ export function rankRecall(index: RecallSearchIndex, options: RecallSearchOption
   const touched: number[] = [];
   const groupScore = new Float64Array(n);
   const groupMatched = new Float64Array(n);
+  const docs = new Int32Array(n);
+  const tfs = new Float64Array(n);
   for (const group of groups) {
     const groupDocs: number[] = [];
     for (const m of group.members) {
-      const { docs, tfs } = postingsOf(m.term);
-      if (docs.length === 0) continue;
-      const wIdf = m.weight * idfOf(n, docs.length);
-      for (let i = 0; i < docs.length; i++) {
+      const entry = entryOf(m.term);
+      if (entry === undefined) continue;
+      const count = decodePostingsInto(index.postings, entry.offset, n, docs, tfs);
+      const wIdf = m.weight * idfOf(n, entry.df);
+      for (let i = 0; i < count; i++) {
         const doc = docs[i] as number;
         const tf = tfs[i] as number;
         const s = (wIdf * tf) / (p.k1 + tf);
@@ -347,6 +368,11 @@ export function rankRecall(index: RecallSearchIndex, options: RecallSearchOption
   // Repository and cwd relations are decided once per distinct value, not per record.
   const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
+  // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
+  // the whole rest of a query in a short-lived process.
+  const limit = limitOptions?.limit ?? Infinity;
+  const better = (a: RecallCandidate, b: RecallCandidate): number =>
+    b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
   const out: RecallCandidate[] = [];
   for (const doc of touched) {
     const m = matched[doc] as number;
@@ -358,9 +384,19 @@ export function rankRecall(index: RecallSearchIndex, options: RecallSearchOption
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = relevance[doc] as number;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
-    out.push({ doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score });
+    const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
+    if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
+    if (limit === Infinity) {
+      out.push(candidate);
+      continue;
+    }
+    // Insertion into a short sorted list.
+    let at = out.length;
+    while (at > 0 && better(candidate, out[at - 1] as RecallCandidate) < 0) at--;
+    out.splice(at, 0, candidate);
+    if (out.length > limit) out.pop();
   }
-  out.sort((a, b) => b.score - a.score || compareIds(index.ids[a.doc], index.ids[b.doc]) || a.doc - b.doc);
+  if (limit === Infinity) out.sort(better);
   return out;
 }
 
@@ -387,8 +423,7 @@ export function searchRecall(
   options: RecallSearchOptions,
 ): RecallResult[] {
   const usable = isRecallSearchIndexFresh(index, records) ? index : buildRecallIndex(records);
-  return rankRecall(usable, options)
-    .slice(0, clampTopK(options.topK))
+  return rankRecall(usable, options, { limit: clampTopK(options.topK) })
     .map((c) => toResult(records[c.doc] as RecallRecord, c.score));
 }
 
@@ -434,10 +469,10 @@ export function searchRecallSource(
   if (index && index.spans !== '' && index.source_bytes === src.size) {
     const results: RecallResult[] = [];
     let consistent = true;
-    for (const c of rankRecall(index, options).slice(0, topK)) {
+    for (const c of rankRecall(index, options, { limit: topK })) {
       const span = docSpan(index, c.doc);
       const record = span && span[1] <= src.size ? parseRecord(src.read(span[0], span[1])) : undefined;
-      if (record === undefined || record.id !== index.ids[c.doc]) {
+      if (record === undefined || !hasIdAt(index, c.doc, record.id)) {
         consistent = false;
         break;
       }

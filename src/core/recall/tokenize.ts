@@ -77,6 +77,7 @@ const CJK_RUN = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u30FC\p{S
 
 /** A non-CJK chunk: starts with a letter/digit, may contain identifier and path connectors. */
 const CHUNK = /[\p{L}\p{N}_$][\p{L}\p{N}_$\-./\\:@#+]*/gu;
+const CHUNK_ASCII = /[A-Za-z0-9_$][A-Za-z0-9_$\-./\\:@#+]*/g;
 
 /** Separators that split a chunk into path-like segments. */
 const SEGMENT_SEPARATORS = /[./\\:@#+$]+/;
@@ -84,9 +85,27 @@ const SEGMENT_SEPARATORS = /[./\\:@#+$]+/;
 /** Separators that split a segment into words (snake_case, kebab-case). */
 const WORD_SEPARATORS = /[-_]+/;
 
+/** camelCase / letter-digit splitting, for ASCII and for any script. */
+const CAMEL_ASCII = /[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^A-Za-z0-9]+/g;
+const CAMEL_UNICODE = /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[^\p{L}\p{N}]+|\p{L}+/gu;
+
+/** True when `s` has only ASCII characters. The Unicode-class regexes cost milliseconds to compile,
+ * which matters in a process that answers one query, so ASCII text takes ASCII-only paths. */
+function isAsciiText(s: string): boolean {
+  return !/[^\u0000-\u007f]/.test(s);
+}
+
 /** Splits a word at camelCase, PascalCase and letter/digit boundaries: `parseJSON2Str` → parse, JSON, 2, Str. */
 function camelParts(word: string): string[] {
-  return word.match(/\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[^\p{L}\p{N}]+|\p{L}+/gu) ?? [word];
+  return word.match(isAsciiText(word) ? CAMEL_ASCII : CAMEL_UNICODE) ?? [word];
+}
+
+function isLetters(s: string): boolean {
+  return isAsciiText(s) ? /^[A-Za-z]+$/.test(s) : /^\p{L}+$/u.test(s);
+}
+
+function isDigits(s: string): boolean {
+  return isAsciiText(s) ? /^[0-9]+$/.test(s) : /^\p{N}+$/u.test(s);
 }
 
 function hasVowel(s: string): boolean {
@@ -125,7 +144,7 @@ function undouble(s: string): string {
 /** Normalizes a simple (non-compound) word into its indexed form, or `undefined` when it is dropped. */
 function normalizeWord(word: string): string | undefined {
   // Plural acronyms ("IDs", "URLs") lose the s here because stem() leaves short words alone.
-  const lower = (/^\p{Lu}{2,}s$/u.test(word) ? word.slice(0, -1) : word).toLowerCase();
+  const lower = ((isAsciiText(word) ? /^[A-Z]{2,}s$/ : /^\p{Lu}{2,}s$/u).test(word) ? word.slice(0, -1) : word).toLowerCase();
   if (STOP_WORDS.has(lower)) return undefined;
   if (lower.length < 2) return undefined;
   return stem(lower);
@@ -191,7 +210,7 @@ function emitChunk(raw: string, sink: TermSink): void {
 
   const segments = chunk.split(SEGMENT_SEPARATORS).filter((s) => s !== '');
   const isSimple =
-    segments.length === 1 && !WORD_SEPARATORS.test(chunk) && camelParts(chunk).length === 1 && /^\p{L}+$/u.test(chunk);
+    segments.length === 1 && !WORD_SEPARATORS.test(chunk) && camelParts(chunk).length === 1 && isLetters(chunk);
   if (isSimple) {
     push(normalizeWord(chunk));
     return;
@@ -208,9 +227,9 @@ function emitChunk(raw: string, sink: TermSink): void {
       if (wordParts.length > 1 && word.length >= 2) push(word.toLowerCase(), COMPOUND);
     }
     for (const part of parts) {
-      if (/^\p{N}+$/u.test(part)) {
+      if (isDigits(part)) {
         if (part.length >= 2) push(part);
-      } else if (/^\p{L}+$/u.test(part) && part.length >= 2) {
+      } else if (isLetters(part) && part.length >= 2) {
         // Parts of an identifier keep stop-words: `getUser` and `setUser` differ only by one.
         push(stem(part.toLowerCase()));
       }
@@ -220,6 +239,10 @@ function emitChunk(raw: string, sink: TermSink): void {
 
 function walk(text: string, sink: TermSink): void {
   if (!text) return;
+  if (isAsciiText(text)) {
+    for (const match of text.replace(/'/g, '').matchAll(CHUNK_ASCII)) emitChunk(match[0], sink);
+    return;
+  }
   // Apostrophes join contractions ("don't" → "dont", "user's" → "users") instead of splitting them.
   // NFKC folds full-width letters and digits (ｔｅｓｔ, １２３) that Chinese input methods produce.
   const folded = /[^\u0000-\u007f]/.test(text) ? text.normalize('NFKC') : text;

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   type RecallRecord,
+  type RecallSearchIndex,
   RECALL_INDEX_VERSION,
   buildRecallIndex,
   buildRecallIndexFromSource,
   decodePostings,
+  decodePostingsInto,
+  idAt,
+  lookupTerm,
   docSpan,
   isRecallSearchIndexFresh,
   loadRecallSearchIndex,
@@ -49,7 +53,7 @@ describe('buildRecallIndex', () => {
     expect(loaded).toEqual(buildRecallIndex(RECORDS));
     expect(loaded?.version).toBe(RECALL_INDEX_VERSION);
     expect(loaded?.count).toBe(3);
-    expect(loaded?.ids).toEqual(['r1', 'r2', 'r3']);
+    expect([0, 1, 2].map((doc) => idAt(loaded as RecallSearchIndex, doc))).toEqual(['r1', 'r2', 'r3']);
   });
 
   it('writes pure ASCII even for Chinese terms and paths', () => {
@@ -108,7 +112,30 @@ describe('buildRecallIndex', () => {
   });
 });
 
+describe('ids and lexicon entries', () => {
+  it('stores ids in order, a newline-containing id in a form that never matches', () => {
+    const index = buildRecallIndex([rec('a', 'x', 'y'), rec('b\nc', 'x', 'y'), rec('', 'x', 'y'), rec('dd', 'x', 'y')]);
+    expect([0, 1, 2, 3].map((d) => idAt(index, d))).toEqual(['a', 'b c', '', 'dd']);
+    expect(isRecallSearchIndexFresh(index, [rec('a', 'x', 'y'), rec('b\nc', 'x', 'y'), rec('', 'x', 'y'), rec('dd', 'x', 'y')])).toBe(true);
+  });
+
+  it('gives each term its document frequency', () => {
+    const index = buildRecallIndex(RECORDS);
+    expect(lookupTerm(index, tokenize('run')[0] as string)?.df).toBe(2);
+    expect(lookupTerm(index, 'vitest')?.df).toBe(1);
+    expect(lookupTerm(index, 'nothing-here')).toBeUndefined();
+  });
+});
+
 describe('decodePostings', () => {
+  it('decodes in place from an offset and stops at the list end', () => {
+    const docs = new Int32Array(10);
+    const tfs = new Float64Array(10);
+    expect(decodePostingsInto('0,1;2,a,3,14;5,5', 4, 10, docs, tfs)).toBe(2);
+    expect(Array.from(docs.subarray(0, 2))).toEqual([2, 5]);
+    expect(Array.from(tfs.subarray(0, 2))).toEqual([1, 4]);
+  });
+
   it('decodes deltas and weights', () => {
     expect(decodePostings('2,a,3,14', 10)).toEqual({ docs: [2, 5], tfs: [1, 4] });
   });
@@ -129,7 +156,8 @@ describe('parseRecallSearchIndex / isRecallSearchIndexFresh', () => {
     expect(parseRecallSearchIndex({ ...index, version: 0 })).toBeUndefined();
     expect(parseRecallSearchIndex({ ...index, tokenizer: 999 })).toBeUndefined();
     expect(parseRecallSearchIndex({ ...index, params: 'bm25' })).toBeUndefined();
-    expect(parseRecallSearchIndex({ ...index, ids: ['r1'] })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, id_offsets: '0' })).toBeUndefined();
+    expect(parseRecallSearchIndex({ ...index, ids: ['r1', 'r2', 'r3'] })).toBeUndefined();
     expect(parseRecallSearchIndex({ ...index, doc_repo: '0' })).toBeUndefined();
     expect(parseRecallSearchIndex({ records: [] })).toBeUndefined();
     expect(parseRecallSearchIndex(null)).toBeUndefined();

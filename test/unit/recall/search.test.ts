@@ -15,6 +15,8 @@ import {
   searchRecall,
   searchRecallFile,
   searchRecallSource,
+  synonymTerm,
+  synonymWords,
   synonymsOf,
 } from '../../../src/core/recall/search.js';
 import { tokenize } from '../../../src/core/recall/tokenize.js';
@@ -91,6 +93,13 @@ describe('searchRecall: relevance', () => {
     const withRelease = [...records, rec('ship', 'Releasing the binary', 'Tag a version and the release workflow publishes it.')];
     expect(search(withRelease, 'how do we deploy the binary')[0]?.id).toBe('ship');
     expect(synonymsOf(tokenize('deploy')[0] as string)).toContain(tokenize('release')[0]);
+  });
+
+  it('maps every synonym-table word to the term the tokenizer gives it', () => {
+    for (const word of synonymWords()) {
+      const terms = tokenize(word);
+      expect(synonymTerm(word), word).toBe(terms.length === 1 ? terms[0] : undefined);
+    }
   });
 
   it('keeps synonyms in index-term form, across languages', () => {
@@ -216,6 +225,19 @@ describe('searchRecall: repo-first scoring', () => {
     const hits = searchRecall(buildRecallIndex(sib), sib, { query: 'storybook port', cwd: '/x/app-b' });
     expect(hits.map((r) => r.id)).toEqual(['far', 'near']);
     expect(hits[0]?.score).toBe(hits[1]?.score);
+  });
+});
+
+describe('rankRecall: limit', () => {
+  it('returns the same best candidates with a limit as the head of the full ranking', () => {
+    const others = Array.from({ length: 200 }, (_, i) => rec(`o${i}`, `Other ${i}`, `Unrelated note ${i}.`));
+    const cache = Array.from({ length: 30 }, (_, i) => rec(`k${i % 10}${i}`, `Cache note ${i}`, `cache ${'entry '.repeat(i % 4)}`));
+    const records = [...FILLER, ...others, ...cache];
+    const index = buildRecallIndex(records);
+    const all = rankRecall(index, { query: 'cache entry' });
+    expect(all.length).toBeGreaterThan(5);
+    expect(rankRecall(index, { query: 'cache entry' }, { limit: 5 })).toEqual(all.slice(0, 5));
+    expect(rankRecall(index, { query: 'cache entry' }, { limit: 1 })).toEqual(all.slice(0, 1));
   });
 });
 
