@@ -6,6 +6,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider, readEnv } from './env.js';
+import { hookInstallStatus } from './install/hooks.js';
+import { schedulerStatus } from './install/scheduler.js';
 import { listBuckets } from './paths.js';
 
 /** Marker substring of hook commands this tool installs (and of the Python original's). */
@@ -144,6 +146,9 @@ export function collectStatus(home: string, version: string): Record<string, unk
     home,
     codex_home: codexHome(),
     hooks,
+    // Installed per event, and trusted (config.toml holds the hook's current hash, so Codex runs it).
+    hook_install: hookInstallStatus(codexHome()),
+    scheduler: schedulerStatus(home),
     env_provider: describeEnvProvider(home),
     buckets,
     totals: Object.fromEntries(QUEUE_STATES.map((s) => [s, buckets.reduce((n, b) => n + b.counts[s], 0)])),

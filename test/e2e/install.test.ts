@@ -181,6 +181,15 @@ describe('install / uninstall (built CLI)', () => {
     expect(trusted.status).toBe('unchanged');
     expect(trusted.hooks.map((h) => h.trusted)).toEqual([true, true, true]);
     expect(trusted.next_steps).toEqual([]);
+    const status = JSON.parse(runCli(['status'], { env: w.env }).stdout) as { hook_install: Record<string, unknown>; scheduler: Record<string, unknown> };
+    expect(status.hook_install).toMatchObject({
+      file: join(w.codexHome, 'hooks.json'),
+      installed: { SessionStart: true, UserPromptSubmit: true, Stop: true },
+      trusted: { SessionStart: true, UserPromptSubmit: true, Stop: true },
+      launcher: 'node',
+      error: null,
+    });
+    expect(status.scheduler).toHaveProperty('installed');
   });
 });
 
@@ -222,6 +231,9 @@ describe('install-scheduler / uninstall-scheduler (built CLI, fake systemctl and
 
     expect(JSON.parse(runCli(['install-scheduler', '--json'], { env }).stdout)).toMatchObject({ status: 'unchanged' });
     expect(readFileSync(fake.crontab, 'utf8')).toBe(tab);
+
+    const status = JSON.parse(runCli(['status'], { env }).stdout) as { scheduler: Record<string, unknown> };
+    expect(status.scheduler).toMatchObject({ kind: 'cron', installed: true, active: true, interval_seconds: 300, error: null });
 
     const removed = runCli(['uninstall-scheduler', '--json'], { env });
     expect(JSON.parse(removed.stdout)).toMatchObject({ status: 'removed', kinds: ['cron'] });
