@@ -132,8 +132,8 @@ function countItems(items: readonly ItemReceipt[], state: ItemReceipt['state']):
   return n;
 }
 
-function discardedEnvelopeItems(paths: StatePaths, discarded: ClaimResult['discarded']): Array<Record<string, unknown>> {
-  return discarded.map((d) => ({ kind: 'envelope', suggestion_id: d.id, state: 'discarded', path: envelopePath(paths, 'discarded', d.id), reason: d.reason.slice(0, 500) }));
+function discardedEnvelopeItems(discarded: ClaimResult['discarded']): Array<Record<string, unknown>> {
+  return discarded.map((d) => ({ kind: 'envelope', suggestion_id: d.id, state: 'discarded', path: d.path, reason: d.reason.slice(0, 500) }));
 }
 
 /** Builds the receipt of a successful batch (SPEC §5.7 keys plus ours). */
@@ -150,7 +150,7 @@ function successReceipt(
     path: envelopePath(paths, 'done', envelope.suggestion_id),
     suggestions: envelope.suggestions.length,
   }));
-  const discardedEnvelopes = discardedEnvelopeItems(paths, run.discarded);
+  const discardedEnvelopes = discardedEnvelopeItems(run.discarded);
   const items = artifacts.items.map((item) => ({ kind: item.suggestion_id ? 'suggestion' : item.state === 'evicted' ? 'eviction' : 'backend', ...item }));
   const discardedCount = countItems(artifacts.items, 'discarded') + discardedEnvelopes.length;
   return {
@@ -244,7 +244,7 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed']): Pro
 /** Writes the receipt of a failed batch (its envelopes are already back in the queue). */
 function writeFailureReceipt(run: RunState, failures: Array<{ id: string; state: string; reason: string }>, error: string): void {
   const receiptId = newReceiptId();
-  const discardedEnvelopes = discardedEnvelopeItems(run.paths, run.discarded);
+  const discardedEnvelopes = discardedEnvelopeItems(run.discarded);
   const receipt = {
     receipt_id: receiptId,
     run_status: 'failed',
@@ -410,6 +410,8 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
     aborted: false,
     state_dir: paths.stateDir,
   };
+  // A directory that never had a review has no bucket: nothing to compile, and nothing is created.
+  if (!existsSync(paths.stateDir)) return { ...result, status: 'skip_empty' };
   ensureRuntimeDirs(paths);
   const acquired = await acquireCompileLock(paths, options.lock);
   if (!acquired.acquired) return { ...result, status: 'skip_locked', lock: acquired.status };

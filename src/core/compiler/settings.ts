@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { configNumber } from '../settings.js';
 import { DEFAULT_MEMORY_CAPS, type MemoryCaps } from './backends/types.js';
+import { LOCK_STALE_SECONDS } from './lock.js';
 
 export interface CompileSettings {
   backend: string;
@@ -36,6 +37,12 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     settings.warnings.push(...loaded.warnings.filter((w) => !w.startsWith('compile.memory')));
   } catch (error) {
     settings.warnings.push(`config.toml unusable, compile defaults used: ${describeError(error)}`);
+  }
+  // Design contract (seed README §6): an agent run must end well inside the lock stale window.
+  const maxTimeoutMs = (LOCK_STALE_SECONDS - 300) * 1000;
+  if (settings.opencodeTimeoutMs > maxTimeoutMs) {
+    settings.warnings.push(`compile.opencode.timeout_seconds capped at ${maxTimeoutMs / 1000} (must stay below the ${LOCK_STALE_SECONDS} s lock stale window)`);
+    settings.opencodeTimeoutMs = maxTimeoutMs;
   }
   for (const scope of ['user', 'global'] as const) {
     const entries = await configNumber(home, ['compile', 'memory', `${scope}_max_entries`]);
