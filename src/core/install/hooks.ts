@@ -171,10 +171,19 @@ export function resolveCodexHome(override?: string, env: NodeJS.ProcessEnv = pro
 
 /** Codex canonicalizes CODEX_HOME (symlinks resolved) before building trust keys. */
 export function canonicalCodexHome(codexHome: string): string {
-  try {
-    return realpathSync(codexHome);
-  } catch {
-    return resolve(codexHome);
+  // A home that does not exist yet (install creates it) is canonicalized through its nearest
+  // existing ancestor, so the trust keys match what Codex computes once it exists.
+  const missing: string[] = [];
+  let current = resolve(codexHome);
+  for (;;) {
+    try {
+      return join(realpathSync(current), ...missing.reverse());
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return resolve(codexHome);
+      missing.push(basename(current));
+      current = parent;
+    }
   }
 }
 

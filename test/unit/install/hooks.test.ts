@@ -454,3 +454,18 @@ describe('formatting helpers', () => {
     expect(textDiff('', 'x\n')).toBe('+ x');
   });
 });
+
+describe('canonical CODEX_HOME for trust keys', () => {
+  it('resolves symlinks, also through a home that does not exist yet', async () => {
+    const { symlinkSync } = await import('node:fs');
+    const { canonicalCodexHome } = await import('../../../src/core/install/hooks.js');
+    const root = tempDir();
+    mkdirSync(join(root, 'real'));
+    symlinkSync(join(root, 'real'), join(root, 'link'));
+    expect(canonicalCodexHome(join(root, 'link'))).toBe(join(root, 'real'));
+    expect(canonicalCodexHome(join(root, 'link', 'not', 'yet'))).toBe(join(root, 'real', 'not', 'yet'));
+    const home = join(root, 'link', 'codex');
+    const plan = planInstall(readHooksFile(home), { launcher: LAUNCHER });
+    expect(plan.handlers[0]!.key).toBe(`${join(root, 'real', 'codex', 'hooks.json')}:session_start:0:0`);
+  });
+});
