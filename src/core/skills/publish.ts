@@ -21,8 +21,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PLUGIN_OWNER, utcNow } from '../constants.js';
+import { readEnv } from '../env.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { resolveHome, sha1 } from '../paths.js';
 
@@ -39,8 +41,8 @@ export interface NativeSkillEntry {
 
 /** Options of `reconcileNativeSkills`. */
 export interface ReconcileNativeSkillsOptions {
-  /** Codex home; skills go to `<codexHome>/skills`. */
-  codexHome: string;
+  /** Codex home; skills go to `<codexHome>/skills` (default `$CODEX_HOME`, else `~/.codex`). */
+  codexHome?: string;
   /** State home holding the ledger (default: `resolveHome()`). */
   home?: string;
   /** Repository identity (the bucket key, `StatePaths.repoKey`). */
@@ -51,8 +53,13 @@ export interface ReconcileNativeSkillsOptions {
   entries: readonly NativeSkillEntry[];
   /** The skill's text (`skills/managed/<id>.md`), or undefined when missing. */
   readSkillContent: (entry: NativeSkillEntry) => string | undefined;
-  /** False removes every skill this repository published (opt-out). Default true. */
+  /**
+   * False removes every skill this repository published (opt-out). Default: true unless
+   * `CODEX_SELF_EVOLUTION_NATIVE_SKILLS` is `0`, `false`, `off` or `no`.
+   */
   enabled?: boolean;
+  /** Environment for the defaults (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   now?: Date;
 }
 
@@ -255,8 +262,8 @@ function removeFolder(dir: string): void {
  *
  * ```ts
  * reconcileNativeSkills({
- *   codexHome: resolveCodexHome(),            // from core/install/hooks.ts
  *   home: paths.home,                          // ledger: <home>/native-skills.json
+ *   // codexHome defaults to $CODEX_HOME or ~/.codex
  *   repoKey: paths.repoKey,
  *   entries: manifest.skills,                  // every entry, active and retired
  *   readSkillContent: (e) => readFileSync(join(paths.skillsManagedDir, `${e.skill_id}.md`), 'utf8'),
@@ -264,7 +271,11 @@ function removeFolder(dir: string): void {
  * ```
  */
 export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): ReconcileResult {
-  const root = join(options.codexHome, 'skills');
+  const env = options.env ?? process.env;
+  const codexHome = options.codexHome ?? readEnv('CODEX_HOME', env) ?? join(homedir(), '.codex');
+  const switchValue = readEnv('CODEX_SELF_EVOLUTION_NATIVE_SKILLS', env)?.toLowerCase();
+  const enabled = options.enabled ?? !['0', 'false', 'off', 'no'].includes(switchValue ?? '');
+  const root = join(codexHome, 'skills');
   const home = options.home ?? resolveHome();
   const repoName = options.repoName ?? (basename(options.repoKey) || 'repository');
   const fingerprint = sha1(options.repoKey);
@@ -276,7 +287,7 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
 
   // Desired skills: passing the gate, newest first, capped.
   const desired = new Map<string, { entry: NativeSkillEntry; text: string }>();
-  const candidates = options.enabled === false ? [] : [...options.entries];
+  const candidates = enabled ? [...options.entries] : [];
   candidates.sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? '') || a.skill_id.localeCompare(b.skill_id));
   for (const entry of candidates) {
     if (typeof entry.skill_id !== 'string' || entry.skill_id === '') continue;
@@ -361,7 +372,7 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
       continue;
     }
     const reason =
-      options.enabled === false
+      !enabled
         ? 'disabled'
         : entry === undefined
           ? 'vanished'

@@ -202,6 +202,16 @@ describe('reconcileNativeSkills', () => {
     expect((JSON.parse(readFileSync(ledgerPath(w.home), 'utf8')) as { skills: object }).skills).toEqual({});
   });
 
+  it('takes CODEX_HOME and the CODEX_SELF_EVOLUTION_NATIVE_SKILLS switch from the environment', () => {
+    const w = world();
+    const base = { home: w.home, repoKey: REPO, entries: [entry('a')], readSkillContent: () => GOOD_CONTENT };
+    const on = reconcileNativeSkills({ ...base, env: { CODEX_HOME: w.codexHome } });
+    expect(on.published.map((p) => p.path)).toEqual([join(w.skills, nativeSkillName(REPO, 'a'), 'SKILL.md')]);
+    const off = reconcileNativeSkills({ ...base, env: { CODEX_HOME: w.codexHome, CODEX_SELF_EVOLUTION_NATIVE_SKILLS: 'off' } });
+    expect(off.removed.map((r) => r.reason)).toEqual(['disabled']);
+    expect(readdirSync(w.skills)).toEqual([]);
+  });
+
   it('writes frontmatter a strict YAML/TOML-like reader gets back exactly', () => {
     const nasty = 'Use when "quotes", back\\slash, tab\there, line\u2028separator, DEL\u007f, emoji 🚀.';
     expect(JSON.parse(yamlQuote(nasty).replace(/\\u(2028|007f)/g, (_m, h: string) => `\\u${h}`))).toBe(nasty);
