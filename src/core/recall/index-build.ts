@@ -17,7 +17,7 @@
  *   "doc_repo": "01", "doc_cwd": "00",       // per record: position in repos / cwds
  *   "lexicon": "alembic\t0,2\nbuild\t1f,9\n…", // sorted terms: offset in postings, document frequency
  *   "directory": "000000000a1b…",            // 6-digit base-36 lexicon position of every 32nd entry
- *   "postings": "0,1e,3,a;2,14;…",           // posting lists, each ended by ";"
+ *   "postings": "#W$&…;%5…;",               // posting lists, each ended by ";"
  *   "source_bytes": 81234,                   // byte length of the index.json the spans point into
  *   "spans": "0000001000ab…"                 // per record 7+5 base-36 digits: byte start and length
  * }
@@ -27,9 +27,12 @@
  * cheaper than allocating ten thousand small ones in a process that answers one query. (An id
  * containing a newline is stored with a space instead; such a record simply never takes the fast
  * path.)
- * A posting list is comma-separated base-36 pairs `docDelta,weight`: `docDelta` is the record
- * position minus the previous entry's (the first is the position itself) and `weight` is the BM25F
- * pseudo term frequency times 10, rounded, at least 1. The pseudo frequency already folds in field
+ * A posting list is a sequence of pairs `docDelta weight` with no separators: `docDelta` is the
+ * record position minus the previous entry's (the first is the position itself) and `weight` is the
+ * BM25F pseudo term frequency times 10, rounded, at least 1. Each number is written in base 45,
+ * most significant digit first, over 90 printable ASCII characters (`#`…`~` without `;` and `\`):
+ * the last digit of a number comes from the first 45 ("terminal"), the others from the last 45
+ * ("continuation"), so a number ends where a terminal digit is. Small numbers take one character. The pseudo frequency already folds in field
  * weights and length normalization (`Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`), so a query needs
  * no per-record lengths, and a term's document frequency is its number of pairs.
  *
@@ -79,6 +82,46 @@ export const WEIGHT_SCALE = 10;
 export const INDEX_PARAMS_KEY = `bm25f;${Object.entries(FIELD_PARAMS)
   .map(([name, p]) => `${name}=${p.weight}/${p.b}`)
   .join(';')};scale=${WEIGHT_SCALE}`;
+
+/** The 90 posting digits: `#` (0x23) to `~` (0x7e) without `;` and `\`. */
+const DIGITS: string = (() => {
+  let out = '';
+  for (let c = 0x23; c <= 0x7e; c++) if (c !== 0x3b && c !== 0x5c) out += String.fromCharCode(c);
+  return out;
+})();
+const BASE = 45;
+/** char code → digit (0–44 terminal, 45–89 continuation), -1 for any other character. */
+const DIGIT_OF: Int8Array = (() => {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < DIGITS.length; i++) table[DIGITS.charCodeAt(i)] = i;
+  return table;
+})();
+
+function encodeNumber(value: number): string {
+  let v = Math.floor(value);
+  let out = DIGITS[v % BASE] as string;
+  v = Math.floor(v / BASE);
+  while (v > 0) {
+    out = (DIGITS[BASE + (v % BASE)] as string) + out;
+    v = Math.floor(v / BASE);
+  }
+  return out;
+}
+
+/**
+ * Encodes `[position, weight, position, weight, …]` (ascending positions, weights ≥ 1) as one
+ * posting list without its `;` terminator.
+ */
+export function encodePostingList(flat: readonly number[]): string {
+  let out = '';
+  let prev = 0;
+  for (let j = 0; j + 1 < flat.length; j += 2) {
+    const doc = flat[j] as number;
+    out += encodeNumber(doc - prev) + encodeNumber(flat[j + 1] as number);
+    prev = doc;
+  }
+  return out;
+}
 
 /** Lexicon entries per directory block. */
 const BLOCK = 32;
@@ -203,14 +246,7 @@ export function buildRecallIndex(
   let lexPos = 0;
   let postPos = 0;
   entries.forEach(([term, list], i) => {
-    const parts: string[] = [];
-    let prev = 0;
-    for (let j = 0; j < list.length; j += 2) {
-      const doc = list[j] as number;
-      parts.push((doc - prev).toString(36), (list[j + 1] as number).toString(36));
-      prev = doc;
-    }
-    const posting = `${parts.join(',')};`;
+    const posting = `${encodePostingList(list)};`;
     const line = `${term}\t${postPos.toString(36)},${(list.length / 2).toString(36)}`;
     if (i % BLOCK === 0) directory.push(fixed(lexPos, DIR_WIDTH));
     lexicon.push(line);
@@ -478,32 +514,30 @@ export function decodePostingsInto(text: string, start: number, count: number, d
   let n = 0;
   let doc = 0;
   let value = 0;
-  let digits = 0;
-  let pending = -1; // the delta of the current pair, once read
+  let delta = -1; // the first number of the current pair, once read
   const limit = Math.min(docs.length, tfs.length);
-  for (let i = start; i <= text.length; i++) {
-    const c = i < text.length ? text.charCodeAt(i) : 59;
-    if (c === 44 || c === 59) {
-      if (digits === 0) break;
-      if (pending < 0) pending = value;
-      else {
-        if (value <= 0 || (n > 0 && pending === 0) || n >= limit) break;
-        doc += pending;
-        if (doc >= count) break;
-        docs[n] = doc;
-        tfs[n] = value / WEIGHT_SCALE;
-        n++;
-        pending = -1;
-      }
-      if (c === 59) break;
-      value = 0;
-      digits = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 59) break; // ';' ends the list
+    const d = c < 128 ? (DIGIT_OF[c] as number) : -1;
+    if (d < 0) break;
+    if (d >= BASE) {
+      value = value * BASE + (d - BASE);
       continue;
     }
-    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : -1;
-    if (d < 0) break;
-    value = value * 36 + d;
-    digits++;
+    value = value * BASE + d;
+    if (delta < 0) {
+      delta = value;
+    } else {
+      if (value <= 0 || (n > 0 && delta === 0) || n >= limit) break;
+      doc += delta;
+      if (doc >= count) break;
+      docs[n] = doc;
+      tfs[n] = value / WEIGHT_SCALE;
+      n++;
+      delta = -1;
+    }
+    value = 0;
   }
   return n;
 }
