@@ -239,14 +239,14 @@ function emitChunk(raw: string, sink: TermSink): void {
 
 function walk(text: string, sink: TermSink): void {
   if (!text) return;
+  // Apostrophes join contractions ("don't" → "dont", "user's" → "users") instead of splitting them.
   if (isAsciiText(text)) {
     for (const match of text.replace(/'/g, '').matchAll(CHUNK_ASCII)) emitChunk(match[0], sink);
     return;
   }
-  // Apostrophes join contractions ("don't" → "dont", "user's" → "users") instead of splitting them.
   // NFKC folds full-width letters and digits (ｔｅｓｔ, １２３) that Chinese input methods produce.
-  const folded = /[^\u0000-\u007f]/.test(text) ? text.normalize('NFKC') : text;
-  const normalized = folded.replace(/['\u2019]/g, '');
+  // NUL is the placeholder for CJK runs below, so any NUL in the text becomes a space first.
+  const normalized = text.normalize('NFKC').replace(/['\u2019]/g, '').replace(/\u0000/g, ' ');
   const cjkRuns: string[] = [];
   const latin = normalized.replace(CJK_RUN, (run) => {
     cjkRuns.push(run);

@@ -119,3 +119,12 @@ describe('analyzeQuery', () => {
     expect(tokenizeQuery('how do we do it again?')).toEqual([]);
   });
 });
+
+describe('tokenize: hostile input', () => {
+  it('survives NUL characters, lone surrogates and very long runs', () => {
+    expect(tokenize('a\u0000b 数据\u0000库 0 1')).toEqual(['数据', '库']);
+    expect(() => tokenize('\ud800 test \udfff')).not.toThrow();
+    expect(tokenize('x'.repeat(10_000))).toEqual(['x'.repeat(10_000)]);
+    expect(tokenize('测'.repeat(1000))).toHaveLength(999);
+  });
+});
