@@ -18,7 +18,7 @@
  * The hooks see our temp CODEX_SELF_EVOLUTION_HOME because Codex passes its environment on.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ interface Run {
 }
 
 /** One harness run with our installer as the setup step. Fails with the harness's own logs. */
-function runCodex(out: string, repo: string, env: Record<string, string>, prompt: string, extra: string[] = []): Run {
+function runCodex(out: string, repo: string, env: Record<string, string>, prompt: string, extra: string[] = [], setup: string[] = []): Run {
   const args = [
     HARNESS,
     '--out',
@@ -58,6 +58,7 @@ function runCodex(out: string, repo: string, env: Record<string, string>, prompt
     '90',
     '--setup',
     `${q(process.execPath)} ${q(CLI)} install --trust`,
+    ...setup.flatMap((cmd) => ['--setup', cmd]),
     '--prompt',
     prompt,
     ...extra,
@@ -149,4 +150,38 @@ describe('the learning loop with the real Codex CLI', () => {
     // Let the second session's worker finish before the temp dir goes away.
     await waitFor('the second review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
   }, 240_000);
+
+  it('lists a native skill published by reconcileNativeSkills to the model', async () => {
+    expect(existsSync(HARNESS), `the shared Codex harness is missing: expected ${HARNESS}`).toBe(true);
+    const root = tempDir('csep-codex-skill-');
+    const repo = join(root, 'shop');
+    const home = join(root, 'csep-home');
+    mkdirSync(repo);
+    const publish = join(REPO_ROOT, 'dist', 'core', 'skills', 'publish.js');
+    const script = join(root, 'publish.mjs');
+    // Runs inside the harness's setup, where CODEX_HOME is the run's Codex home.
+    writeFileSync(
+      script,
+      `import { reconcileNativeSkills } from ${JSON.stringify(publish)};
+const result = reconcileNativeSkills({
+  home: ${JSON.stringify(home)},
+  repoKey: ${JSON.stringify(repo)},
+  entries: [{ skill_id: 'deploy-fly', title: 'Deploy to Fly', description: 'Use when deploying: run "fly deploy" # with the rolling strategy', status: 'active', managed: true, owner: 'codex-self-evolution-plugin' }],
+  readSkillContent: () => '# Deploy to Fly\\n\\nRun pnpm build first, then fly deploy --strategy rolling, and check the health endpoint before you announce the release.\\n',
+});
+if (result.published.length !== 1) { console.error(JSON.stringify(result)); process.exit(1); }
+console.log(result.published[0].name);
+`,
+    );
+    const run = runCodex(join(root, 'run'), repo, { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, NO_COLOR: '1', CODEX_SELF_EVOLUTION_HOME: home }, 'say hi', [], [
+      `${q(process.execPath)} ${q(script)}`,
+    ]);
+    const name = readFileSync(join(run.out, 'setup.log'), 'utf8').match(/^csep-shop-[0-9a-f]{6}-deploy-fly$/m)?.[0];
+    expect(name).toBeDefined();
+    const skillsMessage = messages(join(run.out, 'model', 'request-1.json')).find((m) => m.text.includes('<skills_instructions>'));
+    expect(skillsMessage?.text).toContain(`- ${name}: For the shop repository: Use when deploying: run "fly deploy" # with the rolling strategy (file: `);
+    // The installed Stop hook reviewed this turn too: let its worker finish before cleanup.
+    const paths = resolveStatePaths({ cwd: repo, home });
+    await waitFor('the review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+  }, 120_000);
 });
