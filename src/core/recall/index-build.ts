@@ -24,17 +24,17 @@
  * ```
  * Lexicon terms escape non-ASCII UTF-16 units as `~` + 4 hex digits (the tokenizer never emits `~`).
  * Ids and posting lists are single strings rather than arrays: parsing one long string is far
- * cheaper than allocating ten thousand small ones in a process that answers one query. (An id
- * containing a newline is stored with a space instead; such a record simply never takes the fast
- * path.)
+ * cheaper than allocating ten thousand small ones in a process that answers one query. (A newline
+ * inside an id is stored as a space, and ids are compared in that form.)
  * A posting list is a sequence of pairs `docDelta weight` with no separators: `docDelta` is the
  * record position minus the previous entry's (the first is the position itself) and `weight` is the
- * BM25F pseudo term frequency times 10, rounded, at least 1. Each number is written in base 45,
- * most significant digit first, over 90 printable ASCII characters (`#`…`~` without `;` and `\`):
- * the last digit of a number comes from the first 45 ("terminal"), the others from the last 45
- * ("continuation"), so a number ends where a terminal digit is. Small numbers take one character. The pseudo frequency already folds in field
- * weights and length normalization (`Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`), so a query needs
- * no per-record lengths, and a term's document frequency is its number of pairs.
+ * BM25F pseudo term frequency times 10, rounded, at least 1. The pseudo frequency already folds in
+ * field weights and length normalization (`Σ_f w_f·tf_f / (1 − b_f + b_f·len_f/avg_f)`), so a query
+ * needs no per-record lengths; the lexicon holds each term's document frequency. Each number is
+ * written in base 45, most significant digit first, over 90 printable ASCII characters (`#`…`~`
+ * without `;` and `\`): the last digit of a number comes from the first 45 ("terminal"), the others
+ * from the last 45 ("continuation"), so a number ends at its terminal digit and numbers below 45
+ * take one character.
  *
  * `spans` (optional; empty when the index was built without the file) let a query parse only the
  * records it returns instead of the whole of index.json.
