@@ -409,14 +409,18 @@ export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | unde
 
 /**
  * True when `index` was built by this version from exactly `records` (same count, same ids in the
- * same order). Ids are content hashes in the compiler, so an edited record has a new id.
+ * same order). Ids are content hashes in the compiler, so an edited record has a new id. With
+ * `source` (the bytes of index.json), also requires the index to hold record spans into exactly
+ * those bytes, which the fast query path needs.
  */
 export function isRecallSearchIndexFresh(
   index: RecallSearchIndex | null | undefined,
   records: readonly RecallRecord[],
+  source?: Uint8Array,
 ): index is RecallSearchIndex {
   if (!index || parseRecallSearchIndex(index) === undefined) return false;
   if (index.count !== records.length) return false;
+  if (source !== undefined && (index.spans === '' || index.source_bytes !== source.byteLength)) return false;
   for (let i = 0; i < records.length; i++) if (!hasIdAt(index, i, records[i]?.id)) return false;
   return true;
 }

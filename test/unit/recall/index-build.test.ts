@@ -224,6 +224,15 @@ describe('record spans', () => {
     expect(JSON.parse(new TextDecoder().decode(source.subarray(start, end))).id).toBe('r3');
   });
 
+  it('is fresh for a source only when its spans point into exactly those bytes', () => {
+    const source = bytes(JSON.stringify({ records: RECORDS }, null, 2));
+    const withSpans = buildRecallIndex(RECORDS, { source });
+    expect(isRecallSearchIndexFresh(withSpans, RECORDS, source)).toBe(true);
+    expect(isRecallSearchIndexFresh(withSpans, RECORDS, bytes(JSON.stringify({ records: RECORDS })))).toBe(false);
+    expect(isRecallSearchIndexFresh(buildRecallIndex(RECORDS), RECORDS, source)).toBe(false);
+    expect(isRecallSearchIndexFresh(buildRecallIndex(RECORDS), RECORDS)).toBe(true);
+  });
+
   it('stores no spans when the bytes hold other records', () => {
     const source = bytes(JSON.stringify({ records: RECORDS.slice(0, 2) }));
     const index = buildRecallIndex(RECORDS, { source });
