@@ -1,0 +1,707 @@
+/**
+ * Secret redaction (SPEC §17 item 14: the original sent raw transcripts to third parties and kept
+ * them forever). Every string that may be persisted, logged or sent to a reviewer goes through
+ * {@link redactText} or {@link redactDeep} first.
+ *
+ * Design:
+ * - An ordered list of rules, each one precompiled global regex plus an optional decision function.
+ *   Specific formats (PEM blocks, JWTs, vendor prefixes) run before context rules (auth headers,
+ *   URL passwords, secret-looking assignments), which run before the generic high-entropy rule, so a
+ *   secret is labelled with the most precise kind.
+ * - Every regex is linear on adversarial input: a pattern either starts with a literal prefix, or
+ *   starts with a character class guarded by a lookbehind (so only one start per run of characters
+ *   is tried), and no quantified group can match the same text in two ways. Quantifiers that a
+ *   later token can force to backtrack are bounded. One pass per rule; no rule is re-run.
+ * - Idempotent: `[REDACTED:<kind>]` contains no character sequence any rule accepts, and the
+ *   context rules refuse values that already hold a marker.
+ * - False positives matter (memory must stay useful): commit SHAs, UUIDs and other pure-hex ids,
+ *   paths, identifiers, base64 of ordinary text and variable references are left alone.
+ */
+
+/** Every kind a marker can name, in the order the rules run. */
+export const REDACTION_KINDS = [
+  'private_key',
+  'jwt',
+  'anthropic_key',
+  'openai_key',
+  'github_token',
+  'gitlab_token',
+  'slack_webhook',
+  'slack_token',
+  'google_api_key',
+  'google_oauth_secret',
+  'google_oauth_token',
+  'stripe_key',
+  'npm_token',
+  'hf_token',
+  'twilio_key',
+  'sendgrid_key',
+  'discord_token',
+  'heroku_key',
+  'aws_access_key',
+  'generic_sk_key',
+  'aws_secret_key',
+  'basic_auth',
+  'bearer_token',
+  'url_password',
+  'env_assignment',
+  'high_entropy',
+] as const;
+
+/** The name carried by a `[REDACTED:<kind>]` marker. */
+export type RedactionKind = (typeof REDACTION_KINDS)[number];
+
+/** What {@link redactText} returns. */
+export interface RedactionResult {
+  /** The input with every secret replaced by `[REDACTED:<kind>]`. */
+  text: string;
+  /** Number of replacements per kind; kinds with no replacement are absent. */
+  counts: Record<string, number>;
+}
+
+/** The marker that replaces a secret of `kind`. */
+export function redactionMarker(kind: RedactionKind): string {
+  return `[REDACTED:${kind}]`;
+}
+
+const MARKER_PREFIX = '[REDACTED:';
+
+/** State threaded through one redaction: counts per kind and the nesting depth of assignments. */
+interface Ctx {
+  counts: Record<string, number>;
+  depth: number;
+}
+
+/**
+ * A rule: a global regex and a function that, given the match and its groups, returns the
+ * replacement (after counting what it redacted with {@link hit}) or `null` to keep the match (a
+ * candidate that turned out not to be a secret).
+ */
+interface Rule {
+  kind: RedactionKind;
+  re: RegExp;
+  decide: (match: string, groups: (string | undefined)[], ctx: Ctx) => string | null;
+}
+
+function hit(ctx: Ctx, kind: RedactionKind): string {
+  ctx.counts[kind] = (ctx.counts[kind] ?? 0) + 1;
+  return redactionMarker(kind);
+}
+
+/** Replaces the whole match. */
+function whole(kind: RedactionKind): Rule['decide'] {
+  return (_m, _g, ctx) => hit(ctx, kind);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heuristics shared by several rules
+// ---------------------------------------------------------------------------------------------
+
+/** Shannon entropy in bits per character. */
+function shannonEntropy(s: string): number {
+  const freq = new Map<number, number>();
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    freq.set(c, (freq.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of freq.values()) {
+    const p = n / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+/**
+ * Mean length of the "words" of `s`: alphanumeric pieces split at separators and at class changes
+ * (a capital followed by lowercase letters counts as one word, as in camelCase). Human-made strings
+ * (identifiers, paths, kebab names) have words of 4+ characters; random tokens switch class every
+ * one or two characters.
+ */
+function meanWordLength(s: string): number {
+  const words = s.match(/[A-Z][a-z]+|[a-z]+|[A-Z]+(?![a-z])|[0-9]+/g);
+  if (!words || words.length === 0) return 0;
+  let letters = 0;
+  for (const w of words) letters += w.length;
+  return letters / words.length;
+}
+
+/** Share of vowels among the letters of `s` (about 0.19 in random text, 0.38 in English words). */
+function vowelRatio(s: string): number {
+  const letters = s.replace(/[^A-Za-z]/g, '');
+  if (letters.length === 0) return 0;
+  return letters.replace(/[^aeiouAEIOU]/g, '').length / letters.length;
+}
+
+/**
+ * True when `s` is base64 (or base64url) of ordinary text: it decodes to printable characters
+ * holding no secret. (Base64 of a secret, as in Kubernetes manifests, stays a secret.)
+ */
+function isBase64OfPlainText(s: string): boolean {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(s)) return false;
+  const bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length < 12) return false;
+  let printable = 0;
+  for (const b of bytes) if ((b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d) printable++;
+  if (printable / bytes.length < 0.95) return false;
+  // Shorter than `s`, so this recursion ends.
+  return !containsSecret(bytes.toString('latin1'));
+}
+
+/** True when most neighbours are consecutive characters: alphabets such as `abcdef…0123456789`. */
+function isMostlySequential(s: string): boolean {
+  let steps = 0;
+  for (let i = 1; i < s.length; i++) if (s.charCodeAt(i) - s.charCodeAt(i - 1) === 1) steps++;
+  return steps / (s.length - 1) > 0.3;
+}
+
+/**
+ * True when a 32+ character run of base64/hex characters looks like a random secret.
+ * Pure hex (commit SHAs, digests, UUIDs) is never a match: ids are what memory wants to keep, and
+ * hex secrets are caught by their context (an assignment, a header, a URL) instead.
+ */
+export function looksRandomToken(token: string): boolean {
+  const s = token.replace(/=+$/, '');
+  if (s.length < 32) return false;
+  // Subresource-integrity hashes in lockfiles: a digest, not a secret.
+  if (/^sha(?:1|256|384|512)-/.test(s)) return false;
+  // Drop the hex of ids such as `msg_<uuid>`, `rollout-2026-11-26T04-27-01-<uuid>` or
+  // `commit<sha>`; what is left must still be long and random.
+  const core = s
+    .split(/[-_/+]/)
+    .map((part) => (/^[0-9a-fA-F]*$/.test(part) ? '' : part.replace(/[0-9a-fA-F]{12,}/g, '')))
+    .filter((part) => part.length > 0)
+    .join('-');
+  if (core.length < 24) return false;
+  const upper = /[A-Z]/.test(core);
+  const lower = /[a-z]/.test(core);
+  if (!upper && !lower) return false;
+  if (isMostlySequential(core)) return false;
+  const wordLength = meanWordLength(core);
+  const wordy = wordLength >= 4 || (wordLength >= 3 && vowelRatio(core) >= 0.3);
+  if (upper && lower) {
+    // camelCase / PascalCase identifiers have long words; random text switches case constantly.
+    if (!/[0-9]/.test(core) && wordLength >= 2) return false;
+    if (wordy) return false;
+  } else {
+    // Single case: slugs, constants, URL paths, unless digit-dense and unpronounceable (six
+    // consonants in a row, as in "zpcbgydjrx", are not a word whatever the word lengths say).
+    const digits = core.replace(/[^0-9]/g, '').length;
+    if (digits / core.length < 0.15) return false;
+    if (wordy && !/[b-df-hj-np-tv-xz]{6}|[B-DF-HJ-NP-TV-XZ]{6}/.test(core)) return false;
+  }
+  if (shannonEntropy(core) < 3.6) return false;
+  if (isBase64OfPlainText(s)) return false;
+  return true;
+}
+
+/** Splits an assignment name into lowercase words: `apiKey` → api,key; `DB_PASSWORD` → db,password. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Last words that make a name secret on their own (`*_TOKEN`, `*_PASSWORD`, ...). */
+const SECRET_LAST_WORDS = new Set([
+  'token',
+  'secret',
+  'secrets',
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'passphrase',
+  'credential',
+  'credentials',
+  'creds',
+  'apikey',
+  'secretkey',
+  'accesskey',
+  'privatekey',
+  'authtoken',
+  'accesstoken',
+  'refreshtoken',
+  'clientsecret',
+  'pat',
+]);
+/** `*_KEY` names that are not secrets (`PRIMARY_KEY`, `CACHE_KEY`, `PUBLIC_KEY`...). */
+const NON_SECRET_KEY_PREFIXES = new Set([
+  'primary', 'foreign', 'sort', 'partition', 'cache', 'public', 'pub', 'idempotency', 'unique',
+  'row', 'map', 'object', 'hash', 'lookup', 'hot', 'shortcut', 'keyboard', 'index', 'composite',
+  'range', 'cluster', 'routing', 'group', 'message', 'i18n', 'translation', 'storage', 'dedupe',
+  'dedup', 'react', 'list', 'item', 'cursor', 'natural', 'surrogate', 'table', 'column', 'field',
+  'query', 'search', 'order', 'shard', 'bucket', 'lock', 'metric', 'label', 'tag', 'state', 'sort',
+  'dict', 'entry', 'record', 'event', 'job', 'queue', 'config', 'setting', 'env', 'registry',
+  'last', 'first', 'next', 'prev', 'current', 'parent', 'child', 'root', 'node', 'min', 'max',
+  'path', 'valid', 'invalid', 'sequence', 'secondary', 'global', 'thresholds', 'threshold',
+]);
+/** `*_TOKEN` names that are not secrets (pagination cursors, tokenizer specials, limits). */
+const NON_SECRET_TOKEN_PREFIXES = new Set([
+  'page', 'next', 'prev', 'previous', 'continuation', 'cursor', 'max', 'min', 'num', 'cancellation',
+  'cancel', 'abort', 'lexer', 'parser', 'ast', 'syntax', 'end', 'start', 'eof', 'special', 'bos',
+  'eos', 'pad', 'unk', 'mask', 'sep', 'cls', 'stop', 'sync',
+]);
+/** Last words that describe a secret without being one (`PASSWORD_FILE`, `SECRET_NAME`...). */
+const NON_SECRET_LAST_WORDS = new Set([
+  'path', 'file', 'files', 'dir', 'name', 'names', 'id', 'ids', 'url', 'uri', 'length', 'len',
+  'min', 'max', 'count', 'size', 'type', 'field', 'label', 'prompt', 'hint', 'policy', 'env',
+  'var', 'header', 'rotation', 'ttl', 'expiry', 'expires', 'at', 'version', 'arn', 'ref', 'hash',
+  'enabled', 'disabled', 'required', 'mode', 'format', 'regex', 'pattern', 'placeholder',
+  'provider', 'manager', 'store', 'location', 'source', 'kind', 'prefix', 'suffix', 'command',
+  'cmd', 'helper', 'help', 'description', 'desc', 'text', 'message', 'error', 'len', 'lifetime',
+  'timeout', 'reset', 'strength', 'validator', 'schema', 'input', 'key', 'stdin', 'stdout',
+]);
+/** Single words ending with these are secret (`PGPASSWORD`, `authtoken`, `GITHUBTOKEN`). */
+const SECRET_SUFFIX_RE = /(?:password|passwd|token|secret|apikey|secretkey|accesskey|privatekey|credentials)$/;
+
+/**
+ * camelCase `…Key` names in code are mostly map keys (`cacheKey`, `ssrImportKey`), so in camelCase
+ * only these prefixes make a `…Key` secret; other names (`*_KEY`, `x-api-key`, `AccountKey`)
+ * follow env conventions, where a key is a secret unless its prefix says otherwise.
+ */
+const SECRET_CAMEL_KEY_PREFIXES = new Set([
+  'api', 'access', 'secret', 'private', 'signing', 'sign', 'encryption', 'encrypt', 'decryption',
+  'master', 'license', 'auth', 'subscription', 'webhook', 'hmac', 'jwt', 'aes', 'rsa', 'ssh', 'gpg',
+  'pgp', 'deploy', 'shared', 'consumer', 'openai', 'anthropic', 'stripe', 'aws', 'gcp', 'azure',
+]);
+
+/**
+ * True when an assignment name looks like it holds a secret: `*_KEY`, `*_TOKEN`, `*_SECRET`,
+ * `PASSWORD`, `PASSWD`, `*_PWD`, `API_KEY`, `ACCESS_KEY`, `CREDENTIALS`, `PRIVATE_*`,
+ * case-insensitive, in snake, kebab, dotted or camel case. Bare `key`, `pass` and `pwd` are not
+ * (object keys, test counts, the shell's working directory), nor are long sentence-like names
+ * (message catalogue keys such as `Private_identifiers_are_not_allowed_…`).
+ */
+export function isSecretName(name: string): boolean {
+  // `this._key`, `config.apiKey`, `aws.secret_key`: the last member is the name.
+  const member = name.slice(name.lastIndexOf('.') + 1);
+  const words = nameWords(member);
+  const last = words[words.length - 1];
+  if (last === undefined) return false;
+  if (words.length === 1) {
+    if (last === 'key' || last === 'pass' || last === 'pwd' || last === 'oldpwd' || last === 'pat') return false;
+    return SECRET_LAST_WORDS.has(last) || SECRET_SUFFIX_RE.test(last);
+  }
+  const prev = words[words.length - 2] ?? '';
+  if (last === 'key') {
+    // camelCase starts lowercase; PascalCase (`AccountKey=` in connection strings) is config.
+    const camel = /^[a-z][A-Za-z0-9]*$/.test(member);
+    return camel ? SECRET_CAMEL_KEY_PREFIXES.has(prev) : !NON_SECRET_KEY_PREFIXES.has(prev);
+  }
+  if (last === 'token') return !NON_SECRET_TOKEN_PREFIXES.has(prev);
+  if (SECRET_LAST_WORDS.has(last) || SECRET_SUFFIX_RE.test(last)) return true;
+  if (NON_SECRET_LAST_WORDS.has(last) || words.length > 4) return false;
+  // PRIVATE_*, SECRET_KEY_BASE, DB_PASSWORD_ENCRYPTED...
+  if (words[0] === 'private') return true;
+  return words.some((w) => w === 'secret' || w === 'password' || w === 'passwd' || w === 'credentials');
+}
+
+/** Unquoted values that are types, keywords or placeholders in code and config, not secrets. */
+const NON_SECRET_VALUES = new Set([
+  'string', 'number', 'boolean', 'bool', 'any', 'unknown', 'never', 'void', 'object', 'null',
+  'undefined', 'nil', 'none', 'true', 'false', 'str', 'int', 'bytes', 'optional', 'required',
+  'redacted', 'masked', 'hidden', 'omitted', 'removed', 'secretstr', 'secretstring', 'buffer',
+  'uint8array', 'text', 'varchar', 'char', 'blob', 'keyof', 'typeof', 'readonly', 'new', 'await',
+  'function', 'this', 'self', 'default', 'unset', 'empty', 'unique', 'infer', 'value',
+  // fetch's `credentials` option.
+  'omit', 'include', 'same-origin', 'use-credentials',
+]);
+
+/** Documentation placeholders in `scheme://user:password@host` examples. */
+const PLACEHOLDER_PASSWORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'secret', 'pw', 'placeholder']);
+
+/** Shared by every context rule: values that are references, placeholders or already redacted. */
+function isPlaceholderValue(v: string): boolean {
+  if (v.length === 0) return true;
+  if (v.includes(MARKER_PREFIX)) return true;
+  // Shell / template / Windows references: $VAR, ${VAR}, {{ var }}, %VAR%.
+  if (v.startsWith('$') || v.includes('${') || v.includes('{{') || /^%[A-Za-z_][\w]*%$/.test(v)) return true;
+  // <placeholder>, masks such as *** or xxxx, ellipses.
+  if (/^<[^>]*>$/.test(v) || /^[*xX.•…-]+$/.test(v)) return true;
+  if (/^(?:your|insert|replace|enter|placeholder)[-_ ]/i.test(v)) return true;
+  // Version ranges (`"path-key": "^4.0.0"` in package.json) and fetch-style keywords.
+  if (/^[~^<>=v]*\d+\.\d+(?:\.\d+)?(?:[-+][\w.]+)?$/.test(v)) return true;
+  if (NON_SECRET_VALUES.has(v.toLowerCase())) return true;
+  // Paths (key files, credential files) are locations, not secrets.
+  if (/^(?:~|\.{1,2})?\/[^\s]*$/.test(v) || /^[A-Za-z]:\\/.test(v)) return true;
+  return false;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Rules
+// ---------------------------------------------------------------------------------------------
+
+const PEM_HEAD = String.raw`-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
+// Body up to the next "-----" (so one BEGIN never scans past the next marker), bounded.
+const PEM_COMPLETE = String.raw`(?:[^-]|-(?!----)){0,32768}?-----END[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----`;
+// Truncated block (transcripts cut long outputs): the base64 lines that follow, each ≥ 16 chars,
+// so ordinary prose after the cut is kept. `\n` may be a real newline or a JSON escape.
+const PEM_TRUNCATED = String.raw`[A-Za-z0-9+/=]*(?:(?:\s|\\[rn])+(?:[A-Za-z0-9+/=]{16,}|Proc-Type:[^\r\n\\]*|DEK-Info:[^\r\n\\]*))*`;
+
+/** Characters of an opaque bearer/basic credential (RFC 6750 b64token). */
+const CRED = String.raw`[A-Za-z0-9._~+/-]+=*`;
+
+/** Quote around a JSON/YAML name or value, possibly JSON-escaped (`\"`). */
+const Q = String.raw`\\?["']?`;
+
+/**
+ * "Not preceded by a character of `cls`", where a JSON escape (`\n`, `\r`, `\t`) also counts as
+ * a boundary: in a raw JSONL line, a key at the start of an escaped line follows the `n` of `\n`.
+ * A backslash never starts a match, so a redaction never splits an escape sequence.
+ */
+function after(cls: string): string {
+  // The backslash goes first: after a trailing '-' of `cls` it would form a range.
+  return String.raw`(?:(?<![\\${cls}])|(?<=\\[nrt]))`;
+}
+
+/**
+ * `prefix`, when not preceded by a character of `cls` (same boundary as {@link after}). The check
+ * is a lookbehind placed after the prefix, so the regex still starts with a literal and V8 can
+ * skip ahead to candidates: a leading alternation of lookbehinds made every rule ~15× slower.
+ * `prefix` must not capture.
+ */
+function bounded(cls: string, prefix: string): string {
+  return String.raw`${prefix}(?<=(?:^|[^\${cls}]|\[nrt])${prefix})`;
+}
+
+/** A character of an unquoted value: not whitespace, a quote, or a JSON escape (`\n`, `\"`). */
+const BARE = String.raw`(?:[^\s"'\x60\\]|\\(?![nrt"]))`;
+/** Same, also stopping at the delimiters of code and query strings. */
+const BARE_CODE = String.raw`(?:[^\s"'\x60,;&<>(){}[\]\\]|\\(?![nrt"]))`;
+
+/**
+ * Secret-looking assignments. Groups:
+ * 1-2 `.env`/shell `NAME=value` (the value runs to whitespace: it may hold `& ; ,`);
+ * 3-11 a name (maybe quoted, JSON-escaped at any depth) and a separator (`=`, `:`, `:=`, `=>`),
+ *   then a value: 6 double-quoted, 7 single-quoted, 9 JSON-escaped quoted (8 = its backslashes),
+ *   10 bare (11 = the next character when it may make the value code: `(`, `[` or `;`);
+ * 12-15 a command-line flag `--name value` / `--name=value`: 13 double, 14 single, 15 bare.
+ */
+const ASSIGNMENT_SOURCE =
+  after(String.raw`\w.$-`) +
+  `(?:` +
+  String.raw`([A-Z][A-Z0-9_]{1,99})=(${BARE}{1,4096})` +
+  `|` +
+  String.raw`(\\*["']|)([A-Za-z_][\w.-]{0,99})\3([ \t]*(?::=|=>|=(?!=)|:(?!:))[ \t]*)` +
+  String.raw`(?:"((?:[^"\\\r\n]|\\.){1,4096})"|'([^'\r\n]{1,4096})'|(\\+)"([^"\\\r\n]{1,4096})\8"|(${BARE_CODE}{1,4096})(?=([(\[;]?)))` +
+  `|` +
+  String.raw`--([A-Za-z][\w-]{1,60})(?:=|[ \t]+)(?:"([^"\r\n]{1,4096})"|'([^'\r\n]{1,4096})'|([^\s"'\x60\\-]${BARE}{0,4095}))` +
+  `)`;
+
+/**
+ * How deep a rejected assignment's value is searched again for a nested one
+ * (`FOO=a,password=b`). Bounded so the work stays linear: each character is scanned at most
+ * MAX_DEPTH + 1 times by this rule.
+ */
+const MAX_DEPTH = 2;
+/** One compiled instance per depth: a replace callback must not reuse the regex being replaced. */
+const ASSIGNMENT_RES: readonly RegExp[] = Array.from({ length: MAX_DEPTH + 1 }, () => new RegExp(ASSIGNMENT_SOURCE, 'g'));
+
+/** Names worth the full {@link isSecretName} check (most assignments in code fail this at once). */
+const SECRET_NAME_HINT_RE = /key|token|secret|pass|pwd|cred|private|pat/i;
+
+/** A global regex from a source with an {@link after} boundary. */
+function rx(source: string, flags = 'g'): RegExp {
+  return new RegExp(source, flags);
+}
+
+const W = String.raw`\w-`;
+
+/** The ordered rules. */
+const RULES: readonly Rule[] = [
+  {
+    kind: 'private_key',
+    re: rx(`${PEM_HEAD}(?:${PEM_COMPLETE}|${PEM_TRUNCATED})`),
+    decide: whole('private_key'),
+  },
+  { kind: 'jwt', re: rx(bounded(W, 'eyJ') + String.raw`[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*`), decide: whole('jwt') },
+  { kind: 'anthropic_key', re: rx(bounded(W, 'sk-ant-') + String.raw`[\w-]{20,}`), decide: whole('anthropic_key') },
+  {
+    kind: 'openai_key',
+    re: rx(bounded(W, 'sk-') + String.raw`(?:(?:proj|svcacct|admin|None)-[\w-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,})`),
+    decide: whole('openai_key'),
+  },
+  {
+    kind: 'github_token',
+    re: rx(bounded('A-Za-z0-9_', 'gh[pousr]_') + String.raw`[A-Za-z0-9]{36,}`),
+    decide: whole('github_token'),
+  },
+  {
+    kind: 'github_token',
+    re: rx(bounded('A-Za-z0-9_', 'github_pat_') + String.raw`[A-Za-z0-9_]{22,}`),
+    decide: whole('github_token'),
+  },
+  { kind: 'gitlab_token', re: rx(bounded(W, 'gl(?:pat|dt|rt|ptt|cbt|oas)-') + String.raw`[\w-]{20,}`), decide: whole('gitlab_token') },
+  {
+    kind: 'slack_webhook',
+    // Keep the host so the memory still says "a Slack webhook"; the path is the credential.
+    re: /(https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{16,}/g,
+    decide: (_m, g, ctx) => `${g[0] ?? ''}${hit(ctx, 'slack_webhook')}`,
+  },
+  {
+    kind: 'slack_token',
+    re: rx(bounded(W, '(?:xox[abposre]|xapp)-') + String.raw`[A-Za-z0-9-]{10,}`),
+    decide: whole('slack_token'),
+  },
+  { kind: 'google_api_key', re: rx(bounded(W, 'AIza') + String.raw`[\w-]{35}`), decide: whole('google_api_key') },
+  { kind: 'google_oauth_secret', re: rx(bounded(W, 'GOCSPX-') + String.raw`[\w-]{20,}`), decide: whole('google_oauth_secret') },
+  { kind: 'google_oauth_token', re: rx(bounded(String.raw`\w.-`, String.raw`ya29\.`) + String.raw`[\w-]{20,}`), decide: whole('google_oauth_token') },
+  {
+    kind: 'stripe_key',
+    re: rx(bounded(W, '(?:sk_live_|sk_test_|rk_live_|rk_test_|whsec_)') + String.raw`[A-Za-z0-9]{16,}`),
+    decide: whole('stripe_key'),
+  },
+  { kind: 'npm_token', re: rx(bounded(W, 'npm_') + String.raw`[A-Za-z0-9]{36,}`), decide: whole('npm_token') },
+  { kind: 'hf_token', re: rx(bounded(W, 'hf_') + String.raw`[A-Za-z0-9]{30,}`), decide: whole('hf_token') },
+  {
+    kind: 'twilio_key',
+    re: rx(bounded('A-Za-z0-9_', 'SK') + String.raw`[0-9a-fA-F]{32}(?![A-Za-z0-9_])`),
+    decide: whole('twilio_key'),
+  },
+  { kind: 'sendgrid_key', re: rx(bounded(W, String.raw`SG\.`) + String.raw`[\w-]{16,32}\.[\w-]{30,50}`), decide: whole('sendgrid_key') },
+  {
+    kind: 'discord_token',
+    re: rx(bounded(W, '[MNO]') + String.raw`[A-Za-z0-9_-]{23,27}\.[\w-]{6}\.[\w-]{27,40}(?![\w-])`),
+    decide: whole('discord_token'),
+  },
+  { kind: 'heroku_key', re: rx(bounded(W, 'HRKU-') + String.raw`[\w-]{20,}`), decide: whole('heroku_key') },
+  {
+    kind: 'aws_access_key',
+    re: rx(
+      bounded('A-Za-z0-9', '(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)') +
+        String.raw`[A-Z0-9]{16}(?![A-Za-z0-9])`,
+    ),
+    decide: whole('aws_access_key'),
+  },
+  {
+    // DeepSeek, Moonshot/Kimi, OpenRouter and other OpenAI-compatible providers.
+    kind: 'generic_sk_key',
+    re: rx(bounded(W, 'sk-') + String.raw`(?:[A-Za-z0-9]{1,12}-){0,3}[A-Za-z0-9_]{20,}`),
+    decide: whole('generic_sk_key'),
+  },
+  {
+    kind: 'aws_secret_key',
+    re: rx(
+      `(${bounded(String.raw`\w`, '(?:(?:aws_?)?secret_?access_?key|aws_?secret_?key)')})` +
+        String.raw`(${Q}[ \t]*[:=][ \t]*${Q})([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+      'gi',
+    ),
+    decide: (_m, g, ctx) => `${g[0] ?? ''}${g[1] ?? ''}${hit(ctx, 'aws_secret_key')}`,
+  },
+  {
+    // `Authorization: Bearer|Basic|Token <credential>` in headers, curl -H, JSON, Python dicts.
+    kind: 'bearer_token',
+    re: rx(
+      `(${bounded(W, '(?:proxy-)?authorization')}` +
+        String.raw`${Q}[ \t]*[:=][ \t]*${Q}[ \t]*)(?:(bearer|token|basic)[ \t]+)?(${CRED})`,
+      'gi',
+    ),
+    decide: (_m, g, ctx) => {
+      const [prefix = '', scheme, cred = ''] = g;
+      // The scheme word alone (`Bearer $TOKEN`, `"Bearer " + token`) is not a credential.
+      if (/^(?:bearer|token|basic|digest|negotiate)$/i.test(cred) || cred.length < 8) return null;
+      if (scheme !== undefined && /^basic$/i.test(scheme)) {
+        return `${prefix}${scheme} ${hit(ctx, 'basic_auth')}`;
+      }
+      // Prose such as "authorization: required" is not a credential.
+      if (!/[0-9+/=._~-]/.test(cred) && cred.length < 20) return null;
+      return `${prefix}${scheme === undefined ? '' : `${scheme} `}${hit(ctx, 'bearer_token')}`;
+    },
+  },
+  {
+    // A bare "Bearer <token>" outside a header (logs, prose); the token must look like one.
+    kind: 'bearer_token',
+    re: rx(`(${bounded(W, '[Bb]earer')}` + String.raw`[ \t]+)([A-Za-z0-9._~+/-]{16,}=*)`),
+    decide: (_m, g, ctx) => {
+      const token = g[1] ?? '';
+      if (!/[0-9]/.test(token) || !/[A-Za-z]/.test(token) || meanWordLength(token) >= 4) return null;
+      return `${g[0] ?? ''}${hit(ctx, 'bearer_token')}`;
+    },
+  },
+  {
+    // scheme://user:password@host: keep scheme, user and host. The password may contain '@'
+    // (greedy, then back to the last '@' of the authority) but not '/', whitespace or quotes.
+    kind: 'url_password',
+    // Starts at "://" (a literal V8 can search for); whatever scheme precedes it stays.
+    re: rx(String.raw`(:\/\/[^\s:/?#@[\]"'<>\x60\\]*:)((?:[^\s/?#"'<>\x60\\]|\\(?![nrt"]))+)@`),
+    decide: (_m, g, ctx) => {
+      const password = g[1] ?? '';
+      if (isPlaceholderValue(password) || PLACEHOLDER_PASSWORDS.has(password.toLowerCase())) return null;
+      return `${g[0] ?? ''}${hit(ctx, 'url_password')}@`;
+    },
+  },
+  {
+    kind: 'env_assignment',
+    re: rx(ASSIGNMENT_SOURCE),
+    decide: decideAssignment,
+  },
+  {
+    kind: 'high_entropy',
+    // Not after '.': the rest of a host name or file name (`docs.example.com/a/b`) is a path.
+    re: rx(after(String.raw`A-Za-z0-9+/=_.-`) + String.raw`[A-Za-z0-9+/_-]{32,}={0,2}`),
+    decide: (m, _g, ctx) => (looksRandomToken(m) ? hit(ctx, 'high_entropy') : null),
+  },
+];
+
+/**
+ * The env_assignment decision: the name must look secret and the value must not be a reference,
+ * a placeholder or code. A rejected match's value is searched again (bounded depth) because the
+ * regex consumed it: `FOO=a,password=b` must still lose `b`.
+ */
+function decideAssignment(match: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [envName, envValue, , name, sep, dq, sq, escapes, eq, bare, next, flagName, flagDq, flagSq, flagBare] = g;
+  let value: string;
+  let close: string;
+  let accept: boolean;
+  if (envName !== undefined && envValue !== undefined) {
+    value = envValue;
+    close = '';
+    accept = isSecretNameQuick(envName) && !isPlaceholderValue(value);
+  } else if (name !== undefined && sep !== undefined) {
+    value = dq ?? sq ?? eq ?? bare ?? '';
+    close = dq !== undefined ? '"' : sq !== undefined ? "'" : eq !== undefined ? `${escapes ?? ''}"` : '';
+    accept =
+      isSecretNameQuick(name) &&
+      !isPlaceholderValue(value) &&
+      (bare === undefined || !isCodeValue(value, followedByCode(next, sep)));
+  } else if (flagName !== undefined) {
+    value = flagDq ?? flagSq ?? flagBare ?? '';
+    close = flagDq !== undefined ? '"' : flagSq !== undefined ? "'" : '';
+    accept = isSecretNameQuick(flagName) && !isPlaceholderValue(value);
+  } else {
+    return null;
+  }
+  const head = match.slice(0, match.length - value.length - close.length);
+  if (accept) return `${head}${hit(ctx, 'env_assignment')}${close}`;
+  // Only a value holding a separator can hide a nested assignment.
+  if (ctx.depth >= MAX_DEPTH || !/[=:]/.test(value)) return null;
+  const nested = redactAssignments(value, { counts: ctx.counts, depth: ctx.depth + 1 });
+  return nested === value ? null : `${head}${nested}${close}`;
+}
+
+function redactAssignments(text: string, ctx: Ctx): string {
+  const re = ASSIGNMENT_RES[ctx.depth] as RegExp;
+  return text.replace(re, (...args: unknown[]) => {
+    const match = args[0] as string;
+    return decideAssignment(match, captureGroups(args), ctx) ?? match;
+  });
+}
+
+function isSecretNameQuick(name: string): boolean {
+  return SECRET_NAME_HINT_RE.test(name) && isSecretName(name);
+}
+
+/**
+ * True when the character after a bare value makes it code: a call `(`, an index `[`, or a
+ * statement-ending `;` after a spaced `=` (`token = next;`). `Password=x;` without spaces is a
+ * connection-string field.
+ */
+function followedByCode(next: string | undefined, sep: string): boolean {
+  if (next === '(' || next === '[') return true;
+  return next === ';' && /\s/.test(sep);
+}
+
+/**
+ * An unquoted value that is code: a call, an index, a statement end, a type, a member access,
+ * a camelCase variable or another secret's name.
+ */
+function isCodeValue(value: string, followedByCode: boolean): boolean {
+  if (followedByCode) return true;
+  if (/^[a-z_$][\w$]*[a-z][A-Z][\w$]*$/.test(value) && !/[0-9]/.test(value)) return true;
+  // Minified code (`lastKey:o`), small numbers, and PascalCase type names (`password: BinaryLike`).
+  if (value.length < 3 || /^(?:-?\d{1,6}(?:\.\d+)?|0x[0-9a-fA-F]{1,8})$/.test(value)) return true;
+  if (/^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value)) return true;
+  if (NON_SECRET_VALUES.has(value.toLowerCase())) return true;
+  if (/^[A-Za-z_$][\w$]*$/.test(value) && isSecretName(value)) return true;
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/[0-9]/.test(value)) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Replaces every secret in `text` by `[REDACTED:<kind>]` and counts the replacements per kind.
+ * Linear in the input length, idempotent (`redactText(redactText(t).text).text` equals
+ * `redactText(t).text`), and conservative about non-secrets (commit SHAs, UUIDs, paths).
+ */
+export function redactText(text: string): RedactionResult {
+  const ctx: Ctx = { counts: {}, depth: 0 };
+  let out = text;
+  for (const rule of RULES) {
+    out = out.replace(rule.re, (...args: unknown[]) => {
+      const match = args[0] as string;
+      return rule.decide(match, captureGroups(args), ctx) ?? match;
+    });
+  }
+  return { text: out, counts: ctx.counts };
+}
+
+/** True when `text` holds at least one secret {@link redactText} would replace. */
+export function containsSecret(text: string): boolean {
+  // Same outcome as comparing redactText's output with its input, without building the output:
+  // while no rule has fired, every rule sees the original text.
+  const ctx: Ctx = { counts: {}, depth: 0 };
+  for (const rule of RULES) {
+    const re = rule.re;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+      rule.decide(m[0], m.slice(1), ctx);
+      if (Object.keys(ctx.counts).length > 0) {
+        re.lastIndex = 0;
+        return true;
+      }
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  }
+  return false;
+}
+
+/**
+ * Returns a copy of a JSON-like value (plain objects, arrays, primitives) with every string
+ * redacted, object values included and object keys kept as they are. Other objects (Date, Map,
+ * Buffer...) are returned as is; cycles are preserved. When `counts` is given, replacements are
+ * added to it per kind.
+ */
+export function redactDeep<T>(value: T, counts?: Record<string, number>): T {
+  return deep(value, new WeakMap<object, unknown>(), counts) as T;
+}
+
+function deep(value: unknown, seen: WeakMap<object, unknown>, counts: Record<string, number> | undefined): unknown {
+  if (typeof value === 'string') {
+    const r = redactText(value);
+    if (counts) for (const [k, n] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + n;
+    return r.text;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const done = seen.get(value);
+  if (done !== undefined) return done;
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(deep(item, seen, counts));
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [k, v] of Object.entries(value)) {
+    // defineProperty, so an own "__proto__" key (JSON.parse makes them) stays a plain key.
+    Object.defineProperty(copy, k, { value: deep(v, seen, counts), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+/** The capture groups of a `String.prototype.replace` callback's arguments. */
+function captureGroups(args: unknown[]): (string | undefined)[] {
+  // args = [match, g1..gn, offset, input] (our regexes have no named groups).
+  return args.slice(1, -2) as (string | undefined)[];
+}
