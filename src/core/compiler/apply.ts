@@ -24,7 +24,7 @@ import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
 import { buildRecallIndex } from '../recall/index-build.js';
 import { MemoryRecordSchema, RecallRecordSchema, SkillManifestEntrySchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../schemas.js';
-import { stableStringify } from '../json.js';
+import { sortKeysDeep, stableStringify } from '../json.js';
 import { isOwnedEntry } from './backends/script.js';
 import type { CompileArtifacts, CompiledSkill, ItemReceipt } from './backends/types.js';
 import type { CompileContext } from './context.js';
@@ -82,14 +82,22 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
 
   const recall: RecallRecord[] = [];
   const ids = new Set<string>();
+  // Records passed through unchanged (same object) were validated when loaded; only new or
+  // changed ones are checked, and stored with sorted keys (planApply relies on it).
+  const known = new Set(context.recall);
   for (const record of artifacts.recall) {
+    if (known.has(record) && !ids.has(record.id)) {
+      ids.add(record.id);
+      recall.push(record);
+      continue;
+    }
     const parsed = RecallRecordSchema.safeParse(record);
     if (!parsed.success || ids.has(parsed.data.id)) {
       items.push({ state: 'discarded', kind: 'guard', family: 'recall_candidate', reason: parsed.success ? 'duplicate_record_id' : 'invalid_record', record_id: String((record as { id?: unknown }).id ?? '').slice(0, 40) });
       continue;
     }
     ids.add(parsed.data.id);
-    recall.push(parsed.data);
+    recall.push(sortKeysDeep(parsed.data) as RecallRecord);
   }
 
   const memory = { user: [] as MemoryRecord[], global: [] as MemoryRecord[] };
@@ -160,24 +168,38 @@ function currentText(context: CompileContext, target: string): string | undefine
   }
 }
 
+/** Options of {@link planApply}. */
+export interface PlanOptions {
+  /**
+   * Build `recall/search-index.json` in this commit (default true). A drain sets it only for its
+   * last batch: the index is a cache whose freshness readers check against `index.json` (ids in
+   * order) and rebuild in memory when stale, and building it for every intermediate batch made a
+   * 10,000-suggestion drain quadratic.
+   */
+  searchIndex?: boolean;
+}
+
 /**
  * Computes the writes of a batch (pure apart from reading skill files to compare). Order: memory
  * (memory.json first: it is the source of truth), recall (search index last), skill files,
  * manifest last (so a listed skill always has its file).
  */
-export function planApply(paths: StatePaths, context: CompileContext, artifacts: CompileArtifacts): ApplyPlan {
+export function planApply(paths: StatePaths, context: CompileContext, artifacts: CompileArtifacts, options: PlanOptions = {}): ApplyPlan {
   const candidates: PlannedWrite[] = [
     { target: paths.memoryJson, content: `${stableStringify({ user: artifacts.memory.user, global: artifacts.memory.global })}\n` },
     { target: paths.userMd, content: renderMemoryMarkdown('USER', artifacts.memory.user.filter(isActiveRecord)) },
     { target: paths.memoryMd, content: renderMemoryMarkdown('MEMORY', artifacts.memory.global.filter(isActiveRecord)) },
   ];
-  const recallJson = `${stableStringify({ records: artifacts.recall })}\n`;
+  // Records carry sorted keys (context loader, backend, guard), so plain JSON.stringify gives the
+  // same bytes as stableStringify without a deep copy of the largest file.
+  const recallJson = `${JSON.stringify({ records: artifacts.recall }, null, 2)}\n`;
   candidates.push(
     { target: paths.recallIndex, content: recallJson },
     { target: paths.recallCompiled, content: renderCompiledRecall(artifacts.recall) },
   );
   const recallChanged = currentText(context, paths.recallIndex) !== recallJson;
-  if (recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex)) {
+  const searchStale = recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex);
+  if (searchStale && options.searchIndex !== false) {
     // Compact: it is a machine file, and the largest one.
     candidates.push({ target: paths.recallSearchIndex, content: `${JSON.stringify(buildRecallIndex(artifacts.recall))}\n` });
   }
@@ -210,7 +232,7 @@ export function contextAfter(context: CompileContext, artifacts: CompileArtifact
     recall: artifacts.recall,
     manifest: artifacts.manifest,
     texts,
-    searchIndexFresh: true,
+    searchIndexFresh: plan.writes.some((w) => w.target === paths.recallSearchIndex) || (context.searchIndexFresh && !plan.writes.some((w) => w.target === paths.recallIndex)),
     problems: [],
   };
 }

@@ -27,8 +27,10 @@ import { existsSync } from 'node:fs';
 import { utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
 import { describeError } from '../errors.js';
+import { writeFileAtomic } from '../fs/atomic.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
+import { buildRecallIndex } from '../recall/index-build.js';
 import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
 import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type ApplyPlan, type JournalRecovery } from './apply.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
@@ -182,8 +184,11 @@ function successReceipt(
   };
 }
 
-/** Compiles and commits one batch. Throws before the commit point with nothing applied. */
-async function compileBatch(run: RunState, claimed: ClaimResult['claimed']): Promise<Record<string, unknown>> {
+/**
+ * Compiles and commits one batch. Throws before the commit point with nothing applied. `last`:
+ * no further batch is expected in this run, so the recall search index is built in this commit.
+ */
+async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last = true): Promise<Record<string, unknown>> {
   const startedAt = utcNow();
   const receiptId = newReceiptId();
   const envelopes = claimed.map((c) => c.envelope);
@@ -203,7 +208,7 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed']): Pro
     }
     crashPoint('after-backend', run.batch);
     artifacts = guardArtifacts(artifacts, run.context, run.paths);
-    plan = planApply(run.paths, run.context, artifacts);
+    plan = planApply(run.paths, run.context, artifacts, { searchIndex: last });
     receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats });
   } catch (error) {
     if (error instanceof CompileAbortedError || error instanceof LockCompromisedError) throw error;
@@ -284,12 +289,27 @@ function returnToPending(run: RunState, claimed: ClaimResult['claimed'], reason:
   }
 }
 
+/**
+ * Brings `recall/search-index.json` up to date when the run's last applied batch did not (the
+ * queue ended exactly on a batch boundary, or a later batch failed). One atomic write of a cache
+ * file; readers detect a stale index anyway, so a failure here is only logged.
+ */
+function refreshSearchIndex(run: RunState): void {
+  try {
+    run.lock.assertHeld();
+    writeFileAtomic(run.paths.recallSearchIndex, `${JSON.stringify(buildRecallIndex(run.context.recall))}\n`);
+    run.context = { ...run.context, searchIndexFresh: true };
+  } catch (error) {
+    logWarn('compile: could not refresh the recall search index', { kind: 'compile', error: describeError(error) });
+  }
+}
+
 type BatchOutcome = 'ok' | 'stop';
 
 /** Runs one claimed batch with the failure policy of the module comment. */
-async function runBatch(run: RunState, claim: ClaimResult): Promise<BatchOutcome> {
+async function runBatch(run: RunState, claim: ClaimResult, last: boolean): Promise<BatchOutcome> {
   try {
-    await compileBatch(run, claim.claimed);
+    await compileBatch(run, claim.claimed, last);
     return 'ok';
   } catch (error) {
     return handleBatchError(run, claim.claimed, error, true);
@@ -451,10 +471,13 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       if (claim.claimed.length === 0 && claim.discarded.length === 0) break;
       crashPoint('after-claim', run.batch);
       run.discarded = [...run.discarded, ...claim.discarded];
-      const outcome = await runBatch(run, claim);
+      // A short claim means the queue is drained: this is the last batch of the run.
+      const last = options.drain === false || run.batch >= maxBatches || claim.claimed.length + claim.discarded.length < batchSize;
+      const outcome = await runBatch(run, claim, last);
       if (outcome === 'stop' || options.drain === false || run.batch >= maxBatches) break;
       await yieldToEventLoop();
     }
+    if (!run.context.searchIndexFresh && result.batches > 0) refreshSearchIndex(run);
     if (result.batches === 0 && result.receipt_ids.length === 0 && result.status === 'success' && !result.aborted) {
       result.status = 'skip_empty';
       const receipt = {

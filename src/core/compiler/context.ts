@@ -13,6 +13,7 @@ import { copyFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PLUGIN_OWNER, utcNow, type MemoryScope } from '../constants.js';
 import { quarantineFile } from '../fs/atomic.js';
+import { sortKeysDeep } from '../json.js';
 import { parseMemoryMarkdown } from '../memory-view.js';
 import type { StatePaths } from '../paths.js';
 import { parseRecallSearchIndex, isRecallSearchIndexFresh } from '../recall/index-build.js';
@@ -197,7 +198,8 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
       }
       keys.add(key);
       ids.add(record.id);
-      ctx.recall.push(record);
+      // Keys sorted once here, so the index serializes with plain JSON.stringify (see apply.ts).
+      ctx.recall.push(sortKeysDeep(record) as RecallRecord);
     }
     return dropped;
   };

@@ -209,6 +209,16 @@ describe('runCompile', () => {
     expect((json(paths.recallIndex).records as unknown[]).length).toBe(1);
   });
 
+  it('leaves a fresh recall search index when the queue ends exactly on a batch boundary', async () => {
+    const paths = bucket();
+    for (let i = 0; i < 4; i++) queue(paths, [recall(`fact ${i}`)], i);
+    const result = await runCompile(paths, { batchSize: 2 });
+    expect(result).toMatchObject({ status: 'success', batches: 2, processed_count: 4 });
+    const records = json(paths.recallIndex).records as Array<{ id: string }>;
+    expect(records).toHaveLength(4);
+    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never)).toBe(true);
+  });
+
   it('stops after one batch with drain: false', async () => {
     const paths = bucket();
     for (let i = 0; i < 5; i++) queue(paths, [mem(`x${i}`)], i);

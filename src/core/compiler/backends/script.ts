@@ -19,6 +19,7 @@
  */
 import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
+import { sortKeysDeep } from '../../json.js';
 import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry, type Suggestion } from '../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor, stringField, suggestionContent } from '../normalize.js';
 import type { BackendInput, CompileArtifacts, CompileBackend, CompiledSkill, ItemReceipt, MemoryCaps } from './types.js';
@@ -322,13 +323,26 @@ export function compileMemory(
 
 // ---------------------------------------------------------------- recall
 
+/** Dedupe keys of records already seen (records are immutable here; a drain reuses them batch after batch). */
+const recallKeys = new WeakMap<RecallRecord, string>();
+
+function recallKey(record: RecallRecord): string {
+  let key = recallKeys.get(record);
+  if (key === undefined) {
+    key = dedupeKey(record.content);
+    recallKeys.set(record, key);
+  }
+  return key;
+}
+
 /** Merges the recall candidates of a batch into the existing records. */
 export function compileRecall(all: readonly Visit[], existing: readonly RecallRecord[]): { recall: RecallRecord[]; items: Ordered[] } {
-  const records: RecallRecord[] = existing.map((r) => ({ ...r }));
+  // Unchanged records keep their identity (the apply guard trusts what it validated before).
+  const records: RecallRecord[] = [...existing];
   const byKey = new Map<string, number>();
   const ids = new Set<string>();
   records.forEach((r, i) => {
-    byKey.set(dedupeKey(r.content), i);
+    byKey.set(recallKey(r), i);
     ids.add(r.id);
   });
   const items: Ordered[] = [];
@@ -343,7 +357,7 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
     if (known !== undefined) {
       const record = records[known]!;
       const paths = cleanSourcePaths([...(record.source_paths ?? []), ...cleanSourcePaths(details.source_paths)]);
-      records[known] = { ...record, source_paths: paths, provenance: appendProvenance(record, provenanceOf(visit)) };
+      records[known] = sortKeysDeep({ ...record, source_paths: paths, provenance: appendProvenance(record, provenanceOf(visit)) }) as RecallRecord;
       item.state = 'duplicate';
       item.record_id = record.id;
       continue;
@@ -372,7 +386,7 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
     }
     ids.add(id);
     byKey.set(key, records.length);
-    records.push(parsed.data);
+    records.push(sortKeysDeep(parsed.data) as RecallRecord);
     item.record_id = id;
   }
   return { recall: records, items };
