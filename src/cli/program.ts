@@ -194,6 +194,14 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(lazy('uninstall-scheduler', async () => (await import('./commands/uninstall-scheduler.js')).run, { hydrate: false }));
 
+  program
+    .command('demo')
+    .description('run the whole loop offline in a throwaway home on bundled sample sessions (no API key)')
+    .option('--keep', 'keep the throwaway home and print where it is')
+    .option('--query <text>', 'the recall question of the last step')
+    .option('--json', 'print a machine-readable summary instead of the walkthrough')
+    .action(lazy('demo', async () => (await import('./commands/demo.js')).run, { hydrate: false }));
+
   return program;
 }
 
