@@ -322,7 +322,8 @@ export interface CommitInput {
   beforeCommit?: () => void;
 }
 
-function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number, claimed?: ReadonlyMap<string, Envelope>): void {
+/** Completes a journaled transaction. `batch` is set for a live commit (crash hooks), not for a recovery. */
+function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number | undefined, claimed?: ReadonlyMap<string, Envelope>): void {
   for (const id of journal.envelopes) {
     const from = envelopePath(paths, 'processing', id);
     if (!existsSync(from)) continue;
@@ -336,9 +337,9 @@ function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number, 
     }
   }
   fsyncDirs([paths.queue.done, paths.queue.processing]);
-  crashPoint('after-done', batch);
+  if (batch !== undefined) crashPoint('after-done', batch);
   if (lastReceiptId(paths) !== journal.txid) writeReceipt(paths, journal.receipt);
-  crashPoint('after-receipt', batch);
+  if (batch !== undefined) crashPoint('after-receipt', batch);
   removeQuietly(journalPath(paths));
 }
 
@@ -437,7 +438,7 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
       }
       fsyncDirs(dirs);
       result.envelopes = journal.envelopes.filter((id) => existsSync(envelopePath(paths, 'processing', id))).length;
-      finishJournal(paths, { ...journal, receipt: { ...journal.receipt, recovered: true } }, 0);
+      finishJournal(paths, { ...journal, receipt: { ...journal.receipt, recovered: true } }, undefined);
     }
   }
   result.stage_files_removed = removeOrphanStages(paths);

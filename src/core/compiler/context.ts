@@ -115,10 +115,11 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
         );
         const { valid, invalid } = partitionValid(MemoryRecordSchema, withContent);
         const seen = new Set<string>();
-        for (const record of valid) {
+        for (const [position, record] of valid.entries()) {
           const key = dedupeKey(record.content);
           if (seen.has(key)) {
-            bad.push(`${scope}: duplicate of an earlier entry dropped (${record.summary || record.content.slice(0, 40)})`);
+            // Positions only: problems reach receipts and logs, entry text does not.
+            bad.push(`${scope}: duplicate entry dropped (valid entry ${position})`);
             continue;
           }
           seen.add(key);
