@@ -202,6 +202,20 @@ export function buildProgram(): Command {
     .option('--json', 'print a machine-readable summary instead of the walkthrough')
     .action(lazy('demo', async () => (await import('./commands/demo.js')).run, { hydrate: false }));
 
+  program
+    .command('import')
+    .description('bootstrap memory from past Codex sessions ($CODEX_HOME/sessions); each turn is reviewed once, ever')
+    .option('--repo <dir>', 'only sessions of this repository (default: the current directory)')
+    .option('--all', 'sessions of every repository')
+    .option('--since <when>', 'only sessions started since a date (2026-11-01) or a number of days ago (30d)')
+    .option('--limit <n>', 'at most this many sessions (the newest)')
+    .option('--provider <name>', 'reviewer to use (default: the configured one)')
+    .option('--codex-home <dir>', 'Codex home (default $CODEX_HOME or ~/.codex)')
+    .option('--dry-run', 'count what would be reviewed, review nothing')
+    .option('--json', 'print the summary as JSON')
+    .option('--home <path>', 'state home')
+    .action(lazy('import', async () => (await import('./commands/import.js')).run));
+
   return program;
 }
 

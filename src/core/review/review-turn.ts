@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { loadConfig } from '../config/load.js';
+import type { ResolvedConfig } from '../config/schema.js';
 import { describeError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { stableStringify } from '../json.js';
@@ -38,6 +39,8 @@ export interface TurnInput {
   reviewerProvider: string | null;
   providerStubResponse?: unknown;
   triggeredAt?: string;
+  /** An already parsed transcript (import reviews each turn of a rollout parsed once). */
+  transcript?: Transcript;
 }
 
 export interface TurnReview {
@@ -78,6 +81,7 @@ function upToTurn(transcript: Transcript, turnId: string): Transcript {
 }
 
 async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transcript> {
+  if (input.transcript) return input.transcript;
   if (input.transcriptPath) {
     try {
       return upToTurn(await readRollout(input.transcriptPath), input.turnId);
@@ -89,7 +93,14 @@ async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transc
 }
 
 /** Reviews one turn and queues its suggestions. Throws on provider or parse failure (caller retries). */
-export async function reviewTurn(paths: StatePaths, input: TurnInput, options: { env?: NodeJS.ProcessEnv; budgetChars?: number } = {}): Promise<TurnReview> {
+export interface ReviewTurnOptions {
+  env?: NodeJS.ProcessEnv;
+  budgetChars?: number;
+  /** The loaded config (callers reviewing many turns load it once); undefined = load it here. */
+  config?: ResolvedConfig | null;
+}
+
+export async function reviewTurn(paths: StatePaths, input: TurnInput, options: ReviewTurnOptions = {}): Promise<TurnReview> {
   const notes: string[] = [];
   const transcript = redactDeep(await loadTranscript(input, notes));
   const rendered = renderTranscriptForReview(transcript, options.budgetChars ? { budgetChars: options.budgetChars } : {});
@@ -100,7 +111,7 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: {
 
   // A broken config.toml fails the review (the turn stays spooled with the reason) rather than
   // silently running a reviewer the user did not choose.
-  const config = (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
+  const config = options.config !== undefined ? options.config : (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
   const selection = resolveReviewer({ payloadProvider: input.reviewerProvider, config, ...(options.env ? { env: options.env } : {}) });
   for (const warning of selection.warnings) notes.push(warning);
 
