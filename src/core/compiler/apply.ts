@@ -201,7 +201,9 @@ export function planApply(paths: StatePaths, context: CompileContext, artifacts:
   const searchStale = recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex);
   if (searchStale && options.searchIndex !== false) {
     // Compact: it is a machine file, and the largest one.
-    candidates.push({ target: paths.recallSearchIndex, content: `${JSON.stringify(buildRecallIndex(artifacts.recall))}\n` });
+    // Built over the exact bytes of the index.json of this commit, so queries can read single records.
+    const index = buildRecallIndex(artifacts.recall, { source: Buffer.from(recallJson, 'utf8') });
+    candidates.push({ target: paths.recallSearchIndex, content: `${JSON.stringify(index)}\n` });
   }
   const skills = [...artifacts.skills].sort((a, b) => (a.skill_id < b.skill_id ? -1 : 1));
   for (const skill of skills) {

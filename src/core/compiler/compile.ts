@@ -297,7 +297,9 @@ function returnToPending(run: RunState, claimed: ClaimResult['claimed'], reason:
 function refreshSearchIndex(run: RunState): void {
   try {
     run.lock.assertHeld();
-    writeFileAtomic(run.paths.recallSearchIndex, `${JSON.stringify(buildRecallIndex(run.context.recall))}\n`);
+    const indexText = run.context.texts.get(run.paths.recallIndex);
+    const index = buildRecallIndex(run.context.recall, indexText === undefined ? {} : { source: Buffer.from(indexText, 'utf8') });
+    writeFileAtomic(run.paths.recallSearchIndex, `${JSON.stringify(index)}\n`);
     run.context = { ...run.context, searchIndexFresh: true };
   } catch (error) {
     logWarn('compile: could not refresh the recall search index', { kind: 'compile', error: describeError(error) });

@@ -225,7 +225,8 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
   if (search.kind === 'corrupt') {
     quarantine(paths.recallSearchIndex, `${search.reason} (derived file, rebuilt)`, ctx.problems, ctx.texts, now);
   } else if (search.kind === 'ok') {
-    ctx.searchIndexFresh = isRecallSearchIndexFresh(parseRecallSearchIndex(search.data), ctx.recall);
+    const indexText = ctx.recallSource === 'index.json' ? ctx.texts.get(paths.recallIndex) : undefined;
+    ctx.searchIndexFresh = indexText !== undefined && isRecallSearchIndexFresh(parseRecallSearchIndex(search.data), ctx.recall, Buffer.from(indexText, 'utf8'));
   }
 }
 

@@ -45,7 +45,8 @@ describe('runCompile', () => {
     expect((json(paths.memoryJson).global as unknown[]).length).toBe(30);
     expect(readFileSync(paths.memoryMd, 'utf8')).toContain('## lesson 29');
     const records = (json(paths.recallIndex).records as Array<{ id: string }>);
-    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never)).toBe(true);
+    // Fresh including the byte spans into this exact index.json (the fast query path).
+    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never, readFileSync(paths.recallIndex))).toBe(true);
   });
 
   it('compiles 1,000 envelopes through the script backend with every suggestion in a receipt', async () => {
@@ -216,7 +217,7 @@ describe('runCompile', () => {
     expect(result).toMatchObject({ status: 'success', batches: 2, processed_count: 4 });
     const records = json(paths.recallIndex).records as Array<{ id: string }>;
     expect(records).toHaveLength(4);
-    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never)).toBe(true);
+    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never, readFileSync(paths.recallIndex))).toBe(true);
   });
 
   it('stops after one batch with drain: false', async () => {
