@@ -194,7 +194,7 @@ describe('install / uninstall (built CLI)', () => {
 });
 
 describe('install-scheduler / uninstall-scheduler (built CLI, fake systemctl and crontab on PATH)', () => {
-  /** A bin dir with fake `systemctl` (no user manager) and a `crontab` backed by a file. */
+  /** A bin dir with fake `systemctl` (no user manager), `launchctl`, and a `crontab` backed by a file. */
   function fakeBin(root: string): { bin: string; crontab: string; calls: string } {
     const bin = join(root, 'fake-bin');
     mkdirSync(bin);
@@ -205,6 +205,9 @@ describe('install-scheduler / uninstall-scheduler (built CLI, fake systemctl and
       join(bin, 'crontab'),
       `#!/bin/sh\necho "crontab $*" >> '${calls}'\ncase "$1" in\n  -l) if [ -f '${crontab}' ]; then cat '${crontab}'; else echo "no crontab for tester" >&2; exit 1; fi ;;\n  -) cat > '${crontab}' ;;\n  -r) rm -f '${crontab}' ;;\nesac\n`,
     );
+    // Never reach a real launchd either (were this ever run on macOS).
+    writeFileSync(join(bin, 'launchctl'), `#!/bin/sh\necho "launchctl $*" >> '${calls}'\nexit 1\n`);
+    chmodSync(join(bin, 'launchctl'), 0o755);
     chmodSync(join(bin, 'systemctl'), 0o755);
     chmodSync(join(bin, 'crontab'), 0o755);
     return { bin, crontab, calls };
