@@ -8,23 +8,32 @@
 import { existsSync } from 'node:fs';
 import type { StatePaths } from '../paths.js';
 import { pendingWork } from '../queue/queue.js';
+import { spoolCounts } from '../review/spool.js';
 import { journalPath } from './apply.js';
 import { lockStatus, type LockOptions, type LockStatus } from './lock.js';
 
+/** Turns waiting for review (the Stop-hook spool): not compile work, but `scan` reviews them first. */
+export interface ReviewBacklog {
+  spooled_turns: number;
+  dead_turns: number;
+}
+
 export type PreflightResult =
-  | { status: 'skip_locked'; lock: LockStatus }
-  | { status: 'skip_empty'; pending: 0; retryable_failed: 0; stranded: 0; interrupted_apply: false }
-  | { status: 'run'; lock: LockStatus; pending: number; retryable_failed: number; stranded: number; interrupted_apply: boolean };
+  | ({ status: 'skip_locked'; lock: LockStatus } & ReviewBacklog)
+  | ({ status: 'skip_empty'; pending: 0; retryable_failed: 0; stranded: 0; interrupted_apply: false } & ReviewBacklog)
+  | ({ status: 'run'; lock: LockStatus; pending: number; retryable_failed: number; stranded: number; interrupted_apply: boolean } & ReviewBacklog);
 
 /** Runs the preflight of one bucket. Read-only. */
 export function runPreflight(paths: StatePaths, options: LockOptions = {}): PreflightResult {
   const lock = lockStatus(paths, options);
-  if (lock.locked && !lock.stale) return { status: 'skip_locked', lock };
+  const spool = spoolCounts(paths);
+  const backlog: ReviewBacklog = { spooled_turns: spool.spooled, dead_turns: spool.dead };
+  if (lock.locked && !lock.stale) return { status: 'skip_locked', lock, ...backlog };
   const work = pendingWork(paths);
   const interrupted = existsSync(journalPath(paths));
   // No live lock holds processing/, so anything there was stranded by a dead compile.
   if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted) {
-    return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false };
+    return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, ...backlog };
   }
   return {
     status: 'run',
@@ -33,5 +42,6 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
     retryable_failed: work.retryableFailed,
     stranded: work.processing,
     interrupted_apply: interrupted,
+    ...backlog,
   };
 }

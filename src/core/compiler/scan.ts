@@ -9,6 +9,7 @@ import { describeError } from '../errors.js';
 import { listBuckets, statePathsForBucket } from '../paths.js';
 import { runCompile, type CompileOptions, type CompileResult } from './compile.js';
 import { runPreflight } from './preflight.js';
+import { spoolCounts } from '../review/spool.js';
 
 /** One bucket's line of the scan result. */
 export interface ScanEntry {
@@ -24,6 +25,8 @@ export interface ScanEntry {
   memory_action_stats?: Record<string, unknown>;
   discarded_count?: number;
   failed_count?: number;
+  /** Spooled turns reviewed before compiling (the Stop hook's worker may have died). */
+  review?: { reviewed: number; retried: number; dead: number; busy: boolean };
 }
 
 export interface ScanResult {
@@ -52,11 +55,13 @@ export interface ScanProgress {
 
 export interface ScanOptions extends Omit<CompileOptions, 'backendImpl'> {
   onProgress?: (progress: ScanProgress) => void;
+  /** Review spooled turns of each bucket before compiling (default true). */
+  review?: boolean;
 }
 
 /** Runs preflight + compile over every non-archived bucket of `home`. Never throws for one bucket. */
 export async function runScan(home: string, options: ScanOptions = {}): Promise<ScanResult> {
-  const { onProgress, ...compileOptions } = options;
+  const { onProgress, review = true, ...compileOptions } = options;
   if (!existsSync(join(home, 'projects'))) return { home, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } };
   const buckets = listBuckets(home).filter((b) => !b.archived);
   const results: ScanEntry[] = [];
@@ -84,6 +89,12 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
     };
     try {
       const paths = statePathsForBucket(home, bucket);
+      // A turn whose review worker died is still spooled: review it now, so it reaches this compile.
+      if (review && spoolCounts(paths).spooled > 0) {
+        const { drainSpool } = await import('../review/worker.js');
+        const drained = await drainSpool(paths);
+        entry.review = { reviewed: drained.reviewed, retried: drained.retried, dead: drained.dead, busy: drained.busy };
+      }
       const preflight = runPreflight(paths, options.lock);
       entry.preflight_status = preflight.status;
       if (preflight.status !== 'run') {

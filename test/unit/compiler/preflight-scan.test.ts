@@ -13,7 +13,7 @@ describe('runPreflight', () => {
   it('is skip_empty for an empty bucket and creates nothing for a bucket that does not exist', () => {
     const root = tempDir();
     const paths = resolveStatePaths({ cwd: root, home: join(root, 'home') });
-    expect(runPreflight(paths)).toEqual({ status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false });
+    expect(runPreflight(paths)).toEqual({ status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, spooled_turns: 0, dead_turns: 0 });
     expect(existsSync(join(root, 'home'))).toBe(false);
   });
 
@@ -84,5 +84,42 @@ describe('runScan', () => {
     expect(progress).toEqual(['start:1/3', 'done:1/3', 'start:2/3', 'done:2/3', 'start:3/3', 'done:3/3']);
     // The archived bucket was not touched.
     expect(readdirSync(archived.queue.pending)).toHaveLength(1);
+  });
+});
+
+describe('review backlog', () => {
+  it('preflight reports spooled turns and scan reviews them before compiling', async () => {
+    const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
+    const { writeSpoolEntry, turnIdempotencyKey } = await import('../../../src/core/review/spool.js');
+    const { runScan } = await import('../../../src/core/compiler/scan.js');
+    const { tempDir } = await import('../../helpers/tmp.js');
+    const home = tempDir();
+    const repo = tempDir();
+    const paths = resolveStatePaths({ cwd: repo, home });
+    ensureRuntimeDirs(paths);
+    const key = turnIdempotencyKey('s1', 't1');
+    writeSpoolEntry(paths, {
+      schema_version: 1,
+      key,
+      session_id: 's1',
+      turn_id: 't1',
+      cwd: repo,
+      transcript_path: null,
+      transcript_size: null,
+      last_assistant_message: 'done',
+      model: null,
+      stop_hook_active: false,
+      reviewer_provider: 'dummy',
+      provider_stub_response: { memory_updates: [{ summary: 'Use pnpm', details: { action: 'add', scope: 'user', content: 'Always use pnpm.' } }] },
+      spooled_at: '2026-11-26T00:00:00Z',
+      attempts: 0,
+      last_error: null,
+      next_attempt_at: null,
+      history: [],
+    });
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty', spooled_turns: 1, dead_turns: 0 });
+    const scan = await runScan(home);
+    expect(scan.results[0]).toMatchObject({ review: { reviewed: 1, retried: 0, dead: 0, busy: false }, compile_status: 'success', processed_count: 1 });
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty', spooled_turns: 0 });
   });
 });
