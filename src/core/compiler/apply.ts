@@ -22,7 +22,7 @@ import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
 import { renderMemoryMarkdown } from '../memory-view.js';
 import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
-import { buildRecallIndex } from '../recall/index-build.js';
+import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
 import { MemoryRecordSchema, RecallRecordSchema, SkillManifestEntrySchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../schemas.js';
 import { sortKeysDeep, stableStringify } from '../json.js';
 import { isOwnedEntry } from './backends/script.js';
@@ -200,10 +200,10 @@ export function planApply(paths: StatePaths, context: CompileContext, artifacts:
   const recallChanged = currentText(context, paths.recallIndex) !== recallJson;
   const searchStale = recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex);
   if (searchStale && options.searchIndex !== false) {
-    // Compact: it is a machine file, and the largest one.
+    // Compact and pure ASCII (fast to load): it is a machine file, and the largest one.
     // Built over the exact bytes of the index.json of this commit, so queries can read single records.
     const index = buildRecallIndex(artifacts.recall, { source: Buffer.from(recallJson, 'utf8') });
-    candidates.push({ target: paths.recallSearchIndex, content: `${JSON.stringify(index)}\n` });
+    candidates.push({ target: paths.recallSearchIndex, content: `${serializeRecallSearchIndex(index)}\n` });
   }
   const skills = [...artifacts.skills].sort((a, b) => (a.skill_id < b.skill_id ? -1 : 1));
   for (const skill of skills) {

@@ -30,7 +30,7 @@ import { describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
-import { buildRecallIndex } from '../recall/index-build.js';
+import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
 import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
 import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type ApplyPlan, type JournalRecovery } from './apply.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
@@ -299,7 +299,7 @@ function refreshSearchIndex(run: RunState): void {
     run.lock.assertHeld();
     const indexText = run.context.texts.get(run.paths.recallIndex);
     const index = buildRecallIndex(run.context.recall, indexText === undefined ? {} : { source: Buffer.from(indexText, 'utf8') });
-    writeFileAtomic(run.paths.recallSearchIndex, `${JSON.stringify(index)}\n`);
+    writeFileAtomic(run.paths.recallSearchIndex, `${serializeRecallSearchIndex(index)}\n`);
     run.context = { ...run.context, searchIndexFresh: true };
   } catch (error) {
     logWarn('compile: could not refresh the recall search index', { kind: 'compile', error: describeError(error) });
