@@ -216,6 +216,30 @@ export function buildProgram(): Command {
     .option('--home <path>', 'state home')
     .action(lazy('import', async () => (await import('./commands/import.js')).run));
 
+  const FORMAT = () => new Option('--format <format>', 'json | markdown').choices(['json', 'markdown']);
+  program
+    .command('recall')
+    .description('ranked recall of what earlier sessions learned: --query Q prints JSON (top 5); words (`csep recall <words...>`) print focused markdown (top 3) and always exit 0')
+    .argument('[words...]', 'the query as words, csep style')
+    .option('--query <text>', 'the query (SPEC §4.9 JSON output)')
+    .option('--cwd <path>', 'directory the question is asked from (default: the current directory)')
+    .option('--state-dir <path>', 'use this state directory instead of the repository bucket')
+    .option('--home <path>', 'state home')
+    .option('--top-k <n>', 'most results (default 5 with --query, 3 with words; values below 1 become 1)')
+    .addOption(FORMAT())
+    .action(lazy('recall', async () => (await import('./commands/recall.js')).run, { hydrate: false }));
+  program
+    .command('recall-trigger')
+    .description('decide whether a query warrants recall (cues, code questions, --explicit) and print the focused recall')
+    .requiredOption('--query <text>', 'the query')
+    .option('--cwd <path>', 'directory the question is asked from (default: the current directory)')
+    .option('--state-dir <path>', 'use this state directory instead of the repository bucket')
+    .option('--home <path>', 'state home')
+    .option('--explicit', 'recall was asked for: always trigger')
+    .option('--top-k <n>', 'most results (default 3; values below 1 become 1)')
+    .addOption(FORMAT().default('markdown'))
+    .action(lazy('recall-trigger', async () => (await import('./commands/recall-trigger.js')).run, { hydrate: false }));
+
   return program;
 }
 

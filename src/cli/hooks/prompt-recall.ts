@@ -1,9 +1,63 @@
 /**
- * The UserPromptSubmit hook. Prompt-time recall is wired in with the recall engine (issue 5);
- * until then it answers the neutral `{"continue":true}` so an installed hook never fails.
+ * The UserPromptSubmit hook: prompt-time recall. Injects the few recall records that clear the
+ * relevance threshold for the prompt as `hookSpecificOutput.additionalContext` (Codex adds it as a
+ * developer message after the prompt); answers `{"continue":true}` when there is nothing to add.
+ *
+ * Runs on every prompt, so the cheap exits come first: a session started by our own review worker
+ * or a disabled install, no prompt, a bucket without `recall/index.json` (one stat, and the recall
+ * modules are not even loaded). Read-only: it never creates a bucket and never rewrites an index.
+ * The log line carries counts and `query_hash` (sha1 of the prompt, 12 hex), never the prompt.
+ * Any error is answered with `{"continue":true}` by the runner in hooks.ts.
  */
-import { CONTINUE, type HookResult } from '../hooks.js';
+import { statSync } from 'node:fs';
+import { readEnv } from '../../core/env.js';
+import { logWarn } from '../../core/log.js';
+import { resolveStatePaths, sha1 } from '../../core/paths.js';
+import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
 
-export async function promptRecallHook(): Promise<HookResult> {
-  return { stdout: CONTINUE, extras: { status: 'not_available' } };
+/** Same name as `WORKER_ENV` of hooks/stop-review.ts (not imported: that module loads the spool code). */
+const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
+
+export async function promptRecallHook({ invocation, flags, payload }: HookContext): Promise<HookResult> {
+  if (readEnv(WORKER_ENV) || readEnv('CODEX_SELF_EVOLUTION_DISABLE')) {
+    return { stdout: CONTINUE, extras: { status: readEnv(WORKER_ENV) ? 'recursion_guard' : 'disabled' } };
+  }
+  const prompt = typeof payload.prompt === 'string' ? payload.prompt : '';
+  if (prompt.trim() === '') return { stdout: CONTINUE, extras: { status: 'no_prompt', count: 0 } };
+  const queryHash = sha1(prompt).slice(0, 12);
+  const cwd = typeof payload.cwd === 'string' && payload.cwd !== '' ? payload.cwd : flags.cwd;
+  if (!cwd) {
+    logWarn('prompt-recall: no cwd in codex payload or --cwd flag; answered {"continue":true}', { kind: 'prompt-recall' });
+    return { stdout: CONTINUE, extras: { status: 'no_cwd', count: 0, query_hash: queryHash } };
+  }
+  const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
+  const extras: Record<string, unknown> = { cwd: paths.cwd, query_hash: queryHash, count: 0 };
+  try {
+    if (!statSync(paths.recallIndex).isFile()) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
+  } catch {
+    return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
+  }
+
+  const { promptRecall } = await import('../../core/recall/prompt-recall.js');
+  const outcome = promptRecall(paths, prompt, {
+    cwd: paths.cwd,
+    repoFingerprint: paths.repoFingerprint,
+    ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
+  });
+  Object.assign(extras, { status: outcome.status, count: outcome.count, ...(outcome.mode ? { recall_mode: outcome.mode } : {}) });
+  if (outcome.skipped > 0) extras.skipped_records = outcome.skipped;
+  if (outcome.mode !== undefined && outcome.mode !== 'indexed' && outcome.mode !== 'no_index') {
+    logWarn(`prompt-recall: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`, {
+      kind: 'prompt-recall',
+      problems: outcome.problems,
+    });
+  } else if (outcome.problems.length > 0) {
+    logWarn('prompt-recall: recall state problems', { kind: 'prompt-recall', problems: outcome.problems });
+  }
+  if (outcome.status !== 'injected') return { stdout: CONTINUE, extras };
+  extras.context_chars = outcome.context.length;
+  return {
+    stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: outcome.context } }),
+    extras,
+  };
 }

@@ -1,0 +1,142 @@
+/**
+ * `recall`: ranked recall of what earlier sessions learned. One command, two styles:
+ *
+ * - `codex-self-evolution recall --query Q [--cwd DIR] [--state-dir S] [--top-k N] [--format F]`
+ *   prints the JSON of SPEC §4.9 (`query, cwd, count, results`, best first, only records above the
+ *   relevance threshold, top 5 by default). A damaged index.json is an error (exit 1).
+ * - `csep recall <words...>` (SPEC §4.11), and `recall <words...>` of either bin: the words are
+ *   joined with single spaces; top 3 and markdown by default; `triggered:true`,
+ *   `reasons:["self_invoked"]` and `status` are added; any failure becomes a soft
+ *   `status:"error"` result and the exit code is always 0 (the model calls it mid-task, and a
+ *   failing tool call must not derail the turn). Its log line is `csep recall completed`.
+ *
+ * The csep style is chosen by the bin name (`csep`) or by positional words; `--query` of the
+ * `codex-self-evolution` bin chooses the SPEC §4.9 style. Giving both words and `--query` is a
+ * usage error. Results carry a `score` (boosted relevance) besides the SPEC keys. Read-only: no
+ * bucket is created, a stale search index is logged, not rewritten (see core/recall/query.ts).
+ */
+import { basename } from 'node:path';
+import { UsageError, describeError } from '../../core/errors.js';
+import { logWarn } from '../../core/log.js';
+import { expandPath, resolveStatePaths, sha1, type StatePaths } from '../../core/paths.js';
+import { queryRecall, type RecallQueryOutcome } from '../../core/recall/query.js';
+import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../core/recall/render.js';
+import { printJson, printText } from '../output.js';
+import type { CommandContext } from '../program.js';
+
+export interface RecallOptions {
+  query?: string;
+  cwd?: string;
+  stateDir?: string;
+  home?: string;
+  topK?: string;
+  format?: 'json' | 'markdown';
+}
+
+/** Parses `--top-k`: an integer; values below 1 become 1 (SPEC §4.10/§4.11). */
+export function parseTopK(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw new UsageError(`--top-k must be an integer, got "${raw}"`);
+  return Math.max(1, Number.parseInt(raw, 10));
+}
+
+/** The bucket paths for `--cwd` (default: the process cwd, `~` expanded) and `--state-dir`. Creates nothing. */
+export function recallPaths(options: { cwd?: string; stateDir?: string }, ctx: CommandContext): StatePaths {
+  return resolveStatePaths({
+    cwd: options.cwd ? expandPath(options.cwd) : process.cwd(),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    home: ctx.invocation.home,
+  });
+}
+
+/** Runs a query against the bucket and logs how it was answered when that was not the fast path. */
+export function runQuery(kind: string, paths: StatePaths, query: string, topK: number): RecallQueryOutcome {
+  const outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
+  if (outcome.mode === 'rebuilt' || outcome.mode === 'full_parse') {
+    logWarn(`${kind}: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`, { kind, problems: outcome.problems });
+  } else if (outcome.problems.length > 0) {
+    logWarn(`${kind}: recall state problems`, { kind, problems: outcome.problems });
+  }
+  return outcome;
+}
+
+/** sha1 of the query, 12 hex: logged instead of the query. */
+export function queryHash(query: string): string {
+  return sha1(query).slice(0, 12);
+}
+
+function invokedAsCsep(): boolean {
+  return basename(process.argv[1] ?? '').replace(/\.js$/, '') === 'csep';
+}
+
+export async function run(options: RecallOptions, ctx: CommandContext, args: string[]): Promise<number> {
+  const words = args.filter((w) => typeof w === 'string');
+  if (options.query !== undefined && words.length > 0) {
+    throw new UsageError('give the query either as words or with --query, not both');
+  }
+  if (invokedAsCsep() || options.query === undefined) {
+    const query = (options.query ?? words.join(' ')).trim();
+    if (query === '' && options.query === undefined) throw new UsageError('recall needs a query: csep recall <words...> (or --query <text>)');
+    return runCsepStyle(query, options, ctx);
+  }
+
+  const topK = parseTopK(options.topK, 5);
+  const paths = recallPaths(options, ctx);
+  const outcome = runQuery('recall', paths, options.query, topK);
+  const results = outcome.results;
+  Object.assign(ctx.invocation.extras, { count: results.length, query_hash: queryHash(options.query), cwd: paths.cwd, recall_mode: outcome.mode });
+  if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;
+  if (options.format === 'markdown') {
+    printText(renderFocusedRecallMarkdown({ query: options.query, triggered: true, results, count: results.length }));
+  } else {
+    printJson({ query: options.query, cwd: paths.cwd, count: results.length, results });
+  }
+  return 0;
+}
+
+/** SPEC §4.11: focused recall without the trigger gate, soft errors, exit 0. */
+async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandContext): Promise<number> {
+  const format = options.format ?? 'markdown';
+  const topK = parseTopK(options.topK, 3);
+  // The summary line of this style is SPEC §4.11's: `csep recall completed`, kind `csep-recall`
+  // (extras override the defaults of finishInvocation).
+  const extras = ctx.invocation.extras;
+  Object.assign(extras, { msg: 'csep recall completed', kind: 'csep-recall', query_hash: queryHash(query), output_format: format });
+  let result: Record<string, unknown>;
+  try {
+    const paths = recallPaths(options, ctx);
+    extras.cwd = paths.cwd;
+    const outcome = runQuery('csep-recall', paths, query, topK);
+    const results = outcome.results;
+    result = {
+      query,
+      cwd: paths.cwd,
+      count: results.length,
+      results,
+      focused_recall: renderFocusedRecallLines(results),
+      triggered: true,
+      reasons: ['self_invoked'],
+      status: results.length > 0 ? 'matched' : 'no_match',
+    };
+    Object.assign(extras, { count: results.length, status: result.status, recall_mode: outcome.mode });
+    if (outcome.skipped > 0) extras.skipped_records = outcome.skipped;
+  } catch (error) {
+    const message = describeError(error);
+    result = { query, count: 0, results: [], focused_recall: '', triggered: true, reasons: ['self_invoked'], status: 'error', error: message };
+    Object.assign(extras, { count: 0, status: 'error', error_message: message });
+    logWarn(`csep recall failed softly: ${message}`, { kind: 'csep-recall' });
+  }
+  if (format === 'json') printJson(result);
+  else {
+    printText(
+      renderFocusedRecallMarkdown({
+        query,
+        triggered: true,
+        results: result.results as [],
+        count: result.count as number,
+        ...(typeof result.error === 'string' ? { error: result.error } : {}),
+      }),
+    );
+  }
+  return 0;
+}
