@@ -8,7 +8,9 @@ import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider, readEnv } from './env.js';
 import { hookInstallStatus } from './install/hooks.js';
 import { schedulerStatus } from './install/scheduler.js';
-import { listBuckets } from './paths.js';
+import { listBuckets, statePathsForBucket } from './paths.js';
+import { lockStatus } from './compiler/lock.js';
+import { spoolCounts } from './review/spool.js';
 
 /** Marker substring of hook commands this tool installs (and of the Python original's). */
 export const HOOK_MARKERS = ['codex-self-evolution', 'csep '] as const;
@@ -137,6 +139,8 @@ export function collectStatus(home: string, version: string): Record<string, unk
     archived: bucket.archived,
     canonical_cwd: bucket.canonicalCwd ?? null,
     counts: queueCounts(bucket.stateDir),
+    review_backlog: spoolCounts(statePathsForBucket(home, bucket)),
+    lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
   }));
   const hooks = inspectHooks();

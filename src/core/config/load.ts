@@ -274,6 +274,9 @@ export function lintConfigTree(tree: Record<string, unknown>): string[] {
     if (isTable(table)) checkKnown(table, `${section}.`, KNOWN_KEYS[section] ?? []);
   }
   const compile = tree['compile'];
+  if (isTable(compile) && isTable(compile['memory'])) {
+    checkKnown(compile['memory'], 'compile.memory.', KNOWN_KEYS['compile.memory'] ?? []);
+  }
   if (isTable(compile) && isTable(compile['opencode'])) {
     checkKnown(compile['opencode'], 'compile.opencode.', KNOWN_KEYS['compile.opencode'] ?? []);
   }

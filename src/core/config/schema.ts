@@ -62,11 +62,20 @@ export const CompileOpencodeSchema = z.object({
   timeout_seconds: z.number().positive().max(86_400).default(900),
 });
 
+/** `[compile.memory]`: memory caps per scope (unset = the compiler's defaults). */
+export const CompileMemorySchema = z.object({
+  user_max_entries: z.number().int().positive().optional(),
+  user_max_chars: z.number().int().positive().optional(),
+  global_max_entries: z.number().int().positive().optional(),
+  global_max_chars: z.number().int().positive().optional(),
+});
+
 /** `[compile]`: which compile backend runs and whether it may fall back to `script`. */
 export const CompileSchema = z.object({
   backend: z.string().trim().min(1).default('script'),
   allow_fallback: z.boolean().default(true),
   opencode: CompileOpencodeSchema.prefault({}),
+  memory: CompileMemorySchema.prefault({}),
 });
 
 /** `[scheduler]`. */
@@ -129,8 +138,9 @@ export interface ResolvedConfig {
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log'],
   profile: ['provider', 'model', 'base_url', 'api_key_env', 'timeout_seconds', 'max_tokens', 'max_retries', 'retry_backoff', 'subprocess'],
-  compile: ['backend', 'allow_fallback', 'opencode'],
+  compile: ['backend', 'allow_fallback', 'opencode', 'memory'],
   'compile.opencode': ['model', 'agent', 'timeout_seconds'],
+  'compile.memory': ['user_max_entries', 'user_max_chars', 'global_max_entries', 'global_max_chars'],
   scheduler: ['backend', 'interval_seconds'],
   recall: ['top_k'],
   session_start: ['budget_chars'],

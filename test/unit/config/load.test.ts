@@ -20,7 +20,7 @@ describe('defaults', () => {
       schema_version: 2,
       active_profile: null,
       profiles: {},
-      compile: { backend: 'script', allow_fallback: true, opencode: { model: '', agent: '', timeout_seconds: 900 } },
+      compile: { backend: 'script', allow_fallback: true, opencode: { model: '', agent: '', timeout_seconds: 900 }, memory: {} },
       scheduler: { backend: 'agent:opencode', interval_seconds: 300 },
       recall: { top_k: 5 },
       session_start: { budget_chars: 8000 },
@@ -103,6 +103,7 @@ budget_chars = 4000
       backend: 'agent:opencode',
       allow_fallback: false,
       opencode: { model: 'openrouter/some-model', agent: '', timeout_seconds: 600.5 },
+      memory: {},
     });
     expect(loaded.config.scheduler).toEqual({ backend: 'agent:opencode', interval_seconds: 120 });
     expect(loaded.config.recall.top_k).toBe(9);
