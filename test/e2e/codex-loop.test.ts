@@ -10,10 +10,14 @@
  *    key and hash are exactly what Codex computes;
  * 2. a first `codex exec` whose prompt states a preference; the Stop hook spools the turn and
  *    its detached worker reviews it with the offline `local` reviewer into the queue;
- * 3. `compile --once` turns the queue into memory;
- * 4. a second `codex exec` (a fresh CODEX_HOME, same repository): the memory reaches the
+ * 3. a recall lesson for the same session goes through the synchronous review path
+ *    (`stop-review --hook-payload`, the dummy reviewer's stub: the fake model cannot make the
+ *    tool calls the local reviewer learns error fixes from);
+ * 4. `compile --once` turns the queue into memory and the recall index;
+ * 5. a second `codex exec` (a fresh CODEX_HOME, same repository): the memory reaches the
  *    model's first request through SessionStart, as a developer message placed after the
- *    environment context and before the prompt.
+ *    environment context and before the prompt, and the recall lesson matching the prompt
+ *    through UserPromptSubmit, as a developer message after the prompt.
  *
  * The hooks see our temp CODEX_SELF_EVOLUTION_HOME because Codex passes its environment on.
  */
@@ -30,12 +34,14 @@ const HARNESS = join(REPO_ROOT, '..', 'shared', 'harness', 'codex', 'run-codex-e
 const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
 const LEARNED = 'always use pnpm, never npm';
+const RECALLED = 'run pnpm install --no-frozen-lockfile locally and commit pnpm-lock.yaml';
+const SECOND_PROMPT = 'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 interface Run {
   out: string;
-  summary: { session_id: string | null; runs: Array<{ exit: number; ms: number }>; expect_in_request?: { found: boolean } };
+  summary: { session_id: string | null; transcripts: string[]; runs: Array<{ exit: number; ms: number }>; expect_in_request?: { found: boolean } };
   stderr: string;
 }
 
@@ -88,7 +94,7 @@ async function waitFor(what: string, done: () => boolean, timeoutMs = 60_000): P
 }
 
 describe('the learning loop with the real Codex CLI', () => {
-  it('learns a preference in one session and injects it into the next through SessionStart', async () => {
+  it('learns in one session; the next gets the memory through SessionStart and a recall hit through UserPromptSubmit', async () => {
     expect(existsSync(HARNESS), `the shared Codex harness is missing: expected ${HARNESS} (CI keeps shared/ next to the repository)`).toBe(true);
     expect(existsSync(CODEX), `the Codex CLI is missing: ${CODEX} (devDependency @openai/codex; run npm ci)`).toBe(true);
 
@@ -128,23 +134,58 @@ describe('the learning loop with the real Codex CLI', () => {
     expect(envelope.reviewer_provider).toBe('local');
     expect(envelope.suggestions.some((s) => s.family === 'memory_updates' && (s.details.content ?? '').includes(LEARNED))).toBe(true);
 
-    // --- Compile: the queue becomes memory.
+    // --- A recall lesson from the same session (synchronous review, dummy reviewer with a stub).
+    const payloadFile = join(root, 'recall-payload.json');
+    writeFileSync(
+      payloadFile,
+      JSON.stringify({
+        session_id: first.summary.session_id,
+        turn_id: 'recall-lesson',
+        transcript_path: first.summary.transcripts[0],
+        cwd: repo,
+        hook_event_name: 'Stop',
+        stop_hook_active: false,
+        last_assistant_message: null,
+        reviewer_provider: 'dummy',
+        provider_stub_response: {
+          memory_updates: [],
+          skill_action: [],
+          recall_candidate: [
+            {
+              summary: 'ERR_PNPM_OUTDATED_LOCKFILE in CI',
+              details: { content: `When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, ${RECALLED}.`, source_paths: ['pnpm-lock.yaml'] },
+              confidence: 0.9,
+            },
+          ],
+        },
+      }),
+    );
+    const reviewed = runCli(['stop-review', '--hook-payload', payloadFile], { env, cwd: repo });
+    expect(reviewed.status, reviewed.stderr).toBe(0);
+    expect(jsonFiles(paths.queue.pending)).toHaveLength(2);
+
+    // --- Compile: the queue becomes memory and recall.
     const compiled = runCli(['compile', '--once', '--repo-root', repo], { env, cwd: repo });
     expect(compiled.status, compiled.stderr).toBe(0);
-    expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: 1 });
+    expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: 2 });
     expect(readFileSync(paths.memoryJson, 'utf8')).toContain(LEARNED);
+    expect(readFileSync(paths.recallIndex, 'utf8')).toContain(RECALLED);
 
     // --- Session 2 (fresh CODEX_HOME, same repository): the memory is in the first request.
-    const second = runCodex(join(root, 'run2'), repo, env, 'Add the lodash dependency to the project.', ['--expect-in-request', LEARNED]);
+    const second = runCodex(join(root, 'run2'), repo, env, SECOND_PROMPT, ['--expect-in-request', LEARNED]);
     expect(second.summary.expect_in_request?.found).toBe(true);
     const request = messages(join(second.out, 'model', 'request-1.json'));
     const envIndex = request.findIndex((m) => m.role === 'user' && m.text.startsWith('<environment_context>'));
-    const promptIndex = request.findIndex((m) => m.role === 'user' && m.text === 'Add the lodash dependency to the project.');
+    const promptIndex = request.findIndex((m) => m.role === 'user' && m.text === SECOND_PROMPT);
     const injected = request.findIndex((m) => m.role === 'developer' && m.text.includes(LEARNED));
     expect(envIndex).toBeGreaterThanOrEqual(0);
     expect(injected).toBeGreaterThan(envIndex);
     expect(promptIndex).toBeGreaterThan(injected);
     expect(request[injected]!.text).toContain('# Stable Background');
+    // UserPromptSubmit: the matching recall lesson follows the prompt as a developer message.
+    const recalled = request.findIndex((m) => m.role === 'developer' && m.text.includes(RECALLED));
+    expect(recalled).toBeGreaterThan(promptIndex);
+    expect(request[injected]!.text).not.toContain(RECALLED);
     for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop']) expect(second.stderr).toContain(`hook: ${event} Completed`);
 
     // Let the second session's worker finish before the temp dir goes away.
