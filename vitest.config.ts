@@ -10,6 +10,9 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
+    // In-process tests must never write into the real ~/.codex/skills; e2e tests spawn the CLI
+    // with their own HOME and CODEX_HOME.
     env: { NO_COLOR: '1' },
+    setupFiles: ['test/helpers/isolate-codex-home.ts'],
   },
 });

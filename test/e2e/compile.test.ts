@@ -87,7 +87,7 @@ describe('compile (CLI)', () => {
       backend: 'script',
       fallback_backend: null,
       discarded_count: 0,
-      global_skill_publish: null,
+      global_skill_publish: { published: [], removed: [], errors: [] },
       memory_action_stats: { total: 5, by_action: { add: 5, replace: 0, remove: 0 }, by_scope: { user: 2, global: 3 } },
     });
     expect(countQueue(w.paths)).toMatchObject({ pending: 0, processing: 0, done: 5 });

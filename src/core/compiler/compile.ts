@@ -23,7 +23,8 @@
  * SIGINT/SIGTERM (the caller's AbortSignal) stop the run between batches, or before the commit
  * point with the batch returned to `pending` (no attempt spent).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
 import { describeError } from '../errors.js';
@@ -31,6 +32,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
+import { reconcileNativeSkills, type NativeSkillEntry, type ReconcileResult } from '../skills/publish.js';
 import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
 import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type ApplyPlan, type JournalRecovery } from './apply.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
@@ -81,8 +83,8 @@ export interface CompileResult {
   fallback_backend: string | null;
   memory_action_stats: Record<string, unknown>;
   discarded_count: number;
-  /** Projection to ~/.codex/skills is not part of this compiler yet (issue 7); always null. */
-  global_skill_publish: null;
+  /** Projection of active managed skills into `$CODEX_HOME/skills` (null when nothing was compiled). */
+  global_skill_publish: ReconcileResult | null;
   batches: number;
   receipt_ids: string[];
   suggestion_count: number;
@@ -105,6 +107,29 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
     }
   }
   return out;
+}
+
+/**
+ * Reconciles the native Codex skills of this repository with the manifest just written: active
+ * skills that pass the quality gate are (re)written, retired or vanished ones removed. Never
+ * throws: problems are returned in `errors` and logged.
+ */
+function publishNativeSkills(paths: StatePaths): ReconcileResult {
+  let entries: NativeSkillEntry[] = [];
+  try {
+    const manifest = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
+    entries = Array.isArray(manifest.skills) ? (manifest.skills as NativeSkillEntry[]) : [];
+  } catch {
+    entries = [];
+  }
+  const published = reconcileNativeSkills({
+    home: paths.home,
+    repoKey: paths.repoKey,
+    entries,
+    readSkillContent: (e) => readFileSync(join(paths.skillsManagedDir, `${e.skill_id}.md`), 'utf8'),
+  });
+  for (const error of published.errors) logWarn(`compile: native skill ${error.name}: ${error.error}`, { kind: 'compile' });
+  return published;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -503,6 +528,7 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       writeReceipt(paths, receipt, { history: run.problems.length > 0 });
       result.receipt_path = paths.lastReceipt;
     }
+    if (result.batches > 0) result.global_skill_publish = publishNativeSkills(paths);
     if (result.batches > 0 && options.housekeeping !== false) {
       result.housekeeping = runHousekeeping(paths, options.housekeeping === undefined ? {} : options.housekeeping);
     }
