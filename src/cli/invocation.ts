@@ -15,9 +15,17 @@ export interface Invocation {
   hydrated: string[];
 }
 
+/**
+ * Monotonic milliseconds. Not `performance.now()`: the first use of the `performance` global loads
+ * nine perf_hooks modules, ~2 ms of every hook call (docs/performance.md); hrtime is built in.
+ */
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
 /** Starts an invocation: configures the log and (unless `hydrate` is false) loads `.env.provider`. */
 export function startInvocation(options: { home?: string; hydrate?: boolean } = {}): Invocation {
-  const started = performance.now();
+  const started = nowMs();
   const home = resolveHome(options.home);
   configureLog({ dir: logDirFor(home) });
   const hydrated = options.hydrate === false ? [] : hydrateEnvProvider(home);
@@ -29,7 +37,7 @@ export function finishInvocation(inv: Invocation, kind: string, exitCode: number
   log(exitCode === 0 ? 'INFO' : 'ERROR', 'cli command completed', {
     kind,
     exit_code: exitCode,
-    duration_ms: Math.round((performance.now() - inv.started) * 10) / 10,
+    duration_ms: Math.round((nowMs() - inv.started) * 10) / 10,
     ...inv.extras,
   });
 }
