@@ -75,10 +75,15 @@ const ENGINEERING_WORDS = `code codebase project bug issue server service module
   tsconfig webpack vite vitest jest pytest eslint prettier terraform helm nginx
   代码 项目 服务 模块 数据 字段 索引 线程 进程 组件 报错 框架 库表`;
 
-const ENGINEERING_TERMS: ReadonlySet<string> = new Set(tokenize(ENGINEERING_WORDS));
+/**
+ * Tokenized on first use, not at import: the prompt-time hook loads this module for
+ * {@link isTrivialPrompt} on every prompt, and tokenizing the list costs ~10 ms cold.
+ */
+let engineeringTerms: ReadonlySet<string> | undefined;
 
 function isEngineeringTerm(term: string): boolean {
-  return ENGINEERING_TERMS.has(term) || synonymsOf(term).length > 0;
+  engineeringTerms ??= new Set(tokenize(ENGINEERING_WORDS));
+  return engineeringTerms.has(term) || synonymsOf(term).length > 0;
 }
 
 /** True for greetings, thanks, acknowledgements and bare arithmetic. */
