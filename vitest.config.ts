@@ -13,6 +13,6 @@ export default defineConfig({
     // In-process tests must never write into the real ~/.codex/skills; e2e tests spawn the CLI
     // with their own HOME and CODEX_HOME.
     env: { NO_COLOR: '1' },
-    setupFiles: ['test/helpers/isolate-codex-home.ts'],
+    globalSetup: ['test/helpers/isolate-codex-home.ts'],
   },
 });
