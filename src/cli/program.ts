@@ -216,17 +216,17 @@ export function buildProgram(): Command {
     .option('--home <path>', 'state home')
     .action(lazy('import', async () => (await import('./commands/import.js')).run));
 
-  const FORMAT = () => new Option('--format <format>', 'json | markdown').choices(['json', 'markdown']);
+  const FORMAT = (help: string) => new Option('--format <format>', help).choices(['json', 'markdown']);
   program
     .command('recall')
-    .description('ranked recall of what earlier sessions learned: --query Q prints JSON (top 5); words (`csep recall <words...>`) print focused markdown (top 3) and always exit 0')
+    .description('ranked recall of what earlier sessions learned. `codex-self-evolution recall --query Q`: JSON, top 5. Words, or any call through csep: focused markdown, top 3, always exit 0')
     .argument('[words...]', 'the query as words, csep style')
-    .option('--query <text>', 'the query (SPEC §4.9 JSON output)')
+    .option('--query <text>', 'the query as one argument')
     .option('--cwd <path>', 'directory the question is asked from (default: the current directory)')
     .option('--state-dir <path>', 'use this state directory instead of the repository bucket')
     .option('--home <path>', 'state home')
-    .option('--top-k <n>', 'most results (default 5 with --query, 3 with words; values below 1 become 1)')
-    .addOption(FORMAT())
+    .option('--top-k <n>', 'most results (default 5 with --query, 3 with words or through csep; values below 1 become 1)')
+    .addOption(FORMAT('output format (default: json with --query, markdown with words or through csep)'))
     .action(lazy('recall', async () => (await import('./commands/recall.js')).run, { hydrate: false }));
   program
     .command('recall-trigger')
@@ -237,7 +237,7 @@ export function buildProgram(): Command {
     .option('--home <path>', 'state home')
     .option('--explicit', 'recall was asked for: always trigger')
     .option('--top-k <n>', 'most results (default 3; values below 1 become 1)')
-    .addOption(FORMAT().default('markdown'))
+    .addOption(FORMAT('output format').default('markdown'))
     .action(lazy('recall-trigger', async () => (await import('./commands/recall-trigger.js')).run, { hydrate: false }));
 
   return program;
