@@ -504,7 +504,9 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       if (outcome === 'stop' || options.drain === false || run.batch >= maxBatches) break;
       await yieldToEventLoop();
     }
-    if (!run.context.searchIndexFresh && result.batches > 0) refreshSearchIndex(run);
+    // Also with no batch: a bucket written by the Python original, or an interrupted refresh,
+    // has a missing or stale search index, and without one prompt-time recall injects nothing.
+    if (!run.context.searchIndexFresh && (result.batches > 0 || existsSync(paths.recallIndex))) refreshSearchIndex(run);
     if (result.batches === 0 && result.receipt_ids.length === 0 && result.status === 'success' && !result.aborted) {
       result.status = 'skip_empty';
       const receipt = {

@@ -5,7 +5,7 @@
  * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
  * dead compile (the original ignored them), and an interrupted apply (a journal to roll forward).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { StatePaths } from '../paths.js';
 import { pendingWork } from '../queue/queue.js';
 import { spoolCounts } from '../review/spool.js';
@@ -21,7 +21,31 @@ export interface ReviewBacklog {
 export type PreflightResult =
   | ({ status: 'skip_locked'; lock: LockStatus } & ReviewBacklog)
   | ({ status: 'skip_empty'; pending: 0; retryable_failed: 0; stranded: 0; interrupted_apply: false } & ReviewBacklog)
-  | ({ status: 'run'; lock: LockStatus; pending: number; retryable_failed: number; stranded: number; interrupted_apply: boolean } & ReviewBacklog);
+  | ({
+      status: 'run';
+      lock: LockStatus;
+      pending: number;
+      retryable_failed: number;
+      stranded: number;
+      interrupted_apply: boolean;
+      /** recall/index.json is newer than its search index (or has none): compile rebuilds it. */
+      stale_search_index: boolean;
+    } & ReviewBacklog);
+
+/** True when recall/index.json exists and its compile-time search index is missing or older. */
+export function searchIndexOutdated(paths: StatePaths): boolean {
+  let indexMtime: number;
+  try {
+    indexMtime = statSync(paths.recallIndex).mtimeMs;
+  } catch {
+    return false;
+  }
+  try {
+    return statSync(paths.recallSearchIndex).mtimeMs < indexMtime;
+  } catch {
+    return true;
+  }
+}
 
 /** Runs the preflight of one bucket. Read-only. */
 export function runPreflight(paths: StatePaths, options: LockOptions = {}): PreflightResult {
@@ -31,8 +55,9 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
   if (lock.locked && !lock.stale) return { status: 'skip_locked', lock, ...backlog };
   const work = pendingWork(paths);
   const interrupted = existsSync(journalPath(paths));
+  const staleIndex = searchIndexOutdated(paths);
   // No live lock holds processing/, so anything there was stranded by a dead compile.
-  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted) {
+  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted && !staleIndex) {
     return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, ...backlog };
   }
   return {
@@ -42,6 +67,7 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
     retryable_failed: work.retryableFailed,
     stranded: work.processing,
     interrupted_apply: interrupted,
+    stale_search_index: staleIndex,
     ...backlog,
   };
 }

@@ -123,3 +123,23 @@ describe('review backlog', () => {
     expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty', spooled_turns: 0 });
   });
 });
+
+describe('stale recall search index', () => {
+  it('a bucket with recall records but no search index (e.g. written by the Python original) is work, and compile builds the index', async () => {
+    const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
+    const { runCompile } = await import('../../../src/core/compiler/compile.js');
+    const { writeFileSync, existsSync } = await import('node:fs');
+    const { tempDir } = await import('../../helpers/tmp.js');
+    const paths = resolveStatePaths({ cwd: tempDir(), home: tempDir() });
+    ensureRuntimeDirs(paths);
+    writeFileSync(
+      paths.recallIndex,
+      JSON.stringify({ records: [{ id: 'abc123def456', summary: 'Start the db', content: 'Run docker compose up -d db before migrating.', source_paths: [], repo_fingerprint: paths.repoFingerprint, cwd: paths.cwd }] }),
+    );
+    expect(runPreflight(paths)).toMatchObject({ status: 'run', pending: 0, stale_search_index: true });
+    const compiled = await runCompile(paths, { housekeeping: false });
+    expect(compiled.status).toBe('skip_empty');
+    expect(existsSync(paths.recallSearchIndex)).toBe(true);
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty' });
+  });
+});
