@@ -151,7 +151,7 @@ export function renderSkillFile(skill: CompiledSkill): string {
 
 function isActiveRecord(record: MemoryRecord): boolean {
   const status = (record as { status?: unknown }).status;
-  return !(typeof status === 'string' && INACTIVE_STATUSES.has(status));
+  return !(typeof status === 'string' && INACTIVE_STATUSES.has(status)) && typeof (record as { superseded_by?: unknown }).superseded_by !== 'string';
 }
 
 function assertInside(root: string, target: string): void {

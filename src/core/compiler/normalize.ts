@@ -24,6 +24,17 @@ export function recallIdFor(content: string): string {
   return sha1(dedupeKey(content)).slice(0, 12);
 }
 
+/**
+ * Stable id of a memory entry, derived once from its scope and content at creation and then kept
+ * (an edit does not change it): `m-` + 10 hex of sha1. `taken` resolves the (theoretical, or
+ * edit-induced) collision with another entry's id deterministically.
+ */
+export function lessonIdFor(scope: string, content: string, taken?: ReadonlySet<string>): string {
+  let id = `m-${sha1(`${scope}\u0000${dedupeKey(content)}`).slice(0, 10)}`;
+  for (let n = 1; taken?.has(id); n++) id = `m-${sha1(`${scope}\u0000${dedupeKey(content)}\u0000${n}`).slice(0, 10)}`;
+  return id;
+}
+
 /** A valid managed skill id: what the manifest schema and the file layout accept. */
 export const SKILL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 

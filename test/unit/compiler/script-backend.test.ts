@@ -84,9 +84,15 @@ describe('script backend: memory', () => {
       ],
       ctx,
     );
-    expect(out.memory.global).toHaveLength(1);
-    expect(out.memory.global[0]).toMatchObject({ summary: 'Deploy target', content: 'Deploy to canary first.', confidence: 0.7, status_note: 'kept' });
-    expect((out.memory.global[0]!.provenance as Array<{ thread_id: string }>).map((p) => p.thread_id)).toEqual(['old', 'thread-1']);
+    // Issue 10: a replace supersedes (history kept) and a remove retires, instead of overwriting or deleting.
+    const active = out.memory.global.filter((r) => r.status === undefined);
+    expect(active).toHaveLength(1);
+    expect(active[0]).toMatchObject({ summary: 'Deploy target', content: 'Deploy to canary first.', confidence: 0.7 });
+    const old = out.memory.global.find((r) => r.content === 'Deploy to staging first.')!;
+    expect(old).toMatchObject({ status: 'superseded', superseded_by: active[0]!.id, status_note: 'kept', valid_until: expect.any(String) });
+    expect(active[0]).toMatchObject({ supersedes: [old.id] });
+    expect((old.provenance as Array<{ thread_id: string }>).map((p) => p.thread_id)).toEqual(['old']);
+    expect(out.memory.global.find((r) => r.summary === 'CI')).toMatchObject({ status: 'retired' });
     expect(suggestionItems(out.items).map((i) => [i.action, i.state])).toEqual([
       ['replace', 'applied'],
       ['add', 'applied'],

@@ -21,7 +21,9 @@ import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
 import { sortKeysDeep } from '../../json.js';
 import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry, type Suggestion } from '../../schemas.js';
-import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor, stringField, suggestionContent } from '../normalize.js';
+import { lessonTerms, relate, type LessonTerms, type Relation } from '../../lessons/similarity.js';
+import { redactText } from '../../review/redact.js';
+import { cleanSourcePaths, clip, dedupeKey, lessonIdFor, normalizeSkillId, recallIdFor, stringField, suggestionContent } from '../normalize.js';
 import type { BackendInput, CompileArtifacts, CompileBackend, CompiledSkill, ItemReceipt, MemoryCaps } from './types.js';
 
 /** Memory statuses that are not injected (issue 10); such entries are evicted first. */
@@ -58,6 +60,14 @@ export function visits(envelopes: readonly Envelope[]): Visit[] {
   return out;
 }
 
+/** Longest evidence quote kept on an entry. */
+export const MAX_QUOTE_CHARS = 240;
+
+/** An evidence quote as stored: redacted again (reviewers may not have), one line, clipped. */
+export function shortQuote(quote: string): string {
+  return clip(redactText(quote).text, MAX_QUOTE_CHARS);
+}
+
 /** Provenance of a suggestion (SPEC ProvenanceSchema fields). */
 export function provenanceOf(visit: Visit): Record<string, unknown> {
   const evidence = visit.details.evidence;
@@ -70,7 +80,7 @@ export function provenanceOf(visit: Visit): Record<string, unknown> {
     index: visit.index,
     at: visit.envelope.reviewer_timestamp,
     ...(typeof sessionId === 'string' && sessionId ? { session_id: sessionId } : {}),
-    ...(typeof quote === 'string' && quote.trim() ? { quote: quote.trim() } : {}),
+    ...(typeof quote === 'string' && quote.trim() ? { quote: shortQuote(quote) } : {}),
   };
 }
 
@@ -91,6 +101,18 @@ function appendProvenance(record: MemoryRecord | RecallRecord, entry: Record<str
 
 // ---------------------------------------------------------------- memory
 
+/** Lifecycle events kept per entry (newest last); confirmations are counted, not listed. */
+const MAX_HISTORY = 20;
+
+/** Inactive (superseded, stale, archived, retired, forgotten) entries kept per scope, at least. */
+export const MIN_INACTIVE_KEPT = 200;
+
+/** Options of {@link compileMemory} beyond the batch. */
+export interface MemoryOptions {
+  /** `git rev-parse HEAD` of the repository at this compile, stamped on new and re-confirmed entries. */
+  sourceCommit?: string;
+}
+
 interface Slot {
   record: MemoryRecord;
   key: string;
@@ -100,21 +122,33 @@ interface Slot {
   preexisting: boolean;
   /** Items of this batch that produced or reinforced the entry (marked evicted if it is). */
   items: ItemReceipt[];
+  /** Subject terms, computed on first comparison. */
+  terms?: LessonTerms;
 }
 
 interface ScopeState {
+  scope: MemoryScope;
   slots: Slot[];
   byKey: Map<string, Slot>;
   bySummary: Map<string, Slot[]>;
+  /** Ids of every entry of both scopes (ids are unique across the file). */
+  ids: Set<string>;
 }
 
 function recordChars(record: { summary: string; content: string }): number {
   return record.summary.length + record.content.length;
 }
 
-function newScopeState(records: readonly MemoryRecord[]): ScopeState {
-  const state: ScopeState = { slots: [], byKey: new Map(), bySummary: new Map() };
-  for (const record of records) addSlot(state, { ...record }, true);
+function newScopeState(scope: MemoryScope, records: readonly MemoryRecord[], ids: Set<string>): ScopeState {
+  const state: ScopeState = { scope, slots: [], byKey: new Map(), bySummary: new Map(), ids };
+  for (const record of records) {
+    const rawId = (record as { id?: unknown }).id;
+    const existingId = typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+    // Entries written before ids existed get theirs now (derived the same way), then keep it.
+    const id = existingId && !ids.has(existingId) ? existingId : lessonIdFor(scope, record.content, ids);
+    ids.add(id);
+    addSlot(state, existingId === id ? { ...record } : { ...record, id }, true);
+  }
   return state;
 }
 
@@ -140,34 +174,69 @@ function removeSlot(state: ScopeState, slot: Slot): void {
   if (state.byKey.get(slot.key) === slot) state.byKey.delete(slot.key);
 }
 
-/** Entries an `old_summary` designates: exact summary, else summaries containing it, else equal content. */
+/** Active entries an `old_summary` designates: exact summary, else summaries containing it, else equal content. */
 function findTargets(state: ScopeState, oldSummary: string): Slot[] {
   const key = dedupeKey(oldSummary);
   if (key === '') return [];
-  const exact = (state.bySummary.get(key) ?? []).filter((s) => !s.removed && s.summaryKey === key);
+  const live = (s: Slot) => !s.removed && !isInactive(s.record);
+  const exact = (state.bySummary.get(key) ?? []).filter((s) => live(s) && s.summaryKey === key);
   if (exact.length > 0) return exact;
-  const containing = state.slots.filter((s) => !s.removed && s.summaryKey.includes(key));
+  const containing = state.slots.filter((s) => live(s) && s.summaryKey.includes(key));
   if (containing.length > 0) return containing;
   const byContent = state.byKey.get(key);
-  return byContent && !byContent.removed ? [byContent] : [];
+  return byContent && live(byContent) ? [byContent] : [];
+}
+
+function statusOf(record: MemoryRecord): string | undefined {
+  const status = (record as { status?: unknown }).status;
+  return typeof status === 'string' ? status : undefined;
 }
 
 function isInactive(record: MemoryRecord): boolean {
-  const status = (record as { status?: unknown }).status;
-  return typeof status === 'string' && INACTIVE_STATUSES.has(status);
+  const status = statusOf(record);
+  return (status !== undefined && INACTIVE_STATUSES.has(status)) || typeof (record as { superseded_by?: unknown }).superseded_by === 'string';
 }
 
 function recency(record: MemoryRecord): string {
-  const r = record as { updated_at?: unknown; created_at?: unknown };
+  const r = record as { updated_at?: unknown; created_at?: unknown; valid_until?: unknown };
+  if (typeof r.valid_until === 'string') return r.valid_until;
   if (typeof r.updated_at === 'string') return r.updated_at;
   if (typeof r.created_at === 'string') return r.created_at;
   return '';
 }
 
-/** Eviction order: inactive first, then lowest confidence, then least recently updated, then file order. */
+function idOf(record: MemoryRecord): string {
+  return String((record as { id?: unknown }).id ?? '');
+}
+
+/** Appends a lifecycle event to a record's bounded history. */
+export function withEvent(record: MemoryRecord, event: Record<string, unknown>): unknown[] {
+  const raw = (record as { history?: unknown }).history;
+  const history = Array.isArray(raw) ? (raw as unknown[]) : [];
+  return [...history, event].slice(-MAX_HISTORY);
+}
+
+/** Number of suggestions that stated an entry (entries written before the counter: their provenance). */
+export function confirmationsOf(record: MemoryRecord): number {
+  const value = (record as { confirmations?: unknown }).confirmations;
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 1) return Math.floor(value);
+  return Math.max(1, Array.isArray(record.provenance) ? record.provenance.length : 0);
+}
+
+/** Fields that make an entry inactive, removed when it becomes active again. */
+const LIFECYCLE_FIELDS = ['status', 'status_reason', 'stale_reason', 'stale_at', 'superseded_by', 'valid_until', 'archived_at', 'retired_at'] as const;
+
+function reactivated(record: MemoryRecord, at: string, why: string): MemoryRecord {
+  const previous = statusOf(record) ?? 'superseded';
+  const out: Record<string, unknown> = { ...record };
+  for (const field of LIFECYCLE_FIELDS) delete out[field];
+  out.valid_from = at;
+  out.history = withEvent(record, { at, event: 'reactivated', detail: `${previous}: ${why}` });
+  return out as MemoryRecord;
+}
+
+/** Eviction order among active entries: lowest confidence, then least recently updated, then file order. */
 function evictionOrder(a: Slot, b: Slot): number {
-  const inactive = Number(isInactive(b.record)) - Number(isInactive(a.record));
-  if (inactive !== 0) return inactive;
   if (a.record.confidence !== b.record.confidence) return a.record.confidence - b.record.confidence;
   const ra = recency(a.record);
   const rb = recency(b.record);
@@ -175,35 +244,81 @@ function evictionOrder(a: Slot, b: Slot): number {
   return a.order - b.order;
 }
 
+function evict(scope: MemoryScope, state: ScopeState, slot: Slot, reason: string, evictions: ItemReceipt[]): void {
+  removeSlot(state, slot);
+  state.ids.delete(idOf(slot.record));
+  for (const item of slot.items) {
+    item.state = 'evicted';
+    item.reason = reason;
+  }
+  if (slot.preexisting) {
+    // The full entry goes into the receipt: an eviction must be recoverable by hand.
+    evictions.push({
+      state: 'evicted',
+      family: 'memory_updates',
+      scope,
+      reason,
+      record_id: idOf(slot.record),
+      summary: slot.record.summary,
+      content: slot.record.content,
+      confidence: slot.record.confidence,
+      ...(statusOf(slot.record) ? { status: statusOf(slot.record) } : {}),
+    });
+  }
+}
+
+/**
+ * Caps apply to the active entries (what can be injected); inactive ones are history, kept up to
+ * max(MIN_INACTIVE_KEPT, 4 × maxEntries) per scope, the oldest dropped first.
+ */
 function enforceCaps(scope: MemoryScope, state: ScopeState, caps: MemoryCaps, evictions: ItemReceipt[]): void {
-  const live = state.slots.filter((s) => !s.removed);
+  const live = state.slots.filter((s) => !s.removed && !isInactive(s.record));
   let count = live.length;
   let chars = live.reduce((n, s) => n + recordChars(s.record), 0);
   const { maxEntries, maxChars } = caps[scope];
-  if (count <= maxEntries && chars <= maxChars) return;
-  for (const slot of [...live].sort(evictionOrder)) {
-    if (count <= maxEntries && chars <= maxChars) break;
-    const reason = count > maxEntries ? 'cap_entries' : 'cap_chars';
-    removeSlot(state, slot);
-    count--;
-    chars -= recordChars(slot.record);
-    for (const item of slot.items) {
-      item.state = 'evicted';
-      item.reason = reason;
-    }
-    if (slot.preexisting) {
-      // The full entry goes into the receipt: an eviction must be recoverable by hand.
-      evictions.push({
-        state: 'evicted',
-        family: 'memory_updates',
-        scope,
-        reason,
-        summary: slot.record.summary,
-        content: slot.record.content,
-        confidence: slot.record.confidence,
-      });
+  if (count > maxEntries || chars > maxChars) {
+    for (const slot of [...live].sort(evictionOrder)) {
+      if (count <= maxEntries && chars <= maxChars) break;
+      evict(scope, state, slot, count > maxEntries ? 'cap_entries' : 'cap_chars', evictions);
+      count--;
+      chars -= recordChars(slot.record);
     }
   }
+  const inactive = state.slots.filter((s) => !s.removed && isInactive(s.record));
+  const keep = Math.max(MIN_INACTIVE_KEPT, 4 * maxEntries);
+  if (inactive.length > keep) {
+    const oldest = [...inactive].sort((a, b) => (recency(a.record) < recency(b.record) ? -1 : recency(a.record) > recency(b.record) ? 1 : a.order - b.order));
+    for (const slot of oldest.slice(0, inactive.length - keep)) evict(scope, state, slot, 'history_cap', evictions);
+  }
+}
+
+function termsOf(slot: Slot): LessonTerms {
+  slot.terms ??= lessonTerms(`${slot.record.summary}\n${slot.record.content}`);
+  return slot.terms;
+}
+
+/** The active entry a new lesson most likely restates or updates, if any. */
+function findRelated(state: ScopeState, terms: LessonTerms, except?: Slot): { slot: Slot; relation: Relation } | undefined {
+  let best: { slot: Slot; relation: Relation } | undefined;
+  for (const slot of state.slots) {
+    if (slot.removed || slot === except || isInactive(slot.record)) continue;
+    const relation = relate(termsOf(slot), terms);
+    if (relation.kind === 'unrelated') continue;
+    if (!best || relation.score > best.relation.score) best = { slot, relation };
+  }
+  return best;
+}
+
+/** Marks `old` superseded by `next` (both keep their history). */
+function supersede(old: Slot, nextId: string, at: string, reason: string): void {
+  old.record = {
+    ...old.record,
+    status: 'superseded',
+    superseded_by: nextId,
+    valid_until: at,
+    status_reason: reason,
+    history: withEvent(old.record, { at, event: 'superseded', by: nextId, detail: reason }),
+  } as MemoryRecord;
 }
 
 /** Merges the memory suggestions of a batch into the existing memory. */
@@ -211,9 +326,60 @@ export function compileMemory(
   all: readonly Visit[],
   existing: Record<MemoryScope, readonly MemoryRecord[]>,
   caps: MemoryCaps,
+  options: MemoryOptions = {},
 ): { memory: Record<MemoryScope, MemoryRecord[]>; items: Ordered[]; evictions: ItemReceipt[] } {
-  const states: Record<MemoryScope, ScopeState> = { user: newScopeState(existing.user), global: newScopeState(existing.global) };
+  const ids = new Set<string>();
+  const states: Record<MemoryScope, ScopeState> = { user: newScopeState('user', existing.user, ids), global: newScopeState('global', existing.global, ids) };
+  const commit = options.sourceCommit ? { source_commit: options.sourceCommit } : {};
   const items: Ordered[] = [];
+
+  /** A suggestion restated an entry: count it, keep the evidence, re-verify it at this commit. */
+  const confirm = (slot: Slot, visit: Visit, item: ItemReceipt, why: string) => {
+    const at = visit.envelope.reviewer_timestamp;
+    let record = slot.record;
+    if (isInactive(record)) record = reactivated(record, at, why);
+    slot.record = {
+      ...record,
+      confidence: Math.max(record.confidence, visit.suggestion.confidence),
+      provenance: appendProvenance(record, provenanceOf(visit)),
+      confirmations: confirmationsOf(record) + 1,
+      last_confirmed_at: at,
+      updated_at: at,
+      ...commit,
+    } as MemoryRecord;
+    slot.items.push(item);
+    item.state = 'duplicate';
+    item.record_id = idOf(slot.record);
+    item.target = clip(slot.record.summary || slot.record.content);
+  };
+
+  /** Creates an entry; returns its slot. */
+  const create = (state: ScopeState, visit: Visit, summary: string, content: string, sourcePaths: string[], extra: Record<string, unknown>): Slot | undefined => {
+    const at = visit.envelope.reviewer_timestamp;
+    const id = lessonIdFor(state.scope, content, state.ids);
+    const slot = addSlot(
+      state,
+      {
+        id,
+        scope: state.scope,
+        summary,
+        content,
+        source_paths: sourcePaths,
+        confidence: visit.suggestion.confidence,
+        provenance: [provenanceOf(visit)],
+        confirmations: 1,
+        created_at: at,
+        updated_at: at,
+        last_confirmed_at: at,
+        ...commit,
+        ...extra,
+      } as MemoryRecord,
+      false,
+    );
+    if (slot) state.ids.add(id);
+    return slot;
+  };
+
   for (const visit of all) {
     if (visit.suggestion.family !== 'memory_updates') continue;
     const { details, suggestion } = visit;
@@ -222,7 +388,6 @@ export function compileMemory(
     const state = states[scope];
     const item = baseItem(visit, { action, scope, summary: clip(suggestion.summary) });
     items.push({ pos: visit.pos, sub: 0, item });
-    const provenance = provenanceOf(visit);
     const at = visit.envelope.reviewer_timestamp;
 
     if (action === 'remove' || action === 'replace') {
@@ -236,8 +401,17 @@ export function compileMemory(
       }
       const target = targets[0]!;
       item.target = clip(target.record.summary || target.record.content);
+      item.record_id = idOf(target.record);
       if (action === 'remove') {
-        removeSlot(state, target);
+        // Retired, not deleted: the history says what was believed and until when.
+        target.record = {
+          ...target.record,
+          status: 'retired',
+          valid_until: at,
+          status_reason: 'removed by a later session',
+          history: withEvent(target.record, { at, event: 'retired', suggestion_id: visit.envelope.suggestion_id }),
+        } as MemoryRecord;
+        target.items.push(item);
         continue;
       }
       const content = suggestionContent(details, suggestion.summary);
@@ -248,33 +422,30 @@ export function compileMemory(
         item.detail = `${recordChars({ summary, content })} characters exceed the ${scope} cap of ${caps[scope].maxChars}`;
         continue;
       }
-      const key = dedupeKey(content);
-      const other = state.byKey.get(key);
+      const other = state.byKey.get(dedupeKey(content));
       if (other && other !== target) {
-        // The new content already exists as another entry: the target goes, the other stays.
-        removeSlot(state, target);
-        other.record = { ...other.record, confidence: Math.max(other.record.confidence, suggestion.confidence), provenance: appendProvenance(other.record, provenance), updated_at: at };
-        other.items.push(item);
-        item.state = 'duplicate';
+        // The new content already exists as another entry: it replaces the target.
+        confirm(other, visit, item, 'restated by a replace');
+        supersede(target, idOf(other.record), at, 'replaced');
         item.reason = 'replacement_already_known';
         continue;
       }
       const sourcePaths = Array.isArray(details.source_paths) ? cleanSourcePaths(details.source_paths) : target.record.source_paths;
-      if (state.byKey.get(target.key) === target) state.byKey.delete(target.key);
-      target.record = {
-        ...target.record,
-        summary,
-        content,
-        source_paths: sourcePaths,
-        confidence: suggestion.confidence,
-        provenance: appendProvenance(target.record, provenance),
-        updated_at: at,
-      };
-      target.key = key;
-      state.byKey.set(key, target);
-      target.summaryKey = dedupeKey(summary);
-      indexSummary(state, target);
-      target.items.push(item);
+      if (other === target) {
+        // Same content, new summary: an edit of the wording, not a new lesson.
+        target.record = { ...target.record, summary, source_paths: sourcePaths, confidence: suggestion.confidence, provenance: appendProvenance(target.record, provenanceOf(visit)), updated_at: at, ...commit };
+        target.summaryKey = dedupeKey(summary);
+        indexSummary(state, target);
+        target.items.push(item);
+        continue;
+      }
+      const slot = create(state, visit, summary, content, sourcePaths, { supersedes: [idOf(target.record)], valid_from: at });
+      if (slot) {
+        supersede(target, idOf(slot.record), at, 'replaced');
+        slot.items.push(item);
+        item.record_id = idOf(slot.record);
+        item.supersedes = idOf(target.record);
+      }
       continue;
     }
 
@@ -284,10 +455,23 @@ export function compileMemory(
     const key = dedupeKey(content);
     const known = state.byKey.get(key);
     if (known) {
-      known.record = { ...known.record, confidence: Math.max(known.record.confidence, suggestion.confidence), provenance: appendProvenance(known.record, provenance), updated_at: at };
-      known.items.push(item);
-      item.state = 'duplicate';
-      item.target = clip(known.record.summary || known.record.content);
+      if (statusOf(known.record) === 'forgotten') {
+        // The user asked to forget it: a session restating it does not bring it back.
+        item.state = 'discarded';
+        item.reason = 'forgotten_by_user';
+        item.record_id = idOf(known.record);
+        continue;
+      }
+      const wasSuperseded = statusOf(known.record) === 'superseded' || typeof (known.record as { superseded_by?: unknown }).superseded_by === 'string';
+      confirm(known, visit, item, 'restated by a later session');
+      if (wasSuperseded) {
+        // A reversal back ("use npm again"): the entry that replaced it is replaced in turn.
+        const related = findRelated(state, termsOf(known), known);
+        if (related?.relation.kind === 'supersedes' || related?.relation.kind === 'duplicate') {
+          supersede(related.slot, idOf(known.record), at, related.relation.reason);
+          item.supersedes = idOf(related.slot.record);
+        }
+      }
       continue;
     }
     if (recordChars({ summary, content }) > caps[scope].maxChars) {
@@ -296,21 +480,32 @@ export function compileMemory(
       item.detail = `${recordChars({ summary, content })} characters exceed the ${scope} cap of ${caps[scope].maxChars}`;
       continue;
     }
-    const slot = addSlot(
+    const terms = lessonTerms(`${summary}\n${content}`);
+    const related = findRelated(state, terms);
+    if (related?.relation.kind === 'duplicate') {
+      confirm(related.slot, visit, item, related.relation.reason);
+      item.reason = 'near_duplicate';
+      item.detail = related.relation.reason;
+      continue;
+    }
+    const supersedes = related?.relation.kind === 'supersedes' ? related : undefined;
+    const slot = create(
       state,
-      {
-        scope,
-        summary,
-        content,
-        source_paths: cleanSourcePaths(details.source_paths),
-        confidence: suggestion.confidence,
-        provenance: [provenance],
-        created_at: at,
-        updated_at: at,
-      },
-      false,
+      visit,
+      summary,
+      content,
+      cleanSourcePaths(details.source_paths),
+      supersedes ? { supersedes: [idOf(supersedes.slot.record)], valid_from: at } : {},
     );
-    slot?.items.push(item);
+    if (!slot) continue;
+    slot.terms = terms;
+    slot.items.push(item);
+    item.record_id = idOf(slot.record);
+    if (supersedes) {
+      supersede(supersedes.slot, idOf(slot.record), at, supersedes.relation.reason);
+      item.supersedes = idOf(supersedes.slot.record);
+      item.detail = supersedes.relation.reason;
+    }
   }
   const evictions: ItemReceipt[] = [];
   const memory = {} as Record<MemoryScope, MemoryRecord[]>;
@@ -336,7 +531,7 @@ function recallKey(record: RecallRecord): string {
 }
 
 /** Merges the recall candidates of a batch into the existing records. */
-export function compileRecall(all: readonly Visit[], existing: readonly RecallRecord[]): { recall: RecallRecord[]; items: Ordered[] } {
+export function compileRecall(all: readonly Visit[], existing: readonly RecallRecord[], sourceCommit?: string): { recall: RecallRecord[]; items: Ordered[] } {
   // Unchanged records keep their identity (the apply guard trusts what it validated before).
   const records: RecallRecord[] = [...existing];
   const byKey = new Map<string, number>();
@@ -357,7 +552,15 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
     if (known !== undefined) {
       const record = records[known]!;
       const paths = cleanSourcePaths([...(record.source_paths ?? []), ...cleanSourcePaths(details.source_paths)]);
-      records[known] = sortKeysDeep({ ...record, source_paths: paths, provenance: appendProvenance(record, provenanceOf(visit)) }) as RecallRecord;
+      const confirmations = typeof record.confirmations === 'number' && record.confirmations >= 1 ? record.confirmations : Math.max(1, Array.isArray(record.provenance) ? record.provenance.length : 0);
+      records[known] = sortKeysDeep({
+        ...record,
+        source_paths: paths,
+        provenance: appendProvenance(record, provenanceOf(visit)),
+        confirmations: confirmations + 1,
+        last_confirmed_at: envelope.reviewer_timestamp,
+        ...(sourceCommit ? { source_commit: sourceCommit } : {}),
+      }) as RecallRecord;
       item.state = 'duplicate';
       item.record_id = record.id;
       continue;
@@ -375,7 +578,10 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
       turn_id: stringField(details, 'turn_id') || envelope.turn_id,
       source_updated_at: stringField(details, 'source_updated_at'),
       created_at: envelope.reviewer_timestamp,
+      last_confirmed_at: envelope.reviewer_timestamp,
+      confirmations: 1,
       provenance: [provenanceOf(visit)],
+      ...(sourceCommit ? { source_commit: sourceCommit } : {}),
     };
     const parsed = RecallRecordSchema.safeParse(candidate);
     if (!parsed.success) {
@@ -410,6 +616,7 @@ export function compileSkills(
   existing: readonly SkillManifestEntry[],
   skillsManagedDir: string,
   now: string,
+  sourceCommit?: string,
 ): { skills: CompiledSkill[]; manifest: SkillManifestEntry[]; items: Ordered[] } {
   const current = new Map(existing.map((e) => [e.skill_id, e]));
   const chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
@@ -506,6 +713,10 @@ export function compileSkills(
       created_by: prev?.created_by ?? PLUGIN_OWNER,
       updated_at: now,
       retired_at: skill.status === 'retired' ? now : null,
+      // Provenance (issue 10): which session and turn asked for it, with the evidence.
+      created_at: typeof prev?.created_at === 'string' ? prev.created_at : visit.envelope.reviewer_timestamp,
+      provenance: appendProvenance((prev ?? {}) as RecallRecord, provenanceOf(visit)),
+      ...(sourceCommit ? { source_commit: sourceCommit } : {}),
     });
   }
   const manifest = [...current.values()].sort((a, b) => (a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0));
@@ -517,9 +728,9 @@ export function compileSkills(
 /** Runs the deterministic merge over a batch. Pure: reads nothing, writes nothing. */
 export function compileWithScript(input: BackendInput): CompileArtifacts {
   const all = visits(input.envelopes);
-  const memory = compileMemory(all, input.context.memory, input.caps);
-  const recall = compileRecall(all, input.context.recall);
-  const skills = compileSkills(all, input.context.manifest, input.paths.skillsManagedDir, input.now);
+  const memory = compileMemory(all, input.context.memory, input.caps, input.sourceCommit ? { sourceCommit: input.sourceCommit } : {});
+  const recall = compileRecall(all, input.context.recall, input.sourceCommit);
+  const skills = compileSkills(all, input.context.manifest, input.paths.skillsManagedDir, input.now, input.sourceCommit);
   const ordered = [...memory.items, ...recall.items, ...skills.items].sort((a, b) => a.pos - b.pos || a.sub - b.sub);
   return {
     memory: memory.memory,

@@ -45,6 +45,12 @@ export interface BackendInput {
   now: string;
   caps: MemoryCaps;
   signal?: AbortSignal;
+  /**
+   * `git rev-parse HEAD` of the repository at this compile (issue 10), when it is a git repository.
+   * Optional (backward compatible): backends stamp it as `source_commit` on entries they create or
+   * re-confirm; the engine stamps entries a backend left without one.
+   */
+  sourceCommit?: string;
 }
 
 /**
