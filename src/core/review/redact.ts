@@ -8,10 +8,14 @@
  *   Specific formats (PEM blocks, JWTs, vendor prefixes) run before context rules (auth headers,
  *   URL passwords, secret-looking assignments), which run before the generic high-entropy rule, so a
  *   secret is labelled with the most precise kind.
- * - Every regex is linear on adversarial input: a pattern either starts with a literal prefix, or
- *   starts with a character class guarded by a lookbehind (so only one start per run of characters
- *   is tried), and no quantified group can match the same text in two ways. Quantifiers that a
- *   later token can force to backtrack are bounded. One pass per rule; no rule is re-run.
+ * - Every regex is linear on adversarial input: a pattern starts with a literal prefix whose
+ *   word boundary is checked by a lookbehind placed after it (so V8 can still skip ahead to the
+ *   literal), or with a character class guarded by a lookbehind (so only one start per run of
+ *   characters is tried); no quantified group can match the same text in two ways, and
+ *   quantifiers that a later token can force to backtrack are bounded. One pass per rule.
+ * - Works on raw JSON as well as on plain text: a JSON escape (`\n`, `\t`) counts as a boundary,
+ *   a match never starts or ends inside an escape sequence, and quoted values may be JSON-escaped
+ *   at any depth, so redacting a JSON document keeps it valid JSON.
  * - Idempotent: `[REDACTED:<kind>]` contains no character sequence any rule accepts, and the
  *   context rules refuse values that already hold a marker.
  * - False positives matter (memory must stay useful): commit SHAs, UUIDs and other pure-hex ids,
@@ -232,11 +236,11 @@ const SECRET_LAST_WORDS = new Set([
 const NON_SECRET_KEY_PREFIXES = new Set([
   'primary', 'foreign', 'sort', 'partition', 'cache', 'public', 'pub', 'idempotency', 'unique',
   'row', 'map', 'object', 'hash', 'lookup', 'hot', 'shortcut', 'keyboard', 'index', 'composite',
-  'range', 'cluster', 'routing', 'group', 'message', 'i18n', 'translation', 'storage', 'dedupe',
+  'range', 'cluster', 'routing', 'group', 'message', 'i18n', 'translation', 'dedupe',
   'dedup', 'react', 'list', 'item', 'cursor', 'natural', 'surrogate', 'table', 'column', 'field',
-  'query', 'search', 'order', 'shard', 'bucket', 'lock', 'metric', 'label', 'tag', 'state', 'sort',
+  'query', 'search', 'order', 'shard', 'bucket', 'lock', 'metric', 'label', 'tag', 'state',
   'dict', 'entry', 'record', 'event', 'job', 'queue', 'config', 'setting', 'env', 'registry',
-  'last', 'first', 'next', 'prev', 'current', 'parent', 'child', 'root', 'node', 'min', 'max',
+  'last', 'first', 'next', 'prev', 'current', 'parent', 'child', 'node', 'min', 'max',
   'path', 'valid', 'invalid', 'sequence', 'secondary', 'global', 'thresholds', 'threshold',
 ]);
 /** `*_TOKEN` names that are not secrets (pagination cursors, tokenizer specials, limits). */
@@ -331,7 +335,6 @@ function isPlaceholderValue(v: string): boolean {
   return false;
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // Rules
 // ---------------------------------------------------------------------------------------------
@@ -366,7 +369,7 @@ function after(cls: string): string {
  * `prefix` must not capture.
  */
 function bounded(cls: string, prefix: string): string {
-  return String.raw`${prefix}(?<=(?:^|[^\${cls}]|\[nrt])${prefix})`;
+  return String.raw`${prefix}(?<=(?:^|[^\\${cls}]|\\[nrt])${prefix})`;
 }
 
 /** A character of an unquoted value: not whitespace, a quote, or a JSON escape (`\n`, `\"`). */
@@ -405,7 +408,7 @@ const ASSIGNMENT_RES: readonly RegExp[] = Array.from({ length: MAX_DEPTH + 1 }, 
 /** Names worth the full {@link isSecretName} check (most assignments in code fail this at once). */
 const SECRET_NAME_HINT_RE = /key|token|secret|pass|pwd|cred|private|pat/i;
 
-/** A global regex from a source with an {@link after} boundary. */
+/** Compiles a rule's source (global by default): every regex is built once, at module load. */
 function rx(source: string, flags = 'g'): RegExp {
   return new RegExp(source, flags);
 }
@@ -653,7 +656,11 @@ export function containsSecret(text: string): boolean {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(text)) !== null) {
+      // A decision may run containsSecret again (base64 of text is decoded and checked), which
+      // reuses these regexes: keep our position.
+      const resume = re.lastIndex;
       rule.decide(m[0], m.slice(1), ctx);
+      re.lastIndex = resume;
       if (Object.keys(ctx.counts).length > 0) {
         re.lastIndex = 0;
         return true;

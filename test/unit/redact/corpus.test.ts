@@ -113,6 +113,16 @@ describe('redaction of the corpus', () => {
     expect(assertNoSecrets(redactText(JSON.stringify({ transcript: text })).text)).toEqual([]);
   });
 
+  it('keeps a JSON document valid JSON: no escape sequence is ever cut', () => {
+    const doc = JSON.stringify({ transcript: plantedText(), items: PLANTED_SECRETS.map((s) => ({ text: s.context })) }, null, 2);
+    const out = redactText(doc).text;
+    const parsed = JSON.parse(out) as { transcript: string; items: { text: string }[] };
+    expect(parsed.items).toHaveLength(PLANTED_SECRETS.length);
+    expect(assertNoSecrets(out)).toEqual([]);
+    // Redacting the encoded text gives what encoding the redacted text gives.
+    expect(parsed.transcript).toBe(redactText(plantedText()).text);
+  });
+
   it('is idempotent on every entry and on the whole corpus', () => {
     for (const { context } of PLANTED_SECRETS) {
       const once = redactText(context);
