@@ -79,6 +79,14 @@ describe('redactText: what is kept around a secret', () => {
     expect(JSON.parse(out)).toEqual({ output: 'line one\n[REDACTED:openai_key]\tdone' });
   });
 
+  it('does not take a vendor prefix inside a longer word for a key', () => {
+    // Short enough that only the prefix rules could fire: the word boundary is what stops them.
+    for (const text of ['desk-0123456789abcdefABCDEF', 'grisk-ant-0123456789abcdefghij', 'the asks-0123456789abcdefghijk']) {
+      expect(redactText(text).text).toBe(text);
+    }
+    expect(redactText('x sk-0123456789abcdefABCDEF').text).toBe('x [REDACTED:generic_sk_key]');
+  });
+
   it('counts every replacement per kind and reports nothing for clean text', () => {
     const a = planted('aws_access_key');
     const r = redactText(`${a} and again ${a}; also ${planted('npm_token')}`);
