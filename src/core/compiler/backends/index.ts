@@ -2,18 +2,19 @@
  * Static registry of compile backends (no filesystem scanning). Each entry lazily imports its
  * module so a heavy backend costs nothing unless chosen.
  *
- * `agent:opencode` is a valid `--backend` value but has no implementation in this version (issue
- * 6 adds `backends/opencode.ts` and one line in REGISTRY). Until then choosing it runs the script
- * backend and the receipt says so: backend `agent:opencode`, `fallback_backend: "script"`, and a
- * discarded item with reason `opencode_unavailable` — the same shape the original produces when
- * the opencode binary is missing. With fallback disallowed it is an error before any claim.
+ * `agent:opencode` lives in `opencode.ts`; its loader gets the fallback setting so that, with
+ * fallback disallowed, a missing opencode binary is an error before any claim. A name without an
+ * implementation runs the script backend and the receipt says so (backend `<name>`,
+ * `fallback_backend: "script"`, a discarded item naming the reason); with fallback disallowed it
+ * is an error before any claim.
  */
 import { UsageError } from '../../errors.js';
 import { BackendUnavailableError } from '../errors.js';
 import { BACKEND_NAMES, type BackendName, type CompileBackend } from './types.js';
 
-const REGISTRY: { readonly [K in BackendName]?: () => Promise<CompileBackend> } = {
+const REGISTRY: { readonly [K in BackendName]?: (options: { allowFallback: boolean }) => Promise<CompileBackend> } = {
   script: async () => (await import('./script.js')).default,
+  'agent:opencode': async (options) => (await import('./opencode.js')).loadOpencodeBackend(options),
 };
 
 /** True for a name `--backend` accepts. */
@@ -51,9 +52,9 @@ function unavailable(name: BackendName, script: CompileBackend, reason: string, 
  */
 export async function resolveBackend(name: BackendName, options: { allowFallback: boolean }): Promise<CompileBackend> {
   const load = REGISTRY[name];
-  if (load) return load();
+  if (load) return load(options);
   const detail = `the ${name} backend is not available in this version`;
   if (!options.allowFallback) throw new BackendUnavailableError(`${detail} and fallback to script is disabled`, { hint: 'use --backend script' });
-  const script = await REGISTRY.script!();
+  const script = await REGISTRY.script!(options);
   return unavailable(name, script, name === 'agent:opencode' ? 'opencode_unavailable' : 'backend_unavailable', detail);
 }
