@@ -14,12 +14,12 @@ import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../src
 import { countQueue, enqueueReviewedTurn } from '../../src/core/queue/queue.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { ensureBuilt } from '../helpers/built.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
   // The suite spawns dist/: make sure it is built from the current sources.
-  const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt();
 }, 120_000);
 
 interface World {

@@ -12,11 +12,11 @@ import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../src
 import { enqueueReviewedTurn } from '../../src/core/queue/queue.js';
 import { buildRecallIndex, serializeRecallSearchIndex, type RecallRecord } from '../../src/core/recall/index-build.js';
 import { CSEP, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { ensureBuilt } from '../helpers/built.js';
 import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => {
-  const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt();
 }, 120_000);
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'recall');

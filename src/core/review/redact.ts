@@ -169,6 +169,9 @@ export function looksRandomToken(token: string): boolean {
   if (s.length < 32) return false;
   // Subresource-integrity hashes in lockfiles: a digest, not a secret.
   if (/^sha(?:1|256|384|512)-/.test(s)) return false;
+  // A file path (`/tmp/csep-test-Xq9ZkP/projects/-tmp-…--a1b2c3d4e5`): standard base64 has no
+  // `-` or `_`, and base64url has no `/`, so a run holding both kinds is a path, not a key.
+  if (s.includes('/') && /[-_]/.test(s)) return false;
   // Drop the hex of ids such as `msg_<uuid>`, `rollout-2026-11-26T04-27-01-<uuid>` or
   // `commit<sha>`; what is left must still be long and random.
   const core = s

@@ -90,6 +90,10 @@ const ORDINARY: Record<string, string> = {
     'risk-assessment-template-for-2024-q3 and task-runner-configuration-2',
     'The base64 of hello world is aGVsbG8gd29ybGQ= (short and ordinary).',
   ].join('\n'),
+  'paths with temp-dir names and hash suffixes': [
+    'session-start: /tmp/csep-test-ylKjI0/home/projects/-tmp-csep-test-ylKjI0-repo--518d6d7664/memory/memory.json: Unexpected token',
+    'wrote /var/folders/7x/k2j4h5g6f7d8s9a0/T/vitest-Xq9ZkP3mN8/node_modules/.vite/deps_temp_4f2a1b9c/chunk-Q7ZP3XKM.js',
+  ].join('\n'),
   'base64 of ordinary text': [
     `echo ${Buffer.from('the quick brown fox jumps over the lazy dog 42 times again').toString('base64')} | base64 -d`,
     `data: ${Buffer.from('{"event":"deploy","status":"ok","duration_ms":1234}').toString('base64url')}`,
