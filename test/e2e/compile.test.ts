@@ -142,7 +142,9 @@ describe('compile (CLI)', () => {
       expect([...memory.user, ...memory.global].map((r) => r.summary).sort()).toEqual(['lesson 0', 'lesson 1', 'lesson 2', 'lesson 3', 'lesson 4']);
       const recall = JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] };
       expect(recall.records).toHaveLength(5);
-      expect(readdirSync(w.paths.skillsManagedDir).sort()).toEqual(['lesson-skill-0.md', 'lesson-skill-3.md']);
+      // Issue 10: skills wait for review by default ([review] skills = "review"): staged once each, never applied.
+      expect(readdirSync(w.paths.skillsManagedDir).sort()).toEqual([]);
+      expect(readdirSync(join(w.paths.reviewDir, 'staged')).length).toBe(2);
       expect(existsSync(w.paths.lockFile) || existsSync(lockDirOf(w.paths))).toBe(false);
       expect(existsSync(join(w.paths.compilerDir, 'apply-journal.json'))).toBe(false);
       for (const dir of [w.paths.memoryDir, w.paths.recallDir, w.paths.skillsDir]) expect(readdirSync(dir).filter((n) => n.includes('.stage-'))).toEqual([]);

@@ -68,6 +68,8 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
       backend,
       allowFallback: settings.allowFallback,
       caps: settings.caps,
+      reviewPolicy: settings.reviewPolicy,
+      lessons: settings.lessons,
       signal: controller.signal,
       backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
       ...(batchSize ? { batchSize } : {}),

@@ -37,6 +37,8 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
       backend,
       allowFallback: settings.allowFallback,
       caps: settings.caps,
+      reviewPolicy: settings.reviewPolicy,
+      lessons: settings.lessons,
       signal: controller.signal,
       backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
       ...(batchSize ? { batchSize } : {}),

@@ -15,7 +15,8 @@
  *    remaining renames, envelopes to `done/`, the receipt. Either way no suggestion is lost or
  *    applied twice.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { utcNow } from '../constants.js';
 import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
@@ -124,10 +125,10 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
 
 // ---------------------------------------------------------------- plan
 
-/** One whole-file write of the plan. */
+/** One whole-file write of the plan (a Buffer for byte-exact restores by `undo`). */
 export interface PlannedWrite {
   target: string;
-  content: string;
+  content: string | Buffer;
 }
 
 /** The writes of one batch, in commit order. */
@@ -135,6 +136,8 @@ export interface ApplyPlan {
   writes: PlannedWrite[];
   /** Targets whose content did not change (not written). */
   unchanged: string[];
+  /** Files removed after the writes (only `undo` of a compile that created them uses this). */
+  deletes?: string[];
 }
 
 /** `recall/compiled.md` (SPEC §5.5). */
@@ -226,7 +229,7 @@ export function contextAfter(context: CompileContext, artifacts: CompileArtifact
   const texts = new Map(context.texts);
   for (const write of plan.writes) {
     // Skill files are read on demand; keep the map to the fixed asset files.
-    if (dirname(write.target) !== paths.skillsManagedDir) texts.set(write.target, write.content);
+    if (dirname(write.target) !== paths.skillsManagedDir) texts.set(write.target, typeof write.content === 'string' ? write.content : write.content.toString('utf8'));
   }
   return {
     ...context,
@@ -249,8 +252,77 @@ export interface ApplyJournal {
   created_at: string;
   pid: number;
   files: Array<{ target: string; staged: string }>;
+  /** Files to remove after the renames (optional: journals written before it have none). */
+  deletes?: string[];
   envelopes: string[];
   receipt: Record<string, unknown>;
+}
+
+// ---------------------------------------------------------------- undo images
+
+/** Undo records kept (`compiler/undo/<receipt-id>/`), newest first; older ones are removed. */
+export const UNDO_KEEP = 50;
+
+/** `compiler/undo/`. */
+export function undoRoot(paths: StatePaths): string {
+  return join(paths.compilerDir, 'undo');
+}
+
+/** `compiler/undo/<txid>/manifest.json`: what one commit changed, enough to revert it byte for byte. */
+export interface UndoManifest {
+  version: 1;
+  receipt_id: string;
+  created_at: string;
+  /** Targets relative to the state dir; `before`: image file name in this dir, null when the file did not exist; `after_sha256`: null when the commit removed it. */
+  files: Array<{ target: string; before: string | null; after_sha256: string | null }>;
+  undone_by?: string;
+}
+
+/** sha256 of some bytes (hex). */
+export function sha256(content: string | Buffer): string {
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/**
+ * Keeps the before-image of every file a commit is about to replace or remove. Files are only
+ * ever replaced by rename (never rewritten in place), so a hard link keeps the old bytes at no
+ * cost; a file system without links gets a copy. Runs before the commit point: a failure aborts
+ * the batch with nothing applied.
+ */
+function saveBeforeImages(paths: StatePaths, txid: string, writes: readonly PlannedWrite[], deletes: readonly string[]): string {
+  const dir = join(undoRoot(paths), txid);
+  mkdirSync(dir, { recursive: true });
+  const files: UndoManifest['files'] = [];
+  const keep = (target: string, after: string | null, n: number) => {
+    let before: string | null = null;
+    if (existsSync(target)) {
+      before = `${n}.before`;
+      try {
+        linkSync(target, join(dir, before));
+      } catch {
+        copyFileSync(target, join(dir, before));
+      }
+    }
+    files.push({ target: relative(paths.stateDir, target), before, after_sha256: after });
+  };
+  writes.forEach((w, i) => keep(w.target, sha256(w.content), i));
+  deletes.forEach((d, i) => keep(d, null, writes.length + i));
+  const manifest: UndoManifest = { version: 1, receipt_id: txid, created_at: utcNow(), files };
+  writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+  return dir;
+}
+
+/** Removes the oldest undo records past {@link UNDO_KEEP} (ids sort by time). */
+export function pruneUndo(paths: StatePaths, keep = UNDO_KEEP): number {
+  let names: string[];
+  try {
+    names = readdirSync(undoRoot(paths)).filter((n) => /^[0-9A-Za-z-]+$/.test(n)).sort();
+  } catch {
+    return 0;
+  }
+  const drop = names.slice(0, Math.max(0, names.length - keep));
+  for (const name of drop) rmSync(join(undoRoot(paths), name), { recursive: true, force: true });
+  return drop.length;
 }
 
 function stagedPathFor(target: string, txid: string): string {
@@ -259,10 +331,10 @@ function stagedPathFor(target: string, txid: string): string {
 
 const STAGE_PATTERN = /^\..+\.stage-[0-9A-Za-z-]+$/;
 
-function writeStaged(path: string, content: string): void {
+function writeStaged(path: string, content: string | Buffer): void {
   const fd = openSync(path, 'wx', 0o600);
   try {
-    const buffer = Buffer.from(content, 'utf8');
+    const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let offset = 0;
     while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
     fsyncSync(fd);
@@ -353,13 +425,24 @@ function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number |
 export function commitApply(paths: StatePaths, input: CommitInput): void {
   const batch = input.batch ?? 1;
   const files = input.plan.writes.map((w) => ({ target: w.target, staged: stagedPathFor(w.target, input.txid) }));
+  const deletes = (input.plan.deletes ?? []).filter((d) => existsSync(d));
+  for (const d of deletes) assertInside(paths.stateDir, d);
+  let undoDir: string | undefined;
+  const abort = () => {
+    for (const file of files) removeQuietly(file.staged);
+    if (undoDir) rmSync(undoDir, { recursive: true, force: true });
+  };
   try {
     input.plan.writes.forEach((write, i) => writeStaged(files[i]!.staged, write.content));
     crashPoint('after-stage', batch);
     fsyncDirs(new Set(files.map((f) => dirname(f.target))));
+    if (files.length + deletes.length > 0) {
+      undoDir = saveBeforeImages(paths, input.txid, input.plan.writes, deletes);
+      input.receipt.undo_path = relative(paths.stateDir, undoDir);
+    }
     input.beforeCommit?.();
   } catch (error) {
-    for (const file of files) removeQuietly(file.staged);
+    abort();
     throw error;
   }
   const journal: ApplyJournal = {
@@ -369,13 +452,14 @@ export function commitApply(paths: StatePaths, input: CommitInput): void {
     created_at: utcNow(),
     pid: process.pid,
     files,
+    ...(deletes.length > 0 ? { deletes } : {}),
     envelopes: input.envelopes.map((e) => e.suggestion_id),
     receipt: input.receipt,
   };
   try {
     writeJsonAtomic(journalPath(paths), journal);
   } catch (error) {
-    for (const file of files) removeQuietly(file.staged);
+    abort();
     throw error;
   }
   crashPoint('after-journal', batch);
@@ -384,9 +468,11 @@ export function commitApply(paths: StatePaths, input: CommitInput): void {
     renameSync(file.staged, file.target);
     if (i === 0) crashPoint('mid-commit', batch);
   });
-  fsyncDirs(new Set(files.map((f) => dirname(f.target))));
+  for (const d of deletes) removeQuietly(d);
+  fsyncDirs(new Set([...files.map((f) => dirname(f.target)), ...deletes.map((d) => dirname(d))]));
   crashPoint('after-commit', batch);
   finishJournal(paths, journal, batch, new Map(input.envelopes.map((e) => [e.suggestion_id, e])));
+  if (undoDir) pruneUndo(paths);
 }
 
 /** What `recoverJournal` found and did. */
@@ -437,6 +523,11 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
         renameSync(f.staged, f.target);
         dirs.add(dirname(f.target));
         result.files_renamed++;
+      }
+      for (const d of Array.isArray(journal.deletes) ? journal.deletes : []) {
+        assertInside(paths.stateDir, d);
+        removeQuietly(d);
+        dirs.add(dirname(d));
       }
       fsyncDirs(dirs);
       result.envelopes = journal.envelopes.filter((id) => existsSync(envelopePath(paths, 'processing', id))).length;

@@ -43,6 +43,10 @@ import { BatchFailedError, CompileAbortedError, LockCompromisedError } from './e
 import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } from './housekeeping.js';
 import { acquireCompileLock, type CompileLock, type LockOptions, type LockStatus } from './lock.js';
 import { addActionStats, memoryActionStats, newReceiptId, writeReceipt } from './receipts.js';
+import { changesSince, fileAt, gitInfo, trackedFiles, type GitInfo } from '../lessons/git.js';
+import { DEFAULT_ARCHIVE_AFTER_DAYS, DEFAULT_ARCHIVE_BELOW_CONFIDENCE, DEFAULT_MAX_DIFFS, maintainMemory, type MaintenancePolicy } from '../lessons/maintain.js';
+import { AUTO_REVIEW_POLICY, splitForReview, writeStagedItems, type ReviewPolicy, type StagedItem } from '../lessons/review-store.js';
+import { addUsageTotals, dropUsageFiles, readUsageTotals, takeUsage } from '../lessons/usage.js';
 
 /** Default number of envelopes per batch (SPEC: 100). */
 export const DEFAULT_BATCH_SIZE = 100;
@@ -71,6 +75,23 @@ export interface CompileOptions {
   backendOptions?: Record<string, unknown>;
   /** Test seam: use this backend object instead of the registry's. */
   backendImpl?: CompileBackend;
+  /**
+   * Which kinds of suggestion wait for a human (issue 10). Default: everything auto (library
+   * callers and tests); the CLI passes `[review]` of config.toml (skills = review by default).
+   */
+  reviewPolicy?: ReviewPolicy;
+  /** Lesson maintenance (staleness, forgetting); `git: false` skips every git call. */
+  lessons?: Partial<MaintenancePolicy> & { git?: boolean };
+}
+
+/** What the maintenance step of a run did. */
+export interface MaintenanceResult {
+  receipt_id: string | null;
+  head: string | null;
+  stale: number;
+  archived: number;
+  usage_lines_folded: number;
+  git_checked: boolean;
 }
 
 /** What a compile run did; the CLI prints it (SPEC §8.8 keys first). */
@@ -96,6 +117,9 @@ export interface CompileResult {
   lock?: LockStatus;
   error?: string;
   housekeeping?: HousekeepingReport;
+  /** Suggestions staged for review in this run (`review list`). */
+  staged_count?: number;
+  maintenance?: MaintenanceResult;
 }
 
 function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
@@ -114,7 +138,7 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
  * skills that pass the quality gate are (re)written, retired or vanished ones removed. Never
  * throws: problems are returned in `errors` and logged.
  */
-function publishNativeSkills(paths: StatePaths): ReconcileResult {
+export function publishNativeSkills(paths: StatePaths): ReconcileResult {
   let entries: NativeSkillEntry[] = [];
   try {
     const manifest = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
@@ -151,6 +175,8 @@ interface RunState {
   discarded: ClaimResult['discarded'];
   result: CompileResult;
   batch: number;
+  reviewPolicy: ReviewPolicy;
+  git: GitInfo | undefined;
 }
 
 function countItems(items: readonly ItemReceipt[], state: ItemReceipt['state']): number {
@@ -166,7 +192,7 @@ function discardedEnvelopeItems(discarded: ClaimResult['discarded']): Array<Reco
 /** Builds the receipt of a successful batch (SPEC §5.7 keys plus ours). */
 function successReceipt(
   run: RunState,
-  args: { receiptId: string; startedAt: string; claimed: ClaimResult['claimed']; artifacts: CompileArtifacts; stats: Record<string, unknown> },
+  args: { receiptId: string; startedAt: string; claimed: ClaimResult['claimed']; artifacts: CompileArtifacts; stats: Record<string, unknown>; staged?: readonly StagedItem[] },
 ): Record<string, unknown> {
   const { paths } = run;
   const { artifacts, claimed } = args;
@@ -190,7 +216,12 @@ function successReceipt(
     memory_records: artifacts.memory.user.length + artifacts.memory.global.length,
     recall_records: artifacts.recall.length,
     managed_skills: artifacts.skills.length,
-    item_receipts: [...envelopeItems, ...discardedEnvelopes, ...items],
+    item_receipts: [
+      ...envelopeItems,
+      ...discardedEnvelopes,
+      ...items,
+      ...(args.staged ?? []).map((st) => ({ kind: 'suggestion', state: 'staged', suggestion_id: st.source.suggestion_id, index: st.source.index, family: st.suggestion.family, review_id: st.id, ...(st.source.part ? { part: st.source.part } : {}), summary: st.suggestion.summary.slice(0, 120) })),
+    ],
     skip_reason: null,
     memory_action_stats: args.stats,
     discarded_count: discardedCount,
@@ -201,6 +232,7 @@ function successReceipt(
       discarded: countItems(artifacts.items, 'discarded'),
       evicted: countItems(artifacts.items, 'evicted'),
       superseded: countItems(artifacts.items, 'superseded'),
+      staged: args.staged?.length ?? 0,
     },
     context_problems: run.problems,
     batch: run.batch,
@@ -216,34 +248,39 @@ function successReceipt(
 async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last = true): Promise<Record<string, unknown>> {
   const startedAt = utcNow();
   const receiptId = newReceiptId();
-  const envelopes = claimed.map((c) => c.envelope);
-  const stats = memoryActionStats(envelopes);
+  const claimedEnvelopes = claimed.map((c) => c.envelope);
+  const stats = memoryActionStats(claimedEnvelopes);
   let artifacts: CompileArtifacts;
   let plan: ApplyPlan;
   let receipt: Record<string, unknown>;
+  // Suggestions whose kind waits for review are staged, not compiled (issue 10).
+  const split = splitForReview(claimedEnvelopes, run.reviewPolicy, startedAt);
+  const envelopes = split.envelopes;
   try {
     if (envelopes.length === 0) {
       // Only invalid envelopes were claimed: nothing to merge, but their receipt is still written.
       artifacts = { memory: run.context.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: [], backend: run.backend.name, fallback_backend: null };
     } else {
       artifacts = await run.backend.compile(
-        { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}) },
+        { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}), ...(run.git ? { sourceCommit: run.git.head } : {}) },
         { allowFallback: run.allowFallback, ...run.backendOptions },
       );
     }
     crashPoint('after-backend', run.batch);
     artifacts = guardArtifacts(artifacts, run.context, run.paths);
     plan = planApply(run.paths, run.context, artifacts, { searchIndex: last });
-    receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats });
+    receipt = successReceipt(run, { receiptId, startedAt, claimed, artifacts, stats, staged: split.staged });
   } catch (error) {
     if (error instanceof CompileAbortedError || error instanceof LockCompromisedError) throw error;
     throw new BatchFailedError('compute', describeError(error), { cause: error });
   }
   try {
+    // Before the commit point and idempotent (O_EXCL per item): a retried batch stages nothing twice.
+    writeStagedItems(run.paths, split.staged);
     commitApply(run.paths, {
       txid: receiptId,
       plan,
-      envelopes,
+      envelopes: claimedEnvelopes,
       receipt,
       batch: run.batch,
       beforeCommit: () => {
@@ -268,7 +305,91 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last
   r.fallback_backend = artifacts.fallback_backend ?? r.fallback_backend;
   r.receipt_ids.push(receiptId);
   r.receipt_path = run.paths.lastReceipt;
+  if (split.staged.length > 0) r.staged_count = (r.staged_count ?? 0) + split.staged.length;
   return receipt;
+}
+
+/** `compiler/maintenance.json`: when lessons were last checked against git and for forgetting. */
+interface MaintenanceState {
+  head?: string;
+  checked_at?: string;
+  archive_checked_at?: string;
+}
+
+function maintenanceStatePath(paths: StatePaths): string {
+  return join(paths.compilerDir, 'maintenance.json');
+}
+
+/**
+ * Lesson maintenance after the drain (issue 10): folds the usage log, marks entries stale when
+ * HEAD moved since the last check, archives unused low-confidence entries (at most daily). One
+ * transaction with its own receipt (`run_status: "maintenance"`, undoable) when anything changed.
+ */
+function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolean): MaintenanceResult {
+  const { paths } = run;
+  const now = utcNow();
+  let state: MaintenanceState = {};
+  try {
+    state = JSON.parse(readFileSync(maintenanceStatePath(paths), 'utf8')) as MaintenanceState;
+  } catch {
+    state = {};
+  }
+  const result: MaintenanceResult = { receipt_id: null, head: run.git?.head ?? null, stale: 0, archived: 0, usage_lines_folded: 0, git_checked: false };
+  const receiptId = newReceiptId();
+  const usage = takeUsage(paths.memoryDir, receiptId);
+  result.usage_lines_folded = [...usage.injected.values(), ...usage.recalled.values()].reduce((n, u) => n + u.count, 0);
+  const ids = new Set([...run.context.memory.user, ...run.context.memory.global, ...run.context.recall].map((r) => String((r as { id?: unknown }).id ?? '')));
+  const totals = usage.files.length > 0 ? addUsageTotals(paths.memoryDir, usage, ids) : readUsageTotals(paths.memoryDir);
+  dropUsageFiles(usage.files);
+  const git = useGit && run.git && state.head !== run.git.head ? run.git : undefined;
+  const archive = !state.archive_checked_at || Date.parse(now) - Date.parse(state.archive_checked_at) >= 86_400_000 || usage.files.length > 0;
+  const root = git?.root;
+  const outcome = maintainMemory({
+    memory: run.context.memory,
+    now,
+    policy,
+    usage: totals,
+    archive,
+    ...(git && root
+      ? { git: { info: git, tracked: trackedFiles(root), changesSince: (c: string) => changesSince(root, c), fileAt: (c: string, p: string) => fileAt(root, c, p) } }
+      : {}),
+  });
+  result.git_checked = git !== undefined;
+  if (outcome.changed) {
+    const artifacts: CompileArtifacts = { memory: outcome.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: outcome.events, backend: 'maintenance', fallback_backend: null };
+    const plan = planApply(paths, run.context, artifacts, { searchIndex: false });
+    const receipt = {
+      receipt_id: receiptId,
+      run_status: 'maintenance',
+      backend: null,
+      fallback_backend: null,
+      processed_count: 0,
+      archived_count: 0,
+      memory_records: outcome.memory.user.length + outcome.memory.global.length,
+      recall_records: run.context.recall.length,
+      managed_skills: 0,
+      item_receipts: outcome.events,
+      skip_reason: null,
+      memory_action_stats: {},
+      head: run.git?.head ?? null,
+      started_at: now,
+      finished_at: utcNow(),
+    };
+    if (plan.writes.length > 0) {
+      commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => run.lock.assertHeld() });
+      run.context = contextAfter(run.context, artifacts, plan, paths);
+      result.receipt_id = receiptId;
+    }
+    result.stale = outcome.events.filter((e) => e.event === 'stale').length;
+    result.archived = outcome.events.filter((e) => e.event === 'archived').length;
+  }
+  const next: MaintenanceState = {
+    ...state,
+    ...(git ? { head: git.head, checked_at: now } : {}),
+    ...(archive ? { archive_checked_at: now } : {}),
+  };
+  if (git || archive) writeFileAtomic(maintenanceStatePath(paths), `${JSON.stringify(next, null, 2)}\n`);
+  return result;
 }
 
 /** Writes the receipt of a failed batch (its envelopes are already back in the queue). */
@@ -486,6 +607,9 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       discarded: [],
       result,
       batch: 0,
+      reviewPolicy: options.reviewPolicy ?? AUTO_REVIEW_POLICY,
+      // One `git rev-parse` per run: the commit new and re-confirmed lessons are stamped with.
+      git: options.lessons?.git === false ? undefined : gitInfo(paths.repoKey),
     };
     for (;;) {
       if (options.signal?.aborted) {
@@ -503,6 +627,20 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       const outcome = await runBatch(run, claim, last);
       if (outcome === 'stop' || options.drain === false || run.batch >= maxBatches) break;
       await yieldToEventLoop();
+    }
+    if (!result.aborted && result.status !== 'failed') {
+      const policy: MaintenancePolicy = {
+        archiveAfterDays: options.lessons?.archiveAfterDays ?? DEFAULT_ARCHIVE_AFTER_DAYS,
+        archiveBelowConfidence: options.lessons?.archiveBelowConfidence ?? DEFAULT_ARCHIVE_BELOW_CONFIDENCE,
+        maxDiffs: options.lessons?.maxDiffs ?? DEFAULT_MAX_DIFFS,
+      };
+      try {
+        lock.assertHeld();
+        result.maintenance = runMaintenance(run, policy, options.lessons?.git !== false);
+      } catch (error) {
+        if (error instanceof LockCompromisedError) throw error;
+        logWarn('compile: lesson maintenance failed', { kind: 'compile', error: describeError(error) });
+      }
     }
     // Also with no batch: a bucket written by the Python original, or an interrupted refresh,
     // has a missing or stale search index, and without one prompt-time recall injects nothing.

@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { configNumber } from '../settings.js';
 import { DEFAULT_MEMORY_CAPS, type MemoryCaps } from './backends/types.js';
+import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../lessons/review-store.js';
 import { LOCK_STALE_SECONDS } from './lock.js';
 
 export interface CompileSettings {
@@ -17,6 +18,10 @@ export interface CompileSettings {
   caps: MemoryCaps;
   /** Agent backend timeout in ms (kept below the lock stale window by the config schema's caller). */
   opencodeTimeoutMs: number;
+  /** `[review]` (issue 10): which kinds of suggestion wait for a human. */
+  reviewPolicy: ReviewPolicy;
+  /** `[compile.memory] archive_after_days` / `archive_below_confidence` (unset = the compiler's defaults). */
+  lessons: { archiveAfterDays?: number; archiveBelowConfidence?: number };
   warnings: string[];
 }
 
@@ -27,6 +32,8 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     allowFallback: true,
     caps: { user: { ...DEFAULT_MEMORY_CAPS.user }, global: { ...DEFAULT_MEMORY_CAPS.global } },
     opencodeTimeoutMs: 900_000,
+    reviewPolicy: { ...DEFAULT_REVIEW_POLICY },
+    lessons: {},
     warnings: [],
   };
   try {
@@ -34,6 +41,10 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     settings.backend = loaded.config.compile.backend;
     settings.allowFallback = loaded.config.compile.allow_fallback;
     settings.opencodeTimeoutMs = loaded.config.compile.opencode.timeout_seconds * 1000;
+    settings.reviewPolicy = { ...loaded.config.review };
+    const { archive_after_days: days, archive_below_confidence: below } = loaded.config.compile.memory;
+    if (days !== undefined) settings.lessons.archiveAfterDays = days;
+    if (below !== undefined) settings.lessons.archiveBelowConfidence = below;
     settings.warnings.push(...loaded.warnings.filter((w) => !w.startsWith('compile.memory')));
   } catch (error) {
     settings.warnings.push(`config.toml unusable, compile defaults used: ${describeError(error)}`);

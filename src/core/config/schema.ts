@@ -68,6 +68,20 @@ export const CompileMemorySchema = z.object({
   user_max_chars: z.number().int().positive().optional(),
   global_max_entries: z.number().int().positive().optional(),
   global_max_chars: z.number().int().positive().optional(),
+  /** Forgetting (issue 10): archive active entries unused this many days... */
+  archive_after_days: z.number().positive().max(36_500).optional(),
+  /** ...and whose confidence is below this. */
+  archive_below_confidence: z.number().min(0).max(1).optional(),
+});
+
+/** `auto`: applied by the next compile; `review`: staged until `review approve`. */
+const ReviewMode = z.enum(['auto', 'review']);
+
+/** `[review]`: which kinds of suggestion wait for a human (issue 10). */
+export const ReviewSchema = z.object({
+  memory: ReviewMode.default('auto'),
+  recall: ReviewMode.default('auto'),
+  skills: ReviewMode.default('review'),
 });
 
 /** `[compile]`: which compile backend runs and whether it may fall back to `script`. */
@@ -118,6 +132,7 @@ export const ConfigFileSchema = z.object({
   recall: RecallSchema.prefault({}),
   session_start: SessionStartSchema.prefault({}),
   log: LogSchema.prefault({}),
+  review: ReviewSchema.prefault({}),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -132,19 +147,21 @@ export interface ResolvedConfig {
   recall: z.infer<typeof RecallSchema>;
   session_start: z.infer<typeof SessionStartSchema>;
   log: z.infer<typeof LogSchema>;
+  review: z.infer<typeof ReviewSchema>;
 }
 
 /** Recognised keys per table, for the unknown-key warnings. `*` = any name (profile names). */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log'],
+  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log', 'review'],
   profile: ['provider', 'model', 'base_url', 'api_key_env', 'timeout_seconds', 'max_tokens', 'max_retries', 'retry_backoff', 'subprocess'],
   compile: ['backend', 'allow_fallback', 'opencode', 'memory'],
   'compile.opencode': ['model', 'agent', 'timeout_seconds'],
-  'compile.memory': ['user_max_entries', 'user_max_chars', 'global_max_entries', 'global_max_chars'],
+  'compile.memory': ['user_max_entries', 'user_max_chars', 'global_max_entries', 'global_max_chars', 'archive_after_days', 'archive_below_confidence'],
   scheduler: ['backend', 'interval_seconds'],
   recall: ['top_k'],
   session_start: ['budget_chars'],
   log: ['retention_days'],
+  review: ['memory', 'recall', 'skills'],
 };
 
 /** Key names that look like a secret was pasted into the file (SPEC §5.11). */

@@ -25,6 +25,7 @@ describe('defaults', () => {
       recall: { top_k: 5 },
       session_start: { budget_chars: 8000 },
       log: { retention_days: 14 },
+      review: { memory: 'auto', recall: 'auto', skills: 'review' },
     });
     expect(loaded.sources['compile.opencode.timeout_seconds']).toBe('default');
     expect(loaded.sources['session_start.budget_chars']).toBe('default');

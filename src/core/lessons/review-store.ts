@@ -1,0 +1,249 @@
+/**
+ * Human review of suggestions (issue 10). A policy per kind (`[review] memory|recall|skills =
+ * "auto"|"review"`, defaults auto/auto/review) decides at compile time which suggestions wait for
+ * a human. Those are staged in `review/staged/<id>.json`, one file per item, written before the
+ * batch's commit point with O_EXCL (a retried batch finds them there; nothing is staged twice and
+ * nothing is lost across restarts). States: `staged` → `approved` (a one-suggestion envelope
+ * `rv…` goes to `suggestions/pending/`, which the next compile applies like any other) or
+ * `rejected` (kept with the reason; never deleted silently). `edit` changes a staged item's
+ * suggestion and keeps the original.
+ *
+ * Item ids are derived from (envelope id, suggestion index, part), so they never come from
+ * untrusted text and the same suggestion always maps to the same item.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { utcNow } from '../constants.js';
+import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../fs/atomic.js';
+import { sha1, type StatePaths } from '../paths.js';
+import { envelopePath, findEnvelope } from '../queue/queue.js';
+import type { Envelope, Suggestion } from '../schemas.js';
+
+export type ReviewMode = 'auto' | 'review';
+export type ReviewKind = 'memory' | 'recall' | 'skills';
+export type ReviewPolicy = Record<ReviewKind, ReviewMode>;
+
+/** Defaults: memory and recall are applied, skills (loaded into every session) wait for a human. */
+export const DEFAULT_REVIEW_POLICY: ReviewPolicy = { memory: 'auto', recall: 'auto', skills: 'review' };
+/** Policy of the library entry points when none is given (the CLI passes the configured one). */
+export const AUTO_REVIEW_POLICY: ReviewPolicy = { memory: 'auto', recall: 'auto', skills: 'auto' };
+
+/** A staged item. */
+export interface StagedItem {
+  version: 1;
+  id: string;
+  state: 'staged' | 'approved' | 'rejected';
+  kind: ReviewKind;
+  suggestion: Suggestion;
+  /** Where it came from. */
+  source: { suggestion_id: string; index: number; part?: 'skill_candidate'; thread_id: string; turn_id: string; cwd: string; repo_fingerprint: string; reviewer_timestamp: string; reviewer_provider?: string };
+  staged_at: string;
+  decided_at?: string;
+  reason?: string;
+  /** Envelope id queued by approve. */
+  approved_envelope?: string;
+  original_suggestion?: Suggestion;
+  history: Array<{ at: string; event: string; detail?: string }>;
+}
+
+const ID_PATTERN = /^r-[0-9a-f]{10}$/;
+
+/** `review/staged/`. */
+export function stagedDir(paths: StatePaths): string {
+  return join(paths.reviewDir, 'staged');
+}
+
+function itemPath(paths: StatePaths, id: string): string {
+  if (!ID_PATTERN.test(id)) throw new UsageError(`not a review item id: ${JSON.stringify(id)} (expected r- and 10 hex digits; see \`review list\`)`);
+  return join(stagedDir(paths), `${id}.json`);
+}
+
+function kindOf(family: string): ReviewKind {
+  return family === 'memory_updates' ? 'memory' : family === 'recall_candidate' ? 'recall' : 'skills';
+}
+
+/** Id of the item of a suggestion (part = the skill candidate inside a memory/recall suggestion). */
+export function stagedItemId(suggestionId: string, index: number, part?: string): string {
+  return `r-${sha1(`${suggestionId}:${index}:${part ?? ''}`).slice(0, 10)}`;
+}
+
+/**
+ * Splits a batch by policy: the envelopes the backend compiles (staged suggestions removed;
+ * approved envelopes pass whole) and the items to stage.
+ */
+export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPolicy, now: string): { envelopes: Envelope[]; staged: StagedItem[] } {
+  if (policy.memory === 'auto' && policy.recall === 'auto' && policy.skills === 'auto') return { envelopes: [...envelopes], staged: [] };
+  const staged: StagedItem[] = [];
+  const out: Envelope[] = [];
+  for (const envelope of envelopes) {
+    if ((envelope as Record<string, unknown>).review_approved === true) {
+      out.push(envelope);
+      continue;
+    }
+    const source = (index: number, part?: 'skill_candidate') => ({
+      suggestion_id: envelope.suggestion_id,
+      index,
+      ...(part ? { part } : {}),
+      thread_id: envelope.thread_id,
+      turn_id: envelope.turn_id,
+      cwd: envelope.cwd,
+      repo_fingerprint: envelope.repo_fingerprint,
+      reviewer_timestamp: envelope.reviewer_timestamp,
+      ...(envelope.reviewer_provider ? { reviewer_provider: envelope.reviewer_provider } : {}),
+    });
+    const kept: Suggestion[] = [];
+    envelope.suggestions.forEach((suggestion, index) => {
+      const kind = kindOf(suggestion.family);
+      if (policy[kind] === 'review') {
+        staged.push({ version: 1, id: stagedItemId(envelope.suggestion_id, index), state: 'staged', kind, suggestion, source: source(index), staged_at: now, history: [{ at: now, event: 'staged' }] });
+        return;
+      }
+      const details = suggestion.details as Record<string, unknown>;
+      const candidate = details.skill_candidate;
+      if (policy.skills === 'review' && candidate !== undefined && candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate)) {
+        const c = candidate as Record<string, unknown>;
+        const skill: Suggestion = {
+          family: 'skill_action',
+          summary: typeof c.title === 'string' && c.title.trim() ? c.title : suggestion.summary,
+          details: { action: 'create', ...c, ...(details.evidence ? { evidence: details.evidence } : {}) },
+          confidence: suggestion.confidence,
+        };
+        staged.push({ version: 1, id: stagedItemId(envelope.suggestion_id, index, 'skill_candidate'), state: 'staged', kind: 'skills', suggestion: skill, source: source(index, 'skill_candidate'), staged_at: now, history: [{ at: now, event: 'staged' }] });
+        const { skill_candidate: _dropped, ...rest } = details;
+        kept.push({ ...suggestion, details: rest });
+        return;
+      }
+      kept.push(suggestion);
+    });
+    out.push(kept.length === envelope.suggestions.length ? envelope : { ...envelope, suggestions: kept });
+  }
+  return { envelopes: out, staged };
+}
+
+/** Writes new staged items (existing ids, whatever their state, are left alone). Returns how many were new. */
+export function writeStagedItems(paths: StatePaths, items: readonly StagedItem[]): number {
+  if (items.length === 0) return 0;
+  mkdirSync(stagedDir(paths), { recursive: true });
+  let written = 0;
+  for (const item of items) {
+    const file = itemPath(paths, item.id);
+    let fd: number;
+    try {
+      fd = openSync(file, 'wx', 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    try {
+      writeSync(fd, `${JSON.stringify(item, null, 2)}\n`);
+    } finally {
+      closeSync(fd);
+    }
+    written++;
+  }
+  return written;
+}
+
+/** Every item (any state), oldest first. Damaged files are skipped. */
+export function listStagedItems(paths: StatePaths): StagedItem[] {
+  let names: string[];
+  try {
+    names = readdirSync(stagedDir(paths)).filter((n) => /^r-[0-9a-f]{10}\.json$/.test(n));
+  } catch {
+    return [];
+  }
+  const items: StagedItem[] = [];
+  for (const name of names) {
+    try {
+      const item = JSON.parse(readFileSync(join(stagedDir(paths), name), 'utf8')) as StagedItem;
+      if (item && typeof item === 'object' && ID_PATTERN.test(item.id)) items.push(item);
+    } catch {
+      // A torn write is impossible (O_EXCL + atomic rewrites), a hand-damaged file is skipped.
+    }
+  }
+  return items.sort((a, b) => (a.staged_at < b.staged_at ? -1 : a.staged_at > b.staged_at ? 1 : a.id < b.id ? -1 : 1));
+}
+
+/** One item, or a UsageError naming the id. */
+export function readStagedItem(paths: StatePaths, id: string): StagedItem {
+  const file = itemPath(paths, id);
+  if (!existsSync(file)) throw new UsageError(`no review item ${id}`, { hint: 'see `codex-self-evolution review list`' });
+  return JSON.parse(readFileSync(file, 'utf8')) as StagedItem;
+}
+
+function save(paths: StatePaths, item: StagedItem): void {
+  writeJsonAtomic(itemPath(paths, item.id), item);
+}
+
+function requireStaged(item: StagedItem, verb: string): void {
+  if (item.state !== 'staged') throw new UsageError(`review item ${item.id} is already ${item.state}; only staged items can be ${verb}`);
+}
+
+/** Envelope id of an approved item. */
+export function approvedEnvelopeId(itemId: string): string {
+  return `rv${sha1(`review:${itemId}`).slice(0, 14)}`;
+}
+
+/**
+ * Approves an item: queues a one-suggestion envelope (applied by the next compile, without being
+ * staged again), then records the decision. Safe to repeat after a crash between the two.
+ */
+export function approveItem(paths: StatePaths, id: string, now = utcNow()): StagedItem {
+  const item = readStagedItem(paths, id);
+  requireStaged(item, 'approved');
+  const suggestionId = approvedEnvelopeId(item.id);
+  if (!findEnvelope(paths, suggestionId)) {
+    const envelope = {
+      schema_version: 1,
+      suggestion_id: suggestionId,
+      idempotency_key: `review:${item.id}`,
+      thread_id: item.source.thread_id,
+      turn_id: item.source.turn_id,
+      cwd: item.source.cwd,
+      repo_fingerprint: item.source.repo_fingerprint,
+      reviewer_timestamp: now,
+      suggestions: [item.suggestion],
+      source_authority: ['review'],
+      state: 'pending',
+      attempt_count: 0,
+      review_snapshot_path: null,
+      failure_reason: null,
+      transition_log: [{ at: now, from: '', to: 'pending', reason: `approved review item ${item.id}` }],
+      reviewer_provider: item.source.reviewer_provider ?? 'review',
+      review_approved: true,
+      review_item_id: item.id,
+      original_suggestion_id: item.source.suggestion_id,
+    };
+    mkdirSync(paths.queue.pending, { recursive: true });
+    writeJsonAtomic(envelopePath(paths, 'pending', suggestionId), envelope);
+  }
+  const next: StagedItem = { ...item, state: 'approved', decided_at: now, approved_envelope: suggestionId, history: [...item.history, { at: now, event: 'approved' }] };
+  save(paths, next);
+  return next;
+}
+
+/** Rejects an item, keeping it with the reason. */
+export function rejectItem(paths: StatePaths, id: string, reason: string, now = utcNow()): StagedItem {
+  const item = readStagedItem(paths, id);
+  requireStaged(item, 'rejected');
+  const next: StagedItem = { ...item, state: 'rejected', decided_at: now, reason: reason || 'rejected', history: [...item.history, { at: now, event: 'rejected', detail: reason || undefined }] as StagedItem['history'] };
+  save(paths, next);
+  return next;
+}
+
+/** Edits a staged item's suggestion (summary, content, title, description); the first original is kept. */
+export function editItem(paths: StatePaths, id: string, changes: { summary?: string; content?: string; title?: string; description?: string }, now = utcNow()): StagedItem {
+  const item = readStagedItem(paths, id);
+  requireStaged(item, 'edited');
+  const details = { ...(item.suggestion.details as Record<string, unknown>) };
+  if (changes.content !== undefined) details.content = changes.content;
+  if (changes.title !== undefined) details.title = changes.title;
+  if (changes.description !== undefined) details.description = changes.description;
+  const suggestion: Suggestion = { ...item.suggestion, ...(changes.summary !== undefined ? { summary: changes.summary } : {}), details };
+  const fields = Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined);
+  if (fields.length === 0) throw new UsageError('nothing to edit: give --summary, --content, --title or --description');
+  const next: StagedItem = { ...item, suggestion, original_suggestion: item.original_suggestion ?? item.suggestion, history: [...item.history, { at: now, event: 'edited', detail: fields.join(',') }] };
+  save(paths, next);
+  return next;
+}
