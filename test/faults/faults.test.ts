@@ -8,22 +8,25 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/run-cli.js';
+import { ensureBuilt } from '../helpers/built.js';
 import { tally } from './helpers.js';
 import { corruption } from './corruption.js';
+import { disk } from './disk.js';
 import { kills } from './kills.js';
 import { parallelStops } from './parallel-stops.js';
+import { providerFaults } from './provider.js';
 
 beforeAll(() => {
   // The suite spawns dist/: make sure it is built from the current sources (`npm test` and
   // `npm run test:faults` have just built it).
-  if (['test', 'test:faults'].includes(process.env.npm_lifecycle_event ?? '') || process.env.CSEP_SKIP_BUILD === '1') return;
-  const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt();
 }, 180_000);
 
 parallelStops();
 kills();
 corruption();
+disk();
+providerFaults();
 
 describe('fault suite totals', () => {
   it('lost no suggestion and duplicated none', () => {
