@@ -9,7 +9,6 @@
  * The cases are independent and run concurrently: the dropped-socket case alone takes about a
  * minute (opencode retries six times before it reports the error).
  */
-import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,15 +19,15 @@ import { countQueue, enqueueReviewedTurn } from '../../src/core/queue/queue.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import { requestText, startFakeChatModel, type FakeChatModel, type FakeTurn } from '../helpers/fake-chat-model.js';
 import { FAKE_MODEL, OPENCODE_BIN, opencodeSandbox } from '../helpers/opencode-sandbox.js';
-import { REPO_ROOT, runCliAsync } from '../helpers/run-cli.js';
+import { ensureBuilt } from '../helpers/built.js';
+import { runCliAsync } from '../helpers/run-cli.js';
 
 let ROOT = '';
 const servers: FakeChatModel[] = [];
 
 beforeAll(() => {
   // The suite spawns dist/: make sure it is built from the current sources.
-  const build = spawnSync('npm', ['run', 'build'], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}\n${build.stderr}`);
+  ensureBuilt();
   ROOT = realpathSync(mkdtempSync(join(tmpdir(), 'csep-e2e-opencode-')));
 }, 180_000);
 
@@ -52,7 +51,6 @@ const EXISTING = {
 const SUGGESTIONS: Suggestion[] = [
   { family: 'memory_updates', summary: 'Package manager', details: { action: 'add', scope: 'global', content: 'Use pnpm for installs, not npm.' }, confidence: 0.9 },
   { family: 'recall_candidate', summary: 'Flaky e2e', details: { content: `The compile e2e is flaky when two builds run at once (seen with token ${PLANTED}); rerun it alone.`, source_paths: ['test/e2e/compile.test.ts'] }, confidence: 1 },
-  { family: 'skill_action', summary: 'Release', details: { action: 'create', skill_id: 'release-steps', title: 'Release steps', description: 'Use when cutting a release', content: 'Run the build, tag the commit, then publish the package.' }, confidence: 1 },
 ];
 
 /** The agent's good answer (merges, rewords, deletes `Lint` with a reason, cites the batch). */
@@ -66,7 +64,7 @@ function goodAnswer(suggestionId: string): Record<string, unknown> {
       ],
     },
     recall_records: [{ summary: 'Flaky compile e2e', content: 'Two concurrent builds make the compile e2e flaky: run it alone.', source_paths: ['test/e2e/compile.test.ts'], suggestion_id: suggestionId }],
-    compiled_skills: [{ skill_id: 'release-steps', action: 'create', title: 'Release steps', description: 'Use when cutting a release', content: 'Run the build, tag the commit, then publish the package.' }],
+    compiled_skills: [],
     manifest_entries: [{ skill_id: 'ignored', note: 'the manifest is rebuilt by the compiler' }],
     discarded_items: [{ scope: 'global', summary: 'Lint', reason: 'covered by the build, which type-checks' }],
   };
@@ -162,7 +160,6 @@ function expectScriptResult(w: World): void {
   expect(memory(w).global.map((r) => r.content)).toEqual([...EXISTING.global.map((r) => r.content), 'Use pnpm for installs, not npm.']);
   expect(memory(w).user.map((r) => r.content)).toEqual(['Answer in English.']);
   expect(recallContents(w)).toHaveLength(1);
-  expect(existsSync(join(w.paths.skillsManagedDir, 'release-steps.md'))).toBe(true);
   expect(countQueue(w.paths)).toMatchObject({ pending: 0, processing: 0, done: 1 });
 }
 
@@ -234,13 +231,11 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     expect(mem.user.map((r) => r.content)).toEqual(['Answer in English.']);
     expect(readFileSync(w.paths.memoryMd, 'utf8')).toContain('Always install with pnpm');
     expect(recallContents(w)).toEqual(['Two concurrent builds make the compile e2e flaky: run it alone.']);
-    expect(readFileSync(join(w.paths.skillsManagedDir, 'release-steps.md'), 'utf8')).toContain('tag the commit');
     const r = receipt(w);
     expect(r).toMatchObject({ backend: 'agent:opencode', fallback_backend: null, run_status: 'success' });
     expect(r.item_receipts.find((i) => i.reason === 'agent_removed')).toMatchObject({ kind: 'eviction', content: 'There is no linter; tsc --noEmit is the check.', detail: 'covered by the build, which type-checks' });
-    expect(r.item_receipts.filter((i) => i.kind === 'suggestion').map((i) => i.reason)).toEqual(['agent_merged', 'agent_merged', 'agent_merged']);
+    expect(r.item_receipts.filter((i) => i.kind === 'suggestion').map((i) => i.reason)).toEqual(['agent_merged', 'agent_merged']);
     expect(backendItem(w)).toBeUndefined();
-    expect(JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')).skills.map((s: { skill_id: string }) => s.skill_id)).toEqual(['release-steps']);
     // How opencode was started: payload file and prompt passed after the configured prefix, in a
     // temp directory, without our reviewer key, marked as our worker.
     const argv = readFileSync(join(w.wrapLog, 'argv'), 'utf8').split('\n---\n');
@@ -270,20 +265,28 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     expect(backendItem(w)).toBeUndefined();
   }, 170_000);
 
-  it('a tool call (reading the payload in pages) then an answer', async () => {
+  it('tool calls then an answer: a read outside the working directory is refused, paging through the payload works', async () => {
+    let secretFile = '';
     const w = await world((body, n) => {
-      if (n === 0) {
+      if (n === 0) return { tools: [{ name: 'read', arguments: { filePath: secretFile } }] };
+      if (n === 1) {
         const path = /"filePath":"([^"]+compile-payload\.json)"/.exec(requestText(body))?.[1] ?? 'compile-payload.json';
         return { tools: [{ name: 'read', arguments: { filePath: path, offset: 3, limit: 4 } }] };
       }
       return { text: JSON.stringify({ recall_records: [{ summary: 'Paged read', content: 'The agent read the payload in pages before answering.' }] }) };
     });
+    secretFile = join(w.dir, 'outside-secret.txt');
+    writeFileSync(secretFile, 'OUTSIDE-FILE-CONTENT-7f3a\n');
     const { out } = await compile(w);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: null });
     const chats = w.fake.requests.filter((r) => r.kind === 'chat');
-    expect(chats).toHaveLength(2);
-    const toolMessage = (chats[1]!.body!.messages as Array<{ role: string; content: unknown }>).find((m) => m.role === 'tool');
-    expect(JSON.stringify(toolMessage?.content)).toContain('3: ');
+    expect(chats).toHaveLength(3);
+    // Only the read tool is offered to the model.
+    expect((chats[0]!.body!.tools as Array<{ function: { name: string } }>).map((t) => t.function.name)).toEqual(['read']);
+    const toolText = (i: number) => JSON.stringify((chats[i]!.body!.messages as Array<{ role: string; content: unknown }>).filter((m) => m.role === 'tool').at(-1)?.content);
+    expect(toolText(1)).toMatch(/rule which prevents you/);
+    expect(JSON.stringify(chats.map((c) => c.body))).not.toContain('OUTSIDE-FILE-CONTENT-7f3a');
+    expect(toolText(2)).toContain('3: ');
     expect(recallContents(w)).toEqual(['The agent read the payload in pages before answering.']);
     // Omitted memory section: memory is exactly as it was.
     expect(memory(w)).toEqual(EXISTING);

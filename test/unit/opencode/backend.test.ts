@@ -43,7 +43,7 @@ function fakeOpencode(dir: string, behaviour: { events?: unknown[]; code?: numbe
 const fs = require('node:fs');
 const args = process.argv.slice(2);
 const file = args[args.indexOf('--file') + 1];
-fs.writeFileSync(${JSON.stringify(log)}, JSON.stringify({ args, cwd: process.cwd(), payload: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null }));
+fs.writeFileSync(${JSON.stringify(log)}, JSON.stringify({ args, cwd: process.cwd(), env: { OPENCODE_CONFIG_CONTENT: process.env.OPENCODE_CONFIG_CONTENT }, payload: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null }));
 setTimeout(() => { process.stdout.write(${JSON.stringify(events)} + '\\n'); process.exit(${behaviour.code ?? 0}); }, ${(behaviour.sleep ?? 0) * 1000});
 `,
   );
@@ -79,6 +79,18 @@ describe('agent:opencode backend', () => {
     expect(existsSync(seen.cwd)).toBe(false);
     expect(JSON.parse(seen.payload)).toMatchObject({ schema_version: 1, batch: [{ suggestion_id: 'e1' }] });
     expect(seen.args.at(-1)).toContain(seen.args[4]!); // the prompt names the payload file
+  });
+
+  it('redacts secrets the agent copied into its answer, and restricts its tools unless told not to', async () => {
+    const dir = tempDir();
+    const secret = `ghp_${'Z9y8X7w6V5'.repeat(3)}abcdef`;
+    const { bin, log } = fakeOpencode(dir, { events: [text(JSON.stringify({ memory_records: { global: [{ summary: 'Token', content: `The token is ${secret}` }] } }))] });
+    const out = await compileWithOpencode(input(dir), { allowFallback: true, opencode_command: [bin] });
+    expect(out.memory.global[0]!.content).toBe('The token is [REDACTED:github_token]');
+    const seen = JSON.parse(readFileSync(log, 'utf8')) as { env: Record<string, string> };
+    expect(JSON.parse(seen.env.OPENCODE_CONFIG_CONTENT!)).toEqual({ tools: { '*': false, read: true }, permission: { external_directory: 'deny' } });
+    await compileWithOpencode(input(dir), { allowFallback: true, opencode_command: [bin], opencode_restrict_tools: false });
+    expect((JSON.parse(readFileSync(log, 'utf8')) as { env: Record<string, string> }).env.OPENCODE_CONFIG_CONTENT).toBeUndefined();
   });
 
   it('falls back to script with the reason first in the items', async () => {

@@ -225,4 +225,24 @@ describe('mergeAnswer', () => {
       ['e2', 1, 'discarded', 'agent_discarded', 'duplicate turn'],
     ]);
   });
+
+  it('does not apply sections whose kind waits for human review', () => {
+    const base = input();
+    const out = mergeAnswer(
+      answer({
+        memory_records: { global: [] },
+        recall_records: [{ summary: 's', content: 'A note.' }],
+        compiled_skills: [{ skill_id: 'new-skill', action: 'create', title: 'T', description: 'Use when x', content: 'Do the three steps.' }],
+      }),
+      base,
+      { maxDeleteShare: 0.3, review: { memory: true, skills: true } },
+    );
+    expect(out.memory.global).toBe(base.context.memory.global);
+    expect(out.skills).toEqual([]);
+    expect(out.recall.map((r) => r.content)).toContain('A note.');
+    expect(out.items.filter((i) => i.reason === 'awaiting_review').map((i) => i.detail)).toEqual([
+      "memory changes wait for review; the agent's memory section was not applied",
+      "skills changes wait for review; the agent's skills section was not applied",
+    ]);
+  });
 });

@@ -25,7 +25,7 @@ describe('completePrefix', () => {
 describe('resolveOpencodeSettings', () => {
   it('has the seed defaults', () => {
     const s = resolveOpencodeSettings({ allowFallback: true }, {});
-    expect(s).toMatchObject({ prefix: ['opencode', 'run', '--format', 'json'], model: undefined, agent: undefined, skipPermissions: true, timeoutMs: 900_000, allowFallback: true, maxDeleteShare: 0.3 });
+    expect(s).toMatchObject({ prefix: ['opencode', 'run', '--format', 'json'], model: undefined, agent: undefined, skipPermissions: true, timeoutMs: 900_000, allowFallback: true, maxDeleteShare: 0.3, restrictTools: true });
   });
 
   it('takes options first, then the environment', () => {
@@ -36,10 +36,10 @@ describe('resolveOpencodeSettings', () => {
     };
     expect(resolveOpencodeSettings({ allowFallback: true }, env)).toMatchObject({ prefix: ['/env/opencode', 'run', '--format', 'json'], model: 'env/model', agent: 'plan' });
     const s = resolveOpencodeSettings(
-      { allowFallback: true, allow_fallback: false, opencode_command: ['/opt/oc', 'run'], opencode_model: 'opt/model', opencode_agent: 'build', opencode_skip_permissions: false, opencode_max_delete_share: 0.5 },
+      { allowFallback: true, allow_fallback: false, opencode_command: ['/opt/oc', 'run'], opencode_model: 'opt/model', opencode_agent: 'build', opencode_skip_permissions: false, opencode_max_delete_share: 0.5, opencode_restrict_tools: false },
       env,
     );
-    expect(s).toMatchObject({ prefix: ['/opt/oc', 'run', '--format', 'json'], model: 'opt/model', agent: 'build', skipPermissions: false, allowFallback: false, maxDeleteShare: 0.5 });
+    expect(s).toMatchObject({ prefix: ['/opt/oc', 'run', '--format', 'json'], model: 'opt/model', agent: 'build', skipPermissions: false, allowFallback: false, maxDeleteShare: 0.5, restrictTools: false });
     expect(resolveOpencodeSettings({ allowFallback: true, opencode_command: 'a "b c"' }, env).prefix).toEqual(['a', 'b c', 'run', '--format', 'json']);
   });
 
@@ -49,6 +49,11 @@ describe('resolveOpencodeSettings', () => {
     expect(resolveOpencodeSettings({ allowFallback: true, opencode_timeout_seconds: 3600 }, {}).timeoutMs).toBe(MAX_TIMEOUT_SECONDS * 1000);
     expect(MAX_TIMEOUT_SECONDS).toBeLessThan(1800);
     expect(resolveOpencodeSettings({ allowFallback: true, opencode_timeout_seconds: -1 }, {}).timeoutMs).toBe(900_000);
+  });
+
+  it('reads the review policy', () => {
+    expect(resolveOpencodeSettings({ allowFallback: true }, {}).review).toEqual({ memory: false, recall: false, skills: false });
+    expect(resolveOpencodeSettings({ allowFallback: true, reviewPolicy: { memory: 'auto', recall: 'review', skills: 'review' } }, {}).review).toEqual({ memory: false, recall: true, skills: true });
   });
 
   it('ignores a deletion share outside [0,1]', () => {

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { opencodeEnv, runProcess, WORKER_ENV } from '../../../src/core/compiler/backends/opencode/run.js';
+import { opencodeEnv, restrictedConfigContent, runProcess, WORKER_ENV } from '../../../src/core/compiler/backends/opencode/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 function script(dir: string, name: string, body: string): string {
@@ -111,5 +111,15 @@ describe('opencodeEnv', () => {
       OPENAI_API_KEY: 'exported-by-user',
       [WORKER_ENV]: '1',
     });
+  });
+});
+
+describe('restrictedConfigContent', () => {
+  it('offers only the read tool and denies other directories, over the user inline config', () => {
+    expect(JSON.parse(restrictedConfigContent(undefined))).toEqual({ tools: { '*': false, read: true }, permission: { external_directory: 'deny' } });
+    const merged = JSON.parse(restrictedConfigContent(JSON.stringify({ model: 'a/b', tools: { read: false, bash: true }, permission: { bash: 'allow' } })));
+    expect(merged).toEqual({ model: 'a/b', tools: { read: true, bash: false, '*': false }, permission: { bash: 'allow', external_directory: 'deny' } });
+    expect(JSON.parse(restrictedConfigContent('{"permission":"allow"}')).permission).toEqual({ '*': 'allow', external_directory: 'deny' });
+    expect(JSON.parse(restrictedConfigContent('not json'))).toEqual({ tools: { '*': false, read: true }, permission: { external_directory: 'deny' } });
   });
 });

@@ -3,8 +3,9 @@
  *
  * One batch = one `opencode run --format json --file <payload> --dangerously-skip-permissions
  * [--model M] [--agent A] --title T -- <prompt>` in a fresh temp directory (never the user's
- * repository), with stdin ignored, our own wall-clock timeout that kills the process tree, and an
- * environment without our own secrets (`opencode/run.ts`). The payload is redacted and laid out
+ * repository), with stdin ignored, our own wall-clock timeout that kills the process tree, an
+ * environment without our own secrets, and (by default) only the read tool, confined to that
+ * directory (`opencode/run.ts`). The payload is redacted and laid out
  * so it reaches the model whole (`opencode/payload.ts`); the event stream and the answer are
  * checked (`opencode/events.ts`, `opencode/answer.ts`); the answer is merged into the existing
  * assets, never applied as a replacement (`opencode/merge.ts`), and then goes through the same
@@ -22,13 +23,14 @@ import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { logInfo, logWarn } from '../../log.js';
 import { readPrompt } from '../../prompts.js';
+import { redactDeep } from '../../review/redact.js';
 import { BackendUnavailableError, CompileAbortedError } from '../errors.js';
 import { AgentAnswerError, parseAgentAnswer } from './opencode/answer.js';
 import { judgeRun, parseOpencodeStream } from './opencode/events.js';
 import { AGENT_BACKEND, mergeAnswer } from './opencode/merge.js';
 import { buildArgv, locateProgram, resolveOpencodeSettings, type OpencodeSettings } from './opencode/options.js';
 import { buildPayload, serializePayload, type SerializedPayload } from './opencode/payload.js';
-import { opencodeEnv, runProcess } from './opencode/run.js';
+import { opencodeEnv, restrictedConfigContent, runProcess } from './opencode/run.js';
 import { compileWithScript } from './script.js';
 import type { BackendInput, BackendOptions, CompileArtifacts, CompileBackend } from './types.js';
 
@@ -78,9 +80,11 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
     const payload = serializePayload(buildPayload(input, settings.maxDeleteShare));
     writeFileSync(payloadFile, payload.text, { mode: 0o600 });
     const argv = buildArgv({ ...settings, prefix: [located, ...rest] }, payloadFile, renderPrompt(payloadFile, payload, settings.maxDeleteShare));
+    const env = opencodeEnv(process.env, input.paths.home);
+    if (settings.restrictTools) env.OPENCODE_CONFIG_CONTENT = restrictedConfigContent(env.OPENCODE_CONFIG_CONTENT);
     const outcome = await runProcess(argv, {
       cwd: workdir,
-      env: opencodeEnv(process.env, input.paths.home),
+      env,
       timeoutMs: settings.timeoutMs,
       killGraceMs: settings.killGraceMs,
       signal: input.signal,
@@ -99,8 +103,10 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
     const judged = judgeRun(outcome, stream, settings.timeoutMs);
     if (!judged.ok) return { ok: false, ...judged.failure };
     try {
-      const answer = parseAgentAnswer(judged.text);
-      const artifacts = mergeAnswer(answer, input, { maxDeleteShare: settings.maxDeleteShare });
+      // The answer becomes memory injected into later sessions: a secret the agent copied (from
+      // the payload or a file it read) is redacted like everything else we store.
+      const answer = redactDeep(parseAgentAnswer(judged.text));
+      const artifacts = mergeAnswer(answer, input, { maxDeleteShare: settings.maxDeleteShare, review: settings.review });
       const summary = artifacts.items.at(-1);
       if (summary) summary.duration_ms = outcome.durationMs;
       return { ok: true, artifacts };

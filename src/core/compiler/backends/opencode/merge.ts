@@ -36,6 +36,12 @@ const MAX_PROVENANCE = 20;
 export interface MergeOptions {
   /** Share (0..1) of a scope's existing entries that may be dropped without a reason. */
   maxDeleteShare: number;
+  /**
+   * Kinds whose changes wait for a human (the compiler's review policy, issue 10). The agent's
+   * changes of such a kind are not applied: the suggestions it should have come from were staged,
+   * so anything the agent says there is its own invention.
+   */
+  review?: { memory?: boolean; recall?: boolean; skills?: boolean };
 }
 
 interface Batch {
@@ -410,7 +416,8 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
  * Merges an answer into the existing assets of `input`. Throws AgentAnswerError when the answer
  * must be rejected as a whole (too many unexplained deletions).
  */
-export function mergeAnswer(answer: AgentAnswer, input: BackendInput, options: MergeOptions): CompileArtifacts {
+export function mergeAnswer(given: AgentAnswer, input: BackendInput, options: MergeOptions): CompileArtifacts {
+  let answer = given;
   const first = input.envelopes[0];
   if (!first) throw new AgentAnswerError('empty batch');
   const batch: Batch = { byId: new Map(input.envelopes.map((e) => [e.suggestion_id, e])), first, now: input.now };
@@ -419,6 +426,14 @@ export function mergeAnswer(answer: AgentAnswer, input: BackendInput, options: M
   const changeItems: ItemReceipt[] = [];
   const memory = { user: input.context.memory.user, global: input.context.memory.global } as Record<MemoryScope, MemoryRecord[]>;
   const summary: string[] = [];
+  const held = (kind: 'memory' | 'recall' | 'skills', present: boolean) => {
+    if (!present || !options.review?.[kind]) return false;
+    changeItems.push({ state: 'discarded', kind: 'backend', backend: AGENT_BACKEND, reason: 'awaiting_review', detail: `${kind} changes wait for review; the agent's ${kind} section was not applied` });
+    return true;
+  };
+  if (held('memory', Boolean(answer.memory_records?.user || answer.memory_records?.global))) answer = { ...answer, memory_records: null };
+  if (held('recall', Boolean(answer.recall_records?.length))) answer = { ...answer, recall_records: null };
+  if (held('skills', Boolean(answer.compiled_skills?.length))) answer = { ...answer, compiled_skills: null };
   for (const scope of ['user', 'global'] as const) {
     const proposed = answer.memory_records?.[scope];
     if (proposed === undefined || proposed === null) continue;

@@ -11,6 +11,8 @@
  * | timeout | `opencode_timeout_seconds`, else `timeoutMs` | | 900 s, capped below the lock's stale window |
  * | fallback | `allow_fallback`, else `allowFallback` | | true |
  * | deletion share | `opencode_max_delete_share` | | 0.3 |
+ * | read-only agent | `opencode_restrict_tools` | | true |
+ * | review policy | `reviewPolicy` (`{memory, recall, skills}`) | | all auto |
  *
  * The command prefix replaces the program only: the payload file, the permission flag, model,
  * agent, title and prompt are always appended (the original dropped the payload and the prompt
@@ -43,6 +45,10 @@ export interface OpencodeSettings {
   timeoutMs: number;
   allowFallback: boolean;
   maxDeleteShare: number;
+  /** Offer the agent only the read tool, confined to its working directory (see run.ts). */
+  restrictTools: boolean;
+  /** Kinds under human review (option `reviewPolicy`, `{memory, recall, skills}: 'auto' | 'review'`). */
+  review: { memory: boolean; recall: boolean; skills: boolean };
   /** Time between SIGTERM and SIGKILL of the process tree. */
   killGraceMs: number;
 }
@@ -91,6 +97,11 @@ function numberOption(options: BackendOptions, key: string): number | undefined 
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
+function reviewOf(policy: unknown): OpencodeSettings['review'] {
+  const p = policy !== null && typeof policy === 'object' ? (policy as Record<string, unknown>) : {};
+  return { memory: p.memory === 'review', recall: p.recall === 'review', skills: p.skills === 'review' };
+}
+
 /** Turns a prefix into `<program…> run --format json …` (see the module comment). */
 export function completePrefix(words: readonly string[]): string[] {
   const prefix = words.length > 0 ? [...words] : ['opencode'];
@@ -122,6 +133,8 @@ export function resolveOpencodeSettings(options: BackendOptions, env: NodeJS.Pro
     timeoutMs: Math.round(seconds * 1000),
     allowFallback: booleanOption(options, 'allow_fallback') ?? booleanOption(options, 'allowFallback') ?? true,
     maxDeleteShare: share !== undefined && share >= 0 && share <= 1 ? share : DEFAULT_MAX_DELETE_SHARE,
+    restrictTools: booleanOption(options, 'opencode_restrict_tools') ?? true,
+    review: reviewOf(options.reviewPolicy),
     killGraceMs: Math.max(0, numberOption(options, 'opencode_kill_grace_ms') ?? 3000),
   };
 }

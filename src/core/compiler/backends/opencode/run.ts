@@ -15,6 +15,10 @@
  *   variables `.env.provider` put in our environment (reviewer keys are not opencode's business).
  *   `CODEX_SELF_EVOLUTION_WORKER=1` marks the process tree so our hooks stay quiet if anything
  *   in it starts Codex.
+ * - A read-only agent (`restrictedConfigContent`): the payload is untrusted text and the run
+ *   skips permission prompts, so by default the agent is offered the read tool only and may not
+ *   touch anything outside its temp working directory (opencode 1.18.33 honours `deny` rules even
+ *   with `--dangerously-skip-permissions`). Merged into the user's `OPENCODE_CONFIG_CONTENT`.
  */
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
@@ -71,6 +75,29 @@ export function opencodeEnv(base: NodeJS.ProcessEnv, home: string): Record<strin
   }
   env[WORKER_ENV] = '1';
   return env;
+}
+
+/**
+ * `OPENCODE_CONFIG_CONTENT` for a read-only agent: every tool off but `read`, and
+ * `external_directory` denied, merged over the user's inline config (an unparseable one, which
+ * opencode would refuse anyway, is replaced).
+ */
+export function restrictedConfigContent(existing: string | undefined): string {
+  let base: Record<string, unknown> = {};
+  try {
+    const parsed = existing === undefined ? {} : (JSON.parse(existing) as unknown);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) base = parsed as Record<string, unknown>;
+  } catch {
+    base = {};
+  }
+  const object = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const permission = typeof base.permission === 'string' ? { '*': base.permission } : object(base.permission);
+  return JSON.stringify({
+    ...base,
+    // Tools the user switched on by name are switched off again: a named entry beats the wildcard.
+    tools: { ...Object.fromEntries(Object.keys(object(base.tools)).map((name) => [name, false])), '*': false, read: true },
+    permission: { ...permission, external_directory: 'deny' },
+  });
 }
 
 /** Sends `signal` to the process group led by `pid`; a group that is gone is fine. */
