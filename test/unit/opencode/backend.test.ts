@@ -2,10 +2,10 @@
  * The backend's wiring with a stand-in `opencode` (a small Node script): fallback, errors, abort,
  * the temp working directory. The real binary is exercised in test/e2e/opencode.test.ts.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compileWithOpencode, loadOpencodeBackend, OpencodeBackendError, renderPrompt } from '../../../src/core/compiler/backends/opencode.js';
+import { compileWithOpencode, loadOpencodeBackend, OpencodeBackendError, removeStaleWorkdirs, renderPrompt } from '../../../src/core/compiler/backends/opencode.js';
 import { DEFAULT_MEMORY_CAPS, type BackendInput } from '../../../src/core/compiler/backends/types.js';
 import { BackendUnavailableError, CompileAbortedError } from '../../../src/core/compiler/errors.js';
 import { statePathsFor } from '../../../src/core/paths.js';
@@ -154,5 +154,19 @@ describe('agent:opencode backend', () => {
     expect(paged).toContain('read the rest with your read tool');
     expect(paged).toContain('until you have seen line 400');
     expect(paged).not.toMatch(/\{\{/);
+  });
+
+  it('removes run directories a killed compile left behind, and only those', () => {
+    const root = tempDir();
+    const now = Date.now();
+    for (const name of ['csep-compile-old', 'csep-compile-new', 'other-old']) {
+      mkdirSync(join(root, name));
+      writeFileSync(join(root, name, 'compile-payload.json'), '{}');
+    }
+    const old = (now - 3 * 3600 * 1000) / 1000;
+    utimesSync(join(root, 'csep-compile-old'), old, old);
+    utimesSync(join(root, 'other-old'), old, old);
+    expect(removeStaleWorkdirs(root, now)).toBe(1);
+    expect([existsSync(join(root, 'csep-compile-old')), existsSync(join(root, 'csep-compile-new')), existsSync(join(root, 'other-old'))]).toEqual([false, true, true]);
   });
 });

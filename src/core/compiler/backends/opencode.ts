@@ -17,7 +17,7 @@
  * the queue. An interruption of the compile (its AbortSignal) kills the run and raises
  * CompileAbortedError, so the batch goes back without spending an attempt.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
@@ -52,6 +52,37 @@ export class OpencodeBackendError extends AppError {
 /** Name of the payload file inside the run's temp directory. */
 export const PAYLOAD_FILE_NAME = 'compile-payload.json';
 
+/** Prefix of the runs' temp directories. */
+export const WORKDIR_PREFIX = 'csep-compile-';
+/** A run directory older than this was left by a killed compile (a run lasts at most 1,500 s). */
+export const STALE_WORKDIR_MS = 2 * 3600 * 1000;
+
+/**
+ * Removes run directories a killed compile left behind (SIGKILL skips our cleanup): ours (same
+ * owner), older than STALE_WORKDIR_MS. Best effort.
+ */
+export function removeStaleWorkdirs(root: string = tmpdir(), now: number = Date.now()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith(WORKDIR_PREFIX));
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    try {
+      const path = join(root, name);
+      const info = statSync(path);
+      if (!info.isDirectory() || info.uid !== process.getuid?.() || now - info.mtimeMs < STALE_WORKDIR_MS) continue;
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
+}
+
 type Attempt = { ok: true; artifacts: CompileArtifacts } | { ok: false; reason: OpencodeFailureReason; detail: string };
 
 /** The prompt of one run (prompts/compile-agent.md with its placeholders filled). */
@@ -74,7 +105,8 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
   if (!located) {
     return { ok: false, reason: 'opencode_unavailable', detail: `opencode not found: ${program ?? ''} (put opencode on PATH or set CODEX_SELF_EVOLUTION_OPENCODE_COMMAND)` };
   }
-  const workdir = mkdtempSync(join(tmpdir(), 'csep-compile-'));
+  removeStaleWorkdirs();
+  const workdir = mkdtempSync(join(tmpdir(), WORKDIR_PREFIX));
   try {
     const payloadFile = join(workdir, PAYLOAD_FILE_NAME);
     const payload = serializePayload(buildPayload(input, settings.maxDeleteShare));
