@@ -240,6 +240,44 @@ export function buildProgram(): Command {
     .addOption(FORMAT('output format').default('markdown'))
     .action(lazy('recall-trigger', async () => (await import('./commands/recall-trigger.js')).run, { hydrate: false }));
 
+  // Issue 10: inspect, review and undo what was learned (commands/lessons.ts).
+  const lessons = async () => import('./commands/lessons.js');
+  const REPO = ['--repo <dir>', 'repository whose lessons to use (default: the current directory)'] as const;
+  const STATE = ['--state-dir <path>', 'use this state directory instead of the repository bucket'] as const;
+  const JSON_OPT = ['--json', 'machine-readable output'] as const;
+  const mem = program.command('memory').description('what the next session will be told and why; forget, edit, restore entries');
+  mem
+    .command('list')
+    .description('entries with status, provenance, confidence and whether they are injected (default: active ones)')
+    .option('--scope <scope>', 'user | global')
+    .option('--stale', 'only stale entries (to re-verify)')
+    .option('--all', 'also superseded, stale, archived, retired and forgotten entries')
+    .option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('memory-list', async () => (await lessons()).runMemoryList));
+  mem.command('show').argument('<id>').description('one entry: evidence, history, supersession chain').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('memory-show', async () => (await lessons()).runMemoryShow));
+  mem.command('forget').argument('<id>').description('stop injecting an entry (kept in history; undoable)').option('--reason <text>', 'why').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('memory-forget', async () => (await lessons()).runMemoryForget));
+  mem.command('edit').argument('<id>').description('change an entry\'s content or summary (same id; undoable)').option('--content <text>', 'new content').option('--summary <text>', 'new summary').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('memory-edit', async () => (await lessons()).runMemoryEdit));
+  mem.command('restore').argument('<id>').description('make an archived, stale, forgotten or superseded entry active again').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('memory-restore', async () => (await lessons()).runMemoryRestore));
+  const rev = program.command('review').description('suggestions waiting for a human ([review] policy in config.toml; skills by default)');
+  rev.command('list').description('staged items with their evidence').option('--all', 'also approved and rejected items').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('review-list', async () => (await lessons()).runReviewList));
+  rev.command('show').argument('<id>').description('one item in full').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('review-show', async () => (await lessons()).runReviewShow));
+  rev.command('approve').argument('<id>').description('apply it (compiles now unless --no-compile)').option('--no-compile', 'only queue it for the next compile').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('review-approve', async () => (await lessons()).runReviewApprove));
+  rev.command('reject').argument('<id>').description('never apply it (kept with the reason)').option('--reason <text>', 'why').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('review-reject', async () => (await lessons()).runReviewReject));
+  rev.command('edit').argument('<id>').description('change a staged item before approving it').option('--summary <text>').option('--content <text>').option('--title <text>').option('--description <text>').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('review-edit', async () => (await lessons()).runReviewEdit));
+  program.command('history').description('compile receipts of a repository, newest first (ids for undo)').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('history', async () => (await lessons()).runHistory));
+  program.command('undo').argument('<receipt-id>').description('revert one compile\'s file changes byte for byte (refuses if later changes touched the same files)').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('undo', async () => (await lessons()).runUndo));
+
   return program;
 }
 

@@ -18,6 +18,10 @@ export interface MemoryEntry {
   position: number;
   /** Lifecycle status (issue 10): absent = active. */
   status: string | undefined;
+  /** Stable id (issue 10); absent for entries written before ids (until the next compile) and for markdown. */
+  id: string | undefined;
+  /** The record as stored (provenance, history, ...), for `memory list|show`; undefined for markdown. */
+  raw: Record<string, unknown> | undefined;
 }
 
 /** Statuses that keep an entry out of the injected context. */
@@ -45,6 +49,8 @@ function entryFrom(raw: unknown, scope: MemoryScope, position: number): MemoryEn
     sourcePaths: Array.isArray(r.source_paths) ? r.source_paths.filter((p): p is string => typeof p === 'string' && p !== '') : [],
     position,
     status: typeof r.status === 'string' ? r.status : r.superseded_by ? 'superseded' : undefined,
+    id: typeof r.id === 'string' && r.id !== '' ? r.id : undefined,
+    raw: r,
   };
 }
 
@@ -56,7 +62,7 @@ export function parseMemoryMarkdown(text: string, scope: MemoryScope): MemoryEnt
     if (!current) return;
     const content = current.lines.join('\n').trim();
     if (content || current.summary) {
-      entries.push({ scope, summary: current.summary, content: content || current.summary, confidence: 1, sourcePaths: [], position: entries.length, status: undefined });
+      entries.push({ scope, summary: current.summary, content: content || current.summary, confidence: 1, sourcePaths: [], position: entries.length, status: undefined, id: undefined, raw: undefined });
     }
   };
   for (const line of text.split(/\r?\n/)) {

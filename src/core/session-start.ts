@@ -23,6 +23,13 @@ export interface SessionContext {
   memorySource: 'memory.json' | 'markdown' | 'none';
   /** Problems met while reading state (damaged files); callers log them. */
   problems: string[];
+  /**
+   * Every memory entry and what became of it (issue 10, for `memory list`): `injected`,
+   * `budget` (active but left out to stay within the budget), or its inactive status.
+   */
+  decisions: Array<{ entry: MemoryEntry; outcome: 'injected' | 'budget' | 'inactive' }>;
+  /** Ids of the injected entries (the hook counts them in `memory/usage.log`). */
+  injectedIds: string[];
 }
 
 function renderEntry(e: MemoryEntry): string {
@@ -96,7 +103,12 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
     parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Use \`csep recall\` to look them up._\n`);
   }
   const text = parts.join('\n').trim();
+  const decisions = memory.entries.map((entry) => ({ entry, outcome: chosen.has(entry) ? ('injected' as const) : isActive(entry) ? ('budget' as const) : ('inactive' as const) }));
+  const injectedIds: string[] = [];
+  for (const entry of chosen) if (entry.id !== undefined) injectedIds.push(entry.id);
   return {
+    decisions,
+    injectedIds,
     text,
     included: { user: user.length, global: global.length, skills: chosenSkills.length },
     omitted,

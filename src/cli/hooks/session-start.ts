@@ -4,6 +4,7 @@
  */
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
+import { recordUsage } from '../../core/lessons/usage.js';
 import { buildSessionContext, sessionStartHookOutput } from '../../core/session-start.js';
 import { resolveContextBudget } from '../../core/settings.js';
 import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
@@ -18,6 +19,8 @@ export async function sessionStartHook({ invocation, flags, payload }: HookConte
   const budget = flags.budget ?? (await resolveContextBudget(invocation.home));
   const context = buildSessionContext(paths, { budgetChars: budget });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
+  // One appended line; the compiler folds it into the usage counters (forgetting, `memory list`).
+  if (context.injectedIds.length > 0) recordUsage(paths.memoryDir, 'i', context.injectedIds);
   return {
     stdout: JSON.stringify(sessionStartHookOutput(context.text)),
     extras: {

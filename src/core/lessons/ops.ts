@@ -1,0 +1,243 @@
+/**
+ * Changes a user asks for by hand (issue 10): `memory forget|restore|edit` and `undo`. Each runs
+ * under the compile lock (the compiler is the only writer of assets), through the same journaled
+ * commit as a compile, and writes a receipt with before-images, so every manual change is itself
+ * listed by `history` and can be undone.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { utcNow, type MemoryScope } from '../constants.js';
+import { AppError, UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../fs/atomic.js';
+import type { StatePaths } from '../paths.js';
+import type { MemoryRecord } from '../schemas.js';
+import { commitApply, planApply, recoverJournal, sha256, undoRoot, type ApplyPlan, type UndoManifest } from '../compiler/apply.js';
+import { withEvent } from '../compiler/backends/script.js';
+import type { CompileArtifacts } from '../compiler/backends/types.js';
+import { publishNativeSkills } from '../compiler/compile.js';
+import { loadCompileContext } from '../compiler/context.js';
+import { acquireCompileLock, type CompileLock } from '../compiler/lock.js';
+import { lessonIdFor } from '../compiler/normalize.js';
+import { newReceiptId, readReceiptHistory } from '../compiler/receipts.js';
+
+/** The lock is held by a running compile: try again in a moment. */
+export class BucketBusyError extends AppError {}
+/** An undo that would overwrite later changes. */
+export class UndoConflictError extends AppError {}
+
+/** Runs `fn` holding the bucket's compile lock, after completing any interrupted apply. */
+export async function withCompileLock<T>(paths: StatePaths, fn: (lock: CompileLock) => T | Promise<T>): Promise<T> {
+  if (!existsSync(paths.stateDir)) throw new UsageError(`no learned state for this repository (${paths.stateDir} does not exist)`);
+  const acquired = await acquireCompileLock(paths);
+  if (!acquired.acquired) {
+    throw new BucketBusyError(`a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')})`, { hint: 'try again when it finishes' });
+  }
+  try {
+    recoverJournal(paths);
+    return await fn(acquired.lock);
+  } finally {
+    await acquired.lock.release();
+  }
+}
+
+/** Memory with every entry carrying its id (entries from before ids get the compiler's derivation). */
+export function memoryWithIds(memory: Record<MemoryScope, MemoryRecord[]>): Record<MemoryScope, MemoryRecord[]> {
+  const taken = new Set<string>();
+  const out = { user: [] as MemoryRecord[], global: [] as MemoryRecord[] };
+  for (const scope of ['user', 'global'] as const) {
+    for (const record of memory[scope]) {
+      const raw = (record as { id?: unknown }).id;
+      const id = typeof raw === 'string' && raw !== '' && !taken.has(raw) ? raw : lessonIdFor(scope, record.content, taken);
+      taken.add(id);
+      out[scope].push(id === raw ? record : ({ ...record, id } as MemoryRecord));
+    }
+  }
+  return out;
+}
+
+/** What a manual memory change did. */
+export interface ManualChangeResult {
+  receipt_id: string | null;
+  record: MemoryRecord;
+  scope: MemoryScope;
+}
+
+/**
+ * Changes one memory entry (found by id, or an unambiguous id prefix of at least 4 characters)
+ * with `mutate`, as one journaled commit with a `run_status: "manual"` receipt.
+ */
+export async function changeMemoryEntry(paths: StatePaths, id: string, action: string, mutate: (record: MemoryRecord, now: string) => MemoryRecord): Promise<ManualChangeResult> {
+  return withCompileLock(paths, (lock) => {
+    const context = loadCompileContext(paths);
+    const memory = memoryWithIds(context.memory);
+    const matches: Array<{ scope: MemoryScope; index: number }> = [];
+    for (const scope of ['user', 'global'] as const) {
+      memory[scope].forEach((r, index) => {
+        const rid = String((r as { id?: unknown }).id);
+        if (rid === id || (id.length >= 4 && rid.startsWith(id))) matches.push({ scope, index });
+      });
+    }
+    if (matches.length === 0) throw new UsageError(`no memory entry ${id}`, { hint: 'see `codex-self-evolution memory list --all`' });
+    if (matches.length > 1) throw new UsageError(`${matches.length} memory entries start with ${id}; give more of the id`);
+    const { scope, index } = matches[0]!;
+    const now = utcNow();
+    const record = mutate(memory[scope][index]!, now);
+    memory[scope] = memory[scope].map((r, i) => (i === index ? record : r));
+    const artifacts: CompileArtifacts = { memory, recall: context.recall, skills: [], manifest: context.manifest, items: [], backend: 'manual', fallback_backend: null };
+    const plan = planApply(paths, context, artifacts, { searchIndex: false });
+    if (plan.writes.length === 0) return { receipt_id: null, record, scope };
+    const receiptId = newReceiptId();
+    const receipt = {
+      receipt_id: receiptId,
+      run_status: 'manual',
+      action,
+      backend: null,
+      fallback_backend: null,
+      processed_count: 0,
+      memory_records: memory.user.length + memory.global.length,
+      recall_records: context.recall.length,
+      managed_skills: 0,
+      item_receipts: [{ kind: 'manual', state: 'applied', action, scope, record_id: (record as { id?: unknown }).id, summary: record.summary.slice(0, 120) }],
+      skip_reason: null,
+      memory_action_stats: {},
+      started_at: now,
+      finished_at: utcNow(),
+    };
+    commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => lock.assertHeld() });
+    return { receipt_id: receiptId, record, scope };
+  });
+}
+
+const LIFECYCLE_FIELDS = ['status', 'status_reason', 'stale_reason', 'stale_at', 'stale_head', 'superseded_by', 'valid_until', 'archived_at', 'retired_at', 'forgotten_at'];
+
+/** `memory forget`: status forgotten (kept in history; a session restating it does not bring it back). */
+export function forgetMutation(reason: string) {
+  return (record: MemoryRecord, now: string): MemoryRecord =>
+    ({ ...record, status: 'forgotten', forgotten_at: now, status_reason: reason || 'forgotten by the user', history: withEvent(record, { at: now, event: 'forgotten', ...(reason ? { detail: reason } : {}) }) }) as MemoryRecord;
+}
+
+/** `memory restore`: active again (from archived, stale, forgotten, superseded or retired). */
+export function restoreMutation(record: MemoryRecord, now: string): MemoryRecord {
+  const previous = String((record as { status?: unknown }).status ?? 'active');
+  const out: Record<string, unknown> = { ...record };
+  for (const field of LIFECYCLE_FIELDS) delete out[field];
+  out.restored_at = now;
+  out.valid_from = now;
+  out.history = withEvent(record, { at: now, event: 'restored', detail: `from ${previous}` });
+  return out as MemoryRecord;
+}
+
+/** `memory edit`: new content and/or summary, same id. */
+export function editMutation(changes: { content?: string; summary?: string }) {
+  if (changes.content === undefined && changes.summary === undefined) throw new UsageError('nothing to edit: give --content and/or --summary');
+  if (changes.content !== undefined && changes.content.trim() === '') throw new UsageError('--content must not be empty (use `memory forget` to drop an entry)');
+  return (record: MemoryRecord, now: string): MemoryRecord =>
+    ({
+      ...record,
+      ...(changes.content !== undefined ? { content: changes.content.trim() } : {}),
+      ...(changes.summary !== undefined ? { summary: changes.summary.trim() } : {}),
+      edited_at: now,
+      updated_at: now,
+      history: withEvent(record, { at: now, event: 'edited', detail: [changes.content !== undefined ? 'content' : '', changes.summary !== undefined ? 'summary' : ''].filter(Boolean).join(',') }),
+    }) as MemoryRecord;
+}
+
+// ---------------------------------------------------------------- undo
+
+function readUndoManifest(paths: StatePaths, id: string): UndoManifest | undefined {
+  if (!/^[0-9A-Za-z-]{1,80}$/.test(id)) throw new UsageError(`not a receipt id: ${JSON.stringify(id)}`);
+  try {
+    return JSON.parse(readFileSync(join(undoRoot(paths), id, 'manifest.json'), 'utf8')) as UndoManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+function currentHash(file: string): string | null {
+  try {
+    return sha256(readFileSync(file));
+  } catch {
+    return null;
+  }
+}
+
+/** Receipt ids that have an undo record, oldest first. */
+export function undoableReceiptIds(paths: StatePaths): string[] {
+  try {
+    return readdirSync(undoRoot(paths))
+      .filter((n) => /^[0-9A-Za-z-]+$/.test(n) && existsSync(join(undoRoot(paths), n, 'manifest.json')))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** What an undo did. */
+export interface UndoResult {
+  undone: string;
+  receipt_id: string;
+  files: Array<{ target: string; action: 'restored' | 'removed' }>;
+}
+
+/**
+ * Reverts one commit's file changes byte for byte. Refuses when any of its files changed since
+ * (a later compile or manual change touched it): undo the later ones first, newest first. The
+ * undo is itself a commit with a receipt and before-images (so it can be undone too). Envelopes
+ * stay in `done/`: the suggestions are not re-applied by the next compile.
+ */
+export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoResult> {
+  const result = await withCompileLock(paths, (lock) => {
+    const manifest = readUndoManifest(paths, id);
+    if (!manifest) {
+      const known = readReceiptHistory(paths).some((r) => r.receipt_id === id);
+      throw new UsageError(known ? `receipt ${id} changed no file or its undo record was pruned (the newest ${50} are kept)` : `no receipt ${id}`, { hint: 'see `codex-self-evolution history`' });
+    }
+    if (manifest.undone_by) throw new UsageError(`receipt ${id} was already undone by ${manifest.undone_by}`);
+    const conflicts = manifest.files.filter((f) => currentHash(join(paths.stateDir, f.target)) !== f.after_sha256);
+    if (conflicts.length > 0) {
+      const later = undoableReceiptIds(paths)
+        .filter((other) => other > id)
+        .filter((other) => {
+          const m = readUndoManifest(paths, other);
+          return m && !m.undone_by && m.files.some((f) => conflicts.some((c) => c.target === f.target));
+        });
+      throw new UndoConflictError(
+        `cannot undo ${id}: ${conflicts.map((c) => c.target).join(', ')} changed since${later.length > 0 ? ` (by ${later.join(', ')})` : ' (edited outside the compiler?)'}`,
+        { hint: later.length > 0 ? `undo the later receipts first, newest first: ${[...later].reverse().join(', ')}` : 'nothing was changed' },
+      );
+    }
+    const plan: ApplyPlan = { writes: [], unchanged: [], deletes: [] };
+    const files: UndoResult['files'] = [];
+    for (const f of manifest.files) {
+      const target = join(paths.stateDir, f.target);
+      if (f.before === null) {
+        plan.deletes!.push(target);
+        files.push({ target: f.target, action: 'removed' });
+      } else {
+        plan.writes.push({ target, content: readFileSync(join(undoRoot(paths), id, f.before)) });
+        files.push({ target: f.target, action: 'restored' });
+      }
+    }
+    const receiptId = newReceiptId();
+    const now = utcNow();
+    const receipt = {
+      receipt_id: receiptId,
+      run_status: 'undo',
+      undoes: id,
+      backend: null,
+      fallback_backend: null,
+      processed_count: 0,
+      item_receipts: files.map((f) => ({ kind: 'undo', state: 'applied', ...f })),
+      skip_reason: null,
+      memory_action_stats: {},
+      started_at: now,
+      finished_at: utcNow(),
+    };
+    commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => lock.assertHeld() });
+    writeJsonAtomic(join(undoRoot(paths), id, 'manifest.json'), { ...manifest, undone_by: receiptId });
+    return { undone: id, receipt_id: receiptId, files };
+  });
+  // Native skills follow the manifest that is now on disk.
+  if (result.files.some((f) => f.target.startsWith('skills/'))) publishNativeSkills(paths);
+  return result;
+}
