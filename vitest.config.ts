@@ -5,6 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     clearMocks: true,
     restoreMocks: true,
+    unstubEnvs: true,
     // Spawned CLIs and real Codex/opencode runs need room on a loaded 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

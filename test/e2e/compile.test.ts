@@ -115,7 +115,8 @@ describe('compile (CLI)', () => {
   it('falls back to script for agent:opencode and says why', () => {
     const w = world();
     seed(w.paths, 1);
-    const out = parse(runCli(compileArgs(w, '--backend', 'agent:opencode'), { env: w.env }).stdout);
+    // Under npm, node_modules/.bin (with the real opencode) is on PATH: point at a missing binary.
+    const out = parse(runCli(compileArgs(w, '--backend', 'agent:opencode'), { env: { ...w.env, CODEX_SELF_EVOLUTION_OPENCODE_COMMAND: join(w.root, 'no-such-opencode') } }).stdout);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: 'script', discarded_count: 1 });
   });
 

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import scriptBackend from '../../../src/core/compiler/backends/script.js';
 import type { CompileBackend } from '../../../src/core/compiler/backends/types.js';
 import { runCompile } from '../../../src/core/compiler/compile.js';
@@ -187,6 +187,8 @@ describe('runCompile', () => {
   });
 
   it('falls back to script for agent:opencode with an opencode_unavailable item, or refuses without fallback', async () => {
+    // Under npm, node_modules/.bin (with the real opencode) is on PATH: point at a missing binary.
+    vi.stubEnv('CODEX_SELF_EVOLUTION_OPENCODE_COMMAND', '/nonexistent/opencode');
     const paths = bucket();
     queue(paths, [mem('a')]);
     await expect(runCompile(paths, { backend: 'agent:opencode', allowFallback: false })).rejects.toBeInstanceOf(BackendUnavailableError);
