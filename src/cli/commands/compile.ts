@@ -11,7 +11,7 @@ import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runCompile, type CompileResult } from '../../core/compiler/compile.js';
-import { loadCompileSettings } from '../../core/compiler/settings.js';
+import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -71,7 +71,7 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
       reviewPolicy: settings.reviewPolicy,
       lessons: settings.lessons,
       signal: controller.signal,
-      backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
+      backendOptions: agentBackendOptions(settings),
       ...(batchSize ? { batchSize } : {}),
       ...(maxBatches ? { maxBatches } : {}),
     });

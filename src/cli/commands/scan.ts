@@ -6,7 +6,7 @@
 import { logWarn } from '../../core/log.js';
 import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
-import { loadCompileSettings } from '../../core/compiler/settings.js';
+import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { abortOnSignals, positiveInt } from './compile.js';
@@ -40,7 +40,7 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
       reviewPolicy: settings.reviewPolicy,
       lessons: settings.lessons,
       signal: controller.signal,
-      backendOptions: { timeoutMs: settings.opencodeTimeoutMs },
+      backendOptions: agentBackendOptions(settings),
       ...(batchSize ? { batchSize } : {}),
       ...(tty ? { onProgress: progressLine(process.stderr) } : {}),
     });

@@ -263,7 +263,8 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last
     } else {
       artifacts = await run.backend.compile(
         { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}), ...(run.git ? { sourceCommit: run.git.head } : {}) },
-        { allowFallback: run.allowFallback, ...run.backendOptions },
+        // The agent backend holds back sections under human review (it may invent skills otherwise).
+        { allowFallback: run.allowFallback, reviewPolicy: run.reviewPolicy, ...run.backendOptions },
       );
     }
     crashPoint('after-backend', run.batch);

@@ -18,11 +18,23 @@ export interface CompileSettings {
   caps: MemoryCaps;
   /** Agent backend timeout in ms (kept below the lock stale window by the config schema's caller). */
   opencodeTimeoutMs: number;
+  /** `[compile.opencode] model` / `agent` (env `CODEX_SELF_EVOLUTION_OPENCODE_MODEL/_AGENT` wins); '' = opencode's default. */
+  opencodeModel: string;
+  opencodeAgent: string;
   /** `[review]` (issue 10): which kinds of suggestion wait for a human. */
   reviewPolicy: ReviewPolicy;
   /** `[compile.memory] archive_after_days` / `archive_below_confidence` (unset = the compiler's defaults). */
   lessons: { archiveAfterDays?: number; archiveBelowConfidence?: number };
   warnings: string[];
+}
+
+/** Options for the agent backend from the settings (empty model/agent left to opencode). */
+export function agentBackendOptions(settings: CompileSettings): Record<string, unknown> {
+  return {
+    timeoutMs: settings.opencodeTimeoutMs,
+    ...(settings.opencodeModel ? { opencode_model: settings.opencodeModel } : {}),
+    ...(settings.opencodeAgent ? { opencode_agent: settings.opencodeAgent } : {}),
+  };
 }
 
 /** Reads the compile settings of a home. */
@@ -32,6 +44,8 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     allowFallback: true,
     caps: { user: { ...DEFAULT_MEMORY_CAPS.user }, global: { ...DEFAULT_MEMORY_CAPS.global } },
     opencodeTimeoutMs: 900_000,
+    opencodeModel: '',
+    opencodeAgent: '',
     reviewPolicy: { ...DEFAULT_REVIEW_POLICY },
     lessons: {},
     warnings: [],
@@ -41,6 +55,8 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     settings.backend = loaded.config.compile.backend;
     settings.allowFallback = loaded.config.compile.allow_fallback;
     settings.opencodeTimeoutMs = loaded.config.compile.opencode.timeout_seconds * 1000;
+    settings.opencodeModel = loaded.config.compile.opencode.model;
+    settings.opencodeAgent = loaded.config.compile.opencode.agent;
     settings.reviewPolicy = { ...loaded.config.review };
     const { archive_after_days: days, archive_below_confidence: below } = loaded.config.compile.memory;
     if (days !== undefined) settings.lessons.archiveAfterDays = days;
