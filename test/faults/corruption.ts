@@ -15,6 +15,7 @@ import type { Suggestion } from '../../src/core/schemas.js';
 import {
   accountSuggestions,
   accountedKeys,
+  autoApplyConfig,
   brokenJson,
   cli,
   countCase,
@@ -137,6 +138,8 @@ export function corruption(): void {
 
     beforeAll(async () => {
       w = world({ root: suiteRoot() });
+      // Skills applied at once (they are staged for a human by default), so the manifest matters.
+      autoApplyConfig(w);
       ensureRuntimeDirs(w.paths);
       for (let i = 0; i < 6; i++) {
         const suggestions: Suggestion[] = [

@@ -12,6 +12,7 @@ import { ensureBuilt } from '../helpers/built.js';
 import { tally } from './helpers.js';
 import { corruption } from './corruption.js';
 import { disk } from './disk.js';
+import { hostile } from './hostile.js';
 import { kills } from './kills.js';
 import { parallelStops } from './parallel-stops.js';
 import { providerFaults } from './provider.js';
@@ -27,6 +28,7 @@ kills();
 corruption();
 disk();
 providerFaults();
+hostile();
 
 describe('fault suite totals', () => {
   it('lost no suggestion and duplicated none', () => {

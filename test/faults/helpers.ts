@@ -114,6 +114,15 @@ export function world(options: { root?: string; home?: string; env?: Record<stri
   return { root, home, repo, codexHome, env, paths: resolveStatePaths({ cwd: repo, home }) };
 }
 
+/**
+ * Writes `<home>/config.toml` applying every kind of suggestion at the next compile (skills are
+ * staged for a human by default), plus `extra` lines.
+ */
+export function autoApplyConfig(w: World, extra: string[] = []): void {
+  mkdirSync(w.home, { recursive: true });
+  writeFileSync(join(w.home, 'config.toml'), ['schema_version = 2', ...extra, '', '[review]', 'memory = "auto"', 'recall = "auto"', 'skills = "auto"', ''].join('\n'));
+}
+
 /** Runs the built CLI (always asynchronously, so servers and timers of this process keep running). */
 export function cli(w: World, args: readonly string[], options: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   return runCliAsync(args, { env: { ...w.env, ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}), timeoutMs: options.timeoutMs ?? 60_000 });
