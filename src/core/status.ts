@@ -11,6 +11,35 @@ import { schedulerStatus } from './install/scheduler.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
 import { spoolCounts } from './review/spool.js';
+import { loadMemory } from './memory-view.js';
+
+/**
+ * Lesson counts of a bucket by status (issue 10), the stale ones listed for re-verification
+ * (`memory list --stale`), and the review items waiting (`review list`).
+ */
+export function lessonCounts(paths: ReturnType<typeof statePathsForBucket>): Record<string, unknown> {
+  const counts: Record<string, number> = { active: 0, stale: 0, superseded: 0, archived: 0, retired: 0, forgotten: 0 };
+  const stale: Array<{ id: string | null; summary: string; reason: unknown }> = [];
+  for (const entry of loadMemory(paths).entries) {
+    const status = entry.status ?? 'active';
+    counts[status] = (counts[status] ?? 0) + 1;
+    if (status === 'stale' && stale.length < 20) stale.push({ id: entry.id ?? null, summary: entry.summary, reason: entry.raw?.stale_reason ?? null });
+  }
+  let staged = 0;
+  try {
+    for (const name of readdirSync(join(paths.reviewDir, 'staged'))) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        if ((JSON.parse(readFileSync(join(paths.reviewDir, 'staged', name), 'utf8')) as { state?: unknown }).state === 'staged') staged++;
+      } catch {
+        // A damaged item is not waiting.
+      }
+    }
+  } catch {
+    // No review items.
+  }
+  return { ...counts, review_waiting: staged, stale_to_reverify: stale };
+}
 
 /** Marker substring of hook commands this tool installs (and of the Python original's). */
 export const HOOK_MARKERS = ['codex-self-evolution', 'csep '] as const;
@@ -142,6 +171,7 @@ export function collectStatus(home: string, version: string): Record<string, unk
     review_backlog: spoolCounts(statePathsForBucket(home, bucket)),
     lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
+    lessons: lessonCounts(statePathsForBucket(home, bucket)),
   }));
   const hooks = inspectHooks();
   return {

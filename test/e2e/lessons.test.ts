@@ -93,6 +93,9 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     ]);
     expect(told(w)).not.toContain('scripts/deploy.sh');
     expect(told(w)).not.toContain('db:migrate');
+    const status = JSON.parse(cli(w, 'status')) as { buckets: Array<{ lessons: { stale: number; active: number; stale_to_reverify: Array<{ reason: string }> } }> };
+    expect(status.buckets[0]!.lessons).toMatchObject({ stale: 2, active: 0 });
+    expect(status.buckets[0]!.lessons.stale_to_reverify.map((s) => s.reason)).toContain('source_deleted: scripts/deploy.sh');
     const text = cli(w, 'memory', 'list', '--repo', w.repo, '--stale');
     expect(text).toContain('left out: stale (source_deleted: scripts/deploy.sh)');
 
