@@ -5,7 +5,9 @@
  * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
  * dead compile (the original ignored them), and an interrupted apply (a journal to roll forward).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitInfo } from '../lessons/git.js';
 import type { StatePaths } from '../paths.js';
 import { pendingWork } from '../queue/queue.js';
 import { spoolCounts } from '../review/spool.js';
@@ -30,7 +32,33 @@ export type PreflightResult =
       interrupted_apply: boolean;
       /** recall/index.json is newer than its search index (or has none): compile rebuilds it. */
       stale_search_index: boolean;
+      /** Lesson maintenance is due: usage to fold, HEAD moved since the staleness check, or the daily archive pass. */
+      maintenance_due: boolean;
     } & ReviewBacklog);
+
+/**
+ * True when lesson maintenance (issue 10) has work with an empty queue: SessionStart usage lines to
+ * fold, a repository HEAD that moved since the last staleness check, or the daily archive pass.
+ * Only for buckets that have learned memory. One `git rev-parse` at most.
+ */
+export function maintenanceDue(paths: StatePaths, now = Date.now()): boolean {
+  if (!existsSync(paths.memoryJson)) return false;
+  try {
+    if (statSync(join(paths.memoryDir, 'usage.log')).size > 0) return true;
+  } catch {
+    // No usage recorded since the last fold.
+  }
+  let state: { head?: string; archive_checked_at?: string } = {};
+  try {
+    state = JSON.parse(readFileSync(join(paths.compilerDir, 'maintenance.json'), 'utf8')) as typeof state;
+  } catch {
+    return true; // Never maintained.
+  }
+  const archived = Date.parse(state.archive_checked_at ?? '');
+  if (!Number.isFinite(archived) || now - archived >= 86_400_000) return true;
+  const head = gitInfo(paths.repoKey)?.head;
+  return head !== undefined && head !== state.head;
+}
 
 /** True when recall/index.json exists and its compile-time search index is missing or older. */
 export function searchIndexOutdated(paths: StatePaths): boolean {
@@ -56,8 +84,9 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
   const work = pendingWork(paths);
   const interrupted = existsSync(journalPath(paths));
   const staleIndex = searchIndexOutdated(paths);
+  const maintenance = maintenanceDue(paths);
   // No live lock holds processing/, so anything there was stranded by a dead compile.
-  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted && !staleIndex) {
+  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted && !staleIndex && !maintenance) {
     return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, ...backlog };
   }
   return {
@@ -68,6 +97,7 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
     stranded: work.processing,
     interrupted_apply: interrupted,
     stale_search_index: staleIndex,
+    maintenance_due: maintenance,
     ...backlog,
   };
 }

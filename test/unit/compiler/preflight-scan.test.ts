@@ -143,3 +143,29 @@ describe('stale recall search index', () => {
     expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty' });
   });
 });
+
+describe('lesson maintenance as work', () => {
+  it('usage to fold makes preflight run, and the compile that folds it settles the bucket', async () => {
+    const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
+    const { runCompile } = await import('../../../src/core/compiler/compile.js');
+    const { enqueueReviewedTurn } = await import('../../../src/core/queue/queue.js');
+    const { appendFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../../helpers/tmp.js');
+    const paths = resolveStatePaths({ cwd: tempDir(), home: tempDir() });
+    ensureRuntimeDirs(paths);
+    enqueueReviewedTurn(paths, {
+      threadId: 's',
+      turnId: 't',
+      cwd: paths.cwd,
+      reviewerProvider: 'dummy',
+      suggestions: [{ family: 'memory_updates', summary: 'Use pnpm', details: { action: 'add', scope: 'user', content: 'Always use pnpm.' }, confidence: 1 }],
+    });
+    await runCompile(paths, { housekeeping: false });
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty' });
+    appendFileSync(join(paths.memoryDir, 'usage.log'), 'i 2026-11-26T00:00:00Z m-x\n');
+    expect(runPreflight(paths)).toMatchObject({ status: 'run', pending: 0, maintenance_due: true });
+    await runCompile(paths, { housekeeping: false });
+    expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty' });
+  });
+});
