@@ -601,6 +601,19 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
 // ---------------------------------------------------------------- skills
 
 /** Words of a text; each CJK character counts as one (they are written without spaces). */
+/**
+ * The compile-time quality gate of a managed skill (shared by every backend): a title always,
+ * and unless it is a retirement a description, content, and at least three words of content.
+ */
+export function skillGateProblem(action: string, title: string, description: string, content: string): { reason: string; detail?: string } | undefined {
+  if (title === '') return { reason: 'missing_title' };
+  if (action === 'retire') return undefined;
+  if (description === '') return { reason: 'missing_description' };
+  if (content === '') return { reason: 'missing_content' };
+  if (wordCount(content) < 3) return { reason: 'low_signal', detail: 'content has fewer than 3 words' };
+  return undefined;
+}
+
 function wordCount(text: string): number {
   return text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)?.length ?? 0;
 }
@@ -668,23 +681,10 @@ export function compileSkills(
     const title = stringField(candidate, 'title') || (action !== 'create' && prev ? prev.title : suggestion.summary.trim());
     const description = stringField(candidate, 'description') || (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
     const content = stringField(candidate, 'content');
-    if (title === '') {
-      discard('missing_title');
+    const problem = skillGateProblem(action, title, description, content);
+    if (problem) {
+      discard(problem.reason, problem.detail);
       continue;
-    }
-    if (action !== 'retire') {
-      if (description === '') {
-        discard('missing_description');
-        continue;
-      }
-      if (content === '') {
-        discard('missing_content');
-        continue;
-      }
-      if (wordCount(content) < 3) {
-        discard('low_signal', 'content has fewer than 3 words');
-        continue;
-      }
     }
     const skill: CompiledSkill = {
       skill_id: id,

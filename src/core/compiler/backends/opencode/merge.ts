@@ -22,7 +22,7 @@ import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../../constant
 import { sortKeysDeep } from '../../../json.js';
 import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor } from '../../normalize.js';
-import { isOwnedEntry, visits } from '../script.js';
+import { isOwnedEntry, skillGateProblem, visits } from '../script.js';
 import type { BackendInput, CompileArtifacts, CompiledSkill, ItemReceipt, MemoryCaps } from '../types.js';
 import { AgentAnswerError, type AgentAnswer, type AgentDiscarded, type AgentMemoryRecord } from './answer.js';
 
@@ -332,10 +332,6 @@ function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], bat
 
 // ---------------------------------------------------------------- skills
 
-function wordCount(text: string): number {
-  return text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)?.length ?? 0;
-}
-
 function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[], managedDir: string, now: string, items: ItemReceipt[]): { skills: CompiledSkill[]; manifest: SkillManifestEntry[] } {
   const current = new Map(existing.map((e) => [e.skill_id, e]));
   const chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
@@ -366,23 +362,10 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
     const title = candidate.title.trim() || (prev ? prev.title : '');
     const description = candidate.description.trim() || (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
     const content = candidate.content.trim();
-    if (title === '') {
-      discard('missing_title');
+    const problem = skillGateProblem(action, title, description, content);
+    if (problem) {
+      discard(problem.reason, problem.detail);
       continue;
-    }
-    if (action !== 'retire') {
-      if (description === '') {
-        discard('missing_description');
-        continue;
-      }
-      if (content === '') {
-        discard('missing_content');
-        continue;
-      }
-      if (wordCount(content) < 3) {
-        discard('low_signal', 'content has fewer than 3 words');
-        continue;
-      }
     }
     const skill: CompiledSkill = { skill_id: id, action, title, description, content, status: action === 'retire' ? 'retired' : 'active' };
     const earlier = chosen.get(id);
