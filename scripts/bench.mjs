@@ -811,13 +811,18 @@ function resolvePackage(spec) {
  * each; median over several processes. Also the heavy packages the hooks must not load.
  */
 function measureImports() {
-  const entries = {
-    'session-start': join(DIST, 'cli', 'hooks', 'session-start.js'),
-    'stop-review': join(DIST, 'cli', 'hooks', 'stop-review.js'),
-    'prompt-recall': join(DIST, 'cli', 'hooks', 'prompt-recall.js'),
+  // Each path as it runs: main.js, then what it loads statically, then the lazily imported parts
+  // the measured case reaches (prompt-recall loads the recall engine once a bucket has an index).
+  const d = (...p) => join(DIST, ...p);
+  const paths = {
+    'session-start': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'session-start.js')],
+    'stop-review': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'stop-review.js')],
+    'prompt-recall': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'prompt-recall.js'), d('core', 'recall', 'prompt-recall.js')],
+    'recall (command)': [d('cli', 'main.js'), d('cli', 'program.js'), d('cli', 'commands', 'recall.js')],
+    'compile (command)': [d('cli', 'main.js'), d('cli', 'program.js'), d('cli', 'commands', 'compile.js')],
   };
   const runs = QUICK ? 5 : 15;
-  const out = { method: `marginal import time per module in dependency order, median of ${runs} fresh processes`, hooks: {}, packages: {} };
+  const out = { method: `marginal import time per module in dependency order, median of ${runs} fresh processes (main.js itself excluded: importing it would run the CLI)`, paths: {}, packages: {} };
   const script = join(benchRoot, 'import-timer.mjs');
   writeFileSync(
     script,
@@ -825,26 +830,27 @@ function measureImports() {
      for (const s of specs) { const t0 = performance.now(); await import(s); t[s] = performance.now() - t0; }
      t.__total = performance.now() - start; t.__before_main = start; process.stdout.write(JSON.stringify(t));`,
   );
-  for (const [hookName, entry] of Object.entries(entries)) {
-    // main.js and hooks.js come first, as in a real hook run.
-    const files = [...new Set([...importGraph(join(DIST, 'cli', 'hooks.js')), ...importGraph(entry)])];
+  for (const [name, entryFiles] of Object.entries(paths)) {
+    if (!entryFiles.every((f) => existsSync(f))) continue;
+    const files = [...new Set(entryFiles.slice(1).flatMap((f) => importGraph(f)))];
     const specs = files.map((f) => (f.startsWith('pkg:') ? resolvePackage(f.slice(4)) : pathToFileURL(f).href));
     const samples = [];
     for (let i = 0; i < runs; i++) {
       const r = runOnce([script, JSON.stringify(specs)]);
       if (r.status === 0) samples.push(JSON.parse(r.stdout));
     }
+    if (samples.length === 0) continue;
     const modules = specs.map((s, i) => ({
       module: files[i].startsWith('pkg:') ? files[i].slice(4) : relative(DIST, files[i]),
       ms: round(median(samples.map((x) => x[s])), 2),
     }));
     const heavy = modules.filter((m) => /^(zod|commander|undici|execa)(\/|$)/.test(m.module)).map((m) => m.module);
-    out.hooks[hookName] = {
+    out.paths[name] = {
       modules: modules.length,
       own_modules: modules.filter((m) => !m.module.startsWith('node:')).length,
       total_ms: round(median(samples.map((x) => x.__total)), 1),
       node_ready_ms: round(median(samples.map((x) => x.__before_main)), 1),
-      forbidden_packages: heavy,
+      heavy_packages: heavy,
       by_module: modules.sort((a, b) => b.ms - a.ms),
     };
   }
@@ -981,7 +987,7 @@ async function main() {
     }
     if (!ONLY || IMPORTS_ONLY) {
       imports = measureImports();
-      log(`imports measured: ${Object.entries(imports.hooks).map(([k, v]) => `${k} ${v.total_ms} ms`).join(', ')}`);
+      log(`imports measured: ${Object.entries(imports.paths).map(([k, v]) => `${k} ${v.total_ms} ms`).join(', ')}`);
     }
   } finally {
     cleanup();
@@ -1006,8 +1012,8 @@ async function main() {
     process.stdout.write(`${over.length + overGrowth.length === 0 ? 'every figure within budget' : `over budget or failing: ${[...over, ...overGrowth].join(', ')} (see docs/performance.md)`}; load average ${report.machine.loadavg_start.join(' ')} -> ${report.machine.loadavg_end.join(' ')}; ${report.duration_s} s\n`);
   }
   if (imports) {
-    for (const [hook, v] of Object.entries(imports.hooks)) {
-      process.stdout.write(`imports on the ${hook} hook path: ${v.modules} modules (${v.own_modules} of ours and packages), ${v.total_ms} ms; forbidden packages: ${v.forbidden_packages.length ? v.forbidden_packages.join(', ') : 'none'}\n`);
+    for (const [name, v] of Object.entries(imports.paths)) {
+      process.stdout.write(`imports on the ${name} path: ${v.modules} modules (${v.own_modules} of ours and packages), ${v.total_ms} ms; zod/commander/undici/execa: ${v.heavy_packages.length ? v.heavy_packages.join(', ') : 'none'}\n`);
     }
     process.stdout.write(`package import costs (ms): ${Object.entries(imports.packages).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   }
