@@ -77,7 +77,7 @@ function runAndKill(w: World, args: string[], kill: Kill): Promise<{ killed: boo
 
 /** Records where a kill landed, for the totals line. */
 function notePhase(target: string, killed: boolean, phase: 'before' | 'mid' | 'after'): void {
-  const label = !killed ? `${target} finished before the kill` : phase === 'before' ? `${target} killed before any work` : phase === 'mid' ? `${target} killed mid-work` : `${target} killed after its work`;
+  const label = !killed ? `${target} finished before a timed kill (the round then used a named crash point)` : phase === 'before' ? `${target} killed before any work` : phase === 'mid' ? `${target} killed mid-work` : `${target} killed after its work`;
   tally.killPhases[label] = (tally.killPhases[label] ?? 0) + 1;
 }
 
@@ -96,39 +96,49 @@ export function kills(): void {
     for (let round = 1; round <= ROUNDS; round++) {
       const kill: Kill = rand() < 0.4 ? { kind: 'named', point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue' } : { kind: 'timed', delayMs: -1 };
       const fraction = rand();
-      it(`round ${round}: ${kill.kind === 'named' ? `crash at ${kill.point}` : `SIGKILL at ${Math.round(fraction * 120)}% of a normal drain`}`, async () => {
+      // Used when a timed kill comes after the run ended: the round then kills a second run here.
+      const fallback: Kill = { kind: 'named', point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue' };
+      it(`round ${round}: ${kill.kind === 'named' ? `crash at ${kill.point}` : `SIGKILL at ${Math.round(fraction * 100)}% of a normal drain`}`, async () => {
         w ??= world({ root: suiteRoot() });
-        // Six new turns, spooled only (the bucket's worker lock is held by this live process).
-        const release = holdWorkerLock(w);
-        const fresh = Array.from({ length: 6 }, (_, i) => {
-          const sessionId = sessionIdFor(round * 100 + i, 'kw');
-          const review = reviewFor(`w${round}-${i}`);
-          return { sessionId, turnId: `turn-${round}-${i}`, count: review.count, stub: review.text };
-        });
-        for (const t of fresh) {
-          const r = await cli(w, ['stop-review', '--from-stdin'], { input: stopPayload(w, { sessionId: t.sessionId, turnId: t.turnId, stub: t.stub }) });
-          expectHookAnswer(r);
-        }
-        release();
-        turns.push(...fresh);
+        const spoolTurns = async (attempt: number, count: number) => {
+          // New turns, spooled only (the bucket's worker lock is held by this live process).
+          const release = holdWorkerLock(w!);
+          const fresh = Array.from({ length: count }, (_, i) => {
+            const sessionId = sessionIdFor(round * 100 + attempt * 10 + i, 'kw');
+            const review = reviewFor(`w${round}-${attempt}-${i}`);
+            return { sessionId, turnId: `turn-${round}-${attempt}-${i}`, count: review.count, stub: review.text };
+          });
+          for (const t of fresh) expectHookAnswer(await cli(w!, ['stop-review', '--from-stdin'], { input: stopPayload(w!, { sessionId: t.sessionId, turnId: t.turnId, stub: t.stub }) }));
+          release();
+          turns.push(...fresh);
+          return fresh;
+        };
+        let fresh = await spoolTurns(0, 6);
         expect(spoolEntries(w.paths)).toHaveLength(6);
 
-        const k: Kill = kill.kind === 'named' ? kill : { kind: 'timed', delayMs: Math.round(fraction * typicalMs * 1.2) };
-        const crashed = await runAndKill(w, ['stop-review', '--drain', '--cwd', w.repo], k);
-        countCase('kill -9 (review worker)', crashed.killed ? 1 : 0);
+        let k: Kill = kill.kind === 'named' ? kill : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
+        let crashed = await runAndKill(w, ['stop-review', '--drain', '--cwd', w.repo], k);
+        if (!crashed.killed) {
+          notePhase('review worker', false, 'after');
+          fresh = await spoolTurns(1, 3);
+          k = fallback;
+          crashed = await runAndKill(w, ['stop-review', '--drain', '--cwd', w.repo], k);
+        }
+        expect(crashed.killed, `${seedNote}: no kill landed in round ${round}`).toBe(true);
+        countCase('kill -9 (review worker)');
 
         // Right after the kill: every turn is either still spooled or queued (marker and envelope).
         const spooled = new Set(spoolEntries(w.paths).map((n) => n.slice(0, -5)));
         const queued = new Set(Object.values(queueIds(w.paths)).flat());
         let queuedFresh = 0;
-        for (const t of fresh) {
+        for (const t of turns) {
           const key = turnIdempotencyKey(t.sessionId, t.turnId);
           const inQueue = queued.has(suggestionIdFor(key));
-          if (inQueue) queuedFresh++;
+          if (inQueue && fresh.some((f) => f.sessionId === t.sessionId && f.turnId === t.turnId)) queuedFresh++;
           expect(spooled.has(key) || inQueue, `${seedNote}: turn ${t.turnId} neither spooled nor queued after ${JSON.stringify(k)}`).toBe(true);
         }
         const attempted = spoolEntries(w.paths).some((n) => (JSON.parse(readFileSync(join(w!.paths.spoolDir, n), 'utf8')) as { attempts: number }).attempts > 0);
-        notePhase('review worker', crashed.killed, queuedFresh === 0 && !attempted ? 'before' : queuedFresh === fresh.length ? 'after' : 'mid');
+        notePhase('review worker', true, queuedFresh === 0 && !attempted ? 'before' : queuedFresh === fresh.length ? 'after' : 'mid');
         expect(brokenJson(w.home), seedNote).toEqual([]);
 
         // The next drain takes over the dead worker's lock and finishes the work.
@@ -171,42 +181,57 @@ export function kills(): void {
       const batch = 1 + Math.floor(rand() * 4);
       const fraction = rand();
       const point = stage === 'after-lock' ? stage : `${stage}:${batch}`;
-      it(`round ${round}: ${named ? `crash at ${point}` : `SIGKILL at ${Math.round(fraction * 120)}% of a normal compile`}`, async () => {
+      // Used when a timed kill comes after the run ended: the round then kills a second run here.
+      const fallbackStage = CRASH_STAGES[Math.floor(rand() * CRASH_STAGES.length)]!;
+      const fallbackPoint = fallbackStage === 'after-lock' ? fallbackStage : `${fallbackStage}:${1 + Math.floor(rand() * 2)}`;
+      it(`round ${round}: ${named ? `crash at ${point}` : `SIGKILL at ${Math.round(fraction * 100)}% of a normal compile`}`, async () => {
         if (!w) {
           w = world({ root: suiteRoot() });
           ensureRuntimeDirs(w.paths);
         }
-        // Twelve new envelopes (two suggestions each, one with a skill every fourth), four batches of three.
-        for (let i = 0; i < 12; i++) {
-          const tag = `c${round}-${i}`;
-          const suggestions: Suggestion[] = [
-            { family: 'memory_updates', summary: `lesson ${tag}`, details: { action: 'add', scope: 'global', content: `Lesson ${tag}: ${distinctWords(`km${tag}`)}.` }, confidence: 0.9 },
-            i % 4 === 0
-              ? { family: 'skill_action', summary: `skill ${tag}`, details: { action: 'create', skill_id: `skill-${tag}`, description: `Use when ${distinctWords(`kd${tag}`, 3)}`, content: `Steps: ${distinctWords(`ks${tag}`)}.` }, confidence: 1 }
-              : { family: 'recall_candidate', summary: `fact ${tag}`, details: { content: `Fact ${tag}: ${distinctWords(`kr${tag}`)}.`, source_paths: ['deploy/staging.yml'] }, confidence: 1 },
-          ];
-          enqueueReviewedTurn(w.paths, { threadId: `kc-thread-${round}`, turnId: `kc-${round}-${i}`, cwd: w.paths.cwd, suggestions, reviewerProvider: 'dummy' });
-          seeded.push({ threadId: `kc-thread-${round}`, turnId: `kc-${round}-${i}`, count: suggestions.length });
+        const queueWork = (attempt: number, count: number): string[] => {
+          // New envelopes (two suggestions each, a skill every fourth), in batches of three.
+          const ids: string[] = [];
+          for (let i = 0; i < count; i++) {
+            const tag = `c${round}-${attempt}-${i}`;
+            const suggestions: Suggestion[] = [
+              { family: 'memory_updates', summary: `lesson ${tag}`, details: { action: 'add', scope: 'global', content: `Lesson ${tag}: ${distinctWords(`km${tag}`)}.` }, confidence: 0.9 },
+              i % 4 === 0
+                ? { family: 'skill_action', summary: `skill ${tag}`, details: { action: 'create', skill_id: `skill-${tag}`, description: `Use when ${distinctWords(`kd${tag}`, 3)}`, content: `Steps: ${distinctWords(`ks${tag}`)}.` }, confidence: 1 }
+                : { family: 'recall_candidate', summary: `fact ${tag}`, details: { content: `Fact ${tag}: ${distinctWords(`kr${tag}`)}.`, source_paths: ['deploy/staging.yml'] }, confidence: 1 },
+            ];
+            const threadId = `kc-thread-${round}`;
+            const turnId = `kc-${round}-${attempt}-${i}`;
+            enqueueReviewedTurn(w!.paths, { threadId, turnId, cwd: w!.paths.cwd, suggestions, reviewerProvider: 'dummy' });
+            seeded.push({ threadId, turnId, count: suggestions.length });
+            ids.push(suggestionIdFor(turnIdempotencyKey(threadId, turnId)));
+          }
+          return ids;
+        };
+        let roundIds = queueWork(0, 12);
+        const args = ['compile', '--once', '--batch-size', '3', '--repo-root', w.repo];
+        let k: Kill = named ? { kind: 'named', point } : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
+        let crashed = await runAndKill(w, args, k);
+        if (!crashed.killed) {
+          notePhase('compiler', false, 'after');
+          roundIds = queueWork(1, 6);
+          k = { kind: 'named', point: fallbackPoint };
+          crashed = await runAndKill(w, args, k);
         }
+        expect(crashed.killed, `${seedNote}: no kill landed in round ${round}`).toBe(true);
+        countCase('kill -9 (compiler)');
         const ids = seeded.map((s) => suggestionIdFor(turnIdempotencyKey(s.threadId, s.turnId)));
-
-        const k: Kill = named ? { kind: 'named', point } : { kind: 'timed', delayMs: Math.round(fraction * typicalMs * 1.2) };
-        const crashed = await runAndKill(w, ['compile', '--once', '--batch-size', '3', '--repo-root', w.repo], k);
-        countCase('kill -9 (compiler)', crashed.killed ? 1 : 0);
 
         // Right after the kill: every envelope is still in some state; nothing half-written.
         const present = new Set(Object.values(queueIds(w.paths)).flat());
         expect(ids.filter((id) => !present.has(id)), `${seedNote}: envelopes missing after ${JSON.stringify(k)}`).toEqual([]);
         const afterKill = queueIds(w.paths);
-        const roundIds = ids.slice(-12);
         const doneNow = roundIds.filter((id) => afterKill.done.includes(id)).length;
-        notePhase('compiler', crashed.killed, doneNow === 0 && afterKill.processing.length === 0 ? 'before' : doneNow === roundIds.length ? 'after' : 'mid');
+        notePhase('compiler', true, doneNow === 0 && afterKill.processing.length === 0 ? 'before' : doneNow === roundIds.length ? 'after' : 'mid');
         expect(brokenJson(w.home), seedNote).toEqual([]);
-        if (crashed.killed) {
-          // The dead owner's lock does not wedge the bucket.
-          const preflight = await cli(w, ['compile-preflight', '--repo-root', w.repo]);
-          expect(JSON.parse(preflight.stdout).status, seedNote).not.toBe('skip_locked');
-        }
+        // The dead owner's lock does not wedge the bucket.
+        const preflight = await cli(w, ['compile-preflight', '--repo-root', w.repo]);
+        expect(JSON.parse(preflight.stdout).status, seedNote).not.toBe('skip_locked');
 
         const started = Date.now();
         const next = await cli(w, ['compile', '--once', '--batch-size', '3', '--repo-root', w.repo]);
