@@ -92,6 +92,8 @@ export function loadMemory(paths: StatePaths): LoadedMemory {
     try {
       const data = JSON.parse(jsonText) as unknown;
       if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('not an object');
+      // Every writer writes both lists: `{}` is damage, and the markdown still holds the entries.
+      if ((data as Record<string, unknown>).user === undefined && (data as Record<string, unknown>).global === undefined) throw new Error('no user or global list');
       const entries: MemoryEntry[] = [];
       for (const scope of ['user', 'global'] as const) {
         const list = (data as Record<string, unknown>)[scope];

@@ -267,40 +267,35 @@ export function corruption(): void {
       }
     }
 
-    // KNOWN DEFECT, pinned so it cannot go unnoticed (reported with issue 9; the fix belongs in
-    // src/core/compiler/context.ts and src/core/memory-view.ts): a JSON object with the expected
-    // keys missing (`{}`) is read as an empty collection, not as damage. The compile then rewrites
-    // the derived files that still held the learned entries (USER.md/MEMORY.md, compiled.md) or
-    // drops the skills from the manifest, and keeps nothing aside. When this is fixed these
-    // tests fail: turn them into ordinary cases of the matrix above (kept aside, entries recovered).
+    // A JSON object with the expected list missing (`{}`) is damage, not an empty collection:
+    // it is kept aside and the learned entries are recovered from the derived files (USER.md /
+    // MEMORY.md, compiled.md, the managed skill files). (Found by this suite; fixed in
+    // compiler/context.ts and memory-view.ts.)
     const EMPTY_OBJECT_TARGETS = ['memory/memory.json', 'recall/index.json', 'skills/manifest.json'];
     for (const name of EMPTY_OBJECT_TARGETS) {
       const target = TARGETS.find((t) => t.name === name)!;
       const n = ++caseNo;
-      it(`KNOWN DEFECT: ${name} = {} is taken as empty; learned entries are dropped and nothing is kept aside`, async () => {
+      it(`${name} = {} is taken as damage: kept aside, learned entries recovered`, async () => {
         rmSync(w.paths.stateDir, { recursive: true, force: true });
         cpSync(template, w.paths.stateDir, { recursive: true, preserveTimestamps: true });
         const file = target.file(w, baseline);
         writeFileSync(file, '{}\n');
         countCase('corrupted state file');
-        tally.knownDefects.push(`${name} = {} drops learned entries`);
         const start = expectHookAnswer(await cli(w, ['session-start', '--from-stdin'], { input: JSON.stringify({ session_id: sessionIdFor(n, 'cs'), cwd: w.repo, hook_event_name: 'SessionStart', source: 'startup' }) }));
         const context = (start.hookSpecificOutput as { additionalContext: string }).additionalContext;
+        expect(context).toContain(`### ${baseline.globalSummary}`);
         const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
         expect(compiled.status, compiled.stderr).toBe(0);
         expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success' });
-        expect(keptAside(file)).toEqual([]);
+        expect(keptAside(file).length).toBeGreaterThan(0);
         if (name === 'memory/memory.json') {
-          expect(context).not.toContain(`### ${baseline.globalSummary}`);
-          expect(readFileSync(w.paths.memoryMd, 'utf8')).not.toContain(`## ${baseline.globalSummary}`);
+          expect(readFileSync(w.paths.memoryMd, 'utf8')).toContain(`## ${baseline.globalSummary}`);
         } else if (name === 'recall/index.json') {
-          expect(context).toContain(`### ${baseline.globalSummary}`);
-          expect((JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records.length).toBeLessThan(baseline.recallCount);
-          expect(readFileSync(w.paths.recallCompiled, 'utf8')).not.toContain('base recall');
+          expect((JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records.length).toBeGreaterThanOrEqual(baseline.recallCount);
+          expect(readFileSync(w.paths.recallCompiled, 'utf8')).toContain('base recall');
         } else {
           const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as { skills: Array<{ skill_id: string }> };
-          expect(manifest.skills.map((s) => s.skill_id)).not.toContain('base-skill-0');
-          expect(existsSync(join(w.paths.skillsManagedDir, 'base-skill-0.md'))).toBe(true);
+          expect(manifest.skills.map((s) => s.skill_id)).toContain('base-skill-0');
         }
         // The queued work itself is not lost.
         const { lost, duplicated } = accountSuggestions(baseline.pendingKeys, accountedKeys(w.paths));

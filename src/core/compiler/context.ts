@@ -104,7 +104,9 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
   if (read.kind === 'ok') {
     const { data } = read;
     const bad: string[] = [];
-    const shapeProblem = (['user', 'global'] as const).find((s) => data[s] !== undefined && !Array.isArray(data[s]));
+    // `{}` is damage, not an empty memory: every writer (ours and the original) writes both lists.
+    const shapeProblem =
+      data.user === undefined && data.global === undefined ? 'user' : (['user', 'global'] as const).find((s) => data[s] !== undefined && !Array.isArray(data[s]));
     if (shapeProblem === undefined) {
       for (const scope of ['user', 'global'] as const) {
         const raw = (data[scope] as unknown[] | undefined) ?? [];
@@ -204,7 +206,8 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
     }
     return dropped;
   };
-  if (read.kind === 'ok' && (read.data.records === undefined || Array.isArray(read.data.records))) {
+  // `records` is required: `{}` is damage (kept aside, rebuilt from compiled.md), not an empty index.
+  if (read.kind === 'ok' && Array.isArray(read.data.records)) {
     const raw = (read.data.records as unknown[] | undefined) ?? [];
     const { valid, invalid } = partitionValid(RecallRecordSchema, raw);
     const dropped = push(valid);
@@ -272,7 +275,8 @@ export function manifestFromManagedFiles(paths: StatePaths): SkillManifestEntry[
 
 function loadManifest(paths: StatePaths, ctx: CompileContext, now: Date): void {
   const read = readJsonObject(paths.skillsManifest, ctx.texts);
-  if (read.kind === 'ok' && (read.data.skills === undefined || Array.isArray(read.data.skills))) {
+  // `skills` is required: `{}` is damage (kept aside, rebuilt from the managed files), not an empty manifest.
+  if (read.kind === 'ok' && Array.isArray(read.data.skills)) {
     const { valid, invalid } = partitionValid(SkillManifestEntrySchema, (read.data.skills as unknown[] | undefined) ?? []);
     const seen = new Set<string>();
     const dropped = invalid.map((i) => `skills[${i.index}]: ${i.reason}`);
