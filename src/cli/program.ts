@@ -44,6 +44,16 @@ function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrat
   };
 }
 
+/** File-system errors that are about the machine, not a bug. */
+const ENVIRONMENT_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EMFILE: 'too many open files',
+};
+
 /** Prints an error the way a user can act on, returns its exit code. */
 export function reportError(error: unknown, debug: boolean): number {
   const prog = programName();
@@ -52,6 +62,14 @@ export function reportError(error: unknown, debug: boolean): number {
     if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
     return error.exitCode;
+  }
+  // The machine, not the program: a full disk, a read-only or forbidden path. Say so plainly.
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code && ENVIRONMENT_ERRORS[code]) {
+    process.stderr.write(`${prog}: ${ENVIRONMENT_ERRORS[code]}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write('hint: nothing was half-written; queued work stays queued and is retried on the next run\n');
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return EXIT.failure;
   }
   process.stderr.write(`${prog}: internal error: ${describeError(error)}\n`);
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);

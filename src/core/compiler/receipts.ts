@@ -66,6 +66,9 @@ export function appendReceiptHistory(paths: StatePaths, receipt: Record<string, 
   const fd = openSync(paths.receiptsLog, 'a+', 0o600);
   let size: number;
   try {
+    // Recovery after a crash between this append and last_receipt.json writes the receipt
+    // again: the history keeps one line per receipt id.
+    if (typeof receipt.receipt_id === 'string' && lastLineReceiptId(fd) === receipt.receipt_id) return;
     const line = `${endsWithNewline(fd) ? '' : '\n'}${JSON.stringify(receipt)}\n`;
     writeSync(fd, line);
     fsyncSync(fd);
@@ -74,6 +77,22 @@ export function appendReceiptHistory(paths: StatePaths, receipt: Record<string, 
     closeSync(fd);
   }
   if (size > RECEIPT_HISTORY_MAX_BYTES) trimReceiptHistory(paths, { maxBytes: RECEIPT_HISTORY_MAX_BYTES / 2 });
+}
+
+/** The `receipt_id` of the last complete line of the history (reads at most its last 256 KiB). */
+function lastLineReceiptId(fd: number): string | undefined {
+  const size = fstatSync(fd).size;
+  if (size === 0) return undefined;
+  const length = Math.min(size, 256 * 1024);
+  const buffer = Buffer.alloc(length);
+  readSync(fd, buffer, 0, length, size - length);
+  const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+  try {
+    const last = JSON.parse(lines[lines.length - 1] ?? '') as { receipt_id?: unknown };
+    return typeof last.receipt_id === 'string' ? last.receipt_id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes a receipt: history first, then `last_receipt.json` (so the latter implies the former). */

@@ -92,3 +92,17 @@ describe('housekeeping', () => {
     expect(runHousekeeping(paths, { minIntervalSeconds: 0 }, now + 31 * DAY).removed.done).toBe(1);
   });
 });
+
+describe('receipt history after a crash', () => {
+  it('keeps one line per receipt id when recovery writes the same receipt again', async () => {
+    const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
+    const { writeReceipt, readReceiptHistory } = await import('../../../src/core/compiler/receipts.js');
+    const { tempDir } = await import('../../helpers/tmp.js');
+    const paths = resolveStatePaths({ cwd: tempDir(), home: tempDir() });
+    ensureRuntimeDirs(paths);
+    writeReceipt(paths, { receipt_id: 'r1', run_status: 'success' });
+    writeReceipt(paths, { receipt_id: 'r2', run_status: 'success' });
+    writeReceipt(paths, { receipt_id: 'r2', run_status: 'success' });
+    expect(readReceiptHistory(paths).map((r) => r.receipt_id)).toEqual(['r1', 'r2']);
+  });
+});
