@@ -60,7 +60,7 @@ export class ProviderAuthError extends ProviderError {
   }
 }
 
-/** 429 after the retries ran out. `retryAfterMs` is the server's last hint, if any. */
+/** 429 after the retries ran out. `retryAfterMs` is the server's last hint (uncapped up to a day), if any. */
 export class ProviderRateLimitError extends ProviderError {
   readonly retryAfterMs: number | undefined;
 
@@ -232,9 +232,13 @@ export async function postJson(options: PostJsonOptions): Promise<PostJsonResult
         const json = parseJsonBody(answer, options.provider, safeUrl, scrub);
         return { status: answer.status, headers: answer.headers, json, attempts: attempt };
       }
-      retryAfterMs = parseRetryAfter(answer.headers, options.maxRetryAfterMs ?? HTTP_DEFAULTS.maxRetryAfterMs);
+      // The wait inside this call is capped; the error keeps the server's own hint (up to a day)
+      // so a caller that reschedules (the review spool) honours a long Retry-After.
+      const hintMs = parseRetryAfter(answer.headers, 86_400_000);
+      const capMs = options.maxRetryAfterMs ?? HTTP_DEFAULTS.maxRetryAfterMs;
+      retryAfterMs = hintMs === undefined ? undefined : Math.min(hintMs, capMs);
       shouldRetryHeader = parseShouldRetry(answer.headers);
-      error = errorFromStatus(answer, options.provider, safeUrl, scrub, retryAfterMs);
+      error = errorFromStatus(answer, options.provider, safeUrl, scrub, hintMs);
     } catch (caught) {
       if (!(caught instanceof ProviderError)) throw caught;
       error = caught;
