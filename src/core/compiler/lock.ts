@@ -25,7 +25,8 @@
  * `compromised`/`assertHeld()`; the compiler checks it before it applies anything.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 import { utcNow } from '../constants.js';
@@ -83,7 +84,7 @@ export function lockDirOf(paths: StatePaths): string {
   return `${paths.lockFile}.d`;
 }
 
-function guardDirOf(paths: StatePaths): string {
+export function guardDirOf(paths: StatePaths): string {
   return `${paths.lockFile}.guard`;
 }
 
@@ -171,7 +172,9 @@ export function lockStatus(paths: StatePaths, options: LockOptions & { insideGua
     const reason: StaleReason = read.state === 'missing' ? 'missing_owner_info' : 'corrupt_lock_file';
     // Alone, a damaged file is garbage. Next to a directory it may be an owner between its mkdir
     // and its info write (inside the guard, so never when we hold the guard ourselves).
-    const stale = dirMtime === undefined || options.insideGuard === true || now - dirMtime > ORPHAN_DIR_GRACE_MS;
+    // An owner writes its info while holding the guard: with no live guard holder, the directory
+    // is an orphan of a killed compile and is stale at once.
+    const stale = dirMtime === undefined || options.insideGuard === true || !guardHeldByLiveProcess(paths) || now - dirMtime > ORPHAN_DIR_GRACE_MS;
     if (stale) {
       status.stale = true;
       status.stale_reason = reason;
@@ -214,23 +217,56 @@ export type AcquireResult = { acquired: true; lock: CompileLock } | { acquired: 
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** True while a live process holds the guard (or one is between its mkdir and its pid write). */
+function guardHeldByLiveProcess(paths: StatePaths): boolean {
+  const dir = guardDirOf(paths);
+  let mtime: number;
+  try {
+    mtime = statSync(dir).mtimeMs;
+  } catch {
+    return false;
+  }
+  try {
+    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 && isPidAlive(pid);
+  } catch {
+    return Date.now() - mtime <= GUARD_STALE_MS;
+  }
+}
+
 async function acquireGuard(paths: StatePaths): Promise<(() => void) | undefined> {
   const dir = guardDirOf(paths);
   const deadline = Date.now() + GUARD_WAIT_MS;
   for (;;) {
     try {
       mkdirSync(dir);
+      // Who holds the guard, so a holder killed inside it is recognised at once (not after 10 s).
+      try {
+        writeFileSync(join(dir, 'pid'), String(process.pid));
+      } catch {
+        // Without it the guard still goes stale by age.
+      }
       return () => rmSync(dir, { recursive: true, force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     try {
-      if (Date.now() - statSync(dir).mtimeMs > GUARD_STALE_MS) {
-        rmSync(dir, { recursive: true, force: true });
+      let holderDead = false;
+      try {
+        const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+        holderDead = Number.isInteger(pid) && pid > 0 && !isPidAlive(pid);
+      } catch {
+        holderDead = false; // Between its mkdir and its pid write, or an old guard: age decides.
+      }
+      if (holderDead || Date.now() - statSync(dir).mtimeMs > GUARD_STALE_MS) {
+        // Rename first, so two breakers cannot both remove a guard a third process just took.
+        const aside = `${dir}.stale-${process.pid}-${Date.now()}`;
+        renameSync(dir, aside);
+        rmSync(aside, { recursive: true, force: true });
         continue;
       }
     } catch {
-      continue; // Released meanwhile.
+      continue; // Released or broken meanwhile.
     }
     if (Date.now() > deadline) return undefined;
     await sleep(10 + Math.floor(Math.random() * 30));

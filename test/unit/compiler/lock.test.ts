@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { acquireCompileLock, isPidAlive, lockDirOf, lockStatus, withCompileLock } from '../../../src/core/compiler/lock.js';
+import { acquireCompileLock, guardDirOf, isPidAlive, lockDirOf, lockStatus, withCompileLock } from '../../../src/core/compiler/lock.js';
+import { join } from 'node:path';
 import { bucket } from './helpers.js';
 
 /** A pid that certainly belonged to a process that has exited (and was reaped). */
@@ -63,13 +64,35 @@ describe('lockStatus', () => {
     expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'exceeded_max_age' });
   });
 
-  it('gives a lock directory without owner info a short grace, then calls it stale', () => {
+  it('gives a lock directory without owner info a short grace while a live owner holds the guard, then calls it stale', () => {
     const paths = bucket();
     mkdirSync(lockDirOf(paths));
+    // A live process inside the guard is between its mkdir and its info write.
+    mkdirSync(guardDirOf(paths));
+    writeFileSync(join(guardDirOf(paths), 'pid'), String(process.pid));
     expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false });
     const old = (Date.now() - 10_000) / 1000;
     utimesSync(lockDirOf(paths), old, old);
     expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'missing_owner_info' });
+  });
+
+  it('calls a lock directory without owner info stale at once when nobody holds the guard (its owner was killed)', () => {
+    const paths = bucket();
+    mkdirSync(lockDirOf(paths));
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'missing_owner_info' });
+    // A guard left by a killed process does not count either.
+    mkdirSync(guardDirOf(paths));
+    writeFileSync(join(guardDirOf(paths), 'pid'), '999999999');
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true });
+  });
+
+  it('breaks a guard left by a killed process at once', async () => {
+    const paths = bucket();
+    mkdirSync(guardDirOf(paths));
+    writeFileSync(join(guardDirOf(paths), 'pid'), '999999999');
+    const taken = await acquireCompileLock(paths);
+    expect(taken.acquired).toBe(true);
+    if (taken.acquired) await taken.lock.release();
   });
 });
 
