@@ -602,6 +602,16 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
 
 /** Words of a text; each CJK character counts as one (they are written without spaces). */
 /**
+ * Whether `action` may touch skill `id` given its manifest entry: patch/edit/retire need an
+ * existing entry, and only entries this tool owns and manages can change (shared by every backend).
+ */
+export function skillTargetProblem(action: string, id: string, prev: SkillManifestEntry | undefined): { reason: string; detail: string } | undefined {
+  if (action !== 'create' && !prev) return { reason: 'missing_managed_skill', detail: `no skill "${id}" in the manifest` };
+  if (prev && !isOwnedEntry(prev)) return { reason: 'ownership_violation', detail: `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}` };
+  return undefined;
+}
+
+/**
  * The compile-time quality gate of a managed skill (shared by every backend): a title always,
  * and unless it is a retirement a description, content, and at least three words of content.
  */
@@ -670,12 +680,9 @@ export function compileSkills(
     }
     item.skill_id = id;
     const prev = current.get(id);
-    if (action !== 'create' && !prev) {
-      discard('missing_managed_skill', `no skill "${id}" in the manifest`);
-      continue;
-    }
-    if (prev && !isOwnedEntry(prev)) {
-      discard('ownership_violation', `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}`);
+    const target = skillTargetProblem(action, id, prev);
+    if (target) {
+      discard(target.reason, target.detail);
       continue;
     }
     const title = stringField(candidate, 'title') || (action !== 'create' && prev ? prev.title : suggestion.summary.trim());

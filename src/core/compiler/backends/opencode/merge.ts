@@ -22,7 +22,7 @@ import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../../constant
 import { sortKeysDeep } from '../../../json.js';
 import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor } from '../../normalize.js';
-import { isOwnedEntry, skillGateProblem, visits } from '../script.js';
+import { skillGateProblem, skillTargetProblem, visits } from '../script.js';
 import type { BackendInput, CompileArtifacts, CompiledSkill, ItemReceipt, MemoryCaps } from '../types.js';
 import { AgentAnswerError, type AgentAnswer, type AgentDiscarded, type AgentMemoryRecord } from './answer.js';
 
@@ -351,12 +351,9 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
     }
     item.skill_id = id;
     const prev = current.get(id);
-    if (action !== 'create' && !prev) {
-      discard('missing_managed_skill', `no skill "${id}" in the manifest`);
-      continue;
-    }
-    if (prev && !isOwnedEntry(prev)) {
-      discard('ownership_violation', `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}`);
+    const target = skillTargetProblem(action, id, prev);
+    if (target) {
+      discard(target.reason, target.detail);
       continue;
     }
     const title = candidate.title.trim() || (prev ? prev.title : '');
