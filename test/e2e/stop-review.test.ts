@@ -222,6 +222,8 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
       return name && (JSON.parse(readFileSync(join(w.paths.spoolDir, name), 'utf8')) as { last_error?: string }).last_error ? true : undefined;
     });
     expect(files(w.paths.queue.pending)).toEqual([]);
+    // Let the detached worker finish (it releases its lock last) before the temp dir goes.
+    await waitFor(() => (existsSync(join(w.paths.reviewDir, 'worker.lock')) ? undefined : true));
   });
 });
 

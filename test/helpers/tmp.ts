@@ -13,7 +13,8 @@ export function tempDir(prefix = 'csep-test-'): string {
     } catch {
       // Ignore: best effort before removal.
     }
-    rmSync(dir, { recursive: true, force: true });
+    // A detached worker a test started may still be finishing a write: retry instead of failing.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   return dir;
 }
