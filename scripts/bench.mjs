@@ -445,7 +445,7 @@ function settleWorker(paths) {
  */
 function cases() {
   const list = [];
-  const sample = (name) => JSON.parse(readFileSync(join(ROOT, '..', 'shared', 'spec', 'codex-samples', name), 'utf8'));
+  const sample = (name) => JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'codex-samples', name), 'utf8'));
   const samples = {};
   for (const name of ['session-start.json', 'stop.json', 'user-prompt-submit.json']) {
     try {

@@ -1,7 +1,7 @@
 /**
  * The proof: the real Codex CLI (@openai/codex 0.169.0) learns across sessions with this tool.
  *
- * Driven by the shared offline harness (`../shared/harness/codex/run-codex-e2e.sh`: real
+ * Driven by the offline Codex harness (`test/harness/codex/run-codex-e2e.sh`: real
  * `codex exec`, a fake Responses API on 127.0.0.1, inside `unshare -rn` when available, so
  * nothing leaves the machine):
  *
@@ -30,7 +30,7 @@ import { resolveStatePaths } from '../../src/core/paths.js';
 import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const HARNESS = join(REPO_ROOT, '..', 'shared', 'harness', 'codex', 'run-codex-e2e.sh');
+const HARNESS = join(REPO_ROOT, 'test', 'harness', 'codex', 'run-codex-e2e.sh');
 const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
 const LEARNED = 'always use pnpm, never npm';
@@ -95,7 +95,7 @@ async function waitFor(what: string, done: () => boolean, timeoutMs = 60_000): P
 
 describe('the learning loop with the real Codex CLI', () => {
   it('learns in one session; the next gets the memory through SessionStart and a recall hit through UserPromptSubmit', async () => {
-    expect(existsSync(HARNESS), `the shared Codex harness is missing: expected ${HARNESS} (CI keeps shared/ next to the repository)`).toBe(true);
+    expect(existsSync(HARNESS), `the Codex harness is missing: expected ${HARNESS}`).toBe(true);
     expect(existsSync(CODEX), `the Codex CLI is missing: ${CODEX} (devDependency @openai/codex; run npm ci)`).toBe(true);
 
     const root = tempDir('csep-codex-loop-');
@@ -193,7 +193,7 @@ describe('the learning loop with the real Codex CLI', () => {
   }, 240_000);
 
   it('lists a native skill published by reconcileNativeSkills to the model', async () => {
-    expect(existsSync(HARNESS), `the shared Codex harness is missing: expected ${HARNESS}`).toBe(true);
+    expect(existsSync(HARNESS), `the Codex harness is missing: expected ${HARNESS}`).toBe(true);
     const root = tempDir('csep-codex-skill-');
     const repo = join(root, 'shop');
     const home = join(root, 'csep-home');

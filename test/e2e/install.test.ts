@@ -1,7 +1,7 @@
 /**
  * `install` / `uninstall` / `install-scheduler` through the built CLI, in temp homes. The trust
- * check asks the real Codex 0.169 (`codex app-server` hooks/list, via the shared harness's
- * codex-hooks.mjs) whether it considers the hooks we wrote trusted.
+ * check asks the real Codex 0.169 (`codex app-server` hooks/list, via the Codex harness's
+ * codex-hooks.mjs in test/harness/codex/) whether it considers the hooks we wrote trusted.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SHARED = join(REPO_ROOT, '..', 'shared');
+const HARNESS_DIR = join(REPO_ROOT, 'test', 'harness', 'codex');
 const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
 const MARKER = '# codex-self-evolution managed';
 
@@ -137,8 +137,8 @@ describe('install / uninstall (built CLI)', () => {
   });
 
   it('install --trust writes trust that the real Codex accepts', () => {
-    const helper = join(SHARED, 'harness', 'codex', 'codex-hooks.mjs');
-    expect(existsSync(helper), `the shared harness is missing: ${helper}`).toBe(true);
+    const helper = join(HARNESS_DIR, 'codex-hooks.mjs');
+    expect(existsSync(helper), `the Codex harness is missing: ${helper}`).toBe(true);
     const w = world(OTHER);
     // A user config with comments and settings that must survive.
     const config = '# my Codex settings\nmodel = "o3"\n\n[analytics]\nenabled = false\n';

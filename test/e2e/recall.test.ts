@@ -20,7 +20,7 @@ beforeAll(() => {
 }, 120_000);
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'recall');
-const SAMPLES = join(REPO_ROOT, '..', 'shared', 'spec', 'codex-samples');
+const SAMPLES = join(REPO_ROOT, 'test', 'fixtures', 'codex-samples');
 const RESULT_KEYS = ['content', 'cwd', 'id', 'repo_fingerprint', 'score', 'source_paths', 'summary', 'thread_id', 'turn_id'];
 
 const FIXTURE_REPOS = (JSON.parse(readFileSync(join(FIXTURES, 'queries.json'), 'utf8')) as { repos: Record<string, string> }).repos;

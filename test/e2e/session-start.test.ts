@@ -5,7 +5,7 @@ import { resolveStatePaths } from '../../src/core/paths.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'spec', 'codex-samples');
+const SAMPLES = join(import.meta.dirname, '..', 'fixtures', 'codex-samples');
 
 function world() {
   const root = tempDir();

@@ -8,7 +8,7 @@ import { reply, serverError, startFakeProviderServer, type FakeProviderServer } 
 import { runCli, runCliAsync } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const SAMPLES = join(import.meta.dirname, '..', '..', '..', 'shared', 'spec', 'codex-samples');
+const SAMPLES = join(import.meta.dirname, '..', 'fixtures', 'codex-samples');
 
 const GOOD_REVIEW = JSON.stringify({
   memory_updates: [

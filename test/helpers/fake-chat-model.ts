@@ -1,6 +1,6 @@
 /**
  * A fake OpenAI-compatible chat-completions server on 127.0.0.1 for the real opencode binary
- * (the wire format of ../shared/harness/opencode/fake-llm.mjs: `POST /v1/chat/completions` with
+ * (the wire format of test/harness/opencode/fake-llm.mjs: `POST /v1/chat/completions` with
  * `stream: true` answered by SSE `chat.completion.chunk`s, a usage chunk and `[DONE]`).
  *
  * Each test passes `respond`, called for every main-agent request with the request body and its

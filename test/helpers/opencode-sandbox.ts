@@ -1,6 +1,6 @@
 /**
  * An isolated, offline environment for the real opencode binary (as
- * ../shared/harness/opencode/run-opencode-e2e.sh sets one up): its own HOME and XDG dirs, the
+ * test/harness/opencode/run-opencode-e2e.sh sets one up): its own HOME and XDG dirs, the
  * stub that keeps opencode from running npm for its plugin, a provider `fake` pointing at a fake
  * model on 127.0.0.1, and the OPENCODE_DISABLE_* switches that keep it from fetching anything.
  */

@@ -16,15 +16,15 @@ import {
   tomlBasicString,
 } from '../../../src/core/install/trust.js';
 
-/** The shared spec folder (a sibling of the repository in CI and here). */
-const SHARED = join(import.meta.dirname, '..', '..', '..', '..', 'shared');
-const SAMPLES = join(SHARED, 'spec', 'codex-samples');
+/** Copies of what the real Codex 0.169 wrote and read (test/fixtures, test/harness). */
+const TEST_DIR = join(import.meta.dirname, '..', '..');
+const SAMPLES = join(TEST_DIR, 'fixtures', 'codex-samples');
 
 describe('trust hash (codex-hooks.md §3)', () => {
   it('reproduces the hashes real Codex 0.169 wrote into config.toml.after-plugin-trust', () => {
     // The plugin's hooks.json in the harness is the one those trust entries were made for.
     const pluginHooks = JSON.parse(
-      readFileSync(join(SHARED, 'harness', 'codex', 'examples', 'plugin-marketplace', 'plugins', 'hookdemo', 'hooks', 'hooks.json'), 'utf8'),
+      readFileSync(join(TEST_DIR, 'harness', 'codex', 'examples', 'plugin-marketplace', 'plugins', 'hookdemo', 'hooks', 'hooks.json'), 'utf8'),
     ) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
     const state = readTrustState(parse(readFileSync(join(SAMPLES, 'config.toml.after-plugin-trust'), 'utf8')) as Record<string, unknown>);
     const start = pluginHooks.hooks.SessionStart![0]!;

@@ -1,6 +1,6 @@
 /**
  * The event stream of opencode 1.18.33, with lines taken from real runs
- * (../shared/spec/opencode-samples/, ids shortened).
+ * (test/fixtures/opencode-samples/, ids shortened).
  */
 import { describe, expect, it } from 'vitest';
 import { cleanDiagnostic, judgeRun, parseOpencodeStream } from '../../../src/core/compiler/backends/opencode/events.js';

@@ -1,6 +1,6 @@
 /**
  * The prompt-recall hook runs on every prompt: neither it nor anything it loads may import zod,
- * commander, undici or execa (docs/HELPERS.md). Walks the import graph of the sources.
+ * commander, undici or execa (docs/performance.md). Walks the import graph of the sources.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

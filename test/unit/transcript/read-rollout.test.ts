@@ -7,7 +7,7 @@ import { readRollout, TranscriptReadError, parseRollout } from '../../../src/cor
 import type { TranscriptEntry, TranscriptTurn } from '../../../src/core/review/types.js';
 import { buildRollout, patchOf, rolloutText } from '../../fixtures/rollouts/rollout-builder.js';
 
-const SAMPLES = join(import.meta.dirname, '../../../../shared/spec/codex-samples');
+const SAMPLES = join(import.meta.dirname, '../../fixtures/codex-samples');
 
 let dir: string;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 /**
  * Running `opencode run` as a child process, with the failure modes of opencode 1.18.33 in mind
- * (docs/opencode.md, ../shared/spec/opencode.md):
+ * (docs/opencode.md):
  *
  * - stdin is ignored: opencode reads a non-TTY stdin to EOF before doing anything, so an open
  *   pipe hangs it forever.
