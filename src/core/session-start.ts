@@ -9,10 +9,14 @@
 import type { StatePaths } from './paths.js';
 import { isActive, loadActiveSkills, loadMemory, type MemoryEntry, type SkillListing } from './memory-view.js';
 import { readPrompt } from './prompts.js';
+import { mergeTeamMemory } from './team/merge.js';
+import { loadTeamStore, worktreeRoot } from './team/store.js';
 
 export const DEFAULT_CONTEXT_BUDGET = 8000;
 /** Below this a budget cannot hold the contract; treat smaller values as this. */
 export const MIN_CONTEXT_BUDGET = 1200;
+/** How the team section names the shared store. */
+const TEAM_LABEL = '.codex-self-evolution/';
 
 export interface SessionContext {
   /** The `additionalContext` text. */
@@ -29,6 +33,22 @@ export interface SessionContext {
    */
   decisions: Array<{ entry: MemoryEntry; outcome: 'injected' | 'budget' | 'inactive' }>;
   /** Ids of the injected entries (the hook counts them in `memory/usage.log`). */
+  injectedIds: string[];
+  /** The shared team store of the checkout (issue 20), when it was read and has entries. */
+  team?: TeamContext;
+}
+
+/** What session start did with the shared store of the checkout (issue 20). */
+export interface TeamContext {
+  /** The store folder. */
+  dir: string;
+  included: number;
+  /** Active shared entries left out to stay within the budget. */
+  omitted: number;
+  /** Shared entries left out with the reason (stale, duplicate, superseded...). */
+  hidden: Array<{ id: string; file: string; reason: string; detail?: string }>;
+  /** Personal entries a shared entry replaced for this session (ids). */
+  replacedPersonal: string[];
   injectedIds: string[];
 }
 
@@ -47,13 +67,21 @@ function priority(e: MemoryEntry): number {
 }
 
 /** Builds the injected background for a state dir. Never throws for damaged state. */
-export function buildSessionContext(paths: StatePaths, options: { budgetChars?: number } = {}): SessionContext {
+export function buildSessionContext(paths: StatePaths, options: { budgetChars?: number; team?: boolean } = {}): SessionContext {
   const budget = Math.max(MIN_CONTEXT_BUDGET, Math.floor(options.budgetChars ?? DEFAULT_CONTEXT_BUDGET));
   const memory = loadMemory(paths);
   const skills = loadActiveSkills(paths);
   const problems = [...memory.problems, ...skills.problems];
-  const active = memory.entries.filter(isActive);
+  let active = memory.entries.filter(isActive);
   const inactive = memory.entries.length - active.length;
+
+  // Issue 20: the shared store of the checkout, merged with the personal entries.
+  const teamRoot = options.team ? worktreeRoot(paths.cwd) : undefined;
+  const store = teamRoot !== undefined ? loadTeamStore(teamRoot) : undefined;
+  if (store) problems.push(...store.problems);
+  const merged = store && store.entries.length > 0 ? mergeTeamMemory(memory.entries, store.entries, store.root) : undefined;
+  const teamEntries = merged?.active.map((a) => a.entry) ?? [];
+  if (merged) active = active.filter((e) => !merged.hiddenPersonal.has(e));
 
   const header =
     '# Stable Background\n\nLearned by codex-self-evolution from earlier sessions in this repository. ' +
@@ -64,7 +92,7 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
 
   // Greedy by priority; rendering keeps file order inside each section.
   const chosen = new Set<MemoryEntry>();
-  for (const entry of [...active].sort((a, b) => priority(b) - priority(a))) {
+  for (const entry of [...active, ...teamEntries].sort((a, b) => priority(b) - priority(a))) {
     const cost = renderEntry(entry).length + 1;
     if (cost <= remaining) {
       chosen.add(entry);
@@ -85,6 +113,8 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
   const user = active.filter((e) => e.scope === 'user' && chosen.has(e));
   const global = active.filter((e) => e.scope === 'global' && chosen.has(e));
   const parts = [header, section('USER.md', user), section('MEMORY.md', global)];
+  const team = teamEntries.filter((e) => chosen.has(e));
+  if (team.length > 0) parts.push(`## Team (shared in the repository's ${TEAM_LABEL})\n\n${team.map(renderEntry).join('\n')}`);
   if (chosenSkills.length > 0) parts.push(`## Managed Skills\n\n${chosenSkills.map(renderSkill).join('')}`);
   parts.push(contract);
 
@@ -94,10 +124,12 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
     skills: skills.skills.length - chosenSkills.length,
     inactive,
   };
-  if (omitted.user + omitted.global + omitted.skills > 0) {
+  const teamOmitted = teamEntries.length - team.length;
+  if (omitted.user + omitted.global + omitted.skills + teamOmitted > 0) {
     const bits = [
       omitted.user ? `${omitted.user} USER entr${omitted.user === 1 ? 'y' : 'ies'}` : '',
       omitted.global ? `${omitted.global} MEMORY entr${omitted.global === 1 ? 'y' : 'ies'}` : '',
+      teamOmitted ? `${teamOmitted} team entr${teamOmitted === 1 ? 'y' : 'ies'}` : '',
       omitted.skills ? `${omitted.skills} skill${omitted.skills === 1 ? '' : 's'}` : '',
     ].filter(Boolean);
     parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Use \`csep recall\` to look them up._\n`);
@@ -105,10 +137,23 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
   const text = parts.join('\n').trim();
   const decisions = memory.entries.map((entry) => ({ entry, outcome: chosen.has(entry) ? ('injected' as const) : isActive(entry) ? ('budget' as const) : ('inactive' as const) }));
   const injectedIds: string[] = [];
-  for (const entry of chosen) if (entry.id !== undefined) injectedIds.push(entry.id);
+  const teamSet = new Set(teamEntries);
+  for (const entry of chosen) if (entry.id !== undefined && !teamSet.has(entry)) injectedIds.push(entry.id);
   return {
     decisions,
     injectedIds,
+    ...(store && store.entries.length > 0
+      ? {
+          team: {
+            dir: store.dir,
+            included: team.length,
+            omitted: teamOmitted,
+            hidden: (merged?.hidden ?? []).map((h) => ({ id: h.team.id, file: h.team.file, reason: h.reason, ...(h.detail !== undefined ? { detail: h.detail } : {}) })),
+            replacedPersonal: [...(merged?.hiddenPersonal ?? [])].map((e) => e.id ?? e.summary),
+            injectedIds: team.map((e) => e.id ?? ''),
+          },
+        }
+      : {}),
     text,
     included: { user: user.length, global: global.length, skills: chosenSkills.length },
     omitted,
@@ -146,5 +191,6 @@ export function sessionStartObject(paths: StatePaths, context: SessionContext, t
       session_context: { thread_start_injected: true, repo_root: paths.repoKey, state_dir: paths.stateDir },
     },
     context_budget: { budget: context.budget, included: context.included, omitted: context.omitted },
+    ...(context.team ? { team: context.team } : {}),
   };
 }

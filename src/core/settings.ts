@@ -46,3 +46,22 @@ export async function resolveContextBudget(home: string): Promise<number> {
   if (Number.isFinite(env) && env > 0) return env;
   return (await configNumber(home, ['session_start', 'budget_chars'])) ?? DEFAULT_CONTEXT_BUDGET;
 }
+
+/** `[team]` of config.toml (issue 20), read on the hook path without zod. */
+export interface TeamSettings {
+  /** Read the shared store of the checkout (`[team] enabled`, default true). */
+  enabled: boolean;
+  /** Write eligible entries into the working tree after each compile (`[team] auto_share`, default false). */
+  autoShare: boolean;
+}
+
+/** `[team] enabled` and `auto_share`; a value of the wrong type is ignored (`config validate` reports it). */
+export async function resolveTeamSettings(home: string): Promise<TeamSettings> {
+  const raw = await readRawConfig(home);
+  const team = raw?.team;
+  const table = team !== null && typeof team === 'object' && !Array.isArray(team) ? (team as Record<string, unknown>) : {};
+  return {
+    enabled: typeof table.enabled === 'boolean' ? table.enabled : true,
+    autoShare: typeof table.auto_share === 'boolean' ? table.auto_share : false,
+  };
+}

@@ -22,7 +22,7 @@ import { approveItem, editItem, listStagedItems, readStagedItem, rejectItem, typ
 import { readUsageTotals } from '../../core/lessons/usage.js';
 import type { MemoryEntry } from '../../core/memory-view.js';
 import { buildSessionContext } from '../../core/session-start.js';
-import { resolveContextBudget } from '../../core/settings.js';
+import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -125,7 +125,8 @@ export async function runMemoryList(options: LessonsOptions, ctx: CommandContext
   const paths = bucket(options, ctx);
   if (options.scope !== undefined && options.scope !== 'user' && options.scope !== 'global') throw new UsageError('--scope must be user or global');
   const budget = await resolveContextBudget(ctx.invocation.home);
-  const context = buildSessionContext(paths, { budgetChars: budget });
+  // The shared team store takes part in the budget as it does at session start (issue 20).
+  const context = buildSessionContext(paths, { budgetChars: budget, team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
   const usage = readUsageTotals(paths.memoryDir);
   const all = context.decisions.map((d) => entryView(d.entry, d.outcome, usage, context.budget));
   const shown = all.filter((v) => {

@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { buildSessionContext, sessionStartObject } from '../../core/session-start.js';
-import { resolveContextBudget } from '../../core/settings.js';
+import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -31,7 +31,8 @@ export async function run(options: SessionStartOptions, ctx: CommandContext): Pr
     if (!Number.isInteger(budget) || budget <= 0) throw new UsageError(`--budget must be a positive integer, got "${options.budget}"`);
   }
   const paths = resolveStatePaths({ cwd: options.cwd, ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
-  const context = buildSessionContext(paths, { budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)) });
+  const team = (await resolveTeamSettings(ctx.invocation.home)).enabled;
+  const context = buildSessionContext(paths, { budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)), team });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
   printJson(
     sessionStartObject(paths, context, {

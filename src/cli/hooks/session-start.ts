@@ -6,7 +6,7 @@ import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { recordUsage } from '../../core/lessons/usage.js';
 import { buildSessionContext, sessionStartHookOutput } from '../../core/session-start.js';
-import { resolveContextBudget } from '../../core/settings.js';
+import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
 
 export async function sessionStartHook({ invocation, flags, payload }: HookContext): Promise<HookResult> {
@@ -17,7 +17,7 @@ export async function sessionStartHook({ invocation, flags, payload }: HookConte
   }
   const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
   const budget = flags.budget ?? (await resolveContextBudget(invocation.home));
-  const context = buildSessionContext(paths, { budgetChars: budget });
+  const context = buildSessionContext(paths, { budgetChars: budget, team: (await resolveTeamSettings(invocation.home)).enabled });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
   // One appended line; the compiler folds it into the usage counters (forgetting, `memory list`).
   if (context.injectedIds.length > 0) recordUsage(paths.memoryDir, 'i', context.injectedIds);
@@ -29,6 +29,7 @@ export async function sessionStartHook({ invocation, flags, payload }: HookConte
       included: context.included,
       omitted: context.omitted,
       memory_source: context.memorySource,
+      ...(context.team ? { team_included: context.team.included } : {}),
     },
   };
 }

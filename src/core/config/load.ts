@@ -133,6 +133,7 @@ export function parseConfig(text: string | undefined, options: { path: string; e
     session_start: file.session_start,
     log: file.log,
     review: file.review,
+    team: file.team,
   };
 
   // Sources: every leaf starts as default or config.toml, then env overrides relabel theirs.
@@ -270,7 +271,7 @@ export function lintConfigTree(tree: Record<string, unknown>): string[] {
   }
   const reviewer = tree['reviewer'];
   if (isTable(reviewer)) checkKnown(reviewer, 'reviewer.', KNOWN_KEYS['profile'] ?? []);
-  for (const section of ['compile', 'scheduler', 'recall', 'session_start', 'log', 'review']) {
+  for (const section of ['compile', 'scheduler', 'recall', 'session_start', 'log', 'review', 'team']) {
     const table = tree[section];
     if (isTable(table)) checkKnown(table, `${section}.`, KNOWN_KEYS[section] ?? []);
   }

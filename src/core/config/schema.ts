@@ -115,6 +115,14 @@ export const LogSchema = z.object({
   retention_days: z.number().int().positive().max(3650).default(14),
 });
 
+/** `[team]`: team memory through git (issue 20). */
+export const TeamSchema = z.object({
+  /** Read the shared store (`.codex-self-evolution/` of the checkout) at session start and recall. */
+  enabled: z.boolean().default(true),
+  /** Write eligible entries into the working tree after each compile (never committed by us). */
+  auto_share: z.boolean().default(false),
+});
+
 /** The whole file as written (before legacy lifting and profile selection). */
 export const ConfigFileSchema = z.object({
   schema_version: z
@@ -133,6 +141,7 @@ export const ConfigFileSchema = z.object({
   session_start: SessionStartSchema.prefault({}),
   log: LogSchema.prefault({}),
   review: ReviewSchema.prefault({}),
+  team: TeamSchema.prefault({}),
 });
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 
@@ -148,11 +157,12 @@ export interface ResolvedConfig {
   session_start: z.infer<typeof SessionStartSchema>;
   log: z.infer<typeof LogSchema>;
   review: z.infer<typeof ReviewSchema>;
+  team: z.infer<typeof TeamSchema>;
 }
 
 /** Recognised keys per table, for the unknown-key warnings. `*` = any name (profile names). */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log', 'review'],
+  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log', 'review', 'team'],
   profile: ['provider', 'model', 'base_url', 'api_key_env', 'timeout_seconds', 'max_tokens', 'max_retries', 'retry_backoff', 'subprocess'],
   compile: ['backend', 'allow_fallback', 'opencode', 'memory'],
   'compile.opencode': ['model', 'agent', 'timeout_seconds'],
@@ -162,6 +172,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   session_start: ['budget_chars'],
   log: ['retention_days'],
   review: ['memory', 'recall', 'skills'],
+  team: ['enabled', 'auto_share'],
 };
 
 /** Key names that look like a secret was pasted into the file (SPEC §5.11). */

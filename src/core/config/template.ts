@@ -105,4 +105,8 @@ budget_chars = 8000        # size of the text injected at session start
 
 [log]
 retention_days = 14
+
+[team]
+enabled = true             # read the shared store (.codex-self-evolution/) of the checkout
+auto_share = false         # true: write eligible entries into the working tree after each compile
 `;

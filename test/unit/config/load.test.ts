@@ -26,6 +26,7 @@ describe('defaults', () => {
       session_start: { budget_chars: 8000 },
       log: { retention_days: 14 },
       review: { memory: 'auto', recall: 'auto', skills: 'review' },
+      team: { enabled: true, auto_share: false },
     });
     expect(loaded.sources['compile.opencode.timeout_seconds']).toBe('default');
     expect(loaded.sources['session_start.budget_chars']).toBe('default');
