@@ -11,6 +11,7 @@ import { readPrompt } from '../../core/prompts.js';
 import { evaluateRecallTrigger } from '../../core/recall/trigger.js';
 import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../core/recall/render.js';
 import type { RecallResult } from '../../core/recall/search.js';
+import { resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { parseTopK, queryHash, recallPaths, runQuery } from './recall.js';
@@ -36,7 +37,7 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
   let results: RecallResult[] = [];
   Object.assign(ctx.invocation.extras, { query_hash: queryHash(query), cwd: paths.cwd, triggered: decision.triggered, reasons: decision.reasons });
   if (decision.triggered) {
-    const outcome = runQuery('recall-trigger', paths, query, topK);
+    const outcome = runQuery('recall-trigger', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
     results = outcome.results;
     ctx.invocation.extras.recall_mode = outcome.mode;
     if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;

@@ -20,6 +20,8 @@ import { UsageError, describeError } from '../../core/errors.js';
 import { logWarn } from '../../core/log.js';
 import { expandPath, resolveStatePaths, sha1, type StatePaths } from '../../core/paths.js';
 import { queryRecall, type RecallQueryOutcome } from '../../core/recall/query.js';
+import { resolveTeamSettings } from '../../core/settings.js';
+import { loadTeamRecall, mergeTeamRecall } from '../../core/team/recall.js';
 import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../core/recall/render.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -50,8 +52,14 @@ export function recallPaths(options: { cwd?: string; stateDir?: string }, ctx: C
 }
 
 /** Runs a query against the bucket and logs how it was answered when that was not the fast path. */
-export function runQuery(kind: string, paths: StatePaths, query: string, topK: number): RecallQueryOutcome {
-  const outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
+export function runQuery(kind: string, paths: StatePaths, query: string, topK: number, options: { team?: boolean } = {}): RecallQueryOutcome {
+  let outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
+  // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
+  if (options.team) {
+    const team = loadTeamRecall(paths.cwd, paths.repoFingerprint);
+    outcome = mergeTeamRecall(outcome, team, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
+    if (team && team.problems.length > 0) outcome = { ...outcome, problems: [...outcome.problems, ...team.problems] };
+  }
   if (outcome.mode === 'rebuilt' || outcome.mode === 'full_parse') {
     logWarn(`${kind}: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`, { kind, problems: outcome.problems });
   } else if (outcome.problems.length > 0) {
@@ -82,7 +90,7 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
 
   const topK = parseTopK(options.topK, 5);
   const paths = recallPaths(options, ctx);
-  const outcome = runQuery('recall', paths, options.query, topK);
+  const outcome = runQuery('recall', paths, options.query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
   const results = outcome.results;
   Object.assign(ctx.invocation.extras, { count: results.length, query_hash: queryHash(options.query), cwd: paths.cwd, recall_mode: outcome.mode });
   if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;
@@ -106,7 +114,7 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
   try {
     const paths = recallPaths(options, ctx);
     extras.cwd = paths.cwd;
-    const outcome = runQuery('csep-recall', paths, query, topK);
+    const outcome = runQuery('csep-recall', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
     const results = outcome.results;
     result = {
       query,

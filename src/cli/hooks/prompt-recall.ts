@@ -13,6 +13,8 @@ import { statSync } from 'node:fs';
 import { readEnv } from '../../core/env.js';
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths, sha1 } from '../../core/paths.js';
+import { resolveTeamSettings } from '../../core/settings.js';
+import { teamStoreDir, worktreeRoot } from '../../core/team/store.js';
 import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
 
 /** Same name as `WORKER_ENV` of hooks/stop-review.ts (not imported: that module loads the spool code). */
@@ -32,17 +34,24 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   }
   const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
   const extras: Record<string, unknown> = { cwd: paths.cwd, query_hash: queryHash, count: 0 };
+  // Issue 20: the shared store of the checkout is a second source (one walk up and one lstat).
+  const teamRoot = (await resolveTeamSettings(invocation.home)).enabled ? worktreeRoot(paths.cwd) : undefined;
+  const hasTeam = teamRoot !== undefined && teamStoreDir(teamRoot).exists;
+  let hasIndex: boolean;
   try {
-    if (!statSync(paths.recallIndex).isFile()) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
+    hasIndex = statSync(paths.recallIndex).isFile();
   } catch {
-    return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
+    hasIndex = false;
   }
+  if (!hasIndex && !hasTeam) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
 
   const { promptRecall } = await import('../../core/recall/prompt-recall.js');
+  const team = hasTeam ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint) : undefined;
   const outcome = promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,
     ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
+    ...(team ? { team } : {}),
   });
   Object.assign(extras, { status: outcome.status, count: outcome.count, ...(outcome.mode ? { recall_mode: outcome.mode } : {}) });
   if (outcome.skipped > 0) extras.skipped_records = outcome.skipped;

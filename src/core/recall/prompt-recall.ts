@@ -12,6 +12,7 @@
 import type { RecallResult } from './search.js';
 import { queryRecall, type RecallFiles, type RecallQueryMode } from './query.js';
 import { isTrivialPrompt } from './trigger.js';
+import { mergeTeamRecall, type TeamRecallSource } from '../team/recall.js';
 
 /** Records considered per prompt. */
 export const PROMPT_RECALL_TOP_K = 3;
@@ -51,20 +52,27 @@ export interface PromptRecallOptions {
   repoFingerprint: string;
   /** Size of the injected text in characters (default {@link PROMPT_RECALL_BUDGET}). */
   budget?: number;
+  /** Shared notes of the checkout (issue 20), searched as an extra source. */
+  team?: TeamRecallSource;
 }
 
 /** Recall for one prompt. Throws only what {@link queryRecall} throws. */
 export function promptRecall(files: RecallFiles, prompt: string, options: PromptRecallOptions): PromptRecallOutcome {
   if (isTrivialPrompt(prompt)) return { status: 'trivial', context: '', count: 0, skipped: 0, problems: [] };
-  const outcome = queryRecall(files, {
-    query: prompt.length > PROMPT_QUERY_MAX_CHARS ? prompt.slice(0, PROMPT_QUERY_MAX_CHARS) : prompt,
+  const query = prompt.length > PROMPT_QUERY_MAX_CHARS ? prompt.slice(0, PROMPT_QUERY_MAX_CHARS) : prompt;
+  let outcome = queryRecall(files, {
+    query,
     cwd: options.cwd,
     repoFingerprint: options.repoFingerprint,
     topK: PROMPT_RECALL_TOP_K,
     maxRebuildRecords: PROMPT_MAX_REBUILD_RECORDS,
   });
-  const base = { mode: outcome.mode, skipped: outcome.skipped, problems: outcome.problems };
-  if (outcome.mode === 'no_index' || outcome.mode === 'stale_index') return { status: outcome.mode, context: '', count: 0, ...base };
+  // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
+  outcome = mergeTeamRecall(outcome, options.team, { query, cwd: options.cwd, repoFingerprint: options.repoFingerprint, topK: PROMPT_RECALL_TOP_K });
+  const base = { mode: outcome.mode, skipped: outcome.skipped, problems: [...outcome.problems, ...(options.team?.problems ?? [])] };
+  if ((outcome.mode === 'no_index' || outcome.mode === 'stale_index') && outcome.results.length === 0) {
+    return { status: outcome.mode, context: '', count: 0, ...base };
+  }
   const rendered = renderPromptRecall(outcome.results, { budget: options.budget ?? PROMPT_RECALL_BUDGET, repoFingerprint: options.repoFingerprint });
   if (rendered.count === 0) return { status: 'no_match', context: '', count: 0, ...base };
   return { status: 'injected', context: rendered.text, count: rendered.count, ...base };
