@@ -296,6 +296,20 @@ export function buildProgram(): Command {
   program.command('undo').argument('<receipt-id>').description('revert one compile\'s file changes byte for byte (refuses if later changes touched the same files)').option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
     .action(lazy('undo', async () => (await lessons()).runUndo));
 
+  // Issue 20: team memory through git (commands/team.ts).
+  const teamCommands = async () => import('./commands/team.js');
+  const team = program.command('team').description('share lessons of this repository with teammates through git (.codex-self-evolution/)');
+  team.command('share').argument('[ids...]').description('copy eligible entries into the shared store of the checkout (never commits)')
+    .option('--all', 'every eligible entry').option('--dry-run', 'list what would be written, write nothing')
+    .option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('team-share', async () => (await teamCommands()).runShare));
+  team.command('unshare').argument('<id>').description('remove a shared entry (or skill) from the checkout')
+    .option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('team-unshare', async () => (await teamCommands()).runUnshare));
+  team.command('status').description('shared entries, local ones eligible to share, conflicts with personal entries, stale ones')
+    .option(...REPO).option(...STATE).option(...JSON_OPT).option('--home <path>', 'state home')
+    .action(lazy('team-status', async () => (await teamCommands()).runStatus));
+
   return program;
 }
 

@@ -7,11 +7,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../core/errors.js';
-import { logWarn } from '../../core/log.js';
+import { logInfo, logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runCompile, type CompileResult } from '../../core/compiler/compile.js';
 import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
+import { describeError } from '../../core/errors.js';
+import { resolveTeamSettings } from '../../core/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -51,6 +53,23 @@ export function abortOnSignals(controller: AbortController): () => void {
   return remove;
 }
 
+/**
+ * `[team] auto_share = true` (issue 20): eligible entries not yet in the shared store are written
+ * into the working tree (never committed). Failures are logged; they never fail the compile.
+ */
+export async function autoShareAfterCompile(paths: import('../../core/paths.js').StatePaths, ctx: CommandContext): Promise<void> {
+  try {
+    const { autoShare } = await import('../../core/team/share.js');
+    const written = autoShare(paths);
+    if (written.length > 0) {
+      ctx.invocation.extras.team_shared = ((ctx.invocation.extras.team_shared as number | undefined) ?? 0) + written.length;
+      logInfo(`team: auto_share wrote ${written.length} entr${written.length === 1 ? 'y' : 'ies'} into the working tree (not committed)`, { kind: 'team', files: written.map((w) => w.target) });
+    }
+  } catch (error) {
+    logWarn(`team: auto_share failed: ${describeError(error)}`, { kind: 'team' });
+  }
+}
+
 export async function run(options: CompileCliOptions, ctx: CommandContext): Promise<number> {
   if (options.once && options.interval !== undefined) throw new UsageError('--once and --interval cannot be used together');
   const interval = positiveInt('--interval', options.interval);
@@ -80,6 +99,7 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
     for (;;) {
       const result = await compileOnce();
       printJson(result);
+      if (result.status === 'success' && (await resolveTeamSettings(home)).autoShare) await autoShareAfterCompile(paths, ctx);
       failed ||= result.status === 'failed';
       ctx.invocation.extras.status = result.status;
       ctx.invocation.extras.processed_count = ((ctx.invocation.extras.processed_count as number | undefined) ?? 0) + result.processed_count;

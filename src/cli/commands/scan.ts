@@ -9,7 +9,9 @@ import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
 import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
-import { abortOnSignals, positiveInt } from './compile.js';
+import { listBuckets, statePathsForBucket } from '../../core/paths.js';
+import { resolveTeamSettings } from '../../core/settings.js';
+import { abortOnSignals, autoShareAfterCompile, positiveInt } from './compile.js';
 
 export interface ScanCliOptions {
   backend?: string;
@@ -49,6 +51,12 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
     ctx.invocation.extras.counts = result.counts;
     if (result.aggregate) ctx.invocation.extras.processed = result.aggregate.buckets_processed;
     printJson(result);
+    // Issue 20: `[team] auto_share` writes eligible entries into each repository's working tree.
+    if ((await resolveTeamSettings(ctx.invocation.home)).autoShare) {
+      for (const b of listBuckets(ctx.invocation.home)) {
+        if (!b.archived && b.canonicalCwd !== undefined) await autoShareAfterCompile(statePathsForBucket(ctx.invocation.home, b), ctx);
+      }
+    }
     return 0;
   } finally {
     removeSignals();
