@@ -155,6 +155,19 @@ describe('team memory through git (two machines, one remote)', () => {
     expect(statusB.eligible).toEqual([]);
   }, 120_000);
 
+  it('[team] auto_share = true writes eligible entries into the working tree after a compile, never committing', () => {
+    const { a } = team();
+    mkdirSync(a.home, { recursive: true });
+    writeFileSync(join(a.home, 'config.toml'), '[team]\nauto_share = true\n');
+    learn(a, [lesson('Migrations first', A_LESSON), lesson('Answer style', A_PREF, 'user')]);
+    const text = storeText(a.repo);
+    expect(text).toContain(A_LESSON);
+    expect(text).not.toContain(A_PREF);
+    expect(git(a.repo, 'status', '--porcelain')).toMatch(/^\?\? \.codex-self-evolution\/$/m);
+    expect(git(a.repo, 'log', '--oneline').trim().split('\n')).toHaveLength(1);
+    expect(readFileSync(join(a.home, 'logs', 'plugin.log'), 'utf8')).toMatch(/auto_share wrote 1 entry/);
+  }, 60_000);
+
   it('a secret planted in a lesson never reaches the shared store', () => {
     const { a } = team();
     const secret = 'sk-proj-Zt8pQ2vN5xR7mK1wL4jH9bC3dF6gS0aY2eU5iO8';
