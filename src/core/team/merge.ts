@@ -25,6 +25,21 @@ import { teamStaleReason, type TeamEntry } from './store.js';
 
 const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
+/** Share of common words below which two lessons cannot be related (see `relate`'s thresholds). */
+const CANDIDATE_OVERLAP = 0.4;
+
+const wordCache = new WeakMap<LessonTerms, Set<string>>();
+/** Subject terms plus value words of a lesson. */
+function wordsOf(t: LessonTerms): Set<string> {
+  let w = wordCache.get(t);
+  if (w === undefined) {
+    w = new Set(t.terms);
+    for (const values of t.values.values()) for (const v of values) w.add(v);
+    wordCache.set(t, w);
+  }
+  return w;
+}
+
 /** Why a shared or personal entry is left out. */
 export type TeamHiddenReason =
   | 'stale'
@@ -114,6 +129,32 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
     return t;
   };
 
+  // Every rule of `relate` needs a large share of common words (≥ 0.5 of the smaller lesson's
+  // subject terms), so only personal entries sharing enough words are compared: an inverted index
+  // keeps session start linear instead of comparing every shared entry with every personal one.
+  const postings = new Map<string, MemoryEntry[]>();
+  const wordless: MemoryEntry[] = [];
+  for (const p of activePersonal) {
+    const words = wordsOf(termsOf(p, `${p.summary}\n${p.content}`));
+    if (words.size === 0) wordless.push(p);
+    for (const term of words) {
+      let list = postings.get(term);
+      if (list === undefined) postings.set(term, (list = []));
+      list.push(p);
+    }
+  }
+  const candidatesFor = (teamTerms: LessonTerms): MemoryEntry[] => {
+    const words = wordsOf(teamTerms);
+    const shared = new Map<MemoryEntry, number>();
+    for (const term of words) for (const p of postings.get(term) ?? []) shared.set(p, (shared.get(p) ?? 0) + 1);
+    const out: MemoryEntry[] = [];
+    for (const p of words.size === 0 ? activePersonal : [...shared.keys(), ...wordless]) {
+      const size = Math.min(words.size, wordsOf(termsOf(p, `${p.summary}\n${p.content}`)).size);
+      if (size === 0 || (shared.get(p) ?? 0) / size >= CANDIDATE_OVERLAP) out.push(p);
+    }
+    return out;
+  };
+
   shared.forEach((t, i) => {
     const stale = teamStaleReason(t, root);
     if (stale !== undefined) {
@@ -149,8 +190,12 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
         return;
       }
       let lost = false;
+      if (activePersonal.length === 0) {
+        out.active.push({ team: t, entry: teamAsMemoryEntry(t, i) });
+        return;
+      }
       const teamTerms = termsOf(t, `${t.title}\n${t.content}`);
-      for (const p of activePersonal) {
+      for (const p of candidatesFor(teamTerms)) {
         if (out.hiddenPersonal.has(p)) continue;
         const pTerms = termsOf(p, `${p.summary}\n${p.content}`);
         const personalNewer = personalTime(p) >= (t.updated ?? t.created ?? '');
