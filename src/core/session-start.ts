@@ -77,7 +77,7 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
 
   // Issue 20: the shared store of the checkout, merged with the personal entries.
   const teamRoot = options.team ? worktreeRoot(paths.cwd) : undefined;
-  const store = teamRoot !== undefined ? loadTeamStore(teamRoot) : undefined;
+  const store = teamRoot !== undefined ? loadTeamStore(teamRoot, { stateHome: paths.home }) : undefined;
   if (store) problems.push(...store.problems);
   const merged = store && store.entries.length > 0 ? mergeTeamMemory(memory.entries, store.entries, store.root) : undefined;
   const teamEntries = merged?.active.map((a) => a.entry) ?? [];

@@ -56,7 +56,7 @@ export function runQuery(kind: string, paths: StatePaths, query: string, topK: n
   let outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
   // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
   if (options.team) {
-    const team = loadTeamRecall(paths.cwd, paths.repoFingerprint);
+    const team = loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home);
     outcome = mergeTeamRecall(outcome, team, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
     if (team && team.problems.length > 0) outcome = { ...outcome, problems: [...outcome.problems, ...team.problems] };
   }

@@ -46,7 +46,7 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   if (!hasIndex && !hasTeam) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
 
   const { promptRecall } = await import('../../core/recall/prompt-recall.js');
-  const team = hasTeam ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint) : undefined;
+  const team = hasTeam ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home) : undefined;
   const outcome = promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,

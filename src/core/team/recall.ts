@@ -33,10 +33,10 @@ export const TEAM_RECALL_LABEL = '[team] ';
  * The shared recall notes of the checkout containing `cwd` (stale ones left out), as records of
  * the reader's repository. Undefined when there is no checkout or no store.
  */
-export function loadTeamRecall(cwd: string, repoFingerprint: string): TeamRecallSource | undefined {
+export function loadTeamRecall(cwd: string, repoFingerprint: string, stateHome?: string): TeamRecallSource | undefined {
   const root = worktreeRoot(cwd);
   if (root === undefined) return undefined;
-  const store = loadTeamStore(root);
+  const store = loadTeamStore(root, stateHome !== undefined ? { stateHome } : {});
   if (!store.exists) return store.problems.length > 0 ? { records: [], problems: store.problems } : undefined;
   const records: RecallRecord[] = [];
   for (const e of store.entries) {

@@ -81,6 +81,7 @@ export interface ShareCandidate {
 export function checkoutRoot(paths: StatePaths): string {
   const root = worktreeRoot(paths.cwd);
   if (root === undefined) throw new UsageError(`${paths.cwd} is not inside a git checkout; the shared store lives at the root of one`);
+  if (join(root, TEAM_DIR) === paths.home) throw new TeamStoreError(`${join(root, TEAM_DIR)} is this machine's state home; a repository at the home directory cannot hold a shared store`);
   return root;
 }
 
@@ -556,7 +557,7 @@ function sharedSkills(root: string): string[] {
 /** What is shared, what could be, where the team and personal entries disagree, what is stale. */
 export function teamStatus(paths: StatePaths): TeamStatus {
   const root = checkoutRoot(paths);
-  const store: TeamStore = loadTeamStore(root);
+  const store: TeamStore = loadTeamStore(root, { stateHome: paths.home });
   const byId = new Map(store.entries.map((e) => [e.id, e]));
   const skills = new Set(sharedSkills(root));
   const candidates = shareCandidates(paths, root);

@@ -284,8 +284,10 @@ export function teamStoreDir(root: string): { dir: string; exists: boolean; prob
  * Reads the shared store of the checkout at `root`. Never throws: every file that cannot be used
  * is skipped with one problem line naming it and why. Entries come sorted by file name.
  */
-export function loadTeamStore(root: string, options: { maxFiles?: number } = {}): TeamStore {
+export function loadTeamStore(root: string, options: { maxFiles?: number; stateHome?: string } = {}): TeamStore {
   const { dir, exists, problem } = teamStoreDir(root);
+  // A repository at $HOME (dotfiles) has the state home itself at <root>/.codex-self-evolution.
+  if (options.stateHome !== undefined && dir === options.stateHome) return { root, dir, exists: false, entries: [], problems: [] };
   const store: TeamStore = { root, dir, exists, entries: [], problems: problem ? [problem] : [] };
   if (!exists) return store;
   let names: string[];

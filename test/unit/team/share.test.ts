@@ -165,3 +165,17 @@ describe('session start with the store', () => {
     expect(autoShare(b.paths)).toEqual([]);
   });
 });
+
+describe('a repository at the home directory', () => {
+  it('never treats the state home as a shared store', () => {
+    const dir = tempDir('csep-team-dotfiles-');
+    mkdirSync(join(dir, '.git'));
+    const home = join(dir, '.codex-self-evolution');
+    const paths = resolveStatePaths({ cwd: dir, home });
+    mkdirSync(paths.memoryDir, { recursive: true });
+    writeFileSync(paths.memoryJson, JSON.stringify({ user: [], global: [g('m-0000000002', 'A lesson.')] }));
+    writeFileSync(join(home, 'm-0000000003.md'), '---\nid: m-0000000003\nkind: memory\ntitle: "x"\n---\n\nNot a shared entry.\n');
+    expect(buildSessionContext(paths, { team: true }).text).not.toContain('Not a shared entry');
+    expect(() => shareEntries(paths, { all: true })).toThrow(TeamStoreError);
+  });
+});
