@@ -42,7 +42,8 @@ export async function runShare(options: TeamOptions, ctx: CommandContext, args: 
   else {
     if (result.outcomes.length === 0) printText('Nothing eligible to share (see `team status`).');
     else {
-      printText(`${result.dry_run ? 'Would share into' : 'Shared into'} ${result.root}:`);
+      const any = result.outcomes.some((o) => o.action === 'created' || o.action === 'updated');
+      printText(`${result.dry_run ? 'Would share into' : any ? 'Shared into' : 'Nothing written to'} ${result.root}:`);
       for (const o of result.outcomes) printText(outcomeLine(o, result.dry_run));
       const written = (counts.created ?? 0) + (counts.updated ?? 0);
       if (!result.dry_run && written > 0) printText('\nNothing was committed: review `git diff` and commit the files like any change.');

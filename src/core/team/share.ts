@@ -107,7 +107,7 @@ export function localizePaths(text: string, root: string): { text: string; outsi
   return { text: out, outside };
 }
 
-function relativeSourcePaths(paths: readonly string[], root: string, content: string): { paths: string[]; outside: string[] } {
+function relativeSourcePaths(paths: readonly string[], root: string, content: string): { paths: string[]; outside: string[]; missing: string[] } {
   const out = new Set<string>();
   const outside: string[] = [];
   for (const p of paths) {
@@ -116,6 +116,15 @@ function relativeSourcePaths(paths: readonly string[], root: string, content: st
       if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) outside.push(p);
       else out.add(rel.split(sep).join('/'));
     } else if (isSafeRelativePath(p)) out.add(p.replace(/^\.\//, ''));
+  }
+  // A declared source already missing here would make the shared entry stale for every reader.
+  const missing: string[] = [];
+  for (const p of out) {
+    try {
+      lstatSync(join(root, p));
+    } catch {
+      missing.push(p);
+    }
   }
   // Paths the text names that exist now: if they vanish, the shared entry is stale for readers.
   for (const p of mentionedPaths(content)) {
@@ -127,7 +136,7 @@ function relativeSourcePaths(paths: readonly string[], root: string, content: st
       // Not a file of this checkout: nothing to watch.
     }
   }
-  return { paths: [...out].sort(), outside };
+  return { paths: [...out].sort(), outside, missing };
 }
 
 function commonRefusals(raw: Record<string, unknown> | undefined, status: string | undefined, texts: string[]): string[] {
@@ -177,6 +186,7 @@ function memoryCandidate(e: MemoryEntry, root: string, head: () => string | unde
   if (review.has(normalizeText(e.content))) refused.push('under human review');
   const local = [...outside, ...titleOutside, ...src.outside];
   if (local.length > 0) refused.push(`names a local path outside the repository: ${local[0]}`);
+  if (src.missing.length > 0) refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
   const created = str(raw, 'created_at') ?? now;
   const commit = str(raw, 'source_commit');
   return {
@@ -223,6 +233,7 @@ function recallCandidate(r: Record<string, unknown>, paths: StatePaths, root: st
   if (review.has(normalizeText(r.content as string))) refused.push('under human review');
   const local = [...outside, ...titleOutside, ...src.outside];
   if (local.length > 0) refused.push(`names a local path outside the repository: ${local[0]}`);
+  if (src.missing.length > 0) refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
   const created = str(r, 'created_at') ?? str(r, 'source_updated_at') ?? now;
   const commit = str(r, 'source_commit');
   return {

@@ -44,6 +44,7 @@ describe('eligibility', () => {
         g('m-0000000008', `Scripts live in ${'ROOT'}/scripts/deploy.sh.`),
         g('m-0000000009', 'Approved lesson that a human is still reviewing a copy of.'),
         g('m-0000000010', 'Reviewed and applied.', { status: 'reviewed' }),
+        g('m-0000000011', 'Release with the old script.', { source_paths: ['scripts/gone.sh'] }),
       ],
     });
     // A staged review item with the same text as m-0000000009.
@@ -66,6 +67,7 @@ describe('eligibility', () => {
     expect(byId['m-0000000008']!.content).toBe('Scripts live in scripts/deploy.sh.');
     expect(refused('m-0000000009')).toMatch(/under human review/);
     expect(refused('m-0000000010')).toBe('');
+    expect(refused('m-0000000011')).toMatch(/source path missing from the checkout: scripts\/gone\.sh/);
 
     const result = shareEntries(b.paths, { all: true });
     expect(result.outcomes.map((o) => [o.id, o.action])).toEqual([['m-0000000002', 'created'], ['m-0000000008', 'created'], ['m-0000000010', 'created']]);
