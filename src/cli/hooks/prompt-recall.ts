@@ -35,8 +35,9 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
   const extras: Record<string, unknown> = { cwd: paths.cwd, query_hash: queryHash, count: 0 };
   // Issue 20: the shared store of the checkout is a second source (one walk up and one lstat).
-  const teamRoot = (await resolveTeamSettings(invocation.home)).enabled ? worktreeRoot(paths.cwd) : undefined;
-  const hasTeam = teamRoot !== undefined && teamStoreDir(teamRoot).exists;
+  // The config is read only when there is a store, so a prompt in a repository without one costs nothing more.
+  const teamRoot = worktreeRoot(paths.cwd);
+  const hasTeam = teamRoot !== undefined && teamStoreDir(teamRoot).exists && (await resolveTeamSettings(invocation.home)).enabled;
   let hasIndex: boolean;
   try {
     hasIndex = statSync(paths.recallIndex).isFile();
