@@ -15,9 +15,20 @@ import { tempDir } from '../helpers/tmp.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
-const GIT_ENV = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0' };
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@t',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@t',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_TERMINAL_PROMPT: '0',
+};
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', cwd, '-c', 'init.defaultBranch=main', '-c', 'pull.rebase=false', ...args], { encoding: 'utf8', env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(
+    'git',
+    ['-C', cwd, '-c', 'init.defaultBranch=main', '-c', 'pull.rebase=false', ...args],
+    { encoding: 'utf8', env: { ...process.env, ...GIT_ENV }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 }
 
 interface Machine {
@@ -36,7 +47,10 @@ function team(): { remote: string; a: Machine; b: Machine } {
   const seed = join(root, 'seed');
   mkdirSync(join(seed, 'scripts'), { recursive: true });
   writeFileSync(join(seed, 'scripts', 'deploy.sh'), '#!/bin/sh\necho deploy\n');
-  writeFileSync(join(seed, 'package.json'), JSON.stringify({ name: 'shop', scripts: { test: 'vitest', 'db:migrate': 'node migrate.js' } }));
+  writeFileSync(
+    join(seed, 'package.json'),
+    JSON.stringify({ name: 'shop', scripts: { test: 'vitest', 'db:migrate': 'node migrate.js' } }),
+  );
   git(root, 'init', '-q', seed);
   git(seed, 'add', '.');
   git(seed, 'commit', '-q', '-m', 'init');
@@ -49,7 +63,13 @@ function team(): { remote: string; a: Machine; b: Machine } {
     const home = join(dir, 'state');
     const codexHome = join(dir, 'codex');
     mkdirSync(codexHome);
-    return { name, repo, home, env: { HOME: dir, CODEX_SELF_EVOLUTION_HOME: home, CODEX_HOME: codexHome }, paths: resolveStatePaths({ cwd: repo, home }) };
+    return {
+      name,
+      repo,
+      home,
+      env: { HOME: dir, CODEX_SELF_EVOLUTION_HOME: home, CODEX_HOME: codexHome },
+      paths: resolveStatePaths({ cwd: repo, home }),
+    };
   };
   return { remote, a: machine('alice'), b: machine('bob') };
 }
@@ -57,18 +77,35 @@ function team(): { remote: string; a: Machine; b: Machine } {
 let turn = 0;
 function learn(m: Machine, suggestions: Suggestion[]): void {
   turn++;
-  const r = enqueueReviewedTurn(m.paths, { threadId: `${m.name}-session-${turn}`, turnId: `turn-${turn}`, cwd: m.repo, suggestions, reviewerProvider: 'dummy', timestamp: new Date(Date.UTC(2026, 0, 1) + turn * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  const r = enqueueReviewedTurn(m.paths, {
+    threadId: `${m.name}-session-${turn}`,
+    turnId: `turn-${turn}`,
+    cwd: m.repo,
+    suggestions,
+    reviewerProvider: 'dummy',
+    timestamp: new Date(Date.UTC(2026, 0, 1) + turn * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
   expect(r.status).toBe('written');
   cli(m, 'compile', '--repo-root', m.repo);
 }
 
-const lesson = (summary: string, content: string, scope: 'global' | 'user' = 'global', extra: Record<string, unknown> = {}): Suggestion => ({
+const lesson = (
+  summary: string,
+  content: string,
+  scope: 'global' | 'user' = 'global',
+  extra: Record<string, unknown> = {},
+): Suggestion => ({
   family: 'memory_updates',
   summary,
   details: { action: 'add', scope, content, evidence: { quote: `the session showed: ${content}` }, ...extra },
   confidence: 0.9,
 });
-const note = (summary: string, content: string, sourcePaths: string[] = []): Suggestion => ({ family: 'recall_candidate', summary, details: { content, source_paths: sourcePaths }, confidence: 1 });
+const note = (summary: string, content: string, sourcePaths: string[] = []): Suggestion => ({
+  family: 'recall_candidate',
+  summary,
+  details: { content, source_paths: sourcePaths },
+  confidence: 1,
+});
 
 function cli(m: Machine, ...args: string[]): string {
   const r = runCli(args, { env: m.env, cwd: m.repo });
@@ -79,7 +116,16 @@ function cli(m: Machine, ...args: string[]): string {
 
 /** What the SessionStart hook injects (the real hook path, payload on stdin). */
 function sessionStart(m: Machine): string {
-  const r = runCli(['session-start', '--from-stdin'], { env: m.env, cwd: m.repo, input: JSON.stringify({ hook_event_name: 'SessionStart', session_id: 's', cwd: m.repo, source: 'startup' }) });
+  const r = runCli(['session-start', '--from-stdin'], {
+    env: m.env,
+    cwd: m.repo,
+    input: JSON.stringify({
+      hook_event_name: 'SessionStart',
+      session_id: 's',
+      cwd: m.repo,
+      source: 'startup',
+    }),
+  });
   expect(r.status).toBe(0);
   const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { additionalContext: string } };
   return out.hookSpecificOutput?.additionalContext ?? '';
@@ -88,7 +134,9 @@ function sessionStart(m: Machine): string {
 function storeText(repo: string): string {
   const dir = join(repo, '.codex-self-evolution');
   if (!existsSync(dir)) return '';
-  return readdirSync(dir).map((n) => readFileSync(join(dir, n), 'utf8')).join('\n');
+  return readdirSync(dir)
+    .map((n) => readFileSync(join(dir, n), 'utf8'))
+    .join('\n');
 }
 
 const A_LESSON = 'Run npm run db:migrate before the integration tests, or they fail on a missing table.';
@@ -100,16 +148,27 @@ describe('team memory through git (two machines, one remote)', () => {
   it('each one shares a repository lesson, commits, pulls and pushes without a conflict; personal preferences stay home', () => {
     const { a, b } = team();
     learn(a, [lesson('Migrations first', A_LESSON), lesson('Answer style', A_PREF, 'user')]);
-    learn(b, [lesson('Deploying', B_LESSON, 'global', { source_paths: ['scripts/deploy.sh'] }), lesson('Language', B_PREF, 'user')]);
+    learn(b, [
+      lesson('Deploying', B_LESSON, 'global', { source_paths: ['scripts/deploy.sh'] }),
+      lesson('Language', B_PREF, 'user'),
+    ]);
 
     // Status before: the global lesson is eligible, the USER entry is not.
-    const statusA = JSON.parse(cli(a, 'team', 'status', '--json')) as { eligible: Array<{ id: string; title: string }>; not_eligible: Array<{ title: string; reasons: string[] }>; exists: boolean };
+    const statusA = JSON.parse(cli(a, 'team', 'status', '--json')) as {
+      eligible: Array<{ id: string; title: string }>;
+      not_eligible: Array<{ title: string; reasons: string[] }>;
+      exists: boolean;
+    };
     expect(statusA.exists).toBe(false);
     expect(statusA.eligible.map((e) => e.title)).toEqual(['Migrations first']);
-    expect(statusA.not_eligible).toEqual([expect.objectContaining({ title: 'Answer style', reasons: [expect.stringMatching(/USER entry/)] })]);
+    expect(statusA.not_eligible).toEqual([
+      expect.objectContaining({ title: 'Answer style', reasons: [expect.stringMatching(/USER entry/)] }),
+    ]);
 
     // A dry run writes nothing.
-    expect(cli(a, 'team', 'share', '--all', '--dry-run')).toMatch(/would be created\s+\.codex-self-evolution\/m-[0-9a-f]{10}\.md/);
+    expect(cli(a, 'team', 'share', '--all', '--dry-run')).toMatch(
+      /would be created\s+\.codex-self-evolution\/m-[0-9a-f]{10}\.md/,
+    );
     expect(existsSync(join(a.repo, '.codex-self-evolution'))).toBe(false);
 
     // Both share at the same time, nothing is committed by the tool.
@@ -117,7 +176,10 @@ describe('team memory through git (two machines, one remote)', () => {
     cli(b, 'team', 'share', '--all');
     expect(git(a.repo, 'status', '--porcelain')).toMatch(/\?\? \.codex-self-evolution\//);
     expect(git(a.repo, 'log', '--oneline').trim().split('\n')).toHaveLength(1);
-    for (const [m, mine, pref] of [[a, A_LESSON, A_PREF], [b, B_LESSON, B_PREF]] as const) {
+    for (const [m, mine, pref] of [
+      [a, A_LESSON, A_PREF],
+      [b, B_LESSON, B_PREF],
+    ] as const) {
       const text = storeText(m.repo);
       expect(text).toContain(mine);
       expect(text).not.toContain(pref);
@@ -146,11 +208,16 @@ describe('team memory through git (two machines, one remote)', () => {
     expect(seenByB).toContain(B_PREF);
     expect(seenByB).not.toContain(A_PREF);
     // Team entries are labelled, and one's own shared lesson is not shown twice.
-    expect(seenByB).toMatch(/## Team \(shared in the repository's \.codex-self-evolution\/\)\n\n### Migrations first\n/);
+    expect(seenByB).toMatch(
+      /## Team \(shared in the repository's \.codex-self-evolution\/\)\n\n### Migrations first\n/,
+    );
     expect(seenByA.split(A_LESSON)).toHaveLength(2);
     expect(seenByB.split(B_LESSON)).toHaveLength(2);
 
-    const statusB = JSON.parse(cli(b, 'team', 'status', '--json')) as { shared: Array<{ title: string; stale: string | null }>; eligible: unknown[] };
+    const statusB = JSON.parse(cli(b, 'team', 'status', '--json')) as {
+      shared: Array<{ title: string; stale: string | null }>;
+      eligible: unknown[];
+    };
     expect(statusB.shared.map((s) => s.title).sort()).toEqual(['Deploying', 'Migrations first']);
     expect(statusB.eligible).toEqual([]);
   }, 120_000);
@@ -177,9 +244,13 @@ describe('team memory through git (two machines, one remote)', () => {
       lesson('Cache dir', 'Build caches live in /home/alice/.cache/shop-build between runs.'),
       lesson('Harmless', 'Run the linter before committing.'),
     ]);
-    const shared = JSON.parse(cli(a, 'team', 'share', '--all', '--json')) as { outcomes: Array<{ title: string; action: string }> };
+    const shared = JSON.parse(cli(a, 'team', 'share', '--all', '--json')) as {
+      outcomes: Array<{ title: string; action: string }>;
+    };
     expect(shared.outcomes.map((o) => [o.title, o.action])).toEqual([['Harmless', 'created']]);
-    const status = JSON.parse(cli(a, 'team', 'status', '--json')) as { not_eligible: Array<{ id: string; title: string; reasons: string[] }> };
+    const status = JSON.parse(cli(a, 'team', 'status', '--json')) as {
+      not_eligible: Array<{ id: string; title: string; reasons: string[] }>;
+    };
     const why = Object.fromEntries(status.not_eligible.map((n) => [n.title, n.reasons.join('; ')]));
     expect(why['OpenAI key']).toMatch(/secret found by the redactor/);
     expect(why['Redacted key']).toMatch(/redaction marker/);
@@ -208,13 +279,21 @@ describe('team memory through git (two machines, one remote)', () => {
 
     const dir = join(b.repo, '.codex-self-evolution');
     const file = readdirSync(dir).find((n) => n.startsWith('m-'))!;
-    const edited = readFileSync(join(dir, file), 'utf8').replace(A_LESSON, 'Run npm run db:migrate:test before the integration tests (the test database only).');
+    const edited = readFileSync(join(dir, file), 'utf8').replace(
+      A_LESSON,
+      'Run npm run db:migrate:test before the integration tests (the test database only).',
+    );
     writeFileSync(join(dir, file), edited);
-    writeFileSync(join(dir, 'm-badbadbad0.md'), '---\nid: m-badbadbad0\nkind: memory\ntitle: "no closing line"\n');
+    writeFileSync(
+      join(dir, 'm-badbadbad0.md'),
+      '---\nid: m-badbadbad0\nkind: memory\ntitle: "no closing line"\n',
+    );
     const afterEdit = sessionStart(b);
     expect(afterEdit).toContain('db:migrate:test before the integration tests');
     expect(afterEdit).not.toContain(A_LESSON);
-    const logged = readFileSync(join(b.home, 'logs', 'plugin.log'), 'utf8').split('\n').filter((l) => l.includes('m-badbadbad0.md'));
+    const logged = readFileSync(join(b.home, 'logs', 'plugin.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('m-badbadbad0.md'));
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatch(/skipped \(malformed\)/);
 
@@ -226,7 +305,9 @@ describe('team memory through git (two machines, one remote)', () => {
     const authorSees = sessionStart(a);
     expect(authorSees).toContain('db:migrate:test');
     expect(authorSees).not.toContain(A_LESSON);
-    const conflicts = (JSON.parse(cli(a, 'team', 'status', '--json')) as { conflicts: Array<{ winner: string }> }).conflicts;
+    const conflicts = (
+      JSON.parse(cli(a, 'team', 'status', '--json')) as { conflicts: Array<{ winner: string }> }
+    ).conflicts;
     expect(conflicts).toEqual([expect.objectContaining({ winner: 'team' })]);
 
     rmSync(join(dir, file));
@@ -236,38 +317,73 @@ describe('team memory through git (two machines, one remote)', () => {
 
   it('shared recall notes answer recall and prompt-time recall on a machine that never learned them; stale ones are flagged', () => {
     const { a, b } = team();
-    learn(a, [note('Webhook signatures', 'Stripe webhook signature errors came from the proxy re-encoding the body; verify against the raw bytes.', ['scripts/deploy.sh'])]);
+    learn(a, [
+      note(
+        'Webhook signatures',
+        'Stripe webhook signature errors came from the proxy re-encoding the body; verify against the raw bytes.',
+        ['scripts/deploy.sh'],
+      ),
+    ]);
     cli(a, 'team', 'share', '--all');
     git(a.repo, 'add', '.');
     git(a.repo, 'commit', '-q', '-m', 'share');
     git(a.repo, 'push', '-q', 'origin', 'main');
     git(b.repo, 'pull', '-q', '--no-edit', 'origin', 'main');
 
-    const recall = JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number; results: Array<{ summary: string; origin?: string; shared_path?: string }> };
+    const recall = JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as {
+      count: number;
+      results: Array<{ summary: string; origin?: string; shared_path?: string }>;
+    };
     expect(recall.count).toBe(1);
-    expect(recall.results[0]).toMatchObject({ summary: '[team] Webhook signatures', origin: 'team', shared_path: expect.stringMatching(/^\.codex-self-evolution\/[0-9a-f]{12}\.md$/) });
-    const hook = runCli(['prompt-recall', '--from-stdin'], { env: b.env, cwd: b.repo, input: JSON.stringify({ hook_event_name: 'UserPromptSubmit', session_id: 's', cwd: b.repo, prompt: 'stripe webhook signature errors again?' }) });
+    expect(recall.results[0]).toMatchObject({
+      summary: '[team] Webhook signatures',
+      origin: 'team',
+      shared_path: expect.stringMatching(/^\.codex-self-evolution\/[0-9a-f]{12}\.md$/),
+    });
+    const hook = runCli(['prompt-recall', '--from-stdin'], {
+      env: b.env,
+      cwd: b.repo,
+      input: JSON.stringify({
+        hook_event_name: 'UserPromptSubmit',
+        session_id: 's',
+        cwd: b.repo,
+        prompt: 'stripe webhook signature errors again?',
+      }),
+    });
     expect(hook.status).toBe(0);
-    expect(JSON.parse(hook.stdout).hookSpecificOutput.additionalContext).toContain('[team] Webhook signatures');
+    expect(JSON.parse(hook.stdout).hookSpecificOutput.additionalContext).toContain(
+      '[team] Webhook signatures',
+    );
     // A's own recall shows the note once (personal and shared copies are one).
-    const own = JSON.parse(cli(a, 'recall', '--query', 'stripe webhook signature errors')) as { count: number };
+    const own = JSON.parse(cli(a, 'recall', '--query', 'stripe webhook signature errors')) as {
+      count: number;
+    };
     expect(own.count).toBe(1);
 
     // The note depends on scripts/deploy.sh: once it is gone, the note is stale for the reader.
     git(b.repo, 'rm', '-q', 'scripts/deploy.sh');
     const status = JSON.parse(cli(b, 'team', 'status', '--json')) as { stale: Array<{ reason: string }> };
     expect(status.stale).toEqual([expect.objectContaining({ reason: 'source_deleted: scripts/deploy.sh' })]);
-    expect((JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count).toBe(0);
+    expect(
+      (JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count,
+    ).toBe(0);
 
     // unshare removes the file; [team] enabled = false stops reading the store.
-    const id = (JSON.parse(cli(b, 'team', 'status', '--json')) as { shared: Array<{ id: string }> }).shared[0]!.id;
+    const id = (JSON.parse(cli(b, 'team', 'status', '--json')) as { shared: Array<{ id: string }> })
+      .shared[0]!.id;
     git(b.repo, 'reset', '-q', '--hard', 'HEAD');
     mkdirSync(b.home, { recursive: true });
     writeFileSync(join(b.home, 'config.toml'), '[team]\nenabled = false\n');
-    expect((JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count).toBe(0);
+    expect(
+      (JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count,
+    ).toBe(0);
     rmSync(join(b.home, 'config.toml'));
-    expect((JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count).toBe(1);
+    expect(
+      (JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count,
+    ).toBe(1);
     expect(cli(b, 'team', 'unshare', id)).toMatch(/Removed \.codex-self-evolution\//);
-    expect((JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count).toBe(0);
+    expect(
+      (JSON.parse(cli(b, 'recall', '--query', 'stripe webhook signature errors')) as { count: number }).count,
+    ).toBe(0);
   }, 120_000);
 });

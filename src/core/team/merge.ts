@@ -71,7 +71,11 @@ export interface TeamMemoryMerge {
 
 /** Text normalized for "same text": NFKC, lower case, punctuation and whitespace folded. */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
 }
 
 function isActive(e: MemoryEntry): boolean {
@@ -80,13 +84,18 @@ function isActive(e: MemoryEntry): boolean {
 
 function personalTime(e: MemoryEntry): string {
   const r = e.raw ?? {};
-  for (const key of ['updated_at', 'last_confirmed_at', 'created_at']) if (typeof r[key] === 'string') return r[key] as string;
+  for (const key of ['updated_at', 'last_confirmed_at', 'created_at'])
+    if (typeof r[key] === 'string') return r[key] as string;
   return '';
 }
 
 function supersedesOf(e: MemoryEntry): string[] {
   const s = e.raw?.supersedes;
-  return Array.isArray(s) ? s.filter((x): x is string => typeof x === 'string') : typeof s === 'string' ? [s] : [];
+  return Array.isArray(s)
+    ? s.filter((x): x is string => typeof x === 'string')
+    : typeof s === 'string'
+      ? [s]
+      : [];
 }
 
 /** A shared entry as a memory entry (for the session-start budget and rendering). */
@@ -105,7 +114,11 @@ export function teamAsMemoryEntry(team: TeamEntry, position: number): MemoryEntr
 }
 
 /** Merges the shared memory entries of a store with a reader's personal entries (see the module comment). */
-export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly TeamEntry[], root: string): TeamMemoryMerge {
+export function mergeTeamMemory(
+  personal: readonly MemoryEntry[],
+  team: readonly TeamEntry[],
+  root: string,
+): TeamMemoryMerge {
   const out: TeamMemoryMerge = { active: [], hidden: [], hiddenPersonal: new Set(), conflicts: [] };
   const shared = team.filter((t) => t.kind === 'memory');
   if (shared.length === 0) return out;
@@ -146,7 +159,8 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
   const candidatesFor = (teamTerms: LessonTerms): MemoryEntry[] => {
     const words = wordsOf(teamTerms);
     const shared = new Map<MemoryEntry, number>();
-    for (const term of words) for (const p of postings.get(term) ?? []) shared.set(p, (shared.get(p) ?? 0) + 1);
+    for (const term of words)
+      for (const p of postings.get(term) ?? []) shared.set(p, (shared.get(p) ?? 0) + 1);
     const out: MemoryEntry[] = [];
     for (const p of words.size === 0 ? activePersonal : [...shared.keys(), ...wordless]) {
       const size = Math.min(words.size, wordsOf(termsOf(p, `${p.summary}\n${p.content}`)).size);
@@ -172,7 +186,13 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
         return;
       }
       out.hiddenPersonal.add(same);
-      out.conflicts.push({ teamId: t.id, teamFile: t.file, personalId: same.id, winner: 'team', reason: 'the shared copy was edited in the repository' });
+      out.conflicts.push({
+        teamId: t.id,
+        teamFile: t.file,
+        personalId: same.id,
+        winner: 'team',
+        reason: 'the shared copy was edited in the repository',
+      });
     } else {
       if (supersededByTeam.has(t.id)) {
         out.hidden.push({ team: t, reason: 'superseded_by_team' });
@@ -186,7 +206,13 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
       const explicit = supersededByPersonal.get(t.id);
       if (explicit !== undefined) {
         out.hidden.push({ team: t, reason: 'superseded_by_personal', detail: explicit.id });
-        out.conflicts.push({ teamId: t.id, teamFile: t.file, personalId: explicit.id, winner: 'personal', reason: 'your entry supersedes it' });
+        out.conflicts.push({
+          teamId: t.id,
+          teamFile: t.file,
+          personalId: explicit.id,
+          winner: 'personal',
+          reason: 'your entry supersedes it',
+        });
         return;
       }
       let lost = false;
@@ -207,7 +233,13 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
         }
         if (forward.kind === 'supersedes' && (personalNewer || p.scope === 'user')) {
           out.hidden.push({ team: t, reason: 'superseded_by_personal', detail: p.id ?? p.summary });
-          out.conflicts.push({ teamId: t.id, teamFile: t.file, personalId: p.id, winner: 'personal', reason: forward.reason });
+          out.conflicts.push({
+            teamId: t.id,
+            teamFile: t.file,
+            personalId: p.id,
+            winner: 'personal',
+            reason: forward.reason,
+          });
           lost = true;
           break;
         }
@@ -215,10 +247,22 @@ export function mergeTeamMemory(personal: readonly MemoryEntry[], team: readonly
         const teamWins = p.scope === 'global' && !personalNewer;
         if ((backward.kind === 'supersedes' || forward.kind === 'supersedes') && teamWins) {
           out.hiddenPersonal.add(p);
-          out.conflicts.push({ teamId: t.id, teamFile: t.file, personalId: p.id, winner: 'team', reason: (backward.kind === 'supersedes' ? backward : forward).reason });
+          out.conflicts.push({
+            teamId: t.id,
+            teamFile: t.file,
+            personalId: p.id,
+            winner: 'team',
+            reason: (backward.kind === 'supersedes' ? backward : forward).reason,
+          });
         } else if (backward.kind === 'supersedes' || forward.kind === 'supersedes') {
           out.hidden.push({ team: t, reason: 'superseded_by_personal', detail: p.id ?? p.summary });
-          out.conflicts.push({ teamId: t.id, teamFile: t.file, personalId: p.id, winner: 'personal', reason: (forward.kind === 'supersedes' ? forward : backward).reason });
+          out.conflicts.push({
+            teamId: t.id,
+            teamFile: t.file,
+            personalId: p.id,
+            winner: 'personal',
+            reason: (forward.kind === 'supersedes' ? forward : backward).reason,
+          });
           lost = true;
           break;
         }

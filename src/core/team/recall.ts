@@ -33,7 +33,11 @@ export const TEAM_RECALL_LABEL = '[team] ';
  * The shared recall notes of the checkout containing `cwd` (stale ones left out), as records of
  * the reader's repository. Undefined when there is no checkout or no store.
  */
-export function loadTeamRecall(cwd: string, repoFingerprint: string, stateHome?: string): TeamRecallSource | undefined {
+export function loadTeamRecall(
+  cwd: string,
+  repoFingerprint: string,
+  stateHome?: string,
+): TeamRecallSource | undefined {
   const root = worktreeRoot(cwd);
   if (root === undefined) return undefined;
   const store = loadTeamStore(root, stateHome !== undefined ? { stateHome } : {});
@@ -41,7 +45,16 @@ export function loadTeamRecall(cwd: string, repoFingerprint: string, stateHome?:
   const records: RecallRecord[] = [];
   for (const e of store.entries) {
     if (e.kind !== 'recall' || teamStaleReason(e, root) !== undefined) continue;
-    records.push({ id: e.id, summary: e.title, content: e.content, source_paths: e.sourcePaths, repo_fingerprint: repoFingerprint, cwd: root, thread_id: `${TEAM_DIR}/${e.file}`, turn_id: '' });
+    records.push({
+      id: e.id,
+      summary: e.title,
+      content: e.content,
+      source_paths: e.sourcePaths,
+      repo_fingerprint: repoFingerprint,
+      cwd: root,
+      thread_id: `${TEAM_DIR}/${e.file}`,
+      turn_id: '',
+    });
   }
   return { records, problems: store.problems };
 }
@@ -69,9 +82,17 @@ export function mergeTeamRecall(
   const shared: TeamRecallResult[] = [];
   for (const r of found) {
     if (ids.has(r.id) || texts.has(normalizeText(r.content))) continue;
-    shared.push({ ...r, summary: `${TEAM_RECALL_LABEL}${r.summary}`, thread_id: '', origin: 'team', shared_path: r.thread_id });
+    shared.push({
+      ...r,
+      summary: `${TEAM_RECALL_LABEL}${r.summary}`,
+      thread_id: '',
+      origin: 'team',
+      shared_path: r.thread_id,
+    });
   }
   if (shared.length === 0) return outcome;
-  const results = [...outcome.results, ...shared].sort((a, b) => b.score - a.score).slice(0, Math.max(1, options.topK));
+  const results = [...outcome.results, ...shared]
+    .sort((a, b) => b.score - a.score)
+    .slice(0, Math.max(1, options.topK));
   return { ...outcome, results };
 }

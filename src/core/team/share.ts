@@ -49,10 +49,23 @@ export class TeamStoreError extends AppError {}
 /** Statuses under which an entry counts as applied (absent = active). */
 const SHAREABLE_STATUSES = new Set(['active', 'reviewed', 'approved', 'applied', 'auto']);
 /** Absolute paths that are the same on every machine (a lesson may name /usr/bin/env). */
-const SYSTEM_PREFIXES = ['/usr/', '/bin/', '/sbin/', '/etc/', '/dev/', '/proc/', '/sys/', '/lib/', '/lib64/', '/opt/homebrew/'];
+const SYSTEM_PREFIXES = [
+  '/usr/',
+  '/bin/',
+  '/sbin/',
+  '/etc/',
+  '/dev/',
+  '/proc/',
+  '/sys/',
+  '/lib/',
+  '/lib64/',
+  '/opt/homebrew/',
+];
 /** Roots under which an absolute path is someone's machine, not the project. */
-const LOCAL_ROOTS = /^\/(?:Users|home|root|tmp|var|private|mnt|media|Volumes|opt|srv|data|work|workspace|workspaces|scratch|nix)\//;
-const ABSOLUTE_PATH_RE = /(?<![\w.~:/\\-])(?:~\/|\/(?=[\w.@+-]))[^\s"'`<>()[\]{},;]*|(?<![\w])[A-Za-z]:\\[^\s"'`<>]*/g;
+const LOCAL_ROOTS =
+  /^\/(?:Users|home|root|tmp|var|private|mnt|media|Volumes|opt|srv|data|work|workspaces?|scratch|nix)\//;
+const ABSOLUTE_PATH_RE =
+  /(?<![\w.~:/\\-])(?:~\/|\/(?=[\w.@+-]))[^\s"'`<>()[\]{},;]*|(?<![\w])[A-Za-z]:\\[^\s"'`<>]*/g;
 const SKILL_MARKER_PREFIX = '<!-- shared by codex-self-evolution; skill: ';
 
 /** One thing that could be shared, and why it may not be. */
@@ -80,8 +93,15 @@ export interface ShareCandidate {
 /** The checkout of a bucket's working directory, or a clear error. */
 export function checkoutRoot(paths: StatePaths): string {
   const root = worktreeRoot(paths.cwd);
-  if (root === undefined) throw new UsageError(`${paths.cwd} is not inside a git checkout; the shared store lives at the root of one`);
-  if (join(root, TEAM_DIR) === paths.home) throw new TeamStoreError(`${join(root, TEAM_DIR)} is this machine's state home; a repository at the home directory cannot hold a shared store`);
+  if (root === undefined)
+    throw new UsageError(
+      `${paths.cwd} is not inside a git checkout; the shared store lives at the root of one`,
+    );
+  if (join(root, TEAM_DIR) === paths.home)
+    throw new TeamStoreError(
+      `${join(root, TEAM_DIR)} is this machine's state home; ` +
+        'a repository at the home directory cannot hold a shared store',
+    );
   return root;
 }
 
@@ -101,13 +121,18 @@ export function localizePaths(text: string, root: string): { text: string; outsi
     if (path.startsWith(`${root}/`)) return `${path.slice(root.length + 1)}${tail}`;
     if (path.startsWith('~/') || /^[A-Za-z]:\\/.test(path)) outside.push(path);
     else if (SYSTEM_PREFIXES.some((p) => path.startsWith(p))) return match;
-    else if (LOCAL_ROOTS.test(path) || (rootFirst !== '' && path.startsWith(`/${rootFirst}/`))) outside.push(path);
+    else if (LOCAL_ROOTS.test(path) || (rootFirst !== '' && path.startsWith(`/${rootFirst}/`)))
+      outside.push(path);
     return match;
   });
   return { text: out, outside };
 }
 
-function relativeSourcePaths(paths: readonly string[], root: string, content: string): { paths: string[]; outside: string[]; missing: string[] } {
+function relativeSourcePaths(
+  paths: readonly string[],
+  root: string,
+  content: string,
+): { paths: string[]; outside: string[]; missing: string[] } {
   const out = new Set<string>();
   const outside: string[] = [];
   for (const p of paths) {
@@ -139,12 +164,21 @@ function relativeSourcePaths(paths: readonly string[], root: string, content: st
   return { paths: [...out].sort(), outside, missing };
 }
 
-function commonRefusals(raw: Record<string, unknown> | undefined, status: string | undefined, texts: string[]): string[] {
+function commonRefusals(
+  raw: Record<string, unknown> | undefined,
+  status: string | undefined,
+  texts: string[],
+): string[] {
   const refused: string[] = [];
   if (status !== undefined && !SHAREABLE_STATUSES.has(status)) refused.push(`status: ${status}`);
   const flagged = raw?.flagged;
   if (flagged !== undefined && flagged !== false && flagged !== null) {
-    const reason = typeof flagged === 'string' ? flagged : typeof (flagged as { reason?: unknown }).reason === 'string' ? (flagged as { reason: string }).reason : 'content check';
+    const reason =
+      typeof flagged === 'string'
+        ? flagged
+        : typeof (flagged as { reason?: unknown }).reason === 'string'
+          ? (flagged as { reason: string }).reason
+          : 'content check';
     refused.push(`flagged: ${reason}`);
   }
   const joined = texts.join('\n');
@@ -156,10 +190,15 @@ function commonRefusals(raw: Record<string, unknown> | undefined, status: string
 function provenanceOf(raw: Record<string, unknown> | undefined, kind: string): string {
   const list = Array.isArray(raw?.provenance) ? (raw.provenance as unknown[]) : [];
   const threads = new Set<string>();
-  for (const p of list) if (p && typeof p === 'object' && typeof (p as { thread_id?: unknown }).thread_id === 'string') threads.add((p as { thread_id: string }).thread_id);
+  for (const p of list)
+    if (p && typeof p === 'object' && typeof (p as { thread_id?: unknown }).thread_id === 'string')
+      threads.add((p as { thread_id: string }).thread_id);
   const sessions = Math.max(1, threads.size);
-  const confirmations = typeof raw?.confirmations === 'number' && raw.confirmations > 0 ? raw.confirmations : 0;
-  return `codex-self-evolution: ${kind} learned from ${sessions} reviewed session${sessions === 1 ? '' : 's'}${confirmations > 0 ? `, confirmed ${confirmations} time${confirmations === 1 ? '' : 's'}` : ''}`;
+  const confirmations =
+    typeof raw?.confirmations === 'number' && raw.confirmations > 0 ? raw.confirmations : 0;
+  const confirmed =
+    confirmations > 0 ? `, confirmed ${confirmations} time${confirmations === 1 ? '' : 's'}` : '';
+  return `codex-self-evolution: ${kind} learned from ${sessions} reviewed session${sessions === 1 ? '' : 's'}${confirmed}`;
 }
 
 /** Text of staged review items, so an entry still waiting for a human is recognised. */
@@ -173,11 +212,20 @@ function underReview(paths: StatePaths): Set<string> {
   return out;
 }
 
-function memoryCandidate(e: MemoryEntry, root: string, head: () => string | undefined, review: Set<string>, now: string): ShareCandidate {
+function memoryCandidate(
+  e: MemoryEntry,
+  root: string,
+  head: () => string | undefined,
+  review: Set<string>,
+  now: string,
+): ShareCandidate {
   const raw = e.raw;
   const id = e.id ?? '';
   const { text: content, outside } = localizePaths(e.content, root);
-  const { text: title, outside: titleOutside } = localizePaths(e.summary || e.content.split('\n')[0]!.slice(0, 80), root);
+  const { text: title, outside: titleOutside } = localizePaths(
+    e.summary || e.content.split('\n')[0]!.slice(0, 80),
+    root,
+  );
   const src = relativeSourcePaths(e.sourcePaths, root, content);
   const refused: string[] = [];
   if (e.scope === 'user') refused.push('USER entry (personal preferences stay home)');
@@ -186,7 +234,8 @@ function memoryCandidate(e: MemoryEntry, root: string, head: () => string | unde
   if (review.has(normalizeText(e.content))) refused.push('under human review');
   const local = [...outside, ...titleOutside, ...src.outside];
   if (local.length > 0) refused.push(`names a local path outside the repository: ${local[0]}`);
-  if (src.missing.length > 0) refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
+  if (src.missing.length > 0)
+    refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
   const created = str(raw, 'created_at') ?? now;
   const commit = str(raw, 'source_commit');
   return {
@@ -199,7 +248,9 @@ function memoryCandidate(e: MemoryEntry, root: string, head: () => string | unde
     created,
     updated: str(raw, 'updated_at') ?? created,
     confidence: e.confidence,
-    supersedes: Array.isArray(raw?.supersedes) ? (raw.supersedes as unknown[]).filter((x): x is string => typeof x === 'string' && TEAM_ID_RE.test(x)) : [],
+    supersedes: Array.isArray(raw?.supersedes)
+      ? (raw.supersedes as unknown[]).filter((x): x is string => typeof x === 'string' && TEAM_ID_RE.test(x))
+      : [],
     provenance: provenanceOf(raw, 'lesson'),
     target: `${TEAM_DIR}/${teamFileName(id) ?? '?'}`,
     refused,
@@ -221,19 +272,32 @@ function readRecallRecords(paths: StatePaths): Array<Record<string, unknown>> {
   }
 }
 
-function recallCandidate(r: Record<string, unknown>, paths: StatePaths, root: string, head: () => string | undefined, review: Set<string>, now: string): ShareCandidate {
+function recallCandidate(
+  r: Record<string, unknown>,
+  paths: StatePaths,
+  root: string,
+  head: () => string | undefined,
+  review: Set<string>,
+  now: string,
+): ShareCandidate {
   const id = r.id as string;
   const { text: content, outside } = localizePaths(r.content as string, root);
   const { text: title, outside: titleOutside } = localizePaths(r.summary as string, root);
   const src = relativeSourcePaths((r.source_paths as string[]) ?? [], root, content);
   const refused: string[] = [];
   if (!TEAM_ID_RE.test(id)) refused.push('id is not a safe file name');
-  if (typeof r.repo_fingerprint === 'string' && r.repo_fingerprint !== '' && r.repo_fingerprint !== paths.repoFingerprint) refused.push('learned in another repository');
+  if (
+    typeof r.repo_fingerprint === 'string' &&
+    r.repo_fingerprint !== '' &&
+    r.repo_fingerprint !== paths.repoFingerprint
+  )
+    refused.push('learned in another repository');
   refused.push(...commonRefusals(r, str(r, 'status'), [title, content]));
   if (review.has(normalizeText(r.content as string))) refused.push('under human review');
   const local = [...outside, ...titleOutside, ...src.outside];
   if (local.length > 0) refused.push(`names a local path outside the repository: ${local[0]}`);
-  if (src.missing.length > 0) refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
+  if (src.missing.length > 0)
+    refused.push(`source path missing from the checkout: ${src.missing[0]} (stale?)`);
   const created = str(r, 'created_at') ?? str(r, 'source_updated_at') ?? now;
   const commit = str(r, 'source_commit');
   return {
@@ -253,7 +317,12 @@ function recallCandidate(r: Record<string, unknown>, paths: StatePaths, root: st
   };
 }
 
-function skillCandidates(paths: StatePaths, root: string, head: () => string | undefined, now: string): ShareCandidate[] {
+function skillCandidates(
+  paths: StatePaths,
+  root: string,
+  head: () => string | undefined,
+  now: string,
+): ShareCandidate[] {
   let list: unknown[] = [];
   try {
     const data = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
@@ -274,7 +343,14 @@ function skillCandidates(paths: StatePaths, root: string, head: () => string | u
     } catch {
       text = undefined;
     }
-    const entry = { skill_id: id, title: String(e.title ?? ''), description: typeof e.description === 'string' ? e.description : '', status: String(e.status ?? ''), managed: e.managed === true, ...(typeof e.owner === 'string' ? { owner: e.owner } : {}) };
+    const entry = {
+      skill_id: id,
+      title: String(e.title ?? ''),
+      description: typeof e.description === 'string' ? e.description : '',
+      status: String(e.status ?? ''),
+      managed: e.managed === true,
+      ...(typeof e.owner === 'string' ? { owner: e.owner } : {}),
+    };
     const body = text === undefined ? '' : skillBody(text);
     const { text: content, outside } = localizePaths(body, root);
     const { text: description, outside: descOutside } = localizePaths(entry.description, root);
@@ -359,7 +435,8 @@ function ensureDir(root: string, rel: string): string {
   let current = root;
   for (const part of rel.split('/')) {
     current = join(current, part);
-    if (!assertNoSymlink(current, rel === part ? part : relative(root, current), true)) mkdirSync(current, { mode: 0o755 });
+    if (!assertNoSymlink(current, rel === part ? part : relative(root, current), true))
+      mkdirSync(current, { mode: 0o755 });
   }
   return current;
 }
@@ -372,8 +449,20 @@ function writeText(target: string, text: string, label: string): void {
 /** The SKILL.md text of a shared skill (Agent Skills front matter, our marker, the body). */
 export function renderSharedSkill(c: ShareCandidate): string {
   const description = (c.description ?? '').replace(/\s+/g, ' ').trim().slice(0, 500);
-  const marker = `${SKILL_MARKER_PREFIX}${c.id}; updated: ${c.updated}; edit freely, this is the team's copy -->`;
-  return ['---', `name: ${c.id}`, `description: ${yamlQuote(description)}`, '---', '', `# ${c.title.replace(/\s+/g, ' ').trim()}`, '', marker, '', c.content.trim(), ''].join('\n');
+  const marker = `${SKILL_MARKER_PREFIX}${c.id}; updated: ${c.updated}; edit freely, the team's copy -->`;
+  return [
+    '---',
+    `name: ${c.id}`,
+    `description: ${yamlQuote(description)}`,
+    '---',
+    '',
+    `# ${c.title.replace(/\s+/g, ' ').trim()}`,
+    '',
+    marker,
+    '',
+    c.content.trim(),
+    '',
+  ].join('\n');
 }
 
 function entryInput(c: ShareCandidate, created: string): TeamEntryInput {
@@ -411,19 +500,38 @@ function readIfFile(path: string): string | undefined {
   }
 }
 
+function differsReason(c: ShareCandidate): string {
+  return `the shared copy differs (edited in the repository?); edit ${c.target} or \`team unshare ${c.id}\` first`;
+}
+
 /** Decides and (unless dryRun) writes one eligible candidate. */
 function shareOne(c: ShareCandidate, root: string, dryRun: boolean): ShareOutcome {
   const base = { id: c.id, kind: c.kind, title: c.title, target: c.target };
   // Last guard: the exact text about to be written goes through the redactor once more.
   if (c.kind === 'skill') {
     const text = renderSharedSkill(c);
-    if (Object.keys(redactText(text).counts).length > 0 || text.includes('[REDACTED:')) return { ...base, action: 'refused', reason: 'secret found by the redactor' };
+    if (Object.keys(redactText(text).counts).length > 0 || text.includes('[REDACTED:'))
+      return { ...base, action: 'refused', reason: 'secret found by the redactor' };
     const file = join(root, c.target);
     const current = readIfFile(file);
     if (current !== undefined) {
-      if (!current.includes(`${SKILL_MARKER_PREFIX}${c.id};`)) return { ...base, action: 'skipped', reason: `${c.target} exists and was not shared by codex-self-evolution` };
-      if (skillBody(current.replace(/^---[\s\S]*?\n---\n/, '')).replace(/<!--[^\n]*-->/, '').trim() === c.content.trim()) return { ...base, action: 'unchanged' };
-      return { ...base, action: 'skipped', reason: `the shared copy differs (edited in the repository?); edit ${c.target} or \`team unshare ${c.id}\` first` };
+      if (!current.includes(`${SKILL_MARKER_PREFIX}${c.id};`))
+        return {
+          ...base,
+          action: 'skipped',
+          reason: `${c.target} exists and was not shared by codex-self-evolution`,
+        };
+      if (
+        skillBody(current.replace(/^---[\s\S]*?\n---\n/, ''))
+          .replace(/<!--[^\n]*-->/, '')
+          .trim() === c.content.trim()
+      )
+        return { ...base, action: 'unchanged' };
+      return {
+        ...base,
+        action: 'skipped',
+        reason: differsReason(c),
+      };
     }
     if (!dryRun) {
       const dir = ensureDir(root, `${TEAM_SKILLS_DIR.split(sep).join('/')}/${c.id}`);
@@ -439,13 +547,22 @@ function shareOne(c: ShareCandidate, root: string, dryRun: boolean): ShareOutcom
   if (current !== undefined) {
     const parsed = parseTeamEntry(current, name);
     if (parsed.ok) {
-      if (normalizeText(parsed.entry.content) === normalizeText(c.content) && parsed.entry.title === c.title.replace(/\s+/g, ' ').trim()) return { ...base, action: 'unchanged' };
-      return { ...base, action: 'skipped', reason: `the shared copy differs (edited in the repository?); edit ${c.target} or \`team unshare ${c.id}\` first` };
+      if (
+        normalizeText(parsed.entry.content) === normalizeText(c.content) &&
+        parsed.entry.title === c.title.replace(/\s+/g, ' ').trim()
+      )
+        return { ...base, action: 'unchanged' };
+      return {
+        ...base,
+        action: 'skipped',
+        reason: differsReason(c),
+      };
     }
     created = c.created;
   }
   const text = renderTeamEntry(entryInput(c, created));
-  if (Object.keys(redactText(text).counts).length > 0 || text.includes('[REDACTED:')) return { ...base, action: 'refused', reason: 'secret found by the redactor' };
+  if (Object.keys(redactText(text).counts).length > 0 || text.includes('[REDACTED:'))
+    return { ...base, action: 'refused', reason: 'secret found by the redactor' };
   if (!dryRun) {
     const dir = ensureDir(root, TEAM_DIR);
     const readme = join(dir, TEAM_README);
@@ -479,7 +596,8 @@ export interface ShareResult {
 export function shareEntries(paths: StatePaths, options: ShareOptions): ShareResult {
   const root = checkoutRoot(paths);
   const ids = options.ids ?? [];
-  if (ids.length === 0 && !options.all) throw new UsageError('name the entries to share (see `team status`), or use --all');
+  if (ids.length === 0 && !options.all)
+    throw new UsageError('name the entries to share (see `team status`), or use --all');
   if (ids.length > 0 && options.all) throw new UsageError('give ids or --all, not both');
   const candidates = shareCandidates(paths, root, options.now);
   const outcomes: ShareOutcome[] = [];
@@ -491,10 +609,23 @@ export function shareEntries(paths: StatePaths, options: ShareOptions): ShareRes
       const matches = candidates.filter((c) => c.id === id || (id.length >= 4 && c.id.startsWith(id)));
       const exact = matches.filter((c) => c.id === id);
       const pick = exact.length > 0 ? exact : matches;
-      if (pick.length === 0) throw new UsageError(`no memory entry, recall note or skill ${JSON.stringify(id)} in this repository's bucket`, { hint: 'see `codex-self-evolution team status`' });
-      if (pick.length > 1) throw new UsageError(`${pick.length} entries start with ${id}; give more of the id`);
+      if (pick.length === 0)
+        throw new UsageError(
+          `no memory entry, recall note or skill ${JSON.stringify(id)} in this repository's bucket`,
+          { hint: 'see `codex-self-evolution team status`' },
+        );
+      if (pick.length > 1)
+        throw new UsageError(`${pick.length} entries start with ${id}; give more of the id`);
       const c = pick[0]!;
-      if (c.refused.length > 0) outcomes.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, action: 'refused', reason: c.refused.join('; ') });
+      if (c.refused.length > 0)
+        outcomes.push({
+          id: c.id,
+          kind: c.kind,
+          title: c.title,
+          target: c.target,
+          action: 'refused',
+          reason: c.refused.join('; '),
+        });
       else chosen.push(c);
     }
   }
@@ -521,7 +652,11 @@ export function unshareEntry(paths: StatePaths, id: string): { root: string; rem
     assertNoSymlink(join(root, '.agents'), '.agents', true);
     assertNoSymlink(join(root, TEAM_SKILLS_DIR), TEAM_SKILLS_DIR, true);
     assertNoSymlink(skillDir, `${TEAM_SKILLS_DIR}/${id}`, true);
-    if (!text.includes(`${SKILL_MARKER_PREFIX}${id};`)) throw new UsageError(`${TEAM_SKILLS_DIR}/${id}/SKILL.md was not shared by codex-self-evolution; remove it by hand if you mean to`);
+    if (!text.includes(`${SKILL_MARKER_PREFIX}${id};`))
+      throw new UsageError(
+        `${TEAM_SKILLS_DIR}/${id}/SKILL.md was not shared by codex-self-evolution; ` +
+          'remove it by hand if you mean to',
+      );
     unlinkSync(skill);
     try {
       rmdirSync(skillDir);
@@ -530,7 +665,9 @@ export function unshareEntry(paths: StatePaths, id: string): { root: string; rem
     }
     return { root, removed: `${TEAM_SKILLS_DIR.split(sep).join('/')}/${id}/SKILL.md` };
   }
-  throw new UsageError(`${id} is not in the shared store of ${root}`, { hint: 'see `codex-self-evolution team status`' });
+  throw new UsageError(`${id} is not in the shared store of ${root}`, {
+    hint: 'see `codex-self-evolution team status`',
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -562,7 +699,9 @@ function sharedSkills(root: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => readIfFile(join(dir, n, 'SKILL.md'))?.includes(`${SKILL_MARKER_PREFIX}${n};`) === true);
+  return names.filter(
+    (n) => readIfFile(join(dir, n, 'SKILL.md'))?.includes(`${SKILL_MARKER_PREFIX}${n};`) === true,
+  );
 }
 
 /** What is shared, what could be, where the team and personal entries disagree, what is stale. */
@@ -580,12 +719,15 @@ export function teamStatus(paths: StatePaths): TeamStatus {
       continue;
     }
     if (c.kind === 'skill') {
-      if (!skills.has(c.id)) eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'new' });
+      if (!skills.has(c.id))
+        eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'new' });
       continue;
     }
     const shared = byId.get(c.id);
-    if (shared === undefined) eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'new' });
-    else if (normalizeText(shared.content) !== normalizeText(c.content)) eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'differs' });
+    if (shared === undefined)
+      eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'new' });
+    else if (normalizeText(shared.content) !== normalizeText(c.content))
+      eligible.push({ id: c.id, kind: c.kind, title: c.title, target: c.target, state: 'differs' });
   }
   const stale: TeamStatus['stale'] = [];
   const shared = store.entries.map((e) => {

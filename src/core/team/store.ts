@@ -24,7 +24,16 @@
  * (at most {@link MAX_TEAM_FILES} files of at most {@link MAX_TEAM_FILE_BYTES} bytes), refuses
  * symlinks, and skips a malformed file with one problem line instead of failing.
  */
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { realpathOrResolve } from '../paths.js';
 
@@ -124,21 +133,34 @@ function parseValue(raw: string): FrontMatterValue | { error: string } {
  * Splits a file into its front matter (as raw values) and body. Returns the reason when the file
  * is not `---` / `key: value` lines / `---` / body.
  */
-export function splitFrontMatter(text: string): { ok: true; data: Record<string, FrontMatterValue>; body: string } | { ok: false; reason: string } {
+export function splitFrontMatter(
+  text: string,
+): { ok: true; data: Record<string, FrontMatterValue>; body: string } | { ok: false; reason: string } {
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const lines = src.split(/\r?\n/);
-  if (lines[0]?.trim() !== '---') return { ok: false, reason: 'no front matter (the file must start with a --- line)' };
+  if (lines[0]?.trim() !== '---')
+    return { ok: false, reason: 'no front matter (the file must start with a --- line)' };
   const data: Record<string, FrontMatterValue> = Object.create(null) as Record<string, FrontMatterValue>;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.trim() === '---') return { ok: true, data, body: lines.slice(i + 1).join('\n').trim() };
+    if (line.trim() === '---')
+      return {
+        ok: true,
+        data,
+        body: lines
+          .slice(i + 1)
+          .join('\n')
+          .trim(),
+      };
     if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
     const colon = line.indexOf(':');
     const key = colon > 0 ? line.slice(0, colon).trim() : '';
     if (!KEY_RE.test(key)) return { ok: false, reason: `line ${i + 1}: expected "key: value"` };
-    if (Object.prototype.hasOwnProperty.call(data, key)) return { ok: false, reason: `line ${i + 1}: ${key} given twice` };
+    if (Object.prototype.hasOwnProperty.call(data, key))
+      return { ok: false, reason: `line ${i + 1}: ${key} given twice` };
     const value = parseValue(line.slice(colon + 1));
-    if (typeof value === 'object' && !Array.isArray(value)) return { ok: false, reason: `line ${i + 1}: ${key}: ${value.error}` };
+    if (typeof value === 'object' && !Array.isArray(value))
+      return { ok: false, reason: `line ${i + 1}: ${key}: ${value.error}` };
     data[key] = value;
   }
   return { ok: false, reason: 'the front matter has no closing --- line' };
@@ -150,27 +172,40 @@ export function splitFrontMatter(text: string): { ok: true; data: Record<string,
  */
 export function checkFrontMatter(data: Record<string, unknown>): string | undefined {
   const str = (key: string) => typeof data[key] === 'string';
-  if (!str('id') || !TEAM_ID_RE.test(data.id as string)) return 'id: must be 1-64 characters of [A-Za-z0-9_-], starting with a letter or digit';
+  if (!str('id') || !TEAM_ID_RE.test(data.id as string))
+    return 'id: must be 1-64 characters of [A-Za-z0-9_-], starting with a letter or digit';
   if (data.kind !== 'memory' && data.kind !== 'recall') return 'kind: must be memory or recall';
   if (!str('title') || (data.title as string).trim() === '') return 'title: must be a non-empty string';
-  if ((data.title as string).length > MAX_TITLE_CHARS) return `title: longer than ${MAX_TITLE_CHARS} characters`;
+  if ((data.title as string).length > MAX_TITLE_CHARS)
+    return `title: longer than ${MAX_TITLE_CHARS} characters`;
   for (const key of ['created', 'updated', 'provenance'] as const) {
     if (data[key] !== undefined && !str(key)) return `${key}: must be a string`;
   }
-  if (data.source_commit !== undefined && !(str('source_commit') && ((data.source_commit as string) === '' || COMMIT_RE.test(data.source_commit as string)))) {
+  if (
+    data.source_commit !== undefined &&
+    !(
+      str('source_commit') &&
+      ((data.source_commit as string) === '' || COMMIT_RE.test(data.source_commit as string))
+    )
+  ) {
     return 'source_commit: must be a commit id (7-64 hex digits)';
   }
   for (const key of ['source_paths', 'supersedes'] as const) {
     const v = data[key];
-    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) return `${key}: must be a list of strings`;
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
+      return `${key}: must be a list of strings`;
   }
   const c = data.confidence;
-  if (c !== undefined && !(typeof c === 'number' && Number.isFinite(c) && c >= 0 && c <= 1)) return 'confidence: must be a number from 0 to 1';
+  if (c !== undefined && !(typeof c === 'number' && Number.isFinite(c) && c >= 0 && c <= 1))
+    return 'confidence: must be a number from 0 to 1';
   return undefined;
 }
 
 /** Parses one entry file. The file name is only recorded, never trusted as an id. */
-export function parseTeamEntry(text: string, file: string): { ok: true; entry: TeamEntry } | { ok: false; reason: string } {
+export function parseTeamEntry(
+  text: string,
+  file: string,
+): { ok: true; entry: TeamEntry } | { ok: false; reason: string } {
   const split = splitFrontMatter(text);
   if (!split.ok) return split;
   const problem = checkFrontMatter(split.data);
@@ -219,12 +254,18 @@ export interface TeamEntryInput {
 
 /** The file text of an entry (parses back to the same entry; see the unit tests). */
 export function renderTeamEntry(e: TeamEntryInput): string {
-  const lines = ['---', `id: ${e.id}`, `kind: ${e.kind}`, `title: ${quote(e.title.replace(/\s+/g, ' ').trim().slice(0, MAX_TITLE_CHARS))}`];
+  const lines = [
+    '---',
+    `id: ${e.id}`,
+    `kind: ${e.kind}`,
+    `title: ${quote(e.title.replace(/\s+/g, ' ').trim().slice(0, MAX_TITLE_CHARS))}`,
+  ];
   lines.push(`created: ${quote(e.created)}`, `updated: ${quote(e.updated)}`);
   if (e.sourceCommit) lines.push(`source_commit: ${e.sourceCommit}`);
   if (e.sourcePaths && e.sourcePaths.length > 0) lines.push(`source_paths: ${JSON.stringify(e.sourcePaths)}`);
   if (e.supersedes && e.supersedes.length > 0) lines.push(`supersedes: ${JSON.stringify(e.supersedes)}`);
-  if (e.confidence !== undefined && e.confidence !== 1) lines.push(`confidence: ${Math.round(e.confidence * 100) / 100}`);
+  if (e.confidence !== undefined && e.confidence !== 1)
+    lines.push(`confidence: ${Math.round(e.confidence * 100) / 100}`);
   lines.push(`provenance: ${quote(e.provenance)}`, '---', '', e.content.trim(), '');
   return lines.join('\n');
 }
@@ -284,15 +325,21 @@ export function teamStoreDir(root: string): { dir: string; exists: boolean; prob
  * Reads the shared store of the checkout at `root`. Never throws: every file that cannot be used
  * is skipped with one problem line naming it and why. Entries come sorted by file name.
  */
-export function loadTeamStore(root: string, options: { maxFiles?: number; stateHome?: string } = {}): TeamStore {
+export function loadTeamStore(
+  root: string,
+  options: { maxFiles?: number; stateHome?: string } = {},
+): TeamStore {
   const { dir, exists, problem } = teamStoreDir(root);
   // A repository at $HOME (dotfiles) has the state home itself at <root>/.codex-self-evolution.
-  if (options.stateHome !== undefined && dir === options.stateHome) return { root, dir, exists: false, entries: [], problems: [] };
+  if (options.stateHome !== undefined && dir === options.stateHome)
+    return { root, dir, exists: false, entries: [], problems: [] };
   const store: TeamStore = { root, dir, exists, entries: [], problems: problem ? [problem] : [] };
   if (!exists) return store;
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.md') && n !== TEAM_README && !n.startsWith('.')).sort();
+    names = readdirSync(dir)
+      .filter((n) => n.endsWith('.md') && n !== TEAM_README && !n.startsWith('.'))
+      .sort();
   } catch (error) {
     store.problems.push(`${TEAM_DIR}: unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     return store;
@@ -326,7 +373,8 @@ export function loadTeamStore(root: string, options: { maxFiles?: number; stateH
 
 /** A repository-relative path that can be checked inside the checkout (no `..`, not absolute). */
 export function isSafeRelativePath(p: string): boolean {
-  if (p === '' || p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p) || p.includes('\0')) return false;
+  if (p === '' || p.startsWith('/') || p.startsWith('\\') || /^[A-Za-z]:/.test(p) || p.includes('\0'))
+    return false;
   return !p.split(/[\\/]/).some((part) => part === '..');
 }
 
@@ -345,5 +393,7 @@ export function teamStaleReason(entry: TeamEntry, root: string): string | undefi
       missing.push(p);
     }
   }
-  return missing.length > 0 ? `source_deleted: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ' …' : ''}` : undefined;
+  return missing.length > 0
+    ? `source_deleted: ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ' …' : ''}`
+    : undefined;
 }

@@ -11,9 +11,14 @@ const SRC = join(import.meta.dirname, '..', '..', '..', 'src');
 const FORBIDDEN = ['zod', 'commander', 'undici', 'execa', 'node:child_process'];
 
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) found.push(m[1]!);
+  for (const m of text.matchAll(
+    /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm,
+  ))
+    found.push(m[1]!);
   for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
   return found;
 }
@@ -42,7 +47,10 @@ describe('session-start and prompt-recall hooks with the team store', () => {
   const runner = join(SRC, 'cli', 'hooks.ts');
   for (const hook of ['session-start', 'prompt-recall']) {
     it(`${hook} reaches the team store without zod, commander, undici, execa or child_process`, () => {
-      const modules = closure([runner, join(SRC, 'cli', 'hooks', `${hook}.ts`)], (from, spec) => from !== runner || !spec.startsWith('./hooks/'));
+      const modules = closure(
+        [runner, join(SRC, 'cli', 'hooks', `${hook}.ts`)],
+        (from, spec) => from !== runner || !spec.startsWith('./hooks/'),
+      );
       expect(modules.has(join(SRC, 'core', 'team', 'store.ts'))).toBe(true);
       expect(modules.has(join(SRC, 'core', 'team', 'schema.ts'))).toBe(false);
       expect([...modules].filter((m) => FORBIDDEN.includes(m))).toEqual([]);
@@ -50,7 +58,10 @@ describe('session-start and prompt-recall hooks with the team store', () => {
   }
 
   it('the walker does find zod and child_process where they are', () => {
-    const modules = closure([join(SRC, 'core', 'team', 'share.ts'), join(SRC, 'core', 'team', 'schema.ts')], () => true);
+    const modules = closure(
+      [join(SRC, 'core', 'team', 'share.ts'), join(SRC, 'core', 'team', 'schema.ts')],
+      () => true,
+    );
     expect(modules.has('zod')).toBe(true);
     expect(modules.has('node:child_process')).toBe(true);
   });

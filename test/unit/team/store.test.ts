@@ -19,12 +19,25 @@ import {
 import { tempDir } from '../../helpers/tmp.js';
 
 const HEAD = ['---', 'id: m-0123456789', 'kind: memory', 'title: "Migrations"'];
-const doc = (...lines: string[]) => [...lines, '---', '', 'Run npm run db:migrate before the tests.', ''].join('\n');
+const doc = (...lines: string[]) =>
+  [...lines, '---', '', 'Run npm run db:migrate before the tests.', ''].join('\n');
 
 describe('front matter: hand parser and zod schema agree', () => {
   const cases: Array<[string, string]> = [
     ['minimal', doc(...HEAD)],
-    ['all fields', doc(...HEAD, 'created: "2026-12-01T10:00:00Z"', 'updated: 2026-12-02T10:00:00Z', 'source_commit: 4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'source_paths: ["db/migrate.js"]', 'supersedes: ["m-aaaaaaaaaa"]', 'confidence: 0.8', 'provenance: "x"')],
+    [
+      'all fields',
+      doc(
+        ...HEAD,
+        'created: "2026-12-01T10:00:00Z"',
+        'updated: 2026-12-02T10:00:00Z',
+        'source_commit: 4b825dc642cb6eb9a060e54bf8d69288fbee4904',
+        'source_paths: ["db/migrate.js"]',
+        'supersedes: ["m-aaaaaaaaaa"]',
+        'confidence: 0.8',
+        'provenance: "x"',
+      ),
+    ],
     ['unknown keys kept', doc(...HEAD, 'owner: platform-team')],
     ['bare title', doc('---', 'id: m-0123456789', 'kind: recall', 'title: Deploying the shop')],
     ['single-quoted title', doc('---', 'id: abc123', 'kind: recall', "title: 'it''s fine'")],
@@ -85,7 +98,10 @@ describe('front matter: structure errors', () => {
   }
 
   it('an empty body is malformed', () => {
-    const r = parseTeamEntry(['---', 'id: m-0123456789', 'kind: memory', 'title: "x"', '---', '', '  '].join('\n'), 'x.md');
+    const r = parseTeamEntry(
+      ['---', 'id: m-0123456789', 'kind: memory', 'title: "x"', '---', '', '  '].join('\n'),
+      'x.md',
+    );
     expect(r).toEqual({ ok: false, reason: expect.stringMatching(/body/) });
   });
 
@@ -124,7 +140,11 @@ describe('render and parse', () => {
       confidence: 0.8,
       sourceCommit: '4b825dc642cb6eb9a060e54bf8d69288fbee4904',
     });
-    expect(TeamFrontMatterSchema.safeParse(splitFrontMatter(text).ok ? (splitFrontMatter(text) as { data: object }).data : {}).success).toBe(true);
+    expect(
+      TeamFrontMatterSchema.safeParse(
+        splitFrontMatter(text).ok ? (splitFrontMatter(text) as { data: object }).data : {},
+      ).success,
+    ).toBe(true);
   });
 });
 
@@ -135,7 +155,11 @@ describe('loadTeamStore', () => {
     mkdirSync(join(root, '.codex-self-evolution'));
     return root;
   }
-  const entry = (id: string, body = `Lesson ${id} text.`) => doc('---', `id: ${id}`, 'kind: memory', `title: "T ${id}"`).replace('Run npm run db:migrate before the tests.', body);
+  const entry = (id: string, body = `Lesson ${id} text.`) =>
+    doc('---', `id: ${id}`, 'kind: memory', `title: "T ${id}"`).replace(
+      'Run npm run db:migrate before the tests.',
+      body,
+    );
 
   it('reads entries, ignores the README and reports each skipped file once', () => {
     const root = repo();
@@ -171,7 +195,8 @@ describe('loadTeamStore', () => {
 
   it('reads at most maxFiles files', () => {
     const root = repo();
-    for (const c of 'abc') writeFileSync(join(root, '.codex-self-evolution', `m-${c.repeat(10)}.md`), entry(`m-${c.repeat(10)}`));
+    for (const c of 'abc')
+      writeFileSync(join(root, '.codex-self-evolution', `m-${c.repeat(10)}.md`), entry(`m-${c.repeat(10)}`));
     const store = loadTeamStore(root, { maxFiles: 2 });
     expect(store.entries).toHaveLength(2);
     expect(store.problems[0]).toMatch(/3 entry files; only the first 2/);
