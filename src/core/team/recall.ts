@@ -61,8 +61,9 @@ export function loadTeamRecall(
 
 /**
  * Adds the shared notes that match `options.query` to a personal outcome: a shared note with the
- * id or the text of a personal result is dropped (one note, the personal one), the rest are
- * labelled and merged by score, and the best `topK` are kept. The mode stays the personal one.
+ * text of a personal result is dropped (one note, the personal one), one with the id of a personal
+ * result but other text replaces it (edited in the repository), the rest are labelled and merged by
+ * score, and the best `topK` are kept. The mode stays the personal one.
  */
 export function mergeTeamRecall(
   outcome: RecallQueryOutcome,
@@ -77,11 +78,14 @@ export function mergeTeamRecall(
     ...(options.repoFingerprint !== undefined ? { repoFingerprint: options.repoFingerprint } : {}),
   });
   if (found.length === 0) return outcome;
-  const ids = new Set(outcome.results.map((r) => r.id));
   const texts = new Set(outcome.results.map((r) => normalizeText(r.content)));
+  // Same id, other text: the shared copy was edited in the repository and replaces the personal one
+  // (as at session start); same text: one note, the personal one.
+  const replaced = new Set<string>();
   const shared: TeamRecallResult[] = [];
   for (const r of found) {
-    if (ids.has(r.id) || texts.has(normalizeText(r.content))) continue;
+    if (texts.has(normalizeText(r.content))) continue;
+    if (outcome.results.some((p) => p.id === r.id)) replaced.add(r.id);
     shared.push({
       ...r,
       summary: `${TEAM_RECALL_LABEL}${r.summary}`,
@@ -91,7 +95,7 @@ export function mergeTeamRecall(
     });
   }
   if (shared.length === 0) return outcome;
-  const results = [...outcome.results, ...shared]
+  const results = [...outcome.results.filter((p) => !replaced.has(p.id)), ...shared]
     .sort((a, b) => b.score - a.score)
     .slice(0, Math.max(1, options.topK));
   return { ...outcome, results };
