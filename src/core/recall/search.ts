@@ -85,6 +85,14 @@ export interface RecallSearchOptions {
   topK?: number;
   /** Overrides of the ranking parameters (tests and evaluation). */
   params?: Partial<RecallRankingParams>;
+  /** Prompt-time recall: the stricter rules of {@link PromptSearchOptions} apply. */
+  prompt?: PromptSearchOptions;
+}
+
+/** What prompt-time recall adds to a search. */
+export interface PromptSearchOptions {
+  /** Ids of notes already injected in this session: never returned again. */
+  seen?: ReadonlySet<string>;
 }
 
 /** One recall hit, best first. `score` is the boosted relevance, rounded to 4 decimals. */
@@ -432,7 +440,7 @@ export function searchRecall(
   options: RecallSearchOptions,
 ): RecallResult[] {
   const usable = isRecallSearchIndexFresh(index, records) ? index : buildRecallIndex(records);
-  return rankRecall(usable, options, { limit: clampTopK(options.topK) })
+  return rankRecall(usable, options, { limit: options.prompt ? 3 : clampTopK(options.topK) })
     .map((c) => toResult(records[c.doc] as RecallRecord, c.score));
 }
 
