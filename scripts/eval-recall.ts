@@ -32,7 +32,7 @@ import {
   parseRecallSearchIndex,
   serializeRecallSearchIndex,
 } from '../src/core/recall/index-build.js';
-import { searchRecall, searchRecallFile, searchRecallSource } from '../src/core/recall/search.js';
+import { type RecallRankingParams, searchRecall, searchRecallFile, searchRecallSource } from '../src/core/recall/search.js';
 
 /** Default location of the dev half. */
 export const RECALL_FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'recall');
@@ -149,6 +149,8 @@ export interface EvaluateOptions {
   testDir?: string;
   /** Halves whose queries run (default both); the store always holds every half's notes. */
   sets?: readonly string[];
+  /** Ranking parameter overrides (parameter studies on the dev half). */
+  params?: Partial<RecallRankingParams>;
 }
 
 /** Runs the evaluation (see the module comment). */
@@ -172,7 +174,7 @@ export function evaluateRecall(options: EvaluateOptions = {}): EvalReport {
     for (const query of halves[set]?.queries ?? []) {
       const root = query.repo === null ? undefined : repos[query.repo];
       const fp = root === undefined ? undefined : sha1(root);
-      const base = { query: query.query, cwd: query.cwd, ...(fp === undefined ? {} : { repoFingerprint: fp }) };
+      const base = { query: query.query, cwd: query.cwd, ...(options.params ? { params: options.params } : {}), ...(fp === undefined ? {} : { repoFingerprint: fp }) };
       const ids = (rs: { id: string }[]): string[] => rs.map((r) => r.id);
       const bucket = fp === undefined ? undefined : buckets.get(fp);
       outcomes.push({

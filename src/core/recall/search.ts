@@ -41,6 +41,7 @@ import {
   isRecallSearchIndexFresh,
   lookupTerm,
 } from './index-build.js';
+import { REFERENCE_DOCS, referenceShare } from './reference-vocab.js';
 import { analyzeQuery, stem, tokenize } from './tokenize.js';
 
 /** Tunable parts of the ranking; {@link RECALL_DEFAULTS} holds the values used by the CLI. */
@@ -59,6 +60,22 @@ export interface RecallRankingParams {
   sameRepoBoost: number;
   /** Score multiplier for records whose cwd contains, or is inside, the query's cwd. */
   relatedCwdBoost: number;
+  /** Weight of one CJK word the corpus lacks, relative to an unknown term. */
+  cjkMissingWeight: number;
+  /** A query group with at least this share of the rarest known group's mass is distinguishing. */
+  distinctShare: number;
+  /** Weight of a part of an identifier in the score (it never counts for coverage). */
+  partWeight: number;
+  /** The score is relevance × coverage^coveragePower (× boosts). */
+  coveragePower: number;
+  /** Prompt-time recall: coverage the injected note needs. */
+  promptCoverage: number;
+  /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
+  promptMargin: number;
+  /** Prompt-time recall: most notes injected (1 or 2). */
+  promptMaxNotes: number;
+  /** Prompt-time recall: a second note needs this share of the best one's score. */
+  promptPairShare: number;
 }
 
 /** Default ranking parameters and top-k. */
@@ -70,6 +87,14 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   minMatchedIdf: 1.5,
   sameRepoBoost: 1.5,
   relatedCwdBoost: 1.2,
+  cjkMissingWeight: 1,
+  distinctShare: 0.7,
+  partWeight: 0.5,
+  coveragePower: 0,
+  promptCoverage: 0.5,
+  promptMargin: 1.3,
+  promptMaxNotes: 1,
+  promptPairShare: 0.9,
   topK: 5,
 };
 
@@ -272,18 +297,112 @@ interface Member {
 
 interface Group {
   members: Member[];
-  /** IDF mass this group contributes to the query total. */
+  /** IDF mass this group contributes to the query total (0 for a part of an identifier). */
   mass: number;
+  /** Only came out of identifiers: adds to the score, never to coverage. */
+  part: boolean;
 }
 
-function idfOf(n: number, df: number): number {
-  return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+/**
+ * Developer Chinese that says one thing several ways (colloquial and formal words, abbreviations),
+ * plus the English word where notes often use it. Applied to queries only: when a query contains
+ * one of a set's Chinese words, the others (their index terms) stand in for it. Chinese is indexed
+ * as character bigrams, so a longer word stands in through its bigrams.
+ */
+const CJK_SYNONYM_SETS: readonly (readonly string[])[] = [
+  ['回滚', '撤回', '回退', '退回', '还原', '切回', 'rollback', 'revert'],
+  ['挂了', '挂掉', '崩溃', '宕机', '崩了', '挂', 'crash', 'down', 'oom'],
+  ['单测', '单元测试', 'unit'],
+  ['慢', '很慢', '卡顿', '延迟', '性能', '耗时', 'slow', 'latency'],
+  ['跑', '运行', '执行', '启动', 'run'],
+  ['报错', '错误', '异常', '出错', '失败', 'error', 'fail'],
+  ['发版', '发布', '上线', '部署', 'release', 'deploy'],
+  ['连不上', '连接', 'connect'],
+  ['内存不够', '内存溢出', '内存', 'oom', 'memory'],
+  ['起名', '命名', 'naming', 'name'],
+  ['旧的', '过期', '不更新', '缓存', 'stale', 'cache'],
+  ['跑起来', '启动', 'start'],
+  ['看板', '仪表盘', 'dashboard'],
+  ['限流', '限速', '频率', 'rate'],
+  ['转人工', '人工客服', '人工', 'handoff'],
+  ['回消息', '回复', 'reply'],
+  ['验签', '签名', '校验', 'signature'],
+  ['锁住', '锁', 'lock'],
+  ['不稳定', '偶发', 'flaky'],
+  ['插入', '写入', 'insert'],
+  ['模型', 'model'],
+  ['推理', 'inference'],
+  ['消息', 'message'],
+  ['消费', 'consume', 'consumer'],
+  ['数据库', 'database', 'db'],
+  ['密码', 'password'],
+  ['镜像', 'image'],
+  ['断点', 'breakpoint'],
+  ['调试', 'debug'],
+  ['监控', '告警', 'alert', 'alarm'],
+  ['热更新', 'ota', 'update'],
+];
+
+let cjkSynonyms: Array<{ words: string[]; terms: string[][] }> | undefined;
+
+function cjkSynonymTable(): Array<{ words: string[]; terms: string[][] }> {
+  cjkSynonyms ??= CJK_SYNONYM_SETS.map((set) => ({
+    words: set.filter((w) => /[\u4e00-\u9fff]/.test(w)),
+    terms: set.map((w) => tokenize(w)),
+  }));
+  return cjkSynonyms;
+}
+
+/**
+ * Index terms that stand in for the Chinese words of the query, keyed by the query term they attach
+ * to: the bigram starting at the word (the one ending at it for a word's last character), or the
+ * single character of a one-character piece.
+ */
+function cjkExpansions(query: string, pieces: readonly string[][], singles: ReadonlySet<string>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (!/[\u4e00-\u9fff]/.test(query)) return out;
+  const texts = pieces.map((grams) => Array.from(grams[0] ?? '').slice(0, 1).join('') + grams.map((g) => Array.from(g)[1] ?? '').join(''));
+  const add = (anchor: string, set: { terms: string[][] }, except: string): void => {
+    let entry = out.get(anchor);
+    if (entry === undefined) out.set(anchor, (entry = new Set()));
+    for (const terms of set.terms) for (const t of terms) if (t !== anchor && t !== except) entry.add(t);
+  };
+  for (const set of cjkSynonymTable()) {
+    for (const word of set.words) {
+      if (!query.includes(word)) continue;
+      if (singles.has(word)) add(word, set, word);
+      texts.forEach((text, i) => {
+        const grams = pieces[i] as string[];
+        const at = Array.from(text.slice(0, Math.max(0, text.indexOf(word)))).length;
+        if (text.indexOf(word) < 0) return;
+        const anchor = grams[Math.min(at, grams.length - 1)];
+        if (anchor !== undefined) add(anchor, set, word);
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * IDF smoothed with the reference vocabulary: as if {@link REFERENCE_DOCS} reference notes, with
+ * the term in `referenceShare(term)` of them, were added to the `n` notes searched.
+ */
+function smoothedIdf(n: number, df: number, term: string): number {
+  const d = df + REFERENCE_DOCS * referenceShare(term);
+  return Math.log(1 + (n + REFERENCE_DOCS - d + 0.5) / (d + 0.5));
+}
+
+/** The last path component of a directory, lower-cased ('' for none). */
+function baseName(dir: string): string {
+  const parts = dir.split(/[\\/]+/).filter((x) => x !== '');
+  return (parts[parts.length - 1] ?? '').toLowerCase();
 }
 
 /**
  * Ranks the indexed records for `options.query` and returns the candidates that clear the relevance
  * threshold (all of them, or the best `limit`), best first (ties by id), with the numbers behind
- * each rank. Needs only the index: repository and cwd of each record are stored in it.
+ * each rank. Needs only the index: repository and cwd of each record are stored in it. With
+ * `options.prompt`, returns what prompt-time recall may inject instead (see {@link pickForPrompt}).
  */
 export function rankRecall(
   index: RecallSearchIndex,
@@ -302,29 +421,37 @@ export function rankRecall(
     return entries.get(term);
   };
   const df = (term: string): number => entryOf(term)?.df ?? 0;
-  const unknownIdf = idfOf(n, 0);
+  const idf = (term: string): number => smoothedIdf(n, df(term), term);
+  const unknownIdf = smoothedIdf(n, 0, '');
 
+  const singles = new Set(queryTerms.filter((t) => !t.cjk && /^[\u4e00-\u9fff]$/.test(t.term)).map((t) => t.term));
+  const extra = cjkExpansions(options.query, cjkPieces, singles);
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
   for (const qt of queryTerms) {
     // When the user's own word is absent, a synonym stands in for it at full weight.
     const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];
-    for (const syn of synonymsOf(qt.term)) members.push({ term: syn, weight: synonymWeight });
+    if (!qt.identifier) {
+      for (const syn of new Set([...synonymsOf(qt.term), ...(extra.get(qt.term) ?? [])])) {
+        if (syn !== qt.term) members.push({ term: syn, weight: synonymWeight });
+      }
+    }
     let mass = 0;
     for (const m of members) {
-      const d = df(m.term);
-      if (d > 0) mass = Math.max(mass, m.weight * idfOf(n, d));
+      if (df(m.term) > 0) mass = Math.max(mass, m.weight * idf(m.term));
     }
+    const part = qt.parent !== undefined;
     if (mass === 0) {
-      // Nothing in the corpus matches this term or its synonyms. A compound's parts carry its
-      // meaning; unknown CJK material is counted per piece below.
-      if (qt.compound || qt.cjk) continue;
-      mass = unknownIdf;
+      // Nothing in the corpus matches this term or its synonyms. An identifier is a named thing
+      // the corpus lacks; other compounds' parts carry their meaning; unknown CJK material is
+      // counted per piece below. Other words weigh what the reference vocabulary says.
+      if (part || (qt.compound && !qt.identifier) || qt.cjk) continue;
+      mass = qt.identifier ? unknownIdf : idf(qt.term);
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ members, mass });
+    groups.push({ members, mass: part ? 0 : mass, part });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -343,11 +470,15 @@ export function rankRecall(
     }
     missingWords += Math.ceil(run / 2);
   }
-  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf;
+  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
   if (groups.length === 0 || totalMass === 0) return [];
+  // The query's distinguishing terms: the rarest ones the corpus knows. A record must match one.
+  const knownMasses = groups.filter((g) => !g.part && g.members.some((m) => df(m.term) > 0)).map((g) => g.mass);
+  const distinctFloor = knownMasses.length === 0 ? Infinity : Math.max(...knownMasses) * p.distinctShare;
 
   const relevance = new Float64Array(n);
   const matched = new Float64Array(n);
+  const distinct = new Uint8Array(n);
   const matchedGroups = new Uint16Array(n);
   const touched: number[] = [];
   const groupScore = new Float64Array(n);
@@ -360,7 +491,7 @@ export function rankRecall(
       const entry = entryOf(m.term);
       if (entry === undefined) continue;
       const count = decodePostingsInto(index.postings, entry.offset, n, docs, tfs);
-      const wIdf = m.weight * idfOf(n, entry.df);
+      const wIdf = m.weight * smoothedIdf(n, entry.df, m.term);
       for (let i = 0; i < count; i++) {
         const doc = docs[i] as number;
         const tf = tfs[i] as number;
@@ -372,22 +503,25 @@ export function rankRecall(
       }
     }
     for (const doc of groupDocs) {
-      if (matched[doc] === 0) touched.push(doc);
-      relevance[doc] = (relevance[doc] as number) + (groupScore[doc] as number);
-      matched[doc] = (matched[doc] as number) + (groupMatched[doc] as number);
-      matchedGroups[doc] = (matchedGroups[doc] as number) + 1;
+      if (relevance[doc] === 0) touched.push(doc);
+      relevance[doc] = (relevance[doc] as number) + (groupScore[doc] as number) * (group.part ? p.partWeight : 1);
+      if (!group.part) {
+        const got = Math.min(group.mass, groupMatched[doc] as number);
+        matched[doc] = (matched[doc] as number) + got;
+        matchedGroups[doc] = (matchedGroups[doc] as number) + 1;
+        if (group.mass >= distinctFloor) distinct[doc] = 1;
+      }
       groupScore[doc] = 0;
       groupMatched[doc] = 0;
     }
   }
 
-  const floor = Math.min(p.minMatchedIdf, 0.75 * idfOf(n, 1));
   // Repository and cwd relations are decided once per distinct value, not per record.
   const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
-  const limit = limitOptions?.limit ?? Infinity;
+  const limit = options.prompt ? Infinity : (limitOptions?.limit ?? Infinity);
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
   const out: RecallCandidate[] = [];
@@ -396,10 +530,10 @@ export function rankRecall(
     const coverage = Math.min(1, m / totalMass);
     const groupsHit = matchedGroups[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
-    if (!enough || m < floor) continue;
+    if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
-    const rel = relevance[doc] as number;
+    const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
     const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
@@ -414,7 +548,37 @@ export function rankRecall(
     if (out.length > limit) out.pop();
   }
   if (limit === Infinity) out.sort(better);
-  return out;
+  return options.prompt ? pickForPrompt(index, out, options, p) : out;
+}
+
+/**
+ * Prompt-time recall's stricter choice among the ranked candidates: notes of the query's
+ * repository only (another repository's when the prompt names its directory), at most
+ * `promptMaxNotes` of them, each with coverage ≥ `promptCoverage`, and nothing at all when the best
+ * is not ahead of the next by `promptMargin` (ambiguity is worse than silence) or was already
+ * injected in this session.
+ */
+function pickForPrompt(
+  index: RecallSearchIndex,
+  ranked: readonly RecallCandidate[],
+  options: RecallSearchOptions,
+  p: RecallRankingParams,
+): RecallCandidate[] {
+  const words = new Set(options.query.toLowerCase().split(/[^\p{L}\p{N}_.-]+/u).filter((w) => w.length >= 3));
+  const named = index.cwds.map((cwd) => words.has(baseName(cwd)));
+  const allowed = ranked.filter((c) => c.sameRepo || named[docCwdIndex(index, c.doc)] === true);
+  const best = allowed[0];
+  if (best === undefined || best.coverage < p.promptCoverage) return [];
+  const next = allowed[1];
+  if (next !== undefined && best.score < p.promptMargin * next.score) return [];
+  const seen = options.prompt?.seen;
+  const picked = [best];
+  if (p.promptMaxNotes >= 2 && next !== undefined && next.coverage >= p.promptCoverage) {
+    const third = allowed[2];
+    if (next.score >= p.promptPairShare * best.score && (third === undefined || next.score >= p.promptMargin * third.score)) picked.push(next);
+  }
+  if (seen !== undefined && picked.some((c) => seen.has(idAt(index, c.doc)))) return [];
+  return picked;
 }
 
 function compareIds(a: string | undefined, b: string | undefined): number {

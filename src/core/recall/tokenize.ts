@@ -10,11 +10,12 @@
  *   chunk (`src/core/paths.ts`, `getUserById`, `snake_case`, `kebab-case`) yields the whole chunk,
  *   its path segments and its camelCase / letter-digit parts, so a query can name either.
  * - Terms are lower-cased, English stop-words dropped, simple words stemmed (`running` → `run`).
+ * - A path also yields each of its shorter suffixes (`src/core/paths.ts` → `core/paths.ts`, `paths.ts`).
  * - Matching is by whole term only: `race` and `trace` are different terms.
  */
 
 /** Version of the tokenizer rules; part of the search-index version so a rule change rebuilds it. */
-export const TOKENIZER_VERSION = 1;
+export const TOKENIZER_VERSION = 2;
 
 /** English words that carry no topic. Applied to indexed text and queries alike. */
 const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -156,6 +157,10 @@ type TermSink = (term: string, info: TermInfo) => void;
 interface TermInfo {
   /** The whole of a compound chunk (`src/core/paths.ts`, `getuserbyid`), whose parts follow it. */
   compound: boolean;
+  /** For a compound: it looks like an identifier (see {@link isIdentifierChunk}). */
+  identifier?: boolean;
+  /** For a term cut out of a compound: the compound's whole term. */
+  parent?: string;
   /** A CJK bigram; `piece` holds all bigrams of its piece in order when it is the first one. */
   cjk: boolean;
   piece?: string[];
@@ -163,6 +168,20 @@ interface TermInfo {
 
 const PLAIN: TermInfo = { compound: false, cjk: false };
 const COMPOUND: TermInfo = { compound: true, cjk: false };
+const IDENTIFIER: TermInfo = { compound: true, cjk: false, identifier: true };
+
+/**
+ * True for a compound chunk that names one specific thing, so that only the whole of it may match
+ * (its parts may only add to a score something else earned): `ERR_REQUIRE_ESM`, `snake_case`,
+ * `camelCase`, paths (`src/app.ts`), dotted keys with three or more parts (`max.poll.interval.ms`)
+ * and letter-digit codes (`E0425`, `TS2345`). Version numbers, `Next.js` and kebab-case words are
+ * not identifiers in this sense: their parts carry their meaning.
+ */
+export function isIdentifierChunk(chunk: string): boolean {
+  if (/_/.test(chunk) || /[a-z][A-Z]/.test(chunk) || /[\\/]/.test(chunk)) return true;
+  if (/^[A-Za-z]+[0-9]+$/.test(chunk) && /[A-Z]/.test(chunk) && chunk.length >= 4) return true;
+  return chunk.split('.').filter((s) => s !== '').length >= 3 && /[a-z]/i.test(chunk) && !/^[0-9.]+$/.test(chunk);
+}
 
 function emitCjk(run: string, sink: TermSink): void {
   // Cut the run at function words, then bigram each remaining piece.
@@ -202,7 +221,8 @@ function emitChunk(raw: string, sink: TermSink): void {
   if (chunk === '') return;
   const lower = chunk.toLowerCase();
   const seen = new Set<string>();
-  const push = (term: string | undefined, info: TermInfo = PLAIN): void => {
+  const partInfo: TermInfo = { compound: false, cjk: false, parent: lower };
+  const push = (term: string | undefined, info: TermInfo = partInfo): void => {
     if (term === undefined || term === '' || seen.has(term)) return;
     seen.add(term);
     sink(term, info);
@@ -212,11 +232,18 @@ function emitChunk(raw: string, sink: TermSink): void {
   const isSimple =
     segments.length === 1 && !WORD_SEPARATORS.test(chunk) && camelParts(chunk).length === 1 && isLetters(chunk);
   if (isSimple) {
-    push(normalizeWord(chunk));
+    push(normalizeWord(chunk), PLAIN);
     return;
   }
   // Compound: keep the whole thing (unstemmed) so an exact identifier or path matches strongly.
-  if (lower.length >= 2) push(lower, COMPOUND);
+  if (lower.length >= 2) push(lower, isIdentifierChunk(chunk) ? IDENTIFIER : COMPOUND);
+  // Every shorter path suffix (`core/paths.ts`, `paths.ts`), so a path matches the note that names
+  // the same file by a shorter or longer path.
+  const dirs = chunk.split(/[\\/]+/).filter((s) => s !== '');
+  for (let i = 1; i < dirs.length; i++) {
+    const suffix = dirs.slice(i).join('/').toLowerCase();
+    if (suffix.length >= 2) push(suffix);
+  }
   for (const segment of segments) {
     const segLower = segment.toLowerCase();
     const words = segment.split(WORD_SEPARATORS).filter((w) => w !== '');
@@ -285,6 +312,13 @@ export interface QueryTerm {
   compound: boolean;
   /** True for a CJK bigram (its piece is in {@link AnalyzedQuery.cjkPieces}). */
   cjk: boolean;
+  /** True for an identifier-like compound ({@link isIdentifierChunk}): it must match whole. */
+  identifier?: boolean;
+  /**
+   * For a term that only came out of identifiers: the first such identifier's whole term. Such a
+   * part may add to the score of a record that matched something else, never admit it.
+   */
+  parent?: string;
 }
 
 /** A query split into distinct terms plus the CJK pieces its bigrams came from. */
@@ -308,11 +342,25 @@ export function analyzeQuery(query: string): AnalyzedQuery {
   const seen = new Set<string>();
   const terms: QueryTerm[] = [];
   const cjkPieces: string[][] = [];
+  const identifiers = new Set<string>();
+  const byTerm = new Map<string, QueryTerm>();
   walk(query.replace(QUERY_FILLER_PHRASES, ' '), (term, info) => {
     if (info.piece !== undefined) cjkPieces.push(info.piece);
+    if (info.identifier) identifiers.add(term);
+    const fromIdentifier = info.parent !== undefined && identifiers.has(info.parent);
+    const known = byTerm.get(term);
+    // A word the query also uses on its own is not only a part of an identifier.
+    if (known !== undefined) {
+      if (!fromIdentifier && known.parent !== undefined) delete known.parent;
+      return;
+    }
     if (seen.has(term) || FILLER_STEMS.has(term)) return;
     seen.add(term);
-    terms.push({ term, compound: info.compound, cjk: info.cjk });
+    const qt: QueryTerm = { term, compound: info.compound, cjk: info.cjk };
+    if (info.identifier) qt.identifier = true;
+    if (fromIdentifier) qt.parent = info.parent;
+    byTerm.set(term, qt);
+    terms.push(qt);
   });
   return { terms, cjkPieces };
 }
