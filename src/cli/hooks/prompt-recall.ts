@@ -5,7 +5,8 @@
  *
  * Runs on every prompt, so the cheap exits come first: a session started by our own review worker
  * or a disabled install, no prompt, a bucket without `recall/index.json` (one stat, and the recall
- * modules are not even loaded). Read-only: it never creates a bucket and never rewrites an index.
+ * modules are not even loaded). It never creates a bucket and never rewrites an index; its only write
+ * is the small per-session record of injected notes under recall/sessions/.
  * The log line carries counts and `query_hash` (sha1 of the prompt, 12 hex), never the prompt.
  * Any error is answered with `{"continue":true}` by the runner in hooks.ts.
  */
@@ -51,6 +52,7 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   const outcome = promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,
+    ...(typeof payload.session_id === 'string' && payload.session_id !== '' ? { sessionId: payload.session_id } : {}),
     ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
     ...(team ? { team } : {}),
   });

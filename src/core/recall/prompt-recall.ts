@@ -9,7 +9,9 @@
  * small budget (1,500 characters by default) by clipping contents, never by dropping the header or
  * the provenance. Hot path: no zod, no commander.
  */
+import { dirname } from 'node:path';
 import type { RecallResult } from './search.js';
+import { readSeen, recordSeen } from './session-seen.js';
 import { queryRecall, type RecallFiles, type RecallQueryMode } from './query.js';
 import { isTrivialPrompt } from './trigger.js';
 import { mergeTeamRecall, type TeamRecallSource } from '../team/recall.js';
@@ -54,11 +56,15 @@ export interface PromptRecallOptions {
   budget?: number;
   /** Shared notes of the checkout (issue 20), searched as an extra source. */
   team?: TeamRecallSource;
+  /** The agent session: notes injected earlier in it are not injected again. */
+  sessionId?: string;
 }
 
 /** Recall for one prompt. Throws only what {@link queryRecall} throws. */
 export function promptRecall(files: RecallFiles, prompt: string, options: PromptRecallOptions): PromptRecallOutcome {
   if (isTrivialPrompt(prompt)) return { status: 'trivial', context: '', count: 0, skipped: 0, problems: [] };
+  const recallDir = dirname(files.recallIndex);
+  const seen = options.sessionId ? readSeen(recallDir, options.sessionId) : new Set<string>();
   const query = prompt.length > PROMPT_QUERY_MAX_CHARS ? prompt.slice(0, PROMPT_QUERY_MAX_CHARS) : prompt;
   let outcome = queryRecall(files, {
     query,
@@ -66,15 +72,22 @@ export function promptRecall(files: RecallFiles, prompt: string, options: Prompt
     repoFingerprint: options.repoFingerprint,
     topK: PROMPT_RECALL_TOP_K,
     maxRebuildRecords: PROMPT_MAX_REBUILD_RECORDS,
+    prompt: { seen },
   });
   // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
-  outcome = mergeTeamRecall(outcome, options.team, { query, cwd: options.cwd, repoFingerprint: options.repoFingerprint, topK: PROMPT_RECALL_TOP_K });
+  // Prompt-time recall stays quiet: one note in all, never one already injected in this session.
+  outcome = mergeTeamRecall(outcome, options.team, { query, cwd: options.cwd, repoFingerprint: options.repoFingerprint, topK: 1 });
+  if (seen.size > 0) outcome = { ...outcome, results: outcome.results.filter((r) => !seen.has(r.id)) };
   const base = { mode: outcome.mode, skipped: outcome.skipped, problems: [...outcome.problems, ...(options.team?.problems ?? [])] };
   if ((outcome.mode === 'no_index' || outcome.mode === 'stale_index') && outcome.results.length === 0) {
     return { status: outcome.mode, context: '', count: 0, ...base };
   }
   const rendered = renderPromptRecall(outcome.results, { budget: options.budget ?? PROMPT_RECALL_BUDGET, repoFingerprint: options.repoFingerprint });
   if (rendered.count === 0) return { status: 'no_match', context: '', count: 0, ...base };
+  if (options.sessionId) {
+    const problem = recordSeen(recallDir, options.sessionId, outcome.results.slice(0, rendered.count).map((r) => r.id));
+    if (problem !== undefined) base.problems = [...base.problems, problem];
+  }
   return { status: 'injected', context: rendered.text, count: rendered.count, ...base };
 }
 

@@ -25,7 +25,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AppError, describeError } from '../errors.js';
 import { isRecallSearchIndexFresh, loadRecallSearchIndex, type RecallRecord, type RecallSearchIndex } from './index-build.js';
-import { searchRecall, searchRecallSource, type RecallResult, type RecallSource } from './search.js';
+import { searchRecall, searchRecallSource, type PromptSearchOptions, type RecallResult, type RecallSource } from './search.js';
 
 /** index.json exists but cannot be used at all (unreadable, not JSON, `records` not a list). */
 export class RecallIndexError extends AppError {
@@ -57,6 +57,8 @@ export interface RecallQueryOptions {
    * answer (default: no limit). Above it the query answers `stale_index` with no results.
    */
   maxRebuildRecords?: number;
+  /** Prompt-time recall's stricter rules (see `PromptSearchOptions` in search.ts). */
+  prompt?: PromptSearchOptions;
 }
 
 /** How a query was answered (see the module comment). */
@@ -151,7 +153,7 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
   try {
     const size = fstatSync(fd).size;
     const index = readSearchIndex(files.recallSearchIndex, problems);
-    const search = { query: options.query, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.repoFingerprint !== undefined ? { repoFingerprint: options.repoFingerprint } : {}), ...(options.topK !== undefined ? { topK: options.topK } : {}) };
+    const search = { query: options.query, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.repoFingerprint !== undefined ? { repoFingerprint: options.repoFingerprint } : {}), ...(options.topK !== undefined ? { topK: options.topK } : {}), ...(options.prompt !== undefined ? { prompt: options.prompt } : {}) };
 
     if (index !== undefined) {
       const source: RecallSource = {

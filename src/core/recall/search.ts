@@ -432,7 +432,11 @@ export function rankRecall(
     // When the user's own word is absent, a synonym stands in for it at full weight.
     const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];
-    if (!qt.identifier) {
+    if (qt.identifier) {
+      // A path also matches a note that names the same file by a shorter path.
+      const dirs = qt.term.split(/[\\/]+/).filter((x) => x !== '');
+      for (let i = 1; i < dirs.length; i++) members.push({ term: dirs.slice(i).join('/'), weight: 1 });
+    } else {
       for (const syn of new Set([...synonymsOf(qt.term), ...(extra.get(qt.term) ?? [])])) {
         if (syn !== qt.term) members.push({ term: syn, weight: synonymWeight });
       }
@@ -646,7 +650,7 @@ export function searchRecallSource(
   options: RecallSearchOptions,
 ): RecallSourceSearch {
   const src = source instanceof Uint8Array ? bufferSource(source) : source;
-  const topK = clampTopK(options.topK);
+  const topK = options.prompt ? 3 : clampTopK(options.topK);
   if (index && index.spans !== '' && index.source_bytes === src.size) {
     const results: RecallResult[] = [];
     let consistent = true;

@@ -130,10 +130,37 @@ describe('searchRecall: relevance', () => {
 });
 
 describe('searchRecall: threshold', () => {
-  it('requires a specific term: one found in a large share of the records is not enough', () => {
+  it('does not depend on the bucket size: a term in half of a small bucket finds the same notes in a large one', () => {
     const common = [...FILLER, ...Array.from({ length: 10 }, (_, i) => rec(`c${i}`, `Lefthook note ${i}`, 'lefthook.'))];
-    expect(search(common, 'lefthook')).toEqual([]);
-    expect(search([...common, ...Array.from({ length: 60 }, (_, i) => rec(`o${i}`, `Other ${i}`, `note ${i}`))], 'lefthook')).toHaveLength(5);
+    const small = search(common, 'lefthook').map((r) => r.id);
+    const large = search([...common, ...Array.from({ length: 60 }, (_, i) => rec(`o${i}`, `Other ${i}`, `note ${i}`))], 'lefthook');
+    expect(small).toHaveLength(5);
+    expect(large.map((r) => r.id)).toEqual(small);
+  });
+
+  it('lets an identifier match only whole: a note about another code that shares its parts is not returned', () => {
+    const codes = [
+      ...FILLER,
+      rec('async', 'ERR_REQUIRE_ASYNC_MODULE on start', 'Rename the CommonJS scripts to .mjs and import them.'),
+    ];
+    expect(search(codes, 'ERR_REQUIRE_ESM when loading the config').map((r) => r.id)).not.toContain('async');
+    expect(search(codes, 'ERR_REQUIRE_ASYNC_MODULE')[0]?.id).toBe('async');
+  });
+
+  it('matches a path by a shorter or longer spelling of the same file', () => {
+    const paths = [...FILLER, rec('conf', 'Where settings load', 'See src/core/config/load.ts for the order.')];
+    expect(search(paths, 'why does load.ts read the env first')[0]?.id).toBe('conf');
+    expect(search(paths, 'packages/app/src/core/config/load.ts')[0]?.id).toBe('conf');
+  });
+
+  it('meets colloquial Chinese with the formal word of the note', () => {
+    const zh = [
+      ...FILLER,
+      rec('rollback', '发版出问题怎么回滚', '用 kubectl rollout undo 回到上一个版本。'),
+      rec('unit', '单元测试', '单元测试用 vitest，pnpm test 跑全部。'),
+    ];
+    expect(search(zh, '上线以后有问题，怎么撤回')[0]?.id).toBe('rollback');
+    expect(search(zh, '单测怎么跑')[0]?.id).toBe('unit');
   });
 
   const records = [
@@ -189,8 +216,8 @@ describe('searchRecall: repo-first scoring', () => {
   ];
 
   it('puts the record of the query repository first', () => {
-    expect(search(records, 'how do I run the tests', REPO_A).map((r) => r.id)).toEqual(['a-tests', 'b-tests']);
-    expect(search(records, 'how do I run the tests', REPO_B).map((r) => r.id)).toEqual(['b-tests', 'a-tests']);
+    expect(search(records, 'how do I run the tests', REPO_A).map((r) => r.id).slice(0, 2)).toEqual(['a-tests', 'b-tests']);
+    expect(search(records, 'how do I run the tests', REPO_B).map((r) => r.id).slice(0, 2)).toEqual(['b-tests', 'a-tests']);
   });
 
   it('boosts records learned in the query cwd subtree', () => {
@@ -311,7 +338,7 @@ describe('searchRecallSource / searchRecallFile', () => {
 
   it('rebuilds when the file changed since the index was built', () => {
     const index = buildRecallIndex(records, { source });
-    const changed = [...records, rec('new', 'Webhook replay', 'Replay a stripe webhook from the dashboard.')];
+    const changed = [...records, rec('new', 'Webhook signature replay', 'Replay a stripe webhook from the dashboard.')];
     const out = searchRecallSource(index, new TextEncoder().encode(JSON.stringify({ records: changed })), query);
     expect(out.mode).toBe('rebuilt');
     expect(out.results.map((r) => r.id)).toContain('new');

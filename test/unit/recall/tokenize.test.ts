@@ -28,7 +28,7 @@ describe('tokenize: code identifiers', () => {
   });
 
   it('trims sentence punctuation and leading path markers around a chunk', () => {
-    expect(tokenize('See ./scripts/run.sh.')).toEqual(['see', 'scripts/run.sh', 'script', 'run', 'sh']);
+    expect(tokenize('See ./scripts/run.sh.')).toEqual(['see', 'scripts/run.sh', 'run.sh', 'script', 'run', 'sh']);
     expect(tokenize('--dry-run')).toEqual(['dry-run', 'dry', 'run']);
   });
 
