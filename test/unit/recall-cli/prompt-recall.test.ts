@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRecallIndex, serializeRecallSearchIndex, type RecallRecord } from '../../../src/core/recall/index-build.js';
 import { PROMPT_RECALL_BUDGET, PROMPT_RECALL_MIN_BUDGET, promptRecall, renderPromptRecall } from '../../../src/core/recall/prompt-recall.js';
@@ -105,5 +105,16 @@ describe('promptRecall', () => {
     expect(prompt.indexOf('zq')).toBeGreaterThan(2000);
     expect(promptRecall(files(), prompt, opts)).toMatchObject({ status: 'injected', count: 1 });
     expect(promptRecall(files(), `alembic database migrations fail ${unknown}`, opts)).toMatchObject({ status: 'no_match' });
+  });
+
+  it('injects a note once per session and keeps the record in recall/sessions/', () => {
+    const f = files();
+    const prompt = 'the alembic migrations fail, how do we upgrade the database?';
+    const session = { ...opts, sessionId: 'sess-1' };
+    expect(promptRecall(f, prompt, session)).toMatchObject({ status: 'injected', count: 1 });
+    expect(promptRecall(f, prompt, session)).toMatchObject({ status: 'no_match', count: 0 });
+    expect(promptRecall(f, prompt, { ...opts, sessionId: 'sess-2' })).toMatchObject({ status: 'injected', count: 1 });
+    expect(promptRecall(f, prompt, opts)).toMatchObject({ status: 'injected', count: 1 });
+    expect(readdirSync(join(dirname(f.recallIndex), 'sessions'))).toHaveLength(2);
   });
 });
