@@ -330,10 +330,12 @@ describe('prompt-recall --from-stdin (the UserPromptSubmit hook)', () => {
 
   it('honours --budget', () => {
     const w = world();
-    const r = runCli(['prompt-recall', '--from-stdin', '--budget', '700'], { input: payload(w.repos['ledger-api']!, 'how do I run the tests?'), env: w.env });
+    // Prompt-time recall injects only a note that is clearly ahead: ask a specific question.
+    const prompt = 'stripe webhooks fail with SignatureVerificationError, what did we find out about it?';
+    const r = runCli(['prompt-recall', '--from-stdin', '--budget', '700'], { input: payload(w.repos['ledger-api']!, prompt), env: w.env });
     const context = (JSON.parse(r.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
     expect(context.length).toBeLessThanOrEqual(700);
-    expect(context).toContain('### 1. Run the test suite with uv');
+    expect(context).toContain(`### 1. ${FIXTURE_RECORDS.find((x) => x.id === 'la-stripe-raw-body')!.summary}`);
   });
 
   it.each([
