@@ -525,7 +525,9 @@ export function rankRecall(
   const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
-  const limit = options.prompt ? Infinity : (limitOptions?.limit ?? Infinity);
+  // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
+  const allowedCwd = options.prompt ? promptAllowedCwds(index, options.query) : undefined;
+  const limit = options.prompt ? 3 : (limitOptions?.limit ?? Infinity);
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
   const out: RecallCandidate[] = [];
@@ -536,6 +538,7 @@ export function rankRecall(
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
+    if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
@@ -556,7 +559,19 @@ export function rankRecall(
 }
 
 /**
- * Prompt-time recall's stricter choice among the ranked candidates: notes of the query's
+ * Per distinct cwd of the index: true when the prompt names that directory (its last component as a
+ * word), which lets prompt-time recall use another repository's notes.
+ */
+function promptAllowedCwds(index: RecallSearchIndex, query: string): boolean[] {
+  const lower = query.toLowerCase();
+  // The Unicode-class regex costs milliseconds to compile; ASCII prompts split the same way without it.
+  const separators = /[^\u0000-\u007f]/.test(lower) ? /[^\p{L}\p{N}_.-]+/u : /[^a-z0-9_.-]+/;
+  const words = new Set(lower.split(separators).filter((w) => w.length >= 3));
+  return index.cwds.map((cwd) => words.has(baseName(cwd)));
+}
+
+/**
+ * Prompt-time recall's stricter choice among the best three allowed candidates: notes of the query's
  * repository only (another repository's when the prompt names its directory), at most
  * `promptMaxNotes` of them, each with coverage ≥ `promptCoverage`, and nothing at all when the best
  * is not ahead of the next by `promptMargin` (ambiguity is worse than silence) or was already
@@ -564,13 +579,10 @@ export function rankRecall(
  */
 function pickForPrompt(
   index: RecallSearchIndex,
-  ranked: readonly RecallCandidate[],
+  allowed: readonly RecallCandidate[],
   options: RecallSearchOptions,
   p: RecallRankingParams,
 ): RecallCandidate[] {
-  const words = new Set(options.query.toLowerCase().split(/[^\p{L}\p{N}_.-]+/u).filter((w) => w.length >= 3));
-  const named = index.cwds.map((cwd) => words.has(baseName(cwd)));
-  const allowed = ranked.filter((c) => c.sameRepo || named[docCwdIndex(index, c.doc)] === true);
   const best = allowed[0];
   if (best === undefined || best.coverage < p.promptCoverage) return [];
   const next = allowed[1];
