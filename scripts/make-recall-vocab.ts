@@ -93,18 +93,32 @@ export const REFERENCE_DOCS = 400;
 /** Generated from ${records.length} notes plus everyday English words. */
 const DATA = ${body};
 
-let table: Map<string, number> | undefined;
+/** Start of every line of DATA, built on first use (one pass; no per-term objects). */
+let starts: Int32Array | undefined;
 
 /** Share (0–1) of reference notes that contain \`term\` (an index term); 0 when unknown. */
 export function referenceShare(term: string): number {
-  if (table === undefined) {
-    table = new Map();
-    for (const line of DATA.split('\\n')) {
-      const tab = line.indexOf('\\t');
-      table.set(line.slice(0, tab), Number(line.slice(tab + 1)) / 1000);
-    }
+  if (starts === undefined) {
+    const list = [0];
+    for (let i = DATA.indexOf('\\n'); i >= 0; i = DATA.indexOf('\\n', i + 1)) list.push(i + 1);
+    starts = Int32Array.from(list);
   }
-  return table.get(term) ?? 0;
+  // Binary search over the sorted lines: cheaper on the hook path than building a map of them all.
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const start = starts[mid] as number;
+    const tab = DATA.indexOf('\\t', start);
+    const key = DATA.slice(start, tab);
+    if (key === term) {
+      const end = DATA.indexOf('\\n', tab);
+      return Number(DATA.slice(tab + 1, end < 0 ? DATA.length : end)) / 1000;
+    }
+    if (key < term) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
 }
 `;
 writeFileSync(join(root, 'src', 'core', 'recall', 'reference-vocab.ts'), out);
