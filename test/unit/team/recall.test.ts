@@ -12,7 +12,7 @@ const personal = (id: string, content: string): RecallQueryOutcome['results'][nu
   cwd: '/r',
   thread_id: 't',
   turn_id: 'u',
-  score: 5,
+  score: 50, // above any team score: recall scores are smoothed-IDF sums (docs/recall.md)
 });
 const rec = (id: string, summary: string, content: string) => ({
   id,
