@@ -1,32 +1,48 @@
 /**
- * Evaluates the local reviewer on the fixture rollouts (test/fixtures/rollouts/*.jsonl, each with
- * a `<name>.expected.json` written by a human): precision and recall overall, per category and
- * per language. Exits 1 below the aim (precision ≥ 0.8, recall ≥ 0.6).
+ * Evaluates the local reviewer on fixture rollouts (`<name>.jsonl`, a real Codex rollout, with a
+ * `<name>.expected.json` written by a human). Two halves: the development fixtures
+ * (test/fixtures/rollouts/, the reviewer is tuned on them) and the held-out test fixtures
+ * (test/fixtures/reviewer-test/, written by someone else and never used to write a rule). Each
+ * half is reported on its own.
  *
- *   npm run eval:reviewer               # summary and the misses / false positives
- *   npm run eval:reviewer -- --verbose  # every proposal
- *   npm run eval:reviewer -- --json     # machine-readable result
+ *   npm run eval:reviewer                   # both halves, summary and the misses / false positives
+ *   npm run eval:reviewer -- --set dev      # one half (dev | test)
+ *   npm run eval:reviewer -- --verbose      # every proposal
+ *   npm run eval:reviewer -- --json         # machine-readable result
+ *   npm run eval:reviewer -- <dir>          # one folder of fixtures
  *
- * A proposal matches an expected lesson when it is of the lesson's family and its text (summary,
- * content, source paths) contains every keyword of the lesson, case-insensitively. Each lesson is
- * matched at most once: a second proposal for the same lesson is a false positive (noise), as is a
- * proposal matching no lesson or containing a forbidden keyword. Optional lessons count neither
- * way. Scope agreement of matched memory updates is reported separately.
+ * Method: each user turn of a rollout is reviewed once, in order, as the Stop hook would (the
+ * reviewer gets the session up to that turn; earlier turns are context), and the proposals are
+ * gathered over the session. A proposal matches an expected lesson when its text (summary,
+ * content, source paths) contains every keyword (case-insensitive) and every `exact` string
+ * (byte-exact), whatever its kind; kind agreement (family, and scope for memory) is reported
+ * separately. Each lesson is matched once: a second proposal for it is a false positive, as is a
+ * proposal matching nothing. A proposal holding a forbidden string or a one-off step (git
+ * add/commit/push, sleep, cd /tmp, `| head`) is harmful. Optional lessons count neither way.
+ * Clean text is checked on every proposal (cleanTextProblems).
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readRollout } from '../src/core/review/transcript.js';
+import { cleanTextProblems, type CleanProblem } from '../src/core/review/local/clean.js';
 import { reviewLocally, type ReviewerOutputItem } from '../src/core/review/local/review.js';
+import { hasCjk } from '../src/core/review/local/text.js';
+import { redactDeep } from '../src/core/review/redact.js';
+import { readRollout } from '../src/core/review/transcript.js';
+import type { Transcript } from '../src/core/review/types.js';
 
-/** Precision and recall must reach these. */
-export const AIM = { precision: 0.8, recall: 0.6 } as const;
+/** Targets on held-out data (issue 14). */
+export const AIM = { precision: 0.85, recall: 0.65, recallZh: 0.6, clean: 0.9 } as const;
 
 export const DEFAULT_FIXTURE_DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'rollouts');
+/** The held-out half (never read while writing rules). */
+export const TEST_FIXTURE_DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'reviewer-test');
 
 interface ExpectedLesson {
   family: 'memory_updates' | 'recall_candidate';
   scope?: 'user' | 'global';
   keywords: string[];
+  exact?: string[];
   note: string;
   optional?: boolean;
 }
@@ -35,7 +51,6 @@ interface ExpectedFile {
   name: string;
   category: string;
   language: string;
-  /** `dev` or `holdout` (written after the reviewer, never tuned on). */
   set?: string;
   lessons: ExpectedLesson[];
   existing?: { userMd: string; memoryMd: string };
@@ -46,10 +61,15 @@ interface ExpectedFile {
 export interface JudgedProposal {
   family: string;
   summary: string;
+  content: string;
   scope: string | undefined;
   confidence: number;
-  verdict: 'match' | 'optional' | 'duplicate' | 'unexpected' | 'forbidden';
+  turn: number;
+  verdict: 'match' | 'optional' | 'duplicate' | 'unexpected' | 'harmful';
   lesson?: string;
+  /** Family (and scope for memory) as the lesson expects; undefined when not matched. */
+  kindAgrees?: boolean;
+  unclean: CleanProblem[];
 }
 
 /** The result on one fixture. */
@@ -58,14 +78,20 @@ export interface FixtureResult {
   category: string;
   language: string;
   set: string;
+  nothingToLearn: boolean;
   truePositives: number;
   falsePositives: number;
+  harmful: number;
   requiredLessons: number;
   matchedLessons: number;
-  scopeChecked: number;
-  scopeAgreed: number;
+  kindChecked: number;
+  kindAgreed: number;
+  entries: number;
+  cleanEntries: number;
   missed: string[];
   proposals: JudgedProposal[];
+  /** Set when the reviewer threw (the turn would be retried; counted as no output). */
+  crashed?: string;
 }
 
 /** Totals over a group of fixtures. */
@@ -73,90 +99,138 @@ export interface Score {
   fixtures: number;
   truePositives: number;
   falsePositives: number;
+  harmful: number;
   requiredLessons: number;
   matchedLessons: number;
   /** TP / (TP + FP); 1 when nothing was proposed. */
   precision: number;
   /** matched / required; 1 when nothing was expected. */
   recall: number;
+  /** Proposals on fixtures with nothing to learn. */
+  nothingSuggestions: number;
+  nothingFixtures: number;
+  entries: number;
+  cleanEntries: number;
+  /** clean / entries; 1 when there are none. */
+  clean: number;
+  kindChecked: number;
+  kindAgreed: number;
 }
 
-/** The whole evaluation. */
+/** The evaluation of one half (or one folder). */
 export interface Evaluation {
+  set: string;
   overall: Score;
   byCategory: Record<string, Score>;
   byLanguage: Record<string, Score>;
-  bySet: Record<string, Score>;
-  scopeAgreement: { checked: number; agreed: number };
   fixtures: FixtureResult[];
   meetsAim: boolean;
 }
+
+/** Steps that are never "the way to do things" (git add/commit/push, sleep, cd /tmp, | head). */
+const ONE_OFF_STEP = /`[^`]*(\bgit (add|commit|push)\b|\bsleep \d|\bcd \/tmp\b|\| *(head|tail)\b|\brm -rf\b)[^`]*`/;
 
 function textOf(item: ReviewerOutputItem): string {
   const details = item.details;
   const paths = Array.isArray(details.source_paths) ? details.source_paths.join(' ') : '';
   const content = typeof details.content === 'string' ? details.content : '';
-  return `${item.summary}\n${content}\n${paths}`.toLowerCase();
+  return `${item.summary}\n${content}\n${paths}`;
 }
 
-/** Judges the proposals of one fixture against its expected lessons. */
-export function judge(expected: ExpectedFile, output: { memory_updates: ReviewerOutputItem[]; recall_candidate: ReviewerOutputItem[] }): FixtureResult {
+/** A reviewer's output gathered over a session, each item with the turn that produced it. */
+export interface SessionOutput {
+  memory_updates: Array<ReviewerOutputItem & { turn?: number }>;
+  recall_candidate: Array<ReviewerOutputItem & { turn?: number }>;
+}
+
+/**
+ * Judges the proposals of one session against its expected lessons.
+ *
+ * @param source the session's text (user messages, commands, patches, outputs) for the byte-exact
+ *   check; empty = not checked.
+ */
+export function judge(expected: ExpectedFile, output: SessionOutput, source = ''): FixtureResult {
   const required = expected.lessons.filter((lesson) => !lesson.optional);
   const matched = new Set<ExpectedLesson>();
   const proposals: JudgedProposal[] = [];
   let truePositives = 0;
   let falsePositives = 0;
-  let scopeChecked = 0;
-  let scopeAgreed = 0;
+  let harmful = 0;
+  let kindChecked = 0;
+  let kindAgreed = 0;
+  let cleanEntries = 0;
   const families = [
     ['memory_updates', output.memory_updates],
     ['recall_candidate', output.recall_candidate],
   ] as const;
   for (const [family, items] of families) {
     for (const item of items) {
-      const text = textOf(item);
+      const raw = textOf(item);
+      const text = raw.toLowerCase();
       const scope = typeof item.details.scope === 'string' ? item.details.scope : undefined;
-      const base = { family, summary: item.summary, scope, confidence: item.confidence };
-      if ((expected.forbidden ?? []).some((word) => text.includes(word.toLowerCase()))) {
+      const content = typeof item.details.content === 'string' ? item.details.content : '';
+      const quote = isRecord(item.details.evidence) && typeof item.details.evidence.quote === 'string' ? item.details.evidence.quote : '';
+      const unclean = cleanTextProblems({ title: item.summary, content }, source, hasCjk(quote) && cjkShare(quote) > 0.3);
+      if (unclean.length === 0) cleanEntries += 1;
+      const base = { family, summary: item.summary, content, scope, confidence: item.confidence, turn: item.turn ?? 0, unclean };
+      if ((expected.forbidden ?? []).some((word) => text.includes(word.toLowerCase())) || ONE_OFF_STEP.test(raw)) {
         falsePositives += 1;
-        proposals.push({ ...base, verdict: 'forbidden' });
+        harmful += 1;
+        proposals.push({ ...base, verdict: 'harmful' });
         continue;
       }
-      const fits = (lesson: ExpectedLesson): boolean => lesson.family === family && lesson.keywords.every((word) => text.includes(word.toLowerCase()));
-      const lesson = required.find((candidate) => !matched.has(candidate) && fits(candidate)) ?? expected.lessons.find((candidate) => candidate.optional && !matched.has(candidate) && fits(candidate));
+      const fits = (lesson: ExpectedLesson): boolean =>
+        lesson.keywords.every((word) => text.includes(word.toLowerCase())) && (lesson.exact ?? []).every((word) => raw.includes(word));
+      const lesson =
+        required.find((candidate) => !matched.has(candidate) && fits(candidate)) ??
+        expected.lessons.find((candidate) => candidate.optional && !matched.has(candidate) && fits(candidate));
       if (lesson === undefined) {
-        const duplicate = expected.lessons.some(fits);
         falsePositives += 1;
-        proposals.push({ ...base, verdict: duplicate ? 'duplicate' : 'unexpected' });
+        proposals.push({ ...base, verdict: expected.lessons.some(fits) ? 'duplicate' : 'unexpected' });
         continue;
       }
       matched.add(lesson);
+      const kindAgrees = lesson.family === family && (family !== 'memory_updates' || lesson.scope === undefined || lesson.scope === scope);
       if (lesson.optional) {
-        proposals.push({ ...base, verdict: 'optional', lesson: lesson.note });
+        proposals.push({ ...base, verdict: 'optional', lesson: lesson.note, kindAgrees });
         continue;
       }
       truePositives += 1;
-      if (lesson.scope !== undefined && family === 'memory_updates') {
-        scopeChecked += 1;
-        if (scope === lesson.scope) scopeAgreed += 1;
-      }
-      proposals.push({ ...base, verdict: 'match', lesson: lesson.note });
+      kindChecked += 1;
+      if (kindAgrees) kindAgreed += 1;
+      proposals.push({ ...base, verdict: 'match', lesson: lesson.note, kindAgrees });
     }
   }
   return {
     name: expected.name,
     category: expected.category,
     language: expected.language,
-    set: expected.set ?? 'dev',
+    set: expected.set === 'test' ? 'test' : 'dev',
+    nothingToLearn: expected.lessons.length === 0,
     truePositives,
     falsePositives,
+    harmful,
     requiredLessons: required.length,
     matchedLessons: required.filter((lesson) => matched.has(lesson)).length,
-    scopeChecked,
-    scopeAgreed,
-    missed: required.filter((lesson) => !matched.has(lesson)).map((lesson) => `${lesson.family}: ${lesson.note} [${lesson.keywords.join(', ')}]`),
+    kindChecked,
+    kindAgreed,
+    entries: proposals.length,
+    cleanEntries,
+    missed: required
+      .filter((lesson) => !matched.has(lesson))
+      .map((lesson) => `${lesson.family}: ${lesson.note} [${[...lesson.keywords, ...(lesson.exact ?? []).map((word) => `=${word}`)].join(', ')}]`),
     proposals,
   };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function cjkShare(text: string): number {
+  const letters = text.replace(/[\s\d\p{P}\p{S}]/gu, '');
+  if (letters.length === 0) return 0;
+  return [...letters].filter((char) => hasCjk(char)).length / [...letters].length;
 }
 
 function score(results: readonly FixtureResult[]): Score {
@@ -165,14 +239,25 @@ function score(results: readonly FixtureResult[]): Score {
   const falsePositives = sum((result) => result.falsePositives);
   const requiredLessons = sum((result) => result.requiredLessons);
   const matchedLessons = sum((result) => result.matchedLessons);
+  const entries = sum((result) => result.entries);
+  const cleanEntries = sum((result) => result.cleanEntries);
+  const nothing = results.filter((result) => result.nothingToLearn);
   return {
     fixtures: results.length,
     truePositives,
     falsePositives,
+    harmful: sum((result) => result.harmful),
     requiredLessons,
     matchedLessons,
     precision: truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives),
     recall: requiredLessons === 0 ? 1 : matchedLessons / requiredLessons,
+    nothingSuggestions: nothing.reduce((total, result) => total + result.entries, 0),
+    nothingFixtures: nothing.length,
+    entries,
+    cleanEntries,
+    clean: entries === 0 ? 1 : cleanEntries / entries,
+    kindChecked: sum((result) => result.kindChecked),
+    kindAgreed: sum((result) => result.kindAgreed),
   };
 }
 
@@ -182,27 +267,65 @@ function groupBy(results: readonly FixtureResult[], key: (result: FixtureResult)
   return Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => [name, score(members)]));
 }
 
+/** Everything the session says or runs, for the byte-exact check. */
+function sessionText(transcript: Transcript): string {
+  const parts: string[] = [];
+  for (const turn of transcript.turns) {
+    for (const entry of turn.entries) {
+      if (entry.kind === 'user' || entry.kind === 'assistant') parts.push(entry.text);
+      else if (entry.kind === 'tool_call') parts.push(entry.input);
+      else parts.push(entry.output);
+    }
+  }
+  return parts.join('\n');
+}
+
+/**
+ * Reviews each user turn of a session once, in order, as the Stop hook does (the session up to
+ * that turn, redacted), and gathers the proposals.
+ */
+export function reviewSession(transcript: Transcript, existing: { userMd: string; memoryMd: string }): SessionOutput {
+  const redacted = redactDeep(transcript);
+  const output: SessionOutput = { memory_updates: [], recall_candidate: [] };
+  for (let index = 0; index < redacted.turns.length; index += 1) {
+    const upTo = { ...redacted, turns: redacted.turns.slice(0, index + 1) };
+    const result = reviewLocally(upTo, existing);
+    output.memory_updates.push(...result.memory_updates.map((item) => ({ ...item, turn: index })));
+    output.recall_candidate.push(...result.recall_candidate.map((item) => ({ ...item, turn: index })));
+  }
+  return output;
+}
+
 /** Runs the local reviewer on every fixture of `dir` and scores it. */
-export async function evaluateReviewer(dir: string = DEFAULT_FIXTURE_DIR): Promise<Evaluation> {
+export async function evaluateReviewer(dir: string = DEFAULT_FIXTURE_DIR, set = 'dev'): Promise<Evaluation> {
   const names = (await readdir(dir)).filter((file) => file.endsWith('.expected.json')).sort();
   const fixtures: FixtureResult[] = [];
   for (const file of names) {
     const expected = JSON.parse(await readFile(join(dir, file), 'utf8')) as ExpectedFile;
-    const transcript = await readRollout(join(dir, `${expected.name}.jsonl`));
-    const output = reviewLocally(transcript, expected.existing ?? { userMd: '', memoryMd: '' });
-    fixtures.push(judge(expected, output));
+    const existing = expected.existing ?? { userMd: '', memoryMd: '' };
+    try {
+      const transcript = await readRollout(join(dir, `${expected.name}.jsonl`));
+      fixtures.push(judge({ ...expected, set }, reviewSession(transcript, existing), sessionText(transcript)));
+    } catch (error) {
+      const result = judge({ ...expected, set }, { memory_updates: [], recall_candidate: [] });
+      fixtures.push({ ...result, crashed: error instanceof Error ? error.message : String(error) });
+    }
   }
   const overall = score(fixtures);
-  const checked = fixtures.reduce((total, result) => total + result.scopeChecked, 0);
-  const agreed = fixtures.reduce((total, result) => total + result.scopeAgreed, 0);
+  const byLanguage = groupBy(fixtures, (result) => result.language);
   return {
+    set,
     overall,
     byCategory: groupBy(fixtures, (result) => result.category),
-    byLanguage: groupBy(fixtures, (result) => result.language),
-    bySet: groupBy(fixtures, (result) => result.set),
-    scopeAgreement: { checked, agreed },
+    byLanguage,
     fixtures,
-    meetsAim: overall.precision >= AIM.precision && overall.recall >= AIM.recall,
+    meetsAim:
+      overall.precision >= AIM.precision &&
+      overall.recall >= AIM.recall &&
+      (byLanguage.zh === undefined || byLanguage.zh.recall >= AIM.recallZh) &&
+      overall.harmful === 0 &&
+      overall.nothingSuggestions === 0 &&
+      overall.clean >= AIM.clean,
   };
 }
 
@@ -211,41 +334,67 @@ function percent(value: number): string {
 }
 
 function row(name: string, value: Score): string {
-  return `${name.padEnd(16)} ${String(value.fixtures).padStart(4)}  ${percent(value.precision).padStart(9)}  ${percent(value.recall).padStart(7)}   TP ${value.truePositives}  FP ${value.falsePositives}  lessons ${value.matchedLessons}/${value.requiredLessons}`;
+  const kind = value.kindChecked > 0 ? `  kind ${value.kindAgreed}/${value.kindChecked}` : '';
+  return (
+    `${name.padEnd(16)} ${String(value.fixtures).padStart(4)}  ${percent(value.precision).padStart(9)}  ${percent(value.recall).padStart(7)}` +
+    `  ${percent(value.clean).padStart(6)}   TP ${value.truePositives}  FP ${value.falsePositives}  harmful ${value.harmful}` +
+    `  lessons ${value.matchedLessons}/${value.requiredLessons}  silent-on-nothing ${value.nothingSuggestions === 0 ? 'yes' : `no (${value.nothingSuggestions})`}${kind}`
+  );
 }
 
-/** Human-readable report. */
+/** Human-readable report of one half. */
 export function formatEvaluation(evaluation: Evaluation, verbose = false): string {
-  const lines: string[] = ['Local reviewer evaluation', ''];
-  lines.push(`${'group'.padEnd(16)} ${'runs'.padStart(4)}  ${'precision'.padStart(9)}  ${'recall'.padStart(7)}`);
+  const lines: string[] = [`Local reviewer evaluation: ${evaluation.set} (${evaluation.overall.fixtures} sessions)`, ''];
+  lines.push(`${'group'.padEnd(16)} ${'runs'.padStart(4)}  ${'precision'.padStart(9)}  ${'recall'.padStart(7)}  ${'clean'.padStart(6)}`);
   lines.push(row('overall', evaluation.overall), '');
-  for (const [name, value] of Object.entries(evaluation.byCategory)) lines.push(row(name, value));
-  lines.push('');
   for (const [name, value] of Object.entries(evaluation.byLanguage)) lines.push(row(`lang:${name}`, value));
-  for (const [name, value] of Object.entries(evaluation.bySet)) lines.push(row(`set:${name}`, value));
-  const { checked, agreed } = evaluation.scopeAgreement;
-  lines.push('', `scope agreement on matched memory updates: ${agreed}/${checked}${checked > 0 ? ` (${percent(agreed / checked)})` : ''}`);
-  const problems = evaluation.fixtures.filter((result) => verbose || result.missed.length > 0 || result.falsePositives > 0);
-  if (problems.length > 0) lines.push('', verbose ? 'Fixtures:' : 'Misses and false positives:');
+  lines.push('');
+  for (const [name, value] of Object.entries(evaluation.byCategory)) lines.push(row(name, value));
+  const { kindAgreed, kindChecked, nothingFixtures } = evaluation.overall;
+  lines.push('', `kind agreement on matched lessons: ${kindAgreed}/${kindChecked}${kindChecked > 0 ? ` (${percent(kindAgreed / kindChecked)})` : ''}`);
+  lines.push(`sessions with nothing to learn: ${nothingFixtures}, suggestions on them: ${evaluation.overall.nothingSuggestions}`);
+  const problems = evaluation.fixtures.filter(
+    (result) => verbose || result.missed.length > 0 || result.falsePositives > 0 || result.crashed || result.cleanEntries < result.entries,
+  );
+  if (problems.length > 0) lines.push('', verbose ? 'Fixtures:' : 'Misses, false positives, unclean entries:');
   for (const result of problems) {
-    lines.push(`  ${result.name} (${result.category})`);
+    lines.push(`  ${result.name} (${result.category}, ${result.language})${result.crashed ? `  CRASHED: ${result.crashed}` : ''}`);
     for (const missed of result.missed) lines.push(`    missed      ${missed}`);
     for (const proposal of result.proposals) {
-      if (!verbose && (proposal.verdict === 'match' || proposal.verdict === 'optional')) continue;
-      lines.push(`    ${proposal.verdict.padEnd(11)} [${proposal.family}${proposal.scope ? `/${proposal.scope}` : ''} ${proposal.confidence}] ${proposal.summary}`);
+      const unclean = proposal.unclean.length > 0 ? `  UNCLEAN(${proposal.unclean.join(',')})` : '';
+      const kind = proposal.kindAgrees === false ? '  (kind differs)' : '';
+      if (!verbose && (proposal.verdict === 'match' || proposal.verdict === 'optional') && unclean === '' && kind === '') continue;
+      lines.push(`    ${proposal.verdict.padEnd(11)} [t${proposal.turn} ${proposal.family}${proposal.scope ? `/${proposal.scope}` : ''} ${proposal.confidence}] ${proposal.summary}${unclean}${kind}`);
+      if (verbose || unclean !== '') lines.push(`                ${proposal.content}`);
     }
   }
-  lines.push('', `aim: precision ≥ ${AIM.precision}, recall ≥ ${AIM.recall} → ${evaluation.meetsAim ? 'met' : 'NOT met'}`);
+  lines.push(
+    '',
+    `targets: precision ≥ ${percent(AIM.precision)}, recall ≥ ${percent(AIM.recall)} (zh ≥ ${percent(AIM.recallZh)}), 0 harmful, ` +
+      `0 suggestions on nothing-to-learn sessions, clean ≥ ${percent(AIM.clean)} → ${evaluation.meetsAim ? 'met' : 'NOT met'}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const dirArg = args.find((arg) => !arg.startsWith('--'));
-  const evaluation = await evaluateReviewer(dirArg ?? DEFAULT_FIXTURE_DIR);
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(evaluation, null, 2)}\n`);
-  else process.stdout.write(formatEvaluation(evaluation, args.includes('--verbose')));
-  if (!evaluation.meetsAim) process.exitCode = 1;
+  const dirArg = args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--set');
+  const setArg = args.includes('--set') ? args[args.indexOf('--set') + 1] : undefined;
+  const runs: Array<[string, string]> = dirArg
+    ? [[dirArg, 'dir']]
+    : ([
+        ['dev', DEFAULT_FIXTURE_DIR],
+        ['test', TEST_FIXTURE_DIR],
+      ] as const)
+        .filter(([name, dir]) => (setArg === undefined || setArg === name) && existsSync(dir))
+        .map(([name, dir]) => [dir, name]);
+  const evaluations: Evaluation[] = [];
+  for (const [dir, set] of runs) evaluations.push(await evaluateReviewer(dir, set));
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(evaluations, null, 2)}\n`);
+  else process.stdout.write(evaluations.map((evaluation) => formatEvaluation(evaluation, args.includes('--verbose'))).join('\n'));
+  // Only the held-out half decides the exit code when it is there (dev is tuned on).
+  const decisive = evaluations.find((evaluation) => evaluation.set === 'test') ?? evaluations[0];
+  if (decisive && !decisive.meetsAim) process.exitCode = 1;
 }
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) await main();
