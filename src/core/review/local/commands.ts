@@ -16,7 +16,7 @@ import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, contentWords, isPathLike } from './text.js';
 
 /** What a command does, as far as lessons are concerned. */
-export type CommandCategory = 'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate';
+export type CommandCategory = 'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate' | 'generate';
 
 /** One shell command of the session with its result. */
 export interface CommandRun {
@@ -33,6 +33,8 @@ export interface PatchRun {
   turn: number;
   order: number;
   files: string[];
+  /** The apply_patch body (for the change a fix made). */
+  body: string;
 }
 
 /** Shell commands and patches of a transcript, in order. */
@@ -56,7 +58,7 @@ export function collectActions(transcript: Transcript): SessionActions {
       order += 1;
       if (entry.name === 'apply_patch') {
         const files = patchedFiles(entry.input);
-        if (files.length > 0) patches.push({ turn: turn.index, order, files });
+        if (files.length > 0) patches.push({ turn: turn.index, order, files, body: entry.input });
         return;
       }
       if (!SHELL_TOOL_NAMES.has(entry.name)) return;
@@ -165,6 +167,9 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     return categoryOfName(target);
   }
   if (['pip', 'pip3', 'uv'].includes(first) && (words[1] === 'install' || words[1] === 'sync')) return words.includes('-r') || words[1] === 'sync' || tokens.includes('-r') ? 'install' : undefined;
+  // `./scripts/gen_protos.sh` → `gen_protos`.
+  const script = /^(\.{0,2}\/)?([\w.-]+\/)*[\w.-]+\.(sh|py|js|mjs|ts|rb)$/.test(first) ? (first.split('/').at(-1) ?? '').replace(/\.\w+$/, '') : undefined;
+  if (script !== undefined) return categoryOfName(script);
   return categoryOfName(first) ?? (scriptLike(/^(pytest|jest|vitest|mocha|rspec|phpunit|ctest)$/) ? 'test' : undefined);
 }
 
@@ -176,6 +181,7 @@ function categoryOfName(name: string): CommandCategory | undefined {
   if (/^(format|fmt|prettier|black|gofmt)$|^format[:_-]/.test(name)) return 'format';
   if (/^(check|verify|ci|validate|precommit|pre-commit)$/.test(name)) return 'check';
   if (/^(migrate|db:migrate|migration|migrations)$|^migrate[:_-]|^db:migrate/.test(name)) return 'migrate';
+  if (/^(codegen|generate|gen|proto|protos|protobuf|grpc|stubs)$|^(gen|generate|codegen)[:_-]|^gen[_-]?protos?$/.test(name)) return 'generate';
   return undefined;
 }
 
@@ -285,8 +291,74 @@ function isConfigFile(file: string): boolean {
 
 /** How many turns after a failure a replacing command may come. */
 const LOOKAHEAD_TURNS = 2;
+/** A command longer than this is a one-off composition, not "the way to do X here". */
+const MAX_DURABLE_COMMAND = 160;
+/** More files than this changed between a failure and its success: which change fixed it is unclear. */
+const MAX_FIX_FILES = 3;
 
-/** Proposes "use this command" memory updates and "this error was fixed by" recall candidates. */
+/** First words of a step that never belongs to "how to X here" (a one-off or local-state step). */
+const ONE_OFF_FIRST = /^(cp|mv|rm|sleep|tail|head|less|more|echo|printf|cat|tee|wc|sort|uniq|true|false|mkdir|touch|ln|chmod|chown|kill|pkill|killall|lsof|open|xdg-open|clear|date|time|wait)$/;
+const ONE_OFF_GIT = /^(add|commit|push|checkout|switch|stash|tag|reset|rebase|merge|pull|fetch|clone|restore|cherry-pick|revert|am|apply|status|log|diff|show)$/;
+
+/**
+ * The durable part of a command line: what a future session would run to do the same thing.
+ * One-off steps are dropped (`git add/commit/push`, `cp`/`mv`/`rm` of local files, `sleep`,
+ * `| head`/`| tail` and other pipes into viewers); undefined when nothing durable is left or
+ * the command works in a scratch place (`cd /tmp/…`, `/tmp/` paths).
+ */
+export function durableCommand(command: string): string | undefined {
+  if (/(^|\s)(\/tmp|\/var\/tmp|\$TMPDIR|~\/Downloads)(\/|\s|$)/.test(command)) return undefined;
+  const steps = topLevelSteps(command);
+  const kept: string[] = [];
+  for (const step of steps) {
+    if (step.pipedFrom) continue; // `… | head -n 20`, `… | grep x`: viewing, not doing
+    const tokens = step.text.split(/\s+/).filter((token) => token !== '');
+    const words = tokens.filter((token) => !/^[A-Z_][A-Z0-9_]*=/.test(token));
+    const first = words[0] ?? '';
+    if (first === '') continue;
+    if (ONE_OFF_FIRST.test(first)) continue;
+    if (first === 'git' && ONE_OFF_GIT.test(words[1] ?? '')) continue;
+    if (first === 'gh' || first === 'open') continue;
+    kept.push(step.text.trim());
+  }
+  // A trailing `cd x` (or only cd/source/export) does nothing on its own.
+  while (kept.length > 0 && /^(cd|source|\.|export)\b/.test(kept.at(-1) ?? '')) kept.pop();
+  if (kept.length === 0) return undefined;
+  const result = kept.join(' && ');
+  return result.length > MAX_DURABLE_COMMAND ? undefined : result;
+}
+
+/** Splits a command line at top-level `&&`, `||`, `;` and `|` (quotes respected). */
+function topLevelSteps(command: string): Array<{ text: string; pipedFrom: boolean }> {
+  const steps: Array<{ text: string; pipedFrom: boolean }> = [];
+  let current = '';
+  let quote: string | undefined;
+  let piped = false;
+  const push = (nextPiped: boolean): void => {
+    if (current.trim() !== '') steps.push({ text: current.trim(), pipedFrom: piped });
+    current = '';
+    piped = nextPiped;
+  };
+  for (let index = 0; index < command.length; index += 1) {
+    const char = command[index] ?? '';
+    if (quote) {
+      if (char === quote) quote = undefined;
+      current += char;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+      current += char;
+    } else if ((char === '&' || char === '|') && command[index + 1] === char) {
+      push(false);
+      index += 1;
+    } else if (char === ';' || char === '\n') push(false);
+    else if (char === '|') push(true);
+    else current += char;
+  }
+  push(false);
+  return steps;
+}
+
+/** Proposes "use this command" and "this error was fixed by" recall candidates. */
 export function extractCommandLessons(actions: SessionActions): Proposal[] {
   const proposals: Proposal[] = [];
   const runs = actions.commands;
@@ -295,40 +367,53 @@ export function extractCommandLessons(actions: SessionActions): Proposal[] {
 
   runs.forEach((failed, position) => {
     if (failed.exitCode === undefined || failed.exitCode === 0 || isReadOnly(failed.command)) return;
-    const category = categoryOf(failed.command);
+    const failedDurable = durableCommand(failed.command);
+    if (failedDurable === undefined) return; // a scratch or one-off attempt teaches nothing
+    const category = categoryOf(failedDurable);
     const error = errorLine(failed.output);
     const later = runs.slice(position + 1).filter((run) => run.turn <= failed.turn + LOOKAHEAD_TURNS);
+    const durableOf = (run: CommandRun): string | undefined => durableCommand(run.command);
+    const retry = later.find((run) => {
+      const durable = durableOf(run);
+      return run.exitCode === 0 && durable !== undefined && relation(failedDurable, durable) !== 'different';
+    });
 
-    // 1. A different command of the same kind succeeded: the command to use here.
-    if (category !== undefined) {
-      const success = later.find((run) => run.exitCode === 0 && categoryOf(run.command) === category);
-      if (success && relation(failed.command, success.command) === 'different' && !taughtCommands.has(success.command)) {
-        const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
-        // A failing test suite fixed by editing code, then another command passing, is progress on
-        // the task, not a lesson about which command to run.
-        const setupFailure = error?.setup ?? false;
-        if (setupFailure || !editedBetween) {
-          taughtCommands.add(success.command);
-          proposals.push(commandLesson(category, failed, success, error?.line, setupFailure));
-        }
-      }
-    }
-
-    // 2. The same command succeeded after something was changed: how an error was fixed.
-    if (error === undefined || !error.setup || taughtErrors.has(error.line)) return;
-    const retry = later.find((run) => run.exitCode === 0 && relation(failed.command, run.command) !== 'different');
-    if (retry === undefined) return;
-    if (runs.some((run) => run.order > failed.order && run.order < retry.order && run.exitCode !== 0 && relation(failed.command, run.command) !== 'different')) {
-      // It failed again in between: the last failure is the one that was fixed.
+    // 1. The same command passed later: something made it pass (a fix), or it was flaky.
+    if (retry !== undefined) {
+      if (error === undefined || !error.setup || taughtErrors.has(error.line)) return;
+      const failedAgain = runs.some((run) => {
+        const durable = durableOf(run);
+        return run.order > failed.order && run.order < retry.order && run.exitCode !== 0 && durable !== undefined && relation(failedDurable, durable) !== 'different';
+      });
+      if (failedAgain) return; // the last failure is the one that was fixed
+      const patches = actions.patches.filter((patch) => patch.order > failed.order && patch.order < retry.order);
+      const files = [...new Set(patches.flatMap((patch) => patch.files))];
+      const fixCommands = runs
+        .filter((run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command))
+        .map((run) => durableOf(run))
+        .filter((command): command is string => command !== undefined && relation(failedDurable, command) === 'different');
+      if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
+      if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
+      // Only code edits between: progress on the task at hand, not a lesson about the setup.
+      if (fixCommands.length === 0 && !files.some(isConfigFile)) return;
+      taughtErrors.add(error.line);
+      proposals.push(errorFixLesson(failedDurable, retry, error.line, files, patches, fixCommands));
       return;
     }
-    const files = [...new Set(actions.patches.filter((patch) => patch.order > failed.order && patch.order < retry.order).flatMap((patch) => patch.files))];
-    const fixCommands = runs.filter(
-      (run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command) && relation(failed.command, run.command) === 'different',
-    );
-    if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
-    taughtErrors.add(error.line);
-    proposals.push(errorFixLesson(failed, retry, error.line, files, fixCommands.map((run) => run.command)));
+
+    // 2. It never passed, but a different command of the same kind did: the command to use here.
+    if (category === undefined) return;
+    const success = later.find((run) => run.exitCode === 0 && durableOf(run) !== undefined && categoryOf(durableOf(run) ?? '') === category);
+    const successDurable = success === undefined ? undefined : durableOf(success);
+    if (success === undefined || successDurable === undefined || taughtCommands.has(successDurable)) return;
+    if (relation(failedDurable, successDurable) !== 'different') return;
+    const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
+    // A failing test suite fixed by editing code, then another command passing, is progress on
+    // the task, not a lesson about which command to run.
+    const setupFailure = error?.setup ?? false;
+    if (!setupFailure && editedBetween) return;
+    taughtCommands.add(successDurable);
+    proposals.push(commandLesson(category, failedDurable, failed.exitCode, successDurable, success.turn, error?.line, setupFailure));
   });
   return proposals;
 }
@@ -342,47 +427,113 @@ const CATEGORY_WORDS: Record<CommandCategory, string> = {
   format: 'format the code',
   check: 'run the checks',
   migrate: 'run migrations',
+  generate: 'generate code',
+};
+
+const CATEGORY_TITLES: Record<CommandCategory, string> = {
+  test: 'Test command',
+  lint: 'Lint command',
+  typecheck: 'Type-check command',
+  build: 'Build command',
+  install: 'Install command',
+  format: 'Format command',
+  check: 'Check command',
+  migrate: 'Migration command',
+  generate: 'Code generation command',
 };
 
 /** Verbs that say nothing about which tool a command lesson is about. */
 const GENERIC_COMMAND_WORDS = new Set(['start', 'stop', 'exec', 'up', 'down', 'install', 'build', 'test', 'add', 'sh', 'bash', 'source', 'cd', 'true']);
 
-function commandLesson(category: CommandCategory, failed: CommandRun, success: CommandRun, error: string | undefined, setup: boolean): Proposal {
-  const reason = error ? `: ${error}` : ` (exit ${failed.exitCode ?? '?'})`;
-  const end = /[.!?…]$/.test(reason) ? '' : '.';
-  const content = `To ${CATEGORY_WORDS[category]} in this repo, use \`${clip(success.command, 200)}\`; \`${clip(failed.command, 120)}\` fails here${reason}${end}`;
+function commandLesson(
+  category: CommandCategory,
+  failed: string,
+  failedExit: number | undefined,
+  success: string,
+  successTurn: number,
+  error: string | undefined,
+  setup: boolean,
+): Proposal {
+  const reason = error ? ` (${quietError(error)})` : ` (exit ${failedExit ?? '?'})`;
+  const content = `To ${CATEGORY_WORDS[category]} in this repo, run \`${success}\`; \`${failed}\` fails here${reason}.`;
   return {
     kind: 'command',
-    family: 'memory_updates',
-    scope: 'global',
-    summary: clip(`${capitalizeFirst(CATEGORY_WORDS[category])}: ${success.command}`, 80),
+    family: 'recall_candidate',
+    summary: `${CATEGORY_TITLES[category]}: \`${success}\``,
     content,
     sourcePaths: [],
-    evidence: { turn: success.turn, quote: clip(`$ ${failed.command} → exit ${failed.exitCode ?? '?'}; $ ${success.command} → exit 0`, MAX_QUOTE) },
+    evidence: { turn: successTurn, quote: clip(`$ ${failed} → exit ${failedExit ?? '?'}; $ ${success} → exit 0`, MAX_QUOTE) },
     confidence: setup ? 0.8 : 0.65,
-    dedupeKey: success.command,
-    addedWords: [...contentWords(success.command)].filter((word) => !contentWords(failed.command).has(word) && !GENERIC_COMMAND_WORDS.has(word)),
+    dedupeKey: success,
+    addedWords: [...contentWords(success)].filter((word) => !contentWords(failed).has(word) && !GENERIC_COMMAND_WORDS.has(word)),
   };
 }
 
-function errorFixLesson(failed: CommandRun, retry: CommandRun, error: string, files: string[], fixCommands: string[]): Proposal {
+/** An error line fit to sit inside a sentence: no stray backticks, at most ~160 characters. */
+function quietError(error: string): string {
+  let text = error.replace(/…$/, '').trim();
+  if ((text.match(/`/g) ?? []).length % 2 === 1) text = text.replace(/`/g, '');
+  if (text.length > 160) {
+    const cut = text.slice(0, 160);
+    const space = cut.lastIndexOf(' ');
+    text = space > 80 ? cut.slice(0, space) : cut;
+    if ((text.match(/`/g) ?? []).length % 2 === 1) text = text.replace(/`/g, '');
+  }
+  return text.replace(/[.;,:]+$/, '');
+}
+
+/** A short name of an error for a title: its code or type, else its first words. */
+function errorLabel(error: string): string {
+  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(error);
+  if (code?.[1]) return code[1];
+  const words = quietError(error).replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').replace(/`/g, '').split(/\s+/);
+  return words.slice(0, 7).join(' ').replace(/[.;,:]+$/, '');
+}
+
+/** The change one patch made to one file: removed and added lines, trimmed, byte-exact. */
+function describeChange(patches: readonly PatchRun[], file: string): string | undefined {
+  for (const patch of patches) {
+    const sections = patch.body.split(/^(?=\*\*\* (?:Update|Add|Delete) File: )/m);
+    for (const section of sections) {
+      const header = /^\*\*\* (Update|Add|Delete) File: (.+)$/m.exec(section);
+      if (!header || header[2]?.trim() !== file) continue;
+      if (header[1] === 'Add') return `add \`${file}\``;
+      if (header[1] === 'Delete') return `delete \`${file}\``;
+      const removed: string[] = [];
+      const added: string[] = [];
+      for (const line of section.split('\n')) {
+        if (/^-(?!--)/.test(line) && line.slice(1).trim() !== '') removed.push(line.slice(1).trim());
+        else if (/^\+(?!\+\+)/.test(line) && line.slice(1).trim() !== '') added.push(line.slice(1).trim());
+      }
+      const newOnly = added.filter((line) => !removed.includes(line));
+      const oldOnly = removed.filter((line) => !added.includes(line));
+      const fits = (line: string): boolean => line.length <= 120 && !line.includes('`');
+      if (oldOnly.length === 1 && newOnly.length === 1 && fits(oldOnly[0] ?? '') && fits(newOnly[0] ?? '')) {
+        return `in \`${file}\` change \`${oldOnly[0]}\` to \`${newOnly[0]}\``;
+      }
+      if (newOnly.length > 0 && newOnly.length <= 2 && newOnly.every(fits)) {
+        return `in \`${file}\` add ${newOnly.map((line) => `\`${line}\``).join(' and ')}`;
+      }
+      return `edit \`${file}\``;
+    }
+  }
+  return undefined;
+}
+
+function errorFixLesson(failed: string, retry: CommandRun, error: string, files: string[], patches: readonly PatchRun[], fixCommands: string[]): Proposal {
   const how: string[] = [];
-  if (fixCommands.length > 0) how.push(`running ${fixCommands.slice(0, 3).map((command) => `\`${clip(command, 120)}\``).join(', ')}`);
-  if (files.length > 0) how.push(`editing ${files.slice(0, 5).join(', ')}`);
-  const content = `\`${clip(failed.command, 120)}\` failed with: ${error}${/[.!?…]$/.test(error) ? '' : '.'} Fixed by ${how.join(' and ')}, after which it passed.`;
+  if (fixCommands.length > 0) how.push(`run ${fixCommands.slice(0, 3).map((command) => `\`${command}\``).join(', then ')}`);
+  for (const file of files) how.push(describeChange(patches, file) ?? `edit \`${file}\``);
+  const content = `When \`${failed}\` fails with ${quietError(error)}: ${how.join(', and ')}; after that it passes.`;
   const configFix = fixCommands.length > 0 || files.some(isConfigFile);
   return {
     kind: 'error_fix',
     family: 'recall_candidate',
-    summary: clip(`Fix for: ${error}`, 90),
+    summary: `Fix for ${errorLabel(error)} in \`${failed}\``,
     content,
     sourcePaths: files,
     evidence: { turn: retry.turn, quote: clip(error, MAX_QUOTE) },
     confidence: configFix ? 0.7 : 0.55,
     dedupeKey: error,
   };
-}
-
-function capitalizeFirst(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

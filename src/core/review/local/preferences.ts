@@ -38,7 +38,7 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
   { pattern: /^(prefer|use|stick to|stick with) [^,;]{1,40}?,? (not|never|instead of|rather than) \S/, kind: 'rule', confidence: 0.75 },
   // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
-  { pattern: /[,;—–]\s*(so |and |but |then |which means )?(always|never|don't|do not) \w+/, kind: 'rule', confidence: 0.7 },
+  { pattern: /[,;—–]\s*(so |and |but |then |which means )?(please |pls )?(always|never|don't|do not) \w+/, kind: 'rule', confidence: 0.7 },
   { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
   {
     pattern: /^we(?:'re| are)? ?(use|using|deploy|host|run|build|ship|release|store|keep|follow|write|lint|format|prefer|don't use|do not use|never use|only use|are on|'re on)\b/,
@@ -48,6 +48,30 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?)\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(the |all )?[\w./@-]+(?: [\w./@-]+){0,3} (lives?|is located|are located|sits?|resides?|are kept|is kept) in\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(this|the) (repo|repository|project|codebase|monorepo) (uses|is|runs|has|needs|requires|deploys)\b/, kind: 'fact', confidence: 0.7 },
+  // "please stop pulling in moment.js", "stop adding emojis": a standing prohibition.
+  { pattern: /^(please |pls )?stop \w+ing\b/, kind: 'prohibition', confidence: 0.75 },
+  { pattern: /^i (want|need)\b(?! (you )?to\b)(?! it\b)/, kind: 'preference', confidence: 0.7 },
+  { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
+  { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
+  { pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/, kind: 'rule', confidence: 0.8 },
+  { pattern: /^(when|whenever|every time|each time|any time) you (run|use|call|invoke|write|add|create|open|make|touch|edit|change|commit|push|start|test|deploy|review|fix|name|install)\b[^,]{0,80},\s*\S/, kind: 'rule', confidence: 0.75 },
+  {
+    pattern: /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
+    kind: 'rule',
+    confidence: 0.8,
+  },
+  {
+    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  { pattern: /\b(live|lives|moved|has moved|have moved|were moved|was moved)( now)? (in|under|to|into) `?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern: /^(keep|make|write|give|send|reply|answer|respond)\b.*\b(answers?|repl(y|ies)|responses?|explanations?|summar(y|ies)|commit messages?|pr descriptions?|comments)\b/,
+    kind: 'preference',
+    confidence: 0.75,
+  },
+  { pattern: /^(we|you) (don't|do not|never) \w+/, kind: 'rule', confidence: 0.75 },
 ];
 
 /** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
@@ -65,11 +89,17 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
   { pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/, kind: 'rule', confidence: 0.7 },
+  // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
+  { pattern: /(别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
+  { pattern: /(要先|得先|需要先|必须先|一定要先|都要|都得|必须)/, kind: 'rule', confidence: 0.7 },
+  { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^[^，。]{1,20}?(都在|放在|位于|存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
+  { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
-const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请|麻烦你?|那个|注意|提醒一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|psa)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
 const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b/;
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧/;
@@ -77,7 +107,7 @@ const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^�
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch)\b/;
 const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these)\b/;
-const ZH_MOMENTARY = /(先|暂时|这次|今天|目前|马上|这回|这一次|一会儿|(?<!从)现在)/;
+const ZH_MOMENTARY = /(^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
 const EN_QUESTION_START = /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
 const ZH_QUESTION = /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
@@ -159,53 +189,78 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   if (!/[A-Za-z\u4e00-\u9fff]/.test(sentence.masked.replace(/_/g, ''))) return undefined;
   if (sentence.text.includes('[REDACTED')) return undefined;
   if (sentence.text.length > 400) return undefined; // a pasted paragraph, not a stated rule
-  const clauses: Array<{ text: string; masked: string }> = [{ text: sentence.text, masked: sentence.masked }];
+  const whole = sentence.masked.trim();
+  if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
+  const clauses: Array<{ text: string; masked: string; mid: boolean }> = [{ text: sentence.text, masked: sentence.masked, mid: false }];
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.
   const colon = /[:：]\s*/.exec(sentence.masked);
   if (colon && colon.index > 0) {
     const from = colon.index + colon[0].length;
-    if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from) });
+    if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
   }
-  const whole = sentence.masked.trim();
-  if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
+  // "write the parser, and please stop pulling in moment.js": a rule after a task, in a later clause.
+  for (const match of sentence.masked.matchAll(/(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*)/g)) {
+    const from = (match.index ?? 0) + match[0].length;
+    if (from < sentence.masked.length - 3) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
+  }
   for (const clause of clauses) {
-    const found = analyzeClause(clause.text, clause.masked);
+    const found = analyzeClause(clause.text, clause.masked, clause.mid);
     if (found) return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
   return undefined;
 }
 
-function analyzeClause(text: string, masked: string): { cue: Cue; content: string } | undefined {
+/** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
+const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|by default)\b/;
+
+/** True when a text has enough Chinese to be read with the Chinese cues. */
+function isChineseClause(text: string): boolean {
+  return hasCjk(text.slice(0, 4)) || (text.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4;
+}
+
+function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; content: string } | undefined {
   const offset = fillerLength(masked);
   const rest = masked.slice(offset).trim();
-  const content = text.slice(offset).trim();
+  let content = text.slice(offset).trim();
   if (rest === '') return undefined;
   const lower = rest.toLowerCase().replace(/[’‘]/g, "'");
-  const chinese = hasCjk(rest.slice(0, 4));
+  const chinese = isChineseClause(rest);
+  const whenYou = !chinese && /^(when|whenever) you \w+/.test(lower);
   if (chinese) {
     // "我习惯先看 diff 再决定要不要提交。" holds an embedded question, it is not one.
     const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
     if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest)) return undefined;
-  } else if (EN_QUESTION_START.test(lower) || EN_HYPOTHETICAL.test(lower) || EN_IDIOM.test(lower)) {
+  } else if ((EN_QUESTION_START.test(lower) && !whenYou) || EN_HYPOTHETICAL.test(lower) || EN_IDIOM.test(lower)) {
     return undefined;
   }
   // "For integration tests we never mock the database": the cue follows a topic phrase.
-  const topical = chinese ? undefined : /^(for|in|on|with|when|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
+  const topical = chinese ? undefined : /^(for|in|on|with|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
   const variants = topical ? [lower, lower.slice(topical[0].length)] : [chinese ? rest : lower];
   let best: Cue | undefined;
+  let bestPattern: RegExp | undefined;
   for (const rule of chinese ? ZH_CUES : EN_CUES) {
     if (variants.some((variant) => rule.pattern.test(variant)) && (best === undefined || rule.confidence > best.confidence)) {
       best = { kind: rule.kind, confidence: rule.confidence };
+      bestPattern = rule.pattern;
     }
   }
   if (best === undefined) return undefined;
+  if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower)) return undefined;
   if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
+  const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
   if (best.kind === 'rule' || best.kind === 'prohibition') {
-    const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !/\bfrom now on\b/.test(lower);
+    const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
   }
   if (!chinese && lower.split(/\s+/).length < 3) return undefined;
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
+  // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
+  const lead = /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content);
+  if (lead && bestPattern?.source.startsWith('^(the way we do')) {
+    const after = content.slice(lead[0].length).trim();
+    if (after.length < 8) return undefined;
+    content = after;
+  }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
   const marker = /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意)\s*[:：]\s*/i.exec(content);
   return { cue: best, content: marker ? content.slice(marker[0].length) : content };
@@ -239,22 +294,108 @@ export function scopeOf(text: string, factOnly = false): 'user' | 'global' {
 }
 
 function toProposal(group: CueSentence[], turn: number): Proposal {
-  const content = capitalize(group.map((item) => item.content).join(' '));
+  const chinese = group.some((item) => isChineseClause(item.content));
+  const content = writeContent(group.map((item) => cleanClause(item.content)).join(chinese ? '' : ' '), chinese);
   const quote = clip(group.map((item) => item.quote).join(' '), MAX_QUOTE);
   const kinds = new Set(group.map((item) => item.cue.kind));
   const confidence = Math.min(0.95, Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0));
   const paths = [...new Set(content.split(/\s+/).map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, '')).filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)))];
   const factOnly = kinds.has('fact') && kinds.size === 1;
+  const scope = /\bfor me\b|\bmy behalf\b|\bto me\b/i.test(content) ? 'user' : scopeOf(content, factOnly);
   return {
     kind: factOnly ? 'fact' : 'preference',
     family: 'memory_updates',
-    scope: scopeOf(content, factOnly),
-    summary: clip(content.replace(/[.。!！;；]+$/, ''), 80),
+    scope,
+    summary: writeTitle(content, chinese, scope, factOnly),
     content,
     sourcePaths: paths,
     evidence: { turn, quote },
     confidence: round(confidence),
   };
+}
+
+/** Chat lead-ins and time markers that say nothing once the rule is written down. */
+const EN_LEAD = /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads up|remember( that)?|note that|keep in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+const ZH_LEAD = /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|另外|还有|对了|顺便|麻烦你?|注意|提醒一下)[\s，,：:。]*/;
+
+/** A clause without its chat lead-ins ("for the record,", "以后"). */
+function cleanClause(text: string): string {
+  let result = text.trim();
+  for (let guard = 0; guard < 4; guard += 1) {
+    const next = result.replace(EN_LEAD, '').replace(ZH_LEAD, '').trim();
+    if (next === result || next.length < 4) break;
+    result = next;
+  }
+  return result;
+}
+
+/** The content sentence: capitalized, ending with a full stop, never with ";" or ",". */
+function writeContent(text: string, chinese: boolean): string {
+  let result = capitalize(text.replace(/\s+/g, ' ').trim()).replace(/[\s;,:；，：、—–-]+$/, '');
+  if (!/[.!。！)）`]$/.test(result)) result += chinese ? '。' : '.';
+  return result;
+}
+
+const EN_TOPICS: ReadonlyArray<[RegExp, string]> = [
+  [/\bcommit messages?\b|\bconventional commits?\b/i, 'Commit messages'],
+  [/\bpr (description|title)s?\b|\bpull requests?\b/i, 'Pull requests'],
+  [/\b(force-push|commit|push|branch|rebase|merge|squash)\w*\b/i, 'Git workflow'],
+  [/\b(answers?|repl(y|ies)|respond|responses?|explanations?|summar\w*|tone|emojis?)\b/i, 'Answer style'],
+  [/\b(pnpm|npm|yarn|bun)\b/i, 'Package manager'],
+  [/\bmigrations?\b/i, 'Migrations'],
+  [/\bgenerated\b|\bcodegen\b/i, 'Generated code'],
+  [/\b(deploy\w*|staging|production|prod|release\w*)\b/i, 'Deployment'],
+  [/\b(tests?|specs?|mocks?|tdd|rspec|pytest|jest|vitest)\b/i, 'Testing'],
+  [/\b(lint\w*|format\w*|indent\w*|spaces|tabs)\b/i, 'Code style'],
+  [/\b(exports?|imports?|dependenc\w*|librar\w*)\b/i, 'Code conventions'],
+  [/\b(lives?|located|folder|directory|moved)\b/i, 'Project layout'],
+];
+const ZH_TOPICS: ReadonlyArray<[RegExp, string]> = [
+  [/提交信息|commit message/i, '提交信息'],
+  [/PR|合并请求/, 'PR 约定'],
+  [/提交|分支|推送|合并/, 'Git 约定'],
+  [/回复|回答|解释|总结|语气/, '回复方式'],
+  [/pnpm|npm|yarn|包管理/i, '包管理器'],
+  [/迁移|migration/i, '数据库迁移'],
+  [/生成|codegen|proto/i, '生成代码'],
+  [/部署|发版|上线|生产|线上/, '部署'],
+  [/测试|单测|test/i, '测试'],
+  [/注释|格式|缩进|风格|大写|小写/, '代码风格'],
+  [/接口|API|网关/i, '接口约定'],
+  [/目录|仓库|项目|都在|放在/, '项目结构'],
+];
+
+/**
+ * A written title: the rule's first clause when it is short and not the whole content, else a
+ * topic label with the clause ("Git workflow: never force-push to shared branches").
+ */
+function writeTitle(content: string, chinese: boolean, scope: 'user' | 'global', fact: boolean): string {
+  const body = content.replace(/[.。!！]+$/, '');
+  const first = (chinese ? body.split(/[，；：,;:]/)[0] : body.split(/[,;:—–]\s|\s(?:so|because|since|as|otherwise|or else)\s/)[0])?.trim() ?? body;
+  const topics = chinese ? ZH_TOPICS : EN_TOPICS;
+  const topic = topics.find(([pattern]) => pattern.test(content))?.[1] ?? (chinese ? (fact ? '项目事实' : scope === 'user' ? '偏好' : '项目约定') : fact ? 'Project fact' : scope === 'user' ? 'Preference' : 'Repository rule');
+  const short = shorten(first, chinese ? 30 : 70, chinese);
+  const flatEqual = (a: string, b: string): boolean => a.toLowerCase().replace(/[\W_]+/g, '') === b.toLowerCase().replace(/[\W_]+/g, '');
+  const title = flatEqual(short, body) ? `${topic}${chinese ? '：' : ': '}${chinese ? short : lowerFirst(short)}` : short;
+  return title.replace(/[\s;,:；，：、—–-]+$/, '');
+}
+
+/** At most `max` characters, cut at a word (or, in Chinese, a clause) boundary, never with "…". */
+function shorten(text: string, max: number, chinese: boolean): string {
+  if (text.length <= max) return text;
+  if (chinese) return text.slice(0, max);
+  const words = text.split(/\s+/);
+  let result = '';
+  for (const word of words) {
+    if ((result ? `${result} ${word}` : word).length > max) break;
+    result = result ? `${result} ${word}` : word;
+  }
+  // Do not end on a dangling connective.
+  return result.replace(/\s+(and|or|to|the|a|an|of|in|on|with|for|by|so|but|that|when|if)$/i, '') || text.slice(0, max);
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 function capitalize(text: string): string {

@@ -1,22 +1,27 @@
 /**
  * The local reviewer: deterministic, offline lesson extraction from a (redacted) transcript into
- * a ReviewerOutput (SPEC §5.1). It proposes what a careful human would remember and nothing
- * rather than noise:
+ * a ReviewerOutput (SPEC §5.1). It reviews the session's latest turn (the one the Stop hook
+ * fired for); the earlier turns of the session are context only (an error in one turn fixed in
+ * the next), so no turn is reviewed twice. It proposes what a careful human would remember and
+ * nothing rather than noise:
  *
- * - preferences, corrections and project facts the human stated (→ memory_updates, `user` or
- *   `global` scope), from their own messages only;
- * - the build/test/lint command that worked after another failed (→ memory_updates, `global`);
- * - errors that were fixed and how, and files worked on repeatedly (→ recall_candidate).
+ * - rules, preferences and project facts the human stated (→ memory_updates: `user` for the
+ *   person's own habits and tastes, `global` for the repository), from their own messages only;
+ * - procedures the human laid out (→ one recall_candidate with the steps in order);
+ * - the command that worked where another failed, errors and the change that fixed them, files
+ *   worked on repeatedly (→ recall_candidate).
  *
- * Lessons already in USER.md / MEMORY.md are skipped. `skill_action` is always empty.
+ * A turn without a human message, or in a language other than English or Chinese, teaches
+ * nothing. Lessons already in USER.md / MEMORY.md are skipped. `skill_action` is always empty.
  */
 import type { Transcript } from '../types.js';
+import { cleanTextProblems } from './clean.js';
 import { collectActions, extractCommandLessons } from './commands.js';
 import { dropRepeats, isKnown, parseExisting } from './dedupe.js';
 import { extractFileFocus } from './files.js';
 import { extractPreferences } from './preferences.js';
 import type { Proposal } from './proposal.js';
-import { contentWords } from './text.js';
+import { contentWords, hasCjk, isOtherLanguage } from './text.js';
 
 /** One item of a ReviewerOutput family. */
 export interface ReviewerOutputItem {
@@ -39,14 +44,46 @@ export interface LocalReviewOptions {
   /** At most this many memory updates (default 8) and recall candidates (default 5). */
   maxMemoryUpdates?: number;
   maxRecallCandidates?: number;
+  /** Earlier turns of the session used as context (default {@link CONTEXT_TURNS}). */
+  contextTurns?: number;
 }
+
+/** How many earlier turns of the session the reviewer reads as context for the latest one. */
+export const CONTEXT_TURNS = 3;
+/** Context is also bounded in size: earlier turns beyond this many characters are left out. */
+const CONTEXT_CHARS = 200_000;
 
 const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, command: 2, error_fix: 3, files: 4 };
 
-/** All proposals of a transcript, before filtering (exposed for tests and the evaluation). */
-export function proposeLessons(transcript: Transcript): Proposal[] {
-  const actions = collectActions(transcript);
-  return [...extractPreferences(transcript), ...extractCommandLessons(actions), ...extractFileFocus(transcript, actions)];
+/**
+ * All proposals about the transcript's latest turn, before filtering (exposed for tests). Earlier
+ * turns (at most `contextTurns`, within a size budget) are read as context.
+ */
+export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TURNS): Proposal[] {
+  const latest = transcript.turns.at(-1);
+  if (latest === undefined) return [];
+  const human = latest.entries.filter((entry) => entry.kind === 'user').map((entry) => (entry.kind === 'user' ? entry.text : ''));
+  // No human message (a hook-started turn, only tool output) or a language we cannot read: no
+  // suggestion rather than a wrong one.
+  if (human.length === 0 || human.every((text) => isOtherLanguage(text))) return [];
+  const window = contextWindow(transcript, contextTurns);
+  const actions = collectActions(window);
+  const proposals = [...extractPreferences(window), ...extractCommandLessons(actions), ...extractFileFocus(window, actions)];
+  return proposals.filter((proposal) => proposal.evidence.turn === latest.index);
+}
+
+/** The latest turn and up to `count` earlier turns, most recent first, within the size budget. */
+function contextWindow(transcript: Transcript, count: number): Transcript {
+  const turns = transcript.turns;
+  const kept = [turns[turns.length - 1]!];
+  let size = 0;
+  for (let index = turns.length - 2; index >= 0 && kept.length <= count; index -= 1) {
+    const turn = turns[index]!;
+    size += turn.entries.reduce((total, entry) => total + (entry.kind === 'user' || entry.kind === 'assistant' ? entry.text.length : entry.kind === 'tool_call' ? entry.input.length : entry.output.length), 0);
+    if (size > CONTEXT_CHARS) break;
+    kept.unshift(turn);
+  }
+  return { ...transcript, turns: kept };
 }
 
 /**
@@ -61,9 +98,11 @@ export function reviewLocally(
 ): ReviewerOutput {
   const minConfidence = options.minConfidence ?? 0.5;
   const known = parseExisting([existing.userMd, existing.memoryMd]);
-  const candidates = proposeLessons(transcript)
+  const candidates = proposeLessons(transcript, options.contextTurns ?? CONTEXT_TURNS)
     .filter((proposal) => proposal.confidence >= minConfidence)
-    .filter((proposal) => !isKnown(proposal, known));
+    .filter((proposal) => !isKnown(proposal, known))
+    // The last gate: an entry that would not read as a written note is not proposed.
+    .filter((proposal) => cleanTextProblems({ title: proposal.summary, content: proposal.content }, '', hasCjk(proposal.evidence.quote) && !hasCjk(proposal.content) ? true : false).length === 0);
   const stated = candidates.filter((proposal) => proposal.kind === 'preference' || proposal.kind === 'fact').map((proposal) => contentWords(proposal.content));
   const restated = (proposal: Proposal): boolean =>
     proposal.kind === 'command' &&

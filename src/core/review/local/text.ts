@@ -131,3 +131,46 @@ export function isPathLike(token: string): boolean {
   if (token === '.' || token === '..' || token.includes('/')) return true;
   return /\.[a-z0-9]{1,6}$/i.test(token) && !/^\d+(\.\d+)+$/.test(token);
 }
+
+/** Common words of English (function words a message in English almost always has). */
+const ENGLISH_WORDS = new Set(
+  (
+    'the a an and or but to of in on at for with from by is are was were be it this that we you i my our your ' +
+    'please pls can could should would will do does did not no use run add fix make when if so just it\'s don\'t ' +
+    'always never here there what why how then also some all its as have has need want'
+  ).split(' '),
+);
+
+/** Common words of other languages written in Latin letters (Spanish, French, German, Portuguese, Italian). */
+const OTHER_LATIN_WORDS = new Set(
+  (
+    'el la los las del que y en es por para con una uno siempre nunca usa este esta repositorio ahora arregla ' +
+    'le les des et est pas pour avec une dans toujours jamais utilise ce cette dépôt maintenant ' +
+    'der die das und nicht ist mit ein eine immer nie verwende bitte dieses jetzt ' +
+    'não sim com um uma sempre nunca usar isso agora ' +
+    'il di che non sono con per una sempre mai usa questo adesso'
+  ).split(' '),
+);
+
+/**
+ * True when a message is in a language the local reviewer does not read: neither English nor
+ * Chinese (Japanese kana, Korean, Cyrillic, or Latin text whose common words are not English).
+ */
+export function isOtherLanguage(text: string): boolean {
+  const masked = maskQuoted(text).replace(/`[^`\n]*`/g, ' ');
+  if (/[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff]/.test(masked)) {
+    const han = (masked.match(/[\u4e00-\u9fff]/g) ?? []).length;
+    const other = (masked.match(/[\u3040-\u30ff\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff]/g) ?? []).length;
+    if (other > han / 4) return true;
+  }
+  if (hasCjk(masked)) return false;
+  const words = masked.toLowerCase().match(/[a-zà-ÿ']+/g) ?? [];
+  if (words.length < 4) return false;
+  let english = 0;
+  let other = 0;
+  for (const word of words) {
+    if (ENGLISH_WORDS.has(word)) english += 1;
+    else if (OTHER_LATIN_WORDS.has(word)) other += 1;
+  }
+  return other >= 3 && other > english * 2;
+}
