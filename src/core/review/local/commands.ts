@@ -265,9 +265,10 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     .filter((line) => line !== '' && line.length < 600);
   const candidates = lines.filter((line) => !TEST_REPORT_LINE.test(line) && !INSTRUCTION_LIKE.test(line));
   const typed = candidates.find((line) => /\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) && !ASSERTION.test(line));
-  const tagged = candidates.find((line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line));
+  const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
+  const tagged = informative.find((line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line));
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|refused|denied|does not contain|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
   const chosen = typed ?? tagged ?? phrased;
   if (chosen === undefined) return undefined;
@@ -306,7 +307,7 @@ const ONE_OFF_GIT = /^(add|commit|push|checkout|switch|stash|tag|reset|rebase|me
  * `| head`/`| tail` and other pipes into viewers); undefined when nothing durable is left or
  * the command works in a scratch place (`cd /tmp/…`, `/tmp/` paths).
  */
-export function durableCommand(command: string): string | undefined {
+export function durableCommand(command: string, options: { fixStep?: boolean } = {}): string | undefined {
   if (/(^|\s)(\/tmp|\/var\/tmp|\$TMPDIR|~\/Downloads)(\/|\s|$)/.test(command)) return undefined;
   const steps = topLevelSteps(command);
   const kept: string[] = [];
@@ -316,7 +317,8 @@ export function durableCommand(command: string): string | undefined {
     const words = tokens.filter((token) => !/^[A-Z_][A-Z0-9_]*=/.test(token));
     const first = words[0] ?? '';
     if (first === '') continue;
-    if (ONE_OFF_FIRST.test(first)) continue;
+    // Stopping a stale process (`kill 48211`) is how a fix was made, though never "the way to X".
+    if (ONE_OFF_FIRST.test(first) && !(options.fixStep && first === 'kill')) continue;
     if (first === 'git' && ONE_OFF_GIT.test(words[1] ?? '')) continue;
     if (first === 'gh' || first === 'open') continue;
     kept.push(step.text.trim());
@@ -390,7 +392,7 @@ export function extractCommandLessons(actions: SessionActions): Proposal[] {
       const files = [...new Set(patches.flatMap((patch) => patch.files))];
       const fixCommands = runs
         .filter((run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command))
-        .map((run) => durableOf(run))
+        .map((run) => durableCommand(run.command, { fixStep: true }))
         .filter((command): command is string => command !== undefined && relation(failedDurable, command) === 'different');
       if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
@@ -473,6 +475,11 @@ function commandLesson(
 function quietError(error: string): string {
   let text = error.replace(/…$/, '').trim();
   if ((text.match(/`/g) ?? []).length % 2 === 1) text = text.replace(/`/g, '');
+  if (text.length > 160) {
+    // `OperationalError: (…) connection … failed: FATAL: database "x" does not exist`: the last marker tells.
+    const inner = /.*\b(FATAL|ERROR|Error|error|panic):\s*/.exec(text.slice(20));
+    if (inner && text.length - 20 - inner[0].length > 15) text = text.slice(20 + inner[0].length);
+  }
   if (text.length > 160) {
     const cut = text.slice(0, 160);
     const space = cut.lastIndexOf(' ');

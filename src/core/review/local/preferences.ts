@@ -105,7 +105,7 @@ const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
-const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch)\b/;
+const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these)\b/;
 const ZH_MOMENTARY = /(^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
@@ -341,11 +341,11 @@ const EN_TOPICS: ReadonlyArray<[RegExp, string]> = [
   [/\bpr (description|title)s?\b|\bpull requests?\b/i, 'Pull requests'],
   [/\b(force-push|commit|push|branch|rebase|merge|squash)\w*\b/i, 'Git workflow'],
   [/\b(answers?|repl(y|ies)|respond|responses?|explanations?|summar\w*|tone|emojis?)\b/i, 'Answer style'],
-  [/\b(pnpm|npm|yarn|bun)\b/i, 'Package manager'],
   [/\bmigrations?\b/i, 'Migrations'],
   [/\bgenerated\b|\bcodegen\b/i, 'Generated code'],
   [/\b(deploy\w*|staging|production|prod|release\w*)\b/i, 'Deployment'],
   [/\b(tests?|specs?|mocks?|tdd|rspec|pytest|jest|vitest)\b/i, 'Testing'],
+  [/\b(pnpm|npm|yarn|bun)\b/i, 'Package manager'],
   [/\b(lint\w*|format\w*|indent\w*|spaces|tabs)\b/i, 'Code style'],
   [/\b(exports?|imports?|dependenc\w*|librar\w*)\b/i, 'Code conventions'],
   [/\b(lives?|located|folder|directory|moved)\b/i, 'Project layout'],

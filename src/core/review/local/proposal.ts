@@ -11,7 +11,7 @@ export interface Evidence {
 }
 
 /** The kind of lesson, which decides its family and how it is written. */
-export type LessonKind = 'preference' | 'fact' | 'command' | 'error_fix' | 'files';
+export type LessonKind = 'preference' | 'fact' | 'procedure' | 'command' | 'error_fix' | 'files';
 
 /** One candidate suggestion. */
 export interface Proposal {

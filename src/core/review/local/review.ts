@@ -20,6 +20,7 @@ import { collectActions, extractCommandLessons } from './commands.js';
 import { dropRepeats, isKnown, parseExisting } from './dedupe.js';
 import { extractFileFocus } from './files.js';
 import { extractPreferences } from './preferences.js';
+import { extractProcedures, procedureOf } from './procedures.js';
 import type { Proposal } from './proposal.js';
 import { contentWords, hasCjk, isOtherLanguage } from './text.js';
 
@@ -53,7 +54,7 @@ export const CONTEXT_TURNS = 3;
 /** Context is also bounded in size: earlier turns beyond this many characters are left out. */
 const CONTEXT_CHARS = 200_000;
 
-const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, command: 2, error_fix: 3, files: 4 };
+const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, procedure: 2, command: 3, error_fix: 4, files: 5 };
 
 /**
  * All proposals about the transcript's latest turn, before filtering (exposed for tests). Earlier
@@ -68,7 +69,12 @@ export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TU
   if (human.length === 0 || human.every((text) => isOtherLanguage(text))) return [];
   const window = contextWindow(transcript, contextTurns);
   const actions = collectActions(window);
-  const proposals = [...extractPreferences(window), ...extractCommandLessons(actions), ...extractFileFocus(window, actions)];
+  // A message laying out a procedure is one recall note, not a handful of rules and facts.
+  const procedureTexts = human.filter((text) => procedureOf(text) !== undefined);
+  const stated = extractPreferences(window).filter(
+    (proposal) => proposal.evidence.turn !== latest.index || !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
+  );
+  const proposals = [...stated, ...extractProcedures(window), ...extractCommandLessons(actions), ...extractFileFocus(window, actions)];
   return proposals.filter((proposal) => proposal.evidence.turn === latest.index);
 }
 
