@@ -66,7 +66,7 @@ describe('extractCommandLessons', () => {
       { sh: 'pnpm test', exit: 0, out: 'ok' },
     ]));
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ kind: 'command', family: 'memory_updates', scope: 'global', dedupeKey: 'pnpm test', addedWords: ['pnpm'] });
+    expect(found[0]).toMatchObject({ kind: 'command', family: 'recall_candidate', dedupeKey: 'pnpm test', addedWords: ['pnpm'] });
     expect(found[0]?.content).toContain('`pnpm test`');
     expect(found[0]?.content).toContain('Unsupported URL Type');
   });

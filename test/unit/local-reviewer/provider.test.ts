@@ -45,7 +45,8 @@ describe('localProvider', () => {
     const parsed = parseReviewerOutput(response.text);
     expect(parsed.skipped).toEqual([]);
     const families = parsed.suggestions.map((suggestion) => suggestion.family);
-    expect(families).toEqual(['memory_updates', 'memory_updates', 'recall_candidate']);
+    // Only the latest turn is reviewed (turn 0 had its own review): its preference and its fix.
+    expect(families).toEqual(['memory_updates', 'recall_candidate']);
     for (const suggestion of parsed.suggestions) {
       expect(suggestion.summary.trim()).not.toBe('');
       expect(suggestion.confidence).toBeGreaterThanOrEqual(0);
@@ -55,14 +56,22 @@ describe('localProvider', () => {
       expect(details.evidence?.quote?.length).toBeLessThanOrEqual(200);
       expect(details.evidence?.turn_id).toBe(transcript.turns[details.evidence?.turn ?? -1]?.turnId);
     }
-    const [command, preference] = parsed.suggestions;
-    expect(command?.details).toMatchObject({ action: 'add', scope: 'global', evidence: { turn: 0 } });
-    expect((command?.details as { content: string }).content).toContain('pnpm test');
+    const [preference] = parsed.suggestions;
     expect(preference?.details).toMatchObject({ action: 'add', scope: 'user', evidence: { turn: 1 } });
-    const recall = parsed.suggestions[2]?.details as { content: string; source_paths: string[] };
+    const recall = parsed.suggestions[1]?.details as { content: string; source_paths: string[] };
     expect(recall.content).toContain("Can't reach database server");
     expect(recall.content).toContain('docker compose up -d db');
     expect(recall.source_paths).toEqual([]);
+  });
+
+  it('reviews each turn once: the first turn alone gives its command lesson, which the second review does not repeat', () => {
+    const first = reviewLocally({ ...transcript, turns: transcript.turns.slice(0, 1) });
+    expect(first.memory_updates).toEqual([]);
+    expect(first.recall_candidate).toHaveLength(1);
+    expect(first.recall_candidate[0]?.details).toMatchObject({ lesson: 'command', evidence: { turn: 0 } });
+    expect((first.recall_candidate[0]?.details as { content: string }).content).toContain('`pnpm test`');
+    const second = reviewLocally(transcript);
+    expect(second.recall_candidate.map((item) => (item.details as { lesson: string }).lesson)).toEqual(['error_fix']);
   });
 
   it('is deterministic', async () => {
@@ -73,7 +82,7 @@ describe('localProvider', () => {
 
   it('skips lessons already in memory (normalized comparison)', () => {
     const fresh = reviewLocally(transcript, request().existing);
-    expect(fresh.memory_updates).toHaveLength(2);
+    expect(fresh.memory_updates).toHaveLength(1);
     const known = reviewLocally(transcript, {
       userMd: '# USER\n\n## Brevity\n\nFrom now on, keep answers SHORT; I read the diff!\n',
       memoryMd: '# MEMORY\n\n## Tests\n\nRun the tests with `pnpm test`.\n',
