@@ -103,6 +103,14 @@ export interface ReviewTurnOptions {
 export async function reviewTurn(paths: StatePaths, input: TurnInput, options: ReviewTurnOptions = {}): Promise<TurnReview> {
   const notes: string[] = [];
   const transcript = redactDeep(await loadTranscript(input, notes));
+  // The reviewer reviews the latest turn; earlier turns are context it already reviewed. A turn
+  // with no human message (a hook-started turn, only tool output, an unreadable tail) teaches
+  // nothing: say so once, the local reviewer then proposes nothing.
+  const latest = transcript.turns.at(-1);
+  if (!latest?.entries.some((entry) => entry.kind === 'user')) {
+    notes.push('the reviewed turn has no human message; nothing to learn from it');
+    logInfo('review: the reviewed turn has no human message; nothing to learn', { kind: 'stop-review', session: input.sessionId, turn: input.turnId });
+  }
   const rendered = renderTranscriptForReview(transcript, options.budgetChars ? { budgetChars: options.budgetChars } : {});
   const userMd = redactText(readOr(paths.userMd, '')).text;
   const memoryMd = redactText(readOr(paths.memoryMd, '')).text;
