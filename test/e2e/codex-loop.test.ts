@@ -33,7 +33,8 @@ import { tempDir } from '../helpers/tmp.js';
 const HARNESS = join(REPO_ROOT, 'test', 'harness', 'codex', 'run-codex-e2e.sh');
 const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
-const LEARNED = 'always use pnpm, never npm';
+// The lead-in ("From now on") is not part of the written rule.
+const LEARNED = 'Always use pnpm, never npm';
 const RECALLED = 'run pnpm install --no-frozen-lockfile locally and commit pnpm-lock.yaml';
 const SECOND_PROMPT = 'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
 
