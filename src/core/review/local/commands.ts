@@ -415,9 +415,25 @@ export function extractCommandLessons(actions: SessionActions): Proposal[] {
     const setupFailure = error?.setup ?? false;
     if (!setupFailure && editedBetween) return;
     taughtCommands.add(successDurable);
-    proposals.push(commandLesson(category, failedDurable, failed.exitCode, successDurable, success.turn, error?.line, setupFailure));
+    proposals.push(commandLesson(category, withoutNarrowing(failedDurable), failed.exitCode, withoutNarrowing(successDurable), success.turn, error?.line, setupFailure));
   });
   return proposals;
+}
+
+/**
+ * A command without the trailing file or folder it was narrowed to (`yarn test:unit src/payouts`
+ * → `yarn test:unit`): the lesson is how to run the suite, not the one file of that day.
+ * `./...`, `.` and flags stay.
+ */
+export function withoutNarrowing(command: string): string {
+  const tokens = command.split(' ');
+  while (tokens.length > 2) {
+    const last = tokens.at(-1) ?? '';
+    if (last === '.' || last === './...' || last.startsWith('-') || !isPathLike(last) || /^\.\/[\w.-]+\.(sh|py|js|ts)$/.test(last)) break;
+    if (/(^|\/)\w+\.(test|spec)\.|(^|\/)(tests?|spec|src|app|lib|packages)\//.test(last) || /\.(py|ts|tsx|js|jsx|rb|go|rs)$/.test(last) || last.includes('/')) tokens.pop();
+    else break;
+  }
+  return tokens.join(' ');
 }
 
 const CATEGORY_WORDS: Record<CommandCategory, string> = {
@@ -489,12 +505,24 @@ function quietError(error: string): string {
   return text.replace(/[.;,:]+$/, '');
 }
 
-/** A short name of an error for a title: its code or type, else its first words. */
+/**
+ * A short name of an error for a title: its telling phrase ("address already in use", "no space
+ * left on device"), else its code or type with a short detail, else its first words.
+ */
 function errorLabel(error: string): string {
-  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(error);
-  if (code?.[1]) return code[1];
-  const words = quietError(error).replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').replace(/`/g, '').split(/\s+/);
-  return words.slice(0, 7).join(' ').replace(/[.;,:]+$/, '');
+  const text = quietError(error).replace(/`/g, '');
+  const segments = text.split(/:\s+/).map((segment) => segment.trim().replace(/[.;,]+$/, ''));
+  const phrase = [...segments]
+    .reverse()
+    .map((segment) => segment.split(/\.\s/)[0] ?? segment)
+    .find((segment) => segment.split(/\s+/).length >= 3 && segment.length <= 90 && !/^(error|npm error|fatal|panic)$/i.test(segment));
+  if (phrase) return phrase.replace(/^(npm error|npm ERR!|error|fatal|panic)\s+/i, '');
+  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(text);
+  if (code?.[1]) {
+    const after = text.slice((code.index ?? 0) + code[1].length).replace(/^[\]:\s]+/, '').trim();
+    return after !== '' && after.length <= 40 ? `${code[1]} ${after}` : code[1];
+  }
+  return text.replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').split(/\s+/).slice(0, 7).join(' ').replace(/[.;,:]+$/, '');
 }
 
 /** The change one patch made to one file: removed and added lines, trimmed, byte-exact. */
@@ -536,7 +564,7 @@ function errorFixLesson(failed: string, retry: CommandRun, error: string, files:
   return {
     kind: 'error_fix',
     family: 'recall_candidate',
-    summary: `Fix for ${errorLabel(error)} in \`${failed}\``,
+    summary: `Fixing ${errorLabel(error)} (\`${failed}\`)`,
     content,
     sourcePaths: files,
     evidence: { turn: retry.turn, quote: clip(error, MAX_QUOTE) },

@@ -61,7 +61,7 @@ const EN_CUES: readonly CueRule[] = [
     confidence: 0.8,
   },
   {
-    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to)\b/,
+    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to|next to|alongside|beside)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -72,6 +72,18 @@ const EN_CUES: readonly CueRule[] = [
     confidence: 0.75,
   },
   { pattern: /^(we|you) (don't|do not|never) \w+/, kind: 'rule', confidence: 0.75 },
+  // "run go vet before committing", "strip them before you hand anything back": a standing check.
+  {
+    pattern: /\b(run|do|check|strip|remove|format|lint|test|update|rebase|squash|delete|clean|build)\b.*\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|hand\w*|say\w*( it'?s)? done|call\w* it done|finish\w*|submit\w*|ship\w*)\b/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
+  { pattern: /^(be|stay) (brief|concise|terse|short|succinct)\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^no need to (summari[sz]e|explain|recap|list|repeat|apologi[sz]e|restate)\b/, kind: 'preference', confidence: 0.7 },
+  // "the prod cluster is in eu-west-1, not us-east-1": a correction of a fact.
+  { pattern: /^(the |our )?[\w./@-]+( [\w./@-]+){0,3} (is|are|lives?|runs?|sits?) (in|on|at|under) [^,]{1,40}, not\b/, kind: 'fact', confidence: 0.7 },
+  { pattern: /\b(is|are) only (reachable|accessible|available|deployed|running)\b/, kind: 'fact', confidence: 0.7 },
+  { pattern: /\b(files?|names?) (end|ends|should end|must end) (in|with)\b/, kind: 'fact', confidence: 0.7 },
 ];
 
 /** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
@@ -95,10 +107,14 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^[^，。]{1,20}?(都在|放在|位于|存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
   { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(记一下|记下|记着|备注一下|备注)/, kind: 'rule', confidence: 0.8 },
+  // "测试数据库的端口是 5433，不是 5432": a corrected fact.
+  { pattern: /是[^，。,]{1,30}[，,]\s*(而)?不是/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(咱们|我们这边|咱们这边|我们这里|这边)/, kind: 'fact', confidence: 0.65 },
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|psa)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
 const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
 const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b/;
@@ -123,7 +139,7 @@ const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希�
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
   /\b(we|our|us|repo|repository|project|codebase|monorepo|workspace|team|ci|deploy\w*|staging|production|prod|generated|migrations?|database|db|api|services?|packages?|pnpm|npm|yarn|bun|docker|postgres\w*|mysql|redis|kubernetes|k8s|kubectl|terraform|make|cargo|rspec|pytest|jest|vitest|eslint|prettier|tsc|tsconfig|vite|webpack|fly|vercel|heroku|aws|gcp|azure|clickhouse|goose|prisma|exports?|imports?|tests? live)\b/;
-const GLOBAL_TOPIC_ZH = /(我们|项目|仓库|代码库|部署|生成|数据库|迁移|线上|测试环境|生产)/;
+const GLOBAL_TOPIC_ZH = /(我们|咱们|这边|项目|仓库|代码库|部署|生成|数据库|迁移|线上|测试环境|生产)/;
 
 /** A sentence that carries a cue, with the part to keep. */
 interface CueSentence {
@@ -144,28 +160,86 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
       const sentences = splitSentences(entry.text);
       const groups: CueSentence[][] = [];
       let previousCue: CueSentence | undefined;
-      for (const sentence of sentences) {
+      sentences.forEach((sentence, position) => {
         const found = analyzeSentence(sentence);
+        // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
+        const before = sentences[position - 1];
+        if (found && before && /^[^.]{0,40}\b(them|those|these|it|that)\b/i.test(found.content) && before.text.length <= 80 && !/[?？]/.test(before.text)) {
+          const lead = cleanClause(before.text.slice(fillerLength(before.masked)));
+          if (lead.length >= 4 && analyzeSentence(before) === undefined) {
+            const noun = /\b(?:the|those|these|all the|your|my|our)\s+([\w.@/-]+(?:\s[\w.@/-]+)?)\s*[.!]*$/i.exec(lead.replace(/[.。!！]+$/, ''));
+            found.content = noun
+              ? found.content.replace(/\b(them|those|these|it|that)\b/i, `the ${noun[1]}`)
+              : `${lead.replace(/[.。!！]+$/, '')}: ${lowerFirst(found.content)}`;
+            found.quote = `${before.text} ${found.quote}`;
+          }
+        }
         if (found === undefined) {
           // "…, change X instead." right after a prohibition says what to do: keep it with it.
           if (previousCue && previousCue.cue.kind === 'prohibition' && isFollowUp(sentence)) {
             previousCue.content = `${previousCue.content} ${sentence.text}`;
           }
           previousCue = undefined;
-          continue;
+          return;
         }
         const last = groups.at(-1);
         const lastItem = last?.at(-1);
         // Adjacent cue sentences on the same topic ("never use default exports. we always use named
         // exports") are one lesson, not two.
-        if (last && lastItem && lastItem === previousCue && sharesTopic(lastItem.words, found.words)) last.push(found);
+        const short = lastItem !== undefined && lastItem.content.split(/\s+/).length <= 3 && !hasCjk(lastItem.content);
+        if (last && lastItem && lastItem === previousCue && (short || sharesTopic(lastItem.words, found.words))) last.push(found);
         else groups.push([found]);
         previousCue = found;
-      }
+      });
       for (const group of groups) proposals.push(toProposal(group, turn.index));
+      if (groups.length === 0) {
+        const acknowledged = acknowledgedRule(sentences, turn.entries);
+        if (acknowledged) proposals.push(toProposal([acknowledged], turn.index));
+      }
     }
   }
   return proposals;
+}
+
+/** Verbs that open a task for the agent (a request, not a rule). */
+const TASK_VERB = /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate|帮我|帮忙|给我|把|请帮)/i;
+
+/** The agent's reply promising to keep doing something: "I'll … from now on", "之后…都会". */
+const EN_ACK = /\b(from now on|going forward|in (the )?future|i'll always|i will always|i'll make sure to always|noted[,.]? i'll|will do[,.]? i'll)\b/i;
+const ZH_ACK = /(以后|之后|今后|往后)[^。！]{0,20}(都会|会|都)|记下了|记住了/;
+
+/**
+ * A rule the person stated without a cue word that the agent's reply acknowledges as standing
+ * ("spec files end in _spec.rb here" → "I'll name spec files *_spec.rb from now on"): the reply is
+ * supporting evidence, the person's sentence is the lesson. The sentence must share a specific
+ * word (an identifier, a path, a name ≥ 4 letters) with the acknowledgement.
+ */
+function acknowledgedRule(sentences: readonly Sentence[], entries: Transcript['turns'][number]['entries']): CueSentence | undefined {
+  const replies = entries.filter((entry) => entry.kind === 'assistant').map((entry) => (entry.kind === 'assistant' ? entry.text : ''));
+  const ack = replies.flatMap((reply) => splitSentences(reply)).find((sentence) => EN_ACK.test(sentence.text) || ZH_ACK.test(sentence.text));
+  if (ack === undefined) return undefined;
+  const ackWords = [...contentWords(ack.text)].filter((word) => word.length >= 4 || /[_./-]/.test(word) || hasCjk(word));
+  let best: { sentence: Sentence; shared: number } | undefined;
+  for (const sentence of sentences) {
+    const text = sentence.masked.trim();
+    if (/[?？]/.test(text) || text.length < 8 || text.length > 300) continue;
+    const lower = text.toLowerCase();
+    if (EN_QUESTION_START.test(lower) || EN_HYPOTHETICAL.test(lower) || ZH_HYPOTHETICAL.test(text) || EN_MOMENTARY.test(lower)) continue;
+    const words = contentWords(sentence.text);
+    const shared = ackWords.filter((word) => words.has(word) || [...words].some((other) => other.includes(word) || word.includes(other))).length;
+    if (shared >= 2 && (best === undefined || shared > best.shared)) best = { sentence, shared };
+  }
+  if (best === undefined) return undefined;
+  // Of the sentence, the clause that carries the shared words ("name it X, spec files end in _spec.rb here").
+  const clauses = best.sentence.text.split(/,\s+|，/).filter((clause) => clause.trim().length >= 8);
+  const clause =
+    clauses
+      .map((text) => ({ text, shared: ackWords.filter((word) => contentWords(text).has(word)).length }))
+      .sort((a, b) => b.shared - a.shared)[0]?.text ?? best.sentence.text;
+  const content = cleanClause(clause.slice(fillerLength(clause)));
+  // "fix the flaky test" + "From now on I will always …": the agent's own idea, not the person's rule.
+  if (TASK_VERB.test(content)) return undefined;
+  return { cue: { kind: 'rule', confidence: 0.65 }, quote: best.sentence.text, content, words: contentWords(content) };
 }
 
 function isFollowUp(sentence: Sentence): boolean {
@@ -203,9 +277,16 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     const from = (match.index ?? 0) + match[0].length;
     if (from < sentence.masked.length - 3) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
   }
-  for (const clause of clauses) {
+  const startsWithTask = TASK_VERB.test(sentence.text.slice(fillerLength(sentence.masked)).trim());
+  for (const [position, clause] of clauses.entries()) {
     const found = analyzeClause(clause.text, clause.masked, clause.mid);
-    if (found) return { ...found, quote: sentence.text, words: contentWords(found.content) };
+    if (!found) continue;
+    // "name it x_spec.rb, spec files end in _spec.rb here": the task clause is not part of the rule.
+    if (position === 0 && startsWithTask) {
+      const later = clauses.slice(1).map((other) => analyzeClause(other.text, other.masked, other.mid)).find((other) => other !== undefined);
+      if (later) return { ...later, quote: sentence.text, words: contentWords(later.content) };
+    }
+    return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
   return undefined;
 }
@@ -247,12 +328,16 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   if (best === undefined) return undefined;
   if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower)) return undefined;
   if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
+  // "我们一直用的是 npm 吧": a guess, not a statement.
+  if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
   if (best.kind === 'rule' || best.kind === 'prohibition') {
     const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
   }
-  if (!chinese && lower.split(/\s+/).length < 3) return undefined;
+  if (!chinese && lower.split(/\s+/).length < 3 && !/^(be|stay) \w+/.test(lower)) return undefined;
+  // "remember that for next time": it points back at a lesson, it is not one.
+  if (!chinese && /^(remember|note|save|keep|write down|memori[sz]e) (that|this|it|these|those)( down)?( for (next time|later|the future))?[.!]*$/.test(lower.trim())) return undefined;
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
   // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
   const lead = /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content);
@@ -262,7 +347,7 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
     content = after;
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
-  const marker = /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意)\s*[:：]\s*/i.exec(content);
+  const marker = /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)\s*[:：]\s*/i.exec(content);
   return { cue: best, content: marker ? content.slice(marker[0].length) : content };
 }
 
@@ -279,7 +364,8 @@ function fillerLength(masked: string): number {
 }
 
 /**
- * `user` for the person's way of working, `global` for facts about the repository. A stated fact
+ * `user` for the person's way of working (first person, answers, tone, language, git habits
+ * "for me"), `global` for the repository (the default: a rule about code or tools). A stated fact
  * ("we use Postgres 15", "这个服务的日志都打到 Loki") is about the repository unless it is about
  * the person.
  */
@@ -289,8 +375,8 @@ export function scopeOf(text: string, factOnly = false): 'user' | 'global' {
   if (factOnly) return 'global';
   if (USER_TOPIC_EN.test(lower) || USER_TOPIC_ZH.test(text)) return 'user';
   if (GLOBAL_TOPIC_EN.test(lower) || GLOBAL_TOPIC_ZH.test(text)) return 'global';
-  if (text.split(/\s+/).some((token) => isPathLike(token.replace(/^[`'"(]+|[`'",.;:)]+$/g, '')))) return 'global';
-  return 'user';
+  // A rule about the code or the tools is the repository's unless it is about the person.
+  return 'global';
 }
 
 function toProposal(group: CueSentence[], turn: number): Proposal {
@@ -315,12 +401,17 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
 }
 
 /** Chat lead-ins and time markers that say nothing once the rule is written down. */
-const EN_LEAD = /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads up|remember( that)?|note that|keep in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+const EN_LEAD =
+  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+/** A first clause that only announces what follows ("just a heads-up for future tasks:"). */
+const EN_LEAD_CLAUSE = /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
 const ZH_LEAD = /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|另外|还有|对了|顺便|麻烦你?|注意|提醒一下)[\s，,：:。]*/;
 
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
   let result = text.trim();
+  const announce = EN_LEAD_CLAUSE.exec(result);
+  if (announce && result.length - announce[0].length >= 12) result = result.slice(announce[0].length);
   for (let guard = 0; guard < 4; guard += 1) {
     const next = result.replace(EN_LEAD, '').replace(ZH_LEAD, '').trim();
     if (next === result || next.length < 4) break;
@@ -331,7 +422,9 @@ function cleanClause(text: string): string {
 
 /** The content sentence: capitalized, ending with a full stop, never with ";" or ",". */
 function writeContent(text: string, chinese: boolean): string {
-  let result = capitalize(text.replace(/\s+/g, ' ').trim()).replace(/[\s;,:；，：、—–-]+$/, '');
+  let result = capitalize(text.replace(/\s+/g, ' ').trim())
+    .replace(/([.!?]\s+)([a-z])(?=[a-z]*\s)/g, (_all, end: string, char: string) => `${end}${char.toUpperCase()}`)
+    .replace(/[\s;,:；，：、—–-]+$/, '');
   if (!/[.!。！)）`]$/.test(result)) result += chinese ? '。' : '.';
   return result;
 }
@@ -371,10 +464,13 @@ const ZH_TOPICS: ReadonlyArray<[RegExp, string]> = [
  */
 function writeTitle(content: string, chinese: boolean, scope: 'user' | 'global', fact: boolean): string {
   const body = content.replace(/[.。!！]+$/, '');
-  const first = (chinese ? body.split(/[，；：,;:]/)[0] : body.split(/[,;:—–]\s|\s(?:so|because|since|as|otherwise|or else)\s/)[0])?.trim() ?? body;
+  const parts = chinese ? body.split(/[，；：,;:。]/) : body.split(/[,;:—–]\s|\.\s|\s\(|\s(?:so|because|since|as|otherwise|or else)\s/);
+  let first = parts[0]?.trim() ?? body;
+  // "When you run rspec for me, pass --fail-fast": a subordinate clause needs its main clause.
+  if (!chinese && /^(when|whenever|if|before|after|once|while|for|in)\b/i.test(first) && parts[1] !== undefined) first = `${first}, ${parts[1].trim()}`;
   const topics = chinese ? ZH_TOPICS : EN_TOPICS;
   const topic = topics.find(([pattern]) => pattern.test(content))?.[1] ?? (chinese ? (fact ? '项目事实' : scope === 'user' ? '偏好' : '项目约定') : fact ? 'Project fact' : scope === 'user' ? 'Preference' : 'Repository rule');
-  const short = shorten(first, chinese ? 30 : 70, chinese);
+  const short = shorten(first, chinese ? 30 : 100, chinese);
   const flatEqual = (a: string, b: string): boolean => a.toLowerCase().replace(/[\W_]+/g, '') === b.toLowerCase().replace(/[\W_]+/g, '');
   const title = flatEqual(short, body) ? `${topic}${chinese ? '：' : ': '}${chinese ? short : lowerFirst(short)}` : short;
   return title.replace(/[\s;,:；，：、—–-]+$/, '');
