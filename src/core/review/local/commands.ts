@@ -266,7 +266,9 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const candidates = lines.filter((line) => !TEST_REPORT_LINE.test(line) && !INSTRUCTION_LIKE.test(line));
   const typed = candidates.find((line) => /\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) && !ASSERTION.test(line));
   const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
-  const tagged = informative.find((line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line));
+  const tagged = informative.find(
+    (line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) || /^(ERROR|FATAL)\b/.test(line),
+  );
   const phrased = candidates.find((line) =>
     /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
@@ -278,13 +280,15 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const namedTestFailed = lines.some((line) => ASSERTION.test(line) || (TEST_REPORT_LINE.test(line) && /( > | › |::|\(\d+(\.\d+)?s\))/.test(line)));
   const suiteBroken = lines.some((line) => /failed to run|failed to load|could not (load|compile)|error during collection|cannot find module|no module named|failed to resolve/i.test(line));
   // A typed error or a setup phrase is a setup failure even inside a test run ("Test suite failed to run").
-  const setup = namedTestFailed && !suiteBroken ? false : typed !== undefined || phrased !== undefined || !testReport;
+  // An `ERROR …` log line of a tool (alembic, a linker) is a setup failure unless a named test failed.
+  const logged = tagged !== undefined && /^(ERROR|FATAL)\b/.test(tagged);
+  const setup = namedTestFailed && !suiteBroken ? false : typed !== undefined || phrased !== undefined || logged || !testReport;
   return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
 }
 
 function isConfigFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
-  return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|\.(toml|ya?ml|ini|cfg)$/i.test(name);
+  return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(name);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -510,19 +514,24 @@ function quietError(error: string): string {
  * left on device"), else its code or type with a short detail, else its first words.
  */
 function errorLabel(error: string): string {
-  const text = quietError(error).replace(/`/g, '');
+  // `internal/x.go:6:2: missing go.sum entry …`: the location is not the error.
+  const text = quietError(error)
+    .replace(/`/g, '')
+    .replace(/^(ERROR|FATAL|FAILED)\s*(\[[^\]]*\])?\s*:?\s*/, '')
+    .replace(/^\S+:\d+(:\d+)?:\s*/, '');
   const segments = text.split(/:\s+/).map((segment) => segment.trim().replace(/[.;,]+$/, ''));
   const phrase = [...segments]
     .reverse()
-    .map((segment) => segment.split(/\.\s/)[0] ?? segment)
+    .map((segment) => segment.split(/[.;]\s/)[0] ?? segment)
     .find((segment) => segment.split(/\s+/).length >= 3 && segment.length <= 90 && !/^(error|npm error|fatal|panic)$/i.test(segment));
   if (phrase) return phrase.replace(/^(npm error|npm ERR!|error|fatal|panic)\s+/i, '');
-  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(text);
+  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E(?!RROR\b)[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(text);
   if (code?.[1]) {
     const after = text.slice((code.index ?? 0) + code[1].length).replace(/^[\]:\s]+/, '').trim();
     return after !== '' && after.length <= 40 ? `${code[1]} ${after}` : code[1];
   }
-  return text.replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').split(/\s+/).slice(0, 7).join(' ').replace(/[.;,:]+$/, '');
+  const first = text.replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').split(/\s\(|\s(?:for|because|while|when)\s/)[0] ?? text;
+  return first.split(/\s+/).slice(0, 10).join(' ').replace(/[.;,:]+$/, '');
 }
 
 /** The change one patch made to one file: removed and added lines, trimmed, byte-exact. */
@@ -532,7 +541,11 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
     for (const section of sections) {
       const header = /^\*\*\* (Update|Add|Delete) File: (.+)$/m.exec(section);
       if (!header || header[2]?.trim() !== file) continue;
-      if (header[1] === 'Add') return `add \`${file}\``;
+      if (header[1] === 'Add') {
+        const lines = section.split('\n').filter((line) => /^\+/.test(line)).map((line) => line.slice(1).trim()).filter((line) => line !== '');
+        const only = lines.length === 1 ? lines[0] : undefined;
+        return only !== undefined && only.length <= 120 && !only.includes('`') ? `add \`${file}\` with \`${only}\`` : `add \`${file}\``;
+      }
       if (header[1] === 'Delete') return `delete \`${file}\``;
       const removed: string[] = [];
       const added: string[] = [];

@@ -84,6 +84,8 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^(the |our )?[\w./@-]+( [\w./@-]+){0,3} (is|are|lives?|runs?|sits?) (in|on|at|under) [^,]{1,40}, not\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /\b(is|are) only (reachable|accessible|available|deployed|running)\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /\b(files?|names?) (end|ends|should end|must end) (in|with)\b/, kind: 'fact', confidence: 0.7 },
+  // "the feature flags moved out of config/flags.yml", "X isn't in src/components anymore".
+  { pattern: /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/, kind: 'fact', confidence: 0.7 },
 ];
 
 /** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
@@ -111,6 +113,8 @@ const ZH_CUES: readonly CueRule[] = [
   // "测试数据库的端口是 5433，不是 5432": a corrected fact.
   { pattern: /是[^，。,]{1,30}[，,]\s*(而)?不是/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(咱们|我们这边|咱们这边|我们这里|这边)/, kind: 'fact', confidence: 0.65 },
+  // "PR title 要带 jira 号，…不然 CI 会挂": a requirement with its reason or scope.
+  { pattern: /^(?=[^。]*(不然|否则|要不然|每个|所有|都))[^，。]{1,30}?(要|得|需要|必须)(带|加|写|用|跑|有|包含|填)/, kind: 'rule', confidence: 0.7 },
 ];
 
 const EN_FILLER =

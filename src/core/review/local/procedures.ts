@@ -12,7 +12,9 @@ import { clip, maskQuoted } from './text.js';
 /** A lead naming a way of doing something, with the noun used for the title. */
 const EN_LEAD =
   /\b(?:here(?:'s| is) how|this is how|how)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
-const ZH_LEAD = /(发版|发布|上线|部署|回滚|初始化|环境搭建|打包)(?:的)?(流程|步骤|顺序)|流程是|步骤是|步骤如下/;
+const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下)?\s*[:：是]/;
+/** "when you add a new locale: first …, then …": a task named by the person, with its steps. */
+const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
 
 const EN_NOUN: Record<string, string> = {
   release: 'Release',
@@ -50,11 +52,25 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
   const masked = maskQuoted(text);
   const english = EN_LEAD.exec(masked);
   const chinese = ZH_LEAD.exec(masked);
-  if (!english && !chinese) return undefined;
+  const task = english || chinese ? undefined : EN_TASK_LEAD.exec(masked);
+  if (!english && !chinese && !task) return undefined;
   const steps = numberedSteps(text, masked) ?? (chinese ? chineseSteps(text, masked) : englishSequence(text, masked));
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
+  if (task) {
+    const what = (task[1] ?? '').trim().replace(/\s+/g, ' ');
+    return {
+      kind: 'procedure',
+      family: 'recall_candidate',
+      summary: `Steps to ${what}`,
+      content: `To ${what}: ${steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ')}.`,
+      sourcePaths: [],
+      confidence: 0.75,
+      dedupeKey: steps.join(' '),
+    };
+  }
   if (chinese && (!english || (chinese.index ?? 0) <= (english.index ?? 0))) {
-    const noun = chinese[1] ? `${chinese[1]}${chinese[2] === '顺序' ? '步骤' : chinese[2]}` : '操作流程';
+    const topic = (chinese[1] ?? '').replace(/^(我们|咱们|这边|这里|项目|仓库)的?/, '').replace(/^的/, '');
+    const noun = `${topic.length >= 2 ? topic : '操作'}${chinese[2] === '顺序' ? '步骤' : chinese[2]}`;
     return {
       kind: 'procedure',
       family: 'recall_candidate',
