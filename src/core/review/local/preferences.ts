@@ -104,7 +104,8 @@ const ZH_CUES: readonly CueRule[] = [
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
   { pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/, kind: 'rule', confidence: 0.7 },
   // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
-  { pattern: /(别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
+  // (别 inside 级别, 区别, 特别 … is not "don't".)
+  { pattern: /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
   { pattern: /(要先|得先|需要先|必须先|一定要先|都要|都得|必须)/, kind: 'rule', confidence: 0.7 },
   { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^[^，。]{1,20}?(都在|放在|位于|存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
@@ -121,8 +122,11 @@ const EN_FILLER =
   /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
 const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
-const EN_IDIOM = /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b/;
-const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧/;
+const EN_IDIOM =
+  /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b|^stop\s*[,.!—–-]|^stop$|^i('d| would)? (prefer|like|'d prefer|would prefer|'d rather|would rather) (the |your )?(first|second|third|last|other|former|latter|option|approach|version|one|this|that(?! (you|we|the|all|every)\b)|it|them|what you|plan)\b|^we(?:'re| are)? ?(use|using|need|call) (this|that|it|these|those|them)\b/;
+const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧|^(以后|回头|之后|改天)再说|再说吧/;
+/** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
+const EN_OPINION = /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
@@ -332,6 +336,11 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   if (best === undefined) return undefined;
   if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower)) return undefined;
   if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
+  if (!chinese && best.kind === 'fact' && EN_OPINION.test(lower)) return undefined;
+  // "don't change the public API, just fix the helper": a constraint on today's task.
+  const standingScope = EN_DURABLE.test(lower) || /\b(every|each|any|all)\b/.test(lower);
+  if (best.kind === 'prohibition' && !standingScope && (/,\s*(just|only|simply)\b/.test(lower) || /[，,]\s*(只|就)(修|改|动|做)/.test(rest))) return undefined;
+  if (!chinese && /^(don't|do not|dont) forget to\b/.test(lower) && !EN_DURABLE.test(lower)) return undefined;
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
