@@ -75,6 +75,36 @@ describe('lessons from evidence', () => {
   });
 });
 
+describe('context across turns', () => {
+  const fixTurn: TurnSpec = {
+    user: 'build broke after the move',
+    steps: [
+      { sh: 'pnpm build', exit: 1, out: "src/a.tsx(3,28): error TS2307: Cannot find module '@/utils/date' or its corresponding type declarations." },
+      { patch: "*** Begin Patch\n*** Add File: src/utils/date/index.ts\n+export * from './format';\n*** End Patch\n" },
+      { sh: 'pnpm build', exit: 0, out: 'built' },
+    ],
+  };
+
+  it('learns a code-only fix only when the person later asks to remember it, once, from that turn', () => {
+    expect(review([fixTurn])).toEqual(EMPTY);
+    expect(review([fixTurn, { user: 'thanks', steps: [{ say: 'ok' }] }])).toEqual(EMPTY);
+    const remembered = review([fixTurn, { user: 'remember how we fixed that, it keeps coming back', steps: [{ say: 'Noted.' }] }]);
+    expect(remembered.memory_updates).toEqual([]);
+    expect(remembered.recall_candidate).toHaveLength(1);
+    expect(remembered.recall_candidate[0]?.details).toMatchObject({ evidence: { turn: 1 } });
+    expect(String(remembered.recall_candidate[0]?.details.content)).toContain('`src/utils/date/index.ts`');
+  });
+
+  it('learns a fix whose failure was in the previous turn when it happens', () => {
+    const failed: TurnSpec = { user: 'run e2e', steps: [{ sh: 'pnpm test:e2e', exit: 1, out: "Error: browserType.launch: Executable doesn't exist at /x/chrome" }] };
+    const fixed: TurnSpec = { user: 'go ahead', steps: [{ sh: 'pnpm exec playwright install chromium', exit: 0, out: 'ok' }, { sh: 'pnpm test:e2e', exit: 0, out: 'passed' }] };
+    expect(review([failed])).toEqual(EMPTY);
+    const output = review([failed, fixed]);
+    expect(output.recall_candidate).toHaveLength(1);
+    expect(String(output.recall_candidate[0]?.details.content)).toContain('`pnpm exec playwright install chromium`');
+  });
+});
+
 describe('rules and procedures', () => {
   it('finds a rule after a task in the same sentence, plain facts and Chinese rules that do not open the sentence', () => {
     const rule = review([{ user: 'write the parser, and please stop pulling in moment.js, we moved to date-fns', steps: [{ say: 'ok' }] }]);

@@ -270,7 +270,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     (line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) || /^(ERROR|FATAL)\b/.test(line),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
   const chosen = typed ?? tagged ?? phrased;
   if (chosen === undefined) return undefined;
@@ -364,8 +364,17 @@ function topLevelSteps(command: string): Array<{ text: string; pipedFrom: boolea
   return steps;
 }
 
+/** Options of {@link extractCommandLessons}. */
+export interface CommandLessonOptions {
+  /**
+   * Also learn fixes made by code edits alone (normally progress on the task): set when the
+   * person asked to remember how something was fixed.
+   */
+  codeFixes?: boolean;
+}
+
 /** Proposes "use this command" and "this error was fixed by" recall candidates. */
-export function extractCommandLessons(actions: SessionActions): Proposal[] {
+export function extractCommandLessons(actions: SessionActions, options: CommandLessonOptions = {}): Proposal[] {
   const proposals: Proposal[] = [];
   const runs = actions.commands;
   const taughtCommands = new Set<string>();
@@ -401,7 +410,7 @@ export function extractCommandLessons(actions: SessionActions): Proposal[] {
       if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
-      if (fixCommands.length === 0 && !files.some(isConfigFile)) return;
+      if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
       taughtErrors.add(error.line);
       proposals.push(errorFixLesson(failedDurable, retry, error.line, files, patches, fixCommands));
       return;

@@ -351,6 +351,8 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   if (!chinese && lower.split(/\s+/).length < 3 && !/^(be|stay) \w+/.test(lower)) return undefined;
   // "remember that for next time": it points back at a lesson, it is not one.
   if (!chinese && /^(remember|note|save|keep|write down|memori[sz]e) (that|this|it|these|those)( down)?( for (next time|later|the future))?[.!]*$/.test(lower.trim())) return undefined;
+  if (!chinese && /^(remember|note|save|write down|keep) (how|what) we (fixed|did|solved|changed)\b/.test(lower)) return undefined;
+  if (chinese && /^(把)?(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理)/.test(rest)) return undefined;
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
   // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
   const lead = /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content);

@@ -75,7 +75,23 @@ export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TU
     (proposal) => proposal.evidence.turn !== latest.index || !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
   const proposals = [...stated, ...extractProcedures(window), ...extractCommandLessons(actions), ...extractFileFocus(window, actions)];
-  return proposals.filter((proposal) => proposal.evidence.turn === latest.index);
+  const own = proposals.filter((proposal) => proposal.evidence.turn === latest.index);
+  return human.some((text) => REMEMBER_EARLIER.test(text)) ? [...own, ...rememberedFixes(window, actions, latest.index)] : own;
+}
+
+/** "remember how we fixed that", "把刚才的解决办法记下来": the lesson is in an earlier turn. */
+const REMEMBER_EARLIER =
+  /\b(remember|note|save|write down|keep) (how|what) we (fixed|did|solved|changed)\b|\b(remember|note down|save|write down) (that|this) fix\b|(记住|记下|记一下|记录一下|把)(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理|那个)|(刚才|之前)(的)?(解决办法|修复|做法)(记下来|记住)/i;
+
+/**
+ * Fixes of earlier turns that were not learned at the time (a code edit alone looks like task
+ * progress) and that the person now asks to remember: proposed once, now, from this turn.
+ */
+function rememberedFixes(window: Transcript, actions: ReturnType<typeof collectActions>, latest: number): Proposal[] {
+  const strict = new Set(extractCommandLessons(actions).map((proposal) => proposal.dedupeKey));
+  return extractCommandLessons(actions, { codeFixes: true })
+    .filter((proposal) => proposal.kind === 'error_fix' && proposal.evidence.turn < latest && !strict.has(proposal.dedupeKey))
+    .map((proposal) => ({ ...proposal, confidence: Math.max(proposal.confidence, 0.7), evidence: { ...proposal.evidence, turn: latest } }));
 }
 
 /** The latest turn and up to `count` earlier turns, most recent first, within the size budget. */
