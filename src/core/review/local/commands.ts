@@ -263,14 +263,26 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && line.length < 600);
-  const candidates = lines.filter((line) => !TEST_REPORT_LINE.test(line) && !INSTRUCTION_LIKE.test(line));
-  const typed = candidates.find((line) => /\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) && !ASSERTION.test(line));
+  // A line that goes on to tell the reader what to do ("… not configured. You must either …") is
+  // kept up to that sentence: the error is evidence, the instruction is never copied.
+  const candidates = lines
+    .filter((line) => !TEST_REPORT_LINE.test(line))
+    .map((line) => {
+      const at = line.search(INSTRUCTION_LIKE);
+      if (at < 0) return line;
+      const end = Math.max(line.lastIndexOf('. ', at), line.lastIndexOf('; ', at));
+      return end >= 20 ? line.slice(0, end + 1) : '';
+    })
+    .filter((line) => line !== '' && !INSTRUCTION_LIKE.test(line));
+  const typed = candidates.find(
+    (line) => (/\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) && !ASSERTION.test(line),
+  );
   const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
   const tagged = informative.find(
     (line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) || /^(ERROR|FATAL)\b/.test(line),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
   const chosen = typed ?? tagged ?? phrased;
   if (chosen === undefined) return undefined;

@@ -61,7 +61,7 @@ const EN_CUES: readonly CueRule[] = [
     confidence: 0.8,
   },
   {
-    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to|next to|alongside|beside)\b/,
+    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to|next to|alongside|beside)\b|^(the )?(unit |integration |e2e |end-to-end |api )?(tests?|specs?|builds?|e2e|ci|deploys?|migrations?|app|server|services?)( suite)? (need|needs|require|requires|depend on|depends on|expect|expects)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -84,6 +84,15 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^(the |our )?[\w./@-]+( [\w./@-]+){0,3} (is|are|lives?|runs?|sits?) (in|on|at|under) [^,]{1,40}, not\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /\b(is|are) only (reachable|accessible|available|deployed|running)\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /\b(files?|names?) (end|ends|should end|must end) (in|with)\b/, kind: 'fact', confidence: 0.7 },
+  // "we're a tabs shop", "all timestamps in the DB are UTC".
+  { pattern: /^we('re| are) an? [\w-]+ (shop|team|house|company|org)\b/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^(all|every) [\w ]{1,30}? (are|is|must be|should be|have to be|stay|stays)\b(?!.*\b(passing|failing|broken|green|red|done|working|fixed|gone)\b)/, kind: 'fact', confidence: 0.7 },
+  // "rule of thumb for this codebase: …", "note for later: …": a lead that announces a standing rule or fact.
+  {
+    pattern: /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*\S/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
   // "the feature flags moved out of config/flags.yml", "X isn't in src/components anymore".
   { pattern: /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/, kind: 'fact', confidence: 0.7 },
 ];
@@ -106,7 +115,7 @@ const ZH_CUES: readonly CueRule[] = [
   // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
   // (别 inside 级别, 区别, 特别 … is not "don't".)
   { pattern: /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
-  { pattern: /(要先|得先|需要先|必须先|一定要先|都要|都得|必须)/, kind: 'rule', confidence: 0.7 },
+  { pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要)/, kind: 'rule', confidence: 0.7 },
   { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^[^，。]{1,20}?(都在|放在|位于|存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
   { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
@@ -194,7 +203,13 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         const lastItem = last?.at(-1);
         // Adjacent cue sentences on the same topic ("never use default exports. we always use named
         // exports") are one lesson, not two.
-        const short = lastItem !== undefined && lastItem.content.split(/\s+/).length <= 3 && !hasCjk(lastItem.content);
+        // "Be brief. No need to summarize …", "We're a tabs shop. Don't reformat …": a short statement
+        // and the rule that spells it out are one lesson (two facts stay apart).
+        const short =
+          lastItem !== undefined &&
+          lastItem.content.split(/\s+/).length <= 5 &&
+          !hasCjk(lastItem.content) &&
+          !(lastItem.cue.kind === 'fact' && found.cue.kind === 'fact');
         if (last && lastItem && lastItem === previousCue && (short || sharesTopic(lastItem.words, found.words))) last.push(found);
         else groups.push([found]);
         previousCue = found;
@@ -272,6 +287,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   if (sentence.text.includes('[REDACTED')) return undefined;
   if (sentence.text.length > 400) return undefined; // a pasted paragraph, not a stated rule
   const whole = sentence.masked.trim();
+  // "Could you make it a habit to run X before …?" asks for a standing habit, it is not a question.
+  const habit = /^(?:(?:ok(?:ay)?|so|also|and|btw|hey),?\s+)?(could|can|would|will) you (please )?(make it a habit to|always|remember to|get in the habit of|start)\s+/i.exec(whole);
+  if (habit) {
+    const rest = sentence.text.slice(habit[0].length).replace(/[?？]\s*$/, '.');
+    return { cue: { kind: 'rule', confidence: 0.75 }, quote: sentence.text, content: rest, words: contentWords(rest) };
+  }
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
   const clauses: Array<{ text: string; masked: string; mid: boolean }> = [{ text: sentence.text, masked: sentence.masked, mid: false }];
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.
@@ -355,8 +376,10 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   if (chinese && /^(把)?(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理)/.test(rest)) return undefined;
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
   // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
-  const lead = /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content);
-  if (lead && bestPattern?.source.startsWith('^(the way we do')) {
+  const lead =
+    /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content) ??
+    /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*/i.exec(content);
+  if (lead && (bestPattern?.source.startsWith('^(the way we do') || bestPattern?.source.startsWith('^(quick |general'))) {
     const after = content.slice(lead[0].length).trim();
     if (after.length < 8) return undefined;
     content = after;

@@ -13,8 +13,15 @@ import { clip, maskQuoted } from './text.js';
 const EN_LEAD =
   /\b(?:here(?:'s| is) how|this is how|how)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
 const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下)?\s*[:：是]/;
+/** "For a hotfix: branch off …, cherry-pick …, bump …, then open a PR": a named recipe, comma steps. */
+const EN_RECIPE_LEAD = /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
+
 /** "when you add a new locale: first …, then …": a task named by the person, with its steps. */
 const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 const EN_NOUN: Record<string, string> = {
   release: 'Release',
@@ -27,6 +34,8 @@ const EN_NOUN: Record<string, string> = {
   setup: 'Setup',
   'set-up': 'Setup',
   onboard: 'Onboarding',
+  'patch release': 'Patch release',
+  'new release': 'Release',
   onboarding: 'Onboarding',
   'roll back': 'Rollback',
   rollback: 'Rollback',
@@ -53,6 +62,22 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
   const english = EN_LEAD.exec(masked);
   const chinese = ZH_LEAD.exec(masked);
   const task = english || chinese ? undefined : EN_TASK_LEAD.exec(masked);
+  const recipe = english || chinese || task ? undefined : EN_RECIPE_LEAD.exec(masked.trim());
+  if (recipe) {
+    const body = text.trim().slice(recipe[0].length).replace(/[.。]\s*$/, '');
+    const parts = body.split(/,\s*(?:and\s+)?(?:then\s+)?|;\s*|\s+then\s+/).map((part) => part.trim()).filter((part) => part !== '');
+    if (parts.length < 3 || parts.length > 10 || body.includes('\n')) return undefined;
+    const noun = EN_NOUN[(recipe[1] ?? '').toLowerCase().replace(/ment$/, '')] ?? capitalize((recipe[1] ?? 'release').toLowerCase());
+    return {
+      kind: 'procedure',
+      family: 'recall_candidate',
+      summary: `${noun} procedure`,
+      content: `${noun} steps in this repo: ${parts.map((step, index) => `${index + 1}. ${step}`).join('; ')}.`,
+      sourcePaths: [],
+      confidence: 0.75,
+      dedupeKey: parts.join(' '),
+    };
+  }
   if (!english && !chinese && !task) return undefined;
   const steps = numberedSteps(text, masked) ?? (chinese ? chineseSteps(text, masked) : englishSequence(text, masked));
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
