@@ -14,13 +14,17 @@ describe('demo', () => {
     expect(result.status).toBe(0);
     const out = JSON.parse(result.stdout) as Record<string, any>;
     expect(out.before.included).toEqual({ user: 0, global: 0, skills: 0 });
-    expect(out.compile).toMatchObject({ status: 'success', processed_count: 4 });
+    // One envelope per reviewed turn (each turn of each session is reviewed once, as the Stop hook does).
+    expect(out.compile).toMatchObject({ status: 'success', processed_count: 5 });
     const injected = out.after.additional_context as string;
-    expect(injected).toContain('always use pnpm, never npm');
-    expect(injected).toContain('pnpm test');
+    expect(injected.toLowerCase()).toContain('always use pnpm, never npm');
+    // The test command learned from evidence is a how-to: recall, not always-injected memory.
+    expect(injected).not.toContain('pnpm test');
+    const suggestions = (out.reviews as Array<{ suggestions: Array<{ family: string; summary: string }> }>).flatMap((review) => review.suggestions);
+    expect(suggestions).toContainEqual({ family: 'recall_candidate', summary: 'Test command: `pnpm test`' });
     expect(injected).toContain('fly deploy');
     expect(injected).toContain('openapi.yaml');
-    expect(out.after.included.global).toBe(4);
+    expect(out.after.included.global).toBe(3);
     expect(out.recall.results[0].content).toContain('docker compose up -d db');
     // The throwaway home is removed unless --keep.
     expect(existsSync(out.home)).toBe(false);

@@ -15,6 +15,7 @@ import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { loadRecallSearchIndex } from '../../core/recall/index-build.js';
 import { searchRecallFile } from '../../core/recall/search.js';
 import { reviewTurn } from '../../core/review/review-turn.js';
+import { readRollout } from '../../core/review/transcript.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -70,14 +71,22 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
     const sessionsDir = join(PACKAGE_ROOT, 'fixtures', 'demo');
     const reviews = [];
     for (const file of readdirSync(sessionsDir).filter((f) => f.endsWith('.jsonl')).sort()) {
-      const review = await reviewTurn(paths, {
-        sessionId: `demo-${file.replace(/\.jsonl$/, '')}`,
-        turnId: 'last',
-        cwd: repo,
-        transcriptPath: join(sessionsDir, file),
-        lastAssistantMessage: '',
-        reviewerProvider: 'local',
-      });
+      // As the Stop hook does: each turn reviewed once, with the session so far as context.
+      const transcript = await readRollout(join(sessionsDir, file));
+      const review = { suggestions: [] as Awaited<ReturnType<typeof reviewTurn>>['suggestions'] };
+      for (let index = 0; index < transcript.turns.length; index += 1) {
+        const turn = transcript.turns[index]!;
+        const reviewed = await reviewTurn(paths, {
+          sessionId: `demo-${file.replace(/\.jsonl$/, '')}`,
+          turnId: turn.turnId ?? `turn-${index}`,
+          cwd: repo,
+          transcriptPath: join(sessionsDir, file),
+          lastAssistantMessage: '',
+          reviewerProvider: 'local',
+          transcript: { ...transcript, turns: transcript.turns.slice(0, index + 1) },
+        });
+        review.suggestions.push(...reviewed.suggestions);
+      }
       reviews.push({ session: file, suggestions: review.suggestions.map((s) => ({ family: s.family, summary: s.summary })) });
       say(indent(`${file.replace(/\.jsonl$/, '')}: ${review.suggestions.length} suggestion${review.suggestions.length === 1 ? '' : 's'}`));
       for (const s of review.suggestions) {
