@@ -16,6 +16,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { readEnv } from '../env.js';
 import { formatZodIssues, writeFileAtomic } from '../fs/atomic.js';
+import { AGENT_PROVIDER_NAMES } from '../review/providers/names.js';
 import {
   CONFIG_SCHEMA_VERSION,
   ConfigFileSchema,
@@ -281,6 +282,10 @@ export function lintConfigTree(tree: Record<string, unknown>): string[] {
   }
   if (isTable(compile) && isTable(compile['opencode'])) {
     checkKnown(compile['opencode'], 'compile.opencode.', KNOWN_KEYS['compile.opencode'] ?? []);
+  }
+  const review = tree['review'];
+  for (const agent of AGENT_PROVIDER_NAMES) {
+    if (isTable(review) && isTable(review[agent])) checkKnown(review[agent], `review.${agent}.`, KNOWN_KEYS['review.agent'] ?? []);
   }
   walkKeys(tree, '', (dotted, key) => {
     if (SECRET_KEY_PATTERN.test(key)) {

@@ -6,15 +6,17 @@
  * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the original.
  */
 import { z } from 'zod';
+import { AGENT_PROVIDER_NAMES, PROVIDER_NAMES } from '../review/providers/names.js';
 
 /** Newest schema version this code reads and writes. */
 export const CONFIG_SCHEMA_VERSION = 2;
 
 /**
- * Reviewer provider names a profile may name. `codex-cli` / `opencode-cli` of the original are not
- * part of this port: a profile naming them is reported by a warning and ignored.
+ * Reviewer provider names a profile may name: the reviewer registry's list. `codex-cli` /
+ * `opencode-cli` of the original are not names here (they are `codex` and `opencode`): a profile
+ * naming them is reported by a warning and ignored.
  */
-export const PROFILE_PROVIDERS = ['local', 'dummy', 'openai-compatible', 'anthropic-style', 'minimax'] as const;
+export const PROFILE_PROVIDERS = PROVIDER_NAMES;
 export type ProfileProvider = (typeof PROFILE_PROVIDERS)[number];
 
 function isHttpUrl(value: string): boolean {
@@ -77,11 +79,32 @@ export const CompileMemorySchema = z.object({
 /** `auto`: applied by the next compile; `review`: staged until `review approve`. */
 const ReviewMode = z.enum(['auto', 'review']);
 
-/** `[review]`: which kinds of suggestion wait for a human (issue 10). */
+/** `[review.codex]`, `[review.claude]`, `[review.opencode]`: an agent-CLI reviewer (issue 15). */
+export const AgentReviewerSchema = z.object({
+  /** The program; "" → the name on PATH (`codex`, `claude`, `opencode`). */
+  path: z.string().default(''),
+  /** Model; "" → the agent's own default (pick a small, cheap one: docs/reviewers.md). */
+  model: z.string().default(''),
+  /** Wall-clock limit of one review; the process group is killed past it. */
+  timeout_seconds: z.number().positive().max(3600).default(180),
+});
+
+/** Default of `[review] max_per_day`. */
+export const DEFAULT_MAX_REVIEWS_PER_DAY = 200;
+
+/**
+ * `[review]`: which kinds of suggestion wait for a human (issue 10); the daily cap of paid
+ * reviews and the agent-CLI reviewers' settings (issue 15).
+ */
 export const ReviewSchema = z.object({
   memory: ReviewMode.default('auto'),
   recall: ReviewMode.default('auto'),
   skills: ReviewMode.default('review'),
+  /** Model-backed (agent or HTTP) reviews per local day; further turns wait for the next day. 0 = none. */
+  max_per_day: z.number().int().min(0).max(1_000_000).default(DEFAULT_MAX_REVIEWS_PER_DAY),
+  codex: AgentReviewerSchema.prefault({}),
+  claude: AgentReviewerSchema.prefault({}),
+  opencode: AgentReviewerSchema.prefault({}),
 });
 
 /** `[compile]`: which compile backend runs and whether it may fall back to `script`. */
@@ -171,7 +194,8 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   recall: ['top_k'],
   session_start: ['budget_chars'],
   log: ['retention_days'],
-  review: ['memory', 'recall', 'skills'],
+  review: ['memory', 'recall', 'skills', 'max_per_day', ...AGENT_PROVIDER_NAMES],
+  'review.agent': ['path', 'model', 'timeout_seconds'],
   team: ['enabled', 'auto_share'],
 };
 

@@ -20,7 +20,12 @@ import { enqueueReviewedTurn, type QueueResult } from '../queue/queue.js';
 import type { Suggestion } from '../schemas.js';
 import { parseReviewerOutput, ReviewerOutputError, type SkippedSuggestion } from './parse.js';
 import { getProvider, resolveReviewer } from './providers/index.js';
+import { isPaidReviewer } from './providers/names.js';
 import { redactDeep, redactText } from './redact.js';
+import { turnIdempotencyKey } from './spool.js';
+import { trivialTurnReason } from './trivial.js';
+import { nextLocalMidnight, readReviewsToday, recordReview, ReviewDeferredError } from './usage.js';
+import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
 import { readRollout, renderTranscriptForReview } from './transcript.js';
 import type { Transcript } from './types.js';
 
@@ -51,6 +56,8 @@ export interface TurnReview {
   suggestions: Suggestion[];
   skipped: SkippedSuggestion[];
   notes: string[];
+  /** Set when a paid reviewer was not called because the turn is small talk (trivial.ts). */
+  trivial?: string;
 }
 
 function readOr(file: string, fallback: string): string {
@@ -154,8 +161,39 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
   const snapshotPath = join(paths.snapshotsDir, `${stem}.json`);
   writeJsonAtomic(snapshotPath, snapshot);
 
+  const enqueue = (suggestions: Suggestion[], skipped: SkippedSuggestion[]): QueueResult =>
+    enqueueReviewedTurn(paths, {
+      threadId: input.sessionId,
+      turnId: input.turnId,
+      cwd: input.cwd,
+      suggestions,
+      reviewerProvider: selection.provider,
+      snapshotPath,
+      skipped,
+      extra: { reviewer_provider_source: selection.source },
+    });
+  if (isPaidReviewer(selection.provider)) {
+    // Cost control (issue 15): small talk is not worth a model call, and the day has a cap.
+    const trivial = trivialTurnReason(transcript);
+    if (trivial !== undefined) {
+      notes.push(`not sent to ${selection.provider}: ${trivial}`);
+      const queue = enqueue([], []);
+      return { queue, snapshotPath, provider: selection.provider, providerSource: selection.source, suggestions: [], skipped: [], notes, trivial };
+    }
+    const cap = config?.review.max_per_day ?? DEFAULT_MAX_REVIEWS_PER_DAY;
+    const today = readReviewsToday(paths.home);
+    if (today.total >= cap) {
+      throw new ReviewDeferredError(
+        `daily review cap reached (${today.total} of [review] max_per_day = ${cap} today); the turn waits for tomorrow`,
+        nextLocalMidnight(),
+      );
+    }
+    recordReview(paths.home, selection.provider, turnIdempotencyKey(input.sessionId, input.turnId));
+  }
+
   const provider = await getProvider(selection.provider, {
     ...selection.settings,
+    home: paths.home,
     ...(input.providerStubResponse !== undefined ? { stubResponse: input.providerStubResponse } : {}),
     onRetry: (event) => logInfo(`${selection.provider} retrying`, { kind: 'stop-review', ...(event as unknown as Record<string, unknown>) }),
   });
@@ -182,6 +220,12 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
         '',
       ].join('\n');
       writeFileAtomic(join(paths.reviewFailedDir, `${stem}.txt`), dump);
+      // One failure class for every reviewer: an answer that is not reviewer JSON is a bad response.
+      const { ProviderBadResponseError } = await import('./providers/http.js');
+      throw new ProviderBadResponseError(`${selection.provider} answered something that is not reviewer JSON: ${error.message}`, {
+        provider: selection.provider,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -190,16 +234,7 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
     .slice(0, MAX_SUGGESTIONS_PER_REVIEW);
   if (parsed.suggestions.length > MAX_SUGGESTIONS_PER_REVIEW) notes.push(`kept ${MAX_SUGGESTIONS_PER_REVIEW} of ${parsed.suggestions.length} suggestions`);
   const skipped = redactDeep(parsed.skipped);
-  const queue = enqueueReviewedTurn(paths, {
-    threadId: input.sessionId,
-    turnId: input.turnId,
-    cwd: input.cwd,
-    suggestions,
-    reviewerProvider: selection.provider,
-    snapshotPath,
-    skipped,
-    extra: { reviewer_provider_source: selection.source },
-  });
+  const queue = enqueue(suggestions, skipped);
   return { queue, snapshotPath, provider: selection.provider, providerSource: selection.source, suggestions, skipped, notes };
 }
 

@@ -10,6 +10,7 @@ import { logInfo, logWarn } from '../log.js';
 import type { StatePaths } from '../paths.js';
 import { crashPoint } from '../testing.js';
 import { reviewTurn } from './review-turn.js';
+import { ReviewDeferredError } from './usage.js';
 import {
   acquireWorker,
   deadDir,
@@ -19,6 +20,7 @@ import {
   recordFailure,
   workerLockPath,
   writeSpoolEntry,
+  type SpoolEntry,
 } from './spool.js';
 
 export interface DrainResult {
@@ -30,6 +32,8 @@ export interface DrainResult {
   retried: number;
   dead: number;
   notDue: number;
+  /** Turns left spooled until a later time without a failure (daily review cap). */
+  deferred: number;
   suggestions: number;
 }
 
@@ -38,7 +42,7 @@ export async function drainSpool(
   paths: StatePaths,
   options: { env?: NodeJS.ProcessEnv; maxEntries?: number; ignoreBackoff?: boolean } = {},
 ): Promise<DrainResult> {
-  const result: DrainResult = { busy: false, reviewed: 0, duplicates: 0, empty: 0, retried: 0, dead: 0, notDue: 0, suggestions: 0 };
+  const result: DrainResult = { busy: false, reviewed: 0, duplicates: 0, empty: 0, retried: 0, dead: 0, notDue: 0, deferred: 0, suggestions: 0 };
   const maxEntries = options.maxEntries ?? 500;
   let processed = 0;
   for (;;) {
@@ -105,6 +109,13 @@ export async function drainSpool(
             suggestion_id: review.queue.suggestionId,
           });
         } catch (error) {
+          if (error instanceof ReviewDeferredError) {
+            // Not a failure (the daily cap): the turn waits, and the attempt is given back.
+            writeSpoolEntry(paths, deferredEntry(attempt, entry.attempts, error));
+            result.deferred++;
+            logInfo(`stop-review: ${error.message}`, { kind: 'stop-review', key: attempt.key, until: error.until.toISOString() });
+            continue;
+          }
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
           const outcome = recordFailure(paths, attempt, describeError(error), retryAfterMs ? retryAfterMs / 1000 : undefined);
           if (outcome === 'dead') result.dead++;
@@ -126,6 +137,16 @@ export async function drainSpool(
     });
     if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff) return result;
   }
+}
+
+/** The entry of a deferred turn: its attempt count restored, due at `until`. */
+function deferredEntry(attempt: SpoolEntry, attempts: number, error: ReviewDeferredError): SpoolEntry {
+  return {
+    ...attempt,
+    attempts,
+    next_attempt_at: utcNow(error.until),
+    history: [...attempt.history, { at: utcNow(), event: `deferred: ${error.message.slice(0, 200)}` }].slice(-20),
+  };
 }
 
 function heartbeat(paths: StatePaths): void {

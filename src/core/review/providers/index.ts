@@ -26,19 +26,14 @@ import type { ResolvedConfig } from '../../config/schema.js';
 import { readEnv } from '../../env.js';
 import type { ReviewerProvider } from '../types.js';
 import type { RetryEvent, SleepFunction } from './http.js';
+import { isAgentProviderName, isProviderName, PROVIDER_NAMES, type ProviderName } from './names.js';
 
-/** Names the registry knows. */
-export const PROVIDER_NAMES = ['local', 'dummy', 'openai-compatible', 'anthropic-style', 'minimax'] as const;
-export type ProviderName = (typeof PROVIDER_NAMES)[number];
+export { PROVIDER_NAMES, isProviderName, isAgentProviderName, isPaidReviewer, REVIEWER_KINDS } from './names.js';
+export type { ProviderName, AgentProviderName, ReviewerKind } from './names.js';
 
 /** The providers that talk HTTP. */
 export const HTTP_PROVIDER_NAMES = ['openai-compatible', 'anthropic-style', 'minimax'] as const;
 export type HttpProviderName = (typeof HTTP_PROVIDER_NAMES)[number];
-
-/** True when `name` is a registry name. */
-export function isProviderName(name: string): name is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(name);
-}
 
 /** True when `name` is an HTTP provider. */
 export function isHttpProviderName(name: string): name is HttpProviderName {
@@ -55,8 +50,14 @@ export interface ProviderSettings {
   apiKey?: string;
   /** Environment variable holding the key. When set it must be non-empty: no fallback. */
   apiKeyEnv?: string;
-  /** Per-attempt timeout in seconds. Default 30. */
+  /** Per-attempt timeout in seconds. Default 30 (HTTP), 180 (agent CLIs: the whole run). */
   timeoutSeconds?: number;
+  /** Agent CLIs: the program (absolute path or a name on PATH); default the reviewer's name. */
+  program?: string;
+  /** Agent CLIs: our home (its `.env.provider` variables are kept from the agent). */
+  home?: string;
+  /** Agent CLIs: time between SIGTERM and SIGKILL of the process group (ms). Default 3000. */
+  killGraceMs?: number;
   /** Output token budget. Default 4096. */
   maxTokens?: number;
   /** Extra attempts after the first. Default 2. */
@@ -85,27 +86,26 @@ export interface ProviderSettings {
 // Registry
 // ---------------------------------------------------------------------------------------------
 
+/** How each reviewer is built. Typed over every name, so a new name cannot lack a factory. */
+const REVIEWER_FACTORIES: Readonly<Record<ProviderName, (settings: ProviderSettings) => Promise<ReviewerProvider>>> = {
+  local: () => loadLocalProvider(),
+  dummy: async (settings) => (await import('./dummy.js')).createDummyProvider(settings),
+  'openai-compatible': async (settings) => (await import('./openai-compatible.js')).createOpenAICompatibleProvider(settings),
+  'anthropic-style': async (settings) => (await import('./anthropic-style.js')).createAnthropicStyleProvider(settings),
+  minimax: async (settings) => (await import('./minimax.js')).createMinimaxProvider(settings),
+  codex: async (settings) => (await import('./codex.js')).createCodexProvider(settings),
+  claude: async (settings) => (await import('./claude.js')).createClaudeProvider(settings),
+  opencode: async (settings) => (await import('./opencode.js')).createOpencodeProvider(settings),
+};
+
 /** Builds the provider `name` with `settings`. Unknown names throw a ProviderConfigError. */
 export async function getProvider(name: string, settings: ProviderSettings = {}): Promise<ReviewerProvider> {
-  switch (name) {
-    case 'dummy':
-      return (await import('./dummy.js')).createDummyProvider(settings);
-    case 'openai-compatible':
-      return (await import('./openai-compatible.js')).createOpenAICompatibleProvider(settings);
-    case 'anthropic-style':
-      return (await import('./anthropic-style.js')).createAnthropicStyleProvider(settings);
-    case 'minimax':
-      return (await import('./minimax.js')).createMinimaxProvider(settings);
-    case 'local':
-      return loadLocalProvider();
-    default: {
-      const { ProviderConfigError } = await import('./http.js');
-      throw new ProviderConfigError(`unknown review provider: ${JSON.stringify(name.slice(0, 60))}`, {
-        provider: name.slice(0, 60),
-        hint: `known providers: ${PROVIDER_NAMES.join(', ')}`,
-      });
-    }
-  }
+  if (isProviderName(name)) return REVIEWER_FACTORIES[name](settings);
+  const { ProviderConfigError } = await import('./http.js');
+  throw new ProviderConfigError(`unknown review provider: ${JSON.stringify(name.slice(0, 60))}`, {
+    provider: name.slice(0, 60),
+    hint: `known providers: ${PROVIDER_NAMES.join(', ')}`,
+  });
 }
 
 /**
@@ -359,6 +359,23 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
     apply('maxTokens', 'max_tokens', activeProfile.max_tokens);
     apply('maxRetries', 'max_retries', activeProfile.max_retries);
     apply('retryBackoff', 'retry_backoff', activeProfile.retry_backoff);
+  }
+
+  if (isAgentProviderName(provider) && config) {
+    // `[review.<agent>]` first; a profile naming the agent overrides model and timeout.
+    const agent = config.review[provider];
+    if (agent.path.trim() !== '') {
+      settings.program = agent.path.trim();
+      sources['path'] = `review.${provider}`;
+    }
+    if (agent.model.trim() !== '' && settings.model === undefined) {
+      settings.model = agent.model.trim();
+      sources['model'] = `review.${provider}`;
+    }
+    if (settings.timeoutSeconds === undefined) {
+      settings.timeoutSeconds = agent.timeout_seconds;
+      sources['timeout_seconds'] = `review.${provider}`;
+    }
   }
 
   const model = envOf(REVIEWER_ENV.model, env);

@@ -53,6 +53,11 @@ export interface RunOptions {
   timeoutMs: number;
   killGraceMs: number;
   signal?: AbortSignal | undefined;
+  /**
+   * Text written to the child's stdin, which is then closed (agent-CLI reviewers read their
+   * input there). Absent: stdin is ignored, as opencode needs.
+   */
+  input?: string | undefined;
 }
 
 /**
@@ -120,7 +125,7 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
     cwd: options.cwd,
     env: options.env,
     extendEnv: false,
-    stdin: 'ignore',
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
     stdout: 'pipe',
     stderr: 'pipe',
     detached: true,

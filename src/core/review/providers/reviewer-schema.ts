@@ -1,0 +1,76 @@
+/**
+ * The reviewer's answer as a JSON Schema, for agents that can enforce one (`codex exec
+ * --output-schema`). Written for OpenAI's strict structured outputs, which Codex requests:
+ * every object lists all its properties as required and forbids others, so optional fields are
+ * nullable. {@link stripNulls} turns those nulls back into absent keys before the answer goes
+ * through the same parser as every other reviewer's (parse.ts), which stays the one judge.
+ */
+
+const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
+const strings = { type: 'array', items: { type: 'string' } };
+const evidence = {
+  type: ['object', 'null'],
+  properties: { turn: nullable('integer'), quote: { type: 'string' } },
+  required: ['turn', 'quote'],
+  additionalProperties: false,
+};
+
+function item(details: Record<string, unknown>): Record<string, unknown> {
+  return {
+    type: 'object',
+    properties: {
+      summary: { type: 'string' },
+      details: { type: 'object', properties: details, required: Object.keys(details), additionalProperties: false },
+      confidence: { type: 'number' },
+    },
+    required: ['summary', 'details', 'confidence'],
+    additionalProperties: false,
+  };
+}
+
+/** JSON Schema of a ReviewerOutput (SPEC §5.1), strict-mode compatible. */
+export const REVIEWER_OUTPUT_JSON_SCHEMA: Readonly<Record<string, unknown>> = {
+  type: 'object',
+  properties: {
+    memory_updates: {
+      type: 'array',
+      items: item({
+        action: nullable('string', { enum: ['add', 'replace', 'remove', null] }),
+        scope: nullable('string', { enum: ['user', 'global', null] }),
+        old_summary: nullable('string'),
+        content: { type: 'string' },
+        source_paths: strings,
+        evidence,
+      }),
+    },
+    recall_candidate: {
+      type: 'array',
+      items: item({ content: { type: 'string' }, source_paths: strings, evidence }),
+    },
+    skill_action: {
+      type: 'array',
+      items: item({
+        action: { type: 'string', enum: ['create', 'patch', 'edit', 'retire'] },
+        skill_id: { type: 'string' },
+        title: { type: 'string' },
+        description: { type: 'string' },
+        content: { type: 'string' },
+      }),
+    },
+  },
+  required: ['memory_updates', 'recall_candidate', 'skill_action'],
+  additionalProperties: false,
+};
+
+/** A copy of `value` without object keys whose value is null (arrays keep their length). */
+export function stripNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripNulls);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      if (inner !== null) out[key] = stripNulls(inner);
+    }
+    return out;
+  }
+  return value;
+}
