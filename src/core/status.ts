@@ -10,7 +10,8 @@ import { hookInstallStatus } from './install/hooks.js';
 import { schedulerStatus } from './install/scheduler.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
-import { spoolCounts } from './review/spool.js';
+import { listSpool, readSpoolEntry, spoolCounts } from './review/spool.js';
+import { readReviewsToday } from './review/usage.js';
 import { loadMemory } from './memory-view.js';
 
 /**
@@ -160,6 +161,29 @@ export function recentActivity(home: string, now = Date.now()): Record<string, u
   return { log_path: logPath, window_hours: 24, log_available: text !== '', commands: byKind, warnings, last_scan: lastScan };
 }
 
+/**
+ * Paid (agent-CLI and HTTP) reviews today, per reviewer, against `[review] max_per_day`
+ * (issue 15). `cap_reached` turns wait in the spool for the next local day.
+ */
+export function reviewsTodayStatus(home: string, maxPerDay: number | null): Record<string, unknown> {
+  const today = readReviewsToday(home);
+  return { ...today, max_per_day: maxPerDay, cap_reached: maxPerDay !== null && today.total >= maxPerDay };
+}
+
+/**
+ * Why spooled turns are waiting: the distinct reasons of their last failures (the newest three),
+ * e.g. "the codex reviewer is not logged in …; run `codex login`", which says what to do.
+ */
+export function spoolWaitingReasons(paths: ReturnType<typeof statePathsForBucket>): string[] {
+  const reasons: string[] = [];
+  for (const item of listSpool(paths).reverse()) {
+    const reason = readSpoolEntry(item.file)?.last_error;
+    if (typeof reason === 'string' && !reasons.includes(reason)) reasons.push(reason);
+    if (reasons.length >= 3) break;
+  }
+  return reasons;
+}
+
 /** Collects the status document. `extra` lets callers add sections (reviewer, scheduler, locks). */
 export function collectStatus(home: string, version: string): Record<string, unknown> {
   const buckets = listBuckets(home).map((bucket) => ({
@@ -168,7 +192,7 @@ export function collectStatus(home: string, version: string): Record<string, unk
     archived: bucket.archived,
     canonical_cwd: bucket.canonicalCwd ?? null,
     counts: queueCounts(bucket.stateDir),
-    review_backlog: spoolCounts(statePathsForBucket(home, bucket)),
+    review_backlog: { ...spoolCounts(statePathsForBucket(home, bucket)), waiting_reasons: spoolWaitingReasons(statePathsForBucket(home, bucket)) },
     lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
     lessons: lessonCounts(statePathsForBucket(home, bucket)),
@@ -187,5 +211,7 @@ export function collectStatus(home: string, version: string): Record<string, unk
     buckets,
     totals: Object.fromEntries(QUEUE_STATES.map((s) => [s, buckets.reduce((n, b) => n + b.counts[s], 0)])),
     recent_activity: recentActivity(home),
+    // The status command replaces max_per_day with the configured cap.
+    reviews_today: reviewsTodayStatus(home, null),
   };
 }

@@ -1,8 +1,8 @@
 /** `status`: read-only JSON diagnostics (SPEC §11). */
 import { loadConfig } from '../../core/config/load.js';
 import { describeError } from '../../core/errors.js';
-import { resolveReviewer } from '../../core/review/providers/index.js';
-import { collectStatus } from '../../core/status.js';
+import { isPaidReviewer, resolveReviewer } from '../../core/review/providers/index.js';
+import { collectStatus, reviewsTodayStatus } from '../../core/status.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { VERSION } from '../version.js';
@@ -16,7 +16,8 @@ async function reviewerStatus(home: string): Promise<Record<string, unknown>> {
       provider: selection.provider,
       source: selection.source,
       profile: selection.profile,
-      offline: selection.provider === 'local' || selection.provider === 'dummy',
+      offline: !isPaidReviewer(selection.provider),
+      max_per_day: loaded.config.review.max_per_day,
       config_path: loaded.path,
       config_exists: loaded.exists,
       warnings: [...loaded.warnings, ...selection.warnings],
@@ -29,7 +30,9 @@ async function reviewerStatus(home: string): Promise<Record<string, unknown>> {
 
 export async function run(_options: { home?: string }, ctx: CommandContext): Promise<number> {
   const status = collectStatus(ctx.invocation.home, VERSION);
-  status.reviewer = await reviewerStatus(ctx.invocation.home);
+  const reviewer = await reviewerStatus(ctx.invocation.home);
+  status.reviewer = reviewer;
+  if (typeof reviewer.max_per_day === 'number') status.reviews_today = reviewsTodayStatus(ctx.invocation.home, reviewer.max_per_day);
   printJson(status);
   return 0;
 }

@@ -152,10 +152,14 @@ export function classifyAgentFailure(name: AgentProviderName, detail: string, st
   return new ProviderError(`the ${name} reviewer failed: ${text}`, { ...options, retryable: true });
 }
 
-/** The useful lines of an agent's stderr (its ERROR lines when there are some), cleaned. */
+/**
+ * The error lines of an agent's stderr (`ERROR: …`, `Error: …`), cleaned, or its last line.
+ * Only those: agents echo their input (the transcript) to stderr, which must not end up in the
+ * spool's reason or a log.
+ */
 export function errorLines(stderr: string, max = 400): string {
   const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-  const errors = lines.filter((line) => /error|fail|denied|unauthori|limit|quota|not logged|login/i.test(line));
-  const picked = [...new Set(errors.length > 0 ? errors : lines.slice(-3))].slice(-3).join(' | ');
+  const errors = lines.filter((line) => /^(error|fatal)\b[:\s]/i.test(line));
+  const picked = errors.length > 0 ? [...new Set(errors)].slice(-2).join(' | ') : (lines.at(-1) ?? '').slice(0, 200);
   return cleanDiagnostic(picked, max);
 }
