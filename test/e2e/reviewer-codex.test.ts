@@ -10,11 +10,20 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../../src/core/paths.js';
-import type { SpoolEntry } from '../../src/core/review/spool.js';
 import { reviewsTodayStatus } from '../../src/core/status.js';
-import { CODEX_BIN, jsonFiles, NODE_BIN, startSilentServer, waitFor, walk, writeCodexConfig } from '../helpers/agent-reviewers.js';
+import {
+  CODEX_BIN,
+  failedEntry,
+  jsonFiles,
+  NODE_BIN,
+  startSilentServer,
+  stopHookFixture,
+  waitFor,
+  walk,
+  writeCodexConfig,
+} from '../helpers/agent-reviewers.js';
 import { responsesText, startFakeResponsesModel, type FakeResponsesTurn } from '../helpers/fake-responses-model.js';
-import { runCli, runCliAsync } from '../helpers/run-cli.js';
+import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
@@ -64,39 +73,7 @@ function sandbox(baseURL: string, extraEnv: Record<string, string> = {}): Sandbo
   return { root, repo, home, codexHome, env };
 }
 
-/** Sends a Stop hook payload for a fixture rollout; the detached worker then reviews it. */
-async function stopHook(box: Sandbox): Promise<ReturnType<typeof resolveStatePaths>> {
-  const rollout = join(import.meta.dirname, '..', 'fixtures', 'rollouts', 'fix-db-connection.jsonl');
-  const payload = {
-    session_id: '01a2161a-0019-7000-8000-00000e0a1018',
-    turn_id: '01a2161a-0001-7000-8000-00000e0a1018',
-    transcript_path: rollout,
-    cwd: box.repo,
-    hook_event_name: 'Stop',
-    model: 'fake-model',
-    permission_mode: 'bypassPermissions',
-    stop_hook_active: false,
-    last_assistant_message: 'The database container was not running.',
-  };
-  const result = await runCliAsync(['stop-review', '--from-stdin'], { env: box.env, cwd: box.repo, input: JSON.stringify(payload) });
-  expect(result.status, result.stderr).toBe(0);
-  expect(result.stdout.trim()).toBe('{"continue":true}');
-  return resolveStatePaths({ cwd: box.repo, home: box.home });
-}
-
-/** Waits until the spooled turn records a failure, and returns the entry. */
-async function failedEntry(paths: ReturnType<typeof resolveStatePaths>): Promise<SpoolEntry> {
-  let entry: SpoolEntry | undefined;
-  await waitFor('the review to fail and be recorded', () => {
-    const [file] = jsonFiles(paths.spoolDir);
-    if (!file) return false;
-    entry = JSON.parse(readFileSync(join(paths.spoolDir, file), 'utf8')) as SpoolEntry;
-    return entry.last_error !== null;
-  });
-  await waitFor('the worker to finish', () => !readdirSync(paths.reviewDir).includes('worker.lock'));
-  expect(jsonFiles(paths.queue.pending)).toEqual([]);
-  return entry!;
-}
+const stopHook = (box: Sandbox) => stopHookFixture(box.env, box.repo, box.home);
 
 describe('the codex reviewer (real codex exec 0.169, fake model)', () => {
   it('reviews a Stop hook turn of a real Codex session into the queue, invisibly and without recursion', async () => {

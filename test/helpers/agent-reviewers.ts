@@ -8,8 +8,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { onTestFinished } from 'vitest';
-import { REPO_ROOT } from './run-cli.js';
+import { expect, onTestFinished } from 'vitest';
+import { resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
+import type { SpoolEntry } from '../../src/core/review/spool.js';
+import { REPO_ROOT, runCliAsync } from './run-cli.js';
 
 export const NODE_BIN = join(REPO_ROOT, 'node_modules', '.bin');
 export const CODEX_BIN = join(NODE_BIN, 'codex');
@@ -126,3 +128,76 @@ export function walk(dir: string, prefix = ''): string[] {
     e.isDirectory() ? walk(join(dir, e.name), join(prefix, e.name)) : [join(prefix, e.name)],
   );
 }
+
+/**
+ * Sends a Codex Stop payload for the fixture rollout `fix-db-connection.jsonl` (a turn with
+ * tool use, so never skipped as small talk); the detached worker then reviews it.
+ */
+export async function stopHookFixture(env: Record<string, string>, repo: string, home: string): Promise<StatePaths> {
+  const rollout = join(REPO_ROOT, 'test', 'fixtures', 'rollouts', 'fix-db-connection.jsonl');
+  const payload = {
+    session_id: '01a2161a-0019-7000-8000-00000e0a1018',
+    turn_id: '01a2161a-0001-7000-8000-00000e0a1018',
+    transcript_path: rollout,
+    cwd: repo,
+    hook_event_name: 'Stop',
+    model: 'fake-model',
+    permission_mode: 'bypassPermissions',
+    stop_hook_active: false,
+    last_assistant_message: 'The database container was not running.',
+  };
+  const result = await runCliAsync(['stop-review', '--from-stdin'], { env, cwd: repo, input: JSON.stringify(payload) });
+  expect(result.status, result.stderr).toBe(0);
+  expect(result.stdout.trim()).toBe('{"continue":true}');
+  return resolveStatePaths({ cwd: repo, home });
+}
+
+/** Waits until the worker has finished with the spool (the lock is gone). */
+export async function workerDone(paths: StatePaths): Promise<void> {
+  await waitFor('the worker to finish', () => !existsSync(join(paths.reviewDir, 'worker.lock')));
+}
+
+/** Waits until the spooled turn records a failure; checks nothing was queued; returns the entry. */
+export async function failedEntry(paths: StatePaths): Promise<SpoolEntry> {
+  let entry: SpoolEntry | undefined;
+  await waitFor('the review to fail and be recorded', () => {
+    const [file] = jsonFiles(paths.spoolDir);
+    if (!file) return false;
+    entry = JSON.parse(readFileSync(join(paths.spoolDir, file), 'utf8')) as SpoolEntry;
+    return entry.last_error !== null;
+  });
+  await workerDone(paths);
+  expect(jsonFiles(paths.queue.pending)).toEqual([]);
+  return entry!;
+}
+
+/** Waits until the turn reached the queue and the worker is done; returns the envelope. */
+export async function queuedEnvelope(paths: StatePaths): Promise<Record<string, unknown> & { suggestions: Array<Record<string, unknown>> }> {
+  const spooled = () => jsonFiles(paths.spoolDir).map((n) => readFileSync(join(paths.spoolDir, n), 'utf8')).join('\n');
+  await waitFor('the review to reach the queue', () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0).catch((error: Error) => {
+    throw new Error(`${error.message}; spool: ${spooled()}`);
+  });
+  await workerDone(paths);
+  const [file] = jsonFiles(paths.queue.pending);
+  return JSON.parse(readFileSync(join(paths.queue.pending, file!), 'utf8')) as Record<string, unknown> & { suggestions: Array<Record<string, unknown>> };
+}
+
+/** A reviewer answer with one memory update (nulls where a strict schema puts them). */
+export const REVIEW_ANSWER = JSON.stringify({
+  memory_updates: [
+    {
+      summary: 'Start the db container before migrating',
+      details: {
+        action: 'add',
+        scope: 'global',
+        old_summary: null,
+        content: 'Run `docker compose up -d db` before `pnpm db:migrate`; migrations fail while the db container is down.',
+        source_paths: [],
+        evidence: { turn: 0, quote: 'docker compose up -d db' },
+      },
+      confidence: 0.9,
+    },
+  ],
+  recall_candidate: [],
+  skill_action: [],
+});

@@ -3,7 +3,9 @@
  * - fenced or bare JSON, and the first balanced object when prose surrounds it;
  * - raw text over 100,000 characters or empty is rejected;
  * - strict at the top level (only the three family keys, each a list), lenient per item: a bad
- *   item is skipped with its family, index and reason, the rest is kept.
+ *   item is skipped with its family, index and reason, the rest is kept;
+ * - a null field of an item means "absent" (models bound by a strict JSON schema write null for
+ *   the fields they do not use), so every reviewer's answer is judged the same way.
  */
 import { FAMILIES, type Family } from '../constants.js';
 import { AppError } from '../errors.js';
@@ -99,7 +101,7 @@ export function parseReviewerOutput(raw: string): ParsedReview {
         skipped.push({ family, index, reason: 'item must be an object', item });
         return;
       }
-      const candidate: Record<string, unknown> = { ...(item as Record<string, unknown>), family };
+      const candidate: Record<string, unknown> = { ...(withoutNulls(item) as Record<string, unknown>), family };
       // The prompt allows `remove` to repeat old_summary as its summary; fill it in when absent.
       const details = candidate.details as Record<string, unknown> | undefined;
       if (family === 'memory_updates' && details && details.action === 'remove' && typeof candidate.summary !== 'string') {
@@ -114,4 +116,17 @@ export function parseReviewerOutput(raw: string): ParsedReview {
     });
   }
   return { suggestions, skipped };
+}
+
+/** A copy of `value` without object keys whose value is null (arrays keep their length). */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      if (inner !== null) out[key] = withoutNulls(inner);
+    }
+    return out;
+  }
+  return value;
 }

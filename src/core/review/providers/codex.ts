@@ -31,7 +31,7 @@ import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.j
 import { agentEnv, classifyAgentFailure, errorLines, locateAgent, runAgent, withWorkdir } from './agent-cli.js';
 import { ProviderBadResponseError, ProviderConfigError } from './http.js';
 import type { ProviderSettings } from './index.js';
-import { REVIEWER_OUTPUT_JSON_SCHEMA, stripNulls } from './reviewer-schema.js';
+import { REVIEWER_OUTPUT_JSON_SCHEMA } from './reviewer-schema.js';
 
 /** Features switched off for a review: hooks, and every tool a reviewer does not need. */
 export const CODEX_DISABLED_FEATURES = ['hooks', 'shell_tool', 'unified_exec', 'multi_agent', 'goals', 'apps', 'image_generation'] as const;
@@ -113,18 +113,9 @@ export function createCodexProvider(settings: ProviderSettings = {}): ReviewerPr
           }
           const answer = (readIfExists(files.answer) ?? outcome.stdout).trim();
           if (answer === '') throw new ProviderBadResponseError('the codex reviewer finished without an answer', { provider: 'codex' });
-          return { text: normalizeAnswer(answer), provider: 'codex', ...(settings.model ? { model: settings.model } : {}) };
+          return { text: answer, provider: 'codex', ...(settings.model ? { model: settings.model } : {}) };
         }
       });
     },
   };
-}
-
-/** The schema makes optional fields null; the shared parser expects them absent. */
-function normalizeAnswer(text: string): string {
-  try {
-    return JSON.stringify(stripNulls(JSON.parse(text) as unknown));
-  } catch {
-    return text; // Not JSON: parse.ts finds a JSON object in it, or rejects it with its reason.
-  }
 }

@@ -2,8 +2,8 @@
  * The reviewer's answer as a JSON Schema, for agents that can enforce one (`codex exec
  * --output-schema`). Written for OpenAI's strict structured outputs, which Codex requests:
  * every object lists all its properties as required and forbids others, so optional fields are
- * nullable. {@link stripNulls} turns those nulls back into absent keys before the answer goes
- * through the same parser as every other reviewer's (parse.ts), which stays the one judge.
+ * nullable. The shared parser (parse.ts) reads a null field as absent, so the answer is judged
+ * like every other reviewer's.
  */
 
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
@@ -61,16 +61,3 @@ export const REVIEWER_OUTPUT_JSON_SCHEMA: Readonly<Record<string, unknown>> = {
   required: ['memory_updates', 'recall_candidate', 'skill_action'],
   additionalProperties: false,
 };
-
-/** A copy of `value` without object keys whose value is null (arrays keep their length). */
-export function stripNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripNulls);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-      if (inner !== null) out[key] = stripNulls(inner);
-    }
-    return out;
-  }
-  return value;
-}
