@@ -12,6 +12,7 @@
 import { EXIT } from '../../core/errors.js';
 import { describeEnvProvider } from '../../core/env.js';
 import {
+  addReviewerProfile,
   ConfigFileError,
   configPath,
   initConfig,
@@ -22,7 +23,7 @@ import {
 } from '../../core/config/load.js';
 import type { EnvSource, LoadedConfig } from '../../core/config/load.js';
 import { describeUrl } from '../../core/review/providers/http.js';
-import { isHttpProviderName, resolveEndpoint, resolveReviewer } from '../../core/review/providers/index.js';
+import { isHttpProviderName, isPaidReviewer, isProviderName, resolveEndpoint, resolveReviewer } from '../../core/review/providers/index.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -167,8 +168,14 @@ export async function configUseCommand(home: string, profile: string | undefined
     return { exitCode: EXIT.usage, output: { status: 'usage_error', error: 'config use needs a profile name' } };
   }
   let result;
+  let created = false;
   try {
     result = await useProfile(home, name, options.env === undefined ? {} : { env: options.env });
+    // A reviewer's name works without a profile of that name: one naming it is added.
+    if (result.status !== 'switched' && isProviderName(name)) {
+      created = await addReviewerProfile(home, name);
+      result = await useProfile(home, name, options.env === undefined ? {} : { env: options.env });
+    }
   } catch (error) {
     if (error instanceof ConfigFileError) return parseError(configPath(home), error);
     throw error;
@@ -190,9 +197,22 @@ export async function configUseCommand(home: string, profile: string | undefined
           error: `no profile named ${JSON.stringify(result.requested)}`,
         },
       };
-    case 'switched':
-      return { exitCode: EXIT.ok, output: { status: 'switched', active_profile: result.activeProfile, config_path: result.path } };
+    case 'switched': {
+      const output: Record<string, unknown> = { status: 'switched', active_profile: result.activeProfile, config_path: result.path };
+      if (created) output['created_profile'] = result.activeProfile;
+      if (isPaidReviewer(name)) output['note'] = paidReviewerNote(name);
+      return { exitCode: EXIT.ok, output };
+    }
   }
+}
+
+/** What choosing a paid reviewer costs and how to cap it (one line). */
+export function paidReviewerNote(name: string): string {
+  return (
+    `the ${name} reviewer makes one small model call per finished turn that is not small talk, ` +
+    `at most [review] max_per_day (default 200) a day; lower it in config.toml to cap the cost, ` +
+    `and pick a small model${['codex', 'claude', 'opencode'].includes(name) ? ` with [review.${name}] model` : ' in the profile'}`
+  );
 }
 
 /** `config list-profiles`. */

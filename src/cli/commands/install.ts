@@ -28,6 +28,8 @@ export interface InstallOptions {
   json?: boolean;
   trust?: boolean;
   viaNpx?: boolean;
+  /** Switch the reviewer too (`config use <name>`). */
+  reviewer?: string;
 }
 
 /** The launcher hooks use: this node and this package's bin, or npx with the pinned version. */
@@ -101,7 +103,16 @@ export function changeLines(changes: readonly PlannedChange[]): string[] {
   });
 }
 
-export async function run(options: InstallOptions, _ctx: CommandContext): Promise<number> {
+export async function run(options: InstallOptions, ctx: CommandContext): Promise<number> {
+  const { chooseReviewer, codexReviewerHint } = await import('./reviewer-choice.js');
+  const reviewer = options.reviewer === undefined || options.dryRun ? undefined : await chooseReviewer(ctx.invocation.home, options.reviewer);
+  if (reviewer && reviewer.exitCode !== 0) {
+    if (options.json) printJson({ status: 'reviewer_error', reviewer: reviewer.json });
+    else printText(reviewer.lines.join('\n'));
+    return reviewer.exitCode;
+  }
+  const hint = reviewer || options.json ? undefined : await codexReviewerHint(ctx.invocation.home);
+  const reviewerLines = reviewer?.lines ?? (hint === undefined ? [] : [hint]);
   const codexHome = resolveCodexHome(options.codexHome);
   const { launcher, warnings: launcherWarnings } = currentLauncher(Boolean(options.viaNpx));
   const plan = planInstallation({ codexHome, launcher, trust: Boolean(options.trust) });
@@ -138,6 +149,7 @@ export async function run(options: InstallOptions, _ctx: CommandContext): Promis
       legacy_replaced: legacyReplaced,
       warnings,
       next_steps: nextSteps,
+      reviewer: reviewer?.json ?? null,
       ...(dryRun ? { hooks_json_after: plan.hooks.after, config_toml_after: plan.trust?.changed ? plan.trust.after : null } : {}),
     });
     return 0;
@@ -178,6 +190,7 @@ export async function run(options: InstallOptions, _ctx: CommandContext): Promis
     lines.push(`    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`);
   }
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
+  if (reviewerLines.length > 0) lines.push('', ...reviewerLines);
   printText(lines.join('\n'));
   return 0;
 }

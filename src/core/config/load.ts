@@ -360,6 +360,25 @@ export async function initConfig(home: string, options: { force?: boolean } = {}
   return { status: existing === undefined ? 'created' : 'overwritten', path };
 }
 
+/**
+ * Adds `[profiles.<provider>]` naming that reviewer (so `config use codex` works on any config),
+ * creating the file from the template first when there is none. Appends only: the rest of the
+ * file is kept byte for byte. Returns false when a profile of that name already exists.
+ */
+export async function addReviewerProfile(home: string, provider: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9_-]+$/.test(provider)) throw new ConfigError(`not a reviewer name: ${JSON.stringify(provider.slice(0, 60))}`);
+  const path = configPath(home);
+  if ((await readConfigText(path)) === undefined) await initConfig(home);
+  const text = (await readConfigText(path)) ?? '';
+  if (Object.keys(parseConfig(text, { path }).config.profiles).includes(provider)) return false;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const next = `${text.endsWith('\n') || text === '' ? text : `${text}${eol}`}${eol}[profiles.${provider}]${eol}provider = "${provider}"${eol}`;
+  parseConfig(next, { path });
+  const mode = (await stat(path)).mode & 0o777;
+  writeFileAtomic(path, next, { mode });
+  return true;
+}
+
 /** Result of {@link useProfile}. */
 export type UseProfileResult =
   | { status: 'switched'; path: string; activeProfile: string }

@@ -4,7 +4,8 @@
  *   original's stopped at `/v1` and every request 404ed);
  * - the active profile is `local` (the offline reviewer), so writing the template changes nothing
  *   until `config use <profile>` picks a hosted reviewer whose key is set;
- * - no `codex-cli` / `opencode-cli` profiles (subprocess reviewers are not part of this port);
+ * - the agent-CLI reviewers are `codex`, `claude` and `opencode` (the original's `codex-cli` /
+ *   `opencode-cli` profiles are not read); they run the user's logged-in CLI (docs/reviewers.md);
  * - `[compile]` and friends are real settings now, read by the compiler, scheduler and recall.
  */
 
@@ -23,6 +24,17 @@ active_profile = "local"
 # Offline heuristic reviewer: no network, no key.
 [profiles.local]
 provider = "local"
+
+# The agent CLI you are logged in to reviews each turn (one small model call per non-trivial
+# turn, at most [review] max_per_day a day). Settings in [review.codex] etc. below.
+[profiles.codex]
+provider = "codex"
+
+[profiles.claude]
+provider = "claude"
+
+[profiles.opencode]
+provider = "opencode"
 
 [profiles.minimax]
 provider = "minimax"
@@ -109,4 +121,22 @@ retention_days = 14
 [team]
 enabled = true             # read the shared store (.codex-self-evolution/) of the checkout
 auto_share = false         # true: write eligible entries into the working tree after each compile
+
+[review]
+max_per_day = 200          # model reviews (agent CLI or HTTP) per day; further turns wait a day
+
+[review.codex]
+path = ""                  # "" → codex on PATH
+model = ""                 # "" → your Codex default; a small model keeps reviews cheap
+timeout_seconds = 180.0
+
+[review.claude]
+path = ""                  # "" → claude on PATH
+model = ""                 # "" → Claude Code's default; e.g. a Haiku model is cheap
+timeout_seconds = 180.0
+
+[review.opencode]
+path = ""                  # "" → opencode on PATH
+model = ""                 # "" → opencode's default model (provider/model)
+timeout_seconds = 180.0
 `;

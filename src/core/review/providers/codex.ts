@@ -60,7 +60,7 @@ export function codexCertainlyLoggedOut(env: NodeJS.ProcessEnv, readConfig: (fil
   const text = readConfig(join(home, 'config.toml'));
   if (text === undefined) return true;
   // A cheap line scan (the full parse is Codex's job): root-level keys before the first table.
-  const root = text.split(/\r?\n\s*\[/)[0] ?? '';
+  const root = `\n${text}`.split(/\r?\n\s*\[/)[0] ?? '';
   const provider = /^\s*model_provider\s*=\s*["']([^"']*)["']/m.exec(root)?.[1];
   if (provider !== undefined && provider !== 'openai') return false;
   if (/^\s*cli_auth_credentials_store\s*=\s*["'](keyring|auto)["']/m.exec(root)) return false;
