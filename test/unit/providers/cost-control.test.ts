@@ -1,0 +1,155 @@
+/**
+ * Cost control of paid reviewers (issue 15): small talk is not sent to a model, reviews are
+ * counted per local day and reviewer, a turn over `[review] max_per_day` waits for the next day
+ * without spending an attempt, and `config use <reviewer>` works on any config.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configUseCommand } from '../../../src/cli/commands/config.js';
+import { loadConfig } from '../../../src/core/config/load.js';
+import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
+import { reviewTurn } from '../../../src/core/review/review-turn.js';
+import { turnIdempotencyKey, writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
+import { trivialTurnReason } from '../../../src/core/review/trivial.js';
+import type { Transcript } from '../../../src/core/review/types.js';
+import { localDay, nextLocalMidnight, readReviewsToday, recordReview, usageDir } from '../../../src/core/review/usage.js';
+import { drainSpool } from '../../../src/core/review/worker.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const turn = (...entries: Transcript['turns'][number]['entries']): Transcript => ({ turns: [{ index: 0, entries }], skippedLines: 0 });
+
+describe('the trivial-turn pre-filter', () => {
+  it('small talk without tools is trivial', () => {
+    expect(trivialTurnReason(turn({ kind: 'user', text: 'thanks, looks good!' }, { kind: 'assistant', text: 'Glad to help.' }))).toMatch(/small talk/);
+    expect(trivialTurnReason(turn({ kind: 'user', text: 'what does --frozen-lockfile do?' }, { kind: 'assistant', text: 'It fails when…' }))).toBeDefined();
+  });
+
+  it('tool use, a stated rule, a preference or a long message goes to the model', () => {
+    expect(trivialTurnReason(turn({ kind: 'user', text: 'ok' }, { kind: 'tool_call', name: 'exec_command', input: 'pnpm test' }))).toBeUndefined();
+    expect(trivialTurnReason(turn({ kind: 'user', text: 'never edit the generated files' }))).toBeUndefined();
+    expect(trivialTurnReason(turn({ kind: 'user', text: '以后都用 pnpm' }))).toBeUndefined();
+    expect(trivialTurnReason(turn({ kind: 'user', text: `context: ${'word '.repeat(80)}` }))).toBeUndefined();
+  });
+});
+
+describe('reviews per day', () => {
+  it('counts per reviewer for the local day and keeps a week', () => {
+    const home = tempDir();
+    const now = new Date(2026, 11, 7, 15, 0, 0);
+    recordReview(home, 'codex', 'k1', now);
+    recordReview(home, 'codex', 'k2', now);
+    recordReview(home, 'openai-compatible', 'k3', now);
+    recordReview(home, 'codex', 'k4', new Date(2026, 11, 6, 23, 59, 0));
+    expect(readReviewsToday(home, now)).toEqual({ date: '2026-12-07', total: 3, by_reviewer: { codex: 2, 'openai-compatible': 1 } });
+    recordReview(home, 'codex', 'k5', new Date(2026, 11, 20, 9, 0, 0));
+    expect(readReviewsToday(home, now).total).toBe(0);
+    expect(nextLocalMidnight(now)).toEqual(new Date(2026, 11, 8, 0, 0, 0));
+    expect(localDay(now)).toBe('2026-12-07');
+  });
+});
+
+function spoolTurn(paths: StatePaths, userText: string, toolUse: boolean): SpoolEntry {
+  const transcriptPath = join(paths.home, 'rollout.jsonl');
+  const lines = [
+    { type: 'session_meta', payload: { id: 's1', cwd: paths.cwd } },
+    { type: 'event_msg', payload: { type: 'task_started', turn_id: 't1' } },
+    { type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: userText }] } },
+    ...(toolUse ? [{ type: 'response_item', payload: { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"pnpm test"}', call_id: 'c1' } }] : []),
+    { type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] } },
+  ];
+  writeFileSync(transcriptPath, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const entry: SpoolEntry = {
+    schema_version: 1,
+    key: turnIdempotencyKey('s1', 't1'),
+    session_id: 's1',
+    turn_id: 't1',
+    cwd: paths.cwd,
+    transcript_path: transcriptPath,
+    transcript_size: null,
+    last_assistant_message: 'Done.',
+    model: null,
+    stop_hook_active: false,
+    reviewer_provider: null,
+    spooled_at: new Date().toISOString(),
+    attempts: 0,
+    last_error: null,
+    next_attempt_at: null,
+    history: [],
+  };
+  writeSpoolEntry(paths, entry);
+  return entry;
+}
+
+function bucket(config: string): { paths: StatePaths; env: NodeJS.ProcessEnv } {
+  const home = tempDir();
+  const repo = join(home, 'repo');
+  mkdirSync(repo);
+  writeFileSync(join(home, 'config.toml'), `schema_version = 2\n${config}`);
+  const paths = resolveStatePaths({ cwd: repo, home });
+  ensureRuntimeDirs(paths);
+  // A codex that cannot be found: any model call would fail the review.
+  return { paths, env: { PATH: '/nonexistent', CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER: 'codex' } };
+}
+
+describe('paid reviews are skipped for small talk and capped per day', () => {
+  it('a trivial turn is done without calling the reviewer and without counting a review', async () => {
+    const { paths, env } = bucket('');
+    const entry = spoolTurn(paths, 'thanks!', false);
+    const review = await reviewTurn(
+      paths,
+      { sessionId: entry.session_id, turnId: entry.turn_id, cwd: entry.cwd, transcriptPath: entry.transcript_path, lastAssistantMessage: 'Done.', reviewerProvider: null },
+      { env },
+    );
+    expect(review.provider).toBe('codex');
+    expect(review.trivial).toMatch(/small talk/);
+    expect(review.queue.status).toBe('empty');
+    expect(readReviewsToday(paths.home).total).toBe(0);
+  });
+
+  it('over the cap, the turn waits for the next local day with its attempt given back', async () => {
+    const { paths, env } = bucket('[review]\nmax_per_day = 1\n');
+    recordReview(paths.home, 'codex', 'earlier');
+    spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
+    const result = await drainSpool(paths, { env });
+    expect(result).toMatchObject({ deferred: 1, retried: 0, dead: 0, reviewed: 0 });
+    const entry = JSON.parse(readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8')) as SpoolEntry;
+    expect(entry.attempts).toBe(0);
+    expect(entry.last_error).toBeNull();
+    expect(Date.parse(entry.next_attempt_at!)).toBe(nextLocalMidnight().getTime());
+    expect(entry.history.at(-1)!.event).toMatch(/deferred: daily review cap reached \(1 of \[review\] max_per_day = 1 today\)/);
+    expect(readReviewsToday(paths.home).total).toBe(1);
+  });
+
+  it('under the cap, the review is counted before the model is called (a failed call still costs)', async () => {
+    const { paths, env } = bucket('[review]\nmax_per_day = 5\n');
+    spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
+    const result = await drainSpool(paths, { env });
+    expect(result).toMatchObject({ retried: 1, deferred: 0 });
+    expect(readReviewsToday(paths.home).by_reviewer).toEqual({ codex: 1 });
+    const entry = JSON.parse(readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8')) as SpoolEntry;
+    expect(entry.last_error).toMatch(/ProviderConfigError: the codex reviewer needs the codex CLI/);
+    expect(usageDir(paths.home)).toContain(join('run', 'review-usage'));
+  });
+});
+
+describe('config use <reviewer>', () => {
+  it('works without a config file and without a profile of that name, and says what it costs', async () => {
+    const home = tempDir();
+    const first = await configUseCommand(home, 'codex', { env: {} });
+    expect(first.exitCode).toBe(0);
+    expect(first.output).toMatchObject({ status: 'switched', active_profile: 'codex' });
+    expect(String(first.output['note'])).toMatch(/max_per_day/);
+    writeFileSync(join(home, 'config.toml'), 'schema_version = 2\n# mine\n[profiles.work]\nprovider = "openai-compatible"\n');
+    const second = await configUseCommand(home, 'claude', { env: {} });
+    expect(second.output).toMatchObject({ status: 'switched', active_profile: 'claude', created_profile: 'claude' });
+    const text = readFileSync(join(home, 'config.toml'), 'utf8');
+    expect(text).toContain('# mine\n[profiles.work]');
+    expect(text).toContain('[profiles.claude]\nprovider = "claude"\n');
+    const loaded = await loadConfig({ home, env: {} });
+    expect(loaded.config.active_profile).toBe('claude');
+    expect(loaded.warnings).toEqual([]);
+    expect((await configUseCommand(home, 'local', { env: {} })).output).not.toHaveProperty('note');
+    expect((await configUseCommand(home, 'no-such', { env: {} })).output).toMatchObject({ status: 'unknown_profile' });
+  });
+});
