@@ -20,6 +20,9 @@ export function trivialTurnReason(transcript: Transcript): string | undefined {
   const turn = transcript.turns.at(-1);
   if (!turn) return 'the turn has no messages';
   if (turn.entries.some((entry) => entry.kind === 'tool_call' || entry.kind === 'tool_output')) return undefined;
+  // No human message at all (the rollout was unreadable and only the last answer is known):
+  // nothing to judge by, so the model decides.
+  if (!turn.entries.some((entry) => entry.kind === 'user')) return undefined;
   const userText = turn.entries
     .filter((entry) => entry.kind === 'user')
     .map((entry) => (entry.kind === 'user' ? entry.text : ''))

@@ -143,7 +143,7 @@ describe('use and list-profiles', () => {
     const result = await configListProfilesCommand(home, { env: { KIMI_API_KEY: SECRET } });
     expect(result.exitCode).toBe(0);
     expect(result.output['active_profile']).toBe('local');
-    expect(result.output['profiles']).toEqual(['anthropic', 'deepseek', 'gemini', 'glm', 'kimi', 'local', 'minimax', 'openai']);
+    expect(result.output['profiles']).toEqual(['anthropic', 'claude', 'codex', 'deepseek', 'gemini', 'glm', 'kimi', 'local', 'minimax', 'openai', 'opencode']);
     const details = result.output['details'] as Record<string, Record<string, unknown>>;
     expect(details['kimi']).toMatchObject({ provider: 'anthropic-style', api_key_env: 'KIMI_API_KEY', api_key_set: true });
     expect(details['minimax']).toMatchObject({ api_key_env: 'MINIMAX_API_KEY', api_key_set: false });

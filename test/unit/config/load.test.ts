@@ -25,7 +25,15 @@ describe('defaults', () => {
       recall: { top_k: 5 },
       session_start: { budget_chars: 8000 },
       log: { retention_days: 14 },
-      review: { memory: 'auto', recall: 'auto', skills: 'review' },
+      review: {
+        memory: 'auto',
+        recall: 'auto',
+        skills: 'review',
+        max_per_day: 200,
+        codex: { path: '', model: '', timeout_seconds: 180 },
+        claude: { path: '', model: '', timeout_seconds: 180 },
+        opencode: { path: '', model: '', timeout_seconds: 180 },
+      },
       team: { enabled: true, auto_share: false },
     });
     expect(loaded.sources['compile.opencode.timeout_seconds']).toBe('default');
@@ -195,7 +203,7 @@ describe('warnings', () => {
   it('warns about providers this version does not have and about subprocess settings', () => {
     const loaded = parse('[profiles.codex]\nprovider = "codex-cli"\n[profiles.codex.subprocess]\ncommand = ["codex"]\n');
     expect(loaded.warnings).toEqual([
-      'profiles.codex.provider: unknown provider "codex-cli" (known: local, dummy, openai-compatible, anthropic-style, minimax); this profile cannot select a reviewer',
+      'profiles.codex.provider: unknown provider "codex-cli" (known: local, dummy, openai-compatible, anthropic-style, minimax, codex, claude, opencode); this profile cannot select a reviewer',
       'profiles.codex.subprocess: subprocess reviewers are not supported by this version; ignored',
     ]);
   });
