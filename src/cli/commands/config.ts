@@ -23,7 +23,16 @@ import {
 } from '../../core/config/load.js';
 import type { EnvSource, LoadedConfig } from '../../core/config/load.js';
 import { describeUrl } from '../../core/review/providers/http.js';
-import { isHttpProviderName, isPaidReviewer, isProviderName, resolveEndpoint, resolveReviewer } from '../../core/review/providers/index.js';
+import { locateProgram } from '../../core/compiler/backends/opencode/options.js';
+import {
+  isAgentProviderName,
+  isHttpProviderName,
+  isPaidReviewer,
+  isProviderName,
+  resolveEndpoint,
+  resolveReviewer,
+} from '../../core/review/providers/index.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS } from '../../core/review/providers/names.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
 
@@ -88,6 +97,17 @@ export function describeReviewer(loaded: LoadedConfig, env: EnvSource | undefine
     profile: selection.profile,
     sources: selection.sources,
   };
+  if (isAgentProviderName(selection.provider)) {
+    const program = settings.program ?? selection.provider;
+    const found = locateProgram(program, (env ?? process.env) as NodeJS.ProcessEnv);
+    Object.assign(reviewer, {
+      program: found ?? null,
+      model: settings.model ?? null,
+      timeout_seconds: settings.timeoutSeconds ?? DEFAULT_AGENT_TIMEOUT_SECONDS,
+      max_per_day: loaded.config.review.max_per_day,
+    });
+    if (!found) selection.warnings.push(`reviewer: ${program} was not found; reviews will wait until it is installed or [review.${selection.provider}] path is set`);
+  }
   if (isHttpProviderName(selection.provider)) {
     const endpoint = resolveEndpoint(selection.provider, settings);
     Object.assign(reviewer, {

@@ -6,7 +6,7 @@
  * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the original.
  */
 import { z } from 'zod';
-import { AGENT_PROVIDER_NAMES, PROVIDER_NAMES } from '../review/providers/names.js';
+import { AGENT_PROVIDER_NAMES, DEFAULT_AGENT_TIMEOUT_SECONDS, PROVIDER_NAMES } from '../review/providers/names.js';
 
 /** Newest schema version this code reads and writes. */
 export const CONFIG_SCHEMA_VERSION = 2;
@@ -85,8 +85,11 @@ export const AgentReviewerSchema = z.object({
   path: z.string().default(''),
   /** Model; "" → the agent's own default (pick a small, cheap one: docs/reviewers.md). */
   model: z.string().default(''),
-  /** Wall-clock limit of one review; the process group is killed past it. */
-  timeout_seconds: z.number().positive().max(3600).default(180),
+  /**
+   * Wall-clock limit of one review; the process group is killed past it. At most 600 s, well
+   * inside the review worker lock's 15-minute stale window.
+   */
+  timeout_seconds: z.number().positive().max(600).default(DEFAULT_AGENT_TIMEOUT_SECONDS),
 });
 
 /** Default of `[review] max_per_day`. */

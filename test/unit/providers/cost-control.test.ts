@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configUseCommand } from '../../../src/cli/commands/config.js';
+import { configShowCommand, configUseCommand } from '../../../src/cli/commands/config.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
 import { reviewTurn } from '../../../src/core/review/review-turn.js';
@@ -151,5 +151,13 @@ describe('config use <reviewer>', () => {
     expect(loaded.warnings).toEqual([]);
     expect((await configUseCommand(home, 'local', { env: {} })).output).not.toHaveProperty('note');
     expect((await configUseCommand(home, 'no-such', { env: {} })).output).toMatchObject({ status: 'unknown_profile' });
+  });
+
+  it('config show tells where the agent is and warns when it is missing', async () => {
+    const home = tempDir();
+    await configUseCommand(home, 'codex', { env: {} });
+    const shown = await configShowCommand(home, { env: { PATH: '/nonexistent' } });
+    expect(shown.output['reviewer']).toMatchObject({ provider: 'codex', program: null, timeout_seconds: 180, max_per_day: 200 });
+    expect(shown.output['warnings']).toContain('reviewer: codex was not found; reviews will wait until it is installed or [review.codex] path is set');
   });
 });

@@ -34,10 +34,8 @@ import {
   ProviderTimeoutError,
 } from './http.js';
 import type { ProviderSettings } from './index.js';
-import type { AgentProviderName } from './names.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS, type AgentProviderName } from './names.js';
 
-/** Default wall-clock limit of one agent review (seconds). */
-export const DEFAULT_AGENT_TIMEOUT_SECONDS = 180;
 /** Prefix of the review runs' temp directories. */
 export const REVIEW_WORKDIR_PREFIX = 'csep-review-';
 

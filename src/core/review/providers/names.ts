@@ -36,6 +36,9 @@ export const PROVIDER_NAMES = Object.keys(REVIEWER_KINDS) as readonly ProviderNa
 export const AGENT_PROVIDER_NAMES = ['codex', 'claude', 'opencode'] as const;
 export type AgentProviderName = (typeof AGENT_PROVIDER_NAMES)[number];
 
+/** Default wall-clock limit of one agent-CLI review, in seconds (`[review.<agent>] timeout_seconds`). */
+export const DEFAULT_AGENT_TIMEOUT_SECONDS = 180;
+
 /** True when `name` is a registry name. */
 export function isProviderName(name: string): name is ProviderName {
   return Object.prototype.hasOwnProperty.call(REVIEWER_KINDS, name);
