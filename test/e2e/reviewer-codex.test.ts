@@ -118,6 +118,7 @@ describe('the codex reviewer (real codex exec 0.169, fake model)', () => {
       expect(responsesText(review)).toContain(PREFERENCE);
       expect(responsesText(review)).not.toContain('You are a coding agent running in the Codex CLI');
       expect((review.text as { format?: { type?: string } }).format?.type).toBe('json_schema');
+      expect(review.reasoning).toMatchObject({ effort: 'low' });
       const tools = ((review.tools as Array<{ name?: string }> | undefined) ?? []).map((t) => t.name);
       expect(tools).not.toContain('exec_command');
       expect(tools).not.toContain('shell');

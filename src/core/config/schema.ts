@@ -90,6 +90,8 @@ export const AgentReviewerSchema = z.object({
    * inside the review worker lock's 15-minute stale window.
    */
   timeout_seconds: z.number().positive().max(600).default(DEFAULT_AGENT_TIMEOUT_SECONDS),
+  /** Codex only: `model_reasoning_effort` of a review (a review needs little); "" → the user's own. */
+  reasoning_effort: z.string().default('low'),
 });
 
 /** Default of `[review] max_per_day`. */
@@ -198,7 +200,7 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   session_start: ['budget_chars'],
   log: ['retention_days'],
   review: ['memory', 'recall', 'skills', 'max_per_day', ...AGENT_PROVIDER_NAMES],
-  'review.agent': ['path', 'model', 'timeout_seconds'],
+  'review.agent': ['path', 'model', 'timeout_seconds', 'reasoning_effort'],
   team: ['enabled', 'auto_share'],
 };
 

@@ -129,6 +129,7 @@ max_per_day = 200          # model reviews (agent CLI or HTTP) per day; further 
 path = ""                  # "" → codex on PATH
 model = ""                 # "" → your Codex default; a small model keeps reviews cheap
 timeout_seconds = 180.0
+reasoning_effort = "low"   # "" → your Codex setting
 
 [review.claude]
 path = ""                  # "" → claude on PATH

@@ -30,9 +30,9 @@ describe('defaults', () => {
         recall: 'auto',
         skills: 'review',
         max_per_day: 200,
-        codex: { path: '', model: '', timeout_seconds: 180 },
-        claude: { path: '', model: '', timeout_seconds: 180 },
-        opencode: { path: '', model: '', timeout_seconds: 180 },
+        codex: { path: '', model: '', timeout_seconds: 180, reasoning_effort: 'low' },
+        claude: { path: '', model: '', timeout_seconds: 180, reasoning_effort: 'low' },
+        opencode: { path: '', model: '', timeout_seconds: 180, reasoning_effort: 'low' },
       },
       team: { enabled: true, auto_share: false },
     });

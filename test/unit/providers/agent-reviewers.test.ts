@@ -47,7 +47,7 @@ describe('selection of an agent reviewer', () => {
   it('CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER=codex selects it with the [review.codex] settings', () => {
     const selection = resolveReviewer({ config: cfg, env: { CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER: 'codex' } });
     expect(selection.provider).toBe('codex');
-    expect(selection.settings).toMatchObject({ program: '/opt/codex', model: 'gpt-5.4-mini', timeoutSeconds: 90 });
+    expect(selection.settings).toMatchObject({ program: '/opt/codex', model: 'gpt-5.4-mini', timeoutSeconds: 90, reasoningEffort: 'low' });
     expect(selection.sources).toMatchObject({ path: 'review.codex', model: 'review.codex', timeout_seconds: 'review.codex' });
   });
 
@@ -63,13 +63,13 @@ describe('selection of an agent reviewer', () => {
 
 describe('the codex command line (verified against codex exec 0.169.0)', () => {
   it('is ephemeral, hook-less, read-only, schema-bound and reads the input from stdin', () => {
-    const argv = codexArgv('/bin/codex', { prompt: '/t/reviewer.md', schema: '/t/s.json', answer: '/t/a.json' }, CODEX_DISABLED_FEATURES, 'gpt-5.4-mini');
+    const argv = codexArgv('/bin/codex', { prompt: '/t/reviewer.md', schema: '/t/s.json', answer: '/t/a.json' }, CODEX_DISABLED_FEATURES, 'gpt-5.4-mini', 'low');
     expect(argv.slice(0, 3)).toEqual(['/bin/codex', 'exec', '--ephemeral']);
     expect(argv.join(' ')).toContain('--disable hooks');
     expect(argv.join(' ')).toContain('--disable shell_tool');
     expect(argv.join(' ')).toContain('-s read-only --skip-git-repo-check');
     expect(argv).toContain('model_instructions_file="/t/reviewer.md"');
-    expect(argv.join(' ')).toContain('--output-schema /t/s.json -o /t/a.json -m gpt-5.4-mini');
+    expect(argv.join(' ')).toContain('-c model_reasoning_effort="low" --output-schema /t/s.json -o /t/a.json -m gpt-5.4-mini');
     expect(argv.at(-1)).toBe('-');
   });
 });

@@ -4,7 +4,8 @@
  *
  *   codex exec --ephemeral --disable hooks --disable <tool features> -s read-only
  *     --skip-git-repo-check --color never -c model_instructions_file="<prompt file>"
- *     -c web_search="disabled" --output-schema <schema file> -o <answer file> [-m <model>] -
+ *     -c web_search="disabled" [-c model_reasoning_effort="low"] --output-schema <schema file>
+ *     -o <answer file> [-m <model>] -
  *
  * - `--ephemeral`: no rollout under `$CODEX_HOME/sessions`, nothing in `codex resume`.
  * - `--disable hooks`: none of the user's hooks (ours included) runs for the review; the
@@ -13,7 +14,8 @@
  *   disabled: the transcript is untrusted text, and the reviewer needs no tool at all.
  * - Run in an empty temp directory; the prompt and the schema live beside it, not in it.
  * - `model_instructions_file` replaces Codex's own coding-agent instructions with the reviewer
- *   prompt (prompts/reviewer.md), which also makes each review much cheaper.
+ *   prompt (prompts/reviewer.md), which also makes each review much cheaper; so does
+ *   `model_reasoning_effort="low"` (`[review.codex] reasoning_effort`, "" keeps the user's).
  * - The redacted review input goes on stdin (`-` as the prompt); the final answer is read from
  *   the `-o` file, forced into the reviewer's JSON shape by `--output-schema`.
  * - A feature name an older or newer Codex does not know ("Unknown feature flag: x") is dropped
@@ -37,11 +39,18 @@ import { REVIEWER_OUTPUT_JSON_SCHEMA } from './reviewer-schema.js';
 export const CODEX_DISABLED_FEATURES = ['hooks', 'shell_tool', 'unified_exec', 'multi_agent', 'goals', 'apps', 'image_generation'] as const;
 
 /** The argv of one review (program first). `features` are the ones to switch off. */
-export function codexArgv(program: string, files: { prompt: string; schema: string; answer: string }, features: readonly string[], model?: string): string[] {
+export function codexArgv(
+  program: string,
+  files: { prompt: string; schema: string; answer: string },
+  features: readonly string[],
+  model?: string,
+  reasoningEffort?: string,
+): string[] {
   const argv = [program, 'exec', '--ephemeral'];
   for (const feature of features) argv.push('--disable', feature);
   argv.push('-s', 'read-only', '--skip-git-repo-check', '--color', 'never');
   argv.push('-c', `model_instructions_file=${JSON.stringify(files.prompt)}`, '-c', 'web_search="disabled"');
+  if (reasoningEffort) argv.push('-c', `model_reasoning_effort=${JSON.stringify(reasoningEffort)}`);
   argv.push('--output-schema', files.schema, '-o', files.answer);
   if (model) argv.push('-m', model);
   argv.push('-');
@@ -96,7 +105,7 @@ export function createCodexProvider(settings: ProviderSettings = {}): ReviewerPr
         for (;;) {
           const outcome = await runAgent({
             name: 'codex',
-            argv: codexArgv(program, files, features, settings.model),
+            argv: codexArgv(program, files, features, settings.model, settings.reasoningEffort),
             cwd,
             env,
             input: request.user,

@@ -56,6 +56,8 @@ export interface ProviderSettings {
   program?: string;
   /** Agent CLIs: our home (its `.env.provider` variables are kept from the agent). */
   home?: string;
+  /** Codex reviewer: `model_reasoning_effort` for the review ("" or absent: the user's own). */
+  reasoningEffort?: string;
   /** Agent CLIs: time between SIGTERM and SIGKILL of the process group (ms). Default 3000. */
   killGraceMs?: number;
   /** Output token budget. Default 4096. */
@@ -376,6 +378,7 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
       settings.timeoutSeconds = agent.timeout_seconds;
       sources['timeout_seconds'] = `review.${provider}`;
     }
+    if (provider === 'codex' && agent.reasoning_effort.trim() !== '') settings.reasoningEffort = agent.reasoning_effort.trim();
   }
 
   const model = envOf(REVIEWER_ENV.model, env);
