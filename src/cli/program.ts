@@ -141,7 +141,7 @@ export function buildProgram(): Command {
   cfg.command('validate').description('check the file; exit 1 on warnings, 2 on errors').option(...HOME).action(lazy('config-validate', async () => (await loadConfigCommands()).runValidate));
   cfg
     .command('use')
-    .description('switch the reviewer: a profile, or a reviewer name (codex, claude, opencode, local, ...); keeps comments')
+    .description('switch the reviewer: a profile or a reviewer (codex, claude, opencode, local...)')
     .argument('<profile>')
     .option(...HOME)
     .action(lazy('config-use', async () => (await loadConfigCommands()).runUse, { hydrate: false }));
@@ -185,7 +185,7 @@ export function buildProgram(): Command {
     .option('--via-npx', 'run the hooks through `npx -y codex-self-evolution@<version>` instead of this node and package')
     .option('--dry-run', 'print the planned change and write nothing')
     .option('--json', 'machine-readable output')
-    .option('--reviewer <name>', 'also switch the reviewer: codex, claude, opencode (your logged-in agent CLI) or local')
+    .option('--reviewer <name>', 'also switch the reviewer: codex, claude, opencode or local')
     .option('--home <path>', 'state home (where config.toml is)')
     .action(lazy('install', async () => (await import('./commands/install.js')).run, { hydrate: false }));
   program

@@ -192,7 +192,10 @@ export function collectStatus(home: string, version: string): Record<string, unk
     archived: bucket.archived,
     canonical_cwd: bucket.canonicalCwd ?? null,
     counts: queueCounts(bucket.stateDir),
-    review_backlog: { ...spoolCounts(statePathsForBucket(home, bucket)), waiting_reasons: spoolWaitingReasons(statePathsForBucket(home, bucket)) },
+    review_backlog: {
+      ...spoolCounts(statePathsForBucket(home, bucket)),
+      waiting_reasons: spoolWaitingReasons(statePathsForBucket(home, bucket)),
+    },
     lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
     lessons: lessonCounts(statePathsForBucket(home, bucket)),

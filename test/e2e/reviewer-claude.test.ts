@@ -61,14 +61,20 @@ function sandbox(baseURL: string, extra: Record<string, string> = {}): Box {
 const stopHook = (box: Box) => stopHookFixture(box.env, box.repo, box.home);
 
 describe('the claude reviewer (real claude -p 2.1.332, fake model)', () => {
-  it('reviews a Stop hook turn into the queue: the turn reaches the model, no tools, no hooks, no session', async () => {
+  it('reviews a Stop hook turn into the queue: no tools, no hooks, no session', async () => {
     const root = tempDir('csep-rev-claude-model-');
-    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), ['--reply', REVIEW_ANSWER]);
+    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), [
+      '--reply',
+      REVIEW_ANSWER,
+    ]);
     const box = sandbox(`http://127.0.0.1:${fake.port}`);
     const envelope = await queuedEnvelope(await stopHook(box));
     expect(envelope.reviewer_provider).toBe('claude');
     expect(envelope.suggestions).toHaveLength(1);
-    expect(envelope.suggestions[0]).toMatchObject({ family: 'memory_updates', summary: 'Start the db container before migrating' });
+    expect(envelope.suggestions[0]).toMatchObject({
+      family: 'memory_updates',
+      summary: 'Start the db container before migrating',
+    });
 
     const requests = fake.requests();
     expect(requests).toHaveLength(1);
@@ -83,22 +89,34 @@ describe('the claude reviewer (real claude -p 2.1.332, fake model)', () => {
 
   it('a missing claude leaves the turn spooled with what to do', async () => {
     const entry = await failedEntry(await stopHook(sandbox('http://127.0.0.1:9', { PATH: '/usr/bin:/bin' })));
-    expect(entry.last_error).toMatch(/ProviderConfigError: the claude reviewer needs the claude CLI, which was not found/);
+    expect(entry.last_error).toMatch(
+      /ProviderConfigError: the claude reviewer needs the claude CLI, which was not found/,
+    );
   });
 
   it('a claude that is not logged in leaves the turn spooled with what to do', async () => {
     const box = sandbox('http://127.0.0.1:9');
     delete box.env.ANTHROPIC_API_KEY;
     const entry = await failedEntry(await stopHook(box));
-    expect(entry.last_error).toMatch(/ProviderConfigError: the claude reviewer is not logged in \(Not logged in/);
+    expect(entry.last_error).toMatch(
+      /ProviderConfigError: the claude reviewer is not logged in \(Not logged in/,
+    );
     expect(entry.last_error).toContain('log in');
   });
 
   it('a key the API refuses (401) is a configuration problem too', async () => {
     const root = tempDir('csep-rev-claude-401-');
     const replies = join(root, 'replies.json');
-    writeFileSync(replies, JSON.stringify([{ status: 401, error: { type: 'authentication_error', message: 'invalid x-api-key' } }]));
-    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), ['--replies-file', replies]);
+    writeFileSync(
+      replies,
+      JSON.stringify([
+        { status: 401, error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+      ]),
+    );
+    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), [
+      '--replies-file',
+      replies,
+    ]);
     const entry = await failedEntry(await stopHook(sandbox(`http://127.0.0.1:${fake.port}`)));
     expect(entry.last_error).toMatch(/ProviderConfigError: the claude reviewer is not logged in/);
   });
@@ -107,18 +125,28 @@ describe('the claude reviewer (real claude -p 2.1.332, fake model)', () => {
     const silent = await startSilentServer();
     const box = sandbox(`http://127.0.0.1:${silent.port}`);
     mkdirSync(box.home, { recursive: true });
-    writeFileSync(join(box.home, 'config.toml'), 'schema_version = 2\n\n[review.claude]\ntimeout_seconds = 3\n');
+    writeFileSync(
+      join(box.home, 'config.toml'),
+      'schema_version = 2\n\n[review.claude]\ntimeout_seconds = 3\n',
+    );
     const entry = await failedEntry(await stopHook(box));
-    expect(entry.last_error).toMatch(/ProviderTimeoutError: the claude review did not finish within 3 s and was killed/);
+    expect(entry.last_error).toMatch(
+      /ProviderTimeoutError: the claude review did not finish within 3 s and was killed/,
+    );
   });
 
   it('a claude that answers garbage leaves the turn spooled as a bad response', async () => {
     const root = tempDir('csep-rev-claude-garbage-');
-    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), ['--reply', 'Looks fine to me, nothing to add.']);
+    const fake = await startHarnessServer('claude-code/fake-anthropic.mjs', join(root, 'model'), [
+      '--reply',
+      'Looks fine to me, nothing to add.',
+    ]);
     const box = sandbox(`http://127.0.0.1:${fake.port}`);
     const paths = await stopHook(box);
     const entry = await failedEntry(paths);
-    expect(entry.last_error).toMatch(/ProviderBadResponseError: claude answered something that is not reviewer JSON/);
+    expect(entry.last_error).toMatch(
+      /ProviderBadResponseError: claude answered something that is not reviewer JSON/,
+    );
     expect(readFileSync(entry.transcript_path!, 'utf8')).toContain('pnpm db:migrate');
   });
 });

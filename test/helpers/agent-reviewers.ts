@@ -65,14 +65,23 @@ export interface HarnessServer {
 }
 
 /** Starts `test/harness/<script>` with `--log-dir` and `args`, and waits for its port file. */
-export async function startHarnessServer(script: string, logDir: string, args: string[] = []): Promise<HarnessServer> {
+export async function startHarnessServer(
+  script: string,
+  logDir: string,
+  args: string[] = [],
+): Promise<HarnessServer> {
   mkdirSync(logDir, { recursive: true });
-  const child = spawn(process.execPath, [join(HARNESS, script), '--log-dir', logDir, '--port', '0', ...args], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [join(HARNESS, script), '--log-dir', logDir, '--port', '0', ...args],
+    { stdio: 'ignore' },
+  );
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });
   const portFile = join(logDir, 'port');
-  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== ''); i++) await sleep(25);
+  for (let i = 0; i < 200 && !(existsSync(portFile) && readFileSync(portFile, 'utf8').trim() !== ''); i++)
+    await sleep(25);
   const port = Number(readFileSync(portFile, 'utf8').trim());
   return {
     port,
@@ -86,7 +95,11 @@ export async function startHarnessServer(script: string, logDir: string, args: s
 }
 
 /** A TCP server on 127.0.0.1 that accepts connections and never answers (a hung model). */
-export async function startSilentServer(): Promise<{ port: number; connections: () => number; open: () => number }> {
+export async function startSilentServer(): Promise<{
+  port: number;
+  connections: () => number;
+  open: () => number;
+}> {
   const sockets = new Set<Socket>();
   let count = 0;
   const server = createServer((socket) => {
@@ -106,7 +119,11 @@ export async function startSilentServer(): Promise<{ port: number; connections: 
       }),
   );
   const address = server.address();
-  return { port: typeof address === 'object' && address ? address.port : 0, connections: () => count, open: () => sockets.size };
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    connections: () => count,
+    open: () => sockets.size,
+  };
 }
 
 /** Waits (bounded) until `done()` holds: the review worker runs detached from the hook. */
@@ -119,7 +136,8 @@ export async function waitFor(what: string, done: () => boolean, timeoutMs = 60_
 }
 
 /** JSON files of a directory (none when it does not exist). */
-export const jsonFiles = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []);
+export const jsonFiles = (dir: string): string[] =>
+  existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : [];
 
 /** Every file below `dir`, recursively (relative paths). */
 export function walk(dir: string, prefix = ''): string[] {
@@ -133,7 +151,11 @@ export function walk(dir: string, prefix = ''): string[] {
  * Sends a Codex Stop payload for the fixture rollout `fix-db-connection.jsonl` (a turn with
  * tool use, so never skipped as small talk); the detached worker then reviews it.
  */
-export async function stopHookFixture(env: Record<string, string>, repo: string, home: string): Promise<StatePaths> {
+export async function stopHookFixture(
+  env: Record<string, string>,
+  repo: string,
+  home: string,
+): Promise<StatePaths> {
   const rollout = join(REPO_ROOT, 'test', 'fixtures', 'rollouts', 'fix-db-connection.jsonl');
   const payload = {
     session_id: '01a2161a-0019-7000-8000-00000e0a1018',
@@ -146,7 +168,11 @@ export async function stopHookFixture(env: Record<string, string>, repo: string,
     stop_hook_active: false,
     last_assistant_message: 'The database container was not running.',
   };
-  const result = await runCliAsync(['stop-review', '--from-stdin'], { env, cwd: repo, input: JSON.stringify(payload) });
+  const result = await runCliAsync(['stop-review', '--from-stdin'], {
+    env,
+    cwd: repo,
+    input: JSON.stringify(payload),
+  });
   expect(result.status, result.stderr).toBe(0);
   expect(result.stdout.trim()).toBe('{"continue":true}');
   return resolveStatePaths({ cwd: repo, home });
@@ -172,14 +198,24 @@ export async function failedEntry(paths: StatePaths): Promise<SpoolEntry> {
 }
 
 /** Waits until the turn reached the queue and the worker is done; returns the envelope. */
-export async function queuedEnvelope(paths: StatePaths): Promise<Record<string, unknown> & { suggestions: Array<Record<string, unknown>> }> {
-  const spooled = () => jsonFiles(paths.spoolDir).map((n) => readFileSync(join(paths.spoolDir, n), 'utf8')).join('\n');
-  await waitFor('the review to reach the queue', () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0).catch((error: Error) => {
+export async function queuedEnvelope(
+  paths: StatePaths,
+): Promise<Record<string, unknown> & { suggestions: Array<Record<string, unknown>> }> {
+  const spooled = () =>
+    jsonFiles(paths.spoolDir)
+      .map((n) => readFileSync(join(paths.spoolDir, n), 'utf8'))
+      .join('\n');
+  await waitFor(
+    'the review to reach the queue',
+    () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}; spool: ${spooled()}`);
   });
   await workerDone(paths);
   const [file] = jsonFiles(paths.queue.pending);
-  return JSON.parse(readFileSync(join(paths.queue.pending, file!), 'utf8')) as Record<string, unknown> & { suggestions: Array<Record<string, unknown>> };
+  return JSON.parse(readFileSync(join(paths.queue.pending, file!), 'utf8')) as Record<string, unknown> & {
+    suggestions: Array<Record<string, unknown>>;
+  };
 }
 
 /** A reviewer answer with one memory update (nulls where a strict schema puts them). */
@@ -191,7 +227,9 @@ export const REVIEW_ANSWER = JSON.stringify({
         action: 'add',
         scope: 'global',
         old_summary: null,
-        content: 'Run `docker compose up -d db` before `pnpm db:migrate`; migrations fail while the db container is down.',
+        content:
+          'Run `docker compose up -d db` before `pnpm db:migrate`; ' +
+          'migrations fail while the db container is down.',
         source_paths: [],
         evidence: { turn: 0, quote: 'docker compose up -d db' },
       },

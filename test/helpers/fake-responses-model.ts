@@ -28,8 +28,12 @@ export interface FakeResponsesModel {
 
 /** Every input text of a Responses request (`role: text` lines), for assertions. */
 export function responsesText(body: Record<string, unknown>): string {
-  const input = Array.isArray(body.input) ? (body.input as Array<{ role?: string; content?: Array<{ text?: string }> }>) : [];
-  return input.map((item) => `[${item.role ?? '?'}] ${(item.content ?? []).map((c) => c.text ?? '').join('')}`).join('\n');
+  const input = Array.isArray(body.input)
+    ? (body.input as Array<{ role?: string; content?: Array<{ text?: string }> }>)
+    : [];
+  return input
+    .map((item) => `[${item.role ?? '?'}] ${(item.content ?? []).map((c) => c.text ?? '').join('')}`)
+    .join('\n');
 }
 
 function decode(raw: Buffer, encoding: string | undefined): Buffer {
@@ -46,18 +50,40 @@ function event(res: ServerResponse, data: Record<string, unknown>): void {
 }
 
 function stream(res: ServerResponse, n: number, text: string): void {
-  const base = { id: `resp_fake_${n}`, object: 'response', created_at: Math.floor(Date.now() / 1000), model: 'fake-model' };
+  const base = {
+    id: `resp_fake_${n}`,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    model: 'fake-model',
+  };
   const msgId = `msg_fake_${n}`;
-  const item = { id: msgId, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] };
+  const item = {
+    id: msgId,
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text, annotations: [] }],
+  };
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  event(res, { type: 'response.created', sequence_number: 0, response: { ...base, status: 'in_progress', output: [] } });
+  event(res, {
+    type: 'response.created',
+    sequence_number: 0,
+    response: { ...base, status: 'in_progress', output: [] },
+  });
   event(res, {
     type: 'response.output_item.added',
     sequence_number: 1,
     output_index: 0,
     item: { id: msgId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
   });
-  event(res, { type: 'response.output_text.delta', sequence_number: 2, item_id: msgId, output_index: 0, content_index: 0, delta: text });
+  event(res, {
+    type: 'response.output_text.delta',
+    sequence_number: 2,
+    item_id: msgId,
+    output_index: 0,
+    content_index: 0,
+    delta: text,
+  });
   event(res, { type: 'response.output_item.done', sequence_number: 3, output_index: 0, item });
   event(res, {
     type: 'response.completed',
@@ -66,14 +92,22 @@ function stream(res: ServerResponse, n: number, text: string): void {
       ...base,
       status: 'completed',
       output: [item],
-      usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 },
+      usage: {
+        input_tokens: 10,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 5,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 15,
+      },
     },
   });
   res.end();
 }
 
 /** Starts the fake model; close it when the test finishes. */
-export async function startFakeResponsesModel(respond: (body: Record<string, unknown>, n: number) => FakeResponsesTurn): Promise<FakeResponsesModel> {
+export async function startFakeResponsesModel(
+  respond: (body: Record<string, unknown>, n: number) => FakeResponsesTurn,
+): Promise<FakeResponsesModel> {
   const requests: Array<Record<string, unknown>> = [];
   const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -93,7 +127,9 @@ export async function startFakeResponsesModel(respond: (body: Record<string, unk
       }
       let body: Record<string, unknown> = {};
       try {
-        body = JSON.parse(decode(Buffer.concat(parts), req.headers['content-encoding']).toString('utf8')) as Record<string, unknown>;
+        body = JSON.parse(
+          decode(Buffer.concat(parts), req.headers['content-encoding']).toString('utf8'),
+        ) as Record<string, unknown>;
       } catch {
         body = {};
       }
@@ -108,7 +144,10 @@ export async function startFakeResponsesModel(respond: (body: Record<string, unk
       }
       if ('status' in turn) {
         res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers });
-        res.end(turn.body ?? JSON.stringify({ error: { message: `fake model: HTTP ${turn.status}`, type: 'server_error' } }));
+        res.end(
+          turn.body ??
+            JSON.stringify({ error: { message: `fake model: HTTP ${turn.status}`, type: 'server_error' } }),
+        );
         return;
       }
       stream(res, n + 1, turn.text);

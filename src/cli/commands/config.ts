@@ -106,7 +106,12 @@ export function describeReviewer(loaded: LoadedConfig, env: EnvSource | undefine
       timeout_seconds: settings.timeoutSeconds ?? DEFAULT_AGENT_TIMEOUT_SECONDS,
       max_per_day: loaded.config.review.max_per_day,
     });
-    if (!found) selection.warnings.push(`reviewer: ${program} was not found; reviews will wait until it is installed or [review.${selection.provider}] path is set`);
+    if (!found) {
+      selection.warnings.push(
+        `reviewer: ${program} was not found; reviews will wait until it is installed ` +
+          `or [review.${selection.provider}] path is set`,
+      );
+    }
   }
   if (isHttpProviderName(selection.provider)) {
     const endpoint = resolveEndpoint(selection.provider, settings);
@@ -218,7 +223,11 @@ export async function configUseCommand(home: string, profile: string | undefined
         },
       };
     case 'switched': {
-      const output: Record<string, unknown> = { status: 'switched', active_profile: result.activeProfile, config_path: result.path };
+      const output: Record<string, unknown> = {
+        status: 'switched',
+        active_profile: result.activeProfile,
+        config_path: result.path,
+      };
       if (created) output['created_profile'] = result.activeProfile;
       if (isPaidReviewer(name)) output['note'] = paidReviewerNote(name);
       return { exitCode: EXIT.ok, output };
@@ -231,7 +240,7 @@ export function paidReviewerNote(name: string): string {
   return (
     `the ${name} reviewer makes one small model call per finished turn that is not small talk, ` +
     `at most [review] max_per_day (default 200) a day; lower it in config.toml to cap the cost, ` +
-    `and pick a small model${['codex', 'claude', 'opencode'].includes(name) ? ` with [review.${name}] model` : ' in the profile'}`
+    `and pick a small model${isAgentProviderName(name) ? ` with [review.${name}] model` : ' in the profile'}`
   );
 }
 

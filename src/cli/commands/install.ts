@@ -105,7 +105,8 @@ export function changeLines(changes: readonly PlannedChange[]): string[] {
 
 export async function run(options: InstallOptions, ctx: CommandContext): Promise<number> {
   const { chooseReviewer, codexReviewerHint } = await import('./reviewer-choice.js');
-  const reviewer = options.reviewer === undefined || options.dryRun ? undefined : await chooseReviewer(ctx.invocation.home, options.reviewer);
+  const wanted = options.dryRun ? undefined : options.reviewer;
+  const reviewer = wanted === undefined ? undefined : await chooseReviewer(ctx.invocation.home, wanted);
   if (reviewer && reviewer.exitCode !== 0) {
     if (options.json) printJson({ status: 'reviewer_error', reviewer: reviewer.json });
     else printText(reviewer.lines.join('\n'));

@@ -23,14 +23,20 @@ export async function chooseReviewer(home: string, name: string): Promise<Review
   if (!isProviderName(name)) {
     return {
       exitCode: EXIT.usage,
-      lines: [`error: --reviewer ${JSON.stringify(name)} is not a reviewer (known: ${PROVIDER_NAMES.join(', ')})`],
+      lines: [
+        `error: --reviewer ${JSON.stringify(name)} is not a reviewer (known: ${PROVIDER_NAMES.join(', ')})`,
+      ],
       json: { status: 'unknown_reviewer', requested: name, known: [...PROVIDER_NAMES] },
     };
   }
   const result = await configUseCommand(home, name);
   const out = result.output;
   if (result.exitCode !== EXIT.ok) {
-    return { exitCode: result.exitCode, lines: [`error: could not switch the reviewer to ${name}: ${String(out['error'] ?? out['status'])}`], json: out };
+    return {
+      exitCode: result.exitCode,
+      lines: [`error: could not switch the reviewer to ${name}: ${String(out['error'] ?? out['status'])}`],
+      json: out,
+    };
   }
   const lines = [`Reviewer: ${name} (active_profile in ${String(out['config_path'])}).`];
   if (typeof out['note'] === 'string') lines.push(`  Note: ${out['note']}.`);
@@ -41,17 +47,22 @@ export async function chooseReviewer(home: string, name: string): Promise<Review
  * The one-line hint of a plain install: only when `codex` is on PATH and the reviewer in use is
  * still the default offline one (a user who chose a reviewer is not told again).
  */
-export async function codexReviewerHint(home: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function codexReviewerHint(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   if (!locateProgram('codex', env)) return undefined;
   try {
     const { loadConfig } = await import('../../core/config/load.js');
     const { resolveReviewer } = await import('../../core/review/providers/index.js');
-    if (resolveReviewer({ config: (await loadConfig({ home })).config, env }).provider !== 'local') return undefined;
+    if (resolveReviewer({ config: (await loadConfig({ home })).config, env }).provider !== 'local')
+      return undefined;
   } catch {
     // An unreadable config.toml: the hint is still true.
   }
   return (
-    'Tip: `codex-self-evolution install --reviewer codex` learns far more, through your own Codex login: one small model ' +
+    'Tip: `codex-self-evolution install --reviewer codex` learns far more, through your own Codex login: ' +
+    'one small model ' +
     'call per non-trivial turn, capped by [review] max_per_day (default 200; see docs/reviewers.md).'
   );
 }

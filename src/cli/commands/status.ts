@@ -32,7 +32,9 @@ export async function run(_options: { home?: string }, ctx: CommandContext): Pro
   const status = collectStatus(ctx.invocation.home, VERSION);
   const reviewer = await reviewerStatus(ctx.invocation.home);
   status.reviewer = reviewer;
-  if (typeof reviewer.max_per_day === 'number') status.reviews_today = reviewsTodayStatus(ctx.invocation.home, reviewer.max_per_day);
+  if (typeof reviewer.max_per_day === 'number') {
+    status.reviews_today = reviewsTodayStatus(ctx.invocation.home, reviewer.max_per_day);
+  }
   printJson(status);
   return 0;
 }

@@ -285,7 +285,8 @@ export function lintConfigTree(tree: Record<string, unknown>): string[] {
   }
   const review = tree['review'];
   for (const agent of AGENT_PROVIDER_NAMES) {
-    if (isTable(review) && isTable(review[agent])) checkKnown(review[agent], `review.${agent}.`, KNOWN_KEYS['review.agent'] ?? []);
+    const table = isTable(review) ? review[agent] : undefined;
+    if (isTable(table)) checkKnown(table, `review.${agent}.`, KNOWN_KEYS['review.agent'] ?? []);
   }
   walkKeys(tree, '', (dotted, key) => {
     if (SECRET_KEY_PATTERN.test(key)) {
@@ -366,13 +367,16 @@ export async function initConfig(home: string, options: { force?: boolean } = {}
  * file is kept byte for byte. Returns false when a profile of that name already exists.
  */
 export async function addReviewerProfile(home: string, provider: string): Promise<boolean> {
-  if (!/^[A-Za-z0-9_-]+$/.test(provider)) throw new ConfigError(`not a reviewer name: ${JSON.stringify(provider.slice(0, 60))}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(provider)) {
+    throw new ConfigError(`not a reviewer name: ${JSON.stringify(provider.slice(0, 60))}`);
+  }
   const path = configPath(home);
   if ((await readConfigText(path)) === undefined) await initConfig(home);
   const text = (await readConfigText(path)) ?? '';
   if (Object.keys(parseConfig(text, { path }).config.profiles).includes(provider)) return false;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const next = `${text.endsWith('\n') || text === '' ? text : `${text}${eol}`}${eol}[profiles.${provider}]${eol}provider = "${provider}"${eol}`;
+  const base = text.endsWith('\n') || text === '' ? text : `${text}${eol}`;
+  const next = `${base}${eol}[profiles.${provider}]${eol}provider = "${provider}"${eol}`;
   parseConfig(next, { path });
   const mode = (await stat(path)).mode & 0o777;
   writeFileAtomic(path, next, { mode });

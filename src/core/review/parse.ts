@@ -101,7 +101,8 @@ export function parseReviewerOutput(raw: string): ParsedReview {
         skipped.push({ family, index, reason: 'item must be an object', item });
         return;
       }
-      const candidate: Record<string, unknown> = { ...(withoutNulls(item) as Record<string, unknown>), family };
+      const fields = withoutNulls(item) as Record<string, unknown>;
+      const candidate: Record<string, unknown> = { ...fields, family };
       // The prompt allows `remove` to repeat old_summary as its summary; fill it in when absent.
       const details = candidate.details as Record<string, unknown> | undefined;
       if (family === 'memory_updates' && details && details.action === 'remove' && typeof candidate.summary !== 'string') {

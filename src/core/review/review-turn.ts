@@ -178,13 +178,15 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
     if (trivial !== undefined) {
       notes.push(`not sent to ${selection.provider}: ${trivial}`);
       const queue = enqueue([], []);
-      return { queue, snapshotPath, provider: selection.provider, providerSource: selection.source, suggestions: [], skipped: [], notes, trivial };
+      const { provider, source: providerSource } = selection;
+      return { queue, snapshotPath, provider, providerSource, suggestions: [], skipped: [], notes, trivial };
     }
     const cap = config?.review.max_per_day ?? DEFAULT_MAX_REVIEWS_PER_DAY;
     const today = readReviewsToday(paths.home);
     if (today.total >= cap) {
       throw new ReviewDeferredError(
-        `daily review cap reached (${today.total} of [review] max_per_day = ${cap} today); the turn waits for tomorrow`,
+        `daily review cap reached (${today.total} of [review] max_per_day = ${cap} today); ` +
+          'the turn waits for tomorrow',
         nextLocalMidnight(),
       );
     }
@@ -222,10 +224,8 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
       writeFileAtomic(join(paths.reviewFailedDir, `${stem}.txt`), dump);
       // One failure class for every reviewer: an answer that is not reviewer JSON is a bad response.
       const { ProviderBadResponseError } = await import('./providers/http.js');
-      throw new ProviderBadResponseError(`${selection.provider} answered something that is not reviewer JSON: ${error.message}`, {
-        provider: selection.provider,
-        cause: error,
-      });
+      const message = `${selection.provider} answered something that is not reviewer JSON: ${error.message}`;
+      throw new ProviderBadResponseError(message, { provider: selection.provider, cause: error });
     }
     throw error;
   }

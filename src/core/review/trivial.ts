@@ -12,14 +12,21 @@ import type { Transcript } from './types.js';
 export const TRIVIAL_MAX_USER_CHARS = 280;
 
 /** Words that state a rule, a preference or a correction (English and Chinese). */
-const RULE_WORDS =
-  /\b(always|never|don'?t|do not|must|should|shouldn'?t|prefer|instead|remember|from now on|make sure|avoid|wrong|rather|only use|use\s+\S+\s+not)\b|总是|永远|不要|别|必须|应该|记住|以后|改用|而不是/i;
+const RULE_WORDS = new RegExp(
+  [
+    "\\b(always|never|don'?t|do not|must|should|shouldn'?t|prefer|instead|remember|from now on|make sure",
+    '|avoid|wrong|rather|only use|use\\s+\\S+\\s+not)\\b',
+    '|总是|永远|不要|别|必须|应该|记住|以后|改用|而不是',
+  ].join(''),
+  'i',
+);
 
 /** Why a turn is trivial, or undefined when it deserves a review. */
 export function trivialTurnReason(transcript: Transcript): string | undefined {
   const turn = transcript.turns.at(-1);
   if (!turn) return 'the turn has no messages';
-  if (turn.entries.some((entry) => entry.kind === 'tool_call' || entry.kind === 'tool_output')) return undefined;
+  if (turn.entries.some((entry) => entry.kind === 'tool_call' || entry.kind === 'tool_output'))
+    return undefined;
   // No human message at all (the rollout was unreadable and only the last answer is known):
   // nothing to judge by, so the model decides.
   if (!turn.entries.some((entry) => entry.kind === 'user')) return undefined;

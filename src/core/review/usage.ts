@@ -71,7 +71,11 @@ export function readReviewsToday(home: string, now: Date = new Date()): ReviewsT
 export function recordReview(home: string, provider: string, turnKey: string, now: Date = new Date()): void {
   const dir = usageDir(home);
   mkdirSync(dir, { recursive: true });
-  appendFileSync(join(dir, `${localDay(now)}.jsonl`), `${JSON.stringify({ at: now.toISOString(), provider, turn: turnKey })}\n`, { mode: 0o600 });
+  appendFileSync(
+    join(dir, `${localDay(now)}.jsonl`),
+    `${JSON.stringify({ at: now.toISOString(), provider, turn: turnKey })}\n`,
+    { mode: 0o600 },
+  );
   pruneUsage(dir, now);
 }
 

@@ -42,7 +42,17 @@ export async function drainSpool(
   paths: StatePaths,
   options: { env?: NodeJS.ProcessEnv; maxEntries?: number; ignoreBackoff?: boolean } = {},
 ): Promise<DrainResult> {
-  const result: DrainResult = { busy: false, reviewed: 0, duplicates: 0, empty: 0, retried: 0, dead: 0, notDue: 0, deferred: 0, suggestions: 0 };
+  const result: DrainResult = {
+    busy: false,
+    reviewed: 0,
+    duplicates: 0,
+    empty: 0,
+    retried: 0,
+    dead: 0,
+    notDue: 0,
+    deferred: 0,
+    suggestions: 0,
+  };
   const maxEntries = options.maxEntries ?? 500;
   let processed = 0;
   for (;;) {
@@ -113,7 +123,8 @@ export async function drainSpool(
             // Not a failure (the daily cap): the turn waits, and the attempt is given back.
             writeSpoolEntry(paths, deferredEntry(attempt, entry.attempts, error));
             result.deferred++;
-            logInfo(`stop-review: ${error.message}`, { kind: 'stop-review', key: attempt.key, until: error.until.toISOString() });
+            const until = error.until.toISOString();
+            logInfo(`stop-review: ${error.message}`, { kind: 'stop-review', key: attempt.key, until });
             continue;
           }
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
@@ -145,7 +156,9 @@ function deferredEntry(attempt: SpoolEntry, attempts: number, error: ReviewDefer
     ...attempt,
     attempts,
     next_attempt_at: utcNow(error.until),
-    history: [...attempt.history, { at: utcNow(), event: `deferred: ${error.message.slice(0, 200)}` }].slice(-20),
+    history: [...attempt.history, { at: utcNow(), event: `deferred: ${error.message.slice(0, 200)}` }].slice(
+      -20,
+    ),
   };
 }
 

@@ -13,20 +13,44 @@ import { reviewTurn } from '../../../src/core/review/review-turn.js';
 import { turnIdempotencyKey, writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
 import { trivialTurnReason } from '../../../src/core/review/trivial.js';
 import type { Transcript } from '../../../src/core/review/types.js';
-import { localDay, nextLocalMidnight, readReviewsToday, recordReview, usageDir } from '../../../src/core/review/usage.js';
+import {
+  localDay,
+  nextLocalMidnight,
+  readReviewsToday,
+  recordReview,
+  usageDir,
+} from '../../../src/core/review/usage.js';
 import { drainSpool } from '../../../src/core/review/worker.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const turn = (...entries: Transcript['turns'][number]['entries']): Transcript => ({ turns: [{ index: 0, entries }], skippedLines: 0 });
+const turn = (...entries: Transcript['turns'][number]['entries']): Transcript => ({
+  turns: [{ index: 0, entries }],
+  skippedLines: 0,
+});
 
 describe('the trivial-turn pre-filter', () => {
   it('small talk without tools is trivial', () => {
-    expect(trivialTurnReason(turn({ kind: 'user', text: 'thanks, looks good!' }, { kind: 'assistant', text: 'Glad to help.' }))).toMatch(/small talk/);
-    expect(trivialTurnReason(turn({ kind: 'user', text: 'what does --frozen-lockfile do?' }, { kind: 'assistant', text: 'It fails when…' }))).toBeDefined();
+    expect(
+      trivialTurnReason(
+        turn({ kind: 'user', text: 'thanks, looks good!' }, { kind: 'assistant', text: 'Glad to help.' }),
+      ),
+    ).toMatch(/small talk/);
+    expect(
+      trivialTurnReason(
+        turn(
+          { kind: 'user', text: 'what does --frozen-lockfile do?' },
+          { kind: 'assistant', text: 'It fails when…' },
+        ),
+      ),
+    ).toBeDefined();
   });
 
   it('tool use, a stated rule, a preference or a long message goes to the model', () => {
-    expect(trivialTurnReason(turn({ kind: 'user', text: 'ok' }, { kind: 'tool_call', name: 'exec_command', input: 'pnpm test' }))).toBeUndefined();
+    expect(
+      trivialTurnReason(
+        turn({ kind: 'user', text: 'ok' }, { kind: 'tool_call', name: 'exec_command', input: 'pnpm test' }),
+      ),
+    ).toBeUndefined();
     expect(trivialTurnReason(turn({ kind: 'user', text: 'never edit the generated files' }))).toBeUndefined();
     expect(trivialTurnReason(turn({ kind: 'user', text: '以后都用 pnpm' }))).toBeUndefined();
     expect(trivialTurnReason(turn({ kind: 'user', text: `context: ${'word '.repeat(80)}` }))).toBeUndefined();
@@ -41,7 +65,11 @@ describe('reviews per day', () => {
     recordReview(home, 'codex', 'k2', now);
     recordReview(home, 'openai-compatible', 'k3', now);
     recordReview(home, 'codex', 'k4', new Date(2026, 11, 6, 23, 59, 0));
-    expect(readReviewsToday(home, now)).toEqual({ date: '2026-12-07', total: 3, by_reviewer: { codex: 2, 'openai-compatible': 1 } });
+    expect(readReviewsToday(home, now)).toEqual({
+      date: '2026-12-07',
+      total: 3,
+      by_reviewer: { codex: 2, 'openai-compatible': 1 },
+    });
     recordReview(home, 'codex', 'k5', new Date(2026, 11, 20, 9, 0, 0));
     expect(readReviewsToday(home, now).total).toBe(0);
     expect(nextLocalMidnight(now)).toEqual(new Date(2026, 11, 8, 0, 0, 0));
@@ -54,9 +82,27 @@ function spoolTurn(paths: StatePaths, userText: string, toolUse: boolean): Spool
   const lines = [
     { type: 'session_meta', payload: { id: 's1', cwd: paths.cwd } },
     { type: 'event_msg', payload: { type: 'task_started', turn_id: 't1' } },
-    { type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: userText }] } },
-    ...(toolUse ? [{ type: 'response_item', payload: { type: 'function_call', name: 'exec_command', arguments: '{"cmd":"pnpm test"}', call_id: 'c1' } }] : []),
-    { type: 'response_item', payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] } },
+    {
+      type: 'response_item',
+      payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text: userText }] },
+    },
+    ...(toolUse
+      ? [
+          {
+            type: 'response_item',
+            payload: {
+              type: 'function_call',
+              name: 'exec_command',
+              arguments: '{"cmd":"pnpm test"}',
+              call_id: 'c1',
+            },
+          },
+        ]
+      : []),
+    {
+      type: 'response_item',
+      payload: { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Done.' }] },
+    },
   ];
   writeFileSync(transcriptPath, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   const entry: SpoolEntry = {
@@ -98,7 +144,14 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     const entry = spoolTurn(paths, 'thanks!', false);
     const review = await reviewTurn(
       paths,
-      { sessionId: entry.session_id, turnId: entry.turn_id, cwd: entry.cwd, transcriptPath: entry.transcript_path, lastAssistantMessage: 'Done.', reviewerProvider: null },
+      {
+        sessionId: entry.session_id,
+        turnId: entry.turn_id,
+        cwd: entry.cwd,
+        transcriptPath: entry.transcript_path,
+        lastAssistantMessage: 'Done.',
+        reviewerProvider: null,
+      },
       { env },
     );
     expect(review.provider).toBe('codex');
@@ -113,21 +166,27 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
     const result = await drainSpool(paths, { env });
     expect(result).toMatchObject({ deferred: 1, retried: 0, dead: 0, reviewed: 0 });
-    const entry = JSON.parse(readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8')) as SpoolEntry;
+    const entry = JSON.parse(
+      readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
+    ) as SpoolEntry;
     expect(entry.attempts).toBe(0);
     expect(entry.last_error).toBeNull();
     expect(Date.parse(entry.next_attempt_at!)).toBe(nextLocalMidnight().getTime());
-    expect(entry.history.at(-1)!.event).toMatch(/deferred: daily review cap reached \(1 of \[review\] max_per_day = 1 today\)/);
+    expect(entry.history.at(-1)!.event).toMatch(
+      /deferred: daily review cap reached \(1 of \[review\] max_per_day = 1 today\)/,
+    );
     expect(readReviewsToday(paths.home).total).toBe(1);
   });
 
-  it('under the cap, the review is counted before the model is called (a failed call still costs)', async () => {
+  it('under the cap, the review is counted before the call (a failed call still costs)', async () => {
     const { paths, env } = bucket('[review]\nmax_per_day = 5\n');
     spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
     const result = await drainSpool(paths, { env });
     expect(result).toMatchObject({ retried: 1, deferred: 0 });
     expect(readReviewsToday(paths.home).by_reviewer).toEqual({ codex: 1 });
-    const entry = JSON.parse(readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8')) as SpoolEntry;
+    const entry = JSON.parse(
+      readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
+    ) as SpoolEntry;
     expect(entry.last_error).toMatch(/ProviderConfigError: the codex reviewer needs the codex CLI/);
     expect(usageDir(paths.home)).toContain(join('run', 'review-usage'));
   });
@@ -140,9 +199,16 @@ describe('config use <reviewer>', () => {
     expect(first.exitCode).toBe(0);
     expect(first.output).toMatchObject({ status: 'switched', active_profile: 'codex' });
     expect(String(first.output['note'])).toMatch(/max_per_day/);
-    writeFileSync(join(home, 'config.toml'), 'schema_version = 2\n# mine\n[profiles.work]\nprovider = "openai-compatible"\n');
+    writeFileSync(
+      join(home, 'config.toml'),
+      'schema_version = 2\n# mine\n[profiles.work]\nprovider = "openai-compatible"\n',
+    );
     const second = await configUseCommand(home, 'claude', { env: {} });
-    expect(second.output).toMatchObject({ status: 'switched', active_profile: 'claude', created_profile: 'claude' });
+    expect(second.output).toMatchObject({
+      status: 'switched',
+      active_profile: 'claude',
+      created_profile: 'claude',
+    });
     const text = readFileSync(join(home, 'config.toml'), 'utf8');
     expect(text).toContain('# mine\n[profiles.work]');
     expect(text).toContain('[profiles.claude]\nprovider = "claude"\n');
@@ -150,14 +216,23 @@ describe('config use <reviewer>', () => {
     expect(loaded.config.active_profile).toBe('claude');
     expect(loaded.warnings).toEqual([]);
     expect((await configUseCommand(home, 'local', { env: {} })).output).not.toHaveProperty('note');
-    expect((await configUseCommand(home, 'no-such', { env: {} })).output).toMatchObject({ status: 'unknown_profile' });
+    expect((await configUseCommand(home, 'no-such', { env: {} })).output).toMatchObject({
+      status: 'unknown_profile',
+    });
   });
 
   it('config show tells where the agent is and warns when it is missing', async () => {
     const home = tempDir();
     await configUseCommand(home, 'codex', { env: {} });
     const shown = await configShowCommand(home, { env: { PATH: '/nonexistent' } });
-    expect(shown.output['reviewer']).toMatchObject({ provider: 'codex', program: null, timeout_seconds: 180, max_per_day: 200 });
-    expect(shown.output['warnings']).toContain('reviewer: codex was not found; reviews will wait until it is installed or [review.codex] path is set');
+    expect(shown.output['reviewer']).toMatchObject({
+      provider: 'codex',
+      program: null,
+      timeout_seconds: 180,
+      max_per_day: 200,
+    });
+    expect(shown.output['warnings']).toContain(
+      'reviewer: codex was not found; reviews will wait until it is installed or [review.codex] path is set',
+    );
   });
 });

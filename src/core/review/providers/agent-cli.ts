@@ -46,6 +46,13 @@ const LOGIN_HINT: Record<AgentProviderName, string> = {
   opencode: 'run `opencode auth login` for the provider of its model',
 };
 
+/** What agents print when their credentials are missing or refused. */
+const NOT_LOGGED_IN = new RegExp(
+  'not logged in|/login\\b|log ?in again|unauthori[sz]ed|invalid[_ ]api[_ ]key' +
+    '|failed to authenticate|authentication',
+  'i',
+);
+
 /** Finds the agent's program (settings.program, else its name on PATH) or throws "not installed". */
 export function locateAgent(name: AgentProviderName, settings: ProviderSettings): string {
   const program = settings.program?.trim() || name;
@@ -53,14 +60,18 @@ export function locateAgent(name: AgentProviderName, settings: ProviderSettings)
   const found = locateProgram(program, env);
   if (found) return found;
   throw new ProviderConfigError(
-    `the ${name} reviewer needs the ${name} CLI, which was not found (${program.includes('/') ? program : `${program} on PATH`}); ` +
+    `the ${name} reviewer needs the ${name} CLI, which was not found ` +
+      `(${program.includes('/') ? program : `${program} on PATH`}); ` +
       `install it, set [review.${name}] path, or switch reviewer with \`config use local\``,
     { provider: name },
   );
 }
 
 /** The child's environment: the user's, without our settings, plus the recursion guard. */
-export function agentEnv(settings: ProviderSettings, extra: Record<string, string> = {}): Record<string, string> {
+export function agentEnv(
+  settings: ProviderSettings,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const base = (settings.env ?? process.env) as NodeJS.ProcessEnv;
   // Without our home there is no .env.provider to filter by: a path that cannot exist.
   return { ...opencodeEnv(base, settings.home ?? '/nonexistent/csep-home'), ...extra };
@@ -109,18 +120,26 @@ export async function runAgent(options: AgentRunOptions): Promise<RunOutcome> {
   });
   const name = options.name;
   if (outcome.spawnError !== undefined) {
-    throw new ProviderConfigError(`the ${name} reviewer could not start ${options.argv[0] ?? name}: ${cleanDiagnostic(outcome.spawnError, 200)}`, {
-      provider: name,
-    });
+    throw new ProviderConfigError(
+      `the ${name} reviewer could not start ${options.argv[0] ?? name}: ` +
+        cleanDiagnostic(outcome.spawnError, 200),
+      {
+        provider: name,
+      },
+    );
   }
   if (outcome.aborted) throw new ProviderAbortedError(`the ${name} review was cancelled`, { provider: name });
   if (outcome.timedOut) {
     throw new ProviderTimeoutError(
-      `the ${name} review did not finish within ${Math.round(timeoutMs / 1000)} s and was killed (raise [review.${name}] timeout_seconds if reviews are slow)`,
+      `the ${name} review did not finish within ${Math.round(timeoutMs / 1000)} s and was killed ` +
+        `(raise [review.${name}] timeout_seconds if reviews are slow)`,
       { provider: name },
     );
   }
-  if (outcome.outputTooLarge) throw new ProviderBadResponseError(`the ${name} review printed more than the capture limit; stopped`, { provider: name });
+  if (outcome.outputTooLarge)
+    throw new ProviderBadResponseError(`the ${name} review printed more than the capture limit; stopped`, {
+      provider: name,
+    });
   return outcome;
 }
 
@@ -128,20 +147,37 @@ export async function runAgent(options: AgentRunOptions): Promise<RunOutcome> {
  * The error class of a failed agent run, from what it printed (its error text, an HTTP status
  * when known). `detail` must already be cleaned (`cleanDiagnostic`): it ends up in the spool.
  */
-export function classifyAgentFailure(name: AgentProviderName, detail: string, status?: number): ProviderError {
+export function classifyAgentFailure(
+  name: AgentProviderName,
+  detail: string,
+  status?: number,
+): ProviderError {
   const text = detail.slice(0, 400);
   const statusOf = status ?? Number(/\b([45]\d\d)\b/.exec(text)?.[1] ?? NaN);
   const options = { provider: name, ...(Number.isFinite(statusOf) ? { status: statusOf } : {}) };
-  if (statusOf === 401 || statusOf === 403 || /not logged in|\/login\b|log ?in again|unauthori[sz]ed|invalid[_ ]api[_ ]key|failed to authenticate|authentication/i.test(text)) {
-    return new ProviderConfigError(`the ${name} reviewer is not logged in (${text}); ${LOGIN_HINT[name]}`, options);
+  if (statusOf === 401 || statusOf === 403 || NOT_LOGGED_IN.test(text)) {
+    return new ProviderConfigError(
+      `the ${name} reviewer is not logged in (${text}); ${LOGIN_HINT[name]}`,
+      options,
+    );
   }
-  if (/model\b.*\b(not found|not supported|does not exist|unknown)|unknown model|ProviderModelNotFound/i.test(text)) {
-    return new ProviderConfigError(`the ${name} reviewer's model is not available (${text}); fix [review.${name}] model`, options);
+  if (
+    /model\b.*\b(not found|not supported|does not exist|unknown)|unknown model|ProviderModelNotFound/i.test(
+      text,
+    )
+  ) {
+    return new ProviderConfigError(
+      `the ${name} reviewer's model is not available (${text}); fix [review.${name}] model`,
+      options,
+    );
   }
   if (statusOf === 429 || /rate.?limit|too many requests|quota|usage limit|insufficient_quota/i.test(text)) {
     return new ProviderRateLimitError(`the ${name} reviewer hit a rate or usage limit: ${text}`, options);
   }
-  if ((statusOf >= 500 && statusOf < 600) || /overloaded|high demand|server error|internal error|capacity/i.test(text)) {
+  if (
+    (statusOf >= 500 && statusOf < 600) ||
+    /overloaded|high demand|server error|internal error|capacity/i.test(text)
+  ) {
     return new ProviderServerError(`the ${name} reviewer's model failed: ${text}`, options);
   }
   if (/stream disconnected|connect|ECONNREFUSED|ECONNRESET|socket|network|dns|lookup/i.test(text)) {
@@ -156,8 +192,12 @@ export function classifyAgentFailure(name: AgentProviderName, detail: string, st
  * spool's reason or a log.
  */
 export function errorLines(stderr: string, max = 400): string {
-  const lines = stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const errors = lines.filter((line) => /^(error|fatal)\b[:\s]/i.test(line));
-  const picked = errors.length > 0 ? [...new Set(errors)].slice(-2).join(' | ') : (lines.at(-1) ?? '').slice(0, 200);
+  const picked =
+    errors.length > 0 ? [...new Set(errors)].slice(-2).join(' | ') : (lines.at(-1) ?? '').slice(0, 200);
   return cleanDiagnostic(picked, max);
 }

@@ -18,7 +18,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.js';
-import { agentEnv, classifyAgentFailure, errorLines, locateAgent, runAgent, withWorkdir } from './agent-cli.js';
+import {
+  agentEnv,
+  classifyAgentFailure,
+  errorLines,
+  locateAgent,
+  runAgent,
+  withWorkdir,
+} from './agent-cli.js';
 import { cleanDiagnostic } from '../../compiler/backends/opencode/events.js';
 import { ProviderBadResponseError } from './http.js';
 import type { ProviderSettings } from './index.js';
@@ -28,7 +35,16 @@ export const CLAUDE_REVIEW_SETTINGS = '{"disableAllHooks":true}';
 
 /** The argv of one review (program first). */
 export function claudeArgv(program: string, system: string, model?: string): string[] {
-  const argv = [program, '-p', '--output-format', 'json', '--tools', '', '--strict-mcp-config', '--disable-slash-commands'];
+  const argv = [
+    program,
+    '-p',
+    '--output-format',
+    'json',
+    '--tools',
+    '',
+    '--strict-mcp-config',
+    '--disable-slash-commands',
+  ];
   argv.push('--settings', CLAUDE_REVIEW_SETTINGS, '--no-session-persistence', '--system-prompt', system);
   if (model) argv.push('--model', model);
   return argv;
@@ -46,7 +62,8 @@ function parseResult(stdout: string): ClaudeResult | undefined {
   for (let i = lines.length - 1; i >= 0; i -= 1) {
     try {
       const value = JSON.parse(lines[i]!) as unknown;
-      if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'result') return value as ClaudeResult;
+      if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'result')
+        return value as ClaudeResult;
     } catch {
       // Not the result line.
     }
@@ -60,7 +77,10 @@ export function createClaudeProvider(settings: ProviderSettings = {}): ReviewerP
     name: 'claude',
     async review(request: ReviewRequest): Promise<ReviewResponse> {
       const program = locateAgent('claude', settings);
-      const env = agentEnv(settings, { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', CLAUDE_CODE_MAX_RETRIES: '1' });
+      const env = agentEnv(settings, {
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_MAX_RETRIES: '1',
+      });
       return withWorkdir(async (dir) => {
         const cwd = join(dir, 'work');
         mkdirSync(cwd, { mode: 0o700 });
@@ -75,15 +95,28 @@ export function createClaudeProvider(settings: ProviderSettings = {}): ReviewerP
         });
         const result = parseResult(outcome.stdout);
         if (result === undefined) {
-          if (outcome.exitCode === 0) throw new ProviderBadResponseError('the claude reviewer printed no JSON result', { provider: 'claude' });
-          throw classifyAgentFailure('claude', errorLines(outcome.stderr) || `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`);
+          if (outcome.exitCode === 0)
+            throw new ProviderBadResponseError('the claude reviewer printed no JSON result', {
+              provider: 'claude',
+            });
+          throw classifyAgentFailure(
+            'claude',
+            errorLines(outcome.stderr) || `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`,
+          );
         }
         const text = typeof result.result === 'string' ? result.result : '';
         if (result.is_error === true || outcome.exitCode !== 0) {
           const status = typeof result.api_error_status === 'number' ? result.api_error_status : undefined;
-          throw classifyAgentFailure('claude', cleanDiagnostic(text || errorLines(outcome.stderr) || String(result.terminal_reason ?? 'error')), status);
+          throw classifyAgentFailure(
+            'claude',
+            cleanDiagnostic(text || errorLines(outcome.stderr) || String(result.terminal_reason ?? 'error')),
+            status,
+          );
         }
-        if (text.trim() === '') throw new ProviderBadResponseError('the claude reviewer finished without an answer', { provider: 'claude' });
+        if (text.trim() === '')
+          throw new ProviderBadResponseError('the claude reviewer finished without an answer', {
+            provider: 'claude',
+          });
         return { text, provider: 'claude', ...(settings.model ? { model: settings.model } : {}) };
       });
     },

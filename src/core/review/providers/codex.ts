@@ -30,13 +30,28 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readEnv } from '../../env.js';
 import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.js';
-import { agentEnv, classifyAgentFailure, errorLines, locateAgent, runAgent, withWorkdir } from './agent-cli.js';
+import {
+  agentEnv,
+  classifyAgentFailure,
+  errorLines,
+  locateAgent,
+  runAgent,
+  withWorkdir,
+} from './agent-cli.js';
 import { ProviderBadResponseError, ProviderConfigError } from './http.js';
 import type { ProviderSettings } from './index.js';
 import { REVIEWER_OUTPUT_JSON_SCHEMA } from './reviewer-schema.js';
 
 /** Features switched off for a review: hooks, and every tool a reviewer does not need. */
-export const CODEX_DISABLED_FEATURES = ['hooks', 'shell_tool', 'unified_exec', 'multi_agent', 'goals', 'apps', 'image_generation'] as const;
+export const CODEX_DISABLED_FEATURES = [
+  'hooks',
+  'shell_tool',
+  'unified_exec',
+  'multi_agent',
+  'goals',
+  'apps',
+  'image_generation',
+] as const;
 
 /** The argv of one review (program first). `features` are the ones to switch off. */
 export function codexArgv(
@@ -62,7 +77,10 @@ export function codexArgv(
  * `model_provider` set, or `openai`), keeps credentials in a file (the default), and there is no
  * `auth.json` and no key in the environment. Unsure cases (keyring, unreadable config) are false.
  */
-export function codexCertainlyLoggedOut(env: NodeJS.ProcessEnv, readConfig: (file: string) => string | undefined): boolean {
+export function codexCertainlyLoggedOut(
+  env: NodeJS.ProcessEnv,
+  readConfig: (file: string) => string | undefined,
+): boolean {
   if (readEnv('OPENAI_API_KEY', env) || readEnv('CODEX_API_KEY', env)) return false;
   const home = readEnv('CODEX_HOME', env) ?? join(readEnv('HOME', env) ?? homedir(), '.codex');
   if (existsSync(join(home, 'auth.json'))) return false;
@@ -93,10 +111,17 @@ export function createCodexProvider(settings: ProviderSettings = {}): ReviewerPr
       const program = locateAgent('codex', settings);
       const env = agentEnv(settings);
       if (codexCertainlyLoggedOut(env, readIfExists)) {
-        throw new ProviderConfigError('the codex reviewer is not logged in (no Codex credentials found); run `codex login`', { provider: 'codex' });
+        throw new ProviderConfigError(
+          'the codex reviewer is not logged in (no Codex credentials found); run `codex login`',
+          { provider: 'codex' },
+        );
       }
       return withWorkdir(async (dir) => {
-        const files = { prompt: join(dir, 'reviewer.md'), schema: join(dir, 'reviewer-output.schema.json'), answer: join(dir, 'answer.json') };
+        const files = {
+          prompt: join(dir, 'reviewer.md'),
+          schema: join(dir, 'reviewer-output.schema.json'),
+          answer: join(dir, 'answer.json'),
+        };
         const cwd = join(dir, 'work');
         mkdirSync(cwd, { mode: 0o700 });
         writeFileSync(files.prompt, request.system, { mode: 0o600 });
@@ -118,10 +143,16 @@ export function createCodexProvider(settings: ProviderSettings = {}): ReviewerPr
               features.splice(features.indexOf(unknown), 1);
               continue;
             }
-            throw classifyAgentFailure('codex', errorLines(outcome.stderr) || `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`);
+            throw classifyAgentFailure(
+              'codex',
+              errorLines(outcome.stderr) || `exit ${outcome.exitCode ?? outcome.signal ?? '?'}`,
+            );
           }
           const answer = (readIfExists(files.answer) ?? outcome.stdout).trim();
-          if (answer === '') throw new ProviderBadResponseError('the codex reviewer finished without an answer', { provider: 'codex' });
+          if (answer === '')
+            throw new ProviderBadResponseError('the codex reviewer finished without an answer', {
+              provider: 'codex',
+            });
           return { text: answer, provider: 'codex', ...(settings.model ? { model: settings.model } : {}) };
         }
       });

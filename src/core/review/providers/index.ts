@@ -28,7 +28,13 @@ import type { ReviewerProvider } from '../types.js';
 import type { RetryEvent, SleepFunction } from './http.js';
 import { isAgentProviderName, isProviderName, PROVIDER_NAMES, type ProviderName } from './names.js';
 
-export { PROVIDER_NAMES, isProviderName, isAgentProviderName, isPaidReviewer, REVIEWER_KINDS } from './names.js';
+export {
+  PROVIDER_NAMES,
+  isProviderName,
+  isAgentProviderName,
+  isPaidReviewer,
+  REVIEWER_KINDS,
+} from './names.js';
 export type { ProviderName, AgentProviderName, ReviewerKind } from './names.js';
 
 /** The providers that talk HTTP. */
@@ -89,11 +95,14 @@ export interface ProviderSettings {
 // ---------------------------------------------------------------------------------------------
 
 /** How each reviewer is built. Typed over every name, so a new name cannot lack a factory. */
-const REVIEWER_FACTORIES: Readonly<Record<ProviderName, (settings: ProviderSettings) => Promise<ReviewerProvider>>> = {
+type ReviewerFactory = (settings: ProviderSettings) => Promise<ReviewerProvider>;
+const REVIEWER_FACTORIES: Readonly<Record<ProviderName, ReviewerFactory>> = {
   local: () => loadLocalProvider(),
   dummy: async (settings) => (await import('./dummy.js')).createDummyProvider(settings),
-  'openai-compatible': async (settings) => (await import('./openai-compatible.js')).createOpenAICompatibleProvider(settings),
-  'anthropic-style': async (settings) => (await import('./anthropic-style.js')).createAnthropicStyleProvider(settings),
+  'openai-compatible': async (settings) =>
+    (await import('./openai-compatible.js')).createOpenAICompatibleProvider(settings),
+  'anthropic-style': async (settings) =>
+    (await import('./anthropic-style.js')).createAnthropicStyleProvider(settings),
   minimax: async (settings) => (await import('./minimax.js')).createMinimaxProvider(settings),
   codex: async (settings) => (await import('./codex.js')).createCodexProvider(settings),
   claude: async (settings) => (await import('./claude.js')).createClaudeProvider(settings),
@@ -378,7 +387,8 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
       settings.timeoutSeconds = agent.timeout_seconds;
       sources['timeout_seconds'] = `review.${provider}`;
     }
-    if (provider === 'codex' && agent.reasoning_effort.trim() !== '') settings.reasoningEffort = agent.reasoning_effort.trim();
+    const effort = agent.reasoning_effort.trim();
+    if (provider === 'codex' && effort !== '') settings.reasoningEffort = effort;
   }
 
   const model = envOf(REVIEWER_ENV.model, env);

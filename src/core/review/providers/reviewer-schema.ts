@@ -20,7 +20,12 @@ function item(details: Record<string, unknown>): Record<string, unknown> {
     type: 'object',
     properties: {
       summary: { type: 'string' },
-      details: { type: 'object', properties: details, required: Object.keys(details), additionalProperties: false },
+      details: {
+        type: 'object',
+        properties: details,
+        required: Object.keys(details),
+        additionalProperties: false,
+      },
       confidence: { type: 'number' },
     },
     required: ['summary', 'details', 'confidence'],
