@@ -104,8 +104,9 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('read-only diagnostics: home, buckets and queue counts, locks, receipts, hooks, reviewer')
+    .description('read-only diagnostics: a summary on a terminal, the full JSON with --json or when piped')
     .option('--home <path>', 'state home to inspect')
+    .option('--json', 'the full JSON document (the default when stdout is not a terminal)')
     .action(lazy('status', async () => (await import('./commands/status.js')).run, { hydrate: true }));
 
   program
@@ -182,7 +183,7 @@ export function buildProgram(): Command {
     .description('add the SessionStart, UserPromptSubmit and Stop hooks to $CODEX_HOME/hooks.json (idempotent, backed up)')
     .option(...CODEX_HOME_OPT)
     .option('--trust', 'also write the hooks\' trust entries into $CODEX_HOME/config.toml')
-    .option('--via-npx', 'run the hooks through `npx -y codex-self-evolution@<version>` instead of this node and package')
+    .option('--via-npx', 'run the hooks through `npx -y codex-self-evolution@<version>` (slower hooks; needs the network whenever npm\'s cache lost it)')
     .option('--dry-run', 'print the planned change and write nothing')
     .option('--json', 'machine-readable output')
     .option('--reviewer <name>', 'also switch the reviewer: codex, claude, opencode or local')

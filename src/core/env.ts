@@ -1,7 +1,7 @@
 /**
  * The only reader of `process.env`, and `.env.provider` hydration (SPEC §2, §5.12).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Reads an environment variable: trimmed, empty means unset. */
@@ -47,6 +47,20 @@ export function parseEnvFile(text: string): Map<string, string> {
   return out;
 }
 
+/**
+ * 1-based numbers of the lines `parseEnvFile` cannot read (not blank, not a comment, not
+ * `KEY=value`), such as `OPENAI_API_KEY sk-…` or `KEY: value`. Only numbers: a line may hold a secret.
+ */
+export function unparsedEnvLines(text: string): number[] {
+  const out: number[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const trimmed = line.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (!/^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line)) out.push(i + 1);
+  });
+  return out;
+}
+
 /** Path of the provider secrets file under a home. */
 export function envProviderPath(home: string): string {
   return join(home, '.env.provider');
@@ -83,15 +97,30 @@ export function describeEnvProvider(home: string): {
   keys_set: string[];
   keys_unset: string[];
   other_keys_set: string[];
+  /** Lines that were ignored because they are not `KEY=value` (numbers only, never content). */
+  unparsed_lines: number[];
+  /** True when group or others may read the file (it holds keys). */
+  readable_by_others: boolean;
   error: string | null;
 } {
   const path = envProviderPath(home);
   let text: string;
+  let mode = 0;
   try {
     text = readFileSync(path, 'utf8');
+    mode = statSync(path).mode;
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { path, exists: !missing, keys_set: [], keys_unset: [...WELL_KNOWN_KEYS], other_keys_set: [], error: missing ? null : String(error) };
+    return {
+      path,
+      exists: !missing,
+      keys_set: [],
+      keys_unset: [...WELL_KNOWN_KEYS],
+      other_keys_set: [],
+      unparsed_lines: [],
+      readable_by_others: false,
+      error: missing ? null : String(error),
+    };
   }
   const parsed = parseEnvFile(text);
   const known = new Set<string>(WELL_KNOWN_KEYS);
@@ -101,6 +130,8 @@ export function describeEnvProvider(home: string): {
     keys_set: WELL_KNOWN_KEYS.filter((k) => parsed.has(k)),
     keys_unset: WELL_KNOWN_KEYS.filter((k) => !parsed.has(k)),
     other_keys_set: [...parsed.keys()].filter((k) => !known.has(k)).sort(),
+    unparsed_lines: unparsedEnvLines(text),
+    readable_by_others: process.platform !== 'win32' && (mode & 0o044) !== 0,
     error: null,
   };
 }

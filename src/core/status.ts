@@ -1,13 +1,14 @@
 /**
  * `status` (SPEC §11): read-only diagnostics. Nothing here creates or changes a file.
  */
-import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider, readEnv } from './env.js';
 import { hookInstallStatus } from './install/hooks.js';
 import { schedulerStatus } from './install/scheduler.js';
+import { installRecordPath, packageRootOfCli, packageVersion, readInstallRecord } from './install/stable-copy.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
 import { listSpool, readSpoolEntry, spoolCounts } from './review/spool.js';
@@ -184,6 +185,38 @@ export function spoolWaitingReasons(paths: ReturnType<typeof statePathsForBucket
   return reasons;
 }
 
+/** The node and cli words of a hook command we wrote (`'<node>' '<cli>' <sub> …`), if it is one. */
+export function hookCommandCli(command: string): { node: string; cli: string } | undefined {
+  const word = String.raw`'((?:[^']|'\\'')*)'`;
+  const m = new RegExp(`^${word}\\s+${word}\\s`).exec(command);
+  if (!m) return undefined;
+  const unquote = (w: string) => w.replace(/'\\''/g, "'");
+  return { node: unquote(m[1]!), cli: unquote(m[2]!) };
+}
+
+/**
+ * Which copy of the CLI the hooks run, whether it is there, and whether it is the version that
+ * installed them (`<home>/install.json`). `problems` are the warnings status leads with.
+ */
+export function inspectInstallation(home: string, commands: Record<string, string | null>): Record<string, unknown> & { ok: boolean; problems: string[] } {
+  const record = readInstallRecord(home);
+  const command = Object.values(commands).find((c): c is string => typeof c === 'string') ?? null;
+  const problems: string[] = [];
+  const base = { record_path: installRecordPath(home), installed_version: record?.version ?? null, installed_at: record?.installed_at ?? null };
+  if (command === null) return { ...base, launcher: null, node: null, cli: null, version: null, ok: false, problems };
+  if (/^npx\s/.test(command)) {
+    const spec = /npx -y '?([^'\s]+)'?/.exec(command)?.[1] ?? null;
+    return { ...base, launcher: 'npx', package: spec, node: null, cli: null, version: spec?.split('@').pop() ?? null, ok: true, problems };
+  }
+  const words = hookCommandCli(command);
+  if (!words) return { ...base, launcher: 'unknown', node: null, cli: null, version: null, ok: false, problems: [`the hooks run a command this version does not recognise: ${command}`] };
+  const version = packageVersion(packageRootOfCli(words.cli)) ?? null;
+  if (!existsSync(words.node)) problems.push(`the hooks run node at ${words.node}, which does not exist: every hook fails open and nothing is learned; run install again`);
+  if (!existsSync(words.cli)) problems.push(`the hooks run ${words.cli}, which does not exist: every hook fails open and nothing is learned; run install again`);
+  else if (record && version !== record.version) problems.push(`the hooks run version ${version ?? 'unknown'} at ${words.cli}, but version ${record.version} installed them; run install again`);
+  return { ...base, launcher: 'node', node: words.node, cli: words.cli, version, ok: problems.length === 0, problems };
+}
+
 /** Collects the status document. `extra` lets callers add sections (reviewer, scheduler, locks). */
 export function collectStatus(home: string, version: string): Record<string, unknown> {
   const buckets = listBuckets(home).map((bucket) => ({
@@ -201,16 +234,28 @@ export function collectStatus(home: string, version: string): Record<string, unk
     lessons: lessonCounts(statePathsForBucket(home, bucket)),
   }));
   const hooks = inspectHooks();
+  const hookInstall = hookInstallStatus(codexHome());
+  const installation = inspectInstallation(home, hookInstall.commands);
+  const envProvider = describeEnvProvider(home);
+  // What a person should look at first; the missing hook copy leads.
+  const warnings: string[] = [...installation.problems];
+  if (envProvider.unparsed_lines.length > 0) {
+    const n = envProvider.unparsed_lines;
+    warnings.push(`${envProvider.path}: line${n.length === 1 ? '' : 's'} ${n.join(', ')} ${n.length === 1 ? 'is' : 'are'} not KEY=value and ${n.length === 1 ? 'was' : 'were'} ignored`);
+  }
+  if (envProvider.readable_by_others) warnings.push(`${envProvider.path} holds API keys and is readable by other users; run: chmod 600 ${envProvider.path}`);
   return {
     timestamp: utcNow(),
     version,
     home,
     codex_home: codexHome(),
+    warnings,
+    installation,
     hooks,
     // Installed per event, and trusted (config.toml holds the hook's current hash, so Codex runs it).
-    hook_install: hookInstallStatus(codexHome()),
+    hook_install: hookInstall,
     scheduler: schedulerStatus(home),
-    env_provider: describeEnvProvider(home),
+    env_provider: envProvider,
     buckets,
     totals: Object.fromEntries(QUEUE_STATES.map((s) => [s, buckets.reduce((n, b) => n + b.counts[s], 0)])),
     recent_activity: recentActivity(home),

@@ -3,8 +3,10 @@
  * (launchd on macOS, a systemd user timer on Linux, else a marked crontab block). Idempotent;
  * the job's output goes under `<home>/logs/`. See core/install/scheduler.ts.
  */
-import { join } from 'node:path';
+import { readEnv } from '../../core/env.js';
 import { UsageError } from '../../core/errors.js';
+import { resolveCodexHome } from '../../core/install/hooks.js';
+import { chooseHookCopy } from '../../core/install/stable-copy.js';
 import {
   SCHEDULER_KINDS,
   applySchedulerPlan,
@@ -23,12 +25,15 @@ import {
 import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
+import { VERSION } from '../version.js';
 
 export interface InstallSchedulerOptions {
   interval?: string;
   kind?: string;
   dryRun?: boolean;
   json?: boolean;
+  /** The bin the job runs (default: the copy the hooks run; see chooseHookCopy). */
+  cli?: string;
 }
 
 /** Parses `--kind`. */
@@ -62,7 +67,16 @@ export function installScheduler(options: InstallSchedulerOptions, home: string,
     reason = detected.reason;
   }
   const node = process.execPath;
-  const job = { node, cli: join(PACKAGE_ROOT, 'bin', 'codex-self-evolution.js'), home, intervalSeconds, path: jobPath(node, process.env.PATH, host.platform) };
+  const cli = options.cli ?? chooseHookCopy({ home, packageRoot: PACKAGE_ROOT, version: VERSION, dryRun: Boolean(options.dryRun) }).cli;
+  const codexHome = readEnv('CODEX_HOME');
+  const job = {
+    node,
+    cli,
+    home,
+    intervalSeconds,
+    path: jobPath(node, process.env.PATH, host.platform),
+    ...(codexHome ? { codexHome: resolveCodexHome(codexHome) } : {}),
+  };
   const plan = planSchedulerInstall(job, kind, host);
   const dryRun = Boolean(options.dryRun);
   const applied = dryRun ? undefined : applySchedulerPlan(plan, host);

@@ -6,8 +6,17 @@
  * changed position. Human-readable output by default, `--json` for machines.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { PACKAGE_ROOT } from '../../core/prompts.js';
+import {
+  chooseHookCopy,
+  installRecordPath,
+  pruneCopies,
+  runtimeDir,
+  type HookCopy,
+  type InstallRecord,
+} from '../../core/install/stable-copy.js';
 import {
   applyInstallation,
   planInstallation,
@@ -32,18 +41,42 @@ export interface InstallOptions {
   reviewer?: string;
 }
 
-/** The launcher hooks use: this node and this package's bin, or npx with the pinned version. */
-export function currentLauncher(viaNpx: boolean): { launcher: Launcher; warnings: string[] } {
-  if (viaNpx) return { launcher: { kind: 'npx', packageSpec: `codex-self-evolution@${VERSION}` }, warnings: [] };
-  const cli = join(PACKAGE_ROOT, 'bin', 'codex-self-evolution.js');
+/** What `--via-npx` costs, said wherever it is chosen. */
+export const VIA_NPX_NOTE =
+  'with --via-npx every hook call starts `npx -y codex-self-evolution@<version>`: npm resolves the package on each ' +
+  'call (slower hooks) and downloads it again whenever its cache entry is gone, so hooks need the network then and ' +
+  'fail open (nothing learned) while it is unavailable';
+
+/**
+ * The launcher hooks use: `npx` with the pinned version, or node and the bin of a copy that stays
+ * where it is (the running copy, or a stable copy made under `<home>/runtime/` when the running
+ * one lives in npx's cache or a temporary directory).
+ */
+export function currentLauncher(viaNpx: boolean, home: string, dryRun = false): { launcher: Launcher; copy: HookCopy | null; warnings: string[]; notes: string[] } {
+  if (viaNpx) return { launcher: { kind: 'npx', packageSpec: `codex-self-evolution@${VERSION}` }, copy: null, warnings: [], notes: [VIA_NPX_NOTE] };
+  const copy = chooseHookCopy({ home, packageRoot: PACKAGE_ROOT, version: VERSION, dryRun });
   const warnings: string[] = [];
-  if (/[\\/]_npx[\\/]/.test(PACKAGE_ROOT)) {
-    warnings.push(
-      `this copy runs from npx's cache (${PACKAGE_ROOT}), which npm may clean at any time; install the package (npm i -g codex-self-evolution) and run install again, or use --via-npx`,
-    );
+  const notes: string[] = [];
+  if (copy.temporary) {
+    const verb = dryRun ? 'would run' : 'run';
+    notes.push(`this copy runs from ${copy.temporary} (${PACKAGE_ROOT}), which can vanish; the hooks ${verb} a stable copy of version ${VERSION} in ${copy.packageRoot}${copy.action ? ` (${copy.action})` : ''}`);
   }
-  if (!existsSync(cli)) warnings.push(`${cli} does not exist; the hooks would fail`);
-  return { launcher: { kind: 'node', node: process.execPath, cli }, warnings };
+  if (!dryRun && !existsSync(copy.cli)) warnings.push(`${copy.cli} does not exist; the hooks would fail`);
+  return { launcher: { kind: 'node', node: process.execPath, cli: copy.cli }, copy, warnings, notes };
+}
+
+/** Records what the hooks run (`<home>/install.json`), for `status`. */
+function recordInstall(home: string, launcher: Launcher, copy: HookCopy | null, codexHome: string): void {
+  const record: InstallRecord = {
+    version: VERSION,
+    launcher: launcher.kind,
+    node: launcher.kind === 'node' ? launcher.node : null,
+    cli: launcher.kind === 'node' ? launcher.cli : null,
+    copied_from: copy?.temporary ? PACKAGE_ROOT : null,
+    codex_home: codexHome,
+    installed_at: new Date().toISOString(),
+  };
+  writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 const VERB: Record<PlannedChange['action'], string> = {
@@ -115,13 +148,30 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   const hint = reviewer || options.json ? undefined : await codexReviewerHint(ctx.invocation.home);
   const reviewerLines = reviewer?.lines ?? (hint === undefined ? [] : [hint]);
   const codexHome = resolveCodexHome(options.codexHome);
-  const { launcher, warnings: launcherWarnings } = currentLauncher(Boolean(options.viaNpx));
-  const plan = planInstallation({ codexHome, launcher, trust: Boolean(options.trust) });
+  const home = ctx.invocation.home;
   const dryRun = Boolean(options.dryRun);
+  // hooks.json and config.toml are read (and refused when unusable) before a copy is made, and
+  // written only after it works: a failure leaves both as they were.
+  const probe = currentLauncher(Boolean(options.viaNpx), home, true);
+  planInstallation({ codexHome, launcher: probe.launcher, trust: Boolean(options.trust) });
+  const { launcher, copy, warnings: launcherWarnings, notes } = dryRun ? probe : currentLauncher(Boolean(options.viaNpx), home);
+  const plan = planInstallation({ codexHome, launcher, trust: Boolean(options.trust) });
   const written = dryRun ? { hooksBackup: undefined, configBackup: undefined } : applyInstallation(plan);
+  let pruned: string[] = [];
+  let scheduler: Record<string, unknown> | null = null;
+  if (!dryRun) {
+    recordInstall(home, launcher, copy, codexHome);
+    scheduler = await moveScheduler(home, launcher);
+    // Older stable copies are no longer run by anything this install manages (the copy in use
+    // may itself be one, when install runs from it).
+    const inUse = launcher.kind === 'node' ? resolve(launcher.cli, '..', '..', '..', '..') : undefined;
+    const keep = inUse !== undefined && resolve(inUse, '..') === resolve(runtimeDir(home)) ? inUse : undefined;
+    pruned = pruneCopies(home, keep);
+  }
   const trust = trustAfter(plan);
   const untrusted = trust.filter((t) => !t.trusted);
   const warnings = [...launcherWarnings, ...planWarnings(plan)];
+  if (scheduler && typeof scheduler.warning === 'string') warnings.push(scheduler.warning);
   const legacyReplaced = plan.hooks.changes.filter((c) => c.action === 'replace_legacy' || c.action === 'remove_legacy').length;
   const nextSteps =
     untrusted.length === 0
@@ -148,6 +198,11 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
       trusted_keys: plan.trust?.trusted ?? [],
       moved_trust: plan.trust?.moved ?? [],
       legacy_replaced: legacyReplaced,
+      hook_copy: copy ? { package_root: copy.packageRoot, cli: copy.cli, temporary_source: copy.temporary ?? null, action: copy.action ?? null } : null,
+      launcher: launcher.kind,
+      scheduler_moved: scheduler?.moved ?? false,
+      pruned_copies: pruned,
+      notes,
       warnings,
       next_steps: nextSteps,
       reviewer: reviewer?.json ?? null,
@@ -190,8 +245,29 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     lines.push(`  - run: codex-self-evolution install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`);
     lines.push(`    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`);
   }
+  for (const n of notes) lines.push(`note: ${n}`);
+  if (scheduler?.moved) lines.push(`The scheduled scan now runs ${launcher.kind === 'node' ? launcher.cli : 'through npx'} as well.`);
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   if (reviewerLines.length > 0) lines.push('', ...reviewerLines);
   printText(lines.join('\n'));
   return 0;
+}
+
+/**
+ * When a scheduler is installed, points it at the copy the hooks now run (an upgrade moves
+ * both). Never fails the install: a problem becomes a warning.
+ */
+async function moveScheduler(home: string, launcher: Launcher): Promise<Record<string, unknown> | null> {
+  if (launcher.kind !== 'node') return null;
+  try {
+    const { currentHost, schedulerStatus } = await import('../../core/install/scheduler.js');
+    const host = currentHost();
+    const status = schedulerStatus(home, host);
+    if (!status.installed || status.kind === null) return null;
+    const { installScheduler } = await import('./install-scheduler.js');
+    const result = installScheduler({ kind: status.kind, ...(status.interval_seconds ? { interval: String(status.interval_seconds) } : {}), cli: launcher.cli }, home, host);
+    return { moved: result.json.status === 'installed' };
+  } catch (error) {
+    return { moved: false, warning: `the scheduled scan could not be moved to the new copy (${error instanceof Error ? error.message : String(error)}); run install-scheduler again` };
+  }
 }

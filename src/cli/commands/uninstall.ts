@@ -5,7 +5,9 @@
  * bytes are written back, so install followed by uninstall restores the file byte for byte.
  * State under the home (memory, recall, skills) is left alone.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { applyInstallation, planRemoval, resolveCodexHome, textDiff } from '../../core/install/hooks.js';
+import { installRecordPath, pruneCopies, runtimeDir } from '../../core/install/stable-copy.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { changeLines, planWarnings } from './install.js';
@@ -17,7 +19,8 @@ export interface UninstallOptions {
   includeLegacy?: boolean;
 }
 
-export async function run(options: UninstallOptions, _ctx: CommandContext): Promise<number> {
+export async function run(options: UninstallOptions, ctx: CommandContext): Promise<number> {
+  const home = ctx.invocation.home;
   const codexHome = resolveCodexHome(options.codexHome);
   const plan = planRemoval({ codexHome, includeLegacy: Boolean(options.includeLegacy) });
   const dryRun = Boolean(options.dryRun);
@@ -25,6 +28,20 @@ export async function run(options: UninstallOptions, _ctx: CommandContext): Prom
   const warnings = planWarnings(plan).filter((w) => !w.startsWith('Codex hooks are turned off'));
   const removedFile = plan.hooks.changed && plan.hooks.after === null;
   const status = dryRun ? 'dry_run' : plan.hooks.changed ? 'removed' : 'not_installed';
+  // The stable copy install made (if any) goes with the hooks. It is removed last, after the
+  // output: this process may be running from it.
+  const copies = existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
+  if (copies !== null && !dryRun) {
+    const { schedulerStatus } = await import('../../core/install/scheduler.js');
+    if (schedulerStatus(home).installed) warnings.push(`the scheduled scan may run the copy in ${copies}, removed now; remove it with: codex-self-evolution uninstall-scheduler`);
+  }
+  const finish = (): number => {
+    if (!dryRun) {
+      pruneCopies(home);
+      rmSync(installRecordPath(home), { force: true });
+    }
+    return 0;
+  };
 
   if (options.json) {
     printJson({
@@ -42,10 +59,11 @@ export async function run(options: UninstallOptions, _ctx: CommandContext): Prom
       config_backup: written.configBackup ?? null,
       removed_trust_keys: plan.trust?.removed ?? [],
       moved_trust: plan.trust?.moved ?? [],
+      removed_copy: copies,
       warnings,
       ...(dryRun ? { hooks_json_after: plan.hooks.after, config_toml_after: plan.trust?.changed ? plan.trust.after : null } : {}),
     });
-    return 0;
+    return finish();
   }
 
   const file = plan.hooks.file.path;
@@ -68,8 +86,9 @@ export async function run(options: UninstallOptions, _ctx: CommandContext): Prom
     lines.push(`${plan.config.path}: ${parts.join('; ')}${written.configBackup ? ` (backup: ${written.configBackup})` : ''}.`);
     if (dryRun) lines.push(textDiff(plan.trust.before, plan.trust.after));
   }
+  if (copies !== null) lines.push(`The copy of codex-self-evolution the hooks ran (${copies}) ${dryRun ? 'would be' : 'was'} removed.`);
   lines.push('Learned memory, recall and skills under the state home are kept; the scheduler (if any) is removed with uninstall-scheduler.');
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   printText(lines.join('\n'));
-  return 0;
+  return finish();
 }

@@ -47,6 +47,11 @@ export interface ScanJob {
   intervalSeconds: number;
   /** PATH the job sees (scan may start `git` or `opencode`). */
   path: string;
+  /**
+   * CODEX_HOME the job sees, when the user set one: a compile reads the Codex config (native
+   * skills, the codex reviewer) from there, and a timer does not inherit the login environment.
+   */
+  codexHome?: string;
 }
 
 /** Where the job's output goes. */
@@ -70,7 +75,7 @@ export function jobPath(node: string, currentPath: string | undefined, platform:
 }
 
 function checkJob(job: ScanJob): void {
-  for (const [name, value] of Object.entries({ node: job.node, cli: job.cli, home: job.home, path: job.path })) {
+  for (const [name, value] of Object.entries({ node: job.node, cli: job.cli, home: job.home, path: job.path, codexHome: job.codexHome ?? '' })) {
     if (/[\u0000-\u001f\u007f]/.test(value)) throw new SchedulerError(`the ${name} path contains control characters; refusing to write it into a scheduler file`);
   }
 }
@@ -114,6 +119,7 @@ export function launchdPlist(job: ScanJob, userHome: string): string {
     `    ${str(userHome)}`,
     '    <key>PATH</key>',
     `    ${str(job.path)}`,
+    ...(job.codexHome ? ['    <key>CODEX_HOME</key>', `    ${str(job.codexHome)}`] : []),
     '  </dict>',
     '  <key>StartInterval</key>',
     `  <integer>${job.intervalSeconds}</integer>`,
@@ -166,6 +172,7 @@ export function systemdService(job: ScanJob): string {
     'Type=oneshot',
     systemdEnv('CODEX_SELF_EVOLUTION_HOME', job.home),
     systemdEnv('PATH', job.path),
+    ...(job.codexHome ? [systemdEnv('CODEX_HOME', job.codexHome)] : []),
     `ExecStart=${[job.node, job.cli, 'scan'].map(systemdQuote).join(' ')}`,
     `StandardOutput=append:${logs.stdout.replace(/%/g, '%%')}`,
     `StandardError=append:${logs.stderr.replace(/%/g, '%%')}`,
@@ -216,7 +223,7 @@ function cronWord(word: string): string {
 export function cronBlock(job: ScanJob): string {
   checkJob(job);
   const log = schedulerLogPaths(job.home).cron;
-  const line = `${cronSchedule(job.intervalSeconds)} CODEX_SELF_EVOLUTION_HOME=${cronWord(job.home)} PATH=${cronWord(job.path)} ${cronWord(job.node)} ${cronWord(job.cli)} scan >>${cronWord(log)} 2>&1`;
+  const line = `${cronSchedule(job.intervalSeconds)} CODEX_SELF_EVOLUTION_HOME=${cronWord(job.home)} PATH=${cronWord(job.path)}${job.codexHome ? ` CODEX_HOME=${cronWord(job.codexHome)}` : ''} ${cronWord(job.node)} ${cronWord(job.cli)} scan >>${cronWord(log)} 2>&1`;
   return `${CRON_BEGIN}\n${line}\n${CRON_END}\n`;
 }
 
