@@ -8,7 +8,7 @@
  */
 import type { StatePaths } from './paths.js';
 import { isActive, loadActiveSkills, loadMemory, type MemoryEntry, type SkillListing } from './memory-view.js';
-import { readPrompt } from './prompts.js';
+import { csepCommand, readPrompt } from './prompts.js';
 import { mergeTeamMemory } from './team/merge.js';
 import { loadTeamStore, worktreeRoot } from './team/store.js';
 
@@ -132,7 +132,7 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
       teamOmitted ? `${teamOmitted} team entr${teamOmitted === 1 ? 'y' : 'ies'}` : '',
       omitted.skills ? `${omitted.skills} skill${omitted.skills === 1 ? '' : 's'}` : '',
     ].filter(Boolean);
-    parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Use \`csep recall\` to look them up._\n`);
+    parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Look them up with \`${csepCommand()} recall "<focused query>"\`._\n`);
   }
   const text = parts.join('\n').trim();
   const decisions = memory.entries.map((entry) => ({ entry, outcome: chosen.has(entry) ? ('injected' as const) : isActive(entry) ? ('budget' as const) : ('inactive' as const) }));

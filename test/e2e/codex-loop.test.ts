@@ -19,9 +19,12 @@
  *    environment context and before the prompt, and the recall lesson matching the prompt
  *    through UserPromptSubmit, as a developer message after the prompt.
  *
+ * 6. a third `codex exec` whose (fake) model runs the recall command line the SessionStart
+ *    context names, as a shell tool call: its output reaches the model and holds the lesson.
+ *
  * The hooks see our temp CODEX_SELF_EVOLUTION_HOME because Codex passes its environment on.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,6 +35,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const HARNESS = join(REPO_ROOT, 'test', 'harness', 'codex', 'run-codex-e2e.sh');
 const CODEX = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
+const FAKE_TOOL_MODEL = join(REPO_ROOT, 'test', 'helpers', 'fake-tool-model.mjs');
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
 // The lead-in ("From now on") is not part of the written rule.
 const LEARNED = 'Always use pnpm, never npm';
@@ -191,7 +195,29 @@ describe('the learning loop with the real Codex CLI', () => {
 
     // Let the second session's worker finish before the temp dir goes away.
     await waitFor('the second review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
-  }, 240_000);
+
+    // --- Session 3: the model runs the recall command the context names, as a shell tool call
+    // (a fake model that makes that call; outside the network namespace so Codex reaches it).
+    const toolLog = join(root, 'tool-model');
+    const server = spawn(process.execPath, [FAKE_TOOL_MODEL, '--log-dir', toolLog, '--query', 'pnpm lockfile error in CI'], { stdio: 'ignore' });
+    try {
+      await waitFor('the fake tool model', () => existsSync(join(toolLog, 'port')), 20_000);
+      const port = readFileSync(join(toolLog, 'port'), 'utf8').trim();
+      runCodex(join(root, 'run3'), repo, env, 'Why does CI fail on pnpm install?', [
+        '--netns', 'off', '--',
+        '-c', `model_providers.fake.base_url="http://127.0.0.1:${port}/v1"`,
+        '--sandbox', 'danger-full-access',
+      ]);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    const ran = readFileSync(join(toolLog, 'command.txt'), 'utf8');
+    expect(ran).toMatch(/ recall "pnpm lockfile error in CI"$/);
+    const followUp = JSON.parse(readFileSync(join(toolLog, 'request-2.json'), 'utf8')) as { input: Array<{ type?: string; output?: unknown }> };
+    const toolOutput = followUp.input.filter((i) => i.type === 'function_call_output').map((i) => JSON.stringify(i.output)).join('\n');
+    expect(toolOutput).toContain(RECALLED);
+    await waitFor('the third review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+  }, 300_000);
 
   it('lists a native skill published by reconcileNativeSkills to the model', async () => {
     expect(existsSync(HARNESS), `the Codex harness is missing: expected ${HARNESS}`).toBe(true);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +53,7 @@ describe('session-start --from-stdin (the Codex SessionStart hook)', () => {
     expect(out.hookSpecificOutput.hookEventName).toBe('SessionStart');
     expect(out.hookSpecificOutput.additionalContext).toContain('Always use pnpm, never npm.');
     expect(out.hookSpecificOutput.additionalContext).toContain('Run `pnpm vitest run` before committing.');
-    expect(out.hookSpecificOutput.additionalContext).toContain('csep recall');
+    expect(out.hookSpecificOutput.additionalContext).toMatch(/^ {4}\S.* recall "<focused query>"$/m);
     expect(result.stdout.endsWith('\n')).toBe(true);
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     const summary = logLines(home).at(-1)!;
@@ -221,5 +222,26 @@ describe('CLI basics', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).not.toContain('sk-proj-abcdef');
     expect(JSON.parse(result.stdout).env_provider.keys_set).toEqual(['OPENAI_API_KEY']);
+  });
+
+  it('names a recall command that finds a note from /bin/sh with a plain PATH, in the repository', () => {
+    const { home, repo, env } = world();
+    mkdirSync(join(repo, '.git'));
+    const paths = resolveStatePaths({ cwd: repo, home });
+    mkdirSync(paths.recallDir, { recursive: true });
+    const record = {
+      id: 'r1', summary: 'Database migrations', content: 'Run migrations with `make migrate-up` against the docker compose db.',
+      source_paths: [], cwd: repo, repo_fingerprint: paths.repoFingerprint, thread_id: 't', turn_id: 'u',
+    };
+    writeFileSync(paths.recallIndex, `${JSON.stringify({ records: [record] })}\n`);
+    const result = runCli(['session-start', '--from-stdin'], { input: payloadFor(repo), env });
+    const context = (JSON.parse(result.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
+    const line = /^ {4}(.+) recall "<focused query>"$/m.exec(context);
+    expect(line, context).not.toBeNull();
+    const command = `${line![1]!} recall "how are database migrations run"`;
+    const shell = spawnSync('/bin/sh', ['-c', command], { cwd: repo, env: { PATH: '/usr/bin:/bin', HOME: env.HOME, CODEX_SELF_EVOLUTION_HOME: home }, encoding: 'utf8' });
+    expect(shell.stderr).toBe('');
+    expect(shell.status).toBe(0);
+    expect(shell.stdout).toContain('make migrate-up');
   });
 });
