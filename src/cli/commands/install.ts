@@ -159,6 +159,7 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   const written = dryRun ? { hooksBackup: undefined, configBackup: undefined } : applyInstallation(plan);
   let pruned: string[] = [];
   let scheduler: Record<string, unknown> | null = null;
+  let indexes: { built: number; locked: number; failed: string[] } = { built: 0, locked: 0, failed: [] };
   if (!dryRun) {
     recordInstall(home, launcher, copy, codexHome);
     scheduler = await moveScheduler(home, launcher);
@@ -167,11 +168,13 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     const inUse = launcher.kind === 'node' ? resolve(launcher.cli, '..', '..', '..', '..') : undefined;
     const keep = inUse !== undefined && resolve(inUse, '..') === resolve(runtimeDir(home)) ? inUse : undefined;
     pruned = pruneCopies(home, keep);
+    indexes = await buildMissingIndexes(home);
   }
   const trust = trustAfter(plan);
   const untrusted = trust.filter((t) => !t.trusted);
   const warnings = [...launcherWarnings, ...planWarnings(plan)];
   if (scheduler && typeof scheduler.warning === 'string') warnings.push(scheduler.warning);
+  for (const f of indexes.failed) warnings.push(`recall search index not built: ${f}`);
   const legacyReplaced = plan.hooks.changes.filter((c) => c.action === 'replace_legacy' || c.action === 'remove_legacy').length;
   const nextSteps =
     untrusted.length === 0
@@ -202,6 +205,7 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
       launcher: launcher.kind,
       scheduler_moved: scheduler?.moved ?? false,
       pruned_copies: pruned,
+      search_indexes: indexes,
       notes,
       warnings,
       next_steps: nextSteps,
@@ -245,12 +249,33 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     lines.push(`  - run: codex-self-evolution install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`);
     lines.push(`    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`);
   }
+  if (indexes.built > 0) lines.push(`Built the missing recall search index of ${indexes.built} repositor${indexes.built === 1 ? 'y' : 'ies'} (prompt-time recall works from the first prompt).`);
   for (const n of notes) lines.push(`note: ${n}`);
   if (scheduler?.moved) lines.push(`The scheduled scan now runs ${launcher.kind === 'node' ? launcher.cli : 'through npx'} as well.`);
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   if (reviewerLines.length > 0) lines.push('', ...reviewerLines);
   printText(lines.join('\n'));
   return 0;
+}
+
+/**
+ * Builds the search index of every bucket that has recall but no usable index (a state home left
+ * by the Python original), so prompt-time recall answers from the first prompt. A bucket whose
+ * compile lock is busy is left to that compile. Never fails the install.
+ */
+async function buildMissingIndexes(home: string): Promise<{ built: number; locked: number; failed: string[] }> {
+  const out = { built: 0, locked: 0, failed: [] as string[] };
+  try {
+    const { repairAllSearchIndexes } = await import('../../core/recall/migrate.js');
+    for (const r of await repairAllSearchIndexes(home)) {
+      if (r.outcome === 'built') out.built++;
+      else if (r.outcome === 'locked') out.locked++;
+      else if (r.outcome === 'failed') out.failed.push(`${r.project}: ${r.error ?? 'unknown error'}`);
+    }
+  } catch (error) {
+    out.failed.push(error instanceof Error ? error.message : String(error));
+  }
+  return out;
 }
 
 /**

@@ -84,7 +84,6 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   }
   if (invokedAsCsep() || options.query === undefined) {
     const query = (options.query ?? words.join(' ')).trim();
-    if (query === '' && options.query === undefined) throw new UsageError('recall needs a query: csep recall <words...> (or --query <text>)');
     return runCsepStyle(query, options, ctx);
   }
 
@@ -99,7 +98,23 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   } else {
     printJson({ query: options.query, cwd: paths.cwd, count: results.length, results });
   }
+  await saveRebuiltIndex(paths, outcome, ctx);
   return 0;
+}
+
+/**
+ * After answering from a rebuilt index (a bucket the Python original wrote, or an index without
+ * record spans), saves the index so the next query (and prompt-time recall) does not rebuild it.
+ * Only when the compile lock is free at once; never fails the command.
+ */
+async function saveRebuiltIndex(paths: StatePaths, outcome: RecallQueryOutcome | undefined, ctx: CommandContext): Promise<void> {
+  if (outcome === undefined || (outcome.mode !== 'rebuilt' && outcome.mode !== 'full_parse')) return;
+  try {
+    const { repairSearchIndex } = await import('../../core/recall/migrate.js');
+    ctx.invocation.extras.index_saved = (await repairSearchIndex(paths)).outcome;
+  } catch (error) {
+    logWarn(`recall: could not save the rebuilt search index: ${describeError(error)}`, { kind: 'recall' });
+  }
 }
 
 /** SPEC §4.11: focused recall without the trigger gate, soft errors, exit 0. */
@@ -111,10 +126,14 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
   const extras = ctx.invocation.extras;
   Object.assign(extras, { msg: 'csep recall completed', kind: 'csep-recall', query_hash: queryHash(query), output_format: format });
   let result: Record<string, unknown>;
+  let saved: { paths: StatePaths; outcome: RecallQueryOutcome } | undefined;
   try {
+    // No words is a soft error too: the model asked without a query, and exit 0 keeps its turn going.
+    if (query === '') throw new UsageError('recall needs a query: csep recall "<focused query>"');
     const paths = recallPaths(options, ctx);
     extras.cwd = paths.cwd;
     const outcome = runQuery('csep-recall', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
+    saved = { paths, outcome };
     const results = outcome.results;
     result = {
       query,
@@ -146,5 +165,6 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
       }),
     );
   }
+  if (saved) await saveRebuiltIndex(saved.paths, saved.outcome, ctx);
   return 0;
 }

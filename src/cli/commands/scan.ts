@@ -47,6 +47,12 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
       ...(tty ? { onProgress: progressLine(process.stderr) } : {}),
     });
     if (tty && result.total_projects > 0) process.stderr.write('\r\u001b[K');
+    // Buckets the compile did not touch may still lack a search index (a Python-written home).
+    const { repairAllSearchIndexes } = await import('../../core/recall/migrate.js');
+    const repaired = await repairAllSearchIndexes(ctx.invocation.home);
+    const built = repaired.filter((r) => r.outcome === 'built').length;
+    if (built > 0) ctx.invocation.extras.search_indexes_built = built;
+    for (const r of repaired) if (r.outcome === 'failed') logWarn(`scan: could not build the recall search index of ${r.project}: ${r.error ?? ''}`, { kind: 'scan' });
     ctx.invocation.extras.total_projects = result.total_projects;
     ctx.invocation.extras.counts = result.counts;
     if (result.aggregate) ctx.invocation.extras.processed = result.aggregate.buckets_processed;

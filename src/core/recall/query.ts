@@ -178,7 +178,10 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
         problems.push('a returned record is incomplete');
       } catch (error) {
         if (!(error instanceof FullParseNeeded)) throw error;
-        problems.push(index.spans === '' ? 'recall/search-index.json has no record spans (written by an older compiler)' : 'recall/search-index.json does not match index.json');
+        // An empty index has no spans to hold; that is not a sign of an older compiler.
+        if (index.count > 0) {
+          problems.push(index.spans === '' ? 'recall/search-index.json has no record spans (written by an older compiler)' : 'recall/search-index.json does not match index.json');
+        }
       }
     }
 
