@@ -616,6 +616,50 @@ function cases() {
     });
   }
 
+  // A state home left by the Python original: a 50,000-note recall/index.json (its indent=2
+  // layout, in its `/`→`-` bucket with the .canonical_cwd marker) and no search index. `before`:
+  // the first query after upgrading, which rebuilds the index and saves it (the file is removed
+  // before every run); `after`: queries once install/scan/that first query have saved it.
+  for (const phase of ['before', 'after']) {
+    list.push({
+      id: `migration/python-50k-${phase}`,
+      group: 'migration',
+      kind: 'heavy',
+      heavy: true,
+      setup() {
+        this.repo = makeRepo(`python-50k-${phase}`);
+        const legacy = join(HOME, 'projects', dist.paths.legacyBucketName(this.repo));
+        mkdirSync(join(legacy, 'recall'), { recursive: true });
+        writeFileSync(join(legacy, '.canonical_cwd'), `${this.repo}\n`);
+        this.paths = bucketOf(this.repo);
+        if (this.paths.stateDir !== legacy) throw new Error(`the Python bucket was not reused: ${this.paths.stateDir}`);
+        writeFileSync(this.paths.recallIndex, JSON.stringify({ records: recallRecords(50_000, this.repo) }, null, 2));
+        if (phase === 'after') {
+          const first = runOnce([CLI, 'recall', '--query', RECALL_QUERIES[0], '--cwd', this.repo]);
+          if (first.status !== 0 || !existsSync(this.paths.recallSearchIndex)) throw new Error(`migration set-up failed: ${first.stderr}`);
+        }
+      },
+      prepare(i) {
+        if (phase === 'before') rmSync(this.paths.recallSearchIndex, { force: true });
+        return recallCommand(RECALL_QUERIES[i % RECALL_QUERIES.length], this.repo);
+      },
+      check: (r, i) => {
+        try {
+          const results = JSON.parse(r.stdout).results ?? [];
+          const q = i % RECALL_QUERIES.length;
+          return q === 3 || (results.length > 0 && results[0].summary === NEEDLES[q === 2 ? 0 : q].summary);
+        } catch {
+          return false;
+        }
+      },
+      finish() {
+        this.note = `index.json ${round(readFileSync(this.paths.recallIndex).length / 1e6)} MB; ${
+          phase === 'before' ? 'no search index: each run rebuilds it and saves it' : 'search index saved by the first query'
+        }`;
+      },
+    });
+  }
+
   // compile --once over N pending suggestions (one suggestion per envelope, empty bucket).
   for (const n of [10, 100, 1_000, 10_000]) {
     list.push({

@@ -250,6 +250,21 @@ export function buildProgram(): Command {
     .addOption(FORMAT('output format (default: json with --query, markdown with words or through csep)'))
     .action(lazy('recall', async () => (await import('./commands/recall.js')).run, { hydrate: false }));
   program
+    .command('prompt-recall')
+    .description('the UserPromptSubmit hook: with --from-stdin, adds the recall notes that match the prompt to it')
+    .option('--from-stdin', 'read the Codex UserPromptSubmit payload from stdin (hook mode; the only mode)')
+    .option('--budget <chars>', 'size budget of the added text (default 1500, at least 600)')
+    .option('--home <path>', 'state home')
+    .action(
+      lazy('prompt-recall', async () => async () => {
+        // With --from-stdin main.ts never gets here; without it there is nothing to answer.
+        const { UsageError } = await import('../core/errors.js');
+        throw new UsageError('prompt-recall runs as the Codex UserPromptSubmit hook: pipe the hook payload to `prompt-recall --from-stdin`', {
+          hint: 'to search recall yourself, use: csep recall "<focused query>"',
+        });
+      }),
+    );
+  program
     .command('recall-trigger')
     .description('decide whether a query warrants recall (cues, code questions, --explicit) and print the focused recall')
     .requiredOption('--query <text>', 'the query')

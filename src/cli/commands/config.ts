@@ -212,8 +212,9 @@ export async function configUseCommand(home: string, profile: string | undefined
         output: { status: 'no_config', config_path: result.path, error: 'no config.toml yet; run `config init` first' },
       };
     case 'unknown_profile':
+      // A configuration error: exit 2, as README promises.
       return {
-        exitCode: EXIT.failure,
+        exitCode: EXIT.usage,
         output: {
           status: 'unknown_profile',
           requested: result.requested,

@@ -61,7 +61,11 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
         ` (${summary.turns_already_reviewed} already reviewed): ${summary.suggestions} suggestion(s) queued in ${summary.envelopes} envelope(s).`,
     );
     for (const f of summary.failures.slice(0, 10)) printText(`  failed: ${f.rollout}${f.turn ? ` turn ${f.turn}` : ''}: ${f.error}`);
-    if (summary.envelopes > 0) printText('Run `codex-self-evolution compile --once` (or wait for the scheduler) to merge them into memory.');
+    if (summary.envelopes > 0) {
+      // With --all the envelopes span repositories: `scan` compiles every bucket, `compile --once` only one.
+      const next = options.all ? 'codex-self-evolution scan' : `codex-self-evolution compile --once${options.repo ? ` --repo-root ${JSON.stringify(expandPath(options.repo))}` : ''}`;
+      printText(`Run \`${next}\` (or wait for the scheduler) to merge them into memory.`);
+    }
   }
   return summary.failures.length > 0 && summary.turns_reviewed === 0 && summary.rollouts_selected > 0 ? 1 : 0;
 }

@@ -133,7 +133,7 @@ describe('use and list-profiles', () => {
       output: { status: 'switched', active_profile: 'kimi', config_path: file },
     });
     const unknown = await configUseCommand(home, 'nope', { env: {} });
-    expect(unknown.exitCode).toBe(1);
+    expect(unknown.exitCode).toBe(2);
     expect(unknown.output).toMatchObject({ status: 'unknown_profile', requested: 'nope' });
     expect(unknown.output['available']).toContain('kimi');
   });

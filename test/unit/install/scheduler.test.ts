@@ -133,6 +133,16 @@ describe('generated scheduler files', () => {
     expect((plist.EnvironmentVariables as Record<string, string>).CODEX_SELF_EVOLUTION_HOME).toBe('/data/csep');
   });
 
+  it('carries CODEX_HOME when the user set one, in every scheduler kind, and not otherwise', () => {
+    const job = { ...JOB, codexHome: '/data/my codex' };
+    const plist = parsePlist(launchdPlist(job, '/Users/me')) as Record<string, PlistValue>;
+    expect((plist.EnvironmentVariables as Record<string, string>).CODEX_HOME).toBe('/data/my codex');
+    expect(systemdService(job)).toContain('Environment="CODEX_HOME=/data/my codex"');
+    expect(cronBlock(job)).toContain("CODEX_HOME='/data/my codex' ");
+    expect(systemdService(JOB)).not.toContain('CODEX_HOME');
+    expect(cronBlock(JOB)).not.toContain('CODEX_HOME');
+  });
+
   it('refuses control characters in paths', () => {
     expect(() => launchdPlist({ ...JOB, cli: '/a\nb' }, '/Users/me')).toThrow(/control characters/);
     expect(() => systemdService({ ...JOB, home: '/a\u0000b' })).toThrow(/control characters/);
