@@ -13,8 +13,11 @@ import { mergeTeamMemory } from './team/merge.js';
 import { loadTeamStore, worktreeRoot } from './team/store.js';
 
 export const DEFAULT_CONTEXT_BUDGET = 8000;
-/** Below this a budget cannot hold the contract; treat smaller values as this. */
-export const MIN_CONTEXT_BUDGET = 1200;
+/**
+ * Below this a budget cannot hold the header, the recall contract (which names the recall command
+ * by its absolute path, up to ~200 characters) and the closing note; smaller values become this.
+ */
+export const MIN_CONTEXT_BUDGET = 1600;
 /** How the team section names the shared store. */
 const TEAM_LABEL = '.codex-self-evolution/';
 
@@ -87,7 +90,8 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
     '# Stable Background\n\nLearned by codex-self-evolution from earlier sessions in this repository. ' +
     'Treat it as background knowledge; the code wins when they disagree.\n';
   const contract = `## Recall Contract\n\n${readPrompt('recall-contract.md').trim()}\n`;
-  const reserveForFooter = 220;
+  // The closing note names the recall command, whose length depends on where the package lives.
+  const reserveForFooter = 220 + csepCommand().length;
   let remaining = budget - header.length - contract.length - reserveForFooter - 64;
 
   // Greedy by priority; rendering keeps file order inside each section.
@@ -132,7 +136,11 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
       teamOmitted ? `${teamOmitted} team entr${teamOmitted === 1 ? 'y' : 'ies'}` : '',
       omitted.skills ? `${omitted.skills} skill${omitted.skills === 1 ? '' : 's'}` : '',
     ].filter(Boolean);
-    parts.push(`_Left out to stay within ${budget} characters: ${bits.join(', ')}. Look them up with \`${csepCommand()} recall "<focused query>"\`._\n`);
+    const head = `_Left out to stay within ${budget} characters: ${bits.join(', ')}.`;
+    const full = `${head} Look them up with \`${csepCommand()} recall "<focused query>"\`._\n`;
+    // At the smallest budgets the command, already in the contract above, is not repeated.
+    const fits = parts.join('\n').length + 1 + full.length <= budget;
+    parts.push(fits ? full : `${head} Look them up with the recall command above._\n`);
   }
   const text = parts.join('\n').trim();
   const decisions = memory.entries.map((entry) => ({ entry, outcome: chosen.has(entry) ? ('injected' as const) : isActive(entry) ? ('budget' as const) : ('inactive' as const) }));

@@ -136,8 +136,15 @@ describe('session-start --from-stdin (the Codex SessionStart hook)', () => {
     expect(text.length).toBeLessThanOrEqual(3000);
     expect(text).toContain('Answer in English.');
     expect(text).toMatch(/Left out to stay within 3000 characters: \d+ MEMORY entries/);
+    expect(text).toMatch(/Look them up with `.+ recall "<focused query>"`/);
     const defaults = runCli(['session-start', '--from-stdin'], { input: payloadFor(repo), env });
     expect((JSON.parse(defaults.stdout).hookSpecificOutput.additionalContext as string).length).toBeLessThanOrEqual(8000);
+    // The floor: a smaller budget is raised to 1,600 characters, and the text stays within it.
+    const floor = runCli(['session-start', '--from-stdin', '--budget', '500'], { input: payloadFor(repo), env });
+    const small = JSON.parse(floor.stdout).hookSpecificOutput.additionalContext as string;
+    expect(small.length).toBeLessThanOrEqual(1600);
+    expect(small).toMatch(/Left out to stay within 1600 characters/);
+    expect(small).toMatch(/^ {4}\S.* recall "<focused query>"$/m);
   });
 
   it('never injects superseded or stale entries', () => {
