@@ -2,7 +2,7 @@
  * Migration from the Python original: its state home has `recall/index.json` (records only, in its
  * bucket named by the `/`→`-` mangling, with a `.canonical_cwd` marker) and no search index. Right
  * after `install`, prompt-time recall must answer for a bucket of any size; `scan` repairs the
- * same; `recall` saves the index it had to rebuild.
+ * same; `recall` builds and saves a missing index before answering.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,7 +79,7 @@ describe('a state home written by the Python original', () => {
     expect(JSON.parse(runCli(['install', '--json'], { env: w.env }).stdout)).toMatchObject({ search_indexes: { built: 0 } });
   });
 
-  it('scan builds the missing index too, and recall saves the index it had to rebuild', () => {
+  it('scan builds the missing index too, and recall builds and saves a missing one before answering', () => {
     const w = pythonHome(50);
     const index = join(w.bucket, 'recall', 'search-index.json');
     const scan = runCli(['scan'], { env: w.env });
@@ -92,11 +92,12 @@ describe('a state home written by the Python original', () => {
     expect(recall.stdout).toContain('no-frozen-lockfile');
     expect(existsSync(index)).toBe(true);
     const log = readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log.at(-1)).toMatchObject({ kind: 'csep-recall', recall_mode: 'rebuilt', index_saved: 'built' });
-    // The next query uses it.
+    expect(log.at(-1)).toMatchObject({ kind: 'csep-recall', recall_mode: 'indexed', index_saved: 'built' });
+    // The next query uses it and builds nothing.
     runCli(['recall', 'pnpm', 'lockfile'], { env: w.env, bin: CSEP, cwd: w.repo });
-    const last = readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8').trim().split('\n').at(-1)!;
-    expect(JSON.parse(last)).toMatchObject({ recall_mode: 'indexed' });
+    const last = JSON.parse(readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8').trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ recall_mode: 'indexed' });
+    expect(last.index_saved).toBeUndefined();
   });
 
   it('leaves the index alone while a compile holds the lock', async () => {

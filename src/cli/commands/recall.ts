@@ -89,6 +89,7 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
 
   const topK = parseTopK(options.topK, 5);
   const paths = recallPaths(options, ctx);
+  await buildIndexFirst(paths, ctx);
   const outcome = runQuery('recall', paths, options.query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
   const results = outcome.results;
   Object.assign(ctx.invocation.extras, { count: results.length, query_hash: queryHash(options.query), cwd: paths.cwd, recall_mode: outcome.mode });
@@ -98,22 +99,21 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   } else {
     printJson({ query: options.query, cwd: paths.cwd, count: results.length, results });
   }
-  await saveRebuiltIndex(paths, outcome, ctx);
   return 0;
 }
 
 /**
- * After answering from a rebuilt index (a bucket the Python original wrote, or an index without
- * record spans), saves the index so the next query (and prompt-time recall) does not rebuild it.
- * Only when the compile lock is free at once; never fails the command.
+ * A bucket without a usable search index (one the Python original wrote): build and save the
+ * index first, under the compile lock when it is free at once, then answer from it. Building once
+ * costs less time and memory than a rebuild in memory followed by a second build to save it.
  */
-async function saveRebuiltIndex(paths: StatePaths, outcome: RecallQueryOutcome | undefined, ctx: CommandContext): Promise<void> {
-  if (outcome === undefined || (outcome.mode !== 'rebuilt' && outcome.mode !== 'full_parse')) return;
+async function buildIndexFirst(paths: StatePaths, ctx: CommandContext): Promise<void> {
   try {
-    const { repairSearchIndex } = await import('../../core/recall/migrate.js');
+    const { repairSearchIndex, searchIndexUsable } = await import('../../core/recall/migrate.js');
+    if (searchIndexUsable(paths)) return;
     ctx.invocation.extras.index_saved = (await repairSearchIndex(paths)).outcome;
   } catch (error) {
-    logWarn(`recall: could not save the rebuilt search index: ${describeError(error)}`, { kind: 'recall' });
+    logWarn(`recall: could not build the missing search index: ${describeError(error)}`, { kind: 'recall' });
   }
 }
 
@@ -126,14 +126,13 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
   const extras = ctx.invocation.extras;
   Object.assign(extras, { msg: 'csep recall completed', kind: 'csep-recall', query_hash: queryHash(query), output_format: format });
   let result: Record<string, unknown>;
-  let saved: { paths: StatePaths; outcome: RecallQueryOutcome } | undefined;
   try {
     // No words is a soft error too: the model asked without a query, and exit 0 keeps its turn going.
     if (query === '') throw new UsageError('recall needs a query: csep recall "<focused query>"');
     const paths = recallPaths(options, ctx);
     extras.cwd = paths.cwd;
+    await buildIndexFirst(paths, ctx);
     const outcome = runQuery('csep-recall', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
-    saved = { paths, outcome };
     const results = outcome.results;
     result = {
       query,
@@ -165,6 +164,5 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
       }),
     );
   }
-  if (saved) await saveRebuiltIndex(saved.paths, saved.outcome, ctx);
   return 0;
 }

@@ -4,7 +4,7 @@
  * refresh it. Without it, prompt-time recall answers nothing for a big bucket (it will not rebuild
  * on a prompt) and every `recall` rebuilds the index in memory and throws it away.
  *
- * `install` and `scan` repair every bucket; `recall` saves the index it had to rebuild. Each
+ * `install` and `scan` repair every bucket; `recall` builds a missing one before answering. Each
  * writes under the bucket's compile lock (the compiler is the other writer of the file), and never
  * waits for it: a bucket whose lock is busy is left for the compile that holds it.
  */
