@@ -5,7 +5,7 @@
  * written there otherwise, except carrying other tools' existing trust along when their hook
  * changed position. Human-readable output by default, `--json` for machines.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { PACKAGE_ROOT } from '../../core/prompts.js';
@@ -289,6 +289,14 @@ async function moveScheduler(home: string, launcher: Launcher): Promise<Record<s
     const host = currentHost();
     const status = schedulerStatus(home, host);
     if (!status.installed || status.kind === null) return null;
+    // Only a job that scans this home: a crontab is per user, not per HOME, and another home's
+    // job (or a test's) must not be moved.
+    const { findCronBlock } = await import('../../core/install/scheduler.js');
+    const jobText =
+      status.kind === 'cron'
+        ? (findCronBlock(host.runner('crontab', ['-l']).stdout) ?? '')
+        : status.files.map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n');
+    if (!jobText.includes(home)) return null;
     const { installScheduler } = await import('./install-scheduler.js');
     const result = installScheduler({ kind: status.kind, ...(status.interval_seconds ? { interval: String(status.interval_seconds) } : {}), cli: launcher.cli }, home, host);
     return { moved: result.json.status === 'installed' };
