@@ -10,6 +10,8 @@
  *   npm run eval:reviewer -- --verbose      # every proposal
  *   npm run eval:reviewer -- --json         # machine-readable result
  *   npm run eval:reviewer -- <dir>          # one folder of fixtures
+ *   npm run eval:reviewer -- --set dev --only dev7-   # fixtures whose name starts so (comma list)
+ *   npm run eval:reviewer -- --set dev --skip dev7-   # all but those (a batch kept out of tuning)
  *
  * Method: each user turn of a rollout is reviewed once, in order, as the Stop hook would (the
  * reviewer gets the session up to that turn; earlier turns are context), and the proposals are
@@ -297,8 +299,16 @@ export function reviewSession(transcript: Transcript, existing: { userMd: string
 }
 
 /** Runs the local reviewer on every fixture of `dir` and scores it. */
-export async function evaluateReviewer(dir: string = DEFAULT_FIXTURE_DIR, set = 'dev'): Promise<Evaluation> {
-  const names = (await readdir(dir)).filter((file) => file.endsWith('.expected.json')).sort();
+export async function evaluateReviewer(
+  dir: string = DEFAULT_FIXTURE_DIR,
+  set = 'dev',
+  filter: { only?: string[]; skip?: string[] } = {},
+): Promise<Evaluation> {
+  const starts = (file: string, prefixes: string[] | undefined): boolean => (prefixes ?? []).some((prefix) => file.startsWith(prefix));
+  const names = (await readdir(dir))
+    .filter((file) => file.endsWith('.expected.json'))
+    .filter((file) => (filter.only === undefined || starts(file, filter.only)) && !starts(file, filter.skip))
+    .sort();
   const fixtures: FixtureResult[] = [];
   for (const file of names) {
     const expected = JSON.parse(await readFile(join(dir, file), 'utf8')) as ExpectedFile;
@@ -378,8 +388,12 @@ export function formatEvaluation(evaluation: Evaluation, verbose = false): strin
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const dirArg = args.find((arg, index) => !arg.startsWith('--') && args[index - 1] !== '--set');
-  const setArg = args.includes('--set') ? args[args.indexOf('--set') + 1] : undefined;
+  const valued = new Set(['--set', '--only', '--skip']);
+  const dirArg = args.find((arg, index) => !arg.startsWith('--') && !valued.has(args[index - 1] ?? ''));
+  const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const setArg = valueOf('--set');
+  const prefixes = (flag: string): string[] | undefined => valueOf(flag)?.split(',').filter((prefix) => prefix !== '');
+  const filter = { only: prefixes('--only'), skip: prefixes('--skip') };
   const runs: Array<[string, string]> = dirArg
     ? [[dirArg, 'dir']]
     : ([
@@ -389,7 +403,7 @@ async function main(): Promise<void> {
         .filter(([name, dir]) => (setArg === undefined || setArg === name) && existsSync(dir))
         .map(([name, dir]) => [dir, name]);
   const evaluations: Evaluation[] = [];
-  for (const [dir, set] of runs) evaluations.push(await evaluateReviewer(dir, set));
+  for (const [dir, set] of runs) evaluations.push(await evaluateReviewer(dir, set, filter));
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(evaluations, null, 2)}\n`);
   else process.stdout.write(evaluations.map((evaluation) => formatEvaluation(evaluation, args.includes('--verbose'))).join('\n'));
   // Only the held-out half decides the exit code when it is there (dev is tuned on).
