@@ -423,8 +423,10 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
+      const lesson = errorFixLesson(failedDurable, retry, error.line, files, patches, fixCommands);
+      if (lesson === undefined) return;
       taughtErrors.add(error.line);
-      proposals.push(errorFixLesson(failedDurable, retry, error.line, files, patches, fixCommands));
+      proposals.push(lesson);
       return;
     }
 
@@ -574,10 +576,19 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
         if (/^-(?!--)/.test(line) && line.slice(1).trim() !== '') removed.push(line.slice(1).trim());
         else if (/^\+(?!\+\+)/.test(line) && line.slice(1).trim() !== '') added.push(line.slice(1).trim());
       }
-      const newOnly = added.filter((line) => !removed.includes(line));
-      const oldOnly = removed.filter((line) => !added.includes(line));
+      // Brackets alone, and lines that only re-wrap what was there, are not the change.
+      const trivial = (line: string): boolean => /^[\s{}()[\];,]*$/.test(line);
+      const within = (line: string, others: string[]): boolean => {
+        const core = line.replace(/[,;]$/, '');
+        return core.length >= 8 && others.some((other) => other !== line && other.includes(core));
+      };
+      const newOnly = added.filter((line) => !removed.includes(line) && !trivial(line) && !within(line, removed));
+      const oldOnly = removed.filter((line) => !added.includes(line) && !trivial(line));
       const fits = (line: string): boolean => line.length <= 120 && !line.includes('`');
-      if (oldOnly.length === 1 && newOnly.length === 1 && fits(oldOnly[0] ?? '') && fits(newOnly[0] ?? '')) {
+      // An old line split over several new ones ("defineConfig({ test })" → "defineConfig({ resolve, test })")
+      // is not replaced: what was added is the change.
+      const rewrapped = added.some((line) => within(line, removed));
+      if (!rewrapped && oldOnly.length === 1 && newOnly.length === 1 && fits(oldOnly[0] ?? '') && fits(newOnly[0] ?? '')) {
         return `in \`${file}\` change \`${oldOnly[0]}\` to \`${newOnly[0]}\``;
       }
       if (newOnly.length > 0 && newOnly.length <= 2 && newOnly.every(fits)) {
@@ -589,10 +600,20 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
   return undefined;
 }
 
-function errorFixLesson(failed: string, retry: CommandRun, error: string, files: string[], patches: readonly PatchRun[], fixCommands: string[]): Proposal {
+function errorFixLesson(
+  failed: string,
+  retry: CommandRun,
+  error: string,
+  files: string[],
+  patches: readonly PatchRun[],
+  fixCommands: string[],
+): Proposal | undefined {
   const how: string[] = [];
   if (fixCommands.length > 0) how.push(`run ${fixCommands.slice(0, 3).map((command) => `\`${command}\``).join(', then ')}`);
-  for (const file of files) how.push(describeChange(patches, file) ?? `edit \`${file}\``);
+  const changes = files.map((file) => describeChange(patches, file));
+  // "Fixed by editing X" without the change is no lesson: the note must say what changed.
+  if (fixCommands.length === 0 && changes.every((change) => change === undefined || /^edit `/.test(change))) return undefined;
+  files.forEach((file, index) => how.push(changes[index] ?? `edit \`${file}\``));
   const content = `When \`${failed}\` fails with ${quietError(error)}: ${how.join(', and ')}; after that it passes.`;
   const configFix = fixCommands.length > 0 || files.some(isConfigFile);
   return {
