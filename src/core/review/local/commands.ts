@@ -311,7 +311,7 @@ const LOOKAHEAD_TURNS = 2;
 /** A command longer than this is a one-off composition, not "the way to do X here". */
 const MAX_DURABLE_COMMAND = 160;
 /** More files than this changed between a failure and its success: which change fixed it is unclear. */
-const MAX_FIX_FILES = 3;
+const MAX_FIX_FILES = 2;
 
 /** First words of a step that never belongs to "how to X here" (a one-off or local-state step). */
 const ONE_OFF_FIRST = /^(cp|mv|rm|sleep|tail|head|less|more|echo|printf|cat|tee|wc|sort|uniq|true|false|mkdir|touch|ln|chmod|chown|kill|pkill|killall|lsof|open|xdg-open|clear|date|time|wait)$/;
@@ -441,6 +441,8 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     // the task, not a lesson about which command to run.
     const setupFailure = error?.setup ?? false;
     if (!setupFailure && editedBetween) return;
+    // Only a failure of the setup (a missing script, tool, module) says the command is wrong here.
+    if (!setupFailure) return;
     taughtCommands.add(successDurable);
     proposals.push(commandLesson(category, withoutNarrowing(failedDurable), failed.exitCode, withoutNarrowing(successDurable), success.turn, error?.line, setupFailure));
   });
