@@ -47,6 +47,11 @@ export interface LocalReviewOptions {
   maxRecallCandidates?: number;
   /** Earlier turns of the session used as context (default {@link CONTEXT_TURNS}). */
   contextTurns?: number;
+  /**
+   * Also propose "repeated work in <folder>" notes (default false): where work happened is weak
+   * evidence of a lesson and, on held-out sessions, mostly noise.
+   */
+  fileFocus?: boolean;
 }
 
 /** How many earlier turns of the session the reviewer reads as context for the latest one. */
@@ -60,7 +65,7 @@ const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, p
  * All proposals about the transcript's latest turn, before filtering (exposed for tests). Earlier
  * turns (at most `contextTurns`, within a size budget) are read as context.
  */
-export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TURNS): Proposal[] {
+export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TURNS, fileFocus = false): Proposal[] {
   const latest = transcript.turns.at(-1);
   if (latest === undefined) return [];
   const human = latest.entries.filter((entry) => entry.kind === 'user').map((entry) => (entry.kind === 'user' ? entry.text : ''));
@@ -74,7 +79,7 @@ export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TU
   const stated = extractPreferences(window).filter(
     (proposal) => proposal.evidence.turn !== latest.index || !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
-  const proposals = [...stated, ...extractProcedures(window), ...extractCommandLessons(actions), ...extractFileFocus(window, actions)];
+  const proposals = [...stated, ...extractProcedures(window), ...extractCommandLessons(actions), ...(fileFocus ? extractFileFocus(window, actions) : [])];
   const own = proposals.filter((proposal) => proposal.evidence.turn === latest.index);
   return human.some((text) => REMEMBER_EARLIER.test(text)) ? [...own, ...rememberedFixes(window, actions, latest.index)] : own;
 }
@@ -120,7 +125,7 @@ export function reviewLocally(
 ): ReviewerOutput {
   const minConfidence = options.minConfidence ?? 0.5;
   const known = parseExisting([existing.userMd, existing.memoryMd]);
-  const candidates = proposeLessons(transcript, options.contextTurns ?? CONTEXT_TURNS)
+  const candidates = proposeLessons(transcript, options.contextTurns ?? CONTEXT_TURNS, options.fileFocus ?? false)
     .filter((proposal) => proposal.confidence >= minConfidence)
     .filter((proposal) => !isKnown(proposal, known))
     // The last gate: an entry that would not read as a written note is not proposed.
