@@ -314,6 +314,9 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     if (position === 0 && startsWithTask) {
       const later = clauses.slice(1).map((other) => analyzeClause(other.text, other.masked, other.mid)).find((other) => other !== undefined);
       if (later) return { ...later, quote: sentence.text, words: contentWords(later.content) };
+      // A task with a constraint somewhere in it ("帮我改成 async，不要动测试"): a rule only if it stands.
+      const durable = isChineseClause(clause.masked) ? ZH_DURABLE : EN_DURABLE;
+      if (process.env.EXP_TASK && found.cue.kind !== 'fact' && !durable.test(clause.masked.toLowerCase())) return undefined;
     }
     return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
@@ -322,6 +325,9 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|by default)\b/;
+
+/** Chinese words that make a rule in the middle of a sentence a standing one. */
+const ZH_DURABLE = /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
 
 /** True when a text has enough Chinese to be read with the Chinese cues. */
 function isChineseClause(text: string): boolean {
@@ -356,6 +362,9 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   }
   if (best === undefined) return undefined;
   if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower)) return undefined;
+  // "帮我重构一下，不要改接口": a constraint on today's task, unless it says it stands (以后, 一律, 都 …)
+  // or is about the repository (这个仓库, a path).
+  if (mid && chinese && best.kind !== 'fact' && !ZH_DURABLE.test(rest)) return undefined;
   if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
   if (!chinese && best.kind === 'fact' && EN_OPINION.test(lower)) return undefined;
   // "don't change the public API, just fix the helper": a constraint on today's task.
