@@ -19,6 +19,19 @@ const EN_RECIPE_LEAD = /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|dep
 /** "when you add a new locale: first …, then …": a task named by the person, with its steps. */
 const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
 
+/**
+ * Any named way of doing something, whatever the verb or noun: "this is how we cut a hotfix:",
+ * "how to rotate the API keys:", "our review checklist:", "the steps for a schema change are:".
+ * The steps that follow (numbered, or first/then/finally) are what make it a procedure; a lead
+ * about this one problem ("how to fix this:") is today's task.
+ */
+const EN_GENERIC_LEAD =
+  /\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
+/** Objects that make a lead about the problem at hand, not a way of working. */
+const ONE_OFF_OBJECT = /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess)\b/i;
+/** "第一步 …，第二步 …" / "每次 X 都要：先 …": a Chinese named or numbered procedure. */
+const ZH_ORDINAL_STEPS = /第一步[^。\n]*?[，,；;。\n]\s*第二步[^。\n]*?[，,；;。\n]\s*第三步/;
+
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -78,6 +91,8 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
       dedupeKey: parts.join(' '),
     };
   }
+  const generic = english || chinese || task || recipe ? undefined : genericLead(masked);
+  if (generic !== undefined) return genericProcedure(text, masked, generic);
   if (!english && !chinese && !task) return undefined;
   const steps = numberedSteps(text, masked) ?? (chinese ? chineseSteps(text, masked) : englishSequence(text, masked));
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
@@ -156,4 +171,70 @@ function englishSequence(text: string, masked: string): string[] | undefined {
     .map((part) => part.replace(/^(first|then|after that|next|finally|and finally)[,:]?\s+/i, '').trim())
     .filter((part) => part !== '');
   return parts.length >= 3 ? parts : undefined;
+}
+
+/** The thing a generic lead names ("cut a hotfix", "review checklist"), or undefined. */
+function genericLead(masked: string): { what: string; howTo: boolean; chinese: boolean } | undefined {
+  if (ZH_ORDINAL_STEPS.test(masked)) {
+    const named = /([\u4e00-\u9fffA-Za-z]{2,10}?)(?:的时候|时)?[:：，,]\s*第一步/.exec(masked);
+    const what = (named?.[1] ?? '').replace(/^(我们|咱们|这边|每次|以后)+/, '');
+    return { what, howTo: false, chinese: true };
+  }
+  const found = EN_GENERIC_LEAD.exec(masked);
+  if (!found) return undefined;
+  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? '').trim().replace(/\s+/g, ' ');
+  if (what === '' || ONE_OFF_OBJECT.test(what)) return undefined;
+  // A question or a request before the lead ("can you do this: 1. …") is a task list.
+  const before = masked.slice(0, found.index ?? 0);
+  if (/\b(can|could|would|will) you\b|[?？]/i.test(before)) return undefined;
+  return { what, howTo: found[1] !== undefined || found[3] !== undefined, chinese: false };
+}
+
+/** A generic lead followed by three or more ordered steps: one procedure note. */
+function genericProcedure(
+  text: string,
+  masked: string,
+  lead: { what: string; howTo: boolean; chinese: boolean },
+): Omit<Proposal, 'evidence'> | undefined {
+  const steps = lead.chinese ? ordinalSteps(text, masked) : (numberedSteps(text, masked) ?? englishSequence(text, masked));
+  if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
+  if (lead.chinese) {
+    const noun = `${lead.what.length >= 2 ? lead.what : '操作'}步骤`;
+    return {
+      kind: 'procedure',
+      family: 'recall_candidate',
+      summary: noun,
+      content: `${noun}：${steps.map((step, index) => `${index + 1}. ${step.replace(/[。；;，,]+$/, '')}`).join('；')}。`,
+      sourcePaths: [],
+      confidence: 0.7,
+      dedupeKey: steps.join(' '),
+    };
+  }
+  const listed = steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ');
+  const what = lead.what.replace(/[.;,:]+$/, '');
+  return {
+    kind: 'procedure',
+    family: 'recall_candidate',
+    summary: lead.howTo ? `How to ${what}` : `${capitalize(what)} procedure`,
+    content: lead.howTo ? `To ${what} in this repo: ${listed}.` : `${capitalize(what)} steps in this repo: ${listed}.`,
+    sourcePaths: [],
+    confidence: 0.7,
+    dedupeKey: steps.join(' '),
+  };
+}
+
+/** "第一步 A，第二步 B，第三步 C" in order. */
+function ordinalSteps(text: string, masked: string): string[] | undefined {
+  const ordinals = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+  const steps: string[] = [];
+  for (let index = 0; index < ordinals.length; index += 1) {
+    const at = masked.indexOf(`第${ordinals[index]}步`);
+    if (at < 0) break;
+    const next = masked.indexOf(`第${ordinals[index + 1] ?? '十一'}步`, at);
+    const rest = text.slice(at + 3, next < 0 ? undefined : next);
+    const step = (next < 0 ? (rest.split(/[。\n]/)[0] ?? rest) : rest).replace(/^[\s：:，,是]+/, '').replace(/[\s，,；;。]+$/, '');
+    if (step === '') break;
+    steps.push(step);
+  }
+  return steps.length >= 3 ? steps : undefined;
 }
