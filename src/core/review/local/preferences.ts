@@ -93,6 +93,21 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'rule',
     confidence: 0.75,
   },
+  // Habitual present tense about the repository: "feature flags here go through LaunchDarkly",
+  // "in this codebase errors are wrapped with fmt.Errorf", "we usually squash-merge".
+  { pattern: /^we (usually|normally|typically|generally|only|just) [a-z]+\b/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern: /^(?!(it|this|that|these|those|i|you|he|she|they)\b)[\w./@-]+(?: [\w./@-]+){0,3} (here|in this (repo|repository|project|codebase|monorepo)) (is|are|go|goes|live|lives|run|runs|use|uses|get|gets|need|needs|must|should|have|has)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "Commit messages should be in English", "migrations must be reversible": a modal rule about a kind
+  // of thing (a plural subject, not "the function" or "this test" of today's task).
+  {
+    pattern: /^(?!(the|this|that|these|those|it|its|my|your|his|her|their)\b)(?:(all|our|any|every) )?(?:[\w./@-]+ ){0,2}[\w./@-]*[a-rt-z]s (must|should|need to|have to|are to)( always| never| not)? (be|use|go|live|stay|run|have|start|end|follow|include|import|call|hit|touch|depend)\b/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // "the feature flags moved out of config/flags.yml", "X isn't in src/components anymore".
   { pattern: /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/, kind: 'fact', confidence: 0.7 },
 ];
@@ -110,6 +125,8 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/, kind: 'fact', confidence: 0.65 },
   // A topic first: "代码里统一用 async/await", "这个仓库中不要…".
   { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
+  // "接口返回的时间统一用 UTC", "生产库禁止直接连": 统一/一律/禁止 anywhere in a short clause.
+  { pattern: /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/, kind: 'rule', confidence: 0.7 },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
   { pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/, kind: 'rule', confidence: 0.7 },
   // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
@@ -315,8 +332,8 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       const later = clauses.slice(1).map((other) => analyzeClause(other.text, other.masked, other.mid)).find((other) => other !== undefined);
       if (later) return { ...later, quote: sentence.text, words: contentWords(later.content) };
       // A task with a constraint somewhere in it ("帮我改成 async，不要动测试"): a rule only if it stands.
-      const durable = isChineseClause(clause.masked) ? ZH_DURABLE : EN_DURABLE;
-      if (process.env.EXP_TASK && found.cue.kind !== 'fact' && !durable.test(clause.masked.toLowerCase())) return undefined;
+      const durable = isChineseClause(clause.masked) ? ZH_STANDING : EN_DURABLE;
+      if (found.cue.kind !== 'fact' && !durable.test(clause.masked.toLowerCase())) return undefined;
     }
     return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
@@ -328,6 +345,9 @@ const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (r
 
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
 const ZH_DURABLE = /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
+
+/** Stronger: what makes a constraint inside a task ("帮我改成 async，以后都别用 any") a standing rule. */
+const ZH_STANDING = /(以后|今后|往后|永远|一律|始终|每次|任何|所有|从来|再也|这个(仓库|项目|代码库)[里中]?)/;
 
 /** True when a text has enough Chinese to be read with the Chinese cues. */
 function isChineseClause(text: string): boolean {
