@@ -343,6 +343,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|by default)\b/;
 
+/** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
+const EN_STATE =
+  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b/;
+/** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
+const ZH_TASK_OR_STATE = /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
+
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
 const ZH_DURABLE = /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
 
@@ -394,6 +400,9 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
+  // A state of the moment ("our build is broken again", "I need this done by tomorrow") or a task
+  // ("咱们把这个 bug 修一下", "我把配置放在 … 了") is not a fact or a rule to keep.
+  if (chinese ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest) : EN_STATE.test(lower) && !standing) return undefined;
   if (best.kind === 'rule' || best.kind === 'prohibition') {
     const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
