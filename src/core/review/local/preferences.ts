@@ -134,7 +134,7 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
   { pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要)/, kind: 'rule', confidence: 0.7 },
   { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^[^，。]{1,20}?(都在|放在|位于|存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
+  { pattern: /^[^，。]{1,20}?(都在|放在|位于|(?<!不)存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
   { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(记一下|记下|记着|备注一下|备注)/, kind: 'rule', confidence: 0.8 },
   // "测试数据库的端口是 5433，不是 5432": a corrected fact.
@@ -155,9 +155,9 @@ const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^�
 const EN_OPINION = /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
-const EN_MOMENTARY = /\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+const EN_MOMENTARY = /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these)\b/;
-const ZH_MOMENTARY = /(^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
+const ZH_MOMENTARY = /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
 const EN_QUESTION_START = /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
 const ZH_QUESTION = /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
@@ -345,7 +345,7 @@ const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (r
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =
-  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b/;
+  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE = /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
 
