@@ -35,6 +35,7 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^i('d| would) like (every|all|each|any)\b/, kind: 'preference', confidence: 0.7 },
   { pattern: /^i (prefer|like it when|want you to always|want you to never|'d like you to|would like you to|'d rather|would rather|hate it when|don't like it when)\b/, kind: 'preference', confidence: 0.75 },
   { pattern: /\bi('d| would)? prefer\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^i('d| would) rather\b/, kind: 'preference', confidence: 0.75 },
   { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
   { pattern: /^(prefer|use|stick to|stick with) [^,;]{1,40}?,? (not|never|instead of|rather than) \S/, kind: 'rule', confidence: 0.75 },
   // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
@@ -105,6 +106,35 @@ const EN_CUES: readonly CueRule[] = [
   // of thing (a plural subject, not "the function" or "this test" of today's task).
   {
     pattern: /^(?!(the|this|that|these|those|it|its|my|your|his|her|their)\b)(?:(all|our|any|every) )?(?:[\w./@-]+ ){0,2}[\w./@-]*[a-rt-z]s (must|should|need to|have to|are to)( always| never| not)? (be|use|go|live|stay|run|have|start|end|follow|include|import|call|hit|touch|depend)\b/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
+  // Generic structure rather than more phrasings:
+  // "we pin every dependency exactly": we + a present-tense verb (not a modal, a plan or a past).
+  {
+    pattern: /^we (?!(need|want|should|could|can|have|must|will|would|may|might|shall|are|were|was|did|had|got|just|really|also|still|then|tried|saw|broke|went|made|found|thought|ran|wrote|took|left|lost|forgot|said|told|knew|came|began|built|sent|spent|kept|let|put|hit|set|see|think|know|mean|agree|discussed)\b)(?![a-z]+ed\b)[a-z]+ \S+/,
+    kind: 'fact',
+    confidence: 0.65,
+  },
+  // "In this repo, integration tests talk to a real Postgres": a statement introduced as the repository's.
+  { pattern: /^(in|across|throughout) this (repo|repository|project|codebase|monorepo),? (?!(can|could|would|should|is there|are there|do|does|did)\b)\S+ \S+/, kind: 'fact', confidence: 0.7 },
+  // "the build uses esbuild, not webpack": a present-tense statement with its contrast.
+  {
+    pattern: /^(?!(fix|add|make|use|write|change|update|rename|move|put|call|try|check|look|test|run|remove|delete)\b)(?:the |our )?[\w./@-]+(?: [\w./@-]+){0,2} (?!(was|has|needs|wants|seems|looks)\b)[a-z]+s\b[^,]{1,40}, (and |but )?not\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "all API handlers return a Result type", "every service exposes /healthz".
+  {
+    pattern: /^(all|every|each) (?!of\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone)\b)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "database migrations go in db/migrations", "fixtures belong under tests/fixtures/".
+  { pattern: /\b(go|goes|belong|belongs|sit|sits|are stored|is stored|are kept|is kept|get put) (in|under|into|inside) `?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
+  // "ping me before merging", "run the e2e suite before you deploy": a step tied to a recurring moment.
+  {
+    pattern: /\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|tagg?\w*|publish\w*)\b/,
     kind: 'rule',
     confidence: 0.7,
   },
