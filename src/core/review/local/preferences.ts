@@ -116,6 +116,12 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.65,
   },
+  // "the lint command is `pnpm lint:fix`", "the dev port is 5174": a named setting of the repository.
+  {
+    pattern: /^(the |our )?[\w -]{1,30}? (command|script|entry ?point|port|url|endpoint|branch|registry|(node|python|ruby|go|java) version) (is|are)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "In this repo, integration tests talk to a real Postgres": a statement introduced as the repository's.
   { pattern: /^(in|across|throughout) this (repo|repository|project|codebase|monorepo),? (?!(can|could|would|should|is there|are there|do|does|did)\b)\S+ \S+/, kind: 'fact', confidence: 0.7 },
   // "the build uses esbuild, not webpack": a present-tense statement with its contrast.
@@ -198,7 +204,7 @@ const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可�
 const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
 const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
-const FIRST_PERSON_EN = /\bi('d| would)? (prefer|like|want|hate|don't like|'d rather|would rather)\b/;
+const FIRST_PERSON_EN = /\bi('d| would)? (prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
 const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
@@ -343,7 +349,7 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
   const clauses: Array<{ text: string; masked: string; mid: boolean }> = [{ text: sentence.text, masked: sentence.masked, mid: false }];
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.
-  const colon = /[:：]\s*/.exec(sentence.masked);
+  const colon = /：\s*|:\s+/.exec(sentence.masked);
   if (colon && colon.index > 0) {
     const from = colon.index + colon[0].length;
     if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
@@ -360,6 +366,10 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     // "name it x_spec.rb, spec files end in _spec.rb here": the task clause is not part of the rule.
     if (position === 0 && startsWithTask) {
       const later = clauses.slice(1).map((other) => analyzeClause(other.text, other.masked, other.mid)).find((other) => other !== undefined);
+      // "lint is `pnpm lint`, run it before you push": the later rule points back at the first clause.
+      if (later && /^(?:\w+ ){1,2}(it|them|that|this|those)\b/i.test(later.content)) {
+        return { ...found, cue: later.cue, quote: sentence.text, words: contentWords(found.content) };
+      }
       if (later) return { ...later, quote: sentence.text, words: contentWords(later.content) };
       // A task with a constraint somewhere in it ("帮我改成 async，不要动测试"): a rule only if it stands.
       const durable = isChineseClause(clause.masked) ? ZH_STANDING : EN_DURABLE;
@@ -371,11 +381,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 }
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
-const EN_DURABLE = /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|by default)\b/;
+const EN_DURABLE =
+  /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =
-  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b/;
+  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE = /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
 
