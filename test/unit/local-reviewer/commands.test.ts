@@ -123,6 +123,43 @@ describe('extractCommandLessons', () => {
     expect(byConfig.map((proposal) => [proposal.kind, proposal.sourcePaths, proposal.confidence])).toEqual([['error_fix', ['jest.config.js'], 0.7]]);
   });
 
+  it('learns no fix that cannot say what changed, that touched three files or that passed two turns later', () => {
+    const failing = { sh: 'pnpm build', exit: 1, out: 'Error: Cannot find module "vite-plugin-pwa"' };
+    // The change is a file replaced wholesale: "edit X" is no lesson.
+    const manyLines = ['a: 1', 'b: 2', 'c: 3'].join('\n');
+    expect(lessonsOf(session([failing, { patch: patchOf('vite.config.ts', 'x: 0', manyLines) }, { sh: 'pnpm build', exit: 0, out: 'ok' }]))).toEqual([]);
+    const threeFiles = [patchOf('vite.config.ts', 'a', 'b'), patchOf('tsconfig.json', 'c', 'd'), patchOf('package.json', 'e', 'f')];
+    expect(lessonsOf(session([failing, ...threeFiles.map((patch) => ({ patch })), { sh: 'pnpm build', exit: 0, out: 'ok' }]))).toEqual([]);
+    const later = lessonsOf([
+      { user: 'build it', steps: [failing] },
+      { user: 'something else', steps: [{ say: 'ok' }] },
+      { user: 'and now', steps: [{ patch: patchOf('vite.config.ts', 'a', 'b') }, { sh: 'pnpm build', exit: 0, out: 'ok' }] },
+    ]);
+    expect(later).toEqual([]);
+  });
+
+  it('writes a re-wrapped config line as what was added', () => {
+    const [lesson] = lessonsOf(session([
+      { sh: 'pnpm vitest run', exit: 1, out: 'Error: Failed to resolve import "@/lib/money" from "src/cart.ts"' },
+      {
+        patch: patchOf(
+          'vitest.config.ts',
+          "export default defineConfig({ test: { environment: 'jsdom' } });",
+          "export default defineConfig({\n  resolve: { alias: { '@': './src' } },\n  test: { environment: 'jsdom' },\n});",
+        ),
+      },
+      { sh: 'pnpm vitest run', exit: 0, out: 'ok' },
+    ]));
+    expect(lesson?.content).toContain("in `vitest.config.ts` add `resolve: { alias: { '@': './src' } },`");
+  });
+
+  it('takes a different command as the one to use only after a setup failure', () => {
+    expect(lessonsOf(session([
+      { sh: 'npm test', exit: 1, out: 'Tests: 3 failed, 40 passed' },
+      { sh: 'npm run test:unit', exit: 0, out: 'Tests: 40 passed' },
+    ]))).toEqual([]);
+  });
+
   it('does not call a flaky rerun a fix', () => {
     expect(lessonsOf(session([
       { sh: 'pnpm test:e2e', exit: 1, out: 'Error: net::ERR_CONNECTION_REFUSED at http://localhost:3000' },

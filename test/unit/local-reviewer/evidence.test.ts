@@ -146,6 +146,16 @@ describe('rules and procedures', () => {
       '发版流程：1. 先跑 make lint；2. 再跑 make test；3. 然后 make image；4. 最后 make push-image。',
     );
     expect(procedureOf('1. fix the bug\n2. add a test\n3. open a PR')).toBeUndefined();
+    expect(procedureOf('this is how we cut a hotfix:\n1. branch from the release tag\n2. cherry-pick the fix\n3. bump the patch version')).toMatchObject({
+      summary: 'How to cut a hotfix',
+      content: 'To cut a hotfix in this repo: 1. branch from the release tag; 2. cherry-pick the fix; 3. bump the patch version.',
+    });
+    expect(procedureOf('Our code review checklist:\n1. CI green\n2. one approval from an owner\n3. squash merge')?.summary).toBe('Code review procedure');
+    expect(procedureOf('发新版本的时候：第一步跑 make lint，第二步跑 make test，第三步打 tag。')?.content).toBe(
+      '发新版本步骤：1. 跑 make lint；2. 跑 make test；3. 打 tag。',
+    );
+    expect(procedureOf('how to fix this:\n1. a\n2. b\n3. c')).toBeUndefined();
+    expect(procedureOf('can you do it how we triage:\n1. a\n2. b\n3. c')).toBeUndefined();
   });
 });
 

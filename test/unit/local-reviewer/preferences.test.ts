@@ -51,6 +51,50 @@ describe('extractPreferences: what the human states', () => {
   });
 });
 
+describe('extractPreferences: structure rather than phrasings', () => {
+  it.each([
+    ['Fix the header, and by the way we never commit .env files.', '.env files'],
+    ['In this repo, integration tests talk to a real Postgres in docker.', 'real Postgres'],
+    ['Btw all API handlers return a Result type, not exceptions.', 'Result type'],
+    ['The build uses esbuild, not webpack.', 'esbuild'],
+    ['Database migrations go in db/migrations with a timestamp prefix.', 'db/migrations'],
+    ['Just so you know, we pin every dependency exactly.', 'pin every dependency'],
+    ['Feature flags here go through LaunchDarkly.', 'LaunchDarkly'],
+    ['Commit messages should be in English.', 'English'],
+    ['For anything touching payments, ping me before merging.', 'before merging'],
+    ['Lint is `pnpm lint:fix`, run it before you push.', '`pnpm lint:fix`'],
+    ['接口返回的时间统一用 UTC。', 'UTC'],
+    ['帮我把这个函数改成 async，以后都别用 any。', 'any'],
+  ])('%s', (text, keyword) => {
+    const found = lessons(text);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.content).toContain(keyword);
+  });
+
+  it.each([
+    'Our users are complaining about slow search.',
+    'Our build is broken again.',
+    'I need this done by tomorrow.',
+    'The port is wrong, fix it.',
+    'Errors should be logged, not swallowed, in this function.',
+    'The endpoint should return 404 when the user is missing.',
+    'tax needs to round per line item, not on the total',
+    '咱们把这个 bug 修一下。',
+    '我们这边先看看日志。',
+    '我把配置放在 config/local.yml 了。',
+    '帮我把这个函数统一改成 async。',
+    '帮我把这个函数改成 async，不要动测试。',
+    '这个函数里错误要记日志，不要吞掉。',
+    '接口在用户不存在时应该返回 404。',
+  ])('a task or a state of the moment: %s', (text) => {
+    expect(lessons(text)).toEqual([]);
+  });
+
+  it("gives the person's 'I'd rather' to the user", () => {
+    expect(lessons("I'd rather you ask before adding a dependency.")[0]?.scope).toBe('user');
+  });
+});
+
 describe('extractPreferences: what must not become a preference', () => {
   it.each([
     ['a question', 'should we always use pnpm instead of npm here?'],

@@ -373,7 +373,9 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       if (later) return { ...later, quote: sentence.text, words: contentWords(later.content) };
       // A task with a constraint somewhere in it ("帮我改成 async，不要动测试"): a rule only if it stands.
       const durable = isChineseClause(clause.masked) ? ZH_STANDING : EN_DURABLE;
-      if (found.cue.kind !== 'fact' && !durable.test(clause.masked.toLowerCase())) return undefined;
+      // "Commit messages should be …": a noun phrase and its verb is a statement, not an imperative.
+      const declarative = /^(?:[\w./@-]+ ){1,3}(must|should|need to|have to|are|is)\b/i.test(clause.masked.slice(fillerLength(clause.masked)).trim());
+      if (found.cue.kind !== 'fact' && !declarative && !durable.test(clause.masked.toLowerCase())) return undefined;
     }
     return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
