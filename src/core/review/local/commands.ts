@@ -220,6 +220,16 @@ function normalizedTokens(command: string): string[] {
   return segments(command).flatMap((segment, index) => (index === 0 ? segment : ['&&', ...segment]));
 }
 
+/** Failures about the state of this working copy, not about which command to use. */
+const LOCAL_STATE_ERROR =
+  /lock ?file|package-lock|pnpm-lock|yarn\.lock|poetry\.lock|Cargo\.lock|Gemfile\.lock|frozen|in sync|out of sync|out of date|outdated|not up to date/i;
+
+/** Two commands with the same words, differing only in flags (`./gradlew build --no-daemon`). */
+function sameWords(a: string, b: string): boolean {
+  const words = (command: string): string => normalizedTokens(command).filter((token) => !token.startsWith('-')).join(' ');
+  return words(a) === words(b);
+}
+
 function relation(failed: string, later: string): Relation {
   const a = normalizedTokens(failed);
   const b = normalizedTokens(later);
@@ -298,8 +308,13 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
 }
 
+/** Source code, documentation and styles: edits to these are work on the task, not on the setup. */
+const SOURCE_FILE = /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
+
+/** A file that configures the build or the tools: anything but source code, and `*.config.ts` & co. */
 function isConfigFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
+  if (!SOURCE_FILE.test(name) && /\.\w+$|^[A-Z][\w-]*$|^\.\w/.test(name)) return true;
   return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(name);
 }
 
@@ -400,9 +415,14 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     const error = errorLine(failed.output);
     const later = runs.slice(position + 1).filter((run) => run.turn <= failed.turn + LOOKAHEAD_TURNS);
     const durableOf = (run: CommandRun): string | undefined => durableCommand(run.command);
+    // `./gradlew build --no-daemon` failing, a config edit, then `./gradlew build` passing: the
+    // edit made it pass (the flags are incidental), so it is the same run fixed.
+    const configEditBefore = (run: CommandRun): boolean =>
+      actions.patches.some((patch) => patch.order > failed.order && patch.order < run.order && patch.files.some(isConfigFile));
     const retry = later.find((run) => {
       const durable = durableOf(run);
-      return run.exitCode === 0 && durable !== undefined && relation(failedDurable, durable) !== 'different';
+      if (run.exitCode !== 0 || durable === undefined) return false;
+      return relation(failedDurable, durable) !== 'different' || (sameWords(failedDurable, durable) && configEditBefore(run));
     });
 
     // 1. The same command passed later: something made it pass (a fix), or it was flaky.
@@ -410,7 +430,13 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
       if (error === undefined || !error.setup || taughtErrors.has(error.line)) return;
       const failedAgain = runs.some((run) => {
         const durable = durableOf(run);
-        return run.order > failed.order && run.order < retry.order && run.exitCode !== 0 && durable !== undefined && relation(failedDurable, durable) !== 'different';
+        return (
+          run.order > failed.order &&
+          run.order < retry.order &&
+          run.exitCode !== 0 &&
+          durable !== undefined &&
+          (relation(failedDurable, durable) !== 'different' || sameWords(failedDurable, durable))
+        );
       });
       if (failedAgain) return; // the last failure is the one that was fixed
       const patches = actions.patches.filter((patch) => patch.order > failed.order && patch.order < retry.order);
@@ -423,7 +449,10 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
-      const lesson = errorFixLesson(failedDurable, retry, error.line, files, patches, fixCommands);
+      // Named by the run that passed when only its flags differ (the flags were incidental).
+      const retried = durableOf(retry) ?? failedDurable;
+      const named = relation(failedDurable, retried) === 'different' ? retried : failedDurable;
+      const lesson = errorFixLesson(named, retry, error.line, files, patches, fixCommands);
       if (lesson === undefined) return;
       taughtErrors.add(error.line);
       proposals.push(lesson);
@@ -436,6 +465,10 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     const successDurable = success === undefined ? undefined : durableOf(success);
     if (success === undefined || successDurable === undefined || taughtCommands.has(successDurable)) return;
     if (relation(failedDurable, successDurable) !== 'different') return;
+    // A config file edited in between, or a failure about the state of the working copy (a lockfile
+    // out of sync): the change, not the other command, is what made it pass.
+    if (configEditBefore(success)) return;
+    if (error !== undefined && LOCAL_STATE_ERROR.test(error.line)) return;
     const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
     // A failing test suite fixed by editing code, then another command passing, is progress on
     // the task, not a lesson about which command to run.
@@ -501,8 +534,8 @@ function commandLesson(
   error: string | undefined,
   setup: boolean,
 ): Proposal {
-  const reason = error ? ` (${quietError(error)})` : ` (exit ${failedExit ?? '?'})`;
-  const content = `To ${CATEGORY_WORDS[category]} in this repo, run \`${success}\`; \`${failed}\` fails here${reason}.`;
+  // The failed command is not named in the lesson: a note that holds it invites running it again.
+  const content = `To ${CATEGORY_WORDS[category]} in this repo, run \`${success}\`.`;
   return {
     kind: 'command',
     family: 'recall_candidate',
