@@ -19,8 +19,8 @@
  * content, source paths) contains every keyword (case-insensitive) and every `exact` string
  * (byte-exact), whatever its kind; kind agreement (family, and scope for memory) is reported
  * separately. Each lesson is matched once: a second proposal for it is a false positive, as is a
- * proposal matching nothing. A proposal holding a forbidden string or a one-off step (git
- * add/commit/push, sleep, cd /tmp, `| head`) is harmful. Optional lessons count neither way.
+ * proposal matching nothing. A proposal holding a forbidden string, or a recall note holding a
+ * one-off step (git add/commit/push, sleep, cd /tmp, `| head`), is harmful. Optional lessons count neither way.
  * Clean text is checked on every proposal (cleanTextProblems).
  */
 import { existsSync } from 'node:fs';
@@ -175,7 +175,10 @@ export function judge(expected: ExpectedFile, output: SessionOutput, source = ''
       const unclean = cleanTextProblems({ title: item.summary, content }, source, hasCjk(quote) && cjkShare(quote) > 0.3);
       if (unclean.length === 0) cleanEntries += 1;
       const base = { family, summary: item.summary, content, scope, confidence: item.confidence, turn: item.turn ?? 0, unclean };
-      if ((expected.forbidden ?? []).some((word) => text.includes(word.toLowerCase())) || ONE_OFF_STEP.test(raw)) {
+      // A one-off step is harmful in a how-to note (recall: commands, fixes, procedures); a stated habit
+      // ("whenever you commit for me use `git commit -S`") names a git command without being one.
+      const oneOff = family === 'recall_candidate' && ONE_OFF_STEP.test(raw);
+      if ((expected.forbidden ?? []).some((word) => text.includes(word.toLowerCase())) || oneOff) {
         falsePositives += 1;
         harmful += 1;
         proposals.push({ ...base, verdict: 'harmful' });

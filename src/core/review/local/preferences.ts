@@ -55,6 +55,14 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
   { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
   { pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/, kind: 'rule', confidence: 0.8 },
+  // "whenever you commit for me use `git commit -S`": a recurring moment and what to do in it, comma or not.
+  {
+    pattern: /^(when|whenever|every time|each time|any time) you \w+\b.{0,80}?\b(use|run|pass|add|prefer|always|never|don't|do not|keep|put)\b/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  // "you can drop the summary section", "you can skip the recap": leave something out from now on.
+  { pattern: /^you can (drop|skip|stop|leave out|omit|lose|cut|ditch)\b/, kind: 'preference', confidence: 0.7 },
   { pattern: /^(when|whenever|every time|each time|any time) you (run|use|call|invoke|write|add|create|open|make|touch|edit|change|commit|push|start|test|deploy|review|fix|name|install)\b[^,]{0,80},\s*\S/, kind: 'rule', confidence: 0.75 },
   {
     pattern: /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
@@ -154,13 +162,19 @@ const ZH_CUES: readonly CueRule[] = [
   { pattern: /^(请记住|记住|记得|务必|一定要|千万要|必须)/, kind: 'rule', confidence: 0.8 },
   { pattern: /^(千万别|千万不要|永远不要|不要|别|不许|不准|禁止|不能|不可以|不得)/, kind: 'prohibition', confidence: 0.7 },
   { pattern: /^我(更|比较|一般)?(喜欢|偏好|习惯|倾向|希望你|讨厌|不喜欢)/, kind: 'preference', confidence: 0.75 },
-  { pattern: /^我们(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于)/, kind: 'fact', confidence: 0.7 },
+  { pattern: /^我们[^，。]{0,6}?(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于|走)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^我们[^，。,]{0,10}?部署/, kind: 'fact', confidence: 0.7 },
   { pattern: /^我们的[^，。,]{1,12}?(是|在|用|使用|都在|放在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(这个)?(项目|仓库|代码库)[^，。]{0,8}?(用|使用|都是|都在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/, kind: 'fact', confidence: 0.65 },
   // A topic first: "代码里统一用 async/await", "这个仓库中不要…".
   { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
+  // "我们组的规范是 …", "这边的约定是 …": a stated convention.
+  { pattern: /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定|要求)(是|就是|[：:])/, kind: 'rule', confidence: 0.75 },
+  // "你回复我的时候直接用中文": when you do X, do it this way (the Chinese "when you …").
+  { pattern: /^你?[^，。]{1,12}的时候[^，。]{0,12}?(用|要|别|不要|都|记得|先)/, kind: 'rule', confidence: 0.7 },
+  // "本地开发用的配置在 conf/dev 目录下": something is in a path.
+  { pattern: /^[^，。]{1,24}?(在|放|位于|放到|挪到|移到|搬到)\s*`?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
   // "接口返回的时间统一用 UTC", "生产库禁止直接连": 统一/一律/禁止 anywhere in a short clause.
   { pattern: /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/, kind: 'rule', confidence: 0.7 },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
@@ -181,7 +195,7 @@ const ZH_CUES: readonly CueRule[] = [
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
 const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
 const EN_IDIOM =
@@ -192,7 +206,7 @@ const EN_OPINION = /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|c
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY = /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
-const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these)\b/;
+const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b/;
 const ZH_MOMENTARY = /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
 const EN_QUESTION_START = /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
@@ -506,7 +520,10 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
   const confidence = Math.min(0.95, Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0));
   const paths = [...new Set(content.split(/\s+/).map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, '')).filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)))];
   const factOnly = kinds.has('fact') && kinds.size === 1;
-  const scope = /\bfor me\b|\bmy behalf\b|\bto me\b/i.test(content) ? 'user' : scopeOf(content, factOnly);
+  const forMe = /\bfor me\b|\bmy behalf\b|\bto me\b/i.test(content);
+  // "我们组的规范是 commit message 用英文": a team's convention is the repository's, whatever its topic.
+  const team = /\b(we|our|team)\b|我们|咱们|团队|组里|组的/i.test(quote) && !FIRST_PERSON_EN.test(content.toLowerCase()) && !FIRST_PERSON_ZH.test(content);
+  const scope = forMe ? 'user' : team && !factOnly ? 'global' : scopeOf(content, factOnly);
   return {
     kind: factOnly ? 'fact' : 'preference',
     family: 'memory_updates',
@@ -528,7 +545,10 @@ const ZH_LEAD = /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天
 
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
-  let result = text.trim();
+  // "…, 比如 fix(coupon): …", "…, e.g. …": the example is not part of the rule.
+  let result = text.trim().replace(/\s*[,，]\s*(比如|例如|譬如|e\.g\.|for example|for instance)[\s\S]*$/i, '');
+  const convention = /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定)(是|就是|[：:])\s*/.exec(result);
+  if (convention && result.length - convention[0].length >= 6) result = result.slice(convention[0].length);
   const announce = EN_LEAD_CLAUSE.exec(result);
   if (announce && result.length - announce[0].length >= 12) result = result.slice(announce[0].length);
   for (let guard = 0; guard < 4; guard += 1) {
