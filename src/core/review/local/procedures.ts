@@ -11,8 +11,8 @@ import { clip, maskQuoted } from './text.js';
 
 /** A lead naming a way of doing something, with the noun used for the title. */
 const EN_LEAD =
-  /\b(?:here(?:'s| is) how|this is how|how)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
-const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下)?\s*[:：是]/;
+  /\b(?:here(?:'s| is) how|this is how|how|the way)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
+const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下|来|走)?\s*[:：是]/;
 /** "For a hotfix: branch off …, cherry-pick …, bump …, then open a PR": a named recipe, comma steps. */
 const EN_RECIPE_LEAD = /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
 
@@ -26,7 +26,7 @@ const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|eve
  * about this one problem ("how to fix this:") is today's task.
  */
 const EN_GENERIC_LEAD =
-  /\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
+  /\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how|the way)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
 /** Objects that make a lead about the problem at hand, not a way of working. */
 const ONE_OFF_OBJECT = /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess)\b/i;
 /** "第一步 …，第二步 …" / "每次 X 都要：先 …": a Chinese named or numbered procedure. */
@@ -94,7 +94,11 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
   const generic = english || chinese || task || recipe ? undefined : genericLead(masked);
   if (generic !== undefined) return genericProcedure(text, masked, generic);
   if (!english && !chinese && !task) return undefined;
-  const steps = numberedSteps(text, masked) ?? (chinese ? chineseSteps(text, masked) : englishSequence(text, masked));
+  const steps =
+    numberedSteps(text, masked) ??
+    ordinalSteps(text, masked) ??
+    (chinese ? chineseSteps(text, masked) : englishSequence(text, masked)) ??
+    commaSteps(text, masked, (english ?? chinese ?? task)?.index ?? 0);
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
   if (task) {
     const what = (task[1] ?? '').trim().replace(/\s+/g, ' ');
@@ -109,7 +113,10 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
     };
   }
   if (chinese && (!english || (chinese.index ?? 0) <= (english.index ?? 0))) {
-    const topic = (chinese[1] ?? '').replace(/^(我们|咱们|这边|这里|项目|仓库)的?/, '').replace(/^的/, '');
+    const topic = (chinese[1] ?? '')
+      .replace(/^(请|麻烦)?(记录|记下|记一下)?(一下)?/, '')
+      .replace(/^(按照?|根据|照)?(本项目|这个项目|本仓库|这个仓库|我们|咱们|这边|这里|项目|仓库)?的?/, '')
+      .replace(/^的/, '');
     const noun = `${topic.length >= 2 ? topic : '操作'}${chinese[2] === '顺序' ? '步骤' : chinese[2]}`;
     return {
       kind: 'procedure',
@@ -196,7 +203,9 @@ function genericProcedure(
   masked: string,
   lead: { what: string; howTo: boolean; chinese: boolean },
 ): Omit<Proposal, 'evidence'> | undefined {
-  const steps = lead.chinese ? ordinalSteps(text, masked) : (numberedSteps(text, masked) ?? englishSequence(text, masked));
+  const steps = lead.chinese
+    ? ordinalSteps(text, masked)
+    : (numberedSteps(text, masked) ?? englishSequence(text, masked) ?? commaSteps(text, masked, 0));
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
   if (lead.chinese) {
     const noun = `${lead.what.length >= 2 ? lead.what : '操作'}步骤`;
@@ -223,18 +232,34 @@ function genericProcedure(
   };
 }
 
-/** "第一步 A，第二步 B，第三步 C" in order. */
+/** "第一步 A，第二步 B，第三步 C" or "一、A；二、B；三、C" in order. */
 function ordinalSteps(text: string, masked: string): string[] | undefined {
   const ordinals = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
+  const marker = masked.includes('第一步') ? (n: string): string => `第${n}步` : (n: string): string => `${n}、`;
+  if (!masked.includes(marker('一')) || !masked.includes(marker('二'))) return undefined;
   const steps: string[] = [];
   for (let index = 0; index < ordinals.length; index += 1) {
-    const at = masked.indexOf(`第${ordinals[index]}步`);
+    const at = masked.indexOf(marker(ordinals[index] ?? ''));
     if (at < 0) break;
-    const next = masked.indexOf(`第${ordinals[index + 1] ?? '十一'}步`, at);
-    const rest = text.slice(at + 3, next < 0 ? undefined : next);
+    const next = masked.indexOf(marker(ordinals[index + 1] ?? '十一'), at);
+    const rest = text.slice(at + marker(ordinals[index] ?? '').length, next < 0 ? undefined : next);
     const step = (next < 0 ? (rest.split(/[。\n]/)[0] ?? rest) : rest).replace(/^[\s：:，,是]+/, '').replace(/[\s，,；;。]+$/, '');
     if (step === '') break;
     steps.push(step);
   }
   return steps.length >= 3 ? steps : undefined;
+}
+
+/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon. */
+function commaSteps(text: string, masked: string, from: number): string[] | undefined {
+  const colon = masked.slice(from).search(/[:：]\s/);
+  if (colon < 0) return undefined;
+  const start = from + colon + 1;
+  const end = masked.slice(start).search(/[.。](\s|$)|\n|$/);
+  const body = text.slice(start, start + (end < 0 ? masked.length - start : end)).trim();
+  const parts = body
+    .split(/[,，;；]\s*(?:and\s+)?(?:then\s+)?|\s+then\s+|[，,]?\s*(?:然后|再|最后)/)
+    .map((part) => part.trim().replace(/^(first|先)\s*/i, ''))
+    .filter((part) => part !== '');
+  return parts.length >= 3 && parts.every((part) => part.length <= 120) ? parts : undefined;
 }
