@@ -200,6 +200,8 @@ export function isReadOnly(command: string): boolean {
   return parts.every((segment) => {
     const [first = '', second = ''] = segment;
     if (first === 'cd') return true;
+    // `pip show x`, `npm ls`, `go env`, `docker --version`: looking, not doing.
+    if (/^(show|list|ls|info|view|status|version|--version|-v|-V|env|outdated|why|explain|help|--help)$/.test(second)) return true;
     if (first === 'sed') return !segment.includes('-i');
     if (READ_ONLY.test(first)) return true;
     if (first === 'git') return ['status', 'log', 'diff', 'show', 'branch', 'remote', 'rev-parse', 'blame', 'grep', 'ls-files'].includes(second);
@@ -285,7 +287,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     })
     .filter((line) => line !== '' && !INSTRUCTION_LIKE.test(line));
   const typed = candidates.find(
-    (line) => (/\b[A-Z]?\w*(Error|Exception)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) && !ASSERTION.test(line),
+    (line) => (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) && !ASSERTION.test(line),
   );
   const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
   const tagged = informative.find(
@@ -294,7 +296,9 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const phrased = candidates.find((line) =>
     /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
-  const chosen = typed ?? tagged ?? phrased;
+  // Last resort: a line that calls itself an error ("✘ mssql Error no matching manifest …").
+  const named = informative.find((line) => /\berror\b/i.test(line) && !/\b0 errors?\b|\bno errors?\b/i.test(line));
+  const chosen = typed ?? tagged ?? phrased ?? named;
   if (chosen === undefined) return undefined;
   const testReport = lines.some((line) => TEST_REPORT_LINE.test(line) || ASSERTION.test(line));
   // A failure of a named test ("FAIL src/a.test.ts > renders header", "FAILED t.py::test_x") is the
@@ -427,7 +431,7 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
 
     // 1. The same command passed later: something made it pass (a fix), or it was flaky.
     if (retry !== undefined) {
-      if (error === undefined || !error.setup || taughtErrors.has(error.line)) return;
+      if (error === undefined || taughtErrors.has(error.line)) return;
       const failedAgain = runs.some((run) => {
         const durable = durableOf(run);
         return (
@@ -445,12 +449,23 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
         .filter((run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command))
         .map((run) => durableCommand(run.command, { fixStep: true }))
         .filter((command): command is string => command !== undefined && relation(failedDurable, command) === 'different');
-      if (files.length === 0 && fixCommands.length === 0) return; // it just passed on a rerun (flaky)
+      // `dotnet test` refused to choose ("more than one project"), `dotnet test Ledger.sln` passed with
+      // nothing changed: the narrowed command is the one to use.
+      const retried = durableOf(retry) ?? failedDurable;
+      if (files.length === 0 && fixCommands.length === 0) {
+        if (!error.setup || category === undefined || relation(failedDurable, retried) !== 'narrowed') return; // a flaky rerun
+        if (taughtCommands.has(retried) || LOCAL_STATE_ERROR.test(error.line)) return;
+        taughtCommands.add(retried);
+        proposals.push(commandLesson(category, failedDurable, failed.exitCode, retried, retry.turn, error.line, true));
+        return;
+      }
+      // A failing test is the task at hand, unless only configuration changed before it passed
+      // (a Makefile forcing CGO_ENABLED=0): then the setup was wrong.
+      if (!error.setup && (fixCommands.length > 0 || files.length === 0 || !files.every(isConfigFile))) return;
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
       // Named by the run that passed when only its flags differ (the flags were incidental).
-      const retried = durableOf(retry) ?? failedDurable;
       const named = relation(failedDurable, retried) === 'different' ? retried : failedDurable;
       const lesson = errorFixLesson(named, retry, error.line, files, patches, fixCommands);
       if (lesson === undefined) return;
@@ -575,6 +590,9 @@ function errorLabel(error: string): string {
   // `internal/x.go:6:2: missing go.sum entry …`: the location is not the error.
   const text = quietError(error)
     .replace(/`/g, '')
+    // Build-log prefixes ("#8 12.31 ", "✘ mssql ", "> ") are not the error.
+    .replace(/^#\d+\s+[\d.]+\s+/, '')
+    .replace(/^[^\w\s]+\s*/u, '')
     .replace(/^(ERROR|FATAL|FAILED)\s*(\[[^\]]*\])?\s*:?\s*/, '')
     .replace(/^\S+:\d+(:\d+)?:\s*/, '');
   const segments = text.split(/:\s+/).map((segment) => segment.trim().replace(/[.;,]+$/, ''));
