@@ -68,7 +68,8 @@ describe('extractCommandLessons', () => {
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ kind: 'command', family: 'recall_candidate', dedupeKey: 'pnpm test', addedWords: ['pnpm'] });
     expect(found[0]?.content).toContain('`pnpm test`');
-    expect(found[0]?.content).toContain('Unsupported URL Type');
+    // The failed command is not named: a note holding it invites running it again.
+    expect(found[0]?.content).toBe('To run the tests in this repo, run `pnpm test`.');
   });
 
   it('works with the legacy layout and with a command fixed by a working directory', () => {
@@ -158,6 +159,39 @@ describe('extractCommandLessons', () => {
       { sh: 'npm test', exit: 1, out: 'Tests: 3 failed, 40 passed' },
       { sh: 'npm run test:unit', exit: 0, out: 'Tests: 40 passed' },
     ]))).toEqual([]);
+  });
+
+  it('learns a narrower command that passed after a setup error, and a config-only fix of a failing test', () => {
+    const [narrowed] = lessonsOf(session([
+      { sh: 'dotnet test', exit: 1, out: 'MSBUILD : error MSB1011: Specify which project or solution file to use.' },
+      { sh: 'dotnet test Ledger.sln', exit: 0, out: 'Passed!' },
+    ]));
+    expect(narrowed?.content).toBe('To run the tests in this repo, run `dotnet test Ledger.sln`.');
+    const [cgo] = lessonsOf(session([
+      { sh: 'make test', exit: 2, out: "--- FAIL: TestStoreOpen (0.00s)\n    store_test.go:19: go-sqlite3 requires cgo to work" },
+      { patch: patchOf('Makefile', 'CGO_ENABLED=0 go test ./...', 'CGO_ENABLED=1 go test ./...') },
+      { sh: 'make test', exit: 0, out: 'ok' },
+    ]));
+    expect(cgo?.content).toContain('in `Makefile` change `CGO_ENABLED=0 go test ./...` to `CGO_ENABLED=1 go test ./...`');
+    // A failing test fixed by editing code is the task, not a lesson.
+    expect(lessonsOf(session([
+      { sh: 'make test', exit: 2, out: '--- FAIL: TestStoreOpen (0.00s)\n    store_test.go:19: expected 1, got 2' },
+      { patch: patchOf('internal/store/store.go', 'return 2', 'return 1') },
+      { sh: 'make test', exit: 0, out: 'ok' },
+    ]))).toEqual([]);
+  });
+
+  it('learns no command from a lockfile out of sync, and names a fix by the run that passed', () => {
+    expect(lessonsOf(session([
+      { sh: 'npm ci', exit: 1, out: 'npm error `npm ci` can only install packages when your package.json and package-lock.json are in sync.' },
+      { sh: 'npm install', exit: 0, out: 'added 3 packages' },
+    ]))).toEqual([]);
+    const [gradle] = lessonsOf(session([
+      { sh: './gradlew build --no-daemon', exit: 1, out: 'BUG! exception: Unsupported class file major version 65' },
+      { patch: patchOf('gradle/wrapper/gradle-wrapper.properties', 'gradle-8.2-bin.zip', 'gradle-8.5-bin.zip') },
+      { sh: './gradlew build', exit: 0, out: 'BUILD SUCCESSFUL' },
+    ]));
+    expect(gradle?.content).toMatch(/^When `\.\/gradlew build` fails with .*gradle-8\.5-bin\.zip/);
   });
 
   it('does not call a flaky rerun a fix', () => {

@@ -154,6 +154,10 @@ describe('rules and procedures', () => {
     expect(procedureOf('发新版本的时候：第一步跑 make lint，第二步跑 make test，第三步打 tag。')?.content).toBe(
       '发新版本步骤：1. 跑 make lint；2. 跑 make test；3. 打 tag。',
     );
+    expect(procedureOf('The way we release here: bump the version, run `make changelog`, then tag it.')?.content).toBe(
+      'Release steps in this repo: 1. bump the version; 2. run `make changelog`; 3. tag it.',
+    );
+    expect(procedureOf('请记录本项目的前端发布流程：一、执行 npm version minor；二、执行 npm run build:prod；三、通知验收。')?.summary).toBe('前端发布流程');
     expect(procedureOf('how to fix this:\n1. a\n2. b\n3. c')).toBeUndefined();
     expect(procedureOf('can you do it how we triage:\n1. a\n2. b\n3. c')).toBeUndefined();
   });

@@ -64,6 +64,13 @@ describe('extractPreferences: structure rather than phrasings', () => {
     ['For anything touching payments, ping me before merging.', 'before merging'],
     ['Lint is `pnpm lint:fix`, run it before you push.', '`pnpm lint:fix`'],
     ['接口返回的时间统一用 UTC。', 'UTC'],
+    ['protos moved. api/proto/v2 now.', 'api/proto/v2'],
+    ['哎 你每次都跑全量太慢了 我自己都是只跑改动的那个包 以后你也这样 别跑 go test ./... 了', 'go test ./...'],
+    ['我们组的规范是 commit message 用英文, 按 Conventional Commits 来, 比如 fix(coupon): ...', 'Conventional Commits'],
+    ['另外你回复我的时候直接用中文就行。', '中文'],
+    ['本地开发用的配置在 conf/dev 目录下。', 'conf/dev'],
+    ['tbh you can drop the summary-of-changes section, I read the diff myself', 'summary-of-changes'],
+    ['I sign all my commits, so whenever you commit for me use `git commit -S`', '`git commit -S`'],
     ['帮我把这个函数改成 async，以后都别用 any。', 'any'],
   ])('%s', (text, keyword) => {
     const found = lessons(text);
@@ -86,6 +93,7 @@ describe('extractPreferences: structure rather than phrasings', () => {
     '帮我把这个函数改成 async，不要动测试。',
     '这个函数里错误要记日志，不要吞掉。',
     '接口在用户不存在时应该返回 404。',
+    "I'm new here. Could you walk me through how a request gets authenticated? Don't change anything.",
   ])('a task or a state of the moment: %s', (text) => {
     expect(lessons(text)).toEqual([]);
   });

@@ -248,6 +248,15 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         const found = analyzeSentence(sentence);
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
+        // "protos moved. api/proto/v2 now.": a bare path that says where something moved.
+        if (found === undefined && before && PATH_NOW.test(sentence.masked.trim()) && MOVED.test(before.masked) && before.text.split(/\s+/).length <= 6) {
+          const lead = cleanClause(before.text.slice(fillerLength(before.masked))).replace(/[.。!！]+$/, '');
+          const content = `${capitalizeFirst(lead)}: ${sentence.text.trim().replace(/[.。!！]+$/, '')}`;
+          const moved: CueSentence = { cue: { kind: 'fact', confidence: 0.7 }, quote: `${before.text} ${sentence.text}`, content, words: contentWords(content) };
+          groups.push([moved]);
+          previousCue = moved;
+          return;
+        }
         if (found && before && /^[^.]{0,40}\b(them|those|these|it|that)\b/i.test(found.content) && before.text.length <= 80 && !/[?？]/.test(before.text)) {
           const lead = cleanClause(before.text.slice(fillerLength(before.masked)));
           if (lead.length >= 4 && analyzeSentence(before) === undefined) {
@@ -289,6 +298,14 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
     }
   }
   return proposals;
+}
+
+/** A sentence that is only a path and "now": where something lives after a move. */
+const PATH_NOW = /^`?[\w.@-]*\/[\w./@-]*`?\s+(now|these days|from now on)\b[.!]?$/i;
+const MOVED = /\b(moved|relocated|renamed|migrated)\b|搬|挪|迁/i;
+
+function capitalizeFirst(text: string): string {
+  return text.replace(/^[a-z]/, (char) => char.toUpperCase());
 }
 
 /** Verbs that open a task for the agent (a request, not a rule). */
@@ -369,7 +386,9 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
   }
   // "write the parser, and please stop pulling in moment.js": a rule after a task, in a later clause.
-  for (const match of sentence.masked.matchAll(/(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*)/g)) {
+  // Casual Chinese separates clauses with spaces ("太慢了 快两分钟 以后你也这样 别跑 …").
+  const breaks = /(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))/g;
+  for (const match of sentence.masked.matchAll(breaks)) {
     const from = (match.index ?? 0) + match[0].length;
     if (from < sentence.masked.length - 3) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
   }
@@ -390,6 +409,13 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       // "Commit messages should be …": a noun phrase and its verb is a statement, not an imperative.
       const declarative = /^(?:[\w./@-]+ ){1,3}(must|should|need to|have to|are|is)\b/i.test(clause.masked.slice(fillerLength(clause.masked)).trim());
       if (found.cue.kind !== 'fact' && !declarative && !durable.test(clause.masked.toLowerCase())) return undefined;
+    }
+    // "我自己都是只跑改动的包 以后你也这样": "这样" needs the clause before it.
+    const previous = clauses[position - 1];
+    if (clause.mid && previous && /这样|这么(做|办|来)|照(这个|此)/.test(found.content) && previous.text.endsWith(clause.text)) {
+      const before = cleanClause(previous.text.slice(0, previous.text.length - clause.text.length).replace(/[\s，,；;]+$/, ''));
+      const content = `${before}，${found.content}`;
+      return { ...found, content, quote: sentence.text, words: contentWords(content) };
     }
     return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
