@@ -46,12 +46,18 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.7,
   },
-  { pattern: /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?)\b/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern: /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?|needs?|requires?|depends? on|expects?|talks? to|hits?|goes|go)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is kept.
+  { pattern: /\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]*\/[\w./@-]*|\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]+\.(md|ya?ml|json|toml|ts|js|py|env)\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(the |all )?[\w./@-]+(?: [\w./@-]+){0,3} (lives?|is located|are located|sits?|resides?|are kept|is kept) in\b/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(this|the) (repo|repository|project|codebase|monorepo) (uses|is|runs|has|needs|requires|deploys)\b/, kind: 'fact', confidence: 0.7 },
   // "please stop pulling in moment.js", "stop adding emojis": a standing prohibition.
   { pattern: /^(please |pls )?stop \w+ing\b/, kind: 'prohibition', confidence: 0.75 },
-  { pattern: /^i (want|need)\b(?! (you )?to\b)(?! it\b)/, kind: 'preference', confidence: 0.7 },
+  { pattern: /^i (always |never |usually |really )?(want|need)\b(?! (you )?to\b)(?! it\b)/, kind: 'preference', confidence: 0.7 },
   { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
   { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
   { pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/, kind: 'rule', confidence: 0.8 },
@@ -182,7 +188,9 @@ const ZH_CUES: readonly CueRule[] = [
   // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
   // (别 inside 级别, 区别, 特别 … is not "don't".)
   { pattern: /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
-  { pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要)/, kind: 'rule', confidence: 0.7 },
+  { pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要|先)/, kind: 'rule', confidence: 0.7 },
+  // "注释写中文就行": how something is done, settled with 就行/就好.
+  { pattern: /^[^，。]{1,10}(写|用|说|放)[^，。]{1,12}(就行|就好|就可以)/, kind: 'rule', confidence: 0.7 },
   { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^[^，。]{1,20}?(都在|放在|位于|(?<!不)存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
   { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
@@ -218,7 +226,7 @@ const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可�
 const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
 const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
-const FIRST_PERSON_EN = /\bi('d| would)? (prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
+const FIRST_PERSON_EN = /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
 const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
@@ -635,7 +643,8 @@ function writeTitle(content: string, chinese: boolean, scope: 'user' | 'global',
   if (!chinese && /^(when|whenever|if|before|after|once|while|for|in)\b/i.test(first) && parts[1] !== undefined) first = `${first}, ${parts[1].trim()}`;
   const topics = chinese ? ZH_TOPICS : EN_TOPICS;
   const topic = topics.find(([pattern]) => pattern.test(content))?.[1] ?? (chinese ? (fact ? '项目事实' : scope === 'user' ? '偏好' : '项目约定') : fact ? 'Project fact' : scope === 'user' ? 'Preference' : 'Repository rule');
-  const short = shorten(first, chinese ? 30 : 100, chinese);
+  // A Chinese clause holding a command keeps the command whole (up to 60 characters).
+  const short = shorten(first, chinese ? (/[A-Za-z]{2}/.test(first) ? 60 : 30) : 100, chinese);
   const flatEqual = (a: string, b: string): boolean => a.toLowerCase().replace(/[\W_]+/g, '') === b.toLowerCase().replace(/[\W_]+/g, '');
   const title = flatEqual(short, body) ? `${topic}${chinese ? '：' : ': '}${chinese ? short : lowerFirst(short)}` : short;
   return title.replace(/[\s;,:；，：、—–-]+$/, '');

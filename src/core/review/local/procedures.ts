@@ -26,7 +26,7 @@ const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|eve
  * about this one problem ("how to fix this:") is today's task.
  */
 const EN_GENERIC_LEAD =
-  /\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how|the way)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
+  /^to ([a-z][\w-]*(?: [\w.-]+){0,3})\s*:\s|\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how|the way)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
 /** Objects that make a lead about the problem at hand, not a way of working. */
 const ONE_OFF_OBJECT = /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess)\b/i;
 /** "第一步 …，第二步 …" / "每次 X 都要：先 …": a Chinese named or numbered procedure. */
@@ -189,12 +189,12 @@ function genericLead(masked: string): { what: string; howTo: boolean; chinese: b
   }
   const found = EN_GENERIC_LEAD.exec(masked);
   if (!found) return undefined;
-  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? '').trim().replace(/\s+/g, ' ');
+  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5] ?? '').trim().replace(/\s+/g, ' ');
   if (what === '' || ONE_OFF_OBJECT.test(what)) return undefined;
   // A question or a request before the lead ("can you do this: 1. …") is a task list.
   const before = masked.slice(0, found.index ?? 0);
   if (/\b(can|could|would|will) you\b|[?？]/i.test(before)) return undefined;
-  return { what, howTo: found[1] !== undefined || found[3] !== undefined, chinese: false };
+  return { what, howTo: found[1] !== undefined || found[2] !== undefined || found[4] !== undefined, chinese: false };
 }
 
 /** A generic lead followed by three or more ordered steps: one procedure note. */
@@ -259,7 +259,7 @@ function commaSteps(text: string, masked: string, from: number): string[] | unde
   const body = text.slice(start, start + (end < 0 ? masked.length - start : end)).trim();
   const parts = body
     .split(/[,，;；]\s*(?:and\s+)?(?:then\s+)?|\s+then\s+|[，,]?\s*(?:然后|再|最后)/)
-    .map((part) => part.trim().replace(/^(first|先)\s*/i, ''))
+    .map((part) => part.trim().replace(/^(first|finally|and finally|lastly|先)[,\s]*/i, ''))
     .filter((part) => part !== '');
   return parts.length >= 3 && parts.every((part) => part.length <= 120) ? parts : undefined;
 }
