@@ -94,6 +94,7 @@ describe('extractPreferences: structure rather than phrasings', () => {
     '这个函数里错误要记日志，不要吞掉。',
     '接口在用户不存在时应该返回 404。',
     "I'm new here. Could you walk me through how a request gets authenticated? Don't change anything.",
+    "The checkout page crashes when the cart is empty. Can you find out why and fix it? Don't touch the payment provider code.",
   ])('a task or a state of the moment: %s', (text) => {
     expect(lessons(text)).toEqual([]);
   });

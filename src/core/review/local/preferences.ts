@@ -298,7 +298,16 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         else groups.push([found]);
         previousCue = found;
       });
-      for (const group of groups) proposals.push(toProposal(group, turn.index));
+      // A bare prohibition next to a request ("Can you fix it? Don't touch the payment code.") limits
+      // that request; it stands only with a marker (always, anymore, 以后) or a reason (", they're generated").
+      const asks = sentences.some((sentence) => {
+        const text = sentence.masked.slice(fillerLength(sentence.masked)).trim();
+        return /^(can|could|would|will) you\b|^(能|可以)?(帮我|帮忙|麻烦)/i.test(text) || (TASK_VERB.test(text) && analyzeSentence(sentence) === undefined);
+      });
+      const bare = (group: CueSentence[]): boolean =>
+        group.every((item) => item.cue.kind === 'prohibition') &&
+        !group.some((item) => (isChineseClause(item.quote) ? ZH_STANDING : EN_DURABLE).test(item.quote.toLowerCase()) || PROHIBITION_REASON.test(item.quote));
+      for (const group of groups) if (!(asks && bare(group))) proposals.push(toProposal(group, turn.index));
       if (groups.length === 0) {
         const acknowledged = acknowledgedRule(sentences, turn.entries);
         if (acknowledged) proposals.push(toProposal([acknowledged], turn.index));
@@ -315,6 +324,9 @@ const MOVED = /\b(moved|relocated|renamed|migrated)\b|搬|挪|迁/i;
 function capitalizeFirst(text: string): string {
   return text.replace(/^[a-z]/, (char) => char.toUpperCase());
 }
+
+/** A reason that makes a prohibition a standing one: "they get overwritten", "it's generated", "因为 …". */
+const PROHIBITION_REASON = /[,，;；—–-]\s*(they|it|that|those|these)('re|'s| are| is| get| gets)\b|\b(because|since|generated|overwritten|vendored|owned by|third[- ]party|upstream|anything|everything|any|every|all)\b|因为|所有|任何|不然|否则|生成的|会被覆盖/i;
 
 /** Verbs that open a task for the agent (a request, not a rule). */
 const TASK_VERB = /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate|帮我|帮忙|给我|把|请帮)/i;
