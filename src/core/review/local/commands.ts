@@ -181,7 +181,7 @@ function categoryOfName(name: string): CommandCategory | undefined {
   if (/^(format|fmt|prettier|black|gofmt)$|^format[:_-]/.test(name)) return 'format';
   if (/^(check|verify|ci|validate|precommit|pre-commit)$/.test(name)) return 'check';
   if (/^(migrate|db:migrate|migration|migrations)$|^migrate[:_-]|^db:migrate/.test(name)) return 'migrate';
-  if (/^(codegen|generate|gen|proto|protos|protobuf|grpc|stubs)$|^(gen|generate|codegen)[:_-]|^gen[_-]?protos?$/.test(name)) return 'generate';
+  if (/^(codegen|generate|gen|proto|protos|protobuf|grpc|stubs|protoc|buf|sqlc|oapi-codegen|graphql-codegen|openapi-generator(-cli)?)$|^(gen|generate|codegen)[:_-]|^gen[_-]?protos?$/.test(name)) return 'generate';
   return undefined;
 }
 
@@ -483,6 +483,13 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     // A config file edited in between, or a failure about the state of the working copy (a lockfile
     // out of sync): the change, not the other command, is what made it pass.
     if (configEditBefore(success)) return;
+    // `buf generate proto/metrics` failing and `buf generate api/proto/v2/metrics` passing: the lesson
+    // is where things are, not which command to run.
+    const skeleton = (command: string): string =>
+      normalizedTokens(command)
+        .filter((token, index, tokens) => !isPathLike(token) || (tokens[index - 1] ?? '').startsWith('-'))
+        .join(' ');
+    if (skeleton(failedDurable) === skeleton(successDurable)) return;
     if (error !== undefined && LOCAL_STATE_ERROR.test(error.line)) return;
     const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
     // A failing test suite fixed by editing code, then another command passing, is progress on
