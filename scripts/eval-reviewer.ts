@@ -20,7 +20,8 @@
  * (byte-exact), whatever its kind; kind agreement (family, and scope for memory) is reported
  * separately. Each lesson is matched once: a second proposal for it is a false positive, as is a
  * proposal matching nothing. A proposal holding a forbidden string, or a recall note holding a
- * one-off step (git add/commit/push, sleep, cd /tmp, `| head`), is harmful. Optional lessons count neither way.
+ * one-off step (git add/commit/push, sleep, cd /tmp, `| head`), is harmful. Optional lessons count
+ * neither way.
  * Clean text is checked on every proposal (cleanTextProblems).
  */
 import { existsSync } from 'node:fs';
@@ -307,7 +308,8 @@ export async function evaluateReviewer(
   set = 'dev',
   filter: { only?: string[]; skip?: string[] } = {},
 ): Promise<Evaluation> {
-  const starts = (file: string, prefixes: string[] | undefined): boolean => (prefixes ?? []).some((prefix) => file.startsWith(prefix));
+  const starts = (file: string, prefixes: string[] | undefined): boolean =>
+    (prefixes ?? []).some((prefix) => file.startsWith(prefix));
   const names = (await readdir(dir))
     .filter((file) => file.endsWith('.expected.json'))
     .filter((file) => (filter.only === undefined || starts(file, filter.only)) && !starts(file, filter.skip))
@@ -393,9 +395,11 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const valued = new Set(['--set', '--only', '--skip']);
   const dirArg = args.find((arg, index) => !arg.startsWith('--') && !valued.has(args[index - 1] ?? ''));
-  const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const valueOf = (flag: string): string | undefined =>
+    args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined;
   const setArg = valueOf('--set');
-  const prefixes = (flag: string): string[] | undefined => valueOf(flag)?.split(',').filter((prefix) => prefix !== '');
+  const prefixes = (flag: string): string[] | undefined =>
+    valueOf(flag)?.split(',').filter((prefix) => prefix !== '');
   const filter = { only: prefixes('--only'), skip: prefixes('--skip') };
   const runs: Array<[string, string]> = dirArg
     ? [[dirArg, 'dir']]

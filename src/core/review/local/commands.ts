@@ -201,7 +201,8 @@ export function isReadOnly(command: string): boolean {
     const [first = '', second = ''] = segment;
     if (first === 'cd') return true;
     // `pip show x`, `npm ls`, `go env`, `docker --version`: looking, not doing.
-    if (/^(show|list|ls|info|view|status|version|--version|-v|-V|env|outdated|why|explain|help|--help)$/.test(second)) return true;
+    const inspecting = /^(show|list|ls|info|view|status|version|--version|-v|-V|env|outdated|why|explain|help|--help)$/;
+    if (inspecting.test(second)) return true;
     if (first === 'sed') return !segment.includes('-i');
     if (READ_ONLY.test(first)) return true;
     if (first === 'git') return ['status', 'log', 'diff', 'show', 'branch', 'remote', 'rev-parse', 'blame', 'grep', 'ls-files'].includes(second);
@@ -228,7 +229,10 @@ const LOCAL_STATE_ERROR =
 
 /** Two commands with the same words, differing only in flags (`./gradlew build --no-daemon`). */
 function sameWords(a: string, b: string): boolean {
-  const words = (command: string): string => normalizedTokens(command).filter((token) => !token.startsWith('-')).join(' ');
+  const words = (command: string): string =>
+    normalizedTokens(command)
+      .filter((token) => !token.startsWith('-'))
+      .join(' ');
   return words(a) === words(b);
 }
 
@@ -287,7 +291,9 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     })
     .filter((line) => line !== '' && !INSTRUCTION_LIKE.test(line));
   const typed = candidates.find(
-    (line) => (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) && !ASSERTION.test(line),
+    (line) =>
+      (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) &&
+      !ASSERTION.test(line),
   );
   const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
   const tagged = informative.find(
@@ -297,7 +303,9 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
   );
   // Last resort: a line that calls itself an error ("✘ mssql Error no matching manifest …").
-  const named = informative.find((line) => /\berror\b/i.test(line) && !/\b0 errors?\b|\bno errors?\b/i.test(line));
+  const named = informative.find(
+    (line) => /\berror\b/i.test(line) && !/\b0 errors?\b|\bno errors?\b/i.test(line),
+  );
   const chosen = typed ?? tagged ?? phrased ?? named;
   if (chosen === undefined) return undefined;
   const testReport = lines.some((line) => TEST_REPORT_LINE.test(line) || ASSERTION.test(line));
@@ -422,11 +430,14 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     // `./gradlew build --no-daemon` failing, a config edit, then `./gradlew build` passing: the
     // edit made it pass (the flags are incidental), so it is the same run fixed.
     const configEditBefore = (run: CommandRun): boolean =>
-      actions.patches.some((patch) => patch.order > failed.order && patch.order < run.order && patch.files.some(isConfigFile));
+      actions.patches.some(
+        (patch) => patch.order > failed.order && patch.order < run.order && patch.files.some(isConfigFile),
+      );
     const retry = later.find((run) => {
       const durable = durableOf(run);
       if (run.exitCode !== 0 || durable === undefined) return false;
-      return relation(failedDurable, durable) !== 'different' || (sameWords(failedDurable, durable) && configEditBefore(run));
+      if (relation(failedDurable, durable) !== 'different') return true;
+      return sameWords(failedDurable, durable) && configEditBefore(run);
     });
 
     // 1. The same command passed later: something made it pass (a fix), or it was flaky.
@@ -453,15 +464,19 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
       // nothing changed: the narrowed command is the one to use.
       const retried = durableOf(retry) ?? failedDurable;
       if (files.length === 0 && fixCommands.length === 0) {
-        if (!error.setup || category === undefined || relation(failedDurable, retried) !== 'narrowed') return; // a flaky rerun
+        // Otherwise a flaky rerun.
+        if (!error.setup || category === undefined || relation(failedDurable, retried) !== 'narrowed') return;
         if (taughtCommands.has(retried) || LOCAL_STATE_ERROR.test(error.line)) return;
         taughtCommands.add(retried);
-        proposals.push(commandLesson(category, failedDurable, failed.exitCode, retried, retry.turn, error.line, true));
+        proposals.push(
+          commandLesson(category, failedDurable, failed.exitCode, retried, retry.turn, error.line, true),
+        );
         return;
       }
       // A failing test is the task at hand, unless only configuration changed before it passed
       // (a Makefile forcing CGO_ENABLED=0): then the setup was wrong.
-      if (!error.setup && (fixCommands.length > 0 || files.length === 0 || !files.every(isConfigFile))) return;
+      const configOnly = fixCommands.length === 0 && files.length > 0 && files.every(isConfigFile);
+      if (!error.setup && !configOnly) return;
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
@@ -642,13 +657,16 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
         const core = line.replace(/[,;]$/, '');
         return core.length >= 8 && others.some((other) => other !== line && other.includes(core));
       };
-      const newOnly = added.filter((line) => !removed.includes(line) && !trivial(line) && !within(line, removed));
+      const newOnly = added.filter(
+        (line) => !removed.includes(line) && !trivial(line) && !within(line, removed),
+      );
       const oldOnly = removed.filter((line) => !added.includes(line) && !trivial(line));
       const fits = (line: string): boolean => line.length <= 120 && !line.includes('`');
       // An old line split over several new ones ("defineConfig({ test })" → "defineConfig({ resolve, test })")
       // is not replaced: what was added is the change.
       const rewrapped = added.some((line) => within(line, removed));
-      if (!rewrapped && oldOnly.length === 1 && newOnly.length === 1 && fits(oldOnly[0] ?? '') && fits(newOnly[0] ?? '')) {
+      const oneForOne = oldOnly.length === 1 && newOnly.length === 1;
+      if (!rewrapped && oneForOne && fits(oldOnly[0] ?? '') && fits(newOnly[0] ?? '')) {
         return `in \`${file}\` change \`${oldOnly[0]}\` to \`${newOnly[0]}\``;
       }
       if (newOnly.length > 0 && newOnly.length <= 2 && newOnly.every(fits)) {
@@ -672,7 +690,8 @@ function errorFixLesson(
   if (fixCommands.length > 0) how.push(`run ${fixCommands.slice(0, 3).map((command) => `\`${command}\``).join(', then ')}`);
   const changes = files.map((file) => describeChange(patches, file));
   // "Fixed by editing X" without the change is no lesson: the note must say what changed.
-  if (fixCommands.length === 0 && changes.every((change) => change === undefined || /^edit `/.test(change))) return undefined;
+  const unsaid = changes.every((change) => change === undefined || /^edit `/.test(change));
+  if (fixCommands.length === 0 && unsaid) return undefined;
   files.forEach((file, index) => how.push(changes[index] ?? `edit \`${file}\``));
   const content = `When \`${failed}\` fails with ${quietError(error)}: ${how.join(', and ')}; after that it passes.`;
   const configFix = fixCommands.length > 0 || files.some(isConfigFile);

@@ -257,10 +257,21 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
         // "protos moved. api/proto/v2 now.": a bare path that says where something moved.
-        if (found === undefined && before && PATH_NOW.test(sentence.masked.trim()) && MOVED.test(before.masked) && before.text.split(/\s+/).length <= 6) {
+        const movedThere =
+          found === undefined &&
+          before !== undefined &&
+          PATH_NOW.test(sentence.masked.trim()) &&
+          MOVED.test(before.masked) &&
+          before.text.split(/\s+/).length <= 6;
+        if (movedThere && before) {
           const lead = cleanClause(before.text.slice(fillerLength(before.masked))).replace(/[.。!！]+$/, '');
           const content = `${capitalizeFirst(lead)}: ${sentence.text.trim().replace(/[.。!！]+$/, '')}`;
-          const moved: CueSentence = { cue: { kind: 'fact', confidence: 0.7 }, quote: `${before.text} ${sentence.text}`, content, words: contentWords(content) };
+          const moved: CueSentence = {
+            cue: { kind: 'fact', confidence: 0.7 },
+            quote: `${before.text} ${sentence.text}`,
+            content,
+            words: contentWords(content),
+          };
           groups.push([moved]);
           previousCue = moved;
           return;
@@ -302,11 +313,15 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
       // that request; it stands only with a marker (always, anymore, 以后) or a reason (", they're generated").
       const asks = sentences.some((sentence) => {
         const text = sentence.masked.slice(fillerLength(sentence.masked)).trim();
-        return /^(can|could|would|will) you\b|^(能|可以)?(帮我|帮忙|麻烦)/i.test(text) || (TASK_VERB.test(text) && analyzeSentence(sentence) === undefined);
+        if (/^(can|could|would|will) you\b|^(能|可以)?(帮我|帮忙|麻烦)/i.test(text)) return true;
+        return TASK_VERB.test(text) && analyzeSentence(sentence) === undefined;
       });
       const bare = (group: CueSentence[]): boolean =>
         group.every((item) => item.cue.kind === 'prohibition') &&
-        !group.some((item) => (isChineseClause(item.quote) ? ZH_STANDING : EN_DURABLE).test(item.quote.toLowerCase()) || PROHIBITION_REASON.test(item.quote));
+        !group.some((item) => {
+          const standing = isChineseClause(item.quote) ? ZH_STANDING : EN_DURABLE;
+          return standing.test(item.quote.toLowerCase()) || PROHIBITION_REASON.test(item.quote);
+        });
       for (const group of groups) if (!(asks && bare(group))) proposals.push(toProposal(group, turn.index));
       if (groups.length === 0) {
         const acknowledged = acknowledgedRule(sentences, turn.entries);
@@ -428,12 +443,15 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       const durable = isChineseClause(clause.masked) ? ZH_STANDING : EN_DURABLE;
       // "Commit messages should be …": a noun phrase and its verb is a statement, not an imperative.
       const declarative = /^(?:[\w./@-]+ ){1,3}(must|should|need to|have to|are|is)\b/i.test(clause.masked.slice(fillerLength(clause.masked)).trim());
-      if (found.cue.kind !== 'fact' && !declarative && !durable.test(clause.masked.toLowerCase())) return undefined;
+      const stands = declarative || durable.test(clause.masked.toLowerCase());
+      if (found.cue.kind !== 'fact' && !stands) return undefined;
     }
     // "我自己都是只跑改动的包 以后你也这样": "这样" needs the clause before it.
     const previous = clauses[position - 1];
-    if (clause.mid && previous && /这样|这么(做|办|来)|照(这个|此)/.test(found.content) && previous.text.endsWith(clause.text)) {
-      const before = cleanClause(previous.text.slice(0, previous.text.length - clause.text.length).replace(/[\s，,；;]+$/, ''));
+    const pointsBack = /这样|这么(做|办|来)|照(这个|此)/.test(found.content);
+    if (clause.mid && previous && pointsBack && previous.text.endsWith(clause.text)) {
+      const head = previous.text.slice(0, previous.text.length - clause.text.length);
+      const before = cleanClause(head.replace(/[\s，,；;]+$/, ''));
       const content = `${before}，${found.content}`;
       return { ...found, content, quote: sentence.text, words: contentWords(content) };
     }
@@ -505,7 +523,10 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
   // A state of the moment ("our build is broken again", "I need this done by tomorrow") or a task
   // ("咱们把这个 bug 修一下", "我把配置放在 … 了") is not a fact or a rule to keep.
-  if (chinese ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest) : EN_STATE.test(lower) && !standing) return undefined;
+  const ofTheMoment = chinese
+    ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest)
+    : EN_STATE.test(lower) && !standing;
+  if (ofTheMoment) return undefined;
   if (best.kind === 'rule' || best.kind === 'prohibition') {
     const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
@@ -592,7 +613,8 @@ const ZH_LEAD = /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
   // "…, 比如 fix(coupon): …", "…, e.g. …": the example is not part of the rule.
-  let result = text.trim().replace(/\s*[,，]\s*(比如|例如|譬如|e\.g\.|for example|for instance)[\s\S]*$/i, '');
+  const example = /\s*[,，]\s*(比如|例如|譬如|e\.g\.|for example|for instance)[\s\S]*$/i;
+  let result = text.trim().replace(example, '');
   const convention = /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定)(是|就是|[：:])\s*/.exec(result);
   if (convention && result.length - convention[0].length >= 6) result = result.slice(convention[0].length);
   const announce = EN_LEAD_CLAUSE.exec(result);

@@ -194,7 +194,8 @@ function genericLead(masked: string): { what: string; howTo: boolean; chinese: b
   // A question or a request before the lead ("can you do this: 1. …") is a task list.
   const before = masked.slice(0, found.index ?? 0);
   if (/\b(can|could|would|will) you\b|[?？]/i.test(before)) return undefined;
-  return { what, howTo: found[1] !== undefined || found[2] !== undefined || found[4] !== undefined, chinese: false };
+  const howTo = found[1] !== undefined || found[2] !== undefined || found[4] !== undefined;
+  return { what, howTo, chinese: false };
 }
 
 /** A generic lead followed by three or more ordered steps: one procedure note. */
@@ -225,7 +226,9 @@ function genericProcedure(
     kind: 'procedure',
     family: 'recall_candidate',
     summary: lead.howTo ? `How to ${what}` : `${capitalize(what)} procedure`,
-    content: lead.howTo ? `To ${what} in this repo: ${listed}.` : `${capitalize(what)} steps in this repo: ${listed}.`,
+    content: lead.howTo
+      ? `To ${what} in this repo: ${listed}.`
+      : `${capitalize(what)} steps in this repo: ${listed}.`,
     sourcePaths: [],
     confidence: 0.7,
     dedupeKey: steps.join(' '),
@@ -235,7 +238,9 @@ function genericProcedure(
 /** "第一步 A，第二步 B，第三步 C" or "一、A；二、B；三、C" in order. */
 function ordinalSteps(text: string, masked: string): string[] | undefined {
   const ordinals = ['一', '二', '三', '四', '五', '六', '七', '八', '九', '十'];
-  const marker = masked.includes('第一步') ? (n: string): string => `第${n}步` : (n: string): string => `${n}、`;
+  const marker = masked.includes('第一步')
+    ? (n: string): string => `第${n}步`
+    : (n: string): string => `${n}、`;
   if (!masked.includes(marker('一')) || !masked.includes(marker('二'))) return undefined;
   const steps: string[] = [];
   for (let index = 0; index < ordinals.length; index += 1) {
@@ -243,7 +248,9 @@ function ordinalSteps(text: string, masked: string): string[] | undefined {
     if (at < 0) break;
     const next = masked.indexOf(marker(ordinals[index + 1] ?? '十一'), at);
     const rest = text.slice(at + marker(ordinals[index] ?? '').length, next < 0 ? undefined : next);
-    const step = (next < 0 ? (rest.split(/[。\n]/)[0] ?? rest) : rest).replace(/^[\s：:，,是]+/, '').replace(/[\s，,；;。]+$/, '');
+    const step = (next < 0 ? (rest.split(/[。\n]/)[0] ?? rest) : rest)
+      .replace(/^[\s：:，,是]+/, '')
+      .replace(/[\s，,；;。]+$/, '');
     if (step === '') break;
     steps.push(step);
   }

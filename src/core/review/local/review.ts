@@ -65,7 +65,11 @@ const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, p
  * All proposals about the transcript's latest turn, before filtering (exposed for tests). Earlier
  * turns (at most `contextTurns`, within a size budget) are read as context.
  */
-export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TURNS, fileFocus = false): Proposal[] {
+export function proposeLessons(
+  transcript: Transcript,
+  contextTurns = CONTEXT_TURNS,
+  fileFocus = false,
+): Proposal[] {
   const latest = transcript.turns.at(-1);
   if (latest === undefined) return [];
   const human = latest.entries.filter((entry) => entry.kind === 'user').map((entry) => (entry.kind === 'user' ? entry.text : ''));
@@ -79,7 +83,12 @@ export function proposeLessons(transcript: Transcript, contextTurns = CONTEXT_TU
   const stated = extractPreferences(window).filter(
     (proposal) => proposal.evidence.turn !== latest.index || !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
-  const proposals = [...stated, ...extractProcedures(window), ...extractCommandLessons(actions), ...(fileFocus ? extractFileFocus(window, actions) : [])];
+  const proposals = [
+    ...stated,
+    ...extractProcedures(window),
+    ...extractCommandLessons(actions),
+    ...(fileFocus ? extractFileFocus(window, actions) : []),
+  ];
   const own = proposals.filter((proposal) => proposal.evidence.turn === latest.index);
   return human.some((text) => REMEMBER_EARLIER.test(text)) ? [...own, ...rememberedFixes(window, actions, latest.index)] : own;
 }
@@ -125,7 +134,8 @@ export function reviewLocally(
 ): ReviewerOutput {
   const minConfidence = options.minConfidence ?? 0.5;
   const known = parseExisting([existing.userMd, existing.memoryMd]);
-  const candidates = proposeLessons(transcript, options.contextTurns ?? CONTEXT_TURNS, options.fileFocus ?? false)
+  const contextTurns = options.contextTurns ?? CONTEXT_TURNS;
+  const candidates = proposeLessons(transcript, contextTurns, options.fileFocus ?? false)
     .filter((proposal) => proposal.confidence >= minConfidence)
     .filter((proposal) => !isKnown(proposal, known))
     // The last gate: an entry that would not read as a written note is not proposed.
