@@ -42,13 +42,19 @@ export const REDACTION_KINDS = [
   'sendgrid_key',
   'discord_token',
   'heroku_key',
+  'vendor_token',
   'aws_access_key',
   'generic_sk_key',
   'aws_secret_key',
   'basic_auth',
   'bearer_token',
   'url_password',
+  'cli_password',
+  'config_password',
+  'cookie',
+  'signed_url',
   'env_assignment',
+  'prose_password',
   'high_entropy',
 ] as const;
 
@@ -324,7 +330,7 @@ const PLACEHOLDER_PASSWORDS = new Set(['password', 'passwd', 'pass', 'pwd', 'sec
 /** Shared by every context rule: values that are references, placeholders or already redacted. */
 function isPlaceholderValue(v: string): boolean {
   if (v.length === 0) return true;
-  if (v.includes(MARKER_PREFIX)) return true;
+  if (v.includes(MARKER_PREFIX) || v.includes(SHIELD_OPEN)) return true;
   // Shell / template / Windows references: $VAR, ${VAR}, {{ var }}, %VAR%.
   if (v.startsWith('$') || v.includes('${') || v.includes('{{') || /^%[A-Za-z_][\w]*%$/.test(v)) return true;
   // <placeholder>, masks such as *** or xxxx, ellipses.
@@ -418,6 +424,313 @@ function rx(source: string, flags = 'g'): RegExp {
 
 const W = String.raw`\w-`;
 
+// ---------------------------------------------------------------------------------------------
+// Credentials known by their position (issue 17): password flags, user:pass, credential files,
+// cookies, signed URLs, prose and labelled passwords, vendor prefixes with hex or dotted bodies.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Vendor tokens whose body alone looks like an id (hex, dotted): the prefix says "credential".
+ * Each body pattern is anchored at the start of what follows the prefix.
+ */
+const VENDOR_BODIES: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [/^hv[sbr]\.$/, /^[A-Za-z0-9_-]{24,}/], // HashiCorp Vault
+  [/^shp(?:at|ca|pa|ss)_$/, /^[a-fA-F0-9]{32}(?![A-Za-z0-9])/], // Shopify
+  [/^dapi$/, /^[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9])/], // Databricks
+  [/^key-$/, /^[a-f0-9]{32}(?![A-Za-z0-9])/], // Mailgun
+  [/^do[opr]_v1_$/, /^[a-f0-9]{64}(?![A-Za-z0-9])/], // DigitalOcean
+  [/^sntry[su]_$/, /^[A-Za-z0-9+/=_]{40,}/], // Sentry auth tokens
+  [/^glsa_$/, /^[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}(?![A-Za-z0-9])/], // Grafana service account
+  [/^glc_$/, /^[A-Za-z0-9+/]{32,}={0,2}/], // Grafana Cloud
+  [/^pypi-$/, /^AgE[A-Za-z0-9_-]{50,}/], // PyPI
+  [/^dckr_pat_$/, /^[A-Za-z0-9_-]{20,}/], // Docker Hub
+  [/^nfp_$/, /^[A-Za-z0-9]{30,}/], // Netlify
+  [/^lin_api_$/, /^[A-Za-z0-9]{40}/], // Linear
+  [/^PMAK-$/, /^[a-f0-9]{24}-[a-f0-9]{34}/], // Postman
+  [/^figd_$/, /^[\w-]{30,}/], // Figma
+  [/^ntn_$/, /^[A-Za-z0-9]{30,}/], // Notion
+  [/^tskey-(?:auth|api|client)-$/, /^[\w-]{20,}/], // Tailscale
+  [/^xkeysib-$/, /^[a-f0-9]{64}-[A-Za-z0-9]{16}/], // Brevo
+  [/^pscale_(?:pw|tkn|oauth)_$/, /^[\w.-]{32,64}/], // PlanetScale
+  [/^sq0(?:atp|csp)-$/, /^[\w-]{22,43}/], // Square
+  [/^rubygems_$/, /^[a-f0-9]{48}/], // RubyGems
+  [/^CFPAT-$/, /^[\w-]{43}/], // Contentful
+  [/^AGE-SECRET-KEY-1$/, /^[A-Z0-9]{58}/], // age
+  [/^pul-$/, /^[a-f0-9]{40}(?![A-Za-z0-9])/], // Pulumi
+  [/^dp\.(?:pt|st|ct|sa|scim|audit)\.$/, /^[A-Za-z0-9]{40,44}/], // Doppler
+  [/^xai-$/, /^[A-Za-z0-9]{60,}/], // xAI
+  [/^gsk_$/, /^[A-Za-z0-9]{48,}/], // Groq
+  [/^r8_$/, /^[A-Za-z0-9]{37}(?![A-Za-z0-9])/], // Replicate
+  [/^pplx-$/, /^[A-Za-z0-9]{48}/], // Perplexity
+  [/^nvapi-$/, /^[\w-]{60,}/], // NVIDIA
+  [/^mfa\.$/, /^[\w-]{80,}/], // Discord MFA tokens
+  [/^LTAI$/, /^[A-Za-z0-9]{12,30}(?![A-Za-z0-9])/], // Alibaba Cloud AccessKey id
+  [/^AKID$/, /^[A-Za-z0-9]{32}(?![A-Za-z0-9])/], // Tencent Cloud SecretId
+  [/^AKLT$/, /^[\w-]{30,}/], // Volcengine
+];
+const VENDOR_PREFIXES = String.raw`(?:hv[sbr]\.|shp(?:at|ca|pa|ss)_|dapi|key-|do[opr]_v1_|sntry[su]_|glsa_|glc_|pypi-|dckr_pat_|nfp_|lin_api_|PMAK-|figd_|ntn_|tskey-(?:auth|api|client)-|xkeysib-|pscale_(?:pw|tkn|oauth)_|sq0(?:atp|csp)-|rubygems_|CFPAT-|AGE-SECRET-KEY-1|pul-|dp\.(?:pt|st|ct|sa|scim|audit)\.|xai-|gsk_|r8_|pplx-|nvapi-|mfa\.|LTAI|AKID|AKLT)`;
+
+function decideVendor(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [prefix = '', body = ''] = g;
+  for (const [pre, shape] of VENDOR_BODIES) {
+    if (!pre.test(prefix)) continue;
+    const m = shape.exec(body);
+    // Pure letters after a prefix are a word (`key-management`), never a token.
+    if (!m || !/[0-9]/.test(m[0])) return null;
+    return `${hit(ctx, 'vendor_token')}${body.slice(m[0].length)}`;
+  }
+  return null;
+}
+
+/** Discord-style token without a prefix: base64 of a numeric id, a timestamp, an HMAC. */
+function decideDiscord(m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const id = Buffer.from(g[0] ?? '', 'base64url').toString('latin1');
+  return /^\d{15,21}$/.test(id) && m.length > 0 ? hit(ctx, 'discord_token') : null;
+}
+
+/**
+ * Commands whose password flags are known, with the flags that take a password: attached
+ * (`-pX`) and separate (`-p X`). `mysql -p X` prompts and X is the database, so only attached.
+ */
+const PASSWORD_FLAGS: ReadonlyArray<readonly [RegExp, readonly string[], readonly string[]]> = [
+  [/^(?:mysql|mariadb)/, ['-p'], []],
+  [/^sshpass/, ['-p'], ['-p']],
+  [/^(?:mongo|mongosh|mongodump|mongorestore|mongoexport|mongoimport)$/, [], ['-p', '--password']],
+  [/^redis-cli/, ['-a'], ['-a', '--pass']],
+  [/^(?:sqlcmd|bcp)/, ['-P'], ['-P']],
+  [/login$/, ['-p'], ['-p', '--password']],
+];
+const PASSWORD_COMMAND = String.raw`(?:mysql(?:dump|admin|import|sh|check|show|slap)?|mariadb(?:-dump|-admin)?|sshpass|mongo(?:sh|dump|restore|export|import)?|redis-cli|sqlcmd|bcp|(?:docker|podman|buildah|skopeo|nerdctl|oras|crane|helm[ \t]+registry)[ \t]+login)`;
+/** One shell argument: quoted or bare. Groups: 1 double-quoted, 2 single-quoted, 3 bare. */
+const ARG_RE = /(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|((?:[^\s"'\\]|\\(?![nrt"]))+))/y;
+
+function decidePasswordFlags(match: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [command = '', args = ''] = g;
+  const spec = PASSWORD_FLAGS.find(([re]) => re.test(command));
+  if (!spec) return null;
+  const [, attached, separate] = spec;
+  let out = '';
+  let i = 0;
+  let pendingValue = false;
+  let changed = false;
+  while (i < args.length) {
+    const ws = /[ \t]+/y;
+    ws.lastIndex = i;
+    const w = ws.exec(args);
+    if (w) {
+      out += w[0];
+      i += w[0].length;
+      continue;
+    }
+    ARG_RE.lastIndex = i;
+    const a = ARG_RE.exec(args);
+    if (!a) {
+      out += args.slice(i);
+      break;
+    }
+    const token = a[0];
+    i += token.length;
+    const value = a[1] ?? a[2] ?? a[3] ?? '';
+    if (pendingValue) {
+      pendingValue = false;
+      if (!isPlaceholderValue(value) && !value.startsWith('-')) {
+        out += token.replace(value, hit(ctx, 'cli_password'));
+        changed = true;
+        continue;
+      }
+    }
+    if (a[3] !== undefined) {
+      // `-p'x'`: the flag and its quoted value are one shell word.
+      const quotedNext = attached.includes(token) && /["']/.test(args[i] ?? '');
+      if (separate.includes(token) || quotedNext) {
+        pendingValue = true;
+      } else {
+        const flag = attached.find((f) => token.startsWith(f) && token.length > f.length);
+        const eq = separate.find((f) => f.startsWith('--') && token.startsWith(`${f}=`));
+        const cut = flag !== undefined ? flag.length : eq !== undefined ? eq.length + 1 : -1;
+        const v = cut >= 0 ? token.slice(cut).replace(/^(["'])(.*)\1$/, '$2') : '';
+        if (cut >= 0 && /^[^\s]/.test(v) && !isPlaceholderValue(v)) {
+          out += `${token.slice(0, cut)}${hit(ctx, 'cli_password')}`;
+          changed = true;
+          continue;
+        }
+      }
+    }
+    out += token;
+  }
+  return changed ? `${match.slice(0, match.length - args.length)}${out}` : null;
+}
+
+/** `curl -u user:pass`, `--user`, `--proxy-user`, httpie `--auth`: the part after the colon. */
+function decideUserPass(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [head = '', user = '', password = ''] = g;
+  if (isPlaceholderValue(password) || PLACEHOLDER_PASSWORDS.has(password.toLowerCase())) return null;
+  // `docker run -u 1000:1000`, `-u node:node`: a uid:gid or user:group, not a password.
+  if (/^\d{1,6}$/.test(password) || password === user) return null;
+  return `${head}${user}:${hit(ctx, 'cli_password')}`;
+}
+
+/** A password in prose or after a label must look like one: no plain word, reference or path. */
+function looksLikePassword(v: string, labelled: boolean): boolean {
+  if (v.length < (labelled ? 4 : 6) || v.length > 200 || isPlaceholderValue(v)) return false;
+  if (/^(?:https?:)?\/\//.test(v) || v.includes('/') || v.includes('\\')) return false;
+  // References and calls: `process.env.DB_PASSWORD`, `config.password`, `getPassword()`.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(v) || /\(.*\)$/.test(v)) return false;
+  if (/^[A-Z][A-Z0-9_]+$/.test(v) && v.includes('_')) return false;
+  if (labelled) return !/^[a-z]+$/.test(v) || v.length >= 8;
+  // Prose: a word is a word; a password has a digit or a symbol.
+  return /[0-9!@#$%^&*+=?~]/.test(v) && /[A-Za-z]/.test(v);
+}
+
+function decideProsePassword(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [head = '', quote = '', raw = ''] = g;
+  // Trailing sentence punctuation belongs to the prose.
+  const value = raw.replace(/[.,;:)\]]+$/, '');
+  const labelled = /[\u4e00-\u9fff]/.test(head);
+  if (!looksLikePassword(value, labelled)) return null;
+  return `${head}${quote}${hit(ctx, 'prose_password')}${raw.slice(value.length)}`;
+}
+
+/** Cookie attributes: the rest of a Set-Cookie line's pairs are credentials. */
+const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'secure', 'httponly', 'priority', 'partitioned', 'version', 'comment']);
+
+function decideCookie(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [head = '', pairs = ''] = g;
+  let changed = false;
+  const out = pairs.replace(/(^|[;\s][ \t]*)([^=;\s:]{1,200})=([^;\s]*)/g, (all, sep: string, name: string, value: string) => {
+    const v = value.trim().replace(/^"(.*)"$/, '$1');
+    if (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || v.length < 8 || isPlaceholderValue(v)) return all;
+    if (!/[0-9]/.test(v) && meanWordLength(v) >= 4) return all;
+    changed = true;
+    return `${sep}${name}=${hit(ctx, 'cookie')}`;
+  });
+  return changed ? `${head}${out}` : null;
+}
+
+/** The user part of a URL that is a key on its own (Sentry DSN, `https://<token>@host`). */
+function decideUrlUser(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+  const [head = '', user = ''] = g;
+  const hex = /^[0-9a-f]{32,}$/.test(user);
+  if (!hex && !looksRandomToken(user)) return null;
+  return `${head}${hit(ctx, 'url_password')}@`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public material (issue 17): never redacted, and shielded from every rule, so a certificate
+// body or a data URI is not mistaken for a random secret.
+// ---------------------------------------------------------------------------------------------
+
+const SHIELD_OPEN = '\uE000';
+const SHIELD_CLOSE = '\uE001';
+
+const PUBLIC_SPAN_RE = new RegExp(
+  [
+    // data: URIs (images, fonts) with a base64 payload.
+    String.raw`data:[\w.+-]{1,60}\/[\w.+-]{1,80}(?:;[\w.+-]{1,40}=[\w.+-]{1,80}){0,4};base64,[A-Za-z0-9+/]+={0,2}`,
+    // go.sum hashes and subresource-integrity digests.
+    String.raw`(?<![\w-])h1:[A-Za-z0-9+/]{43}=`,
+    String.raw`(?<![\w-])sha(?:256|384|512)-[A-Za-z0-9+/]{43,86}={0,2}`,
+    // OpenSSH public keys.
+    String.raw`(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)[ \t]+AAAA[A-Za-z0-9+/]{8,}={0,3}`,
+    // Public PEM blocks: certificates, public keys, signatures.
+    String.raw`-----BEGIN (CERTIFICATE|TRUSTED CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|X509 CRL|CERTIFICATE REQUEST|NEW CERTIFICATE REQUEST|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|SSH2 PUBLIC KEY)-----(?:[^-]|-(?!----)){0,65536}?-----END \1-----`,
+    // IPFS content ids (CIDv0 base58, CIDv1 base32).
+    String.raw`(?<![\w-])(?:Qm[1-9A-HJ-NP-Za-km-z]{44}|baf[ky][a-z2-7]{50,})(?![\w-])`,
+    // ULIDs.
+    String.raw`(?<![\w-])[0-7][0-9A-HJKMNP-TV-Z]{25}(?![\w-])`,
+  ].join('|'),
+  'g',
+);
+
+/** Replaces public spans by `\uE000<n>\uE001`; `restore` puts them back. */
+function shieldPublic(text: string): { text: string; restore: (s: string) => string } {
+  if (text.includes(SHIELD_OPEN) || text.includes(SHIELD_CLOSE)) return { text, restore: (s) => s };
+  const kept: string[] = [];
+  const shielded = text.replace(PUBLIC_SPAN_RE, (m) => {
+    kept.push(m);
+    return `${SHIELD_OPEN}${kept.length - 1}${SHIELD_CLOSE}`;
+  });
+  if (kept.length === 0) return { text, restore: (s) => s };
+  return {
+    text: shielded,
+    restore: (s) => s.replace(/\uE000(\d+)\uE001/g, (m, n: string) => kept[Number(n)] ?? m),
+  };
+}
+
+/** A line that may be one piece of a wrapped token (`fold -w N`, `base64` output). */
+const FOLD_LINE_RE = /^[A-Za-z0-9+/=_.~-]{12,}$/;
+
+/**
+ * Re-joins tokens split across lines of equal width (`fold`, wrapped terminal output) and redacts
+ * the joined token when it is a secret: each piece alone is too short for any rule. Linear: every
+ * line is in at most one run, and each run is checked once.
+ */
+function rejoinFolded(text: string, ctx: Ctx): string {
+  // Real line breaks, and the `\n` escapes of JSON text (a piece never holds a backslash).
+  let out = text.includes('\n') ? rejoinFoldedBy(text, '\n', ctx) : text;
+  if (out.includes('\\n')) out = rejoinFoldedBy(out, '\\n', ctx);
+  return out;
+}
+
+function rejoinFoldedBy(text: string, eol: string, ctx: Ctx): string {
+  const lines = text.split(eol);
+  let changed = false;
+  let i = 0;
+  while (i < lines.length) {
+    // The first piece may follow a prefix on its line (`"` of a JSON string, a prompt).
+    const line = lines[i] as string;
+    // Bounded look at the end of the line: a regex anchored at `$` would retry from every start.
+    const head = FOLD_TAIL_RE.exec(line.length > 201 ? line.slice(-201) : line);
+    const first = head?.[0] ?? '';
+    const width = first.length;
+    if (width < 12 || width > 200) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < lines.length && (lines[j] as string).length === width && FOLD_LINE_RE.test(lines[j] as string)) j++;
+    // A shorter last piece ends the run; what follows it on its line (`"`, `,`) stays.
+    let tail = '';
+    let lastPiece = '';
+    if (j < lines.length) {
+      const last = lines[j] as string;
+      const piece = FOLD_HEAD_RE.exec(last)?.[0] ?? '';
+      if (piece.length > 0 && piece.length <= width) {
+        lastPiece = piece;
+        tail = last.slice(piece.length);
+        j++;
+      }
+    }
+    // PEM bodies are the PEM rule's (a private key keeps its kind; public blocks are shielded).
+    const before = lines.slice(Math.max(0, i - 4), i + 1).join(eol);
+    if (j - i >= 2 && !/-----BEGIN|Proc-Type:|DEK-Info:/.test(before)) {
+      const middle = lines.slice(i + 1, lastPiece === '' ? j : j - 1);
+      const pieces = [first, ...middle, ...(lastPiece === '' ? [] : [lastPiece])];
+      const joined = pieces.join('');
+      const scratch: Ctx = { counts: {}, depth: 0 };
+      const redacted = applyRules(joined, scratch);
+      // Only a secret no piece holds alone: lines that are each a secret (or that each hold
+      // the end of one) are for the rules, and stay lines.
+      const wrapped = middle.length > 0 || (first === line && tail === '');
+      if (redacted !== joined && wrapped && pieces.every((piece) => applyRules(piece, { counts: {}, depth: 0 }) === piece)) {
+        for (const [k, n] of Object.entries(scratch.counts)) ctx.counts[k] = (ctx.counts[k] ?? 0) + n;
+        const prefix = (lines[i] as string).slice(0, (lines[i] as string).length - width);
+        lines.splice(i, j - i, `${prefix}${redacted}${tail}`);
+        changed = true;
+        i++;
+        continue;
+      }
+    }
+    i = Math.max(j - (lastPiece === '' ? 0 : 1), i + 1);
+  }
+  return changed ? lines.join(eol) : text;
+}
+
+/** The token characters that end a line (the first piece of a wrapped token). */
+const FOLD_TAIL_RE = /[A-Za-z0-9+/=_.~-]{12,}$/;
+/** The token characters that start a line (the last piece of a wrapped token). */
+const FOLD_HEAD_RE = /^[A-Za-z0-9+/=_.~-]+/;
+
 /** The ordered rules. */
 const RULES: readonly Rule[] = [
   {
@@ -476,6 +789,19 @@ const RULES: readonly Rule[] = [
     decide: whole('discord_token'),
   },
   { kind: 'heroku_key', re: rx(bounded(W, 'HRKU-') + String.raw`[\w-]{20,}`), decide: whole('heroku_key') },
+  {
+    kind: 'vendor_token',
+    re: rx(after(String.raw`\w.-`) + `(${VENDOR_PREFIXES})` + String.raw`([\w.+/=-]{12,400})`),
+    decide: decideVendor,
+  },
+  // Telegram bot tokens: `<bot id>:AA<33>`.
+  { kind: 'vendor_token', re: rx(after(String.raw`\w:`) + String.raw`\d{8,10}:AA[\w-]{33}(?![\w-])`), decide: whole('vendor_token') },
+  {
+    // Discord-style token with no prefix: only its first part (base64 of a numeric id) says so.
+    kind: 'discord_token',
+    re: rx(after(String.raw`\w.-`) + String.raw`([A-Za-z0-9_-]{23,28})\.[\w-]{6,7}\.[\w-]{27,40}(?![\w.-])`),
+    decide: decideDiscord,
+  },
   {
     kind: 'aws_access_key',
     re: rx(
@@ -542,9 +868,104 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    // `https://<key>@o1.ingest.sentry.io/2`: a user part that is a key on its own.
+    kind: 'url_password',
+    re: rx(String.raw`(:\/\/)([A-Za-z0-9_-]{20,200})@`),
+    decide: decideUrlUser,
+  },
+  {
+    // user:pass@host without a scheme (`mysql://` is above): `admin:S3cret@db.internal:5432`.
+    kind: 'url_password',
+    re: rx(
+      after(String.raw`\w.:/@%+[\]-`) +
+        String.raw`([A-Za-z0-9._%+-]{1,64}:)([^\s:/@"'\x60\\]{1,128})@(?=[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+|localhost|\d{1,3}(?:\.\d{1,3}){3})`,
+    ),
+    decide: (_m, g, ctx) => {
+      const password = g[1] ?? '';
+      if (isPlaceholderValue(password) || PLACEHOLDER_PASSWORDS.has(password.toLowerCase())) return null;
+      return `${g[0] ?? ''}${hit(ctx, 'url_password')}@`;
+    },
+  },
+  {
+    kind: 'cli_password',
+    re: rx(
+      after(String.raw`\w./-`) +
+        `(${PASSWORD_COMMAND})(?![\\w-])` +
+        // The window ends between words, so a second pass never sees half a marker.
+        String.raw`((?:[^\r\n|;&\\]|\\(?![nrt"])){0,400})(?=[\s|;&\\"']|$)`,
+    ),
+    decide: decidePasswordFlags,
+  },
+  {
+    kind: 'cli_password',
+    re: rx(
+      after(String.raw`\w-`) +
+        String.raw`((?:-u|-U|--user|--proxy-user|--auth|--http-user)(?:[ \t]+|=)${Q})([^\s:'"\\[\]]{1,128}):([^\s'"\\]{1,512})`,
+    ),
+    decide: decideUserPass,
+  },
+  {
+    // .pgpass: host:port:database:user:password, one per line.
+    kind: 'config_password',
+    re: rx(
+      String.raw`(?:^|(?<=\\n))([A-Za-z0-9*._-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,128}:[^:\s\\]{1,128}:)([^\s\\"']{4,512})(?=\r?$|\\[nr]|["'])`,
+      'gm',
+    ),
+    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`),
+  },
+  {
+    // .netrc: machine h login u [account a] password p, on one line or several.
+    kind: 'config_password',
+    re: rx(
+      after(String.raw`\w-`) +
+        String.raw`(login[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*)(?:account[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*))?password[ \t]+)([^\s\\"']{1,512})`,
+    ),
+    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`),
+  },
+  {
+    kind: 'cookie',
+    re: rx(
+      after(String.raw`\w-`) +
+        `((?:set-)?cookie${Q}[ \t]*:[ \t]*${Q}|--cookie(?:[ \t]+|=)${Q})` +
+        String.raw`((?:[^\r\n'"\\]|\\(?![nrt"])){1,4096})(?=[\s;'"\\]|$)`,
+      'gi',
+    ),
+    decide: decideCookie,
+  },
+  {
+    // Signed URLs: Azure SAS `sig=`, S3/GCS/OSS presigned signatures and session tokens.
+    kind: 'signed_url',
+    re: rx(
+      String.raw`([?&](?:sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|x-oss-signature|security_?token)=)([^&\s"'#\\<>]{16,2048})`,
+      'gi',
+    ),
+    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'signed_url')}`),
+  },
+  {
     kind: 'env_assignment',
     re: rx(ASSIGNMENT_SOURCE),
     decide: decideAssignment,
+  },
+  {
+    // "the staging admin password is X", "password for deploy: X", netrc `password X`.
+    kind: 'prose_password',
+    re: rx(
+      after(String.raw`\w-`) +
+        String.raw`((?:password|passwd|passphrase|passcode|pwd)(?![\w-])(?:[ \t]+(?:for|of|on)[ \t]+[^\s]{1,80})?` +
+        String.raw`(?:[ \t]+(?:is|was|now|to|becomes|remains|changed|set|reset|still)){0,3}(?:[ \t]*[:=][ \t]*|[ \t]+))` +
+        String.raw`(['"\x60\u201c]?)([^\s'"\x60\u201d\\]{4,200})`,
+      'gi',
+    ),
+    decide: decideProsePassword,
+  },
+  {
+    // Chinese labels: 密码: X, 密码：X, 令牌 X, 访问密钥是 X.
+    kind: 'prose_password',
+    re: rx(
+      String.raw`((?:访问密钥|密码|口令|令牌|密钥|秘钥|密匙)(?:[ \t]*(?:[:：=]|是|为|為)[ \t]*|[ \t]+))` +
+        String.raw`(['"\x60\u201c\u300c]?)([\x21\x23-\x26\x28-\x5b\x5d-\x5f\x61-\x7e]{4,200})`,
+    ),
+    decide: decideProsePassword,
   },
   {
     kind: 'high_entropy',
@@ -572,7 +993,7 @@ function decideAssignment(match: string, g: (string | undefined)[], ctx: Ctx): s
     value = dq ?? sq ?? eq ?? bare ?? '';
     close = dq !== undefined ? '"' : sq !== undefined ? "'" : eq !== undefined ? `${escapes ?? ''}"` : '';
     accept =
-      isSecretNameQuick(name) &&
+      (isSecretNameQuick(name) || isAuthBlob(name, value)) &&
       !isPlaceholderValue(value) &&
       (bare === undefined || !isCodeValue(value, followedByCode(next, sep)));
   } else if (flagName !== undefined) {
@@ -598,6 +1019,18 @@ function redactAssignments(text: string, ctx: Ctx): string {
   });
 }
 
+/**
+ * `.npmrc` `_auth=` and docker `config.json` `"auth":` hold base64 of `user:password` under a name
+ * that is no secret elsewhere (`auth: true`, `auth: "basic"`): the value decides.
+ */
+function isAuthBlob(name: string, value: string): boolean {
+  if (!/^(?:_auth|auth|_password|identitytoken)$/i.test(name.slice(name.lastIndexOf(':') + 1))) return false;
+  if (!/^[A-Za-z0-9+/_-]{8,}={0,2}$/.test(value)) return false;
+  const decoded = Buffer.from(value, 'base64').toString('latin1');
+  if (/^[\x20-\x7e]+:[\x20-\x7e]+$/.test(decoded)) return true;
+  return looksRandomToken(value) || (value.length >= 16 && /[0-9]/.test(value) && /[A-Za-z]/.test(value));
+}
+
 function isSecretNameQuick(name: string): boolean {
   return SECRET_NAME_HINT_RE.test(name) && isSecretName(name);
 }
@@ -621,7 +1054,8 @@ function isCodeValue(value: string, followedByCode: boolean): boolean {
   if (/^[a-z_$][\w$]*[a-z][A-Z][\w$]*$/.test(value) && !/[0-9]/.test(value)) return true;
   // Minified code (`lastKey:o`), small numbers, and PascalCase type names (`password: BinaryLike`).
   if (value.length < 3 || /^(?:-?\d{1,6}(?:\.\d+)?|0x[0-9a-fA-F]{1,8})$/.test(value)) return true;
-  if (/^[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+$/.test(value)) return true;
+  // Letters only: `MyPassw0rd` or `SummerWinter2024` are passwords, not type names.
+  if (/^[A-Z][a-z]+(?:[A-Z][a-z]*)+$/.test(value)) return true;
   if (NON_SECRET_VALUES.has(value.toLowerCase())) return true;
   if (/^[A-Za-z_$][\w$]*$/.test(value) && isSecretName(value)) return true;
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) && !/[0-9]/.test(value)) return true;
@@ -639,6 +1073,14 @@ function isCodeValue(value: string, followedByCode: boolean): boolean {
  */
 export function redactText(text: string): RedactionResult {
   const ctx: Ctx = { counts: {}, depth: 0 };
+  // Public material first (certificates, public keys, data URIs, content hashes), then tokens
+  // wrapped across lines, then every rule.
+  const shield = shieldPublic(text);
+  const out = applyRules(rejoinFolded(shield.text, ctx), ctx);
+  return { text: shield.restore(out), counts: ctx.counts };
+}
+
+function applyRules(text: string, ctx: Ctx): string {
   let out = text;
   for (const rule of RULES) {
     out = out.replace(rule.re, (...args: unknown[]) => {
@@ -646,7 +1088,7 @@ export function redactText(text: string): RedactionResult {
       return rule.decide(match, captureGroups(args), ctx) ?? match;
     });
   }
-  return { text: out, counts: ctx.counts };
+  return out;
 }
 
 /** True when `text` holds at least one secret {@link redactText} would replace. */
@@ -654,6 +1096,9 @@ export function containsSecret(text: string): boolean {
   // Same outcome as comparing redactText's output with its input, without building the output:
   // while no rule has fired, every rule sees the original text.
   const ctx: Ctx = { counts: {}, depth: 0 };
+  const shielded = shieldPublic(text).text;
+  if (rejoinFolded(shielded, ctx) !== shielded) return true;
+  text = shielded;
   for (const rule of RULES) {
     const re = rule.re;
     re.lastIndex = 0;

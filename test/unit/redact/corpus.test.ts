@@ -22,7 +22,7 @@ const FORMATS: Record<string, RegExp> = {
   hf_token: /^hf_[A-Za-z]{34}$/,
   twilio_key: /^SK[0-9a-f]{32}$/,
   sendgrid_key: /^SG\.[\w-]{22}\.[\w-]{43}$/,
-  discord_token: /^M[A-Za-z0-9]{23}\.[\w-]{6}\.[\w-]{38}$/,
+  discord_token: /^[MNO][A-Za-z0-9_-]{23,27}\.[\w-]{6}\.[\w-]{38}$/,
   heroku_key: /^HRKU-AA[\w-]{58}$/,
   generic_sk_key: /^sk-(?:or-v1-[0-9a-f]{64}|[0-9a-f]{32})$/,
   jwt: /^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]{43}$/,
@@ -39,7 +39,10 @@ describe('planted-secret corpus', () => {
   });
 
   it('embeds each secret in its context, with unique secrets', () => {
-    for (const { secret, context } of PLANTED_SECRETS) expect(context).toContain(secret);
+    // A `fold`-wrapped secret is whole once its line breaks are removed.
+    for (const { secret, context } of PLANTED_SECRETS) {
+      expect(context.includes(secret) || context.replace(/\n/g, '').includes(secret)).toBe(true);
+    }
     expect(new Set(PLANTED_SECRETS.map((s) => s.secret)).size).toBe(PLANTED_SECRETS.length);
   });
 
