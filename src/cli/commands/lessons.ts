@@ -237,6 +237,7 @@ function itemView(item: StagedItem): Record<string, unknown> {
     reason: item.reason ?? null,
     approved_envelope: item.approved_envelope ?? null,
     edited: item.original_suggestion !== undefined,
+    flagged: item.flagged ?? null,
   };
 }
 
@@ -245,6 +246,7 @@ function renderItem(v: Record<string, unknown>, full: boolean): string {
   const evidence = v.evidence as { quote?: string; turn?: number } | null;
   const lines = [
     `${style(String(v.id), 'cyan')} ${style(`[${String(v.state)}, ${String(v.kind)}]`, 'dim')} ${style(String(v.title ?? v.summary), 'bold')}`,
+    ...(v.flagged ? [`    ${style('flagged', 'bold')}: ${(v.flagged as { reason: string }).reason}`] : []),
     `    from session ${source.thread_id.slice(0, 16)}, turn ${source.turn_id.slice(0, 16) || '?'}, reviewed ${source.reviewer_timestamp}`,
     `    evidence: ${evidence?.quote ? `“${full ? evidence.quote : oneLine(evidence.quote, 100)}”` : '(none given by the reviewer)'}`,
   ];

@@ -18,6 +18,7 @@ import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { envelopePath, findEnvelope } from '../queue/queue.js';
+import { checkSuggestion } from '../review/content-check.js';
 import type { Envelope, Suggestion } from '../schemas.js';
 
 export type ReviewMode = 'auto' | 'review';
@@ -44,6 +45,12 @@ export interface StagedItem {
   /** Envelope id queued by approve. */
   approved_envelope?: string;
   original_suggestion?: Suggestion;
+  /**
+   * Set when the planted-instruction check (review/content-check.ts) found a dangerous
+   * instruction: the item waits for a human whatever the policy, and is never applied or
+   * injected unless approved. Other areas (team memory) exclude flagged items.
+   */
+  flagged?: { reason: string };
   history: Array<{ at: string; event: string; detail?: string }>;
 }
 
@@ -73,7 +80,6 @@ export function stagedItemId(suggestionId: string, index: number, part?: string)
  * approved envelopes pass whole) and the items to stage.
  */
 export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPolicy, now: string): { envelopes: Envelope[]; staged: StagedItem[] } {
-  if (policy.memory === 'auto' && policy.recall === 'auto' && policy.skills === 'auto') return { envelopes: [...envelopes], staged: [] };
   const staged: StagedItem[] = [];
   const out: Envelope[] = [];
   for (const envelope of envelopes) {
@@ -95,6 +101,22 @@ export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPol
     const kept: Suggestion[] = [];
     envelope.suggestions.forEach((suggestion, index) => {
       const kind = kindOf(suggestion.family);
+      // Whatever the policy, a suggestion holding a dangerous instruction waits for a human.
+      const flag = checkSuggestion(suggestion);
+      if (flag) {
+        staged.push({
+          version: 1,
+          id: stagedItemId(envelope.suggestion_id, index),
+          state: 'staged',
+          kind,
+          suggestion,
+          source: source(index),
+          staged_at: now,
+          flagged: { reason: flag.reason },
+          history: [{ at: now, event: 'staged', detail: `flagged: ${flag.reason}` }],
+        });
+        return;
+      }
       if (policy[kind] === 'review') {
         staged.push({ version: 1, id: stagedItemId(envelope.suggestion_id, index), state: 'staged', kind, suggestion, source: source(index), staged_at: now, history: [{ at: now, event: 'staged' }] });
         return;
