@@ -11,7 +11,7 @@ import { schedulerStatus } from './install/scheduler.js';
 import { installRecordPath, packageRootOfCli, packageVersion, readInstallRecord } from './install/stable-copy.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
-import { listSpool, readSpoolEntry, spoolCounts } from './review/spool.js';
+import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './review/spool.js';
 import { readReviewsToday } from './review/usage.js';
 import { loadMemory } from './memory-view.js';
 
@@ -217,6 +217,35 @@ export function inspectInstallation(home: string, commands: Record<string, strin
   return { ...base, launcher: 'node', node: words.node, cli: words.cli, version, ok: problems.length === 0, problems };
 }
 
+/**
+ * Totals of turns waiting out a reviewer outage across buckets: how many, by reason
+ * (`unreachable`, `rate_limited`, `provider_unavailable`, `config`, `interrupted`), and the
+ * oldest. A `config` wait (reviewer not installed, not logged in, no key) needs the user.
+ */
+export function waitingTotals(perBucket: ReadonlyArray<ReturnType<typeof waitingTurns>>): {
+  waiting: number;
+  by_reason: Partial<Record<WaitReason, number>>;
+  oldest_since: string | null;
+  oldest_age_seconds: number | null;
+  needs_configuration: boolean;
+} {
+  const by_reason: Partial<Record<WaitReason, number>> = {};
+  let oldest: { since: string; age: number } | undefined;
+  for (const b of perBucket) {
+    for (const [reason, n] of Object.entries(b.by_reason) as Array<[WaitReason, number]>) by_reason[reason] = (by_reason[reason] ?? 0) + n;
+    if (b.oldest_since !== null && b.oldest_age_seconds !== null && (!oldest || b.oldest_age_seconds > oldest.age)) {
+      oldest = { since: b.oldest_since, age: b.oldest_age_seconds };
+    }
+  }
+  return {
+    waiting: perBucket.reduce((n, b) => n + b.waiting, 0),
+    by_reason,
+    oldest_since: oldest?.since ?? null,
+    oldest_age_seconds: oldest?.age ?? null,
+    needs_configuration: (by_reason.config ?? 0) > 0,
+  };
+}
+
 /** Collects the status document. `extra` lets callers add sections (reviewer, scheduler, locks). */
 export function collectStatus(home: string, version: string): Record<string, unknown> {
   const buckets = listBuckets(home).map((bucket) => ({
@@ -229,6 +258,8 @@ export function collectStatus(home: string, version: string): Record<string, unk
       ...spoolCounts(statePathsForBucket(home, bucket)),
       waiting_reasons: spoolWaitingReasons(statePathsForBucket(home, bucket)),
     },
+    // Turns waiting out a reviewer outage (not counted toward dead), by reason and age (issue 17).
+    review_waiting: waitingTurns(statePathsForBucket(home, bucket)),
     lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
     lessons: lessonCounts(statePathsForBucket(home, bucket)),
@@ -261,5 +292,6 @@ export function collectStatus(home: string, version: string): Record<string, unk
     recent_activity: recentActivity(home),
     // The status command replaces max_per_day with the configured cap.
     reviews_today: reviewsTodayStatus(home, null),
+    review_waiting: waitingTotals(buckets.map((b) => b.review_waiting)),
   };
 }

@@ -59,18 +59,20 @@ interface Case {
   minDelaySeconds?: number;
   /** The server's Retry-After, when the next attempt should wait for it. */
   retryAfterSeconds?: number;
+  /** An outage (issue 17): the turn waits with this reason and the attempt is not counted. */
+  waits?: 'unreachable' | 'rate_limited' | 'provider_unavailable';
 }
 
 const CASES: Case[] = [
-  { name: 'a timeout on every attempt', replies: [], fallback: hang(), maxRetries: 1, outcome: 'spooled', reason: /timed out/ },
+  { name: 'a timeout on every attempt', replies: [], fallback: hang(), maxRetries: 1, outcome: 'spooled', reason: /timed out/, waits: 'unreachable' },
   { name: '429 once (Retry-After: 1), then an answer', replies: [rateLimited({ retryAfter: '1' })], maxRetries: 1, outcome: 'reviewed' },
-  { name: '429 with Retry-After: 900 and no retries left', replies: [], fallback: rateLimited({ retryAfter: '900' }), maxRetries: 0, outcome: 'spooled', reason: /429/, minDelaySeconds: 55, retryAfterSeconds: 900 },
-  { name: '500 on every attempt', replies: [], fallback: serverError(), maxRetries: 1, outcome: 'spooled', reason: /500/ },
+  { name: '429 with Retry-After: 900 and no retries left', replies: [], fallback: rateLimited({ retryAfter: '900' }), maxRetries: 0, outcome: 'spooled', reason: /429/, minDelaySeconds: 55, retryAfterSeconds: 900, waits: 'rate_limited' },
+  { name: '500 on every attempt', replies: [], fallback: serverError(), maxRetries: 1, outcome: 'spooled', reason: /500/, waits: 'provider_unavailable' },
   { name: '529 overloaded once, then an answer', replies: [overloaded()], maxRetries: 1, outcome: 'reviewed' },
   { name: 'an HTML page instead of JSON', replies: [], fallback: html(), maxRetries: 1, outcome: 'spooled', reason: /html|json|content|unexpected/i },
   { name: 'truncated JSON', replies: [], fallback: truncatedJson(), maxRetries: 1, outcome: 'spooled', reason: /json|parse|truncat|unexpected/i },
   { name: 'a 3 MiB answer', replies: [], fallback: huge(), maxRetries: 1, outcome: 'spooled', reason: /large|MiB|bytes|size/i },
-  { name: 'the connection dropped', replies: [], fallback: drop(), maxRetries: 1, outcome: 'spooled', reason: /connection|socket|closed|ECONNRESET|other side/i },
+  { name: 'the connection dropped', replies: [], fallback: drop(), maxRetries: 1, outcome: 'spooled', reason: /connection|socket|closed|ECONNRESET|other side/i, waits: 'unreachable' },
 ];
 
 function writeConfig(w: World, server: FakeProviderServer, maxRetries: number): void {
@@ -129,8 +131,15 @@ export function providerFaults(): void {
         if (c.outcome === 'spooled') {
           const [name, ...more] = spoolEntries(w.paths);
           expect(more).toEqual([]);
-          const entry = JSON.parse(readFileSync(join(w.paths.spoolDir, name!), 'utf8')) as { attempts: number; last_error: string; next_attempt_at: string };
-          expect(entry.attempts).toBe(1);
+          const entry = JSON.parse(readFileSync(join(w.paths.spoolDir, name!), 'utf8')) as {
+            attempts: number;
+            last_error: string;
+            next_attempt_at: string;
+            waiting?: { reason: string };
+          };
+          // An outage gives the attempt back; a bad answer counts toward review/spool/dead.
+          expect(entry.attempts).toBe(c.waits ? 0 : 1);
+          expect(entry.waiting?.reason).toBe(c.waits);
           expect(entry.last_error).toMatch(c.reason!);
           const delay = (Date.parse(entry.next_attempt_at) - before) / 1000;
           expect(delay).toBeGreaterThan(0);

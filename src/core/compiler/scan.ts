@@ -26,7 +26,7 @@ export interface ScanEntry {
   discarded_count?: number;
   failed_count?: number;
   /** Spooled turns reviewed before compiling (the Stop hook's worker may have died). */
-  review?: { reviewed: number; retried: number; dead: number; busy: boolean };
+  review?: { reviewed: number; retried: number; waiting: number; dead: number; busy: boolean };
 }
 
 export interface ScanResult {
@@ -93,7 +93,7 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
       if (review && spoolCounts(paths).spooled > 0) {
         const { drainSpool } = await import('../review/worker.js');
         const drained = await drainSpool(paths);
-        entry.review = { reviewed: drained.reviewed, retried: drained.retried, dead: drained.dead, busy: drained.busy };
+        entry.review = { reviewed: drained.reviewed, retried: drained.retried, waiting: drained.waiting, dead: drained.dead, busy: drained.busy };
       }
       const preflight = runPreflight(paths, options.lock);
       entry.preflight_status = preflight.status;

@@ -9,7 +9,20 @@
  *
  * Zod-free on purpose: the hook loads this module.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -46,7 +59,109 @@ export interface SpoolEntry {
   attempts: number;
   last_error: string | null;
   next_attempt_at: string | null;
+  /**
+   * Set while the turn waits out an outage (see {@link classifyReviewFailure}): the reason, since
+   * when, the reviewer that failed, and how many outage failures in a row (for the backoff).
+   * Cleared by the next counted failure. Absent on entries written before issue 17.
+   */
+  waiting?: { reason: WaitReason; since: string; provider: string | null; failures: number; last_failed_at: string };
   history: Array<{ at: string; event: string }>;
+}
+
+/**
+ * Why a turn waits without using up its attempts: the reviewer could not be reached (connection
+ * refused/reset, DNS, TLS, proxy, timeout), rate-limited us, was down (5xx), is not configured
+ * (not installed, not logged in, no key), or the worker was interrupted.
+ */
+export type WaitReason = 'unreachable' | 'rate_limited' | 'provider_unavailable' | 'config' | 'interrupted';
+
+/** Longest wait between two tries of a turn held by an outage (Retry-After may ask for more). */
+export const OUTAGE_BACKOFF_CAP_SECONDS = 900;
+
+/** Node/undici error codes of a network that is not there. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
+  'EPIPE', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO',
+]);
+
+/** `kind` of the ProviderError classes (review/providers/http.ts) → how the spool treats it. */
+const WAIT_BY_KIND: Record<string, WaitReason> = {
+  connection: 'unreachable',
+  timeout: 'unreachable',
+  rate_limit: 'rate_limited',
+  server: 'provider_unavailable',
+  config: 'config',
+  aborted: 'interrupted',
+};
+/** Class names, for errors that lost their `kind` (another copy of the module, a plain rethrow). */
+const WAIT_BY_NAME: Record<string, WaitReason> = {
+  ProviderConnectionError: 'unreachable',
+  ProviderTimeoutError: 'unreachable',
+  ProviderRateLimitError: 'rate_limited',
+  ProviderServerError: 'provider_unavailable',
+  ProviderConfigError: 'config',
+  ProviderAbortedError: 'interrupted',
+};
+
+/**
+ * Classifies a failed review. An outage (the {@link WaitReason}s) never counts toward the
+ * dead-letter budget: the turn waits with a capped backoff and is retried as soon as any review
+ * by the same reviewer succeeds. Bad answers, 4xx (401/403 included) and any other error count.
+ * Keyed on the error's `kind` (ProviderFailureKind), then its class name, then a Node error code.
+ */
+export function classifyReviewFailure(error: unknown): { wait: WaitReason | null; provider: string | null } {
+  const e = (error ?? {}) as { kind?: unknown; name?: unknown; code?: unknown; provider?: unknown; cause?: unknown };
+  const provider = typeof e.provider === 'string' ? e.provider : null;
+  if (typeof e.kind === 'string' && e.kind in WAIT_BY_KIND) return { wait: WAIT_BY_KIND[e.kind] ?? null, provider };
+  if (typeof e.kind === 'string') return { wait: null, provider };
+  const name = error instanceof Error ? error.constructor.name : typeof e.name === 'string' ? e.name : '';
+  if (name in WAIT_BY_NAME) return { wait: WAIT_BY_NAME[name] ?? null, provider };
+  let cause: unknown = error;
+  for (let depth = 0; depth < 4 && cause !== null && typeof cause === 'object'; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return { wait: 'unreachable', provider };
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return { wait: null, provider };
+}
+
+/** `<home>/run/reviewer-ok/`: one file per reviewer, touched after each successful review. */
+export function reviewerHealthDir(home: string): string {
+  return join(home, 'run', 'reviewer-ok');
+}
+
+function healthFile(home: string, provider: string | null): string {
+  return join(reviewerHealthDir(home), (provider ?? 'default').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80) || 'default');
+}
+
+/**
+ * Records that `provider` just reviewed a turn: every turn of any bucket waiting out an outage of
+ * that reviewer becomes due at once (see {@link isDue}). Best effort.
+ */
+export function markReviewerHealthy(home: string, provider: string | null): void {
+  try {
+    mkdirSync(reviewerHealthDir(home), { recursive: true });
+    for (const name of new Set([provider, null])) {
+      const file = healthFile(home, name);
+      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+      closeSync(fd);
+      const now = new Date();
+      utimesSync(file, now, now);
+    }
+  } catch {
+    // The next review tries again; waiting turns keep their own schedule meanwhile.
+  }
+}
+
+/** When `provider` last reviewed a turn successfully (ms), or 0. */
+export function reviewerHealthyAt(home: string, provider: string | null): number {
+  try {
+    return lstatSync(healthFile(home, provider)).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 export function spoolDir(paths: StatePaths): string {
@@ -111,16 +226,81 @@ export function spoolCounts(paths: StatePaths): { spooled: number; dead: number 
   return { spooled: listSpool(paths).length, dead };
 }
 
-/** True when the entry may be attempted now. */
-export function isDue(entry: SpoolEntry, now = Date.now()): boolean {
-  return entry.next_attempt_at === null || Date.parse(entry.next_attempt_at) <= now;
+/**
+ * True when the entry may be attempted now: its time has come, or it waits out an outage and its
+ * reviewer (or, when unknown, any reviewer) has succeeded since it last failed. `home` enables
+ * the second check.
+ */
+export function isDue(entry: SpoolEntry, now = Date.now(), home?: string): boolean {
+  if (entry.next_attempt_at === null || Date.parse(entry.next_attempt_at) <= now) return true;
+  const waiting = entry.waiting;
+  if (home === undefined || !waiting || waiting.reason === 'config') return false;
+  const failedAt = Date.parse(waiting.last_failed_at);
+  return reviewerHealthyAt(home, waiting.provider) > failedAt;
+}
+
+/**
+ * Records an outage: the attempt is given back (the budget is for failures of the turn, not of
+ * the network), and the turn waits with a capped backoff (or the server's Retry-After).
+ */
+export function recordWait(
+  paths: StatePaths,
+  entry: SpoolEntry,
+  wait: WaitReason,
+  provider: string | null,
+  reason: string,
+  retryAfterSeconds?: number,
+): 'waiting' {
+  const now = new Date();
+  const failures = (entry.waiting?.failures ?? 0) + 1;
+  const backoff = Math.min(60 * 2 ** Math.min(failures - 1, 10), OUTAGE_BACKOFF_CAP_SECONDS);
+  const delay = Math.max(backoff, retryAfterSeconds ?? 0);
+  writeSpoolEntry(paths, {
+    ...entry,
+    attempts: Math.max(0, entry.attempts - 1),
+    last_error: reason.slice(0, 500),
+    next_attempt_at: utcNow(new Date(now.getTime() + delay * 1000)),
+    waiting: { reason: wait, since: entry.waiting?.since ?? utcNow(now), provider, failures, last_failed_at: now.toISOString() },
+    history: [...entry.history, { at: utcNow(now), event: `waiting (${wait}, not counted): ${reason.slice(0, 200)}` }].slice(-20),
+  });
+  return 'waiting';
+}
+
+/** Turns waiting out an outage, by reason, with the age of the oldest (for `status`). */
+export function waitingTurns(paths: StatePaths, now = Date.now()): {
+  waiting: number;
+  by_reason: Partial<Record<WaitReason, number>>;
+  oldest_since: string | null;
+  oldest_age_seconds: number | null;
+  turns: Array<{ key: string; reason: WaitReason; since: string; age_seconds: number; provider: string | null; next_attempt_at: string | null; last_error: string | null }>;
+} {
+  const turns = [];
+  for (const item of listSpool(paths)) {
+    const entry = readSpoolEntry(item.file);
+    if (!entry?.waiting) continue;
+    const since = Date.parse(entry.waiting.since);
+    turns.push({
+      key: entry.key,
+      reason: entry.waiting.reason,
+      since: entry.waiting.since,
+      age_seconds: Number.isFinite(since) ? Math.max(0, Math.round((now - since) / 1000)) : 0,
+      provider: entry.waiting.provider,
+      next_attempt_at: entry.next_attempt_at,
+      last_error: entry.last_error,
+    });
+  }
+  const by_reason: Partial<Record<WaitReason, number>> = {};
+  for (const t of turns) by_reason[t.reason] = (by_reason[t.reason] ?? 0) + 1;
+  const oldest = turns.reduce<(typeof turns)[number] | undefined>((a, t) => (a === undefined || t.age_seconds > a.age_seconds ? t : a), undefined);
+  return { waiting: turns.length, by_reason, oldest_since: oldest?.since ?? null, oldest_age_seconds: oldest?.age_seconds ?? null, turns };
 }
 
 /** Records a failed attempt: backoff, or park in `dead/` past the budget. Returns where it went. */
 export function recordFailure(paths: StatePaths, entry: SpoolEntry, reason: string, retryAfterSeconds?: number): 'retry' | 'dead' {
   const now = Date.now();
+  const { waiting: _wasWaiting, ...counted } = entry;
   const updated: SpoolEntry = {
-    ...entry,
+    ...counted,
     last_error: reason.slice(0, 500),
     history: [...entry.history, { at: utcNow(), event: `attempt ${entry.attempts} failed: ${reason.slice(0, 200)}` }].slice(-20),
   };

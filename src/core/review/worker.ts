@@ -13,6 +13,9 @@ import { reviewTurn } from './review-turn.js';
 import { ReviewDeferredError } from './usage.js';
 import {
   acquireWorker,
+  classifyReviewFailure,
+  markReviewerHealthy,
+  recordWait,
   deadDir,
   isDue,
   listSpool,
@@ -30,6 +33,8 @@ export interface DrainResult {
   duplicates: number;
   empty: number;
   retried: number;
+  /** Failures of an outage: the turn waits, its attempt not counted. */
+  waiting: number;
   dead: number;
   notDue: number;
   /** Turns left spooled until a later time without a failure (daily review cap). */
@@ -48,6 +53,7 @@ export async function drainSpool(
     duplicates: 0,
     empty: 0,
     retried: 0,
+    waiting: 0,
     dead: 0,
     notDue: 0,
     deferred: 0,
@@ -78,7 +84,7 @@ export async function drainSpool(
           logWarn('stop-review: unreadable spool entry kept aside in review/spool/dead/', { kind: 'stop-review', key: item.key });
           continue;
         }
-        if (!options.ignoreBackoff && !isDue(entry)) {
+        if (!options.ignoreBackoff && !isDue(entry, Date.now(), paths.home)) {
           result.notDue++;
           continue;
         }
@@ -105,6 +111,8 @@ export async function drainSpool(
           );
           crashPoint('review:after-enqueue');
           unlinkSync(item.file);
+          // The reviewer answers again: turns waiting out its outage (any bucket) are due now.
+          markReviewerHealthy(paths.home, review.provider);
           if (review.queue.status === 'written') result.reviewed++;
           else if (review.queue.status === 'duplicate') result.duplicates++;
           else result.empty++;
@@ -128,10 +136,18 @@ export async function drainSpool(
             continue;
           }
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-          const outcome = recordFailure(paths, attempt, describeError(error), retryAfterMs ? retryAfterMs / 1000 : undefined);
+          const retryAfter = retryAfterMs ? retryAfterMs / 1000 : undefined;
+          // Outages (unreachable, rate limits, provider down, not configured) wait without
+          // using up the turn's attempts; everything else counts toward review/spool/dead.
+          const { wait, provider } = classifyReviewFailure(error);
+          const outcome = wait
+            ? recordWait(paths, attempt, wait, provider ?? attempt.reviewer_provider, describeError(error), retryAfter)
+            : recordFailure(paths, attempt, describeError(error), retryAfter);
           if (outcome === 'dead') result.dead++;
+          else if (outcome === 'waiting') result.waiting++;
           else result.retried++;
-          logWarn(`stop-review: review failed (${outcome === 'dead' ? 'parked in review/spool/dead' : 'will retry'}): ${describeError(error)}`, {
+          const what = outcome === 'dead' ? 'parked in review/spool/dead' : outcome === 'waiting' ? `waiting: ${wait}, not counted` : 'will retry';
+          logWarn(`stop-review: review failed (${what}): ${describeError(error)}`, {
             kind: 'stop-review',
             key: attempt.key,
             attempts: attempt.attempts,
@@ -144,7 +160,7 @@ export async function drainSpool(
     // A Stop may have spooled a turn while we held the lock and seen us running: look again.
     const due = listSpool(paths).some((item) => {
       const entry = readSpoolEntry(item.file);
-      return entry !== undefined && (options.ignoreBackoff || isDue(entry));
+      return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
     });
     if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff) return result;
   }

@@ -36,8 +36,28 @@ export interface ProviderErrorOptions extends AppErrorOptions {
   retryable: boolean;
 }
 
+/**
+ * What kind of failure a {@link ProviderError} is. The review spool keys its outage handling on
+ * it (review/spool.ts `classifyReviewFailure`): `connection`, `timeout`, `rate_limit`, `server`,
+ * `config` and `aborted` wait without using up the turn's attempts; `auth`, `request` and
+ * `bad_response` count. Reviewers that are not HTTP (agent CLIs) throw these same classes, or
+ * set the same `kind` on their own errors.
+ */
+export type ProviderFailureKind =
+  | 'connection'
+  | 'timeout'
+  | 'rate_limit'
+  | 'server'
+  | 'config'
+  | 'aborted'
+  | 'auth'
+  | 'request'
+  | 'bad_response';
+
 /** Base class of every reviewer-provider failure. */
 export class ProviderError extends AppError {
+  /** See {@link ProviderFailureKind}. */
+  readonly kind: ProviderFailureKind = 'request';
   readonly provider: string;
   readonly status: number | undefined;
   readonly retryable: boolean;
@@ -55,6 +75,7 @@ export type ProviderErrorSubOptions = Omit<ProviderErrorOptions, 'retryable'>;
 
 /** 401/403: the key is missing, wrong or not allowed. Never retried. */
 export class ProviderAuthError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'auth';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: false });
   }
@@ -62,6 +83,7 @@ export class ProviderAuthError extends ProviderError {
 
 /** 429 after the retries ran out. `retryAfterMs` is the server's last hint (uncapped up to a day), if any. */
 export class ProviderRateLimitError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'rate_limit';
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, options: ProviderErrorSubOptions & { retryAfterMs?: number }) {
@@ -72,6 +94,7 @@ export class ProviderRateLimitError extends ProviderError {
 
 /** 5xx (including 529 "overloaded") after the retries ran out. */
 export class ProviderServerError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'server';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: true });
   }
@@ -82,6 +105,7 @@ export class ProviderRequestError extends ProviderError {}
 
 /** The answer is not what the dialect promises: HTML, not JSON, or JSON of an unexpected shape. */
 export class ProviderBadResponseError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'bad_response';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: false });
   }
@@ -92,6 +116,7 @@ export class ProviderResponseTooLargeError extends ProviderBadResponseError {}
 
 /** An attempt did not complete (headers and body) within its timeout. */
 export class ProviderTimeoutError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'timeout';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: true });
   }
@@ -99,6 +124,7 @@ export class ProviderTimeoutError extends ProviderError {
 
 /** The connection failed or was dropped (refused, reset, closed mid-body, DNS...). */
 export class ProviderConnectionError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'connection';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: true });
   }
@@ -106,6 +132,7 @@ export class ProviderConnectionError extends ProviderError {
 
 /** The caller's AbortSignal fired (worker shutting down...). Retryable: the turn was not reviewed. */
 export class ProviderAbortedError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'aborted';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: true });
   }
@@ -116,6 +143,7 @@ export class ProviderAbortedError extends ProviderError {
  * sent; exit code 2 like every configuration error.
  */
 export class ProviderConfigError extends ProviderError {
+  override readonly kind: ProviderFailureKind = 'config';
   constructor(message: string, options: ProviderErrorSubOptions) {
     super(message, { ...options, retryable: false, exitCode: EXIT.usage });
   }
