@@ -15,8 +15,9 @@
  *   processes can never both break the same stale lock and both believe they hold it.
  *
  * Stale rules (seed README §6), first match wins: the owner pid is gone (same host only),
- * `created_at` is in the future, the heartbeat (directory mtime; `created_at` for a Python lock)
- * is older than the stale window (1800 s). A live owner with a running heartbeat is never stale,
+ * `created_at` is in the future (beyond a minute of clock skew), the heartbeat (directory mtime;
+ * `created_at` for a Python lock) is older than the stale window (1800 s). A heartbeat in the future
+ * is not a heartbeat (a clock jump or a planted mtime): the age from `created_at` is used instead. A live owner with a running heartbeat is never stale,
  * however long it compiles. An empty or corrupt `compile.lock` never wedges a bucket: alone it is
  * stale at once; next to a lock directory it is stale once the directory's heartbeat is older than
  * a few seconds (inside the guard at once, because owners write their info inside the guard).
@@ -38,6 +39,8 @@ import { LockCompromisedError } from './errors.js';
 export const LOCK_STALE_SECONDS = 1800;
 /** Heartbeat period of a held lock. */
 export const LOCK_HEARTBEAT_MS = 10_000;
+/** How far in the future a heartbeat or created_at may be (clock skew) before it is disbelieved. */
+export const FUTURE_TOLERANCE_MS = 60_000;
 /** A lock directory with no readable owner info is stale after this long (owners write it at once). */
 const ORPHAN_DIR_GRACE_MS = 5_000;
 /** The acquisition mutex is held for milliseconds; older than this its owner died inside it. */
@@ -174,7 +177,12 @@ export function lockStatus(paths: StatePaths, options: LockOptions & { insideGua
     // and its info write (inside the guard, so never when we hold the guard ourselves).
     // An owner writes its info while holding the guard: with no live guard holder, the directory
     // is an orphan of a killed compile and is stale at once.
-    const stale = dirMtime === undefined || options.insideGuard === true || !guardHeldByLiveProcess(paths) || now - dirMtime > ORPHAN_DIR_GRACE_MS;
+    const stale =
+      dirMtime === undefined ||
+      options.insideGuard === true ||
+      !guardHeldByLiveProcess(paths) ||
+      now - dirMtime > ORPHAN_DIR_GRACE_MS ||
+      dirMtime - now > FUTURE_TOLERANCE_MS;
     if (stale) {
       status.stale = true;
       status.stale_reason = reason;
@@ -189,10 +197,13 @@ export function lockStatus(paths: StatePaths, options: LockOptions & { insideGua
   const sameHost = info.hostname === null || info.hostname === hostname();
   status.pid_alive = sameHost ? isPidAlive(info.pid) : null;
   // The heartbeat of our locks is the directory mtime; a Python lock only has created_at.
-  const heartbeatAgeMs = dirMtime !== undefined ? now - dirMtime : now - info.createdMs;
+  // A heartbeat in the future (a clock jump, a planted mtime) is no heartbeat: the lock is then
+  // judged on its owner info and its age from created_at.
+  const futureHeartbeat = dirMtime !== undefined && dirMtime - now > FUTURE_TOLERANCE_MS;
+  const heartbeatAgeMs = dirMtime !== undefined && !futureHeartbeat ? now - dirMtime : now - info.createdMs;
   let reason: StaleReason | null = null;
   if (status.pid_alive === false) reason = 'pid_not_alive';
-  else if (now - info.createdMs < 0) reason = 'negative_age';
+  else if (now - info.createdMs < -FUTURE_TOLERANCE_MS) reason = 'negative_age';
   else if (heartbeatAgeMs > staleMs) reason = 'exceeded_max_age';
   status.stale = reason !== null;
   status.stale_reason = reason;
@@ -230,7 +241,8 @@ function guardHeldByLiveProcess(paths: StatePaths): boolean {
     const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
     return Number.isInteger(pid) && pid > 0 && isPidAlive(pid);
   } catch {
-    return Date.now() - mtime <= GUARD_STALE_MS;
+    const age = Date.now() - mtime;
+    return age <= GUARD_STALE_MS && age >= -FUTURE_TOLERANCE_MS;
   }
 }
 

@@ -362,8 +362,15 @@ export function isPidAlive(pid: number): boolean {
 export function isLockLive(file: string, now = Date.now()): boolean {
   try {
     const stat = statSync(file);
-    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
-    return isPidAlive(pid) && now - stat.mtimeMs < WORKER_LOCK_STALE_MS;
+    const [pidLine, createdLine] = readFileSync(file, 'utf8').split('\n');
+    const pid = Number(pidLine);
+    // A heartbeat (mtime) in the future is no heartbeat: judge by the age from the creation time.
+    let beat = stat.mtimeMs;
+    if (beat - now > 60_000) {
+      const created = Date.parse(createdLine ?? '');
+      beat = Number.isFinite(created) && created - now <= 60_000 ? created : 0;
+    }
+    return isPidAlive(pid) && now - beat < WORKER_LOCK_STALE_MS;
   } catch {
     return false;
   }

@@ -54,6 +54,27 @@ describe('lockStatus', () => {
     }
   });
 
+  it('disbelieves a heartbeat in the future (clock jump, planted mtime): judged on owner info and created_at', async () => {
+    const paths = bucket();
+    mkdirSync(lockDirOf(paths));
+    // The owner pid is alive but unrelated (ours), created 2 h ago; the directory says 2036.
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }));
+    const future = new Date('2036-01-01T00:00:00Z');
+    utimesSync(lockDirOf(paths), future, future);
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'exceeded_max_age' });
+    const taken = await acquireCompileLock(paths);
+    expect(taken.acquired).toBe(true);
+    if (taken.acquired) await taken.lock.release();
+    // A recent owner with the same future heartbeat is still respected until its age runs out.
+    mkdirSync(lockDirOf(paths), { recursive: true });
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 60_000), pid: process.pid }));
+    utimesSync(lockDirOf(paths), future, future);
+    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false });
+    // A small skew is tolerated.
+    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() + 20_000), pid: process.pid }));
+    expect(lockStatus(paths)).toMatchObject({ stale: false });
+  });
+
   it('uses the heartbeat, not created_at, for the age of our own locks', () => {
     const paths = bucket();
     mkdirSync(lockDirOf(paths));
