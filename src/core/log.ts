@@ -5,7 +5,8 @@
  * Never logs secrets or transcripts: callers pass counts, names and hashes; string values of
  * warning and error lines, and any long string, go through the redactor as a second guard.
  */
-import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { appendNoFollow, ensureRealDir } from './fs/safe.js';
 import { join } from 'node:path';
 import { redactText } from './review/redact.js';
 
@@ -32,6 +33,7 @@ export function configureLog(options: LogOptions): void {
     keep: options.keep ?? 5,
     fallback: options.fallback ?? ((line) => process.stderr.write(line)),
   };
+  dirChecked = false;
 }
 
 /** Log directory under a home. */
@@ -71,6 +73,9 @@ function rotate(file: string, keep: number): void {
   }
 }
 
+let dirChecked = false;
+let movedDir: { path: string; aside: string; kind: string } | undefined;
+
 /** Appends one line. Never throws: logging must not break a hook. */
 export function log(level: LogLevel, msg: string, extras: Record<string, unknown> = {}): void {
   if (!config) return;
@@ -78,12 +83,24 @@ export function log(level: LogLevel, msg: string, extras: Record<string, unknown
   const line = `${JSON.stringify({ ts: new Date().toISOString(), level, msg: sanitize(msg, force), ...(sanitize(extras, force) as object) })}\n`;
   const file = join(config.dir, 'plugin.log');
   try {
+    if (!dirChecked) {
+      // Once per process: a symlinked logs/ directory is moved aside, never written through.
+      dirChecked = true;
+      ensureRealDir(config.dir, (what) => (movedDir = what));
+    }
     try {
-      if (statSync(file).size > config.maxBytes) rotate(file, config.keep);
+      if (lstatSync(file).size > config.maxBytes) rotate(file, config.keep);
     } catch {
       mkdirSync(config.dir, { recursive: true });
     }
-    appendFileSync(file, line, { mode: 0o600 });
+    // Never through a planted symlink (or into a FIFO): it is moved aside, and said so.
+    let moved = movedDir;
+    movedDir = undefined;
+    appendNoFollow(file, line, { onMovedAside: (what) => (moved = what) });
+    if (moved) {
+      const note = { ts: new Date().toISOString(), level: 'WARNING', msg: `log: ${moved.path} was a ${moved.kind}; moved aside to ${moved.aside}, not followed` };
+      appendNoFollow(file, `${JSON.stringify(note)}\n`);
+    }
   } catch {
     try {
       config.fallback(line);
@@ -91,6 +108,11 @@ export function log(level: LogLevel, msg: string, extras: Record<string, unknown
       // Nowhere left to write.
     }
   }
+}
+
+/** Logs that a planted symlink or special file was moved aside instead of being followed. */
+export function reportMovedAside(what: { path: string; aside: string; kind: string }): void {
+  log('WARNING', `${what.path} was a ${what.kind}; moved aside to ${what.aside}, not followed`, { kind: 'safety' });
 }
 
 export const logInfo = (msg: string, extras?: Record<string, unknown>): void => log('INFO', msg, extras);

@@ -16,6 +16,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { QUEUE_STATES, type QueueState } from './constants.js';
 import { readEnv } from './env.js';
+import { ensureRealDir } from './fs/safe.js';
+import { reportMovedAside } from './log.js';
 
 /** `sha1(s)` as hex. */
 export function sha1(text: string): string {
@@ -271,16 +273,26 @@ export function resolveStatePaths(options: ResolveStateOptions = {}): StatePaths
 
 /** Creates the runtime tree of a state dir (writers only) and the identity marker of a bucket. */
 export function ensureRuntimeDirs(paths: StatePaths): void {
+  mkdirSync(paths.stateDir, { recursive: true });
+  // Parents first. Each is checked with lstat: a symlink planted in the state dir is moved aside
+  // and logged, never written through (issue 17).
   for (const dir of [
+    paths.suggestionsDir,
     ...Object.values(paths.queue),
+    join(paths.suggestionsDir, '.keys'),
     paths.memoryDir,
     paths.recallDir,
+    paths.skillsDir,
     paths.skillsManagedDir,
     paths.compilerDir,
+    join(paths.compilerDir, 'undo'),
+    paths.reviewDir,
     paths.snapshotsDir,
     paths.spoolDir,
+    join(paths.spoolDir, 'dead'),
+    join(paths.reviewDir, 'staged'),
   ]) {
-    mkdirSync(dir, { recursive: true });
+    ensureRealDir(dir, reportMovedAside);
   }
   if (!paths.explicitStateDir && !existsSync(paths.markerFile)) {
     try {

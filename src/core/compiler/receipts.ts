@@ -6,10 +6,13 @@
  * mid-append) is skipped by readers and never glued to the next entry.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import type { Envelope } from '../schemas.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
+import { openAppendNoFollow } from '../fs/safe.js';
+import { reportMovedAside } from '../log.js';
 import type { StatePaths } from '../paths.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Entries kept in `receipts.jsonl`. */
 export const RECEIPT_HISTORY_MAX_ENTRIES = 500;
@@ -63,7 +66,8 @@ function endsWithNewline(fd: number): boolean {
 
 /** Appends one receipt to the history (fsynced), trimming the file when it grew past the limit. */
 export function appendReceiptHistory(paths: StatePaths, receipt: Record<string, unknown>): void {
-  const fd = openSync(paths.receiptsLog, 'a+', 0o600);
+  // O_NOFOLLOW: a symlink planted as receipts.jsonl is moved aside, never appended through.
+  const fd = openAppendNoFollow(paths.receiptsLog, { read: true, onMovedAside: reportMovedAside });
   let size: number;
   try {
     // Recovery after a crash between this append and last_receipt.json writes the receipt
@@ -104,7 +108,7 @@ export function writeReceipt(paths: StatePaths, receipt: Record<string, unknown>
 /** The `receipt_id` of `last_receipt.json`, if readable. */
 export function lastReceiptId(paths: StatePaths): string | undefined {
   try {
-    const data = JSON.parse(readFileSync(paths.lastReceipt, 'utf8')) as { receipt_id?: unknown };
+    const data = JSON.parse(readRegularText(paths.lastReceipt)) as { receipt_id?: unknown };
     return typeof data.receipt_id === 'string' ? data.receipt_id : undefined;
   } catch {
     return undefined;
@@ -115,7 +119,7 @@ export function lastReceiptId(paths: StatePaths): string | undefined {
 export function readReceiptHistory(paths: StatePaths): Array<Record<string, unknown>> {
   let text: string;
   try {
-    text = readFileSync(paths.receiptsLog, 'utf8');
+    text = readRegularText(paths.receiptsLog);
   } catch {
     return [];
   }
@@ -141,7 +145,7 @@ export function trimReceiptHistory(paths: StatePaths, options: { maxEntries?: nu
   const maxBytes = options.maxBytes ?? RECEIPT_HISTORY_MAX_BYTES;
   let text: string;
   try {
-    text = readFileSync(paths.receiptsLog, 'utf8');
+    text = readRegularText(paths.receiptsLog);
   } catch {
     return 0;
   }

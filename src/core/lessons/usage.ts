@@ -15,8 +15,11 @@
  *
  * Hot path: node:fs and node:path only.
  */
-import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, renameSync as rename } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, renameSync as rename } from 'node:fs';
 import { join } from 'node:path';
+import { appendNoFollow } from '../fs/safe.js';
+import { reportMovedAside } from '../log.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Past this size the hooks stop appending (a bucket nobody compiles must not grow without bound). */
 export const USAGE_LOG_MAX_BYTES = 4 * 1024 * 1024;
@@ -41,7 +44,7 @@ export function recordUsage(memoryDir: string, kind: 'i' | 'r', ids: readonly st
     } catch {
       // No log yet.
     }
-    appendFileSync(file, `${now.toISOString().replace(/\.\d{3}Z$/, 'Z')} ${kind} ${clean.join(',')}\n`, { mode: 0o600 });
+    appendNoFollow(file, `${now.toISOString().replace(/\.\d{3}Z$/, 'Z')} ${kind} ${clean.join(',')}\n`, { onMovedAside: reportMovedAside });
     return true;
   } catch {
     return false;
@@ -77,7 +80,7 @@ export function takeUsage(memoryDir: string, tag: string): UsageCounts {
     const file = join(memoryDir, name);
     let text = '';
     try {
-      text = readFileSync(file, 'utf8');
+      text = readRegularText(file);
     } catch {
       continue;
     }
@@ -128,7 +131,7 @@ export function usageTotalsPath(memoryDir: string): string {
 /** Reads `memory/usage.json` (empty when missing or damaged). Never throws. */
 export function readUsageTotals(memoryDir: string): Map<string, UsageTotals> {
   try {
-    const data = JSON.parse(readFileSync(usageTotalsPath(memoryDir), 'utf8')) as Record<string, UsageTotals>;
+    const data = JSON.parse(readRegularText(usageTotalsPath(memoryDir))) as Record<string, UsageTotals>;
     return new Map(Object.entries(data && typeof data === 'object' ? data : {}));
   } catch {
     return new Map();
