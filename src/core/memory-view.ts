@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { StatePaths } from './paths.js';
 import type { MemoryScope } from './constants.js';
+import { readRegularText } from './fs/safe.js';
 
 /** One memory entry as injected. */
 export interface MemoryEntry {
@@ -29,7 +30,7 @@ const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgott
 
 function readText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch {
     return undefined;
   }

@@ -3,6 +3,7 @@
  * summary and exits 0 even when buckets fail (their errors are in the summary). On a TTY a
  * progress line on stderr shows which bucket is being compiled.
  */
+import { readEnv } from '../../core/env.js';
 import { logWarn } from '../../core/log.js';
 import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
@@ -26,6 +27,13 @@ function progressLine(stream: NodeJS.WriteStream): (p: ScanProgress) => void {
   };
 }
 
+/** `CODEX_SELF_EVOLUTION_SCAN_BUCKET_BUDGET_SECONDS`: the per-bucket time budget of a scan. */
+function bucketBudgetFromEnv(): { bucketBudgetMs?: number } {
+  const raw = readEnv('CODEX_SELF_EVOLUTION_SCAN_BUCKET_BUDGET_SECONDS');
+  const seconds = raw === undefined ? NaN : Number(raw);
+  return Number.isFinite(seconds) && seconds > 0 ? { bucketBudgetMs: seconds * 1000 } : {};
+}
+
 export async function run(options: ScanCliOptions, ctx: CommandContext): Promise<number> {
   const batchSize = positiveInt('--batch-size', options.batchSize);
   const settings = await loadCompileSettings(ctx.invocation.home);
@@ -42,6 +50,7 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
       reviewPolicy: settings.reviewPolicy,
       lessons: settings.lessons,
       signal: controller.signal,
+      ...bucketBudgetFromEnv(),
       backendOptions: agentBackendOptions(settings),
       ...(batchSize ? { batchSize } : {}),
       ...(tty ? { onProgress: progressLine(process.stderr) } : {}),

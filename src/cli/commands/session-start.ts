@@ -7,6 +7,7 @@ import { buildSessionContext, sessionStartObject } from '../../core/session-star
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
+import { readRegularText } from '../../core/fs/safe.js';
 
 export interface SessionStartOptions {
   cwd?: string;
@@ -17,7 +18,7 @@ export interface SessionStartOptions {
 
 function readOr(file: string, fallback: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch {
     return fallback;
   }

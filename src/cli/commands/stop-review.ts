@@ -4,7 +4,7 @@
  * - `--drain`: the review worker (started detached by the Stop hook; also safe by hand);
  * - `--retry-dead`: puts turns parked after repeated failures back in the spool.
  */
-import { readFileSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { AppError, UsageError } from '../../core/errors.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
 import { familyCounts, reviewTurn } from '../../core/review/review-turn.js';
@@ -13,6 +13,7 @@ import { requeueDead } from '../../core/review/spool.js';
 import { drainSpool } from '../../core/review/worker.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../program.js';
+import { readRegularText } from '../../core/fs/safe.js';
 
 export interface StopReviewOptions {
   hookPayload?: string;
@@ -46,7 +47,7 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
   try {
     let payload: Record<string, unknown>;
     try {
-      const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      const value = JSON.parse(readRegularText(file)) as unknown;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
       payload = value as Record<string, unknown>;
     } catch (error) {

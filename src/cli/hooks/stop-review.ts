@@ -47,7 +47,11 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
     // Reviewed already (e.g. the first Stop of a turn another hook then continued): once is enough.
     return { stdout: CONTINUE, extras: { skipped: 'already_reviewed', stop_hook_active: stopHookActive } };
   }
-  const transcriptPath = str(payload.transcript_path) ?? null;
+  // Only a regular file is a transcript: a FIFO or device is never opened (it would block the
+  // worker), and the reason stays on the turn.
+  const givenPath = str(payload.transcript_path) ?? null;
+  const notRegular = givenPath ? nonRegularKind(givenPath) : undefined;
+  const transcriptPath = notRegular ? null : givenPath;
   const previous = readSpoolEntry(spoolEntryPath(paths, key));
   const entry: SpoolEntry = {
     schema_version: 1,
@@ -66,11 +70,26 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
     attempts: previous?.attempts ?? 0,
     last_error: previous?.last_error ?? null,
     next_attempt_at: previous?.next_attempt_at ?? null,
-    history: [...(previous?.history ?? []), { at: utcNow(), event: previous ? 'refreshed by a later Stop of the same turn' : 'spooled' }].slice(-20),
+    history: [
+      ...(previous?.history ?? []),
+      { at: utcNow(), event: previous ? 'refreshed by a later Stop of the same turn' : 'spooled' },
+      ...(notRegular ? [{ at: utcNow(), event: `transcript_path is not a regular file (${notRegular}); reviewing the last message only` }] : []),
+    ].slice(-20),
   };
   writeSpoolEntry(paths, entry);
   const worker = isLockLive(workerLockPath(paths)) ? 'running' : startWorker(paths);
   return { stdout: CONTINUE, extras: { spooled: key, worker, stop_hook_active: stopHookActive, refreshed: previous !== undefined } };
+}
+
+/** The kind of a path that exists but is not a regular file (stat never blocks), else undefined. */
+function nonRegularKind(file: string): string | undefined {
+  try {
+    const stat = statSync(file);
+    if (stat.isFile()) return undefined;
+    return stat.isFIFO() ? 'fifo' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'device' : stat.isSocket() ? 'socket' : stat.isDirectory() ? 'directory' : 'other';
+  } catch {
+    return undefined;
+  }
 }
 
 function sizeOf(file: string): number | null {

@@ -16,7 +16,7 @@
  *    applied twice.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { utcNow } from '../constants.js';
 import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
@@ -32,6 +32,7 @@ import type { CompileContext } from './context.js';
 import { crashPoint } from './crash.js';
 import { SKILL_ID_PATTERN } from './normalize.js';
 import { lastReceiptId, writeReceipt } from './receipts.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Memory statuses that are kept in memory.json but not rendered into USER.md / MEMORY.md. */
 const INACTIVE_STATUSES = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
@@ -165,7 +166,7 @@ function assertInside(root: string, target: string): void {
 function currentText(context: CompileContext, target: string): string | undefined {
   if (context.texts.has(target)) return context.texts.get(target);
   try {
-    return readFileSync(target, 'utf8');
+    return readRegularText(target);
   } catch {
     return undefined;
   }
@@ -496,7 +497,7 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
   const file = journalPath(paths);
   let text: string | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

@@ -23,7 +23,7 @@
  * SIGINT/SIGTERM (the caller's AbortSignal) stop the run between batches, or before the commit
  * point with the batch returned to `pending` (no attempt spent).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
@@ -47,6 +47,7 @@ import { changesSince, fileAt, gitInfo, trackedFiles, type GitInfo } from '../le
 import { DEFAULT_ARCHIVE_AFTER_DAYS, DEFAULT_ARCHIVE_BELOW_CONFIDENCE, DEFAULT_MAX_DIFFS, maintainMemory, type MaintenancePolicy } from '../lessons/maintain.js';
 import { AUTO_REVIEW_POLICY, splitForReview, writeStagedItems, type ReviewPolicy, type StagedItem } from '../lessons/review-store.js';
 import { addUsageTotals, dropUsageFiles, readUsageTotals, takeUsage } from '../lessons/usage.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Default number of envelopes per batch (SPEC: 100). */
 export const DEFAULT_BATCH_SIZE = 100;
@@ -141,7 +142,7 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
 export function publishNativeSkills(paths: StatePaths): ReconcileResult {
   let entries: NativeSkillEntry[] = [];
   try {
-    const manifest = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
+    const manifest = JSON.parse(readRegularText(paths.skillsManifest)) as { skills?: unknown };
     entries = Array.isArray(manifest.skills) ? (manifest.skills as NativeSkillEntry[]) : [];
   } catch {
     entries = [];
@@ -150,7 +151,7 @@ export function publishNativeSkills(paths: StatePaths): ReconcileResult {
     home: paths.home,
     repoKey: paths.repoKey,
     entries,
-    readSkillContent: (e) => readFileSync(join(paths.skillsManagedDir, `${e.skill_id}.md`), 'utf8'),
+    readSkillContent: (e) => readRegularText(join(paths.skillsManagedDir, `${e.skill_id}.md`)),
   });
   for (const error of published.errors) logWarn(`compile: native skill ${error.name}: ${error.error}`, { kind: 'compile' });
   return published;
@@ -331,7 +332,7 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
   const now = utcNow();
   let state: MaintenanceState = {};
   try {
-    state = JSON.parse(readFileSync(maintenanceStatePath(paths), 'utf8')) as MaintenanceState;
+    state = JSON.parse(readRegularText(maintenanceStatePath(paths))) as MaintenanceState;
   } catch {
     state = {};
   }

@@ -9,7 +9,7 @@
  *   and reported, and a copy of the file as it was is kept aside the same way.
  * - Unknown fields of records are kept (other issues extend provenance and lifecycle fields).
  */
-import { copyFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PLUGIN_OWNER, utcNow, type MemoryScope } from '../constants.js';
 import { quarantineFile } from '../fs/atomic.js';
@@ -27,6 +27,7 @@ import {
   type SkillManifestEntry,
 } from '../schemas.js';
 import { dedupeKey, recallIdFor, SKILL_ID_PATTERN } from './normalize.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** A problem found while loading an asset, as reported in the receipt. */
 export interface AssetProblem {
@@ -54,7 +55,7 @@ export interface CompileContext {
 
 function readText(file: string): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -249,7 +250,7 @@ export function manifestFromManagedFiles(paths: StatePaths): SkillManifestEntry[
     let text: string;
     let mtime: Date;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readRegularText(path);
       mtime = statSync(path).mtime;
     } catch {
       continue;

@@ -8,12 +8,13 @@
  * Markers are pruned by age only: a marker is what makes a re-delivered Stop for the same turn a
  * no-op, so it must outlive any plausible re-delivery; 30 days does.
  */
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import { trimReceiptHistory } from './receipts.js';
+import { readRegularText } from '../fs/safe.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -124,7 +125,7 @@ function stampPath(paths: StatePaths): string {
 
 function lastRunMs(paths: StatePaths): number {
   try {
-    const data = JSON.parse(readFileSync(stampPath(paths), 'utf8')) as { last_run_at?: unknown };
+    const data = JSON.parse(readRegularText(stampPath(paths))) as { last_run_at?: unknown };
     const ms = typeof data.last_run_at === 'string' ? Date.parse(data.last_run_at) : NaN;
     return Number.isFinite(ms) ? ms : 0;
   } catch {

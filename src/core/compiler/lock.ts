@@ -26,7 +26,7 @@
  * `compromised`/`assertHeld()`; the compiler checks it before it applies anything.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
@@ -34,6 +34,7 @@ import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import { LockCompromisedError } from './errors.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Stale window: a lock whose heartbeat is older than this is reclaimable (seed: 30 min). */
 export const LOCK_STALE_SECONDS = 1800;
@@ -110,7 +111,7 @@ type InfoRead =
 function readLockInfo(file: string): InfoRead {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     return { state: 'corrupt', reason: (error as NodeJS.ErrnoException).code ?? String(error) };
@@ -238,7 +239,7 @@ function guardHeldByLiveProcess(paths: StatePaths): boolean {
     return false;
   }
   try {
-    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    const pid = Number(readRegularText(join(dir, 'pid')));
     return Number.isInteger(pid) && pid > 0 && isPidAlive(pid);
   } catch {
     const age = Date.now() - mtime;
@@ -265,7 +266,7 @@ async function acquireGuard(paths: StatePaths): Promise<(() => void) | undefined
     try {
       let holderDead = false;
       try {
-        const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+        const pid = Number(readRegularText(join(dir, 'pid')));
         holderDead = Number.isInteger(pid) && pid > 0 && !isPidAlive(pid);
       } catch {
         holderDead = false; // Between its mkdir and its pid write, or an old guard: age decides.

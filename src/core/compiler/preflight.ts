@@ -5,7 +5,7 @@
  * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
  * dead compile (the original ignored them), and an interrupted apply (a journal to roll forward).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitInfo } from '../lessons/git.js';
 import type { StatePaths } from '../paths.js';
@@ -13,6 +13,7 @@ import { pendingWork } from '../queue/queue.js';
 import { spoolCounts } from '../review/spool.js';
 import { journalPath } from './apply.js';
 import { lockStatus, type LockOptions, type LockStatus } from './lock.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Turns waiting for review (the Stop-hook spool): not compile work, but `scan` reviews them first. */
 export interface ReviewBacklog {
@@ -50,7 +51,7 @@ export function maintenanceDue(paths: StatePaths, now = Date.now()): boolean {
   }
   let state: { head?: string; archive_checked_at?: string } = {};
   try {
-    state = JSON.parse(readFileSync(join(paths.compilerDir, 'maintenance.json'), 'utf8')) as typeof state;
+    state = JSON.parse(readRegularText(join(paths.compilerDir, 'maintenance.json'))) as typeof state;
   } catch {
     return true; // Never maintained.
   }

@@ -57,11 +57,35 @@ export interface ScanOptions extends Omit<CompileOptions, 'backendImpl'> {
   onProgress?: (progress: ScanProgress) => void;
   /** Review spooled turns of each bucket before compiling (default true). */
   review?: boolean;
+  /** Time budget of one bucket (default {@link BUCKET_BUDGET_MS}). */
+  bucketBudgetMs?: number;
+}
+
+/** Default time budget of one bucket in a scan (review of spooled turns + compile). */
+export const BUCKET_BUDGET_MS = 5 * 60 * 1000;
+
+/** An AbortSignal that fires on the scan's signal or when the bucket's budget runs out. */
+function bucketBudget(outer: AbortSignal | undefined, ms: number): { signal: AbortSignal; exceeded: boolean; done: () => void } {
+  const controller = new AbortController();
+  const state = { signal: controller.signal, exceeded: false, done: () => undefined as void };
+  const onOuter = (): void => controller.abort(outer?.reason);
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', onOuter, { once: true });
+  const timer = setTimeout(() => {
+    state.exceeded = true;
+    controller.abort(new Error('bucket time budget exceeded'));
+  }, ms);
+  timer.unref();
+  state.done = () => {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+  };
+  return state;
 }
 
 /** Runs preflight + compile over every non-archived bucket of `home`. Never throws for one bucket. */
 export async function runScan(home: string, options: ScanOptions = {}): Promise<ScanResult> {
-  const { onProgress, review = true, ...compileOptions } = options;
+  const { onProgress, review = true, bucketBudgetMs: _budget, ...compileOptions } = options;
   if (!existsSync(join(home, 'projects'))) return { home, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } };
   const buckets = listBuckets(home).filter((b) => !b.archived);
   const results: ScanEntry[] = [];
@@ -87,12 +111,16 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
       receipt_path: null,
       error: null,
     };
+    // A per-bucket time budget: one bad bucket (a hung reviewer, a huge backlog) stops between
+    // steps and leaves the rest of its work for the next scan, so it cannot hold the others.
+    const budgetMs = options.bucketBudgetMs ?? BUCKET_BUDGET_MS;
+    const budget = bucketBudget(options.signal, budgetMs);
     try {
       const paths = statePathsForBucket(home, bucket);
       // A turn whose review worker died is still spooled: review it now, so it reaches this compile.
       if (review && spoolCounts(paths).spooled > 0) {
         const { drainSpool } = await import('../review/worker.js');
-        const drained = await drainSpool(paths);
+        const drained = await drainSpool(paths, { signal: budget.signal });
         entry.review = { reviewed: drained.reviewed, retried: drained.retried, waiting: drained.waiting, dead: drained.dead, busy: drained.busy };
       }
       const preflight = runPreflight(paths, options.lock);
@@ -101,7 +129,7 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
         entry.compile_status = preflight.status;
         counts.skipped++;
       } else {
-        const compiled: CompileResult = await runCompile(paths, compileOptions);
+        const compiled: CompileResult = await runCompile(paths, { ...compileOptions, signal: budget.signal });
         entry.compile_status = compiled.status;
         entry.processed_count = compiled.processed_count;
         entry.backend = compiled.backend;
@@ -133,7 +161,10 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
       entry.preflight_status ??= 'error';
       entry.compile_status = 'error';
       counts.failed++;
+    } finally {
+      budget.done();
     }
+    if (budget.exceeded) entry.error = `${entry.error ? `${entry.error}; ` : ''}time budget of ${Math.round(budgetMs / 1000)} s exceeded; the rest waits for the next scan`;
     results.push(entry);
     onProgress?.({ index: i + 1, total: buckets.length, project: bucket.name, phase: 'done', entry });
   }

@@ -7,11 +7,12 @@
  * the previous content of the target stays intact.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, readFileSync } from 'node:fs';
+import { mkdirSync, closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { SchemaError } from '../errors.js';
 import { stableStringify } from '../json.js';
+import { readRegularText } from './safe.js';
 
 export interface AtomicWriteOptions {
   /** File mode of the new file (default 0o600: state files may hold private notes). */
@@ -110,7 +111,7 @@ export function parseWith<S extends z.ZodType>(schema: S, data: unknown, file?: 
 export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.infer<S> | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularText(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -14,12 +14,13 @@
  * `maxDiffs`, most used first) per compile, and nothing at all when HEAD has not moved since the
  * last check.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { MemoryScope } from '../constants.js';
 import type { MemoryRecord } from '../schemas.js';
 import type { FileChange, GitInfo } from './git.js';
 import type { UsageTotals } from './usage.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Defaults of the forgetting policy (`[compile.memory] archive_after_days`, `archive_below_confidence`). */
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 90;
@@ -103,7 +104,7 @@ function packageScripts(text: string | undefined): Set<string> | undefined {
 
 function lineCount(file: string): number {
   try {
-    return readFileSync(file, 'utf8').split('\n').length;
+    return readRegularText(file).split('\n').length;
   } catch {
     return 0;
   }
@@ -199,7 +200,7 @@ export function maintainMemory(input: MaintainInput): { memory: Record<MemorySco
     const diffed = [...uses.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, input.policy.maxDiffs).map(([c]) => c);
     const diffs = new Map<string, Map<string, FileChange> | undefined>();
     for (const commit of diffed) diffs.set(commit, facts.changesSince(commit));
-    const pkgNow = existsSync(join(facts.info.root, 'package.json')) ? packageScripts(readFileSync(join(facts.info.root, 'package.json'), 'utf8')) : undefined;
+    const pkgNow = existsSync(join(facts.info.root, 'package.json')) ? packageScripts(readRegularText(join(facts.info.root, 'package.json'))) : undefined;
     const pkgThen = new Map<string, Set<string> | undefined>();
     for (const c of candidates) {
       const record = memory[c.scope][c.index]!;

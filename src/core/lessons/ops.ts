@@ -19,6 +19,7 @@ import { loadCompileContext } from '../compiler/context.js';
 import { acquireCompileLock, type CompileLock } from '../compiler/lock.js';
 import { lessonIdFor } from '../compiler/normalize.js';
 import { newReceiptId, readReceiptHistory } from '../compiler/receipts.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** The lock is held by a running compile: try again in a moment. */
 export class BucketBusyError extends AppError {}
@@ -147,7 +148,7 @@ export function editMutation(changes: { content?: string; summary?: string }) {
 function readUndoManifest(paths: StatePaths, id: string): UndoManifest | undefined {
   if (!/^[0-9A-Za-z-]{1,80}$/.test(id)) throw new UsageError(`not a receipt id: ${JSON.stringify(id)}`);
   try {
-    return JSON.parse(readFileSync(join(undoRoot(paths), id, 'manifest.json'), 'utf8')) as UndoManifest;
+    return JSON.parse(readRegularText(join(undoRoot(paths), id, 'manifest.json'))) as UndoManifest;
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@
  * Item ids are derived from (envelope id, suggestion index, part), so they never come from
  * untrusted text and the same suggestion always maps to the same item.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { UsageError } from '../errors.js';
@@ -20,6 +20,7 @@ import { sha1, type StatePaths } from '../paths.js';
 import { envelopePath, findEnvelope } from '../queue/queue.js';
 import { checkSuggestion } from '../review/content-check.js';
 import type { Envelope, Suggestion } from '../schemas.js';
+import { readRegularText } from '../fs/safe.js';
 
 export type ReviewMode = 'auto' | 'review';
 export type ReviewKind = 'memory' | 'recall' | 'skills';
@@ -178,7 +179,7 @@ export function listStagedItems(paths: StatePaths): StagedItem[] {
   const items: StagedItem[] = [];
   for (const name of names) {
     try {
-      const item = JSON.parse(readFileSync(join(stagedDir(paths), name), 'utf8')) as StagedItem;
+      const item = JSON.parse(readRegularText(join(stagedDir(paths), name))) as StagedItem;
       if (item && typeof item === 'object' && ID_PATTERN.test(item.id)) items.push(item);
     } catch {
       // A torn write is impossible (O_EXCL + atomic rewrites), a hand-damaged file is skipped.
@@ -191,7 +192,7 @@ export function listStagedItems(paths: StatePaths): StagedItem[] {
 export function readStagedItem(paths: StatePaths, id: string): StagedItem {
   const file = itemPath(paths, id);
   if (!existsSync(file)) throw new UsageError(`no review item ${id}`, { hint: 'see `codex-self-evolution review list`' });
-  return JSON.parse(readFileSync(file, 'utf8')) as StagedItem;
+  return JSON.parse(readRegularText(file)) as StagedItem;
 }
 
 function save(paths: StatePaths, item: StagedItem): void {

@@ -13,7 +13,7 @@
  *   `attempt_count + 1` and the reason; after MAX_ATTEMPTS they go to `failed`. An invalid
  *   envelope goes to `discarded` with the reason and does not stop the others.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ATTEMPTS, QUEUE_STATES, utcNow, type QueueState } from '../constants.js';
 import { SchemaError } from '../errors.js';
@@ -21,6 +21,7 @@ import { formatZodIssues, writeJsonAtomic, type AtomicWriteOptions } from '../fs
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
 import { turnIdempotencyKey } from '../review/spool.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Where a queued turn's envelope lives. */
 export function envelopePath(paths: StatePaths, state: QueueState, suggestionId: string): string {
@@ -88,7 +89,7 @@ export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput):
     // Seen before. Done unless a crash came between the marker and the envelope.
     let empty = false;
     try {
-      empty = (JSON.parse(readFileSync(keyFile, 'utf8')) as { empty?: boolean }).empty === true;
+      empty = (JSON.parse(readRegularText(keyFile)) as { empty?: boolean }).empty === true;
     } catch {
       empty = false;
     }
@@ -180,7 +181,7 @@ export function countQueue(paths: StatePaths): Record<QueueState, number> {
 export function readEnvelope(path: string): Envelope {
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readRegularText(path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code) throw error;
     throw new SchemaError(path, [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`]);
@@ -226,7 +227,7 @@ export function moveEnvelope(
 export function discardRaw(paths: StatePaths, fromPath: string, id: string, reason: string): string {
   let raw = '';
   try {
-    raw = readFileSync(fromPath, 'utf8').slice(0, 100_000);
+    raw = readRegularText(fromPath).slice(0, 100_000);
   } catch {
     raw = '';
   }

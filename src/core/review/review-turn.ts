@@ -28,6 +28,7 @@ import { nextLocalMidnight, readReviewsToday, recordReview, ReviewDeferredError 
 import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
 import { readRollout, renderTranscriptForReview } from './transcript.js';
 import type { Transcript } from './types.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** At most this many suggestions are kept from one review (a flood is noise or an injection). */
 export const MAX_SUGGESTIONS_PER_REVIEW = 20;
@@ -62,7 +63,7 @@ export interface TurnReview {
 
 function readOr(file: string, fallback: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularText(file);
   } catch {
     return fallback;
   }
@@ -105,6 +106,8 @@ export interface ReviewTurnOptions {
   budgetChars?: number;
   /** The loaded config (callers reviewing many turns load it once); undefined = load it here. */
   config?: ResolvedConfig | null;
+  /** Aborts the reviewer's request (SIGTERM of `scan`, a bucket's time budget). */
+  signal?: AbortSignal;
 }
 
 export async function reviewTurn(paths: StatePaths, input: TurnInput, options: ReviewTurnOptions = {}): Promise<TurnReview> {
@@ -204,6 +207,7 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
     user: userMessage,
     transcript,
     existing: { userMd, memoryMd },
+    ...(options.signal ? { signal: options.signal } : {}),
   });
 
   let parsed;

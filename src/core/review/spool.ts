@@ -15,7 +15,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readFileSync,
   readdirSync,
   renameSync,
   statSync,
@@ -27,6 +26,7 @@ import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** Attempts before a spooled turn is parked in `dead/`. */
 export const MAX_REVIEW_ATTEMPTS = 6;
@@ -186,7 +186,7 @@ export function writeSpoolEntry(paths: StatePaths, entry: SpoolEntry): string {
 /** Reads a spool entry, or undefined when it is gone or unreadable. */
 export function readSpoolEntry(file: string): SpoolEntry | undefined {
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as SpoolEntry;
+    const data = JSON.parse(readRegularText(file)) as SpoolEntry;
     if (data === null || typeof data !== 'object' || typeof data.key !== 'string' || typeof data.session_id !== 'string') return undefined;
     return data;
   } catch {
@@ -252,8 +252,10 @@ export function recordWait(
   retryAfterSeconds?: number,
 ): 'waiting' {
   const now = new Date();
-  const failures = (entry.waiting?.failures ?? 0) + 1;
-  const backoff = Math.min(60 * 2 ** Math.min(failures - 1, 10), OUTAGE_BACKOFF_CAP_SECONDS);
+  // An interrupted review (the worker was stopped) is due again at once.
+  const interrupted = wait === 'interrupted';
+  const failures = (entry.waiting?.failures ?? 0) + (interrupted ? 0 : 1);
+  const backoff = interrupted ? 0 : Math.min(60 * 2 ** Math.min(failures - 1, 10), OUTAGE_BACKOFF_CAP_SECONDS);
   const delay = Math.max(backoff, retryAfterSeconds ?? 0);
   writeSpoolEntry(paths, {
     ...entry,
@@ -362,7 +364,7 @@ export function isPidAlive(pid: number): boolean {
 export function isLockLive(file: string, now = Date.now()): boolean {
   try {
     const stat = statSync(file);
-    const [pidLine, createdLine] = readFileSync(file, 'utf8').split('\n');
+    const [pidLine, createdLine] = readRegularText(file).split('\n');
     const pid = Number(pidLine);
     // A heartbeat (mtime) in the future is no heartbeat: judge by the age from the creation time.
     let beat = stat.mtimeMs;
@@ -389,7 +391,7 @@ export function tryLock(file: string): (() => void) | undefined {
       return () => {
         try {
           // Only remove the lock if it is still ours (a stale-breaker may have replaced it).
-          if (Number(readFileSync(file, 'utf8').split('\n')[0]) === process.pid) unlinkSync(file);
+          if (Number(readRegularText(file).split('\n')[0]) === process.pid) unlinkSync(file);
         } catch {
           // Gone already.
         }

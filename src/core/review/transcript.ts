@@ -7,6 +7,7 @@
  * file, deterministically: `response_item` messages when the file has any, else `event_msg`
  * `item_completed` items, else the legacy `user_message` / `agent_message` events.
  */
+import { constants as fsConstants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { AppError } from '../errors.js';
@@ -74,7 +75,9 @@ export async function readRollout(path: string, options: ReadRolloutOptions = {}
   const maxBytes = Math.max(1, Math.floor(options.maxBytes ?? DEFAULT_MAX_BYTES));
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r');
+    // O_NONBLOCK: opening a FIFO (or a device) planted as the transcript must not wait for a
+    // writer; fstat below then refuses anything but a regular file.
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
     throw new TranscriptReadError(path, failureOf(error), { cause: error });
   }

@@ -45,7 +45,13 @@ export interface DrainResult {
 /** Reviews every due spooled turn of a bucket. Never throws for a single turn's failure. */
 export async function drainSpool(
   paths: StatePaths,
-  options: { env?: NodeJS.ProcessEnv; maxEntries?: number; ignoreBackoff?: boolean } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    maxEntries?: number;
+    ignoreBackoff?: boolean;
+    /** Stops between turns, and aborts the turn under review (its attempt is given back). */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<DrainResult> {
   const result: DrainResult = {
     busy: false,
@@ -70,7 +76,7 @@ export async function drainSpool(
     let progressed = false;
     try {
       for (const item of listSpool(paths)) {
-        if (processed >= maxEntries) break;
+        if (processed >= maxEntries || options.signal?.aborted) break;
         heartbeat(paths);
         const entry = readSpoolEntry(item.file);
         if (!entry) {
@@ -107,7 +113,7 @@ export async function drainSpool(
               ...(attempt.provider_stub_response !== undefined ? { providerStubResponse: attempt.provider_stub_response } : {}),
               triggeredAt: attempt.spooled_at,
             },
-            options.env ? { env: options.env } : {},
+            { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) },
           );
           crashPoint('review:after-enqueue');
           unlinkSync(item.file);
@@ -125,6 +131,7 @@ export async function drainSpool(
             skipped_suggestion_count: review.skipped.length,
             queue_status: review.queue.status,
             suggestion_id: review.queue.suggestionId,
+            ...(review.notes.length > 0 ? { notes: review.notes } : {}),
           });
         } catch (error) {
           if (error instanceof ReviewDeferredError) {
@@ -162,7 +169,7 @@ export async function drainSpool(
       const entry = readSpoolEntry(item.file);
       return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
     });
-    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff) return result;
+    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted) return result;
   }
 }
 
