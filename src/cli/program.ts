@@ -25,10 +25,15 @@ function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrat
     const command = received[received.length - 1] as Command;
     const opts = command.opts() as O & { home?: string };
     const globals = command.optsWithGlobals() as { debug?: boolean };
-    const ctx: CommandContext = {
-      invocation: startInvocation({ ...(options.hydrate === false ? { hydrate: false } : {}), ...(opts.home ? { home: opts.home } : {}) }),
-      debug: Boolean(globals.debug),
-    };
+    let invocation: Invocation;
+    try {
+      invocation = startInvocation({ ...(options.hydrate === false ? { hydrate: false } : {}), ...(opts.home ? { home: opts.home } : {}) });
+    } catch (error) {
+      // No usable home (HOME unset or missing): a clear message, exit 2, and nothing written.
+      process.exitCode = reportError(error, Boolean(globals.debug));
+      return;
+    }
+    const ctx: CommandContext = { invocation, debug: Boolean(globals.debug) };
     let code: number = EXIT.ok;
     try {
       const action = await load();

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSyn
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { QUEUE_STATES, type QueueState } from './constants.js';
+import { UsageError } from './errors.js';
 import { readEnv } from './env.js';
 import { ensureRealDir } from './fs/safe.js';
 import { reportMovedAside } from './log.js';
@@ -41,10 +42,39 @@ export function realpathOrResolve(path: string): string {
   }
 }
 
-/** The home of all state: `$CODEX_SELF_EVOLUTION_HOME`, else `~/.codex-self-evolution`. */
+/**
+ * The user's home when it is usable: `$HOME` set, absolute and an existing directory. Without it
+ * Node's `homedir()` falls back to the passwd entry, and a missing directory would be created:
+ * neither is where the user expects state (issue 17). On Windows, `homedir()`.
+ */
+export function usableUserHome(env: NodeJS.ProcessEnv = process.env): { home: string } | { problem: string } {
+  if (process.platform === 'win32') return { home: homedir() };
+  const home = env.HOME;
+  if (home === undefined || home === '') return { problem: 'HOME is not set' };
+  if (!isAbsolute(home)) return { problem: `HOME is not an absolute path (${JSON.stringify(home)})` };
+  try {
+    if (statSync(home).isDirectory()) return { home };
+    return { problem: `HOME (${home}) is not a directory` };
+  } catch {
+    return { problem: `HOME (${home}) does not exist` };
+  }
+}
+
+/**
+ * The home of all state: `--home`, `$CODEX_SELF_EVOLUTION_HOME`, else `~/.codex-self-evolution`.
+ * @throws {UsageError} (exit 2) when none is given and `$HOME` is not usable: hooks then answer
+ *   Codex and write nothing, commands print the reason.
+ */
 export function resolveHome(override?: string): string {
   const fromEnv = override ?? readEnv('CODEX_SELF_EVOLUTION_HOME');
-  return fromEnv ? realpathOrResolve(expandPath(fromEnv)) : join(homedir(), '.codex-self-evolution');
+  if (fromEnv) return realpathOrResolve(expandPath(fromEnv));
+  const user = usableUserHome();
+  if ('problem' in user) {
+    throw new UsageError(`no usable home directory: ${user.problem}`, {
+      hint: 'set HOME to an existing directory, or CODEX_SELF_EVOLUTION_HOME (or --home) to where state should live',
+    });
+  }
+  return join(user.home, '.codex-self-evolution');
 }
 
 /**
