@@ -17,7 +17,16 @@ import { undoRoot } from '../../core/compiler/apply.js';
 import { runCompile } from '../../core/compiler/compile.js';
 import { readReceiptHistory } from '../../core/compiler/receipts.js';
 import { loadCompileSettings } from '../../core/compiler/settings.js';
-import { changeMemoryEntry, editMutation, forgetMutation, restoreMutation, undoReceipt, undoableReceiptIds } from '../../core/lessons/ops.js';
+import {
+  LOCK_WAIT_MS,
+  changeMemoryEntry,
+  editMutation,
+  forgetMutation,
+  restoreMutation,
+  setLockWaitNotice,
+  undoReceipt,
+  undoableReceiptIds,
+} from '../../core/lessons/ops.js';
 import { approveItem, editItem, listStagedItems, readStagedItem, rejectItem, type StagedItem } from '../../core/lessons/review-store.js';
 import { readUsageTotals } from '../../core/lessons/usage.js';
 import type { MemoryEntry } from '../../core/memory-view.js';
@@ -25,6 +34,11 @@ import { buildSessionContext } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
+
+// One line on a terminal while a memory, review or undo command waits for a running compile.
+setLockWaitNotice((pid) => {
+  if (process.stderr.isTTY) process.stderr.write(`waiting for a compile${pid ? ` (pid ${pid})` : ''} to finish…\n`);
+});
 
 export interface LessonsOptions {
   repo?: string;
@@ -286,7 +300,15 @@ export async function runReviewApprove(options: LessonsOptions, ctx: CommandCont
   if (options.compile !== false) {
     const settings = await loadCompileSettings(ctx.invocation.home);
     for (const warning of settings.warnings) logWarn(`review: ${warning}`, { kind: 'review' });
-    const result = await runCompile(paths, { backend: 'script', caps: settings.caps, reviewPolicy: settings.reviewPolicy, lessons: settings.lessons });
+    const compileOnce = () => runCompile(paths, { backend: 'script', caps: settings.caps, reviewPolicy: settings.reviewPolicy, lessons: settings.lessons });
+    let result = await compileOnce();
+    // A running compile: wait for it (it may well apply the approval itself) rather than fail.
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    if (result.status === 'skip_locked' && process.stderr.isTTY) process.stderr.write('waiting for a compile to finish…\n');
+    while (result.status === 'skip_locked' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      result = await compileOnce();
+    }
     compiled = { status: result.status, receipt_ids: result.receipt_ids, global_skill_publish: result.global_skill_publish };
   }
   if (options.json) printJson({ id: item.id, state: item.state, envelope: item.approved_envelope, compile: compiled });

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync, existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { utcNow } from '../constants.js';
+import { AppError } from '../errors.js';
 import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
 import { renderMemoryMarkdown } from '../memory-view.js';
 import type { StatePaths } from '../paths.js';
@@ -158,9 +159,12 @@ function isActiveRecord(record: MemoryRecord): boolean {
   return !(typeof status === 'string' && INACTIVE_STATUSES.has(status)) && typeof (record as { superseded_by?: unknown }).superseded_by !== 'string';
 }
 
+/** A write or delete aimed outside the state dir (a hostile undo manifest or journal): refused. */
+export class UnsafeTargetError extends AppError {}
+
 function assertInside(root: string, target: string): void {
   const rel = relative(root, target);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new Error(`refusing to write outside the state dir: ${target}`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeTargetError(`refusing to write outside the state dir: ${target}`);
 }
 
 function currentText(context: CompileContext, target: string): string | undefined {

@@ -5,8 +5,9 @@
  * listed by `history` and can be undone.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { utcNow, type MemoryScope } from '../constants.js';
+import { readEnv } from '../env.js';
 import { AppError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
@@ -26,12 +27,43 @@ export class BucketBusyError extends AppError {}
 /** An undo that would overwrite later changes. */
 export class UndoConflictError extends AppError {}
 
-/** Runs `fn` holding the bucket's compile lock, after completing any interrupted apply. */
+/** An undo whose record is not ours to follow (targets outside the state dir): refused, exit 1. */
+export class UndoRefusedError extends AppError {}
+
+/** How long memory/review/undo commands wait for a running compile (`..._LOCK_WAIT_SECONDS`). */
+export const LOCK_WAIT_MS = 30_000;
+
+let waitNotice: ((ownerPid: number | null) => void) | undefined;
+
+/** Sets what is told (once per wait) while a command waits for a compile; the CLI prints a line. */
+export function setLockWaitNotice(notice: ((ownerPid: number | null) => void) | undefined): void {
+  waitNotice = notice;
+}
+
+function lockWaitMs(): number {
+  const raw = Number(readEnv('CODEX_SELF_EVOLUTION_LOCK_WAIT_SECONDS'));
+  return Number.isFinite(raw) && raw >= 0 && readEnv('CODEX_SELF_EVOLUTION_LOCK_WAIT_SECONDS') !== undefined ? raw * 1000 : LOCK_WAIT_MS;
+}
+
+/**
+ * Runs `fn` holding the bucket's compile lock, after completing any interrupted apply. A running
+ * compile is waited for (up to {@link LOCK_WAIT_MS}; compiles take seconds) instead of failing.
+ */
 export async function withCompileLock<T>(paths: StatePaths, fn: (lock: CompileLock) => T | Promise<T>): Promise<T> {
   if (!existsSync(paths.stateDir)) throw new UsageError(`no learned state for this repository (${paths.stateDir} does not exist)`);
-  const acquired = await acquireCompileLock(paths);
+  const deadline = Date.now() + lockWaitMs();
+  let acquired = await acquireCompileLock(paths);
+  let told = false;
+  while (!acquired.acquired && Date.now() < deadline) {
+    if (!told) {
+      told = true;
+      waitNotice?.(acquired.status.owner_pid);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    acquired = await acquireCompileLock(paths);
+  }
   if (!acquired.acquired) {
-    throw new BucketBusyError(`a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')})`, { hint: 'try again when it finishes' });
+    throw new BucketBusyError(`a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')}) and did not finish within ${Math.round(lockWaitMs() / 1000)} s`, { hint: 'try again when it finishes' });
   }
   try {
     recoverJournal(paths);
@@ -154,6 +186,11 @@ function readUndoManifest(paths: StatePaths, id: string): UndoManifest | undefin
   }
 }
 
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
 function currentHash(file: string): string | null {
   try {
     return sha256(readFileSync(file));
@@ -194,6 +231,21 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
       throw new UsageError(known ? `receipt ${id} changed no file or its undo record was pruned (the newest ${50} are kept)` : `no receipt ${id}`, { hint: 'see `codex-self-evolution history`' });
     }
     if (manifest.undone_by) throw new UsageError(`receipt ${id} was already undone by ${manifest.undone_by}`);
+    // The record lives in the state dir, where anything can be planted: every target must stay
+    // inside the state dir and every before-image inside the record's folder.
+    const unsafe = (Array.isArray(manifest.files) ? manifest.files : [null]).filter(
+      (f) =>
+        f === null ||
+        typeof f !== 'object' ||
+        !isInside(paths.stateDir, join(paths.stateDir, String(f.target))) ||
+        (f.before !== null && !isInside(join(undoRoot(paths), id), join(undoRoot(paths), id, String(f.before)))),
+    );
+    if (unsafe.length > 0) {
+      throw new UndoRefusedError(
+        `refusing to undo ${id}: its undo record names ${unsafe.length} file(s) outside the state dir (${unsafe.map((f) => JSON.stringify(f?.target ?? f)).slice(0, 3).join(', ')})`,
+        { hint: `nothing was changed; the record is ${join(undoRoot(paths), id, 'manifest.json')}` },
+      );
+    }
     const conflicts = manifest.files.filter((f) => currentHash(join(paths.stateDir, f.target)) !== f.after_sha256);
     if (conflicts.length > 0) {
       const later = undoableReceiptIds(paths)
