@@ -12,6 +12,7 @@ import { ensureBuilt } from '../helpers/built.js';
 import { tally } from './helpers.js';
 import { corruption } from './corruption.js';
 import { disk } from './disk.js';
+import { harden } from './harden.js';
 import { hostile } from './hostile.js';
 import { kills } from './kills.js';
 import { parallelStops } from './parallel-stops.js';
@@ -29,6 +30,7 @@ corruption();
 disk();
 providerFaults();
 hostile();
+harden();
 
 describe('fault suite totals', () => {
   it('lost no suggestion and duplicated none', () => {
