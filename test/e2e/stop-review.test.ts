@@ -151,7 +151,9 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
       const data = JSON.parse(readFileSync(join(w.paths.spoolDir, name), 'utf8')) as Record<string, any>;
       return data.last_error ? data : undefined;
     });
-    expect(entry.attempts).toBe(1);
+    // A 5xx outage waits without using up the turn's attempts (issue 17).
+    expect(entry.attempts).toBe(0);
+    expect(entry.waiting?.reason).toBe('provider_unavailable');
     expect(entry.last_error).toMatch(/500/);
     expect(entry.next_attempt_at).not.toBeNull();
     expect(files(w.paths.queue.pending)).toEqual([]);

@@ -91,6 +91,8 @@ interface Rule {
   kind: RedactionKind;
   re: RegExp;
   decide: (match: string, groups: (string | undefined)[], ctx: Ctx) => string | null;
+  /** A rule that is not one regex replace: runs on the whole text instead of `re`/`decide`. */
+  apply?: (text: string, ctx: Ctx) => string;
 }
 
 function hit(ctx: Ctx, kind: RedactionKind): string {
@@ -504,10 +506,44 @@ const PASSWORD_COMMAND = String.raw`(?:mysql(?:dump|admin|import|sh|check|show|s
 /** One shell argument: quoted or bare. Groups: 1 double-quoted, 2 single-quoted, 3 bare. */
 const ARG_RE = /(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|((?:[^\s"'\\]|\\(?![nrt"]))+))/y;
 
-function decidePasswordFlags(match: string, g: (string | undefined)[], ctx: Ctx): string | null {
-  const [command = '', args = ''] = g;
+/** A password-taking command, where its arguments start. */
+const PASSWORD_COMMAND_RE = new RegExp(`${after(String.raw`\w./-`)}(${PASSWORD_COMMAND})(?![\\w-])`, 'g');
+/** Where a command's arguments end: a line break (real or JSON-escaped) or a shell separator. */
+const ARGS_END_RE = /[\r\n|;&]|\\[nrt"]/g;
+
+/**
+ * Redacts the password flags of every password-taking command in `text`. A command's arguments
+ * run to the next command, line break or shell separator, with no window that could cut them.
+ * Linear: the end of arguments is searched once per stretch of text, not once per command.
+ */
+function redactPasswordCommands(text: string, ctx: Ctx): string {
+  PASSWORD_COMMAND_RE.lastIndex = 0;
+  const commands = [...text.matchAll(PASSWORD_COMMAND_RE)];
+  if (commands.length === 0) return text;
+  let out = '';
+  let last = 0;
+  let argsEnd = -1;
+  for (let k = 0; k < commands.length; k++) {
+    const m = commands[k] as RegExpMatchArray;
+    const start = (m.index ?? 0) + m[0].length;
+    if (argsEnd < start) {
+      ARGS_END_RE.lastIndex = start;
+      argsEnd = ARGS_END_RE.exec(text)?.index ?? text.length;
+    }
+    const end = Math.min(argsEnd, commands[k + 1]?.index ?? text.length);
+    if (end <= start) continue;
+    const args = text.slice(start, end);
+    const redacted = passwordArgsOf(m[1] ?? '', args, ctx);
+    if (redacted === args) continue;
+    out += text.slice(last, start) + redacted;
+    last = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+function passwordArgsOf(command: string, args: string, ctx: Ctx): string {
   const spec = PASSWORD_FLAGS.find(([re]) => re.test(command));
-  if (!spec) return null;
+  if (!spec) return args;
   const [, attached, separate] = spec;
   let out = '';
   let i = 0;
@@ -558,7 +594,7 @@ function decidePasswordFlags(match: string, g: (string | undefined)[], ctx: Ctx)
     }
     out += token;
   }
-  return changed ? `${match.slice(0, match.length - args.length)}${out}` : null;
+  return changed ? out : args;
 }
 
 /** `curl -u user:pass`, `--user`, `--proxy-user`, httpie `--auth`: the part after the colon. */
@@ -888,13 +924,9 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'cli_password',
-    re: rx(
-      after(String.raw`\w./-`) +
-        `(${PASSWORD_COMMAND})(?![\\w-])` +
-        // The window ends between words, so a second pass never sees half a marker.
-        String.raw`((?:[^\r\n|;&\\]|\\(?![nrt"])){0,400})(?=[\s|;&\\"']|$)`,
-    ),
-    decide: decidePasswordFlags,
+    re: PASSWORD_COMMAND_RE,
+    decide: () => null,
+    apply: redactPasswordCommands,
   },
   {
     kind: 'cli_password',
@@ -1083,6 +1115,10 @@ export function redactText(text: string): RedactionResult {
 function applyRules(text: string, ctx: Ctx): string {
   let out = text;
   for (const rule of RULES) {
+    if (rule.apply) {
+      out = rule.apply(out, ctx);
+      continue;
+    }
     out = out.replace(rule.re, (...args: unknown[]) => {
       const match = args[0] as string;
       return rule.decide(match, captureGroups(args), ctx) ?? match;
@@ -1100,6 +1136,11 @@ export function containsSecret(text: string): boolean {
   if (rejoinFolded(shielded, ctx) !== shielded) return true;
   text = shielded;
   for (const rule of RULES) {
+    if (rule.apply) {
+      rule.apply(text, ctx);
+      if (Object.keys(ctx.counts).length > 0) return true;
+      continue;
+    }
     const re = rule.re;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;

@@ -116,6 +116,13 @@ describe('redaction of the corpus', () => {
     expect(assertNoSecrets(redactText(JSON.stringify({ transcript: text })).text)).toEqual([]);
   });
 
+  it('leaves nothing when every context is on one long line (commands follow each other)', () => {
+    const contexts = PLANTED_SECRETS.map((s) => s.context);
+    for (const line of [`Done with ${contexts.join(' ')}`, `Deploy with ${contexts.join(' ; ')}`, JSON.stringify({ say: contexts.join(' ') })]) {
+      expect(assertNoSecrets(redactText(line).text)).toEqual([]);
+    }
+  });
+
   it('keeps a JSON document valid JSON: no escape sequence is ever cut', () => {
     const doc = JSON.stringify({ transcript: plantedText(), items: PLANTED_SECRETS.map((s) => ({ text: s.context })) }, null, 2);
     const out = redactText(doc).text;
