@@ -20,6 +20,11 @@
  *   context rules refuse values that already hold a marker.
  * - False positives matter (memory must stay useful): commit SHAs, UUIDs and other pure-hex ids,
  *   paths, identifiers, base64 of ordinary text and variable references are left alone.
+ * - Issue 17: credentials are also found by position (password flags of known commands,
+ *   `user:pass`, credential files, cookies, signed URLs, prose and Chinese labels, vendor prefixes
+ *   with hex or dotted bodies), tokens wrapped across lines are re-joined before matching, and
+ *   public material (data URIs, content hashes, public keys and certificates, CIDs, ULIDs) is
+ *   shielded from every rule. test/fixtures/secrets holds the planted corpus and the look-alikes.
  */
 
 /** Every kind a marker can name, in the order the rules run. */
@@ -485,9 +490,9 @@ function decideVendor(_m: string, g: (string | undefined)[], ctx: Ctx): string |
 }
 
 /** Discord-style token without a prefix: base64 of a numeric id, a timestamp, an HMAC. */
-function decideDiscord(m: string, g: (string | undefined)[], ctx: Ctx): string | null {
+function decideDiscord(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
   const id = Buffer.from(g[0] ?? '', 'base64url').toString('latin1');
-  return /^\d{15,21}$/.test(id) && m.length > 0 ? hit(ctx, 'discord_token') : null;
+  return /^\d{15,21}$/.test(id) ? hit(ctx, 'discord_token') : null;
 }
 
 /**
