@@ -98,6 +98,12 @@ interface Rule {
   decide: (match: string, groups: (string | undefined)[], ctx: Ctx) => string | null;
   /** A rule that is not one regex replace: runs on the whole text instead of `re`/`decide`. */
   apply?: (text: string, ctx: Ctx) => string;
+  /**
+   * A cheap test (a literal V8 can search for) the text must pass before `re` runs: rules whose
+   * regex starts with a lookbehind or a class are tried at every position otherwise, which the
+   * Stop hook pays on every turn.
+   */
+  gate?: RegExp;
 }
 
 function hit(ctx: Ctx, kind: RedactionKind): string {
@@ -683,9 +689,12 @@ const PUBLIC_SPAN_RE = new RegExp(
   'g',
 );
 
+/** Literals (and the ULID shape) one of which every public span holds: most texts skip the shield. */
+const PUBLIC_GATE_RE = /data:|h1:|sha(?:256|384|512)-|ssh-|ecdsa-|-----BEGIN|Qm|baf[ky]|[0-7][0-9A-HJKMNP-TV-Z]{25}/;
+
 /** Replaces public spans by `\uE000<n>\uE001`; `restore` puts them back. */
 function shieldPublic(text: string): { text: string; restore: (s: string) => string } {
-  if (text.includes(SHIELD_OPEN) || text.includes(SHIELD_CLOSE)) return { text, restore: (s) => s };
+  if (text.includes(SHIELD_OPEN) || text.includes(SHIELD_CLOSE) || !PUBLIC_GATE_RE.test(text)) return { text, restore: (s) => s };
   const kept: string[] = [];
   const shielded = text.replace(PUBLIC_SPAN_RE, (m) => {
     kept.push(m);
@@ -833,14 +842,21 @@ const RULES: readonly Rule[] = [
   {
     kind: 'vendor_token',
     re: rx(after(String.raw`\w.-`) + `(${VENDOR_PREFIXES})` + String.raw`([\w.+/=-]{12,400})`),
+    gate: new RegExp(VENDOR_PREFIXES),
     decide: decideVendor,
   },
   // Telegram bot tokens: `<bot id>:AA<33>`.
-  { kind: 'vendor_token', re: rx(after(String.raw`\w:`) + String.raw`\d{8,10}:AA[\w-]{33}(?![\w-])`), decide: whole('vendor_token') },
+  {
+    kind: 'vendor_token',
+    re: rx(after(String.raw`\w:`) + String.raw`\d{8,10}:AA[\w-]{33}(?![\w-])`),
+    decide: whole('vendor_token'),
+    gate: /:AA/,
+  },
   {
     // Discord-style token with no prefix: only its first part (base64 of a numeric id) says so.
     kind: 'discord_token',
     re: rx(after(String.raw`\w.-`) + String.raw`([A-Za-z0-9_-]{23,28})\.[\w-]{6,7}\.[\w-]{27,40}(?![\w.-])`),
+    gate: /\.[\w-]{6,7}\.[\w-]{27}/,
     decide: decideDiscord,
   },
   {
@@ -917,6 +933,7 @@ const RULES: readonly Rule[] = [
   {
     // user:pass@host without a scheme (`mysql://` is above): `admin:S3cret@db.internal:5432`.
     kind: 'url_password',
+    gate: /:[^\s:@]{1,128}@/,
     re: rx(
       after(String.raw`\w.:/@%+[\]-`) +
         String.raw`([A-Za-z0-9._%+-]{1,64}:)([^\s:/@"'\x60\\]{1,128})@(?=[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)+|localhost|\d{1,3}(?:\.\d{1,3}){3})`,
@@ -930,6 +947,7 @@ const RULES: readonly Rule[] = [
   {
     kind: 'cli_password',
     re: PASSWORD_COMMAND_RE,
+    gate: /mysql|mariadb|sshpass|mongo|redis-cli|sqlcmd|bcp|login/,
     decide: () => null,
     apply: redactPasswordCommands,
   },
@@ -939,11 +957,13 @@ const RULES: readonly Rule[] = [
       after(String.raw`\w-`) +
         String.raw`((?:-u|-U|--user|--proxy-user|--auth|--http-user)(?:[ \t]+|=)${Q})([^\s:'"\\[\]]{1,128}):([^\s'"\\]{1,512})`,
     ),
+    gate: /-u|-U|--user|--auth|--http-user|--proxy-user/,
     decide: decideUserPass,
   },
   {
     // .pgpass: host:port:database:user:password, one per line.
     kind: 'config_password',
+    gate: /:(?:\d{1,5}|\*):/,
     re: rx(
       String.raw`(?:^|(?<=\\n))([A-Za-z0-9*._-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,128}:[^:\s\\]{1,128}:)([^\s\\"']{4,512})(?=\r?$|\\[nr]|["'])`,
       'gm',
@@ -953,6 +973,7 @@ const RULES: readonly Rule[] = [
   {
     // .netrc: machine h login u [account a] password p, on one line or several.
     kind: 'config_password',
+    gate: /login/,
     re: rx(
       after(String.raw`\w-`) +
         String.raw`(login[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*)(?:account[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*))?password[ \t]+)([^\s\\"']{1,512})`,
@@ -961,6 +982,7 @@ const RULES: readonly Rule[] = [
   },
   {
     kind: 'cookie',
+    gate: /cookie/i,
     re: rx(
       after(String.raw`\w-`) +
         `((?:set-)?cookie${Q}[ \t]*:[ \t]*${Q}|--cookie(?:[ \t]+|=)${Q})` +
@@ -986,6 +1008,7 @@ const RULES: readonly Rule[] = [
   {
     // "the staging admin password is X", "password for deploy: X", netrc `password X`.
     kind: 'prose_password',
+    gate: /pass(?:word|wd|phrase|code)|pwd/i,
     re: rx(
       after(String.raw`\w-`) +
         String.raw`((?:password|passwd|passphrase|passcode|pwd)(?![\w-])(?:[ \t]+(?:for|of|on)[ \t]+[^\s]{1,80})?` +
@@ -998,6 +1021,7 @@ const RULES: readonly Rule[] = [
   {
     // Chinese labels: 密码: X, 密码：X, 令牌 X, 访问密钥是 X.
     kind: 'prose_password',
+    gate: /密码|口令|令牌|密钥|秘钥|密匙/,
     re: rx(
       String.raw`((?:访问密钥|密码|口令|令牌|密钥|秘钥|密匙)(?:[ \t]*(?:[:：=]|是|为|為)[ \t]*|[ \t]+))` +
         String.raw`(['"\x60\u201c\u300c]?)([\x21\x23-\x26\x28-\x5b\x5d-\x5f\x61-\x7e]{4,200})`,
@@ -1120,6 +1144,7 @@ export function redactText(text: string): RedactionResult {
 function applyRules(text: string, ctx: Ctx): string {
   let out = text;
   for (const rule of RULES) {
+    if (rule.gate && !rule.gate.test(out)) continue;
     if (rule.apply) {
       out = rule.apply(out, ctx);
       continue;
@@ -1141,6 +1166,7 @@ export function containsSecret(text: string): boolean {
   if (rejoinFolded(shielded, ctx) !== shielded) return true;
   text = shielded;
   for (const rule of RULES) {
+    if (rule.gate && !rule.gate.test(text)) continue;
     if (rule.apply) {
       rule.apply(text, ctx);
       if (Object.keys(ctx.counts).length > 0) return true;
