@@ -182,7 +182,9 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     const { paths, env } = bucket('[review]\nmax_per_day = 5\n');
     spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
     const result = await drainSpool(paths, { env });
-    expect(result).toMatchObject({ retried: 1, deferred: 0 });
+    // A reviewer that is not installed is a configuration problem: the turn waits without using
+    // up an attempt (issue 17), but the call was still counted.
+    expect(result).toMatchObject({ waiting: 1, retried: 0, deferred: 0 });
     expect(readReviewsToday(paths.home).by_reviewer).toEqual({ codex: 1 });
     const entry = JSON.parse(
       readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
