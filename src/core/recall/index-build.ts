@@ -41,7 +41,7 @@
  */
 
 import { isAscii } from 'node:buffer';
-import { TOKENIZER_VERSION, tokenize } from './tokenize.js';
+import { TOKENIZER_VERSION, answerTypesOf, tokenize } from './tokenize.js';
 
 /** Bumped whenever the file layout or the meaning of a field changes. */
 export const RECALL_INDEX_VERSION = 1;
@@ -228,6 +228,9 @@ export function buildRecallIndex(
       const norm = avg[field] > 0 ? 1 - b + (b * len) / avg[field] : 1;
       for (const [term, tf] of countTerms(records[doc]!, field).map) pseudo.set(term, (pseudo.get(term) ?? 0) + (weight * tf) / norm);
     });
+    // The kinds of value the note states (a number, a duration, a port), as marker terms.
+    const record = records[doc] as RecallRecord;
+    for (const marker of answerTypesOf(`${fieldText(record, 'summary')}\n${fieldText(record, 'content')}`)) pseudo.set(marker, 1);
     for (const [term, tf] of pseudo) {
       let list = lists.get(term);
       if (list === undefined) {

@@ -42,7 +42,7 @@ import {
   lookupTerm,
 } from './index-build.js';
 import { REFERENCE_DOCS, referenceShare } from './reference-vocab.js';
-import { analyzeQuery, stem, tokenize } from './tokenize.js';
+import { analyzeQuery, askedAnswerTypes, stem, tokenize } from './tokenize.js';
 
 /** Tunable parts of the ranking; {@link RECALL_DEFAULTS} holds the values used by the CLI. */
 export interface RecallRankingParams {
@@ -68,6 +68,8 @@ export interface RecallRankingParams {
   partWeight: number;
   /** The score is relevance × coverage^coveragePower (× boosts). */
   coveragePower: number;
+  /** A question asking for a number or a duration admits only notes that state one (see tokenize.ts). */
+  answerTypes: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
@@ -91,6 +93,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   distinctShare: 0.7,
   partWeight: 0.5,
   coveragePower: 0,
+  answerTypes: true,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -145,6 +148,8 @@ export interface RecallCandidate {
   sameRepo: boolean;
   relatedCwd: boolean;
   score: number;
+  /** With `explain`: the query terms (and their IDF mass) the record does not match. */
+  missed?: Array<{ term: string; mass: number }>;
 }
 
 /**
@@ -296,6 +301,8 @@ interface Member {
 }
 
 interface Group {
+  /** The query term the group stands for (diagnostics). */
+  term: string;
   members: Member[];
   /** IDF mass this group contributes to the query total (0 for a part of an identifier). */
   mass: number;
@@ -407,7 +414,7 @@ function baseName(dir: string): string {
 export function rankRecall(
   index: RecallSearchIndex,
   options: RecallSearchOptions,
-  limitOptions?: { limit?: number },
+  limitOptions?: { limit?: number; explain?: boolean },
 ): RecallCandidate[] {
   const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
   const n = index.count;
@@ -455,7 +462,7 @@ export function rankRecall(
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ members, mass: part ? 0 : mass, part });
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -484,12 +491,16 @@ export function rankRecall(
   const matched = new Float64Array(n);
   const distinct = new Uint8Array(n);
   const matchedGroups = new Uint16Array(n);
+  // Which of the first 32 groups each record matched, to name what a candidate misses.
+  const groupMask = new Uint32Array(n);
   const touched: number[] = [];
   const groupScore = new Float64Array(n);
   const groupMatched = new Float64Array(n);
   const docs = new Int32Array(n);
   const tfs = new Float64Array(n);
-  for (const group of groups) {
+  for (let gi = 0; gi < groups.length; gi++) {
+    const group = groups[gi] as Group;
+    const bit = gi < 32 ? 1 << gi : 0;
     const groupDocs: number[] = [];
     for (const m of group.members) {
       const entry = entryOf(m.term);
@@ -513,10 +524,24 @@ export function rankRecall(
         const got = Math.min(group.mass, groupMatched[doc] as number);
         matched[doc] = (matched[doc] as number) + got;
         matchedGroups[doc] = (matchedGroups[doc] as number) + 1;
+        groupMask[doc] = (groupMask[doc] as number) | bit;
         if (group.mass >= distinctFloor) distinct[doc] = 1;
       }
       groupScore[doc] = 0;
       groupMatched[doc] = 0;
+    }
+  }
+
+  // A question that asks for a number or a duration: notes stating no such value cannot answer it.
+  let answers: Uint8Array | undefined;
+  const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
+  if (asked.length > 0) {
+    answers = new Uint8Array(n);
+    for (const marker of asked) {
+      const entry = entryOf(marker);
+      if (entry === undefined) continue;
+      const count = decodePostingsInto(index.postings, entry.offset, n, docs, tfs);
+      for (let i = 0; i < count; i++) answers[docs[i] as number] = 1;
     }
   }
 
@@ -537,12 +562,18 @@ export function rankRecall(
     const groupsHit = matchedGroups[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
+    if (answers !== undefined && answers[doc] === 0) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
     const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
+    if (limitOptions?.explain) {
+      const mask = groupMask[doc] as number;
+      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass }));
+      if (missingWords > 0) candidate.missed.push({ term: `(${missingWords} CJK)`, mass: missingWords * unknownIdf * p.cjkMissingWeight });
+    }
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (limit === Infinity) {
       out.push(candidate);

@@ -15,7 +15,7 @@
  */
 
 /** Version of the tokenizer rules; part of the search-index version so a rule change rebuilds it. */
-export const TOKENIZER_VERSION = 2;
+export const TOKENIZER_VERSION = 3;
 
 /** English words that carry no topic. Applied to indexed text and queries alike. */
 const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -368,4 +368,59 @@ export function analyzeQuery(query: string): AnalyzedQuery {
 /** The distinct query terms of `query` (see {@link analyzeQuery}), as plain strings. */
 export function tokenizeQuery(query: string): string[] {
   return analyzeQuery(query).terms.map((t) => t.term);
+}
+
+/**
+ * Answer types: what kind of value a question asks for, and which kinds of value a note holds. A
+ * question that asks for a number ("which port", "how many", 多少, 端口) or a duration ("how long",
+ * 多久) is not answered by a note that holds none, however many topic words they share: "what port
+ * does redis use" is not answered by the note on the Celery queues in Redis. The index stores each
+ * kind a note holds as a marker term the tokenizer never emits (`#` never starts a term).
+ */
+export const ANSWER_NUMBER = '#number';
+/** Marker term of a note that states a duration or a frequency (see {@link ANSWER_NUMBER}). */
+export const ANSWER_DURATION = '#duration';
+
+const EN_NUMBER_WORDS = 'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|thrice|dozen|hundred|thousand';
+const TIME_UNITS =
+  'ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|weeks?|months?|years?|' +
+  '秒|毫秒|分钟|小时|天|日|周|个月|年';
+/** A number: digits not glued to a preceding letter, digit or underscore (`S3`, `oauth2`, `-Xmx4g` are names). */
+const NOTE_NUMBER = new RegExp(`(?<![A-Za-z0-9_])\\d|\\b(?:${EN_NUMBER_WORDS})\\b`, 'i');
+const NOTE_DURATION = new RegExp(
+  `(?:(?<![A-Za-z0-9_])\\d+(?:\\.\\d+)?\\s?|\\b(?:${EN_NUMBER_WORDS}|one|a few|an?)\\s)(?:${TIME_UNITS})(?![A-Za-z])` +
+    '|\\b(?:hourly|daily|nightly|weekly|monthly|yearly|every (?:minute|hour|day|night|week|month))\\b' +
+    '|每(?:天|日|晚|周|月|小时|分钟|秒)|cron',
+  'i',
+);
+
+/** The answer-type markers of a note's text (see {@link ANSWER_NUMBER}). */
+export function answerTypesOf(text: string): string[] {
+  const out: string[] = [];
+  if (NOTE_NUMBER.test(text)) out.push(ANSWER_NUMBER);
+  if (NOTE_DURATION.test(text)) out.push(ANSWER_DURATION);
+  return out;
+}
+
+const ASKS_DURATION = /\bhow long\b|多久|多长时间/i;
+const ASKS_NUMBER = new RegExp(
+  [
+    '\\bhow (?:many|much|big|large|often|high|low|far|old)\\b',
+    '\\b(?:which|what|whats)\\b.*\\b(?:ports?|versions?|size|percentage|threshold|ttl|ratio|interval|timeout|max|maximum|min|minimum)\\b',
+    '\\bports?\\b.*\\b(?:which|what)\\b',
+    '多少|几个|几天|几次|几秒|几分钟|几小时|第几|多大|多长|端口|版本号|哪个版本|什么版本|哪一版|版本是',
+  ].join('|'),
+  'i',
+);
+
+/**
+ * The answer types `query` asks for, any one of which answers it: a duration, a number, or none
+ * (a question of how or why asks for no particular kind of value).
+ */
+export function askedAnswerTypes(query: string): string[] {
+  if (ASKS_DURATION.test(query)) return [ANSWER_DURATION];
+  // "How often": a number ("revalidate = 300") or a frequency ("nightly") answers it.
+  if (/\bhow often\b|频率/i.test(query)) return [ANSWER_NUMBER, ANSWER_DURATION];
+  if (ASKS_NUMBER.test(query)) return [ANSWER_NUMBER];
+  return [];
 }
