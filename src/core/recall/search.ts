@@ -70,6 +70,8 @@ export interface RecallRankingParams {
   coveragePower: number;
   /** A question asking for a number or a duration admits only notes that state one (see tokenize.ts). */
   answerTypes: boolean;
+  /** A note must name every code identifier of the query (see strictIdentifiers in search.ts). */
+  strictIdentifiers: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
@@ -94,6 +96,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   partWeight: 0.5,
   coveragePower: 0,
   answerTypes: true,
+  strictIdentifiers: true,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -149,7 +152,7 @@ export interface RecallCandidate {
   relatedCwd: boolean;
   score: number;
   /** With `explain`: the query terms (and their IDF mass) the record does not match. */
-  missed?: Array<{ term: string; mass: number }>;
+  missed?: Array<{ term: string; mass: number; known: boolean; identifier?: boolean }>;
 }
 
 /**
@@ -308,6 +311,22 @@ interface Group {
   mass: number;
   /** Only came out of identifiers: adds to the score, never to coverage. */
   part: boolean;
+  /** The corpus has the term or one of its synonyms. */
+  known: boolean;
+  /** A code identifier the note must name (see {@link strictIdentifiers}). */
+  identifier: boolean;
+}
+
+/**
+ * A code identifier the note must name when the query does: an error code, a constant, a path, a
+ * number, a lower camelCase name (`ERR_REQUIRE_ESM`, `access_token`, `45047`, `lib/api.ts`,
+ * `useDebouncedValue`). A note about `PAYMENT_DECLINED` does not answer a question about
+ * `PAYMENT_REFUNDED`, whatever else they share. Product names in CamelCase (`HikariCP`, `iOS`) are
+ * not held to this: notes write them in other ways.
+ */
+function strictIdentifiers(query: string, terms: readonly { term: string; identifier?: boolean }[]): Set<string> {
+  const lowerCamel = new Set((query.match(/(?<![\w$])[a-z]{2,}[A-Z][a-z][\w$]*/g) ?? []).map((w) => w.toLowerCase()));
+  return new Set(terms.filter((t) => t.identifier === true && (/[_\d/\\.]/.test(t.term) || lowerCamel.has(t.term))).map((t) => t.term));
 }
 
 /**
@@ -433,6 +452,7 @@ export function rankRecall(
 
   const singles = new Set(queryTerms.filter((t) => !t.cjk && /^[\u4e00-\u9fff]$/.test(t.term)).map((t) => t.term));
   const extra = cjkExpansions(options.query, cjkPieces, singles);
+  const strict = strictIdentifiers(options.query, queryTerms);
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
   for (const qt of queryTerms) {
@@ -462,7 +482,7 @@ export function rankRecall(
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part });
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -545,6 +565,12 @@ export function rankRecall(
     }
   }
 
+  // Every code identifier of the query must be named by the note.
+  let required = 0;
+  groups.forEach((g, gi) => {
+    if (g.identifier && gi < 32) required |= 1 << gi;
+  });
+
   // Repository and cwd relations are decided once per distinct value, not per record.
   const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
@@ -563,6 +589,7 @@ export function rankRecall(
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
     if (answers !== undefined && answers[doc] === 0) continue;
+    if (p.strictIdentifiers && ((groupMask[doc] as number) & required) !== required) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
@@ -571,8 +598,8 @@ export function rankRecall(
     const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
     if (limitOptions?.explain) {
       const mask = groupMask[doc] as number;
-      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass }));
-      if (missingWords > 0) candidate.missed.push({ term: `(${missingWords} CJK)`, mass: missingWords * unknownIdf * p.cjkMissingWeight });
+      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass, known: g.known, identifier: g.identifier }));
+      if (missingWords > 0) candidate.missed.push({ term: `(${missingWords} CJK)`, mass: missingWords * unknownIdf * p.cjkMissingWeight, known: false });
     }
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (limit === Infinity) {

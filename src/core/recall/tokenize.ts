@@ -179,6 +179,8 @@ const IDENTIFIER: TermInfo = { compound: true, cjk: false, identifier: true };
  */
 export function isIdentifierChunk(chunk: string): boolean {
   if (/_/.test(chunk) || /[a-z][A-Z]/.test(chunk) || /[\\/]/.test(chunk)) return true;
+  // Error numbers, ports and versions name one thing: 45047 is not 45009, 1.80 is not 1.75.
+  if (/^\d{3,}$/.test(chunk) || /^\d+(?:\.\d+)+$/.test(chunk)) return true;
   if (/^[A-Za-z]+[0-9]+$/.test(chunk) && /[A-Z]/.test(chunk) && chunk.length >= 4) return true;
   return chunk.split('.').filter((s) => s !== '').length >= 3 && /[a-z]/i.test(chunk) && !/^[0-9.]+$/.test(chunk);
 }
