@@ -72,6 +72,8 @@ export interface RecallRankingParams {
   answerTypes: boolean;
   /** A note must name every code identifier of the query (see strictIdentifiers in search.ts). */
   strictIdentifiers: boolean;
+  /** A note must name the attribute the question asks about (see ATTRIBUTE_WORDS in search.ts). */
+  attributeWords: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
@@ -97,6 +99,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   coveragePower: 0,
   answerTypes: true,
   strictIdentifiers: true,
+  attributeWords: true,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -233,7 +236,32 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['i18n', 'translation', 'localization', '翻译'],
   ['encoding', 'charset', '编码'],
   ['timezone', 'tz', '时区'],
+  ['default', '默认'],
+  ['interval', '间隔'],
+  ['retention', '保留'],
+  ['partition', '分片', '分区'],
+  ['region', '区域'],
+  ['size', '大小'],
 ];
+
+/**
+ * Words that name the attribute a question asks about ("the default", "the retention", 间隔,
+ * 地址). A note that does not mention the attribute (or its synonym) may share the topic but does
+ * not answer the question: "which feature flags are on by default" is not answered by the note on
+ * how flags are cached. Words are written plainly; they are stemmed like the synonym table.
+ */
+const ATTRIBUTE_WORDS: readonly string[] = [
+  'default', 'region', 'retention', 'interval', 'partition', 'partitions', 'ttl', 'size', 'threshold', 'quota',
+  '默认', '间隔', '保留', '分片', '分区', '名字', '地址', '上限', '频率',
+];
+
+let attributeTerms: Set<string> | undefined;
+
+/** True when `term` (an index term) names an asked attribute (see {@link ATTRIBUTE_WORDS}). */
+export function isAttributeTerm(term: string): boolean {
+  attributeTerms ??= new Set(ATTRIBUTE_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined));
+  return attributeTerms.has(term);
+}
 
 let synonyms: Map<string, readonly string[]> | undefined;
 
@@ -313,7 +341,7 @@ interface Group {
   part: boolean;
   /** The corpus has the term or one of its synonyms. */
   known: boolean;
-  /** A code identifier the note must name (see {@link strictIdentifiers}). */
+  /** A code identifier (see {@link strictIdentifiers}) or an asked attribute the note must name. */
   identifier: boolean;
 }
 
@@ -482,7 +510,7 @@ export function rankRecall(
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) });
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) || (p.attributeWords && !part && isAttributeTerm(qt.term)) });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -565,10 +593,10 @@ export function rankRecall(
     }
   }
 
-  // Every code identifier of the query must be named by the note.
+  // Every code identifier and asked attribute of the query must be named by the note.
   let required = 0;
   groups.forEach((g, gi) => {
-    if (g.identifier && gi < 32) required |= 1 << gi;
+    if (g.identifier && gi < 32 && (p.strictIdentifiers || !strict.has(g.term))) required |= 1 << gi;
   });
 
   // Repository and cwd relations are decided once per distinct value, not per record.
@@ -589,7 +617,7 @@ export function rankRecall(
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
     if (answers !== undefined && answers[doc] === 0) continue;
-    if (p.strictIdentifiers && ((groupMask[doc] as number) & required) !== required) continue;
+    if (((groupMask[doc] as number) & required) !== required) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;

@@ -382,6 +382,8 @@ export function tokenizeQuery(query: string): string[] {
 export const ANSWER_NUMBER = '#number';
 /** Marker term of a note that states a duration or a frequency (see {@link ANSWER_NUMBER}). */
 export const ANSWER_DURATION = '#duration';
+/** Marker term of a note that states a port (a number of 4–5 digits, or `:` and digits). */
+export const ANSWER_PORT = '#port';
 
 const EN_NUMBER_WORDS = 'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|thrice|dozen|hundred|thousand';
 const TIME_UNITS =
@@ -396,11 +398,14 @@ const NOTE_DURATION = new RegExp(
   'i',
 );
 
+const NOTE_PORT = /(?<![A-Za-z0-9_.])\d{4,5}(?![\d.])|(?<=[a-z]):\d{2,5}\b/i;
+
 /** The answer-type markers of a note's text (see {@link ANSWER_NUMBER}). */
 export function answerTypesOf(text: string): string[] {
   const out: string[] = [];
   if (NOTE_NUMBER.test(text)) out.push(ANSWER_NUMBER);
   if (NOTE_DURATION.test(text)) out.push(ANSWER_DURATION);
+  if (NOTE_PORT.test(text)) out.push(ANSWER_PORT);
   return out;
 }
 
@@ -423,6 +428,7 @@ export function askedAnswerTypes(query: string): string[] {
   if (ASKS_DURATION.test(query)) return [ANSWER_DURATION];
   // "How often": a number ("revalidate = 300") or a frequency ("nightly") answers it.
   if (/\bhow often\b|频率/i.test(query)) return [ANSWER_NUMBER, ANSWER_DURATION];
+  if (/\bports?\b|端口/i.test(query) && ASKS_NUMBER.test(query)) return [ANSWER_PORT];
   if (ASKS_NUMBER.test(query)) return [ANSWER_NUMBER];
   return [];
 }
