@@ -74,6 +74,11 @@ export interface RecallRankingParams {
   strictIdentifiers: boolean;
   /** A note must name the attribute the question asks about (see ATTRIBUTE_WORDS in search.ts). */
   attributeWords: boolean;
+  /**
+   * Coverage a note of another repository needs when the query is asked from a known repository
+   * that it does not name: a topic word shared with another project's note is not an answer.
+   */
+  otherRepoCoverage: number;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
@@ -100,6 +105,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   answerTypes: true,
   strictIdentifiers: true,
   attributeWords: true,
+  otherRepoCoverage: 0.7,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -605,7 +611,8 @@ export function rankRecall(
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
   // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
-  const allowedCwd = options.prompt ? promptAllowedCwds(index, options.query) : undefined;
+  const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
+  const allowedCwd = options.prompt ? namedCwd : undefined;
   const limit = options.prompt ? 3 : (limitOptions?.limit ?? Infinity);
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
@@ -620,6 +627,7 @@ export function rankRecall(
     if (((groupMask[doc] as number) & required) !== required) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
+    if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && namedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
