@@ -507,7 +507,11 @@ export function rankRecall(
       if (df(m.term) > 0) mass = Math.max(mass, m.weight * idf(m.term));
     }
     const part = qt.parent !== undefined;
-    if (mass === 0) {
+    const attribute = p.attributeWords && !part && isAttributeTerm(qt.term);
+    if (mass === 0 && attribute) {
+      // An asked attribute no note names: no note can answer (the group stays, and is required).
+      mass = idf(qt.term);
+    } else if (mass === 0) {
       // Nothing in the corpus matches this term or its synonyms. An identifier is a named thing
       // the corpus lacks; other compounds' parts carry their meaning; unknown CJK material is
       // counted per piece below. Other words weigh what the reference vocabulary says.
@@ -516,7 +520,7 @@ export function rankRecall(
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) || (p.attributeWords && !part && isAttributeTerm(qt.term)) });
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) || attribute });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
