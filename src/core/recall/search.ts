@@ -75,6 +75,12 @@ export interface RecallRankingParams {
   /** A note must name the attribute the question asks about (see ATTRIBUTE_WORDS in search.ts). */
   attributeWords: boolean;
   /**
+   * A question asking for a value (a number, a duration, a port): a note must match each of its
+   * developer words (see isSubjectTerm in search.ts) that weighs at least this many nats. "What
+   * port does redis use" is not answered by the note giving the service's and Postgres' ports.
+   */
+  valueSubjectIdf: number;
+  /**
    * Coverage a note of another repository needs when the query is asked from a known repository
    * that it does not name: a topic word shared with another project's note is not an answer.
    */
@@ -106,6 +112,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   strictIdentifiers: true,
   attributeWords: true,
   otherRepoCoverage: 0.7,
+  valueSubjectIdf: 3,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -161,7 +168,7 @@ export interface RecallCandidate {
   relatedCwd: boolean;
   score: number;
   /** With `explain`: the query terms (and their IDF mass) the record does not match. */
-  missed?: Array<{ term: string; mass: number; known: boolean; identifier?: boolean }>;
+  missed?: Array<{ term: string; mass: number; known: boolean; identifier?: boolean; share?: number }>;
 }
 
 /**
@@ -261,6 +268,26 @@ const ATTRIBUTE_WORDS: readonly string[] = [
   '默认', '间隔', '保留', '分片', '分区', '名字', '地址', '上限', '频率',
 ];
 
+/**
+ * Words of value questions that say how the value is asked for, not what it is about ("what port
+ * does X listen on", "how long do we keep Y"); they are not the question's subject.
+ */
+const QUESTION_WORDS: readonly string[] = [
+  'listen', 'run', 'use', 'local', 'locally', 'expose', 'serve', 'bind', 'set', 'keep', 'kept', 'last', 'long',
+  'make', 'support', 'need', 'get', 'take', 'port', 'many', 'much', 'big', 'default', 'version', '端口', '版本',
+];
+
+let questionTerms: Set<string> | undefined;
+
+/**
+ * True when `term` may be a value question's subject: a developer word (the reference vocabulary
+ * finds it in at least 1.2% of developer notes; everyday words stand at 1%), not a question word.
+ */
+function isSubjectTerm(term: string): boolean {
+  questionTerms ??= new Set(QUESTION_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined));
+  return !questionTerms.has(term) && referenceShare(term) >= 0.012;
+}
+
 let attributeTerms: Set<string> | undefined;
 
 /** True when `term` (an index term) names an asked attribute (see {@link ATTRIBUTE_WORDS}). */
@@ -347,7 +374,7 @@ interface Group {
   part: boolean;
   /** The corpus has the term or one of its synonyms. */
   known: boolean;
-  /** A code identifier (see {@link strictIdentifiers}) or an asked attribute the note must name. */
+  /** A code identifier (see {@link strictIdentifiers}), asked attribute or value subject the note must name. */
   identifier: boolean;
 }
 
@@ -487,6 +514,7 @@ export function rankRecall(
   const singles = new Set(queryTerms.filter((t) => !t.cjk && /^[\u4e00-\u9fff]$/.test(t.term)).map((t) => t.term));
   const extra = cjkExpansions(options.query, cjkPieces, singles);
   const strict = strictIdentifiers(options.query, queryTerms);
+  const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
   for (const qt of queryTerms) {
@@ -520,7 +548,10 @@ export function rankRecall(
     } else if (qt.cjk) {
       knownCjk.add(qt.term);
     }
-    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known: members.some((m) => df(m.term) > 0), identifier: strict.has(qt.term) || attribute });
+    const known = members.some((m) => df(m.term) > 0);
+    // The subject of a value question: the note must name it.
+    const subject = asked.length > 0 && known && !part && mass >= p.valueSubjectIdf && isSubjectTerm(qt.term);
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier: strict.has(qt.term) || attribute || subject });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -592,7 +623,6 @@ export function rankRecall(
 
   // A question that asks for a number or a duration: notes stating no such value cannot answer it.
   let answers: Uint8Array | undefined;
-  const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
   if (asked.length > 0) {
     answers = new Uint8Array(n);
     for (const marker of asked) {
@@ -638,7 +668,7 @@ export function rankRecall(
     const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
     if (limitOptions?.explain) {
       const mask = groupMask[doc] as number;
-      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass, known: g.known, identifier: g.identifier }));
+      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass, known: g.known, identifier: g.identifier, share: referenceShare(g.term) }));
       if (missingWords > 0) candidate.missed.push({ term: `(${missingWords} CJK)`, mass: missingWords * unknownIdf * p.cjkMissingWeight, known: false });
     }
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
