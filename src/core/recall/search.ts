@@ -239,7 +239,7 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['backend', '后端'],
   ['hang', 'stuck', 'freeze', '卡住'],
   ['rollback', 'revert', 'undo', '回滚'],
-  ['prod', 'production', '生产'],
+  ['prod', 'production', '生产', '线上'],
   ['dev', 'development', '开发'],
   ['k8s', 'kubernetes'],
   ['js', 'javascript'],
@@ -284,8 +284,13 @@ let questionTerms: Set<string> | undefined;
  * finds it in at least 1.2% of developer notes; everyday words stand at 1%), not a question word.
  */
 function isSubjectTerm(term: string): boolean {
+  return !isQuestionTerm(term) && referenceShare(term) >= 0.012;
+}
+
+/** True when `term` is one of {@link QUESTION_WORDS}. */
+function isQuestionTerm(term: string): boolean {
   questionTerms ??= new Set(QUESTION_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined));
-  return !questionTerms.has(term) && referenceShare(term) >= 0.012;
+  return questionTerms.has(term);
 }
 
 let attributeTerms: Set<string> | undefined;
@@ -517,7 +522,16 @@ export function rankRecall(
   const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
+  // A repository's directory name in the query says where to look, not what is asked: its notes
+  // rarely spell it ("orders-svc 的 max.poll.interval.ms 是多少").
+  const repoNames = new Set(index.cwds.map(baseName).filter((name) => name.length >= 3));
+  // The parts of a named repository's name ("orders", "svc") go with it.
+  const repoParts = new Set<string>();
   for (const qt of queryTerms) {
+    if (repoNames.has(qt.term) && qt.compound) for (const part of tokenize(qt.term)) repoParts.add(part);
+  }
+  for (const qt of queryTerms) {
+    if (repoNames.has(qt.term) || repoParts.has(qt.term)) continue;
     // When the user's own word is absent, a synonym stands in for it at full weight.
     const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];
@@ -573,7 +587,8 @@ export function rankRecall(
   const totalMass = groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
   if (groups.length === 0 || totalMass === 0) return [];
   // The query's distinguishing terms: the rarest ones the corpus knows. A record must match one.
-  const knownMasses = groups.filter((g) => !g.part && g.members.some((m) => df(m.term) > 0)).map((g) => g.mass);
+  // Question words ("exposed", "listen") do not say what the question is about.
+  const knownMasses = groups.filter((g) => !g.part && g.known && !isQuestionTerm(g.term)).map((g) => g.mass);
   const distinctFloor = knownMasses.length === 0 ? Infinity : Math.max(...knownMasses) * p.distinctShare;
 
   const relevance = new Float64Array(n);
