@@ -564,7 +564,7 @@ export function rankRecall(
     }
     const known = members.some((m) => df(m.term) > 0);
     // The subject of a value question: the note must name it.
-    const subject = asked.length > 0 && known && !part && mass >= p.valueSubjectIdf && isSubjectTerm(qt.term);
+    const subject = asked.length > 0 && !part && mass >= p.valueSubjectIdf && isSubjectTerm(qt.term);
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier: strict.has(qt.term) || attribute || subject });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
