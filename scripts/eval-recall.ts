@@ -16,6 +16,7 @@
  *
  * `--set dev|test|all` picks the halves (default all); `--dev-store` keeps the held-out notes out of the
  * store (for tuning); `--verbose` lists every dev query (test queries are never listed one by one);
+ * `--summary` lists no query at all, only the figures;
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -259,12 +260,12 @@ function figureLine(label: string, f: EvalFigures): string {
   ].join('  ');
 }
 
-function printReport(report: EvalReport, verbose: boolean): void {
+function printReport(report: EvalReport, verbose: boolean, summaryOnly = false): void {
   const lines: string[] = [`store: ${report.records} notes in ${report.repositories} repositories`];
   // Per-query lines list dev queries only: the held-out half is reported in figures, never query by query,
   // so nobody tunes on what it asks.
   for (const o of report.outcomes) {
-    if (o.query.set !== 'dev') continue;
+    if (o.query.set !== 'dev' || summaryOnly) continue;
     const answerable = o.query.expected.length > 0;
     const r = rankOf(o.large, o.query.expected);
     const pb = o.prompt.some((id) => !o.query.expected.includes(id)) || (answerable && o.prompt.length === 0);
@@ -397,7 +398,7 @@ function main(argv: readonly string[]): number {
     sets: set === 'all' ? ['dev', 'test'] : [set],
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
   });
-  printReport(report, argv.includes('--verbose'));
+  printReport(report, argv.includes('--verbose'), argv.includes('--summary'));
   return report.misses.length === 0 ? 0 : 1;
 }
 

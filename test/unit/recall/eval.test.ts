@@ -41,13 +41,13 @@ describe('recall quality on the dev half (npm run eval:recall)', () => {
   it('keeps the figures measured when the parameters were chosen (a regression guard, not the aim)', () => {
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.8);
-    expect(f.recallAt5).toBeGreaterThanOrEqual(0.85);
-    expect(f.bucketRecallAt1).toBeGreaterThanOrEqual(0.84);
-    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.64);
-    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.74);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.82);
+    expect(f.recallAt5).toBeGreaterThanOrEqual(0.87);
+    expect(f.bucketRecallAt1).toBeGreaterThanOrEqual(0.85);
+    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.75);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.75);
     expect(f.promptRight).toBeGreaterThanOrEqual(0.7);
-    expect(f.promptNoise).toBeLessThanOrEqual(0.1);
+    expect(f.promptNoise).toBeLessThanOrEqual(0.13);
   });
 
   it('prompt-time recall injects at most one note, and only from the asking repository', () => {
