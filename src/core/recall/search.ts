@@ -20,6 +20,10 @@
  * - specificity: the matched IDF mass must reach `minMatchedIdf` nats, i.e. the record must share
  *   a term that is not in a large share of all records (IDF ≈ ln(N/df)). On tiny corpora the floor
  *   is lowered to what a term found in one record can reach.
+ * Then a record must cover what the question asks, not only its topic (docs/recall.md): a question
+ * asking for a number, duration or port needs a note stating one, and the note must name every code
+ * identifier, asked attribute ("default", 间隔) and, for such value questions, developer word of
+ * the question; another repository's note needs `otherRepoCoverage`.
  * Repository and cwd boosts multiply a score that already passed, so they reorder relevant records
  * but never admit an irrelevant one. The parameters were chosen on the evaluation fixture
  * (test/fixtures/recall/queries.json) and checked on queries written after they were frozen
