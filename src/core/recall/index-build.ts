@@ -230,7 +230,8 @@ export function buildRecallIndex(
     });
     // The kinds of value the note states (a number, a duration, a port), as marker terms.
     const record = records[doc] as RecallRecord;
-    for (const marker of answerTypesOf(`${fieldText(record, 'summary')}\n${fieldText(record, 'content')}`)) pseudo.set(marker, 1);
+    const text = `${fieldText(record, 'summary')}\n${fieldText(record, 'content')}`;
+    for (const marker of answerTypesOf(text)) pseudo.set(marker, 1);
     for (const [term, tf] of pseudo) {
       let list = lists.get(term);
       if (list === undefined) {

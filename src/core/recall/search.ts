@@ -268,7 +268,8 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
  * how flags are cached. Words are written plainly; they are stemmed like the synonym table.
  */
 const ATTRIBUTE_WORDS: readonly string[] = [
-  'default', 'region', 'retention', 'interval', 'partition', 'partitions', 'ttl', 'size', 'threshold', 'quota',
+  'default', 'region', 'retention', 'interval', 'partition', 'partitions', 'ttl', 'size', 'threshold',
+  'quota',
   '默认', '间隔', '保留', '分片', '分区', '名字', '地址', '上限', '频率',
 ];
 
@@ -277,8 +278,9 @@ const ATTRIBUTE_WORDS: readonly string[] = [
  * does X listen on", "how long do we keep Y"); they are not the question's subject.
  */
 const QUESTION_WORDS: readonly string[] = [
-  'listen', 'run', 'use', 'local', 'locally', 'expose', 'serve', 'bind', 'set', 'keep', 'kept', 'last', 'long',
-  'make', 'support', 'need', 'get', 'take', 'port', 'many', 'much', 'big', 'default', 'version', '端口', '版本',
+  'listen', 'run', 'use', 'local', 'locally', 'expose', 'serve', 'bind', 'set', 'keep', 'kept', 'last',
+  'long', 'make', 'support', 'need', 'get', 'take', 'port', 'many', 'much', 'big', 'default', 'version',
+  '端口', '版本',
 ];
 
 let questionTerms: Set<string> | undefined;
@@ -383,7 +385,7 @@ interface Group {
   part: boolean;
   /** The corpus has the term or one of its synonyms. */
   known: boolean;
-  /** A code identifier (see {@link strictIdentifiers}), asked attribute or value subject the note must name. */
+  /** A code identifier ({@link strictIdentifiers}), asked attribute or value subject the note must name. */
   identifier: boolean;
 }
 
@@ -394,9 +396,15 @@ interface Group {
  * `PAYMENT_REFUNDED`, whatever else they share. Product names in CamelCase (`HikariCP`, `iOS`) are
  * not held to this: notes write them in other ways.
  */
-function strictIdentifiers(query: string, terms: readonly { term: string; identifier?: boolean }[]): Set<string> {
-  const lowerCamel = new Set((query.match(/(?<![\w$])[a-z]{2,}[A-Z][a-z][\w$]*/g) ?? []).map((w) => w.toLowerCase()));
-  return new Set(terms.filter((t) => t.identifier === true && (/[_\d/\\.]/.test(t.term) || lowerCamel.has(t.term))).map((t) => t.term));
+function strictIdentifiers(
+  query: string,
+  terms: readonly { term: string; identifier?: boolean }[],
+): Set<string> {
+  const camel = query.match(/(?<![\w$])[a-z]{2,}[A-Z][a-z][\w$]*/g) ?? [];
+  const lowerCamel = new Set(camel.map((w) => w.toLowerCase()));
+  const isCode = (term: string): boolean => /[_\d/\\.]/.test(term) || lowerCamel.has(term);
+  const strict = terms.filter((t) => t.identifier === true && isCode(t.term));
+  return new Set(strict.map((t) => t.term));
 }
 
 /**
@@ -569,7 +577,8 @@ export function rankRecall(
     const known = members.some((m) => df(m.term) > 0);
     // The subject of a value question: the note must name it.
     const subject = asked.length > 0 && !part && mass >= p.valueSubjectIdf && isSubjectTerm(qt.term);
-    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier: strict.has(qt.term) || attribute || subject });
+    const identifier = strict.has(qt.term) || attribute || subject;
+    groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams
   // would count each such word about twice, so count one missed word per two uncovered characters.
@@ -680,15 +689,24 @@ export function rankRecall(
     if (((groupMask[doc] as number) & required) !== required) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
-    if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && namedCwd[docCwdIndex(index, doc)] !== true) continue;
+    const named = namedCwd?.[docCwdIndex(index, doc)] === true;
+    if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
     const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
     if (limitOptions?.explain) {
       const mask = groupMask[doc] as number;
-      candidate.missed = groups.filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0).map((g) => ({ term: g.term, mass: g.mass, known: g.known, identifier: g.identifier, share: referenceShare(g.term) }));
-      if (missingWords > 0) candidate.missed.push({ term: `(${missingWords} CJK)`, mass: missingWords * unknownIdf * p.cjkMissingWeight, known: false });
+      candidate.missed = groups
+        .filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0)
+        .map((g) => {
+          const share = referenceShare(g.term);
+          return { term: g.term, mass: g.mass, known: g.known, identifier: g.identifier, share };
+        });
+      const cjkMass = missingWords * unknownIdf * p.cjkMissingWeight;
+      if (missingWords > 0) {
+        candidate.missed.push({ term: `(${missingWords} CJK)`, mass: cjkMass, known: false });
+      }
     }
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (limit === Infinity) {

@@ -385,14 +385,16 @@ export const ANSWER_DURATION = '#duration';
 /** Marker term of a note that states a port (a number of 4–5 digits, or `:` and digits). */
 export const ANSWER_PORT = '#port';
 
-const EN_NUMBER_WORDS = 'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|thrice|dozen|hundred|thousand';
+const EN_NUMBER_WORDS =
+  'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|thrice|dozen|hundred|thousand';
 const TIME_UNITS =
   'ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|weeks?|months?|years?|' +
   '秒|毫秒|分钟|小时|天|日|周|个月|年';
-/** A number: digits not glued to a preceding letter, digit or underscore (`S3`, `oauth2`, `-Xmx4g` are names). */
+/** A number: digits not glued to a letter, digit or underscore before them (`S3`, `oauth2` are names). */
 const NOTE_NUMBER = new RegExp(`(?<![A-Za-z0-9_])\\d|\\b(?:${EN_NUMBER_WORDS})\\b`, 'i');
 const NOTE_DURATION = new RegExp(
-  `(?:(?<![A-Za-z0-9_])\\d+(?:\\.\\d+)?\\s?|\\b(?:${EN_NUMBER_WORDS}|one|a few|an?)\\s)(?:${TIME_UNITS})(?![A-Za-z])` +
+  `(?:(?<![A-Za-z0-9_])\\d+(?:\\.\\d+)?\\s?|\\b(?:${EN_NUMBER_WORDS}|one|a few|an?)\\s)` +
+    `(?:${TIME_UNITS})(?![A-Za-z])` +
     '|\\b(?:hourly|daily|nightly|weekly|monthly|yearly|every (?:minute|hour|day|night|week|month))\\b' +
     '|每(?:天|日|晚|周|月|小时|分钟|秒)|cron',
   'i',
@@ -413,7 +415,8 @@ const ASKS_DURATION = /\bhow long\b|多久|多长时间/i;
 const ASKS_NUMBER = new RegExp(
   [
     '\\bhow (?:many|much|big|large|often|high|low|far|old)\\b',
-    '\\b(?:which|what|whats)\\b.*\\b(?:ports?|versions?|size|percentage|threshold|ttl|ratio|interval|timeout|max|maximum|min|minimum)\\b',
+    '\\b(?:which|what|whats)\\b.*\\b(?:ports?|versions?|size|percentage|threshold|ttl|ratio|interval' +
+      '|timeout|max|maximum|min|minimum)\\b',
     '\\bports?\\b.*\\b(?:which|what)\\b',
     '\\b(?:what|which) (?:date|day|year)\\b',
     '多少|几个|几天|几次|几秒|几分钟|几小时|第几|多大|多长|端口|版本号|哪个版本|什么版本|哪一版|版本是|哪天|几号|什么时候|何时',

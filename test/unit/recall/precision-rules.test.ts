@@ -15,20 +15,27 @@ const APP = '/home/dev/src/orders-svc';
 const OTHER = '/home/dev/src/web-shop';
 
 function rec(id: string, summary: string, content: string, root = APP): RecallRecord {
-  return { id, summary, content, source_paths: [], repo_fingerprint: sha1(root), cwd: root, thread_id: '', turn_id: '' };
+  const base = { source_paths: [], repo_fingerprint: sha1(root), cwd: root, thread_id: '', turn_id: '' };
+  return { id, summary, content, ...base };
 }
 
 /** Ids returned for `query` asked from `root`, with optional parameter overrides. */
-function ask(records: RecallRecord[], query: string, params: Partial<RecallRankingParams> = {}, root = APP): string[] {
+function ask(
+  records: RecallRecord[],
+  query: string,
+  params: Partial<RecallRankingParams> = {},
+  root = APP,
+): string[] {
   const index = buildRecallIndex(records);
-  return searchRecall(index, records, { query, cwd: root, repoFingerprint: sha1(root), params }).map((r) => r.id);
+  const options = { query, cwd: root, repoFingerprint: sha1(root), params };
+  return searchRecall(index, records, options).map((r) => r.id);
 }
 
 // Filler notes so document frequencies look like a real bucket's.
 const FILLER = [
-  rec('f-tests', 'Running the unit tests', 'Run ./gradlew test for unit tests and ./gradlew integrationTest for containers.'),
+  rec('f-tests', 'Running the unit tests', 'Run ./gradlew test; integrationTest runs containers.'),
   rec('f-format', 'Formatting with Spotless', 'Run ./gradlew spotlessApply before committing.'),
-  rec('f-deploy', 'How the service is deployed', 'Argo CD syncs main to staging; production is a manual sync.'),
+  rec('f-deploy', 'How the service is deployed', 'Argo CD syncs main to staging; production is manual.'),
   rec('f-money', 'Money is BigDecimal', 'Never use double for amounts; store NUMERIC(19,2).'),
 ];
 
@@ -56,27 +63,33 @@ describe('answer types', () => {
 });
 
 describe('recall admits only a note that covers what the question asks', () => {
-  const celery = rec('celery', 'Starting the Kafka consumer locally', 'Start the Kafka consumer with the local profile; Redis holds the dedup keys.');
+  const celery = rec(
+    'celery',
+    'Starting the Kafka consumer locally',
+    'Start the Kafka consumer with the local profile; Redis holds the dedup keys.',
+  );
   const ports = rec('ports', 'Ports of the local stack', 'Postgres is mapped to 5442 and Kafka to 9094.');
 
   it('does not answer a port question with a note that states no port', () => {
     const records = [...FILLER, celery, ports];
     expect(ask(records, 'what port does redis use locally', { valueSubjectIdf: 99 })).not.toContain('celery');
     // The rule is what keeps it out.
-    expect(ask(records, 'what port does redis use locally', { answerTypes: false, valueSubjectIdf: 99 })).toContain('celery');
+    const noTypes = { answerTypes: false, valueSubjectIdf: 99 };
+    expect(ask(records, 'what port does redis use locally', noTypes)).toContain('celery');
   });
 
   it("does not answer a value question with a note that lacks the question's subject", () => {
     const records = [...FILLER, celery, ports];
     expect(ask(records, 'what port does redis use in the local stack')).toEqual([]);
-    expect(ask(records, 'what port does redis use in the local stack', { valueSubjectIdf: 99 })).toContain('ports');
+    const noSubject = { valueSubjectIdf: 99 };
+    expect(ask(records, 'what port does redis use in the local stack', noSubject)).toContain('ports');
     expect(ask(records, 'which port does postgres use in the local stack')[0]).toBe('ports');
   });
 
   it('needs every code identifier of the question named whole, numbers included', () => {
     const records = [
       ...FILLER,
-      rec('declined', 'PAYMENT_DECLINED is final', 'The 402 PAYMENT_DECLINED code means the card was refused; never retry it.'),
+      rec('declined', 'PAYMENT_DECLINED is final', 'Code 402 PAYMENT_DECLINED means the card was refused.'),
       rec('wecom', '企业微信接口限流', '发消息接口每分钟 2000 次上限，超过返回 errcode 45009。'),
     ];
     expect(ask(records, 'what does the PAYMENT_REFUNDED code mean')).toEqual([]);
@@ -87,16 +100,26 @@ describe('recall admits only a note that covers what the question asks', () => {
   });
 
   it('needs the attribute the question asks about (a default, a retention, 间隔)', () => {
-    const flags = rec('flags', 'Feature flags are cached per process', 'Use flags.isEnabled(tenant, name). Flags are cached for 30 seconds per process.');
+    const flags = rec(
+      'flags',
+      'Feature flags are cached per process',
+      'Use flags.isEnabled(tenant, name). Flags are cached for 30 seconds per process.',
+    );
     const records = [...FILLER, flags];
     expect(ask(records, 'which feature flags are enabled by default')).toEqual([]);
-    expect(ask(records, 'which feature flags are enabled by default', { attributeWords: false })).toContain('flags');
+    const noAttributes = { attributeWords: false };
+    expect(ask(records, 'which feature flags are enabled by default', noAttributes)).toContain('flags');
     const withDefault = rec('flags', flags.summary, `${flags.content} New tenants get no flags by default.`);
     expect(ask([...FILLER, withDefault], 'which feature flags are enabled by default')).toContain('flags');
   });
 
   it("keeps another repository's partial match out, unless the question names that repository", () => {
-    const theirs = rec('theirs', 'Rate limiting on the public API', 'slowapi limits /public/* to 60 requests per minute per API key.', OTHER);
+    const theirs = rec(
+      'theirs',
+      'Rate limiting on the public API',
+      'slowapi limits /public/* to 60 requests per minute per API key.',
+      OTHER,
+    );
     const records = [...FILLER, theirs];
     const query = 'how are requests to the internal admin API limited';
     expect(ask(records, query)).toEqual([]);
@@ -106,7 +129,11 @@ describe('recall admits only a note that covers what the question asks', () => {
   });
 
   it("does not count the repository's own name as a topic its notes miss", () => {
-    const poll = rec('poll', 'Consumer keeps rebalancing', 'Long processing exceeded max.poll.interval.ms (5 minutes) and the consumer left the group.');
+    const poll = rec(
+      'poll',
+      'Consumer keeps rebalancing',
+      'Long processing exceeded max.poll.interval.ms (5 minutes) and the consumer left the group.',
+    );
     expect(ask([...FILLER, poll], 'orders-svc 的 max.poll.interval.ms 是多少')).toEqual(['poll']);
   });
 });
