@@ -15,6 +15,9 @@
  *   their lines are not compared (the Chinese side may translate a diagram's labels), only their
  *   presence and position.
  *
+ * - Tables: the inline code of each row's first cell (the commands of the README's command table,
+ *   the reviewer names) must be the same, in the same order, so a row added on one side fails.
+ *
  * Every relative link of these files must point at a file of the repository, and each file of a
  * pair must link to the other.
  */
@@ -113,12 +116,25 @@ export function codeDrift(english: string, chinese: string): string[] {
     const length = Math.max(left.length, right.length);
     for (let j = 0; j < length; j += 1) {
       if (left[j] !== right[j]) {
-        problems.push(`${where}, line ${j + 1}: ${JSON.stringify(left[j] ?? null)} vs ${JSON.stringify(right[j] ?? null)}`);
+        const shown = (value: string | undefined): string => JSON.stringify(value ?? null);
+        problems.push(`${where}, line ${j + 1}: ${shown(left[j])} vs ${shown(right[j])}`);
         break;
       }
     }
   }
   return problems;
+}
+
+/** The inline code spans of the first cell of every table row, in order (header rows have none). */
+export function tableKeys(markdown: string): string[] {
+  const prose = markdown.replace(/^ *(`{3,}|~{3,})[\s\S]*?^ *\1\s*$/gm, '');
+  const keys: string[] = [];
+  for (const line of prose.split(/\r?\n/)) {
+    const row = /^\s*\|((?:[^|`]|`[^`]*`)*)\|/.exec(line);
+    if (!row) continue;
+    for (const code of (row[1] ?? '').matchAll(/`([^`]+)`/g)) keys.push(code[1] ?? '');
+  }
+  return keys;
 }
 
 /** Relative link targets of a Markdown text (no URLs, no in-page anchors), without their anchors. */
@@ -143,6 +159,10 @@ describe('English and Chinese docs show the same commands', () => {
     it(`${chinese} has the code blocks of ${english}`, () => {
       expect(codeDrift(read(english), read(chinese))).toEqual([]);
       expect(fencedBlocks(read(english)).length).toBeGreaterThan(0);
+    });
+
+    it(`${chinese} has the table rows of ${english}`, () => {
+      expect(tableKeys(read(chinese))).toEqual(tableKeys(read(english)));
     });
   }
 
@@ -187,7 +207,10 @@ describe('English and Chinese docs show the same commands', () => {
   });
 
   it('fails when a command is added to one side only', () => {
-    const added = zh.replace('$ codex-self-evolution status', '$ codex-self-evolution status\ncodex-self-evolution import');
+    const added = zh.replace(
+      '$ codex-self-evolution status',
+      '$ codex-self-evolution status\ncodex-self-evolution import',
+    );
     expect(codeDrift(en, added)).toEqual([
       expect.stringContaining('line 3: null vs "codex-self-evolution import"'),
     ]);
@@ -208,8 +231,18 @@ describe('English and Chinese docs show the same commands', () => {
     ]);
   });
 
+  it('reads the first cell of table rows, so a row added on one side is seen', () => {
+    const table =
+      '| Command | What |\n|---|---|\n| `status [--json]` | x |\n| `a\\|b` / `c` | y |\n| plain | z |\n';
+    expect(tableKeys(table)).toEqual(['status [--json]', 'a\\|b', 'c']);
+    const zh = table.replace('| Command | What |', '| 命令 | 作用 |').replace('| x |', '| 诊断 |');
+    expect(tableKeys(zh)).toEqual(tableKeys(table));
+    expect(tableKeys(`${table}| \`undo <id>\` | w |\n`)).not.toEqual(tableKeys(table));
+  });
+
   it('keeps a # that is part of a word or inside quotes', () => {
-    expect(stripComment('git commit -m "team: #12 lessons"   # note')).toBe('git commit -m "team: #12 lessons"   ');
+    const commit = 'git commit -m "team: #12 lessons"';
+    expect(stripComment(`${commit}   # note`)).toBe(`${commit}   `);
     expect(stripComment("echo 'a # b' x#y")).toBe("echo 'a # b' x#y");
     expect(stripComment('# whole line')).toBe('');
   });
