@@ -13,8 +13,9 @@ export function tempDir(prefix = 'csep-test-'): string {
     } catch {
       // Ignore: best effort before removal.
     }
-    // A detached worker a test started may still be finishing a write: retry instead of failing.
-    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    // A detached worker a test started may still be finishing a write (slowly, on a loaded
+    // machine): retry with a growing delay, about 20 s in all, instead of failing.
+    rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
   });
   return dir;
 }

@@ -17,11 +17,13 @@ import {
   configPath,
   initConfig,
   loadConfig,
+  parseConfig,
   readConfigText,
   redactConfigText,
   useProfile,
 } from '../../core/config/load.js';
 import type { EnvSource, LoadedConfig } from '../../core/config/load.js';
+import { CONFIG_TEMPLATE } from '../../core/config/template.js';
 import { describeUrl } from '../../core/review/providers/http.js';
 import { locateProgram } from '../../core/compiler/backends/opencode/options.js';
 import {
@@ -196,6 +198,12 @@ export async function configUseCommand(home: string, profile: string | undefined
   let created = false;
   try {
     result = await useProfile(home, name, options.env === undefined ? {} : { env: options.env });
+    // With no config.toml yet, a profile of the built-in template works as it would after `config
+    // init`: the file is created from the template (nothing is created for an unknown name).
+    if (result.status === 'no_config' && templateProfiles().includes(name)) {
+      await initConfig(home);
+      result = await useProfile(home, name, options.env === undefined ? {} : { env: options.env });
+    }
     // A reviewer's name works without a profile of that name: one naming it is added.
     if (result.status !== 'switched' && isProviderName(name)) {
       created = await addReviewerProfile(home, name);
@@ -234,6 +242,11 @@ export async function configUseCommand(home: string, profile: string | undefined
       return { exitCode: EXIT.ok, output };
     }
   }
+}
+
+/** The profile names of the built-in config template. */
+function templateProfiles(): string[] {
+  return Object.keys(parseConfig(CONFIG_TEMPLATE, { path: '<template>' }).config.profiles);
 }
 
 /** What choosing a paid reviewer costs and how to cap it (one line). */

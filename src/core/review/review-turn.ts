@@ -24,7 +24,7 @@ import { isPaidReviewer } from './providers/names.js';
 import { redactDeep, redactText } from './redact.js';
 import { turnIdempotencyKey } from './spool.js';
 import { trivialTurnReason } from './trivial.js';
-import { nextLocalMidnight, readReviewsToday, recordReview, ReviewDeferredError } from './usage.js';
+import { nextLocalMidnight, readReviewsToday, recordReview, refundReview, ReviewDeferredError } from './usage.js';
 import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
 import { readRollout, renderTranscriptForReview } from './transcript.js';
 import type { Transcript } from './types.js';
@@ -196,19 +196,29 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
     recordReview(paths.home, selection.provider, turnIdempotencyKey(input.sessionId, input.turnId));
   }
 
-  const provider = await getProvider(selection.provider, {
-    ...selection.settings,
-    home: paths.home,
-    ...(input.providerStubResponse !== undefined ? { stubResponse: input.providerStubResponse } : {}),
-    onRetry: (event) => logInfo(`${selection.provider} retrying`, { kind: 'stop-review', ...(event as unknown as Record<string, unknown>) }),
-  });
-  const response = await provider.review({
-    system: readPrompt('reviewer.md'),
-    user: userMessage,
-    transcript,
-    existing: { userMd, memoryMd },
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  let response;
+  try {
+    const provider = await getProvider(selection.provider, {
+      ...selection.settings,
+      home: paths.home,
+      ...(input.providerStubResponse !== undefined ? { stubResponse: input.providerStubResponse } : {}),
+      onRetry: (event) => logInfo(`${selection.provider} retrying`, { kind: 'stop-review', ...(event as unknown as Record<string, unknown>) }),
+    });
+    response = await provider.review({
+      system: readPrompt('reviewer.md'),
+      user: userMessage,
+      transcript,
+      existing: { userMd, memoryMd },
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    // A configuration problem (not installed, not logged in, a refused key) cost nothing.
+    const kind = (error as { kind?: unknown } | null)?.kind;
+    if (isPaidReviewer(selection.provider) && (kind === 'config' || kind === 'auth')) {
+      refundReview(paths.home, selection.provider, turnIdempotencyKey(input.sessionId, input.turnId));
+    }
+    throw error;
+  }
 
   let parsed;
   try {

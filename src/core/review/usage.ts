@@ -7,12 +7,16 @@
  * workers of different repositories, so no lock is needed; with several workers the cap may be
  * passed by at most the number of workers running at once. Files older than a week are removed.
  *
+ * A call that fails as a configuration problem (not installed, not logged in, a key refused) cost
+ * nothing: a `refund` line takes it back, so a misconfigured reviewer never eats the day's cap.
+ *
  * When the cap is reached the review throws {@link ReviewDeferredError}: the worker leaves the
  * turn spooled until the next local midnight without spending one of its attempts.
  */
-import { appendFileSync, mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
+import { appendNoFollow } from '../fs/safe.js';
 
 /** Days of usage files kept. */
 export const USAGE_RETENTION_DAYS = 7;
@@ -54,24 +58,44 @@ export function readReviewsToday(home: string, now: Date = new Date()): ReviewsT
   }
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let provider: unknown;
+    let parsed: { provider?: unknown; refund?: unknown };
     try {
-      provider = (JSON.parse(line) as { provider?: unknown }).provider;
+      parsed = JSON.parse(line) as { provider?: unknown; refund?: unknown };
     } catch {
       continue;
     }
+    const provider = parsed.provider;
     if (typeof provider !== 'string' || provider === '') continue;
+    const count = result.by_reviewer[provider] ?? 0;
+    if (parsed.refund === true) {
+      if (count === 0) continue;
+      result.total -= 1;
+      if (count === 1) delete result.by_reviewer[provider];
+      else result.by_reviewer[provider] = count - 1;
+      continue;
+    }
     result.total += 1;
-    result.by_reviewer[provider] = (result.by_reviewer[provider] ?? 0) + 1;
+    result.by_reviewer[provider] = count + 1;
   }
   return result;
+}
+
+/** Takes back one review of `provider` recorded today: the call failed before costing anything. */
+export function refundReview(home: string, provider: string, turnKey: string, now: Date = new Date()): void {
+  const dir = usageDir(home);
+  mkdirSync(dir, { recursive: true });
+  appendNoFollow(
+    join(dir, `${localDay(now)}.jsonl`),
+    `${JSON.stringify({ at: now.toISOString(), provider, turn: turnKey, refund: true })}\n`,
+    { mode: 0o600 },
+  );
 }
 
 /** Records one paid review (before the call is made) and prunes old days. */
 export function recordReview(home: string, provider: string, turnKey: string, now: Date = new Date()): void {
   const dir = usageDir(home);
   mkdirSync(dir, { recursive: true });
-  appendFileSync(
+  appendNoFollow(
     join(dir, `${localDay(now)}.jsonl`),
     `${JSON.stringify({ at: now.toISOString(), provider, turn: turnKey })}\n`,
     { mode: 0o600 },

@@ -1,5 +1,5 @@
 /** The `config` subcommands: output keys, exit codes, and no key values anywhere in the output. */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -126,7 +126,8 @@ describe('validate', () => {
 
 describe('use and list-profiles', () => {
   it('use: switched / unknown_profile / no_config', async () => {
-    expect(await configUseCommand(home, 'glm', { env: {} })).toMatchObject({ exitCode: 1, output: { status: 'no_config' } });
+    expect(await configUseCommand(home, 'nope', { env: {} })).toMatchObject({ exitCode: 1, output: { status: 'no_config' } });
+    expect(existsSync(file)).toBe(false);
     await configInitCommand(home);
     expect(await configUseCommand(home, 'kimi', { env: {} })).toEqual({
       exitCode: 0,
@@ -136,6 +137,15 @@ describe('use and list-profiles', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.output).toMatchObject({ status: 'unknown_profile', requested: 'nope' });
     expect(unknown.output['available']).toContain('kimi');
+  });
+
+  it('use: a profile of the built-in template works before `config init` (the file is created from it)', async () => {
+    expect(await configUseCommand(home, 'glm', { env: {} })).toMatchObject({
+      exitCode: 0,
+      output: { status: 'switched', active_profile: 'glm' },
+    });
+    expect(readFileSync(file, 'utf8')).toMatch(/^active_profile = "glm"/m);
+    expect(readFileSync(file, 'utf8')).toContain('[profiles.kimi]');
   });
 
   it('list-profiles names profiles and key presence, not key values', async () => {

@@ -3,7 +3,7 @@
  * counted per local day and reviewer, a turn over `[review] max_per_day` waits for the next day
  * without spending an attempt, and `config use <reviewer>` works on any config.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configShowCommand, configUseCommand } from '../../../src/cli/commands/config.js';
@@ -18,6 +18,7 @@ import {
   nextLocalMidnight,
   readReviewsToday,
   recordReview,
+  refundReview,
   usageDir,
 } from '../../../src/core/review/usage.js';
 import { drainSpool } from '../../../src/core/review/worker.js';
@@ -74,6 +75,16 @@ describe('reviews per day', () => {
     expect(readReviewsToday(home, now).total).toBe(0);
     expect(nextLocalMidnight(now)).toEqual(new Date(2026, 11, 8, 0, 0, 0));
     expect(localDay(now)).toBe('2026-12-07');
+  });
+
+  it('a refund takes back one review of that reviewer, never below zero', () => {
+    const home = tempDir();
+    const now = new Date(2026, 11, 7, 15, 0, 0);
+    recordReview(home, 'codex', 'k1', now);
+    recordReview(home, 'claude', 'k2', now);
+    refundReview(home, 'codex', 'k1', now);
+    refundReview(home, 'opencode', 'k3', now);
+    expect(readReviewsToday(home, now)).toEqual({ date: '2026-12-07', total: 1, by_reviewer: { claude: 1 } });
   });
 });
 
@@ -178,14 +189,17 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     expect(readReviewsToday(paths.home).total).toBe(1);
   });
 
-  it('under the cap, the review is counted before the call (a failed call still costs)', async () => {
+  it('under the cap, the review is counted before the call; a configuration failure is taken back', async () => {
     const { paths, env } = bucket('[review]\nmax_per_day = 5\n');
     spoolTurn(paths, 'From now on always run pnpm test before committing.', true);
     const result = await drainSpool(paths, { env });
     // A reviewer that is not installed is a configuration problem: the turn waits without using
-    // up an attempt (issue 17), but the call was still counted.
+    // up an attempt, and the call, counted before it was tried, is refunded (it cost nothing).
     expect(result).toMatchObject({ waiting: 1, retried: 0, deferred: 0 });
-    expect(readReviewsToday(paths.home).by_reviewer).toEqual({ codex: 1 });
+    const day = readdirSync(usageDir(paths.home)).find((name) => name.endsWith('.jsonl'))!;
+    const lines = readFileSync(join(usageDir(paths.home), day), 'utf8').trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { refund?: boolean }).refund ?? false)).toEqual([false, true]);
+    expect(readReviewsToday(paths.home)).toMatchObject({ total: 0, by_reviewer: {} });
     const entry = JSON.parse(
       readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
     ) as SpoolEntry;
