@@ -92,7 +92,12 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     expect(await seedNpmCache(w.cache)).toBeGreaterThan(20);
     const result = npmExecInstall(w, tarball);
     expect(result.status, result.stderr).toBe(0);
-    const out = JSON.parse(result.stdout) as { hook_copy: { package_root: string; temporary_source: string; action: string } };
+    const out = JSON.parse(result.stdout) as {
+      hook_copy: { package_root: string; temporary_source: string; action: string };
+      next_steps: string[];
+    };
+    // Run through npx, the trust step is said the way the user can type it.
+    expect(out.next_steps.join('\n')).toContain('npx codex-self-evolution install --trust');
     const prefix = join(w.home, 'runtime', VERSION);
     expect(out.hook_copy).toMatchObject({ package_root: join(prefix, 'node_modules', 'codex-self-evolution'), temporary_source: "npm's npx cache", action: 'installed' });
     const commands = ourCommands(w.codexHome);

@@ -176,12 +176,14 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   if (scheduler && typeof scheduler.warning === 'string') warnings.push(scheduler.warning);
   for (const f of indexes.failed) warnings.push(`recall search index not built: ${f}`);
   const legacyReplaced = plan.hooks.changes.filter((c) => c.action === 'replace_legacy' || c.action === 'remove_legacy').length;
+  // Run through npx, the bare command name is on no PATH: say it the way the user started it.
+  const self = /npm's/.test(copy?.temporary ?? '') ? 'npx codex-self-evolution' : 'codex-self-evolution';
   const nextSteps =
     untrusted.length === 0
       ? []
       : [
           'open Codex and type /hooks to review and trust the codex-self-evolution hooks',
-          `or run: codex-self-evolution install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}  (writes their trust into ${plan.config.path})`,
+          `or run: ${self} install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}  (writes their trust into ${plan.config.path})`,
         ];
   const status = dryRun ? 'dry_run' : plan.hooks.changed || plan.trust?.changed ? 'installed' : 'unchanged';
 
@@ -246,7 +248,7 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     lines.push(style(`Trust: Codex runs a hook from hooks.json only after you trust it, and skips untrusted hooks without a word.`, 'yellow'));
     lines.push(`  ${untrusted.length} of ${trust.length} hooks are not trusted yet (${untrusted.map((t) => t.event).join(', ')}). Either:`);
     lines.push(`  - open Codex and type /hooks, then review and trust the codex-self-evolution hooks, or`);
-    lines.push(`  - run: codex-self-evolution install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`);
+    lines.push(`  - run: ${self} install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`);
     lines.push(`    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`);
   }
   if (indexes.built > 0) lines.push(`Built the missing recall search index of ${indexes.built} repositor${indexes.built === 1 ? 'y' : 'ies'} (prompt-time recall works from the first prompt).`);
