@@ -9,7 +9,7 @@
  * are answered with a fixed title. Every request body is kept in `requests`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 
 /** What the fake model does for one request. */
 export type FakeTurn =
@@ -71,7 +71,6 @@ function stream(res: ServerResponse, text: string, tools: Array<{ name: string; 
 /** Starts the fake model; close it in afterEach/afterAll (or onTestFinished). */
 export async function startFakeChatModel(respond: (body: Record<string, unknown>, n: number) => FakeTurn): Promise<FakeChatModel> {
   const requests: FakeRequest[] = [];
-  const sockets = new Set<Socket>();
   let chats = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
@@ -122,20 +121,6 @@ export async function startFakeChatModel(respond: (body: Record<string, unknown>
       stream(res, turn.text, []);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server);
+  return { baseURL: `http://127.0.0.1:${port}/v1`, requests, close };
 }

@@ -8,7 +8,7 @@
  * `respond(body, n)` is called for every POST with its JSON body and 0-based number.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import * as zlib from 'node:zlib';
 
 /** What the fake model does for one request. */
@@ -109,7 +109,6 @@ export async function startFakeResponsesModel(
   respond: (body: Record<string, unknown>, n: number) => FakeResponsesTurn,
 ): Promise<FakeResponsesModel> {
   const requests: Array<Record<string, unknown>> = [];
-  const sockets = new Set<Socket>();
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
@@ -153,20 +152,6 @@ export async function startFakeResponsesModel(
       stream(res, n + 1, turn.text);
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    baseURL: `http://127.0.0.1:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenOnLoopback(server);
+  return { baseURL: `http://127.0.0.1:${port}/v1`, requests, close };
 }
