@@ -18,7 +18,8 @@
  * set-up (state paths, suggestion ids, the compiler's own planApply for recall indexes), so the
  * data it measures is written by the same code the product uses.
  *
- * Usage: node scripts/bench.mjs [--quick] [--only <regex>] [--no-write] [--imports-only] [--keep] [--out FILE]
+ * Usage: node scripts/bench.mjs [--quick] [--only <regex>] [--no-write] [--imports-only] [--keep] [--out
+ * FILE]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -99,7 +100,10 @@ function quantile(xs, q) {
 const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
-const TIME_BIN = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0 ? '/usr/bin/time' : undefined;
+const TIME_BIN =
+  existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true']).status === 0
+    ? '/usr/bin/time'
+    : undefined;
 
 let benchRoot;
 let HOME;
@@ -115,7 +119,10 @@ function envFor(extra = {}) {
  * Runs one process and returns its wall time in ms. `memory`: also return max RSS (KB), through
  * /usr/bin/time or the reporter (the caller decides whether this run is also a timed one).
  */
-function runOnce(cmd, { input = '', env = baseEnv, cwd = benchRoot, memory = false, timeoutMs = 600_000 } = {}) {
+function runOnce(
+  cmd,
+  { input = '', env = baseEnv, cwd = benchRoot, memory = false, timeoutMs = 600_000 } = {},
+) {
   let file = process.execPath;
   let args = cmd;
   let rssFile;
@@ -130,7 +137,14 @@ function runOnce(cmd, { input = '', env = baseEnv, cwd = benchRoot, memory = fal
     }
   }
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(file, args, { input, env, cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(file, args, {
+    input,
+    env,
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   let rssKb;
   if (rssFile) {
@@ -142,7 +156,15 @@ function runOnce(cmd, { input = '', env = baseEnv, cwd = benchRoot, memory = fal
     }
     rmSync(rssFile, { force: true });
   }
-  return { ms, status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error, rssKb };
+  return {
+    ms,
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    error: r.error,
+    rssKb,
+  };
 }
 
 const FLOOR_CMD = ['-e', '0'];
@@ -193,13 +215,15 @@ const NEEDLES = [
   {
     at: 0.37,
     summary: 'Billing migrations run before the integration tests',
-    content: 'Run the billing migrations with `pnpm db:migrate --scope billing` before the integration tests; parseInvoiceLine fails on an unmigrated schema.',
+    content:
+      'Run the billing migrations with `pnpm db:migrate --scope billing` before the integration tests; parseInvoiceLine fails on an unmigrated schema.',
     source_paths: ['services/billing/migrations', 'services/billing/src/parse-invoice-line.ts'],
   },
   {
     at: 0.81,
     summary: 'Webhook delivery retry budget lives in config/webhooks.toml',
-    content: 'The retry budget for webhook delivery (max_attempts, backoff_seconds) is configured in config/webhooks.toml, not in code.',
+    content:
+      'The retry budget for webhook delivery (max_attempts, backoff_seconds) is configured in config/webhooks.toml, not in code.',
     source_paths: ['config/webhooks.toml'],
   },
 ];
@@ -222,7 +246,12 @@ function recallRecords(n, repo, seed = 7) {
     const cwd = own ? repo : others[Math.floor(rand() * others.length)];
     const summary = needle ? needle.summary : sentence(rand, 4, 9);
     const content = needle ? needle.content : `${sentence(rand, 18, 60)}.`;
-    const paths = needle ? needle.source_paths : Array.from({ length: 1 + Math.floor(rand() * 2) }, () => `src/${zipfWord(rand)}/${identifier(rand)}.ts`);
+    const paths = needle
+      ? needle.source_paths
+      : Array.from(
+          { length: 1 + Math.floor(rand() * 2) },
+          () => `src/${zipfWord(rand)}/${identifier(rand)}.ts`,
+        );
     // Keys in sorted order, as the compiler stores records.
     records.push({
       content,
@@ -239,12 +268,19 @@ function recallRecords(n, repo, seed = 7) {
   return records;
 }
 
-/** One suggestion per envelope, families in rotation (memory, recall, memory, recall, …, a skill every 15th). */
+/** One suggestion per envelope, families in rotation (memory, recall, memory, recall, …, a skill every 15th).
+ * */
 function suggestionFor(i, prefix, rand) {
   if (i % 15 === 14) {
     return {
       confidence: 0.9,
-      details: { action: 'create', content: `## Steps\n\n1. ${sentence(rand, 8, 16)}\n2. ${sentence(rand, 8, 16)}\n3. verify`, description: `Use when ${sentence(rand, 4, 8)}`, skill_id: `${prefix}-skill-${i}`, title: `${prefix} skill ${i}` },
+      details: {
+        action: 'create',
+        content: `## Steps\n\n1. ${sentence(rand, 8, 16)}\n2. ${sentence(rand, 8, 16)}\n3. verify`,
+        description: `Use when ${sentence(rand, 4, 8)}`,
+        skill_id: `${prefix}-skill-${i}`,
+        title: `${prefix} skill ${i}`,
+      },
       family: 'skill_action',
       summary: `${prefix} skill ${i}`,
     };
@@ -252,14 +288,22 @@ function suggestionFor(i, prefix, rand) {
   if (i % 2 === 0) {
     return {
       confidence: 0.6 + (i % 5) / 12.5,
-      details: { action: 'add', content: `${prefix} ${i}: ${sentence(rand, 12, 40)}.`, evidence: { quote: sentence(rand, 3, 8), turn: 0 }, scope: i % 4 === 0 ? 'user' : 'global' },
+      details: {
+        action: 'add',
+        content: `${prefix} ${i}: ${sentence(rand, 12, 40)}.`,
+        evidence: { quote: sentence(rand, 3, 8), turn: 0 },
+        scope: i % 4 === 0 ? 'user' : 'global',
+      },
       family: 'memory_updates',
       summary: `${prefix} lesson ${i} ${sentence(rand, 2, 5)}`,
     };
   }
   return {
     confidence: 1,
-    details: { content: `${prefix} fact ${i}: ${sentence(rand, 15, 45)}.`, source_paths: [`src/${zipfWord(rand)}/${identifier(rand)}.ts`] },
+    details: {
+      content: `${prefix} fact ${i}: ${sentence(rand, 15, 45)}.`,
+      source_paths: [`src/${zipfWord(rand)}/${identifier(rand)}.ts`],
+    },
     family: 'recall_candidate',
     summary: `${prefix} fact ${i} ${sentence(rand, 3, 6)}`,
   };
@@ -298,7 +342,11 @@ function makeRepo(name) {
 function writeEnvelope(paths, { threadId, turnId, suggestions, timestamp }) {
   const idempotencyKey = dist.queue.turnIdempotencyKey(threadId, turnId);
   const suggestionId = dist.queue.suggestionIdFor(idempotencyKey);
-  writeFileSync(join(paths.suggestionsDir, '.keys', idempotencyKey), JSON.stringify({ suggestion_id: suggestionId, empty: false, at: timestamp }), { mode: 0o600 });
+  writeFileSync(
+    join(paths.suggestionsDir, '.keys', idempotencyKey),
+    JSON.stringify({ suggestion_id: suggestionId, empty: false, at: timestamp }),
+    { mode: 0o600 },
+  );
   const envelope = {
     schema_version: 1,
     suggestion_id: suggestionId,
@@ -331,14 +379,22 @@ function checkEnvelopeWriter() {
   const home = join(benchRoot, 'writer-check-home');
   const real = bucketOf(repo, home);
   dist.paths.ensureRuntimeDirs(real);
-  const input = { threadId: 't', turnId: 'turn-0', suggestions: [suggestionFor(0, 'check', prng(1))], timestamp: at(0) };
+  const input = {
+    threadId: 't',
+    turnId: 'turn-0',
+    suggestions: [suggestionFor(0, 'check', prng(1))],
+    timestamp: at(0),
+  };
   const r = dist.queue.enqueueReviewedTurn(real, { ...input, cwd: real.cwd, reviewerProvider: 'dummy' });
   const mine = bucketOf(repo, join(benchRoot, 'writer-check-home-2'));
   dist.paths.ensureRuntimeDirs(mine);
   mkdirSync(join(mine.suggestionsDir, '.keys'), { recursive: true });
   const file = writeEnvelope(mine, input);
   writerChecked = readFileSync(r.path, 'utf8') === readFileSync(file, 'utf8');
-  if (!writerChecked) log('warning: the direct envelope writer differs from enqueueReviewedTurn; seeding with enqueueReviewedTurn (slower)');
+  if (!writerChecked)
+    log(
+      'warning: the direct envelope writer differs from enqueueReviewedTurn; seeding with enqueueReviewedTurn (slower)',
+    );
   return writerChecked;
 }
 
@@ -348,7 +404,12 @@ function seedEnvelopes(paths, count, prefix, seed = 11) {
   const rand = prng(seed);
   const direct = checkEnvelopeWriter();
   for (let i = 0; i < count; i++) {
-    const input = { threadId: `${prefix}-thread`, turnId: `${prefix}-${i}`, suggestions: [suggestionFor(i, prefix, rand)], timestamp: at(i) };
+    const input = {
+      threadId: `${prefix}-thread`,
+      turnId: `${prefix}-${i}`,
+      suggestions: [suggestionFor(i, prefix, rand)],
+      timestamp: at(i),
+    };
     if (direct) writeEnvelope(paths, input);
     else dist.queue.enqueueReviewedTurn(paths, { ...input, cwd: paths.cwd, reviewerProvider: 'dummy' });
   }
@@ -363,8 +424,23 @@ function writeRecallState(paths, records) {
   dist.paths.ensureRuntimeDirs(paths);
   if (dist.apply?.planApply) {
     try {
-      const context = { texts: new Map(), searchIndexFresh: false, memory: { user: [], global: [] }, recall: [], manifest: [], problems: [] };
-      const artifacts = { memory: { user: [], global: [] }, recall: records, skills: [], manifest: [], items: [], backend: 'script', fallback_backend: null };
+      const context = {
+        texts: new Map(),
+        searchIndexFresh: false,
+        memory: { user: [], global: [] },
+        recall: [],
+        manifest: [],
+        problems: [],
+      };
+      const artifacts = {
+        memory: { user: [], global: [] },
+        recall: records,
+        skills: [],
+        manifest: [],
+        items: [],
+        backend: 'script',
+        fallback_backend: null,
+      };
       const plan = dist.apply.planApply(paths, context, artifacts, { searchIndex: true });
       for (const w of plan.writes) {
         mkdirSync(dirname(w.target), { recursive: true });
@@ -425,7 +501,9 @@ function settleWorker(paths) {
     } catch {
       pid = undefined;
     }
-    const spooled = existsSync(paths.spoolDir) ? readdirSync(paths.spoolDir).filter((n) => n.endsWith('.json')).length : 0;
+    const spooled = existsSync(paths.spoolDir)
+      ? readdirSync(paths.spoolDir).filter((n) => n.endsWith('.json')).length
+      : 0;
     const busy = pid !== undefined && pidAlive(pid);
     if (!busy && spooled === 0) return 'finished';
     if (!busy && pid === undefined && spooled > 0 && Date.now() > deadline - 15_000) return 'spooled';
@@ -445,13 +523,18 @@ function settleWorker(paths) {
  */
 function cases() {
   const list = [];
-  const sample = (name) => JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'codex-samples', name), 'utf8'));
+  const sample = (name) =>
+    JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'codex-samples', name), 'utf8'));
   const samples = {};
   for (const name of ['session-start.json', 'stop.json', 'user-prompt-submit.json']) {
     try {
       samples[name] = sample(name);
     } catch {
-      samples[name] = { session_id: '01a2161a-5bab-7220-9193-325a99a88743', model: 'gpt-5-codex', permission_mode: 'bypassPermissions' };
+      samples[name] = {
+        session_id: '01a2161a-5bab-7220-9193-325a99a88743',
+        model: 'gpt-5-codex',
+        permission_mode: 'bypassPermissions',
+      };
     }
   }
   const hook = (name) => [CLI, name, '--from-stdin'];
@@ -497,7 +580,15 @@ function cases() {
       this.repo = makeRepo('empty');
     },
     prepare() {
-      return { cmd: hook('session-start'), input: JSON.stringify({ ...samples['session-start.json'], hook_event_name: 'SessionStart', cwd: this.repo, source: 'startup' }) };
+      return {
+        cmd: hook('session-start'),
+        input: JSON.stringify({
+          ...samples['session-start.json'],
+          hook_event_name: 'SessionStart',
+          cwd: this.repo,
+          source: 'startup',
+        }),
+      };
     },
     check: (r) => r.stdout.includes('"additionalContext"'),
   });
@@ -517,7 +608,15 @@ function cases() {
       this.note = `${memory.user.length} user + ${memory.global.length} global entries`;
     },
     prepare() {
-      return { cmd: hook('session-start'), input: JSON.stringify({ ...samples['session-start.json'], hook_event_name: 'SessionStart', cwd: this.repo, source: 'startup' }) };
+      return {
+        cmd: hook('session-start'),
+        input: JSON.stringify({
+          ...samples['session-start.json'],
+          hook_event_name: 'SessionStart',
+          cwd: this.repo,
+          source: 'startup',
+        }),
+      };
     },
     check: (r) => {
       const ctx = JSON.parse(r.stdout).hookSpecificOutput?.additionalContext ?? '';
@@ -542,7 +641,15 @@ function cases() {
     prepare(i) {
       return {
         cmd: hook('stop-review'),
-        input: JSON.stringify({ ...samples['stop.json'], hook_event_name: 'Stop', cwd: this.repo, turn_id: `bench-turn-${i}-${Date.now()}`, transcript_path: this.transcript, stop_hook_active: false, last_assistant_message: this.message }),
+        input: JSON.stringify({
+          ...samples['stop.json'],
+          hook_event_name: 'Stop',
+          cwd: this.repo,
+          turn_id: `bench-turn-${i}-${Date.now()}`,
+          transcript_path: this.transcript,
+          stop_hook_active: false,
+          last_assistant_message: this.message,
+        }),
       };
     },
     after() {
@@ -563,14 +670,28 @@ function cases() {
       this.repo = join(benchRoot, 'repos', 'full');
     },
     prepare(i) {
-      const prompt = ['how do we run the integration tests here?', 'remind me how the webhook retry budget is configured', 'fix the flaky parser test'][i % 3];
-      return { cmd: hook('prompt-recall'), input: JSON.stringify({ ...samples['user-prompt-submit.json'], hook_event_name: 'UserPromptSubmit', cwd: this.repo, prompt }) };
+      const prompt = [
+        'how do we run the integration tests here?',
+        'remind me how the webhook retry budget is configured',
+        'fix the flaky parser test',
+      ][i % 3];
+      return {
+        cmd: hook('prompt-recall'),
+        input: JSON.stringify({
+          ...samples['user-prompt-submit.json'],
+          hook_event_name: 'UserPromptSubmit',
+          cwd: this.repo,
+          prompt,
+        }),
+      };
     },
     check: (r) => r.status === 0 && r.stdout.trim().startsWith('{'),
     finish(lastStdout) {
       try {
         const out = JSON.parse(lastStdout);
-        this.note = out.hookSpecificOutput ? 'answers with additionalContext' : `answers ${lastStdout.trim().slice(0, 40)}`;
+        this.note = out.hookSpecificOutput
+          ? 'answers with additionalContext'
+          : `answers ${lastStdout.trim().slice(0, 40)}`;
       } catch {
         this.note = undefined;
       }
@@ -610,7 +731,9 @@ function cases() {
         }
       },
       finish() {
-        const sizes = [this.paths.recallIndex, this.paths.recallSearchIndex].map((f) => readFileSync(f).length / 1e6);
+        const sizes = [this.paths.recallIndex, this.paths.recallSearchIndex].map(
+          (f) => readFileSync(f).length / 1e6,
+        );
         this.note = `index.json ${round(sizes[0])} MB, search-index.json ${round(sizes[1])} MB (${this.method}, built in ${round(this.buildMs / 1000)} s)`;
       },
     });
@@ -632,11 +755,16 @@ function cases() {
         mkdirSync(join(legacy, 'recall'), { recursive: true });
         writeFileSync(join(legacy, '.canonical_cwd'), `${this.repo}\n`);
         this.paths = bucketOf(this.repo);
-        if (this.paths.stateDir !== legacy) throw new Error(`the Python bucket was not reused: ${this.paths.stateDir}`);
-        writeFileSync(this.paths.recallIndex, JSON.stringify({ records: recallRecords(50_000, this.repo) }, null, 2));
+        if (this.paths.stateDir !== legacy)
+          throw new Error(`the Python bucket was not reused: ${this.paths.stateDir}`);
+        writeFileSync(
+          this.paths.recallIndex,
+          JSON.stringify({ records: recallRecords(50_000, this.repo) }, null, 2),
+        );
         if (phase === 'after') {
           const first = runOnce([CLI, 'recall', '--query', RECALL_QUERIES[0], '--cwd', this.repo]);
-          if (first.status !== 0 || !existsSync(this.paths.recallSearchIndex)) throw new Error(`migration set-up failed: ${first.stderr}`);
+          if (first.status !== 0 || !existsSync(this.paths.recallSearchIndex))
+            throw new Error(`migration set-up failed: ${first.stderr}`);
         }
       },
       prepare(i) {
@@ -654,7 +782,9 @@ function cases() {
       },
       finish() {
         this.note = `index.json ${round(readFileSync(this.paths.recallIndex).length / 1e6)} MB; ${
-          phase === 'before' ? 'no search index: each run rebuilds it and saves it' : 'search index saved by the first query'
+          phase === 'before'
+            ? 'no search index: each run rebuilds it and saves it'
+            : 'search index saved by the first query'
         }`;
       },
     });
@@ -704,13 +834,21 @@ function cases() {
         const repo = makeRepo(`scan-${b}`);
         seedEnvelopes(bucketOf(repo, this.home), 6, `s${b}a`, 100 + b);
       }
-      const first = runOnce([CLI, 'scan', '--home', this.home], { env: envFor({ CODEX_SELF_EVOLUTION_HOME: this.home }) });
+      const first = runOnce([CLI, 'scan', '--home', this.home], {
+        env: envFor({ CODEX_SELF_EVOLUTION_HOME: this.home }),
+      });
       if (first.status !== 0) throw new Error(`scan set-up failed: ${first.stderr}`);
       for (let b = 0; b < 10; b++) {
         const paths = bucketOf(join(benchRoot, 'repos', `scan-${b}`), this.home);
         mkdirSync(join(paths.suggestionsDir, '.keys'), { recursive: true });
         const rand = prng(500 + b);
-        for (let i = 0; i < 5; i++) writeEnvelope(paths, { threadId: `s${b}b-thread`, turnId: `s${b}b-${i}`, suggestions: [suggestionFor(i, `s${b}b`, rand)], timestamp: at(10_000 + i) });
+        for (let i = 0; i < 5; i++)
+          writeEnvelope(paths, {
+            threadId: `s${b}b-thread`,
+            turnId: `s${b}b-${i}`,
+            suggestions: [suggestionFor(i, `s${b}b`, rand)],
+            timestamp: at(10_000 + i),
+          });
       }
       this.template = join(benchRoot, 'templates', 'scan-home');
       cpSync(this.home, this.template, { recursive: true, preserveTimestamps: true });
@@ -718,12 +856,19 @@ function cases() {
     prepare() {
       rmSync(this.home, { recursive: true, force: true });
       cpSync(this.template, this.home, { recursive: true, preserveTimestamps: true });
-      return { cmd: [CLI, 'scan', '--home', this.home], env: envFor({ CODEX_SELF_EVOLUTION_HOME: this.home }) };
+      return {
+        cmd: [CLI, 'scan', '--home', this.home],
+        env: envFor({ CODEX_SELF_EVOLUTION_HOME: this.home }),
+      };
     },
     check: (r) => {
       try {
         const out = JSON.parse(r.stdout);
-        return out.total_projects === 50 && out.counts.failed === 0 && out.results.filter((e) => e.processed_count === 5).length === 10;
+        return (
+          out.total_projects === 50 &&
+          out.counts.failed === 0 &&
+          out.results.filter((e) => e.processed_count === 5).length === 10
+        );
       } catch {
         return false;
       }
@@ -738,7 +883,8 @@ function recallCommand(query, repo) {
   if (recallCli === undefined) {
     const help = runOnce([CLI, 'recall', '--help']);
     recallCli = help.status === 0 && help.stdout.includes('--query');
-    if (!recallCli) log('note: the CLI has no `recall` command yet; timing the recall engine in a fresh process instead');
+    if (!recallCli)
+      log('note: the CLI has no `recall` command yet; timing the recall engine in a fresh process instead');
   }
   if (recallCli) return { cmd: [CLI, 'recall', '--query', query, '--cwd', repo] };
   const code = `
@@ -769,11 +915,18 @@ async function measure(c) {
     const floor = measured ? runOnce(FLOOR_CMD) : undefined;
     const p = c.prepare(i);
     engine ||= Boolean(p.engine);
-    const r = runOnce(p.cmd, { input: p.input ?? '', env: p.env ?? baseEnv, memory: measured && Boolean(c.heavy) });
+    const r = runOnce(p.cmd, {
+      input: p.input ?? '',
+      env: p.env ?? baseEnv,
+      memory: measured && Boolean(c.heavy),
+    });
     c.after?.(i, r);
     lastStdout = r.stdout;
     const ok = r.status === 0 && (c.check ? c.check(r, i) : true);
-    if (!ok) failures.push(`run ${i}: exit ${r.status ?? r.signal}${r.error ? ` ${r.error.message}` : ''}; ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+    if (!ok)
+      failures.push(
+        `run ${i}: exit ${r.status ?? r.signal}${r.error ? ` ${r.error.message}` : ''}; ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+      );
     if (!measured) continue;
     times.push(r.ms);
     floors.push(floor.ms);
@@ -819,7 +972,13 @@ function measureFloor() {
   }
   const rss = [];
   for (let i = 0; i < 3; i++) rss.push(runOnce(FLOOR_CMD, { memory: true }).rssKb);
-  return { id: 'node -e 0', runs: times.length, median_ms: round(median(times)), p95_ms: round(quantile(times, 0.95)), peak_rss_mb: round(Math.max(...rss.filter(Boolean)) / 1024) };
+  return {
+    id: 'node -e 0',
+    runs: times.length,
+    median_ms: round(median(times)),
+    p95_ms: round(quantile(times, 0.95)),
+    peak_rss_mb: round(Math.max(...rss.filter(Boolean)) / 1024),
+  };
 }
 
 // ------------------------------------------------------------------------------------ imports
@@ -861,12 +1020,21 @@ function measureImports() {
   const paths = {
     'session-start': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'session-start.js')],
     'stop-review': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'stop-review.js')],
-    'prompt-recall': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'prompt-recall.js'), d('core', 'recall', 'prompt-recall.js')],
+    'prompt-recall': [
+      d('cli', 'main.js'),
+      d('cli', 'hooks.js'),
+      d('cli', 'hooks', 'prompt-recall.js'),
+      d('core', 'recall', 'prompt-recall.js'),
+    ],
     'recall (command)': [d('cli', 'main.js'), d('cli', 'program.js'), d('cli', 'commands', 'recall.js')],
     'compile (command)': [d('cli', 'main.js'), d('cli', 'program.js'), d('cli', 'commands', 'compile.js')],
   };
   const runs = QUICK ? 5 : 15;
-  const out = { method: `marginal import time per module in dependency order, median of ${runs} fresh processes (main.js itself excluded: importing it would run the CLI)`, paths: {}, packages: {} };
+  const out = {
+    method: `marginal import time per module in dependency order, median of ${runs} fresh processes (main.js itself excluded: importing it would run the CLI)`,
+    paths: {},
+    packages: {},
+  };
   const script = join(benchRoot, 'import-timer.mjs');
   writeFileSync(
     script,
@@ -877,7 +1045,9 @@ function measureImports() {
   for (const [name, entryFiles] of Object.entries(paths)) {
     if (!entryFiles.every((f) => existsSync(f))) continue;
     const files = [...new Set(entryFiles.slice(1).flatMap((f) => importGraph(f)))];
-    const specs = files.map((f) => (f.startsWith('pkg:') ? resolvePackage(f.slice(4)) : pathToFileURL(f).href));
+    const specs = files.map((f) =>
+      f.startsWith('pkg:') ? resolvePackage(f.slice(4)) : pathToFileURL(f).href,
+    );
     const samples = [];
     for (let i = 0; i < runs; i++) {
       const r = runOnce([script, JSON.stringify(specs)]);
@@ -888,7 +1058,9 @@ function measureImports() {
       module: files[i].startsWith('pkg:') ? files[i].slice(4) : relative(DIST, files[i]),
       ms: round(median(samples.map((x) => x[s])), 2),
     }));
-    const heavy = modules.filter((m) => /^(zod|commander|undici|execa)(\/|$)/.test(m.module)).map((m) => m.module);
+    const heavy = modules
+      .filter((m) => /^(zod|commander|undici|execa)(\/|$)/.test(m.module))
+      .map((m) => m.module);
     out.paths[name] = {
       modules: modules.length,
       own_modules: modules.filter((m) => !m.module.startsWith('node:')).length,
@@ -915,9 +1087,11 @@ function measureImports() {
 function judge(result, budgets) {
   const b = budgets.cases?.[result.id] ?? {};
   const status = {};
-  if (b.ratio_to_floor !== undefined) status.time = result.ratio_to_floor <= b.ratio_to_floor ? 'within' : 'over';
+  if (b.ratio_to_floor !== undefined)
+    status.time = result.ratio_to_floor <= b.ratio_to_floor ? 'within' : 'over';
   else if (b.median_ms !== undefined) status.time = result.median_ms <= b.median_ms ? 'within' : 'over';
-  if (b.peak_rss_mb !== undefined && result.peak_rss_mb !== null) status.memory = result.peak_rss_mb <= b.peak_rss_mb ? 'within' : 'over';
+  if (b.peak_rss_mb !== undefined && result.peak_rss_mb !== null)
+    status.memory = result.peak_rss_mb <= b.peak_rss_mb ? 'within' : 'over';
   if (result.failed_runs) status.correctness = 'failed';
   return { budget: b, status };
 }
@@ -926,7 +1100,9 @@ function growth(results, budgets, floor) {
   const out = [];
   const max = budgets.growth?.max_exponent ?? 1.15;
   for (const series of ['recall', 'compile']) {
-    const pts = results.filter((r) => r.id.startsWith(`${series}/`) && r.median_ms !== null).sort((a, b) => a.n - b.n);
+    const pts = results
+      .filter((r) => r.id.startsWith(`${series}/`) && r.median_ms !== null)
+      .sort((a, b) => a.n - b.n);
     for (let i = 1; i < pts.length; i++) {
       const a = pts[i - 1];
       const b = pts[i];
@@ -934,7 +1110,15 @@ function growth(results, budgets, floor) {
       const ma = Math.max(1, a.median_ms - (a.floor_median_ms ?? floor));
       const mb = Math.max(1, b.median_ms - (b.floor_median_ms ?? floor));
       const exponent = Math.log(mb / ma) / Math.log(b.n / a.n);
-      out.push({ series, from: a.n, to: b.n, marginal_ms: [round(ma), round(mb)], exponent: round(exponent, 2), budget: max, status: exponent <= max ? 'within' : 'over' });
+      out.push({
+        series,
+        from: a.n,
+        to: b.n,
+        marginal_ms: [round(ma), round(mb)],
+        exponent: round(exponent, 2),
+        budget: max,
+        status: exponent <= max ? 'within' : 'over',
+      });
     }
   }
   return out;
@@ -947,16 +1131,49 @@ function table(floor, results, grow) {
   rows.push([floor.id, floor.median_ms, floor.p95_ms, '1.00', floor.peak_rss_mb, '', '']);
   for (const r of results) {
     const b = r.budget ?? {};
-    const budget = [b.ratio_to_floor !== undefined ? `<=${b.ratio_to_floor}x` : b.median_ms !== undefined ? `<=${b.median_ms} ms` : '', b.peak_rss_mb !== undefined ? `<=${b.peak_rss_mb} MB` : ''].filter(Boolean).join(', ');
-    const status = r.error ? 'ERROR' : [r.status?.time, r.status?.memory ? `mem ${r.status.memory}` : '', r.status?.correctness ? 'WRONG OUTPUT' : ''].filter(Boolean).join(', ');
-    rows.push([r.id, r.median_ms ?? '-', r.p95_ms ?? '-', r.ratio_to_floor?.toFixed?.(2) ?? '-', r.peak_rss_mb ?? '-', budget, status]);
+    const budget = [
+      b.ratio_to_floor !== undefined
+        ? `<=${b.ratio_to_floor}x`
+        : b.median_ms !== undefined
+          ? `<=${b.median_ms} ms`
+          : '',
+      b.peak_rss_mb !== undefined ? `<=${b.peak_rss_mb} MB` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const status = r.error
+      ? 'ERROR'
+      : [
+          r.status?.time,
+          r.status?.memory ? `mem ${r.status.memory}` : '',
+          r.status?.correctness ? 'WRONG OUTPUT' : '',
+        ]
+          .filter(Boolean)
+          .join(', ');
+    rows.push([
+      r.id,
+      r.median_ms ?? '-',
+      r.p95_ms ?? '-',
+      r.ratio_to_floor?.toFixed?.(2) ?? '-',
+      r.peak_rss_mb ?? '-',
+      budget,
+      status,
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  const line = (row) => `| ${row.map((c, i) => (i === 0 || i >= 5 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
-  const out = [line(rows[0]), `|${widths.map((w, i) => (i === 0 || i >= 5 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.slice(1).map(line)];
+  const line = (row) =>
+    `| ${row.map((c, i) => (i === 0 || i >= 5 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(' | ')} |`;
+  const out = [
+    line(rows[0]),
+    `|${widths.map((w, i) => (i === 0 || i >= 5 ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`,
+    ...rows.slice(1).map(line),
+  ];
   if (grow.length) {
     out.push('', '| growth (cost above the floor) | exponent | budget | status |', '|---|---:|---|---|');
-    for (const g of grow) out.push(`| ${g.series} ${g.from} -> ${g.to} (${g.marginal_ms[0]} -> ${g.marginal_ms[1]} ms) | ${g.exponent} | <=${g.budget} | ${g.status} |`);
+    for (const g of grow)
+      out.push(
+        `| ${g.series} ${g.from} -> ${g.to} (${g.marginal_ms[0]} -> ${g.marginal_ms[1]} ms) | ${g.exponent} | <=${g.budget} | ${g.status} |`,
+      );
   }
   return out.join('\n');
 }
@@ -987,7 +1204,10 @@ async function main() {
     CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER: 'dummy',
   };
   rssReporter = join(benchRoot, 'rss-reporter.mjs');
-  writeFileSync(rssReporter, "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { try { writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); } catch {} });\n");
+  writeFileSync(
+    rssReporter,
+    "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { try { writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)); } catch {} });\n",
+  );
   const cleanup = () => {
     for (const pid of benchProcesses()) {
       try {
@@ -1009,7 +1229,9 @@ async function main() {
   let floor;
   try {
     await loadDist();
-    log(`bench root ${benchRoot}; memory via ${TIME_BIN ? '/usr/bin/time -f %M' : 'process.resourceUsage() reporter'}${QUICK ? '; --quick' : ''}`);
+    log(
+      `bench root ${benchRoot}; memory via ${TIME_BIN ? '/usr/bin/time -f %M' : 'process.resourceUsage() reporter'}${QUICK ? '; --quick' : ''}`,
+    );
     if (!IMPORTS_ONLY) {
       floor = measureFloor();
       log(`floor: node -e 0 median ${floor.median_ms} ms`);
@@ -1022,16 +1244,28 @@ async function main() {
           const setupS = (performance.now() - t0) / 1000;
           result = { ...(await measure(c)), setup_s: round(setupS) };
         } catch (error) {
-          result = { id: c.id, group: c.group, ...(c.n ? { n: c.n } : {}), median_ms: null, error: String(error?.stack ?? error).slice(0, 500) };
+          result = {
+            id: c.id,
+            group: c.group,
+            ...(c.n ? { n: c.n } : {}),
+            median_ms: null,
+            error: String(error?.stack ?? error).slice(0, 500),
+          };
         }
         Object.assign(result, judge(result, budgets));
         results.push(result);
-        log(`${c.id}: median ${result.median_ms} ms, p95 ${result.p95_ms} ms, x${result.ratio_to_floor}, ${result.peak_rss_mb} MB (${round((performance.now() - t0) / 1000)} s)${result.error ? ` ERROR ${result.error}` : ''}${result.failures ? ` FAILED RUNS: ${result.failures[0]}` : ''}`);
+        log(
+          `${c.id}: median ${result.median_ms} ms, p95 ${result.p95_ms} ms, x${result.ratio_to_floor}, ${result.peak_rss_mb} MB (${round((performance.now() - t0) / 1000)} s)${result.error ? ` ERROR ${result.error}` : ''}${result.failures ? ` FAILED RUNS: ${result.failures[0]}` : ''}`,
+        );
       }
     }
     if (!ONLY || IMPORTS_ONLY) {
       imports = measureImports();
-      log(`imports measured: ${Object.entries(imports.paths).map(([k, v]) => `${k} ${v.total_ms} ms`).join(', ')}`);
+      log(
+        `imports measured: ${Object.entries(imports.paths)
+          .map(([k, v]) => `${k} ${v.total_ms} ms`)
+          .join(', ')}`,
+      );
     }
   } finally {
     cleanup();
@@ -1041,8 +1275,21 @@ async function main() {
     schema: 1,
     generated_at: new Date().toISOString(),
     ...gitInfo(),
-    machine: { node: process.version, platform: `${platform()} ${release()}`, arch: arch(), cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, total_mem_gb: round(totalmem() / 2 ** 30), loadavg_start: load0.map((x) => round(x, 2)), loadavg_end: loadavg().map((x) => round(x, 2)) },
-    options: { quick: QUICK, reps: Object.fromEntries(Object.keys(REPS).map((k) => [k, reps(k)])), memory_via: TIME_BIN ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS via --import' },
+    machine: {
+      node: process.version,
+      platform: `${platform()} ${release()}`,
+      arch: arch(),
+      cpus: cpus().length,
+      cpu_model: cpus()[0]?.model ?? null,
+      total_mem_gb: round(totalmem() / 2 ** 30),
+      loadavg_start: load0.map((x) => round(x, 2)),
+      loadavg_end: loadavg().map((x) => round(x, 2)),
+    },
+    options: {
+      quick: QUICK,
+      reps: Object.fromEntries(Object.keys(REPS).map((k) => [k, reps(k)])),
+      memory_via: TIME_BIN ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS via --import',
+    },
     floor,
     cases: results,
     growth: grow,
@@ -1051,15 +1298,27 @@ async function main() {
   };
   if (floor) {
     process.stdout.write(`\n${table(floor, results, grow)}\n\n`);
-    const over = results.filter((r) => r.error || r.status?.time === 'over' || r.status?.memory === 'over' || r.status?.correctness).map((r) => r.id);
+    const over = results
+      .filter(
+        (r) => r.error || r.status?.time === 'over' || r.status?.memory === 'over' || r.status?.correctness,
+      )
+      .map((r) => r.id);
     const overGrowth = grow.filter((g) => g.status === 'over').map((g) => `${g.series} ${g.from}->${g.to}`);
-    process.stdout.write(`${over.length + overGrowth.length === 0 ? 'every figure within budget' : `over budget or failing: ${[...over, ...overGrowth].join(', ')} (see docs/performance.md)`}; load average ${report.machine.loadavg_start.join(' ')} -> ${report.machine.loadavg_end.join(' ')}; ${report.duration_s} s\n`);
+    process.stdout.write(
+      `${over.length + overGrowth.length === 0 ? 'every figure within budget' : `over budget or failing: ${[...over, ...overGrowth].join(', ')} (see docs/performance.md)`}; load average ${report.machine.loadavg_start.join(' ')} -> ${report.machine.loadavg_end.join(' ')}; ${report.duration_s} s\n`,
+    );
   }
   if (imports) {
     for (const [name, v] of Object.entries(imports.paths)) {
-      process.stdout.write(`imports on the ${name} path: ${v.modules} modules (${v.own_modules} of ours and packages), ${v.total_ms} ms; zod/commander/undici/execa: ${v.heavy_packages.length ? v.heavy_packages.join(', ') : 'none'}\n`);
+      process.stdout.write(
+        `imports on the ${name} path: ${v.modules} modules (${v.own_modules} of ours and packages), ${v.total_ms} ms; zod/commander/undici/execa: ${v.heavy_packages.length ? v.heavy_packages.join(', ') : 'none'}\n`,
+      );
     }
-    process.stdout.write(`package import costs (ms): ${Object.entries(imports.packages).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    process.stdout.write(
+      `package import costs (ms): ${Object.entries(imports.packages)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}\n`,
+    );
   }
   if (option('--out')) writeFileSync(option('--out'), `${JSON.stringify(report, null, 2)}\n`);
   if (WRITE && floor) {

@@ -34,10 +34,21 @@ import {
   parseRecallSearchIndex,
   serializeRecallSearchIndex,
 } from '../src/core/recall/index-build.js';
-import { type RecallRankingParams, searchRecall, searchRecallFile, searchRecallSource } from '../src/core/recall/search.js';
+import {
+  type RecallRankingParams,
+  searchRecall,
+  searchRecallFile,
+  searchRecallSource,
+} from '../src/core/recall/search.js';
 
 /** Default location of the dev half. */
-export const RECALL_FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'fixtures', 'recall');
+export const RECALL_FIXTURE_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'test',
+  'fixtures',
+  'recall',
+);
 /** Default location of the held-out test half. */
 export const RECALL_TEST_DIR = join(RECALL_FIXTURE_DIR, 'test');
 
@@ -102,7 +113,10 @@ export interface EvalReport {
   records: number;
   repositories: number;
   /** Per half (`dev`, `test`), then per language inside. */
-  sets: Record<string, { all: EvalFigures; byLanguage: Record<string, EvalFigures>; byKind: Record<string, EvalFigures> }>;
+  sets: Record<
+    string,
+    { all: EvalFigures; byLanguage: Record<string, EvalFigures>; byKind: Record<string, EvalFigures> }
+  >;
   outcomes: EvalOutcome[];
   /** Halves below the aim, with the figures that missed it. */
   misses: string[];
@@ -126,7 +140,9 @@ interface FixtureHalf {
 export function loadHalf(dir: string, set: string): FixtureHalf {
   const out: FixtureHalf = { records: [], repos: {}, queries: [] };
   if (!existsSync(dir)) return out;
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   for (const file of files.filter((f) => f.startsWith('records'))) {
     out.records.push(...(readJson(join(dir, file)) as { records: RecallRecord[] }).records);
   }
@@ -176,25 +192,43 @@ export function evaluateRecall(options: EvaluateOptions = {}): EvalReport {
     for (const query of halves[set]?.queries ?? []) {
       const root = query.repo === null ? undefined : repos[query.repo];
       const fp = root === undefined ? undefined : sha1(root);
-      const base = { query: query.query, cwd: query.cwd, ...(options.params ? { params: options.params } : {}), ...(fp === undefined ? {} : { repoFingerprint: fp }) };
+      const base = {
+        query: query.query,
+        cwd: query.cwd,
+        ...(options.params ? { params: options.params } : {}),
+        ...(fp === undefined ? {} : { repoFingerprint: fp }),
+      };
       const ids = (rs: { id: string }[]): string[] => rs.map((r) => r.id);
       const bucket = fp === undefined ? undefined : buckets.get(fp);
       outcomes.push({
         query,
         large: ids(searchRecall(large, records, { ...base, topK: 5 })),
-        bucket: bucket === undefined ? [] : ids(searchRecall(bucket.index, bucket.records, { ...base, topK: 5 })),
+        bucket:
+          bucket === undefined ? [] : ids(searchRecall(bucket.index, bucket.records, { ...base, topK: 5 })),
         prompt: ids(searchRecall(large, records, { ...base, prompt: {} })),
       });
     }
   }
 
-  const report: EvalReport = { records: records.length, repositories: buckets.size, sets: {}, outcomes, misses: [] };
+  const report: EvalReport = {
+    records: records.length,
+    repositories: buckets.size,
+    sets: {},
+    outcomes,
+    misses: [],
+  };
   for (const set of wanted) {
     const xs = outcomes.filter((o) => o.query.set === set);
     if (xs.length === 0) continue;
     const group = (key: (o: EvalOutcome) => string): Record<string, EvalFigures> =>
-      Object.fromEntries([...new Set(xs.map(key))].sort().map((k) => [k, figures(xs.filter((o) => key(o) === k))]));
-    const entry = { all: figures(xs), byLanguage: group((o) => o.query.language), byKind: group((o) => o.query.kind) };
+      Object.fromEntries(
+        [...new Set(xs.map(key))].sort().map((k) => [k, figures(xs.filter((o) => key(o) === k))]),
+      );
+    const entry = {
+      all: figures(xs),
+      byLanguage: group((o) => o.query.language),
+      byKind: group((o) => o.query.kind),
+    };
     report.sets[set] = entry;
     const f = entry.all;
     const zh = entry.byLanguage['zh'];
@@ -224,13 +258,18 @@ function figures(outcomes: readonly EvalOutcome[]): EvalFigures {
   const large = (o: EvalOutcome): number => rankOf(o.large, o.query.expected);
   const bucket = (o: EvalOutcome): number => rankOf(o.bucket, o.query.expected);
   const injected = outcomes.reduce((sum, o) => sum + o.prompt.length, 0);
-  const noise = outcomes.reduce((sum, o) => sum + o.prompt.filter((id) => !o.query.expected.includes(id)).length, 0);
+  const noise = outcomes.reduce(
+    (sum, o) => sum + o.prompt.filter((id) => !o.query.expected.includes(id)).length,
+    0,
+  );
   return {
     answerable: answerable.length,
     unanswerable: unanswerable.length,
     recallAt1: share(answerable, (o) => large(o) === 1),
     recallAt5: share(answerable, (o) => large(o) >= 1),
-    mrr: answerable.reduce((sum, o) => sum + (large(o) > 0 ? 1 / large(o) : 0), 0) / Math.max(1, answerable.length),
+    mrr:
+      answerable.reduce((sum, o) => sum + (large(o) > 0 ? 1 / large(o) : 0), 0) /
+      Math.max(1, answerable.length),
     bucketRecallAt1: share(answerable, (o) => bucket(o) === 1),
     bucketRecallAt5: share(answerable, (o) => bucket(o) >= 1),
     emptyLarge: share(unanswerable, (o) => o.large.length === 0),
@@ -269,7 +308,9 @@ function printReport(report: EvalReport, verbose: boolean, summaryOnly = false):
     const answerable = o.query.expected.length > 0;
     const r = rankOf(o.large, o.query.expected);
     const pb = o.prompt.some((id) => !o.query.expected.includes(id)) || (answerable && o.prompt.length === 0);
-    const miss = answerable ? r !== 1 || rankOf(o.bucket, o.query.expected) !== 1 || pb : o.large.length + o.bucket.length + o.prompt.length > 0;
+    const miss = answerable
+      ? r !== 1 || rankOf(o.bucket, o.query.expected) !== 1 || pb
+      : o.large.length + o.bucket.length + o.prompt.length > 0;
     if (!verbose && !miss) continue;
     const tag = !answerable ? 'unanswerable' : r === 0 ? 'MISS' : `rank ${r}`;
     lines.push(
@@ -280,7 +321,8 @@ function printReport(report: EvalReport, verbose: boolean, summaryOnly = false):
   for (const [set, entry] of Object.entries(report.sets)) {
     lines.push(`${set}:`);
     lines.push(`  ${figureLine('all', entry.all)}`);
-    for (const [lang, f] of Object.entries(entry.byLanguage)) lines.push(`  ${figureLine(`lang ${lang}`, f)}`);
+    for (const [lang, f] of Object.entries(entry.byLanguage))
+      lines.push(`  ${figureLine(`lang ${lang}`, f)}`);
     for (const [kind, f] of Object.entries(entry.byKind)) lines.push(`  ${figureLine(`kind ${kind}`, f)}`);
   }
   lines.push(
@@ -341,7 +383,12 @@ function bench(n: number): void {
     const buildMs = performance.now() - t0;
     writeFileSync(searchPath, serializeRecallSearchIndex(built));
 
-    const queries = ['how do I run the tests?', 'SignatureVerificationError', 'Spark 任务内存不够', 'what is the capital of australia'];
+    const queries = [
+      'how do I run the tests?',
+      'SignatureVerificationError',
+      'Spark 任务内存不够',
+      'what is the capital of australia',
+    ];
     const cwd = '/home/dev/src/project-3';
     const runs = 7;
     const timings: number[][] = [];
@@ -352,7 +399,11 @@ function bench(n: number): void {
       const b = performance.now();
       const found: string[] = [];
       for (const q of queries) {
-        const { results, mode } = searchRecallFile(index, indexPath, { query: q, cwd, repoFingerprint: sha1(cwd) });
+        const { results, mode } = searchRecallFile(index, indexPath, {
+          query: q,
+          cwd,
+          repoFingerprint: sha1(cwd),
+        });
         found.push(`${mode}:${results.length}`);
       }
       const c = performance.now();
@@ -365,7 +416,10 @@ function bench(n: number): void {
     };
     // The fallback when no usable index exists: parse index.json and build the index in memory.
     const f0 = performance.now();
-    const fallback = searchRecallSource(undefined, readFileSync(indexPath), { query: queries[0] as string, cwd });
+    const fallback = searchRecallSource(undefined, readFileSync(indexPath), {
+      query: queries[0] as string,
+      cwd,
+    });
     const fallbackMs = performance.now() - f0;
     process.stdout.write(
       [

@@ -34,7 +34,7 @@ import { redactDeep } from '../src/core/review/redact.js';
 import { readRollout } from '../src/core/review/transcript.js';
 import type { Transcript } from '../src/core/review/types.js';
 
-/** Targets on held-out data (issue 14). */
+/** Targets on held-out data. */
 export const AIM = { precision: 0.85, recall: 0.65, recallZh: 0.6, clean: 0.9 } as const;
 
 export const DEFAULT_FIXTURE_DIR = join(import.meta.dirname, '..', 'test', 'fixtures', 'rollouts');
@@ -131,7 +131,8 @@ export interface Evaluation {
 }
 
 /** Steps that are never "the way to do things" (git add/commit/push, sleep, cd /tmp, | head). */
-const ONE_OFF_STEP = /`[^`]*(\bgit (add|commit|push)\b|\bsleep \d|\bcd \/tmp\b|\| *(head|tail)\b|\brm -rf\b)[^`]*`/;
+const ONE_OFF_STEP =
+  /`[^`]*(\bgit (add|commit|push)\b|\bsleep \d|\bcd \/tmp\b|\| *(head|tail)\b|\brm -rf\b)[^`]*`/;
 
 function textOf(item: ReviewerOutputItem): string {
   const details = item.details;
@@ -172,10 +173,25 @@ export function judge(expected: ExpectedFile, output: SessionOutput, source = ''
       const text = raw.toLowerCase();
       const scope = typeof item.details.scope === 'string' ? item.details.scope : undefined;
       const content = typeof item.details.content === 'string' ? item.details.content : '';
-      const quote = isRecord(item.details.evidence) && typeof item.details.evidence.quote === 'string' ? item.details.evidence.quote : '';
-      const unclean = cleanTextProblems({ title: item.summary, content }, source, hasCjk(quote) && cjkShare(quote) > 0.3);
+      const quote =
+        isRecord(item.details.evidence) && typeof item.details.evidence.quote === 'string'
+          ? item.details.evidence.quote
+          : '';
+      const unclean = cleanTextProblems(
+        { title: item.summary, content },
+        source,
+        hasCjk(quote) && cjkShare(quote) > 0.3,
+      );
       if (unclean.length === 0) cleanEntries += 1;
-      const base = { family, summary: item.summary, content, scope, confidence: item.confidence, turn: item.turn ?? 0, unclean };
+      const base = {
+        family,
+        summary: item.summary,
+        content,
+        scope,
+        confidence: item.confidence,
+        turn: item.turn ?? 0,
+        unclean,
+      };
       // A one-off step is harmful in a how-to note (recall: commands, fixes, procedures); a stated habit
       // ("whenever you commit for me use `git commit -S`") names a git command without being one.
       const oneOff = family === 'recall_candidate' && ONE_OFF_STEP.test(raw);
@@ -186,17 +202,22 @@ export function judge(expected: ExpectedFile, output: SessionOutput, source = ''
         continue;
       }
       const fits = (lesson: ExpectedLesson): boolean =>
-        lesson.keywords.every((word) => text.includes(word.toLowerCase())) && (lesson.exact ?? []).every((word) => raw.includes(word));
+        lesson.keywords.every((word) => text.includes(word.toLowerCase())) &&
+        (lesson.exact ?? []).every((word) => raw.includes(word));
       const lesson =
         required.find((candidate) => !matched.has(candidate) && fits(candidate)) ??
-        expected.lessons.find((candidate) => candidate.optional && !matched.has(candidate) && fits(candidate));
+        expected.lessons.find(
+          (candidate) => candidate.optional && !matched.has(candidate) && fits(candidate),
+        );
       if (lesson === undefined) {
         falsePositives += 1;
         proposals.push({ ...base, verdict: expected.lessons.some(fits) ? 'duplicate' : 'unexpected' });
         continue;
       }
       matched.add(lesson);
-      const kindAgrees = lesson.family === family && (family !== 'memory_updates' || lesson.scope === undefined || lesson.scope === scope);
+      const kindAgrees =
+        lesson.family === family &&
+        (family !== 'memory_updates' || lesson.scope === undefined || lesson.scope === scope);
       if (lesson.optional) {
         proposals.push({ ...base, verdict: 'optional', lesson: lesson.note, kindAgrees });
         continue;
@@ -224,7 +245,10 @@ export function judge(expected: ExpectedFile, output: SessionOutput, source = ''
     cleanEntries,
     missed: required
       .filter((lesson) => !matched.has(lesson))
-      .map((lesson) => `${lesson.family}: ${lesson.note} [${[...lesson.keywords, ...(lesson.exact ?? []).map((word) => `=${word}`)].join(', ')}]`),
+      .map(
+        (lesson) =>
+          `${lesson.family}: ${lesson.note} [${[...lesson.keywords, ...(lesson.exact ?? []).map((word) => `=${word}`)].join(', ')}]`,
+      ),
     proposals,
   };
 }
@@ -240,7 +264,8 @@ function cjkShare(text: string): number {
 }
 
 function score(results: readonly FixtureResult[]): Score {
-  const sum = (pick: (result: FixtureResult) => number): number => results.reduce((total, result) => total + pick(result), 0);
+  const sum = (pick: (result: FixtureResult) => number): number =>
+    results.reduce((total, result) => total + pick(result), 0);
   const truePositives = sum((result) => result.truePositives);
   const falsePositives = sum((result) => result.falsePositives);
   const requiredLessons = sum((result) => result.requiredLessons);
@@ -267,10 +292,15 @@ function score(results: readonly FixtureResult[]): Score {
   };
 }
 
-function groupBy(results: readonly FixtureResult[], key: (result: FixtureResult) => string): Record<string, Score> {
+function groupBy(
+  results: readonly FixtureResult[],
+  key: (result: FixtureResult) => string,
+): Record<string, Score> {
   const groups = new Map<string, FixtureResult[]>();
   for (const result of results) groups.set(key(result), [...(groups.get(key(result)) ?? []), result]);
-  return Object.fromEntries([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => [name, score(members)]));
+  return Object.fromEntries(
+    [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([name, members]) => [name, score(members)]),
+  );
 }
 
 /** Everything the session says or runs, for the byte-exact check. */
@@ -290,7 +320,10 @@ function sessionText(transcript: Transcript): string {
  * Reviews each user turn of a session once, in order, as the Stop hook does (the session up to
  * that turn, redacted), and gathers the proposals.
  */
-export function reviewSession(transcript: Transcript, existing: { userMd: string; memoryMd: string }): SessionOutput {
+export function reviewSession(
+  transcript: Transcript,
+  existing: { userMd: string; memoryMd: string },
+): SessionOutput {
   const redacted = redactDeep(transcript);
   const output: SessionOutput = { memory_updates: [], recall_candidate: [] };
   for (let index = 0; index < redacted.turns.length; index += 1) {
@@ -320,7 +353,9 @@ export async function evaluateReviewer(
     const existing = expected.existing ?? { userMd: '', memoryMd: '' };
     try {
       const transcript = await readRollout(join(dir, `${expected.name}.jsonl`));
-      fixtures.push(judge({ ...expected, set }, reviewSession(transcript, existing), sessionText(transcript)));
+      fixtures.push(
+        judge({ ...expected, set }, reviewSession(transcript, existing), sessionText(transcript)),
+      );
     } catch (error) {
       const result = judge({ ...expected, set }, { memory_updates: [], recall_candidate: [] });
       fixtures.push({ ...result, crashed: error instanceof Error ? error.message : String(error) });
@@ -359,27 +394,53 @@ function row(name: string, value: Score): string {
 
 /** Human-readable report of one half. */
 export function formatEvaluation(evaluation: Evaluation, verbose = false): string {
-  const lines: string[] = [`Local reviewer evaluation: ${evaluation.set} (${evaluation.overall.fixtures} sessions)`, ''];
-  lines.push(`${'group'.padEnd(16)} ${'runs'.padStart(4)}  ${'precision'.padStart(9)}  ${'recall'.padStart(7)}  ${'clean'.padStart(6)}`);
+  const lines: string[] = [
+    `Local reviewer evaluation: ${evaluation.set} (${evaluation.overall.fixtures} sessions)`,
+    '',
+  ];
+  lines.push(
+    `${'group'.padEnd(16)} ${'runs'.padStart(4)}  ${'precision'.padStart(9)}  ${'recall'.padStart(7)}  ${'clean'.padStart(6)}`,
+  );
   lines.push(row('overall', evaluation.overall), '');
   for (const [name, value] of Object.entries(evaluation.byLanguage)) lines.push(row(`lang:${name}`, value));
   lines.push('');
   for (const [name, value] of Object.entries(evaluation.byCategory)) lines.push(row(name, value));
   const { kindAgreed, kindChecked, nothingFixtures } = evaluation.overall;
-  lines.push('', `kind agreement on matched lessons: ${kindAgreed}/${kindChecked}${kindChecked > 0 ? ` (${percent(kindAgreed / kindChecked)})` : ''}`);
-  lines.push(`sessions with nothing to learn: ${nothingFixtures}, suggestions on them: ${evaluation.overall.nothingSuggestions}`);
-  const problems = evaluation.fixtures.filter(
-    (result) => verbose || result.missed.length > 0 || result.falsePositives > 0 || result.crashed || result.cleanEntries < result.entries,
+  lines.push(
+    '',
+    `kind agreement on matched lessons: ${kindAgreed}/${kindChecked}${kindChecked > 0 ? ` (${percent(kindAgreed / kindChecked)})` : ''}`,
   );
-  if (problems.length > 0) lines.push('', verbose ? 'Fixtures:' : 'Misses, false positives, unclean entries:');
+  lines.push(
+    `sessions with nothing to learn: ${nothingFixtures}, suggestions on them: ${evaluation.overall.nothingSuggestions}`,
+  );
+  const problems = evaluation.fixtures.filter(
+    (result) =>
+      verbose ||
+      result.missed.length > 0 ||
+      result.falsePositives > 0 ||
+      result.crashed ||
+      result.cleanEntries < result.entries,
+  );
+  if (problems.length > 0)
+    lines.push('', verbose ? 'Fixtures:' : 'Misses, false positives, unclean entries:');
   for (const result of problems) {
-    lines.push(`  ${result.name} (${result.category}, ${result.language})${result.crashed ? `  CRASHED: ${result.crashed}` : ''}`);
+    lines.push(
+      `  ${result.name} (${result.category}, ${result.language})${result.crashed ? `  CRASHED: ${result.crashed}` : ''}`,
+    );
     for (const missed of result.missed) lines.push(`    missed      ${missed}`);
     for (const proposal of result.proposals) {
       const unclean = proposal.unclean.length > 0 ? `  UNCLEAN(${proposal.unclean.join(',')})` : '';
       const kind = proposal.kindAgrees === false ? '  (kind differs)' : '';
-      if (!verbose && (proposal.verdict === 'match' || proposal.verdict === 'optional') && unclean === '' && kind === '') continue;
-      lines.push(`    ${proposal.verdict.padEnd(11)} [t${proposal.turn} ${proposal.family}${proposal.scope ? `/${proposal.scope}` : ''} ${proposal.confidence}] ${proposal.summary}${unclean}${kind}`);
+      if (
+        !verbose &&
+        (proposal.verdict === 'match' || proposal.verdict === 'optional') &&
+        unclean === '' &&
+        kind === ''
+      )
+        continue;
+      lines.push(
+        `    ${proposal.verdict.padEnd(11)} [t${proposal.turn} ${proposal.family}${proposal.scope ? `/${proposal.scope}` : ''} ${proposal.confidence}] ${proposal.summary}${unclean}${kind}`,
+      );
       if (verbose || unclean !== '') lines.push(`                ${proposal.content}`);
     }
   }
@@ -399,20 +460,27 @@ async function main(): Promise<void> {
     args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined;
   const setArg = valueOf('--set');
   const prefixes = (flag: string): string[] | undefined =>
-    valueOf(flag)?.split(',').filter((prefix) => prefix !== '');
+    valueOf(flag)
+      ?.split(',')
+      .filter((prefix) => prefix !== '');
   const filter = { only: prefixes('--only'), skip: prefixes('--skip') };
   const runs: Array<[string, string]> = dirArg
     ? [[dirArg, 'dir']]
-    : ([
-        ['dev', DEFAULT_FIXTURE_DIR],
-        ['test', TEST_FIXTURE_DIR],
-      ] as const)
+    : (
+        [
+          ['dev', DEFAULT_FIXTURE_DIR],
+          ['test', TEST_FIXTURE_DIR],
+        ] as const
+      )
         .filter(([name, dir]) => (setArg === undefined || setArg === name) && existsSync(dir))
         .map(([name, dir]) => [dir, name]);
   const evaluations: Evaluation[] = [];
   for (const [dir, set] of runs) evaluations.push(await evaluateReviewer(dir, set, filter));
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(evaluations, null, 2)}\n`);
-  else process.stdout.write(evaluations.map((evaluation) => formatEvaluation(evaluation, args.includes('--verbose'))).join('\n'));
+  else
+    process.stdout.write(
+      evaluations.map((evaluation) => formatEvaluation(evaluation, args.includes('--verbose'))).join('\n'),
+    );
   // Only the held-out half decides the exit code when it is there (dev is tuned on).
   const decisive = evaluations.find((evaluation) => evaluation.set === 'test') ?? evaluations[0];
   if (decisive && !decisive.meetsAim) process.exitCode = 1;

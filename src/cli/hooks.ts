@@ -22,7 +22,10 @@ export function parseHookFlags(args: readonly string[]): HookFlags {
   const flags: HookFlags = { unknown: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = () => inline ?? args[++i];
     switch (name) {
       case '--from-stdin':
@@ -54,7 +57,9 @@ const MAX_STDIN = 8 * 1024 * 1024;
 const STDIN_TIMEOUT_MS = 10_000;
 
 /** Reads stdin to EOF (empty when it is a TTY), bounded in size and time. */
-export function readStdin(stream: NodeJS.ReadStream = process.stdin): Promise<{ text: string; truncated: boolean; timedOut: boolean }> {
+export function readStdin(
+  stream: NodeJS.ReadStream = process.stdin,
+): Promise<{ text: string; truncated: boolean; timedOut: boolean }> {
   if (stream.isTTY) return Promise.resolve({ text: '', truncated: false, timedOut: false });
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
@@ -97,9 +102,13 @@ export function parsePayload(text: string): PayloadResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `invalid codex payload: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      ok: false,
+      reason: `invalid codex payload: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'codex payload is not an object' };
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'codex payload is not an object' };
   return { ok: true, payload: value as Record<string, unknown> };
 }
 
@@ -140,10 +149,13 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
   invocation.extras.mode = 'from_stdin';
   let stdout = CONTINUE;
   try {
-    if (flags.unknown.length > 0) logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
+    if (flags.unknown.length > 0)
+      logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
     const input = await readStdin();
     if (input.truncated || input.timedOut) {
-      invocation.extras.warning = input.truncated ? 'stdin larger than 8 MiB' : 'stdin not closed within 10 s';
+      invocation.extras.warning = input.truncated
+        ? 'stdin larger than 8 MiB'
+        : 'stdin not closed within 10 s';
     }
     const parsed = parsePayload(input.text);
     if (!parsed.ok) {

@@ -32,7 +32,7 @@ export function startInvocation(options: { home?: string; hydrate?: boolean } = 
   return { home, started, extras: {}, hydrated };
 }
 
-/** Appends the one summary line of the invocation (SPEC §4.0). */
+/** Appends the one summary line of the invocation. */
 export function finishInvocation(inv: Invocation, kind: string, exitCode: number): void {
   log(exitCode === 0 ? 'INFO' : 'ERROR', 'cli command completed', {
     kind,

@@ -20,9 +20,20 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
 }
 
 /** Wraps text in an ANSI style when colour is on. */
-export function style(text: string, code: 'bold' | 'dim' | 'green' | 'yellow' | 'red' | 'cyan', stream?: NodeJS.WriteStream): string {
+export function style(
+  text: string,
+  code: 'bold' | 'dim' | 'green' | 'yellow' | 'red' | 'cyan',
+  stream?: NodeJS.WriteStream,
+): string {
   if (!useColor(stream)) return text;
-  const codes = { bold: [1, 22], dim: [2, 22], green: [32, 39], yellow: [33, 39], red: [31, 39], cyan: [36, 39] } as const;
+  const codes = {
+    bold: [1, 22],
+    dim: [2, 22],
+    green: [32, 39],
+    yellow: [33, 39],
+    red: [31, 39],
+    cyan: [36, 39],
+  } as const;
   const [open, close] = codes[code];
   return `\u001b[${open}m${text}\u001b[${close}m`;
 }

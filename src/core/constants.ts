@@ -22,7 +22,7 @@ export const PLUGIN_OWNER = 'codex-self-evolution-plugin';
 /** Attempts before a suggestion envelope moves to `failed` for good. */
 export const MAX_ATTEMPTS = 3;
 
-/** UTC timestamp with second precision, `YYYY-MM-DDTHH:MM:SSZ` (SPEC §18). */
+/** UTC timestamp with second precision, `YYYY-MM-DDTHH:MM:SSZ`. */
 export function utcNow(now: Date = new Date()): string {
   return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

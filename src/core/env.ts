@@ -1,5 +1,5 @@
 /**
- * The only reader of `process.env`, and `.env.provider` hydration (SPEC §2, §5.12).
+ * The only reader of `process.env`, and `.env.provider` hydration.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,7 +87,7 @@ export function hydrateEnvProvider(home: string, env: NodeJS.ProcessEnv = proces
   return hydrated;
 }
 
-/** The provider keys the original reported by name (SPEC §5.12). */
+/** The provider keys the original reported by name. */
 export const WELL_KNOWN_KEYS = ['MINIMAX_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'] as const;
 
 /** Names (never values) of the keys set in `.env.provider`, for status and `config show`. */

@@ -56,7 +56,10 @@ export class SchemaError extends AppError {
 
   constructor(file: string | undefined, issues: readonly string[], options: AppErrorOptions = {}) {
     const where = file ?? '<input>';
-    super(`${where}: ${issues.slice(0, 3).join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`, options);
+    super(
+      `${where}: ${issues.slice(0, 3).join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+      options,
+    );
     this.file = file;
     this.issues = issues;
   }

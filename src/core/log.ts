@@ -1,5 +1,5 @@
 /**
- * JSON-lines log at `<home>/logs/plugin.log` (SPEC §5.10): one summary line per invocation plus
+ * JSON-lines log at `<home>/logs/plugin.log`: one summary line per invocation plus
  * warnings. Size-bounded: past `maxBytes` the file rotates to `plugin.log.1` … `.N`.
  *
  * Never logs secrets or transcripts: callers pass counts, names and hashes; string values of
@@ -23,7 +23,7 @@ export interface LogOptions {
   fallback?: (line: string) => void;
 }
 
-let config: Required<Omit<LogOptions, 'fallback'>> & { fallback: (line: string) => void } | undefined;
+let config: (Required<Omit<LogOptions, 'fallback'>> & { fallback: (line: string) => void }) | undefined;
 
 /** Sets where log lines go. Until called, lines are dropped (core code may log freely). */
 export function configureLog(options: LogOptions): void {
@@ -98,7 +98,11 @@ export function log(level: LogLevel, msg: string, extras: Record<string, unknown
     movedDir = undefined;
     appendNoFollow(file, line, { onMovedAside: (what) => (moved = what) });
     if (moved) {
-      const note = { ts: new Date().toISOString(), level: 'WARNING', msg: `log: ${moved.path} was a ${moved.kind}; moved aside to ${moved.aside}, not followed` };
+      const note = {
+        ts: new Date().toISOString(),
+        level: 'WARNING',
+        msg: `log: ${moved.path} was a ${moved.kind}; moved aside to ${moved.aside}, not followed`,
+      };
       appendNoFollow(file, `${JSON.stringify(note)}\n`);
     }
   } catch {
@@ -112,7 +116,9 @@ export function log(level: LogLevel, msg: string, extras: Record<string, unknown
 
 /** Logs that a planted symlink or special file was moved aside instead of being followed. */
 export function reportMovedAside(what: { path: string; aside: string; kind: string }): void {
-  log('WARNING', `${what.path} was a ${what.kind}; moved aside to ${what.aside}, not followed`, { kind: 'safety' });
+  log('WARNING', `${what.path} was a ${what.kind}; moved aside to ${what.aside}, not followed`, {
+    kind: 'safety',
+  });
 }
 
 export const logInfo = (msg: string, extras?: Record<string, unknown>): void => log('INFO', msg, extras);

@@ -17,9 +17,9 @@ export interface MemoryEntry {
   sourcePaths: string[];
   /** Position in its scope (file order; later = newer). */
   position: number;
-  /** Lifecycle status (issue 10): absent = active. */
+  /** Lifecycle status: absent = active. */
   status: string | undefined;
-  /** Stable id (issue 10); absent for entries written before ids (until the next compile) and for markdown. */
+  /** Stable id; absent for entries written before ids (until the next compile) and for markdown. */
   id: string | undefined;
   /** The record as stored (provenance, history, ...), for `memory list|show`; undefined for markdown. */
   raw: Record<string, unknown> | undefined;
@@ -41,13 +41,16 @@ function entryFrom(raw: unknown, scope: MemoryScope, position: number): MemoryEn
   const r = raw as Record<string, unknown>;
   const content = typeof r.content === 'string' ? r.content.trim() : '';
   if (!content) return undefined;
-  const confidence = typeof r.confidence === 'number' && r.confidence >= 0 && r.confidence <= 1 ? r.confidence : 1;
+  const confidence =
+    typeof r.confidence === 'number' && r.confidence >= 0 && r.confidence <= 1 ? r.confidence : 1;
   return {
     scope,
     summary: typeof r.summary === 'string' ? r.summary.trim() : '',
     content,
     confidence,
-    sourcePaths: Array.isArray(r.source_paths) ? r.source_paths.filter((p): p is string => typeof p === 'string' && p !== '') : [],
+    sourcePaths: Array.isArray(r.source_paths)
+      ? r.source_paths.filter((p): p is string => typeof p === 'string' && p !== '')
+      : [],
     position,
     status: typeof r.status === 'string' ? r.status : r.superseded_by ? 'superseded' : undefined,
     id: typeof r.id === 'string' && r.id !== '' ? r.id : undefined,
@@ -63,7 +66,17 @@ export function parseMemoryMarkdown(text: string, scope: MemoryScope): MemoryEnt
     if (!current) return;
     const content = current.lines.join('\n').trim();
     if (content || current.summary) {
-      entries.push({ scope, summary: current.summary, content: content || current.summary, confidence: 1, sourcePaths: [], position: entries.length, status: undefined, id: undefined, raw: undefined });
+      entries.push({
+        scope,
+        summary: current.summary,
+        content: content || current.summary,
+        confidence: 1,
+        sourcePaths: [],
+        position: entries.length,
+        status: undefined,
+        id: undefined,
+        raw: undefined,
+      });
     }
   };
   for (const line of text.split(/\r?\n/)) {
@@ -94,7 +107,11 @@ export function loadMemory(paths: StatePaths): LoadedMemory {
       const data = JSON.parse(jsonText) as unknown;
       if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('not an object');
       // Every writer writes both lists: `{}` is damage, and the markdown still holds the entries.
-      if ((data as Record<string, unknown>).user === undefined && (data as Record<string, unknown>).global === undefined) throw new Error('no user or global list');
+      if (
+        (data as Record<string, unknown>).user === undefined &&
+        (data as Record<string, unknown>).global === undefined
+      )
+        throw new Error('no user or global list');
       const entries: MemoryEntry[] = [];
       for (const scope of ['user', 'global'] as const) {
         const list = (data as Record<string, unknown>)[scope];
@@ -108,7 +125,9 @@ export function loadMemory(paths: StatePaths): LoadedMemory {
       }
       return { entries, source: 'memory.json', problems };
     } catch (error) {
-      problems.push(`${paths.memoryJson}: ${error instanceof Error ? error.message : String(error)}; using USER.md/MEMORY.md`);
+      problems.push(
+        `${paths.memoryJson}: ${error instanceof Error ? error.message : String(error)}; using USER.md/MEMORY.md`,
+      );
     }
   }
   const userMd = readText(paths.userMd);
@@ -144,19 +163,36 @@ export function loadActiveSkills(paths: StatePaths): { skills: SkillListing[]; p
     for (const raw of list) {
       if (raw === null || typeof raw !== 'object') continue;
       const r = raw as Record<string, unknown>;
-      if (r.status !== 'active' || r.managed !== true || typeof r.skill_id !== 'string' || typeof r.title !== 'string') continue;
-      skills.push({ skillId: r.skill_id, title: r.title, description: typeof r.description === 'string' ? r.description : '' });
+      if (
+        r.status !== 'active' ||
+        r.managed !== true ||
+        typeof r.skill_id !== 'string' ||
+        typeof r.title !== 'string'
+      )
+        continue;
+      skills.push({
+        skillId: r.skill_id,
+        title: r.title,
+        description: typeof r.description === 'string' ? r.description : '',
+      });
     }
     return { skills, problems: [] };
   } catch (error) {
-    return { skills: [], problems: [`${paths.skillsManifest}: ${error instanceof Error ? error.message : String(error)}`] };
+    return {
+      skills: [],
+      problems: [`${paths.skillsManifest}: ${error instanceof Error ? error.message : String(error)}`],
+    };
   }
 }
 
-/** Renders entries of one scope the way the compiler renders USER.md / MEMORY.md (SPEC §5.4). */
-export function renderMemoryMarkdown(title: 'USER' | 'MEMORY', entries: readonly { summary: string; content: string }[]): string {
+/** Renders entries of one scope the way the compiler renders USER.md / MEMORY.md. */
+export function renderMemoryMarkdown(
+  title: 'USER' | 'MEMORY',
+  entries: readonly { summary: string; content: string }[],
+): string {
   if (entries.length === 0) return `# ${title}\n\n_No entries yet._\n`;
   const parts = [`# ${title}`, ''];
-  for (const e of entries) parts.push(`## ${e.summary || e.content.split('\n')[0]!.slice(0, 80)}`, '', e.content.trim(), '');
+  for (const e of entries)
+    parts.push(`## ${e.summary || e.content.split('\n')[0]!.slice(0, 80)}`, '', e.content.trim(), '');
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -1,5 +1,5 @@
 /**
- * Where state lives (SPEC §3): the home, one bucket per repository, and every path inside a bucket.
+ * Where state lives: the home, one bucket per repository, and every path inside a bucket.
  *
  * Repository identity is the git common dir (all worktrees of a repo share one bucket; a
  * subdirectory maps to its repo root). It is found by walking up to the `.git` entry instead of
@@ -11,7 +11,15 @@
  * repository is found and reused, so switching over loses nothing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { QUEUE_STATES, type QueueState } from './constants.js';
@@ -45,7 +53,7 @@ export function realpathOrResolve(path: string): string {
 /**
  * The user's home when it is usable: `$HOME` set, absolute and an existing directory. Without it
  * Node's `homedir()` falls back to the passwd entry, and a missing directory would be created:
- * neither is where the user expects state (issue 17). On Windows, `homedir()`.
+ * neither is where the user expects state. On Windows, `homedir()`.
  */
 export function usableUserHome(env: NodeJS.ProcessEnv = process.env): { home: string } | { problem: string } {
   if (process.platform === 'win32') return { home: homedir() };
@@ -100,7 +108,11 @@ export function repoIdentity(dir: string): string {
       return current;
     }
     // A bare repository: HEAD, objects/ and refs/ side by side.
-    if (existsSync(join(current, 'HEAD')) && existsSync(join(current, 'objects')) && existsSync(join(current, 'refs'))) {
+    if (
+      existsSync(join(current, 'HEAD')) &&
+      existsSync(join(current, 'objects')) &&
+      existsSync(join(current, 'refs'))
+    ) {
       return current;
     }
     const parent = dirname(current);
@@ -114,7 +126,9 @@ function commonDirFromGitFile(dotGitFile: string, worktree: string): string | un
   try {
     const match = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGitFile, 'utf8'));
     if (!match?.[1]) return undefined;
-    const gitDir = realpathOrResolve(isAbsolute(match[1].trim()) ? match[1].trim() : join(worktree, match[1].trim()));
+    const gitDir = realpathOrResolve(
+      isAbsolute(match[1].trim()) ? match[1].trim() : join(worktree, match[1].trim()),
+    );
     let common = gitDir;
     try {
       const rel = readFileSync(join(gitDir, 'commondir'), 'utf8').trim();
@@ -169,7 +183,7 @@ export function bucketName(key: string): string {
   return `${readable}--${sha1(key).slice(0, 10)}`;
 }
 
-/** True for tombstone buckets left by `migrate-worktrees` (SPEC §3). */
+/** True for tombstone buckets left by `migrate-worktrees`. */
 export function isArchivedBucket(name: string): boolean {
   return name.endsWith('.archived') || name.includes('.archived.');
 }
@@ -240,9 +254,15 @@ export interface StatePaths {
 }
 
 /** Builds the paths of a state dir. */
-export function statePathsFor(stateDir: string, info: { home: string; repoKey: string; cwd: string; explicit: boolean }): StatePaths {
+export function statePathsFor(
+  stateDir: string,
+  info: { home: string; repoKey: string; cwd: string; explicit: boolean },
+): StatePaths {
   const suggestionsDir = join(stateDir, 'suggestions');
-  const queue = Object.fromEntries(QUEUE_STATES.map((s) => [s, join(suggestionsDir, s)])) as Record<QueueState, string>;
+  const queue = Object.fromEntries(QUEUE_STATES.map((s) => [s, join(suggestionsDir, s)])) as Record<
+    QueueState,
+    string
+  >;
   return {
     home: info.home,
     stateDir,
@@ -285,7 +305,7 @@ export interface ResolveStateOptions {
 }
 
 /**
- * Resolves the state paths for a cwd (SPEC §3 `build_paths`) without creating anything:
+ * Resolves the state paths for a cwd without creating anything:
  * read-only commands must not leave bucket trees behind for arbitrary directories.
  */
 export function resolveStatePaths(options: ResolveStateOptions = {}): StatePaths {
@@ -305,7 +325,7 @@ export function resolveStatePaths(options: ResolveStateOptions = {}): StatePaths
 export function ensureRuntimeDirs(paths: StatePaths): void {
   mkdirSync(paths.stateDir, { recursive: true });
   // Parents first. Each is checked with lstat: a symlink planted in the state dir is moved aside
-  // and logged, never written through (issue 17).
+  // and logged, never written through.
   for (const dir of [
     paths.suggestionsDir,
     ...Object.values(paths.queue),
@@ -374,6 +394,9 @@ export function statePathsForBucket(home: string, bucket: BucketInfo): StatePath
 
 /** Makes an untrusted id safe as one file-name component: `[A-Za-z0-9._-]`, bounded, never `.`/`..`. */
 export function safeFileComponent(raw: string, maxLength = 64): string {
-  const cleaned = raw.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, maxLength);
+  const cleaned = raw
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, maxLength);
   return cleaned === '' ? sha1(raw).slice(0, 16) : cleaned;
 }

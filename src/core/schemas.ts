@@ -1,5 +1,5 @@
 /**
- * Zod schemas of every file format (SPEC §5). Files written by the Python original (0.7.x) must
+ * Zod schemas of every file format. Files written by the Python original (0.7.x) must
  * load: objects are "loose" (unknown keys are kept, so a round trip loses nothing) and optional
  * fields we added have defaults. Collections are validated item by item by the callers that must
  * survive one bad entry (see `partitionValid`), so one poison item never wedges a bucket.
@@ -58,7 +58,7 @@ export const ReviewerItemSchema = z.looseObject({
   confidence: confidence.optional(),
 });
 
-/** A stored suggestion (SPEC §5.1): `{family, summary, details, confidence}`. */
+/** A stored suggestion: `{family, summary, details, confidence}`. */
 export const SuggestionSchema = z
   .looseObject({
     family: z.enum(FAMILIES),
@@ -71,7 +71,8 @@ export const SuggestionSchema = z
     if (s.family === 'memory_updates') {
       const parsed = MemoryDetailsSchema.safeParse(details);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['details', ...issue.path] } as never);
+        for (const issue of parsed.error.issues)
+          ctx.addIssue({ ...issue, path: ['details', ...issue.path] } as never);
         return;
       }
       const action = parsed.data.action ?? 'add';
@@ -82,11 +83,13 @@ export const SuggestionSchema = z
         ctx.addIssue({ code: 'custom', path: ['summary'], message: 'must be a non-empty string' });
       }
     } else {
-      if (!s.summary.trim()) ctx.addIssue({ code: 'custom', path: ['summary'], message: 'must be a non-empty string' });
+      if (!s.summary.trim())
+        ctx.addIssue({ code: 'custom', path: ['summary'], message: 'must be a non-empty string' });
       if (s.family === 'skill_action') {
         const parsed = SkillDetailsSchema.safeParse(details);
         if (!parsed.success) {
-          for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['details', ...issue.path] } as never);
+          for (const issue of parsed.error.issues)
+            ctx.addIssue({ ...issue, path: ['details', ...issue.path] } as never);
         }
       }
     }
@@ -109,7 +112,7 @@ export const TransitionSchema = z.looseObject({
 });
 export type Transition = z.infer<typeof TransitionSchema>;
 
-/** A suggestion envelope: `suggestions/<state>/<suggestion_id>.json` (SPEC §5.2). */
+/** A suggestion envelope: `suggestions/<state>/<suggestion_id>.json`. */
 export const EnvelopeSchema = z.looseObject({
   schema_version: z.literal(1, 'must be 1'),
   suggestion_id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_-]'),
@@ -130,7 +133,7 @@ export const EnvelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
-/** Provenance of a learned entry (issue 10); all optional so old files load. */
+/** Provenance of a learned entry; all optional so old files load. */
 export const ProvenanceSchema = z.looseObject({
   session_id: z.string().optional(),
   thread_id: z.string().optional(),
@@ -140,7 +143,7 @@ export const ProvenanceSchema = z.looseObject({
   at: z.string().optional(),
 });
 
-/** One memory record (SPEC §5.4). */
+/** One memory record. */
 export const MemoryRecordSchema = z.looseObject({
   scope: z.enum(MEMORY_SCOPES).default('global'),
   summary: z.string().default(''),
@@ -157,12 +160,15 @@ export const MemoryIndexSchema = z.looseObject({
   global: z.array(z.unknown()).default([]),
 });
 
-/** One recall record (SPEC §5.5). */
+/** One recall record. */
 export const RecallRecordSchema = z.looseObject({
   id: nonEmpty,
   summary: nonEmpty,
   content: nonEmpty,
-  source_paths: z.array(z.string()).default([]).transform((paths) => paths.filter((p) => p.trim() !== '')),
+  source_paths: z
+    .array(z.string())
+    .default([])
+    .transform((paths) => paths.filter((p) => p.trim() !== '')),
   repo_fingerprint: z.string().default(''),
   cwd: z.string().default(''),
   thread_id: z.string().default(''),
@@ -176,9 +182,14 @@ export const RecallIndexSchema = z.looseObject({
   records: z.array(z.unknown()).default([]),
 });
 
-/** One managed-skill manifest entry (SPEC §5.6). */
+/** One managed-skill manifest entry. */
 export const SkillManifestEntrySchema = z.looseObject({
-  skill_id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 characters of [a-z0-9-], starting with a letter or digit'),
+  skill_id: z
+    .string()
+    .regex(
+      /^[a-z0-9][a-z0-9-]{0,63}$/,
+      'must be 1-64 characters of [a-z0-9-], starting with a letter or digit',
+    ),
   action: z.enum(SKILL_ACTIONS),
   title: nonEmpty,
   path: nonEmpty,
@@ -197,7 +208,7 @@ export const SkillManifestSchema = z.looseObject({
   skills: z.array(z.unknown()).default([]),
 });
 
-/** `compiler/last_receipt.json` (SPEC §5.7), plus our `receipt_id` and timestamps. */
+/** `compiler/last_receipt.json`, plus our `receipt_id` and timestamps. */
 export const ReceiptSchema = z.looseObject({
   run_status: z.string(),
   backend: z.string().nullable().optional(),
@@ -216,7 +227,7 @@ export const ReceiptSchema = z.looseObject({
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
-/** `compiler/compile.lock` content (SPEC §5.8), plus our host and heartbeat. */
+/** `compiler/compile.lock` content, plus our host and heartbeat. */
 export const LockInfoSchema = z.looseObject({
   created_at: nonEmpty,
   pid: z.number().int(),
@@ -225,7 +236,7 @@ export const LockInfoSchema = z.looseObject({
 });
 export type LockInfo = z.infer<typeof LockInfoSchema>;
 
-/** The review snapshot (SPEC §5.3). Loose: it is an audit record, read back only for debugging. */
+/** The review snapshot. Loose: it is an audit record, read back only for debugging. */
 export const SnapshotSchema = z.looseObject({
   context: z.looseObject({
     thread_id: z.string(),

@@ -1,5 +1,5 @@
 /**
- * SessionStart (SPEC §12): the learned background of a repository, within a size budget.
+ * SessionStart: the learned background of a repository, within a size budget.
  *
  * Codex truncates injected context past ~10 KB, so the text is built to a budget (8,000 chars by
  * default): the recall contract is always kept, then USER entries, then MEMORY entries (higher
@@ -7,7 +7,13 @@
  * a closing line that says how to see it. Stale or superseded entries are never injected.
  */
 import type { StatePaths } from './paths.js';
-import { isActive, loadActiveSkills, loadMemory, type MemoryEntry, type SkillListing } from './memory-view.js';
+import {
+  isActive,
+  loadActiveSkills,
+  loadMemory,
+  type MemoryEntry,
+  type SkillListing,
+} from './memory-view.js';
 import { csepCommand, readPrompt } from './prompts.js';
 import { mergeTeamMemory } from './team/merge.js';
 import { loadTeamStore, worktreeRoot } from './team/store.js';
@@ -31,17 +37,17 @@ export interface SessionContext {
   /** Problems met while reading state (damaged files); callers log them. */
   problems: string[];
   /**
-   * Every memory entry and what became of it (issue 10, for `memory list`): `injected`,
+   * Every memory entry and what became of it: `injected`,
    * `budget` (active but left out to stay within the budget), or its inactive status.
    */
   decisions: Array<{ entry: MemoryEntry; outcome: 'injected' | 'budget' | 'inactive' }>;
   /** Ids of the injected entries (the hook counts them in `memory/usage.log`). */
   injectedIds: string[];
-  /** The shared team store of the checkout (issue 20), when it was read and has entries. */
+  /** The shared team store of the checkout, when it was read and has entries. */
   team?: TeamContext;
 }
 
-/** What session start did with the shared store of the checkout (issue 20). */
+/** What session start did with the shared store of the checkout. */
 export interface TeamContext {
   /** The store folder. */
   dir: string;
@@ -70,7 +76,10 @@ function priority(e: MemoryEntry): number {
 }
 
 /** Builds the injected background for a state dir. Never throws for damaged state. */
-export function buildSessionContext(paths: StatePaths, options: { budgetChars?: number; team?: boolean } = {}): SessionContext {
+export function buildSessionContext(
+  paths: StatePaths,
+  options: { budgetChars?: number; team?: boolean } = {},
+): SessionContext {
   const budget = Math.max(MIN_CONTEXT_BUDGET, Math.floor(options.budgetChars ?? DEFAULT_CONTEXT_BUDGET));
   const memory = loadMemory(paths);
   const skills = loadActiveSkills(paths);
@@ -78,11 +87,14 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
   let active = memory.entries.filter(isActive);
   const inactive = memory.entries.length - active.length;
 
-  // Issue 20: the shared store of the checkout, merged with the personal entries.
+  // The shared store of the checkout, merged with the personal entries.
   const teamRoot = options.team ? worktreeRoot(paths.cwd) : undefined;
   const store = teamRoot !== undefined ? loadTeamStore(teamRoot, { stateHome: paths.home }) : undefined;
   if (store) problems.push(...store.problems);
-  const merged = store && store.entries.length > 0 ? mergeTeamMemory(memory.entries, store.entries, store.root) : undefined;
+  const merged =
+    store && store.entries.length > 0
+      ? mergeTeamMemory(memory.entries, store.entries, store.root)
+      : undefined;
   const teamEntries = merged?.active.map((a) => a.entry) ?? [];
   if (merged) active = active.filter((e) => !merged.hiddenPersonal.has(e));
 
@@ -113,12 +125,15 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
   }
 
   const section = (title: string, entries: MemoryEntry[]) =>
-    entries.length === 0 ? `## ${title}\n\n_No entries yet._\n` : `## ${title}\n\n${entries.map(renderEntry).join('\n')}`;
+    entries.length === 0
+      ? `## ${title}\n\n_No entries yet._\n`
+      : `## ${title}\n\n${entries.map(renderEntry).join('\n')}`;
   const user = active.filter((e) => e.scope === 'user' && chosen.has(e));
   const global = active.filter((e) => e.scope === 'global' && chosen.has(e));
   const parts = [header, section('USER.md', user), section('MEMORY.md', global)];
   const team = teamEntries.filter((e) => chosen.has(e));
-  if (team.length > 0) parts.push(`## Team (shared in the repository's ${TEAM_LABEL})\n\n${team.map(renderEntry).join('\n')}`);
+  if (team.length > 0)
+    parts.push(`## Team (shared in the repository's ${TEAM_LABEL})\n\n${team.map(renderEntry).join('\n')}`);
   if (chosenSkills.length > 0) parts.push(`## Managed Skills\n\n${chosenSkills.map(renderSkill).join('')}`);
   parts.push(contract);
 
@@ -143,7 +158,14 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
     parts.push(fits ? full : `${head} Look them up with the recall command above._\n`);
   }
   const text = parts.join('\n').trim();
-  const decisions = memory.entries.map((entry) => ({ entry, outcome: chosen.has(entry) ? ('injected' as const) : isActive(entry) ? ('budget' as const) : ('inactive' as const) }));
+  const decisions = memory.entries.map((entry) => ({
+    entry,
+    outcome: chosen.has(entry)
+      ? ('injected' as const)
+      : isActive(entry)
+        ? ('budget' as const)
+        : ('inactive' as const),
+  }));
   const injectedIds: string[] = [];
   const teamSet = new Set(teamEntries);
   for (const entry of chosen) if (entry.id !== undefined && !teamSet.has(entry)) injectedIds.push(entry.id);
@@ -156,7 +178,12 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
             dir: store.dir,
             included: team.length,
             omitted: teamOmitted,
-            hidden: (merged?.hidden ?? []).map((h) => ({ id: h.team.id, file: h.team.file, reason: h.reason, ...(h.detail !== undefined ? { detail: h.detail } : {}) })),
+            hidden: (merged?.hidden ?? []).map((h) => ({
+              id: h.team.id,
+              file: h.team.file,
+              reason: h.reason,
+              ...(h.detail !== undefined ? { detail: h.detail } : {}),
+            })),
             replacedPersonal: [...(merged?.hiddenPersonal ?? [])].map((e) => e.id ?? e.summary),
             injectedIds: team.map((e) => e.id ?? ''),
           },
@@ -171,13 +198,19 @@ export function buildSessionContext(paths: StatePaths, options: { budgetChars?: 
   };
 }
 
-/** The hook answer Codex accepts for SessionStart (SPEC §12.2; unknown keys make Codex reject it). */
-export function sessionStartHookOutput(additionalContext: string): { hookSpecificOutput: { hookEventName: 'SessionStart'; additionalContext: string } } {
+/** The hook answer Codex accepts for SessionStart. */
+export function sessionStartHookOutput(additionalContext: string): {
+  hookSpecificOutput: { hookEventName: 'SessionStart'; additionalContext: string };
+} {
   return { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext } };
 }
 
-/** The full session object of `session-start --cwd` (SPEC §12.1 keys). */
-export function sessionStartObject(paths: StatePaths, context: SessionContext, texts: { userMd: string; memoryMd: string }): Record<string, unknown> {
+/** The full session object of `session-start --cwd`. */
+export function sessionStartObject(
+  paths: StatePaths,
+  context: SessionContext,
+  texts: { userMd: string; memoryMd: string },
+): Record<string, unknown> {
   return {
     hook: 'SessionStart',
     cwd: paths.repoKey,
@@ -190,7 +223,11 @@ export function sessionStartObject(paths: StatePaths, context: SessionContext, t
     },
     recall: {
       policy: readPrompt('recall-policy.md'),
-      skill: { skill_id: 'session_recall', title: 'Session Recall', content: readPrompt('recall-contract.md') },
+      skill: {
+        skill_id: 'session_recall',
+        title: 'Session Recall',
+        content: readPrompt('recall-contract.md'),
+      },
       trigger_defaults: { same_repo_first: true, same_cwd_first: true, auto_trigger: true },
     },
     runtime: {

@@ -47,7 +47,7 @@ export async function resolveContextBudget(home: string): Promise<number> {
   return (await configNumber(home, ['session_start', 'budget_chars'])) ?? DEFAULT_CONTEXT_BUDGET;
 }
 
-/** `[team]` of config.toml (issue 20), read on the hook path without zod. */
+/** `[team]` of config.toml, read on the hook path without zod. */
 export interface TeamSettings {
   /** Read the shared store of the checkout (`[team] enabled`, default true). */
   enabled: boolean;
@@ -59,7 +59,10 @@ export interface TeamSettings {
 export async function resolveTeamSettings(home: string): Promise<TeamSettings> {
   const raw = await readRawConfig(home);
   const team = raw?.team;
-  const table = team !== null && typeof team === 'object' && !Array.isArray(team) ? (team as Record<string, unknown>) : {};
+  const table =
+    team !== null && typeof team === 'object' && !Array.isArray(team)
+      ? (team as Record<string, unknown>)
+      : {};
   return {
     enabled: typeof table.enabled === 'boolean' ? table.enabled : true,
     autoShare: typeof table.auto_share === 'boolean' ? table.auto_share : false,

@@ -1,5 +1,5 @@
 /**
- * `status` (SPEC §11): read-only diagnostics. Nothing here creates or changes a file.
+ * `status`: read-only diagnostics. Nothing here creates or changes a file.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -8,7 +8,12 @@ import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider, readEnv } from './env.js';
 import { hookInstallStatus } from './install/hooks.js';
 import { schedulerStatus } from './install/scheduler.js';
-import { installRecordPath, packageRootOfCli, packageVersion, readInstallRecord } from './install/stable-copy.js';
+import {
+  installRecordPath,
+  packageRootOfCli,
+  packageVersion,
+  readInstallRecord,
+} from './install/stable-copy.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
 import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './review/spool.js';
@@ -16,23 +21,35 @@ import { readReviewsToday } from './review/usage.js';
 import { loadMemory } from './memory-view.js';
 
 /**
- * Lesson counts of a bucket by status (issue 10), the stale ones listed for re-verification
+ * Lesson counts of a bucket by status, the stale ones listed for re-verification
  * (`memory list --stale`), and the review items waiting (`review list`).
  */
 export function lessonCounts(paths: ReturnType<typeof statePathsForBucket>): Record<string, unknown> {
-  const counts: Record<string, number> = { active: 0, stale: 0, superseded: 0, archived: 0, retired: 0, forgotten: 0 };
+  const counts: Record<string, number> = {
+    active: 0,
+    stale: 0,
+    superseded: 0,
+    archived: 0,
+    retired: 0,
+    forgotten: 0,
+  };
   const stale: Array<{ id: string | null; summary: string; reason: unknown }> = [];
   for (const entry of loadMemory(paths).entries) {
     const status = entry.status ?? 'active';
     counts[status] = (counts[status] ?? 0) + 1;
-    if (status === 'stale' && stale.length < 20) stale.push({ id: entry.id ?? null, summary: entry.summary, reason: entry.raw?.stale_reason ?? null });
+    if (status === 'stale' && stale.length < 20)
+      stale.push({ id: entry.id ?? null, summary: entry.summary, reason: entry.raw?.stale_reason ?? null });
   }
   let staged = 0;
   try {
     for (const name of readdirSync(join(paths.reviewDir, 'staged'))) {
       if (!name.endsWith('.json')) continue;
       try {
-        if ((JSON.parse(readFileSync(join(paths.reviewDir, 'staged', name), 'utf8')) as { state?: unknown }).state === 'staged') staged++;
+        if (
+          (JSON.parse(readFileSync(join(paths.reviewDir, 'staged', name), 'utf8')) as { state?: unknown })
+            .state === 'staged'
+        )
+          staged++;
       } catch {
         // A damaged item is not waiting.
       }
@@ -61,7 +78,9 @@ function countJson(dir: string): number {
 
 /** Counts of envelopes per queue state. */
 export function queueCounts(stateDir: string): Record<QueueState, number> {
-  return Object.fromEntries(QUEUE_STATES.map((s) => [s, countJson(join(stateDir, 'suggestions', s))])) as Record<QueueState, number>;
+  return Object.fromEntries(
+    QUEUE_STATES.map((s) => [s, countJson(join(stateDir, 'suggestions', s))]),
+  ) as Record<QueueState, number>;
 }
 
 function lastReceipt(stateDir: string): Record<string, unknown> | null {
@@ -104,10 +123,15 @@ export function inspectHooks(file = join(codexHome(), 'hooks.json')): Record<str
   }
   result.exists = true;
   try {
-    const data = JSON.parse(text) as { hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>> };
+    const data = JSON.parse(text) as {
+      hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>>;
+    };
     const commands = (event: string) =>
-      (data.hooks?.[event] ?? []).flatMap((group) => (group.hooks ?? []).map((h) => (typeof h.command === 'string' ? h.command : '')));
-    const ours = (event: string, sub: string) => commands(event).some((c) => HOOK_MARKERS.some((m) => c.includes(m)) && c.includes(sub));
+      (data.hooks?.[event] ?? []).flatMap((group) =>
+        (group.hooks ?? []).map((h) => (typeof h.command === 'string' ? h.command : '')),
+      );
+    const ours = (event: string, sub: string) =>
+      commands(event).some((c) => HOOK_MARKERS.some((m) => c.includes(m)) && c.includes(sub));
     result.session_start_installed = ours('SessionStart', 'session-start');
     result.stop_installed = ours('Stop', 'stop-review');
     result.prompt_recall_installed = ours('UserPromptSubmit', 'prompt-recall');
@@ -159,12 +183,19 @@ export function recentActivity(home: string, now = Date.now()): Record<string, u
     if (entry.exit_code !== 0) slot.failed++;
     if (entry.kind === 'scan') lastScan = entry.ts as string;
   }
-  return { log_path: logPath, window_hours: 24, log_available: text !== '', commands: byKind, warnings, last_scan: lastScan };
+  return {
+    log_path: logPath,
+    window_hours: 24,
+    log_available: text !== '',
+    commands: byKind,
+    warnings,
+    last_scan: lastScan,
+  };
 }
 
 /**
  * Paid (agent-CLI and HTTP) reviews today, per reviewer, against `[review] max_per_day`
- * (issue 15). `cap_reached` turns wait in the spool for the next local day.
+ *. `cap_reached` turns wait in the spool for the next local day.
  */
 export function reviewsTodayStatus(home: string, maxPerDay: number | null): Record<string, unknown> {
   const today = readReviewsToday(home);
@@ -198,23 +229,66 @@ export function hookCommandCli(command: string): { node: string; cli: string } |
  * Which copy of the CLI the hooks run, whether it is there, and whether it is the version that
  * installed them (`<home>/install.json`). `problems` are the warnings status leads with.
  */
-export function inspectInstallation(home: string, commands: Record<string, string | null>): Record<string, unknown> & { ok: boolean; problems: string[] } {
+export function inspectInstallation(
+  home: string,
+  commands: Record<string, string | null>,
+): Record<string, unknown> & { ok: boolean; problems: string[] } {
   const record = readInstallRecord(home);
   const command = Object.values(commands).find((c): c is string => typeof c === 'string') ?? null;
   const problems: string[] = [];
-  const base = { record_path: installRecordPath(home), installed_version: record?.version ?? null, installed_at: record?.installed_at ?? null };
-  if (command === null) return { ...base, launcher: null, node: null, cli: null, version: null, ok: false, problems };
+  const base = {
+    record_path: installRecordPath(home),
+    installed_version: record?.version ?? null,
+    installed_at: record?.installed_at ?? null,
+  };
+  if (command === null)
+    return { ...base, launcher: null, node: null, cli: null, version: null, ok: false, problems };
   if (/^npx\s/.test(command)) {
     const spec = /npx -y '?([^'\s]+)'?/.exec(command)?.[1] ?? null;
-    return { ...base, launcher: 'npx', package: spec, node: null, cli: null, version: spec?.split('@').pop() ?? null, ok: true, problems };
+    return {
+      ...base,
+      launcher: 'npx',
+      package: spec,
+      node: null,
+      cli: null,
+      version: spec?.split('@').pop() ?? null,
+      ok: true,
+      problems,
+    };
   }
   const words = hookCommandCli(command);
-  if (!words) return { ...base, launcher: 'unknown', node: null, cli: null, version: null, ok: false, problems: [`the hooks run a command this version does not recognise: ${command}`] };
+  if (!words)
+    return {
+      ...base,
+      launcher: 'unknown',
+      node: null,
+      cli: null,
+      version: null,
+      ok: false,
+      problems: [`the hooks run a command this version does not recognise: ${command}`],
+    };
   const version = packageVersion(packageRootOfCli(words.cli)) ?? null;
-  if (!existsSync(words.node)) problems.push(`the hooks run node at ${words.node}, which does not exist: every hook fails open and nothing is learned; run install again`);
-  if (!existsSync(words.cli)) problems.push(`the hooks run ${words.cli}, which does not exist: every hook fails open and nothing is learned; run install again`);
-  else if (record && version !== record.version) problems.push(`the hooks run version ${version ?? 'unknown'} at ${words.cli}, but version ${record.version} installed them; run install again`);
-  return { ...base, launcher: 'node', node: words.node, cli: words.cli, version, ok: problems.length === 0, problems };
+  if (!existsSync(words.node))
+    problems.push(
+      `the hooks run node at ${words.node}, which does not exist: every hook fails open and nothing is learned; run install again`,
+    );
+  if (!existsSync(words.cli))
+    problems.push(
+      `the hooks run ${words.cli}, which does not exist: every hook fails open and nothing is learned; run install again`,
+    );
+  else if (record && version !== record.version)
+    problems.push(
+      `the hooks run version ${version ?? 'unknown'} at ${words.cli}, but version ${record.version} installed them; run install again`,
+    );
+  return {
+    ...base,
+    launcher: 'node',
+    node: words.node,
+    cli: words.cli,
+    version,
+    ok: problems.length === 0,
+    problems,
+  };
 }
 
 /**
@@ -232,8 +306,13 @@ export function waitingTotals(perBucket: ReadonlyArray<ReturnType<typeof waiting
   const by_reason: Partial<Record<WaitReason, number>> = {};
   let oldest: { since: string; age: number } | undefined;
   for (const b of perBucket) {
-    for (const [reason, n] of Object.entries(b.by_reason) as Array<[WaitReason, number]>) by_reason[reason] = (by_reason[reason] ?? 0) + n;
-    if (b.oldest_since !== null && b.oldest_age_seconds !== null && (!oldest || b.oldest_age_seconds > oldest.age)) {
+    for (const [reason, n] of Object.entries(b.by_reason) as Array<[WaitReason, number]>)
+      by_reason[reason] = (by_reason[reason] ?? 0) + n;
+    if (
+      b.oldest_since !== null &&
+      b.oldest_age_seconds !== null &&
+      (!oldest || b.oldest_age_seconds > oldest.age)
+    ) {
       oldest = { since: b.oldest_since, age: b.oldest_age_seconds };
     }
   }
@@ -258,7 +337,7 @@ export function collectStatus(home: string, version: string): Record<string, unk
       ...spoolCounts(statePathsForBucket(home, bucket)),
       waiting_reasons: spoolWaitingReasons(statePathsForBucket(home, bucket)),
     },
-    // Turns waiting out a reviewer outage (not counted toward dead), by reason and age (issue 17).
+    // Turns waiting out a reviewer outage (not counted toward dead), by reason and age.
     review_waiting: waitingTurns(statePathsForBucket(home, bucket)),
     lock: lockStatus(statePathsForBucket(home, bucket)),
     last_receipt: lastReceipt(bucket.stateDir),
@@ -272,9 +351,14 @@ export function collectStatus(home: string, version: string): Record<string, unk
   const warnings: string[] = [...installation.problems];
   if (envProvider.unparsed_lines.length > 0) {
     const n = envProvider.unparsed_lines;
-    warnings.push(`${envProvider.path}: line${n.length === 1 ? '' : 's'} ${n.join(', ')} ${n.length === 1 ? 'is' : 'are'} not KEY=value and ${n.length === 1 ? 'was' : 'were'} ignored`);
+    warnings.push(
+      `${envProvider.path}: line${n.length === 1 ? '' : 's'} ${n.join(', ')} ${n.length === 1 ? 'is' : 'are'} not KEY=value and ${n.length === 1 ? 'was' : 'were'} ignored`,
+    );
   }
-  if (envProvider.readable_by_others) warnings.push(`${envProvider.path} holds API keys and is readable by other users; run: chmod 600 ${envProvider.path}`);
+  if (envProvider.readable_by_others)
+    warnings.push(
+      `${envProvider.path} holds API keys and is readable by other users; run: chmod 600 ${envProvider.path}`,
+    );
   return {
     timestamp: utcNow(),
     version,

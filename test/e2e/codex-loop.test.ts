@@ -40,18 +40,31 @@ const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.'
 // The lead-in ("From now on") is not part of the written rule.
 const LEARNED = 'Always use pnpm, never npm';
 const RECALLED = 'run pnpm install --no-frozen-lockfile locally and commit pnpm-lock.yaml';
-const SECOND_PROMPT = 'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
+const SECOND_PROMPT =
+  'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 interface Run {
   out: string;
-  summary: { session_id: string | null; transcripts: string[]; runs: Array<{ exit: number; ms: number }>; expect_in_request?: { found: boolean } };
+  summary: {
+    session_id: string | null;
+    transcripts: string[];
+    runs: Array<{ exit: number; ms: number }>;
+    expect_in_request?: { found: boolean };
+  };
   stderr: string;
 }
 
 /** One harness run with our installer as the setup step. Fails with the harness's own logs. */
-function runCodex(out: string, repo: string, env: Record<string, string>, prompt: string, extra: string[] = [], setup: string[] = []): Run {
+function runCodex(
+  out: string,
+  repo: string,
+  env: Record<string, string>,
+  prompt: string,
+  extra: string[] = [],
+  setup: string[] = [],
+): Run {
   const args = [
     HARNESS,
     '--out',
@@ -75,7 +88,8 @@ function runCodex(out: string, repo: string, env: Record<string, string>, prompt
     ...extra,
   ];
   const result = spawnSync('bash', args, { env, encoding: 'utf8', timeout: 180_000 });
-  const read = (name: string) => (existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '(missing)');
+  const read = (name: string) =>
+    existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '(missing)';
   const context = `harness exit ${result.status}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}\nsetup.log:\n${read('setup.log')}\nrun-1.stderr:\n${read('run-1.stderr')}`;
   expect(result.status, context).toBe(0);
   return { out, summary: JSON.parse(read('summary.json')) as Run['summary'], stderr: read('run-1.stderr') };
@@ -83,11 +97,16 @@ function runCodex(out: string, repo: string, env: Record<string, string>, prompt
 
 /** Messages of a Responses API request body, flattened to {role, text}. */
 function messages(requestFile: string): Array<{ role: string; text: string }> {
-  const body = JSON.parse(readFileSync(requestFile, 'utf8')) as { input: Array<{ role?: string; content?: Array<{ text?: string }> }> };
-  return body.input.flatMap((item) => (item.content ?? []).map((c) => ({ role: item.role ?? '', text: c.text ?? '' })));
+  const body = JSON.parse(readFileSync(requestFile, 'utf8')) as {
+    input: Array<{ role?: string; content?: Array<{ text?: string }> }>;
+  };
+  return body.input.flatMap((item) =>
+    (item.content ?? []).map((c) => ({ role: item.role ?? '', text: c.text ?? '' })),
+  );
 }
 
-const jsonFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []);
+const jsonFiles = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : [];
 
 /** Waits (bounded) until `done()` holds; the review worker runs detached from the hook. */
 async function waitFor(what: string, done: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -101,7 +120,10 @@ async function waitFor(what: string, done: () => boolean, timeoutMs = 60_000): P
 describe('the learning loop with the real Codex CLI', () => {
   it('learns in one session; the next gets the memory through SessionStart and a recall hit through UserPromptSubmit', async () => {
     expect(existsSync(HARNESS), `the Codex harness is missing: expected ${HARNESS}`).toBe(true);
-    expect(existsSync(CODEX), `the Codex CLI is missing: ${CODEX} (devDependency @openai/codex; run npm ci)`).toBe(true);
+    expect(
+      existsSync(CODEX),
+      `the Codex CLI is missing: ${CODEX} (devDependency @openai/codex; run npm ci)`,
+    ).toBe(true);
 
     const root = tempDir('csep-codex-loop-');
     const repo = join(root, 'repo');
@@ -124,11 +146,15 @@ describe('the learning loop with the real Codex CLI', () => {
     const hooksJson = readFileSync(join(first.out, 'codex-home', 'hooks.json'), 'utf8');
     expect(hooksJson).toContain(`stop-review --from-stdin # codex-self-evolution managed`);
     // Untrusted hooks would be skipped silently: these lines prove Codex ran ours.
-    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop']) expect(first.stderr).toContain(`hook: ${event} Completed`);
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop'])
+      expect(first.stderr).toContain(`hook: ${event} Completed`);
     const firstRequest = messages(join(first.out, 'model', 'request-1.json'));
     expect(firstRequest.some((m) => m.role === 'developer' && m.text.includes(LEARNED))).toBe(false);
 
-    await waitFor('the review worker to queue the turn and finish', () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0);
+    await waitFor(
+      'the review worker to queue the turn and finish',
+      () => jsonFiles(paths.queue.pending).length > 0 && jsonFiles(paths.spoolDir).length === 0,
+    );
     const [envelopeFile] = jsonFiles(paths.queue.pending);
     const envelope = JSON.parse(readFileSync(join(paths.queue.pending, envelopeFile!), 'utf8')) as {
       thread_id: string;
@@ -137,7 +163,11 @@ describe('the learning loop with the real Codex CLI', () => {
     };
     expect(envelope.thread_id).toBe(first.summary.session_id);
     expect(envelope.reviewer_provider).toBe('local');
-    expect(envelope.suggestions.some((s) => s.family === 'memory_updates' && (s.details.content ?? '').includes(LEARNED))).toBe(true);
+    expect(
+      envelope.suggestions.some(
+        (s) => s.family === 'memory_updates' && (s.details.content ?? '').includes(LEARNED),
+      ),
+    ).toBe(true);
 
     // --- A recall lesson from the same session (synchronous review, dummy reviewer with a stub).
     const payloadFile = join(root, 'recall-payload.json');
@@ -158,7 +188,10 @@ describe('the learning loop with the real Codex CLI', () => {
           recall_candidate: [
             {
               summary: 'ERR_PNPM_OUTDATED_LOCKFILE in CI',
-              details: { content: `When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, ${RECALLED}.`, source_paths: ['pnpm-lock.yaml'] },
+              details: {
+                content: `When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, ${RECALLED}.`,
+                source_paths: ['pnpm-lock.yaml'],
+              },
               confidence: 0.9,
             },
           ],
@@ -180,7 +213,9 @@ describe('the learning loop with the real Codex CLI', () => {
     const second = runCodex(join(root, 'run2'), repo, env, SECOND_PROMPT, ['--expect-in-request', LEARNED]);
     expect(second.summary.expect_in_request?.found).toBe(true);
     const request = messages(join(second.out, 'model', 'request-1.json'));
-    const envIndex = request.findIndex((m) => m.role === 'user' && m.text.startsWith('<environment_context>'));
+    const envIndex = request.findIndex(
+      (m) => m.role === 'user' && m.text.startsWith('<environment_context>'),
+    );
     const promptIndex = request.findIndex((m) => m.role === 'user' && m.text === SECOND_PROMPT);
     const injected = request.findIndex((m) => m.role === 'developer' && m.text.includes(LEARNED));
     expect(envIndex).toBeGreaterThanOrEqual(0);
@@ -191,32 +226,52 @@ describe('the learning loop with the real Codex CLI', () => {
     const recalled = request.findIndex((m) => m.role === 'developer' && m.text.includes(RECALLED));
     expect(recalled).toBeGreaterThan(promptIndex);
     expect(request[injected]!.text).not.toContain(RECALLED);
-    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop']) expect(second.stderr).toContain(`hook: ${event} Completed`);
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'Stop'])
+      expect(second.stderr).toContain(`hook: ${event} Completed`);
 
     // Let the second session's worker finish before the temp dir goes away.
-    await waitFor('the second review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+    await waitFor(
+      'the second review worker',
+      () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')),
+    );
 
     // --- Session 3: the model runs the recall command the context names, as a shell tool call
     // (a fake model that makes that call; outside the network namespace so Codex reaches it).
     const toolLog = join(root, 'tool-model');
-    const server = spawn(process.execPath, [FAKE_TOOL_MODEL, '--log-dir', toolLog, '--query', 'pnpm lockfile error in CI'], { stdio: 'ignore' });
+    const server = spawn(
+      process.execPath,
+      [FAKE_TOOL_MODEL, '--log-dir', toolLog, '--query', 'pnpm lockfile error in CI'],
+      { stdio: 'ignore' },
+    );
     try {
       await waitFor('the fake tool model', () => existsSync(join(toolLog, 'port')), 20_000);
       const port = readFileSync(join(toolLog, 'port'), 'utf8').trim();
       runCodex(join(root, 'run3'), repo, env, 'Why does CI fail on pnpm install?', [
-        '--netns', 'off', '--',
-        '-c', `model_providers.fake.base_url="http://127.0.0.1:${port}/v1"`,
-        '--sandbox', 'danger-full-access',
+        '--netns',
+        'off',
+        '--',
+        '-c',
+        `model_providers.fake.base_url="http://127.0.0.1:${port}/v1"`,
+        '--sandbox',
+        'danger-full-access',
       ]);
     } finally {
       server.kill('SIGTERM');
     }
     const ran = readFileSync(join(toolLog, 'command.txt'), 'utf8');
     expect(ran).toMatch(/ recall "pnpm lockfile error in CI"$/);
-    const followUp = JSON.parse(readFileSync(join(toolLog, 'request-2.json'), 'utf8')) as { input: Array<{ type?: string; output?: unknown }> };
-    const toolOutput = followUp.input.filter((i) => i.type === 'function_call_output').map((i) => JSON.stringify(i.output)).join('\n');
+    const followUp = JSON.parse(readFileSync(join(toolLog, 'request-2.json'), 'utf8')) as {
+      input: Array<{ type?: string; output?: unknown }>;
+    };
+    const toolOutput = followUp.input
+      .filter((i) => i.type === 'function_call_output')
+      .map((i) => JSON.stringify(i.output))
+      .join('\n');
     expect(toolOutput).toContain(RECALLED);
-    await waitFor('the third review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+    await waitFor(
+      'the third review worker',
+      () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')),
+    );
   }, 300_000);
 
   it('lists a native skill published by reconcileNativeSkills to the model', async () => {
@@ -241,15 +296,34 @@ if (result.published.length !== 1) { console.error(JSON.stringify(result)); proc
 console.log(result.published[0].name);
 `,
     );
-    const run = runCodex(join(root, 'run'), repo, { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: root, NO_COLOR: '1', CODEX_SELF_EVOLUTION_HOME: home }, 'say hi', [], [
-      `${q(process.execPath)} ${q(script)}`,
-    ]);
-    const name = readFileSync(join(run.out, 'setup.log'), 'utf8').match(/^csep-shop-[0-9a-f]{6}-deploy-fly$/m)?.[0];
+    const run = runCodex(
+      join(root, 'run'),
+      repo,
+      {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: root,
+        NO_COLOR: '1',
+        CODEX_SELF_EVOLUTION_HOME: home,
+      },
+      'say hi',
+      [],
+      [`${q(process.execPath)} ${q(script)}`],
+    );
+    const name = readFileSync(join(run.out, 'setup.log'), 'utf8').match(
+      /^csep-shop-[0-9a-f]{6}-deploy-fly$/m,
+    )?.[0];
     expect(name).toBeDefined();
-    const skillsMessage = messages(join(run.out, 'model', 'request-1.json')).find((m) => m.text.includes('<skills_instructions>'));
-    expect(skillsMessage?.text).toContain(`- ${name}: For the shop repository: Use when deploying: run "fly deploy" # with the rolling strategy (file: `);
+    const skillsMessage = messages(join(run.out, 'model', 'request-1.json')).find((m) =>
+      m.text.includes('<skills_instructions>'),
+    );
+    expect(skillsMessage?.text).toContain(
+      `- ${name}: For the shop repository: Use when deploying: run "fly deploy" # with the rolling strategy (file: `,
+    );
     // The installed Stop hook reviewed this turn too: let its worker finish before cleanup.
     const paths = resolveStatePaths({ cwd: repo, home });
-    await waitFor('the review worker', () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')));
+    await waitFor(
+      'the review worker',
+      () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')),
+    );
   }, 120_000);
 });

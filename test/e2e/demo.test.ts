@@ -20,7 +20,9 @@ describe('demo', () => {
     expect(injected.toLowerCase()).toContain('always use pnpm, never npm');
     // The test command learned from evidence is a how-to: recall, not always-injected memory.
     expect(injected).not.toContain('pnpm test');
-    const suggestions = (out.reviews as Array<{ suggestions: Array<{ family: string; summary: string }> }>).flatMap((review) => review.suggestions);
+    const suggestions = (
+      out.reviews as Array<{ suggestions: Array<{ family: string; summary: string }> }>
+    ).flatMap((review) => review.suggestions);
     expect(suggestions).toContainEqual({ family: 'recall_candidate', summary: 'Test command: `pnpm test`' });
     expect(injected).toContain('fly deploy');
     expect(injected).toContain('openapi.yaml');

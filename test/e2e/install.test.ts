@@ -27,23 +27,34 @@ function world(hooks?: string) {
   const home = join(root, 'csep');
   mkdirSync(codexHome);
   if (hooks !== undefined) writeFileSync(join(codexHome, 'hooks.json'), hooks);
-  return { root, codexHome, home, env: { HOME: root, CODEX_HOME: codexHome, CODEX_SELF_EVOLUTION_HOME: home } };
+  return {
+    root,
+    codexHome,
+    home,
+    env: { HOME: root, CODEX_HOME: codexHome, CODEX_SELF_EVOLUTION_HOME: home },
+  };
 }
 
 const listing = (dir: string) => readdirSync(dir).sort();
 
 describe('install / uninstall (built CLI)', () => {
-  it('installs beside other tools\' hooks, is idempotent, and uninstall restores the exact bytes', () => {
+  it("installs beside other tools' hooks, is idempotent, and uninstall restores the exact bytes", () => {
     const w = world(OTHER);
     const first = runCli(['install'], { env: w.env });
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
-    expect(first.stdout).toContain(`Installed the codex-self-evolution hooks in ${join(w.codexHome, 'hooks.json')}`);
-    expect(first.stdout).toMatch(/\+ SessionStart +added: '.+' '.+bin\/codex-self-evolution\.js' session-start --from-stdin # codex-self-evolution managed/);
+    expect(first.stdout).toContain(
+      `Installed the codex-self-evolution hooks in ${join(w.codexHome, 'hooks.json')}`,
+    );
+    expect(first.stdout).toMatch(
+      /\+ SessionStart +added: '.+' '.+bin\/codex-self-evolution\.js' session-start --from-stdin # codex-self-evolution managed/,
+    );
     expect(first.stdout).toContain('type /hooks');
     expect(first.stdout).toContain('codex-self-evolution install --trust');
     const installed = readFileSync(join(w.codexHome, 'hooks.json'), 'utf8');
-    const doc = JSON.parse(installed) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout: number }> }>> };
+    const doc = JSON.parse(installed) as {
+      hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout: number }> }>>;
+    };
     expect(doc.hooks.PreToolUse![0]!.hooks[0]!.command).toBe('guard.sh');
     expect(doc.hooks.Stop!.map((g) => g.hooks[0]!.command)).toEqual([
       "notify-send 'codex done'",
@@ -51,7 +62,13 @@ describe('install / uninstall (built CLI)', () => {
     ]);
     expect(doc.hooks.SessionStart![0]).toEqual({
       matcher: 'startup|resume|clear|compact',
-      hooks: [{ type: 'command', command: `'${process.execPath}' '${CLI}' session-start --from-stdin ${MARKER}`, timeout: 15 }],
+      hooks: [
+        {
+          type: 'command',
+          command: `'${process.execPath}' '${CLI}' session-start --from-stdin ${MARKER}`,
+          timeout: 15,
+        },
+      ],
     });
     expect(doc.hooks.UserPromptSubmit![0]!.hooks[0]!.timeout).toBe(10);
     const backups = listing(w.codexHome).filter((n) => n.startsWith('hooks.json.bak.'));
@@ -77,14 +94,20 @@ describe('install / uninstall (built CLI)', () => {
     const result = runCli(['install', '--dry-run', '--trust'], { env: w.env });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Dry run: nothing was written');
-    expect(result.stdout).toMatch(/^\+ +"command": "'.*' stop-review --from-stdin # codex-self-evolution managed",$/m);
+    expect(result.stdout).toMatch(
+      /^\+ +"command": "'.*' stop-review --from-stdin # codex-self-evolution managed",$/m,
+    );
     expect(result.stdout).toMatch(/^\+ trusted_hash = "sha256:[0-9a-f]{64}"$/m);
     expect(listing(w.codexHome)).toEqual(before);
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).toBe(OTHER);
     runCli(['install'], { env: w.env });
     const installed = readFileSync(join(w.codexHome, 'hooks.json'), 'utf8');
     const dryUninstall = runCli(['uninstall', '--dry-run', '--json'], { env: w.env });
-    expect(JSON.parse(dryUninstall.stdout)).toMatchObject({ status: 'dry_run', hooks_changed: true, hooks_json_after: OTHER });
+    expect(JSON.parse(dryUninstall.stdout)).toMatchObject({
+      status: 'dry_run',
+      hooks_changed: true,
+      hooks_json_after: OTHER,
+    });
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).toBe(installed);
   });
 
@@ -94,17 +117,41 @@ describe('install / uninstall (built CLI)', () => {
     const result = runCli(['install'], { env: w.env });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^codex-self-evolution: cannot parse .*hooks\.json: .*refusing to overwrite it\nhint: fix the JSON by hand/);
+    expect(result.stderr).toMatch(
+      /^codex-self-evolution: cannot parse .*hooks\.json: .*refusing to overwrite it\nhint: fix the JSON by hand/,
+    );
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).toBe(broken);
     expect(listing(w.codexHome)).toEqual(['hooks.json']);
   });
 
-  it('replaces the Python original\'s hooks and says so; --codex-home wins over $CODEX_HOME', () => {
+  it("replaces the Python original's hooks and says so; --codex-home wins over $CODEX_HOME", () => {
     const legacy = JSON.stringify(
       {
         hooks: {
-          Stop: [{ hooks: [{ type: 'command', timeout: 20, command: "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution stop-review --from-stdin'" }] }],
-          SessionStart: [{ hooks: [{ type: 'command', timeout: 15, command: "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin'" }] }],
+          Stop: [
+            {
+              hooks: [
+                {
+                  type: 'command',
+                  timeout: 20,
+                  command:
+                    "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution stop-review --from-stdin'",
+                },
+              ],
+            },
+          ],
+          SessionStart: [
+            {
+              hooks: [
+                {
+                  type: 'command',
+                  timeout: 15,
+                  command:
+                    "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin'",
+                },
+              ],
+            },
+          ],
         },
       },
       null,
@@ -113,12 +160,23 @@ describe('install / uninstall (built CLI)', () => {
     const w = world(legacy);
     const decoy = join(w.root, 'decoy');
     mkdirSync(decoy);
-    const result = runCli(['install', '--codex-home', w.codexHome, '--json'], { env: { ...w.env, CODEX_HOME: decoy } });
+    const result = runCli(['install', '--codex-home', w.codexHome, '--json'], {
+      env: { ...w.env, CODEX_HOME: decoy },
+    });
     expect(result.status).toBe(0);
-    const out = JSON.parse(result.stdout) as { status: string; legacy_replaced: number; changes: Array<{ action: string; event: string }> };
+    const out = JSON.parse(result.stdout) as {
+      status: string;
+      legacy_replaced: number;
+      changes: Array<{ action: string; event: string }>;
+    };
     expect(out.status).toBe('installed');
     expect(out.legacy_replaced).toBe(2);
-    expect(out.changes.filter((c) => c.action === 'replace_legacy').map((c) => c.event).sort()).toEqual(['SessionStart', 'Stop']);
+    expect(
+      out.changes
+        .filter((c) => c.action === 'replace_legacy')
+        .map((c) => c.event)
+        .sort(),
+    ).toEqual(['SessionStart', 'Stop']);
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).not.toContain('uvx');
     expect(listing(decoy)).toEqual([]);
     const human = runCli(['install', '--via-npx', '--dry-run'], { env: w.env });
@@ -128,10 +186,19 @@ describe('install / uninstall (built CLI)', () => {
   it('the shell wrappers run the CLI', () => {
     const w = world();
     const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...w.env };
-    const inst = spawnSync(join(REPO_ROOT, 'scripts', 'install-codex-hook.sh'), ['--json'], { env, encoding: 'utf8' });
+    const inst = spawnSync(join(REPO_ROOT, 'scripts', 'install-codex-hook.sh'), ['--json'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(inst.status).toBe(0);
-    expect(JSON.parse(inst.stdout)).toMatchObject({ status: 'installed', hooks_file: join(w.codexHome, 'hooks.json') });
-    const un = spawnSync(join(REPO_ROOT, 'scripts', 'uninstall-codex-hook.sh'), ['--json'], { env, encoding: 'utf8' });
+    expect(JSON.parse(inst.stdout)).toMatchObject({
+      status: 'installed',
+      hooks_file: join(w.codexHome, 'hooks.json'),
+    });
+    const un = spawnSync(join(REPO_ROOT, 'scripts', 'uninstall-codex-hook.sh'), ['--json'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(JSON.parse(un.stdout)).toMatchObject({ status: 'removed', hooks_file_deleted: true });
     expect(existsSync(join(w.codexHome, 'hooks.json'))).toBe(false);
   });
@@ -155,7 +222,13 @@ describe('install / uninstall (built CLI)', () => {
       timeout: 60_000,
     });
     expect(listed.status, listed.stderr).toBe(0);
-    const hooks = (JSON.parse(listed.stdout) as { data: Array<{ hooks: Array<{ eventName: string; command: string; trustStatus: string; key: string }> }> }).data.flatMap((d) => d.hooks);
+    const hooks = (
+      JSON.parse(listed.stdout) as {
+        data: Array<{
+          hooks: Array<{ eventName: string; command: string; trustStatus: string; key: string }>;
+        }>;
+      }
+    ).data.flatMap((d) => d.hooks);
     const ours = hooks.filter((h) => h.command.includes(MARKER));
     expect(ours.map((h) => [h.eventName, h.trustStatus]).sort()).toEqual([
       ['sessionStart', 'trusted'],
@@ -174,14 +247,23 @@ describe('install / uninstall (built CLI)', () => {
   it('status reports hooks installed and trusted', () => {
     const w = world();
     runCli(['install'], { env: w.env });
-    const plain = JSON.parse(runCli(['install', '--json', '--dry-run'], { env: w.env }).stdout) as { hooks: Array<{ trusted: boolean }> };
+    const plain = JSON.parse(runCli(['install', '--json', '--dry-run'], { env: w.env }).stdout) as {
+      hooks: Array<{ trusted: boolean }>;
+    };
     expect(plain.hooks.map((h) => h.trusted)).toEqual([false, false, false]);
     runCli(['install', '--trust'], { env: w.env });
-    const trusted = JSON.parse(runCli(['install', '--json'], { env: w.env }).stdout) as { status: string; hooks: Array<{ trusted: boolean }>; next_steps: string[] };
+    const trusted = JSON.parse(runCli(['install', '--json'], { env: w.env }).stdout) as {
+      status: string;
+      hooks: Array<{ trusted: boolean }>;
+      next_steps: string[];
+    };
     expect(trusted.status).toBe('unchanged');
     expect(trusted.hooks.map((h) => h.trusted)).toEqual([true, true, true]);
     expect(trusted.next_steps).toEqual([]);
-    const status = JSON.parse(runCli(['status'], { env: w.env }).stdout) as { hook_install: Record<string, unknown>; scheduler: Record<string, unknown> };
+    const status = JSON.parse(runCli(['status'], { env: w.env }).stdout) as {
+      hook_install: Record<string, unknown>;
+      scheduler: Record<string, unknown>;
+    };
     expect(status.hook_install).toMatchObject({
       file: join(w.codexHome, 'hooks.json'),
       installed: { SessionStart: true, UserPromptSubmit: true, Stop: true },
@@ -200,7 +282,10 @@ describe('install-scheduler / uninstall-scheduler (built CLI, fake systemctl and
     mkdirSync(bin);
     const crontab = join(root, 'crontab.txt');
     const calls = join(root, 'calls.log');
-    writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\necho "systemctl $*" >> '${calls}'\necho "Failed to connect to bus" >&2\nexit 1\n`);
+    writeFileSync(
+      join(bin, 'systemctl'),
+      `#!/bin/sh\necho "systemctl $*" >> '${calls}'\necho "Failed to connect to bus" >&2\nexit 1\n`,
+    );
     writeFileSync(
       join(bin, 'crontab'),
       `#!/bin/sh\necho "crontab $*" >> '${calls}'\ncase "$1" in\n  -l) if [ -f '${crontab}' ]; then cat '${crontab}'; else echo "no crontab for tester" >&2; exit 1; fi ;;\n  -) cat > '${crontab}' ;;\n  -r) rm -f '${crontab}' ;;\nesac\n`,
@@ -225,18 +310,31 @@ describe('install-scheduler / uninstall-scheduler (built CLI, fake systemctl and
 
     const done = runCli(['install-scheduler', '--json'], { env });
     expect(done.status, done.stderr).toBe(0);
-    expect(JSON.parse(done.stdout)).toMatchObject({ status: 'installed', kind: 'cron', interval_seconds: 300, home: w.home });
+    expect(JSON.parse(done.stdout)).toMatchObject({
+      status: 'installed',
+      kind: 'cron',
+      interval_seconds: 300,
+      home: w.home,
+    });
     const tab = readFileSync(fake.crontab, 'utf8');
     expect(tab.startsWith('0 3 * * * backup.sh\n# >>> codex-self-evolution scheduler')).toBe(true);
     expect(tab).toContain(`*/5 * * * * CODEX_SELF_EVOLUTION_HOME='${w.home}'`);
     expect(tab).toContain(`'${CLI}' scan >>'${join(w.home, 'logs', 'scheduler.log')}' 2>&1`);
     expect(existsSync(join(w.home, 'logs'))).toBe(true);
 
-    expect(JSON.parse(runCli(['install-scheduler', '--json'], { env }).stdout)).toMatchObject({ status: 'unchanged' });
+    expect(JSON.parse(runCli(['install-scheduler', '--json'], { env }).stdout)).toMatchObject({
+      status: 'unchanged',
+    });
     expect(readFileSync(fake.crontab, 'utf8')).toBe(tab);
 
     const status = JSON.parse(runCli(['status'], { env }).stdout) as { scheduler: Record<string, unknown> };
-    expect(status.scheduler).toMatchObject({ kind: 'cron', installed: true, active: true, interval_seconds: 300, error: null });
+    expect(status.scheduler).toMatchObject({
+      kind: 'cron',
+      installed: true,
+      active: true,
+      interval_seconds: 300,
+      error: null,
+    });
 
     const removed = runCli(['uninstall-scheduler', '--json'], { env });
     expect(JSON.parse(removed.stdout)).toMatchObject({ status: 'removed', kinds: ['cron'] });

@@ -1,5 +1,5 @@
 /**
- * Issue 10 scenarios on real git repositories, through the built CLI: staleness when a script is
+ * Memory-lifecycle scenarios on real git repositories, through the built CLI: staleness when a script is
  * deleted, supersession with history, five confirmations, skill review into $CODEX_HOME/skills,
  * byte-exact undo, and `memory list` saying what the next session is told and why.
  */
@@ -25,7 +25,16 @@ interface World {
 }
 
 function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  return execFileSync('git', ['-C', repo, ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@t',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@t',
+    },
+  });
 }
 
 function world(): World {
@@ -33,27 +42,49 @@ function world(): World {
   const repo = join(root, 'shop');
   mkdirSync(join(repo, 'scripts'), { recursive: true });
   writeFileSync(join(repo, 'scripts', 'deploy.sh'), '#!/bin/sh\necho deploy\n');
-  writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'shop', scripts: { test: 'vitest', 'db:migrate': 'node migrate.js' } }));
+  writeFileSync(
+    join(repo, 'package.json'),
+    JSON.stringify({ name: 'shop', scripts: { test: 'vitest', 'db:migrate': 'node migrate.js' } }),
+  );
   git(repo, 'init', '-q', '-b', 'main');
   git(repo, 'add', '.');
   git(repo, 'commit', '-q', '-m', 'init');
   const home = join(root, 'home');
   const codexHome = join(root, 'codex');
   mkdirSync(codexHome, { recursive: true });
-  return { repo, home, codexHome, env: { HOME: root, CODEX_SELF_EVOLUTION_HOME: home, CODEX_HOME: codexHome }, paths: resolveStatePaths({ cwd: repo, home }) };
+  return {
+    repo,
+    home,
+    codexHome,
+    env: { HOME: root, CODEX_SELF_EVOLUTION_HOME: home, CODEX_HOME: codexHome },
+    paths: resolveStatePaths({ cwd: repo, home }),
+  };
 }
 
 let turn = 0;
 function learn(w: World, suggestions: Suggestion[], thread = `session-${turn}`): void {
   turn++;
-  const r = enqueueReviewedTurn(w.paths, { threadId: thread, turnId: `turn-${turn}`, cwd: w.repo, suggestions, reviewerProvider: 'dummy', timestamp: new Date(Date.UTC(2026, 0, 1) + turn * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z') });
+  const r = enqueueReviewedTurn(w.paths, {
+    threadId: thread,
+    turnId: `turn-${turn}`,
+    cwd: w.repo,
+    suggestions,
+    reviewerProvider: 'dummy',
+    timestamp: new Date(Date.UTC(2026, 0, 1) + turn * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  });
   expect(r.status).toBe('written');
 }
 
 const lesson = (summary: string, content: string, extra: Record<string, unknown> = {}): Suggestion => ({
   family: 'memory_updates',
   summary,
-  details: { action: 'add', scope: 'global', content, evidence: { quote: `the user said: ${content}` }, ...extra },
+  details: {
+    action: 'add',
+    scope: 'global',
+    content,
+    evidence: { quote: `the user said: ${content}` },
+    ...extra,
+  },
   confidence: 0.9,
 });
 
@@ -64,13 +95,27 @@ function cli(w: World, ...args: string[]) {
   return result.stdout;
 }
 const compile = (w: World) => JSON.parse(cli(w, 'compile', '--repo-root', w.repo)) as Record<string, unknown>;
-const told = (w: World) => (JSON.parse(cli(w, 'session-start', '--cwd', w.repo)) as { stable_background: { combined_prefix: string } }).stable_background.combined_prefix;
-const listJson = (w: World, ...flags: string[]) => JSON.parse(cli(w, 'memory', 'list', '--repo', w.repo, '--json', ...flags)) as { entries: Array<Record<string, unknown>>; injected: number; stale: number; budget: number; context_chars: number };
+const told = (w: World) =>
+  (JSON.parse(cli(w, 'session-start', '--cwd', w.repo)) as { stable_background: { combined_prefix: string } })
+    .stable_background.combined_prefix;
+const listJson = (w: World, ...flags: string[]) =>
+  JSON.parse(cli(w, 'memory', 'list', '--repo', w.repo, '--json', ...flags)) as {
+    entries: Array<Record<string, unknown>>;
+    injected: number;
+    stale: number;
+    budget: number;
+    context_chars: number;
+  };
 
 describe('lessons that stay true (CLI, real git repositories)', () => {
   it('a lesson about scripts/deploy.sh goes stale when the file is deleted, leaves the context, and comes back when re-confirmed', () => {
     const w = world();
-    learn(w, [lesson('Deploying', 'Deploy with scripts/deploy.sh after the tests pass.', { source_paths: ['scripts/deploy.sh'] }), lesson('Migrations', 'Run npm run db:migrate before the tests.')]);
+    learn(w, [
+      lesson('Deploying', 'Deploy with scripts/deploy.sh after the tests pass.', {
+        source_paths: ['scripts/deploy.sh'],
+      }),
+      lesson('Migrations', 'Run npm run db:migrate before the tests.'),
+    ]);
     compile(w);
     const head = git(w.repo, 'rev-parse', 'HEAD').trim();
     const before = listJson(w);
@@ -81,7 +126,10 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     expect(told(w)).toContain('scripts/deploy.sh');
 
     rmSync(join(w.repo, 'scripts', 'deploy.sh'));
-    writeFileSync(join(w.repo, 'package.json'), JSON.stringify({ name: 'shop', scripts: { test: 'vitest' } }));
+    writeFileSync(
+      join(w.repo, 'package.json'),
+      JSON.stringify({ name: 'shop', scripts: { test: 'vitest' } }),
+    );
     git(w.repo, 'commit', '-qam', 'drop the deploy script and the migrate script');
     const result = compile(w);
     expect(result.maintenance).toMatchObject({ stale: 2, git_checked: true });
@@ -93,9 +141,15 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     ]);
     expect(told(w)).not.toContain('scripts/deploy.sh');
     expect(told(w)).not.toContain('db:migrate');
-    const status = JSON.parse(cli(w, 'status')) as { buckets: Array<{ lessons: { stale: number; active: number; stale_to_reverify: Array<{ reason: string }> } }> };
+    const status = JSON.parse(cli(w, 'status')) as {
+      buckets: Array<{
+        lessons: { stale: number; active: number; stale_to_reverify: Array<{ reason: string }> };
+      }>;
+    };
     expect(status.buckets[0]!.lessons).toMatchObject({ stale: 2, active: 0 });
-    expect(status.buckets[0]!.lessons.stale_to_reverify.map((s) => s.reason)).toContain('source_deleted: scripts/deploy.sh');
+    expect(status.buckets[0]!.lessons.stale_to_reverify.map((s) => s.reason)).toContain(
+      'source_deleted: scripts/deploy.sh',
+    );
     const text = cli(w, 'memory', 'list', '--repo', w.repo, '--stale');
     expect(text).toContain('left out: stale (source_deleted: scripts/deploy.sh)');
 
@@ -104,10 +158,19 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     writeFileSync(join(w.repo, 'scripts', 'deploy.sh'), '#!/bin/sh\necho deploy v2\n');
     git(w.repo, 'add', '.');
     git(w.repo, 'commit', '-qm', 'deploy script is back');
-    learn(w, [lesson('Deploying', 'Deploy with scripts/deploy.sh after the tests pass.', { source_paths: ['scripts/deploy.sh'] })]);
+    learn(w, [
+      lesson('Deploying', 'Deploy with scripts/deploy.sh after the tests pass.', {
+        source_paths: ['scripts/deploy.sh'],
+      }),
+    ]);
     compile(w);
     const deploying = listJson(w).entries.find((e) => e.summary === 'Deploying')!;
-    expect(deploying).toMatchObject({ status: 'active', outcome: 'injected', confirmations: 2, source_commit: git(w.repo, 'rev-parse', 'HEAD').trim() });
+    expect(deploying).toMatchObject({
+      status: 'active',
+      outcome: 'injected',
+      confirmations: 2,
+      source_commit: git(w.repo, 'rev-parse', 'HEAD').trim(),
+    });
     expect(told(w)).toContain('scripts/deploy.sh');
   });
 
@@ -134,14 +197,26 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
   it('the same preference learned in five sessions is one entry, confirmed five times', () => {
     const w = world();
     for (let i = 0; i < 5; i++) {
-      learn(w, [lesson('Package manager', i % 2 === 0 ? 'Use pnpm for installs.' : 'Always use pnpm for installs')], `session-five-${i}`);
+      learn(
+        w,
+        [lesson('Package manager', i % 2 === 0 ? 'Use pnpm for installs.' : 'Always use pnpm for installs')],
+        `session-five-${i}`,
+      );
       compile(w);
     }
     const entries = listJson(w, '--all').entries;
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ confirmations: 5, status: 'active', outcome: 'injected' });
-    const shown = JSON.parse(cli(w, 'memory', 'show', String(entries[0]!.id), '--repo', w.repo, '--json')) as { provenance: Array<{ thread_id: string; quote: string }> };
-    expect(shown.provenance.map((p) => p.thread_id)).toEqual(['session-five-0', 'session-five-1', 'session-five-2', 'session-five-3', 'session-five-4']);
+    const shown = JSON.parse(
+      cli(w, 'memory', 'show', String(entries[0]!.id), '--repo', w.repo, '--json'),
+    ) as { provenance: Array<{ thread_id: string; quote: string }> };
+    expect(shown.provenance.map((p) => p.thread_id)).toEqual([
+      'session-five-0',
+      'session-five-1',
+      'session-five-2',
+      'session-five-3',
+      'session-five-4',
+    ]);
     expect(shown.provenance[0]!.quote).toContain('the user said');
   });
 
@@ -166,14 +241,22 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     const skillFiles = () => {
       const dir = join(w.codexHome, 'skills');
       try {
-        return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('SKILL.md')).map((f) => readFileSync(join(dir, f), 'utf8'));
+        return readdirSync(dir, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('SKILL.md'))
+          .map((f) => readFileSync(join(dir, f), 'utf8'));
       } catch {
         return [];
       }
     };
     expect(skillFiles()).toEqual([]);
-    const listed = JSON.parse(cli(w, 'review', 'list', '--repo', w.repo, '--json')) as { items: Array<{ id: string; title: string; evidence: { quote: string } }> };
-    expect(listed.items.map((i) => i.title).sort()).toEqual(['Deploying to production', 'Dropping the database']);
+    const listed = JSON.parse(cli(w, 'review', 'list', '--repo', w.repo, '--json')) as {
+      items: Array<{ id: string; title: string; evidence: { quote: string } }>;
+    };
+    expect(listed.items.map((i) => i.title).sort()).toEqual([
+      'Deploying to production',
+      'Dropping the database',
+    ]);
     expect(listed.items[0]!.evidence.quote).toMatch(/^how do we/);
     const text = cli(w, 'review', 'list', '--repo', w.repo);
     expect(text).toContain('evidence: “how do we');
@@ -187,27 +270,41 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     // Later compiles never bring the rejected one in, and it stays listed with its reason.
     compile(w);
     expect(skillFiles().join('\n')).not.toContain('Dropping the database');
-    const all = JSON.parse(cli(w, 'review', 'list', '--all', '--repo', w.repo, '--json')) as { items: Array<{ id: string; state: string; reason: string | null }> };
+    const all = JSON.parse(cli(w, 'review', 'list', '--all', '--repo', w.repo, '--json')) as {
+      items: Array<{ id: string; state: string; reason: string | null }>;
+    };
     expect(all.items.find((i) => i.id === drop.id)).toMatchObject({ state: 'rejected', reason: 'dangerous' });
     expect(all.items.find((i) => i.id === deploy.id)).toMatchObject({ state: 'approved' });
   });
 
   it('undo restores the files byte for byte, refuses while a later compile changed them, and works newest first', () => {
     const w = world();
-    learn(w, [lesson('Tests', 'Run the tests with vitest --run.'), { family: 'recall_candidate', summary: 'Retry policy', details: { content: 'HTTP retries back off from 0.5 s.', source_paths: ['src/http.ts'] }, confidence: 1 }]);
+    learn(w, [
+      lesson('Tests', 'Run the tests with vitest --run.'),
+      {
+        family: 'recall_candidate',
+        summary: 'Retry policy',
+        details: { content: 'HTTP retries back off from 0.5 s.', source_paths: ['src/http.ts'] },
+        confidence: 1,
+      },
+    ]);
     compile(w);
     const snapshot = () => {
       const out: Record<string, string> = {};
       for (const dir of [w.paths.memoryDir, w.paths.recallDir, w.paths.skillsDir]) {
         for (const f of readdirSync(dir, { recursive: true }).map(String)) {
           const p = join(dir, f);
-          if (statSync(p).isFile() && !f.startsWith('usage.')) out[relative(w.paths.stateDir, p)] = readFileSync(p).toString('base64');
+          if (statSync(p).isFile() && !f.startsWith('usage.'))
+            out[relative(w.paths.stateDir, p)] = readFileSync(p).toString('base64');
         }
       }
       return out;
     };
     const before = snapshot();
-    learn(w, [lesson('Package manager', 'Use pnpm for installs.'), lesson('Tests', 'Never run the tests with vitest --run.')]);
+    learn(w, [
+      lesson('Package manager', 'Use pnpm for installs.'),
+      lesson('Tests', 'Never run the tests with vitest --run.'),
+    ]);
     const first = compile(w) as { receipt_ids: string[] };
     const middle = snapshot();
     expect(middle).not.toEqual(before);
@@ -231,7 +328,10 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
 
   it('memory list shows what the next session will be told and why; forget and restore go through the compiler', () => {
     const w = world();
-    learn(w, [lesson('Tests', 'Run the tests with vitest --run.'), { ...lesson('Style', 'I prefer short commit messages.', { scope: 'user' }) }]);
+    learn(w, [
+      lesson('Tests', 'Run the tests with vitest --run.'),
+      { ...lesson('Style', 'I prefer short commit messages.', { scope: 'user' }) },
+    ]);
     compile(w);
     const text = cli(w, 'memory', 'list', '--repo', w.repo);
     expect(text).toContain('What the next session will be told');
@@ -240,13 +340,28 @@ describe('lessons that stay true (CLI, real git repositories)', () => {
     expect(text).toContain('“the user said: Run the tests with vitest --run.”');
     const entries = listJson(w).entries;
     const tests = entries.find((e) => e.summary === 'Tests')!;
-    const forgot = JSON.parse(cli(w, 'memory', 'forget', String(tests.id), '--repo', w.repo, '--json')) as { receipt_id: string; status: string };
+    const forgot = JSON.parse(cli(w, 'memory', 'forget', String(tests.id), '--repo', w.repo, '--json')) as {
+      receipt_id: string;
+      status: string;
+    };
     expect(forgot.status).toBe('forgotten');
     expect(told(w)).not.toContain('vitest --run');
-    expect(listJson(w, '--all').entries.find((e) => e.id === tests.id)).toMatchObject({ status: 'forgotten', outcome: 'inactive' });
+    expect(listJson(w, '--all').entries.find((e) => e.id === tests.id)).toMatchObject({
+      status: 'forgotten',
+      outcome: 'inactive',
+    });
     cli(w, 'memory', 'restore', String(tests.id), '--repo', w.repo);
     expect(told(w)).toContain('vitest --run');
-    cli(w, 'memory', 'edit', String(tests.id), '--content', 'Run the tests with vitest run --reporter dot.', '--repo', w.repo);
+    cli(
+      w,
+      'memory',
+      'edit',
+      String(tests.id),
+      '--content',
+      'Run the tests with vitest run --reporter dot.',
+      '--repo',
+      w.repo,
+    );
     expect(told(w)).toContain('--reporter dot');
     expect(listJson(w).entries.find((e) => e.summary === 'Tests')!.id).toBe(tests.id);
   });

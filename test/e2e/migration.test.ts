@@ -12,7 +12,18 @@ import { legacyBucketName, resolveStatePaths, sha1 } from '../../src/core/paths.
 import { CSEP, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const TOPICS = ['docker', 'postgres', 'kafka', 'redis', 'nginx', 'terraform', 'celery', 'graphql', 'webpack', 'grpc'];
+const TOPICS = [
+  'docker',
+  'postgres',
+  'kafka',
+  'redis',
+  'nginx',
+  'terraform',
+  'celery',
+  'graphql',
+  'webpack',
+  'grpc',
+];
 
 /** A Python-written bucket of `n` recall notes for `repo` (no search index). */
 function pythonHome(n: number) {
@@ -40,7 +51,8 @@ function pythonHome(n: number) {
   records.push({
     id: 'lockfile',
     summary: 'ERR_PNPM_OUTDATED_LOCKFILE in CI',
-    content: 'When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, run pnpm install --no-frozen-lockfile and commit pnpm-lock.yaml.',
+    content:
+      'When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, run pnpm install --no-frozen-lockfile and commit pnpm-lock.yaml.',
     source_paths: ['pnpm-lock.yaml'],
     cwd: repo,
     repo_fingerprint: fingerprint,
@@ -51,13 +63,27 @@ function pythonHome(n: number) {
   writeFileSync(join(bucket, 'recall', 'index.json'), JSON.stringify({ records }, null, 2));
   const codexHome = join(root, 'codex');
   mkdirSync(codexHome);
-  return { root, repo, home, bucket, env: { HOME: root, CODEX_HOME: codexHome, CODEX_SELF_EVOLUTION_HOME: home } };
+  return {
+    root,
+    repo,
+    home,
+    bucket,
+    env: { HOME: root, CODEX_HOME: codexHome, CODEX_SELF_EVOLUTION_HOME: home },
+  };
 }
 
 const PROMPT = 'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install, how do I fix the lockfile?';
 
 function promptRecall(w: ReturnType<typeof pythonHome>) {
-  const r = runCli(['prompt-recall', '--from-stdin'], { input: JSON.stringify({ session_id: 's', hook_event_name: 'UserPromptSubmit', cwd: w.repo, prompt: PROMPT }), env: w.env });
+  const r = runCli(['prompt-recall', '--from-stdin'], {
+    input: JSON.stringify({
+      session_id: 's',
+      hook_event_name: 'UserPromptSubmit',
+      cwd: w.repo,
+      prompt: PROMPT,
+    }),
+    env: w.env,
+  });
   expect(r.status).toBe(0);
   return r.stdout;
 }
@@ -70,13 +96,17 @@ describe('a state home written by the Python original', () => {
     expect(promptRecall(w)).not.toContain('no-frozen-lockfile');
     const installed = runCli(['install', '--json'], { env: w.env });
     expect(installed.status, installed.stderr).toBe(0);
-    expect(JSON.parse(installed.stdout)).toMatchObject({ search_indexes: { built: 1, locked: 0, failed: [] } });
+    expect(JSON.parse(installed.stdout)).toMatchObject({
+      search_indexes: { built: 1, locked: 0, failed: [] },
+    });
     expect(existsSync(index)).toBe(true);
     // The bucket is the Python one, reused in place.
     expect(resolveStatePaths({ cwd: w.repo, home: w.home }).stateDir).toBe(w.bucket);
     expect(promptRecall(w)).toContain('no-frozen-lockfile');
     // Idempotent: nothing to build the second time.
-    expect(JSON.parse(runCli(['install', '--json'], { env: w.env }).stdout)).toMatchObject({ search_indexes: { built: 0 } });
+    expect(JSON.parse(runCli(['install', '--json'], { env: w.env }).stdout)).toMatchObject({
+      search_indexes: { built: 0 },
+    });
   });
 
   it('scan builds the missing index too, and recall builds and saves a missing one before answering', () => {
@@ -91,11 +121,19 @@ describe('a state home written by the Python original', () => {
     expect(recall.status).toBe(0);
     expect(recall.stdout).toContain('no-frozen-lockfile');
     expect(existsSync(index)).toBe(true);
-    const log = readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(log.at(-1)).toMatchObject({ kind: 'csep-recall', recall_mode: 'indexed', index_saved: 'built' });
     // The next query uses it and builds nothing.
     runCli(['recall', 'pnpm', 'lockfile'], { env: w.env, bin: CSEP, cwd: w.repo });
-    const last = JSON.parse(readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8').trim().split('\n').at(-1)!) as Record<string, unknown>;
+    const last = JSON.parse(
+      readFileSync(join(w.home, 'logs', 'plugin.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .at(-1)!,
+    ) as Record<string, unknown>;
     expect(last).toMatchObject({ recall_mode: 'indexed' });
     expect(last.index_saved).toBeUndefined();
   });

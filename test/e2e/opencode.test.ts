@@ -9,7 +9,16 @@
  * The cases are independent and run concurrently: the dropped-socket case alone takes about a
  * minute (opencode retries six times before it reports the error).
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +26,12 @@ import { joinParts } from '../../src/core/compiler/backends/opencode/payload.js'
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
 import { countQueue, enqueueReviewedTurn } from '../../src/core/queue/queue.js';
 import type { Suggestion } from '../../src/core/schemas.js';
-import { requestText, startFakeChatModel, type FakeChatModel, type FakeTurn } from '../helpers/fake-chat-model.js';
+import {
+  requestText,
+  startFakeChatModel,
+  type FakeChatModel,
+  type FakeTurn,
+} from '../helpers/fake-chat-model.js';
 import { FAKE_MODEL, OPENCODE_BIN, opencodeSandbox } from '../helpers/opencode-sandbox.js';
 import { ensureBuilt } from '../helpers/built.js';
 import { runCliAsync } from '../helpers/run-cli.js';
@@ -40,17 +54,61 @@ afterAll(async () => {
 const PLANTED = `ghp_${'A1b2C3d4E5'.repeat(3)}abcdef`;
 
 const EXISTING = {
-  user: [{ scope: 'user', summary: 'Language', content: 'Answer in English.', source_paths: [], confidence: 1, provenance: [{ thread_id: 'old', turn_id: 'o1' }] }],
+  user: [
+    {
+      scope: 'user',
+      summary: 'Language',
+      content: 'Answer in English.',
+      source_paths: [],
+      confidence: 1,
+      provenance: [{ thread_id: 'old', turn_id: 'o1' }],
+    },
+  ],
   global: [
-    { scope: 'global', summary: 'Build', content: 'Run npm run build before the e2e tests.', source_paths: [], confidence: 1, provenance: [{ thread_id: 'old', turn_id: 'o2' }], custom_field: 'kept' },
-    { scope: 'global', summary: 'Tests', content: 'Unit tests live in test/unit and use vitest.', source_paths: [], confidence: 1, provenance: [] },
-    { scope: 'global', summary: 'Lint', content: 'There is no linter; tsc --noEmit is the check.', source_paths: [], confidence: 1, provenance: [] },
+    {
+      scope: 'global',
+      summary: 'Build',
+      content: 'Run npm run build before the e2e tests.',
+      source_paths: [],
+      confidence: 1,
+      provenance: [{ thread_id: 'old', turn_id: 'o2' }],
+      custom_field: 'kept',
+    },
+    {
+      scope: 'global',
+      summary: 'Tests',
+      content: 'Unit tests live in test/unit and use vitest.',
+      source_paths: [],
+      confidence: 1,
+      provenance: [],
+    },
+    {
+      scope: 'global',
+      summary: 'Lint',
+      content: 'There is no linter; tsc --noEmit is the check.',
+      source_paths: [],
+      confidence: 1,
+      provenance: [],
+    },
   ],
 };
 
 const SUGGESTIONS: Suggestion[] = [
-  { family: 'memory_updates', summary: 'Package manager', details: { action: 'add', scope: 'global', content: 'Use pnpm for installs, not npm.' }, confidence: 0.9 },
-  { family: 'recall_candidate', summary: 'Flaky e2e', details: { content: `The compile e2e is flaky when two builds run at once (seen with token ${PLANTED}); rerun it alone.`, source_paths: ['test/e2e/compile.test.ts'] }, confidence: 1 },
+  {
+    family: 'memory_updates',
+    summary: 'Package manager',
+    details: { action: 'add', scope: 'global', content: 'Use pnpm for installs, not npm.' },
+    confidence: 0.9,
+  },
+  {
+    family: 'recall_candidate',
+    summary: 'Flaky e2e',
+    details: {
+      content: `The compile e2e is flaky when two builds run at once (seen with token ${PLANTED}); rerun it alone.`,
+      source_paths: ['test/e2e/compile.test.ts'],
+    },
+    confidence: 1,
+  },
 ];
 
 /** The agent's good answer (merges, rewords, deletes `Lint` with a reason, cites the batch). */
@@ -60,13 +118,27 @@ function goodAnswer(suggestionId: string): Record<string, unknown> {
       global: [
         { summary: 'Build', content: 'Run npm run build before the e2e tests.' },
         { summary: 'Tests', content: 'Unit tests live in test/unit and use vitest.' },
-        { summary: 'Package manager', content: 'Always install with pnpm; npm is not used here.', confidence: 0.9, suggestion_ids: [suggestionId] },
+        {
+          summary: 'Package manager',
+          content: 'Always install with pnpm; npm is not used here.',
+          confidence: 0.9,
+          suggestion_ids: [suggestionId],
+        },
       ],
     },
-    recall_records: [{ summary: 'Flaky compile e2e', content: 'Two concurrent builds make the compile e2e flaky: run it alone.', source_paths: ['test/e2e/compile.test.ts'], suggestion_id: suggestionId }],
+    recall_records: [
+      {
+        summary: 'Flaky compile e2e',
+        content: 'Two concurrent builds make the compile e2e flaky: run it alone.',
+        source_paths: ['test/e2e/compile.test.ts'],
+        suggestion_id: suggestionId,
+      },
+    ],
     compiled_skills: [],
     manifest_entries: [{ skill_id: 'ignored', note: 'the manifest is rebuilt by the compiler' }],
-    discarded_items: [{ scope: 'global', summary: 'Lint', reason: 'covered by the build, which type-checks' }],
+    discarded_items: [
+      { scope: 'global', summary: 'Lint', reason: 'covered by the build, which type-checks' },
+    ],
   };
 }
 
@@ -84,7 +156,10 @@ interface World {
 
 let counter = 0;
 
-async function world(respond: (body: Record<string, unknown>, n: number) => FakeTurn, options: { config?: string; suggestions?: Suggestion[][] } = {}): Promise<World> {
+async function world(
+  respond: (body: Record<string, unknown>, n: number) => FakeTurn,
+  options: { config?: string; suggestions?: Suggestion[][] } = {},
+): Promise<World> {
   const dir = join(ROOT, `case-${++counter}`);
   const home = join(dir, 'home');
   const repo = join(dir, 'repo');
@@ -96,7 +171,14 @@ async function world(respond: (body: Record<string, unknown>, n: number) => Fake
   writeFileSync(paths.memoryJson, `${JSON.stringify(EXISTING, null, 2)}\n`);
   let suggestionId = '';
   (options.suggestions ?? [SUGGESTIONS]).forEach((suggestions, i) => {
-    const queued = enqueueReviewedTurn(paths, { threadId: 'thread-1', turnId: `turn-${i + 1}`, cwd: repo, suggestions, reviewerProvider: 'dummy', timestamp: `2026-11-01T00:00:${String(i % 60).padStart(2, '0')}Z` });
+    const queued = enqueueReviewedTurn(paths, {
+      threadId: 'thread-1',
+      turnId: `turn-${i + 1}`,
+      cwd: repo,
+      suggestions,
+      reviewerProvider: 'dummy',
+      timestamp: `2026-11-01T00:00:${String(i % 60).padStart(2, '0')}Z`,
+    });
     suggestionId ||= queued.suggestionId;
   });
   writeFileSync(join(home, 'config.toml'), options.config ?? '');
@@ -127,7 +209,10 @@ function wrapper(w: World): string {
 }
 
 async function compile(w: World, env: Record<string, string> = {}) {
-  const result = await runCliAsync(['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo], { env: { ...w.env, ...env }, timeoutMs: 150_000 });
+  const result = await runCliAsync(
+    ['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo],
+    { env: { ...w.env, ...env }, timeoutMs: 150_000 },
+  );
   let out: Record<string, unknown> = {};
   try {
     out = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -140,15 +225,22 @@ async function compile(w: World, env: Record<string, string> = {}) {
 type Item = Record<string, unknown> & { kind: string; state: string; reason?: string; detail?: string };
 
 function receipt(w: World): Record<string, unknown> & { item_receipts: Item[] } {
-  return JSON.parse(readFileSync(w.paths.lastReceipt, 'utf8')) as Record<string, unknown> & { item_receipts: Item[] };
+  return JSON.parse(readFileSync(w.paths.lastReceipt, 'utf8')) as Record<string, unknown> & {
+    item_receipts: Item[];
+  };
 }
 
 function memory(w: World): { user: Array<Record<string, unknown>>; global: Array<Record<string, unknown>> } {
-  return JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as { user: Array<Record<string, unknown>>; global: Array<Record<string, unknown>> };
+  return JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as {
+    user: Array<Record<string, unknown>>;
+    global: Array<Record<string, unknown>>;
+  };
 }
 
 function recallContents(w: World): string[] {
-  return (JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: Array<{ content: string }> }).records.map((r) => r.content);
+  return (
+    JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: Array<{ content: string }> }
+  ).records.map((r) => r.content);
 }
 
 function backendItem(w: World): Item | undefined {
@@ -157,7 +249,10 @@ function backendItem(w: World): Item | undefined {
 
 /** The script backend's result on the seeded batch (what every fallback must produce). */
 function expectScriptResult(w: World): void {
-  expect(memory(w).global.map((r) => r.content)).toEqual([...EXISTING.global.map((r) => r.content), 'Use pnpm for installs, not npm.']);
+  expect(memory(w).global.map((r) => r.content)).toEqual([
+    ...EXISTING.global.map((r) => r.content),
+    'Use pnpm for installs, not npm.',
+  ]);
   expect(memory(w).user.map((r) => r.content)).toEqual(['Answer in English.']);
   expect(recallContents(w)).toHaveLength(1);
   expect(countQueue(w.paths)).toMatchObject({ pending: 0, processing: 0, done: 1 });
@@ -166,8 +261,17 @@ function expectScriptResult(w: World): void {
 async function expectFallback(w: World, reason: string, detail: RegExp): Promise<void> {
   const { out, status } = await compile(w);
   expect(status).toBe(0);
-  expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: 'script', processed_count: 1 });
-  expect(receipt(w)).toMatchObject({ run_status: 'success', backend: 'agent:opencode', fallback_backend: 'script' });
+  expect(out).toMatchObject({
+    status: 'success',
+    backend: 'agent:opencode',
+    fallback_backend: 'script',
+    processed_count: 1,
+  });
+  expect(receipt(w)).toMatchObject({
+    run_status: 'success',
+    backend: 'agent:opencode',
+    fallback_backend: 'script',
+  });
   const item = backendItem(w);
   expect(item).toMatchObject({ state: 'discarded', reason, backend: 'agent:opencode' });
   expect(item?.detail).toMatch(detail);
@@ -175,7 +279,11 @@ async function expectFallback(w: World, reason: string, detail: RegExp): Promise
 }
 
 /** The payload the model received: the read-tool attachment turned back into the file's JSON. */
-function attachedPayload(body: Record<string, unknown> | null): { text: string; value: unknown; raw: string } {
+function attachedPayload(body: Record<string, unknown> | null): {
+  text: string;
+  value: unknown;
+  raw: string;
+} {
   const raw = requestText(body);
   const start = raw.indexOf('<content>\n', raw.indexOf('compile-payload.json</path>'));
   const end = raw.indexOf('\n</content>', start);
@@ -192,7 +300,11 @@ function attachedPayload(body: Record<string, unknown> | null): { text: string; 
 describe.concurrent('compile --backend agent:opencode (real opencode, fake model)', () => {
   it('a dropped connection: opencode gives up after its retries, the batch is compiled by script', async () => {
     const w = await world(() => ({ drop: true }));
-    await expectFallback(w, 'agent_invoke_failed', /opencode error event: .*(socket connection was closed|Cannot connect)/);
+    await expectFallback(
+      w,
+      'agent_invoke_failed',
+      /opencode error event: .*(socket connection was closed|Cannot connect)/,
+    );
   }, 170_000);
 
   it('HTTP 500: the error event is reported and the script backend applies the batch', async () => {
@@ -207,10 +319,16 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     const bin = wrapper(w);
     const env = { ...w.env, PATH: `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}` };
     delete (env as Record<string, string | undefined>).CODEX_SELF_EVOLUTION_OPENCODE_COMMAND;
-    const { out, status } = await runCliAsync(['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo], { env, timeoutMs: 120_000 }).then((r) => ({ ...r, out: JSON.parse(r.stdout) as Record<string, unknown> }));
+    const { out, status } = await runCliAsync(
+      ['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo],
+      { env, timeoutMs: 120_000 },
+    ).then((r) => ({ ...r, out: JSON.parse(r.stdout) as Record<string, unknown> }));
     expect(status).toBe(0);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: 'script' });
-    expect(backendItem(w)).toMatchObject({ reason: 'agent_invoke_failed', detail: expect.stringMatching(/timed out after 8 s/) });
+    expect(backendItem(w)).toMatchObject({
+      reason: 'agent_invoke_failed',
+      detail: expect.stringMatching(/timed out after 8 s/),
+    });
     expectScriptResult(w);
     const pid = Number(readFileSync(join(w.wrapLog, 'pid'), 'utf8'));
     expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
@@ -221,27 +339,47 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     const w = await world(() => ({ text: JSON.stringify(goodAnswer(sid)) }));
     sid = w.suggestionId;
     const bin = wrapper(w);
-    const { out, status } = await compile(w, { CODEX_SELF_EVOLUTION_OPENCODE_COMMAND: join(bin, 'opencode') });
+    const { out, status } = await compile(w, {
+      CODEX_SELF_EVOLUTION_OPENCODE_COMMAND: join(bin, 'opencode'),
+    });
     expect(status).toBe(0);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: null });
     const mem = memory(w);
-    expect(mem.global.map((r) => r.content)).toEqual(['Run npm run build before the e2e tests.', 'Unit tests live in test/unit and use vitest.', 'Always install with pnpm; npm is not used here.']);
-    expect(mem.global[0]).toMatchObject({ custom_field: 'kept', provenance: [{ thread_id: 'old', turn_id: 'o2' }] });
-    expect(mem.global[2]!.provenance).toEqual([expect.objectContaining({ thread_id: 'thread-1', turn_id: 'turn-1', suggestion_id: sid })]);
+    expect(mem.global.map((r) => r.content)).toEqual([
+      'Run npm run build before the e2e tests.',
+      'Unit tests live in test/unit and use vitest.',
+      'Always install with pnpm; npm is not used here.',
+    ]);
+    expect(mem.global[0]).toMatchObject({
+      custom_field: 'kept',
+      provenance: [{ thread_id: 'old', turn_id: 'o2' }],
+    });
+    expect(mem.global[2]!.provenance).toEqual([
+      expect.objectContaining({ thread_id: 'thread-1', turn_id: 'turn-1', suggestion_id: sid }),
+    ]);
     expect(mem.user.map((r) => r.content)).toEqual(['Answer in English.']);
     expect(readFileSync(w.paths.memoryMd, 'utf8')).toContain('Always install with pnpm');
     expect(recallContents(w)).toEqual(['Two concurrent builds make the compile e2e flaky: run it alone.']);
     const r = receipt(w);
     expect(r).toMatchObject({ backend: 'agent:opencode', fallback_backend: null, run_status: 'success' });
-    expect(r.item_receipts.find((i) => i.reason === 'agent_removed')).toMatchObject({ kind: 'eviction', content: 'There is no linter; tsc --noEmit is the check.', detail: 'covered by the build, which type-checks' });
-    expect(r.item_receipts.filter((i) => i.kind === 'suggestion').map((i) => i.reason)).toEqual(['agent_merged', 'agent_merged']);
+    expect(r.item_receipts.find((i) => i.reason === 'agent_removed')).toMatchObject({
+      kind: 'eviction',
+      content: 'There is no linter; tsc --noEmit is the check.',
+      detail: 'covered by the build, which type-checks',
+    });
+    expect(r.item_receipts.filter((i) => i.kind === 'suggestion').map((i) => i.reason)).toEqual([
+      'agent_merged',
+      'agent_merged',
+    ]);
     expect(backendItem(w)).toBeUndefined();
     // How opencode was started: payload file and prompt passed after the configured prefix, in a
     // temp directory, without our reviewer key, marked as our worker.
     const argv = readFileSync(join(w.wrapLog, 'argv'), 'utf8').split('\n---\n');
     expect(argv.slice(0, 4)).toEqual(['run', '--format', 'json', '--file']);
     expect(argv[4]).toMatch(/csep-compile-[^/]+\/compile-payload\.json$/);
-    expect(argv).toEqual(expect.arrayContaining(['--dangerously-skip-permissions', '--model', FAKE_MODEL, '--']));
+    expect(argv).toEqual(
+      expect.arrayContaining(['--dangerously-skip-permissions', '--model', FAKE_MODEL, '--']),
+    );
     expect(argv[argv.indexOf('--') + 1]).toMatch(/^You are the memory compiler/);
     const cwd = readFileSync(join(w.wrapLog, 'cwd'), 'utf8').trim();
     expect(cwd).toMatch(/csep-compile-/);
@@ -258,10 +396,14 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
   }, 170_000);
 
   it('an answer in a fence with prose around it', async () => {
-    const w = await world(() => ({ text: `Here is the merged result:\n\n\`\`\`json\n${JSON.stringify(goodAnswer(''), null, 2)}\n\`\`\`\n\nLet me know if {anything} else is needed.` }));
+    const w = await world(() => ({
+      text: `Here is the merged result:\n\n\`\`\`json\n${JSON.stringify(goodAnswer(''), null, 2)}\n\`\`\`\n\nLet me know if {anything} else is needed.`,
+    }));
     const { out } = await compile(w);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: null });
-    expect(memory(w).global.map((r) => r.content)).toContain('Always install with pnpm; npm is not used here.');
+    expect(memory(w).global.map((r) => r.content)).toContain(
+      'Always install with pnpm; npm is not used here.',
+    );
     expect(backendItem(w)).toBeUndefined();
   }, 170_000);
 
@@ -270,10 +412,17 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     const w = await world((body, n) => {
       if (n === 0) return { tools: [{ name: 'read', arguments: { filePath: secretFile } }] };
       if (n === 1) {
-        const path = /"filePath":"([^"]+compile-payload\.json)"/.exec(requestText(body))?.[1] ?? 'compile-payload.json';
+        const path =
+          /"filePath":"([^"]+compile-payload\.json)"/.exec(requestText(body))?.[1] ?? 'compile-payload.json';
         return { tools: [{ name: 'read', arguments: { filePath: path, offset: 3, limit: 4 } }] };
       }
-      return { text: JSON.stringify({ recall_records: [{ summary: 'Paged read', content: 'The agent read the payload in pages before answering.' }] }) };
+      return {
+        text: JSON.stringify({
+          recall_records: [
+            { summary: 'Paged read', content: 'The agent read the payload in pages before answering.' },
+          ],
+        }),
+      };
     });
     secretFile = join(w.dir, 'outside-secret.txt');
     writeFileSync(secretFile, 'OUTSIDE-FILE-CONTENT-7f3a\n');
@@ -282,8 +431,15 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     const chats = w.fake.requests.filter((r) => r.kind === 'chat');
     expect(chats).toHaveLength(3);
     // Only the read tool is offered to the model.
-    expect((chats[0]!.body!.tools as Array<{ function: { name: string } }>).map((t) => t.function.name)).toEqual(['read']);
-    const toolText = (i: number) => JSON.stringify((chats[i]!.body!.messages as Array<{ role: string; content: unknown }>).filter((m) => m.role === 'tool').at(-1)?.content);
+    expect(
+      (chats[0]!.body!.tools as Array<{ function: { name: string } }>).map((t) => t.function.name),
+    ).toEqual(['read']);
+    const toolText = (i: number) =>
+      JSON.stringify(
+        (chats[i]!.body!.messages as Array<{ role: string; content: unknown }>)
+          .filter((m) => m.role === 'tool')
+          .at(-1)?.content,
+      );
     expect(toolText(1)).toMatch(/rule which prevents you/);
     expect(JSON.stringify(chats.map((c) => c.body))).not.toContain('OUTSIDE-FILE-CONTENT-7f3a');
     expect(toolText(2)).toContain('3: ');
@@ -293,7 +449,13 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
   }, 170_000);
 
   it('an answer that omits sections changes only what it lists (nothing is wiped)', async () => {
-    const w = await world(() => ({ text: JSON.stringify({ memory_records: { user: null }, compiled_skills: [], discarded_items: [{ suggestion_id: 'x', reason: 'unknown id is ignored' }] }) }));
+    const w = await world(() => ({
+      text: JSON.stringify({
+        memory_records: { user: null },
+        compiled_skills: [],
+        discarded_items: [{ suggestion_id: 'x', reason: 'unknown id is ignored' }],
+      }),
+    }));
     const { out } = await compile(w);
     expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: null });
     expect(memory(w)).toEqual(EXISTING);
@@ -321,12 +483,30 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     const long = `${'Long procedure step with details. '.repeat(150)}END-OF-LONG`;
     const batch: Suggestion[][] = [];
     for (let i = 0; i < 24; i++) {
-      batch.push([{ family: 'memory_updates', summary: `Fact ${i}`, details: { action: 'add', scope: 'global', content: `Fact number ${i}: ${'the quick brown fox jumps over the lazy dog; '.repeat(26)}` }, confidence: 0.8 }]);
+      batch.push([
+        {
+          family: 'memory_updates',
+          summary: `Fact ${i}`,
+          details: {
+            action: 'add',
+            scope: 'global',
+            content: `Fact number ${i}: ${'the quick brown fox jumps over the lazy dog; '.repeat(26)}`,
+          },
+          confidence: 0.8,
+        },
+      ]);
     }
-    batch.push([{ family: 'recall_candidate', summary: 'Long recall', details: { content: long }, confidence: 1 }]);
+    batch.push([
+      { family: 'recall_candidate', summary: 'Long recall', details: { content: long }, confidence: 1 },
+    ]);
     const w = await world(() => ({ text: '{"discarded_items": []}' }), { suggestions: batch });
     const { out } = await compile(w);
-    expect(out).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: null, processed_count: 25 });
+    expect(out).toMatchObject({
+      status: 'success',
+      backend: 'agent:opencode',
+      fallback_backend: null,
+      processed_count: 25,
+    });
     const body = w.fake.requests.find((r) => r.kind === 'chat')!.body;
     const { text, value, raw } = attachedPayload(body);
     expect(raw).toMatch(/\(End of file - total \d+ lines\)/);
@@ -336,7 +516,9 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     expect(size).toBeLessThanOrEqual(48_000);
     const payload = value as { batch: Array<{ suggestions: Array<{ details: { content: string } }> }> };
     expect(payload.batch).toHaveLength(25);
-    expect(payload.batch.map((e) => e.suggestions[0]!.details.content)).toEqual(batch.map((s) => s[0]!.details.content));
+    expect(payload.batch.map((e) => e.suggestions[0]!.details.content)).toEqual(
+      batch.map((s) => s[0]!.details.content),
+    );
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(1800);
   }, 170_000);
 
@@ -349,23 +531,40 @@ describe.concurrent('compile --backend agent:opencode (real opencode, fake model
     expect(String(out.error)).toMatch(/agent:opencode failed \(agent_invoke_failed\)/);
     expect(countQueue(w.paths)).toMatchObject({ pending: 1, processing: 0, done: 0 });
     expect(readFileSync(w.paths.memoryJson, 'utf8')).toBe(before);
-    const pending = JSON.parse(readFileSync(join(w.paths.queue.pending, `${w.suggestionId}.json`), 'utf8')) as { attempt_count: number };
+    const pending = JSON.parse(
+      readFileSync(join(w.paths.queue.pending, `${w.suggestionId}.json`), 'utf8'),
+    ) as { attempt_count: number };
     expect(pending.attempt_count).toBe(1);
   }, 170_000);
 
   it('opencode missing: an error before any claim without fallback, else opencode_unavailable and script', async () => {
     const w = await world(() => ({ text: '{}' }), { config: '[compile]\nallow_fallback = false\n' });
     const env = { ...w.env, CODEX_SELF_EVOLUTION_OPENCODE_COMMAND: join(w.dir, 'no-such-opencode') };
-    const strict = await runCliAsync(['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo], { env, timeoutMs: 60_000 });
+    const strict = await runCliAsync(
+      ['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo],
+      { env, timeoutMs: 60_000 },
+    );
     expect(strict.status).toBe(1);
     expect(strict.stderr).toMatch(/opencode not found/);
-    const pending = JSON.parse(readFileSync(join(w.paths.queue.pending, `${w.suggestionId}.json`), 'utf8')) as { attempt_count: number };
+    const pending = JSON.parse(
+      readFileSync(join(w.paths.queue.pending, `${w.suggestionId}.json`), 'utf8'),
+    ) as { attempt_count: number };
     expect(pending.attempt_count).toBe(0);
     writeFileSync(join(w.home, 'config.toml'), '');
-    const lenient = await runCliAsync(['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo], { env, timeoutMs: 60_000 });
+    const lenient = await runCliAsync(
+      ['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo],
+      { env, timeoutMs: 60_000 },
+    );
     expect(lenient.status).toBe(0);
-    expect(JSON.parse(lenient.stdout)).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: 'script' });
-    expect(backendItem(w)).toMatchObject({ reason: 'opencode_unavailable', detail: expect.stringMatching(/opencode not found/) });
+    expect(JSON.parse(lenient.stdout)).toMatchObject({
+      status: 'success',
+      backend: 'agent:opencode',
+      fallback_backend: 'script',
+    });
+    expect(backendItem(w)).toMatchObject({
+      reason: 'opencode_unavailable',
+      detail: expect.stringMatching(/opencode not found/),
+    });
     expectScriptResult(w);
     expect(w.fake.requests).toEqual([]);
   }, 170_000);

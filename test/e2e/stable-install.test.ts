@@ -5,7 +5,18 @@
  * hooks.json and config.toml as they were. Offline: the npm cache is seeded from the machine's.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdtempSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdtempSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +24,8 @@ import { productionPackages, seedNpmCache } from '../helpers/npm-cache.js';
 import { REPO_ROOT } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
-const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 const PLAIN_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 interface World {
@@ -30,7 +42,13 @@ let packDir = '';
 
 function world(): World {
   const root = tempDir('csep-stable-');
-  const w = { root, home: join(root, 'state'), codexHome: join(root, 'codex'), userHome: join(root, 'user'), cache: join(root, 'npm-cache') };
+  const w = {
+    root,
+    home: join(root, 'state'),
+    codexHome: join(root, 'codex'),
+    userHome: join(root, 'user'),
+    cache: join(root, 'npm-cache'),
+  };
   for (const d of [w.codexHome, w.userHome]) mkdirSync(d, { recursive: true });
   return {
     ...w,
@@ -47,20 +65,38 @@ function world(): World {
 }
 
 function npmExecInstall(w: World, pkg: string, extra: string[] = []) {
-  return spawnSync('npm', ['exec', '--offline', '--yes', '--package', pkg, '--', 'codex-self-evolution', 'install', '--json', ...extra], {
-    cwd: w.userHome,
-    env: w.env,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
+  return spawnSync(
+    'npm',
+    [
+      'exec',
+      '--offline',
+      '--yes',
+      '--package',
+      pkg,
+      '--',
+      'codex-self-evolution',
+      'install',
+      '--json',
+      ...extra,
+    ],
+    {
+      cwd: w.userHome,
+      env: w.env,
+      encoding: 'utf8',
+      timeout: 240_000,
+    },
+  );
 }
 
 /** Our handler commands in hooks.json, by event. */
 function ourCommands(codexHome: string): Record<string, string> {
-  const doc = JSON.parse(readFileSync(join(codexHome, 'hooks.json'), 'utf8')) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
+  const doc = JSON.parse(readFileSync(join(codexHome, 'hooks.json'), 'utf8')) as {
+    hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+  };
   const out: Record<string, string> = {};
   for (const [event, groups] of Object.entries(doc.hooks)) {
-    for (const g of groups) for (const h of g.hooks) if (h.command.includes('codex-self-evolution managed')) out[event] = h.command;
+    for (const g of groups)
+      for (const h of g.hooks) if (h.command.includes('codex-self-evolution managed')) out[event] = h.command;
   }
   return out;
 }
@@ -77,7 +113,11 @@ function runHook(w: World, command: string, payload: Record<string, unknown>) {
 
 beforeAll(() => {
   const dir = (packDir = mkdtempSync(join(tmpdir(), 'csep-pack-')));
-  const packed = spawnSync('npm', ['pack', REPO_ROOT, '--pack-destination', dir, '--ignore-scripts', '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const packed = spawnSync(
+    'npm',
+    ['pack', REPO_ROOT, '--pack-destination', dir, '--ignore-scripts', '--json'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   expect(packed.status, packed.stderr).toBe(0);
   tarball = join(dir, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
 }, 180_000);
@@ -99,11 +139,17 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     // Run through npx, the trust step is said the way the user can type it.
     expect(out.next_steps.join('\n')).toContain('npx codex-self-evolution install --trust');
     const prefix = join(w.home, 'runtime', VERSION);
-    expect(out.hook_copy).toMatchObject({ package_root: join(prefix, 'node_modules', 'codex-self-evolution'), temporary_source: "npm's npx cache", action: 'installed' });
+    expect(out.hook_copy).toMatchObject({
+      package_root: join(prefix, 'node_modules', 'codex-self-evolution'),
+      temporary_source: "npm's npx cache",
+      action: 'installed',
+    });
     const commands = ourCommands(w.codexHome);
     expect(Object.keys(commands).sort()).toEqual(['SessionStart', 'Stop', 'UserPromptSubmit']);
     for (const c of Object.values(commands)) {
-      expect(c).toContain(join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'));
+      expect(c).toContain(
+        join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'),
+      );
       expect(c).not.toContain('_npx');
     }
 
@@ -111,19 +157,50 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     rmSync(w.cache, { recursive: true, force: true });
     const repo = join(w.root, 'repo');
     mkdirSync(join(repo, '.git'), { recursive: true });
-    const start = runHook(w, commands.SessionStart!, { session_id: 's1', cwd: repo, hook_event_name: 'SessionStart', source: 'startup', model: 'm' });
+    const start = runHook(w, commands.SessionStart!, {
+      session_id: 's1',
+      cwd: repo,
+      hook_event_name: 'SessionStart',
+      source: 'startup',
+      model: 'm',
+    });
     expect(start.status, start.stderr).toBe(0);
-    const context = (JSON.parse(start.stdout) as { hookSpecificOutput: { additionalContext: string } }).hookSpecificOutput.additionalContext;
+    const context = (JSON.parse(start.stdout) as { hookSpecificOutput: { additionalContext: string } })
+      .hookSpecificOutput.additionalContext;
     expect(context).toContain('Recall Contract');
-    const version = spawnSync(process.execPath, [join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'), '--version'], { encoding: 'utf8' });
+    const version = spawnSync(
+      process.execPath,
+      [join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'), '--version'],
+      { encoding: 'utf8' },
+    );
     expect(version.stdout.trim()).toBe(VERSION);
 
     // status names the copy and finds it working.
-    const status = spawnSync(process.execPath, [join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'), 'status', '--json'], { env: w.env, encoding: 'utf8' });
-    const installation = (JSON.parse(status.stdout) as { installation: { cli: string; ok: boolean; version: string | null; problems: string[] } }).installation;
+    const status = spawnSync(
+      process.execPath,
+      [
+        join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'),
+        'status',
+        '--json',
+      ],
+      { env: w.env, encoding: 'utf8' },
+    );
+    const installation = (
+      JSON.parse(status.stdout) as {
+        installation: { cli: string; ok: boolean; version: string | null; problems: string[] };
+      }
+    ).installation;
     expect(installation).toMatchObject({ ok: true, version: VERSION, problems: [] });
 
-    const un = spawnSync(process.execPath, [join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'), 'uninstall', '--json'], { env: w.env, encoding: 'utf8' });
+    const un = spawnSync(
+      process.execPath,
+      [
+        join(prefix, 'node_modules', 'codex-self-evolution', 'bin', 'codex-self-evolution.js'),
+        'uninstall',
+        '--json',
+      ],
+      { env: w.env, encoding: 'utf8' },
+    );
     expect(un.status, un.stderr).toBe(0);
     expect(existsSync(join(w.home, 'runtime'))).toBe(false);
     expect(existsSync(join(w.home, 'install.json'))).toBe(false);
@@ -141,18 +218,31 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     const pkg = JSON.parse(readFileSync(join(next, 'package.json'), 'utf8')) as { version: string };
     pkg.version = `${VERSION}-next.1`;
     writeFileSync(join(next, 'package.json'), JSON.stringify(pkg, null, 2));
-    const packed = spawnSync('npm', ['pack', next, '--pack-destination', w.root, '--ignore-scripts', '--json'], { encoding: 'utf8' });
+    const packed = spawnSync(
+      'npm',
+      ['pack', next, '--pack-destination', w.root, '--ignore-scripts', '--json'],
+      { encoding: 'utf8' },
+    );
     const nextTarball = join(w.root, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
     const upgraded = npmExecInstall(w, nextTarball);
     expect(upgraded.status, upgraded.stderr).toBe(0);
-    for (const c of Object.values(ourCommands(w.codexHome))) expect(c).toContain(join(w.home, 'runtime', pkg.version, 'node_modules'));
+    for (const c of Object.values(ourCommands(w.codexHome)))
+      expect(c).toContain(join(w.home, 'runtime', pkg.version, 'node_modules'));
     expect(readdirSync(join(w.home, 'runtime'))).toEqual([pkg.version]);
 
     // The copy disappears: hooks fail open, status says so first.
     rmSync(join(w.home, 'runtime'), { recursive: true, force: true });
-    const stop = runHook(w, ourCommands(w.codexHome).Stop!, { session_id: 's', hook_event_name: 'Stop', cwd: w.root });
+    const stop = runHook(w, ourCommands(w.codexHome).Stop!, {
+      session_id: 's',
+      hook_event_name: 'Stop',
+      cwd: w.root,
+    });
     expect(stop.status).not.toBe(2);
-    const status = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'codex-self-evolution.js'), 'status', '--json'], { env: w.env, encoding: 'utf8' });
+    const status = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin', 'codex-self-evolution.js'), 'status', '--json'],
+      { env: w.env, encoding: 'utf8' },
+    );
     const doc = JSON.parse(status.stdout) as { warnings: string[]; installation: { ok: boolean } };
     expect(doc.installation.ok).toBe(false);
     expect(doc.warnings[0]).toMatch(/hooks run .* which does not exist/);
@@ -160,7 +250,8 @@ describe('a stable installation from a packed tarball through npm exec', () => {
 
   it('stops with one clear message and leaves hooks.json and config.toml as they were when npm fails or the home cannot be written', () => {
     const w = world();
-    const hooks = '{ "hooks": { "Stop": [ { "hooks": [ { "type": "command", "command": "notify.sh" } ] } ] } }\n';
+    const hooks =
+      '{ "hooks": { "Stop": [ { "hooks": [ { "type": "command", "command": "notify.sh" } ] } ] } }\n';
     const config = '# mine\nmodel = "o3"\n';
     writeFileSync(join(w.codexHome, 'hooks.json'), hooks);
     writeFileSync(join(w.codexHome, 'config.toml'), config);
@@ -178,10 +269,23 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     }
     const bin = join(w.root, 'fake-bin');
     mkdirSync(bin);
-    writeFileSync(join(bin, 'npm'), '#!/bin/sh\necho "npm error code E500: registry unreachable" >&2\nexit 1\n');
+    writeFileSync(
+      join(bin, 'npm'),
+      '#!/bin/sh\necho "npm error code E500: registry unreachable" >&2\nexit 1\n',
+    );
     chmodSync(join(bin, 'npm'), 0o755);
-    const env = { PATH: `${bin}:${PLAIN_PATH}`, HOME: w.userHome, CODEX_HOME: w.codexHome, CODEX_SELF_EVOLUTION_HOME: w.home, NO_COLOR: '1' };
-    const failed = spawnSync(process.execPath, [join(npx, 'bin', 'codex-self-evolution.js'), 'install', '--trust'], { env, encoding: 'utf8' });
+    const env = {
+      PATH: `${bin}:${PLAIN_PATH}`,
+      HOME: w.userHome,
+      CODEX_HOME: w.codexHome,
+      CODEX_SELF_EVOLUTION_HOME: w.home,
+      NO_COLOR: '1',
+    };
+    const failed = spawnSync(
+      process.execPath,
+      [join(npx, 'bin', 'codex-self-evolution.js'), 'install', '--trust'],
+      { env, encoding: 'utf8' },
+    );
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('cannot make a stable copy: npm pack failed');
     expect(failed.stderr).toContain('registry unreachable');
@@ -192,14 +296,20 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     expect(existsSync(join(w.home, 'runtime')) ? readdirSync(join(w.home, 'runtime')) : []).toEqual([]);
 
     // npm missing altogether.
-    const none = spawnSync(process.execPath, [join(npx, 'bin', 'codex-self-evolution.js'), 'install'], { env: { ...env, PATH: join(w.root, 'empty') }, encoding: 'utf8' });
+    const none = spawnSync(process.execPath, [join(npx, 'bin', 'codex-self-evolution.js'), 'install'], {
+      env: { ...env, PATH: join(w.root, 'empty') },
+      encoding: 'utf8',
+    });
     expect(none.status).toBe(1);
     expect(none.stderr).toContain('npm was not found');
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).toBe(hooks);
 
     // A state home that cannot be written (its parent is a file).
     writeFileSync(join(w.root, 'a-file'), '');
-    const blocked = spawnSync(process.execPath, [join(npx, 'bin', 'codex-self-evolution.js'), 'install'], { env: { ...env, CODEX_SELF_EVOLUTION_HOME: join(w.root, 'a-file', 'home') }, encoding: 'utf8' });
+    const blocked = spawnSync(process.execPath, [join(npx, 'bin', 'codex-self-evolution.js'), 'install'], {
+      env: { ...env, CODEX_SELF_EVOLUTION_HOME: join(w.root, 'a-file', 'home') },
+      encoding: 'utf8',
+    });
     expect(blocked.status).toBe(1);
     expect(blocked.stderr).toMatch(/cannot make a stable copy: .*a-file\/home\/runtime cannot be written/);
     expect(readFileSync(join(w.codexHome, 'hooks.json'), 'utf8')).toBe(hooks);

@@ -4,7 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
 import { rolloutText } from '../fixtures/rollouts/rollout-builder.js';
 import { PLANTED_SECRETS, assertNoSecrets } from '../fixtures/secrets/corpus.js';
-import { reply, serverError, startFakeProviderServer, type FakeProviderServer } from '../helpers/fake-provider-server.js';
+import {
+  reply,
+  serverError,
+  startFakeProviderServer,
+  type FakeProviderServer,
+} from '../helpers/fake-provider-server.js';
 import { runCli, runCliAsync } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -14,7 +19,12 @@ const GOOD_REVIEW = JSON.stringify({
   memory_updates: [
     {
       summary: 'Use pnpm',
-      details: { action: 'add', scope: 'user', content: 'Always use pnpm, never npm, in this repository.', evidence: { turn: 0, quote: 'always use pnpm' } },
+      details: {
+        action: 'add',
+        scope: 'user',
+        content: 'Always use pnpm, never npm, in this repository.',
+        evidence: { turn: 0, quote: 'always use pnpm' },
+      },
       confidence: 0.9,
     },
   ],
@@ -120,9 +130,14 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
     const result = runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript), env: w.env });
     expect(result).toEqual({ status: 0, stdout: '{"continue":true}\n', stderr: '' });
 
-    const pending = await waitFor(() => (files(w.paths.queue.pending).length > 0 ? files(w.paths.queue.pending) : undefined));
+    const pending = await waitFor(() =>
+      files(w.paths.queue.pending).length > 0 ? files(w.paths.queue.pending) : undefined,
+    );
     expect(pending).toHaveLength(1);
-    const envelope = JSON.parse(readFileSync(join(w.paths.queue.pending, pending[0]!), 'utf8')) as Record<string, any>;
+    const envelope = JSON.parse(readFileSync(join(w.paths.queue.pending, pending[0]!), 'utf8')) as Record<
+      string,
+      any
+    >;
     expect(envelope.state).toBe('pending');
     expect(envelope.thread_id).toBe('01a2161a-5bab-7220-9193-325a99a88743');
     expect(envelope.suggestions).toHaveLength(1);
@@ -151,7 +166,7 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
       const data = JSON.parse(readFileSync(join(w.paths.spoolDir, name), 'utf8')) as Record<string, any>;
       return data.last_error ? data : undefined;
     });
-    // A 5xx outage waits without using up the turn's attempts (issue 17).
+    // A 5xx outage waits without using up the turn's attempts.
     expect(entry.attempts).toBe(0);
     expect(entry.waiting?.reason).toBe('provider_unavailable');
     expect(entry.last_error).toMatch(/500/);
@@ -159,7 +174,9 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
     expect(files(w.paths.queue.pending)).toEqual([]);
 
     server.setFallback(reply(GOOD_REVIEW));
-    const drained = await runCliAsync(['stop-review', '--drain', '--retry-now', '--cwd', w.repo], { env: w.env });
+    const drained = await runCliAsync(['stop-review', '--drain', '--retry-now', '--cwd', w.repo], {
+      env: w.env,
+    });
     expect(drained.status).toBe(0);
     expect(JSON.parse(drained.stdout)).toMatchObject({ reviewed: 1, retried: 0 });
     expect(files(w.paths.queue.pending)).toHaveLength(1);
@@ -173,7 +190,10 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
     runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript), env: w.env });
     await waitFor(() => (files(w.paths.queue.pending).length > 0 ? true : undefined));
     await waitFor(() => (files(w.paths.spoolDir).length === 0 ? true : undefined));
-    const again = runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript, { stop_hook_active: true }), env: w.env });
+    const again = runCli(['stop-review', '--from-stdin'], {
+      input: stopPayload(w, transcript, { stop_hook_active: true }),
+      env: w.env,
+    });
     expect(again).toEqual({ status: 0, stdout: '{"continue":true}\n', stderr: '' });
     expect(files(w.paths.spoolDir)).toEqual([]);
     expect(server.requests).toHaveLength(1);
@@ -182,7 +202,10 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
   it('does nothing inside a process this tool started (recursion guard)', () => {
     const w = world();
     const transcript = writeTranscript(w);
-    const result = runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript), env: { ...w.env, CODEX_SELF_EVOLUTION_WORKER: '1' } });
+    const result = runCli(['stop-review', '--from-stdin'], {
+      input: stopPayload(w, transcript),
+      env: { ...w.env, CODEX_SELF_EVOLUTION_WORKER: '1' },
+    });
     expect(result).toEqual({ status: 0, stdout: '{"continue":true}\n', stderr: '' });
     expect(existsSync(w.paths.stateDir)).toBe(false);
   });
@@ -206,7 +229,12 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe('');
     const out = JSON.parse(result.stdout) as Record<string, any>;
-    expect(out).toMatchObject({ hook: 'Stop', reviewer_provider: 'openai-compatible', suggestion_count: 1, suggestion_families: { memory_updates: 1, recall_candidate: 0, skill_action: 0 } });
+    expect(out).toMatchObject({
+      hook: 'Stop',
+      reviewer_provider: 'openai-compatible',
+      suggestion_count: 1,
+      suggestion_families: { memory_updates: 1, recall_candidate: 0, skill_action: 0 },
+    });
     expect(out.notes.join('\n')).toMatch(/transcript unavailable/);
     expect(existsSync(out.pending_suggestion_path)).toBe(true);
   });
@@ -216,12 +244,21 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
     const w = world();
     const transcript = writeTranscript(w);
     runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript), env: w.env });
-    await waitFor(() => (existsSync(w.paths.reviewFailedDir) && readdirSync(w.paths.reviewFailedDir).length > 0 ? true : undefined));
+    await waitFor(() =>
+      existsSync(w.paths.reviewFailedDir) && readdirSync(w.paths.reviewFailedDir).length > 0
+        ? true
+        : undefined,
+    );
     const [dump] = readdirSync(w.paths.reviewFailedDir);
-    expect(readFileSync(join(w.paths.reviewFailedDir, dump!), 'utf8')).toContain('I am sorry, I cannot produce JSON today.');
+    expect(readFileSync(join(w.paths.reviewFailedDir, dump!), 'utf8')).toContain(
+      'I am sorry, I cannot produce JSON today.',
+    );
     await waitFor(() => {
       const [name] = files(w.paths.spoolDir);
-      return name && (JSON.parse(readFileSync(join(w.paths.spoolDir, name), 'utf8')) as { last_error?: string }).last_error ? true : undefined;
+      return name &&
+        (JSON.parse(readFileSync(join(w.paths.spoolDir, name), 'utf8')) as { last_error?: string }).last_error
+        ? true
+        : undefined;
     });
     expect(files(w.paths.queue.pending)).toEqual([]);
     // Let the detached worker finish (it releases its lock last) before the temp dir goes.
@@ -230,29 +267,39 @@ describe('stop-review --from-stdin (the Codex Stop hook)', () => {
 });
 
 describe('a review worker killed mid-review loses nothing', () => {
-  it.each(['review:after-claim', 'review:after-enqueue'])('kill -9 at %s, then the next drain finishes exactly once', async (point) => {
-    server.setFallback(reply(GOOD_REVIEW));
-    const w = world();
-    const transcript = writeTranscript(w);
-    // Hold the bucket's worker lock with a live pid (ours) so the hook only spools.
-    mkdirSync(w.paths.reviewDir, { recursive: true });
-    writeFileSync(join(w.paths.reviewDir, 'worker.lock'), `${process.pid}\n`);
-    const spooled = runCli(['stop-review', '--from-stdin'], { input: stopPayload(w, transcript), env: w.env });
-    expect(spooled.status).toBe(0);
-    expect(files(w.paths.spoolDir)).toHaveLength(1);
-    unlinkSync(join(w.paths.reviewDir, 'worker.lock'));
+  it.each(['review:after-claim', 'review:after-enqueue'])(
+    'kill -9 at %s, then the next drain finishes exactly once',
+    async (point) => {
+      server.setFallback(reply(GOOD_REVIEW));
+      const w = world();
+      const transcript = writeTranscript(w);
+      // Hold the bucket's worker lock with a live pid (ours) so the hook only spools.
+      mkdirSync(w.paths.reviewDir, { recursive: true });
+      writeFileSync(join(w.paths.reviewDir, 'worker.lock'), `${process.pid}\n`);
+      const spooled = runCli(['stop-review', '--from-stdin'], {
+        input: stopPayload(w, transcript),
+        env: w.env,
+      });
+      expect(spooled.status).toBe(0);
+      expect(files(w.paths.spoolDir)).toHaveLength(1);
+      unlinkSync(join(w.paths.reviewDir, 'worker.lock'));
 
-    const crashed = await runCliAsync(['stop-review', '--drain', '--cwd', w.repo], { env: { ...w.env, CODEX_SELF_EVOLUTION_TEST_CRASH_AT: point } });
-    expect(crashed.status).toBeNull();
-    expect(files(w.paths.spoolDir)).toHaveLength(1);
-    expect(files(w.paths.queue.pending)).toHaveLength(point === 'review:after-enqueue' ? 1 : 0);
+      const crashed = await runCliAsync(['stop-review', '--drain', '--cwd', w.repo], {
+        env: { ...w.env, CODEX_SELF_EVOLUTION_TEST_CRASH_AT: point },
+      });
+      expect(crashed.status).toBeNull();
+      expect(files(w.paths.spoolDir)).toHaveLength(1);
+      expect(files(w.paths.queue.pending)).toHaveLength(point === 'review:after-enqueue' ? 1 : 0);
 
-    // The dead worker's lock is stale; the next drain takes over and completes the turn once.
-    const finished = await runCliAsync(['stop-review', '--drain', '--cwd', w.repo], { env: w.env });
-    expect(finished.status).toBe(0);
-    expect(files(w.paths.spoolDir)).toEqual([]);
-    expect(files(w.paths.queue.pending)).toHaveLength(1);
-    const envelope = JSON.parse(readFileSync(join(w.paths.queue.pending, files(w.paths.queue.pending)[0]!), 'utf8')) as { suggestions: unknown[] };
-    expect(envelope.suggestions).toHaveLength(1);
-  });
+      // The dead worker's lock is stale; the next drain takes over and completes the turn once.
+      const finished = await runCliAsync(['stop-review', '--drain', '--cwd', w.repo], { env: w.env });
+      expect(finished.status).toBe(0);
+      expect(files(w.paths.spoolDir)).toEqual([]);
+      expect(files(w.paths.queue.pending)).toHaveLength(1);
+      const envelope = JSON.parse(
+        readFileSync(join(w.paths.queue.pending, files(w.paths.queue.pending)[0]!), 'utf8'),
+      ) as { suggestions: unknown[] };
+      expect(envelope.suggestions).toHaveLength(1);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 /**
- * Team memory through git (issue 20), end to end through the built CLI on real git repositories:
+ * Team memory through git, end to end through the built CLI on real git repositories:
  * a bare remote and two clones with separate state homes stand for two machines.
  */
 import { execFileSync } from 'node:child_process';

@@ -82,31 +82,81 @@ interface Baseline {
 }
 
 const TARGETS: Target[] = [
-  { name: 'memory/memory.json', file: (w) => w.paths.memoryJson, wrongSchema: () => JSON.stringify({ user: 'not a list', global: { not: 'a list' } }) },
-  { name: 'memory/USER.md', file: (w) => w.paths.userMd, wrongSchema: () => '# Something else\n\n- a bullet, no sections\n', markdown: true },
-  { name: 'memory/MEMORY.md', file: (w) => w.paths.memoryMd, wrongSchema: () => '<html><body>not memory</body></html>\n', markdown: true },
-  { name: 'recall/index.json', file: (w) => w.paths.recallIndex, wrongSchema: () => JSON.stringify({ records: 'not a list' }) },
-  { name: 'recall/search-index.json', file: (w) => w.paths.recallSearchIndex, wrongSchema: () => JSON.stringify({ version: 999, count: 'many', postings: 7 }) },
-  { name: 'skills/manifest.json', file: (w) => w.paths.skillsManifest, wrongSchema: () => JSON.stringify({ skills: { not: 'a list' } }) },
-  { name: 'compiler/last_receipt.json', file: (w) => w.paths.lastReceipt, wrongSchema: () => JSON.stringify(['not', 'a', 'receipt']) },
-  { name: 'compiler/compile.lock', file: (w) => w.paths.lockFile, wrongSchema: () => JSON.stringify({ pid: 'not-a-pid', created_at: 5 }) },
+  {
+    name: 'memory/memory.json',
+    file: (w) => w.paths.memoryJson,
+    wrongSchema: () => JSON.stringify({ user: 'not a list', global: { not: 'a list' } }),
+  },
+  {
+    name: 'memory/USER.md',
+    file: (w) => w.paths.userMd,
+    wrongSchema: () => '# Something else\n\n- a bullet, no sections\n',
+    markdown: true,
+  },
+  {
+    name: 'memory/MEMORY.md',
+    file: (w) => w.paths.memoryMd,
+    wrongSchema: () => '<html><body>not memory</body></html>\n',
+    markdown: true,
+  },
+  {
+    name: 'recall/index.json',
+    file: (w) => w.paths.recallIndex,
+    wrongSchema: () => JSON.stringify({ records: 'not a list' }),
+  },
+  {
+    name: 'recall/search-index.json',
+    file: (w) => w.paths.recallSearchIndex,
+    wrongSchema: () => JSON.stringify({ version: 999, count: 'many', postings: 7 }),
+  },
+  {
+    name: 'skills/manifest.json',
+    file: (w) => w.paths.skillsManifest,
+    wrongSchema: () => JSON.stringify({ skills: { not: 'a list' } }),
+  },
+  {
+    name: 'compiler/last_receipt.json',
+    file: (w) => w.paths.lastReceipt,
+    wrongSchema: () => JSON.stringify(['not', 'a', 'receipt']),
+  },
+  {
+    name: 'compiler/compile.lock',
+    file: (w) => w.paths.lockFile,
+    wrongSchema: () => JSON.stringify({ pid: 'not-a-pid', created_at: 5 }),
+  },
   {
     name: 'a pending envelope',
     file: (w, b) => join(w.paths.queue.pending, `${b.pendingId}.json`),
-    wrongSchema: (_w, b) => JSON.stringify({ schema_version: 1, suggestion_id: b.pendingId, suggestions: 'nope', state: 'sideways' }),
+    wrongSchema: (_w, b) =>
+      JSON.stringify({
+        schema_version: 1,
+        suggestion_id: b.pendingId,
+        suggestions: 'nope',
+        state: 'sideways',
+      }),
   },
-  { name: 'a spool entry', file: (w, b) => join(w.paths.spoolDir, `${b.spooledKey}.json`), wrongSchema: () => JSON.stringify({ key: 5, session_id: null, attempts: 'x' }) },
+  {
+    name: 'a spool entry',
+    file: (w, b) => join(w.paths.spoolDir, `${b.spooledKey}.json`),
+    wrongSchema: () => JSON.stringify({ key: 5, session_id: null, attempts: 'x' }),
+  },
 ];
 
 function corrupt(file: string, how: Corruption, target: Target, w: World, b: Baseline): Buffer {
-  const original = existsSync(file) ? readFileSync(file) : Buffer.from(JSON.stringify({ pid: process.pid, created_at: '2026-11-01T00:00:00Z' }));
+  const original = existsSync(file)
+    ? readFileSync(file)
+    : Buffer.from(JSON.stringify({ pid: process.pid, created_at: '2026-11-01T00:00:00Z' }));
   let bytes: Buffer;
   switch (how) {
     case 'truncated':
       bytes = original.subarray(0, Math.max(1, Math.floor(original.length * 0.4)));
       break;
     case 'invalid':
-      bytes = Buffer.from(target.markdown ? `{"this": "is json, not markdown", ${original.toString('utf8').slice(0, 50)}` : `{"oops": ${original.toString('utf8').slice(0, 200)},,]`);
+      bytes = Buffer.from(
+        target.markdown
+          ? `{"this": "is json, not markdown", ${original.toString('utf8').slice(0, 50)}`
+          : `{"oops": ${original.toString('utf8').slice(0, 200)},,]`,
+      );
       break;
     case 'wrong-schema':
       bytes = Buffer.from(target.wrongSchema(w, b));
@@ -124,9 +174,16 @@ function corrupt(file: string, how: Corruption, target: Target, w: World, b: Bas
 function keptAside(file: string): string[] {
   const dir = dirname(file);
   const name = basename(file);
-  const found = readdirSync(dir).filter((n) => n.startsWith(`${name}.corrupt-`)).map((n) => join(dir, n));
+  const found = readdirSync(dir)
+    .filter((n) => n.startsWith(`${name}.corrupt-`))
+    .map((n) => join(dir, n));
   const dead = join(dir, 'dead');
-  if (existsSync(dead)) found.push(...readdirSync(dead).filter((n) => n.startsWith(`${name.replace(/\.json$/, '')}.corrupt-`)).map((n) => join(dead, n)));
+  if (existsSync(dead))
+    found.push(
+      ...readdirSync(dead)
+        .filter((n) => n.startsWith(`${name.replace(/\.json$/, '')}.corrupt-`))
+        .map((n) => join(dead, n)),
+    );
   return found;
 }
 
@@ -143,24 +200,83 @@ export function corruption(): void {
       ensureRuntimeDirs(w.paths);
       for (let i = 0; i < 6; i++) {
         const suggestions: Suggestion[] = [
-          { family: 'memory_updates', summary: `base user ${i}`, details: { action: 'add', scope: 'user', content: `Base user preference ${i}: ${distinctWords(`bu${i}`)}.` }, confidence: 0.9 },
-          { family: 'memory_updates', summary: `base global ${i}`, details: { action: 'add', scope: 'global', content: `Base project fact ${i}: ${distinctWords(`bg${i}`)}.` }, confidence: 0.9 },
-          { family: 'recall_candidate', summary: `base recall ${i}`, details: { content: `Base recall ${i}: ${distinctWords(`br${i}`)}.`, source_paths: [`scripts/deploy-${i}.sh`] }, confidence: 1 },
+          {
+            family: 'memory_updates',
+            summary: `base user ${i}`,
+            details: {
+              action: 'add',
+              scope: 'user',
+              content: `Base user preference ${i}: ${distinctWords(`bu${i}`)}.`,
+            },
+            confidence: 0.9,
+          },
+          {
+            family: 'memory_updates',
+            summary: `base global ${i}`,
+            details: {
+              action: 'add',
+              scope: 'global',
+              content: `Base project fact ${i}: ${distinctWords(`bg${i}`)}.`,
+            },
+            confidence: 0.9,
+          },
+          {
+            family: 'recall_candidate',
+            summary: `base recall ${i}`,
+            details: {
+              content: `Base recall ${i}: ${distinctWords(`br${i}`)}.`,
+              source_paths: [`scripts/deploy-${i}.sh`],
+            },
+            confidence: 1,
+          },
         ];
-        if (i < 2) suggestions.push({ family: 'skill_action', summary: `base skill ${i}`, details: { action: 'create', skill_id: `base-skill-${i}`, description: `Use when ${distinctWords(`bsd${i}`, 3)}`, content: `Steps: ${distinctWords(`bs${i}`)}.` }, confidence: 1 });
-        enqueueReviewedTurn(w.paths, { threadId: 'base-thread', turnId: `base-${i}`, cwd: w.paths.cwd, suggestions, reviewerProvider: 'dummy' });
+        if (i < 2)
+          suggestions.push({
+            family: 'skill_action',
+            summary: `base skill ${i}`,
+            details: {
+              action: 'create',
+              skill_id: `base-skill-${i}`,
+              description: `Use when ${distinctWords(`bsd${i}`, 3)}`,
+              content: `Steps: ${distinctWords(`bs${i}`)}.`,
+            },
+            confidence: 1,
+          });
+        enqueueReviewedTurn(w.paths, {
+          threadId: 'base-thread',
+          turnId: `base-${i}`,
+          cwd: w.paths.cwd,
+          suggestions,
+          reviewerProvider: 'dummy',
+        });
       }
       const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
       if (compiled.status !== 0) throw new Error(`baseline compile failed: ${compiled.stderr}`);
       // Work waiting at the moment of the damage: one pending envelope, one spooled turn.
-      const pending = enqueueReviewedTurn(w.paths, { threadId: 'base-thread', turnId: 'base-pending', cwd: w.paths.cwd, suggestions: suggestionsFor('base-pending'), reviewerProvider: 'dummy' });
+      const pending = enqueueReviewedTurn(w.paths, {
+        threadId: 'base-thread',
+        turnId: 'base-pending',
+        cwd: w.paths.cwd,
+        suggestions: suggestionsFor('base-pending'),
+        reviewerProvider: 'dummy',
+      });
       const release = holdWorkerLock(w);
       const spooledSession = sessionIdFor(1, 'base');
       const spooledReview = reviewFor('base-spooled');
-      expectHookAnswer(await cli(w, ['stop-review', '--from-stdin'], { input: stopPayload(w, { sessionId: spooledSession, turnId: 'base-spooled', stub: spooledReview.text }) }));
+      expectHookAnswer(
+        await cli(w, ['stop-review', '--from-stdin'], {
+          input: stopPayload(w, {
+            sessionId: spooledSession,
+            turnId: 'base-spooled',
+            stub: spooledReview.text,
+          }),
+        }),
+      );
       release();
       expect(spoolEntries(w.paths)).toHaveLength(1);
-      const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as { skills: Array<{ skill_id: string }> };
+      const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as {
+        skills: Array<{ skill_id: string }>;
+      };
       baseline = {
         pendingId: pending.suggestionId,
         pendingKeys: expectedKeys('base-thread', 'base-pending', 2),
@@ -169,7 +285,8 @@ export function corruption(): void {
         userSummary: 'base user 3',
         globalSummary: 'base global 4',
         skillIds: manifest.skills.map((s) => s.skill_id).sort(),
-        recallCount: (JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records.length,
+        recallCount: (JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records
+          .length,
       };
       expect(baseline.skillIds).toEqual(['base-skill-0', 'base-skill-1']);
       template = join(w.root, 'template-state');
@@ -196,11 +313,29 @@ export function corruption(): void {
           const sessionId = sessionIdFor(n, 'cn');
           const review = reviewFor(`corrupt-${n}`);
           const [startResult, recallResult, stopResult] = await Promise.all([
-            cli(w, ['session-start', '--from-stdin'], { input: JSON.stringify({ session_id: sessionIdFor(n, 'cs'), cwd: w.repo, hook_event_name: 'SessionStart', source: 'startup' }) }),
-            cli(w, ['prompt-recall', '--from-stdin'], { input: JSON.stringify({ session_id: sessionIdFor(n, 'cs'), turn_id: 't', cwd: w.repo, hook_event_name: 'UserPromptSubmit', prompt: 'where does the deploy script live?' }) }),
-            cli(w, ['stop-review', '--from-stdin'], { input: stopPayload(w, { sessionId, turnId: `t-${n}`, stub: review.text }) }),
+            cli(w, ['session-start', '--from-stdin'], {
+              input: JSON.stringify({
+                session_id: sessionIdFor(n, 'cs'),
+                cwd: w.repo,
+                hook_event_name: 'SessionStart',
+                source: 'startup',
+              }),
+            }),
+            cli(w, ['prompt-recall', '--from-stdin'], {
+              input: JSON.stringify({
+                session_id: sessionIdFor(n, 'cs'),
+                turn_id: 't',
+                cwd: w.repo,
+                hook_event_name: 'UserPromptSubmit',
+                prompt: 'where does the deploy script live?',
+              }),
+            }),
+            cli(w, ['stop-review', '--from-stdin'], {
+              input: stopPayload(w, { sessionId, turnId: `t-${n}`, stub: review.text }),
+            }),
           ]);
-          const context = (expectHookAnswer(startResult).hookSpecificOutput as { additionalContext: string }).additionalContext;
+          const context = (expectHookAnswer(startResult).hookSpecificOutput as { additionalContext: string })
+            .additionalContext;
           expect(context).toContain(`### ${baseline.globalSummary}`);
           expect(context).toContain(`### ${baseline.userSummary}`);
           expectHookAnswer(recallResult);
@@ -210,7 +345,11 @@ export function corruption(): void {
 
           const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
           expect(compiled.status, compiled.stderr).toBe(0);
-          const out = JSON.parse(compiled.stdout) as { status: string; processed_count: number; discarded_count: number };
+          const out = JSON.parse(compiled.stdout) as {
+            status: string;
+            processed_count: number;
+            discarded_count: number;
+          };
           expect(out.status).toBe('success');
 
           // Kept aside (or, for derived files, rebuilt from their source).
@@ -218,15 +357,23 @@ export function corruption(): void {
           if (target.name === 'a pending envelope') {
             const discarded = join(w.paths.queue.discarded, `${baseline.pendingId}.json`);
             expect(existsSync(discarded)).toBe(true);
-            const record = JSON.parse(readFileSync(discarded, 'utf8')) as { failure_reason: string; raw?: string };
+            const record = JSON.parse(readFileSync(discarded, 'utf8')) as {
+              failure_reason: string;
+              raw?: string;
+            };
             expect(record.failure_reason).toMatch(/invalid envelope/);
             if (how !== 'wrong-schema' && how !== 'binary') expect(record.raw).toBe(damaged.toString('utf8'));
           } else if (target.name === 'a spool entry') {
             expect(aside).toHaveLength(1);
             expect(readFileSync(aside[0]!)).toEqual(damaged);
-          } else if (['memory/memory.json', 'recall/index.json', 'skills/manifest.json'].includes(target.name)) {
+          } else if (
+            ['memory/memory.json', 'recall/index.json', 'skills/manifest.json'].includes(target.name)
+          ) {
             expect(aside.length, `${target.name} not kept aside`).toBeGreaterThanOrEqual(1);
-            expect(aside.some((p) => readFileSync(p).equals(damaged)), 'the damaged bytes are kept as they were').toBe(true);
+            expect(
+              aside.some((p) => readFileSync(p).equals(damaged)),
+              'the damaged bytes are kept as they were',
+            ).toBe(true);
           } else if (target.name === 'recall/search-index.json') {
             // Derived from index.json: kept aside when unreadable, rebuilt either way.
             if (how !== 'wrong-schema') expect(aside.length).toBeGreaterThanOrEqual(1);
@@ -236,7 +383,10 @@ export function corruption(): void {
           }
 
           // The rest keeps working: learned state survives and the new work is applied.
-          const memory = JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as { user: Array<{ summary: string }>; global: Array<{ summary: string }> };
+          const memory = JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as {
+            user: Array<{ summary: string }>;
+            global: Array<{ summary: string }>;
+          };
           expect(memory.user.map((m) => m.summary)).toContain(baseline.userSummary);
           expect(memory.global.map((m) => m.summary)).toContain(baseline.globalSummary);
           expect(memory.global.map((m) => m.summary)).toContain(`lesson corrupt-${n}`);
@@ -244,9 +394,13 @@ export function corruption(): void {
           expect(readFileSync(w.paths.memoryMd, 'utf8')).toContain(`## ${baseline.globalSummary}`);
           const recall = JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] };
           expect(recall.records.length).toBeGreaterThanOrEqual(baseline.recallCount + 1);
-          const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as { skills: Array<{ skill_id: string }> };
+          const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as {
+            skills: Array<{ skill_id: string }>;
+          };
           expect(manifest.skills.map((s) => s.skill_id).sort()).toEqual(baseline.skillIds);
-          expect(JSON.parse(readFileSync(w.paths.lastReceipt, 'utf8'))).toMatchObject({ run_status: 'success' });
+          expect(JSON.parse(readFileSync(w.paths.lastReceipt, 'utf8'))).toMatchObject({
+            run_status: 'success',
+          });
 
           const expected = [
             ...expectedKeys(sessionId, `t-${n}`, review.count),
@@ -281,7 +435,16 @@ export function corruption(): void {
         const file = target.file(w, baseline);
         writeFileSync(file, '{}\n');
         countCase('corrupted state file');
-        const start = expectHookAnswer(await cli(w, ['session-start', '--from-stdin'], { input: JSON.stringify({ session_id: sessionIdFor(n, 'cs'), cwd: w.repo, hook_event_name: 'SessionStart', source: 'startup' }) }));
+        const start = expectHookAnswer(
+          await cli(w, ['session-start', '--from-stdin'], {
+            input: JSON.stringify({
+              session_id: sessionIdFor(n, 'cs'),
+              cwd: w.repo,
+              hook_event_name: 'SessionStart',
+              source: 'startup',
+            }),
+          }),
+        );
         const context = (start.hookSpecificOutput as { additionalContext: string }).additionalContext;
         expect(context).toContain(`### ${baseline.globalSummary}`);
         const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
@@ -291,10 +454,14 @@ export function corruption(): void {
         if (name === 'memory/memory.json') {
           expect(readFileSync(w.paths.memoryMd, 'utf8')).toContain(`## ${baseline.globalSummary}`);
         } else if (name === 'recall/index.json') {
-          expect((JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records.length).toBeGreaterThanOrEqual(baseline.recallCount);
+          expect(
+            (JSON.parse(readFileSync(w.paths.recallIndex, 'utf8')) as { records: unknown[] }).records.length,
+          ).toBeGreaterThanOrEqual(baseline.recallCount);
           expect(readFileSync(w.paths.recallCompiled, 'utf8')).toContain('base recall');
         } else {
-          const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as { skills: Array<{ skill_id: string }> };
+          const manifest = JSON.parse(readFileSync(w.paths.skillsManifest, 'utf8')) as {
+            skills: Array<{ skill_id: string }>;
+          };
           expect(manifest.skills.map((s) => s.skill_id)).toContain('base-skill-0');
         }
         // The queued work itself is not lost.

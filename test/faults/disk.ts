@@ -114,17 +114,39 @@ function expectFailOpenHook(result: CliResult): Record<string, unknown> {
 }
 
 /** Learned state, one pending envelope and one spooled turn, as a busy bucket has. */
-async function baseline(w: World): Promise<{ pendingKeys: string[]; spooled: { sessionId: string; turnId: string; count: number } }> {
+async function baseline(
+  w: World,
+): Promise<{ pendingKeys: string[]; spooled: { sessionId: string; turnId: string; count: number } }> {
   ensureRuntimeDirs(w.paths);
   for (let i = 0; i < 4; i++) {
-    enqueueReviewedTurn(w.paths, { threadId: 'base', turnId: `b-${i}`, cwd: w.paths.cwd, suggestions: suggestionsFor(`disk-base-${i}`), reviewerProvider: 'dummy' });
+    enqueueReviewedTurn(w.paths, {
+      threadId: 'base',
+      turnId: `b-${i}`,
+      cwd: w.paths.cwd,
+      suggestions: suggestionsFor(`disk-base-${i}`),
+      reviewerProvider: 'dummy',
+    });
   }
   const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
   expect(compiled.status, compiled.stderr).toBe(0);
-  enqueueReviewedTurn(w.paths, { threadId: 'base', turnId: 'pending', cwd: w.paths.cwd, suggestions: suggestionsFor('disk-pending'), reviewerProvider: 'dummy' });
+  enqueueReviewedTurn(w.paths, {
+    threadId: 'base',
+    turnId: 'pending',
+    cwd: w.paths.cwd,
+    suggestions: suggestionsFor('disk-pending'),
+    reviewerProvider: 'dummy',
+  });
   const release = holdWorkerLock(w);
   const spooled = { sessionId: sessionIdFor(7, 'disk'), turnId: 'spooled', count: 2 };
-  expectHookAnswer(await cli(w, ['stop-review', '--from-stdin'], { input: stopPayload(w, { sessionId: spooled.sessionId, turnId: spooled.turnId, stub: reviewFor('disk-spooled').text }) }));
+  expectHookAnswer(
+    await cli(w, ['stop-review', '--from-stdin'], {
+      input: stopPayload(w, {
+        sessionId: spooled.sessionId,
+        turnId: spooled.turnId,
+        stub: reviewFor('disk-spooled').text,
+      }),
+    }),
+  );
   release();
   expect(spoolEntries(w.paths)).toHaveLength(1);
   return { pendingKeys: expectedKeys('base', 'pending', 2), spooled };
@@ -132,20 +154,65 @@ async function baseline(w: World): Promise<{ pendingKeys: string[]; spooled: { s
 
 type Runner = (args: string[], input?: string) => Promise<CliResult>;
 
-/** Runs all three hooks and the worker, compile and drain against a failing disk; checks nothing is half-written. */
-async function underFault(w: World, label: string, run: Runner = (args, input) => cli(w, args, input === undefined ? {} : { input })): Promise<void> {
-  const start = expectFailOpenHook(await run(['session-start', '--from-stdin'], JSON.stringify({ session_id: sessionIdFor(1, 'dsk'), cwd: w.repo, hook_event_name: 'SessionStart', source: 'startup' })));
-  expect((start.hookSpecificOutput as { additionalContext: string } | undefined)?.additionalContext ?? '', label).toContain('lesson disk-base-3');
-  expectFailOpenHook(await run(['prompt-recall', '--from-stdin'], JSON.stringify({ session_id: sessionIdFor(1, 'dsk'), turn_id: 't', cwd: w.repo, hook_event_name: 'UserPromptSubmit', prompt: 'what did we learn about billing?' })));
-  expect(expectFailOpenHook(await run(['stop-review', '--from-stdin'], stopPayload(w, { sessionId: sessionIdFor(2, 'dsk'), turnId: `during-${label}`, stub: reviewFor(`disk-during-${label}`).text })))).toEqual({ continue: true });
+/** Runs all three hooks and the worker, compile and drain against a failing disk; checks nothing is
+ * half-written. */
+async function underFault(
+  w: World,
+  label: string,
+  run: Runner = (args, input) => cli(w, args, input === undefined ? {} : { input }),
+): Promise<void> {
+  const start = expectFailOpenHook(
+    await run(
+      ['session-start', '--from-stdin'],
+      JSON.stringify({
+        session_id: sessionIdFor(1, 'dsk'),
+        cwd: w.repo,
+        hook_event_name: 'SessionStart',
+        source: 'startup',
+      }),
+    ),
+  );
+  expect(
+    (start.hookSpecificOutput as { additionalContext: string } | undefined)?.additionalContext ?? '',
+    label,
+  ).toContain('lesson disk-base-3');
+  expectFailOpenHook(
+    await run(
+      ['prompt-recall', '--from-stdin'],
+      JSON.stringify({
+        session_id: sessionIdFor(1, 'dsk'),
+        turn_id: 't',
+        cwd: w.repo,
+        hook_event_name: 'UserPromptSubmit',
+        prompt: 'what did we learn about billing?',
+      }),
+    ),
+  );
+  expect(
+    expectFailOpenHook(
+      await run(
+        ['stop-review', '--from-stdin'],
+        stopPayload(w, {
+          sessionId: sessionIdFor(2, 'dsk'),
+          turnId: `during-${label}`,
+          stub: reviewFor(`disk-during-${label}`).text,
+        }),
+      ),
+    ),
+  ).toEqual({ continue: true });
   await waitForQuiet(w, 30_000);
-  for (const args of [['stop-review', '--drain', '--retry-now', '--cwd', w.repo], ['compile', '--once', '--repo-root', w.repo]]) {
+  for (const args of [
+    ['stop-review', '--drain', '--retry-now', '--cwd', w.repo],
+    ['compile', '--once', '--repo-root', w.repo],
+  ]) {
     const r = await run(args);
     if (r.status === null) {
       // Only a file-size limit kills: signal-exit (loaded by proper-lockfile) turns the SIGXFSZ
       // Node ignores into a fatal signal. A kill is a crash the next run recovers from (below).
       expect(label, `${args[0]} was killed by a signal: ${r.stderr}`).toBe('ulimit');
-      noteDefect(`${args[0]} under a file-size limit dies of SIGXFSZ (signal-exit re-raises the signal Node ignores)`);
+      noteDefect(
+        `${args[0]} under a file-size limit dies of SIGXFSZ (signal-exit re-raises the signal Node ignores)`,
+      );
     } else {
       // A full or read-only disk is the machine's problem, said plainly, not "internal error".
       expect(r.stderr, `${args[0]} under ${label}`).not.toMatch(/internal error/);
@@ -160,7 +227,11 @@ function ulimitRunner(w: World, blocks: number): Runner {
   return (args, input) =>
     new Promise((resolve, reject) => {
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...w.env };
-      const child = spawn('/bin/sh', ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, CLI, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(
+        '/bin/sh',
+        ['-c', `ulimit -f ${blocks} && exec "$0" "$@"`, process.execPath, CLI, ...args],
+        { env, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -171,7 +242,8 @@ function ulimitRunner(w: World, blocks: number): Runner {
     });
 }
 
-/** After the fault: everything queued or spooled before it (and whatever got through) is compiled exactly once. */
+/** After the fault: everything queued or spooled before it (and whatever got through) is compiled exactly
+ * once. */
 async function recovered(w: World, base: Awaited<ReturnType<typeof baseline>>, label: string): Promise<void> {
   const drained = await cli(w, ['stop-review', '--drain', '--retry-now', '--cwd', w.repo]);
   expect(drained.status, drained.stderr).toBe(0);
@@ -180,7 +252,10 @@ async function recovered(w: World, base: Awaited<ReturnType<typeof baseline>>, l
   expect(compiled.status, compiled.stderr).toBe(0);
   expect(['success', 'skip_empty']).toContain(JSON.parse(compiled.stdout).status);
   expect(queueIds(w.paths)).toMatchObject({ pending: [], processing: [], failed: [] });
-  const expected = [...base.pendingKeys, ...expectedKeys(base.spooled.sessionId, base.spooled.turnId, base.spooled.count)];
+  const expected = [
+    ...base.pendingKeys,
+    ...expectedKeys(base.spooled.sessionId, base.spooled.turnId, base.spooled.count),
+  ];
   // The turn that ended while the disk was full is compiled too if its spool entry got written.
   const during = expectedKeys(sessionIdFor(2, 'dsk'), `during-${label}`, 2);
   const accounted = accountedKeys(w.paths);
@@ -235,7 +310,10 @@ export function disk(): void {
           for (let run = 0; run < 4; run++) {
             const r = await cli(w, ['compile', '--once', '--repo-root', w.repo]);
             if (r.status !== 0) failedRuns++;
-            expect(queueIds(w.paths).failed, 'an envelope parked in failed/ because the disk was full').toEqual([]);
+            expect(
+              queueIds(w.paths).failed,
+              'an envelope parked in failed/ because the disk was full',
+            ).toEqual([]);
           }
           // The fault really hit the compiles (otherwise this case proves nothing).
           expect(failedRuns).toBe(4);
@@ -259,7 +337,9 @@ export function disk(): void {
     }, 120_000);
 
     it(`read-only home (${READ_ONLY}): hooks answer with the learned background, nothing changes, then everything completes`, async () => {
-      expect(READ_ONLY, 'no way to make the home read-only here (root without mount)').not.toBe('unavailable');
+      expect(READ_ONLY, 'no way to make the home read-only here (root without mount)').not.toBe(
+        'unavailable',
+      );
       const w = world();
       const base = await baseline(w);
       const before = snapshot(w.home);

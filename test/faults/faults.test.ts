@@ -1,5 +1,5 @@
 /**
- * The fault suite (issue 9): each case injects a fault a real installation meets (racing hooks,
+ * The fault suite: each case injects a fault a real installation meets (racing hooks,
  * kill -9, damaged files, a full or read-only disk, a misbehaving provider, hostile input) and
  * fails if a suggestion is lost or duplicated or a hook breaks the agent. It runs the built CLI
  * (`dist/`) as Codex and the scheduler do. One file, so the totals line at the end covers all of
@@ -47,7 +47,9 @@ describe('fault suite totals', () => {
         `  faults by kind: ${byKind}`,
         `  suggestions: expected ${tally.suggestionsExpected}, accounted exactly once ${tally.suggestionsAccounted - tally.suggestionsDuplicated}, duplicated ${tally.suggestionsDuplicated}, lost ${tally.suggestionsLost}`,
         ...(phases ? [`  where the kills landed: ${phases}`] : []),
-        ...(tally.knownDefects.length ? [`  known defects pinned (not fixed here, see the report): ${tally.knownDefects.join('; ')}`] : []),
+        ...(tally.knownDefects.length
+          ? [`  known defects pinned (not fixed here, see the report): ${tally.knownDefects.join('; ')}`]
+          : []),
       ].join('\n'),
     );
     expect(tally.cases).toBeGreaterThan(0);

@@ -8,7 +8,18 @@
  * unique temp root (the workers get `--state-dir <root>/…`), and are ended by pid.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expect } from 'vitest';
@@ -47,7 +58,10 @@ export function countCase(kind: string, faults = 1): void {
  * Accounts suggestions of a case: `expected` keys (`suggestion_id:index`) against those the
  * receipts account for. Lost and duplicated ones are added to the tally (and fail the case).
  */
-export function accountSuggestions(expected: readonly string[], accounted: readonly string[]): { lost: string[]; duplicated: string[] } {
+export function accountSuggestions(
+  expected: readonly string[],
+  accounted: readonly string[],
+): { lost: string[]; duplicated: string[] } {
   const seen = new Map<string, number>();
   for (const key of accounted) seen.set(key, (seen.get(key) ?? 0) + 1);
   const lost = expected.filter((k) => !seen.has(k));
@@ -120,16 +134,41 @@ export function world(options: { root?: string; home?: string; env?: Record<stri
  */
 export function autoApplyConfig(w: World, extra: string[] = []): void {
   mkdirSync(w.home, { recursive: true });
-  writeFileSync(join(w.home, 'config.toml'), ['schema_version = 2', ...extra, '', '[review]', 'memory = "auto"', 'recall = "auto"', 'skills = "auto"', ''].join('\n'));
+  writeFileSync(
+    join(w.home, 'config.toml'),
+    [
+      'schema_version = 2',
+      ...extra,
+      '',
+      '[review]',
+      'memory = "auto"',
+      'recall = "auto"',
+      'skills = "auto"',
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Runs the built CLI (always asynchronously, so servers and timers of this process keep running). */
-export function cli(w: World, args: readonly string[], options: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
-  return runCliAsync(args, { env: { ...w.env, ...options.env }, ...(options.input !== undefined ? { input: options.input } : {}), timeoutMs: options.timeoutMs ?? 60_000 });
+export function cli(
+  w: World,
+  args: readonly string[],
+  options: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return runCliAsync(args, {
+    env: { ...w.env, ...options.env },
+    ...(options.input !== undefined ? { input: options.input } : {}),
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
 }
 
 /** A realistic rollout of one session with one turn; returns its path and the turn id Codex would report. */
-export function writeRollout(w: World, sessionId: string, spec: Omit<RolloutSpec, 'sessionId' | 'cwd'>, name = `rollout-${sessionId.slice(-12)}.jsonl`): { path: string; turnId: string } {
+export function writeRollout(
+  w: World,
+  sessionId: string,
+  spec: Omit<RolloutSpec, 'sessionId' | 'cwd'>,
+  name = `rollout-${sessionId.slice(-12)}.jsonl`,
+): { path: string; turnId: string } {
   const path = join(w.root, name);
   writeFileSync(path, rolloutText({ ...spec, sessionId, cwd: w.repo }));
   // Same scheme as the rollout builder: turn n of a session.
@@ -143,7 +182,17 @@ export function sessionIdFor(n: number, prefix = 'a'): string {
 }
 
 /** A Stop payload as Codex sends it. */
-export function stopPayload(w: World, fields: { sessionId: string; turnId: string; transcriptPath?: string | null; lastAssistant?: string; stub?: unknown; extra?: Record<string, unknown> }): string {
+export function stopPayload(
+  w: World,
+  fields: {
+    sessionId: string;
+    turnId: string;
+    transcriptPath?: string | null;
+    lastAssistant?: string;
+    stub?: unknown;
+    extra?: Record<string, unknown>;
+  },
+): string {
   return JSON.stringify({
     session_id: fields.sessionId,
     turn_id: fields.turnId,
@@ -170,7 +219,9 @@ export function distinctWords(tag: string, count = 6): string {
   const words: string[] = [];
   for (let i = 0; i < count; i++) {
     const n = parseInt(hex.slice(i * 6, i * 6 + 6), 16);
-    words.push(`${c[n % 13]}${v[(n >> 4) % 5]}${c[(n >> 7) % 13]}${v[(n >> 11) % 5]}${c[(n >> 14) % 13]}${v[(n >> 18) % 5]}`);
+    words.push(
+      `${c[n % 13]}${v[(n >> 4) % 5]}${c[(n >> 7) % 13]}${v[(n >> 11) % 5]}${c[(n >> 14) % 13]}${v[(n >> 18) % 5]}`,
+    );
   }
   return words.join(' ');
 }
@@ -178,15 +229,31 @@ export function distinctWords(tag: string, count = 6): string {
 /** The two suggestions of {@link reviewFor} as stored suggestions (for envelopes queued directly). */
 export function suggestionsFor(tag: string): Suggestion[] {
   return [
-    { family: 'memory_updates', summary: `lesson ${tag}`, details: { action: 'add', scope: 'global', content: `Lesson ${tag}: ${distinctWords(`m:${tag}`)}.` }, confidence: 0.9 },
-    { family: 'recall_candidate', summary: `fact ${tag}`, details: { content: `Fact ${tag}: ${distinctWords(`r:${tag}`)}.`, source_paths: ['config/billing.toml'] }, confidence: 1 },
+    {
+      family: 'memory_updates',
+      summary: `lesson ${tag}`,
+      details: { action: 'add', scope: 'global', content: `Lesson ${tag}: ${distinctWords(`m:${tag}`)}.` },
+      confidence: 0.9,
+    },
+    {
+      family: 'recall_candidate',
+      summary: `fact ${tag}`,
+      details: {
+        content: `Fact ${tag}: ${distinctWords(`r:${tag}`)}.`,
+        source_paths: ['config/billing.toml'],
+      },
+      confidence: 1,
+    },
   ];
 }
 
 /** A reviewer answer with one memory update and one recall candidate, unique to `tag`. */
 export function reviewFor(tag: string): { text: string; count: number } {
   const [memory, recall] = suggestionsFor(tag).map(({ family: _family, ...rest }) => rest);
-  return { text: JSON.stringify({ memory_updates: [memory], recall_candidate: [recall], skill_action: [] }), count: 2 };
+  return {
+    text: JSON.stringify({ memory_updates: [memory], recall_candidate: [recall], skill_action: [] }),
+    count: 2,
+  };
 }
 
 /** The receipt keys (`suggestion_id:index`) a turn's suggestions should be accounted under. */
@@ -208,7 +275,10 @@ export function accountedKeys(paths: StatePaths): string[] {
     return true;
   });
   return unique.flatMap((r) =>
-    ((r.item_receipts as Array<{ kind: string; part?: string; suggestion_id: string; index: number }> | undefined) ?? [])
+    (
+      (r.item_receipts as
+        Array<{ kind: string; part?: string; suggestion_id: string; index: number }> | undefined) ?? []
+    )
       .filter((i) => i.kind === 'suggestion' && !i.part)
       .map((i) => `${i.suggestion_id}:${i.index}`),
   );
@@ -289,7 +359,10 @@ export function reap(w: World): number {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until no process of this world runs and the spool is empty (or `timeoutMs` passed). */
-export async function waitForQuiet(w: World, timeoutMs = 90_000): Promise<{ quiet: boolean; spooled: number; running: number }> {
+export async function waitForQuiet(
+  w: World,
+  timeoutMs = 90_000,
+): Promise<{ quiet: boolean; spooled: number; running: number }> {
   const started = Date.now();
   for (;;) {
     const running = processesMentioning(w.root).length;
@@ -394,7 +467,11 @@ export function treeText(dir: string): string {
 }
 
 /** Paths under `root` that are not inside one of `allowed` (relative paths, for messages). */
-export function filesOutside(root: string, allowed: readonly string[], before: ReadonlySet<string>): string[] {
+export function filesOutside(
+  root: string,
+  allowed: readonly string[],
+  before: ReadonlySet<string>,
+): string[] {
   return walk(root)
     .filter((p) => !before.has(p) && !allowed.some((a) => p === a || p.startsWith(`${a}/`)))
     .map((p) => relative(root, p));

@@ -60,7 +60,11 @@ function prng(seed: number): () => number {
 type Kill = { kind: 'named'; point: string } | { kind: 'timed'; delayMs: number };
 
 /** Runs the CLI and SIGKILLs it: at a named point, or after `delayMs`. Resolves how it ended. */
-function runAndKill(w: World, args: string[], kill: Kill): Promise<{ killed: boolean; status: number | null; ms: number }> {
+function runAndKill(
+  w: World,
+  args: string[],
+  kill: Kill,
+): Promise<{ killed: boolean; status: number | null; ms: number }> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', ...w.env };
   if (kill.kind === 'named') env.CODEX_SELF_EVOLUTION_TEST_CRASH_AT = kill.point;
   const started = Date.now();
@@ -77,7 +81,13 @@ function runAndKill(w: World, args: string[], kill: Kill): Promise<{ killed: boo
 
 /** Records where a kill landed, for the totals line. */
 function notePhase(target: string, killed: boolean, phase: 'before' | 'mid' | 'after'): void {
-  const label = !killed ? `${target} finished before a timed kill (the round then used a named crash point)` : phase === 'before' ? `${target} killed before any work` : phase === 'mid' ? `${target} killed mid-work` : `${target} killed after its work`;
+  const label = !killed
+    ? `${target} finished before a timed kill (the round then used a named crash point)`
+    : phase === 'before'
+      ? `${target} killed before any work`
+      : phase === 'mid'
+        ? `${target} killed mid-work`
+        : `${target} killed after its work`;
   tally.killPhases[label] = (tally.killPhases[label] ?? 0) + 1;
 }
 
@@ -94,10 +104,16 @@ export function kills(): void {
     });
 
     for (let round = 1; round <= ROUNDS; round++) {
-      const kill: Kill = rand() < 0.4 ? { kind: 'named', point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue' } : { kind: 'timed', delayMs: -1 };
+      const kill: Kill =
+        rand() < 0.4
+          ? { kind: 'named', point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue' }
+          : { kind: 'timed', delayMs: -1 };
       const fraction = rand();
       // Used when a timed kill comes after the run ended: the round then kills a second run here.
-      const fallback: Kill = { kind: 'named', point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue' };
+      const fallback: Kill = {
+        kind: 'named',
+        point: rand() < 0.5 ? 'review:after-claim' : 'review:after-enqueue',
+      };
       it(`round ${round}: ${kill.kind === 'named' ? `crash at ${kill.point}` : `SIGKILL at ${Math.round(fraction * 100)}% of a normal drain`}`, async () => {
         w ??= world({ root: suiteRoot() });
         const spoolTurns = async (attempt: number, count: number) => {
@@ -106,9 +122,19 @@ export function kills(): void {
           const fresh = Array.from({ length: count }, (_, i) => {
             const sessionId = sessionIdFor(round * 100 + attempt * 10 + i, 'kw');
             const review = reviewFor(`w${round}-${attempt}-${i}`);
-            return { sessionId, turnId: `turn-${round}-${attempt}-${i}`, count: review.count, stub: review.text };
+            return {
+              sessionId,
+              turnId: `turn-${round}-${attempt}-${i}`,
+              count: review.count,
+              stub: review.text,
+            };
           });
-          for (const t of fresh) expectHookAnswer(await cli(w!, ['stop-review', '--from-stdin'], { input: stopPayload(w!, { sessionId: t.sessionId, turnId: t.turnId, stub: t.stub }) }));
+          for (const t of fresh)
+            expectHookAnswer(
+              await cli(w!, ['stop-review', '--from-stdin'], {
+                input: stopPayload(w!, { sessionId: t.sessionId, turnId: t.turnId, stub: t.stub }),
+              }),
+            );
           release();
           turns.push(...fresh);
           return fresh;
@@ -116,7 +142,8 @@ export function kills(): void {
         let fresh = await spoolTurns(0, 6);
         expect(spoolEntries(w.paths)).toHaveLength(6);
 
-        let k: Kill = kill.kind === 'named' ? kill : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
+        let k: Kill =
+          kill.kind === 'named' ? kill : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
         let crashed = await runAndKill(w, ['stop-review', '--drain', '--cwd', w.repo], k);
         if (!crashed.killed) {
           notePhase('review worker', false, 'after');
@@ -134,11 +161,23 @@ export function kills(): void {
         for (const t of turns) {
           const key = turnIdempotencyKey(t.sessionId, t.turnId);
           const inQueue = queued.has(suggestionIdFor(key));
-          if (inQueue && fresh.some((f) => f.sessionId === t.sessionId && f.turnId === t.turnId)) queuedFresh++;
-          expect(spooled.has(key) || inQueue, `${seedNote}: turn ${t.turnId} neither spooled nor queued after ${JSON.stringify(k)}`).toBe(true);
+          if (inQueue && fresh.some((f) => f.sessionId === t.sessionId && f.turnId === t.turnId))
+            queuedFresh++;
+          expect(
+            spooled.has(key) || inQueue,
+            `${seedNote}: turn ${t.turnId} neither spooled nor queued after ${JSON.stringify(k)}`,
+          ).toBe(true);
         }
-        const attempted = spoolEntries(w.paths).some((n) => (JSON.parse(readFileSync(join(w!.paths.spoolDir, n), 'utf8')) as { attempts: number }).attempts > 0);
-        notePhase('review worker', true, queuedFresh === 0 && !attempted ? 'before' : queuedFresh === fresh.length ? 'after' : 'mid');
+        const attempted = spoolEntries(w.paths).some(
+          (n) =>
+            (JSON.parse(readFileSync(join(w!.paths.spoolDir, n), 'utf8')) as { attempts: number }).attempts >
+            0,
+        );
+        notePhase(
+          'review worker',
+          true,
+          queuedFresh === 0 && !attempted ? 'before' : queuedFresh === fresh.length ? 'after' : 'mid',
+        );
         expect(brokenJson(w.home), seedNote).toEqual([]);
 
         // The next drain takes over the dead worker's lock and finishes the work.
@@ -149,10 +188,14 @@ export function kills(): void {
         expect(JSON.parse(next.stdout)).toMatchObject({ busy: false, dead: 0, retried: 0 });
         expect(spoolEntries(w.paths)).toEqual([]);
         expect(isLockLive(workerLockPath(w.paths))).toBe(false);
-        expect(existsSync(join(w.paths.spoolDir, 'dead')) ? readdirSync(join(w.paths.spoolDir, 'dead')) : []).toEqual([]);
+        expect(
+          existsSync(join(w.paths.spoolDir, 'dead')) ? readdirSync(join(w.paths.spoolDir, 'dead')) : [],
+        ).toEqual([]);
         const all = Object.values(queueIds(w.paths)).flat();
         expect(new Set(all).size, `${seedNote}: an envelope id in two states`).toBe(all.length);
-        expect(queueIds(w.paths).pending.sort()).toEqual(turns.map((t) => suggestionIdFor(turnIdempotencyKey(t.sessionId, t.turnId))).sort());
+        expect(queueIds(w.paths).pending.sort()).toEqual(
+          turns.map((t) => suggestionIdFor(turnIdempotencyKey(t.sessionId, t.turnId))).sort(),
+        );
       }, 120_000);
     }
 
@@ -161,7 +204,10 @@ export function kills(): void {
       const compiled = await cli(w!, ['compile', '--once', '--repo-root', w!.repo]);
       expect(compiled.status, compiled.stderr).toBe(0);
       expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: turns.length });
-      const { lost, duplicated } = accountSuggestions(turns.flatMap((t) => expectedKeys(t.sessionId, t.turnId, t.count)), accountedKeys(w!.paths));
+      const { lost, duplicated } = accountSuggestions(
+        turns.flatMap((t) => expectedKeys(t.sessionId, t.turnId, t.count)),
+        accountedKeys(w!.paths),
+      );
       expect(lost, seedNote).toEqual([]);
       expect(duplicated, seedNote).toEqual([]);
     }, 120_000);
@@ -183,7 +229,8 @@ export function kills(): void {
       const point = stage === 'after-lock' ? stage : `${stage}:${batch}`;
       // Used when a timed kill comes after the run ended: the round then kills a second run here.
       const fallbackStage = CRASH_STAGES[Math.floor(rand() * CRASH_STAGES.length)]!;
-      const fallbackPoint = fallbackStage === 'after-lock' ? fallbackStage : `${fallbackStage}:${1 + Math.floor(rand() * 2)}`;
+      const fallbackPoint =
+        fallbackStage === 'after-lock' ? fallbackStage : `${fallbackStage}:${1 + Math.floor(rand() * 2)}`;
       it(`round ${round}: ${named ? `crash at ${point}` : `SIGKILL at ${Math.round(fraction * 100)}% of a normal compile`}`, async () => {
         if (!w) {
           w = world({ root: suiteRoot() });
@@ -195,14 +242,47 @@ export function kills(): void {
           for (let i = 0; i < count; i++) {
             const tag = `c${round}-${attempt}-${i}`;
             const suggestions: Suggestion[] = [
-              { family: 'memory_updates', summary: `lesson ${tag}`, details: { action: 'add', scope: 'global', content: `Lesson ${tag}: ${distinctWords(`km${tag}`)}.` }, confidence: 0.9 },
+              {
+                family: 'memory_updates',
+                summary: `lesson ${tag}`,
+                details: {
+                  action: 'add',
+                  scope: 'global',
+                  content: `Lesson ${tag}: ${distinctWords(`km${tag}`)}.`,
+                },
+                confidence: 0.9,
+              },
               i % 4 === 0
-                ? { family: 'skill_action', summary: `skill ${tag}`, details: { action: 'create', skill_id: `skill-${tag}`, description: `Use when ${distinctWords(`kd${tag}`, 3)}`, content: `Steps: ${distinctWords(`ks${tag}`)}.` }, confidence: 1 }
-                : { family: 'recall_candidate', summary: `fact ${tag}`, details: { content: `Fact ${tag}: ${distinctWords(`kr${tag}`)}.`, source_paths: ['deploy/staging.yml'] }, confidence: 1 },
+                ? {
+                    family: 'skill_action',
+                    summary: `skill ${tag}`,
+                    details: {
+                      action: 'create',
+                      skill_id: `skill-${tag}`,
+                      description: `Use when ${distinctWords(`kd${tag}`, 3)}`,
+                      content: `Steps: ${distinctWords(`ks${tag}`)}.`,
+                    },
+                    confidence: 1,
+                  }
+                : {
+                    family: 'recall_candidate',
+                    summary: `fact ${tag}`,
+                    details: {
+                      content: `Fact ${tag}: ${distinctWords(`kr${tag}`)}.`,
+                      source_paths: ['deploy/staging.yml'],
+                    },
+                    confidence: 1,
+                  },
             ];
             const threadId = `kc-thread-${round}`;
             const turnId = `kc-${round}-${attempt}-${i}`;
-            enqueueReviewedTurn(w!.paths, { threadId, turnId, cwd: w!.paths.cwd, suggestions, reviewerProvider: 'dummy' });
+            enqueueReviewedTurn(w!.paths, {
+              threadId,
+              turnId,
+              cwd: w!.paths.cwd,
+              suggestions,
+              reviewerProvider: 'dummy',
+            });
             seeded.push({ threadId, turnId, count: suggestions.length });
             ids.push(suggestionIdFor(turnIdempotencyKey(threadId, turnId)));
           }
@@ -210,7 +290,9 @@ export function kills(): void {
         };
         let roundIds = queueWork(0, 12);
         const args = ['compile', '--once', '--batch-size', '3', '--repo-root', w.repo];
-        let k: Kill = named ? { kind: 'named', point } : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
+        let k: Kill = named
+          ? { kind: 'named', point }
+          : { kind: 'timed', delayMs: Math.round(fraction * typicalMs) };
         let crashed = await runAndKill(w, args, k);
         if (!crashed.killed) {
           notePhase('compiler', false, 'after');
@@ -224,10 +306,21 @@ export function kills(): void {
 
         // Right after the kill: every envelope is still in some state; nothing half-written.
         const present = new Set(Object.values(queueIds(w.paths)).flat());
-        expect(ids.filter((id) => !present.has(id)), `${seedNote}: envelopes missing after ${JSON.stringify(k)}`).toEqual([]);
+        expect(
+          ids.filter((id) => !present.has(id)),
+          `${seedNote}: envelopes missing after ${JSON.stringify(k)}`,
+        ).toEqual([]);
         const afterKill = queueIds(w.paths);
         const doneNow = roundIds.filter((id) => afterKill.done.includes(id)).length;
-        notePhase('compiler', true, doneNow === 0 && afterKill.processing.length === 0 ? 'before' : doneNow === roundIds.length ? 'after' : 'mid');
+        notePhase(
+          'compiler',
+          true,
+          doneNow === 0 && afterKill.processing.length === 0
+            ? 'before'
+            : doneNow === roundIds.length
+              ? 'after'
+              : 'mid',
+        );
         expect(brokenJson(w.home), seedNote).toEqual([]);
         // The dead owner's lock does not wedge the bucket.
         const preflight = await cli(w, ['compile-preflight', '--repo-root', w.repo]);
@@ -247,14 +340,20 @@ export function kills(): void {
         expect(new Set(keys).size, `${seedNote}: a suggestion applied by two transactions`).toBe(keys.length);
         // Known, reported: a kill between the receipt history append and last_receipt.json makes
         // the journal recovery append the same receipt (same receipt_id) again.
-        if (repeatedReceipts(w.paths) > 0) noteDefect('a kill between the receipts.jsonl append and last_receipt.json makes recovery append the same receipt again');
+        if (repeatedReceipts(w.paths) > 0)
+          noteDefect(
+            'a kill between the receipts.jsonl append and last_receipt.json makes recovery append the same receipt again',
+          );
         expect(keys.length).toBe(seeded.reduce((n, s) => n + s.count, 0));
       }, 120_000);
     }
 
     it('accounts for every suggestion of every round exactly once', () => {
       expect(w).toBeDefined();
-      const { lost, duplicated } = accountSuggestions(seeded.flatMap((s) => expectedKeys(s.threadId, s.turnId, s.count)), accountedKeys(w!.paths));
+      const { lost, duplicated } = accountSuggestions(
+        seeded.flatMap((s) => expectedKeys(s.threadId, s.turnId, s.count)),
+        accountedKeys(w!.paths),
+      );
       expect(lost, seedNote).toEqual([]);
       expect(duplicated, seedNote).toEqual([]);
     });

@@ -47,7 +47,9 @@ export function parallelStops(): void {
               user: `Turn ${i}: please fix the failing billing test and always run make check before pushing.`,
               steps: [
                 { sh: 'make check', exit: 2, out: `FAIL billing_test.go:${40 + i}: expected 3, got 4` },
-                { patch: `*** Begin Patch\n*** Update File: billing.go\n@@\n-  return 4\n+  return 3\n*** End Patch` },
+                {
+                  patch: `*** Begin Patch\n*** Update File: billing.go\n@@\n-  return 4\n+  return 3\n*** End Patch`,
+                },
                 { sh: 'make check', exit: 0, out: 'ok  billing 0.41s' },
                 { say: `Fixed the billing test (case ${i}); make check passes.` },
               ],
@@ -59,7 +61,17 @@ export function parallelStops(): void {
       });
 
       const results = await Promise.all(
-        turns.map((t) => cli(w!, ['stop-review', '--from-stdin'], { input: stopPayload(w!, { sessionId: t.sessionId, turnId: t.turnId, transcriptPath: t.transcript, stub: t.review.text, lastAssistant: 'Fixed.' }) })),
+        turns.map((t) =>
+          cli(w!, ['stop-review', '--from-stdin'], {
+            input: stopPayload(w!, {
+              sessionId: t.sessionId,
+              turnId: t.turnId,
+              transcriptPath: t.transcript,
+              stub: t.review.text,
+              lastAssistant: 'Fixed.',
+            }),
+          }),
+        ),
       );
       for (const r of results) expect(expectHookAnswer(r)).toEqual({ continue: true });
       countCase('concurrent Stop hooks', HOOKS);
@@ -92,7 +104,9 @@ export function parallelStops(): void {
       const { lost, duplicated } = accountSuggestions(expected, accountedKeys(w.paths));
       expect(lost).toEqual([]);
       expect(duplicated).toEqual([]);
-      const memory = JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as { global: Array<{ summary: string }> };
+      const memory = JSON.parse(readFileSync(w.paths.memoryJson, 'utf8')) as {
+        global: Array<{ summary: string }>;
+      };
       expect(memory.global.map((m) => m.summary).sort()).toEqual(turns.map((_, i) => `lesson p${i}`).sort());
       expect(spoolEntries(w.paths)).toEqual([]);
       expect(leftoverTemps(w.home)).toEqual([]);

@@ -59,20 +59,85 @@ interface Case {
   minDelaySeconds?: number;
   /** The server's Retry-After, when the next attempt should wait for it. */
   retryAfterSeconds?: number;
-  /** An outage (issue 17): the turn waits with this reason and the attempt is not counted. */
+  /** An outage: the turn waits with this reason and the attempt is not counted. */
   waits?: 'unreachable' | 'rate_limited' | 'provider_unavailable';
 }
 
 const CASES: Case[] = [
-  { name: 'a timeout on every attempt', replies: [], fallback: hang(), maxRetries: 1, outcome: 'spooled', reason: /timed out/, waits: 'unreachable' },
-  { name: '429 once (Retry-After: 1), then an answer', replies: [rateLimited({ retryAfter: '1' })], maxRetries: 1, outcome: 'reviewed' },
-  { name: '429 with Retry-After: 900 and no retries left', replies: [], fallback: rateLimited({ retryAfter: '900' }), maxRetries: 0, outcome: 'spooled', reason: /429/, minDelaySeconds: 55, retryAfterSeconds: 900, waits: 'rate_limited' },
-  { name: '500 on every attempt', replies: [], fallback: serverError(), maxRetries: 1, outcome: 'spooled', reason: /500/, waits: 'provider_unavailable' },
-  { name: '529 overloaded once, then an answer', replies: [overloaded()], maxRetries: 1, outcome: 'reviewed' },
-  { name: 'an HTML page instead of JSON', replies: [], fallback: html(), maxRetries: 1, outcome: 'spooled', reason: /html|json|content|unexpected/i },
-  { name: 'truncated JSON', replies: [], fallback: truncatedJson(), maxRetries: 1, outcome: 'spooled', reason: /json|parse|truncat|unexpected/i },
-  { name: 'a 3 MiB answer', replies: [], fallback: huge(), maxRetries: 1, outcome: 'spooled', reason: /large|MiB|bytes|size/i },
-  { name: 'the connection dropped', replies: [], fallback: drop(), maxRetries: 1, outcome: 'spooled', reason: /connection|socket|closed|ECONNRESET|other side/i, waits: 'unreachable' },
+  {
+    name: 'a timeout on every attempt',
+    replies: [],
+    fallback: hang(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /timed out/,
+    waits: 'unreachable',
+  },
+  {
+    name: '429 once (Retry-After: 1), then an answer',
+    replies: [rateLimited({ retryAfter: '1' })],
+    maxRetries: 1,
+    outcome: 'reviewed',
+  },
+  {
+    name: '429 with Retry-After: 900 and no retries left',
+    replies: [],
+    fallback: rateLimited({ retryAfter: '900' }),
+    maxRetries: 0,
+    outcome: 'spooled',
+    reason: /429/,
+    minDelaySeconds: 55,
+    retryAfterSeconds: 900,
+    waits: 'rate_limited',
+  },
+  {
+    name: '500 on every attempt',
+    replies: [],
+    fallback: serverError(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /500/,
+    waits: 'provider_unavailable',
+  },
+  {
+    name: '529 overloaded once, then an answer',
+    replies: [overloaded()],
+    maxRetries: 1,
+    outcome: 'reviewed',
+  },
+  {
+    name: 'an HTML page instead of JSON',
+    replies: [],
+    fallback: html(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /html|json|content|unexpected/i,
+  },
+  {
+    name: 'truncated JSON',
+    replies: [],
+    fallback: truncatedJson(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /json|parse|truncat|unexpected/i,
+  },
+  {
+    name: 'a 3 MiB answer',
+    replies: [],
+    fallback: huge(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /large|MiB|bytes|size/i,
+  },
+  {
+    name: 'the connection dropped',
+    replies: [],
+    fallback: drop(),
+    maxRetries: 1,
+    outcome: 'spooled',
+    reason: /connection|socket|closed|ECONNRESET|other side/i,
+    waits: 'unreachable',
+  },
 ];
 
 function writeConfig(w: World, server: FakeProviderServer, maxRetries: number): void {
@@ -122,7 +187,14 @@ export function providerFaults(): void {
         const sessionId = sessionIdFor(n + 1, 'prov');
         const turnId = `turn-${n}`;
         const before = Date.now();
-        expect(expectHookAnswer(await cli(w, ['stop-review', '--from-stdin'], { env, input: stopPayload(w, { sessionId, turnId, lastAssistant: 'Done: always run make check.' }) }))).toEqual({ continue: true });
+        expect(
+          expectHookAnswer(
+            await cli(w, ['stop-review', '--from-stdin'], {
+              env,
+              input: stopPayload(w, { sessionId, turnId, lastAssistant: 'Done: always run make check.' }),
+            }),
+          ),
+        ).toEqual({ continue: true });
         expect(await waitForWorkers(w, 60_000)).toBe(0);
         expect(server.requests.length).toBeGreaterThanOrEqual(1);
         expect(server.requests.length).toBeLessThanOrEqual(c.maxRetries + 1);
@@ -156,7 +228,10 @@ export function providerFaults(): void {
         expect(spoolEntries(w.paths)).toEqual([]);
         const compiled = await cli(w, ['compile', '--once', '--repo-root', w.repo], { env });
         expect(compiled.status, compiled.stderr).toBe(0);
-        const { lost, duplicated } = accountSuggestions(expectedKeys(sessionId, turnId, review.count), accountedKeys(w.paths));
+        const { lost, duplicated } = accountSuggestions(
+          expectedKeys(sessionId, turnId, review.count),
+          accountedKeys(w.paths),
+        );
         expect(lost).toEqual([]);
         expect(duplicated).toEqual([]);
         expect(treeText(w.home)).not.toContain(KEY);

@@ -41,7 +41,8 @@ export function ensureBuilt(): void {
       break;
     } catch {
       // Another worker is building: wait for it, then use its result.
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${lock} (remove it if no build is running)`);
       sleep(200);
       if (isFresh()) return;
     }

@@ -36,17 +36,33 @@ export interface FakeChatModel {
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((c) => (typeof c === 'string' ? c : typeof (c as { text?: unknown })?.text === 'string' ? (c as { text: string }).text : '')).join('');
+  if (Array.isArray(content))
+    return content
+      .map((c) =>
+        typeof c === 'string'
+          ? c
+          : typeof (c as { text?: unknown })?.text === 'string'
+            ? (c as { text: string }).text
+            : '',
+      )
+      .join('');
   return '';
 }
 
 /** All text of a request's messages (user, tool and assistant parts), in order. */
 export function requestText(body: Record<string, unknown> | null): string {
-  const messages = Array.isArray(body?.messages) ? (body.messages as Array<{ role?: string; content?: unknown }>) : [];
+  const messages = Array.isArray(body?.messages)
+    ? (body.messages as Array<{ role?: string; content?: unknown }>)
+    : [];
   return messages.map((m) => `[${m.role ?? '?'}] ${textOf(m.content)}`).join('\n');
 }
 
-function chunk(id: string, created: number, delta: Record<string, unknown>, finish: string | null = null): string {
+function chunk(
+  id: string,
+  created: number,
+  delta: Record<string, unknown>,
+  finish: string | null = null,
+): string {
   return `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'fake-model', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 }
 
@@ -60,16 +76,31 @@ function stream(res: ServerResponse, text: string, tools: Array<{ name: string; 
   for (let i = 0; i < text.length; i += 64) res.write(chunk(id, created, { content: text.slice(i, i + 64) }));
   tools.forEach((call, index) => {
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-    res.write(chunk(id, created, { tool_calls: [{ index, id: `call_fake_${seq}_${index}`, type: 'function', function: { name: call.name, arguments: args } }] }));
+    res.write(
+      chunk(id, created, {
+        tool_calls: [
+          {
+            index,
+            id: `call_fake_${seq}_${index}`,
+            type: 'function',
+            function: { name: call.name, arguments: args },
+          },
+        ],
+      }),
+    );
   });
   res.write(chunk(id, created, {}, tools.length > 0 ? 'tool_calls' : 'stop'));
-  res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'fake-model', choices: [], usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 } })}\n\n`);
+  res.write(
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'fake-model', choices: [], usage: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110 } })}\n\n`,
+  );
   res.write('data: [DONE]\n\n');
   res.end();
 }
 
 /** Starts the fake model; close it in afterEach/afterAll (or onTestFinished). */
-export async function startFakeChatModel(respond: (body: Record<string, unknown>, n: number) => FakeTurn): Promise<FakeChatModel> {
+export async function startFakeChatModel(
+  respond: (body: Record<string, unknown>, n: number) => FakeTurn,
+): Promise<FakeChatModel> {
   const requests: FakeRequest[] = [];
   let chats = 0;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -111,7 +142,10 @@ export async function startFakeChatModel(respond: (body: Record<string, unknown>
       }
       if ('status' in turn) {
         res.writeHead(turn.status, { 'content-type': 'application/json', ...turn.headers });
-        res.end(turn.body ?? JSON.stringify({ error: { message: `fake model: HTTP ${turn.status}`, type: 'server_error' } }));
+        res.end(
+          turn.body ??
+            JSON.stringify({ error: { message: `fake model: HTTP ${turn.status}`, type: 'server_error' } }),
+        );
         return;
       }
       if ('tools' in turn) {

@@ -53,7 +53,10 @@ export type FakeReply =
   /** A redirect to `location` (default 307). */
   | { kind: 'redirect'; location: string; status?: number }
   /** Full control. */
-  | { kind: 'custom'; handle: (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => void };
+  | {
+      kind: 'custom';
+      handle: (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => void;
+    };
 
 /** One request as the fake saw it. */
 export interface RecordedRequest {
@@ -106,7 +109,10 @@ export const DEFAULT_REPLY_TEXT = '{"memory_updates":[],"recall_candidate":[],"s
 // ---------------------------------------------------------------------------------------------
 
 /** A normal answer whose text is `text` (default: an empty ReviewerOutput). */
-export function reply(text: string = DEFAULT_REPLY_TEXT, options: { thinking?: string; headers?: Record<string, string> } = {}): FakeReply {
+export function reply(
+  text: string = DEFAULT_REPLY_TEXT,
+  options: { thinking?: string; headers?: Record<string, string> } = {},
+): FakeReply {
   return { kind: 'reply', text, ...options };
 }
 /** 429, optionally with `Retry-After` (seconds or HTTP date) and/or `retry-after-ms`. */
@@ -163,7 +169,11 @@ export function openAIResponse(text: string, model = 'fake-model'): Record<strin
 }
 
 /** A messages response body, with an optional thinking block before the text. */
-export function anthropicResponse(text: string, model = 'fake-model', thinking?: string): Record<string, unknown> {
+export function anthropicResponse(
+  text: string,
+  model = 'fake-model',
+  thinking?: string,
+): Record<string, unknown> {
   const content: unknown[] = [];
   if (thinking !== undefined) content.push({ type: 'thinking', thinking, signature: 'fake-signature' });
   content.push({ type: 'text', text });
@@ -187,7 +197,9 @@ function dialectOf(path: string): FakeDialect {
 // ---------------------------------------------------------------------------------------------
 
 /** Starts a fake on 127.0.0.1 with an ephemeral port. Close it in `afterEach`/`afterAll`. */
-export async function startFakeProviderServer(options: FakeProviderServerOptions = {}): Promise<FakeProviderServer> {
+export async function startFakeProviderServer(
+  options: FakeProviderServerOptions = {},
+): Promise<FakeProviderServer> {
   const queue: FakeReply[] = [...(options.replies ?? [])];
   let fallback: FakeReply = options.fallback ?? reply();
   const requests: RecordedRequest[] = [];
@@ -265,7 +277,9 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
 
 function answer(next: FakeReply, req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest): void {
   const requestModel =
-    typeof recorded.json === 'object' && recorded.json !== null && typeof (recorded.json as { model?: unknown }).model === 'string'
+    typeof recorded.json === 'object' &&
+    recorded.json !== null &&
+    typeof (recorded.json as { model?: unknown }).model === 'string'
       ? (recorded.json as { model: string }).model
       : 'fake-model';
   const jsonType = { 'content-type': 'application/json' };
@@ -273,7 +287,9 @@ function answer(next: FakeReply, req: IncomingMessage, res: ServerResponse, reco
     case 'reply': {
       const text = next.text ?? DEFAULT_REPLY_TEXT;
       const body =
-        recorded.dialect === 'openai' ? openAIResponse(text, requestModel) : anthropicResponse(text, requestModel, next.thinking);
+        recorded.dialect === 'openai'
+          ? openAIResponse(text, requestModel)
+          : anthropicResponse(text, requestModel, next.thinking);
       send(res, 200, JSON.stringify(body), { ...jsonType, ...next.headers });
       return;
     }
@@ -281,22 +297,39 @@ function answer(next: FakeReply, req: IncomingMessage, res: ServerResponse, reco
       send(res, next.status ?? 200, JSON.stringify(next.body), { ...jsonType, ...next.headers });
       return;
     case 'status':
-      send(res, next.status, next.body ?? '', { 'content-type': next.contentType ?? 'text/plain', ...next.headers });
+      send(res, next.status, next.body ?? '', {
+        'content-type': next.contentType ?? 'text/plain',
+        ...next.headers,
+      });
       return;
     case 'rate-limit': {
       const headers: Record<string, string> = { ...jsonType };
       if (next.retryAfter !== undefined) headers['retry-after'] = next.retryAfter;
       if (next.retryAfterMs !== undefined) headers['retry-after-ms'] = next.retryAfterMs;
-      send(res, 429, JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }), headers);
+      send(
+        res,
+        429,
+        JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }),
+        headers,
+      );
       return;
     }
     case 'html':
-      send(res, next.status ?? 200, '<!DOCTYPE html><html><head><title>Sign in</title></head><body>Proxy login</body></html>', {
-        'content-type': 'text/html; charset=utf-8',
-      });
+      send(
+        res,
+        next.status ?? 200,
+        '<!DOCTYPE html><html><head><title>Sign in</title></head><body>Proxy login</body></html>',
+        {
+          'content-type': 'text/html; charset=utf-8',
+        },
+      );
       return;
     case 'truncated-json': {
-      const full = JSON.stringify(recorded.dialect === 'openai' ? openAIResponse(DEFAULT_REPLY_TEXT) : anthropicResponse(DEFAULT_REPLY_TEXT));
+      const full = JSON.stringify(
+        recorded.dialect === 'openai'
+          ? openAIResponse(DEFAULT_REPLY_TEXT)
+          : anthropicResponse(DEFAULT_REPLY_TEXT),
+      );
       send(res, 200, full.slice(0, Math.floor(full.length / 2)), jsonType);
       return;
     }

@@ -25,14 +25,44 @@ function texts(body) {
 }
 
 function respond(res, n, item) {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const base = { id: `resp_${n}`, object: 'response', created_at: Math.floor(Date.now() / 1000), model: 'fake-model' };
-  sse(res, { type: 'response.created', sequence_number: 0, response: { ...base, status: 'in_progress', output: [] } });
-  sse(res, { type: 'response.output_item.added', sequence_number: 1, output_index: 0, item: { ...item, status: 'in_progress' } });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
+  const base = {
+    id: `resp_${n}`,
+    object: 'response',
+    created_at: Math.floor(Date.now() / 1000),
+    model: 'fake-model',
+  };
+  sse(res, {
+    type: 'response.created',
+    sequence_number: 0,
+    response: { ...base, status: 'in_progress', output: [] },
+  });
+  sse(res, {
+    type: 'response.output_item.added',
+    sequence_number: 1,
+    output_index: 0,
+    item: { ...item, status: 'in_progress' },
+  });
   sse(res, { type: 'response.output_item.done', sequence_number: 2, output_index: 0, item });
   sse(res, {
-    type: 'response.completed', sequence_number: 3,
-    response: { ...base, status: 'completed', output: [item], usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 } },
+    type: 'response.completed',
+    sequence_number: 3,
+    response: {
+      ...base,
+      status: 'completed',
+      output: [item],
+      usage: {
+        input_tokens: 10,
+        input_tokens_details: { cached_tokens: 0 },
+        output_tokens: 5,
+        output_tokens_details: { reasoning_tokens: 0 },
+        total_tokens: 15,
+      },
+    },
   });
   res.end();
 }
@@ -48,17 +78,41 @@ const server = http.createServer((req, res) => {
     }
     const n = ++count;
     let body = null;
-    try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { body = null; }
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      body = null;
+    }
     fs.writeFileSync(path.join(logDir, `request-${n}.json`), `${JSON.stringify(body, null, 2)}\n`);
-    const line = n === 1 ? texts(body).map((t) => /^ {4}(.+) recall "<focused query>"$/m.exec(t)).find(Boolean) : undefined;
+    const line =
+      n === 1
+        ? texts(body)
+            .map((t) => /^ {4}(.+) recall "<focused query>"$/m.exec(t))
+            .find(Boolean)
+        : undefined;
     if (line) {
       const cmd = `${line[1]} recall ${JSON.stringify(query)}`;
       fs.writeFileSync(path.join(logDir, 'command.txt'), cmd);
-      respond(res, n, { id: `fc_${n}`, type: 'function_call', status: 'completed', call_id: `call_${n}`, name: 'exec_command', arguments: JSON.stringify({ cmd }) });
+      respond(res, n, {
+        id: `fc_${n}`,
+        type: 'function_call',
+        status: 'completed',
+        call_id: `call_${n}`,
+        name: 'exec_command',
+        arguments: JSON.stringify({ cmd }),
+      });
       return;
     }
     const text = 'Done.';
-    respond(res, n, { id: `msg_${n}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
+    respond(res, n, {
+      id: `msg_${n}`,
+      type: 'message',
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
   });
 });
-server.listen(0, '127.0.0.1', () => fs.writeFileSync(path.join(logDir, 'port'), String(server.address().port)));
+server.listen(0, '127.0.0.1', () =>
+  fs.writeFileSync(path.join(logDir, 'port'), String(server.address().port)),
+);

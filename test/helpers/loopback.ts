@@ -6,7 +6,9 @@ import type { Socket } from 'node:net';
  * Listens on a free port of 127.0.0.1 and tracks the connections, so `close` can end them all
  * (a client still holding a keep-alive socket would otherwise keep the server open).
  */
-export async function listenOnLoopback(server: Server): Promise<{ port: number; close: () => Promise<void> }> {
+export async function listenOnLoopback(
+  server: Server,
+): Promise<{ port: number; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);

@@ -28,11 +28,17 @@ export function productionPackages(): Array<{ name: string; version: string }> {
   };
   return Object.entries(lock.packages)
     .filter(([path, p]) => path.includes('node_modules/') && !p.dev && !p.devOptional && p.version)
-    .map(([path, p]) => ({ name: path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length), version: p.version! }));
+    .map(([path, p]) => ({
+      name: path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length),
+      version: p.version!,
+    }));
 }
 
 /** Copies the cache entries of the production dependencies into `<dest>/_cacache`. */
-export async function seedNpmCache(dest: string, source = join(process.env.HOME ?? '', '.npm')): Promise<number> {
+export async function seedNpmCache(
+  dest: string,
+  source = join(process.env.HOME ?? '', '.npm'),
+): Promise<number> {
   const cacache = loadCacache();
   const from = join(source, '_cacache');
   const to = join(dest, '_cacache');
@@ -41,12 +47,18 @@ export async function seedNpmCache(dest: string, source = join(process.env.HOME 
   for (const { name, version } of productionPackages()) {
     const base = name.includes('/') ? name.split('/')[1]! : name;
     const versions = new Set([version]);
-    for (const url of [`https://registry.npmjs.org/${name}`, `https://registry.npmjs.org/${name.replace('/', '%2f')}`]) {
+    for (const url of [
+      `https://registry.npmjs.org/${name}`,
+      `https://registry.npmjs.org/${name.replace('/', '%2f')}`,
+    ]) {
       const key = `make-fetch-happen:request-cache:${url}`;
       for (const v of wanted.get(key) ?? []) versions.add(v);
       wanted.set(key, versions);
     }
-    wanted.set(`make-fetch-happen:request-cache:https://registry.npmjs.org/${name}/-/${base}-${version}.tgz`, new Set());
+    wanted.set(
+      `make-fetch-happen:request-cache:https://registry.npmjs.org/${name}/-/${base}-${version}.tgz`,
+      new Set(),
+    );
   }
   let copied = 0;
   for (const key of Object.keys(entries)) {
@@ -62,7 +74,11 @@ export async function seedNpmCache(dest: string, source = join(process.env.HOME 
     // a tarball has none) npm would pick the newest matching one, whose tarball the machine's
     // cache may not hold. Keep only the locked versions, as a registry would have served them
     // the day the lockfile was written.
-    const doc = JSON.parse(data.toString('utf8')) as { versions: Record<string, unknown>; 'dist-tags'?: Record<string, string>; time?: unknown };
+    const doc = JSON.parse(data.toString('utf8')) as {
+      versions: Record<string, unknown>;
+      'dist-tags'?: Record<string, string>;
+      time?: unknown;
+    };
     doc.versions = Object.fromEntries(Object.entries(doc.versions).filter(([v]) => versions.has(v)));
     doc['dist-tags'] = { latest: Object.keys(doc.versions).at(-1)! };
     delete doc.time;
@@ -72,7 +88,9 @@ export async function seedNpmCache(dest: string, source = join(process.env.HOME 
     // `npm install` asks for the abbreviated document (the install-v1 media type), `npm exec` of
     // a tarball for the full one (application/json), and npm's cache keys entries by media type.
     // The abbreviated document holds every field an install reads, so it answers both.
-    await cacache.put(to, key, body, { metadata: { ...meta, reqHeaders: { ...meta.reqHeaders, accept: 'application/json' } } });
+    await cacache.put(to, key, body, {
+      metadata: { ...meta, reqHeaders: { ...meta.reqHeaders, accept: 'application/json' } },
+    });
     copied++;
   }
   return copied;

@@ -23,7 +23,10 @@ export function opencodeSandbox(root: string, baseURL: string): Record<string, s
   const config = join(home, '.config');
   // opencode installs @opencode-ai/plugin with an embedded npm unless this stub says it is there.
   mkdirSync(join(config, 'opencode', 'node_modules'), { recursive: true });
-  writeFileSync(join(config, 'opencode', 'package-lock.json'), '{"lockfileVersion":3,"packages":{"":{"dependencies":{"@opencode-ai/plugin":"*"}}}}\n');
+  writeFileSync(
+    join(config, 'opencode', 'package-lock.json'),
+    '{"lockfileVersion":3,"packages":{"":{"dependencies":{"@opencode-ai/plugin":"*"}}}}\n',
+  );
   const configFile = join(home, 'opencode.json');
   writeFileSync(
     configFile,

@@ -1,4 +1,4 @@
-/** `compile-preflight` (SPEC §4.4): whether a compile has work, without side effects. */
+/** `compile-preflight`: whether a compile has work, without side effects. */
 import { resolveStatePaths } from '../../core/paths.js';
 import { runPreflight } from '../../core/compiler/preflight.js';
 import { printJson } from '../output.js';
@@ -10,7 +10,11 @@ export interface PreflightCliOptions {
 }
 
 export async function run(options: PreflightCliOptions, ctx: CommandContext): Promise<number> {
-  const paths = resolveStatePaths({ cwd: options.repoRoot ?? process.cwd(), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+  const paths = resolveStatePaths({
+    cwd: options.repoRoot ?? process.cwd(),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    home: ctx.invocation.home,
+  });
   const result = runPreflight(paths);
   ctx.invocation.extras.status = result.status;
   printJson(result);

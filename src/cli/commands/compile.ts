@@ -1,5 +1,5 @@
 /**
- * `compile [--once | --interval SECONDS]` (SPEC §4.3, §8.8): compiles the pending suggestions of
+ * `compile [--once | --interval SECONDS]`: compiles the pending suggestions of
  * one bucket. `--once` (the default) drains the queue in batches of `--batch-size` and prints one
  * JSON result; `--interval` repeats that every SECONDS until SIGINT/SIGTERM, printing one result
  * per pass. SIGINT/SIGTERM stop between batches (a batch not yet applied returns to the queue); a
@@ -31,7 +31,8 @@ export interface CompileCliOptions {
 export function positiveInt(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
   return n;
 }
 
@@ -54,16 +55,23 @@ export function abortOnSignals(controller: AbortController): () => void {
 }
 
 /**
- * `[team] auto_share = true` (issue 20): eligible entries not yet in the shared store are written
+ * `[team] auto_share = true`: eligible entries not yet in the shared store are written
  * into the working tree (never committed). Failures are logged; they never fail the compile.
  */
-export async function autoShareAfterCompile(paths: import('../../core/paths.js').StatePaths, ctx: CommandContext): Promise<void> {
+export async function autoShareAfterCompile(
+  paths: import('../../core/paths.js').StatePaths,
+  ctx: CommandContext,
+): Promise<void> {
   try {
     const { autoShare } = await import('../../core/team/share.js');
     const written = autoShare(paths);
     if (written.length > 0) {
-      ctx.invocation.extras.team_shared = ((ctx.invocation.extras.team_shared as number | undefined) ?? 0) + written.length;
-      logInfo(`team: auto_share wrote ${written.length} entr${written.length === 1 ? 'y' : 'ies'} into the working tree (not committed)`, { kind: 'team', files: written.map((w) => w.target) });
+      ctx.invocation.extras.team_shared =
+        ((ctx.invocation.extras.team_shared as number | undefined) ?? 0) + written.length;
+      logInfo(
+        `team: auto_share wrote ${written.length} entr${written.length === 1 ? 'y' : 'ies'} into the working tree (not committed)`,
+        { kind: 'team', files: written.map((w) => w.target) },
+      );
     }
   } catch (error) {
     logWarn(`team: auto_share failed: ${describeError(error)}`, { kind: 'team' });
@@ -71,7 +79,8 @@ export async function autoShareAfterCompile(paths: import('../../core/paths.js')
 }
 
 export async function run(options: CompileCliOptions, ctx: CommandContext): Promise<number> {
-  if (options.once && options.interval !== undefined) throw new UsageError('--once and --interval cannot be used together');
+  if (options.once && options.interval !== undefined)
+    throw new UsageError('--once and --interval cannot be used together');
   const interval = positiveInt('--interval', options.interval);
   const batchSize = positiveInt('--batch-size', options.batchSize);
   const maxBatches = positiveInt('--max-batches', options.maxBatches);
@@ -79,7 +88,11 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
   const settings = await loadCompileSettings(home);
   for (const warning of settings.warnings) logWarn(`compile: ${warning}`, { kind: 'compile' });
   const backend = parseBackendName(options.backend ?? settings.backend);
-  const paths = resolveStatePaths({ cwd: options.repoRoot ?? process.cwd(), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home });
+  const paths = resolveStatePaths({
+    cwd: options.repoRoot ?? process.cwd(),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    home,
+  });
   const controller = new AbortController();
   const removeSignals = abortOnSignals(controller);
   const compileOnce = (): Promise<CompileResult> =>
@@ -99,13 +112,17 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
     for (;;) {
       const result = await compileOnce();
       printJson(result);
-      if (result.status === 'success' && (await resolveTeamSettings(home)).autoShare) await autoShareAfterCompile(paths, ctx);
+      if (result.status === 'success' && (await resolveTeamSettings(home)).autoShare)
+        await autoShareAfterCompile(paths, ctx);
       failed ||= result.status === 'failed';
       ctx.invocation.extras.status = result.status;
-      ctx.invocation.extras.processed_count = ((ctx.invocation.extras.processed_count as number | undefined) ?? 0) + result.processed_count;
-      ctx.invocation.extras.batches = ((ctx.invocation.extras.batches as number | undefined) ?? 0) + result.batches;
+      ctx.invocation.extras.processed_count =
+        ((ctx.invocation.extras.processed_count as number | undefined) ?? 0) + result.processed_count;
+      ctx.invocation.extras.batches =
+        ((ctx.invocation.extras.batches as number | undefined) ?? 0) + result.batches;
       ctx.invocation.extras.backend = result.backend;
-      if (interval === undefined || controller.signal.aborted) return interval === undefined && failed ? 1 : 0;
+      if (interval === undefined || controller.signal.aborted)
+        return interval === undefined && failed ? 1 : 0;
       try {
         await sleep(interval * 1000, undefined, { signal: controller.signal });
       } catch {

@@ -1,5 +1,5 @@
 /**
- * `config <sub>` (SPEC §4.7): path, init, show, validate, use, list-profiles.
+ * `config <sub>`: path, init, show, validate, use, list-profiles.
  *
  * Output is sorted 2-space JSON on stdout; exit codes 0 ok, 1 soft failure (file exists, unknown
  * profile, warnings on validate), 2 unreadable config (TOML syntax or type errors). Key values
@@ -55,7 +55,10 @@ function parseError(path: string, error: ConfigFileError): ConfigCommandResult {
 }
 
 /** Loads the config, turning a ConfigFileError into the `parse_error` result. */
-async function loadOrError(home: string, env: EnvSource | undefined): Promise<LoadedConfig | ConfigCommandResult> {
+async function loadOrError(
+  home: string,
+  env: EnvSource | undefined,
+): Promise<LoadedConfig | ConfigCommandResult> {
   try {
     return await loadConfig({ home, ...(env === undefined ? {} : { env }) });
   } catch (error) {
@@ -74,7 +77,10 @@ export function configPathCommand(home: string): ConfigCommandResult {
 }
 
 /** `config init [--force]`. */
-export async function configInitCommand(home: string, options: { force?: boolean } = {}): Promise<ConfigCommandResult> {
+export async function configInitCommand(
+  home: string,
+  options: { force?: boolean } = {},
+): Promise<ConfigCommandResult> {
   const result = await initConfig(home, { force: Boolean(options.force) });
   if (result.status === 'exists') {
     return {
@@ -90,7 +96,10 @@ export async function configInitCommand(home: string, options: { force?: boolean
 }
 
 /** The reviewer that would run for a Stop hook without a payload provider, without secrets. */
-export function describeReviewer(loaded: LoadedConfig, env: EnvSource | undefined): { reviewer: Record<string, unknown>; warnings: string[] } {
+export function describeReviewer(
+  loaded: LoadedConfig,
+  env: EnvSource | undefined,
+): { reviewer: Record<string, unknown>; warnings: string[] } {
   const selection = resolveReviewer({ config: loaded.config, ...(env === undefined ? {} : { env }) });
   const settings = selection.settings;
   const reviewer: Record<string, unknown> = {
@@ -119,9 +128,15 @@ export function describeReviewer(loaded: LoadedConfig, env: EnvSource | undefine
     const endpoint = resolveEndpoint(selection.provider, settings);
     Object.assign(reviewer, {
       base_url: describeUrl(endpoint.url),
-      base_url_source: endpoint.urlSource === 'settings' ? (selection.sources['base_url'] ?? 'settings') : endpoint.urlSource,
+      base_url_source:
+        endpoint.urlSource === 'settings'
+          ? (selection.sources['base_url'] ?? 'settings')
+          : endpoint.urlSource,
       model: endpoint.model,
-      model_source: endpoint.modelSource === 'settings' ? (selection.sources['model'] ?? 'settings') : endpoint.modelSource,
+      model_source:
+        endpoint.modelSource === 'settings'
+          ? (selection.sources['model'] ?? 'settings')
+          : endpoint.modelSource,
       api_key_env: endpoint.apiKeyVar ?? null,
       api_key_set: endpoint.apiKeySet,
       api_key_usable: endpoint.apiKeySet && endpoint.keyRefusal === undefined,
@@ -131,13 +146,19 @@ export function describeReviewer(loaded: LoadedConfig, env: EnvSource | undefine
       retry_backoff: settings.retryBackoff ?? null,
     });
     if (endpoint.keyRefusal !== undefined) selection.warnings.push(`reviewer: ${endpoint.keyRefusal}`);
-    else if (!endpoint.apiKeySet) selection.warnings.push(`reviewer: ${endpoint.apiKeyVar ?? 'the API key'} is not set; reviews will fail until it is`);
+    else if (!endpoint.apiKeySet)
+      selection.warnings.push(
+        `reviewer: ${endpoint.apiKeyVar ?? 'the API key'} is not set; reviews will fail until it is`,
+      );
   }
   return { reviewer, warnings: selection.warnings };
 }
 
 /** `config show [--raw]`. */
-export async function configShowCommand(home: string, options: ConfigCommandOptions & { raw?: boolean } = {}): Promise<ConfigCommandResult> {
+export async function configShowCommand(
+  home: string,
+  options: ConfigCommandOptions & { raw?: boolean } = {},
+): Promise<ConfigCommandResult> {
   const path = configPath(home);
   if (options.raw) {
     let text: string | undefined;
@@ -149,7 +170,11 @@ export async function configShowCommand(home: string, options: ConfigCommandOpti
     }
     return {
       exitCode: EXIT.ok,
-      output: { config_path: path, config_exists: text !== undefined, raw: text === undefined ? '' : redactConfigText(text) },
+      output: {
+        config_path: path,
+        config_exists: text !== undefined,
+        raw: text === undefined ? '' : redactConfigText(text),
+      },
     };
   }
   const loaded = await loadOrError(home, options.env);
@@ -173,7 +198,10 @@ export async function configShowCommand(home: string, options: ConfigCommandOpti
 }
 
 /** `config validate`: 0 clean, 1 warnings, 2 unreadable. */
-export async function configValidateCommand(home: string, options: ConfigCommandOptions = {}): Promise<ConfigCommandResult> {
+export async function configValidateCommand(
+  home: string,
+  options: ConfigCommandOptions = {},
+): Promise<ConfigCommandResult> {
   const loaded = await loadOrError(home, options.env);
   if (isResult(loaded)) return loaded;
   const warnings = loaded.warnings;
@@ -189,10 +217,17 @@ export async function configValidateCommand(home: string, options: ConfigCommand
 }
 
 /** `config use <profile>`. */
-export async function configUseCommand(home: string, profile: string | undefined, options: ConfigCommandOptions = {}): Promise<ConfigCommandResult> {
+export async function configUseCommand(
+  home: string,
+  profile: string | undefined,
+  options: ConfigCommandOptions = {},
+): Promise<ConfigCommandResult> {
   const name = profile?.trim() ?? '';
   if (name === '') {
-    return { exitCode: EXIT.usage, output: { status: 'usage_error', error: 'config use needs a profile name' } };
+    return {
+      exitCode: EXIT.usage,
+      output: { status: 'usage_error', error: 'config use needs a profile name' },
+    };
   }
   let result;
   let created = false;
@@ -217,7 +252,11 @@ export async function configUseCommand(home: string, profile: string | undefined
     case 'no_config':
       return {
         exitCode: EXIT.failure,
-        output: { status: 'no_config', config_path: result.path, error: 'no config.toml yet; run `config init` first' },
+        output: {
+          status: 'no_config',
+          config_path: result.path,
+          error: 'no config.toml yet; run `config init` first',
+        },
       };
     case 'unknown_profile':
       // A configuration error: exit 2, as README promises.
@@ -259,7 +298,10 @@ export function paidReviewerNote(name: string): string {
 }
 
 /** `config list-profiles`. */
-export async function configListProfilesCommand(home: string, options: ConfigCommandOptions = {}): Promise<ConfigCommandResult> {
+export async function configListProfilesCommand(
+  home: string,
+  options: ConfigCommandOptions = {},
+): Promise<ConfigCommandResult> {
   const loaded = await loadOrError(home, options.env);
   if (isResult(loaded)) return loaded;
   const details: Record<string, unknown> = {};
@@ -308,12 +350,18 @@ export async function runPath(_options: { home?: string }, ctx: CommandContext):
 }
 
 /** `config init [--force]`. */
-export async function runInit(options: { home?: string; force?: boolean }, ctx: CommandContext): Promise<number> {
+export async function runInit(
+  options: { home?: string; force?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
   return emit(await configInitCommand(ctx.invocation.home, { force: Boolean(options.force) }));
 }
 
 /** `config show [--raw]`. */
-export async function runShow(options: { home?: string; raw?: boolean }, ctx: CommandContext): Promise<number> {
+export async function runShow(
+  options: { home?: string; raw?: boolean },
+  ctx: CommandContext,
+): Promise<number> {
   return emit(await configShowCommand(ctx.invocation.home, { raw: Boolean(options.raw) }));
 }
 
@@ -323,7 +371,11 @@ export async function runValidate(_options: { home?: string }, ctx: CommandConte
 }
 
 /** `config use <profile>`; `args[0]` is the profile. */
-export async function runUse(_options: { home?: string }, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runUse(
+  _options: { home?: string },
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   return emit(await configUseCommand(ctx.invocation.home, args[0]));
 }
 

@@ -47,7 +47,12 @@ function recall(paths: StatePaths, query: string) {
   } catch {
     index = undefined;
   }
-  return searchRecallFile(index, paths.recallIndex, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK: 3 }).results;
+  return searchRecallFile(index, paths.recallIndex, {
+    query,
+    cwd: paths.cwd,
+    repoFingerprint: paths.repoFingerprint,
+    topK: 3,
+  }).results;
 }
 
 export async function run(options: DemoOptions, _ctx: CommandContext): Promise<number> {
@@ -59,18 +64,28 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
   const say = options.json ? () => undefined : printText;
   const query = options.query ?? DEFAULT_QUERY;
   try {
-    say(`${style('codex-self-evolution demo', 'bold')}: the whole loop, offline, no API key, in a throwaway home`);
+    say(
+      `${style('codex-self-evolution demo', 'bold')}: the whole loop, offline, no API key, in a throwaway home`,
+    );
     say(style(`home ${home}\nrepository ${repo}`, 'dim'));
 
     say(`\n${style('1. A new session starts: nothing learned yet', 'bold')}`);
     const before = buildSessionContext(paths);
-    say(indent(`SessionStart would inject ${before.text.length} characters: ${before.included.user} USER and ${before.included.global} MEMORY entries.`));
+    say(
+      indent(
+        `SessionStart would inject ${before.text.length} characters: ${before.included.user} USER and ${before.included.global} MEMORY entries.`,
+      ),
+    );
 
-    say(`\n${style('2. Four earlier sessions end; the Stop hook reviews each with the offline `local` reviewer', 'bold')}`);
+    say(
+      `\n${style('2. Four earlier sessions end; the Stop hook reviews each with the offline `local` reviewer', 'bold')}`,
+    );
     ensureRuntimeDirs(paths);
     const sessionsDir = join(PACKAGE_ROOT, 'fixtures', 'demo');
     const reviews = [];
-    for (const file of readdirSync(sessionsDir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const file of readdirSync(sessionsDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()) {
       // As the Stop hook does: each turn reviewed once, with the session so far as context.
       const transcript = await readRollout(join(sessionsDir, file));
       const review = { suggestions: [] as Awaited<ReturnType<typeof reviewTurn>>['suggestions'] };
@@ -87,20 +102,48 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
         });
         review.suggestions.push(...reviewed.suggestions);
       }
-      reviews.push({ session: file, suggestions: review.suggestions.map((s) => ({ family: s.family, summary: s.summary })) });
-      say(indent(`${file.replace(/\.jsonl$/, '')}: ${review.suggestions.length} suggestion${review.suggestions.length === 1 ? '' : 's'}`));
+      reviews.push({
+        session: file,
+        suggestions: review.suggestions.map((s) => ({ family: s.family, summary: s.summary })),
+      });
+      say(
+        indent(
+          `${file.replace(/\.jsonl$/, '')}: ${review.suggestions.length} suggestion${review.suggestions.length === 1 ? '' : 's'}`,
+        ),
+      );
       for (const s of review.suggestions) {
-        const scope = s.family === 'memory_updates' ? `memory/${String((s.details as { scope?: string }).scope ?? 'global')}` : s.family === 'recall_candidate' ? 'recall' : 'skill';
-        say(indent(`+ [${scope}] ${clip(String((s.details as { content?: string }).content ?? s.summary), 100)}`, '     '));
+        const scope =
+          s.family === 'memory_updates'
+            ? `memory/${String((s.details as { scope?: string }).scope ?? 'global')}`
+            : s.family === 'recall_candidate'
+              ? 'recall'
+              : 'skill';
+        say(
+          indent(
+            `+ [${scope}] ${clip(String((s.details as { content?: string }).content ?? s.summary), 100)}`,
+            '     ',
+          ),
+        );
       }
     }
 
     say(`\n${style('3. The compiler merges the queue into memory, recall and skills', 'bold')}`);
     const compiled = await runCompile(paths, { housekeeping: false });
-    const memoryIndex = JSON.parse(readFileSync(paths.memoryJson, 'utf8')) as { user?: unknown[]; global?: unknown[] };
+    const memoryIndex = JSON.parse(readFileSync(paths.memoryJson, 'utf8')) as {
+      user?: unknown[];
+      global?: unknown[];
+    };
     const recallIndex = JSON.parse(readFileSync(paths.recallIndex, 'utf8')) as { records?: unknown[] };
-    const counts = { user: memoryIndex.user?.length ?? 0, global: memoryIndex.global?.length ?? 0, recall: recallIndex.records?.length ?? 0 };
-    say(indent(`${compiled.status}: ${compiled.processed_count} envelopes → ${counts.user} USER entries, ${counts.global} MEMORY entries, ${counts.recall} recall record${counts.recall === 1 ? '' : 's'} (receipt ${compiled.receipt_ids.join(', ')})`));
+    const counts = {
+      user: memoryIndex.user?.length ?? 0,
+      global: memoryIndex.global?.length ?? 0,
+      recall: recallIndex.records?.length ?? 0,
+    };
+    say(
+      indent(
+        `${compiled.status}: ${compiled.processed_count} envelopes → ${counts.user} USER entries, ${counts.global} MEMORY entries, ${counts.recall} recall record${counts.recall === 1 ? '' : 's'} (receipt ${compiled.receipt_ids.join(', ')})`,
+      ),
+    );
 
     say(`\n${style('4. The next session starts with what was learned', 'bold')}`);
     const after = buildSessionContext(paths);
@@ -117,7 +160,9 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
       say(indent(`${i + 1}. ${r.summary}`));
       say(indent(clip(r.content, 300), '      '));
     });
-    say(`\n${options.keep ? `State kept in ${home}. Inspect it with: codex-self-evolution status --home ${home}` : 'Done; the throwaway home was removed (use --keep to inspect it).'}`);
+    say(
+      `\n${options.keep ? `State kept in ${home}. Inspect it with: codex-self-evolution status --home ${home}` : 'Done; the throwaway home was removed (use --keep to inspect it).'}`,
+    );
 
     if (options.json) {
       printJson({
@@ -126,9 +171,22 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
         kept: Boolean(options.keep),
         before: { chars: before.text.length, included: before.included },
         reviews,
-        compile: { status: compiled.status, processed_count: compiled.processed_count, receipt_ids: compiled.receipt_ids, ...counts },
-        after: { chars: after.text.length, included: after.included, omitted: after.omitted, additional_context: after.text },
-        recall: { query, results: results.map((r) => ({ id: r.id, summary: r.summary, content: r.content, score: r.score })) },
+        compile: {
+          status: compiled.status,
+          processed_count: compiled.processed_count,
+          receipt_ids: compiled.receipt_ids,
+          ...counts,
+        },
+        after: {
+          chars: after.text.length,
+          included: after.included,
+          omitted: after.omitted,
+          additional_context: after.text,
+        },
+        recall: {
+          query,
+          results: results.map((r) => ({ id: r.id, summary: r.summary, content: r.content, score: r.score })),
+        },
       });
     }
     return compiled.status === 'success' ? 0 : 1;

@@ -27,13 +27,21 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
   if (options.all && options.repo) throw new UsageError('import takes either --repo DIR or --all, not both');
   let since: Date | undefined;
   if (options.since !== undefined) {
-    since = new Date(/^\d+d$/.test(options.since) ? Date.now() - Number(options.since.slice(0, -1)) * 86_400_000 : options.since);
-    if (Number.isNaN(since.getTime())) throw new UsageError(`--since must be a date (2026-11-01) or a number of days (30d), got "${options.since}"`);
+    since = new Date(
+      /^\d+d$/.test(options.since)
+        ? Date.now() - Number(options.since.slice(0, -1)) * 86_400_000
+        : options.since,
+    );
+    if (Number.isNaN(since.getTime()))
+      throw new UsageError(
+        `--since must be a date (2026-11-01) or a number of days (30d), got "${options.since}"`,
+      );
   }
   let limit: number | undefined;
   if (options.limit !== undefined) {
     limit = Number(options.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
   }
   const tty = Boolean(process.stderr.isTTY);
   const summary = await importSessions({
@@ -45,7 +53,9 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
     ...(limit ? { limit } : {}),
     dryRun: Boolean(options.dryRun),
     ...(options.provider ? { provider: options.provider } : {}),
-    ...(tty ? { onProgress: (d: number, t: number, s: number) => process.stderr.write(progressBar(d, t, s)) } : {}),
+    ...(tty
+      ? { onProgress: (d: number, t: number, s: number) => process.stderr.write(progressBar(d, t, s)) }
+      : {}),
   });
   if (tty) process.stderr.write('\n');
   Object.assign(ctx.invocation.extras, {
@@ -60,10 +70,13 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
       `${summary.dry_run ? 'Would review' : 'Reviewed'} ${summary.turns_reviewed} turn(s) from ${summary.rollouts_selected} of ${summary.rollouts_found} session(s) in ${summary.sessions_dir}` +
         ` (${summary.turns_already_reviewed} already reviewed): ${summary.suggestions} suggestion(s) queued in ${summary.envelopes} envelope(s).`,
     );
-    for (const f of summary.failures.slice(0, 10)) printText(`  failed: ${f.rollout}${f.turn ? ` turn ${f.turn}` : ''}: ${f.error}`);
+    for (const f of summary.failures.slice(0, 10))
+      printText(`  failed: ${f.rollout}${f.turn ? ` turn ${f.turn}` : ''}: ${f.error}`);
     if (summary.envelopes > 0) {
       // With --all the envelopes span repositories: `scan` compiles every bucket, `compile --once` only one.
-      const next = options.all ? 'codex-self-evolution scan' : `codex-self-evolution compile --once${options.repo ? ` --repo-root ${JSON.stringify(expandPath(options.repo))}` : ''}`;
+      const next = options.all
+        ? 'codex-self-evolution scan'
+        : `codex-self-evolution compile --once${options.repo ? ` --repo-root ${JSON.stringify(expandPath(options.repo))}` : ''}`;
       printText(`Run \`${next}\` (or wait for the scheduler) to merge them into memory.`);
     }
   }

@@ -39,7 +39,8 @@ export interface InstallSchedulerOptions {
 /** Parses `--kind`. */
 export function parseKind(raw: string | undefined): SchedulerKind | undefined {
   if (raw === undefined) return undefined;
-  if (!(SCHEDULER_KINDS as readonly string[]).includes(raw)) throw new UsageError(`--kind must be one of ${SCHEDULER_KINDS.join(', ')} (got ${JSON.stringify(raw)})`);
+  if (!(SCHEDULER_KINDS as readonly string[]).includes(raw))
+    throw new UsageError(`--kind must be one of ${SCHEDULER_KINDS.join(', ')} (got ${JSON.stringify(raw)})`);
   return raw as SchedulerKind;
 }
 
@@ -49,25 +50,41 @@ export function renderSchedulerPlan(plan: SchedulerPlan, applied: AppliedCommand
   const verb = applied === undefined ? 'would' : '';
   for (const f of plan.write) lines.push(`  ${verb ? 'would write' : 'wrote'} ${f.path}`);
   for (const p of plan.remove) lines.push(`  ${verb ? 'would remove' : 'removed'} ${p}`);
-  if (applied === undefined) for (const c of plan.commands) lines.push(`  would run: ${c.argv.join(' ')}${c.input !== undefined ? ' (new crontab on stdin)' : ''}`);
-  else for (const c of applied) lines.push(`  ran: ${c.argv.join(' ')}${c.status === 0 ? '' : ` (exit ${c.status ?? 'none'}${c.stderr ? `: ${c.stderr}` : ''}; ignored)`}`);
+  if (applied === undefined)
+    for (const c of plan.commands)
+      lines.push(`  would run: ${c.argv.join(' ')}${c.input !== undefined ? ' (new crontab on stdin)' : ''}`);
+  else
+    for (const c of applied)
+      lines.push(
+        `  ran: ${c.argv.join(' ')}${c.status === 0 ? '' : ` (exit ${c.status ?? 'none'}${c.stderr ? `: ${c.stderr}` : ''}; ignored)`}`,
+      );
   for (const n of plan.notes) lines.push(`  note: ${n}`);
   return lines;
 }
 
 /** The command, with the host injectable (tests). Returns what to print and the exit code. */
-export function installScheduler(options: InstallSchedulerOptions, home: string, host: SchedulerHost): { exitCode: number; json: Record<string, unknown>; text: string } {
+export function installScheduler(
+  options: InstallSchedulerOptions,
+  home: string,
+  host: SchedulerHost,
+): { exitCode: number; json: Record<string, unknown>; text: string } {
   const intervalSeconds = parseInterval(options.interval);
   let kind = parseKind(options.kind);
   let reason = '--kind';
   if (kind === undefined) {
     const detected = detectScheduler(host);
-    if (detected.kind === undefined) throw new SchedulerError(`no scheduler available: ${detected.reason}`, { hint: 'run `codex-self-evolution scan` from any scheduler you have, every 5 minutes' });
+    if (detected.kind === undefined)
+      throw new SchedulerError(`no scheduler available: ${detected.reason}`, {
+        hint: 'run `codex-self-evolution scan` from any scheduler you have, every 5 minutes',
+      });
     kind = detected.kind;
     reason = detected.reason;
   }
   const node = process.execPath;
-  const cli = options.cli ?? chooseHookCopy({ home, packageRoot: PACKAGE_ROOT, version: VERSION, dryRun: Boolean(options.dryRun) }).cli;
+  const cli =
+    options.cli ??
+    chooseHookCopy({ home, packageRoot: PACKAGE_ROOT, version: VERSION, dryRun: Boolean(options.dryRun) })
+      .cli;
   const codexHome = readEnv('CODEX_HOME');
   const job = {
     node,
@@ -94,7 +111,12 @@ export function installScheduler(options: InstallSchedulerOptions, home: string,
     commands: (applied ?? plan.commands).map((c) => c.argv),
     logs,
     notes: plan.notes,
-    ...(dryRun ? { file_contents: Object.fromEntries(plan.write.map((f) => [f.path, f.content])), crontab_after: plan.commands.find((c) => c.input !== undefined)?.input ?? null } : {}),
+    ...(dryRun
+      ? {
+          file_contents: Object.fromEntries(plan.write.map((f) => [f.path, f.content])),
+          crontab_after: plan.commands.find((c) => c.input !== undefined)?.input ?? null,
+        }
+      : {}),
   };
   const lines = [
     style(

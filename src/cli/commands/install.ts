@@ -52,14 +52,26 @@ export const VIA_NPX_NOTE =
  * where it is (the running copy, or a stable copy made under `<home>/runtime/` when the running
  * one lives in npx's cache or a temporary directory).
  */
-export function currentLauncher(viaNpx: boolean, home: string, dryRun = false): { launcher: Launcher; copy: HookCopy | null; warnings: string[]; notes: string[] } {
-  if (viaNpx) return { launcher: { kind: 'npx', packageSpec: `codex-self-evolution@${VERSION}` }, copy: null, warnings: [], notes: [VIA_NPX_NOTE] };
+export function currentLauncher(
+  viaNpx: boolean,
+  home: string,
+  dryRun = false,
+): { launcher: Launcher; copy: HookCopy | null; warnings: string[]; notes: string[] } {
+  if (viaNpx)
+    return {
+      launcher: { kind: 'npx', packageSpec: `codex-self-evolution@${VERSION}` },
+      copy: null,
+      warnings: [],
+      notes: [VIA_NPX_NOTE],
+    };
   const copy = chooseHookCopy({ home, packageRoot: PACKAGE_ROOT, version: VERSION, dryRun });
   const warnings: string[] = [];
   const notes: string[] = [];
   if (copy.temporary) {
     const verb = dryRun ? 'would run' : 'run';
-    notes.push(`this copy runs from ${copy.temporary} (${PACKAGE_ROOT}), which can vanish; the hooks ${verb} a stable copy of version ${VERSION} in ${copy.packageRoot}${copy.action ? ` (${copy.action})` : ''}`);
+    notes.push(
+      `this copy runs from ${copy.temporary} (${PACKAGE_ROOT}), which can vanish; the hooks ${verb} a stable copy of version ${VERSION} in ${copy.packageRoot}${copy.action ? ` (${copy.action})` : ''}`,
+    );
   }
   if (!dryRun && !existsSync(copy.cli)) warnings.push(`${copy.cli} does not exist; the hooks would fail`);
   return { launcher: { kind: 'node', node: process.execPath, cli: copy.cli }, copy, warnings, notes };
@@ -100,7 +112,9 @@ const SIGN: Record<PlannedChange['action'], string> = {
 };
 
 /** Trust of our handlers once the plan is applied: key → trusted? */
-export function trustAfter(plan: InstallationPlan): Array<{ event: string; key: string; hash: string; trusted: boolean }> {
+export function trustAfter(
+  plan: InstallationPlan,
+): Array<{ event: string; key: string; hash: string; trusted: boolean }> {
   let state = new Map<string, { trusted_hash?: string; enabled?: boolean }>();
   try {
     state = readTrustState(parseConfigToml(plan.trust?.after ?? plan.config.text, plan.config.path));
@@ -109,7 +123,12 @@ export function trustAfter(plan: InstallationPlan): Array<{ event: string; key: 
   }
   return plan.hooks.handlers.map((h) => {
     const entry = state.get(h.key);
-    return { event: h.event, key: h.key, hash: h.hash, trusted: entry?.trusted_hash === h.hash && entry.enabled !== false };
+    return {
+      event: h.event,
+      key: h.key,
+      hash: h.hash,
+      trusted: entry?.trusted_hash === h.hash && entry.enabled !== false,
+    };
   });
 }
 
@@ -118,10 +137,14 @@ export function planWarnings(plan: InstallationPlan): string[] {
   const out = [...plan.hooks.warnings];
   if (plan.trustWarning) out.push(plan.trustWarning);
   if (plan.hooksDisabledBy) {
-    out.push(`Codex hooks are turned off in ${plan.config.path} (${plan.hooksDisabledBy}): no hook runs until that line is removed. This command did not change it.`);
+    out.push(
+      `Codex hooks are turned off in ${plan.config.path} (${plan.hooksDisabledBy}): no hook runs until that line is removed. This command did not change it.`,
+    );
   }
   for (const id of plan.legacyPlugins) {
-    out.push(`the Python original's Codex plugin ${id} is enabled and runs its own hooks as well; disable it (enabled = false under [plugins."${id}"] in ${plan.config.path}) to avoid running twice.`);
+    out.push(
+      `the Python original's Codex plugin ${id} is enabled and runs its own hooks as well; disable it (enabled = false under [plugins."${id}"] in ${plan.config.path}) to avoid running twice.`,
+    );
   }
   return out;
 }
@@ -131,7 +154,8 @@ export function changeLines(changes: readonly PlannedChange[]): string[] {
   const width = Math.max(0, ...changes.map((c) => c.event.length));
   return changes.map((c) => {
     const head = `  ${SIGN[c.action]} ${c.event.padEnd(width)}  ${VERB[c.action]}`;
-    const detail = c.action === 'unchanged' ? '' : c.command ? `: ${c.command}` : c.previous ? `: ${c.previous}` : '';
+    const detail =
+      c.action === 'unchanged' ? '' : c.command ? `: ${c.command}` : c.previous ? `: ${c.previous}` : '';
     return head + detail;
   });
 }
@@ -154,7 +178,12 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   // written only after it works: a failure leaves both as they were.
   const probe = currentLauncher(Boolean(options.viaNpx), home, true);
   planInstallation({ codexHome, launcher: probe.launcher, trust: Boolean(options.trust) });
-  const { launcher, copy, warnings: launcherWarnings, notes } = dryRun ? probe : currentLauncher(Boolean(options.viaNpx), home);
+  const {
+    launcher,
+    copy,
+    warnings: launcherWarnings,
+    notes,
+  } = dryRun ? probe : currentLauncher(Boolean(options.viaNpx), home);
   const plan = planInstallation({ codexHome, launcher, trust: Boolean(options.trust) });
   const written = dryRun ? { hooksBackup: undefined, configBackup: undefined } : applyInstallation(plan);
   let pruned: string[] = [];
@@ -166,7 +195,8 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     // Older stable copies are no longer run by anything this install manages (the copy in use
     // may itself be one, when install runs from it).
     const inUse = launcher.kind === 'node' ? resolve(launcher.cli, '..', '..', '..', '..') : undefined;
-    const keep = inUse !== undefined && resolve(inUse, '..') === resolve(runtimeDir(home)) ? inUse : undefined;
+    const keep =
+      inUse !== undefined && resolve(inUse, '..') === resolve(runtimeDir(home)) ? inUse : undefined;
     pruned = pruneCopies(home, keep);
     indexes = await buildMissingIndexes(home);
   }
@@ -175,7 +205,9 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   const warnings = [...launcherWarnings, ...planWarnings(plan)];
   if (scheduler && typeof scheduler.warning === 'string') warnings.push(scheduler.warning);
   for (const f of indexes.failed) warnings.push(`recall search index not built: ${f}`);
-  const legacyReplaced = plan.hooks.changes.filter((c) => c.action === 'replace_legacy' || c.action === 'remove_legacy').length;
+  const legacyReplaced = plan.hooks.changes.filter(
+    (c) => c.action === 'replace_legacy' || c.action === 'remove_legacy',
+  ).length;
   // Run through npx, the bare command name is on no PATH: say it the way the user started it.
   const self = /npm's/.test(copy?.temporary ?? '') ? 'npx codex-self-evolution' : 'codex-self-evolution';
   const nextSteps =
@@ -195,7 +227,10 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
       hooks_file: plan.hooks.file.path,
       hooks_changed: plan.hooks.changed,
       changes: plan.hooks.changes,
-      hooks: trust.map((t) => ({ ...t, command: plan.hooks.handlers.find((h) => h.key === t.key)?.command ?? null })),
+      hooks: trust.map((t) => ({
+        ...t,
+        command: plan.hooks.handlers.find((h) => h.key === t.key)?.command ?? null,
+      })),
       backup: written.hooksBackup ?? null,
       config_file: plan.config.path,
       config_changed: Boolean(plan.trust?.changed),
@@ -203,7 +238,14 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
       trusted_keys: plan.trust?.trusted ?? [],
       moved_trust: plan.trust?.moved ?? [],
       legacy_replaced: legacyReplaced,
-      hook_copy: copy ? { package_root: copy.packageRoot, cli: copy.cli, temporary_source: copy.temporary ?? null, action: copy.action ?? null } : null,
+      hook_copy: copy
+        ? {
+            package_root: copy.packageRoot,
+            cli: copy.cli,
+            temporary_source: copy.temporary ?? null,
+            action: copy.action ?? null,
+          }
+        : null,
       launcher: launcher.kind,
       scheduler_moved: scheduler?.moved ?? false,
       pruned_copies: pruned,
@@ -212,7 +254,12 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
       warnings,
       next_steps: nextSteps,
       reviewer: reviewer?.json ?? null,
-      ...(dryRun ? { hooks_json_after: plan.hooks.after, config_toml_after: plan.trust?.changed ? plan.trust.after : null } : {}),
+      ...(dryRun
+        ? {
+            hooks_json_after: plan.hooks.after,
+            config_toml_after: plan.trust?.changed ? plan.trust.after : null,
+          }
+        : {}),
     });
     return 0;
   }
@@ -220,11 +267,14 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   const lines: string[] = [];
   const file = plan.hooks.file.path;
   if (dryRun) lines.push(style(`Dry run: nothing was written. Planned changes to ${file}:`, 'bold'));
-  else if (plan.hooks.changed) lines.push(style(`Installed the codex-self-evolution hooks in ${file}:`, 'bold'));
+  else if (plan.hooks.changed)
+    lines.push(style(`Installed the codex-self-evolution hooks in ${file}:`, 'bold'));
   else lines.push(style(`The codex-self-evolution hooks in ${file} are already up to date:`, 'bold'));
   lines.push(...changeLines(plan.hooks.changes));
   if (legacyReplaced > 0) {
-    lines.push(`The Python codex-self-evolution-plugin's hooks were ${dryRun ? 'to be ' : ''}replaced, so no turn is reviewed twice.`);
+    lines.push(
+      `The Python codex-self-evolution-plugin's hooks were ${dryRun ? 'to be ' : ''}replaced, so no turn is reviewed twice.`,
+    );
   }
   if (written.hooksBackup) lines.push(`Backup of the previous file: ${written.hooksBackup}`);
   if (plan.hooks.changed) lines.push('Every other hook in the file is kept as it was, in its place.');
@@ -236,24 +286,51 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     const ownTrusted = plan.trust.trusted.filter((k) => plan.hooks.handlers.some((h) => h.key === k)).length;
     const parts = [
       ownTrusted > 0 ? `trust written for ${ownTrusted} codex-self-evolution hook(s)` : '',
-      plan.trust.moved.length > 0 ? `trust of ${plan.trust.moved.length} other hook(s) carried to their new position` : '',
+      plan.trust.moved.length > 0
+        ? `trust of ${plan.trust.moved.length} other hook(s) carried to their new position`
+        : '',
     ].filter(Boolean);
-    lines.push('', `${plan.config.path} ${verb}: ${parts.join('; ')}${written.configBackup ? ` (backup: ${written.configBackup})` : ''}.`);
+    lines.push(
+      '',
+      `${plan.config.path} ${verb}: ${parts.join('; ')}${written.configBackup ? ` (backup: ${written.configBackup})` : ''}.`,
+    );
     if (dryRun) lines.push(textDiff(plan.trust.before, plan.trust.after));
   }
   lines.push('');
   if (untrusted.length === 0) {
-    lines.push(style(`Trust: all ${trust.length} hooks are trusted${dryRun ? ' after this change' : ''}; Codex will run them.`, 'green'));
+    lines.push(
+      style(
+        `Trust: all ${trust.length} hooks are trusted${dryRun ? ' after this change' : ''}; Codex will run them.`,
+        'green',
+      ),
+    );
   } else {
-    lines.push(style(`Trust: Codex runs a hook from hooks.json only after you trust it, and skips untrusted hooks without a word.`, 'yellow'));
-    lines.push(`  ${untrusted.length} of ${trust.length} hooks are not trusted yet (${untrusted.map((t) => t.event).join(', ')}). Either:`);
+    lines.push(
+      style(
+        `Trust: Codex runs a hook from hooks.json only after you trust it, and skips untrusted hooks without a word.`,
+        'yellow',
+      ),
+    );
+    lines.push(
+      `  ${untrusted.length} of ${trust.length} hooks are not trusted yet (${untrusted.map((t) => t.event).join(', ')}). Either:`,
+    );
     lines.push(`  - open Codex and type /hooks, then review and trust the codex-self-evolution hooks, or`);
-    lines.push(`  - run: ${self} install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`);
-    lines.push(`    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`);
+    lines.push(
+      `  - run: ${self} install --trust${options.codexHome ? ` --codex-home ${JSON.stringify(codexHome)}` : ''}`,
+    );
+    lines.push(
+      `    (writes [hooks.state."…"] trusted_hash entries for exactly these hooks into ${plan.config.path})`,
+    );
   }
-  if (indexes.built > 0) lines.push(`Built the missing recall search index of ${indexes.built} repositor${indexes.built === 1 ? 'y' : 'ies'} (prompt-time recall works from the first prompt).`);
+  if (indexes.built > 0)
+    lines.push(
+      `Built the missing recall search index of ${indexes.built} repositor${indexes.built === 1 ? 'y' : 'ies'} (prompt-time recall works from the first prompt).`,
+    );
   for (const n of notes) lines.push(`note: ${n}`);
-  if (scheduler?.moved) lines.push(`The scheduled scan now runs ${launcher.kind === 'node' ? launcher.cli : 'through npx'} as well.`);
+  if (scheduler?.moved)
+    lines.push(
+      `The scheduled scan now runs ${launcher.kind === 'node' ? launcher.cli : 'through npx'} as well.`,
+    );
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   if (reviewerLines.length > 0) lines.push('', ...reviewerLines);
   printText(lines.join('\n'));
@@ -265,7 +342,9 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
  * by the Python original), so prompt-time recall answers from the first prompt. A bucket whose
  * compile lock is busy is left to that compile. Never fails the install.
  */
-async function buildMissingIndexes(home: string): Promise<{ built: number; locked: number; failed: string[] }> {
+async function buildMissingIndexes(
+  home: string,
+): Promise<{ built: number; locked: number; failed: string[] }> {
   const out = { built: 0, locked: 0, failed: [] as string[] };
   try {
     const { repairAllSearchIndexes } = await import('../../core/recall/migrate.js');
@@ -300,9 +379,20 @@ async function moveScheduler(home: string, launcher: Launcher): Promise<Record<s
         : status.files.map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n');
     if (!jobText.includes(home)) return null;
     const { installScheduler } = await import('./install-scheduler.js');
-    const result = installScheduler({ kind: status.kind, ...(status.interval_seconds ? { interval: String(status.interval_seconds) } : {}), cli: launcher.cli }, home, host);
+    const result = installScheduler(
+      {
+        kind: status.kind,
+        ...(status.interval_seconds ? { interval: String(status.interval_seconds) } : {}),
+        cli: launcher.cli,
+      },
+      home,
+      host,
+    );
     return { moved: result.json.status === 'installed' };
   } catch (error) {
-    return { moved: false, warning: `the scheduled scan could not be moved to the new copy (${error instanceof Error ? error.message : String(error)}); run install-scheduler again` };
+    return {
+      moved: false,
+      warning: `the scheduled scan could not be moved to the new copy (${error instanceof Error ? error.message : String(error)}); run install-scheduler again`,
+    };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Inspect, review and undo what was learned (issue 10):
+ * Inspect, review and undo what was learned:
  *
  * - `memory list|show|forget|edit|restore`: what the next session will be told and why
  *   (provenance, confidence, status, budget), and hand changes made through the compile lock;
@@ -27,7 +27,14 @@ import {
   undoReceipt,
   undoableReceiptIds,
 } from '../../core/lessons/ops.js';
-import { approveItem, editItem, listStagedItems, readStagedItem, rejectItem, type StagedItem } from '../../core/lessons/review-store.js';
+import {
+  approveItem,
+  editItem,
+  listStagedItems,
+  readStagedItem,
+  rejectItem,
+  type StagedItem,
+} from '../../core/lessons/review-store.js';
 import { readUsageTotals } from '../../core/lessons/usage.js';
 import type { MemoryEntry } from '../../core/memory-view.js';
 import { buildSessionContext } from '../../core/session-start.js';
@@ -37,7 +44,8 @@ import type { CommandContext } from '../program.js';
 
 // One line on a terminal while a memory, review or undo command waits for a running compile.
 setLockWaitNotice((pid) => {
-  if (process.stderr.isTTY) process.stderr.write(`waiting for a compile${pid ? ` (pid ${pid})` : ''} to finish…\n`);
+  if (process.stderr.isTTY)
+    process.stderr.write(`waiting for a compile${pid ? ` (pid ${pid})` : ''} to finish…\n`);
 });
 
 export interface LessonsOptions {
@@ -56,7 +64,11 @@ export interface LessonsOptions {
 }
 
 function bucket(options: LessonsOptions, ctx: CommandContext): StatePaths {
-  return resolveStatePaths({ cwd: options.repo ?? process.cwd(), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+  return resolveStatePaths({
+    cwd: options.repo ?? process.cwd(),
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    home: ctx.invocation.home,
+  });
 }
 
 function oneLine(text: string, max = 110): string {
@@ -71,7 +83,12 @@ function field(raw: Record<string, unknown> | undefined, key: string): unknown {
 type Outcome = 'injected' | 'budget' | 'inactive';
 
 /** The JSON view of one entry: content, status and why, provenance, usage. */
-function entryView(entry: MemoryEntry, outcome: Outcome, usage: ReturnType<typeof readUsageTotals>, budget: number): Record<string, unknown> {
+function entryView(
+  entry: MemoryEntry,
+  outcome: Outcome,
+  usage: ReturnType<typeof readUsageTotals>,
+  budget: number,
+): Record<string, unknown> {
   const raw = entry.raw ?? {};
   const provenance = Array.isArray(raw.provenance) ? (raw.provenance as Array<Record<string, unknown>>) : [];
   const used = entry.id ? usage.get(entry.id) : undefined;
@@ -116,12 +133,21 @@ function entryView(entry: MemoryEntry, outcome: Outcome, usage: ReturnType<typeo
 function provenanceLine(p: unknown): string {
   if (!p || typeof p !== 'object') return 'unknown';
   const r = p as Record<string, unknown>;
-  const bits = [r.thread_id ? `session ${String(r.thread_id).slice(0, 12)}` : '', r.turn_id ? `turn ${String(r.turn_id).slice(0, 12)}` : '', r.at ? `at ${String(r.at)}` : ''].filter(Boolean);
+  const bits = [
+    r.thread_id ? `session ${String(r.thread_id).slice(0, 12)}` : '',
+    r.turn_id ? `turn ${String(r.turn_id).slice(0, 12)}` : '',
+    r.at ? `at ${String(r.at)}` : '',
+  ].filter(Boolean);
   return `${bits.join(', ')}${r.quote ? ` — “${oneLine(String(r.quote), 100)}”` : ''}`;
 }
 
 function renderEntry(v: Record<string, unknown>): string {
-  const mark = v.outcome === 'injected' ? style('●', 'green') : v.outcome === 'budget' ? style('○', 'yellow') : style('×', 'red');
+  const mark =
+    v.outcome === 'injected'
+      ? style('●', 'green')
+      : v.outcome === 'budget'
+        ? style('○', 'yellow')
+        : style('×', 'red');
   const lines = [
     `${mark} ${style(String(v.id ?? '(no id yet)'), 'cyan')} ${style(`[${String(v.scope)}${v.status !== 'active' ? `, ${String(v.status)}` : ''}]`, 'dim')} ${style(String(v.summary || oneLine(String(v.content), 60)), 'bold')}`,
     `    ${oneLine(String(v.content))}`,
@@ -130,17 +156,24 @@ function renderEntry(v: Record<string, unknown>): string {
   ];
   if (v.first_seen) lines.push(`    learned from ${provenanceLine(v.first_seen)}`);
   const paths = v.source_paths as string[];
-  if (paths.length > 0 || v.source_commit) lines.push(`    sources: ${paths.join(', ') || '-'}${v.source_commit ? ` @ ${String(v.source_commit).slice(0, 12)}` : ''}`);
+  if (paths.length > 0 || v.source_commit)
+    lines.push(
+      `    sources: ${paths.join(', ') || '-'}${v.source_commit ? ` @ ${String(v.source_commit).slice(0, 12)}` : ''}`,
+    );
   return lines.join('\n');
 }
 
 /** `memory list`. */
 export async function runMemoryList(options: LessonsOptions, ctx: CommandContext): Promise<number> {
   const paths = bucket(options, ctx);
-  if (options.scope !== undefined && options.scope !== 'user' && options.scope !== 'global') throw new UsageError('--scope must be user or global');
+  if (options.scope !== undefined && options.scope !== 'user' && options.scope !== 'global')
+    throw new UsageError('--scope must be user or global');
   const budget = await resolveContextBudget(ctx.invocation.home);
-  // The shared team store takes part in the budget as it does at session start (issue 20).
-  const context = buildSessionContext(paths, { budgetChars: budget, team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
+  // The shared team store takes part in the budget as it does at session start.
+  const context = buildSessionContext(paths, {
+    budgetChars: budget,
+    team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
+  });
   const usage = readUsageTotals(paths.memoryDir);
   const all = context.decisions.map((d) => entryView(d.entry, d.outcome, usage, context.budget));
   const shown = all.filter((v) => {
@@ -169,20 +202,29 @@ export async function runMemoryList(options: LessonsOptions, ctx: CommandContext
   );
   if (shown.length === 0) printText(options.stale ? 'No stale entries.' : 'No entries.');
   for (const v of shown) printText(`\n${renderEntry(v)}`);
-  if (!options.all && !options.stale && summary.inactive > 0) printText(`\n(${summary.inactive} inactive entries: --all shows them, --stale only the stale ones)`);
+  if (!options.all && !options.stale && summary.inactive > 0)
+    printText(`\n(${summary.inactive} inactive entries: --all shows them, --stale only the stale ones)`);
   return 0;
 }
 
 function findEntry(paths: StatePaths, id: string, budget: number) {
   const context = buildSessionContext(paths, { budgetChars: budget });
-  const matches = context.decisions.filter((d) => d.entry.id === id || (id.length >= 4 && d.entry.id?.startsWith(id)));
-  if (matches.length === 0) throw new UsageError(`no memory entry ${id}`, { hint: 'see `codex-self-evolution memory list --all`' });
-  if (matches.length > 1) throw new UsageError(`${matches.length} memory entries start with ${id}; give more of the id`);
+  const matches = context.decisions.filter(
+    (d) => d.entry.id === id || (id.length >= 4 && d.entry.id?.startsWith(id)),
+  );
+  if (matches.length === 0)
+    throw new UsageError(`no memory entry ${id}`, { hint: 'see `codex-self-evolution memory list --all`' });
+  if (matches.length > 1)
+    throw new UsageError(`${matches.length} memory entries start with ${id}; give more of the id`);
   return { match: matches[0]!, context };
 }
 
 /** `memory show <id>`. */
-export async function runMemoryShow(options: LessonsOptions, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runMemoryShow(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   const paths = bucket(options, ctx);
   const id = args[0] ?? '';
   const { match, context } = findEntry(paths, id, await resolveContextBudget(ctx.invocation.home));
@@ -193,9 +235,18 @@ export async function runMemoryShow(options: LessonsOptions, ctx: CommandContext
       (d) =>
         d.entry !== match.entry &&
         d.entry.id !== undefined &&
-        (d.entry.raw?.superseded_by === match.entry.id || raw.superseded_by === d.entry.id || (Array.isArray(raw.supersedes) && raw.supersedes.includes(d.entry.id)) || (Array.isArray(d.entry.raw?.supersedes) && (d.entry.raw.supersedes as unknown[]).includes(match.entry.id))),
+        (d.entry.raw?.superseded_by === match.entry.id ||
+          raw.superseded_by === d.entry.id ||
+          (Array.isArray(raw.supersedes) && raw.supersedes.includes(d.entry.id)) ||
+          (Array.isArray(d.entry.raw?.supersedes) &&
+            (d.entry.raw.supersedes as unknown[]).includes(match.entry.id))),
     )
-    .map((d) => ({ id: d.entry.id, status: d.entry.status ?? 'active', summary: d.entry.summary, content: d.entry.content }));
+    .map((d) => ({
+      id: d.entry.id,
+      status: d.entry.status ?? 'active',
+      summary: d.entry.summary,
+      content: d.entry.content,
+    }));
   const full = { ...view, provenance: raw.provenance ?? [], history: raw.history ?? [], related };
   if (options.json) {
     printJson(full);
@@ -204,30 +255,67 @@ export async function runMemoryShow(options: LessonsOptions, ctx: CommandContext
   printText(renderEntry(view));
   printText(`\n${style('Content', 'bold')}\n${match.entry.content}`);
   const provenance = Array.isArray(raw.provenance) ? raw.provenance : [];
-  if (provenance.length > 0) printText(`\n${style('Evidence', 'bold')}\n${provenance.map((p) => `  - ${provenanceLine(p)}`).join('\n')}`);
+  if (provenance.length > 0)
+    printText(
+      `\n${style('Evidence', 'bold')}\n${provenance.map((p) => `  - ${provenanceLine(p)}`).join('\n')}`,
+    );
   const history = Array.isArray(raw.history) ? (raw.history as Array<Record<string, unknown>>) : [];
-  if (history.length > 0) printText(`\n${style('History', 'bold')}\n${history.map((h) => `  - ${String(h.at)} ${String(h.event)}${h.by ? ` by ${String(h.by)}` : ''}${h.detail ? `: ${String(h.detail)}` : ''}`).join('\n')}`);
-  if (related.length > 0) printText(`\n${style('Supersession chain', 'bold')}\n${related.map((r) => `  - ${String(r.id)} [${r.status}] ${oneLine(r.content, 80)}`).join('\n')}`);
+  if (history.length > 0)
+    printText(
+      `\n${style('History', 'bold')}\n${history.map((h) => `  - ${String(h.at)} ${String(h.event)}${h.by ? ` by ${String(h.by)}` : ''}${h.detail ? `: ${String(h.detail)}` : ''}`).join('\n')}`,
+    );
+  if (related.length > 0)
+    printText(
+      `\n${style('Supersession chain', 'bold')}\n${related.map((r) => `  - ${String(r.id)} [${r.status}] ${oneLine(r.content, 80)}`).join('\n')}`,
+    );
   return 0;
 }
 
-async function manual(options: LessonsOptions, ctx: CommandContext, id: string, action: string, mutate: Parameters<typeof changeMemoryEntry>[3]): Promise<number> {
+async function manual(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  id: string,
+  action: string,
+  mutate: Parameters<typeof changeMemoryEntry>[3],
+): Promise<number> {
   const paths = bucket(options, ctx);
   if (!id) throw new UsageError(`memory ${action} needs an entry id (see \`memory list --all\`)`);
   const result = await changeMemoryEntry(paths, id, action, mutate);
-  const out = { action, id: (result.record as { id?: unknown }).id, scope: result.scope, status: (result.record as { status?: unknown }).status ?? 'active', receipt_id: result.receipt_id };
+  const out = {
+    action,
+    id: (result.record as { id?: unknown }).id,
+    scope: result.scope,
+    status: (result.record as { status?: unknown }).status ?? 'active',
+    receipt_id: result.receipt_id,
+  };
   if (options.json) printJson(out);
-  else printText(result.receipt_id ? `${action}: ${String(out.id)} is now ${String(out.status)} (receipt ${result.receipt_id}; \`undo ${result.receipt_id}\` reverts it)` : `${action}: nothing changed`);
+  else
+    printText(
+      result.receipt_id
+        ? `${action}: ${String(out.id)} is now ${String(out.status)} (receipt ${result.receipt_id}; \`undo ${result.receipt_id}\` reverts it)`
+        : `${action}: nothing changed`,
+    );
   return 0;
 }
 
 /** `memory forget <id>`. */
-export const runMemoryForget = (o: LessonsOptions, c: CommandContext, a: string[]) => manual(o, c, a[0] ?? '', 'forget', forgetMutation(o.reason ?? ''));
+export const runMemoryForget = (o: LessonsOptions, c: CommandContext, a: string[]) =>
+  manual(o, c, a[0] ?? '', 'forget', forgetMutation(o.reason ?? ''));
 /** `memory restore <id>`. */
-export const runMemoryRestore = (o: LessonsOptions, c: CommandContext, a: string[]) => manual(o, c, a[0] ?? '', 'restore', restoreMutation);
+export const runMemoryRestore = (o: LessonsOptions, c: CommandContext, a: string[]) =>
+  manual(o, c, a[0] ?? '', 'restore', restoreMutation);
 /** `memory edit <id> --content … [--summary …]`. */
 export const runMemoryEdit = (o: LessonsOptions, c: CommandContext, a: string[]) =>
-  manual(o, c, a[0] ?? '', 'edit', editMutation({ ...(o.content !== undefined ? { content: o.content } : {}), ...(o.summary !== undefined ? { summary: o.summary } : {}) }));
+  manual(
+    o,
+    c,
+    a[0] ?? '',
+    'edit',
+    editMutation({
+      ...(o.content !== undefined ? { content: o.content } : {}),
+      ...(o.summary !== undefined ? { summary: o.summary } : {}),
+    }),
+  );
 
 // ---------------------------------------------------------------- review
 
@@ -264,7 +352,8 @@ function renderItem(v: Record<string, unknown>, full: boolean): string {
     `    from session ${source.thread_id.slice(0, 16)}, turn ${source.turn_id.slice(0, 16) || '?'}, reviewed ${source.reviewer_timestamp}`,
     `    evidence: ${evidence?.quote ? `“${full ? evidence.quote : oneLine(evidence.quote, 100)}”` : '(none given by the reviewer)'}`,
   ];
-  if (v.description) lines.push(`    description: ${full ? String(v.description) : oneLine(String(v.description))}`);
+  if (v.description)
+    lines.push(`    description: ${full ? String(v.description) : oneLine(String(v.description))}`);
   if (v.content) lines.push(full ? `\n${String(v.content)}\n` : `    ${oneLine(String(v.content))}`);
   if (v.reason) lines.push(`    reason: ${String(v.reason)}`);
   return lines.join('\n');
@@ -279,45 +368,81 @@ export async function runReviewList(options: LessonsOptions, ctx: CommandContext
     return 0;
   }
   if (items.length === 0) printText(options.all ? 'No review items.' : 'Nothing waits for review.');
-  else printText(`${items.length} item${items.length === 1 ? '' : 's'}${options.all ? '' : ' waiting for review'} (approve <id> | reject <id> --reason … | edit <id>):`);
+  else
+    printText(
+      `${items.length} item${items.length === 1 ? '' : 's'}${options.all ? '' : ' waiting for review'} (approve <id> | reject <id> --reason … | edit <id>):`,
+    );
   for (const item of items) printText(`\n${renderItem(itemView(item), false)}`);
   return 0;
 }
 
 /** `review show <id>`. */
-export async function runReviewShow(options: LessonsOptions, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runReviewShow(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   const item = readStagedItem(bucket(options, ctx), args[0] ?? '');
-  if (options.json) printJson({ ...itemView(item), suggestion: item.suggestion, original_suggestion: item.original_suggestion ?? null, history: item.history });
+  if (options.json)
+    printJson({
+      ...itemView(item),
+      suggestion: item.suggestion,
+      original_suggestion: item.original_suggestion ?? null,
+      history: item.history,
+    });
   else printText(renderItem(itemView(item), true));
   return 0;
 }
 
 /** `review approve <id>`: queues it and (unless --no-compile) compiles now. */
-export async function runReviewApprove(options: LessonsOptions, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runReviewApprove(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   const paths = bucket(options, ctx);
   const item = approveItem(paths, args[0] ?? '');
   let compiled: Record<string, unknown> | null = null;
   if (options.compile !== false) {
     const settings = await loadCompileSettings(ctx.invocation.home);
     for (const warning of settings.warnings) logWarn(`review: ${warning}`, { kind: 'review' });
-    const compileOnce = () => runCompile(paths, { backend: 'script', caps: settings.caps, reviewPolicy: settings.reviewPolicy, lessons: settings.lessons });
+    const compileOnce = () =>
+      runCompile(paths, {
+        backend: 'script',
+        caps: settings.caps,
+        reviewPolicy: settings.reviewPolicy,
+        lessons: settings.lessons,
+      });
     let result = await compileOnce();
     // A running compile: wait for it (it may well apply the approval itself) rather than fail.
     const deadline = Date.now() + LOCK_WAIT_MS;
-    if (result.status === 'skip_locked' && process.stderr.isTTY) process.stderr.write('waiting for a compile to finish…\n');
+    if (result.status === 'skip_locked' && process.stderr.isTTY)
+      process.stderr.write('waiting for a compile to finish…\n');
     while (result.status === 'skip_locked' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       result = await compileOnce();
     }
-    compiled = { status: result.status, receipt_ids: result.receipt_ids, global_skill_publish: result.global_skill_publish };
+    compiled = {
+      status: result.status,
+      receipt_ids: result.receipt_ids,
+      global_skill_publish: result.global_skill_publish,
+    };
   }
-  if (options.json) printJson({ id: item.id, state: item.state, envelope: item.approved_envelope, compile: compiled });
-  else printText(`approved ${item.id}: ${compiled ? `compiled (${String(compiled.status)}${(compiled.receipt_ids as string[]).length ? `, receipt ${(compiled.receipt_ids as string[]).join(', ')}` : ''})` : 'queued for the next compile'}`);
+  if (options.json)
+    printJson({ id: item.id, state: item.state, envelope: item.approved_envelope, compile: compiled });
+  else
+    printText(
+      `approved ${item.id}: ${compiled ? `compiled (${String(compiled.status)}${(compiled.receipt_ids as string[]).length ? `, receipt ${(compiled.receipt_ids as string[]).join(', ')}` : ''})` : 'queued for the next compile'}`,
+    );
   return 0;
 }
 
 /** `review reject <id> [--reason …]`. */
-export async function runReviewReject(options: LessonsOptions, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runReviewReject(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   const item = rejectItem(bucket(options, ctx), args[0] ?? '', options.reason ?? '');
   if (options.json) printJson({ id: item.id, state: item.state, reason: item.reason });
   else printText(`rejected ${item.id} (kept with the reason: ${item.reason})`);
@@ -325,7 +450,11 @@ export async function runReviewReject(options: LessonsOptions, ctx: CommandConte
 }
 
 /** `review edit <id> [--summary] [--content] [--title] [--description]`. */
-export async function runReviewEdit(options: LessonsOptions, ctx: CommandContext, args: string[]): Promise<number> {
+export async function runReviewEdit(
+  options: LessonsOptions,
+  ctx: CommandContext,
+  args: string[],
+): Promise<number> {
   const changes = {
     ...(options.summary !== undefined ? { summary: options.summary } : {}),
     ...(options.content !== undefined ? { content: options.content } : {}),
@@ -378,7 +507,9 @@ export async function runHistory(options: LessonsOptions, ctx: CommandContext): 
             : r.run_status === 'maintenance'
               ? `${r.lifecycle} lifecycle change(s) (stale / archived)`
               : '';
-    printText(`${style(r.receipt_id, 'cyan')}  ${String(r.finished_at ?? '')}  ${String(r.run_status).padEnd(11)} ${detail}${r.undoable ? '' : style('  (no undo record)', 'dim')}`);
+    printText(
+      `${style(r.receipt_id, 'cyan')}  ${String(r.finished_at ?? '')}  ${String(r.run_status).padEnd(11)} ${detail}${r.undoable ? '' : style('  (no undo record)', 'dim')}`,
+    );
   }
   return 0;
 }
@@ -389,6 +520,9 @@ export async function runUndo(options: LessonsOptions, ctx: CommandContext, args
   if (!id) throw new UsageError('undo needs a receipt id (see `history`)');
   const result = await undoReceipt(bucket(options, ctx), id);
   if (options.json) printJson(result);
-  else printText(`undid ${result.undone} (receipt ${result.receipt_id}):\n${result.files.map((f) => `  ${f.action} ${f.target}`).join('\n')}`);
+  else
+    printText(
+      `undid ${result.undone} (receipt ${result.receipt_id}):\n${result.files.map((f) => `  ${f.action} ${f.target}`).join('\n')}`,
+    );
   return 0;
 }

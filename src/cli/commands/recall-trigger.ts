@@ -1,6 +1,6 @@
 /**
  * `recall-trigger --query Q [--cwd DIR] [--state-dir S] [--explicit] [--top-k 3] [--format markdown|json]`
- * (SPEC §4.10): decides whether the query warrants recall (core/recall/trigger.ts: `--explicit`,
+ *: decides whether the query warrants recall (core/recall/trigger.ts: `--explicit`,
  * history cues in English and Chinese, or a question about the code; never small talk), and when
  * it does, runs the focused recall. Prints the `## Focused Recall` markdown (default) or JSON with
  * the keys `triggered, reasons, policy, skill_id, skill_content, query, count, results,
@@ -26,7 +26,7 @@ export interface RecallTriggerOptions {
   format?: 'json' | 'markdown';
 }
 
-/** The skill id the original reported with the recall contract (SPEC §12.1). */
+/** The skill id the original reported with the recall contract. */
 export const RECALL_SKILL_ID = 'session_recall';
 
 export async function run(options: RecallTriggerOptions, ctx: CommandContext): Promise<number> {
@@ -35,9 +35,16 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
   const paths = recallPaths(options, ctx);
   const decision = evaluateRecallTrigger(query, { explicit: Boolean(options.explicit) });
   let results: RecallResult[] = [];
-  Object.assign(ctx.invocation.extras, { query_hash: queryHash(query), cwd: paths.cwd, triggered: decision.triggered, reasons: decision.reasons });
+  Object.assign(ctx.invocation.extras, {
+    query_hash: queryHash(query),
+    cwd: paths.cwd,
+    triggered: decision.triggered,
+    reasons: decision.reasons,
+  });
   if (decision.triggered) {
-    const outcome = runQuery('recall-trigger', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
+    const outcome = runQuery('recall-trigger', paths, query, topK, {
+      team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
+    });
     results = outcome.results;
     ctx.invocation.extras.recall_mode = outcome.mode;
     if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;
@@ -45,7 +52,9 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
   ctx.invocation.extras.count = results.length;
 
   if ((options.format ?? 'markdown') === 'markdown') {
-    printText(renderFocusedRecallMarkdown({ query, triggered: decision.triggered, results, count: results.length }));
+    printText(
+      renderFocusedRecallMarkdown({ query, triggered: decision.triggered, results, count: results.length }),
+    );
     return 0;
   }
   printJson({

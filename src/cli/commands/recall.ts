@@ -2,17 +2,18 @@
  * `recall`: ranked recall of what earlier sessions learned. One command, two styles:
  *
  * - `codex-self-evolution recall --query Q [--cwd DIR] [--state-dir S] [--top-k N] [--format F]`
- *   prints the JSON of SPEC §4.9 (`query, cwd, count, results`, best first, only records above the
+ *   prints the JSON of the Python package (`query, cwd, count, results`, best first, only records above the
  *   relevance threshold, top 5 by default). A damaged index.json is an error (exit 1).
- * - `csep recall <words...>` (SPEC §4.11), and `recall <words...>` of either bin: the words are
+ * - `csep recall <words...>`, and `recall <words...>` of either bin: the words are
  *   joined with single spaces; top 3 and markdown by default; `triggered:true`,
  *   `reasons:["self_invoked"]` and `status` are added; any failure becomes a soft
  *   `status:"error"` result and the exit code is always 0 (the model calls it mid-task, and a
  *   failing tool call must not derail the turn). Its log line is `csep recall completed`.
  *
  * The csep style is chosen by the bin name (`csep`) or by positional words; `--query` of the
- * `codex-self-evolution` bin chooses the SPEC §4.9 style. Giving both words and `--query` is a
- * usage error. Results carry a `score` (boosted relevance) besides the SPEC keys. Read-only: no
+ * `codex-self-evolution` bin chooses the Python package's JSON style. Giving both words and `--query` is a
+ * usage error. Results carry a `score` (boosted relevance) besides the keys the Python package printed.
+ * Read-only: no
  * bucket is created, a stale search index is logged, not rewritten (see core/recall/query.ts).
  */
 import { basename } from 'node:path';
@@ -35,14 +36,15 @@ export interface RecallOptions {
   format?: 'json' | 'markdown';
 }
 
-/** Parses `--top-k`: an integer; values below 1 become 1 (SPEC §4.10/§4.11). */
+/** Parses `--top-k`: an integer; values below 1 become 1. */
 export function parseTopK(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\s*[-+]?\d+\s*$/.test(raw)) throw new UsageError(`--top-k must be an integer, got "${raw}"`);
   return Math.max(1, Number.parseInt(raw, 10));
 }
 
-/** The bucket paths for `--cwd` (default: the process cwd, `~` expanded) and `--state-dir`. Creates nothing. */
+/** The bucket paths for `--cwd` (default: the process cwd, `~` expanded) and `--state-dir`. Creates nothing.
+ * */
 export function recallPaths(options: { cwd?: string; stateDir?: string }, ctx: CommandContext): StatePaths {
   return resolveStatePaths({
     cwd: options.cwd ? expandPath(options.cwd) : process.cwd(),
@@ -52,16 +54,31 @@ export function recallPaths(options: { cwd?: string; stateDir?: string }, ctx: C
 }
 
 /** Runs a query against the bucket and logs how it was answered when that was not the fast path. */
-export function runQuery(kind: string, paths: StatePaths, query: string, topK: number, options: { team?: boolean } = {}): RecallQueryOutcome {
+export function runQuery(
+  kind: string,
+  paths: StatePaths,
+  query: string,
+  topK: number,
+  options: { team?: boolean } = {},
+): RecallQueryOutcome {
   let outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
-  // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
+  // Shared team notes of the checkout, an extra source merged into the personal results.
   if (options.team) {
     const team = loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home);
-    outcome = mergeTeamRecall(outcome, team, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
-    if (team && team.problems.length > 0) outcome = { ...outcome, problems: [...outcome.problems, ...team.problems] };
+    outcome = mergeTeamRecall(outcome, team, {
+      query,
+      cwd: paths.cwd,
+      repoFingerprint: paths.repoFingerprint,
+      topK,
+    });
+    if (team && team.problems.length > 0)
+      outcome = { ...outcome, problems: [...outcome.problems, ...team.problems] };
   }
   if (outcome.mode === 'rebuilt' || outcome.mode === 'full_parse') {
-    logWarn(`${kind}: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`, { kind, problems: outcome.problems });
+    logWarn(
+      `${kind}: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`,
+      { kind, problems: outcome.problems },
+    );
   } else if (outcome.problems.length > 0) {
     logWarn(`${kind}: recall state problems`, { kind, problems: outcome.problems });
   }
@@ -90,12 +107,21 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   const topK = parseTopK(options.topK, 5);
   const paths = recallPaths(options, ctx);
   await buildIndexFirst(paths, ctx);
-  const outcome = runQuery('recall', paths, options.query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
+  const outcome = runQuery('recall', paths, options.query, topK, {
+    team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
+  });
   const results = outcome.results;
-  Object.assign(ctx.invocation.extras, { count: results.length, query_hash: queryHash(options.query), cwd: paths.cwd, recall_mode: outcome.mode });
+  Object.assign(ctx.invocation.extras, {
+    count: results.length,
+    query_hash: queryHash(options.query),
+    cwd: paths.cwd,
+    recall_mode: outcome.mode,
+  });
   if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;
   if (options.format === 'markdown') {
-    printText(renderFocusedRecallMarkdown({ query: options.query, triggered: true, results, count: results.length }));
+    printText(
+      renderFocusedRecallMarkdown({ query: options.query, triggered: true, results, count: results.length }),
+    );
   } else {
     printJson({ query: options.query, cwd: paths.cwd, count: results.length, results });
   }
@@ -117,14 +143,20 @@ async function buildIndexFirst(paths: StatePaths, ctx: CommandContext): Promise<
   }
 }
 
-/** SPEC §4.11: focused recall without the trigger gate, soft errors, exit 0. */
+/** focused recall without the trigger gate, soft errors, exit 0. */
 async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandContext): Promise<number> {
   const format = options.format ?? 'markdown';
   const topK = parseTopK(options.topK, 3);
-  // The summary line of this style is SPEC §4.11's: `csep recall completed`, kind `csep-recall`
+  // The summary line of this style is the one the Python package wrote: `csep recall completed`, kind
+  // `csep-recall`
   // (extras override the defaults of finishInvocation).
   const extras = ctx.invocation.extras;
-  Object.assign(extras, { msg: 'csep recall completed', kind: 'csep-recall', query_hash: queryHash(query), output_format: format });
+  Object.assign(extras, {
+    msg: 'csep recall completed',
+    kind: 'csep-recall',
+    query_hash: queryHash(query),
+    output_format: format,
+  });
   let result: Record<string, unknown>;
   try {
     // No words is a soft error too: the model asked without a query, and exit 0 keeps its turn going.
@@ -132,7 +164,9 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
     const paths = recallPaths(options, ctx);
     extras.cwd = paths.cwd;
     await buildIndexFirst(paths, ctx);
-    const outcome = runQuery('csep-recall', paths, query, topK, { team: (await resolveTeamSettings(ctx.invocation.home)).enabled });
+    const outcome = runQuery('csep-recall', paths, query, topK, {
+      team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
+    });
     const results = outcome.results;
     result = {
       query,
@@ -148,7 +182,16 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
     if (outcome.skipped > 0) extras.skipped_records = outcome.skipped;
   } catch (error) {
     const message = describeError(error);
-    result = { query, count: 0, results: [], focused_recall: '', triggered: true, reasons: ['self_invoked'], status: 'error', error: message };
+    result = {
+      query,
+      count: 0,
+      results: [],
+      focused_recall: '',
+      triggered: true,
+      reasons: ['self_invoked'],
+      status: 'error',
+      error: message,
+    };
     Object.assign(extras, { count: 0, status: 'error', error_message: message });
     logWarn(`csep recall failed softly: ${message}`, { kind: 'csep-recall' });
   }

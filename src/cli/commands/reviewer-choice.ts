@@ -1,5 +1,5 @@
 /**
- * The reviewer part of `install` (issue 15): `install --reviewer <name>` switches the reviewer
+ * The reviewer part of `install`: `install --reviewer <name>` switches the reviewer
  * like `config use <name>`, and a plain `install` on a machine with `codex` on PATH mentions, in
  * one line, that the codex reviewer learns more and what it costs. Kept apart from install.ts so
  * that command only calls in.

@@ -1,5 +1,5 @@
 /**
- * `scan` (SPEC §4.6, §10): preflight + compile over every bucket of the home; prints the JSON
+ * `scan`: preflight + compile over every bucket of the home; prints the JSON
  * summary and exits 0 even when buckets fail (their errors are in the summary). On a TTY a
  * progress line on stderr shows which bucket is being compiled.
  */
@@ -22,7 +22,10 @@ export interface ScanCliOptions {
 function progressLine(stream: NodeJS.WriteStream): (p: ScanProgress) => void {
   return (p) => {
     const width = Math.max(20, (stream.columns ?? 80) - 1);
-    const text = p.phase === 'start' ? `scan [${p.index}/${p.total}] ${p.project}` : `scan [${p.index}/${p.total}] ${p.project}: ${p.entry?.compile_status ?? ''}`;
+    const text =
+      p.phase === 'start'
+        ? `scan [${p.index}/${p.total}] ${p.project}`
+        : `scan [${p.index}/${p.total}] ${p.project}: ${p.entry?.compile_status ?? ''}`;
     stream.write(`\r\u001b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
   };
 }
@@ -61,15 +64,20 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
     const repaired = await repairAllSearchIndexes(ctx.invocation.home);
     const built = repaired.filter((r) => r.outcome === 'built').length;
     if (built > 0) ctx.invocation.extras.search_indexes_built = built;
-    for (const r of repaired) if (r.outcome === 'failed') logWarn(`scan: could not build the recall search index of ${r.project}: ${r.error ?? ''}`, { kind: 'scan' });
+    for (const r of repaired)
+      if (r.outcome === 'failed')
+        logWarn(`scan: could not build the recall search index of ${r.project}: ${r.error ?? ''}`, {
+          kind: 'scan',
+        });
     ctx.invocation.extras.total_projects = result.total_projects;
     ctx.invocation.extras.counts = result.counts;
     if (result.aggregate) ctx.invocation.extras.processed = result.aggregate.buckets_processed;
     printJson(result);
-    // Issue 20: `[team] auto_share` writes eligible entries into each repository's working tree.
+    // `[team] auto_share` writes eligible entries into each repository's working tree.
     if ((await resolveTeamSettings(ctx.invocation.home)).autoShare) {
       for (const b of listBuckets(ctx.invocation.home)) {
-        if (!b.archived && b.canonicalCwd !== undefined) await autoShareAfterCompile(statePathsForBucket(ctx.invocation.home, b), ctx);
+        if (!b.archived && b.canonicalCwd !== undefined)
+          await autoShareAfterCompile(statePathsForBucket(ctx.invocation.home, b), ctx);
       }
     }
     return 0;

@@ -1,4 +1,4 @@
-/** `session-start --cwd DIR`: the full session object of SPEC §12.1 (read-only). */
+/** `session-start --cwd DIR`: the full session object the Python package returned (read-only). */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { logWarn } from '../../core/log.js';
@@ -25,15 +25,24 @@ function readOr(file: string, fallback: string): string {
 }
 
 export async function run(options: SessionStartOptions, ctx: CommandContext): Promise<number> {
-  if (!options.cwd) throw new UsageError('session-start needs --cwd <path> (or --from-stdin with a Codex payload)');
+  if (!options.cwd)
+    throw new UsageError('session-start needs --cwd <path> (or --from-stdin with a Codex payload)');
   let budget: number | undefined;
   if (options.budget !== undefined) {
     budget = Number(options.budget);
-    if (!Number.isInteger(budget) || budget <= 0) throw new UsageError(`--budget must be a positive integer, got "${options.budget}"`);
+    if (!Number.isInteger(budget) || budget <= 0)
+      throw new UsageError(`--budget must be a positive integer, got "${options.budget}"`);
   }
-  const paths = resolveStatePaths({ cwd: options.cwd, ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+  const paths = resolveStatePaths({
+    cwd: options.cwd,
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    home: ctx.invocation.home,
+  });
   const team = (await resolveTeamSettings(ctx.invocation.home)).enabled;
-  const context = buildSessionContext(paths, { budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)), team });
+  const context = buildSessionContext(paths, {
+    budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)),
+    team,
+  });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
   printJson(
     sessionStartObject(paths, context, {

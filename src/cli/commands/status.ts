@@ -5,7 +5,12 @@
  */
 import { loadConfig } from '../../core/config/load.js';
 import { describeError } from '../../core/errors.js';
-import { DIALECT_DEFAULTS, HTTP_PROVIDER_NAMES, isPaidReviewer, resolveReviewer } from '../../core/review/providers/index.js';
+import {
+  DIALECT_DEFAULTS,
+  HTTP_PROVIDER_NAMES,
+  isPaidReviewer,
+  resolveReviewer,
+} from '../../core/review/providers/index.js';
 import { collectStatus, reviewsTodayStatus } from '../../core/status.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -47,7 +52,8 @@ export function idleKeyWarnings(keysSet: readonly string[], provider: unknown): 
 
 type Doc = Record<string, unknown>;
 const obj = (v: unknown): Doc => (typeof v === 'object' && v !== null ? (v as Doc) : {});
-const when = (v: unknown): string => (typeof v === 'string' ? v.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : 'never');
+const when = (v: unknown): string =>
+  typeof v === 'string' ? v.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : 'never';
 
 /** The summary for people, from the status document. */
 export function renderStatus(doc: Doc): string {
@@ -57,9 +63,15 @@ export function renderStatus(doc: Doc): string {
   if (warnings.length > 0) lines.push('');
 
   const inst = obj(doc.installation);
-  lines.push(style(`codex-self-evolution ${String(doc.version)}`, 'bold') + `  (state home ${String(doc.home)})`);
-  if (inst.launcher === 'node') lines.push(`Hooks run:   ${String(inst.cli)} (version ${String(inst.version ?? 'unknown')})${inst.ok ? '' : style(' — broken, see above', 'red')}`);
-  else if (inst.launcher === 'npx') lines.push(`Hooks run:   npx -y ${String(inst.package)} (fetched by npm on demand)`);
+  lines.push(
+    style(`codex-self-evolution ${String(doc.version)}`, 'bold') + `  (state home ${String(doc.home)})`,
+  );
+  if (inst.launcher === 'node')
+    lines.push(
+      `Hooks run:   ${String(inst.cli)} (version ${String(inst.version ?? 'unknown')})${inst.ok ? '' : style(' — broken, see above', 'red')}`,
+    );
+  else if (inst.launcher === 'npx')
+    lines.push(`Hooks run:   npx -y ${String(inst.package)} (fetched by npm on demand)`);
   else lines.push('Hooks run:   nothing (not installed: run `codex-self-evolution install`)');
 
   const hooks = obj(doc.hook_install);
@@ -70,7 +82,9 @@ export function renderStatus(doc: Doc): string {
   const nTrusted = events.filter((e) => installed[e] && trusted[e]).length;
   lines.push(
     `Hooks:       ${nInstalled}/${events.length} installed, ${nTrusted}/${events.length} trusted in ${String(hooks.file)}` +
-      (nInstalled > nTrusted ? style(' (untrusted hooks do not run: open Codex and type /hooks, or install --trust)', 'yellow') : ''),
+      (nInstalled > nTrusted
+        ? style(' (untrusted hooks do not run: open Codex and type /hooks, or install --trust)', 'yellow')
+        : ''),
   );
 
   const sched = obj(doc.scheduler);
@@ -83,7 +97,12 @@ export function renderStatus(doc: Doc): string {
   const reviewer = obj(doc.reviewer);
   if (reviewer.error) lines.push(`Reviewer:    ${style(`unusable: ${String(reviewer.error)}`, 'red')}`);
   else {
-    const why = String(reviewer.source) === 'default' ? 'the default' : String(reviewer.source).replace(/^profile:/, 'profile ').replace(/^env:/, '$');
+    const why =
+      String(reviewer.source) === 'default'
+        ? 'the default'
+        : String(reviewer.source)
+            .replace(/^profile:/, 'profile ')
+            .replace(/^env:/, '$');
     lines.push(`Reviewer:    ${String(reviewer.provider)} (${why}${reviewer.offline ? ', offline' : ''})`);
   }
   const today = doc.reviews_today === undefined ? null : obj(doc.reviews_today);
@@ -108,7 +127,8 @@ export function renderStatus(doc: Doc): string {
     if (receipt?.error) bucketWarnings.push(`last receipt unreadable`);
     if (Number(counts.failed ?? 0) > 0) bucketWarnings.push(`${String(counts.failed)} failed`);
     if (Number(lessons.stale ?? 0) > 0) bucketWarnings.push(`${String(lessons.stale)} stale`);
-    if (Number(lessons.review_waiting ?? 0) > 0) bucketWarnings.push(`${String(lessons.review_waiting)} waiting for review`);
+    if (Number(lessons.review_waiting ?? 0) > 0)
+      bucketWarnings.push(`${String(lessons.review_waiting)} waiting for review`);
     const backlog = obj(b.review_backlog);
     const waiting = Array.isArray(backlog.waiting_reasons) ? (backlog.waiting_reasons as string[]) : [];
     lines.push(
@@ -130,7 +150,12 @@ export async function run(options: { home?: string; json?: boolean }, ctx: Comma
   }
   const env = obj(status.env_provider);
   const warnings = status.warnings as string[];
-  warnings.push(...idleKeyWarnings(Array.isArray(env.keys_set) ? (env.keys_set as string[]) : [], obj(status.reviewer).provider));
+  warnings.push(
+    ...idleKeyWarnings(
+      Array.isArray(env.keys_set) ? (env.keys_set as string[]) : [],
+      obj(status.reviewer).provider,
+    ),
+  );
   if (options.json || !process.stdout.isTTY) printJson(status);
   else printText(renderStatus(status));
   return 0;

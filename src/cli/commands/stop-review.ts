@@ -1,6 +1,6 @@
 /**
  * `stop-review` outside the hook:
- * - `--hook-payload FILE`: the synchronous review of one payload (SPEC §4.2 output);
+ * - `--hook-payload FILE`: the synchronous review of one payload;
  * - `--drain`: the review worker (started detached by the Stop hook; also safe by hand);
  * - `--retry-dead`: puts turns parked after repeated failures back in the spool.
  */
@@ -28,10 +28,21 @@ export interface StopReviewOptions {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export async function run(options: StopReviewOptions, ctx: CommandContext): Promise<number> {
-  const modes = [options.hookPayload !== undefined, Boolean(options.drain), Boolean(options.retryDead)].filter(Boolean).length;
-  if (modes !== 1) throw new UsageError('stop-review needs exactly one of --from-stdin, --hook-payload FILE, --drain or --retry-dead');
+  const modes = [
+    options.hookPayload !== undefined,
+    Boolean(options.drain),
+    Boolean(options.retryDead),
+  ].filter(Boolean).length;
+  if (modes !== 1)
+    throw new UsageError(
+      'stop-review needs exactly one of --from-stdin, --hook-payload FILE, --drain or --retry-dead',
+    );
   if (options.drain || options.retryDead) {
-    const paths = resolveStatePaths({ ...(options.cwd ? { cwd: options.cwd } : {}), ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+    const paths = resolveStatePaths({
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      home: ctx.invocation.home,
+    });
     ensureRuntimeDirs(paths);
     if (options.retryDead) {
       const requeued = requeueDead(paths);
@@ -48,13 +59,20 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
     let payload: Record<string, unknown>;
     try {
       const value = JSON.parse(readRegularText(file)) as unknown;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new Error('not a JSON object');
       payload = value as Record<string, unknown>;
     } catch (error) {
-      throw new AppError(`cannot read hook payload ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AppError(
+        `cannot read hook payload ${file}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     const cwd = str(payload.cwd) ?? options.cwd ?? process.cwd();
-    const paths = resolveStatePaths({ cwd, ...(options.stateDir ? { stateDir: options.stateDir } : {}), home: ctx.invocation.home });
+    const paths = resolveStatePaths({
+      cwd,
+      ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+      home: ctx.invocation.home,
+    });
     ensureRuntimeDirs(paths);
     // Both shapes are accepted: a raw Codex Stop payload and the original's mapped payload.
     const review = await reviewTurn(paths, {
@@ -65,7 +83,9 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
       transcriptText: redactText(str(payload.transcript) ?? str(payload.thread_read_output) ?? '').text,
       lastAssistantMessage: str(payload.last_assistant_message) ?? str(payload.thread_read_output) ?? '',
       reviewerProvider: str(payload.reviewer_provider) ?? null,
-      ...(payload.provider_stub_response !== undefined ? { providerStubResponse: payload.provider_stub_response } : {}),
+      ...(payload.provider_stub_response !== undefined
+        ? { providerStubResponse: payload.provider_stub_response }
+        : {}),
       ...(str(payload.triggered_at) ? { triggeredAt: str(payload.triggered_at)! } : {}),
     });
     const families = familyCounts(review.suggestions);

@@ -1,5 +1,5 @@
 /**
- * `team share | unshare | status` (issue 20): team memory through git. Lessons of this repository
+ * `team share | unshare | status`: team memory through git. Lessons of this repository
  * are copied into `.codex-self-evolution/` of the checkout (skills into `.agents/skills/`), where
  * teammates receive them with `git pull`; nothing is committed or pushed by this tool.
  * Human-readable text by default, `--json` for machines.

@@ -22,7 +22,10 @@ export interface UninstallSchedulerOptions {
 }
 
 /** The command, with the host injectable (tests). */
-export function uninstallScheduler(options: UninstallSchedulerOptions, host: SchedulerHost): { exitCode: number; json: Record<string, unknown>; text: string } {
+export function uninstallScheduler(
+  options: UninstallSchedulerOptions,
+  host: SchedulerHost,
+): { exitCode: number; json: Record<string, unknown>; text: string } {
   const only = parseKind(options.kind);
   const kinds = only ? [only] : installedKinds(host);
   const dryRun = Boolean(options.dryRun);
@@ -42,7 +45,13 @@ export function uninstallScheduler(options: UninstallSchedulerOptions, host: Sch
   const lines =
     done.length === 0
       ? ['No codex-self-evolution scheduler is installed; nothing to remove.']
-      : done.flatMap((d) => [style(`${dryRun ? 'Dry run: nothing was changed. ' : ''}Scheduler (${d.plan.kind}) ${dryRun ? 'would be ' : ''}removed:`, 'bold'), ...renderSchedulerPlan(d.plan, d.applied)]);
+      : done.flatMap((d) => [
+          style(
+            `${dryRun ? 'Dry run: nothing was changed. ' : ''}Scheduler (${d.plan.kind}) ${dryRun ? 'would be ' : ''}removed:`,
+            'bold',
+          ),
+          ...renderSchedulerPlan(d.plan, d.applied),
+        ]);
   if (done.length > 0) lines.push('Logs under the state home are kept.');
   return { exitCode: 0, json, text: lines.join('\n') };
 }

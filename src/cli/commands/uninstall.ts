@@ -33,7 +33,10 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
   const copies = existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
   if (copies !== null && !dryRun) {
     const { schedulerStatus } = await import('../../core/install/scheduler.js');
-    if (schedulerStatus(home).installed) warnings.push(`the scheduled scan may run the copy in ${copies}, removed now; remove it with: codex-self-evolution uninstall-scheduler`);
+    if (schedulerStatus(home).installed)
+      warnings.push(
+        `the scheduled scan may run the copy in ${copies}, removed now; remove it with: codex-self-evolution uninstall-scheduler`,
+      );
   }
   const finish = (): number => {
     if (!dryRun) {
@@ -61,7 +64,12 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
       moved_trust: plan.trust?.moved ?? [],
       removed_copy: copies,
       warnings,
-      ...(dryRun ? { hooks_json_after: plan.hooks.after, config_toml_after: plan.trust?.changed ? plan.trust.after : null } : {}),
+      ...(dryRun
+        ? {
+            hooks_json_after: plan.hooks.after,
+            config_toml_after: plan.trust?.changed ? plan.trust.after : null,
+          }
+        : {}),
     });
     return finish();
   }
@@ -71,23 +79,46 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
   if (!plan.hooks.changed) {
     lines.push(`No codex-self-evolution hooks in ${file}; nothing to remove.`);
   } else {
-    lines.push(style(dryRun ? `Dry run: nothing was written. Planned changes to ${file}:` : `Removed the codex-self-evolution hooks from ${file}:`, 'bold'));
+    lines.push(
+      style(
+        dryRun
+          ? `Dry run: nothing was written. Planned changes to ${file}:`
+          : `Removed the codex-self-evolution hooks from ${file}:`,
+        'bold',
+      ),
+    );
     lines.push(...changeLines(plan.hooks.changes));
-    if (removedFile) lines.push(`Nothing else was in the file, so it ${dryRun ? 'would be' : 'was'} deleted.`);
-    if (plan.hooks.restoredFrom) lines.push(`The file ${dryRun ? 'would be' : 'was'} restored byte for byte from ${plan.hooks.restoredFrom}.`);
+    if (removedFile)
+      lines.push(`Nothing else was in the file, so it ${dryRun ? 'would be' : 'was'} deleted.`);
+    if (plan.hooks.restoredFrom)
+      lines.push(
+        `The file ${dryRun ? 'would be' : 'was'} restored byte for byte from ${plan.hooks.restoredFrom}.`,
+      );
     if (written.hooksBackup) lines.push(`Backup of the previous file: ${written.hooksBackup}`);
-    if (dryRun && plan.hooks.after !== null) lines.push('', `${file}:`, textDiff(plan.hooks.file.text, plan.hooks.after));
+    if (dryRun && plan.hooks.after !== null)
+      lines.push('', `${file}:`, textDiff(plan.hooks.file.text, plan.hooks.after));
   }
   if (plan.trust?.changed) {
     const parts = [
-      plan.trust.removed.length > 0 ? `removed ${plan.trust.removed.length - plan.trust.moved.length} trust entr${plan.trust.removed.length - plan.trust.moved.length === 1 ? 'y' : 'ies'} of these hooks` : '',
-      plan.trust.moved.length > 0 ? `carried the trust of ${plan.trust.moved.length} other hook(s) to their new position` : '',
+      plan.trust.removed.length > 0
+        ? `removed ${plan.trust.removed.length - plan.trust.moved.length} trust entr${plan.trust.removed.length - plan.trust.moved.length === 1 ? 'y' : 'ies'} of these hooks`
+        : '',
+      plan.trust.moved.length > 0
+        ? `carried the trust of ${plan.trust.moved.length} other hook(s) to their new position`
+        : '',
     ].filter(Boolean);
-    lines.push(`${plan.config.path}: ${parts.join('; ')}${written.configBackup ? ` (backup: ${written.configBackup})` : ''}.`);
+    lines.push(
+      `${plan.config.path}: ${parts.join('; ')}${written.configBackup ? ` (backup: ${written.configBackup})` : ''}.`,
+    );
     if (dryRun) lines.push(textDiff(plan.trust.before, plan.trust.after));
   }
-  if (copies !== null) lines.push(`The copy of codex-self-evolution the hooks ran (${copies}) ${dryRun ? 'would be' : 'was'} removed.`);
-  lines.push('Learned memory, recall and skills under the state home are kept; the scheduler (if any) is removed with uninstall-scheduler.');
+  if (copies !== null)
+    lines.push(
+      `The copy of codex-self-evolution the hooks ran (${copies}) ${dryRun ? 'would be' : 'was'} removed.`,
+    );
+  lines.push(
+    'Learned memory, recall and skills under the state home are kept; the scheduler (if any) is removed with uninstall-scheduler.',
+  );
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   printText(lines.join('\n'));
   return finish();

@@ -30,15 +30,25 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   const queryHash = sha1(prompt).slice(0, 12);
   const cwd = typeof payload.cwd === 'string' && payload.cwd !== '' ? payload.cwd : flags.cwd;
   if (!cwd) {
-    logWarn('prompt-recall: no cwd in codex payload or --cwd flag; answered {"continue":true}', { kind: 'prompt-recall' });
+    logWarn('prompt-recall: no cwd in codex payload or --cwd flag; answered {"continue":true}', {
+      kind: 'prompt-recall',
+    });
     return { stdout: CONTINUE, extras: { status: 'no_cwd', count: 0, query_hash: queryHash } };
   }
-  const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
+  const paths = resolveStatePaths({
+    cwd,
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+    home: invocation.home,
+  });
   const extras: Record<string, unknown> = { cwd: paths.cwd, query_hash: queryHash, count: 0 };
-  // Issue 20: the shared store of the checkout is a second source (one walk up and one lstat).
-  // The config is read only when there is a store, so a prompt in a repository without one costs nothing more.
+  // The shared store of the checkout is a second source (one walk up and one lstat).
+  // The config is read only when there is a store, so a prompt in a repository without one costs nothing
+  // more.
   const teamRoot = worktreeRoot(paths.cwd);
-  const hasTeam = teamRoot !== undefined && teamStoreDir(teamRoot).exists && (await resolveTeamSettings(invocation.home)).enabled;
+  const hasTeam =
+    teamRoot !== undefined &&
+    teamStoreDir(teamRoot).exists &&
+    (await resolveTeamSettings(invocation.home)).enabled;
   let hasIndex: boolean;
   try {
     hasIndex = statSync(paths.recallIndex).isFile();
@@ -48,28 +58,41 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   if (!hasIndex && !hasTeam) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
 
   const { promptRecall } = await import('../../core/recall/prompt-recall.js');
-  const team = hasTeam ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home) : undefined;
+  const team = hasTeam
+    ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home)
+    : undefined;
   const outcome = promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,
-    ...(typeof payload.session_id === 'string' && payload.session_id !== '' ? { sessionId: payload.session_id } : {}),
+    ...(typeof payload.session_id === 'string' && payload.session_id !== ''
+      ? { sessionId: payload.session_id }
+      : {}),
     ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
     ...(team ? { team } : {}),
   });
-  Object.assign(extras, { status: outcome.status, count: outcome.count, ...(outcome.mode ? { recall_mode: outcome.mode } : {}) });
+  Object.assign(extras, {
+    status: outcome.status,
+    count: outcome.count,
+    ...(outcome.mode ? { recall_mode: outcome.mode } : {}),
+  });
   if (outcome.skipped > 0) extras.skipped_records = outcome.skipped;
   if (outcome.mode !== undefined && outcome.mode !== 'indexed' && outcome.mode !== 'no_index') {
-    logWarn(`prompt-recall: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`, {
-      kind: 'prompt-recall',
-      problems: outcome.problems,
-    });
+    logWarn(
+      `prompt-recall: the compile-time recall index did not answer (${outcome.mode}); the next compile rewrites it`,
+      {
+        kind: 'prompt-recall',
+        problems: outcome.problems,
+      },
+    );
   } else if (outcome.problems.length > 0) {
     logWarn('prompt-recall: recall state problems', { kind: 'prompt-recall', problems: outcome.problems });
   }
   if (outcome.status !== 'injected') return { stdout: CONTINUE, extras };
   extras.context_chars = outcome.context.length;
   return {
-    stdout: JSON.stringify({ hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: outcome.context } }),
+    stdout: JSON.stringify({
+      hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: outcome.context },
+    }),
     extras,
   };
 }

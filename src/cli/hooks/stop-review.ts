@@ -38,7 +38,11 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
   const sessionId = str(payload.session_id) ?? str(payload.thread_id) ?? 'unknown-thread';
   const turnId = str(payload.turn_id) ?? '';
   const stopHookActive = payload.stop_hook_active === true;
-  const paths = resolveStatePaths({ cwd, ...(flags.stateDir ? { stateDir: flags.stateDir } : {}), home: invocation.home });
+  const paths = resolveStatePaths({
+    cwd,
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
+    home: invocation.home,
+  });
   ensureRuntimeDirs(paths);
 
   const key = turnIdempotencyKey(sessionId, turnId);
@@ -65,7 +69,9 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
     model: str(payload.model) ?? null,
     stop_hook_active: stopHookActive,
     reviewer_provider: str(payload.reviewer_provider) ?? null,
-    ...(payload.provider_stub_response !== undefined ? { provider_stub_response: payload.provider_stub_response } : {}),
+    ...(payload.provider_stub_response !== undefined
+      ? { provider_stub_response: payload.provider_stub_response }
+      : {}),
     spooled_at: previous?.spooled_at ?? utcNow(),
     attempts: previous?.attempts ?? 0,
     last_error: previous?.last_error ?? null,
@@ -73,12 +79,22 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
     history: [
       ...(previous?.history ?? []),
       { at: utcNow(), event: previous ? 'refreshed by a later Stop of the same turn' : 'spooled' },
-      ...(notRegular ? [{ at: utcNow(), event: `transcript_path is not a regular file (${notRegular}); reviewing the last message only` }] : []),
+      ...(notRegular
+        ? [
+            {
+              at: utcNow(),
+              event: `transcript_path is not a regular file (${notRegular}); reviewing the last message only`,
+            },
+          ]
+        : []),
     ].slice(-20),
   };
   writeSpoolEntry(paths, entry);
   const worker = isLockLive(workerLockPath(paths)) ? 'running' : startWorker(paths);
-  return { stdout: CONTINUE, extras: { spooled: key, worker, stop_hook_active: stopHookActive, refreshed: previous !== undefined } };
+  return {
+    stdout: CONTINUE,
+    extras: { spooled: key, worker, stop_hook_active: stopHookActive, refreshed: previous !== undefined },
+  };
 }
 
 /** The kind of a path that exists but is not a regular file (stat never blocks), else undefined. */
@@ -86,7 +102,15 @@ function nonRegularKind(file: string): string | undefined {
   try {
     const stat = statSync(file);
     if (stat.isFile()) return undefined;
-    return stat.isFIFO() ? 'fifo' : stat.isCharacterDevice() || stat.isBlockDevice() ? 'device' : stat.isSocket() ? 'socket' : stat.isDirectory() ? 'directory' : 'other';
+    return stat.isFIFO()
+      ? 'fifo'
+      : stat.isCharacterDevice() || stat.isBlockDevice()
+        ? 'device'
+        : stat.isSocket()
+          ? 'socket'
+          : stat.isDirectory()
+            ? 'directory'
+            : 'other';
   } catch {
     return undefined;
   }
@@ -107,7 +131,17 @@ function startWorker(paths: StatePaths): 'started' | 'spawn_failed' {
   try {
     const child = spawn(
       process.execPath,
-      [cli, 'stop-review', '--drain', '--cwd', paths.cwd, '--state-dir', paths.stateDir, '--home', paths.home],
+      [
+        cli,
+        'stop-review',
+        '--drain',
+        '--cwd',
+        paths.cwd,
+        '--state-dir',
+        paths.stateDir,
+        '--home',
+        paths.home,
+      ],
       {
         detached: true,
         stdio: 'ignore',
@@ -115,11 +149,18 @@ function startWorker(paths: StatePaths): 'started' | 'spawn_failed' {
         env: { ...process.env, [WORKER_ENV]: '1' },
       },
     );
-    child.on('error', (error) => logWarn(`stop-review: could not start the review worker: ${error.message}; the turn stays spooled`, { kind: 'stop-review' }));
+    child.on('error', (error) =>
+      logWarn(`stop-review: could not start the review worker: ${error.message}; the turn stays spooled`, {
+        kind: 'stop-review',
+      }),
+    );
     child.unref();
     return 'started';
   } catch (error) {
-    logWarn(`stop-review: could not start the review worker: ${error instanceof Error ? error.message : String(error)}; the turn stays spooled`, { kind: 'stop-review' });
+    logWarn(
+      `stop-review: could not start the review worker: ${error instanceof Error ? error.message : String(error)}; the turn stays spooled`,
+      { kind: 'stop-review' },
+    );
     return 'spawn_failed';
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Applying a compile (SPEC §8.6, made transactional). The compiler is the only writer of memory,
+ * Applying a compile. The compiler is the only writer of memory,
  * recall and skills. Deciding and doing are separate:
  *
  * 1. `guardArtifacts` checks a backend's output whatever the backend: skill ids match
@@ -16,7 +16,20 @@
  *    applied twice.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, copyFileSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync, existsSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+  existsSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { utcNow } from '../constants.js';
 import { AppError } from '../errors.js';
@@ -25,7 +38,15 @@ import { renderMemoryMarkdown } from '../memory-view.js';
 import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
-import { MemoryRecordSchema, RecallRecordSchema, SkillManifestEntrySchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../schemas.js';
+import {
+  MemoryRecordSchema,
+  RecallRecordSchema,
+  SkillManifestEntrySchema,
+  type Envelope,
+  type MemoryRecord,
+  type RecallRecord,
+  type SkillManifestEntry,
+} from '../schemas.js';
 import { sortKeysDeep, stableStringify } from '../json.js';
 import { isOwnedEntry } from './backends/script.js';
 import type { CompileArtifacts, CompiledSkill, ItemReceipt } from './backends/types.js';
@@ -49,7 +70,11 @@ export function journalPath(paths: StatePaths): string {
  * Makes a backend's output safe to apply. Never throws: whatever is refused is dropped and
  * reported as a discarded item. For the script backend this changes nothing.
  */
-export function guardArtifacts(artifacts: CompileArtifacts, context: CompileContext, paths: StatePaths): CompileArtifacts {
+export function guardArtifacts(
+  artifacts: CompileArtifacts,
+  context: CompileContext,
+  paths: StatePaths,
+): CompileArtifacts {
   const items: ItemReceipt[] = [];
   const before = new Map(context.manifest.map((e) => [e.skill_id, e]));
 
@@ -58,12 +83,19 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
   for (const skill of artifacts.skills) {
     const prev = before.get(skill.skill_id);
     let reason: string | undefined;
-    if (typeof skill.skill_id !== 'string' || !SKILL_ID_PATTERN.test(skill.skill_id)) reason = 'invalid_skill_id';
+    if (typeof skill.skill_id !== 'string' || !SKILL_ID_PATTERN.test(skill.skill_id))
+      reason = 'invalid_skill_id';
     else if (prev && !isOwnedEntry(prev)) reason = 'ownership_violation';
     else if (!prev && skill.action !== 'create') reason = 'missing_managed_skill';
     if (reason) {
       refused.add(String(skill.skill_id));
-      items.push({ state: 'discarded', kind: 'guard', family: 'skill_action', reason, skill_id: String(skill.skill_id).slice(0, 80) });
+      items.push({
+        state: 'discarded',
+        kind: 'guard',
+        family: 'skill_action',
+        reason,
+        skill_id: String(skill.skill_id).slice(0, 80),
+      });
     } else {
       skills.push(skill);
     }
@@ -76,7 +108,10 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
     if (!parsed.success || refused.has(entry.skill_id)) continue;
     const prev = before.get(parsed.data.skill_id);
     if (prev && !isOwnedEntry(prev)) continue;
-    manifest.set(parsed.data.skill_id, { ...parsed.data, path: join(paths.skillsManagedDir, `${parsed.data.skill_id}.md`) });
+    manifest.set(parsed.data.skill_id, {
+      ...parsed.data,
+      path: join(paths.skillsManagedDir, `${parsed.data.skill_id}.md`),
+    });
   }
   for (const [id, entry] of before) {
     // Foreign and refused entries stay as they were; no action deletes an entry (retire keeps it).
@@ -96,7 +131,13 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
     }
     const parsed = RecallRecordSchema.safeParse(record);
     if (!parsed.success || ids.has(parsed.data.id)) {
-      items.push({ state: 'discarded', kind: 'guard', family: 'recall_candidate', reason: parsed.success ? 'duplicate_record_id' : 'invalid_record', record_id: String((record as { id?: unknown }).id ?? '').slice(0, 40) });
+      items.push({
+        state: 'discarded',
+        kind: 'guard',
+        family: 'recall_candidate',
+        reason: parsed.success ? 'duplicate_record_id' : 'invalid_record',
+        record_id: String((record as { id?: unknown }).id ?? '').slice(0, 40),
+      });
       continue;
     }
     ids.add(parsed.data.id);
@@ -108,7 +149,13 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
     for (const record of artifacts.memory[scope] ?? []) {
       const parsed = MemoryRecordSchema.safeParse(record);
       if (!parsed.success || parsed.data.content.trim() === '') {
-        items.push({ state: 'discarded', kind: 'guard', family: 'memory_updates', scope, reason: 'invalid_record' });
+        items.push({
+          state: 'discarded',
+          kind: 'guard',
+          family: 'memory_updates',
+          scope,
+          reason: 'invalid_record',
+        });
         continue;
       }
       memory[scope].push({ ...parsed.data, scope });
@@ -120,7 +167,9 @@ export function guardArtifacts(artifacts: CompileArtifacts, context: CompileCont
     memory,
     recall,
     skills,
-    manifest: [...manifest.values()].sort((a, b) => (a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0)),
+    manifest: [...manifest.values()].sort((a, b) =>
+      a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
+    ),
     items: items.length > 0 ? [...artifacts.items, ...items] : artifacts.items,
   };
 }
@@ -142,21 +191,34 @@ export interface ApplyPlan {
   deletes?: string[];
 }
 
-/** `recall/compiled.md` (SPEC §5.5). */
+/** `recall/compiled.md`. */
 export function renderCompiledRecall(records: readonly RecallRecord[]): string {
   const parts = ['# Compiled Recall', ''];
-  for (const r of records) parts.push(`## ${r.summary}`, '', r.content.trim(), '', `Provenance: ${(r.source_paths ?? []).join(', ')}`, '');
+  for (const r of records)
+    parts.push(
+      `## ${r.summary}`,
+      '',
+      r.content.trim(),
+      '',
+      `Provenance: ${(r.source_paths ?? []).join(', ')}`,
+      '',
+    );
   return `${parts.join('\n').trimEnd()}\n`;
 }
 
-/** `skills/managed/<id>.md` (SPEC §5.6). */
+/** `skills/managed/<id>.md`. */
 export function renderSkillFile(skill: CompiledSkill): string {
-  return skill.status === 'retired' ? `# ${skill.title}\n\nStatus: retired\n` : `# ${skill.title}\n\n${skill.content.trim()}\n`;
+  return skill.status === 'retired'
+    ? `# ${skill.title}\n\nStatus: retired\n`
+    : `# ${skill.title}\n\n${skill.content.trim()}\n`;
 }
 
 function isActiveRecord(record: MemoryRecord): boolean {
   const status = (record as { status?: unknown }).status;
-  return !(typeof status === 'string' && INACTIVE_STATUSES.has(status)) && typeof (record as { superseded_by?: unknown }).superseded_by !== 'string';
+  return (
+    !(typeof status === 'string' && INACTIVE_STATUSES.has(status)) &&
+    typeof (record as { superseded_by?: unknown }).superseded_by !== 'string'
+  );
 }
 
 /** A write or delete aimed outside the state dir (a hostile undo manifest or journal): refused. */
@@ -164,7 +226,8 @@ export class UnsafeTargetError extends AppError {}
 
 function assertInside(root: string, target: string): void {
   const rel = relative(root, target);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) throw new UnsafeTargetError(`refusing to write outside the state dir: ${target}`);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new UnsafeTargetError(`refusing to write outside the state dir: ${target}`);
 }
 
 function currentText(context: CompileContext, target: string): string | undefined {
@@ -192,11 +255,25 @@ export interface PlanOptions {
  * (memory.json first: it is the source of truth), recall (search index last), skill files,
  * manifest last (so a listed skill always has its file).
  */
-export function planApply(paths: StatePaths, context: CompileContext, artifacts: CompileArtifacts, options: PlanOptions = {}): ApplyPlan {
+export function planApply(
+  paths: StatePaths,
+  context: CompileContext,
+  artifacts: CompileArtifacts,
+  options: PlanOptions = {},
+): ApplyPlan {
   const candidates: PlannedWrite[] = [
-    { target: paths.memoryJson, content: `${stableStringify({ user: artifacts.memory.user, global: artifacts.memory.global })}\n` },
-    { target: paths.userMd, content: renderMemoryMarkdown('USER', artifacts.memory.user.filter(isActiveRecord)) },
-    { target: paths.memoryMd, content: renderMemoryMarkdown('MEMORY', artifacts.memory.global.filter(isActiveRecord)) },
+    {
+      target: paths.memoryJson,
+      content: `${stableStringify({ user: artifacts.memory.user, global: artifacts.memory.global })}\n`,
+    },
+    {
+      target: paths.userMd,
+      content: renderMemoryMarkdown('USER', artifacts.memory.user.filter(isActiveRecord)),
+    },
+    {
+      target: paths.memoryMd,
+      content: renderMemoryMarkdown('MEMORY', artifacts.memory.global.filter(isActiveRecord)),
+    },
   ];
   // Records carry sorted keys (context loader, backend, guard), so plain JSON.stringify gives the
   // same bytes as stableStringify without a deep copy of the largest file.
@@ -206,7 +283,8 @@ export function planApply(paths: StatePaths, context: CompileContext, artifacts:
     { target: paths.recallCompiled, content: renderCompiledRecall(artifacts.recall) },
   );
   const recallChanged = currentText(context, paths.recallIndex) !== recallJson;
-  const searchStale = recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex);
+  const searchStale =
+    recallChanged || !context.searchIndexFresh || !context.texts.has(paths.recallSearchIndex);
   if (searchStale && options.searchIndex !== false) {
     // Compact and pure ASCII (fast to load): it is a machine file, and the largest one.
     // Built over the exact bytes of the index.json of this commit, so queries can read single records.
@@ -215,10 +293,17 @@ export function planApply(paths: StatePaths, context: CompileContext, artifacts:
   }
   const skills = [...artifacts.skills].sort((a, b) => (a.skill_id < b.skill_id ? -1 : 1));
   for (const skill of skills) {
-    if (!SKILL_ID_PATTERN.test(skill.skill_id)) throw new Error(`invalid skill id reached apply: ${JSON.stringify(skill.skill_id)}`);
-    candidates.push({ target: join(paths.skillsManagedDir, `${skill.skill_id}.md`), content: renderSkillFile(skill) });
+    if (!SKILL_ID_PATTERN.test(skill.skill_id))
+      throw new Error(`invalid skill id reached apply: ${JSON.stringify(skill.skill_id)}`);
+    candidates.push({
+      target: join(paths.skillsManagedDir, `${skill.skill_id}.md`),
+      content: renderSkillFile(skill),
+    });
   }
-  candidates.push({ target: paths.skillsManifest, content: `${stableStringify({ skills: artifacts.manifest })}\n` });
+  candidates.push({
+    target: paths.skillsManifest,
+    content: `${stableStringify({ skills: artifacts.manifest })}\n`,
+  });
 
   const plan: ApplyPlan = { writes: [], unchanged: [] };
   for (const write of candidates) {
@@ -230,11 +315,20 @@ export function planApply(paths: StatePaths, context: CompileContext, artifacts:
 }
 
 /** The context after a plan was committed (the compiler is the only writer, so no re-read). */
-export function contextAfter(context: CompileContext, artifacts: CompileArtifacts, plan: ApplyPlan, paths: StatePaths): CompileContext {
+export function contextAfter(
+  context: CompileContext,
+  artifacts: CompileArtifacts,
+  plan: ApplyPlan,
+  paths: StatePaths,
+): CompileContext {
   const texts = new Map(context.texts);
   for (const write of plan.writes) {
     // Skill files are read on demand; keep the map to the fixed asset files.
-    if (dirname(write.target) !== paths.skillsManagedDir) texts.set(write.target, typeof write.content === 'string' ? write.content : write.content.toString('utf8'));
+    if (dirname(write.target) !== paths.skillsManagedDir)
+      texts.set(
+        write.target,
+        typeof write.content === 'string' ? write.content : write.content.toString('utf8'),
+      );
   }
   return {
     ...context,
@@ -242,7 +336,9 @@ export function contextAfter(context: CompileContext, artifacts: CompileArtifact
     recall: artifacts.recall,
     manifest: artifacts.manifest,
     texts,
-    searchIndexFresh: plan.writes.some((w) => w.target === paths.recallSearchIndex) || (context.searchIndexFresh && !plan.writes.some((w) => w.target === paths.recallIndex)),
+    searchIndexFresh:
+      plan.writes.some((w) => w.target === paths.recallSearchIndex) ||
+      (context.searchIndexFresh && !plan.writes.some((w) => w.target === paths.recallIndex)),
     problems: [],
   };
 }
@@ -278,7 +374,8 @@ export interface UndoManifest {
   version: 1;
   receipt_id: string;
   created_at: string;
-  /** Targets relative to the state dir; `before`: image file name in this dir, null when the file did not exist; `after_sha256`: null when the commit removed it. */
+  /** Targets relative to the state dir; `before`: image file name in this dir, null when the file did not
+   * exist; `after_sha256`: null when the commit removed it. */
   files: Array<{ target: string; before: string | null; after_sha256: string | null }>;
   undone_by?: string;
 }
@@ -294,7 +391,12 @@ export function sha256(content: string | Buffer): string {
  * cost; a file system without links gets a copy. Runs before the commit point: a failure aborts
  * the batch with nothing applied.
  */
-function saveBeforeImages(paths: StatePaths, txid: string, writes: readonly PlannedWrite[], deletes: readonly string[]): string {
+function saveBeforeImages(
+  paths: StatePaths,
+  txid: string,
+  writes: readonly PlannedWrite[],
+  deletes: readonly string[],
+): string {
   const dir = join(undoRoot(paths), txid);
   mkdirSync(dir, { recursive: true });
   const files: UndoManifest['files'] = [];
@@ -321,7 +423,9 @@ function saveBeforeImages(paths: StatePaths, txid: string, writes: readonly Plan
 export function pruneUndo(paths: StatePaths, keep = UNDO_KEEP): number {
   let names: string[];
   try {
-    names = readdirSync(undoRoot(paths)).filter((n) => /^[0-9A-Za-z-]+$/.test(n)).sort();
+    names = readdirSync(undoRoot(paths))
+      .filter((n) => /^[0-9A-Za-z-]+$/.test(n))
+      .sort();
   } catch {
     return 0;
   }
@@ -402,17 +506,35 @@ export interface CommitInput {
 }
 
 /** Completes a journaled transaction. `batch` is set for a live commit (crash hooks), not for a recovery. */
-function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number | undefined, claimed?: ReadonlyMap<string, Envelope>): void {
+function finishJournal(
+  paths: StatePaths,
+  journal: ApplyJournal,
+  batch: number | undefined,
+  claimed?: ReadonlyMap<string, Envelope>,
+): void {
   for (const id of journal.envelopes) {
     const from = envelopePath(paths, 'processing', id);
     if (!existsSync(from)) continue;
     try {
       // No fsync per done file: the batch's outcome is already durable (assets + journal); done/
       // is an archive, fsynced once below. This is most of a large compile's I/O otherwise.
-      moveEnvelope(paths, claimed?.get(id) ?? readEnvelope(from), from, 'done', 'done', { failure_reason: null }, { fsync: false });
+      moveEnvelope(
+        paths,
+        claimed?.get(id) ?? readEnvelope(from),
+        from,
+        'done',
+        'done',
+        { failure_reason: null },
+        { fsync: false },
+      );
     } catch (error) {
       // It was valid when claimed; if it is damaged now, keep it for a human instead of wedging.
-      discardRaw(paths, from, id, `damaged after apply: ${error instanceof Error ? error.message : String(error)}`);
+      discardRaw(
+        paths,
+        from,
+        id,
+        `damaged after apply: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   fsyncDirs([paths.queue.done, paths.queue.processing]);
@@ -429,7 +551,10 @@ function finishJournal(paths: StatePaths, journal: ApplyJournal, batch: number |
  */
 export function commitApply(paths: StatePaths, input: CommitInput): void {
   const batch = input.batch ?? 1;
-  const files = input.plan.writes.map((w) => ({ target: w.target, staged: stagedPathFor(w.target, input.txid) }));
+  const files = input.plan.writes.map((w) => ({
+    target: w.target,
+    staged: stagedPathFor(w.target, input.txid),
+  }));
   const deletes = (input.plan.deletes ?? []).filter((d) => existsSync(d));
   for (const d of deletes) assertInside(paths.stateDir, d);
   let undoDir: string | undefined;
@@ -497,7 +622,14 @@ export interface JournalRecovery {
  * damaged journal is kept aside and treated as not committed.
  */
 export function recoverJournal(paths: StatePaths): JournalRecovery {
-  const result: JournalRecovery = { status: 'none', txid: null, files_renamed: 0, envelopes: 0, stage_files_removed: 0, kept_aside: null };
+  const result: JournalRecovery = {
+    status: 'none',
+    txid: null,
+    files_renamed: 0,
+    envelopes: 0,
+    stage_files_removed: 0,
+    kept_aside: null,
+  };
   const file = journalPath(paths);
   let text: string | undefined;
   try {
@@ -509,7 +641,15 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
     let journal: ApplyJournal | undefined;
     try {
       const data = JSON.parse(text) as ApplyJournal;
-      if (data?.version === 1 && typeof data.txid === 'string' && Array.isArray(data.files) && Array.isArray(data.envelopes) && data.receipt && typeof data.receipt === 'object') journal = data;
+      if (
+        data?.version === 1 &&
+        typeof data.txid === 'string' &&
+        Array.isArray(data.files) &&
+        Array.isArray(data.envelopes) &&
+        data.receipt &&
+        typeof data.receipt === 'object'
+      )
+        journal = data;
     } catch {
       journal = undefined;
     }
@@ -535,7 +675,9 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
         dirs.add(dirname(d));
       }
       fsyncDirs(dirs);
-      result.envelopes = journal.envelopes.filter((id) => existsSync(envelopePath(paths, 'processing', id))).length;
+      result.envelopes = journal.envelopes.filter((id) =>
+        existsSync(envelopePath(paths, 'processing', id)),
+      ).length;
       finishJournal(paths, { ...journal, receipt: { ...journal.receipt, recovered: true } }, undefined);
     }
   }

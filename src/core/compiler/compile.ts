@@ -1,5 +1,5 @@
 /**
- * `run_compile` (SPEC §8.2), rebuilt around the lock, the queue and a transactional apply:
+ * `run_compile`, rebuilt around the lock, the queue and a transactional apply:
  *
  *   lock → roll forward / clean an interrupted apply → recover stranded envelopes → load assets once
  *   → repeat { claim ≤ batchSize oldest envelopes → backend → guard → plan → commit (files,
@@ -33,10 +33,32 @@ import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
 import { reconcileNativeSkills, type NativeSkillEntry, type ReconcileResult } from '../skills/publish.js';
-import { claimBatch, envelopePath, moveEnvelope, recoverStranded, releaseFailed, type ClaimResult } from '../queue/queue.js';
-import { contextAfter, commitApply, guardArtifacts, journalPath, planApply, recoverJournal, type ApplyPlan, type JournalRecovery } from './apply.js';
+import {
+  claimBatch,
+  envelopePath,
+  moveEnvelope,
+  recoverStranded,
+  releaseFailed,
+  type ClaimResult,
+} from '../queue/queue.js';
+import {
+  contextAfter,
+  commitApply,
+  guardArtifacts,
+  journalPath,
+  planApply,
+  recoverJournal,
+  type ApplyPlan,
+  type JournalRecovery,
+} from './apply.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
-import { DEFAULT_MEMORY_CAPS, type CompileArtifacts, type CompileBackend, type ItemReceipt, type MemoryCaps } from './backends/types.js';
+import {
+  DEFAULT_MEMORY_CAPS,
+  type CompileArtifacts,
+  type CompileBackend,
+  type ItemReceipt,
+  type MemoryCaps,
+} from './backends/types.js';
 import { loadCompileContext, type CompileContext } from './context.js';
 import { crashPoint } from './crash.js';
 import { BatchFailedError, CompileAbortedError, LockCompromisedError } from './errors.js';
@@ -44,12 +66,24 @@ import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } fro
 import { acquireCompileLock, type CompileLock, type LockOptions, type LockStatus } from './lock.js';
 import { addActionStats, memoryActionStats, newReceiptId, writeReceipt } from './receipts.js';
 import { changesSince, fileAt, gitInfo, trackedFiles, type GitInfo } from '../lessons/git.js';
-import { DEFAULT_ARCHIVE_AFTER_DAYS, DEFAULT_ARCHIVE_BELOW_CONFIDENCE, DEFAULT_MAX_DIFFS, maintainMemory, type MaintenancePolicy } from '../lessons/maintain.js';
-import { AUTO_REVIEW_POLICY, splitForReview, writeStagedItems, type ReviewPolicy, type StagedItem } from '../lessons/review-store.js';
+import {
+  DEFAULT_ARCHIVE_AFTER_DAYS,
+  DEFAULT_ARCHIVE_BELOW_CONFIDENCE,
+  DEFAULT_MAX_DIFFS,
+  maintainMemory,
+  type MaintenancePolicy,
+} from '../lessons/maintain.js';
+import {
+  AUTO_REVIEW_POLICY,
+  splitForReview,
+  writeStagedItems,
+  type ReviewPolicy,
+  type StagedItem,
+} from '../lessons/review-store.js';
 import { addUsageTotals, dropUsageFiles, readUsageTotals, takeUsage } from '../lessons/usage.js';
 import { readRegularText } from '../fs/safe.js';
 
-/** Default number of envelopes per batch (SPEC: 100). */
+/** Default number of envelopes per batch (100, as in the Python package). */
 export const DEFAULT_BATCH_SIZE = 100;
 /** Upper bound of batches in one run, so a queue refilled as fast as it drains cannot pin a run. */
 export const DEFAULT_MAX_BATCHES = 1000;
@@ -77,7 +111,7 @@ export interface CompileOptions {
   /** Test seam: use this backend object instead of the registry's. */
   backendImpl?: CompileBackend;
   /**
-   * Which kinds of suggestion wait for a human (issue 10). Default: everything auto (library
+   * Which kinds of suggestion wait for a human. Default: everything auto (library
    * callers and tests); the CLI passes `[review]` of config.toml (skills = review by default).
    */
   reviewPolicy?: ReviewPolicy;
@@ -95,7 +129,7 @@ export interface MaintenanceResult {
   git_checked: boolean;
 }
 
-/** What a compile run did; the CLI prints it (SPEC §8.8 keys first). */
+/** What a compile run did; the CLI prints it. */
 export interface CompileResult {
   status: 'success' | 'skip_empty' | 'skip_locked' | 'failed';
   processed_count: number;
@@ -124,11 +158,15 @@ export interface CompileResult {
 }
 
 function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
-  const out: MemoryCaps = { user: { ...DEFAULT_MEMORY_CAPS.user, ...caps?.user }, global: { ...DEFAULT_MEMORY_CAPS.global, ...caps?.global } };
+  const out: MemoryCaps = {
+    user: { ...DEFAULT_MEMORY_CAPS.user, ...caps?.user },
+    global: { ...DEFAULT_MEMORY_CAPS.global, ...caps?.global },
+  };
   for (const scope of ['user', 'global'] as const) {
     for (const key of ['maxEntries', 'maxChars'] as const) {
       const v = out[scope][key];
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`caps.${scope}.${key} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1)
+        throw new RangeError(`caps.${scope}.${key} must be a positive integer, got ${v}`);
     }
   }
   return out;
@@ -153,7 +191,8 @@ export function publishNativeSkills(paths: StatePaths): ReconcileResult {
     entries,
     readSkillContent: (e) => readRegularText(join(paths.skillsManagedDir, `${e.skill_id}.md`)),
   });
-  for (const error of published.errors) logWarn(`compile: native skill ${error.name}: ${error.error}`, { kind: 'compile' });
+  for (const error of published.errors)
+    logWarn(`compile: native skill ${error.name}: ${error.error}`, { kind: 'compile' });
   return published;
 }
 
@@ -187,13 +226,26 @@ function countItems(items: readonly ItemReceipt[], state: ItemReceipt['state']):
 }
 
 function discardedEnvelopeItems(discarded: ClaimResult['discarded']): Array<Record<string, unknown>> {
-  return discarded.map((d) => ({ kind: 'envelope', suggestion_id: d.id, state: 'discarded', path: d.path, reason: d.reason.slice(0, 500) }));
+  return discarded.map((d) => ({
+    kind: 'envelope',
+    suggestion_id: d.id,
+    state: 'discarded',
+    path: d.path,
+    reason: d.reason.slice(0, 500),
+  }));
 }
 
-/** Builds the receipt of a successful batch (SPEC §5.7 keys plus ours). */
+/** Builds the receipt of a successful batch. */
 function successReceipt(
   run: RunState,
-  args: { receiptId: string; startedAt: string; claimed: ClaimResult['claimed']; artifacts: CompileArtifacts; stats: Record<string, unknown>; staged?: readonly StagedItem[] },
+  args: {
+    receiptId: string;
+    startedAt: string;
+    claimed: ClaimResult['claimed'];
+    artifacts: CompileArtifacts;
+    stats: Record<string, unknown>;
+    staged?: readonly StagedItem[];
+  },
 ): Record<string, unknown> {
   const { paths } = run;
   const { artifacts, claimed } = args;
@@ -205,7 +257,10 @@ function successReceipt(
     suggestions: envelope.suggestions.length,
   }));
   const discardedEnvelopes = discardedEnvelopeItems(run.discarded);
-  const items = artifacts.items.map((item) => ({ kind: item.suggestion_id ? 'suggestion' : item.state === 'evicted' ? 'eviction' : 'backend', ...item }));
+  const items = artifacts.items.map((item) => ({
+    kind: item.suggestion_id ? 'suggestion' : item.state === 'evicted' ? 'eviction' : 'backend',
+    ...item,
+  }));
   const discardedCount = countItems(artifacts.items, 'discarded') + discardedEnvelopes.length;
   return {
     receipt_id: args.receiptId,
@@ -221,7 +276,16 @@ function successReceipt(
       ...envelopeItems,
       ...discardedEnvelopes,
       ...items,
-      ...(args.staged ?? []).map((st) => ({ kind: 'suggestion', state: 'staged', suggestion_id: st.source.suggestion_id, index: st.source.index, family: st.suggestion.family, review_id: st.id, ...(st.source.part ? { part: st.source.part } : {}), summary: st.suggestion.summary.slice(0, 120) })),
+      ...(args.staged ?? []).map((st) => ({
+        kind: 'suggestion',
+        state: 'staged',
+        suggestion_id: st.source.suggestion_id,
+        index: st.source.index,
+        family: st.suggestion.family,
+        review_id: st.id,
+        ...(st.source.part ? { part: st.source.part } : {}),
+        summary: st.suggestion.summary.slice(0, 120),
+      })),
     ],
     skip_reason: null,
     memory_action_stats: args.stats,
@@ -246,7 +310,11 @@ function successReceipt(
  * Compiles and commits one batch. Throws before the commit point with nothing applied. `last`:
  * no further batch is expected in this run, so the recall search index is built in this commit.
  */
-async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last = true): Promise<Record<string, unknown>> {
+async function compileBatch(
+  run: RunState,
+  claimed: ClaimResult['claimed'],
+  last = true,
+): Promise<Record<string, unknown>> {
   const startedAt = utcNow();
   const receiptId = newReceiptId();
   const claimedEnvelopes = claimed.map((c) => c.envelope);
@@ -254,16 +322,32 @@ async function compileBatch(run: RunState, claimed: ClaimResult['claimed'], last
   let artifacts: CompileArtifacts;
   let plan: ApplyPlan;
   let receipt: Record<string, unknown>;
-  // Suggestions whose kind waits for review are staged, not compiled (issue 10).
+  // Suggestions whose kind waits for review are staged, not compiled.
   const split = splitForReview(claimedEnvelopes, run.reviewPolicy, startedAt);
   const envelopes = split.envelopes;
   try {
     if (envelopes.length === 0) {
       // Only invalid envelopes were claimed: nothing to merge, but their receipt is still written.
-      artifacts = { memory: run.context.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: [], backend: run.backend.name, fallback_backend: null };
+      artifacts = {
+        memory: run.context.memory,
+        recall: run.context.recall,
+        skills: [],
+        manifest: run.context.manifest,
+        items: [],
+        backend: run.backend.name,
+        fallback_backend: null,
+      };
     } else {
       artifacts = await run.backend.compile(
-        { envelopes, context: run.context, paths: run.paths, now: startedAt, caps: run.caps, ...(run.signal ? { signal: run.signal } : {}), ...(run.git ? { sourceCommit: run.git.head } : {}) },
+        {
+          envelopes,
+          context: run.context,
+          paths: run.paths,
+          now: startedAt,
+          caps: run.caps,
+          ...(run.signal ? { signal: run.signal } : {}),
+          ...(run.git ? { sourceCommit: run.git.head } : {}),
+        },
         // The agent backend holds back sections under human review (it may invent skills otherwise).
         { allowFallback: run.allowFallback, reviewPolicy: run.reviewPolicy, ...run.backendOptions },
       );
@@ -323,7 +407,7 @@ function maintenanceStatePath(paths: StatePaths): string {
 }
 
 /**
- * Lesson maintenance after the drain (issue 10): folds the usage log, marks entries stale when
+ * Lesson maintenance after the drain: folds the usage log, marks entries stale when
  * HEAD moved since the last check, archives unused low-confidence entries (at most daily). One
  * transaction with its own receipt (`run_status: "maintenance"`, undoable) when anything changed.
  */
@@ -336,15 +420,33 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
   } catch {
     state = {};
   }
-  const result: MaintenanceResult = { receipt_id: null, head: run.git?.head ?? null, stale: 0, archived: 0, usage_lines_folded: 0, git_checked: false };
+  const result: MaintenanceResult = {
+    receipt_id: null,
+    head: run.git?.head ?? null,
+    stale: 0,
+    archived: 0,
+    usage_lines_folded: 0,
+    git_checked: false,
+  };
   const receiptId = newReceiptId();
   const usage = takeUsage(paths.memoryDir, receiptId);
-  result.usage_lines_folded = [...usage.injected.values(), ...usage.recalled.values()].reduce((n, u) => n + u.count, 0);
-  const ids = new Set([...run.context.memory.user, ...run.context.memory.global, ...run.context.recall].map((r) => String((r as { id?: unknown }).id ?? '')));
-  const totals = usage.files.length > 0 ? addUsageTotals(paths.memoryDir, usage, ids) : readUsageTotals(paths.memoryDir);
+  result.usage_lines_folded = [...usage.injected.values(), ...usage.recalled.values()].reduce(
+    (n, u) => n + u.count,
+    0,
+  );
+  const ids = new Set(
+    [...run.context.memory.user, ...run.context.memory.global, ...run.context.recall].map((r) =>
+      String((r as { id?: unknown }).id ?? ''),
+    ),
+  );
+  const totals =
+    usage.files.length > 0 ? addUsageTotals(paths.memoryDir, usage, ids) : readUsageTotals(paths.memoryDir);
   dropUsageFiles(usage.files);
   const git = useGit && run.git && state.head !== run.git.head ? run.git : undefined;
-  const archive = !state.archive_checked_at || Date.parse(now) - Date.parse(state.archive_checked_at) >= 86_400_000 || usage.files.length > 0;
+  const archive =
+    !state.archive_checked_at ||
+    Date.parse(now) - Date.parse(state.archive_checked_at) >= 86_400_000 ||
+    usage.files.length > 0;
   const root = git?.root;
   const outcome = maintainMemory({
     memory: run.context.memory,
@@ -353,12 +455,27 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
     usage: totals,
     archive,
     ...(git && root
-      ? { git: { info: git, tracked: trackedFiles(root), changesSince: (c: string) => changesSince(root, c), fileAt: (c: string, p: string) => fileAt(root, c, p) } }
+      ? {
+          git: {
+            info: git,
+            tracked: trackedFiles(root),
+            changesSince: (c: string) => changesSince(root, c),
+            fileAt: (c: string, p: string) => fileAt(root, c, p),
+          },
+        }
       : {}),
   });
   result.git_checked = git !== undefined;
   if (outcome.changed) {
-    const artifacts: CompileArtifacts = { memory: outcome.memory, recall: run.context.recall, skills: [], manifest: run.context.manifest, items: outcome.events, backend: 'maintenance', fallback_backend: null };
+    const artifacts: CompileArtifacts = {
+      memory: outcome.memory,
+      recall: run.context.recall,
+      skills: [],
+      manifest: run.context.manifest,
+      items: outcome.events,
+      backend: 'maintenance',
+      fallback_backend: null,
+    };
     const plan = planApply(paths, run.context, artifacts, { searchIndex: false });
     const receipt = {
       receipt_id: receiptId,
@@ -378,7 +495,13 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
       finished_at: utcNow(),
     };
     if (plan.writes.length > 0) {
-      commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => run.lock.assertHeld() });
+      commitApply(paths, {
+        txid: receiptId,
+        plan,
+        envelopes: [],
+        receipt,
+        beforeCommit: () => run.lock.assertHeld(),
+      });
       run.context = contextAfter(run.context, artifacts, plan, paths);
       result.receipt_id = receiptId;
     }
@@ -395,7 +518,11 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
 }
 
 /** Writes the receipt of a failed batch (its envelopes are already back in the queue). */
-function writeFailureReceipt(run: RunState, failures: Array<{ id: string; state: string; reason: string }>, error: string): void {
+function writeFailureReceipt(
+  run: RunState,
+  failures: Array<{ id: string; state: string; reason: string }>,
+  error: string,
+): void {
   const receiptId = newReceiptId();
   const discardedEnvelopes = discardedEnvelopeItems(run.discarded);
   const receipt = {
@@ -409,7 +536,13 @@ function writeFailureReceipt(run: RunState, failures: Array<{ id: string; state:
     recall_records: run.context.recall.length,
     managed_skills: 0,
     item_receipts: [
-      ...failures.map((f) => ({ kind: 'envelope', suggestion_id: f.id, state: f.state, path: envelopePath(run.paths, f.state as 'pending' | 'failed', f.id), reason: f.reason })),
+      ...failures.map((f) => ({
+        kind: 'envelope',
+        suggestion_id: f.id,
+        state: f.state,
+        path: envelopePath(run.paths, f.state as 'pending' | 'failed', f.id),
+        reason: f.reason,
+      })),
       ...discardedEnvelopes,
     ],
     skip_reason: null,
@@ -429,7 +562,8 @@ function writeFailureReceipt(run: RunState, failures: Array<{ id: string; state:
   run.result.discarded_count += discardedEnvelopes.length;
 }
 
-/** Puts claimed envelopes back in `pending` without counting an attempt (an interruption is not their fault). */
+/** Puts claimed envelopes back in `pending` without counting an attempt (an interruption is not their fault).
+ * */
 function returnToPending(run: RunState, claimed: ClaimResult['claimed'], reason: string): void {
   for (const { envelope, path } of claimed) {
     if (!existsSync(path)) continue;
@@ -446,11 +580,17 @@ function refreshSearchIndex(run: RunState): void {
   try {
     run.lock.assertHeld();
     const indexText = run.context.texts.get(run.paths.recallIndex);
-    const index = buildRecallIndex(run.context.recall, indexText === undefined ? {} : { source: Buffer.from(indexText, 'utf8') });
+    const index = buildRecallIndex(
+      run.context.recall,
+      indexText === undefined ? {} : { source: Buffer.from(indexText, 'utf8') },
+    );
     writeFileAtomic(run.paths.recallSearchIndex, `${serializeRecallSearchIndex(index)}\n`);
     run.context = { ...run.context, searchIndexFresh: true };
   } catch (error) {
-    logWarn('compile: could not refresh the recall search index', { kind: 'compile', error: describeError(error) });
+    logWarn('compile: could not refresh the recall search index', {
+      kind: 'compile',
+      error: describeError(error),
+    });
   }
 }
 
@@ -466,7 +606,12 @@ async function runBatch(run: RunState, claim: ClaimResult, last: boolean): Promi
   }
 }
 
-async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], error: unknown, mayIsolate: boolean): Promise<BatchOutcome> {
+async function handleBatchError(
+  run: RunState,
+  claimed: ClaimResult['claimed'],
+  error: unknown,
+  mayIsolate: boolean,
+): Promise<BatchOutcome> {
   const message = error instanceof BatchFailedError ? error.message : describeError(error);
   if (error instanceof LockCompromisedError) {
     // Not ours any more: touch neither assets nor queue; the new owner recovers processing/.
@@ -493,14 +638,22 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
     // the run stops, the next one retries.
     const reason = `apply failed: ${message}`;
     returnToPending(run, claimed, reason);
-    writeFailureReceiptSafe(run, claimed.map((c) => ({ id: c.envelope.suggestion_id, state: 'pending', reason })), message);
+    writeFailureReceiptSafe(
+      run,
+      claimed.map((c) => ({ id: c.envelope.suggestion_id, state: 'pending', reason })),
+      message,
+    );
     run.result.failed_count += claimed.length;
     run.result.status = 'failed';
     run.result.error = message;
     return 'stop';
   }
   if (mayIsolate && run.backend.deterministic && claimed.length > 1) {
-    logWarn('compile batch failed; retrying envelope by envelope', { kind: 'compile', error: message, envelopes: claimed.length });
+    logWarn('compile batch failed; retrying envelope by envelope', {
+      kind: 'compile',
+      error: message,
+      envelopes: claimed.length,
+    });
     const failures: Array<{ id: string; state: string; reason: string }> = [];
     const report = () => {
       if (failures.length === 0) return;
@@ -521,7 +674,8 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
         // Not a content problem: the rest of the batch was never attempted and goes back as is.
         report();
         const rest = claimed.slice(position + 1);
-        if (rest.length > 0 && !(inner instanceof LockCompromisedError)) returnToPending(run, rest, 'compile interrupted before apply');
+        if (rest.length > 0 && !(inner instanceof LockCompromisedError))
+          returnToPending(run, rest, 'compile interrupted before apply');
         return handleBatchError(run, [one], inner, false);
       }
     }
@@ -532,7 +686,11 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
   }
   const reason = `compile failed: ${message}`;
   const moved = releaseFailed(run.paths, claimed, reason);
-  writeFailureReceipt(run, moved.map((m) => ({ ...m, reason })), message);
+  writeFailureReceipt(
+    run,
+    moved.map((m) => ({ ...m, reason })),
+    message,
+  );
   run.result.failed_count += moved.length;
   run.result.status = 'failed';
   run.result.error = message;
@@ -542,7 +700,11 @@ async function handleBatchError(run: RunState, claimed: ClaimResult['claimed'], 
 }
 
 /** Like writeFailureReceipt, for when writing may be what failed: the receipt is best effort. */
-function writeFailureReceiptSafe(run: RunState, failures: Array<{ id: string; state: string; reason: string }>, error: string): void {
+function writeFailureReceiptSafe(
+  run: RunState,
+  failures: Array<{ id: string; state: string; reason: string }>,
+  error: string,
+): void {
   try {
     writeFailureReceipt(run, failures, error);
   } catch (inner) {
@@ -557,7 +719,8 @@ function writeFailureReceiptSafe(run: RunState, failures: Array<{ id: string; st
 export async function runCompile(paths: StatePaths, options: CompileOptions = {}): Promise<CompileResult> {
   const backendName = parseBackendName(options.backend ?? 'script');
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   const maxBatches = options.maxBatches ?? DEFAULT_MAX_BATCHES;
   const allowFallback = options.allowFallback ?? true;
   const caps = mergeCaps(options.caps);
@@ -590,12 +753,22 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
     crashPoint('after-lock');
     const hold = Number(readEnv('CODEX_SELF_EVOLUTION_TEST_HOLD_LOCK_MS') ?? 0);
     if (hold > 0) await sleep(hold); // Test hook: keep the lock held so concurrency tests overlap.
-    if (lock.replaced) logWarn('compile: took over a stale lock', { kind: 'compile', stale_reason: lock.replaced.stale_reason, owner_pid: lock.replaced.owner_pid });
+    if (lock.replaced)
+      logWarn('compile: took over a stale lock', {
+        kind: 'compile',
+        stale_reason: lock.replaced.stale_reason,
+        owner_pid: lock.replaced.owner_pid,
+      });
     const journal = recoverJournal(paths);
     const stranded = recoverStranded(paths);
     result.recovered = { journal, stranded };
     const context = loadCompileContext(paths);
-    for (const problem of context.problems) logWarn(`compile: ${problem.problem}`, { kind: 'compile', file: problem.file, kept_aside: problem.kept_aside });
+    for (const problem of context.problems)
+      logWarn(`compile: ${problem.problem}`, {
+        kind: 'compile',
+        file: problem.file,
+        kept_aside: problem.kept_aside,
+      });
     const run: RunState = {
       paths,
       backend,
@@ -625,7 +798,10 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       crashPoint('after-claim', run.batch);
       run.discarded = [...run.discarded, ...claim.discarded];
       // A short claim means the queue is drained: this is the last batch of the run.
-      const last = options.drain === false || run.batch >= maxBatches || claim.claimed.length + claim.discarded.length < batchSize;
+      const last =
+        options.drain === false ||
+        run.batch >= maxBatches ||
+        claim.claimed.length + claim.discarded.length < batchSize;
       const outcome = await runBatch(run, claim, last);
       if (outcome === 'stop' || options.drain === false || run.batch >= maxBatches) break;
       await yieldToEventLoop();
@@ -646,8 +822,14 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
     }
     // Also with no batch: a bucket written by the Python original, or an interrupted refresh,
     // has a missing or stale search index, and without one prompt-time recall injects nothing.
-    if (!run.context.searchIndexFresh && (result.batches > 0 || existsSync(paths.recallIndex))) refreshSearchIndex(run);
-    if (result.batches === 0 && result.receipt_ids.length === 0 && result.status === 'success' && !result.aborted) {
+    if (!run.context.searchIndexFresh && (result.batches > 0 || existsSync(paths.recallIndex)))
+      refreshSearchIndex(run);
+    if (
+      result.batches === 0 &&
+      result.receipt_ids.length === 0 &&
+      result.status === 'success' &&
+      !result.aborted
+    ) {
       result.status = 'skip_empty';
       const receipt = {
         receipt_id: newReceiptId(),
@@ -672,7 +854,10 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
     }
     if (result.batches > 0) result.global_skill_publish = publishNativeSkills(paths);
     if (result.batches > 0 && options.housekeeping !== false) {
-      result.housekeeping = runHousekeeping(paths, options.housekeeping === undefined ? {} : options.housekeeping);
+      result.housekeeping = runHousekeeping(
+        paths,
+        options.housekeeping === undefined ? {} : options.housekeeping,
+      );
     }
   } catch (error) {
     if (error instanceof LockCompromisedError) {

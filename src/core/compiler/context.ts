@@ -1,5 +1,5 @@
 /**
- * Loads the existing assets a compile merges into (SPEC §8.3), surviving damage:
+ * Loads the existing assets a compile merges into, surviving damage:
  *
  * - A file that is not valid JSON (or not the expected shape) is moved aside as
  *   `<file>.corrupt-<ts>` with `quarantineFile` and reported; the compile goes on from what else
@@ -62,7 +62,8 @@ function readText(file: string): string | undefined {
   }
 }
 
-type JsonRead = { kind: 'missing' } | { kind: 'corrupt'; reason: string } | { kind: 'ok'; data: Record<string, unknown> };
+type JsonRead =
+  { kind: 'missing' } | { kind: 'corrupt'; reason: string } | { kind: 'ok'; data: Record<string, unknown> };
 
 /** Reads a JSON object file, remembering its text. */
 function readJsonObject(file: string, texts: Map<string, string>): JsonRead {
@@ -71,21 +72,34 @@ function readJsonObject(file: string, texts: Map<string, string>): JsonRead {
   texts.set(file, text);
   try {
     const data = JSON.parse(text) as unknown;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'corrupt', reason: 'not a JSON object' };
+    if (data === null || typeof data !== 'object' || Array.isArray(data))
+      return { kind: 'corrupt', reason: 'not a JSON object' };
     return { kind: 'ok', data: data as Record<string, unknown> };
   } catch (error) {
-    return { kind: 'corrupt', reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return {
+      kind: 'corrupt',
+      reason: `invalid JSON: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
 }
 
-function quarantine(file: string, problem: string, problems: AssetProblem[], texts: Map<string, string>, now: Date): void {
+function quarantine(
+  file: string,
+  problem: string,
+  problems: AssetProblem[],
+  texts: Map<string, string>,
+  now: Date,
+): void {
   const aside = quarantineFile(file, now) ?? null;
   texts.delete(file);
   problems.push({ file, problem, kept_aside: aside });
 }
 
 function keepCopy(file: string, problem: string, problems: AssetProblem[], now: Date): void {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const target = `${file}.corrupt-${stamp}-entries`;
   let aside: string | null = target;
   try {
@@ -107,12 +121,17 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
     const bad: string[] = [];
     // `{}` is damage, not an empty memory: every writer (ours and the original) writes both lists.
     const shapeProblem =
-      data.user === undefined && data.global === undefined ? 'user' : (['user', 'global'] as const).find((s) => data[s] !== undefined && !Array.isArray(data[s]));
+      data.user === undefined && data.global === undefined
+        ? 'user'
+        : (['user', 'global'] as const).find((s) => data[s] !== undefined && !Array.isArray(data[s]));
     if (shapeProblem === undefined) {
       for (const scope of ['user', 'global'] as const) {
         const raw = (data[scope] as unknown[] | undefined) ?? [];
         const withContent = raw.map((item) =>
-          item !== null && typeof item === 'object' && typeof (item as { content?: unknown }).content === 'string' && (item as { content: string }).content.trim() !== ''
+          item !== null &&
+          typeof item === 'object' &&
+          typeof (item as { content?: unknown }).content === 'string' &&
+          (item as { content: string }).content.trim() !== ''
             ? { ...(item as object), scope }
             : { invalid: true },
         );
@@ -126,11 +145,22 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
             continue;
           }
           seen.add(key);
-          ctx.memory[scope].push({ ...record, content: record.content.trim(), summary: record.summary.trim() });
+          ctx.memory[scope].push({
+            ...record,
+            content: record.content.trim(),
+            summary: record.summary.trim(),
+          });
         }
-        for (const item of invalid) bad.push(`${scope}[${item.index}]: entry without content or invalid (${item.reason})`);
+        for (const item of invalid)
+          bad.push(`${scope}[${item.index}]: entry without content or invalid (${item.reason})`);
       }
-      if (bad.length > 0) keepCopy(paths.memoryJson, `dropped ${bad.length} entr${bad.length === 1 ? 'y' : 'ies'}: ${bad.slice(0, 3).join('; ')}`, ctx.problems, now);
+      if (bad.length > 0)
+        keepCopy(
+          paths.memoryJson,
+          `dropped ${bad.length} entr${bad.length === 1 ? 'y' : 'ies'}: ${bad.slice(0, 3).join('; ')}`,
+          ctx.problems,
+          now,
+        );
       ctx.memorySource = 'memory.json';
       return;
     }
@@ -142,20 +172,34 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
   const user = ctx.texts.get(paths.userMd);
   const global = ctx.texts.get(paths.memoryMd);
   if (user === undefined && global === undefined) return;
-  for (const [scope, text] of [['user', user], ['global', global]] as const) {
+  for (const [scope, text] of [
+    ['user', user],
+    ['global', global],
+  ] as const) {
     const seen = new Set<string>();
     for (const entry of parseMemoryMarkdown(text ?? '', scope)) {
       const key = dedupeKey(entry.content);
       if (seen.has(key) || entry.content === '_No entries yet._') continue;
       seen.add(key);
-      ctx.memory[scope].push({ scope, summary: entry.summary, content: entry.content, source_paths: [], confidence: 1, provenance: [], recovered_from: basename(scope === 'user' ? paths.userMd : paths.memoryMd) });
+      ctx.memory[scope].push({
+        scope,
+        summary: entry.summary,
+        content: entry.content,
+        source_paths: [],
+        confidence: 1,
+        provenance: [],
+        recovered_from: basename(scope === 'user' ? paths.userMd : paths.memoryMd),
+      });
     }
   }
   ctx.memorySource = 'markdown';
 }
 
-/** Parses `recall/compiled.md` (SPEC §5.5) back into records, for a damaged index.json. */
-export function parseCompiledRecall(text: string, fallback: { repoFingerprint: string; cwd: string }): RecallRecord[] {
+/** Parses `recall/compiled.md` back into records, for a damaged index.json. */
+export function parseCompiledRecall(
+  text: string,
+  fallback: { repoFingerprint: string; cwd: string },
+): RecallRecord[] {
   const records: RecallRecord[] = [];
   const blocks = text.split(/^## /m).slice(1);
   for (const block of blocks) {
@@ -165,7 +209,10 @@ export function parseCompiledRecall(text: string, fallback: { repoFingerprint: s
     let sourcePaths: string[] = [];
     const provenance = /\n?Provenance:([^\n]*)\s*$/.exec(body);
     if (provenance) {
-      sourcePaths = (provenance[1] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+      sourcePaths = (provenance[1] ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p !== '');
       body = body.slice(0, provenance.index);
     }
     const content = body.trim();
@@ -214,11 +261,23 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
     const dropped = push(valid);
     const problems = [...invalid.map((i) => `records[${i.index}]: ${i.reason}`), ...dropped];
     // Records whose empty source paths the schema removed are repaired, not dropped.
-    if (problems.length > 0) keepCopy(paths.recallIndex, `dropped ${problems.length} record(s): ${problems.slice(0, 3).join('; ')}`, ctx.problems, now);
+    if (problems.length > 0)
+      keepCopy(
+        paths.recallIndex,
+        `dropped ${problems.length} record(s): ${problems.slice(0, 3).join('; ')}`,
+        ctx.problems,
+        now,
+      );
     ctx.recallSource = 'index.json';
   } else {
     if (read.kind !== 'missing') {
-      quarantine(paths.recallIndex, read.kind === 'corrupt' ? read.reason : 'records: must be a list', ctx.problems, ctx.texts, now);
+      quarantine(
+        paths.recallIndex,
+        read.kind === 'corrupt' ? read.reason : 'records: must be a list',
+        ctx.problems,
+        ctx.texts,
+        now,
+      );
     }
     if (compiled !== undefined) {
       push(parseCompiledRecall(compiled, { repoFingerprint: paths.repoFingerprint, cwd: paths.repoKey }));
@@ -227,10 +286,22 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
   }
   const search = readJsonObject(paths.recallSearchIndex, ctx.texts);
   if (search.kind === 'corrupt') {
-    quarantine(paths.recallSearchIndex, `${search.reason} (derived file, rebuilt)`, ctx.problems, ctx.texts, now);
+    quarantine(
+      paths.recallSearchIndex,
+      `${search.reason} (derived file, rebuilt)`,
+      ctx.problems,
+      ctx.texts,
+      now,
+    );
   } else if (search.kind === 'ok') {
     const indexText = ctx.recallSource === 'index.json' ? ctx.texts.get(paths.recallIndex) : undefined;
-    ctx.searchIndexFresh = indexText !== undefined && isRecallSearchIndexFresh(parseRecallSearchIndex(search.data), ctx.recall, Buffer.from(indexText, 'utf8'));
+    ctx.searchIndexFresh =
+      indexText !== undefined &&
+      isRecallSearchIndexFresh(
+        parseRecallSearchIndex(search.data),
+        ctx.recall,
+        Buffer.from(indexText, 'utf8'),
+      );
   }
 }
 
@@ -238,7 +309,9 @@ function loadRecall(paths: StatePaths, ctx: CompileContext, now: Date): void {
 export function manifestFromManagedFiles(paths: StatePaths): SkillManifestEntry[] {
   let names: string[];
   try {
-    names = readdirSync(paths.skillsManagedDir).filter((n) => n.endsWith('.md') && !n.startsWith('.')).sort();
+    names = readdirSync(paths.skillsManagedDir)
+      .filter((n) => n.endsWith('.md') && !n.startsWith('.'))
+      .sort();
   } catch {
     return [];
   }
@@ -278,7 +351,10 @@ function loadManifest(paths: StatePaths, ctx: CompileContext, now: Date): void {
   const read = readJsonObject(paths.skillsManifest, ctx.texts);
   // `skills` is required: `{}` is damage (kept aside, rebuilt from the managed files), not an empty manifest.
   if (read.kind === 'ok' && Array.isArray(read.data.skills)) {
-    const { valid, invalid } = partitionValid(SkillManifestEntrySchema, (read.data.skills as unknown[] | undefined) ?? []);
+    const { valid, invalid } = partitionValid(
+      SkillManifestEntrySchema,
+      (read.data.skills as unknown[] | undefined) ?? [],
+    );
     const seen = new Set<string>();
     const dropped = invalid.map((i) => `skills[${i.index}]: ${i.reason}`);
     for (const entry of valid) {
@@ -289,12 +365,24 @@ function loadManifest(paths: StatePaths, ctx: CompileContext, now: Date): void {
       seen.add(entry.skill_id);
       ctx.manifest.push(entry);
     }
-    if (dropped.length > 0) keepCopy(paths.skillsManifest, `dropped ${dropped.length} entr${dropped.length === 1 ? 'y' : 'ies'}: ${dropped.slice(0, 3).join('; ')}`, ctx.problems, now);
+    if (dropped.length > 0)
+      keepCopy(
+        paths.skillsManifest,
+        `dropped ${dropped.length} entr${dropped.length === 1 ? 'y' : 'ies'}: ${dropped.slice(0, 3).join('; ')}`,
+        ctx.problems,
+        now,
+      );
     ctx.manifestSource = 'manifest.json';
     return;
   }
   if (read.kind !== 'missing') {
-    quarantine(paths.skillsManifest, read.kind === 'corrupt' ? read.reason : 'skills: must be a list', ctx.problems, ctx.texts, now);
+    quarantine(
+      paths.skillsManifest,
+      read.kind === 'corrupt' ? read.reason : 'skills: must be a list',
+      ctx.problems,
+      ctx.texts,
+      now,
+    );
   }
   const rebuilt = manifestFromManagedFiles(paths);
   if (rebuilt.length > 0 || read.kind !== 'missing') {

@@ -4,7 +4,10 @@ import { AppError, type AppErrorOptions } from '../errors.js';
 /** The compile lock was taken away (or its directory removed) while this process held it. */
 export class LockCompromisedError extends AppError {
   constructor(message: string, options: AppErrorOptions = {}) {
-    super(`compile lock compromised: ${message}`, { hint: 'another compile may have judged this one stale; the batch was not applied', ...options });
+    super(`compile lock compromised: ${message}`, {
+      hint: 'another compile may have judged this one stale; the batch was not applied',
+      ...options,
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Housekeeping after a successful compile, so nothing in a bucket grows without bound (SPEC §17.18):
+ * Housekeeping after a successful compile, so nothing in a bucket grows without bound:
  * `suggestions/done/` and `discarded/`, review snapshots and reviewer failure dumps are pruned by
  * age and count, idempotency markers (`suggestions/.keys/*`) and kept-aside `*.corrupt-*` files by
  * age, and the receipt history by count. Cheap: it stats directory entries only, and runs at most
@@ -53,7 +53,15 @@ export const DEFAULT_HOUSEKEEPING: HousekeepingPolicy = {
 /** What one run removed. */
 export interface HousekeepingReport {
   ran: boolean;
-  removed: { done: number; discarded: number; snapshots: number; review_failed: number; keys: number; corrupt: number; receipts: number };
+  removed: {
+    done: number;
+    discarded: number;
+    snapshots: number;
+    review_failed: number;
+    keys: number;
+    corrupt: number;
+    receipts: number;
+  };
 }
 
 interface Entry {
@@ -99,7 +107,13 @@ function remove(path: string): boolean {
  */
 export function pruneDir(
   dir: string,
-  options: { maxAgeDays: number; maxCount?: number; now: number; filter?: (name: string) => boolean; clock?: 'mtime' | 'ctime' },
+  options: {
+    maxAgeDays: number;
+    maxCount?: number;
+    now: number;
+    filter?: (name: string) => boolean;
+    clock?: 'mtime' | 'ctime';
+  },
 ): number {
   const entries = listEntries(dir, options.filter ?? ((n) => !n.startsWith('.')), options.clock ?? 'mtime');
   const cutoff = options.now - options.maxAgeDays * DAY_MS;
@@ -134,20 +148,50 @@ function lastRunMs(paths: StatePaths): number {
 }
 
 /** Runs housekeeping on one bucket (call under the compile lock). Never throws. */
-export function runHousekeeping(paths: StatePaths, policy: Partial<HousekeepingPolicy> = {}, now: number = Date.now()): HousekeepingReport {
+export function runHousekeeping(
+  paths: StatePaths,
+  policy: Partial<HousekeepingPolicy> = {},
+  now: number = Date.now(),
+): HousekeepingReport {
   const p = { ...DEFAULT_HOUSEKEEPING, ...policy };
-  const report: HousekeepingReport = { ran: false, removed: { done: 0, discarded: 0, snapshots: 0, review_failed: 0, keys: 0, corrupt: 0, receipts: 0 } };
+  const report: HousekeepingReport = {
+    ran: false,
+    removed: { done: 0, discarded: 0, snapshots: 0, review_failed: 0, keys: 0, corrupt: 0, receipts: 0 },
+  };
   const last = lastRunMs(paths);
   // A stamp from the future (clock change) does not block housekeeping forever.
   if (p.minIntervalSeconds > 0 && last <= now && now - last < p.minIntervalSeconds * 1000) return report;
   report.ran = true;
   const json = (n: string) => n.endsWith('.json') && !n.startsWith('.');
   try {
-    report.removed.done = pruneDir(paths.queue.done, { maxAgeDays: p.doneMaxAgeDays, maxCount: p.doneMaxCount, now, filter: json, clock: 'ctime' });
-    report.removed.discarded = pruneDir(paths.queue.discarded, { maxAgeDays: p.discardedMaxAgeDays, maxCount: p.discardedMaxCount, now, filter: json, clock: 'ctime' });
-    report.removed.snapshots = pruneDir(paths.snapshotsDir, { maxAgeDays: p.snapshotsMaxAgeDays, maxCount: p.snapshotsMaxCount, now });
-    report.removed.review_failed = pruneDir(paths.reviewFailedDir, { maxAgeDays: p.reviewFailedMaxAgeDays, maxCount: p.reviewFailedMaxCount, now });
-    report.removed.keys = pruneDir(join(paths.suggestionsDir, '.keys'), { maxAgeDays: p.keysMaxAgeDays, now });
+    report.removed.done = pruneDir(paths.queue.done, {
+      maxAgeDays: p.doneMaxAgeDays,
+      maxCount: p.doneMaxCount,
+      now,
+      filter: json,
+      clock: 'ctime',
+    });
+    report.removed.discarded = pruneDir(paths.queue.discarded, {
+      maxAgeDays: p.discardedMaxAgeDays,
+      maxCount: p.discardedMaxCount,
+      now,
+      filter: json,
+      clock: 'ctime',
+    });
+    report.removed.snapshots = pruneDir(paths.snapshotsDir, {
+      maxAgeDays: p.snapshotsMaxAgeDays,
+      maxCount: p.snapshotsMaxCount,
+      now,
+    });
+    report.removed.review_failed = pruneDir(paths.reviewFailedDir, {
+      maxAgeDays: p.reviewFailedMaxAgeDays,
+      maxCount: p.reviewFailedMaxCount,
+      now,
+    });
+    report.removed.keys = pruneDir(join(paths.suggestionsDir, '.keys'), {
+      maxAgeDays: p.keysMaxAgeDays,
+      now,
+    });
     const corrupt = (n: string) => n.includes('.corrupt-');
     for (const dir of [paths.memoryDir, paths.recallDir, paths.skillsDir, paths.compilerDir]) {
       report.removed.corrupt += pruneDir(dir, { maxAgeDays: p.corruptMaxAgeDays, now, filter: corrupt });

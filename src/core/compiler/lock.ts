@@ -1,5 +1,5 @@
 /**
- * The compile lock (SPEC §9, fixed): one compile per bucket at a time.
+ * The compile lock: one compile per bucket at a time.
  *
  * Layout, all under `compiler/`:
  * - `compile.lock.d/` — the lock itself: a directory created with `mkdir` by proper-lockfile
@@ -17,7 +17,8 @@
  * Stale rules (seed README §6), first match wins: the owner pid is gone (same host only),
  * `created_at` is in the future (beyond a minute of clock skew), the heartbeat (directory mtime;
  * `created_at` for a Python lock) is older than the stale window (1800 s). A heartbeat in the future
- * is not a heartbeat (a clock jump or a planted mtime): the age from `created_at` is used instead. A live owner with a running heartbeat is never stale,
+ * is not a heartbeat (a clock jump or a planted mtime): the age from `created_at` is used instead. A live
+ * owner with a running heartbeat is never stale,
  * however long it compiles. An empty or corrupt `compile.lock` never wedges a bucket: alone it is
  * stale at once; next to a lock directory it is stale once the directory's heartbeat is older than
  * a few seconds (inside the guard at once, because owners write their info inside the guard).
@@ -52,7 +53,8 @@ const GUARD_WAIT_MS = 3_000;
 /** Owner string written into our lock info. */
 export const LOCK_OWNER = 'codex-self-evolution';
 
-export type StaleReason = 'pid_not_alive' | 'negative_age' | 'exceeded_max_age' | 'corrupt_lock_file' | 'missing_owner_info';
+export type StaleReason =
+  'pid_not_alive' | 'negative_age' | 'exceeded_max_age' | 'corrupt_lock_file' | 'missing_owner_info';
 
 /** What `status`, preflight and compile know about a bucket's lock. */
 export interface LockStatus {
@@ -106,7 +108,16 @@ export function isPidAlive(pid: unknown): boolean {
 type InfoRead =
   | { state: 'missing' }
   | { state: 'corrupt'; reason: string }
-  | { state: 'ok'; info: { created_at: string; createdMs: number; pid: number; hostname: string | null; lock_id: string | null } };
+  | {
+      state: 'ok';
+      info: {
+        created_at: string;
+        createdMs: number;
+        pid: number;
+        hostname: string | null;
+        lock_id: string | null;
+      };
+    };
 
 function readLockInfo(file: string): InfoRead {
   let text: string;
@@ -123,7 +134,8 @@ function readLockInfo(file: string): InfoRead {
   } catch {
     return { state: 'corrupt', reason: 'not JSON' };
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { state: 'corrupt', reason: 'not an object' };
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return { state: 'corrupt', reason: 'not an object' };
   const d = data as Record<string, unknown>;
   const createdMs = typeof d.created_at === 'string' ? Date.parse(d.created_at) : NaN;
   if (!Number.isFinite(createdMs)) return { state: 'corrupt', reason: 'created_at missing or invalid' };
@@ -147,7 +159,10 @@ const round1 = (x: number): number => Math.round(x * 10) / 10;
  * Reads the lock state of a bucket. Read-only and cheap (two stats and one small read); never
  * throws for a damaged lock.
  */
-export function lockStatus(paths: StatePaths, options: LockOptions & { insideGuard?: boolean } = {}): LockStatus {
+export function lockStatus(
+  paths: StatePaths,
+  options: LockOptions & { insideGuard?: boolean } = {},
+): LockStatus {
   const now = options.now?.() ?? Date.now();
   const staleMs = (options.staleSeconds ?? LOCK_STALE_SECONDS) * 1000;
   let dirMtime: number | undefined;
@@ -225,7 +240,8 @@ export interface CompileLock {
   release(): Promise<void>;
 }
 
-export type AcquireResult = { acquired: true; lock: CompileLock } | { acquired: false; status: LockStatus; reason: 'locked' | 'busy' };
+export type AcquireResult =
+  { acquired: true; lock: CompileLock } | { acquired: false; status: LockStatus; reason: 'locked' | 'busy' };
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -300,7 +316,10 @@ function breakLock(paths: StatePaths): void {
  * Tries to take the compile lock of a bucket, once (no waiting for a live owner). A stale lock is
  * broken and taken over. Returns `{acquired:false}` with the status when a live compile holds it.
  */
-export async function acquireCompileLock(paths: StatePaths, options: LockOptions = {}): Promise<AcquireResult> {
+export async function acquireCompileLock(
+  paths: StatePaths,
+  options: LockOptions = {},
+): Promise<AcquireResult> {
   const staleSeconds = options.staleSeconds ?? LOCK_STALE_SECONDS;
   const heartbeatMs = Math.max(1000, options.heartbeatMs ?? LOCK_HEARTBEAT_MS);
   mkdirSync(paths.compilerDir, { recursive: true });
@@ -357,7 +376,8 @@ export async function acquireCompileLock(paths: StatePaths, options: LockOptions
       return 'lock directory removed';
     }
     const read = readLockInfo(paths.lockFile);
-    if (read.state !== 'ok' || read.info.lock_id !== lockId) return 'compile.lock was replaced by another owner';
+    if (read.state !== 'ok' || read.info.lock_id !== lockId)
+      return 'compile.lock was replaced by another owner';
     return undefined;
   };
   return {

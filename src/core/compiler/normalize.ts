@@ -31,7 +31,8 @@ export function recallIdFor(content: string): string {
  */
 export function lessonIdFor(scope: string, content: string, taken?: ReadonlySet<string>): string {
   let id = `m-${sha1(`${scope}\u0000${dedupeKey(content)}`).slice(0, 10)}`;
-  for (let n = 1; taken?.has(id); n++) id = `m-${sha1(`${scope}\u0000${dedupeKey(content)}\u0000${n}`).slice(0, 10)}`;
+  for (let n = 1; taken?.has(id); n++)
+    id = `m-${sha1(`${scope}\u0000${dedupeKey(content)}\u0000${n}`).slice(0, 10)}`;
   return id;
 }
 
@@ -59,7 +60,7 @@ export function normalizeSkillId(raw: string): string | undefined {
   return folded !== '' ? folded : `skill-${sha1(trimmed).slice(0, 8)}`;
 }
 
-/** The first non-blank string among `details.content|note|text|body`, else the summary (SPEC §8.4). */
+/** The first non-blank string among `details.content|note|text|body`, else the summary. */
 export function suggestionContent(details: Record<string, unknown>, summary: string): string {
   for (const key of ['content', 'note', 'text', 'body']) {
     const value = details[key];

@@ -1,5 +1,5 @@
 /**
- * `compile-preflight` (SPEC §4.4, §8.1): decides cheaply whether a compile has work, without
+ * `compile-preflight`: decides cheaply whether a compile has work, without
  * taking the lock and without creating any directory (it runs every few minutes for every repo).
  * Order: a live lock → `skip_locked`; then work → `run`; else `skip_empty`. Work is pending
  * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
@@ -23,7 +23,13 @@ export interface ReviewBacklog {
 
 export type PreflightResult =
   | ({ status: 'skip_locked'; lock: LockStatus } & ReviewBacklog)
-  | ({ status: 'skip_empty'; pending: 0; retryable_failed: 0; stranded: 0; interrupted_apply: false } & ReviewBacklog)
+  | ({
+      status: 'skip_empty';
+      pending: 0;
+      retryable_failed: 0;
+      stranded: 0;
+      interrupted_apply: false;
+    } & ReviewBacklog)
   | ({
       status: 'run';
       lock: LockStatus;
@@ -33,12 +39,13 @@ export type PreflightResult =
       interrupted_apply: boolean;
       /** recall/index.json is newer than its search index (or has none): compile rebuilds it. */
       stale_search_index: boolean;
-      /** Lesson maintenance is due: usage to fold, HEAD moved since the staleness check, or the daily archive pass. */
+      /** Lesson maintenance is due: usage to fold, HEAD moved since the staleness check, or the daily archive
+       * pass. */
       maintenance_due: boolean;
     } & ReviewBacklog);
 
 /**
- * True when lesson maintenance (issue 10) has work with an empty queue: SessionStart usage lines to
+ * True when lesson maintenance has work with an empty queue: SessionStart usage lines to
  * fold, a repository HEAD that moved since the last staleness check, or the daily archive pass.
  * Only for buckets that have learned memory. One `git rev-parse` at most.
  */
@@ -87,8 +94,22 @@ export function runPreflight(paths: StatePaths, options: LockOptions = {}): Pref
   const staleIndex = searchIndexOutdated(paths);
   const maintenance = maintenanceDue(paths);
   // No live lock holds processing/, so anything there was stranded by a dead compile.
-  if (work.pending === 0 && work.retryableFailed === 0 && work.processing === 0 && !interrupted && !staleIndex && !maintenance) {
-    return { status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, ...backlog };
+  if (
+    work.pending === 0 &&
+    work.retryableFailed === 0 &&
+    work.processing === 0 &&
+    !interrupted &&
+    !staleIndex &&
+    !maintenance
+  ) {
+    return {
+      status: 'skip_empty',
+      pending: 0,
+      retryable_failed: 0,
+      stranded: 0,
+      interrupted_apply: false,
+      ...backlog,
+    };
   }
   return {
     status: 'run',

@@ -1,5 +1,5 @@
 /**
- * Compiler receipts: `compiler/last_receipt.json` (SPEC §5.7 keys plus `receipt_id`,
+ * Compiler receipts: `compiler/last_receipt.json` (the Python package's keys plus `receipt_id`,
  * `started_at`, `finished_at`) and a bounded, append-only history `compiler/receipts.jsonl`
  * (one compact JSON object per line, newest last). The history is trimmed to the newest
  * RECEIPT_HISTORY_MAX_ENTRIES entries / RECEIPT_HISTORY_MAX_BYTES bytes; a torn last line (crash
@@ -21,10 +21,13 @@ export const RECEIPT_HISTORY_MAX_BYTES = 4 * 1024 * 1024;
 
 /** A new receipt id: UTC time (sortable) plus randomness, `[0-9A-Za-z-]` only (used in file names). */
 export function newReceiptId(now: Date = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.(\d{3})Z$/, '$1Z')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Counts of memory actions in a batch (SPEC §8.2 step 4): missing action = add, missing scope = global. */
+/** Counts of memory actions in a batch: missing action = add, missing scope = global. */
 export function memoryActionStats(envelopes: readonly Envelope[]): Record<string, unknown> {
   const byAction = { add: 0, replace: 0, remove: 0 };
   const byScope = { user: 0, global: 0 };
@@ -34,8 +37,10 @@ export function memoryActionStats(envelopes: readonly Envelope[]): Record<string
       if (suggestion.family !== 'memory_updates') continue;
       total++;
       const details = suggestion.details as Record<string, unknown>;
-      const action = typeof details.action === 'string' ? details.action.trim().toLowerCase() || 'add' : 'add';
-      const scope = typeof details.scope === 'string' ? details.scope.trim().toLowerCase() || 'global' : 'global';
+      const action =
+        typeof details.action === 'string' ? details.action.trim().toLowerCase() || 'add' : 'add';
+      const scope =
+        typeof details.scope === 'string' ? details.scope.trim().toLowerCase() || 'global' : 'global';
       if (action in byAction) byAction[action as keyof typeof byAction]++;
       if (scope in byScope) byScope[scope as keyof typeof byScope]++;
     }
@@ -44,7 +49,10 @@ export function memoryActionStats(envelopes: readonly Envelope[]): Record<string
 }
 
 /** Adds two memory_action_stats objects (for a multi-batch run). */
-export function addActionStats(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+export function addActionStats(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
   if (Object.keys(a).length === 0) return b;
   if (Object.keys(b).length === 0) return a;
   const sum = (x: unknown, y: unknown): Record<string, number> => {
@@ -53,7 +61,11 @@ export function addActionStats(a: Record<string, unknown>, b: Record<string, unk
     for (const [k, v] of Object.entries((y as Record<string, number>) ?? {})) out[k] = (out[k] ?? 0) + v;
     return out;
   };
-  return { total: (a.total as number) + (b.total as number), by_action: sum(a.by_action, b.by_action), by_scope: sum(a.by_scope, b.by_scope) };
+  return {
+    total: (a.total as number) + (b.total as number),
+    by_action: sum(a.by_action, b.by_action),
+    by_scope: sum(a.by_scope, b.by_scope),
+  };
 }
 
 function endsWithNewline(fd: number): boolean {
@@ -80,7 +92,8 @@ export function appendReceiptHistory(paths: StatePaths, receipt: Record<string, 
   } finally {
     closeSync(fd);
   }
-  if (size > RECEIPT_HISTORY_MAX_BYTES) trimReceiptHistory(paths, { maxBytes: RECEIPT_HISTORY_MAX_BYTES / 2 });
+  if (size > RECEIPT_HISTORY_MAX_BYTES)
+    trimReceiptHistory(paths, { maxBytes: RECEIPT_HISTORY_MAX_BYTES / 2 });
 }
 
 /** The `receipt_id` of the last complete line of the history (reads at most its last 256 KiB). */
@@ -90,7 +103,10 @@ function lastLineReceiptId(fd: number): string | undefined {
   const length = Math.min(size, 256 * 1024);
   const buffer = Buffer.alloc(length);
   readSync(fd, buffer, 0, length, size - length);
-  const lines = buffer.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = buffer
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   try {
     const last = JSON.parse(lines[lines.length - 1] ?? '') as { receipt_id?: unknown };
     return typeof last.receipt_id === 'string' ? last.receipt_id : undefined;
@@ -100,7 +116,11 @@ function lastLineReceiptId(fd: number): string | undefined {
 }
 
 /** Writes a receipt: history first, then `last_receipt.json` (so the latter implies the former). */
-export function writeReceipt(paths: StatePaths, receipt: Record<string, unknown>, options: { history?: boolean } = {}): void {
+export function writeReceipt(
+  paths: StatePaths,
+  receipt: Record<string, unknown>,
+  options: { history?: boolean } = {},
+): void {
   if (options.history !== false) appendReceiptHistory(paths, receipt);
   writeJsonAtomic(paths.lastReceipt, receipt);
 }
@@ -128,7 +148,8 @@ export function readReceiptHistory(paths: StatePaths): Array<Record<string, unkn
     if (!line) continue;
     try {
       const value = JSON.parse(line) as unknown;
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) out.push(value as Record<string, unknown>);
+      if (value !== null && typeof value === 'object' && !Array.isArray(value))
+        out.push(value as Record<string, unknown>);
     } catch {
       // A torn line from a crash mid-append.
     }
@@ -140,7 +161,10 @@ export function readReceiptHistory(paths: StatePaths): Array<Record<string, unkn
  * Keeps the newest entries of the history: at most `maxEntries` and at most `maxBytes` bytes.
  * Rewritten atomically. Returns how many entries were removed.
  */
-export function trimReceiptHistory(paths: StatePaths, options: { maxEntries?: number; maxBytes?: number } = {}): number {
+export function trimReceiptHistory(
+  paths: StatePaths,
+  options: { maxEntries?: number; maxBytes?: number } = {},
+): number {
   const maxEntries = options.maxEntries ?? RECEIPT_HISTORY_MAX_ENTRIES;
   const maxBytes = options.maxBytes ?? RECEIPT_HISTORY_MAX_BYTES;
   let text: string;

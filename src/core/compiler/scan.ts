@@ -1,5 +1,5 @@
 /**
- * `scan` (SPEC §10): preflight + compile over every bucket under a home, sequentially, one
+ * `scan`: preflight + compile over every bucket under a home, sequentially, one
  * bucket's failure isolated from the others. Archived buckets (migrate-worktrees tombstones) are
  * skipped. Output keeps the original's keys; `aggregate` sums the buckets that compiled.
  */
@@ -65,7 +65,10 @@ export interface ScanOptions extends Omit<CompileOptions, 'backendImpl'> {
 export const BUCKET_BUDGET_MS = 5 * 60 * 1000;
 
 /** An AbortSignal that fires on the scan's signal or when the bucket's budget runs out. */
-function bucketBudget(outer: AbortSignal | undefined, ms: number): { signal: AbortSignal; exceeded: boolean; done: () => void } {
+function bucketBudget(
+  outer: AbortSignal | undefined,
+  ms: number,
+): { signal: AbortSignal; exceeded: boolean; done: () => void } {
   const controller = new AbortController();
   const state = { signal: controller.signal, exceeded: false, done: () => undefined as void };
   const onOuter = (): void => controller.abort(outer?.reason);
@@ -86,7 +89,8 @@ function bucketBudget(outer: AbortSignal | undefined, ms: number): { signal: Abo
 /** Runs preflight + compile over every non-archived bucket of `home`. Never throws for one bucket. */
 export async function runScan(home: string, options: ScanOptions = {}): Promise<ScanResult> {
   const { onProgress, review = true, bucketBudgetMs: _budget, ...compileOptions } = options;
-  if (!existsSync(join(home, 'projects'))) return { home, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } };
+  if (!existsSync(join(home, 'projects')))
+    return { home, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } };
   const buckets = listBuckets(home).filter((b) => !b.archived);
   const results: ScanEntry[] = [];
   const counts = { run: 0, skipped: 0, failed: 0 };
@@ -121,7 +125,13 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
       if (review && spoolCounts(paths).spooled > 0) {
         const { drainSpool } = await import('../review/worker.js');
         const drained = await drainSpool(paths, { signal: budget.signal });
-        entry.review = { reviewed: drained.reviewed, retried: drained.retried, waiting: drained.waiting, dead: drained.dead, busy: drained.busy };
+        entry.review = {
+          reviewed: drained.reviewed,
+          retried: drained.retried,
+          waiting: drained.waiting,
+          dead: drained.dead,
+          busy: drained.busy,
+        };
       }
       const preflight = runPreflight(paths, options.lock);
       entry.preflight_status = preflight.status;
@@ -149,10 +159,15 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
         } else {
           counts.skipped++;
         }
-        const stats = compiled.memory_action_stats as { total?: number; by_action?: Record<string, number>; by_scope?: Record<string, number> };
+        const stats = compiled.memory_action_stats as {
+          total?: number;
+          by_action?: Record<string, number>;
+          by_scope?: Record<string, number>;
+        };
         if (typeof stats.total === 'number') {
           aggregate.total_memory_suggestions += stats.total;
-          for (const k of ['add', 'replace', 'remove'] as const) aggregate.actions[k] += stats.by_action?.[k] ?? 0;
+          for (const k of ['add', 'replace', 'remove'] as const)
+            aggregate.actions[k] += stats.by_action?.[k] ?? 0;
           for (const k of ['user', 'global'] as const) aggregate.scopes[k] += stats.by_scope?.[k] ?? 0;
         }
       }
@@ -164,7 +179,8 @@ export async function runScan(home: string, options: ScanOptions = {}): Promise<
     } finally {
       budget.done();
     }
-    if (budget.exceeded) entry.error = `${entry.error ? `${entry.error}; ` : ''}time budget of ${Math.round(budgetMs / 1000)} s exceeded; the rest waits for the next scan`;
+    if (budget.exceeded)
+      entry.error = `${entry.error ? `${entry.error}; ` : ''}time budget of ${Math.round(budgetMs / 1000)} s exceeded; the rest waits for the next scan`;
     results.push(entry);
     onProgress?.({ index: i + 1, total: buckets.length, project: bucket.name, phase: 'done', entry });
   }

@@ -1,6 +1,6 @@
 /**
  * Compile settings from `<home>/config.toml` (the original parsed `[compile]` and ignored it,
- * SPEC §17.11): the default backend, whether an agent backend may fall back to `script`, and the
+ * ): the default backend, whether an agent backend may fall back to `script`, and the
  * memory caps (`[compile.memory]`, keys `user_max_entries`, `user_max_chars`,
  * `global_max_entries`, `global_max_chars`). A broken config never stops a compile: the defaults
  * are used and the problem is returned for the caller to log.
@@ -18,10 +18,11 @@ export interface CompileSettings {
   caps: MemoryCaps;
   /** Agent backend timeout in ms (kept below the lock stale window by the config schema's caller). */
   opencodeTimeoutMs: number;
-  /** `[compile.opencode] model` / `agent` (env `CODEX_SELF_EVOLUTION_OPENCODE_MODEL/_AGENT` wins); '' = opencode's default. */
+  /** `[compile.opencode] model` / `agent` (env `CODEX_SELF_EVOLUTION_OPENCODE_MODEL/_AGENT` wins); '' =
+   * opencode's default. */
   opencodeModel: string;
   opencodeAgent: string;
-  /** `[review]` (issue 10): which kinds of suggestion wait for a human. */
+  /** `[review]`: which kinds of suggestion wait for a human. */
   reviewPolicy: ReviewPolicy;
   /** `[compile.memory] archive_after_days` / `archive_below_confidence` (unset = the compiler's defaults). */
   lessons: { archiveAfterDays?: number; archiveBelowConfidence?: number };
@@ -68,7 +69,9 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
   // Design contract (seed README §6): an agent run must end well inside the lock stale window.
   const maxTimeoutMs = (LOCK_STALE_SECONDS - 300) * 1000;
   if (settings.opencodeTimeoutMs > maxTimeoutMs) {
-    settings.warnings.push(`compile.opencode.timeout_seconds capped at ${maxTimeoutMs / 1000} (must stay below the ${LOCK_STALE_SECONDS} s lock stale window)`);
+    settings.warnings.push(
+      `compile.opencode.timeout_seconds capped at ${maxTimeoutMs / 1000} (must stay below the ${LOCK_STALE_SECONDS} s lock stale window)`,
+    );
     settings.opencodeTimeoutMs = maxTimeoutMs;
   }
   for (const scope of ['user', 'global'] as const) {

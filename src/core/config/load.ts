@@ -1,5 +1,5 @@
 /**
- * Loading `<home>/config.toml` (SPEC §5.11): TOML via smol-toml, types via zod, then a lint pass
+ * Loading `<home>/config.toml`: TOML via smol-toml, types via zod, then a lint pass
  * that returns warnings (unknown keys, secret-looking keys, deprecated layout, bad active profile).
  *
  * Precedence, lowest first: built-in defaults < the file < environment variables. Reviewer
@@ -43,7 +43,11 @@ export class ConfigFileError extends ConfigError {
   /** `key.path: message` strings (type errors) or the syntax error. */
   readonly issues: readonly string[];
 
-  constructor(file: string, issues: readonly string[], options: { line?: number; column?: number; cause?: unknown } = {}) {
+  constructor(
+    file: string,
+    issues: readonly string[],
+    options: { line?: number; column?: number; cause?: unknown } = {},
+  ) {
     const where = options.line === undefined ? file : `${file}:${options.line}:${options.column ?? 1}`;
     const head = issues.slice(0, 3).join('; ');
     const more = issues.length > 3 ? ` (+${issues.length - 3} more)` : '';
@@ -103,7 +107,11 @@ export async function readConfigText(path: string): Promise<string | undefined> 
   } catch (error) {
     if (error instanceof ConfigFileError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ConfigFileError(path, [`cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`], { cause: error });
+    throw new ConfigFileError(
+      path,
+      [`cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`],
+      { cause: error },
+    );
   }
 }
 
@@ -111,7 +119,10 @@ export async function readConfigText(path: string): Promise<string | undefined> 
  * Parses config text (undefined = no file). Pure apart from reading `env`; throws a
  * {@link ConfigFileError} for TOML syntax errors and wrong types.
  */
-export function parseConfig(text: string | undefined, options: { path: string; env?: EnvSource }): LoadedConfig {
+export function parseConfig(
+  text: string | undefined,
+  options: { path: string; env?: EnvSource },
+): LoadedConfig {
   const { path } = options;
   const tree = text === undefined ? {} : parseTomlText(text, path);
   const parsed = ConfigFileSchema.safeParse(tree);
@@ -164,8 +175,15 @@ export function parseTomlText(text: string, path: string): Record<string, unknow
     return toPlain(parseToml(text)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof TomlError) {
-      const reason = (error.message.split('\n')[0] ?? 'invalid TOML').replace(/^Invalid TOML document:\s*/, '');
-      throw new ConfigFileError(path, [`invalid TOML: ${reason}`], { line: error.line, column: error.column, cause: error });
+      const reason = (error.message.split('\n')[0] ?? 'invalid TOML').replace(
+        /^Invalid TOML document:\s*/,
+        '',
+      );
+      throw new ConfigFileError(path, [`invalid TOML: ${reason}`], {
+        line: error.line,
+        column: error.column,
+        cause: error,
+      });
     }
     throw error;
   }
@@ -214,25 +232,32 @@ function liftProfiles(
     if (profiles['default'] === undefined) {
       profiles['default'] = cleanProfile(file.reviewer);
       liftedLegacy = true;
-      warnings.push(`reviewer: [reviewer] is ${layout}; it is used as profile "default" (move it to [profiles.default])`);
+      warnings.push(
+        `reviewer: [reviewer] is ${layout}; it is used as profile "default" (move it to [profiles.default])`,
+      );
     } else {
       warnings.push(`reviewer: [reviewer] is ${layout} and is ignored because [profiles.default] exists`);
     }
   }
   for (const [name, profile] of Object.entries(profiles)) {
-    if (profile.provider !== undefined && !(PROFILE_PROVIDERS as readonly string[]).includes(profile.provider)) {
+    if (
+      profile.provider !== undefined &&
+      !(PROFILE_PROVIDERS as readonly string[]).includes(profile.provider)
+    ) {
       warnings.push(
         `profiles.${name}.provider: unknown provider "${profile.provider}" (known: ${PROFILE_PROVIDERS.join(', ')}); this profile cannot select a reviewer`,
       );
     }
     if (profile.subprocess !== undefined) {
-      warnings.push(`profiles.${name}.subprocess: subprocess reviewers are not supported by this version; ignored`);
+      warnings.push(
+        `profiles.${name}.subprocess: subprocess reviewers are not supported by this version; ignored`,
+      );
     }
   }
   return { profiles, liftedLegacy };
 }
 
-/** SPEC §5.11: explicit `active_profile`; else the only profile; else `default`; else none. */
+/** explicit `active_profile`; else the only profile; else `default`; else none. */
 function pickActiveProfile(
   file: ConfigFile,
   profiles: Record<string, ProfileConfig>,
@@ -315,7 +340,13 @@ function walkKeys(value: unknown, prefix: string, visit: (dotted: string, key: s
  * Labels every leaf of the resolved tree `config.toml` when the file set it, else `default`.
  * A lifted legacy `[reviewer]` labels `profiles.default.*` as such.
  */
-function labelLeaves(value: unknown, fileTree: unknown, prefix: string, sources: Record<string, string>, liftedLegacy: boolean): void {
+function labelLeaves(
+  value: unknown,
+  fileTree: unknown,
+  prefix: string,
+  sources: Record<string, string>,
+  liftedLegacy: boolean,
+): void {
   if (!isTable(value)) {
     if (prefix !== '') sources[prefix] = fileTree === undefined ? 'default' : 'config.toml';
     return;
@@ -332,7 +363,8 @@ function labelLeaves(value: unknown, fileTree: unknown, prefix: string, sources:
 
 function labelLeavesAs(value: unknown, prefix: string, sources: Record<string, string>, label: string): void {
   if (isTable(value)) {
-    for (const [key, inner] of Object.entries(value)) labelLeavesAs(inner, `${prefix}.${key}`, sources, label);
+    for (const [key, inner] of Object.entries(value))
+      labelLeavesAs(inner, `${prefix}.${key}`, sources, label);
     return;
   }
   sources[prefix] = label;
@@ -393,7 +425,11 @@ export type UseProfileResult =
  * Makes `name` the active profile by rewriting only the `active_profile` line (comments and the
  * rest of the file are kept byte for byte), atomically. The new text is parsed before it is written.
  */
-export async function useProfile(home: string, name: string, options: { env?: EnvSource } = {}): Promise<UseProfileResult> {
+export async function useProfile(
+  home: string,
+  name: string,
+  options: { env?: EnvSource } = {},
+): Promise<UseProfileResult> {
   const path = configPath(home);
   const text = await readConfigText(path);
   if (text === undefined) return { status: 'no_config', path };
@@ -452,9 +488,17 @@ export function redactConfigText(text: string): string {
   return text
     .split('\n')
     .map((line) => {
-      const match = /^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)(\s*=\s*)(.*)$/.exec(line);
+      const match =
+        /^(\s*)((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)(\s*=\s*)(.*)$/.exec(
+          line,
+        );
       if (!match) return line;
-      const key = (match[2] ?? '').split('.').pop()?.trim().replace(/^["']|["']$/g, '') ?? '';
+      const key =
+        (match[2] ?? '')
+          .split('.')
+          .pop()
+          ?.trim()
+          .replace(/^["']|["']$/g, '') ?? '';
       if (!SECRET_KEY_PATTERN.test(key)) return line;
       return `${match[1]}${match[2]}${match[3]}"<redacted>"`;
     })

@@ -1,5 +1,5 @@
 /**
- * Schema of `<home>/config.toml` (SPEC §5.11), schema version 2 with named reviewer profiles.
+ * Schema of `<home>/config.toml`, schema version 2 with named reviewer profiles.
  *
  * Types are checked strictly (a string where a number belongs is an error naming the key path);
  * unknown keys are not errors but warnings (see `lintConfigTree` in load.ts), so a typo never
@@ -41,12 +41,18 @@ export const ProfileSchema = z.object({
   /** Full endpoint URL, used verbatim; "" → the provider's default. */
   base_url: z
     .string()
-    .refine((v) => v.trim() === '' || isHttpUrl(v.trim()), 'expected an http(s) URL (the full endpoint, used verbatim)')
+    .refine(
+      (v) => v.trim() === '' || isHttpUrl(v.trim()),
+      'expected an http(s) URL (the full endpoint, used verbatim)',
+    )
     .optional(),
   /** Name of the environment variable holding the key; "" → the provider's default variable. */
   api_key_env: z
     .string()
-    .refine((v) => v.trim() === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()), 'expected an environment variable name')
+    .refine(
+      (v) => v.trim() === '' || /^[A-Za-z_][A-Za-z0-9_]*$/.test(v.trim()),
+      'expected an environment variable name',
+    )
     .optional(),
   /** Per-attempt timeout in seconds. */
   timeout_seconds: z.number().positive().max(3600).optional(),
@@ -74,7 +80,7 @@ export const CompileMemorySchema = z.object({
   user_max_chars: z.number().int().positive().optional(),
   global_max_entries: z.number().int().positive().optional(),
   global_max_chars: z.number().int().positive().optional(),
-  /** Forgetting (issue 10): archive active entries unused this many days... */
+  /** Forgetting: archive active entries unused this many days... */
   archive_after_days: z.number().positive().max(36_500).optional(),
   /** ...and whose confidence is below this. */
   archive_below_confidence: z.number().min(0).max(1).optional(),
@@ -83,7 +89,7 @@ export const CompileMemorySchema = z.object({
 /** `auto`: applied by the next compile; `review`: staged until `review approve`. */
 const ReviewMode = z.enum(['auto', 'review']);
 
-/** `[review.codex]`, `[review.claude]`, `[review.opencode]`: an agent-CLI reviewer (issue 15). */
+/** `[review.codex]`, `[review.claude]`, `[review.opencode]`: an agent-CLI reviewer. */
 export const AgentReviewerSchema = z.object({
   /** The program; "" → the name on PATH (`codex`, `claude`, `opencode`). */
   path: z.string().default(''),
@@ -102,8 +108,8 @@ export const AgentReviewerSchema = z.object({
 export const DEFAULT_MAX_REVIEWS_PER_DAY = 200;
 
 /**
- * `[review]`: which kinds of suggestion wait for a human (issue 10); the daily cap of paid
- * reviews and the agent-CLI reviewers' settings (issue 15).
+ * `[review]`: which kinds of suggestion wait for a human; the daily cap of paid
+ * reviews and the agent-CLI reviewers' settings.
  */
 export const ReviewSchema = z.object({
   memory: ReviewMode.default('auto'),
@@ -147,7 +153,7 @@ export const LogSchema = z.object({
   retention_days: z.number().int().positive().max(3650).default(14),
 });
 
-/** `[team]`: team memory through git (issue 20). */
+/** `[team]`: team memory through git. */
 export const TeamSchema = z.object({
   /** Read the shared store (`.codex-self-evolution/` of the checkout) at session start and recall. */
   enabled: z.boolean().default(true),
@@ -161,7 +167,10 @@ export const ConfigFileSchema = z.object({
     .number()
     .int('must be an integer')
     .min(1, `must be 1 or ${CONFIG_SCHEMA_VERSION}`)
-    .max(CONFIG_SCHEMA_VERSION, `this version reads schema_version up to ${CONFIG_SCHEMA_VERSION}; upgrade codex-self-evolution`)
+    .max(
+      CONFIG_SCHEMA_VERSION,
+      `this version reads schema_version up to ${CONFIG_SCHEMA_VERSION}; upgrade codex-self-evolution`,
+    )
     .optional(),
   active_profile: z.string().optional(),
   profiles: z.record(z.string(), ProfileSchema).optional(),
@@ -194,11 +203,40 @@ export interface ResolvedConfig {
 
 /** Recognised keys per table, for the unknown-key warnings. `*` = any name (profile names). */
 export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
-  '': ['schema_version', 'active_profile', 'profiles', 'reviewer', 'compile', 'scheduler', 'recall', 'session_start', 'log', 'review', 'team'],
-  profile: ['provider', 'model', 'base_url', 'api_key_env', 'timeout_seconds', 'max_tokens', 'max_retries', 'retry_backoff', 'subprocess'],
+  '': [
+    'schema_version',
+    'active_profile',
+    'profiles',
+    'reviewer',
+    'compile',
+    'scheduler',
+    'recall',
+    'session_start',
+    'log',
+    'review',
+    'team',
+  ],
+  profile: [
+    'provider',
+    'model',
+    'base_url',
+    'api_key_env',
+    'timeout_seconds',
+    'max_tokens',
+    'max_retries',
+    'retry_backoff',
+    'subprocess',
+  ],
   compile: ['backend', 'allow_fallback', 'opencode', 'memory'],
   'compile.opencode': ['model', 'agent', 'timeout_seconds'],
-  'compile.memory': ['user_max_entries', 'user_max_chars', 'global_max_entries', 'global_max_chars', 'archive_after_days', 'archive_below_confidence'],
+  'compile.memory': [
+    'user_max_entries',
+    'user_max_chars',
+    'global_max_entries',
+    'global_max_chars',
+    'archive_after_days',
+    'archive_below_confidence',
+  ],
   scheduler: ['backend', 'interval_seconds'],
   recall: ['top_k'],
   session_start: ['budget_chars'],
@@ -208,5 +246,5 @@ export const KNOWN_KEYS: Readonly<Record<string, readonly string[]>> = {
   team: ['enabled', 'auto_share'],
 };
 
-/** Key names that look like a secret was pasted into the file (SPEC §5.11). */
+/** Key names that look like a secret was pasted into the file. */
 export const SECRET_KEY_PATTERN = /(^|_)(api[_-]?key|token|secret|password|bearer)$/i;

@@ -1,5 +1,5 @@
 /**
- * The file `config init` writes (SPEC §5.11), fixed where the original was wrong:
+ * The file `config init` writes, fixed where the original was wrong:
  * - the `deepseek` and `gemini` base URLs end in `/chat/completions` (URLs are used verbatim; the
  *   original's stopped at `/v1` and every request 404ed);
  * - the active profile is `local` (the offline reviewer), so writing the template changes nothing

@@ -28,7 +28,10 @@ let counter = 0;
 /** Name of a temp file next to `target`, unique per pid and call. Never derived from content. */
 export function tempPathFor(target: string): string {
   counter = (counter + 1) % 1_000_000;
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${counter}.${randomBytes(3).toString('hex')}.tmp`);
+  return join(
+    dirname(target),
+    `.${basename(target)}.${process.pid}.${counter}.${randomBytes(3).toString('hex')}.tmp`,
+  );
 }
 
 function fsyncDir(dir: string): void {
@@ -48,7 +51,11 @@ function fsyncDir(dir: string): void {
  * handful of small files and a sync write keeps ordering obvious (and is faster than the
  * promise machinery for small files).
  */
-export function writeFileAtomic(target: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+export function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): void {
   const { mode = 0o600, mkdir = true, fsync = true } = options;
   const dir = dirname(target);
   if (mkdir) mkdirSync(dir, { recursive: true });
@@ -97,7 +104,8 @@ export function formatZodIssues(error: z.ZodError): string[] {
   });
 }
 
-/** Validates already-parsed data against `schema`, throwing a SchemaError that names `file` and the JSON path. */
+/** Validates already-parsed data against `schema`, throwing a SchemaError that names `file` and the JSON
+ * path. */
 export function parseWith<S extends z.ZodType>(schema: S, data: unknown, file?: string): z.infer<S> {
   const result = schema.safeParse(data);
   if (!result.success) throw new SchemaError(file, formatZodIssues(result.error));
@@ -130,7 +138,10 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.in
  * never silently replaced. Returns the new path, or undefined if the file vanished meanwhile.
  */
 export function quarantineFile(file: string, now: Date = new Date()): string | undefined {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const target = `${file}.corrupt-${stamp}-${randomBytes(2).toString('hex')}`;
   try {
     renameSync(file, target);

@@ -1,5 +1,5 @@
 /**
- * File access that a planted file cannot subvert (issue 17):
+ * File access that a planted file cannot subvert:
  *
  * - Appends open with `O_NOFOLLOW` (and `O_NONBLOCK`, and check `fstat`): a symlink planted as
  *   `logs/plugin.log` or `compiler/receipts.jsonl` is moved aside, never written through; a FIFO
@@ -13,7 +13,17 @@
  * Zod-free and small: the hooks load it. What was moved aside is reported through the optional
  * `onMovedAside` callback (the logger cannot be imported here: it uses this module).
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError, EXIT } from '../errors.js';
 
@@ -33,7 +43,14 @@ export class NotRegularFileError extends AppError {
 /** Called when a planted symlink or special file was moved out of the way. */
 export type MovedAsideReporter = (what: { path: string; aside: string; kind: string }) => void;
 
-function kindOf(stat: { isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): string {
+function kindOf(stat: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}): string {
   if (stat.isSymbolicLink()) return 'symlink';
   if (stat.isFIFO()) return 'fifo';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'device';
@@ -56,7 +73,11 @@ function moveAside(path: string, kind: string, report?: MovedAsideReporter): str
  * aside (reported) and a fresh file is created. Throws on other errors (callers that must not
  * fail catch them).
  */
-export function appendNoFollow(file: string, data: string | Uint8Array, options: { mode?: number; onMovedAside?: MovedAsideReporter; fsync?: boolean } = {}): void {
+export function appendNoFollow(
+  file: string,
+  data: string | Uint8Array,
+  options: { mode?: number; onMovedAside?: MovedAsideReporter; fsync?: boolean } = {},
+): void {
   const fd = openAppendNoFollow(file, options);
   try {
     const buffer = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -71,7 +92,10 @@ export function appendNoFollow(file: string, data: string | Uint8Array, options:
  * Opens `file` for appending (read too when `read`), with the guarantees of
  * {@link appendNoFollow}. The caller closes the descriptor.
  */
-export function openAppendNoFollow(file: string, options: { mode?: number; onMovedAside?: MovedAsideReporter; read?: boolean } = {}): number {
+export function openAppendNoFollow(
+  file: string,
+  options: { mode?: number; onMovedAside?: MovedAsideReporter; read?: boolean } = {},
+): number {
   const flags = (options.read ? constants.O_RDWR : O_WRONLY) | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK;
   for (let attempt = 0; ; attempt++) {
     let fd: number;
@@ -89,7 +113,8 @@ export function openAppendNoFollow(file: string, options: { mode?: number; onMov
     const stat = fstatSync(fd);
     if (stat.isFile()) return fd;
     closeSync(fd);
-    if (attempt > 0) throw new NotRegularFileError(file, kindOf(stat), `not a regular file (${kindOf(stat)})`);
+    if (attempt > 0)
+      throw new NotRegularFileError(file, kindOf(stat), `not a regular file (${kindOf(stat)})`);
     moveAside(file, kindOf(stat), options.onMovedAside);
   }
 }
@@ -130,11 +155,15 @@ export const MAX_READ_BYTES = 256 * 1024 * 1024;
  * FIFO, device, socket or directory (or a file over `maxBytes`) throws {@link NotRegularFileError}
  * at once instead of hanging. `limit` reads only the first bytes (the rest is ignored).
  */
-export function readRegularFile(file: string, options: { maxBytes?: number; limit?: number; noFollow?: boolean } = {}): Buffer {
+export function readRegularFile(
+  file: string,
+  options: { maxBytes?: number; limit?: number; noFollow?: boolean } = {},
+): Buffer {
   const fd = openSync(file, O_RDONLY | O_NONBLOCK | (options.noFollow ? O_NOFOLLOW : 0));
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new NotRegularFileError(file, kindOf(stat), `not a regular file (${kindOf(stat)}); not read`);
+    if (!stat.isFile())
+      throw new NotRegularFileError(file, kindOf(stat), `not a regular file (${kindOf(stat)}); not read`);
     const max = options.maxBytes ?? MAX_READ_BYTES;
     if (stat.size > max && options.limit === undefined) {
       throw new NotRegularFileError(file, 'too_large', `${stat.size} bytes, more than the ${max} this reads`);
@@ -154,6 +183,9 @@ export function readRegularFile(file: string, options: { maxBytes?: number; limi
 }
 
 /** {@link readRegularFile} as UTF-8 text. */
-export function readRegularText(file: string, options: { maxBytes?: number; limit?: number; noFollow?: boolean } = {}): string {
+export function readRegularText(
+  file: string,
+  options: { maxBytes?: number; limit?: number; noFollow?: boolean } = {},
+): string {
   return readRegularFile(file, options).toString('utf8');
 }

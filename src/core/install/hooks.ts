@@ -20,7 +20,16 @@
  *   followed by uninstall gives back a byte-identical file.
  * - A hooks.json that cannot be parsed (or whose hook lists are not lists) is never rewritten.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, constants as fsConstants } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  unlinkSync,
+  constants as fsConstants,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readEnv } from '../env.js';
@@ -67,7 +76,12 @@ export interface ManagedHookSpec {
  * a second, budget-bounded copy in a resumed history).
  */
 export const MANAGED_HOOKS: readonly ManagedHookSpec[] = [
-  { event: 'SessionStart', subcommand: 'session-start', matcher: 'startup|resume|clear|compact', timeout: 15 },
+  {
+    event: 'SessionStart',
+    subcommand: 'session-start',
+    matcher: 'startup|resume|clear|compact',
+    timeout: 15,
+  },
   { event: 'UserPromptSubmit', subcommand: 'prompt-recall', timeout: 10 },
   { event: 'Stop', subcommand: 'stop-review', timeout: 20 },
 ];
@@ -86,7 +100,10 @@ export function shellQuote(word: string): string {
 
 /** The command string of one hook. */
 export function hookCommand(spec: Pick<ManagedHookSpec, 'subcommand'>, launcher: Launcher): string {
-  const prefix = launcher.kind === 'node' ? `${shellQuote(launcher.node)} ${shellQuote(launcher.cli)}` : `npx -y ${shellQuote(launcher.packageSpec)}`;
+  const prefix =
+    launcher.kind === 'node'
+      ? `${shellQuote(launcher.node)} ${shellQuote(launcher.cli)}`
+      : `npx -y ${shellQuote(launcher.packageSpec)}`;
   return `${prefix} ${spec.subcommand} --from-stdin # ${MANAGED_MARKER}`;
 }
 
@@ -100,10 +117,15 @@ export function classifyCommand(command: unknown): { kind: HandlerKind; subcomma
   if (typeof command !== 'string') return { kind: 'foreign', subcommand: undefined };
   const subcommand = SUBCOMMAND_RE.exec(command)?.[1];
   if (command.includes(MANAGED_MARKER)) return { kind: 'ours', subcommand };
-  if (command.includes(LEGACY_MARKER) || command.includes('codex_self_evolution.cli') || /uvx\s+--from\s+['"]?codex-self-evolution-plugin/.test(command)) {
+  if (
+    command.includes(LEGACY_MARKER) ||
+    command.includes('codex_self_evolution.cli') ||
+    /uvx\s+--from\s+['"]?codex-self-evolution-plugin/.test(command)
+  ) {
     return { kind: 'legacy', subcommand };
   }
-  if (subcommand && /--from-stdin/.test(command) && /(?:codex-self-evolution|\bcsep\b)/.test(command)) return { kind: 'lookalike', subcommand };
+  if (subcommand && /--from-stdin/.test(command) && /(?:codex-self-evolution|\bcsep\b)/.test(command))
+    return { kind: 'lookalike', subcommand };
   return { kind: 'foreign', subcommand };
 }
 
@@ -195,16 +217,23 @@ export function parseHooksText(text: string, file: string): Record<string, unkno
   try {
     doc = JSON.parse(body);
   } catch (error) {
-    throw new HooksFileError(`cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}; refusing to overwrite it`, {
-      hint: `fix the JSON by hand (Codex ignores the whole file while it is broken), then run the command again`,
-    });
+    throw new HooksFileError(
+      `cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}; refusing to overwrite it`,
+      {
+        hint: `fix the JSON by hand (Codex ignores the whole file while it is broken), then run the command again`,
+      },
+    );
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new HooksFileError(`${file} is not a JSON object; refusing to overwrite it`, { hint: 'Codex expects {"hooks": {"<Event>": [ … ]}}' });
+    throw new HooksFileError(`${file} is not a JSON object; refusing to overwrite it`, {
+      hint: 'Codex expects {"hooks": {"<Event>": [ … ]}}',
+    });
   }
   const hooks = (doc as Record<string, unknown>).hooks;
   if (hooks !== undefined && (hooks === null || typeof hooks !== 'object' || Array.isArray(hooks))) {
-    throw new HooksFileError(`${file}: "hooks" is not an object; refusing to overwrite it`, { hint: 'Codex expects {"hooks": {"<Event>": [ … ]}}' });
+    throw new HooksFileError(`${file}: "hooks" is not an object; refusing to overwrite it`, {
+      hint: 'Codex expects {"hooks": {"<Event>": [ … ]}}',
+    });
   }
   return doc as Record<string, unknown>;
 }
@@ -224,10 +253,22 @@ export function readHooksFile(codexHome: string): HooksFile {
     mode = statSync(writePath).mode & 0o777;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw new HooksFileError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    if (code !== 'ENOENT')
+      throw new HooksFileError(
+        `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
   }
   const doc = parseHooksText(text, path);
-  return { path, keyPath, writePath, exists, text, doc, style: exists ? detectJsonStyle(text) : DEFAULT_STYLE, mode };
+  return {
+    path,
+    keyPath,
+    writePath,
+    exists,
+    text,
+    doc,
+    style: exists ? detectJsonStyle(text) : DEFAULT_STYLE,
+    mode,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,11 +330,15 @@ function checkShape(doc: Record<string, unknown>, file: string, events: readonly
   for (const event of events) {
     const groups = hooks[event];
     if (groups === undefined) continue;
-    if (!Array.isArray(groups)) throw new HooksFileError(`${file}: hooks.${event} is not a list; refusing to overwrite it`);
+    if (!Array.isArray(groups))
+      throw new HooksFileError(`${file}: hooks.${event} is not a list; refusing to overwrite it`);
     groups.forEach((group, gi) => {
-      if (!isObject(group)) throw new HooksFileError(`${file}: hooks.${event}[${gi}] is not an object; refusing to overwrite it`);
+      if (!isObject(group))
+        throw new HooksFileError(`${file}: hooks.${event}[${gi}] is not an object; refusing to overwrite it`);
       if (group.hooks !== undefined && !Array.isArray(group.hooks)) {
-        throw new HooksFileError(`${file}: hooks.${event}[${gi}].hooks is not a list; refusing to overwrite it`);
+        throw new HooksFileError(
+          `${file}: hooks.${event}[${gi}].hooks is not a list; refusing to overwrite it`,
+        );
       }
     });
   }
@@ -315,7 +360,10 @@ function locations(doc: Record<string, unknown>): Location[] {
 }
 
 /** Trust key and hash of every handler, by object identity. */
-function trustIdentities(doc: Record<string, unknown>, keyPath: string): Map<Handler, { key: string; hash: string }> {
+function trustIdentities(
+  doc: Record<string, unknown>,
+  keyPath: string,
+): Map<Handler, { key: string; hash: string }> {
   const out = new Map<Handler, { key: string; hash: string }>();
   const hooks = doc.hooks;
   if (!isObject(hooks)) return out;
@@ -325,7 +373,10 @@ function trustIdentities(doc: Record<string, unknown>, keyPath: string): Map<Han
       if (!isObject(group) || !Array.isArray(group.hooks)) return;
       group.hooks.forEach((handler, hi) => {
         if (!isObject(handler)) return;
-        out.set(handler, { key: hookTrustKey(keyPath, event, gi, hi), hash: hookTrustHash(event, group.matcher, handler) });
+        out.set(handler, {
+          key: hookTrustKey(keyPath, event, gi, hi),
+          hash: hookTrustHash(event, group.matcher, handler),
+        });
       });
     });
   }
@@ -347,7 +398,12 @@ function dropEmptiedEvents(doc: Record<string, unknown>, before: Record<string, 
   if (!isObject(hooks)) return;
   const old = isObject(before.hooks) ? before.hooks : {};
   for (const [event, groups] of Object.entries(hooks)) {
-    if (Array.isArray(groups) && groups.length === 0 && !(Array.isArray(old[event]) && old[event].length === 0)) delete hooks[event];
+    if (
+      Array.isArray(groups) &&
+      groups.length === 0 &&
+      !(Array.isArray(old[event]) && old[event].length === 0)
+    )
+      delete hooks[event];
   }
 }
 
@@ -370,13 +426,20 @@ function finishPlan(
   const moves: TrustMove[] = [];
   for (const [handler, id] of newIds) {
     const old = oldIds.get(handler);
-    if (old && !ours.has(handler) && old.key !== id.key) moves.push({ from: old.key, to: id.key, hash: id.hash });
+    if (old && !ours.has(handler) && old.key !== id.key)
+      moves.push({ from: old.key, to: id.key, hash: id.hash });
   }
   const handlers: ManagedHandlerInfo[] = [];
   for (const loc of locations(doc)) {
     if (!ours.has(loc.handler)) continue;
     const id = newIds.get(loc.handler)!;
-    handlers.push({ event: loc.event as ManagedEvent, subcommand: classifyCommand(loc.handler.command).subcommand ?? '', command: commandOf(loc.handler), key: id.key, hash: id.hash });
+    handlers.push({
+      event: loc.event as ManagedEvent,
+      subcommand: classifyCommand(loc.handler.command).subcommand ?? '',
+      command: commandOf(loc.handler),
+      key: id.key,
+      hash: id.hash,
+    });
   }
   const changed = after !== (file.exists ? file.text : null);
   const plan: HooksPlan = { file, after, changed, changes, handlers, previousHandlers, moves, warnings };
@@ -394,7 +457,11 @@ export interface InstallOptions {
 /** Plans installing (or updating) our hooks. Pure: reads nothing beyond `file`. */
 export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan {
   const specs = options.specs ?? MANAGED_HOOKS;
-  checkShape(file.doc, file.path, specs.map((s) => s.event));
+  checkShape(
+    file.doc,
+    file.path,
+    specs.map((s) => s.event),
+  );
   const doc = structuredClone(file.doc);
   const oldIds = trustIdentities(doc, file.keyPath);
   const changes: PlannedChange[] = [];
@@ -403,10 +470,16 @@ export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan
   if (!isObject(doc.hooks)) doc.hooks = {};
   const hooks = doc.hooks as Record<string, unknown>;
   const all = locations(doc);
-  const previousHandlers = all.filter((l) => classifyCommand(l.handler.command).kind === 'ours').map((l) => oldIds.get(l.handler)!);
+  const previousHandlers = all
+    .filter((l) => classifyCommand(l.handler.command).kind === 'ours')
+    .map((l) => oldIds.get(l.handler)!);
 
   for (const spec of specs) {
-    const desired: Handler = { type: 'command', command: hookCommand(spec, options.launcher), timeout: spec.timeout };
+    const desired: Handler = {
+      type: 'command',
+      command: hookCommand(spec, options.launcher),
+      timeout: spec.timeout,
+    };
     const inEvent = all.filter((l) => l.event === spec.event);
     const mine = inEvent.filter((l) => {
       const c = classifyCommand(l.handler.command);
@@ -435,10 +508,16 @@ export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan
           else target.group.matcher = spec.matcher;
         }
         ours.add(desired);
-        changes.push({ action: wasLegacy ? 'replace_legacy' : 'update', event: spec.event, command: desired.command as string, previous: commandOf(target.handler) });
+        changes.push({
+          action: wasLegacy ? 'replace_legacy' : 'update',
+          event: spec.event,
+          command: desired.command as string,
+          previous: commandOf(target.handler),
+        });
       }
     } else {
-      const group: Group = spec.matcher === undefined ? { hooks: [desired] } : { matcher: spec.matcher, hooks: [desired] };
+      const group: Group =
+        spec.matcher === undefined ? { hooks: [desired] } : { matcher: spec.matcher, hooks: [desired] };
       if (!Array.isArray(hooks[spec.event])) hooks[spec.event] = [];
       (hooks[spec.event] as unknown[]).push(group);
       ours.add(desired);
@@ -447,7 +526,11 @@ export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan
     for (const loc of [...mine, ...legacy]) {
       if (loc === target) continue;
       removeHandler(doc, loc);
-      changes.push({ action: classifyCommand(loc.handler.command).kind === 'legacy' ? 'remove_legacy' : 'remove_duplicate', event: spec.event, previous: commandOf(loc.handler) });
+      changes.push({
+        action: classifyCommand(loc.handler.command).kind === 'legacy' ? 'remove_legacy' : 'remove_duplicate',
+        event: spec.event,
+        previous: commandOf(loc.handler),
+      });
     }
   }
   // Ours or the original's anywhere else (another event, or a subcommand we no longer install).
@@ -455,13 +538,23 @@ export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan
   for (const loc of all) {
     const c = classifyCommand(loc.handler.command);
     if (c.kind === 'lookalike') {
-      warnings.push(`${loc.event}: a hook that looks like this tool but has no "${MANAGED_MARKER}" marker is left as it is: ${commandOf(loc.handler)} (remove it by hand, or it runs twice)`);
+      warnings.push(
+        `${loc.event}: a hook that looks like this tool but has no "${MANAGED_MARKER}" marker is left as it is: ${commandOf(loc.handler)} (remove it by hand, or it runs twice)`,
+      );
       continue;
     }
     if (c.kind !== 'ours' && c.kind !== 'legacy') continue;
-    if (managedEvents.has(loc.event) && (c.kind === 'legacy' || specs.some((s) => s.event === loc.event && s.subcommand === c.subcommand))) continue;
+    if (
+      managedEvents.has(loc.event) &&
+      (c.kind === 'legacy' || specs.some((s) => s.event === loc.event && s.subcommand === c.subcommand))
+    )
+      continue;
     removeHandler(doc, loc);
-    changes.push({ action: c.kind === 'legacy' ? 'remove_legacy' : 'remove', event: loc.event, previous: commandOf(loc.handler) });
+    changes.push({
+      action: c.kind === 'legacy' ? 'remove_legacy' : 'remove',
+      event: loc.event,
+      previous: commandOf(loc.handler),
+    });
   }
   dropEmptiedEvents(doc, file.doc);
 
@@ -481,7 +574,9 @@ export interface UninstallOptions {
 /** `doc` without empty event lists and an empty `hooks` (all mean "no hooks" to Codex). */
 function withoutEmptyHooks(doc: Record<string, unknown>): Record<string, unknown> {
   if (!isObject(doc.hooks)) return doc;
-  const hooks = Object.fromEntries(Object.entries(doc.hooks).filter(([, v]) => !(Array.isArray(v) && v.length === 0)));
+  const hooks = Object.fromEntries(
+    Object.entries(doc.hooks).filter(([, v]) => !(Array.isArray(v) && v.length === 0)),
+  );
   if (Object.keys(hooks).length === 0) {
     const { hooks: _drop, ...rest } = doc;
     return rest;
@@ -501,13 +596,29 @@ export function planUninstall(file: HooksFile, options: UninstallOptions = {}): 
     if (c.kind === 'ours' || (c.kind === 'legacy' && options.includeLegacy)) {
       if (c.kind === 'ours') previousHandlers.push(oldIds.get(loc.handler)!);
       removeHandler(doc, loc);
-      changes.push({ action: c.kind === 'ours' ? 'remove' : 'remove_legacy', event: loc.event, previous: commandOf(loc.handler) });
+      changes.push({
+        action: c.kind === 'ours' ? 'remove' : 'remove_legacy',
+        event: loc.event,
+        previous: commandOf(loc.handler),
+      });
     } else if (c.kind === 'legacy') {
-      warnings.push(`${loc.event}: a hook of the Python codex-self-evolution-plugin is left in place (remove it with --include-legacy): ${commandOf(loc.handler)}`);
+      warnings.push(
+        `${loc.event}: a hook of the Python codex-self-evolution-plugin is left in place (remove it with --include-legacy): ${commandOf(loc.handler)}`,
+      );
     }
   }
   dropEmptiedEvents(doc, file.doc);
-  if (changes.length === 0) return finishPlan(file, doc, oldIds, changes, warnings, previousHandlers, new Set(), file.exists ? file.text : null);
+  if (changes.length === 0)
+    return finishPlan(
+      file,
+      doc,
+      oldIds,
+      changes,
+      warnings,
+      previousHandlers,
+      new Set(),
+      file.exists ? file.text : null,
+    );
 
   // Byte-identical restore: the newest backup whose content equals the result.
   const wanted = JSON.stringify(withoutEmptyHooks(doc));
@@ -587,7 +698,9 @@ export function applyHooksPlan(plan: HooksPlan, now: Date = new Date()): { backu
     current = null;
   }
   if (current !== (file.exists ? file.text : null)) {
-    throw new HooksFileError(`${file.path} changed while this command was running; nothing was written`, { hint: 'run the command again' });
+    throw new HooksFileError(`${file.path} changed while this command was running; nothing was written`, {
+      hint: 'run the command again',
+    });
   }
   const backup = file.exists ? backupFile(file.path, now) : undefined;
   if (plan.after === null) {
@@ -617,7 +730,10 @@ export interface InstallationPlan {
   legacyPlugins: string[];
 }
 
-function configFacts(config: CodexConfigFile): { doc: Record<string, unknown> | undefined; error: string | undefined } {
+function configFacts(config: CodexConfigFile): {
+  doc: Record<string, unknown> | undefined;
+  error: string | undefined;
+} {
   try {
     return { doc: parseConfigToml(config.text, config.path), error: undefined };
   } catch (error) {
@@ -631,14 +747,25 @@ function configFacts(config: CodexConfigFile): { doc: Record<string, unknown> | 
  * Throws HooksFileError for an unusable hooks.json, and TrustEditError when `trust` is asked
  * for and config.toml cannot be edited safely.
  */
-export function planInstallation(options: { codexHome: string; launcher: Launcher; trust?: boolean; specs?: readonly ManagedHookSpec[] }): InstallationPlan {
+export function planInstallation(options: {
+  codexHome: string;
+  launcher: Launcher;
+  trust?: boolean;
+  specs?: readonly ManagedHookSpec[];
+}): InstallationPlan {
   const file = readHooksFile(options.codexHome);
-  const hooks = planInstall(file, { launcher: options.launcher, ...(options.specs ? { specs: options.specs } : {}) });
+  const hooks = planInstall(file, {
+    launcher: options.launcher,
+    ...(options.specs ? { specs: options.specs } : {}),
+  });
   const config = readCodexConfig(options.codexHome);
   const facts = configFacts(config);
   let trust: TrustEditPlan | undefined;
   let trustWarning: string | undefined;
-  const request = { moves: hooks.moves, ...(options.trust ? { upserts: hooks.handlers.map((h) => ({ key: h.key, hash: h.hash })) } : {}) };
+  const request = {
+    moves: hooks.moves,
+    ...(options.trust ? { upserts: hooks.handlers.map((h) => ({ key: h.key, hash: h.hash })) } : {}),
+  };
   if (options.trust) {
     trust = planTrustEdit(config.text, request, config.path);
   } else if (hooks.moves.length > 0) {
@@ -669,7 +796,11 @@ export function planRemoval(options: { codexHome: string; includeLegacy?: boolea
   let trustWarning: string | undefined;
   if (hooks.changed && (hooks.moves.length > 0 || hooks.previousHandlers.length > 0) && config.exists) {
     try {
-      trust = planTrustEdit(config.text, { moves: hooks.moves, removals: hooks.previousHandlers }, config.path);
+      trust = planTrustEdit(
+        config.text,
+        { moves: hooks.moves, removals: hooks.previousHandlers },
+        config.path,
+      );
     } catch (error) {
       trustWarning = `left ${config.path} as it is: ${error instanceof Error ? error.message : String(error)}`;
     }
@@ -686,9 +817,14 @@ export function planRemoval(options: { codexHome: string; includeLegacy?: boolea
 }
 
 /** Writes an installation plan: hooks.json first, then config.toml. Returns the backups made. */
-export function applyInstallation(plan: InstallationPlan, now: Date = new Date()): { hooksBackup: string | undefined; configBackup: string | undefined } {
+export function applyInstallation(
+  plan: InstallationPlan,
+  now: Date = new Date(),
+): { hooksBackup: string | undefined; configBackup: string | undefined } {
   const { backup: hooksBackup } = applyHooksPlan(plan.hooks, now);
-  const { backup: configBackup } = plan.trust ? applyTrustEdit(plan.config, plan.trust, fileStamp(now)) : { backup: undefined };
+  const { backup: configBackup } = plan.trust
+    ? applyTrustEdit(plan.config, plan.trust, fileStamp(now))
+    : { backup: undefined };
   return { hooksBackup, configBackup };
 }
 
@@ -786,7 +922,8 @@ export function textDiff(before: string, after: string, context = 2): string {
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   }
   const ops: Array<{ op: ' ' | '-' | '+'; line: string }> = [];
   let i = 0;
@@ -804,7 +941,9 @@ export function textDiff(before: string, after: string, context = 2): string {
       j++;
     }
   }
-  const keep = ops.map((o, k) => o.op !== ' ' || ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.op !== ' '));
+  const keep = ops.map(
+    (o, k) => o.op !== ' ' || ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.op !== ' '),
+  );
   const out: string[] = [];
   let skipped = false;
   ops.forEach((o, k) => {

@@ -27,7 +27,8 @@ export const LAUNCHD_LABEL = 'com.codex-self-evolution.scan';
 export const LEGACY_LAUNCHD_LABEL = 'com.codex-self-evolution.preflight';
 /** systemd unit base name (`.service` + `.timer`). */
 export const SYSTEMD_UNIT = 'codex-self-evolution-scan';
-export const CRON_BEGIN = '# >>> codex-self-evolution scheduler (managed block: codex-self-evolution uninstall-scheduler removes it) >>>';
+export const CRON_BEGIN =
+  '# >>> codex-self-evolution scheduler (managed block: codex-self-evolution uninstall-scheduler removes it) >>>';
 export const CRON_END = '# <<< codex-self-evolution scheduler <<<';
 
 /** Default seconds between scans. */
@@ -57,26 +58,53 @@ export interface ScanJob {
 /** Where the job's output goes. */
 export function schedulerLogPaths(home: string): { stdout: string; stderr: string; cron: string } {
   const dir = join(home, 'logs');
-  return { stdout: join(dir, 'scheduler.stdout.log'), stderr: join(dir, 'scheduler.stderr.log'), cron: join(dir, 'scheduler.log') };
+  return {
+    stdout: join(dir, 'scheduler.stdout.log'),
+    stderr: join(dir, 'scheduler.stderr.log'),
+    cron: join(dir, 'scheduler.log'),
+  };
 }
 
 /** Validates `--interval`: whole seconds, 60 s to 1 day. */
 export function parseInterval(raw: string | number | undefined): number {
   if (raw === undefined) return DEFAULT_INTERVAL;
   const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isInteger(n) || n < 60 || n > 86_400) throw new UsageError(`--interval must be a whole number of seconds from 60 to 86400 (got ${JSON.stringify(String(raw))})`);
+  if (!Number.isInteger(n) || n < 60 || n > 86_400)
+    throw new UsageError(
+      `--interval must be a whole number of seconds from 60 to 86400 (got ${JSON.stringify(String(raw))})`,
+    );
   return n;
 }
 
 /** A PATH for the job: node's own directory first, then the given PATH, then the usual dirs. */
-export function jobPath(node: string, currentPath: string | undefined, platform: NodeJS.Platform = process.platform): string {
-  const dirs = [dirname(node), ...(currentPath ?? '').split(':'), ...(platform === 'darwin' ? ['/opt/homebrew/bin'] : []), '/usr/local/bin', '/usr/bin', '/bin'];
+export function jobPath(
+  node: string,
+  currentPath: string | undefined,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const dirs = [
+    dirname(node),
+    ...(currentPath ?? '').split(':'),
+    ...(platform === 'darwin' ? ['/opt/homebrew/bin'] : []),
+    '/usr/local/bin',
+    '/usr/bin',
+    '/bin',
+  ];
   return [...new Set(dirs.filter((d) => d.startsWith('/')))].join(':');
 }
 
 function checkJob(job: ScanJob): void {
-  for (const [name, value] of Object.entries({ node: job.node, cli: job.cli, home: job.home, path: job.path, codexHome: job.codexHome ?? '' })) {
-    if (/[\u0000-\u001f\u007f]/.test(value)) throw new SchedulerError(`the ${name} path contains control characters; refusing to write it into a scheduler file`);
+  for (const [name, value] of Object.entries({
+    node: job.node,
+    cli: job.cli,
+    home: job.home,
+    path: job.path,
+    codexHome: job.codexHome ?? '',
+  })) {
+    if (/[\u0000-\u001f\u007f]/.test(value))
+      throw new SchedulerError(
+        `the ${name} path contains control characters; refusing to write it into a scheduler file`,
+      );
   }
 }
 
@@ -85,7 +113,12 @@ function checkJob(job: ScanJob): void {
 // ---------------------------------------------------------------------------------------------
 
 function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** `~/Library/LaunchAgents/<label>.plist`. */
@@ -147,7 +180,11 @@ export function launchdPlist(job: ScanJob, userHome: string): string {
 
 /** `~/.config/systemd/user` (or `$XDG_CONFIG_HOME/systemd/user`). */
 export function systemdUnitDir(userHome: string, xdgConfigHome?: string): string {
-  return join(xdgConfigHome && xdgConfigHome.startsWith('/') ? xdgConfigHome : join(userHome, '.config'), 'systemd', 'user');
+  return join(
+    xdgConfigHome && xdgConfigHome.startsWith('/') ? xdgConfigHome : join(userHome, '.config'),
+    'systemd',
+    'user',
+  );
 }
 
 /** One ExecStart word: double-quoted, C escapes, `%` and `$` doubled (specifiers, variables). */
@@ -207,11 +244,15 @@ export function systemdTimer(job: ScanJob): string {
 
 /** The cron schedule for an interval: `*\/m` minutes dividing 60, or `0 *\/h` hours dividing 24. */
 export function cronSchedule(intervalSeconds: number): string {
-  if (intervalSeconds % 60 !== 0) throw new UsageError(`cron runs whole minutes; --interval ${intervalSeconds} is not a multiple of 60`);
+  if (intervalSeconds % 60 !== 0)
+    throw new UsageError(`cron runs whole minutes; --interval ${intervalSeconds} is not a multiple of 60`);
   const minutes = intervalSeconds / 60;
   if (minutes < 60 && 60 % minutes === 0) return minutes === 1 ? '* * * * *' : `*/${minutes} * * * *`;
-  if (minutes % 60 === 0 && 24 % (minutes / 60) === 0) return minutes === 60 ? '0 * * * *' : `0 */${minutes / 60} * * *`;
-  throw new UsageError(`cron cannot run every ${intervalSeconds} seconds evenly; use a divisor of 60 minutes (e.g. 300) or of 24 hours`);
+  if (minutes % 60 === 0 && 24 % (minutes / 60) === 0)
+    return minutes === 60 ? '0 * * * *' : `0 */${minutes / 60} * * *`;
+  throw new UsageError(
+    `cron cannot run every ${intervalSeconds} seconds evenly; use a divisor of 60 minutes (e.g. 300) or of 24 hours`,
+  );
 }
 
 /** Single-quoted for /bin/sh, with `%` escaped for cron (which turns a bare `%` into a newline). */
@@ -260,11 +301,19 @@ export interface RunResult {
 }
 
 /** Runs an external command (injected in tests). */
-export type CommandRunner = (command: string, args: readonly string[], options?: { input?: string }) => RunResult;
+export type CommandRunner = (
+  command: string,
+  args: readonly string[],
+  options?: { input?: string },
+) => RunResult;
 
 /** The real runner: spawnSync with a 15 s timeout, never through a shell. */
 export const spawnRunner: CommandRunner = (command, args, options = {}) => {
-  const result = spawnSync(command, [...args], { input: options.input ?? '', encoding: 'utf8', timeout: 15_000 });
+  const result = spawnSync(command, [...args], {
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   const out: RunResult = { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
   if (result.error) out.error = result.error.message;
   return out;
@@ -298,7 +347,10 @@ export function detectScheduler(host: SchedulerHost): { kind: SchedulerKind | un
   if (systemd.status === 0) return { kind: 'systemd', reason: 'a systemd user manager is running' };
   const cron = host.runner('crontab', ['-l']);
   if (cron.status !== null) return { kind: 'cron', reason: 'no systemd user manager; crontab is available' };
-  return { kind: undefined, reason: 'neither a systemd user manager (systemctl --user) nor crontab is available' };
+  return {
+    kind: undefined,
+    reason: 'neither a systemd user manager (systemctl --user) nor crontab is available',
+  };
 }
 
 /** One file a plan writes. */
@@ -347,14 +399,26 @@ function readCrontab(host: SchedulerHost): string {
 
 /** Plans installing the job with `kind`. Reads the machine (files, `crontab -l`, load state) only. */
 export function planSchedulerInstall(job: ScanJob, kind: SchedulerKind, host: SchedulerHost): SchedulerPlan {
-  const plan: SchedulerPlan = { kind, action: 'install', unchanged: false, write: [], remove: [], commands: [], mkdirs: [join(job.home, 'logs')], notes: [] };
+  const plan: SchedulerPlan = {
+    kind,
+    action: 'install',
+    unchanged: false,
+    write: [],
+    remove: [],
+    commands: [],
+    mkdirs: [join(job.home, 'logs')],
+    notes: [],
+  };
   if (kind === 'launchd') {
     const path = launchdPlistPath(host.userHome);
     const content = launchdPlist(job, host.userHome);
     const domain = `gui/${host.uid}`;
     const legacy = launchdPlistPath(host.userHome, LEGACY_LAUNCHD_LABEL);
     if (existsSync(legacy)) {
-      plan.commands.push({ argv: ['launchctl', 'bootout', `${domain}/${LEGACY_LAUNCHD_LABEL}`], ignoreFailure: true });
+      plan.commands.push({
+        argv: ['launchctl', 'bootout', `${domain}/${LEGACY_LAUNCHD_LABEL}`],
+        ignoreFailure: true,
+      });
       plan.remove.push(legacy);
       plan.notes.push(`replaced the Python original's launchd agent ${LEGACY_LAUNCHD_LABEL}`);
     }
@@ -373,14 +437,21 @@ export function planSchedulerInstall(job: ScanJob, kind: SchedulerKind, host: Sc
       { path: join(dir, `${SYSTEMD_UNIT}.timer`), content: systemdTimer(job) },
     ];
     const changed = files.filter((f) => readText(f.path) !== f.content);
-    const active = changed.length === 0 && host.runner('systemctl', ['--user', 'is-active', `${SYSTEMD_UNIT}.timer`]).stdout.trim() === 'active';
-    const enabled = active && host.runner('systemctl', ['--user', 'is-enabled', `${SYSTEMD_UNIT}.timer`]).stdout.trim() === 'enabled';
+    const active =
+      changed.length === 0 &&
+      host.runner('systemctl', ['--user', 'is-active', `${SYSTEMD_UNIT}.timer`]).stdout.trim() === 'active';
+    const enabled =
+      active &&
+      host.runner('systemctl', ['--user', 'is-enabled', `${SYSTEMD_UNIT}.timer`]).stdout.trim() === 'enabled';
     if (enabled) return { ...plan, unchanged: true };
     plan.write.push(...changed);
     plan.commands.push({ argv: ['systemctl', '--user', 'daemon-reload'] });
     plan.commands.push({ argv: ['systemctl', '--user', 'enable', '--now', `${SYSTEMD_UNIT}.timer`] });
-    if (changed.length > 0 && active) plan.commands.push({ argv: ['systemctl', '--user', 'restart', `${SYSTEMD_UNIT}.timer`] });
-    plan.notes.push('a systemd user timer runs only while you are logged in, unless lingering is on (loginctl enable-linger)');
+    if (changed.length > 0 && active)
+      plan.commands.push({ argv: ['systemctl', '--user', 'restart', `${SYSTEMD_UNIT}.timer`] });
+    plan.notes.push(
+      'a systemd user timer runs only while you are logged in, unless lingering is on (loginctl enable-linger)',
+    );
     return plan;
   }
   const current = readCrontab(host);
@@ -393,9 +464,14 @@ export function planSchedulerInstall(job: ScanJob, kind: SchedulerKind, host: Sc
 /** Which scheduler kinds have our job installed (by files, or the crontab block). */
 export function installedKinds(host: SchedulerHost): SchedulerKind[] {
   const out: SchedulerKind[] = [];
-  if (existsSync(launchdPlistPath(host.userHome)) || existsSync(launchdPlistPath(host.userHome, LEGACY_LAUNCHD_LABEL))) out.push('launchd');
+  if (
+    existsSync(launchdPlistPath(host.userHome)) ||
+    existsSync(launchdPlistPath(host.userHome, LEGACY_LAUNCHD_LABEL))
+  )
+    out.push('launchd');
   const dir = systemdUnitDir(host.userHome, host.xdgConfigHome);
-  if (existsSync(join(dir, `${SYSTEMD_UNIT}.timer`)) || existsSync(join(dir, `${SYSTEMD_UNIT}.service`))) out.push('systemd');
+  if (existsSync(join(dir, `${SYSTEMD_UNIT}.timer`)) || existsSync(join(dir, `${SYSTEMD_UNIT}.service`)))
+    out.push('systemd');
   try {
     if (findCronBlock(readCrontab(host)) !== undefined) out.push('cron');
   } catch {
@@ -406,7 +482,16 @@ export function installedKinds(host: SchedulerHost): SchedulerKind[] {
 
 /** Plans removing the job of `kind` (logs are kept). */
 export function planSchedulerRemoval(kind: SchedulerKind, host: SchedulerHost): SchedulerPlan {
-  const plan: SchedulerPlan = { kind, action: 'remove', unchanged: false, write: [], remove: [], commands: [], mkdirs: [], notes: [] };
+  const plan: SchedulerPlan = {
+    kind,
+    action: 'remove',
+    unchanged: false,
+    write: [],
+    remove: [],
+    commands: [],
+    mkdirs: [],
+    notes: [],
+  };
   if (kind === 'launchd') {
     for (const label of [LAUNCHD_LABEL, LEGACY_LAUNCHD_LABEL]) {
       const path = launchdPlistPath(host.userHome, label);
@@ -416,16 +501,22 @@ export function planSchedulerRemoval(kind: SchedulerKind, host: SchedulerHost): 
     }
   } else if (kind === 'systemd') {
     const dir = systemdUnitDir(host.userHome, host.xdgConfigHome);
-    const files = [join(dir, `${SYSTEMD_UNIT}.timer`), join(dir, `${SYSTEMD_UNIT}.service`)].filter((p) => existsSync(p));
+    const files = [join(dir, `${SYSTEMD_UNIT}.timer`), join(dir, `${SYSTEMD_UNIT}.service`)].filter((p) =>
+      existsSync(p),
+    );
     if (files.length > 0) {
-      plan.commands.push({ argv: ['systemctl', '--user', 'disable', '--now', `${SYSTEMD_UNIT}.timer`], ignoreFailure: true });
+      plan.commands.push({
+        argv: ['systemctl', '--user', 'disable', '--now', `${SYSTEMD_UNIT}.timer`],
+        ignoreFailure: true,
+      });
       plan.remove.push(...files);
       plan.commands.push({ argv: ['systemctl', '--user', 'daemon-reload'], ignoreFailure: true });
     }
   } else {
     const current = readCrontab(host);
     const next = mergeCrontab(current, null);
-    if (next !== current) plan.commands.push(next === '' ? { argv: ['crontab', '-r'] } : { argv: ['crontab', '-'], input: next });
+    if (next !== current)
+      plan.commands.push(next === '' ? { argv: ['crontab', '-r'] } : { argv: ['crontab', '-'], input: next });
   }
   plan.unchanged = plan.commands.length === 0 && plan.remove.length === 0;
   return plan;
@@ -448,10 +539,16 @@ export function applySchedulerPlan(plan: SchedulerPlan, host: SchedulerHost): Ap
   for (const dir of plan.mkdirs) mkdirSync(dir, { recursive: true });
   const applied: AppliedCommand[] = [];
   const run = (cmd: PlannedCommand) => {
-    const r = host.runner(cmd.argv[0]!, cmd.argv.slice(1), cmd.input === undefined ? {} : { input: cmd.input });
+    const r = host.runner(
+      cmd.argv[0]!,
+      cmd.argv.slice(1),
+      cmd.input === undefined ? {} : { input: cmd.input },
+    );
     applied.push({ argv: cmd.argv, status: r.status, stderr: r.stderr.trim() });
     if (r.status !== 0 && !cmd.ignoreFailure) {
-      throw new SchedulerError(`${cmd.argv.join(' ')} failed: ${r.error ?? (r.stderr.trim() || `exit ${r.status}`)}`);
+      throw new SchedulerError(
+        `${cmd.argv.join(' ')} failed: ${r.error ?? (r.stderr.trim() || `exit ${r.status}`)}`,
+      );
     }
   };
   // Unloading commands (ignoreFailure) go first, then files change, then loading commands.
@@ -539,7 +636,13 @@ export function schedulerStatus(home: string, host: SchedulerHost = currentHost(
         status.active = true;
         const line = findCronBlock(r.stdout)!.split('\n')[1] ?? '';
         const m = /^\*\/(\d+) \* \* \* \*/.exec(line) ?? /^0 \*\/(\d+) \* \* \*/.exec(line);
-        status.interval_seconds = line.startsWith('* * * * *') ? 60 : line.startsWith('0 * * * *') ? 3600 : m ? Number(m[1]) * (line.startsWith('0 ') ? 3600 : 60) : null;
+        status.interval_seconds = line.startsWith('* * * * *')
+          ? 60
+          : line.startsWith('0 * * * *')
+            ? 3600
+            : m
+              ? Number(m[1]) * (line.startsWith('0 ') ? 3600 : 60)
+              : null;
       }
     }
   } catch (error) {

@@ -12,7 +12,16 @@
  * (and the hooks pointing at it) as they were.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppError } from '../errors.js';
@@ -61,20 +70,27 @@ function inside(path: string, dir: string): boolean {
  * and the system temp directory are temporary; a git checkout never is (the user chose it, and
  * updating it is how they upgrade).
  */
-export function temporaryReason(packageRoot: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function temporaryReason(
+  packageRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const root = realOr(packageRoot);
   if (/[\\/]_npx[\\/]/.test(root) || /[\\/]_npx[\\/]/.test(packageRoot)) return "npm's npx cache";
   if (existsSync(join(root, '.git'))) return undefined;
   const cache = env.npm_config_cache;
   if (cache && inside(root, realOr(cache))) return "npm's cache";
-  for (const tmp of new Set([realOr(tmpdir()), '/tmp'])) if (inside(root, tmp)) return 'a temporary directory';
+  for (const tmp of new Set([realOr(tmpdir()), '/tmp']))
+    if (inside(root, tmp)) return 'a temporary directory';
   return undefined;
 }
 
 /** Version in `<packageRoot>/package.json` (undefined when unreadable). */
 export function packageVersion(packageRoot: string): string | undefined {
   try {
-    const data = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+    const data = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
+      name?: unknown;
+      version?: unknown;
+    };
     return typeof data.version === 'string' ? data.version : undefined;
   } catch {
     return undefined;
@@ -84,7 +100,12 @@ export function packageVersion(packageRoot: string): string | undefined {
 /** How to start npm: the npm running us (`npm exec`), else `npm` on PATH. */
 export function npmCommand(env: NodeJS.ProcessEnv = process.env): { file: string; args: string[] } {
   const execPath = env.npm_execpath;
-  if (execPath && /\.c?js$/.test(execPath) && existsSync(execPath) && /npm-cli\.c?js$/.test(basename(execPath))) {
+  if (
+    execPath &&
+    /\.c?js$/.test(execPath) &&
+    existsSync(execPath) &&
+    /npm-cli\.c?js$/.test(basename(execPath))
+  ) {
     return { file: process.execPath, args: [execPath] };
   }
   return { file: 'npm', args: [] };
@@ -96,33 +117,58 @@ export function checkCopy(prefix: string, version: string): { ok: boolean; probl
   const found = packageVersion(root);
   if (found === undefined) return { ok: false, problem: `${root}/package.json is missing or unreadable` };
   if (found !== version) return { ok: false, problem: `${root} holds version ${found}, not ${version}` };
-  const run = spawnSync(process.execPath, [cliOf(root), '--version'], { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = spawnSync(process.execPath, [cliOf(root), '--version'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (run.status !== 0 || run.stdout.trim() !== version) {
-    const why = run.error ? run.error.message : (run.stderr || run.stdout).trim().split('\n').pop() ?? '';
+    const why = run.error ? run.error.message : ((run.stderr || run.stdout).trim().split('\n').pop() ?? '');
     return { ok: false, problem: `${cliOf(root)} --version failed${why ? `: ${why.slice(0, 200)}` : ''}` };
   }
   return { ok: true };
 }
 
 function lastLines(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !/^npm (notice|warn)/i.test(l));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^npm (notice|warn)/i.test(l));
   return lines.slice(-3).join(' | ').slice(0, 400);
 }
 
-function runNpm(npm: { file: string; args: string[] }, args: string[], cwd: string, env: NodeJS.ProcessEnv): string {
-  const result = spawnSync(npm.file, [...npm.args, ...args], { cwd, env, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
+function runNpm(
+  npm: { file: string; args: string[] },
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): string {
+  const result = spawnSync(npm.file, [...npm.args, ...args], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const shown = `npm ${args[0]}`;
   if (result.error) {
     const code = (result.error as NodeJS.ErrnoException).code;
     throw new StableInstallError(
-      code === 'ENOENT' ? `cannot make a stable copy: npm was not found on PATH` : `cannot make a stable copy: ${shown} could not run (${result.error.message})`,
-      { hint: 'install npm (it comes with Node.js), or install the package yourself (npm install -g codex-self-evolution) and run install from it' },
+      code === 'ENOENT'
+        ? `cannot make a stable copy: npm was not found on PATH`
+        : `cannot make a stable copy: ${shown} could not run (${result.error.message})`,
+      {
+        hint: 'install npm (it comes with Node.js), or install the package yourself (npm install -g codex-self-evolution) and run install from it',
+      },
     );
   }
   if (result.status !== 0) {
-    throw new StableInstallError(`cannot make a stable copy: ${shown} failed (exit ${result.status ?? 'signal'}): ${lastLines(`${result.stderr}\n${result.stdout}`) || 'no output'}`, {
-      hint: 'install the package yourself (npm install -g codex-self-evolution) and run install from it, or use --via-npx',
-    });
+    throw new StableInstallError(
+      `cannot make a stable copy: ${shown} failed (exit ${result.status ?? 'signal'}): ${lastLines(`${result.stderr}\n${result.stdout}`) || 'no output'}`,
+      {
+        hint: 'install the package yourself (npm install -g codex-self-evolution) and run install from it, or use --via-npx',
+      },
+    );
   }
   return result.stdout;
 }
@@ -140,10 +186,20 @@ export interface StableCopy {
  * Makes `<home>/runtime/<version>/` hold a working copy of the package at `packageRoot`.
  * Throws StableInstallError with one clear message; never leaves a half-made prefix behind.
  */
-export function ensureStableCopy(options: { home: string; packageRoot: string; version: string; env?: NodeJS.ProcessEnv }): StableCopy {
+export function ensureStableCopy(options: {
+  home: string;
+  packageRoot: string;
+  version: string;
+  env?: NodeJS.ProcessEnv;
+}): StableCopy {
   const env = options.env ?? process.env;
   const prefix = stablePrefix(options.home, options.version);
-  const done = (action: StableCopy['action']): StableCopy => ({ prefix, packageRoot: packageRootIn(prefix), cli: cliOf(packageRootIn(prefix)), action });
+  const done = (action: StableCopy['action']): StableCopy => ({
+    prefix,
+    packageRoot: packageRootIn(prefix),
+    cli: cliOf(packageRootIn(prefix)),
+    action,
+  });
   const existing = existsSync(prefix) ? checkCopy(prefix, options.version) : undefined;
   if (existing?.ok) return done('reused');
 
@@ -153,15 +209,31 @@ export function ensureStableCopy(options: { home: string; packageRoot: string; v
     mkdirSync(runtime, { recursive: true, mode: 0o700 });
     staging = mkdtempSync(join(runtime, `.staging-${options.version}-`));
   } catch (error) {
-    throw new StableInstallError(`cannot make a stable copy: ${runtime} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
-      hint: 'make the state home writable, or point CODEX_SELF_EVOLUTION_HOME at a directory you own',
-    });
+    throw new StableInstallError(
+      `cannot make a stable copy: ${runtime} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      {
+        hint: 'make the state home writable, or point CODEX_SELF_EVOLUTION_HOME at a directory you own',
+      },
+    );
   }
   try {
     const npm = npmCommand(env);
     // No lifecycle script runs: the package is already built, and a prepare script would need
     // the dev dependencies an installed package does not have.
-    const packed = runNpm(npm, ['pack', options.packageRoot, '--pack-destination', staging, '--ignore-scripts', '--json', '--loglevel=error'], staging, env);
+    const packed = runNpm(
+      npm,
+      [
+        'pack',
+        options.packageRoot,
+        '--pack-destination',
+        staging,
+        '--ignore-scripts',
+        '--json',
+        '--loglevel=error',
+      ],
+      staging,
+      env,
+    );
     let tarball: string;
     try {
       tarball = join(staging, (JSON.parse(packed) as Array<{ filename: string }>)[0]!.filename);
@@ -172,13 +244,28 @@ export function ensureStableCopy(options: { home: string; packageRoot: string; v
     }
     runNpm(
       npm,
-      ['install', '--prefix', staging, '--offline', '--no-global', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball],
+      [
+        'install',
+        '--prefix',
+        staging,
+        '--offline',
+        '--no-global',
+        '--omit=dev',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        tarball,
+      ],
       staging,
       { ...env, npm_config_global: 'false', npm_config_location: 'project' },
     );
     rmSync(tarball, { force: true });
     const check = checkCopy(staging, options.version);
-    if (!check.ok) throw new StableInstallError(`cannot make a stable copy: the installed copy does not work (${check.problem})`);
+    if (!check.ok)
+      throw new StableInstallError(
+        `cannot make a stable copy: the installed copy does not work (${check.problem})`,
+      );
     if (existsSync(prefix)) rmSync(prefix, { recursive: true, force: true });
     renameSync(staging, prefix);
     // npm wrote `file:<absolute staging path>` into the prefix's package.json; it no longer
@@ -186,7 +273,9 @@ export function ensureStableCopy(options: { home: string; packageRoot: string; v
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     if (error instanceof StableInstallError) throw error;
-    throw new StableInstallError(`cannot make a stable copy in ${prefix}: ${(error as NodeJS.ErrnoException).code ?? ''} ${error instanceof Error ? error.message : String(error)}`.trim());
+    throw new StableInstallError(
+      `cannot make a stable copy in ${prefix}: ${(error as NodeJS.ErrnoException).code ?? ''} ${error instanceof Error ? error.message : String(error)}`.trim(),
+    );
   }
   return done(existing ? 'replaced' : 'installed');
 }
@@ -208,7 +297,8 @@ export function pruneCopies(home: string, keep?: string): string[] {
     removed.push(path);
   }
   try {
-    if (keep === undefined && readdirSync(runtime).length === 0) rmSync(runtime, { recursive: true, force: true });
+    if (keep === undefined && readdirSync(runtime).length === 0)
+      rmSync(runtime, { recursive: true, force: true });
   } catch {
     // Gone already.
   }
@@ -235,7 +325,13 @@ export interface HookCopy {
  * The copy hooks should run: the running one when it stays where it is, else the stable copy
  * under `<home>/runtime/<version>/` (made now unless `dryRun`). Throws StableInstallError.
  */
-export function chooseHookCopy(options: { home: string; packageRoot: string; version: string; dryRun?: boolean; env?: NodeJS.ProcessEnv }): HookCopy {
+export function chooseHookCopy(options: {
+  home: string;
+  packageRoot: string;
+  version: string;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): HookCopy {
   const temporary = temporaryReason(options.packageRoot, options.env);
   if (temporary === undefined) return { packageRoot: options.packageRoot, cli: cliOf(options.packageRoot) };
   if (options.dryRun) {

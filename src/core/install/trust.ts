@@ -15,7 +15,14 @@
  * an edit that would change anything else is refused (TrustEditError) rather than written.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, realpathSync, statSync, constants as fsConstants } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  constants as fsConstants,
+} from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { AppError } from '../errors.js';
@@ -71,21 +78,32 @@ function sortDeep(value: unknown): unknown {
  * async, statusMessage?}]}`. The matcher counts only when set and the event uses matchers.
  */
 export function hookTrustHash(event: string, matcher: unknown, handler: HashableHandler): string {
-  const timeoutRaw = typeof handler.timeout === 'number' && Number.isFinite(handler.timeout) ? handler.timeout : defaultHookTimeout(event);
+  const timeoutRaw =
+    typeof handler.timeout === 'number' && Number.isFinite(handler.timeout)
+      ? handler.timeout
+      : defaultHookTimeout(event);
   const normalized: Record<string, unknown> = {
     type: 'command',
     command: typeof handler.command === 'string' ? handler.command : '',
     timeout: Math.max(1, timeoutRaw),
     async: handler.async === true,
   };
-  if (handler.statusMessage !== undefined && handler.statusMessage !== null) normalized.statusMessage = handler.statusMessage;
+  if (handler.statusMessage !== undefined && handler.statusMessage !== null)
+    normalized.statusMessage = handler.statusMessage;
   const identity: Record<string, unknown> = { event_name: eventSnake(event), hooks: [normalized] };
   if (MATCHER_EVENTS.has(event) && matcher !== undefined && matcher !== null) identity.matcher = matcher;
-  return `sha256:${createHash('sha256').update(JSON.stringify(sortDeep(identity))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify(sortDeep(identity)))
+    .digest('hex')}`;
 }
 
 /** The key Codex stores trust under: `<hooks.json path>:<event_snake>:<group>:<handler>`. */
-export function hookTrustKey(hooksJsonPath: string, event: string, groupIndex: number, handlerIndex: number): string {
+export function hookTrustKey(
+  hooksJsonPath: string,
+  event: string,
+  groupIndex: number,
+  handlerIndex: number,
+): string {
   return `${hooksJsonPath}:${eventSnake(event)}:${groupIndex}:${handlerIndex}`;
 }
 
@@ -103,9 +121,12 @@ export function parseConfigToml(text: string, file = 'config.toml'): Record<stri
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (error) {
-    throw new TrustEditError(`cannot parse ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, {
-      hint: 'fix the TOML syntax first (Codex refuses to start with it too), then run the command again',
-    });
+    throw new TrustEditError(
+      `cannot parse ${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      {
+        hint: 'fix the TOML syntax first (Codex refuses to start with it too), then run the command again',
+      },
+    );
   }
 }
 
@@ -142,7 +163,13 @@ export function legacyPluginsEnabled(doc: Record<string, unknown>): string[] {
   const plugins = doc.plugins;
   if (plugins === null || typeof plugins !== 'object') return [];
   return Object.entries(plugins as Record<string, unknown>)
-    .filter(([id, v]) => id.startsWith('codex-self-evolution@') && v !== null && typeof v === 'object' && (v as Record<string, unknown>).enabled === true)
+    .filter(
+      ([id, v]) =>
+        id.startsWith('codex-self-evolution@') &&
+        v !== null &&
+        typeof v === 'object' &&
+        (v as Record<string, unknown>).enabled === true,
+    )
     .map(([id]) => id);
 }
 
@@ -220,7 +247,11 @@ export function parseHeaderPath(line: string): string[] | undefined {
       }
       if (j >= text.length) return undefined;
       try {
-        parts.push(JSON.parse(`"${raw.replace(/\\U([0-9a-fA-F]{8})/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)).replace(/"/g, '\\"'))}"`) as string);
+        parts.push(
+          JSON.parse(
+            `"${raw.replace(/\\U([0-9a-fA-F]{8})/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)).replace(/"/g, '\\"'))}"`,
+          ) as string,
+        );
       } catch {
         return undefined;
       }
@@ -263,7 +294,9 @@ function headerLines(text: string): HeaderLine[] {
 }
 
 function isStateTable(path: string[] | undefined, key: string): boolean {
-  return path !== undefined && path.length === 3 && path[0] === 'hooks' && path[1] === 'state' && path[2] === key;
+  return (
+    path !== undefined && path.length === 3 && path[0] === 'hooks' && path[1] === 'state' && path[2] === key
+  );
 }
 
 /** Normalizes a parsed TOML document into plain JSON-comparable data. */
@@ -314,9 +347,12 @@ export function planTrustEdit(text: string, request: TrustEditRequest, file = 'c
     const headers = headerLines(after);
     const index = headers.findIndex((h) => isStateTable(h.path, key));
     if (index < 0 && current !== undefined) {
-      throw new TrustEditError(`${file}: hooks.state ${JSON.stringify(key)} is written in a form this tool does not edit (not a [hooks.state."…"] table)`, {
-        hint: 'trust the hooks in Codex instead: open codex, type /hooks',
-      });
+      throw new TrustEditError(
+        `${file}: hooks.state ${JSON.stringify(key)} is written in a form this tool does not edit (not a [hooks.state."…"] table)`,
+        {
+          hint: 'trust the hooks in Codex instead: open codex, type /hooks',
+        },
+      );
     }
     if (hash === null) {
       const h = headers[index]!;
@@ -375,8 +411,8 @@ export function planTrustEdit(text: string, request: TrustEditRequest, file = 'c
   // Verify: the result parses, and equals the original document with exactly these changes.
   const expected = plain(doc) as Record<string, unknown>;
   for (const [key, hash] of desired) {
-    const hooks = ((expected.hooks ??= {}) as Record<string, unknown>);
-    const st = ((hooks.state ??= {}) as Record<string, Record<string, unknown> | undefined>);
+    const hooks = (expected.hooks ??= {}) as Record<string, unknown>;
+    const st = (hooks.state ??= {}) as Record<string, Record<string, unknown> | undefined>;
     if (hash === null) delete st[key];
     else st[key] = { ...(st[key] ?? {}), trusted_hash: hash };
   }
@@ -385,14 +421,20 @@ export function planTrustEdit(text: string, request: TrustEditRequest, file = 'c
     try {
       actual = plain(parseToml(after));
     } catch (error) {
-      throw new TrustEditError(`${file}: editing the trust tables would break the file (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); nothing was written`, {
-        hint: 'trust the hooks in Codex instead: open codex, type /hooks',
-      });
+      throw new TrustEditError(
+        `${file}: editing the trust tables would break the file (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); nothing was written`,
+        {
+          hint: 'trust the hooks in Codex instead: open codex, type /hooks',
+        },
+      );
     }
     if (JSON.stringify(sortDeep(pruneEmpty(actual))) !== JSON.stringify(sortDeep(pruneEmpty(expected)))) {
-      throw new TrustEditError(`${file}: editing the trust tables would change other settings; nothing was written`, {
-        hint: 'trust the hooks in Codex instead: open codex, type /hooks',
-      });
+      throw new TrustEditError(
+        `${file}: editing the trust tables would change other settings; nothing was written`,
+        {
+          hint: 'trust the hooks in Codex instead: open codex, type /hooks',
+        },
+      );
     }
   }
   return { before: text, after, changed: after !== text, trusted, removed, moved };
@@ -435,14 +477,20 @@ export function readCodexConfig(codexHome: string): CodexConfigFile {
     return { path, writePath, exists: true, text, mode: statSync(writePath).mode & 0o777 };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new TrustEditError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new TrustEditError(
+        `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return { path, writePath: path, exists: false, text: '', mode: 0o600 };
   }
 }
 
 /** Writes a planned edit: backs the file up (`config.toml.bak.<stamp>`), then replaces it atomically. */
-export function applyTrustEdit(file: CodexConfigFile, plan: TrustEditPlan, stamp: string): { backup: string | undefined } {
+export function applyTrustEdit(
+  file: CodexConfigFile,
+  plan: TrustEditPlan,
+  stamp: string,
+): { backup: string | undefined } {
   if (!plan.changed) return { backup: undefined };
   let current: string | null;
   try {
@@ -451,7 +499,10 @@ export function applyTrustEdit(file: CodexConfigFile, plan: TrustEditPlan, stamp
     current = null;
   }
   if (current !== (file.exists ? file.text : null)) {
-    throw new TrustEditError(`${file.path} changed while this command was running; nothing was written to it`, { hint: 'run the command again' });
+    throw new TrustEditError(
+      `${file.path} changed while this command was running; nothing was written to it`,
+      { hint: 'run the command again' },
+    );
   }
   let backup: string | undefined;
   if (file.exists) {

@@ -1,5 +1,5 @@
 /**
- * The few git facts the compiler needs for provenance and staleness (issue 10), each one spawn
+ * The few git facts the compiler needs for provenance and staleness, each one spawn
  * per compile and repository (or per distinct source commit, bounded by the caller), never one
  * per entry. Compiler-only: hooks must not load this module (it spawns processes).
  */
@@ -60,7 +60,11 @@ export function changesSince(root: string, commit: string): Map<string, FileChan
     const match = /^(-|\d+)\t(-|\d+)\t(.+)$/s.exec(record.replace(/^\n/, ''));
     if (!match) continue;
     const binary = match[1] === '-' || match[2] === '-';
-    changes.set(match[3]!, { added: binary ? 0 : Number(match[1]), deleted: binary ? 0 : Number(match[2]), binary });
+    changes.set(match[3]!, {
+      added: binary ? 0 : Number(match[1]),
+      deleted: binary ? 0 : Number(match[2]),
+      binary,
+    });
   }
   return changes;
 }

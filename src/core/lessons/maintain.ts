@@ -1,12 +1,13 @@
 /**
- * Lesson maintenance at compile time (issue 10), pure apart from the git facts it is given:
+ * Lesson maintenance at compile time, pure apart from the git facts it is given:
  *
  * - staleness: an active entry whose source file was deleted or substantially changed since the
  *   commit it was learned (or last confirmed) at, or that names a script or an `npm run` script
  *   the repository no longer has, becomes `status: "stale"` with a `stale_reason`. It leaves the
  *   injected context and is listed for re-verification; a later suggestion restating it makes it
  *   active again (the backend's confirm), and so does `memory restore`.
- * - forgetting: an active entry not injected, recalled or confirmed for `archiveAfterDays` (usage from `memory/usage.json`) and
+ * - forgetting: an active entry not injected, recalled or confirmed for `archiveAfterDays` (usage from
+ * `memory/usage.json`) and
  *   below `archiveBelowConfidence` is archived (restorable), so the injected context keeps its
  *   best entries inside its budget.
  *
@@ -58,7 +59,10 @@ const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgott
 
 function isActive(record: MemoryRecord): boolean {
   const status = (record as { status?: unknown }).status;
-  return !(typeof status === 'string' && INACTIVE.has(status)) && typeof (record as { superseded_by?: unknown }).superseded_by !== 'string';
+  return (
+    !(typeof status === 'string' && INACTIVE.has(status)) &&
+    typeof (record as { superseded_by?: unknown }).superseded_by !== 'string'
+  );
 }
 
 function historyOf(record: MemoryRecord): unknown[] {
@@ -74,7 +78,8 @@ function str(record: MemoryRecord, key: string): string | undefined {
 /** Repository-relative file paths a lesson names (`scripts/deploy.sh`, `./run.sh`, `src/a.ts`). */
 export function mentionedPaths(text: string): string[] {
   const out = new Set<string>();
-  const re = /(?<![\w/.@:-])(\.\/)?((?:[\w.-]+\/)*[\w-][\w.-]*\.(?:sh|bash|zsh|py|js|mjs|cjs|ts|tsx|jsx|rb|go|rs|java|kt|json|toml|ya?ml|ps1|bat|mk))(?![\w/-])/g;
+  const re =
+    /(?<![\w/.@:-])(\.\/)?((?:[\w.-]+\/)*[\w-][\w.-]*\.(?:sh|bash|zsh|py|js|mjs|cjs|ts|tsx|jsx|rb|go|rs|java|kt|json|toml|ya?ml|ps1|bat|mk))(?![\w/-])/g;
   for (const match of text.matchAll(re)) {
     const path = match[2]!;
     // A bare file name without a directory is too ambiguous, unless written ./x.sh.
@@ -88,7 +93,8 @@ export function mentionedPaths(text: string): string[] {
 /** `npm|pnpm|yarn|bun run <script>` names a lesson mentions. */
 export function mentionedScripts(text: string): string[] {
   const out = new Set<string>();
-  for (const match of text.matchAll(/\b(?:npm|pnpm|yarn|bun) run(?:-script)? ([A-Za-z0-9:_.-]+)/g)) out.add(match[1]!);
+  for (const match of text.matchAll(/\b(?:npm|pnpm|yarn|bun) run(?:-script)? ([A-Za-z0-9:_.-]+)/g))
+    out.add(match[1]!);
   return [...out];
 }
 
@@ -131,10 +137,18 @@ function normalizePath(root: string, path: string): string | undefined {
  * Why an entry is stale at HEAD, or undefined. `changes` is the diff from the entry's commit
  * (undefined when the entry has no commit or it is unknown to the repository).
  */
-export function staleReason(record: MemoryRecord, facts: GitFacts, changes: Map<string, FileChange> | undefined, scriptsNow: Set<string> | undefined, scriptsThen: Set<string> | undefined): string | undefined {
+export function staleReason(
+  record: MemoryRecord,
+  facts: GitFacts,
+  changes: Map<string, FileChange> | undefined,
+  scriptsNow: Set<string> | undefined,
+  scriptsThen: Set<string> | undefined,
+): string | undefined {
   const { root } = facts.info;
   const exists = (p: string) => facts.tracked?.has(p) === true || existsSync(join(root, p));
-  const declared = (record.source_paths ?? []).map((p) => normalizePath(root, p)).filter((p): p is string => p !== undefined);
+  const declared = (record.source_paths ?? [])
+    .map((p) => normalizePath(root, p))
+    .filter((p): p is string => p !== undefined);
   const named = mentionedPaths(`${record.summary}\n${record.content}`);
   for (const path of new Set([...declared, ...named])) {
     const change = changes?.get(path);
@@ -144,7 +158,13 @@ export function staleReason(record: MemoryRecord, facts: GitFacts, changes: Map<
       return `source_changed: ${path} (+${change.added} -${change.deleted})`;
     }
     // A named script that is gone even though the diff cannot tell (entry without a commit).
-    if (!changes && named.includes(path) && /\.(sh|bash|zsh|py|ps1|bat)$/.test(path) && !exists(path) && path.includes('/')) {
+    if (
+      !changes &&
+      named.includes(path) &&
+      /\.(sh|bash|zsh|py|ps1|bat)$/.test(path) &&
+      !exists(path) &&
+      path.includes('/')
+    ) {
       return `source_missing: ${path}`;
     }
   }
@@ -173,7 +193,11 @@ export interface MaintainInput {
 }
 
 /** Applies usage, staleness and forgetting. Returns new arrays (unchanged records keep their identity). */
-export function maintainMemory(input: MaintainInput): { memory: Record<MemoryScope, MemoryRecord[]>; events: MaintenanceEvent[]; changed: boolean } {
+export function maintainMemory(input: MaintainInput): {
+  memory: Record<MemoryScope, MemoryRecord[]>;
+  events: MaintenanceEvent[];
+  changed: boolean;
+} {
   const events: MaintenanceEvent[] = [];
   let changed = false;
   const memory = { user: [...input.memory.user], global: [...input.memory.global] };
@@ -188,27 +212,44 @@ export function maintainMemory(input: MaintainInput): { memory: Record<MemorySco
         if (!isActive(record)) return;
         const commit = str(record, 'source_commit');
         if (commit === facts.info.head) {
-          // Learned or confirmed at HEAD: only a missing script can make it stale, and only if it never existed.
+          // Learned or confirmed at HEAD: only a missing script can make it stale, and only if it never
+          // existed.
           if (mentionedScripts(record.content).length === 0) return;
         }
         const text = `${record.summary}\n${record.content}`;
-        if ((record.source_paths ?? []).length === 0 && mentionedPaths(text).length === 0 && mentionedScripts(record.content).length === 0) return;
+        if (
+          (record.source_paths ?? []).length === 0 &&
+          mentionedPaths(text).length === 0 &&
+          mentionedScripts(record.content).length === 0
+        )
+          return;
         candidates.push({ scope, index, commit });
         if (commit && commit !== facts.info.head) uses.set(commit, (uses.get(commit) ?? 0) + 1);
       });
     }
-    const diffed = [...uses.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, input.policy.maxDiffs).map(([c]) => c);
+    const diffed = [...uses.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, input.policy.maxDiffs)
+      .map(([c]) => c);
     const diffs = new Map<string, Map<string, FileChange> | undefined>();
     for (const commit of diffed) diffs.set(commit, facts.changesSince(commit));
-    const pkgNow = existsSync(join(facts.info.root, 'package.json')) ? packageScripts(readRegularText(join(facts.info.root, 'package.json'))) : undefined;
+    const pkgNow = existsSync(join(facts.info.root, 'package.json'))
+      ? packageScripts(readRegularText(join(facts.info.root, 'package.json')))
+      : undefined;
     const pkgThen = new Map<string, Set<string> | undefined>();
     for (const c of candidates) {
       const record = memory[c.scope][c.index]!;
       if (c.commit && c.commit !== facts.info.head && !diffs.has(c.commit)) continue; // over the diff budget: next compile
-      const changes = c.commit === facts.info.head ? new Map<string, FileChange>() : c.commit ? diffs.get(c.commit) : undefined;
+      const changes =
+        c.commit === facts.info.head
+          ? new Map<string, FileChange>()
+          : c.commit
+            ? diffs.get(c.commit)
+            : undefined;
       let scriptsThen: Set<string> | undefined;
       if (c.commit && pkgNow && mentionedScripts(record.content).length > 0) {
-        if (!pkgThen.has(c.commit)) pkgThen.set(c.commit, packageScripts(facts.fileAt(c.commit, 'package.json')) ?? new Set());
+        if (!pkgThen.has(c.commit))
+          pkgThen.set(c.commit, packageScripts(facts.fileAt(c.commit, 'package.json')) ?? new Set());
         scriptsThen = pkgThen.get(c.commit);
       }
       const reason = staleReason(record, facts, changes, pkgNow, scriptsThen);
@@ -223,27 +264,57 @@ export function maintainMemory(input: MaintainInput): { memory: Record<MemorySco
         stale_head: facts.info.head,
         history: [...history, { at: input.now, event: 'stale', detail: reason }].slice(-20),
       } as MemoryRecord;
-      events.push({ state: 'applied', kind: 'lifecycle', event: 'stale', scope: c.scope, record_id: str(record, 'id') ?? '', summary: record.summary.slice(0, 120), reason });
+      events.push({
+        state: 'applied',
+        kind: 'lifecycle',
+        event: 'stale',
+        scope: c.scope,
+        record_id: str(record, 'id') ?? '',
+        summary: record.summary.slice(0, 120),
+        reason,
+      });
     }
   }
 
   // Forgetting.
   if (input.archive) {
-    const cutoff = new Date(Date.parse(input.now) - input.policy.archiveAfterDays * 86_400_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const cutoff = new Date(Date.parse(input.now) - input.policy.archiveAfterDays * 86_400_000)
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     for (const scope of ['user', 'global'] as const) {
       memory[scope] = memory[scope].map((record) => {
         if (!isActive(record) || record.confidence >= input.policy.archiveBelowConfidence) return record;
         const used = input.usage?.get(str(record, 'id') ?? '');
-        const lastUse = [...['last_confirmed_at', 'updated_at', 'created_at', 'restored_at', 'valid_from'].map((k) => str(record, k)), used?.last_injected_at, used?.last_recalled_at]
+        const lastUse = [
+          ...['last_confirmed_at', 'updated_at', 'created_at', 'restored_at', 'valid_from'].map((k) =>
+            str(record, k),
+          ),
+          used?.last_injected_at,
+          used?.last_recalled_at,
+        ]
           .filter((v): v is string => typeof v === 'string' && v !== '')
           .sort()
           .at(-1);
         if (lastUse === undefined || lastUse >= cutoff) return record;
         changed = true;
         const reason = `unused since ${lastUse.slice(0, 10)} and confidence ${record.confidence} < ${input.policy.archiveBelowConfidence}`;
-        events.push({ state: 'applied', kind: 'lifecycle', event: 'archived', scope, record_id: str(record, 'id') ?? '', summary: record.summary.slice(0, 120), reason });
+        events.push({
+          state: 'applied',
+          kind: 'lifecycle',
+          event: 'archived',
+          scope,
+          record_id: str(record, 'id') ?? '',
+          summary: record.summary.slice(0, 120),
+          reason,
+        });
         const history = historyOf(record);
-        return { ...record, status: 'archived', archived_at: input.now, status_reason: reason, history: [...history, { at: input.now, event: 'archived', detail: reason }].slice(-20) } as MemoryRecord;
+        return {
+          ...record,
+          status: 'archived',
+          archived_at: input.now,
+          status_reason: reason,
+          history: [...history, { at: input.now, event: 'archived', detail: reason }].slice(-20),
+        } as MemoryRecord;
       });
     }
   }

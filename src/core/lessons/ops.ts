@@ -1,5 +1,5 @@
 /**
- * Changes a user asks for by hand (issue 10): `memory forget|restore|edit` and `undo`. Each runs
+ * Changes a user asks for by hand: `memory forget|restore|edit` and `undo`. Each runs
  * under the compile lock (the compiler is the only writer of assets), through the same journaled
  * commit as a compile, and writes a receipt with before-images, so every manual change is itself
  * listed by `history` and can be undone.
@@ -12,7 +12,15 @@ import { AppError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import type { MemoryRecord } from '../schemas.js';
-import { commitApply, planApply, recoverJournal, sha256, undoRoot, type ApplyPlan, type UndoManifest } from '../compiler/apply.js';
+import {
+  commitApply,
+  planApply,
+  recoverJournal,
+  sha256,
+  undoRoot,
+  type ApplyPlan,
+  type UndoManifest,
+} from '../compiler/apply.js';
 import { withEvent } from '../compiler/backends/script.js';
 import type { CompileArtifacts } from '../compiler/backends/types.js';
 import { publishNativeSkills } from '../compiler/compile.js';
@@ -42,15 +50,21 @@ export function setLockWaitNotice(notice: ((ownerPid: number | null) => void) | 
 
 function lockWaitMs(): number {
   const raw = Number(readEnv('CODEX_SELF_EVOLUTION_LOCK_WAIT_SECONDS'));
-  return Number.isFinite(raw) && raw >= 0 && readEnv('CODEX_SELF_EVOLUTION_LOCK_WAIT_SECONDS') !== undefined ? raw * 1000 : LOCK_WAIT_MS;
+  return Number.isFinite(raw) && raw >= 0 && readEnv('CODEX_SELF_EVOLUTION_LOCK_WAIT_SECONDS') !== undefined
+    ? raw * 1000
+    : LOCK_WAIT_MS;
 }
 
 /**
  * Runs `fn` holding the bucket's compile lock, after completing any interrupted apply. A running
  * compile is waited for (up to {@link LOCK_WAIT_MS}; compiles take seconds) instead of failing.
  */
-export async function withCompileLock<T>(paths: StatePaths, fn: (lock: CompileLock) => T | Promise<T>): Promise<T> {
-  if (!existsSync(paths.stateDir)) throw new UsageError(`no learned state for this repository (${paths.stateDir} does not exist)`);
+export async function withCompileLock<T>(
+  paths: StatePaths,
+  fn: (lock: CompileLock) => T | Promise<T>,
+): Promise<T> {
+  if (!existsSync(paths.stateDir))
+    throw new UsageError(`no learned state for this repository (${paths.stateDir} does not exist)`);
   const deadline = Date.now() + lockWaitMs();
   let acquired = await acquireCompileLock(paths);
   let told = false;
@@ -63,7 +77,10 @@ export async function withCompileLock<T>(paths: StatePaths, fn: (lock: CompileLo
     acquired = await acquireCompileLock(paths);
   }
   if (!acquired.acquired) {
-    throw new BucketBusyError(`a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')}) and did not finish within ${Math.round(lockWaitMs() / 1000)} s`, { hint: 'try again when it finishes' });
+    throw new BucketBusyError(
+      `a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')}) and did not finish within ${Math.round(lockWaitMs() / 1000)} s`,
+      { hint: 'try again when it finishes' },
+    );
   }
   try {
     recoverJournal(paths);
@@ -74,13 +91,18 @@ export async function withCompileLock<T>(paths: StatePaths, fn: (lock: CompileLo
 }
 
 /** Memory with every entry carrying its id (entries from before ids get the compiler's derivation). */
-export function memoryWithIds(memory: Record<MemoryScope, MemoryRecord[]>): Record<MemoryScope, MemoryRecord[]> {
+export function memoryWithIds(
+  memory: Record<MemoryScope, MemoryRecord[]>,
+): Record<MemoryScope, MemoryRecord[]> {
   const taken = new Set<string>();
   const out = { user: [] as MemoryRecord[], global: [] as MemoryRecord[] };
   for (const scope of ['user', 'global'] as const) {
     for (const record of memory[scope]) {
       const raw = (record as { id?: unknown }).id;
-      const id = typeof raw === 'string' && raw !== '' && !taken.has(raw) ? raw : lessonIdFor(scope, record.content, taken);
+      const id =
+        typeof raw === 'string' && raw !== '' && !taken.has(raw)
+          ? raw
+          : lessonIdFor(scope, record.content, taken);
       taken.add(id);
       out[scope].push(id === raw ? record : ({ ...record, id } as MemoryRecord));
     }
@@ -99,7 +121,12 @@ export interface ManualChangeResult {
  * Changes one memory entry (found by id, or an unambiguous id prefix of at least 4 characters)
  * with `mutate`, as one journaled commit with a `run_status: "manual"` receipt.
  */
-export async function changeMemoryEntry(paths: StatePaths, id: string, action: string, mutate: (record: MemoryRecord, now: string) => MemoryRecord): Promise<ManualChangeResult> {
+export async function changeMemoryEntry(
+  paths: StatePaths,
+  id: string,
+  action: string,
+  mutate: (record: MemoryRecord, now: string) => MemoryRecord,
+): Promise<ManualChangeResult> {
   return withCompileLock(paths, (lock) => {
     const context = loadCompileContext(paths);
     const memory = memoryWithIds(context.memory);
@@ -110,13 +137,23 @@ export async function changeMemoryEntry(paths: StatePaths, id: string, action: s
         if (rid === id || (id.length >= 4 && rid.startsWith(id))) matches.push({ scope, index });
       });
     }
-    if (matches.length === 0) throw new UsageError(`no memory entry ${id}`, { hint: 'see `codex-self-evolution memory list --all`' });
-    if (matches.length > 1) throw new UsageError(`${matches.length} memory entries start with ${id}; give more of the id`);
+    if (matches.length === 0)
+      throw new UsageError(`no memory entry ${id}`, { hint: 'see `codex-self-evolution memory list --all`' });
+    if (matches.length > 1)
+      throw new UsageError(`${matches.length} memory entries start with ${id}; give more of the id`);
     const { scope, index } = matches[0]!;
     const now = utcNow();
     const record = mutate(memory[scope][index]!, now);
     memory[scope] = memory[scope].map((r, i) => (i === index ? record : r));
-    const artifacts: CompileArtifacts = { memory, recall: context.recall, skills: [], manifest: context.manifest, items: [], backend: 'manual', fallback_backend: null };
+    const artifacts: CompileArtifacts = {
+      memory,
+      recall: context.recall,
+      skills: [],
+      manifest: context.manifest,
+      items: [],
+      backend: 'manual',
+      fallback_backend: null,
+    };
     const plan = planApply(paths, context, artifacts, { searchIndex: false });
     if (plan.writes.length === 0) return { receipt_id: null, record, scope };
     const receiptId = newReceiptId();
@@ -130,23 +167,55 @@ export async function changeMemoryEntry(paths: StatePaths, id: string, action: s
       memory_records: memory.user.length + memory.global.length,
       recall_records: context.recall.length,
       managed_skills: 0,
-      item_receipts: [{ kind: 'manual', state: 'applied', action, scope, record_id: (record as { id?: unknown }).id, summary: record.summary.slice(0, 120) }],
+      item_receipts: [
+        {
+          kind: 'manual',
+          state: 'applied',
+          action,
+          scope,
+          record_id: (record as { id?: unknown }).id,
+          summary: record.summary.slice(0, 120),
+        },
+      ],
       skip_reason: null,
       memory_action_stats: {},
       started_at: now,
       finished_at: utcNow(),
     };
-    commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => lock.assertHeld() });
+    commitApply(paths, {
+      txid: receiptId,
+      plan,
+      envelopes: [],
+      receipt,
+      beforeCommit: () => lock.assertHeld(),
+    });
     return { receipt_id: receiptId, record, scope };
   });
 }
 
-const LIFECYCLE_FIELDS = ['status', 'status_reason', 'stale_reason', 'stale_at', 'stale_head', 'superseded_by', 'valid_until', 'archived_at', 'retired_at', 'forgotten_at'];
+const LIFECYCLE_FIELDS = [
+  'status',
+  'status_reason',
+  'stale_reason',
+  'stale_at',
+  'stale_head',
+  'superseded_by',
+  'valid_until',
+  'archived_at',
+  'retired_at',
+  'forgotten_at',
+];
 
 /** `memory forget`: status forgotten (kept in history; a session restating it does not bring it back). */
 export function forgetMutation(reason: string) {
   return (record: MemoryRecord, now: string): MemoryRecord =>
-    ({ ...record, status: 'forgotten', forgotten_at: now, status_reason: reason || 'forgotten by the user', history: withEvent(record, { at: now, event: 'forgotten', ...(reason ? { detail: reason } : {}) }) }) as MemoryRecord;
+    ({
+      ...record,
+      status: 'forgotten',
+      forgotten_at: now,
+      status_reason: reason || 'forgotten by the user',
+      history: withEvent(record, { at: now, event: 'forgotten', ...(reason ? { detail: reason } : {}) }),
+    }) as MemoryRecord;
 }
 
 /** `memory restore`: active again (from archived, stale, forgotten, superseded or retired). */
@@ -162,8 +231,10 @@ export function restoreMutation(record: MemoryRecord, now: string): MemoryRecord
 
 /** `memory edit`: new content and/or summary, same id. */
 export function editMutation(changes: { content?: string; summary?: string }) {
-  if (changes.content === undefined && changes.summary === undefined) throw new UsageError('nothing to edit: give --content and/or --summary');
-  if (changes.content !== undefined && changes.content.trim() === '') throw new UsageError('--content must not be empty (use `memory forget` to drop an entry)');
+  if (changes.content === undefined && changes.summary === undefined)
+    throw new UsageError('nothing to edit: give --content and/or --summary');
+  if (changes.content !== undefined && changes.content.trim() === '')
+    throw new UsageError('--content must not be empty (use `memory forget` to drop an entry)');
   return (record: MemoryRecord, now: string): MemoryRecord =>
     ({
       ...record,
@@ -171,7 +242,16 @@ export function editMutation(changes: { content?: string; summary?: string }) {
       ...(changes.summary !== undefined ? { summary: changes.summary.trim() } : {}),
       edited_at: now,
       updated_at: now,
-      history: withEvent(record, { at: now, event: 'edited', detail: [changes.content !== undefined ? 'content' : '', changes.summary !== undefined ? 'summary' : ''].filter(Boolean).join(',') }),
+      history: withEvent(record, {
+        at: now,
+        event: 'edited',
+        detail: [
+          changes.content !== undefined ? 'content' : '',
+          changes.summary !== undefined ? 'summary' : '',
+        ]
+          .filter(Boolean)
+          .join(','),
+      }),
     }) as MemoryRecord;
 }
 
@@ -228,7 +308,12 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
     const manifest = readUndoManifest(paths, id);
     if (!manifest) {
       const known = readReceiptHistory(paths).some((r) => r.receipt_id === id);
-      throw new UsageError(known ? `receipt ${id} changed no file or its undo record was pruned (the newest ${50} are kept)` : `no receipt ${id}`, { hint: 'see `codex-self-evolution history`' });
+      throw new UsageError(
+        known
+          ? `receipt ${id} changed no file or its undo record was pruned (the newest ${50} are kept)`
+          : `no receipt ${id}`,
+        { hint: 'see `codex-self-evolution history`' },
+      );
     }
     if (manifest.undone_by) throw new UsageError(`receipt ${id} was already undone by ${manifest.undone_by}`);
     // The record lives in the state dir, where anything can be planted: every target must stay
@@ -238,15 +323,21 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
         f === null ||
         typeof f !== 'object' ||
         !isInside(paths.stateDir, join(paths.stateDir, String(f.target))) ||
-        (f.before !== null && !isInside(join(undoRoot(paths), id), join(undoRoot(paths), id, String(f.before)))),
+        (f.before !== null &&
+          !isInside(join(undoRoot(paths), id), join(undoRoot(paths), id, String(f.before)))),
     );
     if (unsafe.length > 0) {
       throw new UndoRefusedError(
-        `refusing to undo ${id}: its undo record names ${unsafe.length} file(s) outside the state dir (${unsafe.map((f) => JSON.stringify(f?.target ?? f)).slice(0, 3).join(', ')})`,
+        `refusing to undo ${id}: its undo record names ${unsafe.length} file(s) outside the state dir (${unsafe
+          .map((f) => JSON.stringify(f?.target ?? f))
+          .slice(0, 3)
+          .join(', ')})`,
         { hint: `nothing was changed; the record is ${join(undoRoot(paths), id, 'manifest.json')}` },
       );
     }
-    const conflicts = manifest.files.filter((f) => currentHash(join(paths.stateDir, f.target)) !== f.after_sha256);
+    const conflicts = manifest.files.filter(
+      (f) => currentHash(join(paths.stateDir, f.target)) !== f.after_sha256,
+    );
     if (conflicts.length > 0) {
       const later = undoableReceiptIds(paths)
         .filter((other) => other > id)
@@ -256,7 +347,12 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
         });
       throw new UndoConflictError(
         `cannot undo ${id}: ${conflicts.map((c) => c.target).join(', ')} changed since${later.length > 0 ? ` (by ${later.join(', ')})` : ' (edited outside the compiler?)'}`,
-        { hint: later.length > 0 ? `undo the later receipts first, newest first: ${[...later].reverse().join(', ')}` : 'nothing was changed' },
+        {
+          hint:
+            later.length > 0
+              ? `undo the later receipts first, newest first: ${[...later].reverse().join(', ')}`
+              : 'nothing was changed',
+        },
       );
     }
     const plan: ApplyPlan = { writes: [], unchanged: [], deletes: [] };
@@ -286,7 +382,13 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
       started_at: now,
       finished_at: utcNow(),
     };
-    commitApply(paths, { txid: receiptId, plan, envelopes: [], receipt, beforeCommit: () => lock.assertHeld() });
+    commitApply(paths, {
+      txid: receiptId,
+      plan,
+      envelopes: [],
+      receipt,
+      beforeCommit: () => lock.assertHeld(),
+    });
     writeJsonAtomic(join(undoRoot(paths), id, 'manifest.json'), { ...manifest, undone_by: receiptId });
     return { undone: id, receipt_id: receiptId, files };
   });

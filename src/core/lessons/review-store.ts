@@ -1,5 +1,5 @@
 /**
- * Human review of suggestions (issue 10). A policy per kind (`[review] memory|recall|skills =
+ * Human review of suggestions. A policy per kind (`[review] memory|recall|skills =
  * "auto"|"review"`, defaults auto/auto/review) decides at compile time which suggestions wait for
  * a human. Those are staged in `review/staged/<id>.json`, one file per item, written before the
  * batch's commit point with O_EXCL (a retried batch finds them there; nothing is staged twice and
@@ -39,7 +39,17 @@ export interface StagedItem {
   kind: ReviewKind;
   suggestion: Suggestion;
   /** Where it came from. */
-  source: { suggestion_id: string; index: number; part?: 'skill_candidate'; thread_id: string; turn_id: string; cwd: string; repo_fingerprint: string; reviewer_timestamp: string; reviewer_provider?: string };
+  source: {
+    suggestion_id: string;
+    index: number;
+    part?: 'skill_candidate';
+    thread_id: string;
+    turn_id: string;
+    cwd: string;
+    repo_fingerprint: string;
+    reviewer_timestamp: string;
+    reviewer_provider?: string;
+  };
   staged_at: string;
   decided_at?: string;
   reason?: string;
@@ -63,7 +73,10 @@ export function stagedDir(paths: StatePaths): string {
 }
 
 function itemPath(paths: StatePaths, id: string): string {
-  if (!ID_PATTERN.test(id)) throw new UsageError(`not a review item id: ${JSON.stringify(id)} (expected r- and 10 hex digits; see \`review list\`)`);
+  if (!ID_PATTERN.test(id))
+    throw new UsageError(
+      `not a review item id: ${JSON.stringify(id)} (expected r- and 10 hex digits; see \`review list\`)`,
+    );
   return join(stagedDir(paths), `${id}.json`);
 }
 
@@ -80,7 +93,11 @@ export function stagedItemId(suggestionId: string, index: number, part?: string)
  * Splits a batch by policy: the envelopes the backend compiles (staged suggestions removed;
  * approved envelopes pass whole) and the items to stage.
  */
-export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPolicy, now: string): { envelopes: Envelope[]; staged: StagedItem[] } {
+export function splitForReview(
+  envelopes: readonly Envelope[],
+  policy: ReviewPolicy,
+  now: string,
+): { envelopes: Envelope[]; staged: StagedItem[] } {
   const staged: StagedItem[] = [];
   const out: Envelope[] = [];
   for (const envelope of envelopes) {
@@ -119,12 +136,27 @@ export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPol
         return;
       }
       if (policy[kind] === 'review') {
-        staged.push({ version: 1, id: stagedItemId(envelope.suggestion_id, index), state: 'staged', kind, suggestion, source: source(index), staged_at: now, history: [{ at: now, event: 'staged' }] });
+        staged.push({
+          version: 1,
+          id: stagedItemId(envelope.suggestion_id, index),
+          state: 'staged',
+          kind,
+          suggestion,
+          source: source(index),
+          staged_at: now,
+          history: [{ at: now, event: 'staged' }],
+        });
         return;
       }
       const details = suggestion.details as Record<string, unknown>;
       const candidate = details.skill_candidate;
-      if (policy.skills === 'review' && candidate !== undefined && candidate !== null && typeof candidate === 'object' && !Array.isArray(candidate)) {
+      if (
+        policy.skills === 'review' &&
+        candidate !== undefined &&
+        candidate !== null &&
+        typeof candidate === 'object' &&
+        !Array.isArray(candidate)
+      ) {
         const c = candidate as Record<string, unknown>;
         const skill: Suggestion = {
           family: 'skill_action',
@@ -132,7 +164,16 @@ export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPol
           details: { action: 'create', ...c, ...(details.evidence ? { evidence: details.evidence } : {}) },
           confidence: suggestion.confidence,
         };
-        staged.push({ version: 1, id: stagedItemId(envelope.suggestion_id, index, 'skill_candidate'), state: 'staged', kind: 'skills', suggestion: skill, source: source(index, 'skill_candidate'), staged_at: now, history: [{ at: now, event: 'staged' }] });
+        staged.push({
+          version: 1,
+          id: stagedItemId(envelope.suggestion_id, index, 'skill_candidate'),
+          state: 'staged',
+          kind: 'skills',
+          suggestion: skill,
+          source: source(index, 'skill_candidate'),
+          staged_at: now,
+          history: [{ at: now, event: 'staged' }],
+        });
         const { skill_candidate: _dropped, ...rest } = details;
         kept.push({ ...suggestion, details: rest });
         return;
@@ -144,7 +185,8 @@ export function splitForReview(envelopes: readonly Envelope[], policy: ReviewPol
   return { envelopes: out, staged };
 }
 
-/** Writes new staged items (existing ids, whatever their state, are left alone). Returns how many were new. */
+/** Writes new staged items (existing ids, whatever their state, are left alone). Returns how many were new.
+ * */
 export function writeStagedItems(paths: StatePaths, items: readonly StagedItem[]): number {
   if (items.length === 0) return 0;
   mkdirSync(stagedDir(paths), { recursive: true });
@@ -185,13 +227,16 @@ export function listStagedItems(paths: StatePaths): StagedItem[] {
       // A torn write is impossible (O_EXCL + atomic rewrites), a hand-damaged file is skipped.
     }
   }
-  return items.sort((a, b) => (a.staged_at < b.staged_at ? -1 : a.staged_at > b.staged_at ? 1 : a.id < b.id ? -1 : 1));
+  return items.sort((a, b) =>
+    a.staged_at < b.staged_at ? -1 : a.staged_at > b.staged_at ? 1 : a.id < b.id ? -1 : 1,
+  );
 }
 
 /** One item, or a UsageError naming the id. */
 export function readStagedItem(paths: StatePaths, id: string): StagedItem {
   const file = itemPath(paths, id);
-  if (!existsSync(file)) throw new UsageError(`no review item ${id}`, { hint: 'see `codex-self-evolution review list`' });
+  if (!existsSync(file))
+    throw new UsageError(`no review item ${id}`, { hint: 'see `codex-self-evolution review list`' });
   return JSON.parse(readRegularText(file)) as StagedItem;
 }
 
@@ -200,7 +245,8 @@ function save(paths: StatePaths, item: StagedItem): void {
 }
 
 function requireStaged(item: StagedItem, verb: string): void {
-  if (item.state !== 'staged') throw new UsageError(`review item ${item.id} is already ${item.state}; only staged items can be ${verb}`);
+  if (item.state !== 'staged')
+    throw new UsageError(`review item ${item.id} is already ${item.state}; only staged items can be ${verb}`);
 }
 
 /** Envelope id of an approved item. */
@@ -241,7 +287,13 @@ export function approveItem(paths: StatePaths, id: string, now = utcNow()): Stag
     mkdirSync(paths.queue.pending, { recursive: true });
     writeJsonAtomic(envelopePath(paths, 'pending', suggestionId), envelope);
   }
-  const next: StagedItem = { ...item, state: 'approved', decided_at: now, approved_envelope: suggestionId, history: [...item.history, { at: now, event: 'approved' }] };
+  const next: StagedItem = {
+    ...item,
+    state: 'approved',
+    decided_at: now,
+    approved_envelope: suggestionId,
+    history: [...item.history, { at: now, event: 'approved' }],
+  };
   save(paths, next);
   return next;
 }
@@ -250,23 +302,47 @@ export function approveItem(paths: StatePaths, id: string, now = utcNow()): Stag
 export function rejectItem(paths: StatePaths, id: string, reason: string, now = utcNow()): StagedItem {
   const item = readStagedItem(paths, id);
   requireStaged(item, 'rejected');
-  const next: StagedItem = { ...item, state: 'rejected', decided_at: now, reason: reason || 'rejected', history: [...item.history, { at: now, event: 'rejected', detail: reason || undefined }] as StagedItem['history'] };
+  const next: StagedItem = {
+    ...item,
+    state: 'rejected',
+    decided_at: now,
+    reason: reason || 'rejected',
+    history: [
+      ...item.history,
+      { at: now, event: 'rejected', detail: reason || undefined },
+    ] as StagedItem['history'],
+  };
   save(paths, next);
   return next;
 }
 
 /** Edits a staged item's suggestion (summary, content, title, description); the first original is kept. */
-export function editItem(paths: StatePaths, id: string, changes: { summary?: string; content?: string; title?: string; description?: string }, now = utcNow()): StagedItem {
+export function editItem(
+  paths: StatePaths,
+  id: string,
+  changes: { summary?: string; content?: string; title?: string; description?: string },
+  now = utcNow(),
+): StagedItem {
   const item = readStagedItem(paths, id);
   requireStaged(item, 'edited');
   const details = { ...(item.suggestion.details as Record<string, unknown>) };
   if (changes.content !== undefined) details.content = changes.content;
   if (changes.title !== undefined) details.title = changes.title;
   if (changes.description !== undefined) details.description = changes.description;
-  const suggestion: Suggestion = { ...item.suggestion, ...(changes.summary !== undefined ? { summary: changes.summary } : {}), details };
+  const suggestion: Suggestion = {
+    ...item.suggestion,
+    ...(changes.summary !== undefined ? { summary: changes.summary } : {}),
+    details,
+  };
   const fields = Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined);
-  if (fields.length === 0) throw new UsageError('nothing to edit: give --summary, --content, --title or --description');
-  const next: StagedItem = { ...item, suggestion, original_suggestion: item.original_suggestion ?? item.suggestion, history: [...item.history, { at: now, event: 'edited', detail: fields.join(',') }] };
+  if (fields.length === 0)
+    throw new UsageError('nothing to edit: give --summary, --content, --title or --description');
+  const next: StagedItem = {
+    ...item,
+    suggestion,
+    original_suggestion: item.original_suggestion ?? item.suggestion,
+    history: [...item.history, { at: now, event: 'edited', detail: fields.join(',') }],
+  };
   save(paths, next);
   return next;
 }

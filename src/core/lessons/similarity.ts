@@ -1,5 +1,5 @@
 /**
- * Deterministic subject matching between two lessons (issue 10): is a new lesson the same thing
+ * Deterministic subject matching between two lessons: is a new lesson the same thing
  * said again (merge it, count a confirmation), an update of an existing one (supersede it), or
  * something else? No model, no embeddings: normalized key terms plus a few explicit signals, so
  * the outcome is reproducible and explainable in a receipt.
@@ -37,11 +37,59 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
-const NEGATIONS = new Set(['not', 'never', 'no', 'dont', 'don', 'doesnt', 'avoid', 'without', 'stop', 'nor', 'cannot', 'cant', 'wont', 'shouldnt', 'mustnt', 'instead']);
+const NEGATIONS = new Set([
+  'not',
+  'never',
+  'no',
+  'dont',
+  'don',
+  'doesnt',
+  'avoid',
+  'without',
+  'stop',
+  'nor',
+  'cannot',
+  'cant',
+  'wont',
+  'shouldnt',
+  'mustnt',
+  'instead',
+]);
 
 /** Words that announce a change of mind ("from now on", "switched to", "no longer"). */
-const CUE_WORDS = new Set(['now', 'instead', 'longer', 'anymore', 'switch', 'switched', 'switching', 'migrate', 'migrated', 'moved', 'replace', 'replaced', 'rather', 'henceforth', 'going', 'forward']);
-const CUE_PHRASES = [/\bfrom now on\b/, /\bno longer\b/, /\bnot anymore\b/, /\bany ?more\b/, /\binstead\b/, /\bswitch(?:ed|ing)? (?:to|over)\b/, /\bmigrat(?:e|ed|ing) to\b/, /\bmoved? to\b/, /\brather than\b/, /\bgoing forward\b/, /\bnow uses?\b/, /\bstarting (?:now|today)\b/, /\breplaced? (?:by|with)\b/];
+const CUE_WORDS = new Set([
+  'now',
+  'instead',
+  'longer',
+  'anymore',
+  'switch',
+  'switched',
+  'switching',
+  'migrate',
+  'migrated',
+  'moved',
+  'replace',
+  'replaced',
+  'rather',
+  'henceforth',
+  'going',
+  'forward',
+]);
+const CUE_PHRASES = [
+  /\bfrom now on\b/,
+  /\bno longer\b/,
+  /\bnot anymore\b/,
+  /\bany ?more\b/,
+  /\binstead\b/,
+  /\bswitch(?:ed|ing)? (?:to|over)\b/,
+  /\bmigrat(?:e|ed|ing) to\b/,
+  /\bmoved? to\b/,
+  /\brather than\b/,
+  /\bgoing forward\b/,
+  /\bnow uses?\b/,
+  /\bstarting (?:now|today)\b/,
+  /\breplaced? (?:by|with)\b/,
+];
 
 /** Mutually exclusive choices. A lesson preferring one member contradicts one preferring another. */
 export const VALUE_GROUPS: readonly (readonly string[])[] = [
@@ -65,16 +113,30 @@ export const VALUE_GROUPS: readonly (readonly string[])[] = [
 const GROUP_OF = new Map<string, number>();
 VALUE_GROUPS.forEach((group, i) => group.forEach((value) => GROUP_OF.set(value, i)));
 /** Members of a group that are spellings of one value. */
-const CANONICAL: Record<string, string> = { tabs: 'tab', spaces: 'space', postgresql: 'postgres', cjs: 'commonjs' };
+const CANONICAL: Record<string, string> = {
+  tabs: 'tab',
+  spaces: 'space',
+  postgresql: 'postgres',
+  cjs: 'commonjs',
+};
 
 /** Light stemmer: enough to match installs/install/installing, not a linguistic one. */
 export function stem(word: string): string {
   if (word.length <= 4 || GROUP_OF.has(word)) return word;
-  for (const [suffix, min] of [['ies', 5], ['ing', 6], ['ed', 5], ['es', 5], ['s', 4]] as const) {
+  for (const [suffix, min] of [
+    ['ies', 5],
+    ['ing', 6],
+    ['ed', 5],
+    ['es', 5],
+    ['s', 4],
+  ] as const) {
     if (word.endsWith(suffix) && word.length - suffix.length >= min - suffix.length && !word.endsWith('ss')) {
       const base = word.slice(0, -suffix.length);
       if (suffix === 'ies') return `${base}y`;
-      if (suffix === 'ing' || suffix === 'ed') return base.length >= 3 && base.at(-1) === base.at(-2) && !'lsz'.includes(base.at(-1)!) ? base.slice(0, -1) : base;
+      if (suffix === 'ing' || suffix === 'ed')
+        return base.length >= 3 && base.at(-1) === base.at(-2) && !'lsz'.includes(base.at(-1)!)
+          ? base.slice(0, -1)
+          : base;
       return base;
     }
   }
@@ -117,7 +179,9 @@ export function lessonTerms(text: string): LessonTerms {
     if (group !== undefined) {
       // Contrasted nearby ("not npm", "instead of npm", "rather than npm", "over npm"): not preferred.
       const before = tokens.slice(Math.max(0, i - 2), i);
-      const contrasted = before.some((w) => NEGATIONS.has(w) || w === 'than' || w === 'over' || w === 'of' && before.includes('instead'));
+      const contrasted = before.some(
+        (w) => NEGATIONS.has(w) || w === 'than' || w === 'over' || (w === 'of' && before.includes('instead')),
+      );
       if (!contrasted) {
         const set = values.get(group) ?? new Set<string>();
         set.add(CANONICAL[token] ?? token);
@@ -179,21 +243,34 @@ export function relate(prev: LessonTerms, next: LessonTerms): Relation {
     if (intersectionSize(before, after) > 0) continue;
     const subject = prev.terms.size === 0 || next.terms.size === 0 ? 1 : overlap(prev.terms, next.terms);
     if (subject >= VALUE_SUBJECT_OVERLAP) {
-      return { kind: 'supersedes', score: 2 + subject, reason: `value_changed:${[...before].sort().join('|')}→${[...after].sort().join('|')}` };
+      return {
+        kind: 'supersedes',
+        score: 2 + subject,
+        reason: `value_changed:${[...before].sort().join('|')}→${[...after].sort().join('|')}`,
+      };
     }
   }
   const a = allTerms(prev);
   const b = allTerms(next);
   const jac = jaccard(a, b);
   // 2. Same statement, opposite polarity.
-  if (prev.negative !== next.negative && jaccard(prev.terms, next.terms) >= POLARITY_JACCARD && prev.terms.size > 0) {
-    return { kind: 'supersedes', score: 1.5 + jac, reason: next.negative ? 'reversed:now_negative' : 'reversed:now_positive' };
+  if (
+    prev.negative !== next.negative &&
+    jaccard(prev.terms, next.terms) >= POLARITY_JACCARD &&
+    prev.terms.size > 0
+  ) {
+    return {
+      kind: 'supersedes',
+      score: 1.5 + jac,
+      reason: next.negative ? 'reversed:now_negative' : 'reversed:now_positive',
+    };
   }
   // 3. An announced change about the same subject that says something new.
   if (next.cue && !prev.cue && overlap(a, b) >= CUE_OVERLAP && b.size > intersectionSize(a, b)) {
     return { kind: 'supersedes', score: 1 + overlap(a, b), reason: 'update_cue' };
   }
   // 4. Near-duplicate.
-  if (jac >= DUPLICATE_JACCARD && prev.negative === next.negative) return { kind: 'duplicate', score: 1 + jac, reason: `similar:${jac.toFixed(2)}` };
+  if (jac >= DUPLICATE_JACCARD && prev.negative === next.negative)
+    return { kind: 'duplicate', score: 1 + jac, reason: `similar:${jac.toFixed(2)}` };
   return { kind: 'unrelated', score: jac, reason: '' };
 }

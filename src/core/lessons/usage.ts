@@ -1,5 +1,5 @@
 /**
- * Injection and recall counters without slowing the hooks (issue 10). The SessionStart hook (and
+ * Injection and recall counters without slowing the hooks. The SessionStart hook (and
  * the prompt-recall hook) append one short line to `memory/usage.log` of the bucket:
  *
  *   `<utc> i <id>,<id>,...`   entries injected at a session start
@@ -9,13 +9,22 @@
  * folds the log into `memory/usage.json` (`{<id>: {injected_count, last_injected_at,
  * recalled_count, last_recalled_at}}`) under its lock. Counters live outside memory.json on
  * purpose: they change with every session, and lessons (and their undo records) should change
- * only when what is believed changes. The fold it renames the log aside first, so appends that race with the fold land in a
+ * only when what is believed changes. The fold it renames the log aside first, so appends that race with the
+ * fold land in a
  * fresh log and are counted next time. Counts are best effort (a crash between the commit and the
  * removal of the folded file counts it twice); they only decide what is archived when unused.
  *
  * Hot path: node:fs and node:path only.
  */
-import { existsSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, renameSync as rename } from 'node:fs';
+import {
+  existsSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  renameSync as rename,
+} from 'node:fs';
 import { join } from 'node:path';
 import { appendNoFollow } from '../fs/safe.js';
 import { reportMovedAside } from '../log.js';
@@ -33,7 +42,12 @@ export function usageLogPath(memoryDir: string): string {
  * Appends one usage line. Only when the bucket's memory dir exists (a hook never creates a
  * bucket); never throws (a hook must not fail because counting failed).
  */
-export function recordUsage(memoryDir: string, kind: 'i' | 'r', ids: readonly string[], now: Date = new Date()): boolean {
+export function recordUsage(
+  memoryDir: string,
+  kind: 'i' | 'r',
+  ids: readonly string[],
+  now: Date = new Date(),
+): boolean {
   const clean = ids.filter((id) => /^[0-9A-Za-z_-]{1,64}$/.test(id));
   if (clean.length === 0) return false;
   try {
@@ -44,7 +58,9 @@ export function recordUsage(memoryDir: string, kind: 'i' | 'r', ids: readonly st
     } catch {
       // No log yet.
     }
-    appendNoFollow(file, `${now.toISOString().replace(/\.\d{3}Z$/, 'Z')} ${kind} ${clean.join(',')}\n`, { onMovedAside: reportMovedAside });
+    appendNoFollow(file, `${now.toISOString().replace(/\.\d{3}Z$/, 'Z')} ${kind} ${clean.join(',')}\n`, {
+      onMovedAside: reportMovedAside,
+    });
     return true;
   } catch {
     return false;
@@ -72,7 +88,9 @@ export function takeUsage(memoryDir: string, tag: string): UsageCounts {
   }
   let names: string[] = [];
   try {
-    names = readdirSync(memoryDir).filter((n) => n.startsWith('usage.log.fold-')).sort();
+    names = readdirSync(memoryDir)
+      .filter((n) => n.startsWith('usage.log.fold-'))
+      .sort();
   } catch {
     return counts;
   }
@@ -139,9 +157,17 @@ export function readUsageTotals(memoryDir: string): Map<string, UsageTotals> {
 }
 
 /** Adds folded counts to the totals and writes them (temp file + rename; call under the compile lock). */
-export function addUsageTotals(memoryDir: string, counts: UsageCounts, keep?: ReadonlySet<string>): Map<string, UsageTotals> {
+export function addUsageTotals(
+  memoryDir: string,
+  counts: UsageCounts,
+  keep?: ReadonlySet<string>,
+): Map<string, UsageTotals> {
   const totals = readUsageTotals(memoryDir);
-  const add = (map: UsageCounts['injected'], count: 'injected_count' | 'recalled_count', last: 'last_injected_at' | 'last_recalled_at') => {
+  const add = (
+    map: UsageCounts['injected'],
+    count: 'injected_count' | 'recalled_count',
+    last: 'last_injected_at' | 'last_recalled_at',
+  ) => {
     for (const [id, used] of map) {
       const t = totals.get(id) ?? {};
       t[count] = (t[count] ?? 0) + used.count;
@@ -154,7 +180,11 @@ export function addUsageTotals(memoryDir: string, counts: UsageCounts, keep?: Re
   if (keep) for (const id of [...totals.keys()]) if (!keep.has(id)) totals.delete(id);
   const file = usageTotalsPath(memoryDir);
   const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, `${JSON.stringify(Object.fromEntries([...totals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))), null, 1)}\n`, { mode: 0o600 });
+  writeFileSync(
+    temp,
+    `${JSON.stringify(Object.fromEntries([...totals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))), null, 1)}\n`,
+    { mode: 0o600 },
+  );
   rename(temp, file);
   return totals;
 }

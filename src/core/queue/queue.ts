@@ -1,5 +1,5 @@
 /**
- * The suggestion queue (SPEC §5.2, §7), rebuilt so nothing is lost and nothing is done twice.
+ * The suggestion queue, rebuilt so nothing is lost and nothing is done twice.
  *
  * - One envelope per reviewed turn, `suggestions/<state>/<suggestion_id>.json`, where the id is
  *   derived from the turn (`sha1(idempotency_key)[:16]`), so the same turn always maps to the
@@ -13,7 +13,18 @@
  *   `attempt_count + 1` and the reason; after MAX_ATTEMPTS they go to `failed`. An invalid
  *   envelope goes to `discarded` with the reason and does not stop the others.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { MAX_ATTEMPTS, QUEUE_STATES, utcNow, type QueueState } from '../constants.js';
 import { SchemaError } from '../errors.js';
@@ -40,7 +51,10 @@ function keysDir(paths: StatePaths): string {
 }
 
 /** Finds the state an envelope id is in (most advanced first), if any. */
-export function findEnvelope(paths: StatePaths, suggestionId: string): { state: QueueState; path: string } | undefined {
+export function findEnvelope(
+  paths: StatePaths,
+  suggestionId: string,
+): { state: QueueState; path: string } | undefined {
   for (const state of ['done', 'discarded', 'failed', 'processing', 'pending'] as const) {
     const path = envelopePath(paths, state, suggestionId);
     if (existsSync(path)) return { state, path };
@@ -76,7 +90,11 @@ export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput):
   const suggestionId = suggestionIdFor(idempotencyKey);
   mkdirSync(keysDir(paths), { recursive: true });
   const keyFile = join(keysDir(paths), idempotencyKey);
-  const marker = JSON.stringify({ suggestion_id: suggestionId, empty: input.suggestions.length === 0, at: utcNow() });
+  const marker = JSON.stringify({
+    suggestion_id: suggestionId,
+    empty: input.suggestions.length === 0,
+    at: utcNow(),
+  });
   try {
     const fd = openSync(keyFile, 'wx', 0o600);
     try {
@@ -169,7 +187,10 @@ export function countQueue(paths: StatePaths): Record<QueueState, number> {
   return Object.fromEntries(
     QUEUE_STATES.map((s) => {
       try {
-        return [s, readdirSync(paths.queue[s]).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length];
+        return [
+          s,
+          readdirSync(paths.queue[s]).filter((n) => n.endsWith('.json') && !n.startsWith('.')).length,
+        ];
       } catch {
         return [s, 0];
       }
@@ -234,7 +255,8 @@ export function discardRaw(paths: StatePaths, fromPath: string, id: string, reas
   let data: Record<string, unknown> | undefined;
   try {
     const parsed = JSON.parse(raw) as unknown;
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      data = parsed as Record<string, unknown>;
   } catch {
     data = undefined;
   }
@@ -296,10 +318,17 @@ export function claimBatch(paths: StatePaths, batchSize: number): ClaimResult {
     let envelope: Envelope;
     try {
       envelope = readEnvelope(processingPath);
-      if (envelope.suggestion_id !== file.id) throw new SchemaError(processingPath, [`suggestion_id "${envelope.suggestion_id}" does not match the file name`]);
+      if (envelope.suggestion_id !== file.id)
+        throw new SchemaError(processingPath, [
+          `suggestion_id "${envelope.suggestion_id}" does not match the file name`,
+        ]);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      result.discarded.push({ id: file.id, path: discardRaw(paths, processingPath, file.id, `invalid envelope: ${reason}`), reason });
+      result.discarded.push({
+        id: file.id,
+        path: discardRaw(paths, processingPath, file.id, `invalid envelope: ${reason}`),
+        reason,
+      });
       continue;
     }
     const from = envelope.state;
@@ -309,12 +338,19 @@ export function claimBatch(paths: StatePaths, batchSize: number): ClaimResult {
     const claimedEnvelope: Envelope = {
       ...envelope,
       state: 'processing',
-      transition_log: [...envelope.transition_log, { at: utcNow(), from, to: 'processing', reason: 'claimed' }],
+      transition_log: [
+        ...envelope.transition_log,
+        { at: utcNow(), from, to: 'processing', reason: 'claimed' },
+      ],
     };
     result.claimed.push({ envelope: claimedEnvelope, path: processingPath });
   }
   // Apply order is reviewer time, whatever the file system said.
-  result.claimed.sort((a, b) => a.envelope.reviewer_timestamp.localeCompare(b.envelope.reviewer_timestamp) || a.envelope.suggestion_id.localeCompare(b.envelope.suggestion_id));
+  result.claimed.sort(
+    (a, b) =>
+      a.envelope.reviewer_timestamp.localeCompare(b.envelope.reviewer_timestamp) ||
+      a.envelope.suggestion_id.localeCompare(b.envelope.suggestion_id),
+  );
   return result;
 }
 
@@ -322,7 +358,11 @@ export function claimBatch(paths: StatePaths, batchSize: number): ClaimResult {
  * After a failed compile: each claimed envelope goes back to `pending` with `attempt_count + 1`
  * and the reason, or to `failed` once it has used MAX_ATTEMPTS.
  */
-export function releaseFailed(paths: StatePaths, claimed: ClaimResult['claimed'], reason: string): Array<{ id: string; state: QueueState }> {
+export function releaseFailed(
+  paths: StatePaths,
+  claimed: ClaimResult['claimed'],
+  reason: string,
+): Array<{ id: string; state: QueueState }> {
   return claimed.map(({ envelope, path }) => {
     const attempts = envelope.attempt_count + 1;
     const to: QueueState = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
@@ -333,7 +373,9 @@ export function releaseFailed(paths: StatePaths, claimed: ClaimResult['claimed']
 
 /** After a successful compile: every claimed envelope goes to `done`. */
 export function completeClaimed(paths: StatePaths, claimed: ClaimResult['claimed']): string[] {
-  return claimed.map(({ envelope, path }) => moveEnvelope(paths, envelope, path, 'done', 'done', { failure_reason: null }));
+  return claimed.map(({ envelope, path }) =>
+    moveEnvelope(paths, envelope, path, 'done', 'done', { failure_reason: null }),
+  );
 }
 
 /**
@@ -342,7 +384,11 @@ export function completeClaimed(paths: StatePaths, claimed: ClaimResult['claimed
  * - envelopes stranded in `processing/` by a dead compile: back to `pending` with an attempt
  *   counted (a poison batch cannot loop forever), or to `failed` past the budget.
  */
-export function recoverStranded(paths: StatePaths): { duplicatesRemoved: number; recovered: number; discarded: number } {
+export function recoverStranded(paths: StatePaths): {
+  duplicatesRemoved: number;
+  recovered: number;
+  discarded: number;
+} {
   const order: QueueState[] = ['done', 'discarded', 'failed', 'processing', 'pending'];
   const seen = new Set<string>();
   let duplicatesRemoved = 0;
@@ -368,10 +414,18 @@ export function recoverStranded(paths: StatePaths): { duplicatesRemoved: number;
       const attempts = envelope.attempt_count + 1;
       const to: QueueState = attempts >= MAX_ATTEMPTS ? 'failed' : 'pending';
       const reason = 'recovered from processing/ (an earlier compile was interrupted)';
-      moveEnvelope(paths, envelope, file.path, to, reason, { attempt_count: attempts, failure_reason: reason });
+      moveEnvelope(paths, envelope, file.path, to, reason, {
+        attempt_count: attempts,
+        failure_reason: reason,
+      });
       recovered++;
     } catch (error) {
-      discardRaw(paths, file.path, file.id, `invalid envelope: ${error instanceof Error ? error.message : String(error)}`);
+      discardRaw(
+        paths,
+        file.path,
+        file.id,
+        `invalid envelope: ${error instanceof Error ? error.message : String(error)}`,
+      );
       discarded++;
     }
   }
@@ -379,7 +433,11 @@ export function recoverStranded(paths: StatePaths): { duplicatesRemoved: number;
 }
 
 /** True when there is work: pending envelopes, stranded ones, or failed ones still under budget. */
-export function pendingWork(paths: StatePaths): { pending: number; processing: number; retryableFailed: number } {
+export function pendingWork(paths: StatePaths): {
+  pending: number;
+  processing: number;
+  retryableFailed: number;
+} {
   const pending = listQueue(paths, 'pending').length;
   const processing = listQueue(paths, 'processing').length;
   let retryableFailed = 0;

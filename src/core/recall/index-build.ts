@@ -197,7 +197,10 @@ export function buildRecallIndex(
   // Two passes over the records, tokenizing each twice: keeping every record's term counts
   // between the passes (three Maps and their term strings per record) took ~700 MB at 50,000
   // records, and this runs once per bucket on the Python original's state (migration).
-  const countTerms = (record: RecallRecord, field: FieldName): { map: Map<string, number>; length: number } => {
+  const countTerms = (
+    record: RecallRecord,
+    field: FieldName,
+  ): { map: Map<string, number>; length: number } => {
     const terms = tokenize(fieldText(record, field));
     const map = new Map<string, number>();
     for (const term of terms) map.set(term, (map.get(term) ?? 0) + 1);
@@ -226,7 +229,8 @@ export function buildRecallIndex(
       const { weight, b } = FIELD_PARAMS[field];
       const len = lengths[doc * FIELDS.length + f]!;
       const norm = avg[field] > 0 ? 1 - b + (b * len) / avg[field] : 1;
-      for (const [term, tf] of countTerms(records[doc]!, field).map) pseudo.set(term, (pseudo.get(term) ?? 0) + (weight * tf) / norm);
+      for (const [term, tf] of countTerms(records[doc]!, field).map)
+        pseudo.set(term, (pseudo.get(term) ?? 0) + (weight * tf) / norm);
     });
     // The kinds of value the note states (a number, a duration, a port), as marker terms.
     const record = records[doc] as RecallRecord;
@@ -274,7 +278,8 @@ export function buildRecallIndex(
   const width = Math.max(1, Math.max(repos.size, cwds.size, 1).toString(36).length);
 
   const spans = options.source === undefined ? undefined : locateRecordSpans(options.source);
-  const spansMatch = spans !== undefined && options.source !== undefined && spansHoldRecords(options.source, spans, records);
+  const spansMatch =
+    spans !== undefined && options.source !== undefined && spansHoldRecords(options.source, spans, records);
 
   return {
     version: RECALL_INDEX_VERSION,
@@ -282,7 +287,11 @@ export function buildRecallIndex(
     params: INDEX_PARAMS_KEY,
     count: n,
     ...packIds(records.map((r) => storedId(r.id))),
-    avg_field_lengths: { summary: round3(avg.summary), content: round3(avg.content), paths: round3(avg.paths) },
+    avg_field_lengths: {
+      summary: round3(avg.summary),
+      content: round3(avg.content),
+      paths: round3(avg.paths),
+    },
     repos: [...repos.keys()],
     cwds: [...cwds.keys()],
     doc_width: width,
@@ -292,12 +301,19 @@ export function buildRecallIndex(
     directory: directory.join(''),
     postings: postings.join(''),
     source_bytes: spansMatch && options.source ? options.source.byteLength : null,
-    spans: spansMatch && spans ? spans.map(([s, e]) => fixed(s, SPAN_START) + fixed(e - s, SPAN_LENGTH)).join('') : '',
+    spans:
+      spansMatch && spans
+        ? spans.map(([s, e]) => fixed(s, SPAN_START) + fixed(e - s, SPAN_LENGTH)).join('')
+        : '',
   };
 }
 
 /** True when every span parses to the record of the same position (same id), within the digit limits. */
-function spansHoldRecords(source: Uint8Array, spans: Array<[number, number]>, records: readonly RecallRecord[]): boolean {
+function spansHoldRecords(
+  source: Uint8Array,
+  spans: Array<[number, number]>,
+  records: readonly RecallRecord[],
+): boolean {
   if (spans.length !== records.length) return false;
   const buf = Buffer.from(source.buffer, source.byteOffset, source.byteLength);
   return spans.every(([s, e], i) => {
@@ -331,7 +347,10 @@ function packIds(ids: readonly string[]): { ids: string; id_width: number; id_of
 export function idAt(index: RecallSearchIndex, doc: number): string {
   const w = index.id_width;
   const start = parseInt(index.id_offsets.slice(doc * w, (doc + 1) * w), 36);
-  const end = doc + 1 < index.count ? parseInt(index.id_offsets.slice((doc + 1) * w, (doc + 2) * w), 36) - 1 : index.ids.length;
+  const end =
+    doc + 1 < index.count
+      ? parseInt(index.id_offsets.slice((doc + 1) * w, (doc + 2) * w), 36) - 1
+      : index.ids.length;
   return index.ids.slice(start, end);
 }
 
@@ -348,7 +367,10 @@ function round3(x: number): number {
  * Builds the index straight from the bytes of an `index.json` (`{"records":[…]}`), recording where
  * each record lies so a query can parse just the records it returns. Throws on invalid JSON.
  */
-export function buildRecallIndexFromSource(source: Uint8Array): { index: RecallSearchIndex; records: RecallRecord[] } {
+export function buildRecallIndexFromSource(source: Uint8Array): {
+  index: RecallSearchIndex;
+  records: RecallRecord[];
+} {
   const parsed = JSON.parse(new TextDecoder().decode(source)) as { records?: unknown };
   const records = Array.isArray(parsed.records) ? (parsed.records as RecallRecord[]) : [];
   return { index: buildRecallIndex(records, { source }), records };
@@ -356,7 +378,10 @@ export function buildRecallIndexFromSource(source: Uint8Array): { index: RecallS
 
 /** Compact JSON of the index with every non-ASCII character escaped, so the file is pure ASCII. */
 export function serializeRecallSearchIndex(index: RecallSearchIndex): string {
-  return JSON.stringify(index).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(index).replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -370,7 +395,9 @@ export function loadRecallSearchIndex(data: Uint8Array | string): RecallSearchIn
     const text =
       typeof data === 'string'
         ? data
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(isAsciiBytes(data) ? 'latin1' : 'utf8');
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(
+            isAsciiBytes(data) ? 'latin1' : 'utf8',
+          );
     return parseRecallSearchIndex(JSON.parse(text));
   } catch {
     return undefined;
@@ -389,7 +416,11 @@ function isAsciiBytes(data: Uint8Array): boolean {
 export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = value as Partial<RecallSearchIndex>;
-  if (v.version !== RECALL_INDEX_VERSION || v.tokenizer !== TOKENIZER_VERSION || v.params !== INDEX_PARAMS_KEY) {
+  if (
+    v.version !== RECALL_INDEX_VERSION ||
+    v.tokenizer !== TOKENIZER_VERSION ||
+    v.params !== INDEX_PARAMS_KEY
+  ) {
     return undefined;
   }
   const count = v.count;
@@ -398,13 +429,26 @@ export function parseRecallSearchIndex(value: unknown): RecallSearchIndex | unde
   if (!Array.isArray(v.repos) || !Array.isArray(v.cwds)) return undefined;
   if (typeof width !== 'number' || !Number.isInteger(width) || width < 1) return undefined;
   if (typeof v.id_width !== 'number' || !Number.isInteger(v.id_width) || v.id_width < 1) return undefined;
-  for (const key of ['ids', 'id_offsets', 'doc_repo', 'doc_cwd', 'lexicon', 'directory', 'postings', 'spans'] as const) {
+  for (const key of [
+    'ids',
+    'id_offsets',
+    'doc_repo',
+    'doc_cwd',
+    'lexicon',
+    'directory',
+    'postings',
+    'spans',
+  ] as const) {
     if (typeof v[key] !== 'string') return undefined;
   }
   if ((v.id_offsets as string).length !== count * v.id_width) return undefined;
-  if ((v.doc_repo as string).length !== count * width || (v.doc_cwd as string).length !== count * width) return undefined;
+  if ((v.doc_repo as string).length !== count * width || (v.doc_cwd as string).length !== count * width)
+    return undefined;
   const spans = v.spans as string;
-  if (spans !== '' && (spans.length !== count * (SPAN_START + SPAN_LENGTH) || typeof v.source_bytes !== 'number')) {
+  if (
+    spans !== '' &&
+    (spans.length !== count * (SPAN_START + SPAN_LENGTH) || typeof v.source_bytes !== 'number')
+  ) {
     return undefined;
   }
   if (v.avg_field_lengths === null || typeof v.avg_field_lengths !== 'object') return undefined;
@@ -459,8 +503,13 @@ export function lookupTerm(index: RecallSearchIndex, term: string): TermEntry | 
     if (end < 0) end = lexicon.length;
     const candidate = lexicon.slice(pos, tab);
     if (candidate === key) {
-      const [offset, df] = lexicon.slice(tab + 1, end).split(',').map((x) => parseInt(x, 36));
-      return offset !== undefined && df !== undefined && Number.isFinite(offset) && Number.isFinite(df) ? { offset, df } : undefined;
+      const [offset, df] = lexicon
+        .slice(tab + 1, end)
+        .split(',')
+        .map((x) => parseInt(x, 36));
+      return offset !== undefined && df !== undefined && Number.isFinite(offset) && Number.isFinite(df)
+        ? { offset, df }
+        : undefined;
     }
     if (candidate > key) return undefined;
     pos = end + 1;
@@ -518,7 +567,13 @@ export function decodePostings(encoded: string, count: number): Postings {
  * mostly before the JIT has warmed up. Stops at the first malformed pair or out-of-range position,
  * so a damaged file degrades and never throws.
  */
-export function decodePostingsInto(text: string, start: number, count: number, docs: Int32Array, tfs: Float64Array): number {
+export function decodePostingsInto(
+  text: string,
+  start: number,
+  count: number,
+  docs: Int32Array,
+  tfs: Float64Array,
+): number {
   let n = 0;
   let doc = 0;
   let value = 0;
@@ -607,7 +662,8 @@ export function locateRecordSpans(source: Uint8Array): Array<[number, number]> |
     const start = i;
     while (i < len) {
       const d = source[i] as number;
-      if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+      if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09)
+        break;
       i++;
     }
     return i > start;

@@ -12,7 +12,11 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { listBuckets, statePathsForBucket, type StatePaths } from '../paths.js';
-import { buildRecallIndexFromSource, loadRecallSearchIndex, serializeRecallSearchIndex } from './index-build.js';
+import {
+  buildRecallIndexFromSource,
+  loadRecallSearchIndex,
+  serializeRecallSearchIndex,
+} from './index-build.js';
 
 /** What became of one bucket's search index. */
 export type IndexRepairOutcome = 'fresh' | 'built' | 'locked' | 'no_recall' | 'failed';
@@ -67,7 +71,10 @@ function readAll(file: string): Buffer {
  * Builds and saves the bucket's search index when it is missing or stale, under the compile lock
  * (taken without waiting). `error` says why on `failed` (an index.json that is not JSON).
  */
-export async function repairSearchIndex(paths: StatePaths, options: { force?: boolean } = {}): Promise<{ outcome: IndexRepairOutcome; error?: string }> {
+export async function repairSearchIndex(
+  paths: StatePaths,
+  options: { force?: boolean } = {},
+): Promise<{ outcome: IndexRepairOutcome; error?: string }> {
   if (!existsSync(paths.recallIndex)) return { outcome: 'no_recall' };
   if (!options.force && searchIndexUsable(paths)) return { outcome: 'fresh' };
   const { acquireCompileLock } = await import('../compiler/lock.js');
@@ -93,7 +100,9 @@ export async function repairSearchIndex(paths: StatePaths, options: { force?: bo
 }
 
 /** Repairs the search index of every non-archived bucket under `home`. */
-export async function repairAllSearchIndexes(home: string): Promise<Array<{ project: string; outcome: IndexRepairOutcome; error?: string }>> {
+export async function repairAllSearchIndexes(
+  home: string,
+): Promise<Array<{ project: string; outcome: IndexRepairOutcome; error?: string }>> {
   const out: Array<{ project: string; outcome: IndexRepairOutcome; error?: string }> = [];
   for (const bucket of listBuckets(home)) {
     if (bucket.archived) continue;

@@ -29,7 +29,7 @@ export const PROMPT_MAX_REBUILD_RECORDS = 300;
 
 const HEADER =
   'Notes from earlier Codex sessions (codex-self-evolution recall) that match this prompt. ' +
-  'Use them where they help; the current code and the user\'s words win when they disagree.';
+  "Use them where they help; the current code and the user's words win when they disagree.";
 
 /** Shortest clipped content worth showing; with less room, fewer notes are shown. */
 const MIN_CONTENT = 80;
@@ -54,14 +54,18 @@ export interface PromptRecallOptions {
   repoFingerprint: string;
   /** Size of the injected text in characters (default {@link PROMPT_RECALL_BUDGET}). */
   budget?: number;
-  /** Shared notes of the checkout (issue 20), searched as an extra source. */
+  /** Shared notes of the checkout, searched as an extra source. */
   team?: TeamRecallSource;
   /** The agent session: notes injected earlier in it are not injected again. */
   sessionId?: string;
 }
 
 /** Recall for one prompt. Throws only what {@link queryRecall} throws. */
-export function promptRecall(files: RecallFiles, prompt: string, options: PromptRecallOptions): PromptRecallOutcome {
+export function promptRecall(
+  files: RecallFiles,
+  prompt: string,
+  options: PromptRecallOptions,
+): PromptRecallOutcome {
   if (isTrivialPrompt(prompt)) return { status: 'trivial', context: '', count: 0, skipped: 0, problems: [] };
   const recallDir = dirname(files.recallIndex);
   const seen = options.sessionId ? readSeen(recallDir, options.sessionId) : new Set<string>();
@@ -74,18 +78,34 @@ export function promptRecall(files: RecallFiles, prompt: string, options: Prompt
     maxRebuildRecords: PROMPT_MAX_REBUILD_RECORDS,
     prompt: { seen },
   });
-  // Issue 20: shared team notes of the checkout, an extra source merged into the personal results.
+  // Shared team notes of the checkout, an extra source merged into the personal results.
   // Prompt-time recall stays quiet: one note in all, never one already injected in this session.
-  outcome = mergeTeamRecall(outcome, options.team, { query, cwd: options.cwd, repoFingerprint: options.repoFingerprint, topK: 1 });
+  outcome = mergeTeamRecall(outcome, options.team, {
+    query,
+    cwd: options.cwd,
+    repoFingerprint: options.repoFingerprint,
+    topK: 1,
+  });
   if (seen.size > 0) outcome = { ...outcome, results: outcome.results.filter((r) => !seen.has(r.id)) };
-  const base = { mode: outcome.mode, skipped: outcome.skipped, problems: [...outcome.problems, ...(options.team?.problems ?? [])] };
+  const base = {
+    mode: outcome.mode,
+    skipped: outcome.skipped,
+    problems: [...outcome.problems, ...(options.team?.problems ?? [])],
+  };
   if ((outcome.mode === 'no_index' || outcome.mode === 'stale_index') && outcome.results.length === 0) {
     return { status: outcome.mode, context: '', count: 0, ...base };
   }
-  const rendered = renderPromptRecall(outcome.results, { budget: options.budget ?? PROMPT_RECALL_BUDGET, repoFingerprint: options.repoFingerprint });
+  const rendered = renderPromptRecall(outcome.results, {
+    budget: options.budget ?? PROMPT_RECALL_BUDGET,
+    repoFingerprint: options.repoFingerprint,
+  });
   if (rendered.count === 0) return { status: 'no_match', context: '', count: 0, ...base };
   if (options.sessionId) {
-    const problem = recordSeen(recallDir, options.sessionId, outcome.results.slice(0, rendered.count).map((r) => r.id));
+    const problem = recordSeen(
+      recallDir,
+      options.sessionId,
+      outcome.results.slice(0, rendered.count).map((r) => r.id),
+    );
     if (problem !== undefined) base.problems = [...base.problems, problem];
   }
   return { status: 'injected', context: rendered.text, count: rendered.count, ...base };
@@ -129,7 +149,10 @@ function noteOf(r: RecallResult, i: number, repoFingerprint: string): Note {
  * so the whole fits, short contents leaving their room to longer ones) and its provenance. Shows
  * fewer notes (the lowest ranked go first) rather than clipping any content below 80 characters.
  */
-export function renderPromptRecall(results: readonly RecallResult[], options: { budget: number; repoFingerprint: string }): { text: string; count: number } {
+export function renderPromptRecall(
+  results: readonly RecallResult[],
+  options: { budget: number; repoFingerprint: string },
+): { text: string; count: number } {
   const budget = Math.max(PROMPT_RECALL_MIN_BUDGET, Math.floor(options.budget));
   for (let k = results.length; k >= 1; k--) {
     const notes = results.slice(0, k).map((r, i) => noteOf(r, i, options.repoFingerprint));

@@ -24,8 +24,19 @@
  */
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AppError, describeError } from '../errors.js';
-import { isRecallSearchIndexFresh, loadRecallSearchIndex, type RecallRecord, type RecallSearchIndex } from './index-build.js';
-import { searchRecall, searchRecallSource, type PromptSearchOptions, type RecallResult, type RecallSource } from './search.js';
+import {
+  isRecallSearchIndexFresh,
+  loadRecallSearchIndex,
+  type RecallRecord,
+  type RecallSearchIndex,
+} from './index-build.js';
+import {
+  searchRecall,
+  searchRecallSource,
+  type PromptSearchOptions,
+  type RecallResult,
+  type RecallSource,
+} from './search.js';
 
 /** index.json exists but cannot be used at all (unreadable, not JSON, `records` not a list). */
 export class RecallIndexError extends AppError {
@@ -85,11 +96,15 @@ const RECORD_STRINGS = ['repo_fingerprint', 'cwd', 'thread_id', 'turn_id', 'sour
  * known fields strings (default `''`). Unknown keys are kept. Returns the normalized record or the
  * reason it is invalid.
  */
-export function checkRecallRecord(value: unknown): { ok: true; record: RecallRecord } | { ok: false; reason: string } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'not an object' };
+export function checkRecallRecord(
+  value: unknown,
+): { ok: true; record: RecallRecord } | { ok: false; reason: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'not an object' };
   const v = value as Record<string, unknown>;
   for (const key of ['id', 'summary', 'content'] as const) {
-    if (typeof v[key] !== 'string' || (v[key] as string).trim() === '') return { ok: false, reason: `${key}: must be a non-empty string` };
+    if (typeof v[key] !== 'string' || (v[key] as string).trim() === '')
+      return { ok: false, reason: `${key}: must be a non-empty string` };
   }
   const out: Record<string, unknown> = { ...v };
   if (v.source_paths === undefined) out.source_paths = [];
@@ -129,7 +144,11 @@ function readSearchIndex(file: string, problems: string[]): RecallSearchIndex | 
     bytes = readFileSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    problems.push(code === 'ENOENT' ? 'recall/search-index.json is missing' : `recall/search-index.json unreadable (${describeError(error)})`);
+    problems.push(
+      code === 'ENOENT'
+        ? 'recall/search-index.json is missing'
+        : `recall/search-index.json unreadable (${describeError(error)})`,
+    );
     return undefined;
   }
   const index = loadRecallSearchIndex(bytes);
@@ -147,13 +166,20 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
   try {
     fd = openSync(files.recallIndex, 'r');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { results: [], mode: 'no_index', skipped: 0, problems };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { results: [], mode: 'no_index', skipped: 0, problems };
     throw new RecallIndexError(`cannot read ${files.recallIndex}: ${describeError(error)}`, { cause: error });
   }
   try {
     const size = fstatSync(fd).size;
     const index = readSearchIndex(files.recallSearchIndex, problems);
-    const search = { query: options.query, ...(options.cwd !== undefined ? { cwd: options.cwd } : {}), ...(options.repoFingerprint !== undefined ? { repoFingerprint: options.repoFingerprint } : {}), ...(options.topK !== undefined ? { topK: options.topK } : {}), ...(options.prompt !== undefined ? { prompt: options.prompt } : {}) };
+    const search = {
+      query: options.query,
+      ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+      ...(options.repoFingerprint !== undefined ? { repoFingerprint: options.repoFingerprint } : {}),
+      ...(options.topK !== undefined ? { topK: options.topK } : {}),
+      ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
+    };
 
     if (index !== undefined) {
       const source: RecallSource = {
@@ -174,13 +200,18 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
       };
       try {
         const found = searchRecallSource(index, source, search);
-        if (found.results.every(isCompleteResult)) return { results: found.results.map(tidy), mode: 'indexed', skipped: 0, problems };
+        if (found.results.every(isCompleteResult))
+          return { results: found.results.map(tidy), mode: 'indexed', skipped: 0, problems };
         problems.push('a returned record is incomplete');
       } catch (error) {
         if (!(error instanceof FullParseNeeded)) throw error;
         // An empty index has no spans to hold; that is not a sign of an older compiler.
         if (index.count > 0) {
-          problems.push(index.spans === '' ? 'recall/search-index.json has no record spans (written by an older compiler)' : 'recall/search-index.json does not match index.json');
+          problems.push(
+            index.spans === ''
+              ? 'recall/search-index.json has no record spans (written by an older compiler)'
+              : 'recall/search-index.json does not match index.json',
+          );
         }
       }
     }
@@ -190,9 +221,14 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
     try {
       parsed = JSON.parse(readFileSync(fd, 'utf8'));
     } catch (error) {
-      throw new RecallIndexError(`${files.recallIndex} is not valid JSON (${describeError(error)})`, { cause: error });
+      throw new RecallIndexError(`${files.recallIndex} is not valid JSON (${describeError(error)})`, {
+        cause: error,
+      });
     }
-    const raw = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { records?: unknown }).records : undefined;
+    const raw =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as { records?: unknown }).records
+        : undefined;
     if (!Array.isArray(raw)) throw new RecallIndexError(`${files.recallIndex}: records must be a list`);
     const records: RecallRecord[] = [];
     const reasons: string[] = [];
@@ -202,17 +238,29 @@ export function queryRecall(files: RecallFiles, options: RecallQueryOptions): Re
       else reasons.push(`records[${i}].${checked.reason}`);
     });
     if (reasons.length > 0) {
-      problems.push(`skipped ${reasons.length} invalid record(s) in recall/index.json: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? ' …' : ''}`);
+      problems.push(
+        `skipped ${reasons.length} invalid record(s) in recall/index.json: ${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? ' …' : ''}`,
+      );
     }
     if (isRecallSearchIndexFresh(index, records)) {
-      return { results: searchRecall(index, records, search).map(tidy), mode: 'full_parse', skipped: reasons.length, problems };
+      return {
+        results: searchRecall(index, records, search).map(tidy),
+        mode: 'full_parse',
+        skipped: reasons.length,
+        problems,
+      };
     }
     if (records.length > (options.maxRebuildRecords ?? Infinity)) {
       problems.push(`no usable search index for ${records.length} records; not rebuilt here`);
       return { results: [], mode: 'stale_index', skipped: reasons.length, problems };
     }
     if (index !== undefined) problems.push('recall/search-index.json is stale');
-    return { results: searchRecall(undefined, records, search).map(tidy), mode: 'rebuilt', skipped: reasons.length, problems };
+    return {
+      results: searchRecall(undefined, records, search).map(tidy),
+      mode: 'rebuilt',
+      skipped: reasons.length,
+      problems,
+    };
   } finally {
     closeSync(fd);
   }

@@ -1,5 +1,5 @@
 /**
- * Text renderings of a focused recall (SPEC §13.3–13.4): the markdown that `recall-trigger` and
+ * Text renderings of a focused recall: the markdown that `recall-trigger` and
  * `csep recall` print by default, and the `- summary: content` lines of `focused_recall`.
  */
 
@@ -45,7 +45,7 @@ export function renderFocusedRecallLines(results: readonly RenderableRecall[]): 
 const CONTINUE = 'Continue with the current repo and conversation context.';
 
 /**
- * The `## Focused Recall` markdown of SPEC §13.4. Always ends with exactly one newline. Summary and
+ * The `## Focused Recall` markdown. Always ends with exactly one newline. Summary and
  * content are not escaped (the reader is the model, as in the original).
  */
 export function renderFocusedRecallMarkdown(view: FocusedRecallView): string {

@@ -268,9 +268,25 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
  * how flags are cached. Words are written plainly; they are stemmed like the synonym table.
  */
 const ATTRIBUTE_WORDS: readonly string[] = [
-  'default', 'region', 'retention', 'interval', 'partition', 'partitions', 'ttl', 'size', 'threshold',
+  'default',
+  'region',
+  'retention',
+  'interval',
+  'partition',
+  'partitions',
+  'ttl',
+  'size',
+  'threshold',
   'quota',
-  '默认', '间隔', '保留', '分片', '分区', '名字', '地址', '上限', '频率',
+  '默认',
+  '间隔',
+  '保留',
+  '分片',
+  '分区',
+  '名字',
+  '地址',
+  '上限',
+  '频率',
 ];
 
 /**
@@ -278,9 +294,32 @@ const ATTRIBUTE_WORDS: readonly string[] = [
  * does X listen on", "how long do we keep Y"); they are not the question's subject.
  */
 const QUESTION_WORDS: readonly string[] = [
-  'listen', 'run', 'use', 'local', 'locally', 'expose', 'serve', 'bind', 'set', 'keep', 'kept', 'last',
-  'long', 'make', 'support', 'need', 'get', 'take', 'port', 'many', 'much', 'big', 'default', 'version',
-  '端口', '版本',
+  'listen',
+  'run',
+  'use',
+  'local',
+  'locally',
+  'expose',
+  'serve',
+  'bind',
+  'set',
+  'keep',
+  'kept',
+  'last',
+  'long',
+  'make',
+  'support',
+  'need',
+  'get',
+  'take',
+  'port',
+  'many',
+  'much',
+  'big',
+  'default',
+  'version',
+  '端口',
+  '版本',
 ];
 
 let questionTerms: Set<string> | undefined;
@@ -462,10 +501,19 @@ function cjkSynonymTable(): Array<{ words: string[]; terms: string[][] }> {
  * to: the bigram starting at the word (the one ending at it for a word's last character), or the
  * single character of a one-character piece.
  */
-function cjkExpansions(query: string, pieces: readonly string[][], singles: ReadonlySet<string>): Map<string, Set<string>> {
+function cjkExpansions(
+  query: string,
+  pieces: readonly string[][],
+  singles: ReadonlySet<string>,
+): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   if (!/[\u4e00-\u9fff]/.test(query)) return out;
-  const texts = pieces.map((grams) => Array.from(grams[0] ?? '').slice(0, 1).join('') + grams.map((g) => Array.from(g)[1] ?? '').join(''));
+  const texts = pieces.map(
+    (grams) =>
+      Array.from(grams[0] ?? '')
+        .slice(0, 1)
+        .join('') + grams.map((g) => Array.from(g)[1] ?? '').join(''),
+  );
   const add = (anchor: string, set: { terms: string[][] }, except: string): void => {
     let entry = out.get(anchor);
     if (entry === undefined) out.set(anchor, (entry = new Set()));
@@ -528,7 +576,9 @@ export function rankRecall(
   const idf = (term: string): number => smoothedIdf(n, df(term), term);
   const unknownIdf = smoothedIdf(n, 0, '');
 
-  const singles = new Set(queryTerms.filter((t) => !t.cjk && /^[\u4e00-\u9fff]$/.test(t.term)).map((t) => t.term));
+  const singles = new Set(
+    queryTerms.filter((t) => !t.cjk && /^[\u4e00-\u9fff]$/.test(t.term)).map((t) => t.term),
+  );
   const extra = cjkExpansions(options.query, cjkPieces, singles);
   const strict = strictIdentifiers(options.query, queryTerms);
   const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
@@ -597,7 +647,8 @@ export function rankRecall(
     }
     missingWords += Math.ceil(run / 2);
   }
-  const totalMass = groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
+  const totalMass =
+    groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
   if (groups.length === 0 || totalMass === 0) return [];
   // The query's distinguishing terms: the rarest ones the corpus knows. A record must match one.
   // Question words ("exposed", "listen") do not say what the question is about.
@@ -636,7 +687,8 @@ export function rankRecall(
     }
     for (const doc of groupDocs) {
       if (relevance[doc] === 0) touched.push(doc);
-      relevance[doc] = (relevance[doc] as number) + (groupScore[doc] as number) * (group.part ? p.partWeight : 1);
+      relevance[doc] =
+        (relevance[doc] as number) + (groupScore[doc] as number) * (group.part ? p.partWeight : 1);
       if (!group.part) {
         const got = Math.min(group.mass, groupMatched[doc] as number);
         matched[doc] = (matched[doc] as number) + got;
@@ -669,7 +721,9 @@ export function rankRecall(
 
   // Repository and cwd relations are decided once per distinct value, not per record.
   const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
-  const cwdRelated = index.cwds.map((cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd));
+  const cwdRelated = index.cwds.map(
+    (cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd),
+  );
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
   // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
@@ -694,7 +748,16 @@ export function rankRecall(
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
-    const candidate: RecallCandidate = { doc, relevance: rel, coverage, matchedIdf: m, matchedGroups: groupsHit, sameRepo, relatedCwd, score };
+    const candidate: RecallCandidate = {
+      doc,
+      relevance: rel,
+      coverage,
+      matchedIdf: m,
+      matchedGroups: groupsHit,
+      sameRepo,
+      relatedCwd,
+      score,
+    };
     if (limitOptions?.explain) {
       const mask = groupMask[doc] as number;
       candidate.missed = groups
@@ -756,7 +819,11 @@ function pickForPrompt(
   const picked = [best];
   if (p.promptMaxNotes >= 2 && next !== undefined && next.coverage >= p.promptCoverage) {
     const third = allowed[2];
-    if (next.score >= p.promptPairShare * best.score && (third === undefined || next.score >= p.promptMargin * third.score)) picked.push(next);
+    if (
+      next.score >= p.promptPairShare * best.score &&
+      (third === undefined || next.score >= p.promptMargin * third.score)
+    )
+      picked.push(next);
   }
   if (seen !== undefined && picked.some((c) => seen.has(idAt(index, c.doc)))) return [];
   return picked;
@@ -785,8 +852,9 @@ export function searchRecall(
   options: RecallSearchOptions,
 ): RecallResult[] {
   const usable = isRecallSearchIndexFresh(index, records) ? index : buildRecallIndex(records);
-  return rankRecall(usable, options, { limit: options.prompt ? 3 : clampTopK(options.topK) })
-    .map((c) => toResult(records[c.doc] as RecallRecord, c.score));
+  return rankRecall(usable, options, { limit: options.prompt ? 3 : clampTopK(options.topK) }).map((c) =>
+    toResult(records[c.doc] as RecallRecord, c.score),
+  );
 }
 
 /** Results plus how they were obtained (for logs and tests). */

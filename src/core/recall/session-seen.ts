@@ -6,7 +6,17 @@
  * session's file is created. Every failure is swallowed (reported to the caller as a problem): a
  * lost record only means a note may be shown twice.
  */
-import { constants, closeSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  constants,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -14,7 +24,11 @@ import { join } from 'node:path';
 export const SEEN_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
 
 function seenFile(recallDir: string, sessionId: string): string {
-  return join(recallDir, 'sessions', `${createHash('sha1').update(sessionId).digest('hex').slice(0, 16)}.txt`);
+  return join(
+    recallDir,
+    'sessions',
+    `${createHash('sha1').update(sessionId).digest('hex').slice(0, 16)}.txt`,
+  );
 }
 
 /** Ids already injected in `sessionId` (empty when none were, or the record cannot be read). */
@@ -22,7 +36,11 @@ export function readSeen(recallDir: string, sessionId: string): Set<string> {
   try {
     const fd = openSync(seenFile(recallDir, sessionId), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      return new Set(readFileSync(fd, 'utf8').split('\n').filter((x) => x !== ''));
+      return new Set(
+        readFileSync(fd, 'utf8')
+          .split('\n')
+          .filter((x) => x !== ''),
+      );
     } finally {
       closeSync(fd);
     }
@@ -32,7 +50,12 @@ export function readSeen(recallDir: string, sessionId: string): Set<string> {
 }
 
 /** Appends `ids` to the session's record (never follows a symlink). Returns a problem or undefined. */
-export function recordSeen(recallDir: string, sessionId: string, ids: readonly string[], now = Date.now()): string | undefined {
+export function recordSeen(
+  recallDir: string,
+  sessionId: string,
+  ids: readonly string[],
+  now = Date.now(),
+): string | undefined {
   if (ids.length === 0) return undefined;
   const file = seenFile(recallDir, sessionId);
   try {
@@ -44,7 +67,11 @@ export function recordSeen(recallDir: string, sessionId: string, ids: readonly s
     } catch {
       created = true;
     }
-    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    const fd = openSync(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o600,
+    );
     try {
       writeSync(fd, `${ids.map((id) => id.replace(/\n/g, ' ')).join('\n')}\n`);
     } finally {

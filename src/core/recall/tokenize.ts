@@ -52,15 +52,106 @@ const FILLER_STEMS: ReadonlySet<string> = new Set(
  * Single characters are limited to pure particles: 会, 要 and the like also start content words.
  */
 const CJK_STOP_WORDS: readonly string[] = [
-  '为什么', '是不是', '有没有', '能不能', '还记得', '怎么样',
-  '我们', '你们', '他们', '咱们', '大家', '怎么', '怎样', '什么', '如何', '哪个', '哪些', '这个', '那个',
-  '这些', '那些', '之前', '以前', '上次', '上回', '记得', '一下', '一个', '时候', '应该', '可以',
-  '的话', '请问', '还是', '然后', '现在', '已经', '就是', '这样', '那样', '因为', '所以', '但是',
-  '怎么办', '咋办', '为啥', '一直', '总是', '老是', '经常', '每次', '突然', '出来', '起来', '哪里', '哪儿',
-  '需要', '如果', '没有', '不是', '是否', '一些', '这种', '那种', '所有', '其他', '之后', '或者', '而且',
-  '以及', '还有', '可能', '问题',
-  '的', '了', '吗', '呢', '吧', '啊', '呀', '嘛', '么', '哦', '和', '与', '及', '或', '在', '是', '把', '被',
-  '我', '你', '他', '她', '它', '这', '那', '也', '很',
+  '为什么',
+  '是不是',
+  '有没有',
+  '能不能',
+  '还记得',
+  '怎么样',
+  '我们',
+  '你们',
+  '他们',
+  '咱们',
+  '大家',
+  '怎么',
+  '怎样',
+  '什么',
+  '如何',
+  '哪个',
+  '哪些',
+  '这个',
+  '那个',
+  '这些',
+  '那些',
+  '之前',
+  '以前',
+  '上次',
+  '上回',
+  '记得',
+  '一下',
+  '一个',
+  '时候',
+  '应该',
+  '可以',
+  '的话',
+  '请问',
+  '还是',
+  '然后',
+  '现在',
+  '已经',
+  '就是',
+  '这样',
+  '那样',
+  '因为',
+  '所以',
+  '但是',
+  '怎么办',
+  '咋办',
+  '为啥',
+  '一直',
+  '总是',
+  '老是',
+  '经常',
+  '每次',
+  '突然',
+  '出来',
+  '起来',
+  '哪里',
+  '哪儿',
+  '需要',
+  '如果',
+  '没有',
+  '不是',
+  '是否',
+  '一些',
+  '这种',
+  '那种',
+  '所有',
+  '其他',
+  '之后',
+  '或者',
+  '而且',
+  '以及',
+  '还有',
+  '可能',
+  '问题',
+  '的',
+  '了',
+  '吗',
+  '呢',
+  '吧',
+  '啊',
+  '呀',
+  '嘛',
+  '么',
+  '哦',
+  '和',
+  '与',
+  '及',
+  '或',
+  '在',
+  '是',
+  '把',
+  '被',
+  '我',
+  '你',
+  '他',
+  '她',
+  '它',
+  '这',
+  '那',
+  '也',
+  '很',
 ].sort((a, b) => b.length - a.length);
 
 /** CJK stop-words by first character (longest first), so cutting a run costs one map lookup per character. */
@@ -88,7 +179,8 @@ const WORD_SEPARATORS = /[-_]+/;
 
 /** camelCase / letter-digit splitting, for ASCII and for any script. */
 const CAMEL_ASCII = /[A-Z]{2,}s(?![a-z])|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^A-Za-z0-9]+/g;
-const CAMEL_UNICODE = /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[^\p{L}\p{N}]+|\p{L}+/gu;
+const CAMEL_UNICODE =
+  /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?!\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{N}+|[^\p{L}\p{N}]+|\p{L}+/gu;
 
 /** True when `s` has only ASCII characters. The Unicode-class regexes cost milliseconds to compile,
  * which matters in a process that answers one query, so ASCII text takes ASCII-only paths. */
@@ -96,7 +188,8 @@ function isAsciiText(s: string): boolean {
   return !/[^\u0000-\u007f]/.test(s);
 }
 
-/** Splits a word at camelCase, PascalCase and letter/digit boundaries: `parseJSON2Str` → parse, JSON, 2, Str. */
+/** Splits a word at camelCase, PascalCase and letter/digit boundaries: `parseJSON2Str` → parse, JSON, 2, Str.
+ * */
 function camelParts(word: string): string[] {
   return word.match(isAsciiText(word) ? CAMEL_ASCII : CAMEL_UNICODE) ?? [word];
 }
@@ -138,14 +231,17 @@ export function stem(word: string): string {
 /** `runn` → `run`, `sett` → `set`, but `install`, `pass`, `buzz` and short stems such as `add` stay. */
 function undouble(s: string): string {
   const last = s.at(-1);
-  if (s.length >= 4 && last === s.at(-2) && last !== undefined && !'lszaeiou'.includes(last)) return s.slice(0, -1);
+  if (s.length >= 4 && last === s.at(-2) && last !== undefined && !'lszaeiou'.includes(last))
+    return s.slice(0, -1);
   return s;
 }
 
 /** Normalizes a simple (non-compound) word into its indexed form, or `undefined` when it is dropped. */
 function normalizeWord(word: string): string | undefined {
   // Plural acronyms ("IDs", "URLs") lose the s here because stem() leaves short words alone.
-  const lower = ((isAsciiText(word) ? /^[A-Z]{2,}s$/ : /^\p{Lu}{2,}s$/u).test(word) ? word.slice(0, -1) : word).toLowerCase();
+  const lower = (
+    (isAsciiText(word) ? /^[A-Z]{2,}s$/ : /^\p{Lu}{2,}s$/u).test(word) ? word.slice(0, -1) : word
+  ).toLowerCase();
   if (STOP_WORDS.has(lower)) return undefined;
   if (lower.length < 2) return undefined;
   return stem(lower);
@@ -182,7 +278,9 @@ export function isIdentifierChunk(chunk: string): boolean {
   // Error numbers, ports and versions name one thing: 45047 is not 45009, 1.80 is not 1.75.
   if (/^\d{3,}$/.test(chunk) || /^\d+(?:\.\d+)+$/.test(chunk)) return true;
   if (/^[A-Za-z]+[0-9]+$/.test(chunk) && /[A-Z]/.test(chunk) && chunk.length >= 4) return true;
-  return chunk.split('.').filter((s) => s !== '').length >= 3 && /[a-z]/i.test(chunk) && !/^[0-9.]+$/.test(chunk);
+  return (
+    chunk.split('.').filter((s) => s !== '').length >= 3 && /[a-z]/i.test(chunk) && !/^[0-9.]+$/.test(chunk)
+  );
 }
 
 function emitCjk(run: string, sink: TermSink): void {
@@ -193,7 +291,9 @@ function emitCjk(run: string, sink: TermSink): void {
     if (chars.length === 1) sink(chars[0] as string, PLAIN);
     const grams: string[] = [];
     for (let i = 0; i + 1 < chars.length; i++) grams.push(`${chars[i]}${chars[i + 1]}`);
-    grams.forEach((gram, i) => sink(gram, i === 0 ? { compound: false, cjk: true, piece: grams } : { compound: false, cjk: true }));
+    grams.forEach((gram, i) =>
+      sink(gram, i === 0 ? { compound: false, cjk: true, piece: grams } : { compound: false, cjk: true }),
+    );
     piece = '';
   };
   let i = 0;
@@ -232,7 +332,10 @@ function emitChunk(raw: string, sink: TermSink): void {
 
   const segments = chunk.split(SEGMENT_SEPARATORS).filter((s) => s !== '');
   const isSimple =
-    segments.length === 1 && !WORD_SEPARATORS.test(chunk) && camelParts(chunk).length === 1 && isLetters(chunk);
+    segments.length === 1 &&
+    !WORD_SEPARATORS.test(chunk) &&
+    camelParts(chunk).length === 1 &&
+    isLetters(chunk);
   if (isSimple) {
     push(normalizeWord(chunk), PLAIN);
     return;
@@ -275,7 +378,10 @@ function walk(text: string, sink: TermSink): void {
   }
   // NFKC folds full-width letters and digits (ｔｅｓｔ, １２３) that Chinese input methods produce.
   // NUL is the placeholder for CJK runs below, so any NUL in the text becomes a space first.
-  const normalized = text.normalize('NFKC').replace(/['\u2019]/g, '').replace(/\u0000/g, ' ');
+  const normalized = text
+    .normalize('NFKC')
+    .replace(/['\u2019]/g, '')
+    .replace(/\u0000/g, ' ');
   const cjkRuns: string[] = [];
   const latin = normalized.replace(CJK_RUN, (run) => {
     cjkRuns.push(run);

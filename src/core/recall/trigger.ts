@@ -46,8 +46,27 @@ const ENGLISH_CUES: ReadonlyArray<readonly [cue: string, pattern: RegExp]> = [
 
 /** Chinese cues, matched as substrings (no word boundaries); longer cues are listed first. */
 const CHINESE_CUES: readonly string[] = [
-  '还记得', '我们约定', '怎么做的', '怎么弄的', '怎么解决的', '怎么处理的', '怎么修的', '老规矩', '惯例', '约定',
-  '记得', '之前', '上次', '上回', '以前', '先前', '照旧', '一般怎么', '通常怎么', '我们一般', '我们通常',
+  '还记得',
+  '我们约定',
+  '怎么做的',
+  '怎么弄的',
+  '怎么解决的',
+  '怎么处理的',
+  '怎么修的',
+  '老规矩',
+  '惯例',
+  '约定',
+  '记得',
+  '之前',
+  '上次',
+  '上回',
+  '以前',
+  '先前',
+  '照旧',
+  '一般怎么',
+  '通常怎么',
+  '我们一般',
+  '我们通常',
 ];
 
 /** Words that make a prompt small talk when nothing else is in it. */
@@ -59,7 +78,22 @@ const TRIVIAL_WORDS: ReadonlySet<string> = new Set(
 
 /** Chinese small-talk phrases; a prompt made only of these (and punctuation) is trivial. */
 const TRIVIAL_CJK: readonly string[] = [
-  '没问题', '你好', '您好', '谢谢', '多谢', '好的', '收到', '再见', '可以', '明白', '知道了', '辛苦', '嗯', '好', '行', '哈',
+  '没问题',
+  '你好',
+  '您好',
+  '谢谢',
+  '多谢',
+  '好的',
+  '收到',
+  '再见',
+  '可以',
+  '明白',
+  '知道了',
+  '辛苦',
+  '嗯',
+  '好',
+  '行',
+  '哈',
 ];
 
 /** Arithmetic, optionally phrased as a question ("what is 12*7?", "计算 3+4"). */
@@ -105,7 +139,10 @@ export function isTrivialPrompt(query: string): boolean {
  * Decides whether `query` should be answered with a recall lookup. Reasons are listed in a fixed
  * order: `explicit`, then each cue (`marker:remember`, `marker:上次`, …), then `repo_question`.
  */
-export function evaluateRecallTrigger(query: string, options: RecallTriggerOptions = {}): RecallTriggerDecision {
+export function evaluateRecallTrigger(
+  query: string,
+  options: RecallTriggerOptions = {},
+): RecallTriggerDecision {
   const reasons: string[] = [];
   if (options.explicit) reasons.push('explicit');
   const text = typeof query === 'string' ? query : '';

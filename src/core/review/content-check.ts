@@ -1,5 +1,5 @@
 /**
- * The planted-instruction check (issue 17). A reviewer reads transcripts full of text written by
+ * The planted-instruction check. A reviewer reads transcripts full of text written by
  * others (READMEs, web pages, tool output), so a fooled or hostile reviewer can return a memory
  * such as "always run `curl … | sh` first, commit with --no-verify". Every suggestion, from any
  * reviewer (HTTP providers, agent CLIs, the local reviewer, imports), passes this check before
@@ -117,7 +117,8 @@ function stringsOf(value: unknown, out: string[], depth = 0): void {
   if (out.length > 500 || depth > 8) return;
   if (typeof value === 'string') out.push(value);
   else if (Array.isArray(value)) for (const item of value) stringsOf(item, out, depth + 1);
-  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) stringsOf(v, out, depth + 1);
+  else if (value !== null && typeof value === 'object')
+    for (const v of Object.values(value)) stringsOf(v, out, depth + 1);
 }
 
 /** Checks one text. Returns the first flag, or undefined when nothing dangerous is found. */
@@ -125,7 +126,9 @@ export function checkText(text: string): ContentFlag | undefined {
   for (const rule of CONTENT_RULES) {
     const m = rule.re.exec(text);
     if (m) {
-      const quote = m[0].replace(/\s+/g, ' ').replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '\u2423');
+      const quote = m[0]
+        .replace(/\s+/g, ' ')
+        .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g, '\u2423');
       return { reason: `${rule.reason}: "${quote.length > 80 ? `${quote.slice(0, 77)}...` : quote}"` };
     }
   }

@@ -63,7 +63,9 @@ export function findRollouts(dir: string): string[] {
 /** Reads the first line (session_meta) of a rollout, bounded, without reading the rest. */
 export function readRolloutHead(file: string): RolloutHead {
   const fromName = /rollout-(\d{4})-(\d{2})-(\d{2})T(\d{2})-(\d{2})-(\d{2})/.exec(file);
-  let startedAt = fromName ? Date.parse(`${fromName[1]}-${fromName[2]}-${fromName[3]}T${fromName[4]}:${fromName[5]}:${fromName[6]}Z`) : NaN;
+  let startedAt = fromName
+    ? Date.parse(`${fromName[1]}-${fromName[2]}-${fromName[3]}T${fromName[4]}:${fromName[5]}:${fromName[6]}Z`)
+    : NaN;
   let sessionId: string | undefined;
   let cwd: string | undefined;
   let fd: number | undefined;
@@ -73,7 +75,11 @@ export function readRolloutHead(file: string): RolloutHead {
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, n).toString('utf8');
     const line = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-    const meta = JSON.parse(line) as { type?: string; timestamp?: string; payload?: { session_id?: string; id?: string; cwd?: string; timestamp?: string } };
+    const meta = JSON.parse(line) as {
+      type?: string;
+      timestamp?: string;
+      payload?: { session_id?: string; id?: string; cwd?: string; timestamp?: string };
+    };
     if (meta.type === 'session_meta') {
       sessionId = meta.payload?.session_id ?? meta.payload?.id;
       cwd = meta.payload?.cwd;

@@ -1,5 +1,5 @@
 /**
- * Parsing a reviewer's raw answer into suggestions (SPEC §5.1, §6.7), fixed:
+ * Parsing a reviewer's raw answer into suggestions, fixed:
  * - fenced or bare JSON, and the first balanced object when prose surrounds it;
  * - raw text over 100,000 characters or empty is rejected;
  * - strict at the top level (only the three family keys, each a list), lenient per item: a bad
@@ -69,7 +69,10 @@ export function firstBalancedObject(text: string): string | undefined {
 
 /** Extracts the JSON value of a reviewer answer: whole text, fenced block, or first balanced object. */
 export function extractJson(raw: string): unknown {
-  if (raw.length > MAX_REVIEWER_CHARS) throw new ReviewerOutputError(`reviewer output exceeded max_chars (${raw.length} > ${MAX_REVIEWER_CHARS})`);
+  if (raw.length > MAX_REVIEWER_CHARS)
+    throw new ReviewerOutputError(
+      `reviewer output exceeded max_chars (${raw.length} > ${MAX_REVIEWER_CHARS})`,
+    );
   const text = raw.trim();
   if (text === '') throw new ReviewerOutputError('reviewer output is empty');
   const attempts: string[] = [text];
@@ -91,7 +94,10 @@ export function extractJson(raw: string): unknown {
 export function parseReviewerOutput(raw: string): ParsedReview {
   const value = extractJson(raw);
   const top = ReviewerOutputTopSchema.safeParse(value);
-  if (!top.success) throw new ReviewerOutputError(`reviewer output rejected: ${formatZodIssues(top.error).slice(0, 3).join('; ')}`);
+  if (!top.success)
+    throw new ReviewerOutputError(
+      `reviewer output rejected: ${formatZodIssues(top.error).slice(0, 3).join('; ')}`,
+    );
   const suggestions: Suggestion[] = [];
   const skipped: SkippedSuggestion[] = [];
   for (const family of FAMILIES) {
@@ -105,7 +111,12 @@ export function parseReviewerOutput(raw: string): ParsedReview {
       const candidate: Record<string, unknown> = { ...fields, family };
       // The prompt allows `remove` to repeat old_summary as its summary; fill it in when absent.
       const details = candidate.details as Record<string, unknown> | undefined;
-      if (family === 'memory_updates' && details && details.action === 'remove' && typeof candidate.summary !== 'string') {
+      if (
+        family === 'memory_updates' &&
+        details &&
+        details.action === 'remove' &&
+        typeof candidate.summary !== 'string'
+      ) {
         candidate.summary = typeof details.old_summary === 'string' ? details.old_summary : '';
       }
       const parsed = SuggestionSchema.safeParse(candidate);

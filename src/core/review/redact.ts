@@ -1,5 +1,5 @@
 /**
- * Secret redaction (SPEC §17 item 14: the original sent raw transcripts to third parties and kept
+ * Secret redaction (the original sent raw transcripts to third parties and kept
  * them forever). Every string that may be persisted, logged or sent to a reviewer goes through
  * {@link redactText} or {@link redactDeep} first.
  *
@@ -20,7 +20,7 @@
  *   context rules refuse values that already hold a marker.
  * - False positives matter (memory must stay useful): commit SHAs, UUIDs and other pure-hex ids,
  *   paths, identifiers, base64 of ordinary text and variable references are left alone.
- * - Issue 17: credentials are also found by position (password flags of known commands,
+ * - Credentials are also found by position (password flags of known commands,
  *   `user:pass`, credential files, cookies, signed URLs, prose and Chinese labels, vendor prefixes
  *   with hex or dotted bodies), tokens wrapped across lines are re-joined before matching, and
  *   public material (data URIs, content hashes, public keys and certificates, CIDs, ULIDs) is
@@ -256,33 +256,190 @@ const SECRET_LAST_WORDS = new Set([
 ]);
 /** `*_KEY` names that are not secrets (`PRIMARY_KEY`, `CACHE_KEY`, `PUBLIC_KEY`...). */
 const NON_SECRET_KEY_PREFIXES = new Set([
-  'primary', 'foreign', 'sort', 'partition', 'cache', 'public', 'pub', 'idempotency', 'unique',
-  'row', 'map', 'object', 'hash', 'lookup', 'hot', 'shortcut', 'keyboard', 'index', 'composite',
-  'range', 'cluster', 'routing', 'group', 'message', 'i18n', 'translation', 'dedupe',
-  'dedup', 'react', 'list', 'item', 'cursor', 'natural', 'surrogate', 'table', 'column', 'field',
-  'query', 'search', 'order', 'shard', 'bucket', 'lock', 'metric', 'label', 'tag', 'state',
-  'dict', 'entry', 'record', 'event', 'job', 'queue', 'config', 'setting', 'env', 'registry',
-  'last', 'first', 'next', 'prev', 'current', 'parent', 'child', 'node', 'min', 'max',
-  'path', 'valid', 'invalid', 'sequence', 'secondary', 'global', 'thresholds', 'threshold',
+  'primary',
+  'foreign',
+  'sort',
+  'partition',
+  'cache',
+  'public',
+  'pub',
+  'idempotency',
+  'unique',
+  'row',
+  'map',
+  'object',
+  'hash',
+  'lookup',
+  'hot',
+  'shortcut',
+  'keyboard',
+  'index',
+  'composite',
+  'range',
+  'cluster',
+  'routing',
+  'group',
+  'message',
+  'i18n',
+  'translation',
+  'dedupe',
+  'dedup',
+  'react',
+  'list',
+  'item',
+  'cursor',
+  'natural',
+  'surrogate',
+  'table',
+  'column',
+  'field',
+  'query',
+  'search',
+  'order',
+  'shard',
+  'bucket',
+  'lock',
+  'metric',
+  'label',
+  'tag',
+  'state',
+  'dict',
+  'entry',
+  'record',
+  'event',
+  'job',
+  'queue',
+  'config',
+  'setting',
+  'env',
+  'registry',
+  'last',
+  'first',
+  'next',
+  'prev',
+  'current',
+  'parent',
+  'child',
+  'node',
+  'min',
+  'max',
+  'path',
+  'valid',
+  'invalid',
+  'sequence',
+  'secondary',
+  'global',
+  'thresholds',
+  'threshold',
 ]);
 /** `*_TOKEN` names that are not secrets (pagination cursors, tokenizer specials, limits). */
 const NON_SECRET_TOKEN_PREFIXES = new Set([
-  'page', 'next', 'prev', 'previous', 'continuation', 'cursor', 'max', 'min', 'num', 'cancellation',
-  'cancel', 'abort', 'lexer', 'parser', 'ast', 'syntax', 'end', 'start', 'eof', 'special', 'bos',
-  'eos', 'pad', 'unk', 'mask', 'sep', 'cls', 'stop', 'sync',
+  'page',
+  'next',
+  'prev',
+  'previous',
+  'continuation',
+  'cursor',
+  'max',
+  'min',
+  'num',
+  'cancellation',
+  'cancel',
+  'abort',
+  'lexer',
+  'parser',
+  'ast',
+  'syntax',
+  'end',
+  'start',
+  'eof',
+  'special',
+  'bos',
+  'eos',
+  'pad',
+  'unk',
+  'mask',
+  'sep',
+  'cls',
+  'stop',
+  'sync',
 ]);
 /** Last words that describe a secret without being one (`PASSWORD_FILE`, `SECRET_NAME`...). */
 const NON_SECRET_LAST_WORDS = new Set([
-  'path', 'file', 'files', 'dir', 'name', 'names', 'id', 'ids', 'url', 'uri', 'length', 'len',
-  'min', 'max', 'count', 'size', 'type', 'field', 'label', 'prompt', 'hint', 'policy', 'env',
-  'var', 'header', 'rotation', 'ttl', 'expiry', 'expires', 'at', 'version', 'arn', 'ref', 'hash',
-  'enabled', 'disabled', 'required', 'mode', 'format', 'regex', 'pattern', 'placeholder',
-  'provider', 'manager', 'store', 'location', 'source', 'kind', 'prefix', 'suffix', 'command',
-  'cmd', 'helper', 'help', 'description', 'desc', 'text', 'message', 'error', 'len', 'lifetime',
-  'timeout', 'reset', 'strength', 'validator', 'schema', 'input', 'key', 'stdin', 'stdout',
+  'path',
+  'file',
+  'files',
+  'dir',
+  'name',
+  'names',
+  'id',
+  'ids',
+  'url',
+  'uri',
+  'length',
+  'len',
+  'min',
+  'max',
+  'count',
+  'size',
+  'type',
+  'field',
+  'label',
+  'prompt',
+  'hint',
+  'policy',
+  'env',
+  'var',
+  'header',
+  'rotation',
+  'ttl',
+  'expiry',
+  'expires',
+  'at',
+  'version',
+  'arn',
+  'ref',
+  'hash',
+  'enabled',
+  'disabled',
+  'required',
+  'mode',
+  'format',
+  'regex',
+  'pattern',
+  'placeholder',
+  'provider',
+  'manager',
+  'store',
+  'location',
+  'source',
+  'kind',
+  'prefix',
+  'suffix',
+  'command',
+  'cmd',
+  'helper',
+  'help',
+  'description',
+  'desc',
+  'text',
+  'message',
+  'error',
+  'len',
+  'lifetime',
+  'timeout',
+  'reset',
+  'strength',
+  'validator',
+  'schema',
+  'input',
+  'key',
+  'stdin',
+  'stdout',
 ]);
 /** Single words ending with these are secret (`PGPASSWORD`, `authtoken`, `GITHUBTOKEN`). */
-const SECRET_SUFFIX_RE = /(?:password|passwd|token|secret|apikey|secretkey|accesskey|privatekey|credentials)$/;
+const SECRET_SUFFIX_RE =
+  /(?:password|passwd|token|secret|apikey|secretkey|accesskey|privatekey|credentials)$/;
 
 /**
  * camelCase `…Key` names in code are mostly map keys (`cacheKey`, `ssrImportKey`), so in camelCase
@@ -290,9 +447,36 @@ const SECRET_SUFFIX_RE = /(?:password|passwd|token|secret|apikey|secretkey|acces
  * follow env conventions, where a key is a secret unless its prefix says otherwise.
  */
 const SECRET_CAMEL_KEY_PREFIXES = new Set([
-  'api', 'access', 'secret', 'private', 'signing', 'sign', 'encryption', 'encrypt', 'decryption',
-  'master', 'license', 'auth', 'subscription', 'webhook', 'hmac', 'jwt', 'aes', 'rsa', 'ssh', 'gpg',
-  'pgp', 'deploy', 'shared', 'consumer', 'openai', 'anthropic', 'stripe', 'aws', 'gcp', 'azure',
+  'api',
+  'access',
+  'secret',
+  'private',
+  'signing',
+  'sign',
+  'encryption',
+  'encrypt',
+  'decryption',
+  'master',
+  'license',
+  'auth',
+  'subscription',
+  'webhook',
+  'hmac',
+  'jwt',
+  'aes',
+  'rsa',
+  'ssh',
+  'gpg',
+  'pgp',
+  'deploy',
+  'shared',
+  'consumer',
+  'openai',
+  'anthropic',
+  'stripe',
+  'aws',
+  'gcp',
+  'azure',
 ]);
 
 /**
@@ -309,7 +493,8 @@ export function isSecretName(name: string): boolean {
   const last = words[words.length - 1];
   if (last === undefined) return false;
   if (words.length === 1) {
-    if (last === 'key' || last === 'pass' || last === 'pwd' || last === 'oldpwd' || last === 'pat') return false;
+    if (last === 'key' || last === 'pass' || last === 'pwd' || last === 'oldpwd' || last === 'pat')
+      return false;
     return SECRET_LAST_WORDS.has(last) || SECRET_SUFFIX_RE.test(last);
   }
   const prev = words[words.length - 2] ?? '';
@@ -328,13 +513,58 @@ export function isSecretName(name: string): boolean {
 
 /** Unquoted values that are types, keywords or placeholders in code and config, not secrets. */
 const NON_SECRET_VALUES = new Set([
-  'string', 'number', 'boolean', 'bool', 'any', 'unknown', 'never', 'void', 'object', 'null',
-  'undefined', 'nil', 'none', 'true', 'false', 'str', 'int', 'bytes', 'optional', 'required',
-  'redacted', 'masked', 'hidden', 'omitted', 'removed', 'secretstr', 'secretstring', 'buffer',
-  'uint8array', 'text', 'varchar', 'char', 'blob', 'keyof', 'typeof', 'readonly', 'new', 'await',
-  'function', 'this', 'self', 'default', 'unset', 'empty', 'unique', 'infer', 'value',
+  'string',
+  'number',
+  'boolean',
+  'bool',
+  'any',
+  'unknown',
+  'never',
+  'void',
+  'object',
+  'null',
+  'undefined',
+  'nil',
+  'none',
+  'true',
+  'false',
+  'str',
+  'int',
+  'bytes',
+  'optional',
+  'required',
+  'redacted',
+  'masked',
+  'hidden',
+  'omitted',
+  'removed',
+  'secretstr',
+  'secretstring',
+  'buffer',
+  'uint8array',
+  'text',
+  'varchar',
+  'char',
+  'blob',
+  'keyof',
+  'typeof',
+  'readonly',
+  'new',
+  'await',
+  'function',
+  'this',
+  'self',
+  'default',
+  'unset',
+  'empty',
+  'unique',
+  'infer',
+  'value',
   // fetch's `credentials` option.
-  'omit', 'include', 'same-origin', 'use-credentials',
+  'omit',
+  'include',
+  'same-origin',
+  'use-credentials',
 ]);
 
 /** Documentation placeholders in `scheme://user:password@host` examples. */
@@ -425,7 +655,10 @@ const ASSIGNMENT_SOURCE =
  */
 const MAX_DEPTH = 2;
 /** One compiled instance per depth: a replace callback must not reuse the regex being replaced. */
-const ASSIGNMENT_RES: readonly RegExp[] = Array.from({ length: MAX_DEPTH + 1 }, () => new RegExp(ASSIGNMENT_SOURCE, 'g'));
+const ASSIGNMENT_RES: readonly RegExp[] = Array.from(
+  { length: MAX_DEPTH + 1 },
+  () => new RegExp(ASSIGNMENT_SOURCE, 'g'),
+);
 
 /** Names worth the full {@link isSecretName} check (most assignments in code fail this at once). */
 const SECRET_NAME_HINT_RE = /key|token|secret|pass|pwd|cred|private|pat/i;
@@ -438,7 +671,7 @@ function rx(source: string, flags = 'g'): RegExp {
 const W = String.raw`\w-`;
 
 // ---------------------------------------------------------------------------------------------
-// Credentials known by their position (issue 17): password flags, user:pass, credential files,
+// Credentials known by their position: password flags, user:pass, credential files,
 // cookies, signed URLs, prose and labelled passwords, vendor prefixes with hex or dotted bodies.
 // ---------------------------------------------------------------------------------------------
 
@@ -639,18 +872,33 @@ function decideProsePassword(_m: string, g: (string | undefined)[], ctx: Ctx): s
 }
 
 /** Cookie attributes: the rest of a Set-Cookie line's pairs are credentials. */
-const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'secure', 'httponly', 'priority', 'partitioned', 'version', 'comment']);
+const COOKIE_ATTRIBUTES = new Set([
+  'path',
+  'domain',
+  'expires',
+  'max-age',
+  'samesite',
+  'secure',
+  'httponly',
+  'priority',
+  'partitioned',
+  'version',
+  'comment',
+]);
 
 function decideCookie(_m: string, g: (string | undefined)[], ctx: Ctx): string | null {
   const [head = '', pairs = ''] = g;
   let changed = false;
-  const out = pairs.replace(/(^|[;\s][ \t]*)([^=;\s:]{1,200})=([^;\s]*)/g, (all, sep: string, name: string, value: string) => {
-    const v = value.trim().replace(/^"(.*)"$/, '$1');
-    if (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || v.length < 8 || isPlaceholderValue(v)) return all;
-    if (!/[0-9]/.test(v) && meanWordLength(v) >= 4) return all;
-    changed = true;
-    return `${sep}${name}=${hit(ctx, 'cookie')}`;
-  });
+  const out = pairs.replace(
+    /(^|[;\s][ \t]*)([^=;\s:]{1,200})=([^;\s]*)/g,
+    (all, sep: string, name: string, value: string) => {
+      const v = value.trim().replace(/^"(.*)"$/, '$1');
+      if (COOKIE_ATTRIBUTES.has(name.toLowerCase()) || v.length < 8 || isPlaceholderValue(v)) return all;
+      if (!/[0-9]/.test(v) && meanWordLength(v) >= 4) return all;
+      changed = true;
+      return `${sep}${name}=${hit(ctx, 'cookie')}`;
+    },
+  );
   return changed ? `${head}${out}` : null;
 }
 
@@ -663,7 +911,7 @@ function decideUrlUser(_m: string, g: (string | undefined)[], ctx: Ctx): string 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Public material (issue 17): never redacted, and shielded from every rule, so a certificate
+// Public material: never redacted, and shielded from every rule, so a certificate
 // body or a data URI is not mistaken for a random secret.
 // ---------------------------------------------------------------------------------------------
 
@@ -690,11 +938,13 @@ const PUBLIC_SPAN_RE = new RegExp(
 );
 
 /** Literals (and the ULID shape) one of which every public span holds: most texts skip the shield. */
-const PUBLIC_GATE_RE = /data:|h1:|sha(?:256|384|512)-|ssh-|ecdsa-|-----BEGIN|Qm|baf[ky]|[0-7][0-9A-HJKMNP-TV-Z]{25}/;
+const PUBLIC_GATE_RE =
+  /data:|h1:|sha(?:256|384|512)-|ssh-|ecdsa-|-----BEGIN|Qm|baf[ky]|[0-7][0-9A-HJKMNP-TV-Z]{25}/;
 
 /** Replaces public spans by `\uE000<n>\uE001`; `restore` puts them back. */
 function shieldPublic(text: string): { text: string; restore: (s: string) => string } {
-  if (text.includes(SHIELD_OPEN) || text.includes(SHIELD_CLOSE) || !PUBLIC_GATE_RE.test(text)) return { text, restore: (s) => s };
+  if (text.includes(SHIELD_OPEN) || text.includes(SHIELD_CLOSE) || !PUBLIC_GATE_RE.test(text))
+    return { text, restore: (s) => s };
   const kept: string[] = [];
   const shielded = text.replace(PUBLIC_SPAN_RE, (m) => {
     kept.push(m);
@@ -738,7 +988,8 @@ function rejoinFoldedBy(text: string, eol: string, ctx: Ctx): string {
       continue;
     }
     let j = i + 1;
-    while (j < lines.length && (lines[j] as string).length === width && FOLD_LINE_RE.test(lines[j] as string)) j++;
+    while (j < lines.length && (lines[j] as string).length === width && FOLD_LINE_RE.test(lines[j] as string))
+      j++;
     // A shorter last piece ends the run; what follows it on its line (`"`, `,`) stays.
     let tail = '';
     let lastPiece = '';
@@ -762,7 +1013,11 @@ function rejoinFoldedBy(text: string, eol: string, ctx: Ctx): string {
       // Only a secret no piece holds alone: lines that are each a secret (or that each hold
       // the end of one) are for the rules, and stay lines.
       const wrapped = middle.length > 0 || (first === line && tail === '');
-      if (redacted !== joined && wrapped && pieces.every((piece) => applyRules(piece, { counts: {}, depth: 0 }) === piece)) {
+      if (
+        redacted !== joined &&
+        wrapped &&
+        pieces.every((piece) => applyRules(piece, { counts: {}, depth: 0 }) === piece)
+      ) {
         for (const [k, n] of Object.entries(scratch.counts)) ctx.counts[k] = (ctx.counts[k] ?? 0) + n;
         const prefix = (lines[i] as string).slice(0, (lines[i] as string).length - width);
         lines.splice(i, j - i, `${prefix}${redacted}${tail}`);
@@ -788,11 +1043,22 @@ const RULES: readonly Rule[] = [
     re: rx(`${PEM_HEAD}(?:${PEM_COMPLETE}|${PEM_TRUNCATED})`),
     decide: whole('private_key'),
   },
-  { kind: 'jwt', re: rx(bounded(W, 'eyJ') + String.raw`[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*`), decide: whole('jwt') },
-  { kind: 'anthropic_key', re: rx(bounded(W, 'sk-ant-') + String.raw`[\w-]{20,}`), decide: whole('anthropic_key') },
+  {
+    kind: 'jwt',
+    re: rx(bounded(W, 'eyJ') + String.raw`[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*`),
+    decide: whole('jwt'),
+  },
+  {
+    kind: 'anthropic_key',
+    re: rx(bounded(W, 'sk-ant-') + String.raw`[\w-]{20,}`),
+    decide: whole('anthropic_key'),
+  },
   {
     kind: 'openai_key',
-    re: rx(bounded(W, 'sk-') + String.raw`(?:(?:proj|svcacct|admin|None)-[\w-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,})`),
+    re: rx(
+      bounded(W, 'sk-') +
+        String.raw`(?:(?:proj|svcacct|admin|None)-[\w-]{20,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,})`,
+    ),
     decide: whole('openai_key'),
   },
   {
@@ -805,7 +1071,11 @@ const RULES: readonly Rule[] = [
     re: rx(bounded('A-Za-z0-9_', 'github_pat_') + String.raw`[A-Za-z0-9_]{22,}`),
     decide: whole('github_token'),
   },
-  { kind: 'gitlab_token', re: rx(bounded(W, 'gl(?:pat|dt|rt|ptt|cbt|oas)-') + String.raw`[\w-]{20,}`), decide: whole('gitlab_token') },
+  {
+    kind: 'gitlab_token',
+    re: rx(bounded(W, 'gl(?:pat|dt|rt|ptt|cbt|oas)-') + String.raw`[\w-]{20,}`),
+    decide: whole('gitlab_token'),
+  },
   {
     kind: 'slack_webhook',
     // Keep the host so the memory still says "a Slack webhook"; the path is the credential.
@@ -817,22 +1087,42 @@ const RULES: readonly Rule[] = [
     re: rx(bounded(W, '(?:xox[abposre]|xapp)-') + String.raw`[A-Za-z0-9-]{10,}`),
     decide: whole('slack_token'),
   },
-  { kind: 'google_api_key', re: rx(bounded(W, 'AIza') + String.raw`[\w-]{35}`), decide: whole('google_api_key') },
-  { kind: 'google_oauth_secret', re: rx(bounded(W, 'GOCSPX-') + String.raw`[\w-]{20,}`), decide: whole('google_oauth_secret') },
-  { kind: 'google_oauth_token', re: rx(bounded(String.raw`\w.-`, String.raw`ya29\.`) + String.raw`[\w-]{20,}`), decide: whole('google_oauth_token') },
+  {
+    kind: 'google_api_key',
+    re: rx(bounded(W, 'AIza') + String.raw`[\w-]{35}`),
+    decide: whole('google_api_key'),
+  },
+  {
+    kind: 'google_oauth_secret',
+    re: rx(bounded(W, 'GOCSPX-') + String.raw`[\w-]{20,}`),
+    decide: whole('google_oauth_secret'),
+  },
+  {
+    kind: 'google_oauth_token',
+    re: rx(bounded(String.raw`\w.-`, String.raw`ya29\.`) + String.raw`[\w-]{20,}`),
+    decide: whole('google_oauth_token'),
+  },
   {
     kind: 'stripe_key',
     re: rx(bounded(W, '(?:sk_live_|sk_test_|rk_live_|rk_test_|whsec_)') + String.raw`[A-Za-z0-9]{16,}`),
     decide: whole('stripe_key'),
   },
-  { kind: 'npm_token', re: rx(bounded(W, 'npm_') + String.raw`[A-Za-z0-9]{36,}`), decide: whole('npm_token') },
+  {
+    kind: 'npm_token',
+    re: rx(bounded(W, 'npm_') + String.raw`[A-Za-z0-9]{36,}`),
+    decide: whole('npm_token'),
+  },
   { kind: 'hf_token', re: rx(bounded(W, 'hf_') + String.raw`[A-Za-z0-9]{30,}`), decide: whole('hf_token') },
   {
     kind: 'twilio_key',
     re: rx(bounded('A-Za-z0-9_', 'SK') + String.raw`[0-9a-fA-F]{32}(?![A-Za-z0-9_])`),
     decide: whole('twilio_key'),
   },
-  { kind: 'sendgrid_key', re: rx(bounded(W, String.raw`SG\.`) + String.raw`[\w-]{16,32}\.[\w-]{30,50}`), decide: whole('sendgrid_key') },
+  {
+    kind: 'sendgrid_key',
+    re: rx(bounded(W, String.raw`SG\.`) + String.raw`[\w-]{16,32}\.[\w-]{30,50}`),
+    decide: whole('sendgrid_key'),
+  },
   {
     kind: 'discord_token',
     re: rx(bounded(W, '[MNO]') + String.raw`[A-Za-z0-9_-]{23,27}\.[\w-]{6}\.[\w-]{27,40}(?![\w-])`),
@@ -968,7 +1258,8 @@ const RULES: readonly Rule[] = [
       String.raw`(?:^|(?<=\\n))([A-Za-z0-9*._-]{1,253}:(?:\d{1,5}|\*):[^:\s\\]{1,128}:[^:\s\\]{1,128}:)([^\s\\"']{4,512})(?=\r?$|\\[nr]|["'])`,
       'gm',
     ),
-    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`),
+    decide: (_m, g, ctx) =>
+      isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`,
   },
   {
     // .netrc: machine h login u [account a] password p, on one line or several.
@@ -978,7 +1269,8 @@ const RULES: readonly Rule[] = [
       after(String.raw`\w-`) +
         String.raw`(login[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*)(?:account[ \t]+[^\s\\]{1,200}(?:[ \t]+|\r?\n[ \t]*|\\n[ \t]*))?password[ \t]+)([^\s\\"']{1,512})`,
     ),
-    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`),
+    decide: (_m, g, ctx) =>
+      isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'config_password')}`,
   },
   {
     kind: 'cookie',
@@ -998,7 +1290,8 @@ const RULES: readonly Rule[] = [
       String.raw`([?&](?:sig|signature|x-amz-signature|x-amz-security-token|x-goog-signature|x-oss-signature|security_?token)=)([^&\s"'#\\<>]{16,2048})`,
       'gi',
     ),
-    decide: (_m, g, ctx) => (isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'signed_url')}`),
+    decide: (_m, g, ctx) =>
+      isPlaceholderValue(g[1] ?? '') ? null : `${g[0] ?? ''}${hit(ctx, 'signed_url')}`,
   },
   {
     kind: 'env_assignment',
@@ -1042,7 +1335,23 @@ const RULES: readonly Rule[] = [
  * regex consumed it: `FOO=a,password=b` must still lose `b`.
  */
 function decideAssignment(match: string, g: (string | undefined)[], ctx: Ctx): string | null {
-  const [envName, envValue, , name, sep, dq, sq, escapes, eq, bare, next, flagName, flagDq, flagSq, flagBare] = g;
+  const [
+    envName,
+    envValue,
+    ,
+    name,
+    sep,
+    dq,
+    sq,
+    escapes,
+    eq,
+    bare,
+    next,
+    flagName,
+    flagDq,
+    flagSq,
+    flagBare,
+  ] = g;
   let value: string;
   let close: string;
   let accept: boolean;
@@ -1201,7 +1510,11 @@ export function redactDeep<T>(value: T, counts?: Record<string, number>): T {
   return deep(value, new WeakMap<object, unknown>(), counts) as T;
 }
 
-function deep(value: unknown, seen: WeakMap<object, unknown>, counts: Record<string, number> | undefined): unknown {
+function deep(
+  value: unknown,
+  seen: WeakMap<object, unknown>,
+  counts: Record<string, number> | undefined,
+): unknown {
   if (typeof value === 'string') {
     const r = redactText(value);
     if (counts) for (const [k, n] of Object.entries(r.counts)) counts[k] = (counts[k] ?? 0) + n;
@@ -1222,7 +1535,12 @@ function deep(value: unknown, seen: WeakMap<object, unknown>, counts: Record<str
   seen.set(value, copy);
   for (const [k, v] of Object.entries(value)) {
     // defineProperty, so an own "__proto__" key (JSON.parse makes them) stays a plain key.
-    Object.defineProperty(copy, k, { value: deep(v, seen, counts), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(copy, k, {
+      value: deep(v, seen, counts),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return copy;
 }

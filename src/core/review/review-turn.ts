@@ -24,7 +24,13 @@ import { isPaidReviewer } from './providers/names.js';
 import { redactDeep, redactText } from './redact.js';
 import { turnIdempotencyKey } from './spool.js';
 import { trivialTurnReason } from './trivial.js';
-import { nextLocalMidnight, readReviewsToday, recordReview, refundReview, ReviewDeferredError } from './usage.js';
+import {
+  nextLocalMidnight,
+  readReviewsToday,
+  recordReview,
+  refundReview,
+  ReviewDeferredError,
+} from './usage.js';
 import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
 import { readRollout, renderTranscriptForReview } from './transcript.js';
 import type { Transcript } from './types.js';
@@ -74,7 +80,11 @@ export function transcriptFromText(text: string, lastAssistant: string): Transcr
   const entries: Transcript['turns'][number]['entries'] = [];
   for (const block of text.split(/\n\s*\n/)) {
     const match = /^(user|assistant):\s*([\s\S]*)$/i.exec(block.trim());
-    if (match) entries.push({ kind: match[1]!.toLowerCase() === 'user' ? 'user' : 'assistant', text: match[2]!.trim() });
+    if (match)
+      entries.push({
+        kind: match[1]!.toLowerCase() === 'user' ? 'user' : 'assistant',
+        text: match[2]!.trim(),
+      });
     else if (block.trim()) entries.push({ kind: 'user', text: block.trim() });
   }
   if (entries.length === 0 && lastAssistant) entries.push({ kind: 'assistant', text: lastAssistant });
@@ -94,7 +104,9 @@ async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transc
     try {
       return upToTurn(await readRollout(input.transcriptPath), input.turnId);
     } catch (error) {
-      notes.push(`transcript unavailable (${describeError(error)}); reviewing the last assistant message only`);
+      notes.push(
+        `transcript unavailable (${describeError(error)}); reviewing the last assistant message only`,
+      );
     }
   }
   return transcriptFromText(input.transcriptText ?? '', input.lastAssistantMessage);
@@ -110,7 +122,11 @@ export interface ReviewTurnOptions {
   signal?: AbortSignal;
 }
 
-export async function reviewTurn(paths: StatePaths, input: TurnInput, options: ReviewTurnOptions = {}): Promise<TurnReview> {
+export async function reviewTurn(
+  paths: StatePaths,
+  input: TurnInput,
+  options: ReviewTurnOptions = {},
+): Promise<TurnReview> {
   const notes: string[] = [];
   const transcript = redactDeep(await loadTranscript(input, notes));
   // The reviewer reviews the latest turn; earlier turns are context it already reviewed. A turn
@@ -119,18 +135,36 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
   const latest = transcript.turns.at(-1);
   if (!latest?.entries.some((entry) => entry.kind === 'user')) {
     notes.push('the reviewed turn has no human message; nothing to learn from it');
-    logInfo('review: the reviewed turn has no human message; nothing to learn', { kind: 'stop-review', session: input.sessionId, turn: input.turnId });
+    logInfo('review: the reviewed turn has no human message; nothing to learn', {
+      kind: 'stop-review',
+      session: input.sessionId,
+      turn: input.turnId,
+    });
   }
-  const rendered = renderTranscriptForReview(transcript, options.budgetChars ? { budgetChars: options.budgetChars } : {});
+  const rendered = renderTranscriptForReview(
+    transcript,
+    options.budgetChars ? { budgetChars: options.budgetChars } : {},
+  );
   const userMd = redactText(readOr(paths.userMd, '')).text;
   const memoryMd = redactText(readOr(paths.memoryMd, '')).text;
-  const skills = loadActiveSkills(paths).skills.map((s) => ({ skill_id: s.skillId, title: s.title, description: s.description }));
+  const skills = loadActiveSkills(paths).skills.map((s) => ({
+    skill_id: s.skillId,
+    title: s.title,
+    description: s.description,
+  }));
   const lastAssistant = redactText(input.lastAssistantMessage).text;
 
   // A broken config.toml fails the review (the turn stays spooled with the reason) rather than
   // silently running a reviewer the user did not choose.
-  const config = options.config !== undefined ? options.config : (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
-  const selection = resolveReviewer({ payloadProvider: input.reviewerProvider, config, ...(options.env ? { env: options.env } : {}) });
+  const config =
+    options.config !== undefined
+      ? options.config
+      : (await loadConfig({ home: paths.home, ...(options.env ? { env: options.env } : {}) })).config;
+  const selection = resolveReviewer({
+    payloadProvider: input.reviewerProvider,
+    config,
+    ...(options.env ? { env: options.env } : {}),
+  });
   for (const warning of selection.warnings) notes.push(warning);
 
   const userMessage = stableStringify({
@@ -141,7 +175,7 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
     managed_skills: skills,
   });
 
-  // The snapshot is the audit record of what the reviewer saw (SPEC §5.3, transcript once).
+  // The snapshot is the audit record of what the reviewer saw.
   const snapshot = {
     context: {
       session_id: input.sessionId,
@@ -152,9 +186,22 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
       state_dir: paths.stateDir,
       triggered_at: input.triggeredAt ?? utcNow(),
     },
-    turn_snapshot: { transcript: rendered, last_assistant_message: lastAssistant, transcript_turns: transcript.turns.length },
-    comparison_materials: { current_user_md: userMd, current_memory_md: memoryMd, managed_skills_summary: skills },
-    source_authority: [input.transcriptPath ? 'transcript_path' : 'transcript', 'memory_files', 'managed_skills_manifest', 'hook_payload'],
+    turn_snapshot: {
+      transcript: rendered,
+      last_assistant_message: lastAssistant,
+      transcript_turns: transcript.turns.length,
+    },
+    comparison_materials: {
+      current_user_md: userMd,
+      current_memory_md: memoryMd,
+      managed_skills_summary: skills,
+    },
+    source_authority: [
+      input.transcriptPath ? 'transcript_path' : 'transcript',
+      'memory_files',
+      'managed_skills_manifest',
+      'hook_payload',
+    ],
     reviewer_provider: selection.provider,
     reviewer_provider_source: selection.source,
     notes,
@@ -176,7 +223,7 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
       extra: { reviewer_provider_source: selection.source },
     });
   if (isPaidReviewer(selection.provider)) {
-    // Cost control (issue 15): small talk is not worth a model call, and the day has a cap.
+    // Cost control: small talk is not worth a model call, and the day has a cap.
     const trivial = trivialTurnReason(transcript);
     if (trivial !== undefined) {
       notes.push(`not sent to ${selection.provider}: ${trivial}`);
@@ -202,7 +249,11 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
       ...selection.settings,
       home: paths.home,
       ...(input.providerStubResponse !== undefined ? { stubResponse: input.providerStubResponse } : {}),
-      onRetry: (event) => logInfo(`${selection.provider} retrying`, { kind: 'stop-review', ...(event as unknown as Record<string, unknown>) }),
+      onRetry: (event) =>
+        logInfo(`${selection.provider} retrying`, {
+          kind: 'stop-review',
+          ...(event as unknown as Record<string, unknown>),
+        }),
     });
     response = await provider.review({
       system: readPrompt('reviewer.md'),
@@ -246,10 +297,19 @@ export async function reviewTurn(paths: StatePaths, input: TurnInput, options: R
   const suggestions = redactDeep(parsed.suggestions)
     .sort((a, b) => (b.confidence ?? 1) - (a.confidence ?? 1))
     .slice(0, MAX_SUGGESTIONS_PER_REVIEW);
-  if (parsed.suggestions.length > MAX_SUGGESTIONS_PER_REVIEW) notes.push(`kept ${MAX_SUGGESTIONS_PER_REVIEW} of ${parsed.suggestions.length} suggestions`);
+  if (parsed.suggestions.length > MAX_SUGGESTIONS_PER_REVIEW)
+    notes.push(`kept ${MAX_SUGGESTIONS_PER_REVIEW} of ${parsed.suggestions.length} suggestions`);
   const skipped = redactDeep(parsed.skipped);
   const queue = enqueue(suggestions, skipped);
-  return { queue, snapshotPath, provider: selection.provider, providerSource: selection.source, suggestions, skipped, notes };
+  return {
+    queue,
+    snapshotPath,
+    provider: selection.provider,
+    providerSource: selection.source,
+    suggestions,
+    skipped,
+    notes,
+  };
 }
 
 /** Counts per family, as the original's output reports them. */

@@ -1,5 +1,5 @@
 /**
- * The Stop-hook spool: where a finished turn waits for review (issue 3).
+ * The Stop-hook spool: where a finished turn waits for review.
  *
  * The hook writes one small file per turn (`review/spool/<key>.json`, key = the turn's
  * idempotency key) and returns; a detached worker reviews spooled turns and deletes each entry
@@ -62,9 +62,15 @@ export interface SpoolEntry {
   /**
    * Set while the turn waits out an outage (see {@link classifyReviewFailure}): the reason, since
    * when, the reviewer that failed, and how many outage failures in a row (for the backoff).
-   * Cleared by the next counted failure. Absent on entries written before issue 17.
+   * Cleared by the next counted failure. Absent on entries written by earlier versions.
    */
-  waiting?: { reason: WaitReason; since: string; provider: string | null; failures: number; last_failed_at: string };
+  waiting?: {
+    reason: WaitReason;
+    since: string;
+    provider: string | null;
+    failures: number;
+    last_failed_at: string;
+  };
   history: Array<{ at: string; event: string }>;
 }
 
@@ -80,10 +86,26 @@ export const OUTAGE_BACKOFF_CAP_SECONDS = 900;
 
 /** Node/undici error codes of a network that is not there. */
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN',
-  'EPIPE', 'ECONNABORTED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-  'CERT_HAS_EXPIRED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
 ]);
 
 /** `kind` of the ProviderError classes (review/providers/http.ts) → how the spool treats it. */
@@ -112,9 +134,16 @@ const WAIT_BY_NAME: Record<string, WaitReason> = {
  * Keyed on the error's `kind` (ProviderFailureKind), then its class name, then a Node error code.
  */
 export function classifyReviewFailure(error: unknown): { wait: WaitReason | null; provider: string | null } {
-  const e = (error ?? {}) as { kind?: unknown; name?: unknown; code?: unknown; provider?: unknown; cause?: unknown };
+  const e = (error ?? {}) as {
+    kind?: unknown;
+    name?: unknown;
+    code?: unknown;
+    provider?: unknown;
+    cause?: unknown;
+  };
   const provider = typeof e.provider === 'string' ? e.provider : null;
-  if (typeof e.kind === 'string' && e.kind in WAIT_BY_KIND) return { wait: WAIT_BY_KIND[e.kind] ?? null, provider };
+  if (typeof e.kind === 'string' && e.kind in WAIT_BY_KIND)
+    return { wait: WAIT_BY_KIND[e.kind] ?? null, provider };
   if (typeof e.kind === 'string') return { wait: null, provider };
   const name = error instanceof Error ? error.constructor.name : typeof e.name === 'string' ? e.name : '';
   if (name in WAIT_BY_NAME) return { wait: WAIT_BY_NAME[name] ?? null, provider };
@@ -133,7 +162,10 @@ export function reviewerHealthDir(home: string): string {
 }
 
 function healthFile(home: string, provider: string | null): string {
-  return join(reviewerHealthDir(home), (provider ?? 'default').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80) || 'default');
+  return join(
+    reviewerHealthDir(home),
+    (provider ?? 'default').replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 80) || 'default',
+  );
 }
 
 /**
@@ -187,7 +219,13 @@ export function writeSpoolEntry(paths: StatePaths, entry: SpoolEntry): string {
 export function readSpoolEntry(file: string): SpoolEntry | undefined {
   try {
     const data = JSON.parse(readRegularText(file)) as SpoolEntry;
-    if (data === null || typeof data !== 'object' || typeof data.key !== 'string' || typeof data.session_id !== 'string') return undefined;
+    if (
+      data === null ||
+      typeof data !== 'object' ||
+      typeof data.key !== 'string' ||
+      typeof data.session_id !== 'string'
+    )
+      return undefined;
     return data;
   } catch {
     return undefined;
@@ -255,26 +293,48 @@ export function recordWait(
   // An interrupted review (the worker was stopped) is due again at once.
   const interrupted = wait === 'interrupted';
   const failures = (entry.waiting?.failures ?? 0) + (interrupted ? 0 : 1);
-  const backoff = interrupted ? 0 : Math.min(60 * 2 ** Math.min(failures - 1, 10), OUTAGE_BACKOFF_CAP_SECONDS);
+  const backoff = interrupted
+    ? 0
+    : Math.min(60 * 2 ** Math.min(failures - 1, 10), OUTAGE_BACKOFF_CAP_SECONDS);
   const delay = Math.max(backoff, retryAfterSeconds ?? 0);
   writeSpoolEntry(paths, {
     ...entry,
     attempts: Math.max(0, entry.attempts - 1),
     last_error: reason.slice(0, 500),
     next_attempt_at: utcNow(new Date(now.getTime() + delay * 1000)),
-    waiting: { reason: wait, since: entry.waiting?.since ?? utcNow(now), provider, failures, last_failed_at: now.toISOString() },
-    history: [...entry.history, { at: utcNow(now), event: `waiting (${wait}, not counted): ${reason.slice(0, 200)}` }].slice(-20),
+    waiting: {
+      reason: wait,
+      since: entry.waiting?.since ?? utcNow(now),
+      provider,
+      failures,
+      last_failed_at: now.toISOString(),
+    },
+    history: [
+      ...entry.history,
+      { at: utcNow(now), event: `waiting (${wait}, not counted): ${reason.slice(0, 200)}` },
+    ].slice(-20),
   });
   return 'waiting';
 }
 
 /** Turns waiting out an outage, by reason, with the age of the oldest (for `status`). */
-export function waitingTurns(paths: StatePaths, now = Date.now()): {
+export function waitingTurns(
+  paths: StatePaths,
+  now = Date.now(),
+): {
   waiting: number;
   by_reason: Partial<Record<WaitReason, number>>;
   oldest_since: string | null;
   oldest_age_seconds: number | null;
-  turns: Array<{ key: string; reason: WaitReason; since: string; age_seconds: number; provider: string | null; next_attempt_at: string | null; last_error: string | null }>;
+  turns: Array<{
+    key: string;
+    reason: WaitReason;
+    since: string;
+    age_seconds: number;
+    provider: string | null;
+    next_attempt_at: string | null;
+    last_error: string | null;
+  }>;
 } {
   const turns = [];
   for (const item of listSpool(paths)) {
@@ -293,18 +353,35 @@ export function waitingTurns(paths: StatePaths, now = Date.now()): {
   }
   const by_reason: Partial<Record<WaitReason, number>> = {};
   for (const t of turns) by_reason[t.reason] = (by_reason[t.reason] ?? 0) + 1;
-  const oldest = turns.reduce<(typeof turns)[number] | undefined>((a, t) => (a === undefined || t.age_seconds > a.age_seconds ? t : a), undefined);
-  return { waiting: turns.length, by_reason, oldest_since: oldest?.since ?? null, oldest_age_seconds: oldest?.age_seconds ?? null, turns };
+  const oldest = turns.reduce<(typeof turns)[number] | undefined>(
+    (a, t) => (a === undefined || t.age_seconds > a.age_seconds ? t : a),
+    undefined,
+  );
+  return {
+    waiting: turns.length,
+    by_reason,
+    oldest_since: oldest?.since ?? null,
+    oldest_age_seconds: oldest?.age_seconds ?? null,
+    turns,
+  };
 }
 
 /** Records a failed attempt: backoff, or park in `dead/` past the budget. Returns where it went. */
-export function recordFailure(paths: StatePaths, entry: SpoolEntry, reason: string, retryAfterSeconds?: number): 'retry' | 'dead' {
+export function recordFailure(
+  paths: StatePaths,
+  entry: SpoolEntry,
+  reason: string,
+  retryAfterSeconds?: number,
+): 'retry' | 'dead' {
   const now = Date.now();
   const { waiting: _wasWaiting, ...counted } = entry;
   const updated: SpoolEntry = {
     ...counted,
     last_error: reason.slice(0, 500),
-    history: [...entry.history, { at: utcNow(), event: `attempt ${entry.attempts} failed: ${reason.slice(0, 200)}` }].slice(-20),
+    history: [
+      ...entry.history,
+      { at: utcNow(), event: `attempt ${entry.attempts} failed: ${reason.slice(0, 200)}` },
+    ].slice(-20),
   };
   if (entry.attempts >= MAX_REVIEW_ATTEMPTS) {
     mkdirSync(deadDir(paths), { recursive: true });
@@ -334,7 +411,12 @@ export function requeueDead(paths: StatePaths): number {
   for (const name of names) {
     const entry = readSpoolEntry(join(deadDir(paths), name));
     if (!entry) continue;
-    writeSpoolEntry(paths, { ...entry, attempts: 0, next_attempt_at: null, history: [...entry.history, { at: utcNow(), event: 'requeued from dead' }] });
+    writeSpoolEntry(paths, {
+      ...entry,
+      attempts: 0,
+      next_attempt_at: null,
+      history: [...entry.history, { at: utcNow(), event: 'requeued from dead' }],
+    });
     unlinkSync(join(deadDir(paths), name));
     moved++;
   }

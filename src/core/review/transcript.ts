@@ -41,7 +41,11 @@ export class TranscriptReadError extends AppError {
 
   constructor(path: string, reason: TranscriptReadFailure, options: { cause?: unknown } = {}) {
     const what =
-      reason === 'missing' ? 'does not exist' : reason === 'not_a_file' ? 'is not a regular file' : 'cannot be read';
+      reason === 'missing'
+        ? 'does not exist'
+        : reason === 'not_a_file'
+          ? 'is not a regular file'
+          : 'cannot be read';
     super(`transcript ${path} ${what}`, { cause: options.cause });
     this.path = path;
     this.reason = reason;
@@ -71,7 +75,10 @@ export interface RolloutTranscript extends Transcript {
  *
  * @throws {TranscriptReadError} when the file is missing, not a regular file, or unreadable.
  */
-export async function readRollout(path: string, options: ReadRolloutOptions = {}): Promise<RolloutTranscript> {
+export async function readRollout(
+  path: string,
+  options: ReadRolloutOptions = {},
+): Promise<RolloutTranscript> {
   const maxBytes = Math.max(1, Math.floor(options.maxBytes ?? DEFAULT_MAX_BYTES));
   let handle: FileHandle;
   try {
@@ -101,7 +108,9 @@ export async function readRollout(path: string, options: ReadRolloutOptions = {}
       body = newline < 0 ? Buffer.alloc(0) : tail.subarray(newline + 1);
     }
     const head = await readFirstLine(handle, Math.min(MAX_HEAD_LINE_BYTES, start));
-    const transcript = parseRollout(decodeUtf8(body), { headLine: head === undefined ? undefined : decodeUtf8(head) });
+    const transcript = parseRollout(decodeUtf8(body), {
+      headLine: head === undefined ? undefined : decodeUtf8(head),
+    });
     return { ...transcript, truncated: true, totalBytes, bytesRead: body.length };
   } catch (error) {
     if (error instanceof TranscriptReadError) throw error;
@@ -253,7 +262,11 @@ function applySessionMeta(transcript: Transcript, payload: Record<string, unknow
 function chooseMessageSource(records: readonly RolloutRecord[]): MessageSource {
   let itemCompleted = false;
   for (const { type, payload } of records) {
-    if (type === 'response_item' && payload.type === 'message' && (payload.role === 'user' || payload.role === 'assistant')) {
+    if (
+      type === 'response_item' &&
+      payload.type === 'message' &&
+      (payload.role === 'user' || payload.role === 'assistant')
+    ) {
       return 'response_item';
     }
     if (type === 'event_msg' && payload.type === 'item_completed' && isRecord(payload.item)) {
@@ -317,25 +330,50 @@ function handleResponseItem(
     }
     case 'function_call': {
       const name = str(payload.name) ?? 'unknown';
-      const args = str(payload.arguments) ?? (payload.arguments === undefined ? '' : JSON.stringify(payload.arguments));
-      builder.add({ kind: 'tool_call', name, input: renderToolInput(name, args, cwd), ...optional('callId', callIdOf(payload)), ...ts(timestamp) });
+      const args =
+        str(payload.arguments) ?? (payload.arguments === undefined ? '' : JSON.stringify(payload.arguments));
+      builder.add({
+        kind: 'tool_call',
+        name,
+        input: renderToolInput(name, args, cwd),
+        ...optional('callId', callIdOf(payload)),
+        ...ts(timestamp),
+      });
       return;
     }
     case 'custom_tool_call': {
       const name = str(payload.name) ?? 'unknown';
-      builder.add({ kind: 'tool_call', name, input: str(payload.input) ?? '', ...optional('callId', callIdOf(payload)), ...ts(timestamp) });
+      builder.add({
+        kind: 'tool_call',
+        name,
+        input: str(payload.input) ?? '',
+        ...optional('callId', callIdOf(payload)),
+        ...ts(timestamp),
+      });
       return;
     }
     case 'local_shell_call': {
       const action = isRecord(payload.action) ? payload.action : {};
       const input = renderShellCommand(action.command, str(action.working_directory), cwd) ?? '';
-      builder.add({ kind: 'tool_call', name: 'local_shell', input, ...optional('callId', callIdOf(payload)), ...ts(timestamp) });
+      builder.add({
+        kind: 'tool_call',
+        name: 'local_shell',
+        input,
+        ...optional('callId', callIdOf(payload)),
+        ...ts(timestamp),
+      });
       return;
     }
     case 'web_search_call': {
       const action = isRecord(payload.action) ? payload.action : {};
       const input = str(action.query) ?? str(action.url) ?? '';
-      builder.add({ kind: 'tool_call', name: 'web_search', input, ...optional('callId', callIdOf(payload)), ...ts(timestamp) });
+      builder.add({
+        kind: 'tool_call',
+        name: 'web_search',
+        input,
+        ...optional('callId', callIdOf(payload)),
+        ...ts(timestamp),
+      });
       return;
     }
     case 'function_call_output':
@@ -497,7 +535,11 @@ function renderToolInput(name: string, args: string, cwd: string | undefined): s
   const parsed = tryJson(args);
   if (isRecord(parsed)) {
     if (SHELL_TOOL_NAMES.has(name)) {
-      const command = renderShellCommand(parsed.command ?? parsed.cmd, str(parsed.workdir) ?? str(parsed.working_directory), cwd);
+      const command = renderShellCommand(
+        parsed.command ?? parsed.cmd,
+        str(parsed.workdir) ?? str(parsed.working_directory),
+        cwd,
+      );
       if (command !== undefined) return command;
     }
     if (name === 'apply_patch' && typeof parsed.input === 'string') return parsed.input;
@@ -507,13 +549,21 @@ function renderToolInput(name: string, args: string, cwd: string | undefined): s
 }
 
 /** `["bash","-lc","npm test"]` → `npm test`; a working directory other than cwd becomes `cd … && `. */
-function renderShellCommand(command: unknown, workdir: string | undefined, cwd: string | undefined): string | undefined {
+function renderShellCommand(
+  command: unknown,
+  workdir: string | undefined,
+  cwd: string | undefined,
+): string | undefined {
   let line: string | undefined;
   if (typeof command === 'string') line = command;
   else if (Array.isArray(command) && command.every((part) => typeof part === 'string')) {
     const parts = command as string[];
     const shell = parts[0] ?? '';
-    if (parts.length >= 3 && /(^|\/)(ba|z|da|k)?sh$/.test(shell) && (parts[1] === '-lc' || parts[1] === '-c')) {
+    if (
+      parts.length >= 3 &&
+      /(^|\/)(ba|z|da|k)?sh$/.test(shell) &&
+      (parts[1] === '-lc' || parts[1] === '-c')
+    ) {
       line = parts.slice(2).join(' ');
     } else {
       line = parts.map(quoteArg).join(' ');
@@ -532,7 +582,8 @@ function quoteArg(arg: string): string {
 }
 
 /** Headers Codex puts before a shell tool's output (shell_command / exec_command). */
-const OUTPUT_HEADER_LINE = /^(Exit code: |Wall time: |Chunk ID: |Process exited with code |Process running with session ID |Original token count: |Total output lines: )/;
+const OUTPUT_HEADER_LINE =
+  /^(Exit code: |Wall time: |Chunk ID: |Process exited with code |Process running with session ID |Original token count: |Total output lines: )/;
 
 /**
  * Normalizes a tool output (plain string, `{output, metadata:{exit_code}}` JSON, content items, or
@@ -546,7 +597,12 @@ export function parseToolOutput(raw: unknown): { output: string; exitCode?: numb
     const metadata = isRecord(raw.metadata) ? raw.metadata : {};
     const exitCode = int(metadata.exit_code) ?? int(raw.exit_code);
     const inner = raw.output ?? raw.content;
-    const parsed = typeof inner === 'string' ? parseToolOutputText(inner) : Array.isArray(inner) ? { output: contentText(inner) } : { output: JSON.stringify(raw) };
+    const parsed =
+      typeof inner === 'string'
+        ? parseToolOutputText(inner)
+        : Array.isArray(inner)
+          ? { output: contentText(inner) }
+          : { output: JSON.stringify(raw) };
     const code = exitCode ?? parsed.exitCode;
     return code === undefined ? { output: parsed.output } : { output: parsed.output, exitCode: code };
   }
@@ -557,7 +613,8 @@ function parseToolOutputText(text: string): { output: string; exitCode?: number 
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{')) {
     const parsed = tryJson(trimmed);
-    if (isRecord(parsed) && (typeof parsed.output === 'string' || isRecord(parsed.metadata))) return parseToolOutput(parsed);
+    if (isRecord(parsed) && (typeof parsed.output === 'string' || isRecord(parsed.metadata)))
+      return parseToolOutput(parsed);
   }
   if (OUTPUT_HEADER_LINE.test(trimmed)) {
     const marker = trimmed.indexOf('\nOutput:');
@@ -605,7 +662,8 @@ export function renderTranscriptForReview(
   const header = renderHeader(transcript);
   const turns = transcript.turns;
   const latest = turns[turns.length - 1];
-  if (latest === undefined) return fit(`${header}\n(no user or assistant messages in this transcript)\n`, budget);
+  if (latest === undefined)
+    return fit(`${header}\n(no user or assistant messages in this transcript)\n`, budget);
 
   const available = budget - header.length;
   const earlierTurns = turns.slice(0, -1);
@@ -622,7 +680,10 @@ export function renderTranscriptForReview(
     if (latestText !== undefined) break;
   }
   const smallest = LATEST_TURN_LEVELS[LATEST_TURN_LEVELS.length - 1];
-  latestText ??= clipMiddle(renderLatestTurn(latest, smallest ?? { message: 500, toolInput: 160, toolOutput: 120 }), Math.max(0, available));
+  latestText ??= clipMiddle(
+    renderLatestTurn(latest, smallest ?? { message: 500, toolInput: 160, toolOutput: 120 }),
+    Math.max(0, available),
+  );
 
   const remaining = available - latestText.length;
   const earlier = earlierTurns.length > 0 ? renderEarlierTurns(earlierTurns, remaining) : '';
@@ -665,12 +726,16 @@ function renderHeader(transcript: Transcript & { truncated?: boolean }): string 
   if (transcript.sessionId) facts.push(`session ${transcript.sessionId}`);
   if (transcript.cwd) facts.push(`cwd ${transcript.cwd}`);
   if (facts.length > 0) lines.push(facts.join(' · '));
-  if (transcript.truncated) lines.push('note: the rollout was too long; only its tail was read, the oldest turns are missing');
+  if (transcript.truncated)
+    lines.push('note: the rollout was too long; only its tail was read, the oldest turns are missing');
   if (transcript.skippedLines > 0) lines.push(`note: ${transcript.skippedLines} unreadable line(s) skipped`);
   return `${lines.join('\n')}\n\n`;
 }
 
-function renderLatestTurn(turn: TranscriptTurn, level: { message: number; toolInput: number; toolOutput: number }): string {
+function renderLatestTurn(
+  turn: TranscriptTurn,
+  level: { message: number; toolInput: number; toolOutput: number },
+): string {
   const parts: string[] = [`## Latest turn (turn ${turn.index}, in full)\n`];
   const names = toolNamesByCallId(turn);
   for (const entry of turn.entries) {
@@ -683,7 +748,11 @@ function renderLatestTurn(turn: TranscriptTurn, level: { message: number; toolIn
         break;
       case 'tool_call': {
         const input = clipMiddle(entry.input, level.toolInput);
-        parts.push(SHELL_TOOL_NAMES.has(entry.name) ? `\ntool ${entry.name}:\n$ ${input}\n` : `\ntool ${entry.name}:\n${input}\n`);
+        parts.push(
+          SHELL_TOOL_NAMES.has(entry.name)
+            ? `\ntool ${entry.name}:\n$ ${input}\n`
+            : `\ntool ${entry.name}:\n${input}\n`,
+        );
         break;
       }
       case 'tool_output': {
@@ -720,7 +789,8 @@ function renderCondensedTurn(turn: TranscriptTurn): string {
     if (entry.kind === 'user') lines.push(`user: ${oneLine(clipEnd(entry.text, CONDENSED_USER))}`);
   }
   const assistant = turn.entries.filter((entry) => entry.kind === 'assistant').at(-1);
-  if (assistant?.kind === 'assistant') lines.push(`assistant: ${oneLine(clipEnd(assistant.text, CONDENSED_ASSISTANT))}`);
+  if (assistant?.kind === 'assistant')
+    lines.push(`assistant: ${oneLine(clipEnd(assistant.text, CONDENSED_ASSISTANT))}`);
 
   const commands: string[] = [];
   const patched = new Set<string>();
@@ -738,10 +808,13 @@ function renderCondensedTurn(turn: TranscriptTurn): string {
     }
   }
   lines.push(...commands.slice(0, CONDENSED_MAX_COMMANDS));
-  if (commands.length > CONDENSED_MAX_COMMANDS) lines.push(`… ${commands.length - CONDENSED_MAX_COMMANDS} more commands`);
+  if (commands.length > CONDENSED_MAX_COMMANDS)
+    lines.push(`… ${commands.length - CONDENSED_MAX_COMMANDS} more commands`);
   if (patched.size > 0) lines.push(`patched: ${[...patched].slice(0, 12).join(', ')}`);
   if (otherTools.size > 0) {
-    lines.push(`other tools: ${[...otherTools].map(([name, count]) => (count > 1 ? `${name} ×${count}` : name)).join(', ')}`);
+    lines.push(
+      `other tools: ${[...otherTools].map(([name, count]) => (count > 1 ? `${name} ×${count}` : name)).join(', ')}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

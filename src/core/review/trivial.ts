@@ -1,5 +1,5 @@
 /**
- * The pre-filter run before a paid review (issue 15): a turn with no tool use, a short human
+ * The pre-filter run before a paid review: a turn with no tool use, a short human
  * message and no stated rule is small talk ("thanks", "what does this flag mean?") and almost
  * never holds a lesson, so it is not worth a model call. Conservative by design: anything that
  * could hold a lesson (a tool call, a long message, a rule word, a preference the local

@@ -3,7 +3,7 @@
  *
  * The transcript reader produces a {@link Transcript}; redaction runs on it before anything is
  * persisted or sent; a {@link ReviewerProvider} turns a {@link ReviewRequest} into raw text that
- * must hold one ReviewerOutput JSON object (SPEC §5.1).
+ * must hold one ReviewerOutput JSON object.
  */
 
 /** One item of a Codex rollout that a reviewer may care about. */
@@ -13,7 +13,14 @@ export type TranscriptEntry =
   /** A tool invocation: shell command, apply_patch, MCP call... `input` is the rendered arguments. */
   | { kind: 'tool_call'; name: string; input: string; callId?: string; turnId?: string; timestamp?: string }
   /** The output of a tool call; `exitCode` when the rollout records one. */
-  | { kind: 'tool_output'; output: string; callId?: string; exitCode?: number; turnId?: string; timestamp?: string };
+  | {
+      kind: 'tool_output';
+      output: string;
+      callId?: string;
+      exitCode?: number;
+      turnId?: string;
+      timestamp?: string;
+    };
 
 /** A user turn: entries from one human prompt up to (not including) the next. */
 export interface TranscriptTurn {
@@ -54,7 +61,7 @@ export interface ReviewResponse {
   model?: string;
 }
 
-/** A reviewer backend. One file per provider, a plain object, a static registry (SPEC §6). */
+/** A reviewer backend. One file per provider, a plain object, a static registry. */
 export interface ReviewerProvider {
   readonly name: string;
   review(request: ReviewRequest): Promise<ReviewResponse>;

@@ -1,5 +1,5 @@
 /**
- * Paid reviews per local day (`[review] max_per_day`, issue 15).
+ * Paid reviews per local day (`[review] max_per_day`).
  *
  * Every model call of an HTTP or agent-CLI reviewer appends one line to
  * `<home>/run/review-usage/<YYYY-MM-DD>.jsonl` before it is made (a call that fails may still

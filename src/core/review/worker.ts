@@ -87,7 +87,10 @@ export async function drainSpool(
           } catch {
             // Gone meanwhile.
           }
-          logWarn('stop-review: unreadable spool entry kept aside in review/spool/dead/', { kind: 'stop-review', key: item.key });
+          logWarn('stop-review: unreadable spool entry kept aside in review/spool/dead/', {
+            kind: 'stop-review',
+            key: item.key,
+          });
           continue;
         }
         if (!options.ignoreBackoff && !isDue(entry, Date.now(), paths.home)) {
@@ -97,7 +100,11 @@ export async function drainSpool(
         processed++;
         progressed = true;
         // Count the attempt before trying, so a turn that crashes the worker cannot loop forever.
-        const attempt = { ...entry, attempts: entry.attempts + 1, history: [...entry.history, { at: utcNow(), event: `attempt ${entry.attempts + 1}` }].slice(-20) };
+        const attempt = {
+          ...entry,
+          attempts: entry.attempts + 1,
+          history: [...entry.history, { at: utcNow(), event: `attempt ${entry.attempts + 1}` }].slice(-20),
+        };
         writeSpoolEntry(paths, attempt);
         crashPoint('review:after-claim');
         try {
@@ -110,10 +117,15 @@ export async function drainSpool(
               transcriptPath: attempt.transcript_path,
               lastAssistantMessage: attempt.last_assistant_message,
               reviewerProvider: attempt.reviewer_provider,
-              ...(attempt.provider_stub_response !== undefined ? { providerStubResponse: attempt.provider_stub_response } : {}),
+              ...(attempt.provider_stub_response !== undefined
+                ? { providerStubResponse: attempt.provider_stub_response }
+                : {}),
               triggeredAt: attempt.spooled_at,
             },
-            { ...(options.env ? { env: options.env } : {}), ...(options.signal ? { signal: options.signal } : {}) },
+            {
+              ...(options.env ? { env: options.env } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+            },
           );
           crashPoint('review:after-enqueue');
           unlinkSync(item.file);
@@ -148,12 +160,24 @@ export async function drainSpool(
           // using up the turn's attempts; everything else counts toward review/spool/dead.
           const { wait, provider } = classifyReviewFailure(error);
           const outcome = wait
-            ? recordWait(paths, attempt, wait, provider ?? attempt.reviewer_provider, describeError(error), retryAfter)
+            ? recordWait(
+                paths,
+                attempt,
+                wait,
+                provider ?? attempt.reviewer_provider,
+                describeError(error),
+                retryAfter,
+              )
             : recordFailure(paths, attempt, describeError(error), retryAfter);
           if (outcome === 'dead') result.dead++;
           else if (outcome === 'waiting') result.waiting++;
           else result.retried++;
-          const what = outcome === 'dead' ? 'parked in review/spool/dead' : outcome === 'waiting' ? `waiting: ${wait}, not counted` : 'will retry';
+          const what =
+            outcome === 'dead'
+              ? 'parked in review/spool/dead'
+              : outcome === 'waiting'
+                ? `waiting: ${wait}, not counted`
+                : 'will retry';
           logWarn(`stop-review: review failed (${what}): ${describeError(error)}`, {
             kind: 'stop-review',
             key: attempt.key,
@@ -169,7 +193,8 @@ export async function drainSpool(
       const entry = readSpoolEntry(item.file);
       return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
     });
-    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted) return result;
+    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted)
+      return result;
   }
 }
 

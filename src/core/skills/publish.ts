@@ -4,7 +4,7 @@
  * every call: new and changed skills are written, retired, vanished or no-longer-passing ones
  * are removed.
  *
- * Fixes of the original's projection (SPEC §8.7, §17 items 15, 19, 20):
+ * Fixes of the original's projection:
  * - Names are namespaced per repository, `csep-<repo-slug>-<hash6>-<skill>` (≤ 64 chars of
  *   [a-z0-9-], equal to the folder name), so two repositories never collide, and the
  *   description starts with the repository it was learned in: Codex lists every user skill in
@@ -66,7 +66,12 @@ export interface ReconcileNativeSkillsOptions {
 /** What one call did. */
 export interface ReconcileResult {
   skills_root: string;
-  published: Array<{ skill_id: string; name: string; path: string; action: 'created' | 'updated' | 'unchanged' }>;
+  published: Array<{
+    skill_id: string;
+    name: string;
+    path: string;
+    action: 'created' | 'updated' | 'unchanged';
+  }>;
   removed: Array<{ skill_id: string | null; name: string; path: string; reason: string }>;
   skipped: Array<{ skill_id: string; reason: string; name?: string }>;
   /** Projections of the Python original (`csep-<id>` with its marker): reported, never touched. */
@@ -121,7 +126,10 @@ export function nativeSkillName(repoKey: string, skillId: string, repoName?: str
 
 /** A YAML double-quoted scalar (JSON syntax, plus escapes YAML needs and JSON omits). */
 export function yamlQuote(text: string): string {
-  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(text).replace(
+    /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Collapses all whitespace (newlines included) to single spaces. */
@@ -129,11 +137,16 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-const WHEN_RE = /\b(use|used|using|when|whenever|before|after|while|during|if)\b|当|使用|用于|之前|之后|时候/i;
+const WHEN_RE =
+  /\b(use|used|using|when|whenever|before|after|while|during|if)\b|当|使用|用于|之前|之后|时候/i;
 
 /** Words of a text: letter/number runs, each CJK character counting as one. */
 export function countWords(text: string): number {
-  return (text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}][\p{L}\p{N}_'’-]*/gu) ?? []).length;
+  return (
+    text.match(
+      /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}][\p{L}\p{N}_'’-]*/gu,
+    ) ?? []
+  ).length;
 }
 
 /** The body of a managed skill file without its leading `# Title` line. */
@@ -144,7 +157,8 @@ export function skillBody(text: string): string {
 /** Why an entry is not published, or undefined when it passes. */
 export function qualityGate(entry: NativeSkillEntry, content: string | undefined): string | undefined {
   if (entry.status !== 'active') return `status:${entry.status}`;
-  if (entry.managed !== true || (entry.owner !== undefined && entry.owner !== PLUGIN_OWNER)) return 'not_managed';
+  if (entry.managed !== true || (entry.owner !== undefined && entry.owner !== PLUGIN_OWNER))
+    return 'not_managed';
   if (oneLine(entry.title ?? '') === '') return 'missing_title';
   const description = oneLine(entry.description ?? '');
   if (description === '') return 'missing_description';
@@ -155,14 +169,33 @@ export function qualityGate(entry: NativeSkillEntry, content: string | undefined
 }
 
 /** The SKILL.md text. */
-export function renderNativeSkill(options: { name: string; repoKey: string; repoName: string; entry: NativeSkillEntry; content: string }): string {
+export function renderNativeSkill(options: {
+  name: string;
+  repoKey: string;
+  repoName: string;
+  entry: NativeSkillEntry;
+  content: string;
+}): string {
   const { name, repoKey, repoName, entry, content } = options;
   let description = `For the ${oneLine(repoName)} repository: ${oneLine(entry.description ?? '')}`;
-  if (description.length > MAX_DESCRIPTION) description = `${description.slice(0, MAX_DESCRIPTION - 1).trimEnd()}…`;
+  if (description.length > MAX_DESCRIPTION)
+    description = `${description.slice(0, MAX_DESCRIPTION - 1).trimEnd()}…`;
   let body = skillBody(content);
   if (body.length > MAX_CONTENT) body = `${body.slice(0, MAX_CONTENT).trimEnd()}\n\n(truncated)`;
   const marker = `${MARKER_PREFIX} repo: ${sha1(repoKey)}; skill: ${slugify(entry.skill_id) || 'skill'}; written by compile, edits are overwritten and the folder is removed when the skill is retired -->`;
-  return ['---', `name: ${name}`, `description: ${yamlQuote(description)}`, '---', '', `# ${oneLine(entry.title)}`, '', marker, '', body, ''].join('\n');
+  return [
+    '---',
+    `name: ${name}`,
+    `description: ${yamlQuote(description)}`,
+    '---',
+    '',
+    `# ${oneLine(entry.title)}`,
+    '',
+    marker,
+    '',
+    body,
+    '',
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,7 +222,8 @@ export function ledgerPath(home: string): string {
 function readLedger(file: string): Ledger {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<Ledger>;
-    if (data && typeof data === 'object' && data.skills && typeof data.skills === 'object') return { version: 1, skills: data.skills };
+    if (data && typeof data === 'object' && data.skills && typeof data.skills === 'object')
+      return { version: 1, skills: data.skills };
   } catch {
     // Missing or damaged: the markers in the files are authoritative anyway.
   }
@@ -233,10 +267,16 @@ function legacyProjections(root: string): string[] {
     return [];
   }
   const out: string[] = [];
-  for (const name of [...names, ...(existsSync(join(root, 'csep-managed')) ? readdirSync(join(root, 'csep-managed')).map((n) => join('csep-managed', n)) : [])]) {
+  for (const name of [
+    ...names,
+    ...(existsSync(join(root, 'csep-managed'))
+      ? readdirSync(join(root, 'csep-managed')).map((n) => join('csep-managed', n))
+      : []),
+  ]) {
     if (!basename(name).startsWith('csep-')) continue;
     try {
-      if (readFileSync(join(root, name, 'SKILL.md'), 'utf8').includes(LEGACY_MARKER)) out.push(join(root, name));
+      if (readFileSync(join(root, name, 'SKILL.md'), 'utf8').includes(LEGACY_MARKER))
+        out.push(join(root, name));
     } catch {
       // Not a skill folder.
     }
@@ -280,7 +320,14 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
   const repoName = options.repoName ?? (basename(options.repoKey) || 'repository');
   const fingerprint = sha1(options.repoKey);
   const now = utcNow(options.now);
-  const result: ReconcileResult = { skills_root: root, published: [], removed: [], skipped: [], legacy_projections: legacyProjections(root), errors: [] };
+  const result: ReconcileResult = {
+    skills_root: root,
+    published: [],
+    removed: [],
+    skipped: [],
+    legacy_projections: legacyProjections(root),
+    errors: [],
+  };
   const ledgerFile = ledgerPath(home);
   const ledger = readLedger(ledgerFile);
   let ledgerChanged = false;
@@ -288,7 +335,9 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
   // Desired skills: passing the gate, newest first, capped.
   const desired = new Map<string, { entry: NativeSkillEntry; text: string }>();
   const candidates = enabled ? [...options.entries] : [];
-  candidates.sort((a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? '') || a.skill_id.localeCompare(b.skill_id));
+  candidates.sort(
+    (a, b) => (b.updated_at ?? '').localeCompare(a.updated_at ?? '') || a.skill_id.localeCompare(b.skill_id),
+  );
   for (const entry of candidates) {
     if (typeof entry.skill_id !== 'string' || entry.skill_id === '') continue;
     let content: string | undefined;
@@ -311,13 +360,21 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
       result.skipped.push({ skill_id: entry.skill_id, reason: 'over_limit', name });
       continue;
     }
-    desired.set(name, { entry, text: renderNativeSkill({ name, repoKey: options.repoKey, repoName, entry, content: content! }) });
+    desired.set(name, {
+      entry,
+      text: renderNativeSkill({ name, repoKey: options.repoKey, repoName, entry, content: content! }),
+    });
   }
 
   const owned = ownedFolders(root, fingerprint);
   const editedByHand = (name: string, current: string | undefined): boolean => {
     const known = ledger.skills[name];
-    return current !== undefined && known !== undefined && known.repo_fingerprint === fingerprint && known.sha256 !== sha256(current);
+    return (
+      current !== undefined &&
+      known !== undefined &&
+      known.repo_fingerprint === fingerprint &&
+      known.sha256 !== sha256(current)
+    );
   };
   const readCurrent = (name: string) => {
     try {
@@ -355,30 +412,40 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
     }
     const hash = sha256(text);
     if (ledger.skills[name]?.sha256 !== hash || ledger.skills[name]?.repo_fingerprint !== fingerprint) {
-      ledger.skills[name] = { repo_fingerprint: fingerprint, skill_id: entry.skill_id, sha256: hash, written_at: now };
+      ledger.skills[name] = {
+        repo_fingerprint: fingerprint,
+        skill_id: entry.skill_id,
+        sha256: hash,
+        written_at: now,
+      };
       ledgerChanged = true;
     }
     result.published.push({ skill_id: entry.skill_id, name, path: join(dir, 'SKILL.md'), action });
   }
 
   // Ours for this repository but no longer wanted: retired, vanished, failing the gate, or opted out.
-  const reasons = new Map(options.entries.map((e) => [nativeSkillName(options.repoKey, e.skill_id, repoName), e]));
+  const reasons = new Map(
+    options.entries.map((e) => [nativeSkillName(options.repoKey, e.skill_id, repoName), e]),
+  );
   for (const name of owned.keys()) {
     if (desired.has(name)) continue;
     const current = readCurrent(name);
     const entry = reasons.get(name);
     if (editedByHand(name, current)) {
-      result.skipped.push({ skill_id: entry?.skill_id ?? ledger.skills[name]?.skill_id ?? name, reason: 'edited_by_hand', name });
+      result.skipped.push({
+        skill_id: entry?.skill_id ?? ledger.skills[name]?.skill_id ?? name,
+        reason: 'edited_by_hand',
+        name,
+      });
       continue;
     }
-    const reason =
-      !enabled
-        ? 'disabled'
-        : entry === undefined
-          ? 'vanished'
-          : entry.status !== 'active'
-            ? 'retired'
-            : (result.skipped.find((s) => s.skill_id === entry.skill_id)?.reason ?? 'not_published');
+    const reason = !enabled
+      ? 'disabled'
+      : entry === undefined
+        ? 'vanished'
+        : entry.status !== 'active'
+          ? 'retired'
+          : (result.skipped.find((s) => s.skill_id === entry.skill_id)?.reason ?? 'not_published');
     try {
       removeFolder(join(root, name));
     } catch (error) {
@@ -393,7 +460,11 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
   }
   // Ledger entries of this repository whose folder is gone (deleted by hand).
   for (const [name, known] of Object.entries(ledger.skills)) {
-    if (known.repo_fingerprint === fingerprint && !desired.has(name) && !existsSync(join(root, name, 'SKILL.md'))) {
+    if (
+      known.repo_fingerprint === fingerprint &&
+      !desired.has(name) &&
+      !existsSync(join(root, name, 'SKILL.md'))
+    ) {
       delete ledger.skills[name];
       ledgerChanged = true;
     }
@@ -403,8 +474,10 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
     try {
       // Merge with what other repositories wrote meanwhile: only this repository's rows are ours.
       const fresh = readLedger(ledgerFile);
-      for (const [name, row] of Object.entries(fresh.skills)) if (row.repo_fingerprint === fingerprint) delete fresh.skills[name];
-      for (const [name, row] of Object.entries(ledger.skills)) if (row.repo_fingerprint === fingerprint) fresh.skills[name] = row;
+      for (const [name, row] of Object.entries(fresh.skills))
+        if (row.repo_fingerprint === fingerprint) delete fresh.skills[name];
+      for (const [name, row] of Object.entries(ledger.skills))
+        if (row.repo_fingerprint === fingerprint) fresh.skills[name] = row;
       const sorted = Object.fromEntries(Object.entries(fresh.skills).sort(([a], [b]) => a.localeCompare(b)));
       writeFileAtomic(ledgerFile, `${JSON.stringify({ version: 1, skills: sorted }, null, 2)}\n`);
     } catch (error) {

@@ -1,5 +1,5 @@
 /**
- * How a reader's personal memory and the team store of the checkout combine (issue 20). Pure and
+ * How a reader's personal memory and the team store of the checkout combine. Pure and
  * zod-free: session start runs it on every call.
  *
  * For each shared memory entry, first match wins:

@@ -1,5 +1,5 @@
 /**
- * Team notes as an extra source of recall (issue 20): the shared recall notes of the checkout are
+ * Team notes as an extra source of recall: the shared recall notes of the checkout are
  * searched on their own with the same ranking (`searchRecall`, an in-memory index over at most a
  * few hundred small records) and merged into the personal results. The ranking itself is not
  * touched: this only adds candidates, labels them and removes duplicates.

@@ -1,5 +1,5 @@
 /**
- * `team share | unshare | status` (issue 20): copying what this repository's bucket learned into
+ * `team share | unshare | status`: copying what this repository's bucket learned into
  * the shared store of the checkout, taking it out again, and showing how the two agree.
  *
  * What may leave the machine (eligible): repository memory (scope global), recall notes and

@@ -1,5 +1,5 @@
 /**
- * The shared team store (issue 20): `.codex-self-evolution/` at the root of a checkout, one
+ * The shared team store: `.codex-self-evolution/` at the root of a checkout, one
  * Markdown file per entry, named by the entry's stable id so two teammates adding entries never
  * touch the same file and git merges their work without conflicts.
  *

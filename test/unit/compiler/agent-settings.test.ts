@@ -7,10 +7,20 @@ import { tempDir } from '../../helpers/tmp.js';
 describe('agent backend options from config.toml', () => {
   it('passes [compile.opencode] model and agent to the backend, the environment winning', async () => {
     const home = tempDir();
-    writeFileSync(join(home, 'config.toml'), '[compile.opencode]\nmodel = "fake/model-a"\nagent = "plan"\ntimeout_seconds = 120\n');
-    expect(agentBackendOptions(await loadCompileSettings(home))).toEqual({ timeoutMs: 120_000, opencode_model: 'fake/model-a', opencode_agent: 'plan' });
+    writeFileSync(
+      join(home, 'config.toml'),
+      '[compile.opencode]\nmodel = "fake/model-a"\nagent = "plan"\ntimeout_seconds = 120\n',
+    );
+    expect(agentBackendOptions(await loadCompileSettings(home))).toEqual({
+      timeoutMs: 120_000,
+      opencode_model: 'fake/model-a',
+      opencode_agent: 'plan',
+    });
     vi.stubEnv('CODEX_SELF_EVOLUTION_OPENCODE_MODEL', 'fake/model-b');
-    expect(agentBackendOptions(await loadCompileSettings(home))).toMatchObject({ opencode_model: 'fake/model-b', opencode_agent: 'plan' });
+    expect(agentBackendOptions(await loadCompileSettings(home))).toMatchObject({
+      opencode_model: 'fake/model-b',
+      opencode_agent: 'plan',
+    });
   });
 
   it('leaves model and agent to opencode when unset', async () => {

@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commitApply, guardArtifacts, journalPath, planApply, recoverJournal, renderCompiledRecall } from '../../../src/core/compiler/apply.js';
+import {
+  commitApply,
+  guardArtifacts,
+  journalPath,
+  planApply,
+  recoverJournal,
+  renderCompiledRecall,
+} from '../../../src/core/compiler/apply.js';
 import scriptBackend from '../../../src/core/compiler/backends/script.js';
 import type { CompileArtifacts, CompileBackend } from '../../../src/core/compiler/backends/types.js';
 import { runCompile } from '../../../src/core/compiler/compile.js';
@@ -25,22 +32,68 @@ const entry = (id: string, owner = PLUGIN_OWNER): SkillManifestEntry => ({
 });
 
 function artifacts(partial: Partial<CompileArtifacts> = {}): CompileArtifacts {
-  return { memory: { user: [], global: [] }, recall: [], skills: [], manifest: [], items: [], backend: 'script', fallback_backend: null, ...partial };
+  return {
+    memory: { user: [], global: [] },
+    recall: [],
+    skills: [],
+    manifest: [],
+    items: [],
+    backend: 'script',
+    fallback_backend: null,
+    ...partial,
+  };
 }
 
 describe('guardArtifacts (whatever the backend says)', () => {
   it('refuses unsafe skill ids and foreign skills, keeps foreign manifest entries verbatim', () => {
     const paths = bucket();
-    const context = { ...loadCompileContext(paths), manifest: [entry('ours'), entry('theirs', 'another-tool')] };
+    const context = {
+      ...loadCompileContext(paths),
+      manifest: [entry('ours'), entry('theirs', 'another-tool')],
+    };
     const rogue = artifacts({
       skills: [
-        { skill_id: '../../x', action: 'create', title: 't', description: 'd', content: 'c c c', status: 'active' },
-        { skill_id: 'theirs', action: 'edit', title: 't', description: 'd', content: 'c c c', status: 'active' },
-        { skill_id: 'ghost', action: 'patch', title: 't', description: 'd', content: 'c c c', status: 'active' },
-        { skill_id: 'ours', action: 'edit', title: 'Ours v2', description: 'd', content: 'c c c', status: 'active' },
+        {
+          skill_id: '../../x',
+          action: 'create',
+          title: 't',
+          description: 'd',
+          content: 'c c c',
+          status: 'active',
+        },
+        {
+          skill_id: 'theirs',
+          action: 'edit',
+          title: 't',
+          description: 'd',
+          content: 'c c c',
+          status: 'active',
+        },
+        {
+          skill_id: 'ghost',
+          action: 'patch',
+          title: 't',
+          description: 'd',
+          content: 'c c c',
+          status: 'active',
+        },
+        {
+          skill_id: 'ours',
+          action: 'edit',
+          title: 'Ours v2',
+          description: 'd',
+          content: 'c c c',
+          status: 'active',
+        },
       ],
-      manifest: [{ ...entry('theirs'), title: 'hijacked' }, { ...entry('ours'), title: 'Ours v2' }],
-      recall: [{ id: 'r1', summary: 's', content: 'c', source_paths: [''], repo_fingerprint: 'f', cwd: '/' }, { id: '', summary: 's', content: 'c', source_paths: [], repo_fingerprint: 'f', cwd: '/' }] as never,
+      manifest: [
+        { ...entry('theirs'), title: 'hijacked' },
+        { ...entry('ours'), title: 'Ours v2' },
+      ],
+      recall: [
+        { id: 'r1', summary: 's', content: 'c', source_paths: [''], repo_fingerprint: 'f', cwd: '/' },
+        { id: '', summary: 's', content: 'c', source_paths: [], repo_fingerprint: 'f', cwd: '/' },
+      ] as never,
     });
     const safe = guardArtifacts(rogue, context, paths);
     expect(safe.skills.map((s) => s.skill_id)).toEqual(['ours']);
@@ -51,7 +104,10 @@ describe('guardArtifacts (whatever the backend says)', () => {
       ['', 'invalid_record'],
     ]);
     expect(safe.manifest.find((e) => e.skill_id === 'theirs')).toEqual(entry('theirs', 'another-tool'));
-    expect(safe.manifest.find((e) => e.skill_id === 'ours')).toMatchObject({ title: 'Ours v2', path: join(paths.skillsManagedDir, 'ours.md') });
+    expect(safe.manifest.find((e) => e.skill_id === 'ours')).toMatchObject({
+      title: 'Ours v2',
+      path: join(paths.skillsManagedDir, 'ours.md'),
+    });
     expect(safe.recall).toEqual([expect.objectContaining({ id: 'r1', source_paths: [] })]);
     const plan = planApply(paths, context, safe);
     for (const write of plan.writes) expect(write.target.startsWith(`${paths.stateDir}/`)).toBe(true);
@@ -62,7 +118,22 @@ describe('planApply', () => {
   it('orders writes memory → recall → skills → manifest and skips unchanged files', () => {
     const paths = bucket();
     const context = loadCompileContext(paths);
-    const plan = planApply(paths, context, artifacts({ skills: [{ skill_id: 'a', action: 'create', title: 'A', description: 'd', content: 'x y z', status: 'active' }] }));
+    const plan = planApply(
+      paths,
+      context,
+      artifacts({
+        skills: [
+          {
+            skill_id: 'a',
+            action: 'create',
+            title: 'A',
+            description: 'd',
+            content: 'x y z',
+            status: 'active',
+          },
+        ],
+      }),
+    );
     expect(plan.writes.map((w) => w.target.slice(paths.stateDir.length + 1))).toEqual([
       'memory/memory.json',
       'memory/USER.md',
@@ -74,15 +145,52 @@ describe('planApply', () => {
       'skills/manifest.json',
     ]);
     for (const w of plan.writes) writeFileSync(w.target, w.content);
-    const again = planApply(paths, loadCompileContext(paths), artifacts({ skills: [{ skill_id: 'a', action: 'create', title: 'A', description: 'd', content: 'x y z', status: 'active' }] }));
+    const again = planApply(
+      paths,
+      loadCompileContext(paths),
+      artifacts({
+        skills: [
+          {
+            skill_id: 'a',
+            action: 'create',
+            title: 'A',
+            description: 'd',
+            content: 'x y z',
+            status: 'active',
+          },
+        ],
+      }),
+    );
     expect(again.writes).toEqual([]);
-    expect(again.unchanged).toEqual(expect.arrayContaining([paths.memoryJson, paths.userMd, paths.memoryMd, paths.recallIndex, paths.recallCompiled, join(paths.skillsManagedDir, 'a.md'), paths.skillsManifest]));
+    expect(again.unchanged).toEqual(
+      expect.arrayContaining([
+        paths.memoryJson,
+        paths.userMd,
+        paths.memoryMd,
+        paths.recallIndex,
+        paths.recallCompiled,
+        join(paths.skillsManagedDir, 'a.md'),
+        paths.skillsManifest,
+      ]),
+    );
   });
 
   it('renders compiled recall as the original did', () => {
-    expect(renderCompiledRecall([{ id: 'i', summary: 'S', content: ' C ', source_paths: ['a', 'b'], repo_fingerprint: 'f', cwd: '/', thread_id: '', turn_id: '', source_updated_at: '' }])).toBe(
-      '# Compiled Recall\n\n## S\n\nC\n\nProvenance: a, b\n',
-    );
+    expect(
+      renderCompiledRecall([
+        {
+          id: 'i',
+          summary: 'S',
+          content: ' C ',
+          source_paths: ['a', 'b'],
+          repo_fingerprint: 'f',
+          cwd: '/',
+          thread_id: '',
+          turn_id: '',
+          source_updated_at: '',
+        },
+      ]),
+    ).toBe('# Compiled Recall\n\n## S\n\nC\n\nProvenance: a, b\n');
   });
 });
 
@@ -90,8 +198,24 @@ describe('commitApply and recoverJournal', () => {
   it('leaves nothing behind when aborted before the commit point', () => {
     const paths = bucket();
     writeFileSync(paths.memoryJson, 'old');
-    const plan = { writes: [{ target: paths.memoryJson, content: 'new' }, { target: paths.userMd, content: 'u' }], unchanged: [] };
-    expect(() => commitApply(paths, { txid: 't1', plan, envelopes: [], receipt: {}, beforeCommit: () => { throw new Error('lock lost'); } })).toThrow('lock lost');
+    const plan = {
+      writes: [
+        { target: paths.memoryJson, content: 'new' },
+        { target: paths.userMd, content: 'u' },
+      ],
+      unchanged: [],
+    };
+    expect(() =>
+      commitApply(paths, {
+        txid: 't1',
+        plan,
+        envelopes: [],
+        receipt: {},
+        beforeCommit: () => {
+          throw new Error('lock lost');
+        },
+      }),
+    ).toThrow('lock lost');
     expect(readFileSync(paths.memoryJson, 'utf8')).toBe('old');
     expect(existsSync(paths.userMd)).toBe(false);
     expect(existsSync(journalPath(paths))).toBe(false);
@@ -124,7 +248,13 @@ describe('commitApply and recoverJournal', () => {
       }),
     );
     const result = recoverJournal(paths);
-    expect(result).toMatchObject({ status: 'rolled_forward', txid: 'tx1', files_renamed: 1, envelopes: 1, stage_files_removed: 1 });
+    expect(result).toMatchObject({
+      status: 'rolled_forward',
+      txid: 'tx1',
+      files_renamed: 1,
+      envelopes: 1,
+      stage_files_removed: 1,
+    });
     expect(readFileSync(paths.userMd, 'utf8')).toBe('new user');
     expect(readFileSync(paths.memoryJson, 'utf8')).toBe('new memory');
     expect(claimed).toHaveLength(1);
@@ -166,7 +296,11 @@ describe('runCompile apply failures', () => {
     expect(result).toMatchObject({ status: 'failed', processed_count: 0, failed_count: 2 });
     expect(result.error).toMatch(/^apply: /);
     expect(calls).toBe(1);
-    for (const id of ids) expect(readEnvelope(join(paths.queue.pending, `${id}.json`))).toMatchObject({ attempt_count: 0, failure_reason: null });
+    for (const id of ids)
+      expect(readEnvelope(join(paths.queue.pending, `${id}.json`))).toMatchObject({
+        attempt_count: 0,
+        failure_reason: null,
+      });
     expect(readReceiptHistory(paths).at(-1)).toMatchObject({ run_status: 'failed' });
     // Repaired, the next run compiles both.
     rmSync(paths.memoryDir);

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import scriptBackend from '../../../src/core/compiler/backends/script.js';
@@ -12,7 +20,14 @@ import { countQueue, readEnvelope } from '../../../src/core/queue/queue.js';
 import { isRecallSearchIndexFresh, parseRecallSearchIndex } from '../../../src/core/recall/index-build.js';
 import { bucket, mem, queue, recall, skill } from './helpers.js';
 
-type Item = { kind: string; state: string; suggestion_id?: string; index?: number; reason?: string; part?: string };
+type Item = {
+  kind: string;
+  state: string;
+  suggestion_id?: string;
+  index?: number;
+  reason?: string;
+  part?: string;
+};
 
 function items(receipt: Record<string, unknown>): Item[] {
   return receipt.item_receipts as Item[];
@@ -20,7 +35,11 @@ function items(receipt: Record<string, unknown>): Item[] {
 
 /** (suggestion_id:index) of every suggestion-level item across receipts (skill candidates excluded). */
 function accounted(receipts: Array<Record<string, unknown>>): string[] {
-  return receipts.flatMap((r) => items(r).filter((i) => i.kind === 'suggestion' && !i.part).map((i) => `${i.suggestion_id}:${i.index}`));
+  return receipts.flatMap((r) =>
+    items(r)
+      .filter((i) => i.kind === 'suggestion' && !i.part)
+      .map((i) => `${i.suggestion_id}:${i.index}`),
+  );
 }
 
 const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -28,10 +47,23 @@ const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<
 describe('runCompile', () => {
   it('drains the queue in batches, each its own receipt, with every suggestion accounted for', async () => {
     const paths = bucket();
-    const ids = Array.from({ length: 250 }, (_, i) => queue(paths, [mem(`lesson ${i % 30}`, { content: `Lesson ${i % 30} body` }), recall(`fact ${i}`)], i));
+    const ids = Array.from({ length: 250 }, (_, i) =>
+      queue(paths, [mem(`lesson ${i % 30}`, { content: `Lesson ${i % 30} body` }), recall(`fact ${i}`)], i),
+    );
     const result = await runCompile(paths);
-    expect(result).toMatchObject({ status: 'success', processed_count: 250, batches: 3, suggestion_count: 500, backend: 'script', fallback_backend: null });
-    expect(result.memory_action_stats).toEqual({ total: 250, by_action: { add: 250, replace: 0, remove: 0 }, by_scope: { user: 0, global: 250 } });
+    expect(result).toMatchObject({
+      status: 'success',
+      processed_count: 250,
+      batches: 3,
+      suggestion_count: 500,
+      backend: 'script',
+      fallback_backend: null,
+    });
+    expect(result.memory_action_stats).toEqual({
+      total: 250,
+      by_action: { add: 250, replace: 0, remove: 0 },
+      by_scope: { user: 0, global: 250 },
+    });
     expect(countQueue(paths)).toMatchObject({ pending: 0, processing: 0, done: 250 });
     const history = readReceiptHistory(paths);
     expect(history.map((r) => r.receipt_id)).toEqual(result.receipt_ids);
@@ -39,21 +71,55 @@ describe('runCompile', () => {
     const keys = accounted(history);
     expect(new Set(keys).size).toBe(500);
     expect(keys).toHaveLength(500);
-    expect(new Set(history.flatMap((r) => items(r).filter((i) => i.kind === 'envelope').map((i) => i.suggestion_id)))).toEqual(new Set(ids));
-    expect(json(paths.lastReceipt)).toMatchObject({ receipt_id: result.receipt_ids[2], run_status: 'success', memory_records: 30, recall_records: 250 });
+    expect(
+      new Set(
+        history.flatMap((r) =>
+          items(r)
+            .filter((i) => i.kind === 'envelope')
+            .map((i) => i.suggestion_id),
+        ),
+      ),
+    ).toEqual(new Set(ids));
+    expect(json(paths.lastReceipt)).toMatchObject({
+      receipt_id: result.receipt_ids[2],
+      run_status: 'success',
+      memory_records: 30,
+      recall_records: 250,
+    });
     // Memory, its renders and the recall search index agree.
     expect((json(paths.memoryJson).global as unknown[]).length).toBe(30);
     expect(readFileSync(paths.memoryMd, 'utf8')).toContain('## lesson 29');
-    const records = (json(paths.recallIndex).records as Array<{ id: string }>);
+    const records = json(paths.recallIndex).records as Array<{ id: string }>;
     // Fresh including the byte spans into this exact index.json (the fast query path).
-    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never, readFileSync(paths.recallIndex))).toBe(true);
+    expect(
+      isRecallSearchIndexFresh(
+        parseRecallSearchIndex(json(paths.recallSearchIndex)),
+        records as never,
+        readFileSync(paths.recallIndex),
+      ),
+    ).toBe(true);
   });
 
   it('compiles 1,000 envelopes through the script backend with every suggestion in a receipt', async () => {
     const paths = bucket();
-    for (let i = 0; i < 1000; i++) queue(paths, [mem(`m${i % 100}`, { scope: i % 2 ? 'user' : 'global', content: `memory ${i % 100}` }), recall(`r${i}`), skill({ skill_id: `skill-${i % 10}` })], i);
+    for (let i = 0; i < 1000; i++)
+      queue(
+        paths,
+        [
+          mem(`m${i % 100}`, { scope: i % 2 ? 'user' : 'global', content: `memory ${i % 100}` }),
+          recall(`r${i}`),
+          skill({ skill_id: `skill-${i % 10}` }),
+        ],
+        i,
+      );
     const result = await runCompile(paths, { housekeeping: false });
-    expect(result).toMatchObject({ status: 'success', processed_count: 1000, suggestion_count: 3000, batches: 10, failed_count: 0 });
+    expect(result).toMatchObject({
+      status: 'success',
+      processed_count: 1000,
+      suggestion_count: 3000,
+      batches: 10,
+      failed_count: 0,
+    });
     const history = readReceiptHistory(paths);
     expect(new Set(accounted(history)).size).toBe(3000);
     const memory = json(paths.memoryJson) as { user: unknown[]; global: unknown[] };
@@ -61,14 +127,25 @@ describe('runCompile', () => {
     expect(memory.user.length).toBeLessThanOrEqual(30);
     expect(memory.global.length).toBeLessThanOrEqual(80);
     expect(history.some((r) => items(r).some((i) => i.state === 'evicted'))).toBe(true);
-    expect(readdirSync(paths.skillsManagedDir).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `skill-${i}.md`).sort());
+    expect(readdirSync(paths.skillsManagedDir).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `skill-${i}.md`).sort(),
+    );
   });
 
   it('writes a skip_empty receipt (not into the history) when there is nothing to do', async () => {
     const paths = bucket();
     const result = await runCompile(paths);
-    expect(result).toMatchObject({ status: 'skip_empty', processed_count: 0, receipt_path: paths.lastReceipt, batches: 0 });
-    expect(json(paths.lastReceipt)).toMatchObject({ run_status: 'skip_empty', skip_reason: 'skip_empty', processed_count: 0 });
+    expect(result).toMatchObject({
+      status: 'skip_empty',
+      processed_count: 0,
+      receipt_path: paths.lastReceipt,
+      batches: 0,
+    });
+    expect(json(paths.lastReceipt)).toMatchObject({
+      run_status: 'skip_empty',
+      skip_reason: 'skip_empty',
+      processed_count: 0,
+    });
     expect(readReceiptHistory(paths)).toEqual([]);
   });
 
@@ -79,7 +156,12 @@ describe('runCompile', () => {
     if (!held.acquired) throw new Error('not acquired');
     try {
       const result = await runCompile(paths);
-      expect(result).toMatchObject({ status: 'skip_locked', processed_count: 0, receipt_path: null, lock: { locked: true, stale: false, owner_pid: process.pid } });
+      expect(result).toMatchObject({
+        status: 'skip_locked',
+        processed_count: 0,
+        receipt_path: null,
+        lock: { locked: true, stale: false, owner_pid: process.pid },
+      });
       expect(countQueue(paths).pending).toBe(1);
       expect(existsSync(paths.lastReceipt)).toBe(false);
     } finally {
@@ -90,7 +172,10 @@ describe('runCompile', () => {
   it('discards a poison envelope among good ones and compiles the rest', async () => {
     const paths = bucket();
     queue(paths, [mem('good one')], 1);
-    writeFileSync(join(paths.queue.pending, '0000000000000bad.json'), '{"schema_version": 1, "suggestions": "nope"');
+    writeFileSync(
+      join(paths.queue.pending, '0000000000000bad.json'),
+      '{"schema_version": 1, "suggestions": "nope"',
+    );
     writeFileSync(join(paths.queue.pending, '0000000000000ba2.json'), JSON.stringify({ schema_version: 2 }));
     queue(paths, [mem('good two')], 2);
     const result = await runCompile(paths);
@@ -99,9 +184,18 @@ describe('runCompile', () => {
     const receipt = json(paths.lastReceipt);
     const discarded = items(receipt).filter((i) => i.kind === 'envelope' && i.state === 'discarded');
     expect(discarded.map((i) => i.suggestion_id).sort()).toEqual(['0000000000000ba2', '0000000000000bad']);
-    expect(discarded.map((i) => i.reason)).toEqual([expect.stringMatching(/invalid JSON|schema_version|suggestions/), expect.stringMatching(/invalid JSON|schema_version|suggestions/)]);
-    expect(readdirSync(paths.queue.discarded).sort()).toEqual(['0000000000000ba2.json', '0000000000000bad.json']);
-    expect((json(paths.memoryJson).global as Array<{ summary: string }>).map((r) => r.summary)).toEqual(['good one', 'good two']);
+    expect(discarded.map((i) => i.reason)).toEqual([
+      expect.stringMatching(/invalid JSON|schema_version|suggestions/),
+      expect.stringMatching(/invalid JSON|schema_version|suggestions/),
+    ]);
+    expect(readdirSync(paths.queue.discarded).sort()).toEqual([
+      '0000000000000ba2.json',
+      '0000000000000bad.json',
+    ]);
+    expect((json(paths.memoryJson).global as Array<{ summary: string }>).map((r) => r.summary)).toEqual([
+      'good one',
+      'good two',
+    ]);
   });
 
   it('isolates an envelope that makes the backend throw; it fails after 3 attempts, the others are compiled', async () => {
@@ -111,7 +205,8 @@ describe('runCompile', () => {
     const picky: CompileBackend = {
       ...scriptBackend,
       async compile(input, options) {
-        if (input.envelopes.some((e) => e.suggestions.some((s) => s.summary === 'POISON'))) throw new Error('backend choked');
+        if (input.envelopes.some((e) => e.suggestions.some((s) => s.summary === 'POISON')))
+          throw new Error('backend choked');
         return scriptBackend.compile(input, options);
       },
     };
@@ -133,11 +228,21 @@ describe('runCompile', () => {
   it('returns a failing batch of a non-deterministic backend to pending with an attempt counted', async () => {
     const paths = bucket();
     const ids = [queue(paths, [mem('a')], 1), queue(paths, [mem('b')], 2)];
-    const flaky: CompileBackend = { name: 'agent:opencode', deterministic: false, compile: async () => { throw new Error('agent timed out'); } };
+    const flaky: CompileBackend = {
+      name: 'agent:opencode',
+      deterministic: false,
+      compile: async () => {
+        throw new Error('agent timed out');
+      },
+    };
     const result = await runCompile(paths, { backendImpl: flaky });
     expect(result).toMatchObject({ status: 'failed', processed_count: 0, failed_count: 2 });
     expect(result.error).toContain('agent timed out');
-    for (const id of ids) expect(readEnvelope(join(paths.queue.pending, `${id}.json`))).toMatchObject({ attempt_count: 1, failure_reason: expect.stringContaining('agent timed out') });
+    for (const id of ids)
+      expect(readEnvelope(join(paths.queue.pending, `${id}.json`))).toMatchObject({
+        attempt_count: 1,
+        failure_reason: expect.stringContaining('agent timed out'),
+      });
     expect(json(paths.lastReceipt)).toMatchObject({ run_status: 'failed', processed_count: 0 });
     expect(existsSync(paths.memoryJson)).toBe(false);
   });
@@ -163,7 +268,10 @@ describe('runCompile', () => {
     const paths = bucket();
     const id = queue(paths, [mem('stranded')]);
     mkdirSync(paths.queue.processing, { recursive: true });
-    writeFileSync(join(paths.queue.processing, `${id}.json`), readFileSync(join(paths.queue.pending, `${id}.json`)));
+    writeFileSync(
+      join(paths.queue.processing, `${id}.json`),
+      readFileSync(join(paths.queue.pending, `${id}.json`)),
+    );
     // A crash between claim and anything else: only the processing copy remains.
     unlinkSync(join(paths.queue.pending, `${id}.json`));
     const result = await runCompile(paths);
@@ -181,9 +289,13 @@ describe('runCompile', () => {
     const result = await runCompile(paths);
     expect(result.status).toBe('success');
     const problems = json(paths.lastReceipt).context_problems as Array<{ file: string; kept_aside: string }>;
-    expect(problems.map((p) => p.file).sort()).toEqual([paths.memoryJson, paths.recallIndex, paths.skillsManifest].sort());
+    expect(problems.map((p) => p.file).sort()).toEqual(
+      [paths.memoryJson, paths.recallIndex, paths.skillsManifest].sort(),
+    );
     for (const p of problems) expect(existsSync(p.kept_aside)).toBe(true);
-    expect((json(paths.memoryJson).global as Array<{ summary: string }>).map((r) => r.summary)).toEqual(['after corruption']);
+    expect((json(paths.memoryJson).global as Array<{ summary: string }>).map((r) => r.summary)).toEqual([
+      'after corruption',
+    ]);
   });
 
   it('falls back to script for agent:opencode with an opencode_unavailable item, or refuses without fallback', async () => {
@@ -191,12 +303,23 @@ describe('runCompile', () => {
     vi.stubEnv('CODEX_SELF_EVOLUTION_OPENCODE_COMMAND', '/nonexistent/opencode');
     const paths = bucket();
     queue(paths, [mem('a')]);
-    await expect(runCompile(paths, { backend: 'agent:opencode', allowFallback: false })).rejects.toBeInstanceOf(BackendUnavailableError);
+    await expect(
+      runCompile(paths, { backend: 'agent:opencode', allowFallback: false }),
+    ).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(runCompile(paths, { backend: 'magic' })).rejects.toBeInstanceOf(UsageError);
     expect(countQueue(paths)).toMatchObject({ pending: 1, processing: 0 });
     const result = await runCompile(paths, { backend: 'agent:opencode' });
-    expect(result).toMatchObject({ status: 'success', backend: 'agent:opencode', fallback_backend: 'script', discarded_count: 1 });
-    expect(items(json(paths.lastReceipt)).find((i) => i.kind === 'backend')).toMatchObject({ state: 'discarded', reason: 'opencode_unavailable', backend: 'agent:opencode' });
+    expect(result).toMatchObject({
+      status: 'success',
+      backend: 'agent:opencode',
+      fallback_backend: 'script',
+      discarded_count: 1,
+    });
+    expect(items(json(paths.lastReceipt)).find((i) => i.kind === 'backend')).toMatchObject({
+      state: 'discarded',
+      reason: 'opencode_unavailable',
+      backend: 'agent:opencode',
+    });
   });
 
   it('does not rewrite files a batch did not change', async () => {
@@ -219,7 +342,13 @@ describe('runCompile', () => {
     expect(result).toMatchObject({ status: 'success', batches: 2, processed_count: 4 });
     const records = json(paths.recallIndex).records as Array<{ id: string }>;
     expect(records).toHaveLength(4);
-    expect(isRecallSearchIndexFresh(parseRecallSearchIndex(json(paths.recallSearchIndex)), records as never, readFileSync(paths.recallIndex))).toBe(true);
+    expect(
+      isRecallSearchIndexFresh(
+        parseRecallSearchIndex(json(paths.recallSearchIndex)),
+        records as never,
+        readFileSync(paths.recallIndex),
+      ),
+    ).toBe(true);
   });
 
   it('stops after one batch with drain: false', async () => {

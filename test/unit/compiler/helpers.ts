@@ -22,12 +22,23 @@ let turn = 0;
 /** Queues one envelope with `suggestions` at reviewer time `at(n)`. Returns its suggestion id. */
 export function queue(paths: StatePaths, suggestions: Suggestion[], n = turn, threadId = 'thread-1'): string {
   turn++;
-  const result = enqueueReviewedTurn(paths, { threadId, turnId: `turn-${turn}-${n}`, cwd: paths.cwd, suggestions, reviewerProvider: 'dummy', timestamp: at(n) });
+  const result = enqueueReviewedTurn(paths, {
+    threadId,
+    turnId: `turn-${turn}-${n}`,
+    cwd: paths.cwd,
+    suggestions,
+    reviewerProvider: 'dummy',
+    timestamp: at(n),
+  });
   if (result.status !== 'written') throw new Error(`not queued: ${result.status}`);
   return result.suggestionId;
 }
 
-export const mem = (summary: string, details: Record<string, unknown> = {}, confidence = 0.9): Suggestion => ({
+export const mem = (
+  summary: string,
+  details: Record<string, unknown> = {},
+  confidence = 0.9,
+): Suggestion => ({
   family: 'memory_updates',
   summary,
   details: { action: 'add', scope: 'global', content: `${summary}.`, ...details },
@@ -44,6 +55,11 @@ export const recall = (summary: string, details: Record<string, unknown> = {}): 
 export const skill = (details: Record<string, unknown>, summary = 'A skill'): Suggestion => ({
   family: 'skill_action',
   summary,
-  details: { action: 'create', description: 'Use when deploying the service', content: 'Run the deploy script, then verify the health check', ...details },
+  details: {
+    action: 'create',
+    description: 'Use when deploying the service',
+    content: 'Run the deploy script, then verify the health check',
+    ...details,
+  },
   confidence: 1,
 });

@@ -1,13 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { acquireCompileLock, guardDirOf, isPidAlive, lockDirOf, lockStatus, withCompileLock } from '../../../src/core/compiler/lock.js';
+import {
+  acquireCompileLock,
+  guardDirOf,
+  isPidAlive,
+  lockDirOf,
+  lockStatus,
+  withCompileLock,
+} from '../../../src/core/compiler/lock.js';
 import { join } from 'node:path';
 import { bucket } from './helpers.js';
 
 /** A pid that certainly belonged to a process that has exited (and was reaped). */
 function deadPid(): number {
-  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+    encoding: 'utf8',
+  });
   return Number(child.stdout);
 }
 
@@ -34,23 +43,44 @@ describe('lockStatus', () => {
   it('respects a Python-style compile.lock from a live pid and reclaims one from a dead pid', () => {
     const paths = bucket();
     writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 60_000), pid: process.pid }));
-    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false, pid_alive: true, owner_pid: process.pid, kind: 'file' });
+    expect(lockStatus(paths)).toMatchObject({
+      locked: true,
+      stale: false,
+      pid_alive: true,
+      owner_pid: process.pid,
+      kind: 'file',
+    });
     expect(lockStatus(paths).age_seconds).toBeGreaterThanOrEqual(59);
     const dead = deadPid();
     expect(isPidAlive(dead)).toBe(false);
     writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now()), pid: dead }));
-    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'pid_not_alive', pid_alive: false });
+    expect(lockStatus(paths)).toMatchObject({
+      locked: true,
+      stale: true,
+      stale_reason: 'pid_not_alive',
+      pid_alive: false,
+    });
   });
 
   it('treats a lock dated in the future, one past the stale window, and a damaged file as stale', () => {
     const paths = bucket();
-    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() + 3600_000), pid: process.pid }));
+    writeFileSync(
+      paths.lockFile,
+      JSON.stringify({ created_at: iso(Date.now() + 3600_000), pid: process.pid }),
+    );
     expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'negative_age' });
-    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 1801_000), pid: process.pid }));
+    writeFileSync(
+      paths.lockFile,
+      JSON.stringify({ created_at: iso(Date.now() - 1801_000), pid: process.pid }),
+    );
     expect(lockStatus(paths)).toMatchObject({ stale: true, stale_reason: 'exceeded_max_age' });
     for (const text of ['', '{', '[]', '{"pid": 1}']) {
       writeFileSync(paths.lockFile, text);
-      expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'corrupt_lock_file' });
+      expect(lockStatus(paths)).toMatchObject({
+        locked: true,
+        stale: true,
+        stale_reason: 'corrupt_lock_file',
+      });
     }
   });
 
@@ -58,7 +88,10 @@ describe('lockStatus', () => {
     const paths = bucket();
     mkdirSync(lockDirOf(paths));
     // The owner pid is alive but unrelated (ours), created 2 h ago; the directory says 2036.
-    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }));
+    writeFileSync(
+      paths.lockFile,
+      JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }),
+    );
     const future = new Date('2036-01-01T00:00:00Z');
     utimesSync(lockDirOf(paths), future, future);
     expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'exceeded_max_age' });
@@ -78,7 +111,10 @@ describe('lockStatus', () => {
   it('uses the heartbeat, not created_at, for the age of our own locks', () => {
     const paths = bucket();
     mkdirSync(lockDirOf(paths));
-    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }));
+    writeFileSync(
+      paths.lockFile,
+      JSON.stringify({ created_at: iso(Date.now() - 7200_000), pid: process.pid }),
+    );
     expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false, kind: 'directory' });
     const old = (Date.now() - 1900_000) / 1000;
     utimesSync(lockDirOf(paths), old, old);
@@ -94,13 +130,21 @@ describe('lockStatus', () => {
     expect(lockStatus(paths)).toMatchObject({ locked: true, stale: false });
     const old = (Date.now() - 10_000) / 1000;
     utimesSync(lockDirOf(paths), old, old);
-    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'missing_owner_info' });
+    expect(lockStatus(paths)).toMatchObject({
+      locked: true,
+      stale: true,
+      stale_reason: 'missing_owner_info',
+    });
   });
 
   it('calls a lock directory without owner info stale at once when nobody holds the guard (its owner was killed)', () => {
     const paths = bucket();
     mkdirSync(lockDirOf(paths));
-    expect(lockStatus(paths)).toMatchObject({ locked: true, stale: true, stale_reason: 'missing_owner_info' });
+    expect(lockStatus(paths)).toMatchObject({
+      locked: true,
+      stale: true,
+      stale_reason: 'missing_owner_info',
+    });
     // A guard left by a killed process does not count either.
     mkdirSync(guardDirOf(paths));
     writeFileSync(join(guardDirOf(paths), 'pid'), '999999999');
@@ -127,7 +171,11 @@ describe('acquireCompileLock', () => {
     expect(info).toMatchObject({ pid: process.pid, owner: 'codex-self-evolution' });
     expect(info.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const second = await acquireCompileLock(paths);
-    expect(second).toMatchObject({ acquired: false, reason: 'locked', status: { locked: true, stale: false, owner_pid: process.pid } });
+    expect(second).toMatchObject({
+      acquired: false,
+      reason: 'locked',
+      status: { locked: true, stale: false, owner_pid: process.pid },
+    });
     first.lock.assertHeld();
     await first.lock.release();
     expect(existsSync(paths.lockFile)).toBe(false);
@@ -137,7 +185,11 @@ describe('acquireCompileLock', () => {
 
   it.each([
     ['a dead pid', () => JSON.stringify({ created_at: iso(Date.now()), pid: deadPid() }), 'pid_not_alive'],
-    ['a future date', () => JSON.stringify({ created_at: iso(Date.now() + 86_400_000), pid: process.pid }), 'negative_age'],
+    [
+      'a future date',
+      () => JSON.stringify({ created_at: iso(Date.now() + 86_400_000), pid: process.pid }),
+      'negative_age',
+    ],
     ['an empty file', () => '', 'corrupt_lock_file'],
     ['garbage', () => 'not json at all', 'corrupt_lock_file'],
   ])('takes over a stale lock from %s (with or without our directory)', async (_name, content, reason) => {
@@ -158,7 +210,10 @@ describe('acquireCompileLock', () => {
     const result = await acquireCompileLock(paths);
     if (!result.acquired) throw new Error('not acquired');
     rmSync(lockDirOf(paths), { recursive: true });
-    writeFileSync(paths.lockFile, JSON.stringify({ created_at: iso(Date.now()), pid: process.pid, lock_id: 'someone-else' }));
+    writeFileSync(
+      paths.lockFile,
+      JSON.stringify({ created_at: iso(Date.now()), pid: process.pid, lock_id: 'someone-else' }),
+    );
     expect(() => result.lock.assertHeld()).toThrow(/compromised/);
     await result.lock.release();
     expect(JSON.parse(readFileSync(paths.lockFile, 'utf8'))).toMatchObject({ lock_id: 'someone-else' });
@@ -181,7 +236,11 @@ describe('acquireCompileLock', () => {
 
   it('withCompileLock releases in finally, even when the work throws', async () => {
     const paths = bucket();
-    await expect(withCompileLock(paths, async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      withCompileLock(paths, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(lockStatus(paths).locked).toBe(false);
     expect(await withCompileLock(paths, async () => 42)).toEqual({ acquired: true, value: 42 });
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeKey, normalizeSkillId, recallIdFor, SKILL_ID_PATTERN, suggestionContent } from '../../../src/core/compiler/normalize.js';
+import {
+  dedupeKey,
+  normalizeSkillId,
+  recallIdFor,
+  SKILL_ID_PATTERN,
+  suggestionContent,
+} from '../../../src/core/compiler/normalize.js';
 
 describe('dedupeKey', () => {
   it.each([

@@ -13,24 +13,43 @@ describe('runPreflight', () => {
   it('is skip_empty for an empty bucket and creates nothing for a bucket that does not exist', () => {
     const root = tempDir();
     const paths = resolveStatePaths({ cwd: root, home: join(root, 'home') });
-    expect(runPreflight(paths)).toEqual({ status: 'skip_empty', pending: 0, retryable_failed: 0, stranded: 0, interrupted_apply: false, spooled_turns: 0, dead_turns: 0 });
+    expect(runPreflight(paths)).toEqual({
+      status: 'skip_empty',
+      pending: 0,
+      retryable_failed: 0,
+      stranded: 0,
+      interrupted_apply: false,
+      spooled_turns: 0,
+      dead_turns: 0,
+    });
     expect(existsSync(join(root, 'home'))).toBe(false);
   });
 
   it('reports run for pending, stranded and interrupted work, and skip_locked under a live lock', async () => {
     const paths = bucket();
     queue(paths, [mem('a')]);
-    expect(runPreflight(paths)).toMatchObject({ status: 'run', pending: 1, stranded: 0, lock: { locked: false } });
+    expect(runPreflight(paths)).toMatchObject({
+      status: 'run',
+      pending: 1,
+      stranded: 0,
+      lock: { locked: false },
+    });
     writeFileSync(join(paths.queue.processing, 'abc.json'), '{}');
     writeFileSync(journalPath(paths), '{}');
     expect(runPreflight(paths)).toMatchObject({ status: 'run', stranded: 1, interrupted_apply: true });
     const held = await acquireCompileLock(paths);
     if (!held.acquired) throw new Error('not acquired');
-    expect(runPreflight(paths)).toMatchObject({ status: 'skip_locked', lock: { locked: true, stale: false } });
+    expect(runPreflight(paths)).toMatchObject({
+      status: 'skip_locked',
+      lock: { locked: true, stale: false },
+    });
     await held.lock.release();
     // A corrupt lock never wedges preflight.
     writeFileSync(paths.lockFile, '');
-    expect(runPreflight(paths)).toMatchObject({ status: 'run', lock: { stale: true, stale_reason: 'corrupt_lock_file' } });
+    expect(runPreflight(paths)).toMatchObject({
+      status: 'run',
+      lock: { stale: true, stale_reason: 'corrupt_lock_file' },
+    });
   });
 });
 
@@ -42,7 +61,12 @@ describe('runScan', () => {
 
   it('returns the original empty shape when there is no projects dir', async () => {
     const h = home();
-    expect(await runScan(h)).toEqual({ home: h, total_projects: 0, results: [], counts: { run: 0, skipped: 0, failed: 0 } });
+    expect(await runScan(h)).toEqual({
+      home: h,
+      total_projects: 0,
+      results: [],
+      counts: { run: 0, skipped: 0, failed: 0 },
+    });
   });
 
   it('compiles every bucket, skips empty and archived ones, and isolates a failing bucket', async () => {
@@ -110,7 +134,11 @@ describe('review backlog', () => {
       model: null,
       stop_hook_active: false,
       reviewer_provider: 'dummy',
-      provider_stub_response: { memory_updates: [{ summary: 'Use pnpm', details: { action: 'add', scope: 'user', content: 'Always use pnpm.' } }] },
+      provider_stub_response: {
+        memory_updates: [
+          { summary: 'Use pnpm', details: { action: 'add', scope: 'user', content: 'Always use pnpm.' } },
+        ],
+      },
       spooled_at: '2026-11-26T00:00:00Z',
       attempts: 0,
       last_error: null,
@@ -119,7 +147,11 @@ describe('review backlog', () => {
     });
     expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty', spooled_turns: 1, dead_turns: 0 });
     const scan = await runScan(home);
-    expect(scan.results[0]).toMatchObject({ review: { reviewed: 1, retried: 0, dead: 0, busy: false }, compile_status: 'success', processed_count: 1 });
+    expect(scan.results[0]).toMatchObject({
+      review: { reviewed: 1, retried: 0, dead: 0, busy: false },
+      compile_status: 'success',
+      processed_count: 1,
+    });
     expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty', spooled_turns: 0 });
   });
 });
@@ -134,7 +166,18 @@ describe('stale recall search index', () => {
     ensureRuntimeDirs(paths);
     writeFileSync(
       paths.recallIndex,
-      JSON.stringify({ records: [{ id: 'abc123def456', summary: 'Start the db', content: 'Run docker compose up -d db before migrating.', source_paths: [], repo_fingerprint: paths.repoFingerprint, cwd: paths.cwd }] }),
+      JSON.stringify({
+        records: [
+          {
+            id: 'abc123def456',
+            summary: 'Start the db',
+            content: 'Run docker compose up -d db before migrating.',
+            source_paths: [],
+            repo_fingerprint: paths.repoFingerprint,
+            cwd: paths.cwd,
+          },
+        ],
+      }),
     );
     expect(runPreflight(paths)).toMatchObject({ status: 'run', pending: 0, stale_search_index: true });
     const compiled = await runCompile(paths, { housekeeping: false });
@@ -159,7 +202,14 @@ describe('lesson maintenance as work', () => {
       turnId: 't',
       cwd: paths.cwd,
       reviewerProvider: 'dummy',
-      suggestions: [{ family: 'memory_updates', summary: 'Use pnpm', details: { action: 'add', scope: 'user', content: 'Always use pnpm.' }, confidence: 1 }],
+      suggestions: [
+        {
+          family: 'memory_updates',
+          summary: 'Use pnpm',
+          details: { action: 'add', scope: 'user', content: 'Always use pnpm.' },
+          confidence: 1,
+        },
+      ],
     });
     await runCompile(paths, { housekeeping: false });
     expect(runPreflight(paths)).toMatchObject({ status: 'skip_empty' });

@@ -1,8 +1,23 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pruneDir, runHousekeeping } from '../../../src/core/compiler/housekeeping.js';
-import { addActionStats, appendReceiptHistory, memoryActionStats, readReceiptHistory, trimReceiptHistory, writeReceipt } from '../../../src/core/compiler/receipts.js';
+import {
+  addActionStats,
+  appendReceiptHistory,
+  memoryActionStats,
+  readReceiptHistory,
+  trimReceiptHistory,
+  writeReceipt,
+} from '../../../src/core/compiler/receipts.js';
 import { EnvelopeSchema } from '../../../src/core/schemas.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { bucket, mem } from './helpers.js';
@@ -38,13 +53,32 @@ describe('receipts', () => {
 
   it('counts memory actions as the original (missing action = add, missing scope = global)', () => {
     const envelope = EnvelopeSchema.parse({
-      schema_version: 1, suggestion_id: 'a', idempotency_key: 'k', thread_id: 't', cwd: '/', repo_fingerprint: 'f', reviewer_timestamp: 'x', state: 'pending',
-      suggestions: [mem('a', { action: undefined, scope: undefined }), mem('b', { action: 'remove', old_summary: 'a', scope: 'user' }), { family: 'recall_candidate', summary: 'r', details: {}, confidence: 1 }],
+      schema_version: 1,
+      suggestion_id: 'a',
+      idempotency_key: 'k',
+      thread_id: 't',
+      cwd: '/',
+      repo_fingerprint: 'f',
+      reviewer_timestamp: 'x',
+      state: 'pending',
+      suggestions: [
+        mem('a', { action: undefined, scope: undefined }),
+        mem('b', { action: 'remove', old_summary: 'a', scope: 'user' }),
+        { family: 'recall_candidate', summary: 'r', details: {}, confidence: 1 },
+      ],
     });
     const stats = memoryActionStats([envelope]);
-    expect(stats).toEqual({ total: 2, by_action: { add: 1, replace: 0, remove: 1 }, by_scope: { user: 1, global: 1 } });
+    expect(stats).toEqual({
+      total: 2,
+      by_action: { add: 1, replace: 0, remove: 1 },
+      by_scope: { user: 1, global: 1 },
+    });
     expect(memoryActionStats([])).toEqual({});
-    expect(addActionStats(stats, stats)).toEqual({ total: 4, by_action: { add: 2, replace: 0, remove: 2 }, by_scope: { user: 2, global: 2 } });
+    expect(addActionStats(stats, stats)).toEqual({
+      total: 4,
+      by_action: { add: 2, replace: 0, remove: 2 },
+      by_scope: { user: 2, global: 2 },
+    });
   });
 });
 
@@ -74,7 +108,10 @@ describe('housekeeping', () => {
     touch(join(paths.queue.pending, 'p.json'), 365, now);
 
     const report = runHousekeeping(paths, { doneMaxCount: 4 }, now);
-    expect(report).toEqual({ ran: true, removed: { done: 2, discarded: 0, snapshots: 1, review_failed: 1, keys: 1, corrupt: 1, receipts: 0 } });
+    expect(report).toEqual({
+      ran: true,
+      removed: { done: 2, discarded: 0, snapshots: 1, review_failed: 1, keys: 1, corrupt: 1, receipts: 0 },
+    });
     expect(readdirSync(join(paths.suggestionsDir, '.keys'))).toEqual(['newkey']);
     expect(existsSync(join(paths.queue.pending, 'p.json'))).toBe(true);
     // Throttled: a second run within the interval does nothing.

@@ -9,7 +9,12 @@ import { tempDir } from '../../helpers/tmp.js';
 describe('loadCompileSettings', () => {
   it('uses defaults without a config file', async () => {
     const settings = await loadCompileSettings(tempDir());
-    expect(settings).toMatchObject({ backend: 'script', allowFallback: true, caps: { user: { maxEntries: 30, maxChars: 3000 }, global: { maxEntries: 80, maxChars: 12000 } }, opencodeTimeoutMs: 900_000 });
+    expect(settings).toMatchObject({
+      backend: 'script',
+      allowFallback: true,
+      caps: { user: { maxEntries: 30, maxChars: 3000 }, global: { maxEntries: 80, maxChars: 12000 } },
+      opencodeTimeoutMs: 900_000,
+    });
     expect(settings.warnings).toEqual([]);
   });
 
@@ -21,7 +26,11 @@ describe('loadCompileSettings', () => {
       '[compile]\nbackend = "agent:opencode"\nallow_fallback = false\n\n[compile.opencode]\ntimeout_seconds = 3000\n\n[compile.memory]\nuser_max_entries = 5\nglobal_max_chars = 2000\n',
     );
     const settings = await loadCompileSettings(home);
-    expect(settings).toMatchObject({ backend: 'agent:opencode', allowFallback: false, caps: { user: { maxEntries: 5, maxChars: 3000 }, global: { maxEntries: 80, maxChars: 2000 } } });
+    expect(settings).toMatchObject({
+      backend: 'agent:opencode',
+      allowFallback: false,
+      caps: { user: { maxEntries: 5, maxChars: 3000 }, global: { maxEntries: 80, maxChars: 2000 } },
+    });
     expect(settings.opencodeTimeoutMs).toBe(1500_000);
     expect(settings.warnings).toEqual([expect.stringContaining('capped at 1500')]);
   });
@@ -39,7 +48,11 @@ describe('runCompile on a directory without a bucket', () => {
   it('is skip_empty and creates nothing', async () => {
     const root = tempDir();
     const paths = resolveStatePaths({ cwd: root, home: join(root, 'home') });
-    expect(await runCompile(paths)).toMatchObject({ status: 'skip_empty', receipt_path: null, processed_count: 0 });
+    expect(await runCompile(paths)).toMatchObject({
+      status: 'skip_empty',
+      receipt_path: null,
+      processed_count: 0,
+    });
     expect(existsSync(join(root, 'home'))).toBe(false);
   });
 });

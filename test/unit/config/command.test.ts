@@ -32,7 +32,10 @@ describe('path and init', () => {
   });
 
   it('init creates, refuses to overwrite without --force, overwrites with it', async () => {
-    expect(await configInitCommand(home)).toEqual({ exitCode: 0, output: { status: 'created', config_path: file } });
+    expect(await configInitCommand(home)).toEqual({
+      exitCode: 0,
+      output: { status: 'created', config_path: file },
+    });
     expect(readFileSync(file, 'utf8')).toBe(CONFIG_TEMPLATE);
     writeFileSync(file, '# mine\n');
     const again = await configInitCommand(home);
@@ -40,7 +43,10 @@ describe('path and init', () => {
     expect(again.output).toMatchObject({ status: 'exists', config_path: file });
     expect(String(again.output['error'])).toMatch(/--force/);
     expect(readFileSync(file, 'utf8')).toBe('# mine\n');
-    expect(await configInitCommand(home, { force: true })).toEqual({ exitCode: 0, output: { status: 'overwritten', config_path: file } });
+    expect(await configInitCommand(home, { force: true })).toEqual({
+      exitCode: 0,
+      output: { status: 'overwritten', config_path: file },
+    });
     expect(readFileSync(file, 'utf8')).toBe(CONFIG_TEMPLATE);
   });
 });
@@ -74,18 +80,26 @@ describe('show', () => {
     await configInitCommand(home);
     await configUseCommand(home, 'deepseek', { env: {} });
     const result = await configShowCommand(home, { env: {} });
-    expect(result.output['warnings']).toEqual(['reviewer: DEEPSEEK_API_KEY is not set; reviews will fail until it is']);
+    expect(result.output['warnings']).toEqual([
+      'reviewer: DEEPSEEK_API_KEY is not set; reviews will fail until it is',
+    ]);
     expect(result.output['reviewer']).toMatchObject({ api_key_set: false, api_key_usable: false });
   });
 
   it('without a file: defaults and the local reviewer', async () => {
     const result = await configShowCommand(home, { env: {} });
     expect(result.exitCode).toBe(0);
-    expect(result.output).toMatchObject({ config_exists: false, reviewer: { provider: 'local', source: 'default', profile: null } });
+    expect(result.output).toMatchObject({
+      config_exists: false,
+      reviewer: { provider: 'local', source: 'default', profile: null },
+    });
   });
 
   it('--raw prints the text with secret-looking values masked', async () => {
-    writeFileSync(file, `# note\n[profiles.glm]\nprovider = "anthropic-style"\napi_key = "${SECRET}"\n"access_token" = '${SECRET}'\napi_key_env = "ZHIPU_API_KEY"\n`);
+    writeFileSync(
+      file,
+      `# note\n[profiles.glm]\nprovider = "anthropic-style"\napi_key = "${SECRET}"\n"access_token" = '${SECRET}'\napi_key_env = "ZHIPU_API_KEY"\n`,
+    );
     const result = await configShowCommand(home, { raw: true });
     expect(result.exitCode).toBe(0);
     expect(result.output).toEqual({
@@ -126,7 +140,10 @@ describe('validate', () => {
 
 describe('use and list-profiles', () => {
   it('use: switched / unknown_profile / no_config', async () => {
-    expect(await configUseCommand(home, 'nope', { env: {} })).toMatchObject({ exitCode: 1, output: { status: 'no_config' } });
+    expect(await configUseCommand(home, 'nope', { env: {} })).toMatchObject({
+      exitCode: 1,
+      output: { status: 'no_config' },
+    });
     expect(existsSync(file)).toBe(false);
     await configInitCommand(home);
     expect(await configUseCommand(home, 'kimi', { env: {} })).toEqual({
@@ -153,9 +170,25 @@ describe('use and list-profiles', () => {
     const result = await configListProfilesCommand(home, { env: { KIMI_API_KEY: SECRET } });
     expect(result.exitCode).toBe(0);
     expect(result.output['active_profile']).toBe('local');
-    expect(result.output['profiles']).toEqual(['anthropic', 'claude', 'codex', 'deepseek', 'gemini', 'glm', 'kimi', 'local', 'minimax', 'openai', 'opencode']);
+    expect(result.output['profiles']).toEqual([
+      'anthropic',
+      'claude',
+      'codex',
+      'deepseek',
+      'gemini',
+      'glm',
+      'kimi',
+      'local',
+      'minimax',
+      'openai',
+      'opencode',
+    ]);
     const details = result.output['details'] as Record<string, Record<string, unknown>>;
-    expect(details['kimi']).toMatchObject({ provider: 'anthropic-style', api_key_env: 'KIMI_API_KEY', api_key_set: true });
+    expect(details['kimi']).toMatchObject({
+      provider: 'anthropic-style',
+      api_key_env: 'KIMI_API_KEY',
+      api_key_set: true,
+    });
     expect(details['minimax']).toMatchObject({ api_key_env: 'MINIMAX_API_KEY', api_key_set: false });
     expect(details['local']).toEqual({ provider: 'local', model: null, base_url: null, api_key_env: null });
     expect(JSON.stringify(result.output)).not.toContain(SECRET);

@@ -8,7 +8,8 @@ import { PROFILE_PROVIDERS } from '../../../src/core/config/schema.js';
 import { CONFIG_TEMPLATE } from '../../../src/core/config/template.js';
 
 const PATH = '/home/u/.codex-self-evolution/config.toml';
-const parse = (text: string | undefined, env: Record<string, string> = {}) => parseConfig(text, { path: PATH, env });
+const parse = (text: string | undefined, env: Record<string, string> = {}) =>
+  parseConfig(text, { path: PATH, env });
 
 describe('defaults', () => {
   it('no file: built-in defaults, every source "default", no active profile', () => {
@@ -20,7 +21,12 @@ describe('defaults', () => {
       schema_version: 2,
       active_profile: null,
       profiles: {},
-      compile: { backend: 'script', allow_fallback: true, opencode: { model: '', agent: '', timeout_seconds: 900 }, memory: {} },
+      compile: {
+        backend: 'script',
+        allow_fallback: true,
+        opencode: { model: '', agent: '', timeout_seconds: 900 },
+        memory: {},
+      },
       scheduler: { backend: 'agent:opencode', interval_seconds: 300 },
       recall: { top_k: 5 },
       session_start: { budget_chars: 8000 },
@@ -53,7 +59,9 @@ describe('the config init template', () => {
 
   it('has full endpoint URLs for deepseek and gemini (the original stopped at /v1)', () => {
     expect(loaded.config.profiles['deepseek']?.base_url).toBe('https://api.deepseek.com/v1/chat/completions');
-    expect(loaded.config.profiles['gemini']?.base_url).toBe('https://generativelanguage.googleapis.com/v1beta/openai/chat/completions');
+    expect(loaded.config.profiles['gemini']?.base_url).toBe(
+      'https://generativelanguage.googleapis.com/v1beta/openai/chat/completions',
+    );
   });
 
   it('names only known providers, and every profile with a base_url names its key variable', () => {
@@ -145,9 +153,15 @@ budget_chars = 4000
 
 describe('legacy schema 1', () => {
   it('lifts [reviewer] into a "default" profile with a deprecation warning', () => {
-    const loaded = parse('schema_version = 1\n[reviewer]\nprovider = "openai-compatible"\nmodel = "gpt-x"\ntimeout_seconds = 12.5\n');
+    const loaded = parse(
+      'schema_version = 1\n[reviewer]\nprovider = "openai-compatible"\nmodel = "gpt-x"\ntimeout_seconds = 12.5\n',
+    );
     expect(loaded.schemaVersion).toBe(1);
-    expect(loaded.config.profiles['default']).toEqual({ provider: 'openai-compatible', model: 'gpt-x', timeout_seconds: 12.5 });
+    expect(loaded.config.profiles['default']).toEqual({
+      provider: 'openai-compatible',
+      model: 'gpt-x',
+      timeout_seconds: 12.5,
+    });
     expect(loaded.config.active_profile).toBe('default');
     expect(loaded.activeProfileSource).toBe('config.toml (auto)');
     expect(loaded.warnings).toHaveLength(1);
@@ -164,9 +178,13 @@ describe('legacy schema 1', () => {
 
 describe('active profile', () => {
   it('an unknown active_profile warns and falls back to no profile', () => {
-    const loaded = parse('active_profile = "nope"\n[profiles.a]\nprovider = "dummy"\n[profiles.b]\nprovider = "dummy"\n');
+    const loaded = parse(
+      'active_profile = "nope"\n[profiles.a]\nprovider = "dummy"\n[profiles.b]\nprovider = "dummy"\n',
+    );
     expect(loaded.config.active_profile).toBeNull();
-    expect(loaded.warnings).toEqual(['active_profile: no profile named "nope" (available: a, b); using the built-in reviewer defaults']);
+    expect(loaded.warnings).toEqual([
+      'active_profile: no profile named "nope" (available: a, b); using the built-in reviewer defaults',
+    ]);
   });
 
   it('without active_profile: the only profile, else "default", else none', () => {
@@ -190,7 +208,9 @@ describe('warnings', () => {
   });
 
   it('flags secret-looking keys without echoing their values', () => {
-    const loaded = parse('[profiles.a]\nprovider = "minimax"\napi_key = "sk-abcdef123456"\n[log]\nslack_token = "xoxb-999"\n');
+    const loaded = parse(
+      '[profiles.a]\nprovider = "minimax"\napi_key = "sk-abcdef123456"\n[log]\nslack_token = "xoxb-999"\n',
+    );
     const joined = loaded.warnings.join('\n');
     expect(joined).toMatch(/profiles\.a\.api_key: looks like an API key/);
     expect(joined).toMatch(/log\.slack_token: looks like an API key/);
@@ -201,7 +221,9 @@ describe('warnings', () => {
   });
 
   it('warns about providers this version does not have and about subprocess settings', () => {
-    const loaded = parse('[profiles.codex]\nprovider = "codex-cli"\n[profiles.codex.subprocess]\ncommand = ["codex"]\n');
+    const loaded = parse(
+      '[profiles.codex]\nprovider = "codex-cli"\n[profiles.codex.subprocess]\ncommand = ["codex"]\n',
+    );
     expect(loaded.warnings).toEqual([
       'profiles.codex.provider: unknown provider "codex-cli" (known: local, dummy, openai-compatible, anthropic-style, minimax, codex, claude, opencode); this profile cannot select a reviewer',
       'profiles.codex.subprocess: subprocess reviewers are not supported by this version; ignored',
@@ -230,11 +252,15 @@ describe('errors name the file and the place', () => {
       new RegExp(`^${PATH.replace(/\./g, '\\.')}: profiles\\.glm\\.timeout_seconds: `),
     );
     expect(() => parse('[session_start]\nbudget_chars = -1\n')).toThrow(/session_start\.budget_chars: /);
-    expect(() => parse('[profiles.a]\nbase_url = "ftp://x"\n')).toThrow(/profiles\.a\.base_url: expected an http\(s\) URL/);
+    expect(() => parse('[profiles.a]\nbase_url = "ftp://x"\n')).toThrow(
+      /profiles\.a\.base_url: expected an http\(s\) URL/,
+    );
   });
 
   it('schema_version outside 1..2', () => {
-    expect(() => parse('schema_version = 3\n')).toThrow(/schema_version: this version reads schema_version up to 2/);
+    expect(() => parse('schema_version = 3\n')).toThrow(
+      /schema_version: this version reads schema_version up to 2/,
+    );
     expect(() => parse('schema_version = 0\n')).toThrow(/schema_version: must be 1 or 2/);
   });
 });

@@ -1,13 +1,27 @@
 /** `config use`: rewrite only the active_profile line, keep comments, write atomically. */
-import { mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigFileError, parseConfig, rewriteActiveProfile, useProfile } from '../../../src/core/config/load.js';
+import {
+  ConfigFileError,
+  parseConfig,
+  rewriteActiveProfile,
+  useProfile,
+} from '../../../src/core/config/load.js';
 
 describe('rewriteActiveProfile', () => {
   it('replaces only the value, keeping indentation and the trailing comment', () => {
-    const text = '# my config\nschema_version = 2\n  active_profile = "minimax"   # which reviewer\n\n[profiles.glm] # zhipu\nprovider = "anthropic-style"\n';
+    const text =
+      '# my config\nschema_version = 2\n  active_profile = "minimax"   # which reviewer\n\n[profiles.glm] # zhipu\nprovider = "anthropic-style"\n';
     expect(rewriteActiveProfile(text, 'glm')).toBe(
       '# my config\nschema_version = 2\n  active_profile = "glm"   # which reviewer\n\n[profiles.glm] # zhipu\nprovider = "anthropic-style"\n',
     );
@@ -19,7 +33,9 @@ describe('rewriteActiveProfile', () => {
   });
 
   it('inserts after schema_version when the line is absent', () => {
-    expect(rewriteActiveProfile('# c\nschema_version = 2 # v\n[profiles.a]\n', 'a')).toBe('# c\nschema_version = 2 # v\nactive_profile = "a"\n[profiles.a]\n');
+    expect(rewriteActiveProfile('# c\nschema_version = 2 # v\n[profiles.a]\n', 'a')).toBe(
+      '# c\nschema_version = 2 # v\nactive_profile = "a"\n[profiles.a]\n',
+    );
   });
 
   it('prepends both lines when neither exists', () => {
@@ -30,11 +46,15 @@ describe('rewriteActiveProfile', () => {
 
   it('never touches an active_profile key inside a table', () => {
     const text = 'schema_version = 2\n[profiles.a]\nactive_profile = "x"\n';
-    expect(rewriteActiveProfile(text, 'a')).toBe('schema_version = 2\nactive_profile = "a"\n[profiles.a]\nactive_profile = "x"\n');
+    expect(rewriteActiveProfile(text, 'a')).toBe(
+      'schema_version = 2\nactive_profile = "a"\n[profiles.a]\nactive_profile = "x"\n',
+    );
   });
 
   it('keeps CRLF line endings', () => {
-    expect(rewriteActiveProfile('schema_version = 2\r\nactive_profile = "a"\r\n', 'b')).toBe('schema_version = 2\r\nactive_profile = "b"\r\n');
+    expect(rewriteActiveProfile('schema_version = 2\r\nactive_profile = "a"\r\n', 'b')).toBe(
+      'schema_version = 2\r\nactive_profile = "b"\r\n',
+    );
   });
 
   it('escapes odd profile names so the file still parses to that name', () => {
@@ -47,7 +67,8 @@ describe('rewriteActiveProfile', () => {
 describe('useProfile on disk', () => {
   let home: string;
   let file: string;
-  const original = '# Reviewer choice below.\nschema_version = 2\nactive_profile = "a"  # keep me\n\n[profiles.a]\nprovider = "dummy"\n# b is the fallback\n[profiles.b]\nprovider = "minimax"\n';
+  const original =
+    '# Reviewer choice below.\nschema_version = 2\nactive_profile = "a"  # keep me\n\n[profiles.a]\nprovider = "dummy"\n# b is the fallback\n[profiles.b]\nprovider = "minimax"\n';
 
   beforeEach(() => {
     home = realpathSync(mkdtempSync(join(tmpdir(), 'cse-use-')));
@@ -68,7 +89,12 @@ describe('useProfile on disk', () => {
 
   it('unknown profile: nothing written', async () => {
     writeFileSync(file, original);
-    expect(await useProfile(home, 'zzz', { env: {} })).toEqual({ status: 'unknown_profile', path: file, requested: 'zzz', available: ['a', 'b'] });
+    expect(await useProfile(home, 'zzz', { env: {} })).toEqual({
+      status: 'unknown_profile',
+      path: file,
+      requested: 'zzz',
+      available: ['a', 'b'],
+    });
     expect(readFileSync(file, 'utf8')).toBe(original);
   });
 
@@ -85,6 +111,8 @@ describe('useProfile on disk', () => {
   it('accepts the lifted legacy profile "default"', async () => {
     writeFileSync(file, 'schema_version = 1\n[reviewer]\nprovider = "dummy"\n');
     expect((await useProfile(home, 'default', { env: {} })).status).toBe('switched');
-    expect(readFileSync(file, 'utf8')).toBe('schema_version = 1\nactive_profile = "default"\n[reviewer]\nprovider = "dummy"\n');
+    expect(readFileSync(file, 'utf8')).toBe(
+      'schema_version = 1\nactive_profile = "default"\n[reviewer]\nprovider = "dummy"\n',
+    );
   });
 });

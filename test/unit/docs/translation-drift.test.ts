@@ -93,7 +93,11 @@ export function stripComment(line: string): string {
 export function comparable(block: Block): string[] {
   if (!COMMAND_LANGS.has(block.lang) && !CONFIG_LANGS.has(block.lang)) return [];
   return block.body
-    .map((line) => stripComment(line).replace(/^\s*\$ /, '').trimEnd())
+    .map((line) =>
+      stripComment(line)
+        .replace(/^\s*\$ /, '')
+        .trimEnd(),
+    )
     .filter((line) => line.trim() !== '');
 }
 

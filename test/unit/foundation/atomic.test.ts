@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SchemaError } from '../../../src/core/errors.js';
-import { parseWith, quarantineFile, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../../../src/core/fs/atomic.js';
+import {
+  parseWith,
+  quarantineFile,
+  readJsonFile,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../../../src/core/fs/atomic.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 describe('writeFileAtomic', () => {
@@ -41,7 +47,9 @@ describe('writeJsonAtomic / readJsonFile', () => {
     const dir = tempDir();
     const file = join(dir, 'f.json');
     writeJsonAtomic(file, { b: 1, a: { d: '中文', c: [2, 1] } });
-    expect(readFileSync(file, 'utf8')).toBe('{\n  "a": {\n    "c": [\n      2,\n      1\n    ],\n    "d": "中文"\n  },\n  "b": 1\n}\n');
+    expect(readFileSync(file, 'utf8')).toBe(
+      '{\n  "a": {\n    "c": [\n      2,\n      1\n    ],\n    "d": "中文"\n  },\n  "b": 1\n}\n',
+    );
   });
 
   it('returns undefined for a missing file', () => {
@@ -67,7 +75,9 @@ describe('writeJsonAtomic / readJsonFile', () => {
     const dir = tempDir();
     const file = join(dir, 'bad.json');
     writeFileSync(file, '{"name": ');
-    expect(() => readJsonFile(file, Schema)).toThrow(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid JSON`));
+    expect(() => readJsonFile(file, Schema)).toThrow(
+      new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: invalid JSON`),
+    );
   });
 
   it('parseWith reports (root) for a top-level mismatch', () => {

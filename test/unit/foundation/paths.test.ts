@@ -16,7 +16,11 @@ import {
 import { tempDir } from '../../helpers/tmp.js';
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd } }).trim();
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd },
+  }).trim();
 }
 
 function initRepo(dir: string): void {
@@ -58,7 +62,9 @@ describe('bucket names', () => {
   });
 
   it('keep a readable prefix and a hash suffix', () => {
-    expect(bucketName('/Users/a/code/repo')).toBe(`-Users-a-code-repo--${sha1('/Users/a/code/repo').slice(0, 10)}`);
+    expect(bucketName('/Users/a/code/repo')).toBe(
+      `-Users-a-code-repo--${sha1('/Users/a/code/repo').slice(0, 10)}`,
+    );
   });
 
   it('stay a valid file-name length for very long paths', () => {

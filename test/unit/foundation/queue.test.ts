@@ -29,7 +29,12 @@ const memory = (summary: string): Suggestion => ({
   confidence: 0.9,
 });
 
-function enqueue(paths: StatePaths, turn: string, suggestions: Suggestion[] = [memory(`lesson ${turn}`)], timestamp?: string) {
+function enqueue(
+  paths: StatePaths,
+  turn: string,
+  suggestions: Suggestion[] = [memory(`lesson ${turn}`)],
+  timestamp?: string,
+) {
   return enqueueReviewedTurn(paths, {
     threadId: 'thread-1',
     turnId: turn,
@@ -46,8 +51,16 @@ describe('enqueueReviewedTurn', () => {
     const result = enqueue(paths, 't1');
     expect(result.status).toBe('written');
     const envelope = readEnvelope(result.path!);
-    expect(envelope).toMatchObject({ state: 'pending', attempt_count: 0, thread_id: 'thread-1', turn_id: 't1', repo_fingerprint: paths.repoFingerprint });
-    expect(envelope.transition_log).toEqual([{ at: envelope.reviewer_timestamp, from: '', to: 'pending', reason: 'dummy' }]);
+    expect(envelope).toMatchObject({
+      state: 'pending',
+      attempt_count: 0,
+      thread_id: 'thread-1',
+      turn_id: 't1',
+      repo_fingerprint: paths.repoFingerprint,
+    });
+    expect(envelope.transition_log).toEqual([
+      { at: envelope.reviewer_timestamp, from: '', to: 'pending', reason: 'dummy' },
+    ]);
   });
 
   it('is idempotent per turn without reading other envelopes', () => {
@@ -118,7 +131,10 @@ describe('claimBatch', () => {
     const result = claimBatch(paths, 10);
     expect(result.claimed.map((c) => c.envelope.turn_id)).toEqual(['good']);
     expect(result.discarded.map((d) => d.id).sort()).toEqual(['junk', 'poison']);
-    const discarded = JSON.parse(readFileSync(join(paths.queue.discarded, 'junk.json'), 'utf8')) as Record<string, unknown>;
+    const discarded = JSON.parse(readFileSync(join(paths.queue.discarded, 'junk.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(discarded.state).toBe('discarded');
     expect(discarded.failure_reason).toMatch(/invalid envelope: .*invalid JSON/);
     expect(discarded.raw).toContain('binary');
@@ -139,7 +155,15 @@ describe('failure and recovery', () => {
     const failed = readEnvelope(listQueue(paths, 'failed')[0]!.path);
     expect(failed.attempt_count).toBe(3);
     expect(failed.failure_reason).toBe('boom 3');
-    expect(failed.transition_log.map((t) => t.to)).toEqual(['pending', 'processing', 'pending', 'processing', 'pending', 'processing', 'failed']);
+    expect(failed.transition_log.map((t) => t.to)).toEqual([
+      'pending',
+      'processing',
+      'pending',
+      'processing',
+      'pending',
+      'processing',
+      'failed',
+    ]);
     expect(claimBatch(paths, 10).claimed).toHaveLength(0);
     expect(pendingWork(paths)).toEqual({ pending: 0, processing: 0, retryableFailed: 0 });
   });
@@ -162,7 +186,10 @@ describe('failure and recovery', () => {
     const claimed = claimBatch(paths, 10).claimed;
     completeClaimed(paths, claimed);
     // The crash window of a transition: the old copy was not unlinked.
-    copyFileSync(join(paths.queue.done, `${result.suggestionId}.json`), join(paths.queue.processing, `${result.suggestionId}.json`));
+    copyFileSync(
+      join(paths.queue.done, `${result.suggestionId}.json`),
+      join(paths.queue.processing, `${result.suggestionId}.json`),
+    );
     expect(recoverStranded(paths).duplicatesRemoved).toBe(1);
     expect(countQueue(paths)).toMatchObject({ processing: 0, done: 1 });
     expect(existsSync(join(paths.queue.processing, `${result.suggestionId}.json`))).toBe(false);
@@ -183,9 +210,19 @@ describe('failure and recovery', () => {
       state: 'pending',
       suggestion_id: 'fedcba9876543210',
       suggestions: [
-        { confidence: 1.0, details: { action: 'replace', old_summary: 'Use npm', scope: 'user', content: 'Use pnpm' }, family: 'memory_updates', summary: 'Use pnpm' },
+        {
+          confidence: 1.0,
+          details: { action: 'replace', old_summary: 'Use npm', scope: 'user', content: 'Use pnpm' },
+          family: 'memory_updates',
+          summary: 'Use pnpm',
+        },
         { confidence: 0.5, details: { content: 'c' }, family: 'recall_candidate', summary: 'r' },
-        { confidence: 1, details: { action: 'create', skill_id: 'x', title: 'X', content: 'y' }, family: 'skill_action', summary: 's' },
+        {
+          confidence: 1,
+          details: { action: 'create', skill_id: 'x', title: 'X', content: 'y' },
+          family: 'skill_action',
+          summary: 's',
+        },
       ],
       thread_id: 'thread',
       transition_log: [{ at: '2026-04-22T10:00:00Z', from: '', reason: 'minimax', to: 'pending' }],

@@ -27,7 +27,11 @@ import {
 import { hookTrustHash } from '../../../src/core/install/trust.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const LAUNCHER: Launcher = { kind: 'node', node: '/usr/local/bin/node', cli: '/opt/csep/bin/codex-self-evolution.js' };
+const LAUNCHER: Launcher = {
+  kind: 'node',
+  node: '/usr/local/bin/node',
+  cli: '/opt/csep/bin/codex-self-evolution.js',
+};
 
 /** A temp CODEX_HOME holding `text` as hooks.json (or no file for `undefined`). */
 function codexHome(text?: string): string {
@@ -51,23 +55,34 @@ function uninstall(home: string): void {
 const OTHER_TOOL = {
   hooks: {
     PreToolUse: [{ matcher: 'Bash', hooks: [{ type: 'command', command: 'guard.sh', timeout: 5 }] }],
-    Stop: [{ hooks: [{ type: 'command', command: 'notify-send done' }, { type: 'command', command: 'other-tool stop', timeout: 30 }] }],
+    Stop: [
+      {
+        hooks: [
+          { type: 'command', command: 'notify-send done' },
+          { type: 'command', command: 'other-tool stop', timeout: 30 },
+        ],
+      },
+    ],
     SessionStart: [{ matcher: 'startup', hooks: [{ type: 'command', command: 'echo from-other-tool' }] }],
   },
 };
 
 const LEGACY_STOP =
   "bash -c ': codex-self-evolution-plugin managed; set -a; . /Users/me/.codex-self-evolution/.env.provider 2>/dev/null; set +a; exec uvx --from codex-self-evolution-plugin codex-self-evolution stop-review --from-stdin'";
-const LEGACY_START = "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin'";
+const LEGACY_START =
+  "bash -c ': codex-self-evolution-plugin managed; exec uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin'";
 
 describe('hook commands', () => {
   it('runs this node and this package by absolute path, marked, with --from-stdin', () => {
     expect(hookCommand({ subcommand: 'stop-review' }, LAUNCHER)).toBe(
       `'/usr/local/bin/node' '/opt/csep/bin/codex-self-evolution.js' stop-review --from-stdin # ${MANAGED_MARKER}`,
     );
-    expect(hookCommand({ subcommand: 'session-start' }, { kind: 'npx', packageSpec: 'codex-self-evolution@1.2.3' })).toBe(
-      `npx -y 'codex-self-evolution@1.2.3' session-start --from-stdin # ${MANAGED_MARKER}`,
-    );
+    expect(
+      hookCommand(
+        { subcommand: 'session-start' },
+        { kind: 'npx', packageSpec: 'codex-self-evolution@1.2.3' },
+      ),
+    ).toBe(`npx -y 'codex-self-evolution@1.2.3' session-start --from-stdin # ${MANAGED_MARKER}`);
   });
 
   it.each([
@@ -79,8 +94,14 @@ describe('hook commands', () => {
     mkdirSync(dir);
     const script = join(dir, 'argv "probe".js');
     writeFileSync(script, 'process.stdout.write(JSON.stringify(process.argv.slice(2)))');
-    const command = hookCommand({ subcommand: 'prompt-recall' }, { kind: 'node', node: process.execPath, cli: script });
-    const result = spawnSync(shell, [...flags, command], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir } });
+    const command = hookCommand(
+      { subcommand: 'prompt-recall' },
+      { kind: 'node', node: process.execPath, cli: script },
+    );
+    const result = spawnSync(shell, [...flags, command], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
+    });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(['prompt-recall', '--from-stdin']);
   });
@@ -94,7 +115,11 @@ describe('hook commands', () => {
     [LEGACY_STOP, 'legacy', 'stop-review'],
     [LEGACY_START, 'legacy', 'session-start'],
     ['python -m codex_self_evolution.cli stop-review --from-stdin', 'legacy', 'stop-review'],
-    ['uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin', 'legacy', 'session-start'],
+    [
+      'uvx --from codex-self-evolution-plugin codex-self-evolution session-start --from-stdin',
+      'legacy',
+      'session-start',
+    ],
     ['codex-self-evolution stop-review --from-stdin', 'lookalike', 'stop-review'],
     ['other-tool stop', 'foreign', undefined],
     ['echo codex-self-evolution', 'foreign', undefined],
@@ -102,7 +127,7 @@ describe('hook commands', () => {
     expect(classifyCommand(command)).toEqual({ kind, subcommand });
   });
 
-  it('keeps our marker distinct from the Python original\'s', () => {
+  it("keeps our marker distinct from the Python original's", () => {
     expect(LEGACY_MARKER.includes(MANAGED_MARKER)).toBe(false);
     expect(MANAGED_MARKER.includes(LEGACY_MARKER)).toBe(false);
   });
@@ -124,11 +149,17 @@ describe('planInstall', () => {
       ['add', 'UserPromptSubmit'],
       ['add', 'Stop'],
     ]);
-    const doc = JSON.parse(plan.after!) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
+    const doc = JSON.parse(plan.after!) as {
+      hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>>;
+    };
     expect(Object.keys(doc.hooks)).toEqual(['SessionStart', 'UserPromptSubmit', 'Stop']);
     expect(doc.hooks.SessionStart![0]!.matcher).toBe('startup|resume|clear|compact');
     expect(doc.hooks.Stop![0]!.matcher).toBeUndefined();
-    expect(doc.hooks.SessionStart![0]!.hooks[0]).toEqual({ type: 'command', command: hookCommand(MANAGED_HOOKS[0]!, LAUNCHER), timeout: 15 });
+    expect(doc.hooks.SessionStart![0]!.hooks[0]).toEqual({
+      type: 'command',
+      command: hookCommand(MANAGED_HOOKS[0]!, LAUNCHER),
+      timeout: 15,
+    });
     expect(doc.hooks.UserPromptSubmit![0]!.hooks[0]!.timeout).toBe(10);
     expect(doc.hooks.Stop![0]!.hooks[0]!.timeout).toBe(20);
     expect(plan.handlers.map((h) => h.key)).toEqual([
@@ -139,7 +170,7 @@ describe('planInstall', () => {
     expect(plan.moves).toEqual([]);
   });
 
-  it('keeps other tools\' hooks untouched and in order, appending ours after them', () => {
+  it("keeps other tools' hooks untouched and in order, appending ours after them", () => {
     const original = JSON.stringify(OTHER_TOOL, null, 2);
     const home = codexHome(original);
     const plan = planInstall(readHooksFile(home), { launcher: LAUNCHER });
@@ -157,20 +188,37 @@ describe('planInstall', () => {
 
   it.each([
     ['the marker form', LEGACY_STOP, LEGACY_START],
-    ['the python -m form', 'python3 -m codex_self_evolution.cli stop-review --from-stdin', 'python3 -m codex_self_evolution.cli session-start --from-stdin'],
-  ])('replaces the Python original\'s hooks (%s) in place, keeping other hooks', (_name, stop, start) => {
+    [
+      'the python -m form',
+      'python3 -m codex_self_evolution.cli stop-review --from-stdin',
+      'python3 -m codex_self_evolution.cli session-start --from-stdin',
+    ],
+  ])("replaces the Python original's hooks (%s) in place, keeping other hooks", (_name, stop, start) => {
     const home = codexHome(
       JSON.stringify({
         hooks: {
-          Stop: [{ hooks: [{ type: 'command', timeout: 20, command: stop }] }, { hooks: [{ type: 'command', command: 'other-tool stop' }] }],
+          Stop: [
+            { hooks: [{ type: 'command', timeout: 20, command: stop }] },
+            { hooks: [{ type: 'command', command: 'other-tool stop' }] },
+          ],
           SessionStart: [{ hooks: [{ type: 'command', timeout: 15, command: start }] }],
         },
       }),
     );
     const plan = planInstall(readHooksFile(home), { launcher: LAUNCHER });
-    expect(plan.changes.filter((c) => c.action === 'replace_legacy').map((c) => c.event).sort()).toEqual(['SessionStart', 'Stop']);
-    const doc = JSON.parse(plan.after!) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>> };
-    expect(doc.hooks.Stop!.map((g) => g.hooks[0]!.command)).toEqual([hookCommand({ subcommand: 'stop-review' }, LAUNCHER), 'other-tool stop']);
+    expect(
+      plan.changes
+        .filter((c) => c.action === 'replace_legacy')
+        .map((c) => c.event)
+        .sort(),
+    ).toEqual(['SessionStart', 'Stop']);
+    const doc = JSON.parse(plan.after!) as {
+      hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>>;
+    };
+    expect(doc.hooks.Stop!.map((g) => g.hooks[0]!.command)).toEqual([
+      hookCommand({ subcommand: 'stop-review' }, LAUNCHER),
+      'other-tool stop',
+    ]);
     expect(doc.hooks.SessionStart!).toHaveLength(1);
     expect(doc.hooks.SessionStart![0]!.matcher).toBe('startup|resume|clear|compact');
     expect(plan.after).not.toContain('codex-self-evolution-plugin');
@@ -222,7 +270,13 @@ describe('planInstall', () => {
   });
 
   it('warns about, and keeps, an unmarked hook that looks like ours', () => {
-    const home = codexHome(JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'codex-self-evolution stop-review --from-stdin' }] }] } }));
+    const home = codexHome(
+      JSON.stringify({
+        hooks: {
+          Stop: [{ hooks: [{ type: 'command', command: 'codex-self-evolution stop-review --from-stdin' }] }],
+        },
+      }),
+    );
     const plan = planInstall(readHooksFile(home), { launcher: LAUNCHER });
     expect(plan.warnings.join('\n')).toMatch(/looks like this tool/);
     expect(plan.after).toContain('"codex-self-evolution stop-review --from-stdin"');
@@ -234,8 +288,16 @@ describe('planInstall', () => {
     ['a JSON array', '[]', /not a JSON object/],
     ['hooks as a list', '{"hooks": []}', /"hooks" is not an object/],
     ['an event that is not a list', '{"hooks": {"Stop": {}}}', /hooks\.Stop is not a list/],
-    ['a group that is not an object', '{"hooks": {"SessionStart": [1]}}', /hooks\.SessionStart\[0\] is not an object/],
-    ['handlers that are not a list', '{"hooks": {"UserPromptSubmit": [{"hooks": {}}]}}', /UserPromptSubmit\[0\]\.hooks is not a list/],
+    [
+      'a group that is not an object',
+      '{"hooks": {"SessionStart": [1]}}',
+      /hooks\.SessionStart\[0\] is not an object/,
+    ],
+    [
+      'handlers that are not a list',
+      '{"hooks": {"UserPromptSubmit": [{"hooks": {}}]}}',
+      /UserPromptSubmit\[0\]\.hooks is not a list/,
+    ],
   ])('refuses to touch a file with %s', (_name, text, message) => {
     const home = codexHome(text);
     expect(() => planInstallation({ codexHome: home, launcher: LAUNCHER })).toThrow(HooksFileError);
@@ -285,10 +347,16 @@ describe('install then uninstall restores the original bytes', () => {
       'hand-formatted JSON (not reproducible by a serializer)',
       '{ "hooks": {\n  "Stop": [ { "hooks": [ { "type": "command", "command": "other-tool stop", "timeout": 30 } ] } ],\n  "PreToolUse": [ {"matcher":"Bash", "hooks":[{"type":"command","command":"guard.sh"}]} ]\n} }\n',
     ],
-    ['numbers written as 30.0 and 1e1', '{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"x","timeout":30.0}]}]},"x":1e1}'],
+    [
+      'numbers written as 30.0 and 1e1',
+      '{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"x","timeout":30.0}]}]},"x":1e1}',
+    ],
     ['an empty file', ''],
     ['an empty hooks object', '{\n  "hooks": {}\n}\n'],
-    ['other top-level keys', '{\n  "$schema": "https://example.invalid/hooks.json",\n  "hooks": {\n    "Stop": []\n  }\n}\n'],
+    [
+      'other top-level keys',
+      '{\n  "$schema": "https://example.invalid/hooks.json",\n  "hooks": {\n    "Stop": []\n  }\n}\n',
+    ],
   ];
 
   it.each(formats)('%s', (_name, original) => {
@@ -330,22 +398,46 @@ describe('install then uninstall restores the original bytes', () => {
     const after = JSON.parse(read(home)) as { hooks: Record<string, unknown[]> };
     expect(after.hooks.PostToolUse).toHaveLength(1);
     expect(read(home)).not.toContain(MANAGED_MARKER);
-    expect({ ...after.hooks, PostToolUse: undefined }).toEqual({ ...OTHER_TOOL.hooks, PostToolUse: undefined });
+    expect({ ...after.hooks, PostToolUse: undefined }).toEqual({
+      ...OTHER_TOOL.hooks,
+      PostToolUse: undefined,
+    });
   });
 
   it('removes only our handler from a group shared with another tool', () => {
     const ours = hookCommand({ subcommand: 'stop-review' }, LAUNCHER);
-    const home = codexHome(JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: ours }, { type: 'command', command: 'mine-too' }] }] } }));
+    const home = codexHome(
+      JSON.stringify({
+        hooks: {
+          Stop: [
+            {
+              hooks: [
+                { type: 'command', command: ours },
+                { type: 'command', command: 'mine-too' },
+              ],
+            },
+          ],
+        },
+      }),
+    );
     const plan = planUninstall(readHooksFile(home), { backups: [] });
-    expect(JSON.parse(plan.after!)).toEqual({ hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine-too' }] }] } });
+    expect(JSON.parse(plan.after!)).toEqual({
+      hooks: { Stop: [{ hooks: [{ type: 'command', command: 'mine-too' }] }] },
+    });
     // mine-too moved from handler 1 to handler 0: its trust must follow it.
     expect(plan.moves).toEqual([
-      { from: `${hooksPath(home)}:stop:0:1`, to: `${hooksPath(home)}:stop:0:0`, hash: hookTrustHash('Stop', undefined, { type: 'command', command: 'mine-too' }) },
+      {
+        from: `${hooksPath(home)}:stop:0:1`,
+        to: `${hooksPath(home)}:stop:0:0`,
+        hash: hookTrustHash('Stop', undefined, { type: 'command', command: 'mine-too' }),
+      },
     ]);
   });
 
-  it('leaves the Python original\'s hooks unless --include-legacy', () => {
-    const home = codexHome(JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: LEGACY_STOP }] }] } }));
+  it("leaves the Python original's hooks unless --include-legacy", () => {
+    const home = codexHome(
+      JSON.stringify({ hooks: { Stop: [{ hooks: [{ type: 'command', command: LEGACY_STOP }] }] } }),
+    );
     const kept = planUninstall(readHooksFile(home));
     expect(kept.changed).toBe(false);
     expect(kept.warnings.join('\n')).toMatch(/--include-legacy/);
@@ -377,16 +469,25 @@ describe('installation with trust (hooks.json + config.toml)', () => {
     expect(readFileSync(configBackup!, 'utf8')).toBe(config);
     const after = readFileSync(join(home, 'config.toml'), 'utf8');
     expect(after.startsWith(config)).toBe(true);
-    for (const h of trusted.hooks.handlers) expect(after).toContain(`[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = "${h.hash}"`);
-    expect(hookInstallStatus(home).trusted).toEqual({ SessionStart: true, UserPromptSubmit: true, Stop: true });
+    for (const h of trusted.hooks.handlers)
+      expect(after).toContain(`[hooks.state.${JSON.stringify(h.key)}]\ntrusted_hash = "${h.hash}"`);
+    expect(hookInstallStatus(home).trusted).toEqual({
+      SessionStart: true,
+      UserPromptSubmit: true,
+      Stop: true,
+    });
 
     // Uninstall drops our trust entries and gives config.toml back as it was.
     applyInstallation(planRemoval({ codexHome: home }));
     expect(readFileSync(join(home, 'config.toml'), 'utf8')).toBe(config);
-    expect(hookInstallStatus(home).installed).toEqual({ SessionStart: false, UserPromptSubmit: false, Stop: false });
+    expect(hookInstallStatus(home).installed).toEqual({
+      SessionStart: false,
+      UserPromptSubmit: false,
+      Stop: false,
+    });
   });
 
-  it('carries another tool\'s trust when uninstall shifts its hook', () => {
+  it("carries another tool's trust when uninstall shifts its hook", () => {
     const home = codexHome();
     install(home);
     // Another tool appends a Stop hook after ours, and the user trusts it.
@@ -395,16 +496,24 @@ describe('installation with trust (hooks.json + config.toml)', () => {
     doc.hooks.Stop!.push({ hooks: [theirs] });
     writeFileSync(hooksPath(home), JSON.stringify(doc, null, 2));
     const hash = hookTrustHash('Stop', undefined, theirs);
-    writeFileSync(join(home, 'config.toml'), `[hooks.state."${hooksPath(home)}:stop:1:0"]\ntrusted_hash = "${hash}"\n`);
+    writeFileSync(
+      join(home, 'config.toml'),
+      `[hooks.state."${hooksPath(home)}:stop:1:0"]\ntrusted_hash = "${hash}"\n`,
+    );
     const plan = planRemoval({ codexHome: home });
-    expect(plan.hooks.moves).toEqual([{ from: `${hooksPath(home)}:stop:1:0`, to: `${hooksPath(home)}:stop:0:0`, hash }]);
+    expect(plan.hooks.moves).toEqual([
+      { from: `${hooksPath(home)}:stop:1:0`, to: `${hooksPath(home)}:stop:0:0`, hash },
+    ]);
     applyInstallation(plan);
-    expect(readFileSync(join(home, 'config.toml'), 'utf8')).toBe(`[hooks.state."${hooksPath(home)}:stop:0:0"]\ntrusted_hash = "${hash}"\n`);
+    expect(readFileSync(join(home, 'config.toml'), 'utf8')).toBe(
+      `[hooks.state."${hooksPath(home)}:stop:0:0"]\ntrusted_hash = "${hash}"\n`,
+    );
   });
 
   it('reports Codex hooks turned off and an enabled Python plugin without changing them', () => {
     const home = codexHome();
-    const config = '[features]\nhooks = false\n\n[plugins."codex-self-evolution@codex-self-evolution"]\nenabled = true\n';
+    const config =
+      '[features]\nhooks = false\n\n[plugins."codex-self-evolution@codex-self-evolution"]\nenabled = true\n';
     writeFileSync(join(home, 'config.toml'), config);
     const plan = planInstallation({ codexHome: home, launcher: LAUNCHER, trust: true });
     expect(plan.hooksDisabledBy).toBe('features.hooks = false');
@@ -434,7 +543,11 @@ describe('installation with trust (hooks.json + config.toml)', () => {
       .replace(stop.hash, 'sha256:stale')
       .replace(`[hooks.state."${start.key}"]\n`, `[hooks.state."${start.key}"]\nenabled = false\n`);
     writeFileSync(join(home, 'config.toml'), text);
-    expect(hookInstallStatus(home).trusted).toEqual({ SessionStart: false, UserPromptSubmit: true, Stop: false });
+    expect(hookInstallStatus(home).trusted).toEqual({
+      SessionStart: false,
+      UserPromptSubmit: true,
+      Stop: false,
+    });
   });
 });
 

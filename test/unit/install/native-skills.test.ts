@@ -16,7 +16,8 @@ import {
 } from '../../../src/core/skills/publish.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-const GOOD_CONTENT = '# Deploy\n\nRun `pnpm build`, then `fly deploy --strategy rolling`; check the health endpoint and verify the release tag before announcing it.\n';
+const GOOD_CONTENT =
+  '# Deploy\n\nRun `pnpm build`, then `fly deploy --strategy rolling`; check the health endpoint and verify the release tag before announcing it.\n';
 
 function entry(id: string, over: Partial<NativeSkillEntry> = {}): NativeSkillEntry {
   return {
@@ -85,12 +86,27 @@ describe('quality gate', () => {
     ['passes a good skill', entry('a'), GOOD_CONTENT, undefined],
     ['retired', entry('a', { status: 'retired' }), GOOD_CONTENT, 'status:retired'],
     ['not managed', entry('a', { managed: false }), GOOD_CONTENT, 'not_managed'],
-    ['someone else\'s', entry('a', { owner: 'other-tool' }), GOOD_CONTENT, 'not_managed'],
+    ["someone else's", entry('a', { owner: 'other-tool' }), GOOD_CONTENT, 'not_managed'],
     ['no title', entry('a', { title: '  ' }), GOOD_CONTENT, 'missing_title'],
     ['no description', entry('a', { description: undefined }), GOOD_CONTENT, 'missing_description'],
-    ['a description that does not say when', entry('a', { description: 'Deployment notes.' }), GOOD_CONTENT, 'weak_description'],
-    ['"user" is not "use"', entry('a', { description: 'User deployment notes.' }), GOOD_CONTENT, 'weak_description'],
-    ['a Chinese description saying when', entry('a', { description: '部署到 fly 时使用' }), GOOD_CONTENT, undefined],
+    [
+      'a description that does not say when',
+      entry('a', { description: 'Deployment notes.' }),
+      GOOD_CONTENT,
+      'weak_description',
+    ],
+    [
+      '"user" is not "use"',
+      entry('a', { description: 'User deployment notes.' }),
+      GOOD_CONTENT,
+      'weak_description',
+    ],
+    [
+      'a Chinese description saying when',
+      entry('a', { description: '部署到 fly 时使用' }),
+      GOOD_CONTENT,
+      undefined,
+    ],
     ['no content', entry('a'), undefined, 'missing_content'],
     ['a heading only', entry('a'), '# Title\n', 'missing_content'],
     ['too little content', entry('a'), '# T\n\nRun pnpm deploy.\n', 'low_signal'],
@@ -107,23 +123,43 @@ describe('quality gate', () => {
 describe('reconcileNativeSkills', () => {
   it('publishes SKILL.md files Codex can load, idempotently, with a ledger', () => {
     const w = world();
-    const entries = [entry('deploy-fly', { description: 'Use when deploying: "fly" needs\nthe rolling strategy \\ always.' })];
-    const first = reconcileNativeSkills({ ...w, repoKey: REPO, entries, readSkillContent: () => GOOD_CONTENT });
+    const entries = [
+      entry('deploy-fly', {
+        description: 'Use when deploying: "fly" needs\nthe rolling strategy \\ always.',
+      }),
+    ];
+    const first = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries,
+      readSkillContent: () => GOOD_CONTENT,
+    });
     const name = nativeSkillName(REPO, 'deploy-fly');
-    expect(first.published).toEqual([{ skill_id: 'deploy-fly', name, path: join(w.skills, name, 'SKILL.md'), action: 'created' }]);
+    expect(first.published).toEqual([
+      { skill_id: 'deploy-fly', name, path: join(w.skills, name, 'SKILL.md'), action: 'created' },
+    ]);
     expect(first.errors).toEqual([]);
     const text = readFileSync(join(w.skills, name, 'SKILL.md'), 'utf8');
     const fm = frontmatter(text);
     expect(fm.name).toBe(name);
-    expect(fm.description).toBe('For the My Shop repository: Use when deploying: "fly" needs the rolling strategy \\ always.');
+    expect(fm.description).toBe(
+      'For the My Shop repository: Use when deploying: "fly" needs the rolling strategy \\ always.',
+    );
     expect(text).toContain('\n# Skill deploy-fly\n');
     expect(text).toContain('<!-- managed-by: codex-self-evolution; repo: ');
     expect(text).toContain('fly deploy --strategy rolling');
     expect(text).not.toContain('# Deploy\n');
-    const ledger = JSON.parse(readFileSync(ledgerPath(w.home), 'utf8')) as { skills: Record<string, { skill_id: string }> };
+    const ledger = JSON.parse(readFileSync(ledgerPath(w.home), 'utf8')) as {
+      skills: Record<string, { skill_id: string }>;
+    };
     expect(Object.keys(ledger.skills)).toEqual([name]);
 
-    const again = reconcileNativeSkills({ ...w, repoKey: REPO, entries, readSkillContent: () => GOOD_CONTENT });
+    const again = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries,
+      readSkillContent: () => GOOD_CONTENT,
+    });
     expect(again.published[0]!.action).toBe('unchanged');
     expect(readFileSync(join(w.skills, name, 'SKILL.md'), 'utf8')).toBe(text);
   });
@@ -131,13 +167,29 @@ describe('reconcileNativeSkills', () => {
   it('removes retired, vanished and failing skills, and only its own', () => {
     const w = world();
     const read = () => GOOD_CONTENT;
-    reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a'), entry('b'), entry('c')], readSkillContent: read });
+    reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a'), entry('b'), entry('c')],
+      readSkillContent: read,
+    });
     // Another repository's skill, a hand-made skill and the Python original's projection.
-    reconcileNativeSkills({ ...w, repoKey: '/elsewhere/repo', entries: [entry('a')], readSkillContent: read });
+    reconcileNativeSkills({
+      ...w,
+      repoKey: '/elsewhere/repo',
+      entries: [entry('a')],
+      readSkillContent: read,
+    });
     mkdirSync(join(w.skills, 'my-own-skill'), { recursive: true });
-    writeFileSync(join(w.skills, 'my-own-skill', 'SKILL.md'), '---\nname: my-own-skill\ndescription: mine\n---\n');
+    writeFileSync(
+      join(w.skills, 'my-own-skill', 'SKILL.md'),
+      '---\nname: my-own-skill\ndescription: mine\n---\n',
+    );
     mkdirSync(join(w.skills, 'csep-a'), { recursive: true });
-    writeFileSync(join(w.skills, 'csep-a', 'SKILL.md'), '---\nname: "a"\n---\n<!-- managed-by: codex-self-evolution-plugin; source-skill-id: a; do not edit by hand -->\n');
+    writeFileSync(
+      join(w.skills, 'csep-a', 'SKILL.md'),
+      '---\nname: "a"\n---\n<!-- managed-by: codex-self-evolution-plugin; source-skill-id: a; do not edit by hand -->\n',
+    );
 
     const result = reconcileNativeSkills({
       ...w,
@@ -145,7 +197,11 @@ describe('reconcileNativeSkills', () => {
       entries: [entry('a', { status: 'retired' }), entry('c', { description: 'Notes.' })],
       readSkillContent: read,
     });
-    expect(result.removed.map((r) => `${r.skill_id}:${r.reason}`).sort()).toEqual(['a:retired', 'c:weak_description', 'null:vanished']);
+    expect(result.removed.map((r) => `${r.skill_id}:${r.reason}`).sort()).toEqual([
+      'a:retired',
+      'c:weak_description',
+      'null:vanished',
+    ]);
     expect(result.legacy_projections).toEqual([join(w.skills, 'csep-a')]);
     const left = readdirSync(w.skills).sort();
     expect(left).toEqual(['csep-a', nativeSkillName('/elsewhere/repo', 'a'), 'my-own-skill'].sort());
@@ -153,15 +209,30 @@ describe('reconcileNativeSkills', () => {
 
   it('leaves a SKILL.md edited by hand alone, and a folder it did not create', () => {
     const w = world();
-    reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a')], readSkillContent: () => GOOD_CONTENT });
+    reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a')],
+      readSkillContent: () => GOOD_CONTENT,
+    });
     const name = nativeSkillName(REPO, 'a');
     const file = join(w.skills, name, 'SKILL.md');
     const edited = `${readFileSync(file, 'utf8')}\nMy own note.\n`;
     writeFileSync(file, edited);
-    const changed = reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a', { description: 'Use when shipping.' })], readSkillContent: () => GOOD_CONTENT });
+    const changed = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a', { description: 'Use when shipping.' })],
+      readSkillContent: () => GOOD_CONTENT,
+    });
     expect(changed.skipped).toEqual([{ skill_id: 'a', reason: 'edited_by_hand', name }]);
     expect(readFileSync(file, 'utf8')).toBe(edited);
-    const retired = reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a', { status: 'retired' })], readSkillContent: () => GOOD_CONTENT });
+    const retired = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a', { status: 'retired' })],
+      readSkillContent: () => GOOD_CONTENT,
+    });
     expect(retired.removed).toEqual([]);
     expect(existsSync(file)).toBe(true);
 
@@ -170,14 +241,24 @@ describe('reconcileNativeSkills', () => {
     const name2 = nativeSkillName(REPO, 'b');
     mkdirSync(join(w2.skills, name2), { recursive: true });
     writeFileSync(join(w2.skills, name2, 'SKILL.md'), 'hand written\n');
-    const r = reconcileNativeSkills({ ...w2, repoKey: REPO, entries: [entry('b')], readSkillContent: () => GOOD_CONTENT });
+    const r = reconcileNativeSkills({
+      ...w2,
+      repoKey: REPO,
+      entries: [entry('b')],
+      readSkillContent: () => GOOD_CONTENT,
+    });
     expect(r.skipped).toEqual([{ skill_id: 'b', reason: 'folder_not_ours', name: name2 }]);
     expect(readFileSync(join(w2.skills, name2, 'SKILL.md'), 'utf8')).toBe('hand written\n');
   });
 
   it('keeps extra files someone put in our folder when retiring', () => {
     const w = world();
-    reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a')], readSkillContent: () => GOOD_CONTENT });
+    reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a')],
+      readSkillContent: () => GOOD_CONTENT,
+    });
     const dir = join(w.skills, nativeSkillName(REPO, 'a'));
     writeFileSync(join(dir, 'notes.txt'), 'keep me');
     reconcileNativeSkills({ ...w, repoKey: REPO, entries: [], readSkillContent: () => GOOD_CONTENT });
@@ -187,16 +268,39 @@ describe('reconcileNativeSkills', () => {
 
   it('caps the number of skills per repository, newest first', () => {
     const w = world();
-    const entries = Array.from({ length: MAX_SKILLS_PER_REPO + 2 }, (_, i) => entry(`s${i}`, { updated_at: `2026-11-01T00:00:${String(i).padStart(2, '0')}Z` }));
-    const result = reconcileNativeSkills({ ...w, repoKey: REPO, entries, readSkillContent: () => GOOD_CONTENT });
+    const entries = Array.from({ length: MAX_SKILLS_PER_REPO + 2 }, (_, i) =>
+      entry(`s${i}`, { updated_at: `2026-11-01T00:00:${String(i).padStart(2, '0')}Z` }),
+    );
+    const result = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries,
+      readSkillContent: () => GOOD_CONTENT,
+    });
     expect(result.published).toHaveLength(MAX_SKILLS_PER_REPO);
-    expect(result.skipped.filter((s) => s.reason === 'over_limit').map((s) => s.skill_id).sort()).toEqual(['s0', 's1']);
+    expect(
+      result.skipped
+        .filter((s) => s.reason === 'over_limit')
+        .map((s) => s.skill_id)
+        .sort(),
+    ).toEqual(['s0', 's1']);
   });
 
   it('removes everything of the repository when disabled', () => {
     const w = world();
-    reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a'), entry('b')], readSkillContent: () => GOOD_CONTENT });
-    const result = reconcileNativeSkills({ ...w, repoKey: REPO, entries: [entry('a'), entry('b')], readSkillContent: () => GOOD_CONTENT, enabled: false });
+    reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a'), entry('b')],
+      readSkillContent: () => GOOD_CONTENT,
+    });
+    const result = reconcileNativeSkills({
+      ...w,
+      repoKey: REPO,
+      entries: [entry('a'), entry('b')],
+      readSkillContent: () => GOOD_CONTENT,
+      enabled: false,
+    });
     expect(result.removed.map((r) => r.reason)).toEqual(['disabled', 'disabled']);
     expect(readdirSync(w.skills)).toEqual([]);
     expect((JSON.parse(readFileSync(ledgerPath(w.home), 'utf8')) as { skills: object }).skills).toEqual({});
@@ -207,7 +311,10 @@ describe('reconcileNativeSkills', () => {
     const base = { home: w.home, repoKey: REPO, entries: [entry('a')], readSkillContent: () => GOOD_CONTENT };
     const on = reconcileNativeSkills({ ...base, env: { CODEX_HOME: w.codexHome } });
     expect(on.published.map((p) => p.path)).toEqual([join(w.skills, nativeSkillName(REPO, 'a'), 'SKILL.md')]);
-    const off = reconcileNativeSkills({ ...base, env: { CODEX_HOME: w.codexHome, CODEX_SELF_EVOLUTION_NATIVE_SKILLS: 'off' } });
+    const off = reconcileNativeSkills({
+      ...base,
+      env: { CODEX_HOME: w.codexHome, CODEX_SELF_EVOLUTION_NATIVE_SKILLS: 'off' },
+    });
     expect(off.removed.map((r) => r.reason)).toEqual(['disabled']);
     expect(readdirSync(w.skills)).toEqual([]);
   });

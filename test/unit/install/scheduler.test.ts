@@ -40,8 +40,15 @@ type PlistValue = string | number | boolean | PlistValue[] | { [key: string]: Pl
 
 function parsePlist(xmlText: string): PlistValue {
   const decode = (s: string) =>
-    s.replace(/&(lt|gt|quot|apos|amp);/g, (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!);
-  expect(xmlText.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"')).toBe(true);
+    s.replace(
+      /&(lt|gt|quot|apos|amp);/g,
+      (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e]!,
+    );
+  expect(
+    xmlText.startsWith(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN"',
+    ),
+  ).toBe(true);
   const body = /<plist version="1\.0">([\s\S]*)<\/plist>\s*$/.exec(xmlText);
   if (!body) throw new Error('no <plist> element');
   const tokens = body[1]!.match(/<[^>]+>|[^<]+/g)!.filter((t) => t.trim() !== '');
@@ -55,7 +62,8 @@ function parsePlist(xmlText: string): PlistValue {
       if (!tokens[i]!.startsWith('<')) text = tokens[i++]!;
       const close = tokens[i++]!;
       if (close !== tag.replace('<', '</')) throw new Error(`unbalanced ${tag}`);
-      if (/[<>]/.test(text) || /&(?!(lt|gt|quot|apos|amp);)/.test(text)) throw new Error(`unescaped text ${text}`);
+      if (/[<>]/.test(text) || /&(?!(lt|gt|quot|apos|amp);)/.test(text))
+        throw new Error(`unescaped text ${text}`);
       return tag === '<integer>' ? Number(text) : decode(text);
     }
     if (tag === '<array>') {
@@ -92,7 +100,9 @@ const JOB: ScanJob = {
 };
 
 /** A fake runner: records calls, answers from a table keyed by "cmd arg…" prefixes. */
-function fakeRunner(answers: Record<string, Partial<RunResult>> = {}): CommandRunner & { calls: Array<{ argv: string[]; input?: string }> } {
+function fakeRunner(
+  answers: Record<string, Partial<RunResult>> = {},
+): CommandRunner & { calls: Array<{ argv: string[]; input?: string }> } {
   const calls: Array<{ argv: string[]; input?: string }> = [];
   const runner = ((command: string, args: readonly string[], options: { input?: string } = {}) => {
     const argv = [command, ...args];
@@ -128,9 +138,14 @@ describe('generated scheduler files', () => {
   });
 
   it('puts the logs under a custom home (the original hard-coded ~/.codex-self-evolution)', () => {
-    const plist = parsePlist(launchdPlist({ ...JOB, home: '/data/csep' }, '/Users/me')) as Record<string, PlistValue>;
+    const plist = parsePlist(launchdPlist({ ...JOB, home: '/data/csep' }, '/Users/me')) as Record<
+      string,
+      PlistValue
+    >;
     expect(plist.StandardOutPath).toBe('/data/csep/logs/scheduler.stdout.log');
-    expect((plist.EnvironmentVariables as Record<string, string>).CODEX_SELF_EVOLUTION_HOME).toBe('/data/csep');
+    expect((plist.EnvironmentVariables as Record<string, string>).CODEX_SELF_EVOLUTION_HOME).toBe(
+      '/data/csep',
+    );
   });
 
   it('carries CODEX_HOME when the user set one, in every scheduler kind, and not otherwise', () => {
@@ -169,21 +184,32 @@ describe('generated scheduler files', () => {
       'TimeoutStartSec=30min',
       '',
     ]);
-    expect(timer).toContain('\n[Timer]\nOnActiveSec=60\nOnUnitActiveSec=300\nAccuracySec=30\nUnit=codex-self-evolution-scan.service\n');
+    expect(timer).toContain(
+      '\n[Timer]\nOnActiveSec=60\nOnUnitActiveSec=300\nAccuracySec=30\nUnit=codex-self-evolution-scan.service\n',
+    );
     expect(timer).toContain('\n[Install]\nWantedBy=timers.target\n');
     writeFileSync(join(dir, `${SYSTEMD_UNIT}.service`), service);
     writeFileSync(join(dir, `${SYSTEMD_UNIT}.timer`), timer);
     const probe = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
     if (probe.error === undefined && probe.status === 0) {
-      const verify = spawnSync('systemd-analyze', ['verify', join(dir, `${SYSTEMD_UNIT}.service`), join(dir, `${SYSTEMD_UNIT}.timer`)], {
-        encoding: 'utf8',
-        env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' },
-      });
+      const verify = spawnSync(
+        'systemd-analyze',
+        ['verify', join(dir, `${SYSTEMD_UNIT}.service`), join(dir, `${SYSTEMD_UNIT}.timer`)],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SYSTEMD_LOG_LEVEL: 'warning' },
+        },
+      );
       expect(verify.stderr).toBe('');
       expect(verify.status).toBe(0);
       // The check is real: a broken unit fails it.
-      writeFileSync(join(dir, 'broken.service'), service.replace(`ExecStart="${process.execPath}"`, 'ExecStart=relative/node'));
-      expect(spawnSync('systemd-analyze', ['verify', join(dir, 'broken.service')], { encoding: 'utf8' }).status).not.toBe(0);
+      writeFileSync(
+        join(dir, 'broken.service'),
+        service.replace(`ExecStart="${process.execPath}"`, 'ExecStart=relative/node'),
+      );
+      expect(
+        spawnSync('systemd-analyze', ['verify', join(dir, 'broken.service')], { encoding: 'utf8' }).status,
+      ).not.toBe(0);
     } else {
       // Without systemd-analyze the text assertions above are the check.
       expect(probe.error ?? probe.status).toBeTruthy();
@@ -234,7 +260,10 @@ describe('generated scheduler files', () => {
     const added = mergeCrontab(other, mine);
     expect(added).toBe(other + mine);
     expect(mergeCrontab(added, mine)).toBe(added);
-    const replaced = mergeCrontab(`${added}15 * * * * later.sh\n`, cronBlock({ ...JOB, intervalSeconds: 600 }));
+    const replaced = mergeCrontab(
+      `${added}15 * * * * later.sh\n`,
+      cronBlock({ ...JOB, intervalSeconds: 600 }),
+    );
     expect(replaced).toBe(`${other}${cronBlock({ ...JOB, intervalSeconds: 600 })}15 * * * * later.sh\n`);
     expect(mergeCrontab(replaced, null)).toBe(`${other}15 * * * * later.sh\n`);
     expect(mergeCrontab(mine, null)).toBe('');
@@ -253,8 +282,10 @@ describe('generated scheduler files', () => {
     expect(() => parseInterval(raw)).toThrow(/--interval/);
   });
 
-  it('builds the job PATH from node\'s directory first, deduplicated, absolute only', () => {
-    expect(jobPath('/opt/node/bin/node', '/usr/bin:relative:/opt/node/bin:/usr/bin', 'linux')).toBe('/opt/node/bin:/usr/bin:/usr/local/bin:/bin');
+  it("builds the job PATH from node's directory first, deduplicated, absolute only", () => {
+    expect(jobPath('/opt/node/bin/node', '/usr/bin:relative:/opt/node/bin:/usr/bin', 'linux')).toBe(
+      '/opt/node/bin:/usr/bin:/usr/local/bin:/bin',
+    );
     expect(jobPath('/usr/bin/node', '', 'darwin')).toBe('/usr/bin:/opt/homebrew/bin:/usr/local/bin:/bin');
   });
 });
@@ -263,10 +294,22 @@ describe('detecting the scheduler', () => {
   it.each([
     ['macOS', 'darwin', {}, 'launchd'],
     ['Linux with a systemd user manager', 'linux', {}, 'systemd'],
-    ['Linux without one but with crontab', 'linux', { 'systemctl --user': { status: 1 }, 'crontab -l': { status: 1, stderr: 'no crontab for me' } }, 'cron'],
-    ['Linux with neither', 'linux', { systemctl: { status: null, error: 'ENOENT' }, crontab: { status: null, error: 'ENOENT' } }, undefined],
+    [
+      'Linux without one but with crontab',
+      'linux',
+      { 'systemctl --user': { status: 1 }, 'crontab -l': { status: 1, stderr: 'no crontab for me' } },
+      'cron',
+    ],
+    [
+      'Linux with neither',
+      'linux',
+      { systemctl: { status: null, error: 'ENOENT' }, crontab: { status: null, error: 'ENOENT' } },
+      undefined,
+    ],
   ] as const)('%s', (_name, platform, answers, kind) => {
-    expect(detectScheduler(host(platform, fakeRunner(answers as Record<string, Partial<RunResult>>))).kind).toBe(kind);
+    expect(
+      detectScheduler(host(platform, fakeRunner(answers as Record<string, Partial<RunResult>>))).kind,
+    ).toBe(kind);
   });
 });
 
@@ -280,7 +323,10 @@ describe('installing and removing (injected runner: nothing is enabled on this m
     const plan = planSchedulerInstall(job(home), 'launchd', h);
     applySchedulerPlan(plan, h);
     const plist = launchdPlistPath(h.userHome);
-    expect(parsePlist(readFileSync(plist, 'utf8'))).toMatchObject({ Label: LAUNCHD_LABEL, StartInterval: 300 });
+    expect(parsePlist(readFileSync(plist, 'utf8'))).toMatchObject({
+      Label: LAUNCHD_LABEL,
+      StartInterval: 300,
+    });
     expect(runner.calls.map((c) => c.argv.join(' '))).toEqual([
       'launchctl bootout gui/501/com.codex-self-evolution.scan',
       `launchctl bootstrap gui/501 ${plist}`,
@@ -293,16 +339,24 @@ describe('installing and removing (injected runner: nothing is enabled on this m
     expect(applySchedulerPlan(again, { ...h, runner: loaded })).toEqual([]);
 
     const status = schedulerStatus(home, { ...h, runner: loaded });
-    expect(status).toMatchObject({ kind: 'launchd', installed: true, active: true, interval_seconds: 300, files: [plist] });
+    expect(status).toMatchObject({
+      kind: 'launchd',
+      installed: true,
+      active: true,
+      interval_seconds: 300,
+      files: [plist],
+    });
 
     const removal = fakeRunner();
     const rm = planSchedulerRemoval('launchd', { ...h, runner: removal });
     applySchedulerPlan(rm, { ...h, runner: removal });
-    expect(removal.calls.map((c) => c.argv.join(' '))).toEqual(['launchctl bootout gui/501/com.codex-self-evolution.scan']);
+    expect(removal.calls.map((c) => c.argv.join(' '))).toEqual([
+      'launchctl bootout gui/501/com.codex-self-evolution.scan',
+    ]);
     expect(existsSync(plist)).toBe(false);
   });
 
-  it('launchd: replaces the Python original\'s agent', () => {
+  it("launchd: replaces the Python original's agent", () => {
     const runner = fakeRunner();
     const h = host('darwin', runner);
     const legacy = launchdPlistPath(h.userHome, LEGACY_LAUNCHD_LABEL);
@@ -312,7 +366,9 @@ describe('installing and removing (injected runner: nothing is enabled on this m
     expect(plan.notes.join()).toMatch(/Python original/);
     applySchedulerPlan(plan, h);
     expect(existsSync(legacy)).toBe(false);
-    expect(runner.calls.map((c) => c.argv.join(' '))).toContain('launchctl bootout gui/501/com.codex-self-evolution.preflight');
+    expect(runner.calls.map((c) => c.argv.join(' '))).toContain(
+      'launchctl bootout gui/501/com.codex-self-evolution.preflight',
+    );
   });
 
   it('systemd: writes both units, reloads and enables the timer; idempotent once enabled; removal disables first', () => {
@@ -328,12 +384,23 @@ describe('installing and removing (injected runner: nothing is enabled on this m
       'systemctl --user enable --now codex-self-evolution-scan.timer',
     ]);
 
-    const enabled = fakeRunner({ 'systemctl --user is-active': { stdout: 'active\n' }, 'systemctl --user is-enabled': { stdout: 'enabled\n' } });
+    const enabled = fakeRunner({
+      'systemctl --user is-active': { stdout: 'active\n' },
+      'systemctl --user is-enabled': { stdout: 'enabled\n' },
+    });
     expect(planSchedulerInstall(job(home), 'systemd', { ...h, runner: enabled }).unchanged).toBe(true);
-    expect(schedulerStatus(home, { ...h, runner: enabled })).toMatchObject({ kind: 'systemd', installed: true, active: true, interval_seconds: 300 });
+    expect(schedulerStatus(home, { ...h, runner: enabled })).toMatchObject({
+      kind: 'systemd',
+      installed: true,
+      active: true,
+      interval_seconds: 300,
+    });
 
     // A new interval rewrites the timer and restarts it.
-    const changed = planSchedulerInstall({ ...job(home), intervalSeconds: 600 }, 'systemd', { ...h, runner: enabled });
+    const changed = planSchedulerInstall({ ...job(home), intervalSeconds: 600 }, 'systemd', {
+      ...h,
+      runner: enabled,
+    });
     expect(changed.write.map((f) => f.path)).toEqual([join(dir, `${SYSTEMD_UNIT}.timer`)]);
 
     const removal = fakeRunner();
@@ -349,7 +416,10 @@ describe('installing and removing (injected runner: nothing is enabled on this m
   it('cron: installs the block through `crontab -`, keeps other entries, idempotent, removable', () => {
     let crontab = 'MAILTO=""\n0 3 * * * backup.sh\n';
     const runner: CommandRunner = (cmd, args, options = {}) => {
-      if (cmd === 'crontab' && args[0] === '-l') return crontab === '' ? { status: 1, stdout: '', stderr: 'no crontab for me\n' } : { status: 0, stdout: crontab, stderr: '' };
+      if (cmd === 'crontab' && args[0] === '-l')
+        return crontab === ''
+          ? { status: 1, stdout: '', stderr: 'no crontab for me\n' }
+          : { status: 0, stdout: crontab, stderr: '' };
       if (cmd === 'crontab' && args[0] === '-') {
         crontab = options.input ?? '';
         return { status: 0, stdout: '', stderr: '' };
@@ -365,14 +435,21 @@ describe('installing and removing (injected runner: nothing is enabled on this m
     applySchedulerPlan(planSchedulerInstall(job(home), 'cron', h), h);
     expect(crontab).toBe(`MAILTO=""\n0 3 * * * backup.sh\n${cronBlock(job(home))}`);
     expect(planSchedulerInstall(job(home), 'cron', h).unchanged).toBe(true);
-    expect(schedulerStatus(home, h)).toMatchObject({ kind: 'cron', installed: true, active: true, interval_seconds: 300 });
+    expect(schedulerStatus(home, h)).toMatchObject({
+      kind: 'cron',
+      installed: true,
+      active: true,
+      interval_seconds: 300,
+    });
     applySchedulerPlan(planSchedulerRemoval('cron', h), h);
     expect(crontab).toBe('MAILTO=""\n0 3 * * * backup.sh\n');
     expect(planSchedulerRemoval('cron', h).unchanged).toBe(true);
   });
 
   it('a failing load command is an error, not a silent success', () => {
-    const runner = fakeRunner({ 'systemctl --user enable': { status: 1, stderr: 'Failed to connect to bus' } });
+    const runner = fakeRunner({
+      'systemctl --user enable': { status: 1, stderr: 'Failed to connect to bus' },
+    });
     const h = host('linux', runner);
     const plan = planSchedulerInstall(job(tempDir()), 'systemd', h);
     expect(() => applySchedulerPlan(plan, h)).toThrow(/enable --now .* failed: Failed to connect to bus/);
@@ -390,7 +467,9 @@ describe('installing and removing (injected runner: nothing is enabled on this m
 
     const done = installScheduler({ interval: '600' }, home, h);
     expect(done.json).toMatchObject({ status: 'installed', kind: 'systemd', interval_seconds: 600 });
-    expect(readFileSync(join(systemdUnitDir(h.userHome), `${SYSTEMD_UNIT}.timer`), 'utf8')).toContain('OnUnitActiveSec=600');
+    expect(readFileSync(join(systemdUnitDir(h.userHome), `${SYSTEMD_UNIT}.timer`), 'utf8')).toContain(
+      'OnUnitActiveSec=600',
+    );
 
     const removed = uninstallScheduler({}, h);
     expect(removed.json).toMatchObject({ status: 'removed', kinds: ['systemd'] });
@@ -399,6 +478,11 @@ describe('installing and removing (injected runner: nothing is enabled on this m
 
   it('status of a machine without a scheduler', () => {
     const h = host('linux', fakeRunner({ crontab: { status: 1, stderr: 'no crontab for me' } }));
-    expect(schedulerStatus(tempDir(), h)).toMatchObject({ kind: null, installed: false, active: null, error: null });
+    expect(schedulerStatus(tempDir(), h)).toMatchObject({
+      kind: null,
+      installed: false,
+      active: null,
+      error: null,
+    });
   });
 });

@@ -2,7 +2,13 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkCopy, pruneCopies, runtimeDir, stablePrefix, temporaryReason } from '../../../src/core/install/stable-copy.js';
+import {
+  checkCopy,
+  pruneCopies,
+  runtimeDir,
+  stablePrefix,
+  temporaryReason,
+} from '../../../src/core/install/stable-copy.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 describe('temporaryReason', () => {
@@ -18,14 +24,17 @@ describe('temporaryReason', () => {
     mkdirSync(join(clone, '.git'), { recursive: true });
     expect(temporaryReason(clone, {})).toBeUndefined();
     expect(temporaryReason('/usr/lib/node_modules/codex-self-evolution', {})).toBeUndefined();
-    expect(temporaryReason('/opt/cache/x/codex-self-evolution', { npm_config_cache: '/opt/cache' })).toBe("npm's cache");
+    expect(temporaryReason('/opt/cache/x/codex-self-evolution', { npm_config_cache: '/opt/cache' })).toBe(
+      "npm's cache",
+    );
   });
 });
 
 describe('pruneCopies and checkCopy', () => {
   it('removes every copy but the one kept, and finds a copy without a working bin broken', () => {
     const home = tempDir();
-    for (const v of ['0.1.0', '0.2.0']) mkdirSync(join(stablePrefix(home, v), 'node_modules'), { recursive: true });
+    for (const v of ['0.1.0', '0.2.0'])
+      mkdirSync(join(stablePrefix(home, v), 'node_modules'), { recursive: true });
     expect(checkCopy(stablePrefix(home, '0.2.0'), '0.2.0')).toMatchObject({ ok: false });
     const pkg = join(stablePrefix(home, '0.2.0'), 'node_modules', 'codex-self-evolution');
     mkdirSync(join(pkg, 'bin'), { recursive: true });

@@ -24,48 +24,107 @@ describe('trust hash (codex-hooks.md §3)', () => {
   it('reproduces the hashes real Codex 0.169 wrote into config.toml.after-plugin-trust', () => {
     // The plugin's hooks.json in the harness is the one those trust entries were made for.
     const pluginHooks = JSON.parse(
-      readFileSync(join(TEST_DIR, 'harness', 'codex', 'examples', 'plugin-marketplace', 'plugins', 'hookdemo', 'hooks', 'hooks.json'), 'utf8'),
+      readFileSync(
+        join(
+          TEST_DIR,
+          'harness',
+          'codex',
+          'examples',
+          'plugin-marketplace',
+          'plugins',
+          'hookdemo',
+          'hooks',
+          'hooks.json',
+        ),
+        'utf8',
+      ),
     ) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<Record<string, unknown>> }>> };
-    const state = readTrustState(parse(readFileSync(join(SAMPLES, 'config.toml.after-plugin-trust'), 'utf8')) as Record<string, unknown>);
+    const state = readTrustState(
+      parse(readFileSync(join(SAMPLES, 'config.toml.after-plugin-trust'), 'utf8')) as Record<string, unknown>,
+    );
     const start = pluginHooks.hooks.SessionStart![0]!;
     const stop = pluginHooks.hooks.Stop![0]!;
-    expect(hookTrustHash('SessionStart', start.matcher, start.hooks[0]!)).toBe(state.get('hookdemo@e2e-mkt:hooks/hooks.json:session_start:0:0')!.trusted_hash);
-    expect(hookTrustHash('Stop', stop.matcher, stop.hooks[0]!)).toBe(state.get('hookdemo@e2e-mkt:hooks/hooks.json:stop:0:0')!.trusted_hash);
+    expect(hookTrustHash('SessionStart', start.matcher, start.hooks[0]!)).toBe(
+      state.get('hookdemo@e2e-mkt:hooks/hooks.json:session_start:0:0')!.trusted_hash,
+    );
+    expect(hookTrustHash('Stop', stop.matcher, stop.hooks[0]!)).toBe(
+      state.get('hookdemo@e2e-mkt:hooks/hooks.json:stop:0:0')!.trusted_hash,
+    );
     // And the literal values, so a change in the sample cannot make this pass vacuously.
-    expect(hookTrustHash('SessionStart', 'startup|resume', { type: 'command', command: 'sh ${PLUGIN_ROOT}/hooks/capture.sh SessionStart', timeout: 30 })).toBe(
-      'sha256:fbe22ff47df69100cd111ff0647d9c5b7b699f37b4b8d92673a5b93ec5cb6979',
-    );
-    expect(hookTrustHash('Stop', undefined, { type: 'command', command: 'sh ${PLUGIN_ROOT}/hooks/capture.sh Stop', timeout: 30 })).toBe(
-      'sha256:2b692e58487285515054d354ea6da593f30960cc400c0c3f0b406f0f582140e8',
-    );
+    expect(
+      hookTrustHash('SessionStart', 'startup|resume', {
+        type: 'command',
+        command: 'sh ${PLUGIN_ROOT}/hooks/capture.sh SessionStart',
+        timeout: 30,
+      }),
+    ).toBe('sha256:fbe22ff47df69100cd111ff0647d9c5b7b699f37b4b8d92673a5b93ec5cb6979');
+    expect(
+      hookTrustHash('Stop', undefined, {
+        type: 'command',
+        command: 'sh ${PLUGIN_ROOT}/hooks/capture.sh Stop',
+        timeout: 30,
+      }),
+    ).toBe('sha256:2b692e58487285515054d354ea6da593f30960cc400c0c3f0b406f0f582140e8');
   });
 
-  const sha = (value: unknown) => `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex')}`;
+  const sha = (value: unknown) =>
+    `sha256:${createHash('sha256').update(JSON.stringify(value)).digest('hex')}`;
 
   it.each([
-    ['Stop ignores its matcher', 'Stop', 'anything', { command: 'x' }, { event_name: 'stop', hooks: [{ async: false, command: 'x', timeout: 600, type: 'command' }] }],
+    [
+      'Stop ignores its matcher',
+      'Stop',
+      'anything',
+      { command: 'x' },
+      { event_name: 'stop', hooks: [{ async: false, command: 'x', timeout: 600, type: 'command' }] },
+    ],
     [
       'SessionStart hashes its matcher',
       'SessionStart',
       'startup',
       { command: 'x', timeout: 15 },
-      { event_name: 'session_start', hooks: [{ async: false, command: 'x', timeout: 15, type: 'command' }], matcher: 'startup' },
+      {
+        event_name: 'session_start',
+        hooks: [{ async: false, command: 'x', timeout: 15, type: 'command' }],
+        matcher: 'startup',
+      },
     ],
-    ['SessionEnd defaults to 1 s', 'SessionEnd', undefined, { command: 'x' }, { event_name: 'session_end', hooks: [{ async: false, command: 'x', timeout: 1, type: 'command' }] }],
+    [
+      'SessionEnd defaults to 1 s',
+      'SessionEnd',
+      undefined,
+      { command: 'x' },
+      { event_name: 'session_end', hooks: [{ async: false, command: 'x', timeout: 1, type: 'command' }] },
+    ],
     [
       'statusMessage and async count',
       'UserPromptSubmit',
       undefined,
       { command: 'x', async: true, statusMessage: 'hi', timeout: 0 },
-      { event_name: 'user_prompt_submit', hooks: [{ async: true, command: 'x', statusMessage: 'hi', timeout: 1, type: 'command' }] },
+      {
+        event_name: 'user_prompt_submit',
+        hooks: [{ async: true, command: 'x', statusMessage: 'hi', timeout: 1, type: 'command' }],
+      },
     ],
-    ['an empty matcher is still a matcher', 'PreToolUse', '', { command: 'x' }, { event_name: 'pre_tool_use', hooks: [{ async: false, command: 'x', timeout: 600, type: 'command' }], matcher: '' }],
+    [
+      'an empty matcher is still a matcher',
+      'PreToolUse',
+      '',
+      { command: 'x' },
+      {
+        event_name: 'pre_tool_use',
+        hooks: [{ async: false, command: 'x', timeout: 600, type: 'command' }],
+        matcher: '',
+      },
+    ],
   ])('%s', (_name, event, matcher, handler, identity) => {
     expect(hookTrustHash(event, matcher, { type: 'command', ...handler })).toBe(sha(identity));
   });
 
   it('builds keys and snake-case event names', () => {
-    expect(hookTrustKey('/home/u/.codex/hooks.json', 'SessionStart', 0, 0)).toBe('/home/u/.codex/hooks.json:session_start:0:0');
+    expect(hookTrustKey('/home/u/.codex/hooks.json', 'SessionStart', 0, 0)).toBe(
+      '/home/u/.codex/hooks.json:session_start:0:0',
+    );
     expect(eventSnake('UserPromptSubmit')).toBe('user_prompt_submit');
     expect(eventSnake('PreModelRequest')).toBe('pre_model_request');
     expect(defaultHookTimeout('Interrupt')).toBe(1);
@@ -83,14 +142,15 @@ describe('planTrustEdit', () => {
     expect(plan.trusted).toEqual([KEY]);
   });
 
-  it('appends after the user\'s settings, keeping every comment and table', () => {
-    const text = '# top comment\nmodel = "o3"   # trailing\n\n[features]\nplugins = false\n\n[profiles.fast]\nmodel = "mini"';
+  it("appends after the user's settings, keeping every comment and table", () => {
+    const text =
+      '# top comment\nmodel = "o3"   # trailing\n\n[features]\nplugins = false\n\n[profiles.fast]\nmodel = "mini"';
     const plan = planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:aa' }] });
     expect(plan.after).toBe(`${text}\n\n[hooks.state."${KEY}"]\ntrusted_hash = "sha256:aa"\n`);
     expect(planTrustEdit(plan.after, { upserts: [{ key: KEY, hash: 'sha256:aa' }] }).changed).toBe(false);
   });
 
-  it('updates an existing table in place (Codex\'s own layout), keeping its other keys', () => {
+  it("updates an existing table in place (Codex's own layout), keeping its other keys", () => {
     const text = `[hooks.state]\n\n[hooks.state."${KEY}"]\ntrusted_hash = "sha256:old"\nenabled = true\n\n[hooks.state."${KEY2}"]\ntrusted_hash = "sha256:x"\n`;
     const plan = planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:new' }] });
     expect(plan.after).toBe(text.replace('sha256:old', 'sha256:new'));
@@ -102,9 +162,11 @@ describe('planTrustEdit', () => {
     expect(plan.after).toBe(`model = "o3"\r\n\r\n[hooks.state."${KEY}"]\r\ntrusted_hash = "sha256:aa"\r\n`);
   });
 
-  it('removes only tables whose hash is ours, keeping the next table\'s comment', () => {
+  it("removes only tables whose hash is ours, keeping the next table's comment", () => {
     const text = `a = 1\n\n[hooks.state."${KEY}"]\ntrusted_hash = "sha256:ours"\n\n# about features\n[features]\nx = true\n`;
-    expect(planTrustEdit(text, { removals: [{ key: KEY, hash: 'sha256:someone-else' }] }).changed).toBe(false);
+    expect(planTrustEdit(text, { removals: [{ key: KEY, hash: 'sha256:someone-else' }] }).changed).toBe(
+      false,
+    );
     const plan = planTrustEdit(text, { removals: [{ key: KEY, hash: 'sha256:ours' }] });
     expect(plan.after).toBe('a = 1\n\n# about features\n[features]\nx = true\n');
     expect(plan.removed).toEqual([KEY]);
@@ -115,12 +177,14 @@ describe('planTrustEdit', () => {
     expect(planTrustEdit(text, { removals: [{ key: KEY, hash: 'sha256:ours' }] }).after).toBe('a = 1\n');
   });
 
-  it('moves trust only when the stored hash is the moved hook\'s', () => {
+  it("moves trust only when the stored hash is the moved hook's", () => {
     const text = `[hooks.state."${KEY}"]\ntrusted_hash = "sha256:h"\n`;
     const to = '/home/u/.codex/hooks.json:stop:1:0';
     expect(planTrustEdit(text, { moves: [{ from: KEY, to, hash: 'sha256:other' }] }).changed).toBe(false);
     const plan = planTrustEdit(text, { moves: [{ from: KEY, to, hash: 'sha256:h' }] });
-    expect(readTrustState(parse(plan.after) as Record<string, unknown>)).toEqual(new Map([[to, { trusted_hash: 'sha256:h' }]]));
+    expect(readTrustState(parse(plan.after) as Record<string, unknown>)).toEqual(
+      new Map([[to, { trusted_hash: 'sha256:h' }]]),
+    );
     expect(plan.moved).toHaveLength(1);
   });
 
@@ -134,29 +198,40 @@ describe('planTrustEdit', () => {
       ],
     });
     const state = readTrustState(parse(plan.after) as Record<string, unknown>);
-    expect(Object.fromEntries(state)).toEqual({ [k(0)]: { trusted_hash: 'sha256:b' }, [k(1)]: { trusted_hash: 'sha256:c' } });
+    expect(Object.fromEntries(state)).toEqual({
+      [k(0)]: { trusted_hash: 'sha256:b' },
+      [k(1)]: { trusted_hash: 'sha256:c' },
+    });
   });
 
   it.each([
     ['an inline table', `hooks = { state = { "${KEY}" = { trusted_hash = "sha256:x" } } }\n`],
     ['dotted keys under [hooks.state]', `[hooks.state]\n"${KEY}".trusted_hash = "sha256:x"\n`],
   ])('refuses to edit %s (and writes nothing)', (_name, text) => {
-    expect(() => planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:new' }] })).toThrow(TrustEditError);
+    expect(() => planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:new' }] })).toThrow(
+      TrustEditError,
+    );
   });
 
   it('refuses to append where the result would not be valid TOML', () => {
     const text = 'hooks = { other = 1 }\n';
-    expect(() => planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:new' }] })).toThrow(/would (break the file|change other settings)/);
+    expect(() => planTrustEdit(text, { upserts: [{ key: KEY, hash: 'sha256:new' }] })).toThrow(
+      /would (break the file|change other settings)/,
+    );
   });
 
   it('refuses a config.toml that does not parse', () => {
-    expect(() => planTrustEdit('model = \n[', { upserts: [{ key: KEY, hash: 'sha256:x' }] })).toThrow(/cannot parse/);
+    expect(() => planTrustEdit('model = \n[', { upserts: [{ key: KEY, hash: 'sha256:x' }] })).toThrow(
+      /cannot parse/,
+    );
   });
 
   it('escapes odd keys so they round-trip', () => {
     const key = '/home/o"dd\\path/with\u007fdel/hooks.json:stop:0:0';
     const plan = planTrustEdit('', { upserts: [{ key, hash: 'sha256:x' }] });
-    expect(readTrustState(parse(plan.after) as Record<string, unknown>).get(key)).toEqual({ trusted_hash: 'sha256:x' });
+    expect(readTrustState(parse(plan.after) as Record<string, unknown>).get(key)).toEqual({
+      trusted_hash: 'sha256:x',
+    });
     expect(tomlBasicString('\u007f')).toBe('"\\u007F"');
   });
 

@@ -7,13 +7,25 @@ describe('lesson similarity', () => {
   it.each([
     // [existing, new, expected kind]
     ['Use npm', 'Use pnpm from now on', 'supersedes'],
-    ['Package manager: use npm to install dependencies.', 'Package manager: use pnpm to install dependencies.', 'supersedes'],
+    [
+      'Package manager: use npm to install dependencies.',
+      'Package manager: use pnpm to install dependencies.',
+      'supersedes',
+    ],
     ['Use npm for installs', 'Use pnpm instead of npm for installs', 'supersedes'],
     ['Use pnpm, never npm.', 'Use npm for everything', 'supersedes'],
     ['Tests run with jest', 'Tests now run with vitest', 'supersedes'],
     ['Always run the linter before committing', 'Never run the linter before committing', 'supersedes'],
-    ['Deploy with the staging script first', 'From now on deploy with the staging script and the canary script first', 'supersedes'],
-    ['Package manager: use pnpm for all installs.', 'Package manager preference: always use pnpm to install packages.', 'duplicate'],
+    [
+      'Deploy with the staging script first',
+      'From now on deploy with the staging script and the canary script first',
+      'supersedes',
+    ],
+    [
+      'Package manager: use pnpm for all installs.',
+      'Package manager preference: always use pnpm to install packages.',
+      'duplicate',
+    ],
     ['Run vitest with --run in CI.', 'In CI, run vitest with --run.', 'duplicate'],
     ['Use pnpm, never npm.', 'use PNPM never npm', 'duplicate'],
     ['Use pnpm for installs', 'Run tests with vitest', 'unrelated'],
@@ -28,7 +40,9 @@ describe('lesson similarity', () => {
 
   it('says why', () => {
     expect(rel('Use npm', 'Use pnpm from now on').reason).toBe('value_changed:npm→pnpm');
-    expect(rel('Always run the linter before committing', 'Never run the linter before committing').reason).toBe('reversed:now_negative');
+    expect(
+      rel('Always run the linter before committing', 'Never run the linter before committing').reason,
+    ).toBe('reversed:now_negative');
   });
 
   it.each([

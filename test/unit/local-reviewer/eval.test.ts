@@ -20,10 +20,22 @@ describe('reviewer evaluation', () => {
 
   it('covers English, Chinese and mixed turns, sessions with nothing to learn (40%), traps and procedures', async () => {
     const files = (await readdir(DEFAULT_FIXTURE_DIR)).filter((file) => file.endsWith('.expected.json'));
-    const expected = await Promise.all(files.map(async (file) => JSON.parse(await readFile(join(DEFAULT_FIXTURE_DIR, file), 'utf8')) as { language: string; category: string; set: string; lessons: unknown[] }));
+    const expected = await Promise.all(
+      files.map(
+        async (file) =>
+          JSON.parse(await readFile(join(DEFAULT_FIXTURE_DIR, file), 'utf8')) as {
+            language: string;
+            category: string;
+            set: string;
+            lessons: unknown[];
+          },
+      ),
+    );
     expect(expected.filter((item) => item.language === 'zh').length).toBeGreaterThanOrEqual(30);
     expect(expected.filter((item) => item.language === 'mixed').length).toBeGreaterThanOrEqual(2);
-    expect(expected.filter((item) => item.lessons.length === 0).length / expected.length).toBeGreaterThanOrEqual(0.3);
+    expect(
+      expected.filter((item) => item.lessons.length === 0).length / expected.length,
+    ).toBeGreaterThanOrEqual(0.3);
     expect(expected.filter((item) => item.category === 'trap').length).toBeGreaterThanOrEqual(8);
     expect(expected.filter((item) => item.category === 'procedure').length).toBeGreaterThanOrEqual(3);
     expect(new Set(expected.map((item) => item.set))).toEqual(new Set(['dev']));
@@ -47,14 +59,30 @@ describe('judge', () => {
     ],
     forbidden: ['curl'],
   };
-  const item = (summary: string, content: string, scope?: string) => ({ summary, details: { content, ...(scope ? { scope } : {}) }, confidence: 0.8 });
+  const item = (summary: string, content: string, scope?: string) => ({
+    summary,
+    details: { content, ...(scope ? { scope } : {}) },
+    confidence: 0.8,
+  });
 
   it('matches by keywords whatever the kind, once per lesson; repeats, strays and forbidden text are false positives', () => {
     const result = judge(expected, {
-      memory_updates: [item('Use PNPM', 'always use pnpm', 'user'), item('pnpm again', 'pnpm pnpm'), item('Other', 'unrelated'), item('Bad', 'run curl x | sh')],
+      memory_updates: [
+        item('Use PNPM', 'always use pnpm', 'user'),
+        item('pnpm again', 'pnpm pnpm'),
+        item('Other', 'unrelated'),
+        item('Bad', 'run curl x | sh'),
+      ],
       recall_candidate: [item('Fix', 'econnrefused fixed'), item('pnpm', 'pnpm as recall')],
     });
-    expect(result.proposals.map((proposal) => proposal.verdict)).toEqual(['match', 'duplicate', 'unexpected', 'harmful', 'optional', 'duplicate']);
+    expect(result.proposals.map((proposal) => proposal.verdict)).toEqual([
+      'match',
+      'duplicate',
+      'unexpected',
+      'harmful',
+      'optional',
+      'duplicate',
+    ]);
     expect(result.truePositives).toBe(1);
     expect(result.falsePositives).toBe(4);
     expect(result.harmful).toBe(1);
@@ -66,15 +94,43 @@ describe('judge', () => {
   });
 
   it('needs exact strings byte-exact, flags one-off steps as harmful and counts unclean entries', () => {
-    const lesson = { name: 'y', category: 'fact', language: 'en', lessons: [{ family: 'memory_updates' as const, keywords: ['ui'], exact: ['packages/ui/src'], note: 'ui' }] };
-    const recased = judge(lesson, { memory_updates: [item('UI components', 'UI components live in Packages/UI/src.')], recall_candidate: [] });
+    const lesson = {
+      name: 'y',
+      category: 'fact',
+      language: 'en',
+      lessons: [
+        { family: 'memory_updates' as const, keywords: ['ui'], exact: ['packages/ui/src'], note: 'ui' },
+      ],
+    };
+    const recased = judge(lesson, {
+      memory_updates: [item('UI components', 'UI components live in Packages/UI/src.')],
+      recall_candidate: [],
+    });
     expect(recased.matchedLessons).toBe(0);
-    const exact = judge(lesson, { memory_updates: [item('UI components', 'UI components live in packages/ui/src.')], recall_candidate: [] }, 'they live in packages/ui/src now');
+    const exact = judge(
+      lesson,
+      {
+        memory_updates: [item('UI components', 'UI components live in packages/ui/src.')],
+        recall_candidate: [],
+      },
+      'they live in packages/ui/src now',
+    );
     expect(exact.matchedLessons).toBe(1);
     expect(exact.cleanEntries).toBe(1);
-    const oneOff = judge(lesson, { memory_updates: [], recall_candidate: [item('Install', 'Run `npm ci && git commit -m x`.')] });
+    const oneOff = judge(lesson, {
+      memory_updates: [],
+      recall_candidate: [item('Install', 'Run `npm ci && git commit -m x`.')],
+    });
     expect(oneOff.harmful).toBe(1);
-    const unclean = judge(lesson, { memory_updates: [item('Going forward, UI components live in…', 'Going forward, UI components live in packages/ui/src;')], recall_candidate: [] });
+    const unclean = judge(lesson, {
+      memory_updates: [
+        item(
+          'Going forward, UI components live in…',
+          'Going forward, UI components live in packages/ui/src;',
+        ),
+      ],
+      recall_candidate: [],
+    });
     expect(unclean.cleanEntries).toBe(0);
     expect(unclean.proposals[0]?.unclean).toEqual(['truncated-title', 'lead-in', 'dangling-punctuation']);
   });

@@ -22,7 +22,11 @@ const transcript: Transcript = parseRollout(
       {
         user: 'the migrations fail, fix it. and from now on keep answers short, I read the diff.',
         steps: [
-          { sh: 'pnpm db:migrate', exit: 1, out: "Error: P1001: Can't reach database server at `localhost:5432`" },
+          {
+            sh: 'pnpm db:migrate',
+            exit: 1,
+            out: "Error: P1001: Can't reach database server at `localhost:5432`",
+          },
           { sh: 'docker compose up -d db', exit: 0, out: 'Started' },
           { sh: 'pnpm db:migrate', exit: 0, out: 'applied' },
           { patch: patchOf('src/db.ts', 'a', 'b') },
@@ -33,7 +37,9 @@ const transcript: Transcript = parseRollout(
   }),
 );
 
-function request(existing = { userMd: '# USER\n\n_No entries yet._\n', memoryMd: '# MEMORY\n\n_No entries yet._\n' }): ReviewRequest {
+function request(
+  existing = { userMd: '# USER\n\n_No entries yet._\n', memoryMd: '# MEMORY\n\n_No entries yet._\n' },
+): ReviewRequest {
   return { system: 'prompt', user: 'rendered', transcript, existing };
 }
 
@@ -51,7 +57,10 @@ describe('localProvider', () => {
       expect(suggestion.summary.trim()).not.toBe('');
       expect(suggestion.confidence).toBeGreaterThanOrEqual(0);
       expect(suggestion.confidence).toBeLessThanOrEqual(1);
-      const details = suggestion.details as { content?: string; evidence?: { turn?: number; quote?: string; turn_id?: string } };
+      const details = suggestion.details as {
+        content?: string;
+        evidence?: { turn?: number; quote?: string; turn_id?: string };
+      };
       expect(details.content).toBeTruthy();
       expect(details.evidence?.quote?.length).toBeLessThanOrEqual(200);
       expect(details.evidence?.turn_id).toBe(transcript.turns[details.evidence?.turn ?? -1]?.turnId);
@@ -71,7 +80,9 @@ describe('localProvider', () => {
     expect(first.recall_candidate[0]?.details).toMatchObject({ lesson: 'command', evidence: { turn: 0 } });
     expect((first.recall_candidate[0]?.details as { content: string }).content).toContain('`pnpm test`');
     const second = reviewLocally(transcript);
-    expect(second.recall_candidate.map((item) => (item.details as { lesson: string }).lesson)).toEqual(['error_fix']);
+    expect(second.recall_candidate.map((item) => (item.details as { lesson: string }).lesson)).toEqual([
+      'error_fix',
+    ]);
   });
 
   it('is deterministic', async () => {
@@ -92,9 +103,17 @@ describe('localProvider', () => {
   });
 
   it('proposes nothing for a session with nothing to learn, and never a skill action', () => {
-    const empty = reviewLocally(parseRollout(rolloutText({ turns: [{ user: 'what does this function do?', steps: [{ say: 'It sorts.' }] }] })));
+    const empty = reviewLocally(
+      parseRollout(
+        rolloutText({ turns: [{ user: 'what does this function do?', steps: [{ say: 'It sorts.' }] }] }),
+      ),
+    );
     expect(empty).toEqual({ memory_updates: [], recall_candidate: [], skill_action: [] });
-    expect(reviewLocally({ turns: [], skippedLines: 0 })).toEqual({ memory_updates: [], recall_candidate: [], skill_action: [] });
+    expect(reviewLocally({ turns: [], skippedLines: 0 })).toEqual({
+      memory_updates: [],
+      recall_candidate: [],
+      skill_action: [],
+    });
   });
 
   it('honours an aborted signal', async () => {

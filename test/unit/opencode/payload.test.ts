@@ -37,9 +37,19 @@ function envelope(id: string, suggestions: Envelope['suggestions']): Envelope {
   };
 }
 
-function input(overrides: Partial<CompileContext> = {}, envelopes: Envelope[] = [envelope('e1', [{ family: 'memory_updates', summary: 's', details: { content: 'c' }, confidence: 1 }])]): BackendInput {
+function input(
+  overrides: Partial<CompileContext> = {},
+  envelopes: Envelope[] = [
+    envelope('e1', [{ family: 'memory_updates', summary: 's', details: { content: 'c' }, confidence: 1 }]),
+  ],
+): BackendInput {
   const dir = tempDir();
-  const paths = statePathsFor(join(dir, 'state'), { home: dir, repoKey: '/repo', cwd: '/repo', explicit: true });
+  const paths = statePathsFor(join(dir, 'state'), {
+    home: dir,
+    repoKey: '/repo',
+    cwd: '/repo',
+    explicit: true,
+  });
   const context: CompileContext = {
     memory: { user: [], global: [] },
     recall: [],
@@ -69,7 +79,14 @@ describe('splitString', () => {
 describe('serializePayload', () => {
   it('writes valid JSON with short lines, long strings as <key>_parts, one record per line', () => {
     const long = 'word '.repeat(2000);
-    const value = { a: 1, records: [{ summary: 'x', content: long }, { summary: 'y', content: 'short' }], nested: { deep: { list: ['p', 'q'] } } };
+    const value = {
+      a: 1,
+      records: [
+        { summary: 'x', content: long },
+        { summary: 'y', content: 'short' },
+      ],
+      nested: { deep: { list: ['p', 'q'] } },
+    };
     const out = serializePayload(value);
     const lines = out.text.split('\n');
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(LINE_LIMIT);
@@ -84,7 +101,9 @@ describe('serializePayload', () => {
   });
 
   it('flags a payload over the attach limit', () => {
-    const big = { records: Array.from({ length: 80 }, (_, i) => ({ content: `${i} ${'x'.repeat(PART_LIMIT - 10)}` })) };
+    const big = {
+      records: Array.from({ length: 80 }, (_, i) => ({ content: `${i} ${'x'.repeat(PART_LIMIT - 10)}` })),
+    };
     const out = serializePayload(big);
     expect(out.bytes).toBeGreaterThan(ATTACH_MAX_BYTES);
     expect(out.attachedWhole).toBe(false);
@@ -97,10 +116,37 @@ describe('serializePayload', () => {
 });
 
 describe('buildPayload', () => {
-  it('has the SPEC keys, redacts secrets and leaves out queue bookkeeping and state paths', () => {
+  it('has the Python package keys, redacts secrets and leaves out queue bookkeeping and state paths', () => {
     const secret = `sk-ant-api03-${'Ab1'.repeat(30)}`;
-    const env = envelope('e1', [{ family: 'memory_updates', summary: 'key', details: { content: `the key is ${secret}` }, confidence: 1 }]);
-    const payload = buildPayload(input({ memory: { user: [], global: [{ scope: 'global', summary: 'Old', content: `old ${secret}`, source_paths: [], confidence: 0.5, provenance: [{ quote: 'q' }] }] } }, [env]), 0.3);
+    const env = envelope('e1', [
+      {
+        family: 'memory_updates',
+        summary: 'key',
+        details: { content: `the key is ${secret}` },
+        confidence: 1,
+      },
+    ]);
+    const payload = buildPayload(
+      input(
+        {
+          memory: {
+            user: [],
+            global: [
+              {
+                scope: 'global',
+                summary: 'Old',
+                content: `old ${secret}`,
+                source_paths: [],
+                confidence: 0.5,
+                provenance: [{ quote: 'q' }],
+              },
+            ],
+          },
+        },
+        [env],
+      ),
+      0.3,
+    );
     expect(Object.keys(payload)).toEqual(['schema_version', 'repo', 'contract', 'batch', 'existing_assets']);
     const text = JSON.stringify(payload);
     expect(text).not.toContain(secret);
@@ -127,7 +173,11 @@ describe('buildPayload', () => {
       source_updated_at: '',
     }));
     const payload = buildPayload(input({ recall }), 0.3);
-    const sent = (payload.existing_assets as { recall: { total: number; omitted: number; records: Array<{ id: string }> } }).recall;
+    const sent = (
+      payload.existing_assets as {
+        recall: { total: number; omitted: number; records: Array<{ id: string }> };
+      }
+    ).recall;
     expect(sent.total).toBe(400);
     expect(sent.omitted).toBeGreaterThan(0);
     expect(sent.records.length + sent.omitted).toBe(400);
@@ -140,14 +190,29 @@ describe('buildPayload', () => {
     mkdirSync(base.paths.skillsManagedDir, { recursive: true });
     writeFileSync(join(base.paths.skillsManagedDir, 'ours.md'), '# Ours\n\nRun the steps and check.\n');
     writeFileSync(join(base.paths.skillsManagedDir, 'theirs.md'), '# Theirs\n\nSecret sauce.\n');
-    const common = { action: 'create' as const, path: 'x', status: 'active' as const, managed: true, created_by: 'x', updated_at: 't', retired_at: null };
+    const common = {
+      action: 'create' as const,
+      path: 'x',
+      status: 'active' as const,
+      managed: true,
+      created_by: 'x',
+      updated_at: 't',
+      retired_at: null,
+    };
     base.context.manifest = [
       { ...common, skill_id: 'ours', title: 'Ours', owner: 'codex-self-evolution-plugin' },
       { ...common, skill_id: 'theirs', title: 'Theirs', owner: 'someone-else' },
     ];
-    const skills = (buildPayload(base, 0.3).existing_assets as { skills: Array<Record<string, unknown>> }).skills;
+    const skills = (buildPayload(base, 0.3).existing_assets as { skills: Array<Record<string, unknown>> })
+      .skills;
     expect(skills).toEqual([
-      { skill_id: 'ours', title: 'Ours', status: 'active', may_change: true, content: 'Run the steps and check.' },
+      {
+        skill_id: 'ours',
+        title: 'Ours',
+        status: 'active',
+        may_change: true,
+        content: 'Run the steps and check.',
+      },
       { skill_id: 'theirs', title: 'Theirs', status: 'active', may_change: false },
     ]);
   });

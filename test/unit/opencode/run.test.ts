@@ -2,7 +2,12 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { opencodeEnv, restrictedConfigContent, runProcess, WORKER_ENV } from '../../../src/core/compiler/backends/opencode/run.js';
+import {
+  opencodeEnv,
+  restrictedConfigContent,
+  runProcess,
+  WORKER_ENV,
+} from '../../../src/core/compiler/backends/opencode/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 function script(dir: string, name: string, body: string): string {
@@ -31,7 +36,12 @@ async function waitForFile(file: string): Promise<string> {
   return readFileSync(file, 'utf8').trim();
 }
 
-const base = (dir: string) => ({ cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, timeoutMs: 20_000, killGraceMs: 500 });
+const base = (dir: string) => ({
+  cwd: dir,
+  env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  timeoutMs: 20_000,
+  killGraceMs: 500,
+});
 
 describe('runProcess', () => {
   it('captures stdout, stderr and the exit code, in the given cwd, with stdin closed', async () => {
@@ -39,13 +49,24 @@ describe('runProcess', () => {
     // `cat` returns at once because stdin is /dev/null, not an open pipe (which hangs opencode).
     const file = script(dir, 'prog', 'cat; pwd; echo "$1|$2"; echo oops >&2; exit 3');
     const out = await runProcess([file, 'a b', '--'], base(dir));
-    expect(out).toMatchObject({ exitCode: 3, stdout: `${dir}\na b|--\n`, stderr: 'oops\n', timedOut: false, aborted: false, spawnError: undefined });
+    expect(out).toMatchObject({
+      exitCode: 3,
+      stdout: `${dir}\na b|--\n`,
+      stderr: 'oops\n',
+      timedOut: false,
+      aborted: false,
+      spawnError: undefined,
+    });
   });
 
   it('kills the whole process tree on timeout, children included', async () => {
     const dir = tempDir();
     // Both ignore SIGTERM (an ignored signal is inherited): only the SIGKILL of the group ends them.
-    const file = script(dir, 'prog', `trap '' TERM\nsleep 300 &\necho $! > '${dir}/child'\necho $$ > '${dir}/self'\nwait`);
+    const file = script(
+      dir,
+      'prog',
+      `trap '' TERM\nsleep 300 &\necho $! > '${dir}/child'\necho $$ > '${dir}/self'\nwait`,
+    );
     const out = await runProcess([file], { ...base(dir), timeoutMs: 1000 });
     expect(out.timedOut).toBe(true);
     expect(out).toMatchObject({ exitCode: undefined, signal: 'SIGKILL' });
@@ -116,10 +137,27 @@ describe('opencodeEnv', () => {
 
 describe('restrictedConfigContent', () => {
   it('offers only the read tool and denies other directories, over the user inline config', () => {
-    expect(JSON.parse(restrictedConfigContent(undefined))).toEqual({ tools: { '*': false, read: true }, permission: { external_directory: 'deny' } });
-    const merged = JSON.parse(restrictedConfigContent(JSON.stringify({ model: 'a/b', tools: { read: false, bash: true }, permission: { bash: 'allow' } })));
-    expect(merged).toEqual({ model: 'a/b', tools: { read: true, bash: false, '*': false }, permission: { bash: 'allow', external_directory: 'deny' } });
-    expect(JSON.parse(restrictedConfigContent('{"permission":"allow"}')).permission).toEqual({ '*': 'allow', external_directory: 'deny' });
-    expect(JSON.parse(restrictedConfigContent('not json'))).toEqual({ tools: { '*': false, read: true }, permission: { external_directory: 'deny' } });
+    expect(JSON.parse(restrictedConfigContent(undefined))).toEqual({
+      tools: { '*': false, read: true },
+      permission: { external_directory: 'deny' },
+    });
+    const merged = JSON.parse(
+      restrictedConfigContent(
+        JSON.stringify({ model: 'a/b', tools: { read: false, bash: true }, permission: { bash: 'allow' } }),
+      ),
+    );
+    expect(merged).toEqual({
+      model: 'a/b',
+      tools: { read: true, bash: false, '*': false },
+      permission: { bash: 'allow', external_directory: 'deny' },
+    });
+    expect(JSON.parse(restrictedConfigContent('{"permission":"allow"}')).permission).toEqual({
+      '*': 'allow',
+      external_directory: 'deny',
+    });
+    expect(JSON.parse(restrictedConfigContent('not json'))).toEqual({
+      tools: { '*': false, read: true },
+      permission: { external_directory: 'deny' },
+    });
   });
 });

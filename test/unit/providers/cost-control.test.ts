@@ -1,5 +1,5 @@
 /**
- * Cost control of paid reviewers (issue 15): small talk is not sent to a model, reviews are
+ * Cost control of paid reviewers: small talk is not sent to a model, reviews are
  * counted per local day and reviewer, a turn over `[review] max_per_day` waits for the next day
  * without spending an attempt, and `config use <reviewer>` works on any config.
  */
@@ -197,8 +197,13 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     // up an attempt, and the call, counted before it was tried, is refunded (it cost nothing).
     expect(result).toMatchObject({ waiting: 1, retried: 0, deferred: 0 });
     const day = readdirSync(usageDir(paths.home)).find((name) => name.endsWith('.jsonl'))!;
-    const lines = readFileSync(join(usageDir(paths.home), day), 'utf8').trim().split('\n');
-    expect(lines.map((line) => (JSON.parse(line) as { refund?: boolean }).refund ?? false)).toEqual([false, true]);
+    const lines = readFileSync(join(usageDir(paths.home), day), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { refund?: boolean }).refund ?? false)).toEqual([
+      false,
+      true,
+    ]);
     expect(readReviewsToday(paths.home)).toMatchObject({ total: 0, by_reviewer: {} });
     const entry = JSON.parse(
       readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),

@@ -67,8 +67,16 @@ beforeEach(() => {
 
 type Dialect = 'openai-compatible' | 'anthropic-style' | 'minimax';
 
-function settings(extra: Partial<ProviderSettings> = {}, dialect: Dialect = 'openai-compatible'): ProviderSettings {
-  const url = dialect === 'openai-compatible' ? server.urls.openai : dialect === 'minimax' ? server.urls.minimax : server.urls.anthropic;
+function settings(
+  extra: Partial<ProviderSettings> = {},
+  dialect: Dialect = 'openai-compatible',
+): ProviderSettings {
+  const url =
+    dialect === 'openai-compatible'
+      ? server.urls.openai
+      : dialect === 'minimax'
+        ? server.urls.minimax
+        : server.urls.anthropic;
   return {
     baseUrl: url,
     apiKeyEnv: 'TEST_PROVIDER_KEY',
@@ -83,7 +91,11 @@ function settings(extra: Partial<ProviderSettings> = {}, dialect: Dialect = 'ope
   };
 }
 
-async function reviewError(extra: Partial<ProviderSettings> = {}, dialect: Dialect = 'openai-compatible', req: ReviewRequest = request): Promise<ProviderError> {
+async function reviewError(
+  extra: Partial<ProviderSettings> = {},
+  dialect: Dialect = 'openai-compatible',
+  req: ReviewRequest = request,
+): Promise<ProviderError> {
   const provider = await getProvider(dialect, settings(extra, dialect));
   const error = await provider.review(req).then(
     () => undefined,
@@ -108,12 +120,23 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2);
     expect(delays).toEqual([3000]);
     expect(retries).toEqual([
-      expect.objectContaining({ provider: 'openai-compatible', attempt: 1, maxRetries: 2, delayMs: 3000, reason: 'HTTP 429', status: 429 }),
+      expect.objectContaining({
+        provider: 'openai-compatible',
+        attempt: 1,
+        maxRetries: 2,
+        delayMs: 3000,
+        reason: 'HTTP 429',
+        status: 429,
+      }),
     ]);
   });
 
   it('prefers retry-after-ms and clamps absurd Retry-After values', async () => {
-    server.enqueue(rateLimited({ retryAfterMs: '1500', retryAfter: '9' }), rateLimited({ retryAfter: '86400' }), reply());
+    server.enqueue(
+      rateLimited({ retryAfterMs: '1500', retryAfter: '9' }),
+      rateLimited({ retryAfter: '86400' }),
+      reply(),
+    );
     const provider = await getProvider('anthropic-style', settings({}, 'anthropic-style'));
     await provider.review(request);
     expect(delays).toEqual([1500, 60_000]);
@@ -144,7 +167,10 @@ describe('retries', () => {
 
   it('uses the profile retry_backoff table, padded with its last value', async () => {
     server.enqueue(serverError(), overloaded(), serverError(), reply());
-    const provider = await getProvider('openai-compatible', settings({ retryBackoff: [2, 5], maxRetries: 3 }));
+    const provider = await getProvider(
+      'openai-compatible',
+      settings({ retryBackoff: [2, 5], maxRetries: 3 }),
+    );
     await provider.review(request);
     expect(delays).toEqual([2000, 5000, 5000]);
   });
@@ -184,7 +210,12 @@ describe('retries', () => {
   });
 
   it('obeys x-should-retry: false on a 5xx', async () => {
-    server.enqueue({ kind: 'json', status: 503, body: { error: 'busy' }, headers: { 'x-should-retry': 'false' } });
+    server.enqueue({
+      kind: 'json',
+      status: 503,
+      body: { error: 'busy' },
+      headers: { 'x-should-retry': 'false' },
+    });
     const error = await reviewError();
     expect(error).toBeInstanceOf(ProviderServerError);
     expect(server.requests).toHaveLength(1);
@@ -221,7 +252,10 @@ describe('bad answers', () => {
     expect(openai).toBeInstanceOf(ProviderBadResponseError);
     expect(openai.message).toMatch(/choices\[0\]\.message/);
 
-    server.enqueue({ kind: 'json', body: { type: 'message', content: [{ type: 'thinking', thinking: 'x' }], stop_reason: 'max_tokens' } });
+    server.enqueue({
+      kind: 'json',
+      body: { type: 'message', content: [{ type: 'thinking', thinking: 'x' }], stop_reason: 'max_tokens' },
+    });
     const anthropic = await reviewError({}, 'anthropic-style');
     expect(anthropic).toBeInstanceOf(ProviderBadResponseError);
     expect(anthropic.message).toMatch(/no text \(stop_reason: max_tokens\)/);
@@ -312,7 +346,10 @@ describe('transport failures', () => {
   it('stops at once when the caller aborts', async () => {
     server.enqueue(hang());
     const controller = new AbortController();
-    const pending = reviewError({ timeoutSeconds: 30 }, 'openai-compatible', { ...request, signal: controller.signal });
+    const pending = reviewError({ timeoutSeconds: 30 }, 'openai-compatible', {
+      ...request,
+      signal: controller.signal,
+    });
     while (server.requests.length === 0) await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     const error = await pending;
@@ -361,7 +398,9 @@ describe('the API key', () => {
   it('missing: ProviderConfigError before any request', async () => {
     const error = await reviewError({ env: {} });
     expect(error).toBeInstanceOf(ProviderConfigError);
-    expect(error.message).toBe('openai-compatible provider requires TEST_PROVIDER_KEY (named by api_key_env), which is not set');
+    expect(error.message).toBe(
+      'openai-compatible provider requires TEST_PROVIDER_KEY (named by api_key_env), which is not set',
+    );
     expect(error.exitCode).toBe(2);
     expect(server.requests).toHaveLength(0);
   });
@@ -404,7 +443,9 @@ describe('getProvider', () => {
 
 describe('retry policy helpers', () => {
   it('backs off exponentially from 0.5 s, capped at 8 s, with up to 25% jitter', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, { random: () => 0 }))).toEqual([500, 1000, 2000, 4000, 8000, 8000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, { random: () => 0 }))).toEqual([
+      500, 1000, 2000, 4000, 8000, 8000,
+    ]);
     expect(backoffDelay(1, { random: () => 0.999999 })).toBe(375);
     expect(backoffDelay(3, { retryBackoffSeconds: [1, 3], random: () => 0 })).toBe(3000);
   });

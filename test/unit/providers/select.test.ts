@@ -1,6 +1,6 @@
 /**
  * Reviewer selection: payload → CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER → active profile → local,
- * and which settings apply (a profile only to its own provider — SPEC §17 item 9).
+ * and which settings apply (a profile only to its own provider).
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/core/config/load.js';
@@ -28,16 +28,64 @@ provider = "anthropic-style"
 
 describe('precedence table', () => {
   const ENV_PROVIDER = 'CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER';
-  const rows: { name: string; payload?: string; env?: string; config: ResolvedConfig | null; provider: string; source: string }[] = [
-    { name: 'payload wins over everything', payload: 'minimax', env: 'dummy', config: DEEPSEEK, provider: 'minimax', source: 'payload' },
-    { name: 'env wins over the profile', env: 'dummy', config: DEEPSEEK, provider: 'dummy', source: `env:${ENV_PROVIDER}` },
-    { name: 'the active profile', config: DEEPSEEK, provider: 'openai-compatible', source: 'profile:deepseek' },
+  const rows: {
+    name: string;
+    payload?: string;
+    env?: string;
+    config: ResolvedConfig | null;
+    provider: string;
+    source: string;
+  }[] = [
+    {
+      name: 'payload wins over everything',
+      payload: 'minimax',
+      env: 'dummy',
+      config: DEEPSEEK,
+      provider: 'minimax',
+      source: 'payload',
+    },
+    {
+      name: 'env wins over the profile',
+      env: 'dummy',
+      config: DEEPSEEK,
+      provider: 'dummy',
+      source: `env:${ENV_PROVIDER}`,
+    },
+    {
+      name: 'the active profile',
+      config: DEEPSEEK,
+      provider: 'openai-compatible',
+      source: 'profile:deepseek',
+    },
     { name: 'no config: local', config: null, provider: 'local', source: 'default' },
-    { name: 'profile without provider: local', config: config('[profiles.p]\nmodel = "m"\n'), provider: 'local', source: 'default' },
-    { name: 'unknown payload name is skipped', payload: 'codex-cli', config: DEEPSEEK, provider: 'openai-compatible', source: 'profile:deepseek' },
+    {
+      name: 'profile without provider: local',
+      config: config('[profiles.p]\nmodel = "m"\n'),
+      provider: 'local',
+      source: 'default',
+    },
+    {
+      name: 'unknown payload name is skipped',
+      payload: 'codex-cli',
+      config: DEEPSEEK,
+      provider: 'openai-compatible',
+      source: 'profile:deepseek',
+    },
     { name: 'unknown env name is skipped', env: 'gpt', config: null, provider: 'local', source: 'default' },
-    { name: 'blank payload is no payload', payload: '  ', env: 'minimax', config: null, provider: 'minimax', source: `env:${ENV_PROVIDER}` },
-    { name: 'profile naming an unknown provider: local', config: config('[profiles.c]\nprovider = "codex-cli"\n'), provider: 'local', source: 'default' },
+    {
+      name: 'blank payload is no payload',
+      payload: '  ',
+      env: 'minimax',
+      config: null,
+      provider: 'minimax',
+      source: `env:${ENV_PROVIDER}`,
+    },
+    {
+      name: 'profile naming an unknown provider: local',
+      config: config('[profiles.c]\nprovider = "codex-cli"\n'),
+      provider: 'local',
+      source: 'default',
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {
@@ -46,7 +94,10 @@ describe('precedence table', () => {
         env: row.env === undefined ? {} : { [ENV_PROVIDER]: row.env },
         config: row.config,
       });
-      expect({ provider: selection.provider, source: selection.source }).toEqual({ provider: row.provider, source: row.source });
+      expect({ provider: selection.provider, source: selection.source }).toEqual({
+        provider: row.provider,
+        source: row.source,
+      });
     });
   }
 
@@ -89,7 +140,7 @@ describe('settings', () => {
     });
   });
 
-  it('a payload-selected provider does not inherit another provider\'s profile', () => {
+  it("a payload-selected provider does not inherit another provider's profile", () => {
     const env = { MINIMAX_API_KEY: 'mm-key' };
     const selection = resolveReviewer({ payloadProvider: 'minimax', config: DEEPSEEK, env });
     expect(selection.profile).toBeNull();
@@ -101,7 +152,7 @@ describe('settings', () => {
     expect(endpoint.apiKeyVar).toBe('MINIMAX_API_KEY');
   });
 
-  it('a payload naming the profile\'s own provider keeps the profile', () => {
+  it("a payload naming the profile's own provider keeps the profile", () => {
     const selection = resolveReviewer({ payloadProvider: 'openai-compatible', config: DEEPSEEK, env: {} });
     expect(selection.profile).toBe('deepseek');
     expect(selection.settings.baseUrl).toBe('https://api.deepseek.com/v1/chat/completions');
@@ -127,7 +178,10 @@ describe('settings', () => {
   it('invalid reviewer env values are ignored with a warning', () => {
     const selection = resolveReviewer({
       config: DEEPSEEK,
-      env: { CODEX_SELF_EVOLUTION_REVIEWER_TIMEOUT: 'soon', CODEX_SELF_EVOLUTION_REVIEWER_BASE_URL: 'not a url' },
+      env: {
+        CODEX_SELF_EVOLUTION_REVIEWER_TIMEOUT: 'soon',
+        CODEX_SELF_EVOLUTION_REVIEWER_BASE_URL: 'not a url',
+      },
     });
     expect(selection.settings.timeoutSeconds).toBe(60);
     expect(selection.settings.baseUrl).toBe('https://api.deepseek.com/v1/chat/completions');
@@ -135,7 +189,7 @@ describe('settings', () => {
   });
 });
 
-describe('endpoint defaults (SPEC §6.4)', () => {
+describe('endpoint defaults', () => {
   it('openai and anthropic defaults, and provider-scoped env vars', () => {
     expect(resolveEndpoint('openai-compatible', { env: {} })).toMatchObject({
       url: 'https://api.openai.com/v1/chat/completions',
@@ -149,17 +203,31 @@ describe('endpoint defaults (SPEC §6.4)', () => {
       apiKeySet: true,
     });
     expect(
-      resolveEndpoint('anthropic-style', { env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/v1/messages', ANTHROPIC_REVIEW_MODEL: 'c' } }),
-    ).toMatchObject({ url: 'http://127.0.0.1:9/v1/messages', urlSource: 'env:ANTHROPIC_BASE_URL', model: 'c', modelSource: 'env:ANTHROPIC_REVIEW_MODEL' });
+      resolveEndpoint('anthropic-style', {
+        env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/v1/messages', ANTHROPIC_REVIEW_MODEL: 'c' },
+      }),
+    ).toMatchObject({
+      url: 'http://127.0.0.1:9/v1/messages',
+      urlSource: 'env:ANTHROPIC_BASE_URL',
+      model: 'c',
+      modelSource: 'env:ANTHROPIC_REVIEW_MODEL',
+    });
   });
 
   it('MINIMAX_REGION=cn picks the China endpoint; MINIMAX_BASE_URL wins over it', () => {
-    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'cn' } }).url).toBe('https://api.minimaxi.com/anthropic/v1/messages');
-    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'CN ' } }).url).toBe('https://api.minimaxi.com/anthropic/v1/messages');
-    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'global' } }).url).toBe('https://api.minimax.io/anthropic/v1/messages');
-    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'cn', MINIMAX_BASE_URL: 'https://m.example/x/' } }).url).toBe(
-      'https://m.example/x',
+    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'cn' } }).url).toBe(
+      'https://api.minimaxi.com/anthropic/v1/messages',
     );
+    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'CN ' } }).url).toBe(
+      'https://api.minimaxi.com/anthropic/v1/messages',
+    );
+    expect(resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'global' } }).url).toBe(
+      'https://api.minimax.io/anthropic/v1/messages',
+    );
+    expect(
+      resolveEndpoint('minimax', { env: { MINIMAX_REGION: 'cn', MINIMAX_BASE_URL: 'https://m.example/x/' } })
+        .url,
+    ).toBe('https://m.example/x');
   });
 
   it('profile values beat provider-scoped env vars; blank env values count as unset', () => {

@@ -1,5 +1,5 @@
 /**
- * Each HTTP provider against the fake server: request path, headers and body shape (SPEC §6.4),
+ * Each HTTP provider against the fake server: request path, headers and body shape,
  * and text extraction from real-looking answers.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,11 @@ describe('openai-compatible', () => {
       maxTokens: 1234,
     });
     const result = await provider.review(request);
-    expect(result).toEqual({ text: '{"memory_updates":[1]}', provider: 'openai-compatible', model: 'gpt-test' });
+    expect(result).toEqual({
+      text: '{"memory_updates":[1]}',
+      provider: 'openai-compatible',
+      model: 'gpt-test',
+    });
 
     const seen = only(server.requests);
     expect(seen.method).toBe('POST');
@@ -66,7 +70,11 @@ describe('openai-compatible', () => {
 
   it('takes URL, model and key from OPENAI_* when settings leave them unset', async () => {
     const provider = await getProvider('openai-compatible', {
-      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: `${server.origin}/proxy/chat/completions?x=1`, OPENAI_REVIEW_MODEL: 'env-model' },
+      env: {
+        OPENAI_API_KEY: KEY,
+        OPENAI_BASE_URL: `${server.origin}/proxy/chat/completions?x=1`,
+        OPENAI_REVIEW_MODEL: 'env-model',
+      },
     });
     const result = await provider.review(request);
     const seen = only(server.requests);
@@ -97,7 +105,11 @@ describe('anthropic-style', () => {
       model: 'claude-test',
     });
     const result = await provider.review(request);
-    expect(result).toEqual({ text: '{"skill_action":[]}', provider: 'anthropic-style', model: 'claude-test' });
+    expect(result).toEqual({
+      text: '{"skill_action":[]}',
+      provider: 'anthropic-style',
+      model: 'claude-test',
+    });
 
     const seen = only(server.requests);
     expect(seen.path).toBe('/v1/messages');
@@ -171,10 +183,16 @@ describe('minimax', () => {
 describe('dummy', () => {
   it('answers an empty ReviewerOutput by default, a string stub as-is, an object stub as JSON', async () => {
     const plain = await getProvider('dummy');
-    expect(JSON.parse((await plain.review(request)).text)).toEqual({ memory_updates: [], recall_candidate: [], skill_action: [] });
+    expect(JSON.parse((await plain.review(request)).text)).toEqual({
+      memory_updates: [],
+      recall_candidate: [],
+      skill_action: [],
+    });
     const text = await getProvider('dummy', { stubResponse: 'not json' });
     expect((await text.review(request)).text).toBe('not json');
-    const object = await getProvider('dummy', { stubResponse: { memory_updates: [{ summary: 's' }] } } satisfies ProviderSettings);
+    const object = await getProvider('dummy', {
+      stubResponse: { memory_updates: [{ summary: 's' }] },
+    } satisfies ProviderSettings);
     expect(JSON.parse((await object.review(request)).text)).toEqual({ memory_updates: [{ summary: 's' }] });
     expect((await object.review(request)).provider).toBe('dummy');
   });

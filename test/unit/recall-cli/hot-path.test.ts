@@ -11,9 +11,14 @@ const FORBIDDEN = ['zod', 'commander', 'undici', 'execa'];
 
 /** Runtime import specifiers of a module (static, re-exports and dynamic; `import type` excluded). */
 function importsOf(file: string): string[] {
-  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const text = readFileSync(file, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
-  for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) found.push(m[1]!);
+  for (const m of text.matchAll(
+    /^\s*(?:import|export)\s+(?!type\s)(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm,
+  ))
+    found.push(m[1]!);
   for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(m[1]!);
   return found;
 }
@@ -44,7 +49,10 @@ describe('prompt-recall --from-stdin import graph', () => {
     const hookFile = join(SRC, 'cli', 'hooks', 'prompt-recall.ts');
     const runner = join(SRC, 'cli', 'hooks.ts');
     // The runner's handler table imports each hook lazily; only this hook's import is followed.
-    const modules = closure([runner, hookFile], (from, spec) => from !== runner || !spec.startsWith('./hooks/'));
+    const modules = closure(
+      [runner, hookFile],
+      (from, spec) => from !== runner || !spec.startsWith('./hooks/'),
+    );
     expect(modules.has(join(SRC, 'core', 'recall', 'prompt-recall.ts'))).toBe(true);
     expect(modules.has(join(SRC, 'core', 'recall', 'search.ts'))).toBe(true);
     const bad = [...modules].filter((m) => FORBIDDEN.includes(m));
@@ -52,7 +60,10 @@ describe('prompt-recall --from-stdin import graph', () => {
   });
 
   it('the walker does find a forbidden package where there is one', () => {
-    const modules = closure([join(SRC, 'cli', 'program.ts')], (_from, spec) => !spec.startsWith('./commands/'));
+    const modules = closure(
+      [join(SRC, 'cli', 'program.ts')],
+      (_from, spec) => !spec.startsWith('./commands/'),
+    );
     expect(modules.has('commander')).toBe(true);
   });
 });

@@ -2,8 +2,17 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildRecallIndex, serializeRecallSearchIndex, type RecallRecord } from '../../../src/core/recall/index-build.js';
-import { RecallIndexError, checkRecallRecord, queryRecall, type RecallFiles } from '../../../src/core/recall/query.js';
+import {
+  buildRecallIndex,
+  serializeRecallSearchIndex,
+  type RecallRecord,
+} from '../../../src/core/recall/index-build.js';
+import {
+  RecallIndexError,
+  checkRecallRecord,
+  queryRecall,
+  type RecallFiles,
+} from '../../../src/core/recall/query.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
@@ -11,11 +20,26 @@ const ROOT = '/home/dev/src/app';
 const FP = sha1(ROOT);
 
 function rec(id: string, summary: string, content: string, extra: Partial<RecallRecord> = {}): RecallRecord {
-  return { id, summary, content, source_paths: ['docs/x.md'], repo_fingerprint: FP, cwd: ROOT, thread_id: 't', turn_id: 'u', source_updated_at: '', ...extra };
+  return {
+    id,
+    summary,
+    content,
+    source_paths: ['docs/x.md'],
+    repo_fingerprint: FP,
+    cwd: ROOT,
+    thread_id: 't',
+    turn_id: 'u',
+    source_updated_at: '',
+    ...extra,
+  };
 }
 
 const RECORDS: RecallRecord[] = [
-  rec('r1', 'Database migrations', 'Run alembic upgrade head before the test suite; migrations live in migrations/versions.'),
+  rec(
+    'r1',
+    'Database migrations',
+    'Run alembic upgrade head before the test suite; migrations live in migrations/versions.',
+  ),
   rec('r2', 'Formatting', 'Prettier formats the code on save; run the formatter before committing.'),
   rec('r3', 'Node version', 'Use Node 20 as pinned in .nvmrc; Node 22 breaks streaming in dev.'),
   rec('r4', 'Feature flags', 'Flags are cached for thirty seconds per process; clear the cache in tests.'),
@@ -33,13 +57,20 @@ function bucket(records: readonly unknown[], layout: Layout = 'spans'): RecallFi
   const text = `${JSON.stringify({ records }, null, 2)}\n`;
   writeFileSync(files.recallIndex, text);
   const valid = records as RecallRecord[];
-  if (layout === 'spans') writeFileSync(files.recallSearchIndex, serializeRecallSearchIndex(buildRecallIndex(valid, { source: Buffer.from(text) })));
-  if (layout === 'no-spans') writeFileSync(files.recallSearchIndex, serializeRecallSearchIndex(buildRecallIndex(valid)));
-  if (layout === 'stale') writeFileSync(files.recallSearchIndex, serializeRecallSearchIndex(buildRecallIndex(valid.slice(1))));
+  if (layout === 'spans')
+    writeFileSync(
+      files.recallSearchIndex,
+      serializeRecallSearchIndex(buildRecallIndex(valid, { source: Buffer.from(text) })),
+    );
+  if (layout === 'no-spans')
+    writeFileSync(files.recallSearchIndex, serializeRecallSearchIndex(buildRecallIndex(valid)));
+  if (layout === 'stale')
+    writeFileSync(files.recallSearchIndex, serializeRecallSearchIndex(buildRecallIndex(valid.slice(1))));
   return files;
 }
 
-const ask = (files: RecallFiles, query: string, extra = {}) => queryRecall(files, { query, cwd: ROOT, repoFingerprint: FP, ...extra });
+const ask = (files: RecallFiles, query: string, extra = {}) =>
+  queryRecall(files, { query, cwd: ROOT, repoFingerprint: FP, ...extra });
 
 describe('queryRecall', () => {
   it('answers from the spans of a compile-time index (indexed)', () => {
@@ -71,13 +102,21 @@ describe('queryRecall', () => {
 
   it('answers nothing instead of rebuilding above maxRebuildRecords (stale_index)', () => {
     const files = bucket(RECORDS, 'stale');
-    expect(ask(files, 'database migrations', { maxRebuildRecords: 5 })).toMatchObject({ mode: 'stale_index', results: [] });
+    expect(ask(files, 'database migrations', { maxRebuildRecords: 5 })).toMatchObject({
+      mode: 'stale_index',
+      results: [],
+    });
     expect(ask(files, 'database migrations', { maxRebuildRecords: 6 }).mode).toBe('rebuilt');
   });
 
   it('returns no_index when the bucket has no index.json', () => {
     const dir = tempDir();
-    expect(queryRecall({ recallIndex: join(dir, 'nope.json'), recallSearchIndex: join(dir, 'nope2.json') }, { query: 'database' })).toEqual({
+    expect(
+      queryRecall(
+        { recallIndex: join(dir, 'nope.json'), recallSearchIndex: join(dir, 'nope2.json') },
+        { query: 'database' },
+      ),
+    ).toEqual({
       results: [],
       mode: 'no_index',
       skipped: 0,
@@ -86,11 +125,19 @@ describe('queryRecall', () => {
   });
 
   it('skips invalid records, counts them and still ranks the valid ones', () => {
-    const records = [null, { id: 'x', summary: '', content: 'database migrations everywhere' }, ...RECORDS, { id: 'y', summary: 's', content: 'c', source_paths: 'a.md' }, 42];
+    const records = [
+      null,
+      { id: 'x', summary: '', content: 'database migrations everywhere' },
+      ...RECORDS,
+      { id: 'y', summary: 's', content: 'c', source_paths: 'a.md' },
+      42,
+    ];
     const out = ask(bucket(records, 'no-search-index'), 'database migrations');
     expect(out.results.map((r) => r.id)).toEqual(['r1']);
     expect(out.skipped).toBe(4);
-    expect(out.problems.join('\n')).toMatch(/skipped 4 invalid record\(s\).*records\[0\]\.not an object; records\[1\]\.summary: must be a non-empty string/);
+    expect(out.problems.join('\n')).toMatch(
+      /skipped 4 invalid record\(s\).*records\[0\]\.not an object; records\[1\]\.summary: must be a non-empty string/,
+    );
   });
 
   it('falls back to a full, checked parse when a record read through its span is incomplete', () => {
@@ -103,10 +150,25 @@ describe('queryRecall', () => {
     expect(out.problems.join('\n')).toMatch(/incomplete/);
   });
 
-  it('keeps every SPEC key and the score in results, with blank source paths dropped', () => {
-    const records = [rec('r1', 'Database migrations', 'Run alembic upgrade head.', { source_paths: ['a.md', '  '], thread_id: undefined })];
+  it('keeps every key of the Python package and the score in results, with blank source paths dropped', () => {
+    const records = [
+      rec('r1', 'Database migrations', 'Run alembic upgrade head.', {
+        source_paths: ['a.md', '  '],
+        thread_id: undefined,
+      }),
+    ];
     const [hit] = ask(bucket(records, 'no-search-index'), 'alembic upgrade').results;
-    expect(Object.keys(hit!).sort()).toEqual(['content', 'cwd', 'id', 'repo_fingerprint', 'score', 'source_paths', 'summary', 'thread_id', 'turn_id']);
+    expect(Object.keys(hit!).sort()).toEqual([
+      'content',
+      'cwd',
+      'id',
+      'repo_fingerprint',
+      'score',
+      'source_paths',
+      'summary',
+      'thread_id',
+      'turn_id',
+    ]);
     expect(hit!.source_paths).toEqual(['a.md']);
     expect(hit!.thread_id).toBe('');
   });
@@ -127,7 +189,18 @@ describe('checkRecallRecord', () => {
   it('fills defaults and keeps unknown keys', () => {
     expect(checkRecallRecord({ id: 'a', summary: 's', content: 'c', created_at: 'x' })).toEqual({
       ok: true,
-      record: { id: 'a', summary: 's', content: 'c', created_at: 'x', source_paths: [], repo_fingerprint: '', cwd: '', thread_id: '', turn_id: '', source_updated_at: '' },
+      record: {
+        id: 'a',
+        summary: 's',
+        content: 'c',
+        created_at: 'x',
+        source_paths: [],
+        repo_fingerprint: '',
+        cwd: '',
+        thread_id: '',
+        turn_id: '',
+        source_updated_at: '',
+      },
     });
   });
 

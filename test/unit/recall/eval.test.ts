@@ -28,7 +28,8 @@ describe('recall dev fixture set', () => {
   it('answers cross-repo queries with notes of the repository the query is asked from', () => {
     for (const q of dev.queries.filter((x) => x.kind === 'cross_repo')) {
       const fingerprint = sha1(dev.repos[q.repo ?? ''] ?? '');
-      for (const r of dev.records.filter((x) => q.expected.includes(x.id))) expect(r.repo_fingerprint, q.id).toBe(fingerprint);
+      for (const r of dev.records.filter((x) => q.expected.includes(x.id)))
+        expect(r.repo_fingerprint, q.id).toBe(fingerprint);
     }
   });
 });

@@ -36,9 +36,17 @@ function rec(id: string, summary: string, content: string, extra: Partial<Recall
 }
 
 const RECORDS: RecallRecord[] = [
-  rec('r1', 'Run tests with vitest', 'Use `npm test`; the e2e suite needs the built dist/.', { source_paths: ['package.json'] }),
-  rec('r2', 'Alembic migrations', 'Run `alembic upgrade head` before starting the API.', { repo_fingerprint: 'fp-b', cwd: '/repo/b' }),
-  rec('r3', '数据库迁移', '迁移脚本放在 migrations/ 目录。', { repo_fingerprint: 'fp-b', cwd: '/repo/b/sub' }),
+  rec('r1', 'Run tests with vitest', 'Use `npm test`; the e2e suite needs the built dist/.', {
+    source_paths: ['package.json'],
+  }),
+  rec('r2', 'Alembic migrations', 'Run `alembic upgrade head` before starting the API.', {
+    repo_fingerprint: 'fp-b',
+    cwd: '/repo/b',
+  }),
+  rec('r3', '数据库迁移', '迁移脚本放在 migrations/ 目录。', {
+    repo_fingerprint: 'fp-b',
+    cwd: '/repo/b/sub',
+  }),
 ];
 
 function bytes(text: string): Uint8Array {
@@ -58,7 +66,9 @@ describe('buildRecallIndex', () => {
   });
 
   it('writes pure ASCII even for Chinese terms and paths', () => {
-    const text = serializeRecallSearchIndex(buildRecallIndex([...RECORDS, rec('r4', 'x', 'y', { cwd: '/home/用户/app' })]));
+    const text = serializeRecallSearchIndex(
+      buildRecallIndex([...RECORDS, rec('r4', 'x', 'y', { cwd: '/home/用户/app' })]),
+    );
     expect(/^[\x00-\x7f]*$/.test(text)).toBe(true);
     expect(loadRecallSearchIndex(bytes(text))?.cwds).toContain('/home/用户/app');
   });
@@ -91,7 +101,10 @@ describe('buildRecallIndex', () => {
   });
 
   it('weights a summary occurrence above a content occurrence', () => {
-    const index = buildRecallIndex([rec('s', 'vitest setup', 'other words here'), rec('c', 'other words', 'vitest setup here')]);
+    const index = buildRecallIndex([
+      rec('s', 'vitest setup', 'other words here'),
+      rec('c', 'other words', 'vitest setup here'),
+    ]);
     const { docs, tfs } = decodePostings(lookupPostings(index, 'vitest') as string, index.count);
     expect(docs).toEqual([0, 1]);
     expect(tfs[0] as number).toBeGreaterThan(tfs[1] as number);
@@ -115,9 +128,21 @@ describe('buildRecallIndex', () => {
 
 describe('ids and lexicon entries', () => {
   it('stores ids in order, a newline-containing id in a form that never matches', () => {
-    const index = buildRecallIndex([rec('a', 'x', 'y'), rec('b\nc', 'x', 'y'), rec('', 'x', 'y'), rec('dd', 'x', 'y')]);
+    const index = buildRecallIndex([
+      rec('a', 'x', 'y'),
+      rec('b\nc', 'x', 'y'),
+      rec('', 'x', 'y'),
+      rec('dd', 'x', 'y'),
+    ]);
     expect([0, 1, 2, 3].map((d) => idAt(index, d))).toEqual(['a', 'b c', '', 'dd']);
-    expect(isRecallSearchIndexFresh(index, [rec('a', 'x', 'y'), rec('b\nc', 'x', 'y'), rec('', 'x', 'y'), rec('dd', 'x', 'y')])).toBe(true);
+    expect(
+      isRecallSearchIndexFresh(index, [
+        rec('a', 'x', 'y'),
+        rec('b\nc', 'x', 'y'),
+        rec('', 'x', 'y'),
+        rec('dd', 'x', 'y'),
+      ]),
+    ).toBe(true);
   });
 
   it('gives each term its document frequency', () => {
@@ -159,7 +184,9 @@ describe('posting lists', () => {
     const good = encodePostingList([2, 10, 5, 40]);
     expect(decodePostings(good, 10).docs).toEqual([2, 5]);
     expect(decodePostings(good.slice(0, -1), 10).docs).toEqual([2]); // truncated pair
-    expect(decodePostings(`${encodePostingList([2, 10])}\u00e9${encodePostingList([3, 4])}`, 10).docs).toEqual([2]);
+    expect(
+      decodePostings(`${encodePostingList([2, 10])}\u00e9${encodePostingList([3, 4])}`, 10).docs,
+    ).toEqual([2]);
     expect(decodePostings(encodePostingList([2, 10, 11, 4]), 10).docs).toEqual([2]); // out of range
     expect(decodePostings(`${encodePostingList([2, 10])}${encodePostingList([0, 4])}`, 10).docs).toEqual([2]); // delta 0
     expect(decodePostings('', 10).docs).toEqual([]);
@@ -184,7 +211,9 @@ describe('parseRecallSearchIndex / isRecallSearchIndexFresh', () => {
   it('is fresh only for the same records in the same order', () => {
     expect(isRecallSearchIndexFresh(index, RECORDS)).toBe(true);
     expect(isRecallSearchIndexFresh(index, RECORDS.slice(0, 2))).toBe(false);
-    expect(isRecallSearchIndexFresh(index, [RECORDS[1], RECORDS[0], RECORDS[2]] as RecallRecord[])).toBe(false);
+    expect(isRecallSearchIndexFresh(index, [RECORDS[1], RECORDS[0], RECORDS[2]] as RecallRecord[])).toBe(
+      false,
+    );
     expect(isRecallSearchIndexFresh(index, [...RECORDS.slice(0, 2), rec('r9', 'x', 'y')])).toBe(false);
     expect(isRecallSearchIndexFresh(undefined, RECORDS)).toBe(false);
   });
@@ -228,7 +257,9 @@ describe('record spans', () => {
     const source = bytes(JSON.stringify({ records: RECORDS }, null, 2));
     const withSpans = buildRecallIndex(RECORDS, { source });
     expect(isRecallSearchIndexFresh(withSpans, RECORDS, source)).toBe(true);
-    expect(isRecallSearchIndexFresh(withSpans, RECORDS, bytes(JSON.stringify({ records: RECORDS })))).toBe(false);
+    expect(isRecallSearchIndexFresh(withSpans, RECORDS, bytes(JSON.stringify({ records: RECORDS })))).toBe(
+      false,
+    );
     expect(isRecallSearchIndexFresh(buildRecallIndex(RECORDS), RECORDS, source)).toBe(false);
     expect(isRecallSearchIndexFresh(buildRecallIndex(RECORDS), RECORDS)).toBe(true);
   });
@@ -260,7 +291,9 @@ describe('record spans', () => {
     const { index, records } = buildRecallIndexFromSource(bytes(python));
     expect(index.count).toBe(1);
     expect(index.spans).not.toBe('');
-    expect(decodePostings(lookupPostings(index, tokenize('make')[0] as string) as string, 1).docs).toEqual([0]);
+    expect(decodePostings(lookupPostings(index, tokenize('make')[0] as string) as string, 1).docs).toEqual([
+      0,
+    ]);
     expect(lookupPostings(index, '中文')).toBeDefined();
     expect(records[0]?.thread_id).toBeUndefined();
   });

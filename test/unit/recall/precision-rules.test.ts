@@ -95,7 +95,9 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask(records, 'what does the PAYMENT_REFUNDED code mean')).toEqual([]);
     expect(ask(records, 'what does the PAYMENT_DECLINED code mean')[0]).toBe('declined');
     expect(ask(records, '企业微信返回 errcode 45047 是什么意思')).toEqual([]);
-    expect(ask(records, '企业微信返回 errcode 45047 是什么意思', { strictIdentifiers: false })).toContain('wecom');
+    expect(ask(records, '企业微信返回 errcode 45047 是什么意思', { strictIdentifiers: false })).toContain(
+      'wecom',
+    );
     expect(ask(records, '企业微信返回 errcode 45009 是什么意思')[0]).toBe('wecom');
   });
 

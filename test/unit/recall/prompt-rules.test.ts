@@ -12,7 +12,16 @@ const ME = '/home/dev/src/shop-api';
 const OTHER = '/home/dev/src/billing-worker';
 
 function rec(id: string, summary: string, content: string, root = ME): RecallRecord {
-  return { id, summary, content, source_paths: [], repo_fingerprint: sha1(root), cwd: root, thread_id: '', turn_id: '' };
+  return {
+    id,
+    summary,
+    content,
+    source_paths: [],
+    repo_fingerprint: sha1(root),
+    cwd: root,
+    thread_id: '',
+    turn_id: '',
+  };
 }
 
 const records: RecallRecord[] = [
@@ -20,7 +29,11 @@ const records: RecallRecord[] = [
   rec('node', 'Node version', 'Use Node 20 as pinned in .nvmrc.'),
   rec('logs', 'Logging', 'Use the structured logger with fields.'),
   rec('pages', 'Pagination', 'List endpoints use cursor pagination.'),
-  rec('redis-port', 'Redis port', 'The local Redis listens on 6380 because 6379 is taken by another project.'),
+  rec(
+    'redis-port',
+    'Redis port',
+    'The local Redis listens on 6380 because 6379 is taken by another project.',
+  ),
   rec('pg-port', 'Postgres port', 'The local Postgres listens on 5442.'),
   rec('queue', 'Queue retries', 'Failed jobs go to the dead letter queue after three retries.', OTHER),
   rec('tests-a', 'Running the tests', 'Run the tests with vitest from the root.'),
@@ -28,7 +41,12 @@ const records: RecallRecord[] = [
 ];
 const index = buildRecallIndex(records);
 const prompt = (query: string, seen?: Set<string>): string[] =>
-  searchRecall(index, records, { query, cwd: ME, repoFingerprint: sha1(ME), prompt: seen ? { seen } : {} }).map((r) => r.id);
+  searchRecall(index, records, {
+    query,
+    cwd: ME,
+    repoFingerprint: sha1(ME),
+    prompt: seen ? { seen } : {},
+  }).map((r) => r.id);
 
 describe('prompt-time recall rules', () => {
   it('injects the one note that is clearly ahead', () => {

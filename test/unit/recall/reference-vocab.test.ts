@@ -5,7 +5,10 @@ import { referenceShare } from '../../../src/core/recall/reference-vocab.js';
 import { tokenize } from '../../../src/core/recall/tokenize.js';
 
 describe('reference vocabulary', () => {
-  const source = readFileSync(join(import.meta.dirname, '../../../src/core/recall/reference-vocab-data.ts'), 'utf8');
+  const source = readFileSync(
+    join(import.meta.dirname, '../../../src/core/recall/reference-vocab-data.ts'),
+    'utf8',
+  );
   const data = JSON.parse(/export const REFERENCE_VOCAB_DATA = (".*");/.exec(source)?.[1] ?? '""') as string;
   const lines = data.split('\n').map((l) => l.split('\t') as [string, string]);
 

@@ -14,7 +14,12 @@ const HIT = {
 
 describe('renderFocusedRecallMarkdown', () => {
   it('renders matched results with provenance', () => {
-    expect(renderFocusedRecallMarkdown({ query: 'run tests', results: [HIT, { id: 'x2', summary: 'Second', content: 'Body' }] })).toBe(
+    expect(
+      renderFocusedRecallMarkdown({
+        query: 'run tests',
+        results: [HIT, { id: 'x2', summary: 'Second', content: 'Body' }],
+      }),
+    ).toBe(
       [
         '## Focused Recall',
         '',
@@ -37,7 +42,10 @@ describe('renderFocusedRecallMarkdown', () => {
   });
 
   it('falls back to the id when the summary is blank, and skips blank provenance entries', () => {
-    const out = renderFocusedRecallMarkdown({ query: 'q', results: [{ id: 'abc', summary: '  ', content: 'C', source_paths: ['', ' '] }] });
+    const out = renderFocusedRecallMarkdown({
+      query: 'q',
+      results: [{ id: 'abc', summary: '  ', content: 'C', source_paths: ['', ' '] }],
+    });
     expect(out).toContain('### 1. abc\n\nC\n');
     expect(out).not.toContain('Provenance');
   });
@@ -57,7 +65,9 @@ describe('renderFocusedRecallMarkdown', () => {
   });
 
   it('renders a soft error, which wins over not_triggered', () => {
-    expect(renderFocusedRecallMarkdown({ query: 'q', triggered: false, error: 'SchemaError: bad record' })).toBe(
+    expect(
+      renderFocusedRecallMarkdown({ query: 'q', triggered: false, error: 'SchemaError: bad record' }),
+    ).toBe(
       '## Focused Recall\n\nStatus: error\nQuery: q\nResults: 0\n\n' +
         'Recall failed softly: SchemaError: bad record\n' +
         'Continue with the current repo and conversation context. Do not invent prior context.\n',
@@ -65,7 +75,9 @@ describe('renderFocusedRecallMarkdown', () => {
   });
 
   it('omits the Query line for a blank query', () => {
-    expect(renderFocusedRecallMarkdown({ query: '   ', results: [] })).toMatch(/^## Focused Recall\n\nStatus: no_match\nResults: 0\n/);
+    expect(renderFocusedRecallMarkdown({ query: '   ', results: [] })).toMatch(
+      /^## Focused Recall\n\nStatus: no_match\nResults: 0\n/,
+    );
   });
 
   it('always ends with exactly one newline', () => {

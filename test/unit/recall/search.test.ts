@@ -26,7 +26,14 @@ const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 const REPO_A = '/home/dev/src/app-a';
 const REPO_B = '/home/dev/src/app-b';
 
-function rec(id: string, summary: string, content: string, root = REPO_A, sub = '', extra: Partial<RecallRecord> = {}): RecallRecord {
+function rec(
+  id: string,
+  summary: string,
+  content: string,
+  root = REPO_A,
+  sub = '',
+  extra: Partial<RecallRecord> = {},
+): RecallRecord {
   return {
     id,
     summary,
@@ -71,7 +78,11 @@ describe('searchRecall: relevance', () => {
     ...FILLER,
     rec('tests', 'Running the unit tests', 'Run `npm test`; vitest runs every package.'),
     rec('trace', 'Tracing spans', 'Each request creates a trace with spans exported over OTLP.'),
-    rec('stripe', 'Stripe webhook signature', 'construct_event needs the raw body, else SignatureVerificationError.'),
+    rec(
+      'stripe',
+      'Stripe webhook signature',
+      'construct_event needs the raw body, else SignatureVerificationError.',
+    ),
     rec('zh', 'Spark 作业内存溢出', '宽表 join 时 executor 内存溢出：先处理数据倾斜。'),
   ];
 
@@ -90,7 +101,10 @@ describe('searchRecall: relevance', () => {
   });
 
   it('expands common engineering synonyms at query time', () => {
-    const withRelease = [...records, rec('ship', 'Releasing the binary', 'Tag a version and the release workflow publishes it.')];
+    const withRelease = [
+      ...records,
+      rec('ship', 'Releasing the binary', 'Tag a version and the release workflow publishes it.'),
+    ];
     expect(search(withRelease, 'how do we deploy the binary')[0]?.id).toBe('ship');
     expect(synonymsOf(tokenize('deploy')[0] as string)).toContain(tokenize('release')[0]);
   });
@@ -110,20 +124,37 @@ describe('searchRecall: relevance', () => {
   });
 
   it('ranks a summary match above a content-only match', () => {
-    const two = [...FILLER, rec('content', 'Misc notes', 'Mention of lefthook in passing among many other words here.'), rec('summary', 'Lefthook', 'Hooks.')];
+    const two = [
+      ...FILLER,
+      rec('content', 'Misc notes', 'Mention of lefthook in passing among many other words here.'),
+      rec('summary', 'Lefthook', 'Hooks.'),
+    ];
     expect(search(two, 'lefthook').map((r) => r.id)).toEqual(['summary', 'content']);
   });
 
   it('returns the documented result shape', () => {
     const [hit] = search(records, 'SignatureVerificationError');
     expect(Object.keys(hit ?? {}).sort()).toEqual(
-      ['content', 'cwd', 'id', 'repo_fingerprint', 'score', 'source_paths', 'summary', 'thread_id', 'turn_id'].sort(),
+      [
+        'content',
+        'cwd',
+        'id',
+        'repo_fingerprint',
+        'score',
+        'source_paths',
+        'summary',
+        'thread_id',
+        'turn_id',
+      ].sort(),
     );
     expect(hit?.score).toBeGreaterThan(0);
   });
 
   it('defaults missing optional fields of old records', () => {
-    const old = [...FILLER, { id: 'old', summary: 'Lefthook', content: 'Hooks.', repo_fingerprint: sha1(REPO_A), cwd: REPO_A }];
+    const old = [
+      ...FILLER,
+      { id: 'old', summary: 'Lefthook', content: 'Hooks.', repo_fingerprint: sha1(REPO_A), cwd: REPO_A },
+    ];
     const [hit] = search(old, 'lefthook');
     expect(hit).toMatchObject({ id: 'old', source_paths: [], thread_id: '', turn_id: '' });
   });
@@ -131,9 +162,15 @@ describe('searchRecall: relevance', () => {
 
 describe('searchRecall: threshold', () => {
   it('does not depend on the bucket size: a term in half of a small bucket finds the same notes in a large one', () => {
-    const common = [...FILLER, ...Array.from({ length: 10 }, (_, i) => rec(`c${i}`, `Lefthook note ${i}`, 'lefthook.'))];
+    const common = [
+      ...FILLER,
+      ...Array.from({ length: 10 }, (_, i) => rec(`c${i}`, `Lefthook note ${i}`, 'lefthook.')),
+    ];
     const small = search(common, 'lefthook').map((r) => r.id);
-    const large = search([...common, ...Array.from({ length: 60 }, (_, i) => rec(`o${i}`, `Other ${i}`, `note ${i}`))], 'lefthook');
+    const large = search(
+      [...common, ...Array.from({ length: 60 }, (_, i) => rec(`o${i}`, `Other ${i}`, `note ${i}`))],
+      'lefthook',
+    );
     expect(small).toHaveLength(5);
     expect(large.map((r) => r.id)).toEqual(small);
   });
@@ -141,14 +178,21 @@ describe('searchRecall: threshold', () => {
   it('lets an identifier match only whole: a note about another code that shares its parts is not returned', () => {
     const codes = [
       ...FILLER,
-      rec('async', 'ERR_REQUIRE_ASYNC_MODULE on start', 'Rename the CommonJS scripts to .mjs and import them.'),
+      rec(
+        'async',
+        'ERR_REQUIRE_ASYNC_MODULE on start',
+        'Rename the CommonJS scripts to .mjs and import them.',
+      ),
     ];
     expect(search(codes, 'ERR_REQUIRE_ESM when loading the config').map((r) => r.id)).not.toContain('async');
     expect(search(codes, 'ERR_REQUIRE_ASYNC_MODULE')[0]?.id).toBe('async');
   });
 
   it('matches a path by a shorter or longer spelling of the same file', () => {
-    const paths = [...FILLER, rec('conf', 'Where settings load', 'See src/core/config/load.ts for the order.')];
+    const paths = [
+      ...FILLER,
+      rec('conf', 'Where settings load', 'See src/core/config/load.ts for the order.'),
+    ];
     expect(search(paths, 'why does load.ts read the env first')[0]?.id).toBe('conf');
     expect(search(paths, 'packages/app/src/core/config/load.ts')[0]?.id).toBe('conf');
   });
@@ -190,7 +234,11 @@ describe('searchRecall: threshold', () => {
 
   it('holds at a larger corpus size too', () => {
     const big = Array.from({ length: 2000 }, (_, i) =>
-      rec(`g${i}`, `Note ${i}`, `Service ${i % 37} uses queue ${i % 11} and cache ${i % 13}; owner team ${i % 7}.`),
+      rec(
+        `g${i}`,
+        `Note ${i}`,
+        `Service ${i % 37} uses queue ${i % 11} and cache ${i % 13}; owner team ${i % 7}.`,
+      ),
     );
     const corpus = [...big, ...records];
     expect(search(corpus, 'what is the capital of australia')).toEqual([]);
@@ -216,8 +264,16 @@ describe('searchRecall: repo-first scoring', () => {
   ];
 
   it('puts the record of the query repository first', () => {
-    expect(search(records, 'how do I run the tests', REPO_A).map((r) => r.id).slice(0, 2)).toEqual(['a-tests', 'b-tests']);
-    expect(search(records, 'how do I run the tests', REPO_B).map((r) => r.id).slice(0, 2)).toEqual(['b-tests', 'a-tests']);
+    expect(
+      search(records, 'how do I run the tests', REPO_A)
+        .map((r) => r.id)
+        .slice(0, 2),
+    ).toEqual(['a-tests', 'b-tests']);
+    expect(
+      search(records, 'how do I run the tests', REPO_B)
+        .map((r) => r.id)
+        .slice(0, 2),
+    ).toEqual(['b-tests', 'a-tests']);
   });
 
   it('boosts records learned in the query cwd subtree', () => {
@@ -226,9 +282,15 @@ describe('searchRecall: repo-first scoring', () => {
       rec('pkg-ui', 'Storybook port', 'Storybook listens on port 6006.', REPO_B, 'packages/ui'),
       rec('pkg-web', 'Storybook port', 'Storybook listens on port 6006.', REPO_B, 'apps/web'),
     ];
-    const fromUi = searchRecall(buildRecallIndex(sub), sub, { query: 'storybook port', cwd: `${REPO_B}/packages/ui/src` });
+    const fromUi = searchRecall(buildRecallIndex(sub), sub, {
+      query: 'storybook port',
+      cwd: `${REPO_B}/packages/ui/src`,
+    });
     expect(fromUi.map((r) => r.id)).toEqual(['pkg-ui', 'pkg-web']);
-    const fromWeb = searchRecall(buildRecallIndex(sub), sub, { query: 'storybook port', cwd: `${REPO_B}/apps/web` });
+    const fromWeb = searchRecall(buildRecallIndex(sub), sub, {
+      query: 'storybook port',
+      cwd: `${REPO_B}/apps/web`,
+    });
     expect(fromWeb.map((r) => r.id)).toEqual(['pkg-web', 'pkg-ui']);
   });
 
@@ -258,7 +320,9 @@ describe('searchRecall: repo-first scoring', () => {
 describe('rankRecall: limit', () => {
   it('returns the same best candidates with a limit as the head of the full ranking', () => {
     const others = Array.from({ length: 200 }, (_, i) => rec(`o${i}`, `Other ${i}`, `Unrelated note ${i}.`));
-    const cache = Array.from({ length: 30 }, (_, i) => rec(`k${i % 10}${i}`, `Cache note ${i}`, `cache ${'entry '.repeat(i % 4)}`));
+    const cache = Array.from({ length: 30 }, (_, i) =>
+      rec(`k${i % 10}${i}`, `Cache note ${i}`, `cache ${'entry '.repeat(i % 4)}`),
+    );
     const records = [...FILLER, ...others, ...cache];
     const index = buildRecallIndex(records);
     const all = rankRecall(index, { query: 'cache entry' });
@@ -269,9 +333,13 @@ describe('rankRecall: limit', () => {
 });
 
 describe('searchRecall: top-k and ties', () => {
-  const same = Array.from({ length: 8 }, (_, i) => rec(`t${7 - i}`, 'Lefthook hooks', 'Install lefthook after cloning.'));
+  const same = Array.from({ length: 8 }, (_, i) =>
+    rec(`t${7 - i}`, 'Lefthook hooks', 'Install lefthook after cloning.'),
+  );
   // Enough other records that "lefthook" stays a specific term (it would not be in 8 of 20).
-  const more = Array.from({ length: 40 }, (_, i) => rec(`m${i}`, `Area ${i % 5}`, `Unrelated note ${i} about module ${i % 9}.`));
+  const more = Array.from({ length: 40 }, (_, i) =>
+    rec(`m${i}`, `Area ${i % 5}`, `Unrelated note ${i} about module ${i % 9}.`),
+  );
   const records = [...FILLER, ...more, ...same];
 
   it('returns at most 5 results by default, best first', () => {
@@ -338,8 +406,15 @@ describe('searchRecallSource / searchRecallFile', () => {
 
   it('rebuilds when the file changed since the index was built', () => {
     const index = buildRecallIndex(records, { source });
-    const changed = [...records, rec('new', 'Webhook signature replay', 'Replay a stripe webhook from the dashboard.')];
-    const out = searchRecallSource(index, new TextEncoder().encode(JSON.stringify({ records: changed })), query);
+    const changed = [
+      ...records,
+      rec('new', 'Webhook signature replay', 'Replay a stripe webhook from the dashboard.'),
+    ];
+    const out = searchRecallSource(
+      index,
+      new TextEncoder().encode(JSON.stringify({ records: changed })),
+      query,
+    );
     expect(out.mode).toBe('rebuilt');
     expect(out.results.map((r) => r.id)).toContain('new');
   });
@@ -366,7 +441,10 @@ describe('searchRecallSource / searchRecallFile', () => {
     const index = loadRecallSearchIndex(serializeRecallSearchIndex(buildRecallIndex(records, { source })));
     const out = searchRecallFile(index, indexPath, query);
     expect(out.mode).toBe('indexed');
-    expect(out.results[0]).toMatchObject({ id: 'stripe', content: 'construct_event needs the raw body. 中文' });
+    expect(out.results[0]).toMatchObject({
+      id: 'stripe',
+      content: 'construct_event needs the raw body. 中文',
+    });
     writeFileSync(indexPath, `${text} `);
     expect(searchRecallFile(index, indexPath, query).mode).toBe('rebuilt');
     expect(() => searchRecallFile(index, join(dir, 'missing.json'), query)).toThrow(/ENOENT/);

@@ -28,7 +28,14 @@ describe('tokenize: code identifiers', () => {
   });
 
   it('trims sentence punctuation and leading path markers around a chunk', () => {
-    expect(tokenize('See ./scripts/run.sh.')).toEqual(['see', 'scripts/run.sh', 'run.sh', 'script', 'run', 'sh']);
+    expect(tokenize('See ./scripts/run.sh.')).toEqual([
+      'see',
+      'scripts/run.sh',
+      'run.sh',
+      'script',
+      'run',
+      'sh',
+    ]);
     expect(tokenize('--dry-run')).toEqual(['dry-run', 'dry', 'run']);
   });
 
@@ -67,7 +74,14 @@ describe('tokenize: CJK', () => {
   it('emits character bigrams and cuts at function words', () => {
     expect(tokenize('数据库迁移')).toEqual(['数据', '据库', '库迁', '迁移']);
     // 我们, 之前, 怎么 and 的 are cut out, so no bigram straddles them.
-    expect(tokenize('我们之前怎么处理数据库迁移的')).toEqual(['处理', '理数', '数据', '据库', '库迁', '迁移']);
+    expect(tokenize('我们之前怎么处理数据库迁移的')).toEqual([
+      '处理',
+      '理数',
+      '数据',
+      '据库',
+      '库迁',
+      '迁移',
+    ]);
   });
 
   it('emits a unigram for a single character between cuts', () => {

@@ -3,7 +3,10 @@ import { evaluateRecallTrigger, isTrivialPrompt } from '../../../src/core/recall
 
 describe('evaluateRecallTrigger: explicit', () => {
   it('always triggers when explicit, even for small talk or an empty query', () => {
-    expect(evaluateRecallTrigger('hi', { explicit: true })).toEqual({ triggered: true, reasons: ['explicit'] });
+    expect(evaluateRecallTrigger('hi', { explicit: true })).toEqual({
+      triggered: true,
+      reasons: ['explicit'],
+    });
     expect(evaluateRecallTrigger('', { explicit: true })).toEqual({ triggered: true, reasons: ['explicit'] });
   });
 
@@ -80,13 +83,24 @@ describe('evaluateRecallTrigger: repo questions', () => {
 });
 
 describe('evaluateRecallTrigger: trivial prompts', () => {
-  it.each(['hi', 'Hello!', 'thanks', 'Thank you so much', 'ok', 'sounds good 👍', '谢谢', '好的', '你好！', '2+2', 'what is 12*7?', '计算 3 + 4', '   '])(
-    '%j does not trigger',
-    (query) => {
-      expect(isTrivialPrompt(query)).toBe(true);
-      expect(evaluateRecallTrigger(query)).toEqual({ triggered: false, reasons: [] });
-    },
-  );
+  it.each([
+    'hi',
+    'Hello!',
+    'thanks',
+    'Thank you so much',
+    'ok',
+    'sounds good 👍',
+    '谢谢',
+    '好的',
+    '你好！',
+    '2+2',
+    'what is 12*7?',
+    '计算 3 + 4',
+    '   ',
+  ])('%j does not trigger', (query) => {
+    expect(isTrivialPrompt(query)).toBe(true);
+    expect(evaluateRecallTrigger(query)).toEqual({ triggered: false, reasons: [] });
+  });
 
   it('treats small talk with a cue word as small talk', () => {
     expect(evaluateRecallTrigger('thanks again!')).toEqual({ triggered: false, reasons: [] });

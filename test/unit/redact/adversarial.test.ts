@@ -7,7 +7,8 @@ import { PLANTED_SECRETS, assertNoSecrets } from '../../fixtures/secrets/corpus.
 // assertion: a super-linear rule turns these into a hang, which the test timeout reports.
 
 const MB = 1024 * 1024;
-const fill = (unit: string, size: number): string => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
+const fill = (unit: string, size: number): string =>
+  unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
 
 const FRAGMENTS = [
   'a',
@@ -51,7 +52,7 @@ const FRAGMENTS = [
   'x=1; y: "z" \'a\' key=val https://h/p?q=1 ',
   'https://hooks.slack.com/services/',
   '这是中文文本，没有秘密。',
-  // Issue 17: position rules, public-material shields and the fold re-join.
+  // Position rules, public-material shields and the fold re-join.
   'mysql -p',
   'mysql -h h -u u ',
   'sshpass -p ',
@@ -105,13 +106,16 @@ describe('adversarial input', () => {
     expect(containsSecret(input)).toBe(true);
   });
 
-  it.each(FRAGMENTS.map((f) => [JSON.stringify(f).slice(0, 40), f] as const))('survives 1 MB of %s', (_label, fragment) => {
-    const input = fill(fragment, MB);
-    const once = redactText(input).text;
-    // Idempotent, and containsSecret agrees with whether anything was replaced.
-    expect(redactText(once).text).toBe(once);
-    expect(containsSecret(input)).toBe(once !== input);
-  });
+  it.each(FRAGMENTS.map((f) => [JSON.stringify(f).slice(0, 40), f] as const))(
+    'survives 1 MB of %s',
+    (_label, fragment) => {
+      const input = fill(fragment, MB);
+      const once = redactText(input).text;
+      // Idempotent, and containsSecret agrees with whether anything was replaced.
+      expect(redactText(once).text).toBe(once);
+      expect(containsSecret(input)).toBe(once !== input);
+    },
+  );
 
   it('leaves long runs of ordinary characters as they are', () => {
     for (const unit of ['a', '-', ' \n', '这是中文文本，没有秘密。', '0123456789abcdef', 'x=1; ']) {

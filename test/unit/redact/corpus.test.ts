@@ -46,20 +46,22 @@ describe('planted-secret corpus', () => {
     expect(new Set(PLANTED_SECRETS.map((s) => s.secret)).size).toBe(PLANTED_SECRETS.length);
   });
 
-  it.each(PLANTED_SECRETS.filter((s) => FORMATS[s.kind] !== undefined).map((s) => [s.kind, s.secret] as const))(
-    'generates a %s in its real format',
-    (kind, secret) => {
-      expect(secret).toMatch(FORMATS[kind] as RegExp);
-    },
-  );
+  it.each(
+    PLANTED_SECRETS.filter((s) => FORMATS[s.kind] !== undefined).map((s) => [s.kind, s.secret] as const),
+  )('generates a %s in its real format', (kind, secret) => {
+    expect(secret).toMatch(FORMATS[kind] as RegExp);
+  });
 
   it('gives JWTs a JSON header and Basic credentials a user:password', () => {
     for (const { kind, secret } of PLANTED_SECRETS) {
       if (kind === 'jwt') {
-        const header = JSON.parse(Buffer.from(secret.split('.')[0] as string, 'base64url').toString('utf8')) as { alg?: string };
+        const header = JSON.parse(
+          Buffer.from(secret.split('.')[0] as string, 'base64url').toString('utf8'),
+        ) as { alg?: string };
         expect(header.alg).toBe('HS256');
       }
-      if (kind === 'basic_auth') expect(Buffer.from(secret, 'base64').toString('utf8')).toMatch(/^deploy:[A-Za-z0-9]{20}$/);
+      if (kind === 'basic_auth')
+        expect(Buffer.from(secret, 'base64').toString('utf8')).toMatch(/^deploy:[A-Za-z0-9]{20}$/);
     }
   });
 
@@ -70,7 +72,10 @@ describe('planted-secret corpus', () => {
   });
 
   it('keeps every secret out of the repository source', () => {
-    const source = readFileSync(fileURLToPath(new URL('../../fixtures/secrets/corpus.ts', import.meta.url)), 'utf8');
+    const source = readFileSync(
+      fileURLToPath(new URL('../../fixtures/secrets/corpus.ts', import.meta.url)),
+      'utf8',
+    );
     expect(assertNoSecrets(source)).toEqual([]);
   });
 });
@@ -85,7 +90,9 @@ describe('assertNoSecrets', () => {
     const [first, second] = PLANTED_SECRETS;
     if (!first || !second) throw new Error('corpus too small');
     expect(assertNoSecrets(`log line ${first.secret} end`)).toEqual([first.secret]);
-    expect(assertNoSecrets(`cut: ${second.secret.slice(0, Math.ceil(second.secret.length * 0.6))}…`)).toEqual([second.secret]);
+    expect(assertNoSecrets(`cut: ${second.secret.slice(0, Math.ceil(second.secret.length * 0.6))}…`)).toEqual(
+      [second.secret],
+    );
   });
 
   it('finds every secret of the corpus in the raw text and in its JSON encoding', () => {
@@ -97,15 +104,18 @@ describe('assertNoSecrets', () => {
 });
 
 describe('redaction of the corpus', () => {
-  it.each(PLANTED_SECRETS.map((s, i) => [i, s.kind, s] as const))('entry %i (%s) is redacted in context', (_i, kind, planted) => {
-    expect(containsSecret(planted.context)).toBe(true);
-    const { text, counts } = redactText(planted.context);
-    expect(text).not.toContain(planted.secret);
-    expect(assertNoSecrets(text)).toEqual([]);
-    expect(text).toContain(`[REDACTED:${kind}]`);
-    expect(counts[kind]).toBeGreaterThanOrEqual(1);
-    expect(containsSecret(text)).toBe(false);
-  });
+  it.each(PLANTED_SECRETS.map((s, i) => [i, s.kind, s] as const))(
+    'entry %i (%s) is redacted in context',
+    (_i, kind, planted) => {
+      expect(containsSecret(planted.context)).toBe(true);
+      const { text, counts } = redactText(planted.context);
+      expect(text).not.toContain(planted.secret);
+      expect(assertNoSecrets(text)).toEqual([]);
+      expect(text).toContain(`[REDACTED:${kind}]`);
+      expect(counts[kind]).toBeGreaterThanOrEqual(1);
+      expect(containsSecret(text)).toBe(false);
+    },
+  );
 
   it('leaves nothing of the whole corpus as one document, raw or JSON-encoded', () => {
     const text = plantedText();
@@ -118,13 +128,21 @@ describe('redaction of the corpus', () => {
 
   it('leaves nothing when every context is on one long line (commands follow each other)', () => {
     const contexts = PLANTED_SECRETS.map((s) => s.context);
-    for (const line of [`Done with ${contexts.join(' ')}`, `Deploy with ${contexts.join(' ; ')}`, JSON.stringify({ say: contexts.join(' ') })]) {
+    for (const line of [
+      `Done with ${contexts.join(' ')}`,
+      `Deploy with ${contexts.join(' ; ')}`,
+      JSON.stringify({ say: contexts.join(' ') }),
+    ]) {
       expect(assertNoSecrets(redactText(line).text)).toEqual([]);
     }
   });
 
   it('keeps a JSON document valid JSON: no escape sequence is ever cut', () => {
-    const doc = JSON.stringify({ transcript: plantedText(), items: PLANTED_SECRETS.map((s) => ({ text: s.context })) }, null, 2);
+    const doc = JSON.stringify(
+      { transcript: plantedText(), items: PLANTED_SECRETS.map((s) => ({ text: s.context })) },
+      null,
+      2,
+    );
     const out = redactText(doc).text;
     const parsed = JSON.parse(out) as { transcript: string; items: { text: string }[] };
     expect(parsed.items).toHaveLength(PLANTED_SECRETS.length);

@@ -53,7 +53,8 @@ const ORDINARY: Record<string, string> = {
     'https://github.com/acme/widgets/actions/runs/12345678901/job/34567890123',
     'https://user@example.com/path',
   ].join('\n'),
-  'CSS colours': 'color: #ff00aa; background: #1e1e1e; border: 1px solid rgba(0, 0, 0, 0.5); --accent: #3b82f6;',
+  'CSS colours':
+    'color: #ff00aa; background: #1e1e1e; border: 1px solid rgba(0, 0, 0, 0.5); --accent: #3b82f6;',
   'Chinese text': [
     '这是一个关于记忆系统的中文说明，不包含任何秘密。',
     '代码审查：请检查 src/core/review/redact.ts 的实现，然后运行 npm test。',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { containsSecret, redactText } from '../../../src/core/review/redact.js';
 import { LOOK_ALIKES } from '../../fixtures/secrets/lookalikes.js';
 
-describe('look-alike non-secrets (issue 17)', () => {
+describe('look-alike non-secrets', () => {
   it('has at least 40 look-alikes', () => {
     expect(LOOK_ALIKES.length).toBeGreaterThanOrEqual(40);
   });
@@ -11,7 +11,8 @@ describe('look-alike non-secrets (issue 17)', () => {
     const falsePositives: string[] = [];
     for (const { label, text } of LOOK_ALIKES) {
       const { text: out, counts } = redactText(text);
-      if (out !== text || containsSecret(text)) falsePositives.push(`${label}: ${JSON.stringify(counts)} → ${out.slice(0, 160)}`);
+      if (out !== text || containsSecret(text))
+        falsePositives.push(`${label}: ${JSON.stringify(counts)} → ${out.slice(0, 160)}`);
     }
     expect(falsePositives).toEqual([]);
   });

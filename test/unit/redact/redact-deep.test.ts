@@ -24,7 +24,12 @@ describe('redactDeep', () => {
     expect(assertNoSecrets(JSON.stringify(out))).toEqual([]);
     expect(out.sessionId).toBe('abc');
     expect(out.count).toBe(3);
-    expect(out.turns[0]).toEqual({ kind: 'user', text: redactText(planted('openai_key')).text, index: 0, final: true });
+    expect(out.turns[0]).toEqual({
+      kind: 'user',
+      text: redactText(planted('openai_key')).text,
+      index: 0,
+      final: true,
+    });
     expect(out.turns[1]?.exitCode).toBeNull();
     const output = out.turns[2]?.output as unknown[];
     expect(output[1]).toBe(42);
@@ -70,7 +75,9 @@ describe('redactDeep', () => {
   });
 
   it('keeps an own "__proto__" key as data and does not touch the prototype', () => {
-    const input = JSON.parse(`{"__proto__": {"polluted": ${JSON.stringify(planted('slack_token'))}}}`) as Record<string, unknown>;
+    const input = JSON.parse(
+      `{"__proto__": {"polluted": ${JSON.stringify(planted('slack_token'))}}}`,
+    ) as Record<string, unknown>;
     const out = redactDeep(input);
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(['__proto__']);

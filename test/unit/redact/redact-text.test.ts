@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTION_KINDS, containsSecret, isSecretName, looksRandomToken, redactText, redactionMarker } from '../../../src/core/review/redact.js';
+import {
+  REDACTION_KINDS,
+  containsSecret,
+  isSecretName,
+  looksRandomToken,
+  redactText,
+  redactionMarker,
+} from '../../../src/core/review/redact.js';
 import { PLANTED_SECRETS } from '../../fixtures/secrets/corpus.js';
 
 /** The first planted secret of a kind (the corpus builds realistic values; no literal keys here). */
@@ -12,8 +19,12 @@ function planted(kind: string, index = 0): string {
 describe('redactText: what is kept around a secret', () => {
   it('keeps scheme, user, host, port and path of a URL and redacts only the password', () => {
     const password = planted('url_password');
-    const { text, counts } = redactText(`psql postgres://app_user:${password}@db.internal:5432/app?sslmode=require`);
-    expect(text).toBe('psql postgres://app_user:[REDACTED:url_password]@db.internal:5432/app?sslmode=require');
+    const { text, counts } = redactText(
+      `psql postgres://app_user:${password}@db.internal:5432/app?sslmode=require`,
+    );
+    expect(text).toBe(
+      'psql postgres://app_user:[REDACTED:url_password]@db.internal:5432/app?sslmode=require',
+    );
     expect(counts).toEqual({ url_password: 1 });
   });
 
@@ -27,9 +38,13 @@ describe('redactText: what is kept around a secret', () => {
     expect(redactText(`DB_PASSWORD=${v}`).text).toBe('DB_PASSWORD=[REDACTED:env_assignment]');
     expect(redactText(`export API_TOKEN="${v}"`).text).toBe('export API_TOKEN="[REDACTED:env_assignment]"');
     expect(redactText(`  password: ${v}`).text).toBe('  password: [REDACTED:env_assignment]');
-    expect(redactText(`{"client_secret": "${v}"}`).text).toBe('{"client_secret": "[REDACTED:env_assignment]"}');
+    expect(redactText(`{"client_secret": "${v}"}`).text).toBe(
+      '{"client_secret": "[REDACTED:env_assignment]"}',
+    );
     expect(redactText(`{'Secret': '${v}'}`).text).toBe(`{'Secret': '[REDACTED:env_assignment]'}`);
-    expect(redactText(`tool --api-key ${v} --verbose`).text).toBe('tool --api-key [REDACTED:env_assignment] --verbose');
+    expect(redactText(`tool --api-key ${v} --verbose`).text).toBe(
+      'tool --api-key [REDACTED:env_assignment] --verbose',
+    );
     expect(redactText(`DB_PASS := "${v}"`).text).toBe('DB_PASS := "[REDACTED:env_assignment]"');
   });
 
@@ -46,11 +61,17 @@ describe('redactText: what is kept around a secret', () => {
 
   it('keeps the scheme word of an Authorization header', () => {
     const token = planted('bearer_token');
-    expect(redactText(`Authorization: Bearer ${token}`).text).toBe('Authorization: Bearer [REDACTED:bearer_token]');
-    expect(redactText(`authorization: token ${token}`).text).toBe('authorization: token [REDACTED:bearer_token]');
+    expect(redactText(`Authorization: Bearer ${token}`).text).toBe(
+      'Authorization: Bearer [REDACTED:bearer_token]',
+    );
+    expect(redactText(`authorization: token ${token}`).text).toBe(
+      'authorization: token [REDACTED:bearer_token]',
+    );
     expect(redactText(`Authorization: ${token}`).text).toBe('Authorization: [REDACTED:bearer_token]');
     const basic = planted('basic_auth');
-    expect(redactText(`Proxy-Authorization: Basic ${basic}`).text).toBe('Proxy-Authorization: Basic [REDACTED:basic_auth]');
+    expect(redactText(`Proxy-Authorization: Basic ${basic}`).text).toBe(
+      'Proxy-Authorization: Basic [REDACTED:basic_auth]',
+    );
   });
 
   it('labels a credential with its most precise kind when several rules could apply', () => {
@@ -81,7 +102,11 @@ describe('redactText: what is kept around a secret', () => {
 
   it('does not take a vendor prefix inside a longer word for a key', () => {
     // Short enough that only the prefix rules could fire: the word boundary is what stops them.
-    for (const text of ['desk-0123456789abcdefABCDEF', 'grisk-ant-0123456789abcdefghij', 'the asks-0123456789abcdefghijk']) {
+    for (const text of [
+      'desk-0123456789abcdefABCDEF',
+      'grisk-ant-0123456789abcdefghij',
+      'the asks-0123456789abcdefghijk',
+    ]) {
       expect(redactText(text).text).toBe(text);
     }
     expect(redactText('x sk-0123456789abcdefABCDEF').text).toBe('x [REDACTED:generic_sk_key]');
@@ -139,17 +164,54 @@ describe('references and placeholders are not secrets', () => {
 
 describe('isSecretName', () => {
   it.each([
-    'OPENAI_API_KEY', 'api_key', 'apiKey', 'X-Api-Key', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'authToken',
-    'client_secret', 'PASSWORD', 'db_password', 'PGPASSWORD', 'MYSQL_PWD', 'passwd', 'SMTP_PASS', 'passphrase',
-    'CREDENTIALS', 'PRIVATE_KEY', 'private_token', 'SECRET_KEY_BASE', 'AccountKey', 'aws.secret_key', 'config.apiKey',
+    'OPENAI_API_KEY',
+    'api_key',
+    'apiKey',
+    'X-Api-Key',
+    'AWS_SECRET_ACCESS_KEY',
+    'GITHUB_TOKEN',
+    'authToken',
+    'client_secret',
+    'PASSWORD',
+    'db_password',
+    'PGPASSWORD',
+    'MYSQL_PWD',
+    'passwd',
+    'SMTP_PASS',
+    'passphrase',
+    'CREDENTIALS',
+    'PRIVATE_KEY',
+    'private_token',
+    'SECRET_KEY_BASE',
+    'AccountKey',
+    'aws.secret_key',
+    'config.apiKey',
   ])('%s is secret', (name) => {
     expect(isSecretName(name)).toBe(true);
   });
 
   it.each([
-    'key', 'pass', 'pwd', 'PWD', 'PRIMARY_KEY', 'cache_key', 'cacheKey', 'sortKey', 'PUBLIC_KEY', 'max_tokens',
-    'next_page_token', 'PASSWORD_MIN_LENGTH', 'SSH_KEY_PATH', 'token_count', 'TOKEN_FILE', 'access_key_id',
-    'Private_identifiers_are_not_allowed_in_variable_declarations', 'seg.key', 'this._key', 'username', 'tokenizer',
+    'key',
+    'pass',
+    'pwd',
+    'PWD',
+    'PRIMARY_KEY',
+    'cache_key',
+    'cacheKey',
+    'sortKey',
+    'PUBLIC_KEY',
+    'max_tokens',
+    'next_page_token',
+    'PASSWORD_MIN_LENGTH',
+    'SSH_KEY_PATH',
+    'token_count',
+    'TOKEN_FILE',
+    'access_key_id',
+    'Private_identifiers_are_not_allowed_in_variable_declarations',
+    'seg.key',
+    'this._key',
+    'username',
+    'tokenizer',
   ])('%s is not secret', (name) => {
     expect(isSecretName(name)).toBe(false);
   });
@@ -157,7 +219,8 @@ describe('isSecretName', () => {
 
 describe('looksRandomToken', () => {
   it('accepts the random values of the corpus', () => {
-    for (const { kind, secret } of PLANTED_SECRETS) if (kind === 'high_entropy') expect(looksRandomToken(secret)).toBe(true);
+    for (const { kind, secret } of PLANTED_SECRETS)
+      if (kind === 'high_entropy') expect(looksRandomToken(secret)).toBe(true);
   });
 
   it.each([
@@ -173,7 +236,10 @@ describe('looksRandomToken', () => {
     ['a kebab slug', 'my-super-long-kebab-case-name-2024-edition'],
     ['a relative path', 'packages/core/src/utils/helpers2/formatters'],
     ['an alphabet', '123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ'],
-    ['base64 of English', Buffer.from('the quick brown fox jumps over the lazy dog 42 times').toString('base64')],
+    [
+      'base64 of English',
+      Buffer.from('the quick brown fox jumps over the lazy dog 42 times').toString('base64'),
+    ],
     ['base64 of an alphabet', Buffer.from('abcdefghijklmnopqrstuvwxyz').toString('base64')],
     ['a short token', 'aB3dE6gH9jK2mN5pQ8sT1vW4'],
   ])('rejects %s', (_what, token) => {

@@ -1,4 +1,4 @@
-/** Outage classification of failed reviews (issue 17). */
+/** Outage classification of failed reviews. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -35,27 +35,53 @@ describe('classifyReviewFailure', () => {
     expect(classifyReviewFailure(new ProviderTimeoutError('timed out', opts)).wait).toBe('unreachable');
     expect(classifyReviewFailure(new ProviderRateLimitError('429', opts)).wait).toBe('rate_limited');
     expect(classifyReviewFailure(new ProviderServerError('503', opts)).wait).toBe('provider_unavailable');
-    expect(classifyReviewFailure(new ProviderConfigError('no key', opts))).toEqual({ wait: 'config', provider: 'openai-compatible' });
+    expect(classifyReviewFailure(new ProviderConfigError('no key', opts))).toEqual({
+      wait: 'config',
+      provider: 'openai-compatible',
+    });
   });
 
   it('counts bad answers, 4xx and other errors', () => {
     expect(classifyReviewFailure(new ProviderBadResponseError('html', opts)).wait).toBeNull();
     expect(classifyReviewFailure(new ProviderAuthError('401', opts)).wait).toBeNull();
-    expect(classifyReviewFailure(new ProviderRequestError('400', { ...opts, retryable: false })).wait).toBeNull();
+    expect(
+      classifyReviewFailure(new ProviderRequestError('400', { ...opts, retryable: false })).wait,
+    ).toBeNull();
     expect(classifyReviewFailure(new Error('boom')).wait).toBeNull();
   });
 
   it('recognises an agent CLI error by its kind, and a bare network error by its code', () => {
-    expect(classifyReviewFailure(Object.assign(new Error('codex exec: not logged in'), { kind: 'config', provider: 'codex' }))).toEqual({ wait: 'config', provider: 'codex' });
-    expect(classifyReviewFailure(Object.assign(new Error('x'), { cause: Object.assign(new Error('y'), { code: 'ECONNREFUSED' }) })).wait).toBe('unreachable');
+    expect(
+      classifyReviewFailure(
+        Object.assign(new Error('codex exec: not logged in'), { kind: 'config', provider: 'codex' }),
+      ),
+    ).toEqual({ wait: 'config', provider: 'codex' });
+    expect(
+      classifyReviewFailure(
+        Object.assign(new Error('x'), { cause: Object.assign(new Error('y'), { code: 'ECONNREFUSED' }) }),
+      ).wait,
+    ).toBe('unreachable');
   });
 });
 
 function entry(key: string): SpoolEntry {
   return {
-    schema_version: 1, key, session_id: 's', turn_id: 't', cwd: '/r', transcript_path: null, transcript_size: null,
-    last_assistant_message: '', model: null, stop_hook_active: false, reviewer_provider: null, spooled_at: new Date().toISOString(),
-    attempts: 1, last_error: null, next_attempt_at: null, history: [],
+    schema_version: 1,
+    key,
+    session_id: 's',
+    turn_id: 't',
+    cwd: '/r',
+    transcript_path: null,
+    transcript_size: null,
+    last_assistant_message: '',
+    model: null,
+    stop_hook_active: false,
+    reviewer_provider: null,
+    spooled_at: new Date().toISOString(),
+    attempts: 1,
+    last_error: null,
+    next_attempt_at: null,
+    history: [],
   };
 }
 
@@ -92,7 +118,9 @@ describe('waiting out an outage', () => {
     expect(status.oldest_since).not.toBeNull();
     // The clock of the marker is the file system's: wait past the failure's millisecond.
     const until = Date.now() + 20;
-    while (Date.now() < until) { /* spin */ }
+    while (Date.now() < until) {
+      /* spin */
+    }
     markReviewerHealthy(paths.home, 'openai-compatible');
     expect(isDue(waitingA, Date.now(), paths.home)).toBe(true);
     expect(isDue(waitingC, Date.now(), paths.home)).toBe(false);

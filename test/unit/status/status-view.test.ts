@@ -21,23 +21,35 @@ describe('.env.provider problems', () => {
     writeFileSync(join(home, '.env.provider'), text, { mode: 0o600 });
     chmodSync(join(home, '.env.provider'), 0o600);
     const described = describeEnvProvider(home);
-    expect(described).toMatchObject({ unparsed_lines: [2, 4], readable_by_others: false, keys_set: ['MINIMAX_API_KEY'] });
+    expect(described).toMatchObject({
+      unparsed_lines: [2, 4],
+      readable_by_others: false,
+      keys_set: ['MINIMAX_API_KEY'],
+    });
     expect(JSON.stringify(described)).not.toContain(SECRET);
     chmodSync(join(home, '.env.provider'), 0o644);
     expect(describeEnvProvider(home).readable_by_others).toBe(true);
   });
 
   it('warns when a provider key is set but another reviewer is in use', () => {
-    expect(idleKeyWarnings(['OPENAI_API_KEY'], 'local')[0]).toMatch(/OPENAI_API_KEY is set in .env.provider, but the reviewer in use is local/);
+    expect(idleKeyWarnings(['OPENAI_API_KEY'], 'local')[0]).toMatch(
+      /OPENAI_API_KEY is set in .env.provider, but the reviewer in use is local/,
+    );
     expect(idleKeyWarnings(['OPENAI_API_KEY'], 'openai-compatible')).toEqual([]);
-    expect(idleKeyWarnings(['OPENAI_API_KEY', 'MINIMAX_API_KEY'], 'minimax')[0]).toMatch(/^OPENAI_API_KEY is set/);
+    expect(idleKeyWarnings(['OPENAI_API_KEY', 'MINIMAX_API_KEY'], 'minimax')[0]).toMatch(
+      /^OPENAI_API_KEY is set/,
+    );
     expect(idleKeyWarnings([], 'local')).toEqual([]);
   });
 });
 
 describe('the copy the hooks run', () => {
   it('reads node and cli out of our hook command, quotes included', () => {
-    expect(hookCommandCli(`'/usr/bin/node' '/home/o'\\''brien/x/bin/codex-self-evolution.js' stop-review --from-stdin # codex-self-evolution managed`)).toEqual({
+    expect(
+      hookCommandCli(
+        `'/usr/bin/node' '/home/o'\\''brien/x/bin/codex-self-evolution.js' stop-review --from-stdin # codex-self-evolution managed`,
+      ),
+    ).toEqual({
       node: '/usr/bin/node',
       cli: "/home/o'brien/x/bin/codex-self-evolution.js",
     });
@@ -49,15 +61,25 @@ describe('the copy the hooks run', () => {
     const root = join(home, 'pkg');
     mkdirSync(join(root, 'bin'), { recursive: true });
     writeFileSync(join(root, 'bin', 'codex-self-evolution.js'), '');
-    writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'codex-self-evolution', version: '0.2.0' }));
-    writeFileSync(join(home, 'install.json'), JSON.stringify({ version: '0.1.0', launcher: 'node', installed_at: 'x' }));
+    writeFileSync(
+      join(root, 'package.json'),
+      JSON.stringify({ name: 'codex-self-evolution', version: '0.2.0' }),
+    );
+    writeFileSync(
+      join(home, 'install.json'),
+      JSON.stringify({ version: '0.1.0', launcher: 'node', installed_at: 'x' }),
+    );
     const command = `'${process.execPath}' '${join(root, 'bin', 'codex-self-evolution.js')}' stop-review --from-stdin # codex-self-evolution managed`;
     const other = inspectInstallation(home, { Stop: command });
     expect(other).toMatchObject({ ok: false, version: '0.2.0', installed_version: '0.1.0' });
     expect(other.problems[0]).toMatch(/run version 0\.2\.0 .* but version 0\.1\.0 installed them/);
     const gone = inspectInstallation(home, { Stop: command.replace(root, join(home, 'gone')) });
     expect(gone.problems[0]).toMatch(/which does not exist: every hook fails open/);
-    expect(inspectInstallation(home, { Stop: null })).toMatchObject({ launcher: null, ok: false, problems: [] });
+    expect(inspectInstallation(home, { Stop: null })).toMatchObject({
+      launcher: null,
+      ok: false,
+      problems: [],
+    });
   });
 });
 
@@ -68,23 +90,38 @@ describe('the summary for people', () => {
       home: '/h',
       warnings: ['the hooks run /x/bin/codex-self-evolution.js, which does not exist'],
       installation: { launcher: 'node', cli: '/x/bin/codex-self-evolution.js', version: null, ok: false },
-      hook_install: { file: '/c/hooks.json', installed: { SessionStart: true, UserPromptSubmit: true, Stop: true }, trusted: { SessionStart: true, UserPromptSubmit: false, Stop: true } },
+      hook_install: {
+        file: '/c/hooks.json',
+        installed: { SessionStart: true, UserPromptSubmit: true, Stop: true },
+        trusted: { SessionStart: true, UserPromptSubmit: false, Stop: true },
+      },
       scheduler: { installed: true, kind: 'systemd', interval_seconds: 300, active: true },
       recent_activity: { last_scan: '2026-12-07T10:00:00.000Z' },
       reviewer: { provider: 'local', source: 'default', offline: true, error: null },
       buckets: [
-        { project: 'shop--abc', canonical_cwd: '/src/shop', archived: false, counts: { pending: 3, failed: 1 }, last_receipt: { timestamp: '2026-12-07T09:00:00Z' }, lessons: { active: 12, stale: 2, review_waiting: 0 } },
+        {
+          project: 'shop--abc',
+          canonical_cwd: '/src/shop',
+          archived: false,
+          counts: { pending: 3, failed: 1 },
+          last_receipt: { timestamp: '2026-12-07T09:00:00Z' },
+          lessons: { active: 12, stale: 2, review_waiting: 0 },
+        },
         { project: 'old', archived: true, counts: {}, last_receipt: null, lessons: {} },
       ],
     });
     const lines = text.split('\n');
     expect(lines[0]).toBe('warning: the hooks run /x/bin/codex-self-evolution.js, which does not exist');
-    expect(text).toContain('Hooks run:   /x/bin/codex-self-evolution.js (version unknown) — broken, see above');
+    expect(text).toContain(
+      'Hooks run:   /x/bin/codex-self-evolution.js (version unknown) — broken, see above',
+    );
     expect(text).toContain('Hooks:       3/3 installed, 2/3 trusted in /c/hooks.json');
     expect(text).toContain('Scheduler:   systemd, every 300 s; last scan 2026-12-07 10:00:00 UTC');
     expect(text).toContain('Reviewer:    local (the default, offline)');
     expect(text).toContain('Repositories (1)');
-    expect(text).toContain('  /src/shop: queue 3 pending; last compile 2026-12-07 09:00:00 UTC; 12 entries; 1 failed, 2 stale');
+    expect(text).toContain(
+      '  /src/shop: queue 3 pending; last compile 2026-12-07 09:00:00 UTC; 12 entries; 1 failed, 2 stale',
+    );
     expect(text).not.toContain('old');
     expect(lines.length).toBeLessThan(20);
   });

@@ -1,5 +1,5 @@
 /**
- * How shared and personal entries combine for one reader (issue 20), and which local paths keep a
+ * How shared and personal entries combine for one reader, and which local paths keep a
  * lesson from being shared.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

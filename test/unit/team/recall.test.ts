@@ -1,4 +1,4 @@
-/** Shared recall notes merged into personal results (issue 20): labelled, deduplicated, edits win. */
+/** Shared recall notes merged into personal results: labelled, deduplicated, edits win. */
 import { describe, expect, it } from 'vitest';
 import type { RecallQueryOutcome } from '../../../src/core/recall/query.js';
 import { mergeTeamRecall } from '../../../src/core/team/recall.js';

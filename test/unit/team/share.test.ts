@@ -1,5 +1,5 @@
 /**
- * `team share` eligibility and writing (issue 20), in process on crafted buckets: what may leave
+ * `team share` eligibility and writing, in process on crafted buckets: what may leave
  * the machine, what never does, and writes that refuse symlinks and never name a path from an id.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The shared store's file format (issue 20): the hand-written front-matter parser the hooks use
+ * The shared store's file format: the hand-written front-matter parser the hooks use
  * agrees with the zod schema, entries round-trip, and reading skips what it cannot trust.
  */
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';

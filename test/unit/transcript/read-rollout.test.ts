@@ -62,7 +62,11 @@ describe('readRollout on synthetic rollouts in the real format', () => {
         steps: [
           { think: 'I should run the test suite first.' },
           { sh: 'npm test', exit: 1, out: 'npm ERR! Missing script: "test"' },
-          { sh: 'pnpm vitest run', exit: 1, out: 'FAIL src/cart.test.ts > total\nAssertionError: expected 3 to be 4' },
+          {
+            sh: 'pnpm vitest run',
+            exit: 1,
+            out: 'FAIL src/cart.test.ts > total\nAssertionError: expected 3 to be 4',
+          },
           { patch: patchOf('src/cart.ts', 'return a + b - 1;', 'return a + b;') },
           { sh: 'pnpm vitest run', exit: 0, out: 'Test Files  4 passed (4)' },
           { say: 'Fixed the off-by-one in src/cart.ts; all tests pass.' },
@@ -71,7 +75,13 @@ describe('readRollout on synthetic rollouts in the real format', () => {
           { say: 'Lint is clean too.' },
         ],
       },
-      { user: 'thanks, now bump the version', steps: [{ sh: 'npm version patch', exit: 0, out: 'v1.2.4', workdir: '/home/dev/shop/packages/core' }, { say: 'Bumped to 1.2.4.' }] },
+      {
+        user: 'thanks, now bump the version',
+        steps: [
+          { sh: 'npm version patch', exit: 0, out: 'v1.2.4', workdir: '/home/dev/shop/packages/core' },
+          { say: 'Bumped to 1.2.4.' },
+        ],
+      },
     ],
   };
 
@@ -82,8 +92,13 @@ describe('readRollout on synthetic rollouts in the real format', () => {
     expect(transcript.turns).toHaveLength(2);
     const [first, second] = transcript.turns;
     expect(texts(first, 'user')).toEqual(['run the tests and fix what fails']);
-    expect(texts(first, 'assistant')).toEqual(['Fixed the off-by-one in src/cart.ts; all tests pass.', 'Lint is clean too.']);
-    const calls = (first?.entries ?? []).filter((entry): entry is Extract<TranscriptEntry, { kind: 'tool_call' }> => entry.kind === 'tool_call');
+    expect(texts(first, 'assistant')).toEqual([
+      'Fixed the off-by-one in src/cart.ts; all tests pass.',
+      'Lint is clean too.',
+    ]);
+    const calls = (first?.entries ?? []).filter(
+      (entry): entry is Extract<TranscriptEntry, { kind: 'tool_call' }> => entry.kind === 'tool_call',
+    );
     expect(calls.map((call) => [call.name, call.input.split('\n')[0]])).toEqual([
       ['shell_command', 'npm test'],
       ['shell_command', 'pnpm vitest run'],
@@ -91,7 +106,9 @@ describe('readRollout on synthetic rollouts in the real format', () => {
       ['shell_command', 'pnpm vitest run'],
       ['exec_command', 'pnpm lint'],
     ]);
-    const outputs = (first?.entries ?? []).filter((entry): entry is Extract<TranscriptEntry, { kind: 'tool_output' }> => entry.kind === 'tool_output');
+    const outputs = (first?.entries ?? []).filter(
+      (entry): entry is Extract<TranscriptEntry, { kind: 'tool_output' }> => entry.kind === 'tool_output',
+    );
     expect(outputs.map((output) => output.exitCode)).toEqual([1, 1, 0, 0, 0]);
     expect(outputs[0]?.output).toBe('npm ERR! Missing script: "test"'); // the Exit code / Wall time header is stripped
     expect(outputs[2]?.output).toContain('M src/cart.ts');
@@ -130,11 +147,22 @@ describe('readRollout on synthetic rollouts in the real format', () => {
     expect(transcript.sessionId).toBe('01a2161a-0000-7000-8000-000000000001');
     expect(transcript.cliVersion).toBe('0.46.0');
     expect(transcript.turns.map((turn) => texts(turn, 'user'))).toEqual([['build it'], ['ok']]);
-    expect(transcript.turns.map((turn) => texts(turn, 'assistant'))).toEqual([['Built with cargo.'], ['Anything else?']]);
+    expect(transcript.turns.map((turn) => texts(turn, 'assistant'))).toEqual([
+      ['Built with cargo.'],
+      ['Anything else?'],
+    ]);
     const entries = transcript.turns[0]?.entries ?? [];
-    const calls = entries.flatMap((entry) => (entry.kind === 'tool_call' ? [`${entry.name}: ${entry.input.split('\n')[0]}`] : []));
-    expect(calls).toEqual(['shell: make build', 'local_shell: cargo build --release', 'apply_patch: *** Begin Patch']);
-    const outputs = entries.flatMap((entry) => (entry.kind === 'tool_output' ? [[entry.exitCode, entry.output.split('\n')[0]]] : []));
+    const calls = entries.flatMap((entry) =>
+      entry.kind === 'tool_call' ? [`${entry.name}: ${entry.input.split('\n')[0]}`] : [],
+    );
+    expect(calls).toEqual([
+      'shell: make build',
+      'local_shell: cargo build --release',
+      'apply_patch: *** Begin Patch',
+    ]);
+    const outputs = entries.flatMap((entry) =>
+      entry.kind === 'tool_output' ? [[entry.exitCode, entry.output.split('\n')[0]]] : [],
+    );
     expect(outputs).toEqual([
       [2, 'make: *** No rule to make target `build`.'],
       [0, 'Finished release'],
@@ -143,8 +171,15 @@ describe('readRollout on synthetic rollouts in the real format', () => {
   });
 
   it('falls back to event messages when the file has no response_item messages', () => {
-    const lines = buildRollout({ turns: [{ user: 'hello', steps: [{ say: 'hi there' }] }, { user: 'again', steps: [{ say: 'yes' }] }] });
-    const withoutMessages = lines.filter((line) => !(line.includes('"response_item"') && line.includes('"type":"message"')));
+    const lines = buildRollout({
+      turns: [
+        { user: 'hello', steps: [{ say: 'hi there' }] },
+        { user: 'again', steps: [{ say: 'yes' }] },
+      ],
+    });
+    const withoutMessages = lines.filter(
+      (line) => !(line.includes('"response_item"') && line.includes('"type":"message"')),
+    );
     const fromItems = parseRollout(withoutMessages.join('\n'));
     expect(fromItems.turns.map((turn) => [texts(turn, 'user'), texts(turn, 'assistant')])).toEqual([
       [['hello'], ['hi there']],
@@ -152,24 +187,50 @@ describe('readRollout on synthetic rollouts in the real format', () => {
     ]);
     const legacy = [
       JSON.stringify({ timestamp: 't', type: 'session_meta', payload: { id: 's1', cwd: '/w' } }),
-      JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'user_message', message: 'first' } }),
-      JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'agent_message', message: 'one' } }),
-      JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'user_message', message: 'second' } }),
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'user_message', message: 'first' },
+      }),
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'agent_message', message: 'one' },
+      }),
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'user_message', message: 'second' },
+      }),
     ].join('\n');
     const fromEvents = parseRollout(legacy);
-    expect(fromEvents.turns.map((turn) => turn.entries.map((entry) => (entry.kind === 'user' || entry.kind === 'assistant' ? entry.text : '')))).toEqual([
-      ['first', 'one'],
-      ['second'],
-    ]);
+    expect(
+      fromEvents.turns.map((turn) =>
+        turn.entries.map((entry) => (entry.kind === 'user' || entry.kind === 'assistant' ? entry.text : '')),
+      ),
+    ).toEqual([['first', 'one'], ['second']]);
   });
 
   it('does not start a turn for Codex-injected user messages or hook continuations', () => {
-    const lines = buildRollout({ turns: [{ user: 'fix the bug', steps: [{ say: 'done' }, { hookPrompt: 'run tests first' }, { say: 'tests pass' }] }] });
+    const lines = buildRollout({
+      turns: [
+        {
+          user: 'fix the bug',
+          steps: [{ say: 'done' }, { hookPrompt: 'run tests first' }, { say: 'tests pass' }],
+        },
+      ],
+    });
     const injected = [
       '<user_instructions>\nprefer tabs\n</user_instructions>',
       '<turn_aborted>\nThe user interrupted the previous turn.\n</turn_aborted>',
       '<some_new_codex_tag>\nwhatever\n</some_new_codex_tag>',
-    ].map((text) => JSON.stringify({ timestamp: 't', type: 'response_item', payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] } }));
+    ].map((text) =>
+      JSON.stringify({
+        timestamp: 't',
+        type: 'response_item',
+        payload: { type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+      }),
+    );
     const transcript = parseRollout([...lines, ...injected].join('\n'));
     expect(transcript.turns).toHaveLength(1);
     expect(texts(transcript.turns[0], 'assistant')).toEqual(['done', 'tests pass']);
@@ -186,7 +247,9 @@ describe('readRollout robustness', () => {
       Buffer.from('"}}'),
     ]);
     const userWithBadByte = Buffer.concat([
-      Buffer.from('{"timestamp":"t","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"bad '),
+      Buffer.from(
+        '{"timestamp":"t","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"bad ',
+      ),
       Buffer.from([0xff]),
       Buffer.from(' byte"}]}}'),
     ]);
@@ -220,7 +283,10 @@ describe('readRollout robustness', () => {
     expect((error as TranscriptReadError).message).toContain(missing);
     const folder = join(dir, 'a-directory');
     await mkdir(folder);
-    await expect(readRollout(folder)).rejects.toMatchObject({ name: 'TranscriptReadError', reason: 'not_a_file' });
+    await expect(readRollout(folder)).rejects.toMatchObject({
+      name: 'TranscriptReadError',
+      reason: 'not_a_file',
+    });
   });
 
   it('reads an empty file as an empty transcript', async () => {
@@ -235,11 +301,22 @@ describe('readRollout robustness', () => {
     const file = join(dir, 'huge.jsonl');
     const handle = await open(file, 'w');
     try {
-      const head = buildRollout({ sessionId: '01a2161a-aaaa-7000-8000-00000000beef', turns: [{ user: 'start', steps: [] }] });
+      const head = buildRollout({
+        sessionId: '01a2161a-aaaa-7000-8000-00000000beef',
+        turns: [{ user: 'start', steps: [] }],
+      });
       await handle.write(`${head.join('\n')}\n`);
       const filler = rolloutText({
         sessionId: '01a2161a-aaaa-7000-8000-00000000beef',
-        turns: [{ user: 'grind through the logs', steps: [{ sh: 'cat build.log', exit: 0, out: 'log line '.repeat(6000) }, { say: 'still looking' }] }],
+        turns: [
+          {
+            user: 'grind through the logs',
+            steps: [
+              { sh: 'cat build.log', exit: 0, out: 'log line '.repeat(6000) },
+              { say: 'still looking' },
+            ],
+          },
+        ],
       })
         .split('\n')
         .slice(1) // no second session_meta
@@ -250,7 +327,12 @@ describe('readRollout robustness', () => {
         await handle.write(chunk);
         written += chunk.length;
       }
-      await handle.write(rolloutText({ turns: [{ user: 'the very last prompt', steps: [{ say: 'the very last answer' }] }] }).split('\n').slice(1).join('\n'));
+      await handle.write(
+        rolloutText({ turns: [{ user: 'the very last prompt', steps: [{ say: 'the very last answer' }] }] })
+          .split('\n')
+          .slice(1)
+          .join('\n'),
+      );
     } finally {
       await handle.close();
     }
@@ -269,8 +351,16 @@ describe('readRollout robustness', () => {
   it('starts exactly at a line boundary when the cut falls on one', async () => {
     const lines = [
       JSON.stringify({ timestamp: 't', type: 'session_meta', payload: { id: 'sess-1', cwd: '/w' } }),
-      JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'user_message', message: 'one' } }),
-      JSON.stringify({ timestamp: 't', type: 'event_msg', payload: { type: 'user_message', message: 'two' } }),
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'user_message', message: 'one' },
+      }),
+      JSON.stringify({
+        timestamp: 't',
+        type: 'event_msg',
+        payload: { type: 'user_message', message: 'two' },
+      }),
     ];
     const file = join(dir, 'boundary.jsonl');
     await writeFile(file, `${lines.join('\n')}\n`);

@@ -12,7 +12,9 @@ import { UsageError } from '../../errors.js';
 import { BackendUnavailableError } from '../errors.js';
 import { BACKEND_NAMES, type BackendName, type CompileBackend } from './types.js';
 
-const REGISTRY: { readonly [K in BackendName]?: (options: { allowFallback: boolean }) => Promise<CompileBackend> } = {
+const REGISTRY: {
+  readonly [K in BackendName]?: (options: { allowFallback: boolean }) => Promise<CompileBackend>;
+} = {
   script: async () => (await import('./script.js')).default,
   'agent:opencode': async (options) => (await import('./opencode.js')).loadOpencodeBackend(options),
 };
@@ -25,12 +27,18 @@ export function isBackendName(name: string): name is BackendName {
 /** Validates a `--backend` value (UsageError naming the accepted values). */
 export function parseBackendName(name: string): BackendName {
   const trimmed = name.trim();
-  if (!isBackendName(trimmed)) throw new UsageError(`unknown compiler backend: ${name} (expected one of: ${BACKEND_NAMES.join(', ')})`);
+  if (!isBackendName(trimmed))
+    throw new UsageError(`unknown compiler backend: ${name} (expected one of: ${BACKEND_NAMES.join(', ')})`);
   return trimmed;
 }
 
 /** A fallback wrapper: runs `script` and reports why the requested backend did not run. */
-function unavailable(name: BackendName, script: CompileBackend, reason: string, detail: string): CompileBackend {
+function unavailable(
+  name: BackendName,
+  script: CompileBackend,
+  reason: string,
+  detail: string,
+): CompileBackend {
   return {
     name,
     deterministic: true,
@@ -50,11 +58,22 @@ function unavailable(name: BackendName, script: CompileBackend, reason: string, 
  * Resolves a backend by name. An unimplemented backend falls back to `script` (see the module
  * comment) or, with `allowFallback: false`, throws BackendUnavailableError.
  */
-export async function resolveBackend(name: BackendName, options: { allowFallback: boolean }): Promise<CompileBackend> {
+export async function resolveBackend(
+  name: BackendName,
+  options: { allowFallback: boolean },
+): Promise<CompileBackend> {
   const load = REGISTRY[name];
   if (load) return load(options);
   const detail = `the ${name} backend is not available in this version`;
-  if (!options.allowFallback) throw new BackendUnavailableError(`${detail} and fallback to script is disabled`, { hint: 'use --backend script' });
+  if (!options.allowFallback)
+    throw new BackendUnavailableError(`${detail} and fallback to script is disabled`, {
+      hint: 'use --backend script',
+    });
   const script = await REGISTRY.script!(options);
-  return unavailable(name, script, name === 'agent:opencode' ? 'opencode_unavailable' : 'backend_unavailable', detail);
+  return unavailable(
+    name,
+    script,
+    name === 'agent:opencode' ? 'opencode_unavailable' : 'backend_unavailable',
+    detail,
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * The `agent:opencode` compile backend (SPEC §8.5, seed README §4), on opencode-ai 1.18.33.
+ * The `agent:opencode` compile backend, on opencode-ai 1.18.33.
  *
  * One batch = one `opencode run --format json --file <payload> --dangerously-skip-permissions
  * [--model M] [--agent A] --title T -- <prompt>` in a fresh temp directory (never the user's
@@ -28,7 +28,12 @@ import { BackendUnavailableError, CompileAbortedError } from '../errors.js';
 import { AgentAnswerError, parseAgentAnswer } from './opencode/answer.js';
 import { judgeRun, parseOpencodeStream } from './opencode/events.js';
 import { AGENT_BACKEND, mergeAnswer } from './opencode/merge.js';
-import { buildArgv, locateProgram, resolveOpencodeSettings, type OpencodeSettings } from './opencode/options.js';
+import {
+  buildArgv,
+  locateProgram,
+  resolveOpencodeSettings,
+  type OpencodeSettings,
+} from './opencode/options.js';
 import { buildPayload, serializePayload, type SerializedPayload } from './opencode/payload.js';
 import { opencodeEnv, restrictedConfigContent, runProcess } from './opencode/run.js';
 import { compileWithScript } from './script.js';
@@ -43,7 +48,9 @@ export class OpencodeBackendError extends AppError {
   readonly detail: string;
 
   constructor(reason: OpencodeFailureReason, detail: string) {
-    super(`agent:opencode failed (${reason}): ${detail}`, { hint: 'set [compile] allow_fallback = true to compile with the script backend instead' });
+    super(`agent:opencode failed (${reason}): ${detail}`, {
+      hint: 'set [compile] allow_fallback = true to compile with the script backend instead',
+    });
     this.reason = reason;
     this.detail = detail;
   }
@@ -73,7 +80,8 @@ export function removeStaleWorkdirs(root: string = tmpdir(), now: number = Date.
     try {
       const path = join(root, name);
       const info = statSync(path);
-      if (!info.isDirectory() || info.uid !== process.getuid?.() || now - info.mtimeMs < STALE_WORKDIR_MS) continue;
+      if (!info.isDirectory() || info.uid !== process.getuid?.() || now - info.mtimeMs < STALE_WORKDIR_MS)
+        continue;
       rmSync(path, { recursive: true, force: true });
       removed++;
     } catch {
@@ -83,10 +91,15 @@ export function removeStaleWorkdirs(root: string = tmpdir(), now: number = Date.
   return removed;
 }
 
-type Attempt = { ok: true; artifacts: CompileArtifacts } | { ok: false; reason: OpencodeFailureReason; detail: string };
+type Attempt =
+  { ok: true; artifacts: CompileArtifacts } | { ok: false; reason: OpencodeFailureReason; detail: string };
 
 /** The prompt of one run (prompts/compile-agent.md with its placeholders filled). */
-export function renderPrompt(payloadFile: string, payload: SerializedPayload, maxDeleteShare: number): string {
+export function renderPrompt(
+  payloadFile: string,
+  payload: SerializedPayload,
+  maxDeleteShare: number,
+): string {
   const readNote = payload.attachedWhole
     ? 'It is attached above in full.'
     : `Only its first part is attached above (opencode attaches at most 2000 lines or 50 KB). Before answering, read the rest with your read tool, passing the file path and the offset the attachment names, until you have seen line ${payload.lines}.`;
@@ -103,7 +116,11 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
   const [program, ...rest] = settings.prefix;
   const located = locateProgram(program ?? '');
   if (!located) {
-    return { ok: false, reason: 'opencode_unavailable', detail: `opencode not found: ${program ?? ''} (put opencode on PATH or set CODEX_SELF_EVOLUTION_OPENCODE_COMMAND)` };
+    return {
+      ok: false,
+      reason: 'opencode_unavailable',
+      detail: `opencode not found: ${program ?? ''} (put opencode on PATH or set CODEX_SELF_EVOLUTION_OPENCODE_COMMAND)`,
+    };
   }
   removeStaleWorkdirs();
   const workdir = mkdtempSync(join(tmpdir(), WORKDIR_PREFIX));
@@ -111,9 +128,14 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
     const payloadFile = join(workdir, PAYLOAD_FILE_NAME);
     const payload = serializePayload(buildPayload(input, settings.maxDeleteShare));
     writeFileSync(payloadFile, payload.text, { mode: 0o600 });
-    const argv = buildArgv({ ...settings, prefix: [located, ...rest] }, payloadFile, renderPrompt(payloadFile, payload, settings.maxDeleteShare));
+    const argv = buildArgv(
+      { ...settings, prefix: [located, ...rest] },
+      payloadFile,
+      renderPrompt(payloadFile, payload, settings.maxDeleteShare),
+    );
     const env = opencodeEnv(process.env, input.paths.home);
-    if (settings.restrictTools) env.OPENCODE_CONFIG_CONTENT = restrictedConfigContent(env.OPENCODE_CONFIG_CONTENT);
+    if (settings.restrictTools)
+      env.OPENCODE_CONFIG_CONTENT = restrictedConfigContent(env.OPENCODE_CONFIG_CONTENT);
     const outcome = await runProcess(argv, {
       cwd: workdir,
       env,
@@ -138,12 +160,16 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
       // The answer becomes memory injected into later sessions: a secret the agent copied (from
       // the payload or a file it read) is redacted like everything else we store.
       const answer = redactDeep(parseAgentAnswer(judged.text));
-      const artifacts = mergeAnswer(answer, input, { maxDeleteShare: settings.maxDeleteShare, review: settings.review });
+      const artifacts = mergeAnswer(answer, input, {
+        maxDeleteShare: settings.maxDeleteShare,
+        review: settings.review,
+      });
       const summary = artifacts.items.at(-1);
       if (summary) summary.duration_ms = outcome.durationMs;
       return { ok: true, artifacts };
     } catch (error) {
-      if (error instanceof AgentAnswerError) return { ok: false, reason: 'agent_output_invalid', detail: error.message };
+      if (error instanceof AgentAnswerError)
+        return { ok: false, reason: 'agent_output_invalid', detail: error.message };
       throw error;
     }
   } finally {
@@ -152,19 +178,30 @@ async function attempt(input: BackendInput, settings: OpencodeSettings): Promise
 }
 
 /** Runs the backend: the agent's merged answer, or the script backend's output with the reason. */
-export async function compileWithOpencode(input: BackendInput, options: BackendOptions): Promise<CompileArtifacts> {
+export async function compileWithOpencode(
+  input: BackendInput,
+  options: BackendOptions,
+): Promise<CompileArtifacts> {
   if (input.signal?.aborted) throw new CompileAbortedError('compile interrupted before the opencode run');
   const settings = resolveOpencodeSettings(options);
   const result = await attempt(input, settings);
   if (result.ok) return result.artifacts;
-  logWarn('compile: agent:opencode failed', { kind: 'compile', reason: result.reason, detail: result.detail, fallback: settings.allowFallback ? 'script' : null });
+  logWarn('compile: agent:opencode failed', {
+    kind: 'compile',
+    reason: result.reason,
+    detail: result.detail,
+    fallback: settings.allowFallback ? 'script' : null,
+  });
   if (!settings.allowFallback) throw new OpencodeBackendError(result.reason, result.detail);
   const script = compileWithScript(input);
   return {
     ...script,
     backend: AGENT_BACKEND,
     fallback_backend: 'script',
-    items: [{ state: 'discarded', reason: result.reason, backend: AGENT_BACKEND, detail: result.detail }, ...script.items],
+    items: [
+      { state: 'discarded', reason: result.reason, backend: AGENT_BACKEND, detail: result.detail },
+      ...script.items,
+    ],
   };
 }
 
@@ -183,7 +220,9 @@ export async function loadOpencodeBackend(options: { allowFallback: boolean }): 
     const settings = resolveOpencodeSettings({ allowFallback: false });
     const program = settings.prefix[0] ?? '';
     if (!locateProgram(program)) {
-      throw new BackendUnavailableError(`opencode not found: ${program} and fallback to script is disabled`, { hint: 'put opencode on PATH, set CODEX_SELF_EVOLUTION_OPENCODE_COMMAND, or use --backend script' });
+      throw new BackendUnavailableError(`opencode not found: ${program} and fallback to script is disabled`, {
+        hint: 'put opencode on PATH, set CODEX_SELF_EVOLUTION_OPENCODE_COMMAND, or use --backend script',
+      });
     }
   }
   return opencodeBackend;

@@ -1,5 +1,5 @@
 /**
- * The deterministic `script` backend (SPEC §8.4, with its §17 defects fixed).
+ * The deterministic `script` backend.
  *
  * - Order is reviewer time (the engine passes envelopes sorted), suggestions in envelope order.
  * - Memory: add / replace / remove per scope. Dedupe on `dedupeKey(content)` (case, whitespace and
@@ -20,13 +20,36 @@
 import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
 import { sortKeysDeep } from '../../json.js';
-import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry, type Suggestion } from '../../schemas.js';
+import {
+  RecallRecordSchema,
+  type Envelope,
+  type MemoryRecord,
+  type RecallRecord,
+  type SkillManifestEntry,
+  type Suggestion,
+} from '../../schemas.js';
 import { lessonTerms, relate, type LessonTerms, type Relation } from '../../lessons/similarity.js';
 import { redactText } from '../../review/redact.js';
-import { cleanSourcePaths, clip, dedupeKey, lessonIdFor, normalizeSkillId, recallIdFor, stringField, suggestionContent } from '../normalize.js';
-import type { BackendInput, CompileArtifacts, CompileBackend, CompiledSkill, ItemReceipt, MemoryCaps } from './types.js';
+import {
+  cleanSourcePaths,
+  clip,
+  dedupeKey,
+  lessonIdFor,
+  normalizeSkillId,
+  recallIdFor,
+  stringField,
+  suggestionContent,
+} from '../normalize.js';
+import type {
+  BackendInput,
+  CompileArtifacts,
+  CompileBackend,
+  CompiledSkill,
+  ItemReceipt,
+  MemoryCaps,
+} from './types.js';
 
-/** Memory statuses that are not injected (issue 10); such entries are evicted first. */
+/** Memory statuses that are not injected; such entries are evicted first. */
 const INACTIVE_STATUSES = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
 /** Provenance entries kept per record (newest last). */
@@ -54,7 +77,13 @@ export function visits(envelopes: readonly Envelope[]): Visit[] {
   const out: Visit[] = [];
   for (const envelope of envelopes) {
     envelope.suggestions.forEach((suggestion, index) => {
-      out.push({ envelope, suggestion, index, pos: out.length, details: suggestion.details as Record<string, unknown> });
+      out.push({
+        envelope,
+        suggestion,
+        index,
+        pos: out.length,
+        details: suggestion.details as Record<string, unknown>,
+      });
     });
   }
   return out;
@@ -68,10 +97,11 @@ export function shortQuote(quote: string): string {
   return clip(redactText(quote).text, MAX_QUOTE_CHARS);
 }
 
-/** Provenance of a suggestion (SPEC ProvenanceSchema fields). */
+/** Provenance of a suggestion (the fields the Python package recorded). */
 export function provenanceOf(visit: Visit): Record<string, unknown> {
   const evidence = visit.details.evidence;
-  const quote = evidence !== null && typeof evidence === 'object' ? (evidence as { quote?: unknown }).quote : undefined;
+  const quote =
+    evidence !== null && typeof evidence === 'object' ? (evidence as { quote?: unknown }).quote : undefined;
   const sessionId = (visit.envelope as Record<string, unknown>).session_id;
   return {
     thread_id: visit.envelope.thread_id,
@@ -95,7 +125,9 @@ function baseItem(visit: Visit, extra: Partial<ItemReceipt> = {}): ItemReceipt {
 }
 
 function appendProvenance(record: MemoryRecord | RecallRecord, entry: Record<string, unknown>): unknown[] {
-  const existing = Array.isArray((record as { provenance?: unknown }).provenance) ? ((record as { provenance: unknown[] }).provenance) : [];
+  const existing = Array.isArray((record as { provenance?: unknown }).provenance)
+    ? (record as { provenance: unknown[] }).provenance
+    : [];
   return [...existing, entry].slice(-MAX_PROVENANCE);
 }
 
@@ -155,7 +187,15 @@ function newScopeState(scope: MemoryScope, records: readonly MemoryRecord[], ids
 function addSlot(state: ScopeState, record: MemoryRecord, preexisting: boolean): Slot | undefined {
   const key = dedupeKey(record.content);
   if (state.byKey.has(key)) return undefined;
-  const slot: Slot = { record, key, summaryKey: dedupeKey(record.summary), removed: false, order: state.slots.length, preexisting, items: [] };
+  const slot: Slot = {
+    record,
+    key,
+    summaryKey: dedupeKey(record.summary),
+    removed: false,
+    order: state.slots.length,
+    preexisting,
+    items: [],
+  };
   state.slots.push(slot);
   state.byKey.set(key, slot);
   indexSummary(state, slot);
@@ -174,7 +214,8 @@ function removeSlot(state: ScopeState, slot: Slot): void {
   if (state.byKey.get(slot.key) === slot) state.byKey.delete(slot.key);
 }
 
-/** Active entries an `old_summary` designates: exact summary, else summaries containing it, else equal content. */
+/** Active entries an `old_summary` designates: exact summary, else summaries containing it, else equal
+ * content. */
 function findTargets(state: ScopeState, oldSummary: string): Slot[] {
   const key = dedupeKey(oldSummary);
   if (key === '') return [];
@@ -194,7 +235,10 @@ function statusOf(record: MemoryRecord): string | undefined {
 
 function isInactive(record: MemoryRecord): boolean {
   const status = statusOf(record);
-  return (status !== undefined && INACTIVE_STATUSES.has(status)) || typeof (record as { superseded_by?: unknown }).superseded_by === 'string';
+  return (
+    (status !== undefined && INACTIVE_STATUSES.has(status)) ||
+    typeof (record as { superseded_by?: unknown }).superseded_by === 'string'
+  );
 }
 
 function recency(record: MemoryRecord): string {
@@ -224,7 +268,16 @@ export function confirmationsOf(record: MemoryRecord): number {
 }
 
 /** Fields that make an entry inactive, removed when it becomes active again. */
-const LIFECYCLE_FIELDS = ['status', 'status_reason', 'stale_reason', 'stale_at', 'superseded_by', 'valid_until', 'archived_at', 'retired_at'] as const;
+const LIFECYCLE_FIELDS = [
+  'status',
+  'status_reason',
+  'stale_reason',
+  'stale_at',
+  'superseded_by',
+  'valid_until',
+  'archived_at',
+  'retired_at',
+] as const;
 
 function reactivated(record: MemoryRecord, at: string, why: string): MemoryRecord {
   const previous = statusOf(record) ?? 'superseded';
@@ -244,7 +297,13 @@ function evictionOrder(a: Slot, b: Slot): number {
   return a.order - b.order;
 }
 
-function evict(scope: MemoryScope, state: ScopeState, slot: Slot, reason: string, evictions: ItemReceipt[]): void {
+function evict(
+  scope: MemoryScope,
+  state: ScopeState,
+  slot: Slot,
+  reason: string,
+  evictions: ItemReceipt[],
+): void {
   removeSlot(state, slot);
   state.ids.delete(idOf(slot.record));
   for (const item of slot.items) {
@@ -271,7 +330,12 @@ function evict(scope: MemoryScope, state: ScopeState, slot: Slot, reason: string
  * Caps apply to the active entries (what can be injected); inactive ones are history, kept up to
  * max(MIN_INACTIVE_KEPT, 4 × maxEntries) per scope, the oldest dropped first.
  */
-function enforceCaps(scope: MemoryScope, state: ScopeState, caps: MemoryCaps, evictions: ItemReceipt[]): void {
+function enforceCaps(
+  scope: MemoryScope,
+  state: ScopeState,
+  caps: MemoryCaps,
+  evictions: ItemReceipt[],
+): void {
   const live = state.slots.filter((s) => !s.removed && !isInactive(s.record));
   let count = live.length;
   let chars = live.reduce((n, s) => n + recordChars(s.record), 0);
@@ -287,8 +351,15 @@ function enforceCaps(scope: MemoryScope, state: ScopeState, caps: MemoryCaps, ev
   const inactive = state.slots.filter((s) => !s.removed && isInactive(s.record));
   const keep = Math.max(MIN_INACTIVE_KEPT, 4 * maxEntries);
   if (inactive.length > keep) {
-    const oldest = [...inactive].sort((a, b) => (recency(a.record) < recency(b.record) ? -1 : recency(a.record) > recency(b.record) ? 1 : a.order - b.order));
-    for (const slot of oldest.slice(0, inactive.length - keep)) evict(scope, state, slot, 'history_cap', evictions);
+    const oldest = [...inactive].sort((a, b) =>
+      recency(a.record) < recency(b.record)
+        ? -1
+        : recency(a.record) > recency(b.record)
+          ? 1
+          : a.order - b.order,
+    );
+    for (const slot of oldest.slice(0, inactive.length - keep))
+      evict(scope, state, slot, 'history_cap', evictions);
   }
 }
 
@@ -298,7 +369,11 @@ function termsOf(slot: Slot): LessonTerms {
 }
 
 /** The active entry a new lesson most likely restates or updates, if any. */
-function findRelated(state: ScopeState, terms: LessonTerms, except?: Slot): { slot: Slot; relation: Relation } | undefined {
+function findRelated(
+  state: ScopeState,
+  terms: LessonTerms,
+  except?: Slot,
+): { slot: Slot; relation: Relation } | undefined {
   let best: { slot: Slot; relation: Relation } | undefined;
   for (const slot of state.slots) {
     if (slot.removed || slot === except || isInactive(slot.record)) continue;
@@ -329,7 +404,10 @@ export function compileMemory(
   options: MemoryOptions = {},
 ): { memory: Record<MemoryScope, MemoryRecord[]>; items: Ordered[]; evictions: ItemReceipt[] } {
   const ids = new Set<string>();
-  const states: Record<MemoryScope, ScopeState> = { user: newScopeState('user', existing.user, ids), global: newScopeState('global', existing.global, ids) };
+  const states: Record<MemoryScope, ScopeState> = {
+    user: newScopeState('user', existing.user, ids),
+    global: newScopeState('global', existing.global, ids),
+  };
   const commit = options.sourceCommit ? { source_commit: options.sourceCommit } : {};
   const items: Ordered[] = [];
 
@@ -354,7 +432,14 @@ export function compileMemory(
   };
 
   /** Creates an entry; returns its slot. */
-  const create = (state: ScopeState, visit: Visit, summary: string, content: string, sourcePaths: string[], extra: Record<string, unknown>): Slot | undefined => {
+  const create = (
+    state: ScopeState,
+    visit: Visit,
+    summary: string,
+    content: string,
+    sourcePaths: string[],
+    extra: Record<string, unknown>,
+  ): Slot | undefined => {
     const at = visit.envelope.reviewer_timestamp;
     const id = lessonIdFor(state.scope, content, state.ids);
     const slot = addSlot(
@@ -396,7 +481,10 @@ export function compileMemory(
       if (targets.length !== 1) {
         item.state = 'discarded';
         item.reason = targets.length === 0 ? 'no_match' : 'ambiguous_match';
-        item.detail = targets.length === 0 ? `no ${scope} entry matches "${clip(oldSummary, 80)}"` : `${targets.length} ${scope} entries match "${clip(oldSummary, 80)}"`;
+        item.detail =
+          targets.length === 0
+            ? `no ${scope} entry matches "${clip(oldSummary, 80)}"`
+            : `${targets.length} ${scope} entries match "${clip(oldSummary, 80)}"`;
         continue;
       }
       const target = targets[0]!;
@@ -409,7 +497,11 @@ export function compileMemory(
           status: 'retired',
           valid_until: at,
           status_reason: 'removed by a later session',
-          history: withEvent(target.record, { at, event: 'retired', suggestion_id: visit.envelope.suggestion_id }),
+          history: withEvent(target.record, {
+            at,
+            event: 'retired',
+            suggestion_id: visit.envelope.suggestion_id,
+          }),
         } as MemoryRecord;
         target.items.push(item);
         continue;
@@ -430,16 +522,29 @@ export function compileMemory(
         item.reason = 'replacement_already_known';
         continue;
       }
-      const sourcePaths = Array.isArray(details.source_paths) ? cleanSourcePaths(details.source_paths) : target.record.source_paths;
+      const sourcePaths = Array.isArray(details.source_paths)
+        ? cleanSourcePaths(details.source_paths)
+        : target.record.source_paths;
       if (other === target) {
         // Same content, new summary: an edit of the wording, not a new lesson.
-        target.record = { ...target.record, summary, source_paths: sourcePaths, confidence: suggestion.confidence, provenance: appendProvenance(target.record, provenanceOf(visit)), updated_at: at, ...commit };
+        target.record = {
+          ...target.record,
+          summary,
+          source_paths: sourcePaths,
+          confidence: suggestion.confidence,
+          provenance: appendProvenance(target.record, provenanceOf(visit)),
+          updated_at: at,
+          ...commit,
+        };
         target.summaryKey = dedupeKey(summary);
         indexSummary(state, target);
         target.items.push(item);
         continue;
       }
-      const slot = create(state, visit, summary, content, sourcePaths, { supersedes: [idOf(target.record)], valid_from: at });
+      const slot = create(state, visit, summary, content, sourcePaths, {
+        supersedes: [idOf(target.record)],
+        valid_from: at,
+      });
       if (slot) {
         supersede(target, idOf(slot.record), at, 'replaced');
         slot.items.push(item);
@@ -462,7 +567,9 @@ export function compileMemory(
         item.record_id = idOf(known.record);
         continue;
       }
-      const wasSuperseded = statusOf(known.record) === 'superseded' || typeof (known.record as { superseded_by?: unknown }).superseded_by === 'string';
+      const wasSuperseded =
+        statusOf(known.record) === 'superseded' ||
+        typeof (known.record as { superseded_by?: unknown }).superseded_by === 'string';
       confirm(known, visit, item, 'restated by a later session');
       if (wasSuperseded) {
         // A reversal back ("use npm again"): the entry that replaced it is replaced in turn.
@@ -518,7 +625,8 @@ export function compileMemory(
 
 // ---------------------------------------------------------------- recall
 
-/** Dedupe keys of records already seen (records are immutable here; a drain reuses them batch after batch). */
+/** Dedupe keys of records already seen (records are immutable here; a drain reuses them batch after batch).
+ * */
 const recallKeys = new WeakMap<RecallRecord, string>();
 
 function recallKey(record: RecallRecord): string {
@@ -531,7 +639,11 @@ function recallKey(record: RecallRecord): string {
 }
 
 /** Merges the recall candidates of a batch into the existing records. */
-export function compileRecall(all: readonly Visit[], existing: readonly RecallRecord[], sourceCommit?: string): { recall: RecallRecord[]; items: Ordered[] } {
+export function compileRecall(
+  all: readonly Visit[],
+  existing: readonly RecallRecord[],
+  sourceCommit?: string,
+): { recall: RecallRecord[]; items: Ordered[] } {
   // Unchanged records keep their identity (the apply guard trusts what it validated before).
   const records: RecallRecord[] = [...existing];
   const byKey = new Map<string, number>();
@@ -551,8 +663,14 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
     const known = byKey.get(key);
     if (known !== undefined) {
       const record = records[known]!;
-      const paths = cleanSourcePaths([...(record.source_paths ?? []), ...cleanSourcePaths(details.source_paths)]);
-      const confirmations = typeof record.confirmations === 'number' && record.confirmations >= 1 ? record.confirmations : Math.max(1, Array.isArray(record.provenance) ? record.provenance.length : 0);
+      const paths = cleanSourcePaths([
+        ...(record.source_paths ?? []),
+        ...cleanSourcePaths(details.source_paths),
+      ]);
+      const confirmations =
+        typeof record.confirmations === 'number' && record.confirmations >= 1
+          ? record.confirmations
+          : Math.max(1, Array.isArray(record.provenance) ? record.provenance.length : 0);
       records[known] = sortKeysDeep({
         ...record,
         source_paths: paths,
@@ -587,7 +705,10 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
     if (!parsed.success) {
       item.state = 'discarded';
       item.reason = 'invalid_record';
-      item.detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ').slice(0, 200);
+      item.detail = parsed.error.issues
+        .map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ')
+        .slice(0, 200);
       continue;
     }
     ids.add(id);
@@ -605,9 +726,18 @@ export function compileRecall(all: readonly Visit[], existing: readonly RecallRe
  * Whether `action` may touch skill `id` given its manifest entry: patch/edit/retire need an
  * existing entry, and only entries this tool owns and manages can change (shared by every backend).
  */
-export function skillTargetProblem(action: string, id: string, prev: SkillManifestEntry | undefined): { reason: string; detail: string } | undefined {
-  if (action !== 'create' && !prev) return { reason: 'missing_managed_skill', detail: `no skill "${id}" in the manifest` };
-  if (prev && !isOwnedEntry(prev)) return { reason: 'ownership_violation', detail: `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}` };
+export function skillTargetProblem(
+  action: string,
+  id: string,
+  prev: SkillManifestEntry | undefined,
+): { reason: string; detail: string } | undefined {
+  if (action !== 'create' && !prev)
+    return { reason: 'missing_managed_skill', detail: `no skill "${id}" in the manifest` };
+  if (prev && !isOwnedEntry(prev))
+    return {
+      reason: 'ownership_violation',
+      detail: `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}`,
+    };
   return undefined;
 }
 
@@ -615,7 +745,12 @@ export function skillTargetProblem(action: string, id: string, prev: SkillManife
  * The compile-time quality gate of a managed skill (shared by every backend): a title always,
  * and unless it is a retirement a description, content, and at least three words of content.
  */
-export function skillGateProblem(action: string, title: string, description: string, content: string): { reason: string; detail?: string } | undefined {
+export function skillGateProblem(
+  action: string,
+  title: string,
+  description: string,
+  content: string,
+): { reason: string; detail?: string } | undefined {
   if (title === '') return { reason: 'missing_title' };
   if (action === 'retire') return undefined;
   if (description === '') return { reason: 'missing_description' };
@@ -625,7 +760,10 @@ export function skillGateProblem(action: string, title: string, description: str
 }
 
 function wordCount(text: string): number {
-  return text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)?.length ?? 0;
+  return (
+    text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)
+      ?.length ?? 0
+  );
 }
 
 /** True when this tool may change a manifest entry. */
@@ -655,7 +793,11 @@ export function compileSkills(
       if (raw === undefined || raw === null) continue;
       part = 'skill_candidate';
       if (typeof raw !== 'object' || Array.isArray(raw)) {
-        items.push({ pos: visit.pos, sub: 1, item: baseItem(visit, { part, state: 'discarded', reason: 'invalid_skill_candidate' }) });
+        items.push({
+          pos: visit.pos,
+          sub: 1,
+          item: baseItem(visit, { part, state: 'discarded', reason: 'invalid_skill_candidate' }),
+        });
         continue;
       }
       candidate = raw as Record<string, unknown>;
@@ -685,8 +827,12 @@ export function compileSkills(
       discard(target.reason, target.detail);
       continue;
     }
-    const title = stringField(candidate, 'title') || (action !== 'create' && prev ? prev.title : suggestion.summary.trim());
-    const description = stringField(candidate, 'description') || (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
+    const title =
+      stringField(candidate, 'title') ||
+      (action !== 'create' && prev ? prev.title : suggestion.summary.trim());
+    const description =
+      stringField(candidate, 'description') ||
+      (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
     const content = stringField(candidate, 'content');
     const problem = skillGateProblem(action, title, description, content);
     if (problem) {
@@ -720,13 +866,15 @@ export function compileSkills(
       created_by: prev?.created_by ?? PLUGIN_OWNER,
       updated_at: now,
       retired_at: skill.status === 'retired' ? now : null,
-      // Provenance (issue 10): which session and turn asked for it, with the evidence.
+      // Provenance: which session and turn asked for it, with the evidence.
       created_at: typeof prev?.created_at === 'string' ? prev.created_at : visit.envelope.reviewer_timestamp,
       provenance: appendProvenance((prev ?? {}) as RecallRecord, provenanceOf(visit)),
       ...(sourceCommit ? { source_commit: sourceCommit } : {}),
     });
   }
-  const manifest = [...current.values()].sort((a, b) => (a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0));
+  const manifest = [...current.values()].sort((a, b) =>
+    a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
+  );
   return { skills: [...chosen.values()].map((c) => c.skill), manifest, items };
 }
 
@@ -735,10 +883,23 @@ export function compileSkills(
 /** Runs the deterministic merge over a batch. Pure: reads nothing, writes nothing. */
 export function compileWithScript(input: BackendInput): CompileArtifacts {
   const all = visits(input.envelopes);
-  const memory = compileMemory(all, input.context.memory, input.caps, input.sourceCommit ? { sourceCommit: input.sourceCommit } : {});
+  const memory = compileMemory(
+    all,
+    input.context.memory,
+    input.caps,
+    input.sourceCommit ? { sourceCommit: input.sourceCommit } : {},
+  );
   const recall = compileRecall(all, input.context.recall, input.sourceCommit);
-  const skills = compileSkills(all, input.context.manifest, input.paths.skillsManagedDir, input.now, input.sourceCommit);
-  const ordered = [...memory.items, ...recall.items, ...skills.items].sort((a, b) => a.pos - b.pos || a.sub - b.sub);
+  const skills = compileSkills(
+    all,
+    input.context.manifest,
+    input.paths.skillsManagedDir,
+    input.now,
+    input.sourceCommit,
+  );
+  const ordered = [...memory.items, ...recall.items, ...skills.items].sort(
+    (a, b) => a.pos - b.pos || a.sub - b.sub,
+  );
   return {
     memory: memory.memory,
     recall: recall.recall,

@@ -3,7 +3,7 @@
  * static registry) that turns a batch of envelopes plus the existing assets into the complete new
  * assets and one receipt item per suggestion. Backends decide; they never write files: the engine
  * (`apply.ts`) guards their output (skill ids, ownership, record validity) and applies it as one
- * transaction. The `agent:opencode` backend (SPEC §8.5) plugs in here with the same contract.
+ * transaction. The `agent:opencode` backend plugs in here with the same contract.
  */
 import type { MemoryScope } from '../../constants.js';
 import type { StatePaths } from '../../paths.js';
@@ -46,7 +46,7 @@ export interface BackendInput {
   caps: MemoryCaps;
   signal?: AbortSignal;
   /**
-   * `git rev-parse HEAD` of the repository at this compile (issue 10), when it is a git repository.
+   * `git rev-parse HEAD` of the repository at this compile, when it is a git repository.
    * Optional (backward compatible): backends stamp it as `source_commit` on entries they create or
    * re-confirm; the engine stamps entries a backend left without one.
    */

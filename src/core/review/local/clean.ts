@@ -8,7 +8,8 @@ import { hasCjk } from './text.js';
 /** Chat lead-ins that must not open an entry's title or content. */
 const LEAD_IN_EN =
   /^(going forward|moving forward|from now on|for the record|for future reference|just so you know|fyi|btw|by the way|heads up|remember(?![-\w])|note that|keep in mind|please|pls|ok(ay)?|so|also|and|oh|hey|quick note|reminder|important)\b[\s,:;.!—–-]*/i;
-const LEAD_IN_ZH = /^(以后|今后|往后|从现在(开始|起)|记住|记得|请记住|请你|请|另外|还有|对了|顺便|麻烦|注意|提醒一下|好的|嗯)[\s，,：:。]*/;
+const LEAD_IN_ZH =
+  /^(以后|今后|往后|从现在(开始|起)|记住|记得|请记住|请你|请|另外|还有|对了|顺便|麻烦|注意|提醒一下|好的|嗯)[\s，,：:。]*/;
 
 /** One problem found in an entry. */
 export type CleanProblem =
@@ -37,10 +38,17 @@ export function cleanTextProblems(
   const content = entry.content.trim();
   if (title === '' || content === '') return ['empty'];
   if (/(…|\.\.\.)$/.test(title)) problems.push('truncated-title');
-  if (LEAD_IN_EN.test(title) || LEAD_IN_EN.test(content) || LEAD_IN_ZH.test(title) || LEAD_IN_ZH.test(content)) problems.push('lead-in');
+  if (
+    LEAD_IN_EN.test(title) ||
+    LEAD_IN_EN.test(content) ||
+    LEAD_IN_ZH.test(title) ||
+    LEAD_IN_ZH.test(content)
+  )
+    problems.push('lead-in');
   if (flat(title) === flat(content)) problems.push('title-equals-content');
   if (/[;,；，、:：]$/.test(title) || /[;,；，、:：]$/.test(content)) problems.push('dangling-punctuation');
-  if (source !== '' && exactSpans(`${title}\n${content}`).some((span) => !source.includes(span))) problems.push('not-byte-exact');
+  if (source !== '' && exactSpans(`${title}\n${content}`).some((span) => !source.includes(span)))
+    problems.push('not-byte-exact');
   if (chineseSource && !(hasCjk(title) && hasCjk(content))) problems.push('chinese-lost');
   return problems;
 }
@@ -54,9 +62,12 @@ export function exactSpans(text: string): string[] {
     if (!/[<>…]/.test(span)) spans.add(span);
   }
   const outside = text.replace(/`[^`\n]*`/g, ' ');
-  for (const match of outside.matchAll(/(?:^|[\s(（"'])((?:\.{0,2}\/)?[A-Za-z0-9_.@-]+(?:\/[A-Za-z0-9_.@*-]+)+\/?)/g)) {
+  for (const match of outside.matchAll(
+    /(?:^|[\s(（"'])((?:\.{0,2}\/)?[A-Za-z0-9_.@-]+(?:\/[A-Za-z0-9_.@*-]+)+\/?)/g,
+  )) {
     const token = (match[1] ?? '').replace(/[.,;:)]+$/, '');
-    if (token.includes('/') && !/^https?:/.test(token) && !/^\d+\/\d+$/.test(token) && !token.includes('<')) spans.add(token);
+    if (token.includes('/') && !/^https?:/.test(token) && !/^\d+\/\d+$/.test(token) && !token.includes('<'))
+      spans.add(token);
   }
   return [...spans];
 }

@@ -16,7 +16,8 @@ import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, contentWords, isPathLike } from './text.js';
 
 /** What a command does, as far as lessons are concerned. */
-export type CommandCategory = 'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate' | 'generate';
+export type CommandCategory =
+  'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate' | 'generate';
 
 /** One shell command of the session with its result. */
 export interface CommandRun {
@@ -51,7 +52,8 @@ export function collectActions(transcript: Transcript): SessionActions {
   for (const turn of transcript.turns) {
     const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
     for (const entry of turn.entries) {
-      if (entry.kind === 'tool_output' && entry.callId !== undefined) outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
+      if (entry.kind === 'tool_output' && entry.callId !== undefined)
+        outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
     }
     turn.entries.forEach((entry, position) => {
       if (entry.kind !== 'tool_call') return;
@@ -65,8 +67,18 @@ export function collectActions(transcript: Transcript): SessionActions {
       // Without a call id, the output is the next entry if it is one.
       const next = turn.entries[position + 1];
       const result =
-        entry.callId !== undefined ? outputs.get(entry.callId) : next?.kind === 'tool_output' ? { exitCode: next.exitCode, output: next.output } : undefined;
-      commands.push({ turn: turn.index, order, command: entry.input.trim(), exitCode: result?.exitCode, output: result?.output ?? '' });
+        entry.callId !== undefined
+          ? outputs.get(entry.callId)
+          : next?.kind === 'tool_output'
+            ? { exitCode: next.exitCode, output: next.output }
+            : undefined;
+      commands.push({
+        turn: turn.index,
+        order,
+        command: entry.input.trim(),
+        exitCode: result?.exitCode,
+        output: result?.output ?? '',
+      });
     });
   }
   return { commands, patches };
@@ -111,13 +123,27 @@ function segments(command: string): string[][] {
 
 /** Tokens of the segment that does the work (not `cd`, `source`, `export`, env assignments). */
 function mainSegment(command: string): string[] {
-  const parts = segments(command).filter((segment) => !/^(cd|source|\.|export|set|nvm|pushd|popd)$/.test(segment[0] ?? ''));
+  const parts = segments(command).filter(
+    (segment) => !/^(cd|source|\.|export|set|nvm|pushd|popd)$/.test(segment[0] ?? ''),
+  );
   const categorized = [...parts].reverse().find((segment) => categoryOfTokens(segment) !== undefined);
   const chosen = categorized ?? parts.at(-1) ?? [];
   return chosen.filter((token, index) => !(index === 0 && /^[A-Z_][A-Z0-9_]*=/.test(token)));
 }
 
-const RUNNER_PREFIXES = new Set(['npx', 'pnpx', 'bunx', 'exec', 'run', 'bundle', 'poetry', 'uv', 'pipenv', 'hatch', 'dlx']);
+const RUNNER_PREFIXES = new Set([
+  'npx',
+  'pnpx',
+  'bunx',
+  'exec',
+  'run',
+  'bundle',
+  'poetry',
+  'uv',
+  'pipenv',
+  'hatch',
+  'dlx',
+]);
 const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'bun']);
 
 function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefined {
@@ -126,7 +152,14 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
   if (first === undefined) return undefined;
   const has = (...names: string[]): boolean => words.some((word) => names.includes(word));
   const scriptLike = (pattern: RegExp): boolean => words.some((word) => pattern.test(word));
-  if (first === 'go') return words[1] === 'test' ? 'test' : words[1] === 'build' ? 'build' : words[1] === 'vet' ? 'lint' : undefined;
+  if (first === 'go')
+    return words[1] === 'test'
+      ? 'test'
+      : words[1] === 'build'
+        ? 'build'
+        : words[1] === 'vet'
+          ? 'lint'
+          : undefined;
   if (first === 'cargo') {
     const sub = words[1] ?? '';
     if (['test', 'nextest'].includes(sub)) return 'test';
@@ -143,7 +176,24 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     if (has('ruff', 'flake8', 'pylint')) return 'lint';
     return undefined;
   }
-  if (PACKAGE_MANAGERS.has(first) || RUNNER_PREFIXES.has(first) || ['make', 'just', 'task', 'rake', 'mix', 'gradle', './gradlew', 'mvn', 'dotnet', 'bazel', 'turbo', 'nx'].includes(first)) {
+  if (
+    PACKAGE_MANAGERS.has(first) ||
+    RUNNER_PREFIXES.has(first) ||
+    [
+      'make',
+      'just',
+      'task',
+      'rake',
+      'mix',
+      'gradle',
+      './gradlew',
+      'mvn',
+      'dotnet',
+      'bazel',
+      'turbo',
+      'nx',
+    ].includes(first)
+  ) {
     // `yarn workspace @acme/web build`, `pnpm --filter web build`: skip the workspace selector.
     const selectors = new Set<number>();
     tokens.forEach((token, index) => {
@@ -157,7 +207,10 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
       .map((token) => token.toLowerCase())
       .slice(1)
       .filter((word) => !RUNNER_PREFIXES.has(word) && !PACKAGE_MANAGERS.has(word));
-    if (PACKAGE_MANAGERS.has(first) && (rest[0] === 'install' || rest[0] === 'i' || rest[0] === 'ci' || rest[0] === 'add')) {
+    if (
+      PACKAGE_MANAGERS.has(first) &&
+      (rest[0] === 'install' || rest[0] === 'i' || rest[0] === 'ci' || rest[0] === 'add')
+    ) {
       // `pnpm add zod` installs one package (a one-off); a bare install sets the project up.
       return rest.length === 1 ? 'install' : undefined;
     }
@@ -166,22 +219,44 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     const target = rest[0] ?? (PACKAGE_MANAGERS.has(first) ? '' : first);
     return categoryOfName(target);
   }
-  if (['pip', 'pip3', 'uv'].includes(first) && (words[1] === 'install' || words[1] === 'sync')) return words.includes('-r') || words[1] === 'sync' || tokens.includes('-r') ? 'install' : undefined;
+  if (['pip', 'pip3', 'uv'].includes(first) && (words[1] === 'install' || words[1] === 'sync'))
+    return words.includes('-r') || words[1] === 'sync' || tokens.includes('-r') ? 'install' : undefined;
   // `./scripts/gen_protos.sh` → `gen_protos`.
-  const script = /^(\.{0,2}\/)?([\w.-]+\/)*[\w.-]+\.(sh|py|js|mjs|ts|rb)$/.test(first) ? (first.split('/').at(-1) ?? '').replace(/\.\w+$/, '') : undefined;
+  const script = /^(\.{0,2}\/)?([\w.-]+\/)*[\w.-]+\.(sh|py|js|mjs|ts|rb)$/.test(first)
+    ? (first.split('/').at(-1) ?? '').replace(/\.\w+$/, '')
+    : undefined;
   if (script !== undefined) return categoryOfName(script);
-  return categoryOfName(first) ?? (scriptLike(/^(pytest|jest|vitest|mocha|rspec|phpunit|ctest)$/) ? 'test' : undefined);
+  return (
+    categoryOfName(first) ??
+    (scriptLike(/^(pytest|jest|vitest|mocha|rspec|phpunit|ctest)$/) ? 'test' : undefined)
+  );
 }
 
 function categoryOfName(name: string): CommandCategory | undefined {
-  if (/^(test|tests|spec|specs|pytest|jest|vitest|mocha|rspec|phpunit|ctest|nextest|tox|nox|e2e)$|^test[:_-]|[:_-]test$|^e2e[:_-]/.test(name)) return 'test';
-  if (/^(lint|eslint|ruff|flake8|pylint|rubocop|stylelint|biome|golangci-lint|clippy|sqlfluff)$|^lint[:_-]|[:_-]lint$/.test(name)) return 'lint';
-  if (/^(tsc|vue-tsc|mypy|pyright|typecheck|type-check|types|check-types)$|^typecheck[:_-]/.test(name)) return 'typecheck';
+  if (
+    /^(test|tests|spec|specs|pytest|jest|vitest|mocha|rspec|phpunit|ctest|nextest|tox|nox|e2e)$|^test[:_-]|[:_-]test$|^e2e[:_-]/.test(
+      name,
+    )
+  )
+    return 'test';
+  if (
+    /^(lint|eslint|ruff|flake8|pylint|rubocop|stylelint|biome|golangci-lint|clippy|sqlfluff)$|^lint[:_-]|[:_-]lint$/.test(
+      name,
+    )
+  )
+    return 'lint';
+  if (/^(tsc|vue-tsc|mypy|pyright|typecheck|type-check|types|check-types)$|^typecheck[:_-]/.test(name))
+    return 'typecheck';
   if (/^(build|compile|bundle|webpack|rollup|tsup|esbuild)$|^build[:_-]/.test(name)) return 'build';
   if (/^(format|fmt|prettier|black|gofmt)$|^format[:_-]/.test(name)) return 'format';
   if (/^(check|verify|ci|validate|precommit|pre-commit)$/.test(name)) return 'check';
   if (/^(migrate|db:migrate|migration|migrations)$|^migrate[:_-]|^db:migrate/.test(name)) return 'migrate';
-  if (/^(codegen|generate|gen|proto|protos|protobuf|grpc|stubs|protoc|buf|sqlc|oapi-codegen|graphql-codegen|openapi-generator(-cli)?)$|^(gen|generate|codegen)[:_-]|^gen[_-]?protos?$/.test(name)) return 'generate';
+  if (
+    /^(codegen|generate|gen|proto|protos|protobuf|grpc|stubs|protoc|buf|sqlc|oapi-codegen|graphql-codegen|openapi-generator(-cli)?)$|^(gen|generate|codegen)[:_-]|^gen[_-]?protos?$/.test(
+      name,
+    )
+  )
+    return 'generate';
   return undefined;
 }
 
@@ -191,7 +266,8 @@ export function categoryOf(command: string): CommandCategory | undefined {
 }
 
 /** Commands that only look at things: their failures teach nothing about the build. */
-const READ_ONLY = /^(ls|ll|cat|head|tail|less|more|rg|grep|egrep|fgrep|ag|ack|find|fd|sed|awk|wc|tree|stat|file|jq|yq|echo|printf|pwd|which|whereis|type|env|printenv|date|true|false|test|diff|du|df|ps|top|id|whoami|uname|nl|sort|uniq|cut|column|xxd|od|curl|wget|http|open)$/;
+const READ_ONLY =
+  /^(ls|ll|cat|head|tail|less|more|rg|grep|egrep|fgrep|ag|ack|find|fd|sed|awk|wc|tree|stat|file|jq|yq|echo|printf|pwd|which|whereis|type|env|printenv|date|true|false|test|diff|du|df|ps|top|id|whoami|uname|nl|sort|uniq|cut|column|xxd|od|curl|wget|http|open)$/;
 
 /** True when a command only reads (ls, cat, rg, sed -n, git status/log/diff …). */
 export function isReadOnly(command: string): boolean {
@@ -201,20 +277,48 @@ export function isReadOnly(command: string): boolean {
     const [first = '', second = ''] = segment;
     if (first === 'cd') return true;
     // `pip show x`, `npm ls`, `go env`, `docker --version`: looking, not doing.
-    const inspecting = /^(show|list|ls|info|view|status|version|--version|-v|-V|env|outdated|why|explain|help|--help)$/;
+    const inspecting =
+      /^(show|list|ls|info|view|status|version|--version|-v|-V|env|outdated|why|explain|help|--help)$/;
     if (inspecting.test(second)) return true;
     if (first === 'sed') return !segment.includes('-i');
     if (READ_ONLY.test(first)) return true;
-    if (first === 'git') return ['status', 'log', 'diff', 'show', 'branch', 'remote', 'rev-parse', 'blame', 'grep', 'ls-files'].includes(second);
-    if (first === 'docker' || first === 'kubectl') return ['ps', 'logs', 'get', 'describe', 'images', 'inspect', 'version'].includes(second) || segment.slice(1, 3).join(' ') === 'compose ps';
-    if (first === 'python' || first === 'python3' || first === 'node') return second === '-c' || second === '-e' || second === '--version';
+    if (first === 'git')
+      return [
+        'status',
+        'log',
+        'diff',
+        'show',
+        'branch',
+        'remote',
+        'rev-parse',
+        'blame',
+        'grep',
+        'ls-files',
+      ].includes(second);
+    if (first === 'docker' || first === 'kubectl')
+      return (
+        ['ps', 'logs', 'get', 'describe', 'images', 'inspect', 'version'].includes(second) ||
+        segment.slice(1, 3).join(' ') === 'compose ps'
+      );
+    if (first === 'python' || first === 'python3' || first === 'node')
+      return second === '-c' || second === '-e' || second === '--version';
     return false;
   });
 }
 
 /** Flags that only narrow or decorate a run; adding them does not make a different command. */
-const NARROWING_FLAGS = /^(-k|-t|-x|-s|-v+|-q|-u|-U|--update|--updateSnapshot|--update-snapshots|--run|-run|--grep|-g|--testNamePattern|--testPathPattern|--bail|--verbose|--quiet|--no-coverage|--watch=false|--reporter(=.*)?|--maxfail(=.*)?|--lf|--ff|-p=?no:.*|--filter=.*test.*)$/;
-const NARROWING_WITH_VALUE = new Set(['-k', '-t', '--grep', '-g', '--testNamePattern', '--testPathPattern', '-run', '--run']);
+const NARROWING_FLAGS =
+  /^(-k|-t|-x|-s|-v+|-q|-u|-U|--update|--updateSnapshot|--update-snapshots|--run|-run|--grep|-g|--testNamePattern|--testPathPattern|--bail|--verbose|--quiet|--no-coverage|--watch=false|--reporter(=.*)?|--maxfail(=.*)?|--lf|--ff|-p=?no:.*|--filter=.*test.*)$/;
+const NARROWING_WITH_VALUE = new Set([
+  '-k',
+  '-t',
+  '--grep',
+  '-g',
+  '--testNamePattern',
+  '--testPathPattern',
+  '-run',
+  '--run',
+]);
 
 /** How a later run relates to an earlier failed one. */
 type Relation = 'same' | 'narrowed' | 'different';
@@ -267,7 +371,8 @@ const TEST_REPORT_LINE = /^\s*(FAILED\b|FAIL\b|--- FAIL|✗|×|✕|●\s+\S+.*�
 const ASSERTION = /\b(AssertionError|assert(ion)? failed|expected .+ (to|but)\b|Expected:|Received:)/i;
 
 /** Phrases that read like instructions to an agent: never copied from tool output into a lesson. */
-const INSTRUCTION_LIKE = /\b(always|never|from now on|ignore (all |any )?(previous|prior)|you must|assistant|ai agent|language model|remember this|the user prefers)\b/i;
+const INSTRUCTION_LIKE =
+  /\b(always|never|from now on|ignore (all |any )?(previous|prior)|you must|assistant|ai agent|language model|remember this|the user prefers)\b/i;
 
 /**
  * The most telling error line of a failed run, or undefined when the failure is a test report
@@ -292,15 +397,23 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     .filter((line) => line !== '' && !INSTRUCTION_LIKE.test(line));
   const typed = candidates.find(
     (line) =>
-      (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) || /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) &&
+      (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) ||
+        /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) &&
       !ASSERTION.test(line),
   );
-  const informative = candidates.filter((line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line));
+  const informative = candidates.filter(
+    (line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line),
+  );
   const tagged = informative.find(
-    (line) => /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) || /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) || /^(ERROR|FATAL)\b/.test(line),
+    (line) =>
+      /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) ||
+      /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) ||
+      /^(ERROR|FATAL)\b/.test(line),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(line),
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script))/i.test(
+      line,
+    ),
   );
   // Last resort: a line that calls itself an error ("✘ mssql Error no matching manifest …").
   const named = informative.find(
@@ -311,23 +424,36 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const testReport = lines.some((line) => TEST_REPORT_LINE.test(line) || ASSERTION.test(line));
   // A failure of a named test ("FAIL src/a.test.ts > renders header", "FAILED t.py::test_x") is the
   // code under test, unless the suite itself could not run.
-  const namedTestFailed = lines.some((line) => ASSERTION.test(line) || (TEST_REPORT_LINE.test(line) && /( > | › |::|\(\d+(\.\d+)?s\))/.test(line)));
-  const suiteBroken = lines.some((line) => /failed to run|failed to load|could not (load|compile)|error during collection|cannot find module|no module named|failed to resolve/i.test(line));
+  const namedTestFailed = lines.some(
+    (line) =>
+      ASSERTION.test(line) || (TEST_REPORT_LINE.test(line) && /( > | › |::|\(\d+(\.\d+)?s\))/.test(line)),
+  );
+  const suiteBroken = lines.some((line) =>
+    /failed to run|failed to load|could not (load|compile)|error during collection|cannot find module|no module named|failed to resolve/i.test(
+      line,
+    ),
+  );
   // A typed error or a setup phrase is a setup failure even inside a test run ("Test suite failed to run").
   // An `ERROR …` log line of a tool (alembic, a linker) is a setup failure unless a named test failed.
   const logged = tagged !== undefined && /^(ERROR|FATAL)\b/.test(tagged);
-  const setup = namedTestFailed && !suiteBroken ? false : typed !== undefined || phrased !== undefined || logged || !testReport;
+  const setup =
+    namedTestFailed && !suiteBroken
+      ? false
+      : typed !== undefined || phrased !== undefined || logged || !testReport;
   return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
 }
 
 /** Source code, documentation and styles: edits to these are work on the task, not on the setup. */
-const SOURCE_FILE = /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
+const SOURCE_FILE =
+  /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
 
 /** A file that configures the build or the tools: anything but source code, and `*.config.ts` & co. */
 function isConfigFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
   if (!SOURCE_FILE.test(name) && /\.\w+$|^[A-Z][\w-]*$|^\.\w/.test(name)) return true;
-  return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(name);
+  return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(
+    name,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,8 +467,10 @@ const MAX_DURABLE_COMMAND = 160;
 const MAX_FIX_FILES = 2;
 
 /** First words of a step that never belongs to "how to X here" (a one-off or local-state step). */
-const ONE_OFF_FIRST = /^(cp|mv|rm|sleep|tail|head|less|more|echo|printf|cat|tee|wc|sort|uniq|true|false|mkdir|touch|ln|chmod|chown|kill|pkill|killall|lsof|open|xdg-open|clear|date|time|wait)$/;
-const ONE_OFF_GIT = /^(add|commit|push|checkout|switch|stash|tag|reset|rebase|merge|pull|fetch|clone|restore|cherry-pick|revert|am|apply|status|log|diff|show)$/;
+const ONE_OFF_FIRST =
+  /^(cp|mv|rm|sleep|tail|head|less|more|echo|printf|cat|tee|wc|sort|uniq|true|false|mkdir|touch|ln|chmod|chown|kill|pkill|killall|lsof|open|xdg-open|clear|date|time|wait)$/;
+const ONE_OFF_GIT =
+  /^(add|commit|push|checkout|switch|stash|tag|reset|rebase|merge|pull|fetch|clone|restore|cherry-pick|revert|am|apply|status|log|diff|show)$/;
 
 /**
  * The durable part of a command line: what a future session would run to do the same thing.
@@ -413,7 +541,10 @@ export interface CommandLessonOptions {
 }
 
 /** Proposes "use this command" and "this error was fixed by" recall candidates. */
-export function extractCommandLessons(actions: SessionActions, options: CommandLessonOptions = {}): Proposal[] {
+export function extractCommandLessons(
+  actions: SessionActions,
+  options: CommandLessonOptions = {},
+): Proposal[] {
   const proposals: Proposal[] = [];
   const runs = actions.commands;
   const taughtCommands = new Set<string>();
@@ -454,12 +585,23 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
         );
       });
       if (failedAgain) return; // the last failure is the one that was fixed
-      const patches = actions.patches.filter((patch) => patch.order > failed.order && patch.order < retry.order);
+      const patches = actions.patches.filter(
+        (patch) => patch.order > failed.order && patch.order < retry.order,
+      );
       const files = [...new Set(patches.flatMap((patch) => patch.files))];
       const fixCommands = runs
-        .filter((run) => run.order > failed.order && run.order < retry.order && run.exitCode === 0 && !isReadOnly(run.command))
+        .filter(
+          (run) =>
+            run.order > failed.order &&
+            run.order < retry.order &&
+            run.exitCode === 0 &&
+            !isReadOnly(run.command),
+        )
         .map((run) => durableCommand(run.command, { fixStep: true }))
-        .filter((command): command is string => command !== undefined && relation(failedDurable, command) === 'different');
+        .filter(
+          (command): command is string =>
+            command !== undefined && relation(failedDurable, command) === 'different',
+        );
       // `dotnet test` refused to choose ("more than one project"), `dotnet test Ledger.sln` passed with
       // nothing changed: the narrowed command is the one to use.
       const retried = durableOf(retry) ?? failedDurable;
@@ -491,7 +633,10 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
 
     // 2. It never passed, but a different command of the same kind did: the command to use here.
     if (category === undefined) return;
-    const success = later.find((run) => run.exitCode === 0 && durableOf(run) !== undefined && categoryOf(durableOf(run) ?? '') === category);
+    const success = later.find(
+      (run) =>
+        run.exitCode === 0 && durableOf(run) !== undefined && categoryOf(durableOf(run) ?? '') === category,
+    );
     const successDurable = success === undefined ? undefined : durableOf(success);
     if (success === undefined || successDurable === undefined || taughtCommands.has(successDurable)) return;
     if (relation(failedDurable, successDurable) !== 'different') return;
@@ -506,7 +651,9 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
         .join(' ');
     if (skeleton(failedDurable) === skeleton(successDurable)) return;
     if (error !== undefined && LOCAL_STATE_ERROR.test(error.line)) return;
-    const editedBetween = actions.patches.some((patch) => patch.order > failed.order && patch.order < success.order);
+    const editedBetween = actions.patches.some(
+      (patch) => patch.order > failed.order && patch.order < success.order,
+    );
     // A failing test suite fixed by editing code, then another command passing, is progress on
     // the task, not a lesson about which command to run.
     const setupFailure = error?.setup ?? false;
@@ -514,7 +661,17 @@ export function extractCommandLessons(actions: SessionActions, options: CommandL
     // Only a failure of the setup (a missing script, tool, module) says the command is wrong here.
     if (!setupFailure) return;
     taughtCommands.add(successDurable);
-    proposals.push(commandLesson(category, withoutNarrowing(failedDurable), failed.exitCode, withoutNarrowing(successDurable), success.turn, error?.line, setupFailure));
+    proposals.push(
+      commandLesson(
+        category,
+        withoutNarrowing(failedDurable),
+        failed.exitCode,
+        withoutNarrowing(successDurable),
+        success.turn,
+        error?.line,
+        setupFailure,
+      ),
+    );
   });
   return proposals;
 }
@@ -528,8 +685,20 @@ export function withoutNarrowing(command: string): string {
   const tokens = command.split(' ');
   while (tokens.length > 2) {
     const last = tokens.at(-1) ?? '';
-    if (last === '.' || last === './...' || last.startsWith('-') || !isPathLike(last) || /^\.\/[\w.-]+\.(sh|py|js|ts)$/.test(last)) break;
-    if (/(^|\/)\w+\.(test|spec)\.|(^|\/)(tests?|spec|src|app|lib|packages)\//.test(last) || /\.(py|ts|tsx|js|jsx|rb|go|rs)$/.test(last) || last.includes('/')) tokens.pop();
+    if (
+      last === '.' ||
+      last === './...' ||
+      last.startsWith('-') ||
+      !isPathLike(last) ||
+      /^\.\/[\w.-]+\.(sh|py|js|ts)$/.test(last)
+    )
+      break;
+    if (
+      /(^|\/)\w+\.(test|spec)\.|(^|\/)(tests?|spec|src|app|lib|packages)\//.test(last) ||
+      /\.(py|ts|tsx|js|jsx|rb|go|rs)$/.test(last) ||
+      last.includes('/')
+    )
+      tokens.pop();
     else break;
   }
   return tokens.join(' ');
@@ -560,7 +729,22 @@ const CATEGORY_TITLES: Record<CommandCategory, string> = {
 };
 
 /** Verbs that say nothing about which tool a command lesson is about. */
-const GENERIC_COMMAND_WORDS = new Set(['start', 'stop', 'exec', 'up', 'down', 'install', 'build', 'test', 'add', 'sh', 'bash', 'source', 'cd', 'true']);
+const GENERIC_COMMAND_WORDS = new Set([
+  'start',
+  'stop',
+  'exec',
+  'up',
+  'down',
+  'install',
+  'build',
+  'test',
+  'add',
+  'sh',
+  'bash',
+  'source',
+  'cd',
+  'true',
+]);
 
 function commandLesson(
   category: CommandCategory,
@@ -579,10 +763,15 @@ function commandLesson(
     summary: `${CATEGORY_TITLES[category]}: \`${success}\``,
     content,
     sourcePaths: [],
-    evidence: { turn: successTurn, quote: clip(`$ ${failed} → exit ${failedExit ?? '?'}; $ ${success} → exit 0`, MAX_QUOTE) },
+    evidence: {
+      turn: successTurn,
+      quote: clip(`$ ${failed} → exit ${failedExit ?? '?'}; $ ${success} → exit 0`, MAX_QUOTE),
+    },
     confidence: setup ? 0.8 : 0.65,
     dedupeKey: success,
-    addedWords: [...contentWords(success)].filter((word) => !contentWords(failed).has(word) && !GENERIC_COMMAND_WORDS.has(word)),
+    addedWords: [...contentWords(success)].filter(
+      (word) => !contentWords(failed).has(word) && !GENERIC_COMMAND_WORDS.has(word),
+    ),
   };
 }
 
@@ -621,15 +810,32 @@ function errorLabel(error: string): string {
   const phrase = [...segments]
     .reverse()
     .map((segment) => segment.split(/[.;]\s/)[0] ?? segment)
-    .find((segment) => segment.split(/\s+/).length >= 3 && segment.length <= 90 && !/^(error|npm error|fatal|panic)$/i.test(segment));
+    .find(
+      (segment) =>
+        segment.split(/\s+/).length >= 3 &&
+        segment.length <= 90 &&
+        !/^(error|npm error|fatal|panic)$/i.test(segment),
+    );
   if (phrase) return phrase.replace(/^(npm error|npm ERR!|error|fatal|panic)\s+/i, '');
-  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E(?!RROR\b)[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(text);
+  const code = /\b(E\d{3,5}|TS\d{4}|ERR_[A-Z_]+|E(?!RROR\b)[A-Z]{4,}|[A-Z]\w*(?:Error|Exception))\b/.exec(
+    text,
+  );
   if (code?.[1]) {
-    const after = text.slice((code.index ?? 0) + code[1].length).replace(/^[\]:\s]+/, '').trim();
+    const after = text
+      .slice((code.index ?? 0) + code[1].length)
+      .replace(/^[\]:\s]+/, '')
+      .trim();
     return after !== '' && after.length <= 40 ? `${code[1]} ${after}` : code[1];
   }
-  const first = text.replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '').split(/\s\(|\s(?:for|because|while|when)\s/)[0] ?? text;
-  return first.split(/\s+/).slice(0, 10).join(' ').replace(/[.;,:]+$/, '');
+  const first =
+    text
+      .replace(/^(npm error|npm ERR!|error|fatal|panic)\s*:?\s*/i, '')
+      .split(/\s\(|\s(?:for|because|while|when)\s/)[0] ?? text;
+  return first
+    .split(/\s+/)
+    .slice(0, 10)
+    .join(' ')
+    .replace(/[.;,:]+$/, '');
 }
 
 /** The change one patch made to one file: removed and added lines, trimmed, byte-exact. */
@@ -640,9 +846,15 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
       const header = /^\*\*\* (Update|Add|Delete) File: (.+)$/m.exec(section);
       if (!header || header[2]?.trim() !== file) continue;
       if (header[1] === 'Add') {
-        const lines = section.split('\n').filter((line) => /^\+/.test(line)).map((line) => line.slice(1).trim()).filter((line) => line !== '');
+        const lines = section
+          .split('\n')
+          .filter((line) => /^\+/.test(line))
+          .map((line) => line.slice(1).trim())
+          .filter((line) => line !== '');
         const only = lines.length === 1 ? lines[0] : undefined;
-        return only !== undefined && only.length <= 120 && !only.includes('`') ? `add \`${file}\` with \`${only}\`` : `add \`${file}\``;
+        return only !== undefined && only.length <= 120 && !only.includes('`')
+          ? `add \`${file}\` with \`${only}\``
+          : `add \`${file}\``;
       }
       if (header[1] === 'Delete') return `delete \`${file}\``;
       const removed: string[] = [];
@@ -662,7 +874,8 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
       );
       const oldOnly = removed.filter((line) => !added.includes(line) && !trivial(line));
       const fits = (line: string): boolean => line.length <= 120 && !line.includes('`');
-      // An old line split over several new ones ("defineConfig({ test })" → "defineConfig({ resolve, test })")
+      // An old line split over several new ones ("defineConfig({ test })" → "defineConfig({ resolve, test
+      // })")
       // is not replaced: what was added is the change.
       const rewrapped = added.some((line) => within(line, removed));
       const oneForOne = oldOnly.length === 1 && newOnly.length === 1;
@@ -687,7 +900,13 @@ function errorFixLesson(
   fixCommands: string[],
 ): Proposal | undefined {
   const how: string[] = [];
-  if (fixCommands.length > 0) how.push(`run ${fixCommands.slice(0, 3).map((command) => `\`${command}\``).join(', then ')}`);
+  if (fixCommands.length > 0)
+    how.push(
+      `run ${fixCommands
+        .slice(0, 3)
+        .map((command) => `\`${command}\``)
+        .join(', then ')}`,
+    );
   const changes = files.map((file) => describeChange(patches, file));
   // "Fixed by editing X" without the change is no lesson: the note must say what changed.
   const unsaid = changes.every((change) => change === undefined || /^edit `/.test(change));

@@ -41,7 +41,9 @@ export function isKnown(proposal: Proposal, entries: readonly KnownEntry[]): boo
   const normalizedKey = normalize(key);
   const words = contentWords(key);
   return entries.some(
-    (entry) => (normalizedKey.length >= 6 && entry.normalized.includes(normalizedKey)) || (words.size > 0 && containment(words, entry.words) >= KNOWN_THRESHOLD),
+    (entry) =>
+      (normalizedKey.length >= 6 && entry.normalized.includes(normalizedKey)) ||
+      (words.size > 0 && containment(words, entry.words) >= KNOWN_THRESHOLD),
   );
 }
 
@@ -54,7 +56,10 @@ export function dropRepeats(proposals: readonly Proposal[]): Proposal[] {
     const repeat = kept.some((other) => {
       if (other.family !== proposal.family) return false;
       const otherWords = contentWords(other.dedupeKey ?? other.content);
-      return containment(words, otherWords) >= REPEAT_THRESHOLD || containment(otherWords, words) >= REPEAT_THRESHOLD;
+      return (
+        containment(words, otherWords) >= REPEAT_THRESHOLD ||
+        containment(otherWords, words) >= REPEAT_THRESHOLD
+      );
     });
     if (!repeat) kept.push(proposal);
   }

@@ -23,13 +23,16 @@ export function extractFileFocus(transcript: Transcript, actions: SessionActions
     }
   }
   const latest = transcript.turns.at(-1)?.index ?? 0;
-  const reached = (entry: { patches: number; turns: Set<number> }): boolean => entry.patches >= MIN_PATCHES && entry.turns.size >= MIN_TURNS;
+  const reached = (entry: { patches: number; turns: Set<number> }): boolean =>
+    entry.patches >= MIN_PATCHES && entry.turns.size >= MIN_TURNS;
   // Proposed once, by the turn in which the file becomes a focus (later turns add nothing new).
   const before = (file: string): { patches: number; turns: Set<number> } => {
     const earlier = actions.patches.filter((patch) => patch.turn < latest && patch.files.includes(file));
     return { patches: earlier.length, turns: new Set(earlier.map((patch) => patch.turn)) };
   };
-  const focus = [...stats].filter(([file, entry]) => reached(entry) && entry.turns.has(latest) && !reached(before(file)));
+  const focus = [...stats].filter(
+    ([file, entry]) => reached(entry) && entry.turns.has(latest) && !reached(before(file)),
+  );
   const directories = [...new Set(focus.map(([file]) => directoryOf(file)))].sort();
   return directories.map((directory) => {
     const files = [...stats]
@@ -40,14 +43,19 @@ export function extractFileFocus(transcript: Transcript, actions: SessionActions
     const prompts = turns
       .map((index) => transcript.turns[index]?.entries.find((entry) => entry.kind === 'user'))
       .flatMap((entry) => (entry?.kind === 'user' ? [clip(entry.text, 90)] : []));
-    const listed = files.map(([file, entry]) => `${file} (${entry.patches} edit${entry.patches === 1 ? '' : 's'})`).join(', ');
+    const listed = files
+      .map(([file, entry]) => `${file} (${entry.patches} edit${entry.patches === 1 ? '' : 's'})`)
+      .join(', ');
     const where = directory === '.' ? 'the repository root' : `${directory}/`;
     const content = `Repeated work in ${where}: ${listed}, over ${turns.length} turns${prompts.length > 0 ? ` (${prompts.map((prompt) => `"${prompt}"`).join('; ')})` : ''}.`;
     const quote = prompts[0] ?? listed;
     return {
       kind: 'files' as const,
       family: 'recall_candidate' as const,
-      summary: `Work on ${files.map(([file]) => file).slice(0, 3).join(', ')}`,
+      summary: `Work on ${files
+        .map(([file]) => file)
+        .slice(0, 3)
+        .join(', ')}`,
       content,
       sourcePaths: files.map(([file]) => file),
       evidence: { turn: latest, quote: clip(quote, MAX_QUOTE) },

@@ -25,86 +25,180 @@ interface CueRule extends Cue {
 
 /** English cues, tried on the lower-cased sentence after leading fillers ("ok,", "no —", "btw"). */
 const EN_CUES: readonly CueRule[] = [
-  { pattern: /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future)\b/, kind: 'rule', confidence: 0.85 },
+  {
+    pattern: /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future)\b/,
+    kind: 'rule',
+    confidence: 0.85,
+  },
   { pattern: /\bfrom now on\b/, kind: 'rule', confidence: 0.8 },
   { pattern: /^(always|never)\b/, kind: 'rule', confidence: 0.85 },
   { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
-  { pattern: /^(remember(?![-\w])|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/, kind: 'rule', confidence: 0.8 },
-  { pattern: /\b(keep (that|this|it) in mind|for the future|in (the )?future|from now on|going forward)\b/, kind: 'rule', confidence: 0.7 },
-  { pattern: /\b(leave (it|them|that|those|these|\S+\/) alone|hands off|off[- ]limits)\b/, kind: 'prohibition', confidence: 0.7 },
-  { pattern: /^i('d| would) like (every|all|each|any)\b/, kind: 'preference', confidence: 0.7 },
-  { pattern: /^i (prefer|like it when|want you to always|want you to never|'d like you to|would like you to|'d rather|would rather|hate it when|don't like it when)\b/, kind: 'preference', confidence: 0.75 },
-  { pattern: /\bi('d| would)? prefer\b/, kind: 'preference', confidence: 0.75 },
-  { pattern: /^i('d| would) rather\b/, kind: 'preference', confidence: 0.75 },
-  { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
-  { pattern: /^(prefer|use|stick to|stick with) [^,;]{1,40}?,? (not|never|instead of|rather than) \S/, kind: 'rule', confidence: 0.75 },
-  // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
-  { pattern: /[,;—–]\s*(so |and |but |then |which means )?(please |pls )?(always|never|don't|do not) \w+/, kind: 'rule', confidence: 0.7 },
-  { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
   {
-    pattern: /^we(?:'re| are)? ?(use|using|deploy|host|run|build|ship|release|store|keep|follow|write|lint|format|prefer|don't use|do not use|never use|only use|are on|'re on)\b/,
-    kind: 'fact',
-    confidence: 0.7,
-  },
-  {
-    pattern: /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?|needs?|requires?|depends? on|expects?|talks? to|hits?|goes|go)\b/,
-    kind: 'fact',
-    confidence: 0.7,
-  },
-  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is kept.
-  { pattern: /\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]*\/[\w./@-]*|\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]+\.(md|ya?ml|json|toml|ts|js|py|env)\b/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^(the |all )?[\w./@-]+(?: [\w./@-]+){0,3} (lives?|is located|are located|sits?|resides?|are kept|is kept) in\b/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^(this|the) (repo|repository|project|codebase|monorepo) (uses|is|runs|has|needs|requires|deploys)\b/, kind: 'fact', confidence: 0.7 },
-  // "please stop pulling in moment.js", "stop adding emojis": a standing prohibition.
-  { pattern: /^(please |pls )?stop \w+ing\b/, kind: 'prohibition', confidence: 0.75 },
-  { pattern: /^i (always |never |usually |really )?(want|need)\b(?! (you )?to\b)(?! it\b)/, kind: 'preference', confidence: 0.7 },
-  { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
-  { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
-  { pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/, kind: 'rule', confidence: 0.8 },
-  // "whenever you commit for me use `git commit -S`": a recurring moment and what to do in it, comma or not.
-  {
-    pattern: /^(when|whenever|every time|each time|any time) you \w+\b.{0,80}?\b(use|run|pass|add|prefer|always|never|don't|do not|keep|put)\b/,
-    kind: 'rule',
-    confidence: 0.75,
-  },
-  // "you can drop the summary section", "you can skip the recap": leave something out from now on.
-  { pattern: /^you can (drop|skip|stop|leave out|omit|lose|cut|ditch)\b/, kind: 'preference', confidence: 0.7 },
-  { pattern: /^(when|whenever|every time|each time|any time) you (run|use|call|invoke|write|add|create|open|make|touch|edit|change|commit|push|start|test|deploy|review|fix|name|install)\b[^,]{0,80},\s*\S/, kind: 'rule', confidence: 0.75 },
-  {
-    pattern: /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
+    pattern:
+      /^(remember(?![-\w])|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/,
     kind: 'rule',
     confidence: 0.8,
   },
   {
-    pattern: /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to|next to|alongside|beside)\b|^(the )?(unit |integration |e2e |end-to-end |api )?(tests?|specs?|builds?|e2e|ci|deploys?|migrations?|app|server|services?)( suite)? (need|needs|require|requires|depend on|depends on|expect|expects)\b/,
+    pattern: /\b(keep (that|this|it) in mind|for the future|in (the )?future|from now on|going forward)\b/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
+  {
+    pattern: /\b(leave (it|them|that|those|these|\S+\/) alone|hands off|off[- ]limits)\b/,
+    kind: 'prohibition',
+    confidence: 0.7,
+  },
+  { pattern: /^i('d| would) like (every|all|each|any)\b/, kind: 'preference', confidence: 0.7 },
+  {
+    pattern:
+      /^i (prefer|like it when|want you to always|want you to never|'d like you to|would like you to|'d rather|would rather|hate it when|don't like it when)\b/,
+    kind: 'preference',
+    confidence: 0.75,
+  },
+  { pattern: /\bi('d| would)? prefer\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^i('d| would) rather\b/, kind: 'preference', confidence: 0.75 },
+  { pattern: /^(prefer|use) [^ ]+ (instead of|rather than|over)\b/, kind: 'rule', confidence: 0.75 },
+  {
+    pattern: /^(prefer|use|stick to|stick with) [^,;]{1,40}?,? (not|never|instead of|rather than) \S/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
+  {
+    pattern: /[,;—–]\s*(so |and |but |then |which means )?(please |pls )?(always|never|don't|do not) \w+/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
+  { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
+  {
+    pattern:
+      /^we(?:'re| are)? ?(use|using|deploy|host|run|build|ship|release|store|keep|follow|write|lint|format|prefer|don't use|do not use|never use|only use|are on|'re on)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
-  { pattern: /\b(live|lives|moved|has moved|have moved|were moved|was moved)( now)? (in|under|to|into) `?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
   {
-    pattern: /^(keep|make|write|give|send|reply|answer|respond)\b.*\b(answers?|repl(y|ies)|responses?|explanations?|summar(y|ies)|commit messages?|pr descriptions?|comments)\b/,
+    pattern:
+      /^our [\w./@ -]{1,40}? (is|are|lives?|runs?|uses?|sits?|deploys?|needs?|requires?|depends? on|expects?|talks? to|hits?|goes|go)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is
+  // kept.
+  {
+    pattern:
+      /\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]*\/[\w./@-]*|\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]+\.(md|ya?ml|json|toml|ts|js|py|env)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^(the |all )?[\w./@-]+(?: [\w./@-]+){0,3} (lives?|is located|are located|sits?|resides?|are kept|is kept) in\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^(this|the) (repo|repository|project|codebase|monorepo) (uses|is|runs|has|needs|requires|deploys)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "please stop pulling in moment.js", "stop adding emojis": a standing prohibition.
+  { pattern: /^(please |pls )?stop \w+ing\b/, kind: 'prohibition', confidence: 0.75 },
+  {
+    pattern: /^i (always |never |usually |really )?(want|need)\b(?! (you )?to\b)(?! it\b)/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
+  { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
+  {
+    pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/,
+    kind: 'rule',
+    confidence: 0.8,
+  },
+  // "whenever you commit for me use `git commit -S`": a recurring moment and what to do in it, comma or not.
+  {
+    pattern:
+      /^(when|whenever|every time|each time|any time) you \w+\b.{0,80}?\b(use|run|pass|add|prefer|always|never|don't|do not|keep|put)\b/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  // "you can drop the summary section", "you can skip the recap": leave something out from now on.
+  {
+    pattern: /^you can (drop|skip|stop|leave out|omit|lose|cut|ditch)\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^(when|whenever|every time|each time|any time) you (run|use|call|invoke|write|add|create|open|make|touch|edit|change|commit|push|start|test|deploy|review|fix|name|install)\b[^,]{0,80},\s*\S/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  {
+    pattern:
+      /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
+    kind: 'rule',
+    confidence: 0.8,
+  },
+  {
+    pattern:
+      /^(the )?(unit |integration |e2e |end-to-end |api |frontend |backend )?(tests?|specs?|builds?|linting|lint|e2e|ci|deploys?|deployments?|migrations?|docs|releases?|app|api|frontend|backend|server|services?)( suite)? (are |is |get |gets )?(run|runs|built|builds|live|lives|go|goes|deployed|deploys|happens?|uses?|written|kept|hosted)\b (with|via|through|using|by|in|from|on|under|to|next to|alongside|beside)\b|^(the )?(unit |integration |e2e |end-to-end |api )?(tests?|specs?|builds?|e2e|ci|deploys?|migrations?|app|server|services?)( suite)? (need|needs|require|requires|depend on|depends on|expect|expects)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /\b(live|lives|moved|has moved|have moved|were moved|was moved)( now)? (in|under|to|into) `?[\w.@-]*\/[\w./@-]*/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^(keep|make|write|give|send|reply|answer|respond)\b.*\b(answers?|repl(y|ies)|responses?|explanations?|summar(y|ies)|commit messages?|pr descriptions?|comments)\b/,
     kind: 'preference',
     confidence: 0.75,
   },
   { pattern: /^(we|you) (don't|do not|never) \w+/, kind: 'rule', confidence: 0.75 },
   // "run go vet before committing", "strip them before you hand anything back": a standing check.
   {
-    pattern: /\b(run|do|check|strip|remove|format|lint|test|update|rebase|squash|delete|clean|build)\b.*\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|hand\w*|say\w*( it'?s)? done|call\w* it done|finish\w*|submit\w*|ship\w*)\b/,
+    pattern:
+      /\b(run|do|check|strip|remove|format|lint|test|update|rebase|squash|delete|clean|build)\b.*\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|hand\w*|say\w*( it'?s)? done|call\w* it done|finish\w*|submit\w*|ship\w*)\b/,
     kind: 'rule',
     confidence: 0.7,
   },
   { pattern: /^(be|stay) (brief|concise|terse|short|succinct)\b/, kind: 'preference', confidence: 0.75 },
-  { pattern: /^no need to (summari[sz]e|explain|recap|list|repeat|apologi[sz]e|restate)\b/, kind: 'preference', confidence: 0.7 },
+  {
+    pattern: /^no need to (summari[sz]e|explain|recap|list|repeat|apologi[sz]e|restate)\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
   // "the prod cluster is in eu-west-1, not us-east-1": a correction of a fact.
-  { pattern: /^(the |our )?[\w./@-]+( [\w./@-]+){0,3} (is|are|lives?|runs?|sits?) (in|on|at|under) [^,]{1,40}, not\b/, kind: 'fact', confidence: 0.7 },
-  { pattern: /\b(is|are) only (reachable|accessible|available|deployed|running)\b/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /^(the |our )?[\w./@-]+( [\w./@-]+){0,3} (is|are|lives?|runs?|sits?) (in|on|at|under) [^,]{1,40}, not\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern: /\b(is|are) only (reachable|accessible|available|deployed|running)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   { pattern: /\b(files?|names?) (end|ends|should end|must end) (in|with)\b/, kind: 'fact', confidence: 0.7 },
   // "we're a tabs shop", "all timestamps in the DB are UTC".
   { pattern: /^we('re| are) an? [\w-]+ (shop|team|house|company|org)\b/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^(all|every) [\w ]{1,30}? (are|is|must be|should be|have to be|stay|stays)\b(?!.*\b(passing|failing|broken|green|red|done|working|fixed|gone)\b)/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /^(all|every) [\w ]{1,30}? (are|is|must be|should be|have to be|stay|stays)\b(?!.*\b(passing|failing|broken|green|red|done|working|fixed|gone)\b)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "rule of thumb for this codebase: …", "note for later: …": a lead that announces a standing rule or fact.
   {
-    pattern: /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*\S/,
+    pattern:
+      /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*\S/,
     kind: 'rule',
     confidence: 0.75,
   },
@@ -112,121 +206,226 @@ const EN_CUES: readonly CueRule[] = [
   // "in this codebase errors are wrapped with fmt.Errorf", "we usually squash-merge".
   { pattern: /^we (usually|normally|typically|generally|only|just) [a-z]+\b/, kind: 'fact', confidence: 0.7 },
   {
-    pattern: /^(?!(it|this|that|these|those|i|you|he|she|they)\b)[\w./@-]+(?: [\w./@-]+){0,3} (here|in this (repo|repository|project|codebase|monorepo)) (is|are|go|goes|live|lives|run|runs|use|uses|get|gets|need|needs|must|should|have|has)\b/,
+    pattern:
+      /^(?!(it|this|that|these|those|i|you|he|she|they)\b)[\w./@-]+(?: [\w./@-]+){0,3} (here|in this (repo|repository|project|codebase|monorepo)) (is|are|go|goes|live|lives|run|runs|use|uses|get|gets|need|needs|must|should|have|has)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
   // "Commit messages should be in English", "migrations must be reversible": a modal rule about a kind
   // of thing (a plural subject, not "the function" or "this test" of today's task).
   {
-    pattern: /^(?!(the|this|that|these|those|it|its|my|your|his|her|their)\b)(?:(all|our|any|every) )?(?:[\w./@-]+ ){0,2}[\w./@-]*[a-rt-z]s (must|should|need to|have to|are to)( always| never| not)? (be|use|go|live|stay|run|have|start|end|follow|include|import|call|hit|touch|depend)\b/,
+    pattern:
+      /^(?!(the|this|that|these|those|it|its|my|your|his|her|their)\b)(?:(all|our|any|every) )?(?:[\w./@-]+ ){0,2}[\w./@-]*[a-rt-z]s (must|should|need to|have to|are to)( always| never| not)? (be|use|go|live|stay|run|have|start|end|follow|include|import|call|hit|touch|depend)\b/,
     kind: 'rule',
     confidence: 0.7,
   },
   // Generic structure rather than more phrasings:
   // "we pin every dependency exactly": we + a present-tense verb (not a modal, a plan or a past).
   {
-    pattern: /^we (?!(need|want|should|could|can|have|must|will|would|may|might|shall|are|were|was|did|had|got|just|really|also|still|then|tried|saw|broke|went|made|found|thought|ran|wrote|took|left|lost|forgot|said|told|knew|came|began|built|sent|spent|kept|let|put|hit|set|see|think|know|mean|agree|discussed)\b)(?![a-z]+ed\b)[a-z]+ \S+/,
+    pattern:
+      /^we (?!(need|want|should|could|can|have|must|will|would|may|might|shall|are|were|was|did|had|got|just|really|also|still|then|tried|saw|broke|went|made|found|thought|ran|wrote|took|left|lost|forgot|said|told|knew|came|began|built|sent|spent|kept|let|put|hit|set|see|think|know|mean|agree|discussed)\b)(?![a-z]+ed\b)[a-z]+ \S+/,
     kind: 'fact',
     confidence: 0.65,
   },
   // "the lint command is `pnpm lint:fix`", "the dev port is 5174": a named setting of the repository.
   {
-    pattern: /^(the |our )?[\w -]{1,30}? (command|script|entry ?point|port|url|endpoint|branch|registry|(node|python|ruby|go|java) version) (is|are)\b/,
+    pattern:
+      /^(the |our )?[\w -]{1,30}? (command|script|entry ?point|port|url|endpoint|branch|registry|(node|python|ruby|go|java) version) (is|are)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
   // "In this repo, integration tests talk to a real Postgres": a statement introduced as the repository's.
-  { pattern: /^(in|across|throughout) this (repo|repository|project|codebase|monorepo),? (?!(can|could|would|should|is there|are there|do|does|did)\b)\S+ \S+/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /^(in|across|throughout) this (repo|repository|project|codebase|monorepo),? (?!(can|could|would|should|is there|are there|do|does|did)\b)\S+ \S+/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "the build uses esbuild, not webpack": a present-tense statement with its contrast.
   {
-    pattern: /^(?!(fix|add|make|use|write|change|update|rename|move|put|call|try|check|look|test|run|remove|delete)\b)(?:the |our )?[\w./@-]+(?: [\w./@-]+){0,2} (?!(was|has|needs|wants|seems|looks)\b)[a-z]+s\b[^,]{1,40}, (and |but )?not\b/,
+    pattern:
+      /^(?!(fix|add|make|use|write|change|update|rename|move|put|call|try|check|look|test|run|remove|delete)\b)(?:the |our )?[\w./@-]+(?: [\w./@-]+){0,2} (?!(was|has|needs|wants|seems|looks)\b)[a-z]+s\b[^,]{1,40}, (and |but )?not\b/,
     kind: 'fact',
     confidence: 0.7,
   },
   // "all API handlers return a Result type", "every service exposes /healthz".
   {
-    pattern: /^(all|every|each) (?!of\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone)\b)/,
+    pattern:
+      /^(all|every|each) (?!of\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone)\b)/,
     kind: 'fact',
     confidence: 0.7,
   },
   // "database migrations go in db/migrations", "fixtures belong under tests/fixtures/".
-  { pattern: /\b(go|goes|belong|belongs|sit|sits|are stored|is stored|are kept|is kept|get put) (in|under|into|inside) `?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /\b(go|goes|belong|belongs|sit|sits|are stored|is stored|are kept|is kept|get put) (in|under|into|inside) `?[\w.@-]*\/[\w./@-]*/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "ping me before merging", "run the e2e suite before you deploy": a step tied to a recurring moment.
   {
-    pattern: /\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|tagg?\w*|publish\w*)\b/,
+    pattern:
+      /\bbefore (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|tagg?\w*|publish\w*)\b/,
     kind: 'rule',
     confidence: 0.7,
   },
   // "the feature flags moved out of config/flags.yml", "X isn't in src/components anymore".
-  { pattern: /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
 ];
 
 /** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
 const ZH_CUES: readonly CueRule[] = [
-  { pattern: /^(以后|今后|往后|之后都|从现在(开始|起)|从今(天)?(以后|开始|起)|永远|始终|一律|统一|总是|每次都?|一直都?)/, kind: 'rule', confidence: 0.85 },
+  {
+    pattern:
+      /^(以后|今后|往后|之后都|从现在(开始|起)|从今(天)?(以后|开始|起)|永远|始终|一律|统一|总是|每次都?|一直都?)/,
+    kind: 'rule',
+    confidence: 0.85,
+  },
   { pattern: /^(请记住|记住|记得|务必|一定要|千万要|必须)/, kind: 'rule', confidence: 0.8 },
-  { pattern: /^(千万别|千万不要|永远不要|不要|别|不许|不准|禁止|不能|不可以|不得)/, kind: 'prohibition', confidence: 0.7 },
-  { pattern: /^我(更|比较|一般)?(喜欢|偏好|习惯|倾向|希望你|讨厌|不喜欢)/, kind: 'preference', confidence: 0.75 },
-  { pattern: /^我们[^，。]{0,6}?(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于|走)/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern: /^(千万别|千万不要|永远不要|不要|别|不许|不准|禁止|不能|不可以|不得)/,
+    kind: 'prohibition',
+    confidence: 0.7,
+  },
+  {
+    pattern: /^我(更|比较|一般)?(喜欢|偏好|习惯|倾向|希望你|讨厌|不喜欢)/,
+    kind: 'preference',
+    confidence: 0.75,
+  },
+  {
+    pattern: /^我们[^，。]{0,6}?(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于|走)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   { pattern: /^我们[^，。,]{0,10}?部署/, kind: 'fact', confidence: 0.7 },
   { pattern: /^我们的[^，。,]{1,12}?(是|在|用|使用|都在|放在)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(这个)?(项目|仓库|代码库)[^，。]{0,8}?(用|使用|都是|都在)/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/, kind: 'fact', confidence: 0.65 },
+  {
+    pattern:
+      /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/,
+    kind: 'fact',
+    confidence: 0.65,
+  },
   // A topic first: "代码里统一用 async/await", "这个仓库中不要…".
-  { pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/, kind: 'rule', confidence: 0.75 },
+  {
+    pattern: /^[^，。,]{1,8}?[里中](统一|一律|以后都?|今后|总是|都用|不要|别|禁止)/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
   // "我们组的规范是 …", "这边的约定是 …": a stated convention.
-  { pattern: /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定|要求)(是|就是|[：:])/, kind: 'rule', confidence: 0.75 },
+  {
+    pattern: /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定|要求)(是|就是|[：:])/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
   // "你回复我的时候直接用中文": when you do X, do it this way (the Chinese "when you …").
-  { pattern: /^你?[^，。]{1,12}的时候[^，。]{0,12}?(用|要|别|不要|都|记得|先)/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern: /^你?[^，。]{1,12}的时候[^，。]{0,12}?(用|要|别|不要|都|记得|先)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // "本地开发用的配置在 conf/dev 目录下": something is in a path.
-  { pattern: /^[^，。]{1,24}?(在|放|位于|放到|挪到|移到|搬到)\s*`?[\w.@-]*\/[\w./@-]*/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern: /^[^，。]{1,24}?(在|放|位于|放到|挪到|移到|搬到)\s*`?[\w.@-]*\/[\w./@-]*/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "接口返回的时间统一用 UTC", "生产库禁止直接连": 统一/一律/禁止 anywhere in a short clause.
-  { pattern: /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern:
+      /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
-  { pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // "这个仓库里的 third_party 目录别动", "internal/pb 不要手改": a prohibition that does not open the sentence.
   // (别 inside 级别, 区别, 特别 … is not "don't".)
-  { pattern: /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/, kind: 'prohibition', confidence: 0.7 },
-  { pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要|先)/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern:
+      /((?<![级区分类特告识鉴辨差性派个])别|不要|不能|不许|不准|禁止|千万别)(再)?(动|改|碰|修改|手改|手动改|直接改|提交|删|用|写|加)/,
+    kind: 'prohibition',
+    confidence: 0.7,
+  },
+  {
+    pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要|先)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // "注释写中文就行": how something is done, settled with 就行/就好.
   { pattern: /^[^，。]{1,10}(写|用|说|放)[^，。]{1,12}(就行|就好|就可以)/, kind: 'rule', confidence: 0.7 },
-  { pattern: /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^[^，。]{1,20}?(都在|放在|位于|(?<!不)存在|打到)[^，。]{1,30}/, kind: 'fact', confidence: 0.65 },
-  { pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern: /^[^，。]{1,20}?(都在|放在|位于|(?<!不)存在|打到)[^，。]{1,30}/,
+    kind: 'fact',
+    confidence: 0.65,
+  },
+  {
+    pattern: /^(主分支|默认分支|线上|生产|测试环境|数据库|网关|日志)[^，。]{0,10}?(是|在|用)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   { pattern: /^(记一下|记下|记着|备注一下|备注)/, kind: 'rule', confidence: 0.8 },
   // "测试数据库的端口是 5433，不是 5432": a corrected fact.
   { pattern: /是[^，。,]{1,30}[，,]\s*(而)?不是/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(咱们|我们这边|咱们这边|我们这里|这边)/, kind: 'fact', confidence: 0.65 },
   // "PR title 要带 jira 号，…不然 CI 会挂": a requirement with its reason or scope.
-  { pattern: /^(?=[^。]*(不然|否则|要不然|每个|所有|都))[^，。]{1,30}?(要|得|需要|必须)(带|加|写|用|跑|有|包含|填)/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern:
+      /^(?=[^。]*(不然|否则|要不然|每个|所有|都))[^，。]{1,30}?(要|得|需要|必须)(带|加|写|用|跑|有|包含|填)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
 ];
 
 const EN_FILLER =
   /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
-const ZH_FILLER = /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
+const ZH_FILLER =
+  /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
 const EN_IDIOM =
   /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b|^stop\s*[,.!—–-]|^stop$|^i('d| would)? (prefer|like|'d prefer|would prefer|'d rather|would rather) (the |your )?(first|second|third|last|other|former|latter|option|approach|version|one|this|that(?! (you|we|the|all|every)\b)|it|them|what you|plan)\b|^we(?:'re| are)? ?(use|using|need|call) (this|that|it|these|those|them)\b/;
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧|^(以后|回头|之后|改天)再说|再说吧/;
 /** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
-const EN_OPINION = /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol)\b/;
+const EN_OPINION =
+  /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
-const EN_MOMENTARY = /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
-const EN_ONE_OFF_OBJECT = /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b/;
-const ZH_MOMENTARY = /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
+const EN_MOMENTARY =
+  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+const EN_ONE_OFF_OBJECT =
+  /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b/;
+const ZH_MOMENTARY =
+  /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
-const EN_QUESTION_START = /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
-const ZH_QUESTION = /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
-const EN_HYPOTHETICAL = /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
+const EN_QUESTION_START =
+  /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
+const ZH_QUESTION =
+  /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
+const EN_HYPOTHETICAL =
+  /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
 const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉)/;
 
 /** Topics of the person's way of working (→ `user` scope). */
 const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
 const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
-const FIRST_PERSON_EN = /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
+const FIRST_PERSON_EN =
+  /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
 const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
@@ -276,10 +475,19 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           previousCue = moved;
           return;
         }
-        if (found && before && /^[^.]{0,40}\b(them|those|these|it|that)\b/i.test(found.content) && before.text.length <= 80 && !/[?？]/.test(before.text)) {
+        if (
+          found &&
+          before &&
+          /^[^.]{0,40}\b(them|those|these|it|that)\b/i.test(found.content) &&
+          before.text.length <= 80 &&
+          !/[?？]/.test(before.text)
+        ) {
           const lead = cleanClause(before.text.slice(fillerLength(before.masked)));
           if (lead.length >= 4 && analyzeSentence(before) === undefined) {
-            const noun = /\b(?:the|those|these|all the|your|my|our)\s+([\w.@/-]+(?:\s[\w.@/-]+)?)\s*[.!]*$/i.exec(lead.replace(/[.。!！]+$/, ''));
+            const noun =
+              /\b(?:the|those|these|all the|your|my|our)\s+([\w.@/-]+(?:\s[\w.@/-]+)?)\s*[.!]*$/i.exec(
+                lead.replace(/[.。!！]+$/, ''),
+              );
             found.content = noun
               ? found.content.replace(/\b(them|those|these|it|that)\b/i, `the ${noun[1]}`)
               : `${lead.replace(/[.。!！]+$/, '')}: ${lowerFirst(found.content)}`;
@@ -305,7 +513,13 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           lastItem.content.split(/\s+/).length <= 5 &&
           !hasCjk(lastItem.content) &&
           !(lastItem.cue.kind === 'fact' && found.cue.kind === 'fact');
-        if (last && lastItem && lastItem === previousCue && (short || sharesTopic(lastItem.words, found.words))) last.push(found);
+        if (
+          last &&
+          lastItem &&
+          lastItem === previousCue &&
+          (short || sharesTopic(lastItem.words, found.words))
+        )
+          last.push(found);
         else groups.push([found]);
         previousCue = found;
       });
@@ -341,13 +555,16 @@ function capitalizeFirst(text: string): string {
 }
 
 /** A reason that makes a prohibition a standing one: "they get overwritten", "it's generated", "因为 …". */
-const PROHIBITION_REASON = /[,，;；—–-]\s*(they|it|that|those|these)('re|'s| are| is| get| gets)\b|\b(because|since|generated|overwritten|vendored|owned by|third[- ]party|upstream|anything|everything|any|every|all)\b|因为|所有|任何|不然|否则|生成的|会被覆盖/i;
+const PROHIBITION_REASON =
+  /[,，;；—–-]\s*(they|it|that|those|these)('re|'s| are| is| get| gets)\b|\b(because|since|generated|overwritten|vendored|owned by|third[- ]party|upstream|anything|everything|any|every|all)\b|因为|所有|任何|不然|否则|生成的|会被覆盖/i;
 
 /** Verbs that open a task for the agent (a request, not a rule). */
-const TASK_VERB = /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate|帮我|帮忙|给我|把|请帮)/i;
+const TASK_VERB =
+  /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate|帮我|帮忙|给我|把|请帮)/i;
 
 /** The agent's reply promising to keep doing something: "I'll … from now on", "之后…都会". */
-const EN_ACK = /\b(from now on|going forward|in (the )?future|i'll always|i will always|i'll make sure to always|noted[,.]? i'll|will do[,.]? i'll)\b/i;
+const EN_ACK =
+  /\b(from now on|going forward|in (the )?future|i'll always|i will always|i'll make sure to always|noted[,.]? i'll|will do[,.]? i'll)\b/i;
 const ZH_ACK = /(以后|之后|今后|往后)[^。！]{0,20}(都会|会|都)|记下了|记住了/;
 
 /**
@@ -356,19 +573,36 @@ const ZH_ACK = /(以后|之后|今后|往后)[^。！]{0,20}(都会|会|都)|记
  * supporting evidence, the person's sentence is the lesson. The sentence must share a specific
  * word (an identifier, a path, a name ≥ 4 letters) with the acknowledgement.
  */
-function acknowledgedRule(sentences: readonly Sentence[], entries: Transcript['turns'][number]['entries']): CueSentence | undefined {
-  const replies = entries.filter((entry) => entry.kind === 'assistant').map((entry) => (entry.kind === 'assistant' ? entry.text : ''));
-  const ack = replies.flatMap((reply) => splitSentences(reply)).find((sentence) => EN_ACK.test(sentence.text) || ZH_ACK.test(sentence.text));
+function acknowledgedRule(
+  sentences: readonly Sentence[],
+  entries: Transcript['turns'][number]['entries'],
+): CueSentence | undefined {
+  const replies = entries
+    .filter((entry) => entry.kind === 'assistant')
+    .map((entry) => (entry.kind === 'assistant' ? entry.text : ''));
+  const ack = replies
+    .flatMap((reply) => splitSentences(reply))
+    .find((sentence) => EN_ACK.test(sentence.text) || ZH_ACK.test(sentence.text));
   if (ack === undefined) return undefined;
-  const ackWords = [...contentWords(ack.text)].filter((word) => word.length >= 4 || /[_./-]/.test(word) || hasCjk(word));
+  const ackWords = [...contentWords(ack.text)].filter(
+    (word) => word.length >= 4 || /[_./-]/.test(word) || hasCjk(word),
+  );
   let best: { sentence: Sentence; shared: number } | undefined;
   for (const sentence of sentences) {
     const text = sentence.masked.trim();
     if (/[?？]/.test(text) || text.length < 8 || text.length > 300) continue;
     const lower = text.toLowerCase();
-    if (EN_QUESTION_START.test(lower) || EN_HYPOTHETICAL.test(lower) || ZH_HYPOTHETICAL.test(text) || EN_MOMENTARY.test(lower)) continue;
+    if (
+      EN_QUESTION_START.test(lower) ||
+      EN_HYPOTHETICAL.test(lower) ||
+      ZH_HYPOTHETICAL.test(text) ||
+      EN_MOMENTARY.test(lower)
+    )
+      continue;
     const words = contentWords(sentence.text);
-    const shared = ackWords.filter((word) => words.has(word) || [...words].some((other) => other.includes(word) || word.includes(other))).length;
+    const shared = ackWords.filter(
+      (word) => words.has(word) || [...words].some((other) => other.includes(word) || word.includes(other)),
+    ).length;
     if (shared >= 2 && (best === undefined || shared > best.shared)) best = { sentence, shared };
   }
   if (best === undefined) return undefined;
@@ -381,12 +615,19 @@ function acknowledgedRule(sentences: readonly Sentence[], entries: Transcript['t
   const content = cleanClause(clause.slice(fillerLength(clause)));
   // "fix the flaky test" + "From now on I will always …": the agent's own idea, not the person's rule.
   if (TASK_VERB.test(content)) return undefined;
-  return { cue: { kind: 'rule', confidence: 0.65 }, quote: best.sentence.text, content, words: contentWords(content) };
+  return {
+    cue: { kind: 'rule', confidence: 0.65 },
+    quote: best.sentence.text,
+    content,
+    words: contentWords(content),
+  };
 }
 
 function isFollowUp(sentence: Sentence): boolean {
   const text = sentence.masked.trim().toLowerCase();
-  return /\b(instead|rather)\b/.test(text) || /^(改|用|换成|跑|执行)/.test(text) || /(改成|换成|而是)/.test(text);
+  return (
+    /\b(instead|rather)\b/.test(text) || /^(改|用|换成|跑|执行)/.test(text) || /(改成|换成|而是)/.test(text)
+  );
 }
 
 function sharesTopic(left: Set<string>, right: Set<string>): boolean {
@@ -407,25 +648,38 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   if (sentence.text.length > 400) return undefined; // a pasted paragraph, not a stated rule
   const whole = sentence.masked.trim();
   // "Could you make it a habit to run X before …?" asks for a standing habit, it is not a question.
-  const habit = /^(?:(?:ok(?:ay)?|so|also|and|btw|hey),?\s+)?(could|can|would|will) you (please )?(make it a habit to|always|remember to|get in the habit of|start)\s+/i.exec(whole);
+  const habit =
+    /^(?:(?:ok(?:ay)?|so|also|and|btw|hey),?\s+)?(could|can|would|will) you (please )?(make it a habit to|always|remember to|get in the habit of|start)\s+/i.exec(
+      whole,
+    );
   if (habit) {
     const rest = sentence.text.slice(habit[0].length).replace(/[?？]\s*$/, '.');
-    return { cue: { kind: 'rule', confidence: 0.75 }, quote: sentence.text, content: rest, words: contentWords(rest) };
+    return {
+      cue: { kind: 'rule', confidence: 0.75 },
+      quote: sentence.text,
+      content: rest,
+      words: contentWords(rest),
+    };
   }
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
-  const clauses: Array<{ text: string; masked: string; mid: boolean }> = [{ text: sentence.text, masked: sentence.masked, mid: false }];
+  const clauses: Array<{ text: string; masked: string; mid: boolean }> = [
+    { text: sentence.text, masked: sentence.masked, mid: false },
+  ];
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.
   const colon = /：\s*|:\s+/.exec(sentence.masked);
   if (colon && colon.index > 0) {
     const from = colon.index + colon[0].length;
-    if (from < sentence.masked.length) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
+    if (from < sentence.masked.length)
+      clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
   }
   // "write the parser, and please stop pulling in moment.js": a rule after a task, in a later clause.
   // Casual Chinese separates clauses with spaces ("太慢了 快两分钟 以后你也这样 别跑 …").
-  const breaks = /(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))/g;
+  const breaks =
+    /(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))/g;
   for (const match of sentence.masked.matchAll(breaks)) {
     const from = (match.index ?? 0) + match[0].length;
-    if (from < sentence.masked.length - 3) clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
+    if (from < sentence.masked.length - 3)
+      clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
   }
   const startsWithTask = TASK_VERB.test(sentence.text.slice(fillerLength(sentence.masked)).trim());
   for (const [position, clause] of clauses.entries()) {
@@ -433,7 +687,10 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     if (!found) continue;
     // "name it x_spec.rb, spec files end in _spec.rb here": the task clause is not part of the rule.
     if (position === 0 && startsWithTask) {
-      const later = clauses.slice(1).map((other) => analyzeClause(other.text, other.masked, other.mid)).find((other) => other !== undefined);
+      const later = clauses
+        .slice(1)
+        .map((other) => analyzeClause(other.text, other.masked, other.mid))
+        .find((other) => other !== undefined);
       // "lint is `pnpm lint`, run it before you push": the later rule points back at the first clause.
       if (later && /^(?:\w+ ){1,2}(it|them|that|this|those)\b/i.test(later.content)) {
         return { ...found, cue: later.cue, quote: sentence.text, words: contentWords(found.content) };
@@ -442,7 +699,9 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       // A task with a constraint somewhere in it ("帮我改成 async，不要动测试"): a rule only if it stands.
       const durable = isChineseClause(clause.masked) ? ZH_STANDING : EN_DURABLE;
       // "Commit messages should be …": a noun phrase and its verb is a statement, not an imperative.
-      const declarative = /^(?:[\w./@-]+ ){1,3}(must|should|need to|have to|are|is)\b/i.test(clause.masked.slice(fillerLength(clause.masked)).trim());
+      const declarative = /^(?:[\w./@-]+ ){1,3}(must|should|need to|have to|are|is)\b/i.test(
+        clause.masked.slice(fillerLength(clause.masked)).trim(),
+      );
       const stands = declarative || durable.test(clause.masked.toLowerCase());
       if (found.cue.kind !== 'fact' && !stands) return undefined;
     }
@@ -468,10 +727,12 @@ const EN_DURABLE =
 const EN_STATE =
   /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
-const ZH_TASK_OR_STATE = /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
+const ZH_TASK_OR_STATE =
+  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
 
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
-const ZH_DURABLE = /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
+const ZH_DURABLE =
+  /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
 
 /** Stronger: what makes a constraint inside a task ("帮我改成 async，以后都别用 any") a standing rule. */
 const ZH_STANDING = /(以后|今后|往后|永远|一律|始终|每次|任何|所有|从来|再也|这个(仓库|项目|代码库)[里中]?)/;
@@ -492,17 +753,27 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   if (chinese) {
     // "我习惯先看 diff 再决定要不要提交。" holds an embedded question, it is not one.
     const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
-    if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest)) return undefined;
-  } else if ((EN_QUESTION_START.test(lower) && !whenYou) || EN_HYPOTHETICAL.test(lower) || EN_IDIOM.test(lower)) {
+    if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest))
+      return undefined;
+  } else if (
+    (EN_QUESTION_START.test(lower) && !whenYou) ||
+    EN_HYPOTHETICAL.test(lower) ||
+    EN_IDIOM.test(lower)
+  ) {
     return undefined;
   }
   // "For integration tests we never mock the database": the cue follows a topic phrase.
-  const topical = chinese ? undefined : /^(for|in|on|with|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
+  const topical = chinese
+    ? undefined
+    : /^(for|in|on|with|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
   const variants = topical ? [lower, lower.slice(topical[0].length)] : [chinese ? rest : lower];
   let best: Cue | undefined;
   let bestPattern: RegExp | undefined;
   for (const rule of chinese ? ZH_CUES : EN_CUES) {
-    if (variants.some((variant) => rule.pattern.test(variant)) && (best === undefined || rule.confidence > best.confidence)) {
+    if (
+      variants.some((variant) => rule.pattern.test(variant)) &&
+      (best === undefined || rule.confidence > best.confidence)
+    ) {
       best = { kind: rule.kind, confidence: rule.confidence };
       bestPattern = rule.pattern;
     }
@@ -512,11 +783,17 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   // "帮我重构一下，不要改接口": a constraint on today's task, unless it says it stands (以后, 一律, 都 …)
   // or is about the repository (这个仓库, a path).
   if (mid && chinese && best.kind !== 'fact' && !ZH_DURABLE.test(rest)) return undefined;
-  if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact') return undefined;
+  if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact')
+    return undefined;
   if (!chinese && best.kind === 'fact' && EN_OPINION.test(lower)) return undefined;
   // "don't change the public API, just fix the helper": a constraint on today's task.
   const standingScope = EN_DURABLE.test(lower) || /\b(every|each|any|all)\b/.test(lower);
-  if (best.kind === 'prohibition' && !standingScope && (/,\s*(just|only|simply)\b/.test(lower) || /[，,]\s*(只|就)(修|改|动|做)/.test(rest))) return undefined;
+  if (
+    best.kind === 'prohibition' &&
+    !standingScope &&
+    (/,\s*(just|only|simply)\b/.test(lower) || /[，,]\s*(只|就)(修|改|动|做)/.test(rest))
+  )
+    return undefined;
   if (!chinese && /^(don't|do not|dont) forget to\b/.test(lower) && !EN_DURABLE.test(lower)) return undefined;
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
@@ -533,21 +810,42 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
   }
   if (!chinese && lower.split(/\s+/).length < 3 && !/^(be|stay) \w+/.test(lower)) return undefined;
   // "remember that for next time": it points back at a lesson, it is not one.
-  if (!chinese && /^(remember|note|save|keep|write down|memori[sz]e) (that|this|it|these|those)( down)?( for (next time|later|the future))?[.!]*$/.test(lower.trim())) return undefined;
-  if (!chinese && /^(remember|note|save|write down|keep) (how|what) we (fixed|did|solved|changed)\b/.test(lower)) return undefined;
-  if (chinese && /^(把)?(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理)/.test(rest)) return undefined;
+  if (
+    !chinese &&
+    /^(remember|note|save|keep|write down|memori[sz]e) (that|this|it|these|those)( down)?( for (next time|later|the future))?[.!]*$/.test(
+      lower.trim(),
+    )
+  )
+    return undefined;
+  if (
+    !chinese &&
+    /^(remember|note|save|write down|keep) (how|what) we (fixed|did|solved|changed)\b/.test(lower)
+  )
+    return undefined;
+  if (chinese && /^(把)?(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理)/.test(rest))
+    return undefined;
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
   // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
   const lead =
-    /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(content) ??
-    /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*/i.exec(content);
-  if (lead && (bestPattern?.source.startsWith('^(the way we do') || bestPattern?.source.startsWith('^(quick |general'))) {
+    /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(
+      content,
+    ) ??
+    /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*/i.exec(
+      content,
+    );
+  if (
+    lead &&
+    (bestPattern?.source.startsWith('^(the way we do') || bestPattern?.source.startsWith('^(quick |general'))
+  ) {
     const after = content.slice(lead[0].length).trim();
     if (after.length < 8) return undefined;
     content = after;
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
-  const marker = /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)\s*[:：]\s*/i.exec(content);
+  const marker =
+    /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)\s*[:：]\s*/i.exec(
+      content,
+    );
   return { cue: best, content: marker ? content.slice(marker[0].length) : content };
 }
 
@@ -581,15 +879,31 @@ export function scopeOf(text: string, factOnly = false): 'user' | 'global' {
 
 function toProposal(group: CueSentence[], turn: number): Proposal {
   const chinese = group.some((item) => isChineseClause(item.content));
-  const content = writeContent(group.map((item) => cleanClause(item.content)).join(chinese ? '' : ' '), chinese);
+  const content = writeContent(
+    group.map((item) => cleanClause(item.content)).join(chinese ? '' : ' '),
+    chinese,
+  );
   const quote = clip(group.map((item) => item.quote).join(' '), MAX_QUOTE);
   const kinds = new Set(group.map((item) => item.cue.kind));
-  const confidence = Math.min(0.95, Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0));
-  const paths = [...new Set(content.split(/\s+/).map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, '')).filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)))];
+  const confidence = Math.min(
+    0.95,
+    Math.max(...group.map((item) => item.cue.confidence)) + (group.length > 1 ? 0.05 : 0),
+  );
+  const paths = [
+    ...new Set(
+      content
+        .split(/\s+/)
+        .map((token) => token.replace(/^[`'"(（]+|[`'",.;:)）。，]+$/g, ''))
+        .filter((token) => token.includes('/') && isPathLike(token) && !/^https?:/.test(token)),
+    ),
+  ];
   const factOnly = kinds.has('fact') && kinds.size === 1;
   const forMe = /\bfor me\b|\bmy behalf\b|\bto me\b/i.test(content);
   // "我们组的规范是 commit message 用英文": a team's convention is the repository's, whatever its topic.
-  const team = /\b(we|our|team)\b|我们|咱们|团队|组里|组的/i.test(quote) && !FIRST_PERSON_EN.test(content.toLowerCase()) && !FIRST_PERSON_ZH.test(content);
+  const team =
+    /\b(we|our|team)\b|我们|咱们|团队|组里|组的/i.test(quote) &&
+    !FIRST_PERSON_EN.test(content.toLowerCase()) &&
+    !FIRST_PERSON_ZH.test(content);
   const scope = forMe ? 'user' : team && !factOnly ? 'global' : scopeOf(content, factOnly);
   return {
     kind: factOnly ? 'fact' : 'preference',
@@ -607,8 +921,10 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
 const EN_LEAD =
   /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
 /** A first clause that only announces what follows ("just a heads-up for future tasks:"). */
-const EN_LEAD_CLAUSE = /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
-const ZH_LEAD = /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|另外|还有|对了|顺便|麻烦你?|注意|提醒一下)[\s，,：:。]*/;
+const EN_LEAD_CLAUSE =
+  /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
+const ZH_LEAD =
+  /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|另外|还有|对了|顺便|麻烦你?|注意|提醒一下)[\s，,：:。]*/;
 
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
@@ -630,7 +946,10 @@ function cleanClause(text: string): string {
 /** The content sentence: capitalized, ending with a full stop, never with ";" or ",". */
 function writeContent(text: string, chinese: boolean): string {
   let result = capitalize(text.replace(/\s+/g, ' ').trim())
-    .replace(/([.!?]\s+)([a-z])(?=[a-z]*\s)/g, (_all, end: string, char: string) => `${end}${char.toUpperCase()}`)
+    .replace(
+      /([.!?]\s+)([a-z])(?=[a-z]*\s)/g,
+      (_all, end: string, char: string) => `${end}${char.toUpperCase()}`,
+    )
     .replace(/[\s;,:；，：、—–-]+$/, '');
   if (!/[.!。！)）`]$/.test(result)) result += chinese ? '。' : '.';
   return result;
@@ -671,16 +990,38 @@ const ZH_TOPICS: ReadonlyArray<[RegExp, string]> = [
  */
 function writeTitle(content: string, chinese: boolean, scope: 'user' | 'global', fact: boolean): string {
   const body = content.replace(/[.。!！]+$/, '');
-  const parts = chinese ? body.split(/[，；：,;:。]/) : body.split(/[,;:—–]\s|\.\s|\s\(|\s(?:so|because|since|as|otherwise|or else)\s/);
+  const parts = chinese
+    ? body.split(/[，；：,;:。]/)
+    : body.split(/[,;:—–]\s|\.\s|\s\(|\s(?:so|because|since|as|otherwise|or else)\s/);
   let first = parts[0]?.trim() ?? body;
   // "When you run rspec for me, pass --fail-fast": a subordinate clause needs its main clause.
-  if (!chinese && /^(when|whenever|if|before|after|once|while|for|in)\b/i.test(first) && parts[1] !== undefined) first = `${first}, ${parts[1].trim()}`;
+  if (
+    !chinese &&
+    /^(when|whenever|if|before|after|once|while|for|in)\b/i.test(first) &&
+    parts[1] !== undefined
+  )
+    first = `${first}, ${parts[1].trim()}`;
   const topics = chinese ? ZH_TOPICS : EN_TOPICS;
-  const topic = topics.find(([pattern]) => pattern.test(content))?.[1] ?? (chinese ? (fact ? '项目事实' : scope === 'user' ? '偏好' : '项目约定') : fact ? 'Project fact' : scope === 'user' ? 'Preference' : 'Repository rule');
+  const topic =
+    topics.find(([pattern]) => pattern.test(content))?.[1] ??
+    (chinese
+      ? fact
+        ? '项目事实'
+        : scope === 'user'
+          ? '偏好'
+          : '项目约定'
+      : fact
+        ? 'Project fact'
+        : scope === 'user'
+          ? 'Preference'
+          : 'Repository rule');
   // A Chinese clause holding a command keeps the command whole (up to 60 characters).
   const short = shorten(first, chinese ? (/[A-Za-z]{2}/.test(first) ? 60 : 30) : 100, chinese);
-  const flatEqual = (a: string, b: string): boolean => a.toLowerCase().replace(/[\W_]+/g, '') === b.toLowerCase().replace(/[\W_]+/g, '');
-  const title = flatEqual(short, body) ? `${topic}${chinese ? '：' : ': '}${chinese ? short : lowerFirst(short)}` : short;
+  const flatEqual = (a: string, b: string): boolean =>
+    a.toLowerCase().replace(/[\W_]+/g, '') === b.toLowerCase().replace(/[\W_]+/g, '');
+  const title = flatEqual(short, body)
+    ? `${topic}${chinese ? '：' : ': '}${chinese ? short : lowerFirst(short)}`
+    : short;
   return title.replace(/[\s;,:；，：、—–-]+$/, '');
 }
 
@@ -695,7 +1036,10 @@ function shorten(text: string, max: number, chinese: boolean): string {
     result = result ? `${result} ${word}` : word;
   }
   // Do not end on a dangling connective.
-  return result.replace(/\s+(and|or|to|the|a|an|of|in|on|with|for|by|so|but|that|when|if)$/i, '') || text.slice(0, max);
+  return (
+    result.replace(/\s+(and|or|to|the|a|an|of|in|on|with|for|by|so|but|that|when|if)$/i, '') ||
+    text.slice(0, max)
+  );
 }
 
 function lowerFirst(text: string): string {

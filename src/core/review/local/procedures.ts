@@ -14,10 +14,12 @@ const EN_LEAD =
   /\b(?:here(?:'s| is) how|this is how|how|the way)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
 const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下|来|走)?\s*[:：是]/;
 /** "For a hotfix: branch off …, cherry-pick …, bump …, then open a PR": a named recipe, comma steps. */
-const EN_RECIPE_LEAD = /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
+const EN_RECIPE_LEAD =
+  /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
 
 /** "when you add a new locale: first …, then …": a task named by the person, with its steps. */
-const EN_TASK_LEAD = /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
+const EN_TASK_LEAD =
+  /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
 
 /**
  * Any named way of doing something, whatever the verb or noun: "this is how we cut a hotfix:",
@@ -63,7 +65,8 @@ export function extractProcedures(transcript: Transcript): Proposal[] {
     for (const entry of turn.entries) {
       if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
       const found = procedureOf(entry.text);
-      if (found) proposals.push({ ...found, evidence: { turn: turn.index, quote: clip(entry.text, MAX_QUOTE) } });
+      if (found)
+        proposals.push({ ...found, evidence: { turn: turn.index, quote: clip(entry.text, MAX_QUOTE) } });
     }
   }
   return proposals;
@@ -77,10 +80,18 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
   const task = english || chinese ? undefined : EN_TASK_LEAD.exec(masked);
   const recipe = english || chinese || task ? undefined : EN_RECIPE_LEAD.exec(masked.trim());
   if (recipe) {
-    const body = text.trim().slice(recipe[0].length).replace(/[.。]\s*$/, '');
-    const parts = body.split(/,\s*(?:and\s+)?(?:then\s+)?|;\s*|\s+then\s+/).map((part) => part.trim()).filter((part) => part !== '');
+    const body = text
+      .trim()
+      .slice(recipe[0].length)
+      .replace(/[.。]\s*$/, '');
+    const parts = body
+      .split(/,\s*(?:and\s+)?(?:then\s+)?|;\s*|\s+then\s+/)
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
     if (parts.length < 3 || parts.length > 10 || body.includes('\n')) return undefined;
-    const noun = EN_NOUN[(recipe[1] ?? '').toLowerCase().replace(/ment$/, '')] ?? capitalize((recipe[1] ?? 'release').toLowerCase());
+    const noun =
+      EN_NOUN[(recipe[1] ?? '').toLowerCase().replace(/ment$/, '')] ??
+      capitalize((recipe[1] ?? 'release').toLowerCase());
     return {
       kind: 'procedure',
       family: 'recall_candidate',
@@ -163,7 +174,10 @@ function chineseSteps(text: string, masked: string): string[] | undefined {
   if (start < 0) return undefined;
   const end = masked.slice(start).search(/。|\n|$/);
   const span = text.slice(start, start + (end < 0 ? masked.length : end));
-  const parts = span.split(/[，,；;]\s*(?=再|然后|接着|之后|最后|再跑|并且)/).map((part) => part.trim()).filter((part) => part !== '');
+  const parts = span
+    .split(/[，,；;]\s*(?=再|然后|接着|之后|最后|再跑|并且)/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   return parts.length >= 3 ? parts : undefined;
 }
 
@@ -257,7 +271,8 @@ function ordinalSteps(text: string, masked: string): string[] | undefined {
   return steps.length >= 3 ? steps : undefined;
 }
 
-/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon. */
+/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon.
+ * */
 function commaSteps(text: string, masked: string, from: number): string[] | undefined {
   const colon = masked.slice(from).search(/[:：]\s/);
   if (colon < 0) return undefined;

@@ -1,6 +1,6 @@
 /**
  * What the local reviewer's extractors propose, before de-duplication and serialization into a
- * ReviewerOutput (SPEC §5.1).
+ * ReviewerOutput.
  */
 
 /** Where a proposal comes from in the session: a turn index and a short literal quote. */

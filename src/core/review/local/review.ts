@@ -1,6 +1,6 @@
 /**
  * The local reviewer: deterministic, offline lesson extraction from a (redacted) transcript into
- * a ReviewerOutput (SPEC §5.1). It reviews the session's latest turn (the one the Stop hook
+ * a ReviewerOutput. It reviews the session's latest turn (the one the Stop hook
  * fired for); the earlier turns of the session are context only (an error in one turn fixed in
  * the next), so no turn is reviewed twice. It proposes what a careful human would remember and
  * nothing rather than noise:
@@ -31,7 +31,7 @@ export interface ReviewerOutputItem {
   confidence: number;
 }
 
-/** The ReviewerOutput object (SPEC §5.1). */
+/** The ReviewerOutput object. */
 export interface ReviewerOutput {
   memory_updates: ReviewerOutputItem[];
   recall_candidate: ReviewerOutputItem[];
@@ -59,7 +59,14 @@ export const CONTEXT_TURNS = 3;
 /** Context is also bounded in size: earlier turns beyond this many characters are left out. */
 const CONTEXT_CHARS = 200_000;
 
-const KIND_ORDER: Record<Proposal['kind'], number> = { preference: 0, fact: 1, procedure: 2, command: 3, error_fix: 4, files: 5 };
+const KIND_ORDER: Record<Proposal['kind'], number> = {
+  preference: 0,
+  fact: 1,
+  procedure: 2,
+  command: 3,
+  error_fix: 4,
+  files: 5,
+};
 
 /**
  * All proposals about the transcript's latest turn, before filtering (exposed for tests). Earlier
@@ -72,7 +79,9 @@ export function proposeLessons(
 ): Proposal[] {
   const latest = transcript.turns.at(-1);
   if (latest === undefined) return [];
-  const human = latest.entries.filter((entry) => entry.kind === 'user').map((entry) => (entry.kind === 'user' ? entry.text : ''));
+  const human = latest.entries
+    .filter((entry) => entry.kind === 'user')
+    .map((entry) => (entry.kind === 'user' ? entry.text : ''));
   // No human message (a hook-started turn, only tool output) or a language we cannot read: no
   // suggestion rather than a wrong one.
   if (human.length === 0 || human.every((text) => isOtherLanguage(text))) return [];
@@ -81,7 +90,9 @@ export function proposeLessons(
   // A message laying out a procedure is one recall note, not a handful of rules and facts.
   const procedureTexts = human.filter((text) => procedureOf(text) !== undefined);
   const stated = extractPreferences(window).filter(
-    (proposal) => proposal.evidence.turn !== latest.index || !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
+    (proposal) =>
+      proposal.evidence.turn !== latest.index ||
+      !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
   const proposals = [
     ...stated,
@@ -90,7 +101,9 @@ export function proposeLessons(
     ...(fileFocus ? extractFileFocus(window, actions) : []),
   ];
   const own = proposals.filter((proposal) => proposal.evidence.turn === latest.index);
-  return human.some((text) => REMEMBER_EARLIER.test(text)) ? [...own, ...rememberedFixes(window, actions, latest.index)] : own;
+  return human.some((text) => REMEMBER_EARLIER.test(text))
+    ? [...own, ...rememberedFixes(window, actions, latest.index)]
+    : own;
 }
 
 /** "remember how we fixed that", "把刚才的解决办法记下来": the lesson is in an earlier turn. */
@@ -101,11 +114,22 @@ const REMEMBER_EARLIER =
  * Fixes of earlier turns that were not learned at the time (a code edit alone looks like task
  * progress) and that the person now asks to remember: proposed once, now, from this turn.
  */
-function rememberedFixes(window: Transcript, actions: ReturnType<typeof collectActions>, latest: number): Proposal[] {
+function rememberedFixes(
+  window: Transcript,
+  actions: ReturnType<typeof collectActions>,
+  latest: number,
+): Proposal[] {
   const strict = new Set(extractCommandLessons(actions).map((proposal) => proposal.dedupeKey));
   return extractCommandLessons(actions, { codeFixes: true })
-    .filter((proposal) => proposal.kind === 'error_fix' && proposal.evidence.turn < latest && !strict.has(proposal.dedupeKey))
-    .map((proposal) => ({ ...proposal, confidence: Math.max(proposal.confidence, 0.7), evidence: { ...proposal.evidence, turn: latest } }));
+    .filter(
+      (proposal) =>
+        proposal.kind === 'error_fix' && proposal.evidence.turn < latest && !strict.has(proposal.dedupeKey),
+    )
+    .map((proposal) => ({
+      ...proposal,
+      confidence: Math.max(proposal.confidence, 0.7),
+      evidence: { ...proposal.evidence, turn: latest },
+    }));
 }
 
 /** The latest turn and up to `count` earlier turns, most recent first, within the size budget. */
@@ -115,7 +139,16 @@ function contextWindow(transcript: Transcript, count: number): Transcript {
   let size = 0;
   for (let index = turns.length - 2; index >= 0 && kept.length <= count; index -= 1) {
     const turn = turns[index]!;
-    size += turn.entries.reduce((total, entry) => total + (entry.kind === 'user' || entry.kind === 'assistant' ? entry.text.length : entry.kind === 'tool_call' ? entry.input.length : entry.output.length), 0);
+    size += turn.entries.reduce(
+      (total, entry) =>
+        total +
+        (entry.kind === 'user' || entry.kind === 'assistant'
+          ? entry.text.length
+          : entry.kind === 'tool_call'
+            ? entry.input.length
+            : entry.output.length),
+      0,
+    );
     if (size > CONTEXT_CHARS) break;
     kept.unshift(turn);
   }
@@ -139,18 +172,34 @@ export function reviewLocally(
     .filter((proposal) => proposal.confidence >= minConfidence)
     .filter((proposal) => !isKnown(proposal, known))
     // The last gate: an entry that would not read as a written note is not proposed.
-    .filter((proposal) => cleanTextProblems({ title: proposal.summary, content: proposal.content }, '', hasCjk(proposal.evidence.quote) && !hasCjk(proposal.content) ? true : false).length === 0);
-  const stated = candidates.filter((proposal) => proposal.kind === 'preference' || proposal.kind === 'fact').map((proposal) => contentWords(proposal.content));
+    .filter(
+      (proposal) =>
+        cleanTextProblems(
+          { title: proposal.summary, content: proposal.content },
+          '',
+          hasCjk(proposal.evidence.quote) && !hasCjk(proposal.content) ? true : false,
+        ).length === 0,
+    );
+  const stated = candidates
+    .filter((proposal) => proposal.kind === 'preference' || proposal.kind === 'fact')
+    .map((proposal) => contentWords(proposal.content));
   const restated = (proposal: Proposal): boolean =>
     proposal.kind === 'command' &&
     (proposal.addedWords?.length ?? 0) > 0 &&
     stated.some((words) => (proposal.addedWords ?? []).every((word) => words.has(word)));
   const kept = dropRepeats(candidates.filter((proposal) => !restated(proposal))).sort(
-    (a, b) => a.evidence.turn - b.evidence.turn || KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.summary.localeCompare(b.summary),
+    (a, b) =>
+      a.evidence.turn - b.evidence.turn ||
+      KIND_ORDER[a.kind] - KIND_ORDER[b.kind] ||
+      a.summary.localeCompare(b.summary),
   );
   const turnIds = new Map(transcript.turns.map((turn) => [turn.index, turn.turnId]));
-  const memory = kept.filter((proposal) => proposal.family === 'memory_updates').slice(0, options.maxMemoryUpdates ?? 8);
-  const recall = kept.filter((proposal) => proposal.family === 'recall_candidate').slice(0, options.maxRecallCandidates ?? 5);
+  const memory = kept
+    .filter((proposal) => proposal.family === 'memory_updates')
+    .slice(0, options.maxMemoryUpdates ?? 8);
+  const recall = kept
+    .filter((proposal) => proposal.family === 'recall_candidate')
+    .slice(0, options.maxRecallCandidates ?? 5);
   return {
     memory_updates: memory.map((proposal) => toItem(proposal, turnIds.get(proposal.evidence.turn))),
     recall_candidate: recall.map((proposal) => toItem(proposal, turnIds.get(proposal.evidence.turn))),
@@ -165,7 +214,8 @@ function toItem(proposal: Proposal, turnId: string | undefined): ReviewerOutputI
     proposal.family === 'memory_updates'
       ? { action: 'add', scope: proposal.scope ?? 'global', content: proposal.content }
       : { content: proposal.content };
-  if (proposal.sourcePaths.length > 0 || proposal.family === 'recall_candidate') details.source_paths = proposal.sourcePaths;
+  if (proposal.sourcePaths.length > 0 || proposal.family === 'recall_candidate')
+    details.source_paths = proposal.sourcePaths;
   details.evidence = evidence;
   details.lesson = proposal.kind;
   return { summary: proposal.summary, details, confidence: proposal.confidence };

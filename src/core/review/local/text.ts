@@ -23,7 +23,10 @@ export function maskQuoted(text: string): string {
   let masked = text.replace(/```[\s\S]*?(?:```|$)/g, blank);
   masked = masked.replace(/^[ \t]*>.*$/gm, blank);
   // A line right after "the hook printed" / "it says:" is pasted output, not the person speaking.
-  masked = masked.replace(/(\b(?:printed|prints|says|said|shows|showed|outputs?|returned|logged|wrote|complains|complained|displays|threw|throws|reads)\s*:?[ \t]*\n)([^\n]*)/gi, (_all, lead: string, line: string) => `${lead}${blank(line)}`);
+  masked = masked.replace(
+    /(\b(?:printed|prints|says|said|shows|showed|outputs?|returned|logged|wrote|complains|complained|displays|threw|throws|reads)\s*:?[ \t]*\n)([^\n]*)/gi,
+    (_all, lead: string, line: string) => `${lead}${blank(line)}`,
+  );
   masked = masked.replace(/"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』/g, blank);
   return masked;
 }
@@ -56,7 +59,8 @@ export function splitSentences(text: string): Sentence[] {
     const maskedPart = masked.slice(start, end);
     const lead = original.length - original.trimStart().length;
     const trail = original.trimEnd().length;
-    if (trail > lead) sentences.push({ text: original.slice(lead, trail), masked: maskedPart.slice(lead, trail) });
+    if (trail > lead)
+      sentences.push({ text: original.slice(lead, trail), masked: maskedPart.slice(lead, trail) });
     start = end;
   };
   for (let index = 0; index < masked.length; index += 1) {
@@ -64,7 +68,15 @@ export function splitSentences(text: string): Sentence[] {
     const next = masked[index + 1];
     if (char === '\n') push(index + 1);
     else if ('。！？；'.includes(char)) push(index + 1);
-    else if ('.!?;'.includes(char) && (next === undefined || next === ' ' || next === '\n' || next === '\t' || (next !== undefined && isCjk(next)))) push(index + 1);
+    else if (
+      '.!?;'.includes(char) &&
+      (next === undefined ||
+        next === ' ' ||
+        next === '\n' ||
+        next === '\t' ||
+        (next !== undefined && isCjk(next)))
+    )
+      push(index + 1);
   }
   push(masked.length);
   return sentences;
@@ -136,12 +148,13 @@ export function isPathLike(token: string): boolean {
 const ENGLISH_WORDS = new Set(
   (
     'the a an and or but to of in on at for with from by is are was were be it this that we you i my our your ' +
-    'please pls can could should would will do does did not no use run add fix make when if so just it\'s don\'t ' +
+    "please pls can could should would will do does did not no use run add fix make when if so just it's don't " +
     'always never here there what why how then also some all its as have has need want'
   ).split(' '),
 );
 
-/** Common words of other languages written in Latin letters (Spanish, French, German, Portuguese, Italian). */
+/** Common words of other languages written in Latin letters (Spanish, French, German, Portuguese, Italian).
+ * */
 const OTHER_LATIN_WORDS = new Set(
   (
     'el la los las del que y en es por para con una uno siempre nunca usa este esta repositorio ahora arregla ' +

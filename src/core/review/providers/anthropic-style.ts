@@ -1,6 +1,6 @@
 /**
  * `anthropic-style`: the messages dialect (Anthropic, and the anthropic-compatible endpoints of
- * GLM, Kimi, MiniMax…). Wire format as SPEC §6.4: `POST <url>` verbatim, `x-api-key: <key>`,
+ * GLM, Kimi, MiniMax…). Wire format: `POST <url>` verbatim, `x-api-key: <key>`,
  * `anthropic-version: 2023-06-01`, body `{model, system, messages:[user], temperature:0,
  * max_tokens}`, text = the `text` of every text block of `content[]` joined by newlines
  * (thinking blocks are ignored).
@@ -16,7 +16,11 @@ const NAME = 'anthropic-style';
 export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
 
 /** The request body of the messages dialect (shared with minimax). */
-export function buildAnthropicBody(request: Pick<ReviewRequest, 'system' | 'user'>, model: string, maxTokens: number): Record<string, unknown> {
+export function buildAnthropicBody(
+  request: Pick<ReviewRequest, 'system' | 'user'>,
+  model: string,
+  maxTokens: number,
+): Record<string, unknown> {
   return {
     model,
     system: request.system,
@@ -33,19 +37,28 @@ export function buildAnthropicBody(request: Pick<ReviewRequest, 'system' | 'user
  */
 export function extractAnthropicText(json: unknown, provider: string = NAME): string {
   if (isRecord(json) && json['type'] === 'error') {
-    throw new ProviderBadResponseError(`${provider} answered an error object${describeShape(json)}`, { provider });
+    throw new ProviderBadResponseError(`${provider} answered an error object${describeShape(json)}`, {
+      provider,
+    });
   }
   const content = isRecord(json) ? json['content'] : undefined;
   if (!Array.isArray(content)) {
-    throw new ProviderBadResponseError(`${provider} answer has no content[] array${describeShape(json)}`, { provider });
+    throw new ProviderBadResponseError(`${provider} answer has no content[] array${describeShape(json)}`, {
+      provider,
+    });
   }
   const text = content
-    .map((block: unknown) => (isRecord(block) && block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : ''))
+    .map((block: unknown) =>
+      isRecord(block) && block['type'] === 'text' && typeof block['text'] === 'string' ? block['text'] : '',
+    )
     .filter((part) => part !== '')
     .join('\n')
     .trim();
   if (text === '') {
-    const stop = isRecord(json) && typeof json['stop_reason'] === 'string' ? ` (stop_reason: ${json['stop_reason']})` : '';
+    const stop =
+      isRecord(json) && typeof json['stop_reason'] === 'string'
+        ? ` (stop_reason: ${json['stop_reason']})`
+        : '';
     throw new ProviderBadResponseError(`${provider} answered no text${stop}`, { provider });
   }
   return text;
@@ -76,7 +89,8 @@ export async function reviewWithMessagesApi(
     secrets: [call.apiKey],
     ...(request.signal === undefined ? {} : { signal: request.signal }),
   });
-  const answeredModel = isRecord(result.json) && typeof result.json['model'] === 'string' ? result.json['model'] : model;
+  const answeredModel =
+    isRecord(result.json) && typeof result.json['model'] === 'string' ? result.json['model'] : model;
   return { text: extractAnthropicText(result.json, name), provider: name, model: answeredModel };
 }
 

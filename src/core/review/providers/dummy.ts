@@ -1,5 +1,5 @@
 /**
- * `dummy`: answers a canned response without any I/O (SPEC §6.6), for tests and dry runs.
+ * `dummy`: answers a canned response without any I/O, for tests and dry runs.
  * `settings.stubResponse` (the caller passes the payload's `provider_stub_response` there): a
  * string is used as-is, anything else JSON-encoded; absent → an empty ReviewerOutput.
  */
@@ -12,7 +12,12 @@ export const EMPTY_REVIEWER_OUTPUT = '{"memory_updates":[],"recall_candidate":[]
 /** Builds the provider. */
 export function createDummyProvider(settings: Pick<ProviderSettings, 'stubResponse'> = {}): ReviewerProvider {
   const stub = settings.stubResponse;
-  const text = stub === undefined || stub === null ? EMPTY_REVIEWER_OUTPUT : typeof stub === 'string' ? stub : JSON.stringify(stub);
+  const text =
+    stub === undefined || stub === null
+      ? EMPTY_REVIEWER_OUTPUT
+      : typeof stub === 'string'
+        ? stub
+        : JSON.stringify(stub);
   return {
     name: 'dummy',
     review(request: ReviewRequest): Promise<ReviewResponse> {

@@ -236,7 +236,7 @@ export const HTTP_DEFAULTS = {
 // postJson
 // ---------------------------------------------------------------------------------------------
 
-/** Statuses worth another attempt besides 5xx (SPEC §6.4 plus 409, as the anthropic SDK does). */
+/** Statuses worth another attempt besides 5xx. */
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
 
 /**
@@ -273,7 +273,12 @@ export async function postJson(options: PostJsonOptions): Promise<PostJsonResult
     }
 
     const retry = shouldRetryHeader ?? error.retryable;
-    if (!retry || attempt > maxRetries || error instanceof ProviderAbortedError || error instanceof ProviderBadResponseError) {
+    if (
+      !retry ||
+      attempt > maxRetries ||
+      error instanceof ProviderAbortedError ||
+      error instanceof ProviderBadResponseError
+    ) {
       throw error;
     }
     const delayMs = retryAfterMs ?? backoffDelay(attempt, options);
@@ -299,7 +304,9 @@ export async function postJson(options: PostJsonOptions): Promise<PostJsonResult
       });
     }
     if (options.signal?.aborted) {
-      throw new ProviderAbortedError(`${options.provider} request to ${safeUrl} was cancelled`, { provider: options.provider });
+      throw new ProviderAbortedError(`${options.provider} request to ${safeUrl} was cancelled`, {
+        provider: options.provider,
+      });
     }
   }
 }
@@ -360,11 +367,18 @@ async function attemptOnce(
       }
       chunks.push(buffer);
     }
-    return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      text: Buffer.concat(chunks).toString('utf8'),
+    };
   } catch (caught) {
     if (caught instanceof ProviderError) throw caught;
     if (options.signal?.aborted) {
-      throw new ProviderAbortedError(`${provider} request to ${safeUrl} was cancelled`, { provider, cause: caught });
+      throw new ProviderAbortedError(`${provider} request to ${safeUrl} was cancelled`, {
+        provider,
+        cause: caught,
+      });
     }
     if (timedOut || isTimeoutCode(caught)) {
       throw new ProviderTimeoutError(`${provider} request to ${safeUrl} timed out after ${timeoutMs} ms`, {
@@ -373,10 +387,13 @@ async function attemptOnce(
       });
     }
     if (isTransportError(caught)) {
-      throw new ProviderConnectionError(`${provider} request to ${safeUrl} failed: ${scrub(describeTransportError(caught))}`, {
-        provider,
-        cause: caught,
-      });
+      throw new ProviderConnectionError(
+        `${provider} request to ${safeUrl} failed: ${scrub(describeTransportError(caught))}`,
+        {
+          provider,
+          cause: caught,
+        },
+      );
     }
     throw caught;
   } finally {
@@ -385,7 +402,12 @@ async function attemptOnce(
   }
 }
 
-function tooLarge(provider: string, safeUrl: string, cap: number, status: number): ProviderResponseTooLargeError {
+function tooLarge(
+  provider: string,
+  safeUrl: string,
+  cap: number,
+  status: number,
+): ProviderResponseTooLargeError {
   return new ProviderResponseTooLargeError(
     `${provider} response from ${safeUrl} exceeds the ${cap}-byte limit (HTTP ${status}); reading stopped`,
     { provider, status },
@@ -393,7 +415,12 @@ function tooLarge(provider: string, safeUrl: string, cap: number, status: number
 }
 
 /** Parse a 2xx body as JSON, naming HTML and other non-JSON answers precisely. */
-function parseJsonBody(answer: RawAnswer, provider: string, safeUrl: string, scrub: (text: string) => string): unknown {
+function parseJsonBody(
+  answer: RawAnswer,
+  provider: string,
+  safeUrl: string,
+  scrub: (text: string) => string,
+): unknown {
   const trimmed = answer.text.trim();
   if (looksLikeHtml(answer)) {
     throw new ProviderBadResponseError(
@@ -402,10 +429,13 @@ function parseJsonBody(answer: RawAnswer, provider: string, safeUrl: string, scr
     );
   }
   if (trimmed === '') {
-    throw new ProviderBadResponseError(`${provider} answered an empty body (HTTP ${answer.status}) from ${safeUrl}`, {
-      provider,
-      status: answer.status,
-    });
+    throw new ProviderBadResponseError(
+      `${provider} answered an empty body (HTTP ${answer.status}) from ${safeUrl}`,
+      {
+        provider,
+        status: answer.status,
+      },
+    );
   }
   try {
     return JSON.parse(trimmed) as unknown;
@@ -435,14 +465,22 @@ function errorFromStatus(
       hint: 'check the API key variable of this provider (config show tells which one is used)',
     });
   }
-  if (status === 429) return new ProviderRateLimitError(message, { provider, status, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-  if (status >= 500) return new ProviderServerError(message, { provider, status });
-  if (status >= 300 && status < 400) {
-    return new ProviderRequestError(`${message} (redirects are not followed; set base_url to the final endpoint)`, {
+  if (status === 429)
+    return new ProviderRateLimitError(message, {
       provider,
       status,
-      retryable: false,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
+  if (status >= 500) return new ProviderServerError(message, { provider, status });
+  if (status >= 300 && status < 400) {
+    return new ProviderRequestError(
+      `${message} (redirects are not followed; set base_url to the final endpoint)`,
+      {
+        provider,
+        status,
+        retryable: false,
+      },
+    );
   }
   return new ProviderRequestError(message, { provider, status, retryable: RETRYABLE_STATUS.has(status) });
 }
@@ -534,7 +572,9 @@ export function parseRetryAfter(
   return ms === undefined ? undefined : Math.round(Math.min(ms, capMs));
 }
 
-function parseShouldRetry(headers: Readonly<Record<string, string | string[] | undefined>>): boolean | undefined {
+function parseShouldRetry(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): boolean | undefined {
   const value = firstHeader(headers, 'x-should-retry')?.trim().toLowerCase();
   if (value === 'true') return true;
   if (value === 'false') return false;
@@ -556,7 +596,12 @@ const defaultSleep: SleepFunction = async (ms, signal) => {
 // Small helpers
 // ---------------------------------------------------------------------------------------------
 
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
 
 function isTimeoutCode(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -581,7 +626,10 @@ function describeJsonError(error: unknown): string {
   return error instanceof Error ? error.message.slice(0, 200) : 'invalid JSON';
 }
 
-function firstHeader(headers: Readonly<Record<string, string | string[] | undefined>>, name: string): string | undefined {
+function firstHeader(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  name: string,
+): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -645,7 +693,10 @@ export function prepareHttpCall(provider: HttpProviderName, settings: ProviderSe
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    throw new ProviderConfigError(`${provider} provider: the endpoint (${endpoint.urlSource}) is not an http(s) URL`, { provider });
+    throw new ProviderConfigError(
+      `${provider} provider: the endpoint (${endpoint.urlSource}) is not an http(s) URL`,
+      { provider },
+    );
   }
 
   let apiKey: string | undefined;
@@ -665,7 +716,10 @@ export function prepareHttpCall(provider: HttpProviderName, settings: ProviderSe
     });
   }
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw new ProviderConfigError(`${provider} provider: the API key contains spaces or non-printable characters`, { provider });
+    throw new ProviderConfigError(
+      `${provider} provider: the API key contains spaces or non-printable characters`,
+      { provider },
+    );
   }
   if (endpoint.keyRefusal !== undefined) {
     throw new ProviderConfigError(`${provider} provider: ${endpoint.keyRefusal}`, {

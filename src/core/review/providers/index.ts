@@ -15,10 +15,10 @@
  * Unknown names at any level are skipped with a warning.
  *
  * The active profile applies only when its provider is the one selected (the original applied
- * its base_url/model/api_key_env to whatever provider ran — SPEC §17 item 9). The
+ * its base_url/model/api_key_env to whatever provider ran). The
  * `CODEX_SELF_EVOLUTION_REVIEWER_MODEL/_BASE_URL/_TIMEOUT` overrides apply to any provider.
  * Per field, HTTP providers then resolve: settings → provider-scoped env (`OPENAI_BASE_URL`,
- * `OPENAI_REVIEW_MODEL`, ...) → built-in default (SPEC §6.4).
+ * `OPENAI_REVIEW_MODEL`, ...) → built-in default.
  */
 import type { Dispatcher } from 'undici';
 import type { EnvSource } from '../../config/load.js';
@@ -130,18 +130,23 @@ async function loadLocalProvider(): Promise<ReviewerProvider> {
     module = (await import(specifier)) as { localProvider?: ReviewerProvider };
   } catch (cause) {
     const { ProviderConfigError } = await import('./http.js');
-    throw new ProviderConfigError('the local reviewer is not available in this build', { provider: 'local', cause });
+    throw new ProviderConfigError('the local reviewer is not available in this build', {
+      provider: 'local',
+      cause,
+    });
   }
   const provider = module.localProvider;
   if (!provider || typeof provider.review !== 'function') {
     const { ProviderConfigError } = await import('./http.js');
-    throw new ProviderConfigError('the local reviewer module does not export localProvider', { provider: 'local' });
+    throw new ProviderConfigError('the local reviewer module does not export localProvider', {
+      provider: 'local',
+    });
   }
   return provider;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Endpoint defaults (SPEC §6.4, seed README)
+// Endpoint defaults
 // ---------------------------------------------------------------------------------------------
 
 interface DialectDefaults {
@@ -205,7 +210,10 @@ export interface ResolvedEndpoint {
 }
 
 /** Resolves URL, model and key location for an HTTP provider (pure apart from reading `env`). */
-export function resolveEndpoint(provider: HttpProviderName, settings: ProviderSettings = {}): ResolvedEndpoint {
+export function resolveEndpoint(
+  provider: HttpProviderName,
+  settings: ProviderSettings = {},
+): ResolvedEndpoint {
   const defaults = DIALECT_DEFAULTS[provider];
   const env = settings.env;
   let url: string;
@@ -305,7 +313,7 @@ export interface ReviewerSelection {
   warnings: string[];
 }
 
-/** Reviewer override variables (SPEC §2). */
+/** Reviewer override variables. */
 export const REVIEWER_ENV = {
   provider: 'CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER',
   model: 'CODEX_SELF_EVOLUTION_REVIEWER_MODEL',
@@ -329,7 +337,9 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
       provider = payload;
       source = 'payload';
     } else {
-      warnings.push(`payload reviewer_provider ${JSON.stringify(payload.slice(0, 60))} is not a known provider; ignored`);
+      warnings.push(
+        `payload reviewer_provider ${JSON.stringify(payload.slice(0, 60))} is not a known provider; ignored`,
+      );
     }
   }
   const fromEnv = envOf(REVIEWER_ENV.provider, env);
@@ -338,7 +348,9 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
       provider = fromEnv;
       source = `env:${REVIEWER_ENV.provider}`;
     } else {
-      warnings.push(`${REVIEWER_ENV.provider}=${JSON.stringify(fromEnv.slice(0, 60))} is not a known provider; ignored`);
+      warnings.push(
+        `${REVIEWER_ENV.provider}=${JSON.stringify(fromEnv.slice(0, 60))} is not a known provider; ignored`,
+      );
     }
   }
   if (provider === undefined && activeName !== null && activeProfile !== undefined) {
@@ -358,7 +370,11 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
   if (activeName !== null && activeProfile !== undefined && activeProfile.provider === provider) {
     profile = activeName;
     const label = `profile:${activeName}`;
-    const apply = <K extends keyof ProviderSettings>(key: K, field: string, value: ProviderSettings[K] | undefined): void => {
+    const apply = <K extends keyof ProviderSettings>(
+      key: K,
+      field: string,
+      value: ProviderSettings[K] | undefined,
+    ): void => {
       if (value === undefined) return;
       settings[key] = value;
       sources[field] = label;
@@ -412,7 +428,9 @@ export function resolveReviewer(input: ResolveReviewerInput = {}): ReviewerSelec
       settings.timeoutSeconds = seconds;
       sources['timeout_seconds'] = `env:${REVIEWER_ENV.timeout}`;
     } else {
-      warnings.push(`${REVIEWER_ENV.timeout}=${JSON.stringify(timeout.slice(0, 30))} is not a positive number of seconds; ignored`);
+      warnings.push(
+        `${REVIEWER_ENV.timeout}=${JSON.stringify(timeout.slice(0, 30))} is not a positive number of seconds; ignored`,
+      );
     }
   }
   if (env !== undefined) settings.env = env;

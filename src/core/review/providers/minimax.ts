@@ -1,6 +1,6 @@
 /**
  * `minimax`: MiniMax through its anthropic-compatible endpoint. Same body and text extraction as
- * `anthropic-style`, but the key goes in `Authorization: Bearer` (SPEC §6.4). The default URL
+ * `anthropic-style`, but the key goes in `Authorization: Bearer`. The default URL
  * follows `MINIMAX_REGION` (`cn` → api.minimaxi.com, else api.minimax.io) + `/anthropic/v1/messages`;
  * `MINIMAX_BASE_URL` (trailing `/` stripped) overrides it.
  */

@@ -1,6 +1,6 @@
 /**
  * `openai-compatible`: the chat-completions dialect (OpenAI, DeepSeek, Gemini's OpenAI endpoint…).
- * Wire format as SPEC §6.4: `POST <url>` verbatim, `Authorization: Bearer <key>`, body
+ * Wire format: `POST <url>` verbatim, `Authorization: Bearer <key>`, body
  * `{model, messages:[system, user], temperature:0, max_tokens, response_format:{type:"json_object"}}`,
  * text from `choices[0].message.content`.
  */
@@ -14,7 +14,11 @@ const NAME = 'openai-compatible';
 export const DEFAULT_MAX_TOKENS = 4096;
 
 /** The request body for `request` (exported for tests and the eval script). */
-export function buildOpenAIBody(request: Pick<ReviewRequest, 'system' | 'user'>, model: string, maxTokens: number): Record<string, unknown> {
+export function buildOpenAIBody(
+  request: Pick<ReviewRequest, 'system' | 'user'>,
+  model: string,
+  maxTokens: number,
+): Record<string, unknown> {
   return {
     model,
     messages: [
@@ -37,7 +41,9 @@ export function extractOpenAIText(json: unknown, provider: string = NAME): strin
   const first = Array.isArray(choices) ? (choices[0] as unknown) : undefined;
   const message = isRecord(first) ? first['message'] : undefined;
   if (!isRecord(message)) {
-    throw new ProviderBadResponseError(`${provider} answer has no choices[0].message${describeShape(json)}`, { provider });
+    throw new ProviderBadResponseError(`${provider} answer has no choices[0].message${describeShape(json)}`, {
+      provider,
+    });
   }
   const content = message['content'];
   let text: string;
@@ -45,7 +51,11 @@ export function extractOpenAIText(json: unknown, provider: string = NAME): strin
     text = content;
   } else if (Array.isArray(content)) {
     text = content
-      .map((part: unknown) => (isRecord(part) && typeof part['text'] === 'string' && (part['type'] ?? 'text') === 'text' ? part['text'] : ''))
+      .map((part: unknown) =>
+        isRecord(part) && typeof part['text'] === 'string' && (part['type'] ?? 'text') === 'text'
+          ? part['text']
+          : '',
+      )
       .join('');
   } else if (content === null || content === undefined) {
     text = '';
@@ -53,9 +63,14 @@ export function extractOpenAIText(json: unknown, provider: string = NAME): strin
     text = JSON.stringify(content);
   }
   if (text.trim() === '') {
-    const finish = isRecord(first) && typeof first['finish_reason'] === 'string' ? ` (finish_reason: ${first['finish_reason']})` : '';
+    const finish =
+      isRecord(first) && typeof first['finish_reason'] === 'string'
+        ? ` (finish_reason: ${first['finish_reason']})`
+        : '';
     const refusal = typeof message['refusal'] === 'string' ? ' (the model refused)' : '';
-    throw new ProviderBadResponseError(`${provider} answered an empty message${finish}${refusal}`, { provider });
+    throw new ProviderBadResponseError(`${provider} answered an empty message${finish}${refusal}`, {
+      provider,
+    });
   }
   return text;
 }
@@ -76,7 +91,8 @@ export function createOpenAICompatibleProvider(settings: ProviderSettings = {}):
         secrets: [call.apiKey],
         ...(request.signal === undefined ? {} : { signal: request.signal }),
       });
-      const answeredModel = isRecord(result.json) && typeof result.json['model'] === 'string' ? result.json['model'] : model;
+      const answeredModel =
+        isRecord(result.json) && typeof result.json['model'] === 'string' ? result.json['model'] : model;
       return { text: extractOpenAIText(result.json), provider: NAME, model: answeredModel };
     },
   };
@@ -90,6 +106,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function describeShape(json: unknown): string {
   if (!isRecord(json)) return ` (got ${Array.isArray(json) ? 'an array' : typeof json})`;
   const error = json['error'];
-  if (isRecord(error) && typeof error['message'] === 'string') return ` (error: ${error['message'].slice(0, 200)})`;
+  if (isRecord(error) && typeof error['message'] === 'string')
+    return ` (error: ${error['message'].slice(0, 200)})`;
   return ` (top-level keys: ${Object.keys(json).slice(0, 8).join(', ') || 'none'})`;
 }

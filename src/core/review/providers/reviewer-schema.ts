@@ -33,7 +33,7 @@ function item(details: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-/** JSON Schema of a ReviewerOutput (SPEC §5.1), strict-mode compatible. */
+/** JSON Schema of a ReviewerOutput, strict-mode compatible. */
 export const REVIEWER_OUTPUT_JSON_SCHEMA: Readonly<Record<string, unknown>> = {
   type: 'object',
   properties: {

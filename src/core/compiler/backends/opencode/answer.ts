@@ -33,7 +33,11 @@ export const AgentMemoryRecordSchema = z.looseObject({
   summary: z.string('must be a string').default(''),
   content: nonEmpty,
   source_paths: paths,
-  confidence: z.number('must be a number in [0,1]').min(0, 'must be in [0,1]').max(1, 'must be in [0,1]').optional(),
+  confidence: z
+    .number('must be a number in [0,1]')
+    .min(0, 'must be in [0,1]')
+    .max(1, 'must be in [0,1]')
+    .optional(),
   status: z.enum(MEMORY_STATUSES).optional(),
   /** Batch suggestions the entry comes from (provenance). */
   suggestion_ids: z.array(z.string()).optional(),
@@ -96,7 +100,8 @@ export function extractAnswerJson(raw: string): unknown {
   const text = raw.trim();
   if (text === '') throw new AgentAnswerError('answer is empty');
   const attempts = [text];
-  for (const match of text.matchAll(/```[A-Za-z]*[ \t]*\r?\n([\s\S]*?)```/g)) attempts.push((match[1] ?? '').trim());
+  for (const match of text.matchAll(/```[A-Za-z]*[ \t]*\r?\n([\s\S]*?)```/g))
+    attempts.push((match[1] ?? '').trim());
   for (const candidate of attempts) {
     if (!candidate.startsWith('{')) continue;
     try {
@@ -116,7 +121,9 @@ export function parseAgentAnswer(raw: string): AgentAnswer {
   const parsed = AgentAnswerSchema.safeParse(value);
   if (!parsed.success) {
     const issues = formatZodIssues(parsed.error);
-    throw new AgentAnswerError(`answer does not match the contract: ${issues.slice(0, 3).join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`);
+    throw new AgentAnswerError(
+      `answer does not match the contract: ${issues.slice(0, 3).join('; ')}${issues.length > 3 ? ` (+${issues.length - 3} more)` : ''}`,
+    );
   }
   const answer = parsed.data;
   const keys = Object.keys(value as object);

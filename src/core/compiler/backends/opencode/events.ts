@@ -40,7 +40,9 @@ export interface OpencodeStream {
 }
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function str(value: unknown): string | undefined {
@@ -49,7 +51,14 @@ function str(value: unknown): string | undefined {
 
 /** Parses opencode's NDJSON stdout. Never throws. */
 export function parseOpencodeStream(stdout: string): OpencodeStream {
-  const stream: OpencodeStream = { texts: new Map(), finalText: undefined, errors: [], tools: [], types: {}, nonJsonLines: 0 };
+  const stream: OpencodeStream = {
+    texts: new Map(),
+    finalText: undefined,
+    errors: [],
+    tools: [],
+    types: {},
+    nonJsonLines: 0,
+  };
   let lastText: string | undefined;
   for (const line of stdout.split('\n')) {
     const trimmed = line.trim();
@@ -73,14 +82,22 @@ export function parseOpencodeStream(stdout: string): OpencodeStream {
       lastText = text;
     } else if (type === 'tool_use' && part) {
       const state = record(part.state);
-      stream.tools.push({ tool: str(part.tool) ?? '?', status: str(state?.status) ?? '?', ...(str(state?.error) ? { error: clip(str(state?.error)!, 200) } : {}) });
+      stream.tools.push({
+        tool: str(part.tool) ?? '?',
+        status: str(state?.status) ?? '?',
+        ...(str(state?.error) ? { error: clip(str(state?.error)!, 200) } : {}),
+      });
       lastText = undefined;
     } else if (type === 'error') {
       const error = record(event.error);
       const data = record(error?.data);
       const message = str(data?.message) ?? str(error?.message) ?? str(error?.name) ?? 'unknown error';
       const statusCode = typeof data?.statusCode === 'number' ? data.statusCode : undefined;
-      stream.errors.push({ name: str(error?.name) ?? 'Error', message: clip(message, 300), ...(statusCode !== undefined ? { statusCode } : {}) });
+      stream.errors.push({
+        name: str(error?.name) ?? 'Error',
+        message: clip(message, 300),
+        ...(statusCode !== undefined ? { statusCode } : {}),
+      });
     }
   }
   stream.finalText = lastText;
@@ -103,26 +120,49 @@ export function cleanDiagnostic(text: string, max = 400): string {
  * Judges a finished run: the final text on success, else the failure. `timeoutMs` is only used
  * to word the detail of a timeout.
  */
-export function judgeRun(outcome: RunOutcome, stream: OpencodeStream, timeoutMs: number): { ok: true; text: string } | { ok: false; failure: RunFailure } {
-  const fail = (reason: RunFailure['reason'], detail: string) => ({ ok: false as const, failure: { reason, detail } });
-  if (outcome.spawnError !== undefined) return fail('agent_invoke_failed', `opencode could not be started: ${cleanDiagnostic(outcome.spawnError)}`);
+export function judgeRun(
+  outcome: RunOutcome,
+  stream: OpencodeStream,
+  timeoutMs: number,
+): { ok: true; text: string } | { ok: false; failure: RunFailure } {
+  const fail = (reason: RunFailure['reason'], detail: string) => ({
+    ok: false as const,
+    failure: { reason, detail },
+  });
+  if (outcome.spawnError !== undefined)
+    return fail(
+      'agent_invoke_failed',
+      `opencode could not be started: ${cleanDiagnostic(outcome.spawnError)}`,
+    );
   if (outcome.timedOut) {
     const seen = stream.errors[0] ? `; last error: ${stream.errors.at(-1)!.message}` : '';
-    return fail('agent_invoke_failed', `opencode timed out after ${Math.round(timeoutMs / 1000)} s and was killed${seen}`);
+    return fail(
+      'agent_invoke_failed',
+      `opencode timed out after ${Math.round(timeoutMs / 1000)} s and was killed${seen}`,
+    );
   }
-  if (outcome.outputTooLarge) return fail('agent_invoke_failed', 'opencode output exceeded the capture limit and was stopped');
+  if (outcome.outputTooLarge)
+    return fail('agent_invoke_failed', 'opencode output exceeded the capture limit and was stopped');
   if (stream.errors.length > 0) {
     const e = stream.errors[0]!;
     const more = stream.errors.length > 1 ? ` (+${stream.errors.length - 1} more)` : '';
-    return fail('agent_invoke_failed', `opencode error event: ${e.name}: ${cleanDiagnostic(e.message, 300)}${e.statusCode !== undefined ? ` (HTTP ${e.statusCode})` : ''}${more}`);
+    return fail(
+      'agent_invoke_failed',
+      `opencode error event: ${e.name}: ${cleanDiagnostic(e.message, 300)}${e.statusCode !== undefined ? ` (HTTP ${e.statusCode})` : ''}${more}`,
+    );
   }
   if (outcome.exitCode !== 0) {
-    const how = outcome.exitCode === undefined ? `signal ${outcome.signal ?? '?'}` : `exit=${outcome.exitCode}`;
+    const how =
+      outcome.exitCode === undefined ? `signal ${outcome.signal ?? '?'}` : `exit=${outcome.exitCode}`;
     return fail('agent_invoke_failed', `opencode ${how}; stderr=${cleanDiagnostic(outcome.stderr)}`);
   }
   if (stream.finalText === undefined || stream.finalText.trim() === '') {
     const rejected = stream.tools.find((t) => t.status === 'error');
-    const why = rejected ? `; tool ${rejected.tool} failed: ${rejected.error ?? 'error'}` : stream.texts.size > 0 ? '; the session ended after a tool call' : '';
+    const why = rejected
+      ? `; tool ${rejected.tool} failed: ${rejected.error ?? 'error'}`
+      : stream.texts.size > 0
+        ? '; the session ended after a tool call'
+        : '';
     return fail('agent_output_invalid', `opencode produced no final answer text${why}`);
   }
   return { ok: true, text: stream.finalText };

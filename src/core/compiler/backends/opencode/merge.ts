@@ -1,5 +1,5 @@
 /**
- * Merging a validated agent answer into the existing assets (SPEC §17 item 1: the original
+ * Merging a validated agent answer into the existing assets (the original
  * applied the answer as the complete new state, so an omitted section wiped memory, recall and
  * the manifest). The result has the same shape as the script backend's and goes through the same
  * guard in `apply.ts`.
@@ -20,7 +20,13 @@
 import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../../constants.js';
 import { sortKeysDeep } from '../../../json.js';
-import { RecallRecordSchema, type Envelope, type MemoryRecord, type RecallRecord, type SkillManifestEntry } from '../../../schemas.js';
+import {
+  RecallRecordSchema,
+  type Envelope,
+  type MemoryRecord,
+  type RecallRecord,
+  type SkillManifestEntry,
+} from '../../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor } from '../../normalize.js';
 import { skillGateProblem, skillTargetProblem, visits } from '../script.js';
 import type { BackendInput, CompileArtifacts, CompiledSkill, ItemReceipt, MemoryCaps } from '../types.js';
@@ -37,7 +43,7 @@ export interface MergeOptions {
   /** Share (0..1) of a scope's existing entries that may be dropped without a reason. */
   maxDeleteShare: number;
   /**
-   * Kinds whose changes wait for a human (the compiler's review policy, issue 10). The agent's
+   * Kinds whose changes wait for a human (the compiler's review policy). The agent's
    * changes of such a kind are not applied: the suggestions it should have come from were staged,
    * so anything the agent says there is its own invention.
    */
@@ -55,7 +61,13 @@ function provenanceFor(batch: Batch, ids: readonly string[] | undefined): Record
   for (const id of ids ?? []) {
     const envelope = batch.byId.get(id);
     if (!envelope) continue;
-    out.push({ thread_id: envelope.thread_id, turn_id: envelope.turn_id, suggestion_id: envelope.suggestion_id, at: envelope.reviewer_timestamp, compiled_by: AGENT_BACKEND });
+    out.push({
+      thread_id: envelope.thread_id,
+      turn_id: envelope.turn_id,
+      suggestion_id: envelope.suggestion_id,
+      at: envelope.reviewer_timestamp,
+      compiled_by: AGENT_BACKEND,
+    });
   }
   return out.length > 0 ? out : [{ at: batch.now, compiled_by: AGENT_BACKEND }];
 }
@@ -115,7 +127,11 @@ function isInactive(record: MemoryRecord): boolean {
 
 function recency(record: MemoryRecord): string {
   const r = record as { updated_at?: unknown; created_at?: unknown };
-  return typeof r.updated_at === 'string' ? r.updated_at : typeof r.created_at === 'string' ? r.created_at : '';
+  return typeof r.updated_at === 'string'
+    ? r.updated_at
+    : typeof r.created_at === 'string'
+      ? r.created_at
+      : '';
 }
 
 interface ScopeMerge {
@@ -125,7 +141,15 @@ interface ScopeMerge {
 }
 
 /** Merges the agent's complete list of one scope into the existing entries. */
-function mergeScope(scope: MemoryScope, proposed: readonly AgentMemoryRecord[], existing: readonly MemoryRecord[], batch: Batch, caps: MemoryCaps, explain: Explanations, options: MergeOptions): ScopeMerge {
+function mergeScope(
+  scope: MemoryScope,
+  proposed: readonly AgentMemoryRecord[],
+  existing: readonly MemoryRecord[],
+  batch: Batch,
+  caps: MemoryCaps,
+  explain: Explanations,
+  options: MergeOptions,
+): ScopeMerge {
   const byContent = new Map<string, number[]>();
   const bySummary = new Map<string, number[]>();
   existing.forEach((record, i) => {
@@ -155,10 +179,19 @@ function mergeScope(scope: MemoryScope, proposed: readonly AgentMemoryRecord[], 
     const key = dedupeKey(content);
     if (seen.has(key)) continue; // The answer repeated an entry: once is enough.
     seen.add(key);
-    const index = take(byContent.get(key)) ?? (summary === '' ? undefined : take(bySummary.get(dedupeKey(summary))));
+    const index =
+      take(byContent.get(key)) ?? (summary === '' ? undefined : take(bySummary.get(dedupeKey(summary))));
     const base = index === undefined ? undefined : existing[index];
     if (recordChars({ summary, content }) > caps[scope].maxChars) {
-      items.push({ state: 'discarded', kind: 'backend', family: 'memory_updates', scope, reason: 'too_long', summary: clip(summary || content), detail: `${recordChars({ summary, content })} characters exceed the ${scope} cap of ${caps[scope].maxChars}` });
+      items.push({
+        state: 'discarded',
+        kind: 'backend',
+        family: 'memory_updates',
+        scope,
+        reason: 'too_long',
+        summary: clip(summary || content),
+        detail: `${recordChars({ summary, content })} characters exceed the ${scope} cap of ${caps[scope].maxChars}`,
+      });
       if (base) records.push(base); // An oversized edit keeps the entry as it was.
       continue;
     }
@@ -198,7 +231,8 @@ function mergeScope(scope: MemoryScope, proposed: readonly AgentMemoryRecord[], 
       created_at: batch.now,
       updated_at: batch.now,
     };
-    if (item.status !== undefined && item.status !== 'active') (record as Record<string, unknown>).status = item.status;
+    if (item.status !== undefined && item.status !== 'active')
+      (record as Record<string, unknown>).status = item.status;
     records.push(record);
     fresh.add(record);
     counts.added++;
@@ -230,7 +264,13 @@ function mergeScope(scope: MemoryScope, proposed: readonly AgentMemoryRecord[], 
 }
 
 /** The script backend's cap policy: inactive first, then lowest confidence, then least recent. */
-function enforceCaps(scope: MemoryScope, records: MemoryRecord[], caps: MemoryCaps, fresh: ReadonlySet<MemoryRecord>, items: ItemReceipt[]): MemoryRecord[] {
+function enforceCaps(
+  scope: MemoryScope,
+  records: MemoryRecord[],
+  caps: MemoryCaps,
+  fresh: ReadonlySet<MemoryRecord>,
+  items: ItemReceipt[],
+): MemoryRecord[] {
   const { maxEntries, maxChars } = caps[scope];
   let count = records.length;
   let chars = records.reduce((n, r) => n + recordChars(r), 0);
@@ -269,7 +309,12 @@ function enforceCaps(scope: MemoryScope, records: MemoryRecord[], caps: MemoryCa
 
 // ---------------------------------------------------------------- recall
 
-function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], batch: Batch, items: ItemReceipt[]): { recall: RecallRecord[]; added: number; updated: number } {
+function mergeRecall(
+  answer: AgentAnswer,
+  existing: readonly RecallRecord[],
+  batch: Batch,
+  items: ItemReceipt[],
+): { recall: RecallRecord[]; added: number; updated: number } {
   const records: RecallRecord[] = [...existing];
   const byId = new Map<string, number>();
   const byKey = new Map<string, number>();
@@ -288,9 +333,24 @@ function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], bat
     const duplicate = byKey.get(key);
     if (target !== undefined && (duplicate === undefined || duplicate === target)) {
       const base = records[target]!;
-      if (base.content === content && base.summary === summary && (sourcePaths === undefined || sameList(sourcePaths, base.source_paths))) continue;
+      if (
+        base.content === content &&
+        base.summary === summary &&
+        (sourcePaths === undefined || sameList(sourcePaths, base.source_paths))
+      )
+        continue;
       byKey.delete(dedupeKey(base.content));
-      records[target] = sortKeysDeep({ ...base, summary, content, source_paths: sourcePaths ?? base.source_paths, updated_at: batch.now, provenance: withProvenance(base, provenanceFor(batch, item.suggestion_id ? [item.suggestion_id] : undefined)) }) as RecallRecord;
+      records[target] = sortKeysDeep({
+        ...base,
+        summary,
+        content,
+        source_paths: sourcePaths ?? base.source_paths,
+        updated_at: batch.now,
+        provenance: withProvenance(
+          base,
+          provenanceFor(batch, item.suggestion_id ? [item.suggestion_id] : undefined),
+        ),
+      }) as RecallRecord;
       byKey.set(key, target);
       updated++;
       continue;
@@ -299,7 +359,8 @@ function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], bat
       // Known content: merge the source paths, as the script backend does for a duplicate.
       const base = records[duplicate]!;
       const paths = cleanSourcePaths([...(base.source_paths ?? []), ...(sourcePaths ?? [])]);
-      if (!sameList(paths, base.source_paths)) records[duplicate] = sortKeysDeep({ ...base, source_paths: paths }) as RecallRecord;
+      if (!sameList(paths, base.source_paths))
+        records[duplicate] = sortKeysDeep({ ...base, source_paths: paths }) as RecallRecord;
       continue;
     }
     const envelope = (item.suggestion_id ? batch.byId.get(item.suggestion_id) : undefined) ?? batch.first;
@@ -319,7 +380,13 @@ function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], bat
       provenance: provenanceFor(batch, [envelope.suggestion_id]),
     });
     if (!parsed.success) {
-      items.push({ state: 'discarded', kind: 'backend', family: 'recall_candidate', reason: 'invalid_record', summary: clip(summary) });
+      items.push({
+        state: 'discarded',
+        kind: 'backend',
+        family: 'recall_candidate',
+        reason: 'invalid_record',
+        summary: clip(summary),
+      });
       continue;
     }
     byId.set(id, records.length);
@@ -332,7 +399,13 @@ function mergeRecall(answer: AgentAnswer, existing: readonly RecallRecord[], bat
 
 // ---------------------------------------------------------------- skills
 
-function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[], managedDir: string, now: string, items: ItemReceipt[]): { skills: CompiledSkill[]; manifest: SkillManifestEntry[] } {
+function mergeSkills(
+  answer: AgentAnswer,
+  existing: readonly SkillManifestEntry[],
+  managedDir: string,
+  now: string,
+  items: ItemReceipt[],
+): { skills: CompiledSkill[]; manifest: SkillManifestEntry[] } {
   const current = new Map(existing.map((e) => [e.skill_id, e]));
   const chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
   for (const candidate of answer.compiled_skills ?? []) {
@@ -357,14 +430,23 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
       continue;
     }
     const title = candidate.title.trim() || (prev ? prev.title : '');
-    const description = candidate.description.trim() || (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
+    const description =
+      candidate.description.trim() ||
+      (action !== 'create' && typeof prev?.description === 'string' ? prev.description : '');
     const content = candidate.content.trim();
     const problem = skillGateProblem(action, title, description, content);
     if (problem) {
       discard(problem.reason, problem.detail);
       continue;
     }
-    const skill: CompiledSkill = { skill_id: id, action, title, description, content, status: action === 'retire' ? 'retired' : 'active' };
+    const skill: CompiledSkill = {
+      skill_id: id,
+      action,
+      title,
+      description,
+      content,
+      status: action === 'retire' ? 'retired' : 'active',
+    };
     const earlier = chosen.get(id);
     if (earlier) {
       earlier.item.state = 'superseded';
@@ -386,7 +468,9 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
       retired_at: skill.status === 'retired' ? now : null,
     });
   }
-  const manifest = [...current.values()].sort((a, b) => (a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0));
+  const manifest = [...current.values()].sort((a, b) =>
+    a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
+  );
   return { skills: [...chosen.values()].map((c) => c.skill), manifest };
 }
 
@@ -396,37 +480,71 @@ function mergeSkills(answer: AgentAnswer, existing: readonly SkillManifestEntry[
  * Merges an answer into the existing assets of `input`. Throws AgentAnswerError when the answer
  * must be rejected as a whole (too many unexplained deletions).
  */
-export function mergeAnswer(given: AgentAnswer, input: BackendInput, options: MergeOptions): CompileArtifacts {
+export function mergeAnswer(
+  given: AgentAnswer,
+  input: BackendInput,
+  options: MergeOptions,
+): CompileArtifacts {
   let answer = given;
   const first = input.envelopes[0];
   if (!first) throw new AgentAnswerError('empty batch');
-  const batch: Batch = { byId: new Map(input.envelopes.map((e) => [e.suggestion_id, e])), first, now: input.now };
+  const batch: Batch = {
+    byId: new Map(input.envelopes.map((e) => [e.suggestion_id, e])),
+    first,
+    now: input.now,
+  };
   const discarded = answer.discarded_items ?? [];
   const explain = explanations(discarded);
   const changeItems: ItemReceipt[] = [];
-  const memory = { user: input.context.memory.user, global: input.context.memory.global } as Record<MemoryScope, MemoryRecord[]>;
+  const memory = { user: input.context.memory.user, global: input.context.memory.global } as Record<
+    MemoryScope,
+    MemoryRecord[]
+  >;
   const summary: string[] = [];
   const held = (kind: 'memory' | 'recall' | 'skills', present: boolean) => {
     if (!present || !options.review?.[kind]) return false;
-    changeItems.push({ state: 'discarded', kind: 'backend', backend: AGENT_BACKEND, reason: 'awaiting_review', detail: `${kind} changes wait for review; the agent's ${kind} section was not applied` });
+    changeItems.push({
+      state: 'discarded',
+      kind: 'backend',
+      backend: AGENT_BACKEND,
+      reason: 'awaiting_review',
+      detail: `${kind} changes wait for review; the agent's ${kind} section was not applied`,
+    });
     return true;
   };
-  if (held('memory', Boolean(answer.memory_records?.user || answer.memory_records?.global))) answer = { ...answer, memory_records: null };
+  if (held('memory', Boolean(answer.memory_records?.user || answer.memory_records?.global)))
+    answer = { ...answer, memory_records: null };
   if (held('recall', Boolean(answer.recall_records?.length))) answer = { ...answer, recall_records: null };
   if (held('skills', Boolean(answer.compiled_skills?.length))) answer = { ...answer, compiled_skills: null };
   for (const scope of ['user', 'global'] as const) {
     const proposed = answer.memory_records?.[scope];
     if (proposed === undefined || proposed === null) continue;
-    const merged = mergeScope(scope, proposed, input.context.memory[scope], batch, input.caps, explain, options);
+    const merged = mergeScope(
+      scope,
+      proposed,
+      input.context.memory[scope],
+      batch,
+      input.caps,
+      explain,
+      options,
+    );
     memory[scope] = merged.records;
     changeItems.push(...merged.items);
-    summary.push(`${scope} memory +${merged.counts.added} ~${merged.counts.updated} -${merged.counts.removed}`);
+    summary.push(
+      `${scope} memory +${merged.counts.added} ~${merged.counts.updated} -${merged.counts.removed}`,
+    );
   }
   const recallItems: ItemReceipt[] = [];
   const recall = mergeRecall(answer, input.context.recall, batch, recallItems);
   summary.push(`recall +${recall.added} ~${recall.updated}`);
   const skillItems: ItemReceipt[] = [];
-  const skills = mergeSkills(answer, input.context.manifest, input.paths.skillsManagedDir, input.now, skillItems);
+  const skills = mergeSkills(
+    answer,
+    input.context.manifest,
+    input.paths.skillsManagedDir,
+    input.now,
+    skillItems,
+  );
   summary.push(`skills ${skills.skills.length}`);
 
   // One item per suggestion: the agent merges the batch as a whole, so a suggestion is "merged"
@@ -434,7 +552,10 @@ export function mergeAnswer(given: AgentAnswer, input: BackendInput, options: Me
   const discardedBy = new Map<string, string>();
   for (const item of discarded) {
     if (!item.suggestion_id) continue;
-    discardedBy.set(`${item.suggestion_id}\u0000${item.index ?? '*'}`, item.reason?.trim() || 'no reason given');
+    discardedBy.set(
+      `${item.suggestion_id}\u0000${item.index ?? '*'}`,
+      item.reason?.trim() || 'no reason given',
+    );
   }
   const suggestionItems: ItemReceipt[] = visits(input.envelopes).map((visit) => {
     const id = visit.envelope.suggestion_id;
@@ -461,7 +582,13 @@ export function mergeAnswer(given: AgentAnswer, input: BackendInput, options: Me
       ...skillItems,
       ...recallItems,
       ...changeItems,
-      { state: 'applied', kind: 'backend', backend: AGENT_BACKEND, reason: 'agent_changes', detail: summary.join('; ') },
+      {
+        state: 'applied',
+        kind: 'backend',
+        backend: AGENT_BACKEND,
+        reason: 'agent_changes',
+        detail: summary.join('; '),
+      },
     ],
     backend: AGENT_BACKEND,
     fallback_backend: null,

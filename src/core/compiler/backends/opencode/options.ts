@@ -1,10 +1,11 @@
 /**
- * Settings of the `agent:opencode` backend and its command line (seed README §4, SPEC §8.5),
+ * Settings of the `agent:opencode` backend and its command line,
  * resolved from backend options first, then the environment, then defaults:
  *
  * | setting | option | environment | default |
  * |---|---|---|---|
- * | command prefix | `opencode_command` (argv array or string) | `CODEX_SELF_EVOLUTION_OPENCODE_COMMAND` | `opencode` |
+ * | command prefix | `opencode_command` (argv array or string) | `CODEX_SELF_EVOLUTION_OPENCODE_COMMAND` |
+ * `opencode` |
  * | model | `opencode_model` | `CODEX_SELF_EVOLUTION_OPENCODE_MODEL` | opencode's own default |
  * | agent | `opencode_agent` | `CODEX_SELF_EVOLUTION_OPENCODE_AGENT` | opencode's own default |
  * | skip permissions | `opencode_skip_permissions` | | true |
@@ -111,10 +112,14 @@ export function completePrefix(words: readonly string[]): string[] {
 }
 
 /** Resolves the backend's settings (see the module comment for precedence). */
-export function resolveOpencodeSettings(options: BackendOptions, env: NodeJS.ProcessEnv = process.env): OpencodeSettings {
+export function resolveOpencodeSettings(
+  options: BackendOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): OpencodeSettings {
   const command = options.opencode_command;
   let words: string[];
-  if (Array.isArray(command) && command.length > 0 && command.every((w) => typeof w === 'string')) words = [...(command as string[])];
+  if (Array.isArray(command) && command.length > 0 && command.every((w) => typeof w === 'string'))
+    words = [...(command as string[])];
   else if (typeof command === 'string' && command.trim() !== '') words = splitCommand(command);
   else words = splitCommand(readEnv('CODEX_SELF_EVOLUTION_OPENCODE_COMMAND', env) ?? '');
   let seconds = numberOption(options, 'opencode_timeout_seconds');
@@ -131,7 +136,8 @@ export function resolveOpencodeSettings(options: BackendOptions, env: NodeJS.Pro
     agent: stringOption(options, 'opencode_agent') ?? readEnv('CODEX_SELF_EVOLUTION_OPENCODE_AGENT', env),
     skipPermissions: booleanOption(options, 'opencode_skip_permissions') ?? true,
     timeoutMs: Math.round(seconds * 1000),
-    allowFallback: booleanOption(options, 'allow_fallback') ?? booleanOption(options, 'allowFallback') ?? true,
+    allowFallback:
+      booleanOption(options, 'allow_fallback') ?? booleanOption(options, 'allowFallback') ?? true,
     maxDeleteShare: share !== undefined && share >= 0 && share <= 1 ? share : DEFAULT_MAX_DELETE_SHARE,
     restrictTools: booleanOption(options, 'opencode_restrict_tools') ?? true,
     review: reviewOf(options.reviewPolicy),
@@ -165,7 +171,11 @@ function isExecutableFile(path: string): boolean {
  * a temp directory, so a relative path must be made absolute first), a bare name is searched on
  * PATH. Returns the absolute path, or undefined when there is no such executable.
  */
-export function locateProgram(program: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
+export function locateProgram(
+  program: string,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): string | undefined {
   if (program === '') return undefined;
   if (program.includes('/')) {
     const path = isAbsolute(program) ? program : resolve(cwd, program);

@@ -1,5 +1,5 @@
 /**
- * The payload file handed to opencode with `--file` (SPEC §8.5: `{schema_version, repo,
+ * The payload file handed to opencode with `--file` (`{schema_version, repo,
  * existing_assets, batch, contract}`), built so that it reaches the model whole:
  *
  * - opencode does not pass the file's bytes: it attaches the output of its read tool, which
@@ -65,12 +65,16 @@ export function splitString(text: string, limit = PART_LIMIT): string[] {
 
 /** Replaces every long string property `k` by `k_parts` (see the module comment). */
 export function splitLongStrings(value: unknown): unknown {
-  if (typeof value === 'string') return JSON.stringify(value).length - 2 > PART_LIMIT ? `${splitString(value, PART_LIMIT - 1)[0]}…` : value;
+  if (typeof value === 'string')
+    return JSON.stringify(value).length - 2 > PART_LIMIT
+      ? `${splitString(value, PART_LIMIT - 1)[0]}…`
+      : value;
   if (Array.isArray(value)) return value.map((item) => splitLongStrings(item));
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (typeof item === 'string' && JSON.stringify(item).length - 2 > PART_LIMIT) out[`${key}_parts`] = splitString(item);
+    if (typeof item === 'string' && JSON.stringify(item).length - 2 > PART_LIMIT)
+      out[`${key}_parts`] = splitString(item);
     else out[key] = splitLongStrings(item);
   }
   return out;
@@ -78,7 +82,11 @@ export function splitLongStrings(value: unknown): unknown {
 
 function render(value: unknown, indent: string, prefix: string, suffix: string, out: string[]): void {
   const compact = JSON.stringify(value);
-  if (value === null || typeof value !== 'object' || indent.length + prefix.length + compact.length + suffix.length <= LINE_LIMIT) {
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    indent.length + prefix.length + compact.length + suffix.length <= LINE_LIMIT
+  ) {
     out.push(`${indent}${prefix}${compact}${suffix}`);
     return;
   }
@@ -91,7 +99,9 @@ function render(value: unknown, indent: string, prefix: string, suffix: string, 
   }
   const entries = Object.entries(value);
   out.push(`${indent}${prefix}{`);
-  entries.forEach(([key, item], i) => render(item, inner, `${JSON.stringify(key)}: `, i < entries.length - 1 ? ',' : '', out));
+  entries.forEach(([key, item], i) =>
+    render(item, inner, `${JSON.stringify(key)}: `, i < entries.length - 1 ? ',' : '', out),
+  );
   out.push(`${indent}}${suffix}`);
 }
 
@@ -101,7 +111,12 @@ export function serializePayload(value: unknown): SerializedPayload {
   render(splitLongStrings(value), '', '', '', lines);
   const text = `${lines.join('\n')}\n`;
   const bytes = Buffer.byteLength(text, 'utf8');
-  return { text, bytes, lines: lines.length, attachedWhole: bytes <= ATTACH_MAX_BYTES && lines.length <= ATTACH_MAX_LINES };
+  return {
+    text,
+    bytes,
+    lines: lines.length,
+    attachedWhole: bytes <= ATTACH_MAX_BYTES && lines.length <= ATTACH_MAX_LINES,
+  };
 }
 
 /** Joins `<key>_parts` lists back into strings (the inverse of splitLongStrings, for tests and tools). */
@@ -110,7 +125,8 @@ export function joinParts(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (key.endsWith('_parts') && Array.isArray(item) && item.every((p) => typeof p === 'string')) out[key.slice(0, -'_parts'.length)] = item.join('');
+    if (key.endsWith('_parts') && Array.isArray(item) && item.every((p) => typeof p === 'string'))
+      out[key.slice(0, -'_parts'.length)] = item.join('');
     else out[key] = joinParts(item);
   }
   return out;
@@ -128,12 +144,19 @@ function memoryView(record: MemoryRecord): Record<string, unknown> {
 }
 
 function recallView(record: RecallRecord): Record<string, unknown> {
-  return { id: record.id, summary: record.summary, content: record.content, ...(record.source_paths.length > 0 ? { source_paths: record.source_paths } : {}) };
+  return {
+    id: record.id,
+    summary: record.summary,
+    content: record.content,
+    ...(record.source_paths.length > 0 ? { source_paths: record.source_paths } : {}),
+  };
 }
 
 function skillText(managedDir: string, entry: SkillManifestEntry): string | undefined {
   try {
-    const text = readFileSync(join(managedDir, `${entry.skill_id}.md`), 'utf8').replace(/^# [^\n]*\n+/, '').trim();
+    const text = readFileSync(join(managedDir, `${entry.skill_id}.md`), 'utf8')
+      .replace(/^# [^\n]*\n+/, '')
+      .trim();
     return text.length > SKILL_TEXT_LIMIT ? `${text.slice(0, SKILL_TEXT_LIMIT)}…` : text;
   } catch {
     return undefined;
@@ -154,7 +177,10 @@ function skillView(managedDir: string, entry: SkillManifestEntry): Record<string
 }
 
 /** The newest recall records that fit the budget, in index order, and how many were left out. */
-function recallSample(records: readonly RecallRecord[]): { records: Record<string, unknown>[]; omitted: number } {
+function recallSample(records: readonly RecallRecord[]): {
+  records: Record<string, unknown>[];
+  omitted: number;
+} {
   const picked: Record<string, unknown>[] = [];
   let size = 0;
   for (let i = records.length - 1; i >= 0; i--) {
@@ -186,18 +212,47 @@ export function compileContract(maxDeleteShare: number): Record<string, unknown>
       'Only change skills whose `may_change` is true; never invent entries that no suggestion supports.',
     ],
     rules: {
-      memory: 'memory_records.user / memory_records.global are the COMPLETE new list of that scope. Leave a scope out (or memory_records out) to keep it unchanged.',
+      memory:
+        'memory_records.user / memory_records.global are the COMPLETE new list of that scope. Leave a scope out (or memory_records out) to keep it unchanged.',
       deletions: `An existing memory entry missing from a scope you list is deleted. Give a reason for each deletion in discarded_items ({scope, summary, reason}). An answer that deletes more than ${Math.round(maxDeleteShare * 100)}% of a scope's entries without reasons is rejected.`,
-      recall: 'recall_records lists only NEW records, or updates of an existing record named by its id. Never repeat unchanged records; recall cannot be deleted.',
-      skills: 'compiled_skills lists only the skills created, patched, edited or retired by this batch. skill_id: lower-case letters, digits and dashes.',
-      discarded: 'discarded_items lists suggestions you did not apply ({suggestion_id, index, reason}) and the reasons for deleted memory entries ({scope, summary, reason}).',
-      parts: 'In the payload, a key ending in _parts is a long string split into pieces: join them. Always answer with plain strings.',
+      recall:
+        'recall_records lists only NEW records, or updates of an existing record named by its id. Never repeat unchanged records; recall cannot be deleted.',
+      skills:
+        'compiled_skills lists only the skills created, patched, edited or retired by this batch. skill_id: lower-case letters, digits and dashes.',
+      discarded:
+        'discarded_items lists suggestions you did not apply ({suggestion_id, index, reason}) and the reasons for deleted memory entries ({scope, summary, reason}).',
+      parts:
+        'In the payload, a key ending in _parts is a long string split into pieces: join them. Always answer with plain strings.',
     },
     response_schema: {
       memory_records: { user: [memoryEntry], global: [memoryEntry] },
-      recall_records: [{ id: 'string, only to update an existing record', summary: 'string, required', content: 'string, required', source_paths: 'list, optional', suggestion_id: 'batch suggestion_id, optional' }],
-      compiled_skills: [{ skill_id: 'string', action: 'create | patch | edit | retire', title: 'string', description: 'string, says when to use the skill (not needed for retire)', content: 'string, the full skill text (not needed for retire)' }],
-      discarded_items: [{ suggestion_id: 'string', index: 'number', scope: 'user | global', summary: 'string', reason: 'string, required' }],
+      recall_records: [
+        {
+          id: 'string, only to update an existing record',
+          summary: 'string, required',
+          content: 'string, required',
+          source_paths: 'list, optional',
+          suggestion_id: 'batch suggestion_id, optional',
+        },
+      ],
+      compiled_skills: [
+        {
+          skill_id: 'string',
+          action: 'create | patch | edit | retire',
+          title: 'string',
+          description: 'string, says when to use the skill (not needed for retire)',
+          content: 'string, the full skill text (not needed for retire)',
+        },
+      ],
+      discarded_items: [
+        {
+          suggestion_id: 'string',
+          index: 'number',
+          scope: 'user | global',
+          summary: 'string',
+          reason: 'string, required',
+        },
+      ],
     },
   };
 }
@@ -208,7 +263,10 @@ export function buildPayload(input: BackendInput, maxDeleteShare: number): Recor
   const recall = recallSample(input.context.recall);
   const payload = {
     schema_version: 1,
-    repo: { cwd: first?.cwd ?? input.paths.cwd, repo_fingerprint: first?.repo_fingerprint ?? input.paths.repoFingerprint },
+    repo: {
+      cwd: first?.cwd ?? input.paths.cwd,
+      repo_fingerprint: first?.repo_fingerprint ?? input.paths.repoFingerprint,
+    },
     contract: compileContract(maxDeleteShare),
     batch: input.envelopes.map((envelope) => ({
       suggestion_id: envelope.suggestion_id,
@@ -216,11 +274,20 @@ export function buildPayload(input: BackendInput, maxDeleteShare: number): Recor
       turn_id: envelope.turn_id,
       cwd: envelope.cwd,
       reviewer_timestamp: envelope.reviewer_timestamp,
-      suggestions: envelope.suggestions.map((s, index) => ({ index, family: s.family, summary: s.summary, confidence: s.confidence, details: s.details })),
+      suggestions: envelope.suggestions.map((s, index) => ({
+        index,
+        family: s.family,
+        summary: s.summary,
+        confidence: s.confidence,
+        details: s.details,
+      })),
     })),
     existing_assets: {
       memory: {
-        caps: { user: { max_entries: input.caps.user.maxEntries, max_chars: input.caps.user.maxChars }, global: { max_entries: input.caps.global.maxEntries, max_chars: input.caps.global.maxChars } },
+        caps: {
+          user: { max_entries: input.caps.user.maxEntries, max_chars: input.caps.user.maxChars },
+          global: { max_entries: input.caps.global.maxEntries, max_chars: input.caps.global.maxChars },
+        },
         user: input.context.memory.user.map(memoryView),
         global: input.context.memory.global.map(memoryView),
       },

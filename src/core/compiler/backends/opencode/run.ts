@@ -91,16 +91,24 @@ export function restrictedConfigContent(existing: string | undefined): string {
   let base: Record<string, unknown> = {};
   try {
     const parsed = existing === undefined ? {} : (JSON.parse(existing) as unknown);
-    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) base = parsed as Record<string, unknown>;
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      base = parsed as Record<string, unknown>;
   } catch {
     base = {};
   }
-  const object = (value: unknown): Record<string, unknown> => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const object = (value: unknown): Record<string, unknown> =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
   const permission = typeof base.permission === 'string' ? { '*': base.permission } : object(base.permission);
   return JSON.stringify({
     ...base,
     // Tools the user switched on by name are switched off again: a named entry beats the wildcard.
-    tools: { ...Object.fromEntries(Object.keys(object(base.tools)).map((name) => [name, false])), '*': false, read: true },
+    tools: {
+      ...Object.fromEntries(Object.keys(object(base.tools)).map((name) => [name, false])),
+      '*': false,
+      read: true,
+    },
     permission: { ...permission, external_directory: 'deny' },
   });
 }
@@ -156,7 +164,13 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
   child.once('exit', () => killGroup(pid, 'SIGKILL'));
   try {
     const result = await child;
-    const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined && !result.isMaxBuffer && !timedOut && !aborted;
+    const spawnFailed =
+      result.failed &&
+      result.exitCode === undefined &&
+      result.signal === undefined &&
+      !result.isMaxBuffer &&
+      !timedOut &&
+      !aborted;
     return {
       exitCode: result.exitCode,
       signal: result.signal,
@@ -165,7 +179,11 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
       timedOut,
       aborted,
       outputTooLarge: result.isMaxBuffer === true,
-      spawnError: spawnFailed ? (result.cause instanceof Error ? result.cause.message : result.shortMessage) : undefined,
+      spawnError: spawnFailed
+        ? result.cause instanceof Error
+          ? result.cause.message
+          : result.shortMessage
+        : undefined,
       durationMs: Math.round(performance.now() - started),
       pid,
     };

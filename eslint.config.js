@@ -1,0 +1,123 @@
+// Lint: typescript-eslint's recommended rules, no import cycles, and imports that only point down
+// the layers described in docs/architecture.md. Formatting is Prettier's (`npm run format`).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import { importX } from 'eslint-plugin-import-x';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+/** Layers from the bottom up; a file may import its own layer and the ones below, never above. */
+const LAYERS = [
+  {
+    name: 'infrastructure',
+    files: [
+      'src/core/fs/**',
+      'src/core/lock/**',
+      'src/core/process/**',
+      'src/core/config/**',
+      'src/core/redact/**',
+      'src/core/constants.ts',
+      'src/core/env.ts',
+      'src/core/errors.ts',
+      'src/core/json.ts',
+      'src/core/log.ts',
+      'src/core/paths.ts',
+      'src/core/prompts.ts',
+      'src/core/testing.ts',
+    ],
+  },
+  {
+    name: 'domain',
+    files: [
+      'src/core/memory/**',
+      'src/core/queue/**',
+      'src/core/spool/**',
+      'src/core/recall/**',
+      'src/core/agents/**',
+      'src/core/schemas.ts',
+    ],
+  },
+  {
+    name: 'flows',
+    files: [
+      'src/core/compiler/**',
+      'src/core/review/**',
+      'src/core/install/**',
+      'src/core/skills/**',
+      'src/core/team/**',
+      'src/core/flows/**',
+      'src/core/session-start.ts',
+      'src/core/settings.ts',
+      'src/core/status.ts',
+    ],
+  },
+  { name: 'api', files: ['src/core/index.ts'] },
+  { name: 'cli', files: ['src/cli/**'] },
+];
+
+/** One zone per (lower layer, higher layer) pair: the lower may not import from the higher. */
+const layerZones = LAYERS.flatMap((lower, i) =>
+  LAYERS.slice(i + 1).map((higher) => ({
+    target: lower.files,
+    from: higher.files,
+    message: `the ${lower.name} layer may not import from the ${higher.name} layer (docs/architecture.md)`,
+  })),
+);
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/**',
+      'fixtures/**',
+      'test/fixtures/**',
+      'test/harness/**',
+      '.bench-tmp/**',
+      'src/core/recall/reference-vocab-data.ts',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+        queueMicrotask: 'readonly',
+        performance: 'readonly',
+        fetch: 'readonly',
+      },
+    },
+    settings: {
+      'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'max-len': [
+        'error',
+        {
+          code: 110,
+          ignoreStrings: true,
+          ignoreTemplateLiterals: true,
+          ignoreRegExpLiterals: true,
+          ignoreUrls: true,
+        },
+      ],
+    },
+  },
+);
