@@ -6,7 +6,7 @@ import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 /** Layers from the bottom up; a file may import its own layer and the ones below, never above. */
-const LAYERS = [
+export const LAYERS = [
   {
     name: 'infrastructure',
     files: [
