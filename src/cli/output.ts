@@ -1,10 +1,10 @@
 /**
- * Output helpers: stdout carries results (JSON for the original's subcommands and `--json`),
+ * Output helpers: stdout carries results (JSON for the Python package's subcommands and `--json`),
  * stderr carries diagnostics. No colour unless stdout is a TTY and NO_COLOR is unset.
  */
 import { stableStringify } from '../core/json.js';
 
-/** Prints `value` as sorted, 2-space JSON (the original's format, non-ASCII kept readable). */
+/** Prints `value` as sorted, 2-space JSON (the Python package's format, non-ASCII kept readable). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${stableStringify(value)}\n`);
 }

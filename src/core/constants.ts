@@ -16,7 +16,7 @@ export const MEMORY_SCOPES = ['user', 'global'] as const;
 export type MemoryScope = (typeof MEMORY_SCOPES)[number];
 export const SKILL_ACTIONS = ['create', 'patch', 'edit', 'retire'] as const;
 
-/** Owner string of the skills this tool manages (kept from the original so its manifests stay ours). */
+/** Owner string of the skills this tool manages (kept from the Python package so its manifests stay ours). */
 export const PLUGIN_OWNER = 'codex-self-evolution-plugin';
 
 /** Attempts before a suggestion envelope moves to `failed` for good. */

@@ -35,7 +35,7 @@ function parseValue(raw: string): string {
   return (comment ? text.slice(0, comment.index) : text).trim();
 }
 
-/** Parses `.env` text into key/value pairs (blank values dropped, as in the original). */
+/** Parses `.env` text into key/value pairs (blank values dropped, as in the Python package). */
 export function parseEnvFile(text: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
@@ -87,7 +87,7 @@ export function hydrateEnvProvider(home: string, env: NodeJS.ProcessEnv = proces
   return hydrated;
 }
 
-/** The provider keys the original reported by name. */
+/** The provider keys the Python package reported by name. */
 export const WELL_KNOWN_KEYS = ['MINIMAX_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'] as const;
 
 /** Names (never values) of the keys set in `.env.provider`, for status and `config show`. */

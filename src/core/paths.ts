@@ -6,7 +6,7 @@
  * spawning `git rev-parse`, which keeps hooks fast; the result is the same for normal repos,
  * linked worktrees and submodules.
  *
- * Bucket names fix the original's lossy `/`→`-` mangling (`/a/my-repo` and `/a/my/repo` collided)
+ * Bucket names fix the Python package's lossy `/`→`-` mangling (`/a/my-repo` and `/a/my/repo` collided)
  * by appending a hash of the identity, while a bucket written by the Python 0.7.x for the same
  * repository is found and reused, so switching over loses nothing.
  */
@@ -348,7 +348,7 @@ export function ensureRuntimeDirs(paths: StatePaths): void {
     try {
       writeFileSync(paths.markerFile, `${paths.repoKey}\n`, { mode: 0o600 });
     } catch {
-      // Best effort, as in the original: the marker only helps find legacy buckets.
+      // Best effort, as in the Python package: the marker only helps find legacy buckets.
     }
   }
 }

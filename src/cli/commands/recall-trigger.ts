@@ -4,8 +4,8 @@
  * history cues in English and Chinese, or a question about the code; never small talk), and when
  * it does, runs the focused recall. Prints the `## Focused Recall` markdown (default) or JSON with
  * the keys `triggered, reasons, policy, skill_id, skill_content, query, count, results,
- * focused_recall, cwd`. Unlike the original it does not run session-start first, so it creates no
- * bucket tree. A damaged index.json is an error (exit 1), as in the original.
+ * focused_recall, cwd`. Unlike the Python package, it does not run session-start first, so it creates no
+ * bucket tree. A damaged index.json is an error (exit 1), as in the Python package.
  */
 import { readPrompt } from '../../core/prompts.js';
 import { evaluateRecallTrigger } from '../../core/recall/trigger.js';
@@ -26,7 +26,7 @@ export interface RecallTriggerOptions {
   format?: 'json' | 'markdown';
 }
 
-/** The skill id the original reported with the recall contract. */
+/** The skill id the Python package reported with the recall contract. */
 export const RECALL_SKILL_ID = 'session_recall';
 
 export async function run(options: RecallTriggerOptions, ctx: CommandContext): Promise<number> {

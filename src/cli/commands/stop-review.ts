@@ -74,7 +74,7 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
       home: ctx.invocation.home,
     });
     ensureRuntimeDirs(paths);
-    // Both shapes are accepted: a raw Codex Stop payload and the original's mapped payload.
+    // Both shapes are accepted: a raw Codex Stop payload and the Python package's mapped payload.
     const review = await reviewTurn(paths, {
       sessionId: str(payload.session_id) ?? str(payload.thread_id) ?? 'unknown-thread',
       turnId: str(payload.turn_id) ?? '',

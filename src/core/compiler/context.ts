@@ -119,7 +119,7 @@ function loadMemory(paths: StatePaths, ctx: CompileContext, now: Date): void {
   if (read.kind === 'ok') {
     const { data } = read;
     const bad: string[] = [];
-    // `{}` is damage, not an empty memory: every writer (ours and the original) writes both lists.
+    // `{}` is damage, not an empty memory: every writer (ours and the Python package) writes both lists.
     const shapeProblem =
       data.user === undefined && data.global === undefined
         ? 'user'

@@ -139,7 +139,7 @@ function readLockInfo(file: string): InfoRead {
   const d = data as Record<string, unknown>;
   const createdMs = typeof d.created_at === 'string' ? Date.parse(d.created_at) : NaN;
   if (!Number.isFinite(createdMs)) return { state: 'corrupt', reason: 'created_at missing or invalid' };
-  // A non-integer pid is kept as 0 (dead), as the original treats it.
+  // A non-integer pid is kept as 0 (dead), as the Python package treats it.
   const pid = typeof d.pid === 'number' && Number.isInteger(d.pid) ? d.pid : 0;
   return {
     state: 'ok',

@@ -3,7 +3,7 @@
  * taking the lock and without creating any directory (it runs every few minutes for every repo).
  * Order: a live lock → `skip_locked`; then work → `run`; else `skip_empty`. Work is pending
  * envelopes, failed ones still under the attempt budget, envelopes stranded in `processing/` by a
- * dead compile (the original ignored them), and an interrupted apply (a journal to roll forward).
+ * dead compile (the Python package ignored them), and an interrupted apply (a journal to roll forward).
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';

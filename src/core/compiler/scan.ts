@@ -1,7 +1,7 @@
 /**
  * `scan`: preflight + compile over every bucket under a home, sequentially, one
  * bucket's failure isolated from the others. Archived buckets (migrate-worktrees tombstones) are
- * skipped. Output keeps the original's keys; `aggregate` sums the buckets that compiled.
+ * skipped. Output keeps the Python package's keys; `aggregate` sums the buckets that compiled.
  */
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Compile settings from `<home>/config.toml` (the original parsed `[compile]` and ignored it,
+ * Compile settings from `<home>/config.toml` (the Python package parsed `[compile]` and ignored it,
  * ): the default backend, whether an agent backend may fall back to `script`, and the
  * memory caps (`[compile.memory]`, keys `user_max_entries`, `user_max_chars`,
  * `global_max_entries`, `global_max_chars`). A broken config never stops a compile: the defaults

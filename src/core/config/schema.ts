@@ -3,7 +3,7 @@
  *
  * Types are checked strictly (a string where a number belongs is an error naming the key path);
  * unknown keys are not errors but warnings (see `lintConfigTree` in load.ts), so a typo never
- * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the original.
+ * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the Python package.
  */
 import { z } from 'zod';
 import {
@@ -17,7 +17,7 @@ export const CONFIG_SCHEMA_VERSION = 2;
 
 /**
  * Reviewer provider names a profile may name: the reviewer registry's list. `codex-cli` /
- * `opencode-cli` of the original are not names here (they are `codex` and `opencode`): a profile
+ * `opencode-cli` of the Python package are not names here (they are `codex` and `opencode`): a profile
  * naming them is reported by a warning and ignored.
  */
 export const PROFILE_PROVIDERS = PROVIDER_NAMES;
@@ -62,7 +62,7 @@ export const ProfileSchema = z.object({
   max_retries: z.number().int().min(0).max(10).optional(),
   /** Base delays in seconds between attempts, padded with the last value. */
   retry_backoff: z.array(z.number().min(0).max(600)).optional(),
-  /** Subprocess settings of the original's codex-cli/opencode-cli providers: accepted, unused. */
+  /** Subprocess settings of the Python package's codex-cli/opencode-cli providers: accepted, unused. */
   subprocess: z.record(z.string(), z.unknown()).optional(),
 });
 export type ProfileConfig = z.infer<typeof ProfileSchema>;

@@ -1,10 +1,10 @@
 /**
- * The file `config init` writes, fixed where the original was wrong:
+ * The file `config init` writes, fixed where the Python package was wrong:
  * - the `deepseek` and `gemini` base URLs end in `/chat/completions` (URLs are used verbatim; the
  *   original's stopped at `/v1` and every request 404ed);
  * - the active profile is `local` (the offline reviewer), so writing the template changes nothing
  *   until `config use <profile>` picks a hosted reviewer whose key is set;
- * - the agent-CLI reviewers are `codex`, `claude` and `opencode` (the original's `codex-cli` /
+ * - the agent-CLI reviewers are `codex`, `claude` and `opencode` (the Python package's `codex-cli` /
  *   `opencode-cli` profiles are not read); they run the user's logged-in CLI (docs/reviewers.md);
  * - `[compile]` and friends are real settings now, read by the compiler, scheduler and recall.
  */

@@ -533,7 +533,7 @@ export function planInstall(file: HooksFile, options: InstallOptions): HooksPlan
       });
     }
   }
-  // Ours or the original's anywhere else (another event, or a subcommand we no longer install).
+  // Ours or the Python package's anywhere else (another event, or a subcommand we no longer install).
   const managedEvents = new Set(specs.map((s) => s.event as string));
   for (const loc of all) {
     const c = classifyCommand(loc.handler.command);

@@ -9,7 +9,7 @@
  * already as wanted and the job is loaded, nothing is written and nothing is run.
  *
  * The job runs `<node> <cli> scan` with CODEX_SELF_EVOLUTION_HOME set, so a custom home is
- * honoured (the original's plist hard-coded `~/.codex-self-evolution`); its output goes to
+ * honoured (the Python package's plist hard-coded `~/.codex-self-evolution`); its output goes to
  * `<home>/logs/scheduler.{stdout,stderr}.log`.
  */
 import { spawnSync } from 'node:child_process';

@@ -239,7 +239,8 @@ export function maintainMemory(input: MaintainInput): {
     const pkgThen = new Map<string, Set<string> | undefined>();
     for (const c of candidates) {
       const record = memory[c.scope][c.index]!;
-      if (c.commit && c.commit !== facts.info.head && !diffs.has(c.commit)) continue; // over the diff budget: next compile
+      // Over the diff budget: the next compile looks at it.
+      if (c.commit && c.commit !== facts.info.head && !diffs.has(c.commit)) continue;
       const changes =
         c.commit === facts.info.head
           ? new Map<string, FileChange>()

@@ -46,7 +46,7 @@ const CONTINUE = 'Continue with the current repo and conversation context.';
 
 /**
  * The `## Focused Recall` markdown. Always ends with exactly one newline. Summary and
- * content are not escaped (the reader is the model, as in the original).
+ * content are not escaped (the reader is the model, as in the Python package).
  */
 export function renderFocusedRecallMarkdown(view: FocusedRecallView): string {
   const status = focusedRecallStatus(view);

@@ -1,5 +1,5 @@
 /**
- * Secret redaction (the original sent raw transcripts to third parties and kept
+ * Secret redaction (the Python package sent raw transcripts to third parties and kept
  * them forever). Every string that may be persisted, logged or sent to a reviewer goes through
  * {@link redactText} or {@link redactDeep} first.
  *

@@ -75,7 +75,7 @@ function readOr(file: string, fallback: string): string {
   }
 }
 
-/** Parses the original's rendered transcript text (`user: …` / `assistant: …` blocks). */
+/** Parses the Python package's rendered transcript text (`user: …` / `assistant: …` blocks). */
 export function transcriptFromText(text: string, lastAssistant: string): Transcript {
   const entries: Transcript['turns'][number]['entries'] = [];
   for (const block of text.split(/\n\s*\n/)) {
@@ -312,7 +312,7 @@ export async function reviewTurn(
   };
 }
 
-/** Counts per family, as the original's output reports them. */
+/** Counts per family, as the Python package's output reports them. */
 export function familyCounts(suggestions: readonly Suggestion[]): Record<string, number> {
   const counts: Record<string, number> = { memory_updates: 0, recall_candidate: 0, skill_action: 0 };
   for (const s of suggestions) counts[s.family] = (counts[s.family] ?? 0) + 1;

@@ -4,7 +4,7 @@
  * every call: new and changed skills are written, retired, vanished or no-longer-passing ones
  * are removed.
  *
- * Fixes of the original's projection:
+ * Fixes of the Python package's projection:
  * - Names are namespaced per repository, `csep-<repo-slug>-<hash6>-<skill>` (≤ 64 chars of
  *   [a-z0-9-], equal to the folder name), so two repositories never collide, and the
  *   description starts with the repository it was learned in: Codex lists every user skill in
@@ -16,7 +16,7 @@
  *   Folders of the Python original (`csep-<id>`) and of anyone else are never modified.
  * - Frontmatter values are single-line, JSON-quoted (valid YAML) with control and line-separator
  *   characters escaped; descriptions are capped at 500 characters (Codex's limit).
- * - The quality gate keeps the original's intent without its substring quirks: a description
+ * - The quality gate keeps the Python package's intent without its substring quirks: a description
  *   must say when to use the skill, and the content must have some substance (≥ 12 words).
  */
 import { createHash } from 'node:crypto';

@@ -554,7 +554,7 @@ export function compileMemory(
       continue;
     }
 
-    // add (the schema admits no other action; anything else is treated as add, as in the original)
+    // add (the schema admits no other action; anything else is treated as add, as in the Python package)
     const content = suggestionContent(details, suggestion.summary);
     const summary = suggestion.summary.trim();
     const key = dedupeKey(content);

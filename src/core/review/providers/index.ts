@@ -14,7 +14,7 @@
  * (which sends redacted transcripts to a third party) runs only when something asked for it.
  * Unknown names at any level are skipped with a warning.
  *
- * The active profile applies only when its provider is the one selected (the original applied
+ * The active profile applies only when its provider is the one selected (the Python package applied
  * its base_url/model/api_key_env to whatever provider ran). The
  * `CODEX_SELF_EVOLUTION_REVIEWER_MODEL/_BASE_URL/_TIMEOUT` overrides apply to any provider.
  * Per field, HTTP providers then resolve: settings → provider-scoped env (`OPENAI_BASE_URL`,

@@ -1,5 +1,5 @@
 /**
- * Merging a validated agent answer into the existing assets (the original
+ * Merging a validated agent answer into the existing assets (the Python package
  * applied the answer as the complete new state, so an omitted section wiped memory, recall and
  * the manifest). The result has the same shape as the script backend's and goes through the same
  * guard in `apply.ts`.

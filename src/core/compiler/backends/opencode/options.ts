@@ -16,7 +16,7 @@
  * | review policy | `reviewPolicy` (`{memory, recall, skills}`) | | all auto |
  *
  * The command prefix replaces the program only: the payload file, the permission flag, model,
- * agent, title and prompt are always appended (the original dropped the payload and the prompt
+ * agent, title and prompt are always appended (the Python package dropped the payload and the prompt
  * when the variable was set, so the agent saw nothing). A prefix without a `run` word is a program
  * (`/opt/opencode`, `npx -y opencode-ai@1.18.33`) and gets `run` appended; `--format json` is
  * added when the prefix does not choose a format.
