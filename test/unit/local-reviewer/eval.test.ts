@@ -6,7 +6,8 @@ import { fixtureFiles } from '../../fixtures/rollouts/generate.js';
 
 describe('reviewer evaluation', () => {
   it('meets the targets on the development fixtures', async () => {
-    const evaluation = await evaluateReviewer();
+    // dev8- is a blind batch, kept out of the guard until the rules have been measured on it untuned.
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev8-'] });
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);
