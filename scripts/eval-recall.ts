@@ -16,7 +16,9 @@
  *
  * `--set dev|test|all` picks the halves (default all); `--dev-store` keeps the held-out notes out of the
  * store (for tuning); `--verbose` lists every dev query (test queries are never listed one by one);
- * `--summary` lists no query at all, only the figures;
+ * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the dev files whose
+ * name contains a word (comma list), `--only blind` runs only the dev queries of such files (every note
+ * stays in the store);
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -136,17 +138,32 @@ interface FixtureHalf {
   queries: EvalQuery[];
 }
 
+/**
+ * Which fixture files of a half are read. `skip`: files whose name contains one of the words are left
+ * out (notes and queries: the batch is absent). `only`: only the queries of files whose name contains
+ * one of the words run (the store keeps every note). E.g. `blind`, a batch kept out of tuning.
+ */
+export interface FileFilter {
+  skip?: readonly string[];
+  only?: readonly string[];
+}
+
 /** Reads `records*.json` and `queries*.json` of one folder (not its subfolders). */
-export function loadHalf(dir: string, set: string): FixtureHalf {
+export function loadHalf(dir: string, set: string, filter: FileFilter = {}): FixtureHalf {
   const out: FixtureHalf = { records: [], repos: {}, queries: [] };
   if (!existsSync(dir)) return out;
+  const has = (file: string, words: readonly string[] | undefined): boolean =>
+    (words ?? []).some((word) => file.includes(word));
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
+    .filter((f) => f.endsWith('.json') && !has(f, filter.skip))
     .sort();
   for (const file of files.filter((f) => f.startsWith('records'))) {
     out.records.push(...(readJson(join(dir, file)) as { records: RecallRecord[] }).records);
   }
-  for (const file of files.filter((f) => f.startsWith('queries'))) {
+  const queryFiles = files.filter(
+    (f) => f.startsWith('queries') && (filter.only === undefined || has(f, filter.only)),
+  );
+  for (const file of queryFiles) {
     const data = readJson(join(dir, file)) as { repos: Record<string, string>; queries: EvalQuery[] };
     Object.assign(out.repos, data.repos);
     for (const q of data.queries) out.queries.push({ ...q, language: q.language ?? 'en', set });
@@ -169,12 +186,14 @@ export interface EvaluateOptions {
   sets?: readonly string[];
   /** Ranking parameter overrides (parameter studies on the dev half). */
   params?: Partial<RecallRankingParams>;
+  /** Which files of the dev half are read (see {@link FileFilter}). */
+  devFiles?: FileFilter;
 }
 
 /** Runs the evaluation (see the module comment). */
 export function evaluateRecall(options: EvaluateOptions = {}): EvalReport {
   const halves: Record<string, FixtureHalf> = {
-    dev: loadHalf(options.devDir ?? RECALL_FIXTURE_DIR, 'dev'),
+    dev: loadHalf(options.devDir ?? RECALL_FIXTURE_DIR, 'dev', options.devFiles),
     test: loadHalf(options.testDir ?? RECALL_TEST_DIR, 'test'),
   };
   const wanted = options.sets ?? ['dev', 'test'];
@@ -448,9 +467,16 @@ function main(argv: readonly string[]): number {
     return 2;
   }
   const devStore = argv.includes('--dev-store');
+  const words = (flag: string): string[] | undefined => {
+    const at = argv.indexOf(flag);
+    return at >= 0 ? (argv[at + 1] ?? '').split(',').filter((word) => word !== '') : undefined;
+  };
+  const skip = words('--skip');
+  const only = words('--only');
   const report = evaluateRecall({
     sets: set === 'all' ? ['dev', 'test'] : [set],
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
+    devFiles: { ...(skip ? { skip } : {}), ...(only ? { only } : {}) },
   });
   printReport(report, argv.includes('--verbose'), argv.includes('--summary'));
   return report.misses.length === 0 ? 0 : 1;
