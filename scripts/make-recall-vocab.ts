@@ -2,7 +2,7 @@
  * Writes src/core/recall/reference-vocab-data.ts, the data of the reference vocabulary that smooths
  * recall's IDF (see reference-vocab.ts). Two sources, both ours:
  * - the notes of the dev half of the recall evaluation (test/fixtures/recall/records*.json, never
- *   the held-out test/ folder): how often a term occurs in developer notes;
+ *   the held-out test/ folder nor the blind batch): how often a term occurs in developer notes;
  * - a hand-written list of everyday English words (below): words a question uses that notes rarely
  *   do, so a missing everyday word weighs less than a missing name.
  * Usage: `npx tsx scripts/make-recall-vocab.ts` (rerun after changing the tokenizer).
@@ -63,8 +63,9 @@ worth write writing year yellow yesterday young zero asian european american chi
 yesterday earlier somehow anywhere everything whatever whenever wherever ourselves myself yourself`;
 
 const records: RecallRecord[] = [];
+// A blind batch (records-blind.json) stays out: it measures the rules, so nothing may be derived from it.
 for (const file of readdirSync(fixtures)
-  .filter((f) => /^records.*\.json$/.test(f))
+  .filter((f) => /^records.*\.json$/.test(f) && !f.includes('blind'))
   .sort()) {
   records.push(
     ...(JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as { records: RecallRecord[] }).records,
