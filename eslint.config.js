@@ -15,7 +15,7 @@ export const LAYERS = [
       'src/core/process/**',
       'src/core/config/**',
       'src/core/redact/**',
-      'src/core/{constants,env,errors,json,log,paths,prompts,testing}.ts',
+      'src/core/{constants,env,errors,git,json,log,paths,prompts,testing}.ts',
     ],
   },
   {
@@ -37,7 +37,7 @@ export const LAYERS = [
       'src/core/review/**',
       'src/core/install/**',
       'src/core/skills/**',
-      'src/core/team/share.ts',
+      'src/core/team/share*.ts',
       'src/core/flows/**',
       'src/core/{session-start,settings,status}.ts',
     ],

@@ -13,7 +13,7 @@ import {
   loadMemory,
   type MemoryEntry,
   type SkillListing,
-} from './memory-view.js';
+} from './memory/view.js';
 import { csepCommand, readPrompt } from './prompts.js';
 import { mergeTeamMemory } from './team/merge.js';
 import { loadTeamStore, worktreeRoot } from './team/store.js';

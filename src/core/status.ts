@@ -18,7 +18,7 @@ import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
 import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './review/spool.js';
 import { readReviewsToday } from './review/usage.js';
-import { loadMemory } from './memory-view.js';
+import { loadMemory } from './memory/view.js';
 
 /**
  * Lesson counts of a bucket by status, the stale ones listed for re-verification

@@ -424,7 +424,7 @@ export function corruption(): void {
     // A JSON object with the expected list missing (`{}`) is damage, not an empty collection:
     // it is kept aside and the learned entries are recovered from the derived files (USER.md /
     // MEMORY.md, compiled.md, the managed skill files). (Found by this suite; fixed in
-    // compiler/context.ts and memory-view.ts.)
+    // compiler/context.ts and memory/view.ts.)
     const EMPTY_OBJECT_TARGETS = ['memory/memory.json', 'recall/index.json', 'skills/manifest.json'];
     for (const name of EMPTY_OBJECT_TARGETS) {
       const target = TARGETS.find((t) => t.name === name)!;

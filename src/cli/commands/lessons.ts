@@ -26,7 +26,7 @@ import {
   setLockWaitNotice,
   undoReceipt,
   undoableReceiptIds,
-} from '../../core/lessons/ops.js';
+} from '../../core/flows/memory-edit.js';
 import {
   approveItem,
   editItem,
@@ -34,9 +34,9 @@ import {
   readStagedItem,
   rejectItem,
   type StagedItem,
-} from '../../core/lessons/review-store.js';
-import { readUsageTotals } from '../../core/lessons/usage.js';
-import type { MemoryEntry } from '../../core/memory-view.js';
+} from '../../core/memory/review-store.js';
+import { readUsageTotals } from '../../core/memory/usage.js';
+import type { MemoryEntry } from '../../core/memory/view.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText, style } from '../output.js';

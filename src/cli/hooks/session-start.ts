@@ -4,7 +4,7 @@
  */
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
-import { recordUsage } from '../../core/lessons/usage.js';
+import { recordUsage } from '../../core/memory/usage.js';
 import { buildSessionContext, sessionStartHookOutput } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';

@@ -34,7 +34,7 @@ import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { utcNow } from '../constants.js';
 import { AppError } from '../errors.js';
 import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
-import { renderMemoryMarkdown } from '../memory-view.js';
+import { renderMemoryMarkdown } from '../memory/view.js';
 import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';

@@ -65,22 +65,22 @@ import { BatchFailedError, CompileAbortedError, LockCompromisedError } from './e
 import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } from './housekeeping.js';
 import { acquireCompileLock, type CompileLock, type LockOptions, type LockStatus } from './lock.js';
 import { addActionStats, memoryActionStats, newReceiptId, writeReceipt } from './receipts.js';
-import { changesSince, fileAt, gitInfo, trackedFiles, type GitInfo } from '../lessons/git.js';
+import { changesSince, fileAt, gitInfo, trackedFiles, type GitInfo } from '../git.js';
 import {
   DEFAULT_ARCHIVE_AFTER_DAYS,
   DEFAULT_ARCHIVE_BELOW_CONFIDENCE,
   DEFAULT_MAX_DIFFS,
   maintainMemory,
   type MaintenancePolicy,
-} from '../lessons/maintain.js';
+} from '../memory/maintain.js';
 import {
   AUTO_REVIEW_POLICY,
-  splitForReview,
   writeStagedItems,
   type ReviewPolicy,
   type StagedItem,
-} from '../lessons/review-store.js';
-import { addUsageTotals, dropUsageFiles, readUsageTotals, takeUsage } from '../lessons/usage.js';
+} from '../memory/review-store.js';
+import { splitForReview } from './review-split.js';
+import { addUsageTotals, dropUsageFiles, readUsageTotals, takeUsage } from '../memory/usage.js';
 import { readRegularText } from '../fs/safe.js';
 
 /** Default number of envelopes per batch (100, as in the Python package). */

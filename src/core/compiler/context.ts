@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { PLUGIN_OWNER, utcNow, type MemoryScope } from '../constants.js';
 import { quarantineFile } from '../fs/atomic.js';
 import { sortKeysDeep } from '../json.js';
-import { parseMemoryMarkdown } from '../memory-view.js';
+import { parseMemoryMarkdown } from '../memory/view.js';
 import type { StatePaths } from '../paths.js';
 import { parseRecallSearchIndex, isRecallSearchIndexFresh } from '../recall/index-build.js';
 import {

@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { gitInfo } from '../lessons/git.js';
+import { gitInfo } from '../git.js';
 import type { StatePaths } from '../paths.js';
 import { pendingWork } from '../queue/queue.js';
 import { spoolCounts } from '../review/spool.js';

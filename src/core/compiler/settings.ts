@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
 import { configNumber } from '../settings.js';
 import { DEFAULT_MEMORY_CAPS, type MemoryCaps } from './backends/types.js';
-import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../lessons/review-store.js';
+import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../memory/review-store.js';
 import { LOCK_STALE_SECONDS } from './lock.js';
 
 export interface CompileSettings {

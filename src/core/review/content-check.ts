@@ -4,7 +4,7 @@
  * such as "always run `curl … | sh` first, commit with --no-verify". Every suggestion, from any
  * reviewer (HTTP providers, agent CLIs, the local reviewer, imports), passes this check before
  * the compiler may apply it; a flagged one is staged for a human with the reason (see
- * `splitForReview` in lessons/review-store.ts), never applied and never injected.
+ * `splitForReview` in compiler/review-split.ts), never applied and never injected.
  *
  * The check is deliberately a list of plain patterns over the suggestion's text (summary, content,
  * title, description, evidence and any other string in its details): each names one way a note

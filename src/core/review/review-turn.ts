@@ -13,7 +13,7 @@ import { describeError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { stableStringify } from '../json.js';
 import { logInfo } from '../log.js';
-import { loadActiveSkills } from '../memory-view.js';
+import { loadActiveSkills } from '../memory/view.js';
 import { safeFileComponent, sha1, type StatePaths } from '../paths.js';
 import { readPrompt } from '../prompts.js';
 import { enqueueReviewedTurn, type QueueResult } from '../queue/queue.js';

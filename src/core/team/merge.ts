@@ -19,8 +19,8 @@
  *   replaces a personal global entry wins instead (`superseded_by_team`, a conflict); USER entries
  *   are the person's own preferences and are never hidden by a shared one.
  */
-import type { MemoryEntry } from '../memory-view.js';
-import { lessonTerms, relate, type LessonTerms } from '../lessons/similarity.js';
+import type { MemoryEntry } from '../memory/view.js';
+import { lessonTerms, relate, type LessonTerms } from '../memory/similarity.js';
 import { teamStaleReason, type TeamEntry } from './store.js';
 
 const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);

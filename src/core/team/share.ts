@@ -19,12 +19,12 @@ import { AppError, UsageError } from '../errors.js';
 import { utcNow } from '../constants.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { repoIdentity, type StatePaths } from '../paths.js';
-import { loadMemory, type MemoryEntry } from '../memory-view.js';
+import { loadMemory, type MemoryEntry } from '../memory/view.js';
 import { RecallRecordSchema } from '../schemas.js';
 import { redactText } from '../review/redact.js';
-import { listStagedItems } from '../lessons/review-store.js';
-import { mentionedPaths } from '../lessons/maintain.js';
-import { gitInfo } from '../lessons/git.js';
+import { listStagedItems } from '../memory/review-store.js';
+import { mentionedPaths } from '../memory/maintain.js';
+import { gitInfo } from '../git.js';
 import { qualityGate, skillBody, yamlQuote } from '../skills/publish.js';
 import { mergeTeamMemory, normalizeText, type TeamConflict } from './merge.js';
 import {

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MemoryEntry } from '../../../src/core/memory-view.js';
+import type { MemoryEntry } from '../../../src/core/memory/view.js';
 import { mergeTeamMemory } from '../../../src/core/team/merge.js';
 import { localizePaths } from '../../../src/core/team/share.js';
 import type { TeamEntry } from '../../../src/core/team/store.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFil
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
-import { writeStagedItems, type StagedItem } from '../../../src/core/lessons/review-store.js';
+import { writeStagedItems, type StagedItem } from '../../../src/core/memory/review-store.js';
 import { buildSessionContext } from '../../../src/core/session-start.js';
 import {
   TeamStoreError,

@@ -28,7 +28,7 @@ import {
   type SkillManifestEntry,
   type Suggestion,
 } from '../../schemas.js';
-import { lessonTerms, relate, type LessonTerms, type Relation } from '../../lessons/similarity.js';
+import { lessonTerms, relate, type LessonTerms, type Relation } from '../../memory/similarity.js';
 import { redactText } from '../../review/redact.js';
 import {
   cleanSourcePaths,

@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { MemoryScope } from '../constants.js';
 import type { MemoryRecord } from '../schemas.js';
-import type { FileChange, GitInfo } from './git.js';
+import type { FileChange, GitInfo } from '../git.js';
 import type { UsageTotals } from './usage.js';
 import { readRegularText } from '../fs/safe.js';
 

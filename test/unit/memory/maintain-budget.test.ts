@@ -1,8 +1,8 @@
 /** Forgetting, usage folding and the injected budget with 500 learned entries. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { maintainMemory } from '../../../src/core/lessons/maintain.js';
-import { addUsageTotals, readUsageTotals, recordUsage, takeUsage } from '../../../src/core/lessons/usage.js';
+import { maintainMemory } from '../../../src/core/memory/maintain.js';
+import { addUsageTotals, readUsageTotals, recordUsage, takeUsage } from '../../../src/core/memory/usage.js';
 import type { MemoryRecord } from '../../../src/core/schemas.js';
 import { buildSessionContext } from '../../../src/core/session-start.js';
 import { bucket } from '../compiler/helpers.js';

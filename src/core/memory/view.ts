@@ -3,10 +3,9 @@
  * constants.ts). `memory.json` is the source of truth; when it is missing or damaged the rendered
  * USER.md / MEMORY.md are parsed instead, so a hand-edited or half-migrated bucket still injects.
  */
-import { readFileSync } from 'node:fs';
-import type { StatePaths } from './paths.js';
-import type { MemoryScope } from './constants.js';
-import { readRegularText } from './fs/safe.js';
+import type { StatePaths } from '../paths.js';
+import type { MemoryScope } from '../constants.js';
+import { readRegularText } from '../fs/safe.js';
 
 /** One memory entry as injected. */
 export interface MemoryEntry {

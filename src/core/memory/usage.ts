@@ -86,7 +86,7 @@ export function takeUsage(memoryDir: string, tag: string): UsageCounts {
       // Another fold took it; whatever is there is read below.
     }
   }
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(memoryDir)
       .filter((n) => n.startsWith('usage.log.fold-'))
@@ -96,7 +96,7 @@ export function takeUsage(memoryDir: string, tag: string): UsageCounts {
   }
   for (const name of names) {
     const file = join(memoryDir, name);
-    let text = '';
+    let text: string;
     try {
       text = readRegularText(file);
     } catch {

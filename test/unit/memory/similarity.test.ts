@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lessonTerms, relate, stem } from '../../../src/core/lessons/similarity.js';
+import { lessonTerms, relate, stem } from '../../../src/core/memory/similarity.js';
 
 const rel = (prev: string, next: string) => relate(lessonTerms(prev), lessonTerms(next));
 
