@@ -133,32 +133,7 @@ export const EnvelopeSchema = z.looseObject({
 });
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 
-/** Provenance of a learned entry; all optional so old files load. */
-export const ProvenanceSchema = z.looseObject({
-  session_id: z.string().optional(),
-  thread_id: z.string().optional(),
-  turn_id: z.string().optional(),
-  suggestion_id: z.string().optional(),
-  quote: z.string().optional(),
-  at: z.string().optional(),
-});
-
-/** One memory record. */
-export const MemoryRecordSchema = z.looseObject({
-  scope: z.enum(MEMORY_SCOPES).default('global'),
-  summary: z.string().default(''),
-  content: z.string(),
-  source_paths: z.array(z.string()).default([]),
-  confidence: z.coerce.number().min(0).max(1).catch(1).default(1),
-  provenance: z.array(z.unknown()).default([]),
-});
-export type MemoryRecord = z.infer<typeof MemoryRecordSchema>;
-
-/** `memory/memory.json`: the source of truth the markdown files are rendered from. */
-export const MemoryIndexSchema = z.looseObject({
-  user: z.array(z.unknown()).default([]),
-  global: z.array(z.unknown()).default([]),
-});
+// The memory entry and memory.json are defined in memory/schema.ts (the memory module owns them).
 
 /** One recall record. */
 export const RecallRecordSchema = z.looseObject({

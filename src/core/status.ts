@@ -18,6 +18,7 @@ import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
 import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './review/spool.js';
 import { readReviewsToday } from './review/usage.js';
+import { MEMORY_STATUSES } from './memory/status.js';
 import { loadMemory } from './memory/view.js';
 
 /**
@@ -25,20 +26,17 @@ import { loadMemory } from './memory/view.js';
  * (`memory list --stale`), and the review items waiting (`review list`).
  */
 export function lessonCounts(paths: ReturnType<typeof statePathsForBucket>): Record<string, unknown> {
-  const counts: Record<string, number> = {
-    active: 0,
-    stale: 0,
-    superseded: 0,
-    archived: 0,
-    retired: 0,
-    forgotten: 0,
-  };
+  const counts: Record<string, number> = Object.fromEntries(MEMORY_STATUSES.map((s) => [s, 0]));
   const stale: Array<{ id: string | null; summary: string; reason: unknown }> = [];
   for (const entry of loadMemory(paths).entries) {
     const status = entry.status ?? 'active';
     counts[status] = (counts[status] ?? 0) + 1;
     if (status === 'stale' && stale.length < 20)
-      stale.push({ id: entry.id ?? null, summary: entry.summary, reason: entry.raw?.stale_reason ?? null });
+      stale.push({
+        id: entry.id ?? null,
+        summary: entry.summary,
+        reason: entry.record?.stale_reason ?? null,
+      });
   }
   let staged = 0;
   try {

@@ -36,7 +36,11 @@ import {
   type StagedItem,
 } from '../../core/memory/review-store.js';
 import { readUsageTotals } from '../../core/memory/usage.js';
-import type { MemoryEntry } from '../../core/memory/view.js';
+import {
+  describeMemoryEntry,
+  detailMemoryEntry,
+  type MemoryEntryDescription,
+} from '../../core/memory/view.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText, style } from '../output.js';
@@ -76,60 +80,6 @@ function oneLine(text: string, max = 110): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function field(raw: Record<string, unknown> | undefined, key: string): unknown {
-  return raw?.[key];
-}
-
-type Outcome = 'injected' | 'budget' | 'inactive';
-
-/** The JSON view of one entry: content, status and why, provenance, usage. */
-function entryView(
-  entry: MemoryEntry,
-  outcome: Outcome,
-  usage: ReturnType<typeof readUsageTotals>,
-  budget: number,
-): Record<string, unknown> {
-  const raw = entry.raw ?? {};
-  const provenance = Array.isArray(raw.provenance) ? (raw.provenance as Array<Record<string, unknown>>) : [];
-  const used = entry.id ? usage.get(entry.id) : undefined;
-  const status = entry.status ?? 'active';
-  const why =
-    outcome === 'injected'
-      ? 'injected: active and within the budget'
-      : outcome === 'budget'
-        ? `left out: active, but over the ${budget}-character budget (lower priority: scope, confidence, age)`
-        : status === 'stale'
-          ? `left out: stale (${String(raw.stale_reason ?? 'sources changed')}); re-verify, then \`memory restore ${entry.id ?? ''}\``
-          : status === 'superseded'
-            ? `left out: superseded by ${String(raw.superseded_by ?? '?')}${raw.valid_until ? ` on ${String(raw.valid_until)}` : ''}`
-            : `left out: ${status}${raw.status_reason ? ` (${String(raw.status_reason)})` : ''}`;
-  return {
-    id: entry.id ?? null,
-    scope: entry.scope,
-    status,
-    outcome,
-    why,
-    summary: entry.summary,
-    content: entry.content,
-    confidence: entry.confidence,
-    confirmations: typeof raw.confirmations === 'number' ? raw.confirmations : Math.max(1, provenance.length),
-    created_at: raw.created_at ?? null,
-    last_confirmed_at: raw.last_confirmed_at ?? raw.updated_at ?? null,
-    source_paths: entry.sourcePaths,
-    source_commit: raw.source_commit ?? null,
-    first_seen: provenance[0] ?? null,
-    last_seen: provenance.at(-1) ?? null,
-    injected_count: used?.injected_count ?? 0,
-    last_injected_at: used?.last_injected_at ?? null,
-    recalled_count: used?.recalled_count ?? 0,
-    ...(raw.stale_reason ? { stale_reason: raw.stale_reason } : {}),
-    ...(raw.superseded_by ? { superseded_by: raw.superseded_by } : {}),
-    ...(raw.supersedes ? { supersedes: raw.supersedes } : {}),
-    ...(raw.valid_from ? { valid_from: raw.valid_from } : {}),
-    ...(raw.valid_until ? { valid_until: raw.valid_until } : {}),
-  };
-}
-
 function provenanceLine(p: unknown): string {
   if (!p || typeof p !== 'object') return 'unknown';
   const r = p as Record<string, unknown>;
@@ -141,7 +91,7 @@ function provenanceLine(p: unknown): string {
   return `${bits.join(', ')}${r.quote ? ` — “${oneLine(String(r.quote), 100)}”` : ''}`;
 }
 
-function renderEntry(v: Record<string, unknown>): string {
+function renderEntry(v: MemoryEntryDescription): string {
   const mark =
     v.outcome === 'injected'
       ? style('●', 'green')
@@ -175,7 +125,9 @@ export async function runMemoryList(options: LessonsOptions, ctx: CommandContext
     team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
   });
   const usage = readUsageTotals(paths.memoryDir);
-  const all = context.decisions.map((d) => entryView(d.entry, d.outcome, usage, context.budget));
+  const all = context.decisions.map((d) =>
+    describeMemoryEntry(d.entry, d.outcome, d.entry.id ? usage.get(d.entry.id) : undefined, context.budget),
+  );
   const shown = all.filter((v) => {
     if (options.scope && v.scope !== options.scope) return false;
     if (options.stale) return v.status === 'stale';
@@ -228,38 +180,25 @@ export async function runMemoryShow(
   const paths = bucket(options, ctx);
   const id = args[0] ?? '';
   const { match, context } = findEntry(paths, id, await resolveContextBudget(ctx.invocation.home));
-  const view = entryView(match.entry, match.outcome, readUsageTotals(paths.memoryDir), context.budget);
-  const raw = match.entry.raw ?? {};
-  const related = context.decisions
-    .filter(
-      (d) =>
-        d.entry !== match.entry &&
-        d.entry.id !== undefined &&
-        (d.entry.raw?.superseded_by === match.entry.id ||
-          raw.superseded_by === d.entry.id ||
-          (Array.isArray(raw.supersedes) && raw.supersedes.includes(d.entry.id)) ||
-          (Array.isArray(d.entry.raw?.supersedes) &&
-            (d.entry.raw.supersedes as unknown[]).includes(match.entry.id))),
-    )
-    .map((d) => ({
-      id: d.entry.id,
-      status: d.entry.status ?? 'active',
-      summary: d.entry.summary,
-      content: d.entry.content,
-    }));
-  const full = { ...view, provenance: raw.provenance ?? [], history: raw.history ?? [], related };
+  const full = detailMemoryEntry(
+    match.entry,
+    match.outcome,
+    match.entry.id ? readUsageTotals(paths.memoryDir).get(match.entry.id) : undefined,
+    context.budget,
+    context.decisions.map((d) => d.entry),
+  );
   if (options.json) {
     printJson(full);
     return 0;
   }
-  printText(renderEntry(view));
+  printText(renderEntry(full));
   printText(`\n${style('Content', 'bold')}\n${match.entry.content}`);
-  const provenance = Array.isArray(raw.provenance) ? raw.provenance : [];
+  const { provenance, related } = full;
   if (provenance.length > 0)
     printText(
       `\n${style('Evidence', 'bold')}\n${provenance.map((p) => `  - ${provenanceLine(p)}`).join('\n')}`,
     );
-  const history = Array.isArray(raw.history) ? (raw.history as Array<Record<string, unknown>>) : [];
+  const history = full.history as Array<Record<string, unknown>>;
   if (history.length > 0)
     printText(
       `\n${style('History', 'bold')}\n${history.map((h) => `  - ${String(h.at)} ${String(h.event)}${h.by ? ` by ${String(h.by)}` : ''}${h.detail ? `: ${String(h.detail)}` : ''}`).join('\n')}`,

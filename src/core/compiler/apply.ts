@@ -38,12 +38,12 @@ import { renderMemoryMarkdown } from '../memory/view.js';
 import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
+import { MemoryRecordSchema, type MemoryRecord } from '../memory/schema.js';
+import { isInactiveMemory } from '../memory/status.js';
 import {
-  MemoryRecordSchema,
   RecallRecordSchema,
   SkillManifestEntrySchema,
   type Envelope,
-  type MemoryRecord,
   type RecallRecord,
   type SkillManifestEntry,
 } from '../schemas.js';
@@ -55,9 +55,6 @@ import { crashPoint } from './crash.js';
 import { SKILL_ID_PATTERN } from './normalize.js';
 import { lastReceiptId, writeReceipt } from './receipts.js';
 import { readRegularText } from '../fs/safe.js';
-
-/** Memory statuses that are kept in memory.json but not rendered into USER.md / MEMORY.md. */
-const INACTIVE_STATUSES = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
 /** Name of the journal under `compiler/`. */
 export function journalPath(paths: StatePaths): string {
@@ -213,14 +210,6 @@ export function renderSkillFile(skill: CompiledSkill): string {
     : `# ${skill.title}\n\n${skill.content.trim()}\n`;
 }
 
-function isActiveRecord(record: MemoryRecord): boolean {
-  const status = (record as { status?: unknown }).status;
-  return (
-    !(typeof status === 'string' && INACTIVE_STATUSES.has(status)) &&
-    typeof (record as { superseded_by?: unknown }).superseded_by !== 'string'
-  );
-}
-
 /** A write or delete aimed outside the state dir (a hostile undo manifest or journal): refused. */
 export class UnsafeTargetError extends AppError {}
 
@@ -268,11 +257,17 @@ export function planApply(
     },
     {
       target: paths.userMd,
-      content: renderMemoryMarkdown('USER', artifacts.memory.user.filter(isActiveRecord)),
+      content: renderMemoryMarkdown(
+        'USER',
+        artifacts.memory.user.filter((r) => !isInactiveMemory(r)),
+      ),
     },
     {
       target: paths.memoryMd,
-      content: renderMemoryMarkdown('MEMORY', artifacts.memory.global.filter(isActiveRecord)),
+      content: renderMemoryMarkdown(
+        'MEMORY',
+        artifacts.memory.global.filter((r) => !isInactiveMemory(r)),
+      ),
     },
   ];
   // Records carry sorted keys (context loader, backend, guard), so plain JSON.stringify gives the

@@ -17,12 +17,11 @@ import { sortKeysDeep } from '../json.js';
 import { parseMemoryMarkdown } from '../memory/view.js';
 import type { StatePaths } from '../paths.js';
 import { parseRecallSearchIndex, isRecallSearchIndexFresh } from '../recall/index-build.js';
+import { MemoryRecordSchema, type MemoryRecord } from '../memory/schema.js';
 import {
-  MemoryRecordSchema,
   RecallRecordSchema,
   SkillManifestEntrySchema,
   partitionValid,
-  type MemoryRecord,
   type RecallRecord,
   type SkillManifestEntry,
 } from '../schemas.js';

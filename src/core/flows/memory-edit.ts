@@ -1,8 +1,9 @@
 /**
- * Changes a user asks for by hand: `memory forget|restore|edit` and `undo`. Each runs
- * under the compile lock (the compiler is the only writer of assets), through the same journaled
- * commit as a compile, and writes a receipt with before-images, so every manual change is itself
- * listed by `history` and can be undone.
+ * The memory-edit flow: changes a user asks for by hand, `memory forget|restore|edit` and `undo`.
+ * Each runs under the compile lock (the compiler is the only writer of assets), through the same
+ * journaled commit as a compile, and writes a receipt with before-images, so every manual change
+ * is itself listed by `history` and can be undone. The CLI calls it; it calls the compiler (the
+ * compiler never imports it). The record transitions themselves are memory/lifecycle.ts.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
@@ -11,7 +12,8 @@ import { readEnv } from '../env.js';
 import { AppError, UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
-import type { MemoryRecord } from '../schemas.js';
+import { edited, forgotten, restored } from '../memory/lifecycle.js';
+import type { MemoryRecord } from '../memory/schema.js';
 import {
   commitApply,
   planApply,
@@ -21,7 +23,6 @@ import {
   type ApplyPlan,
   type UndoManifest,
 } from '../compiler/apply.js';
-import { withEvent } from '../compiler/backends/script.js';
 import type { CompileArtifacts } from '../compiler/backends/types.js';
 import { publishNativeSkills } from '../compiler/compile.js';
 import { loadCompileContext } from '../compiler/context.js';
@@ -98,13 +99,10 @@ export function memoryWithIds(
   const out = { user: [] as MemoryRecord[], global: [] as MemoryRecord[] };
   for (const scope of ['user', 'global'] as const) {
     for (const record of memory[scope]) {
-      const raw = (record as { id?: unknown }).id;
-      const id =
-        typeof raw === 'string' && raw !== '' && !taken.has(raw)
-          ? raw
-          : lessonIdFor(scope, record.content, taken);
+      const raw = record.id;
+      const id = raw && !taken.has(raw) ? raw : lessonIdFor(scope, record.content, taken);
       taken.add(id);
-      out[scope].push(id === raw ? record : ({ ...record, id } as MemoryRecord));
+      out[scope].push(id === raw ? record : { ...record, id });
     }
   }
   return out;
@@ -133,7 +131,7 @@ export async function changeMemoryEntry(
     const matches: Array<{ scope: MemoryScope; index: number }> = [];
     for (const scope of ['user', 'global'] as const) {
       memory[scope].forEach((r, index) => {
-        const rid = String((r as { id?: unknown }).id);
+        const rid = String(r.id);
         if (rid === id || (id.length >= 4 && rid.startsWith(id))) matches.push({ scope, index });
       });
     }
@@ -173,7 +171,7 @@ export async function changeMemoryEntry(
           state: 'applied',
           action,
           scope,
-          record_id: (record as { id?: unknown }).id,
+          record_id: record.id,
           summary: record.summary.slice(0, 120),
         },
       ],
@@ -193,40 +191,14 @@ export async function changeMemoryEntry(
   });
 }
 
-const LIFECYCLE_FIELDS = [
-  'status',
-  'status_reason',
-  'stale_reason',
-  'stale_at',
-  'stale_head',
-  'superseded_by',
-  'valid_until',
-  'archived_at',
-  'retired_at',
-  'forgotten_at',
-];
-
 /** `memory forget`: status forgotten (kept in history; a session restating it does not bring it back). */
 export function forgetMutation(reason: string) {
-  return (record: MemoryRecord, now: string): MemoryRecord =>
-    ({
-      ...record,
-      status: 'forgotten',
-      forgotten_at: now,
-      status_reason: reason || 'forgotten by the user',
-      history: withEvent(record, { at: now, event: 'forgotten', ...(reason ? { detail: reason } : {}) }),
-    }) as MemoryRecord;
+  return (record: MemoryRecord, now: string): MemoryRecord => forgotten(record, now, reason);
 }
 
 /** `memory restore`: active again (from archived, stale, forgotten, superseded or retired). */
 export function restoreMutation(record: MemoryRecord, now: string): MemoryRecord {
-  const previous = String((record as { status?: unknown }).status ?? 'active');
-  const out: Record<string, unknown> = { ...record };
-  for (const field of LIFECYCLE_FIELDS) delete out[field];
-  out.restored_at = now;
-  out.valid_from = now;
-  out.history = withEvent(record, { at: now, event: 'restored', detail: `from ${previous}` });
-  return out as MemoryRecord;
+  return restored(record, now);
 }
 
 /** `memory edit`: new content and/or summary, same id. */
@@ -235,24 +207,11 @@ export function editMutation(changes: { content?: string; summary?: string }) {
     throw new UsageError('nothing to edit: give --content and/or --summary');
   if (changes.content !== undefined && changes.content.trim() === '')
     throw new UsageError('--content must not be empty (use `memory forget` to drop an entry)');
-  return (record: MemoryRecord, now: string): MemoryRecord =>
-    ({
-      ...record,
-      ...(changes.content !== undefined ? { content: changes.content.trim() } : {}),
-      ...(changes.summary !== undefined ? { summary: changes.summary.trim() } : {}),
-      edited_at: now,
-      updated_at: now,
-      history: withEvent(record, {
-        at: now,
-        event: 'edited',
-        detail: [
-          changes.content !== undefined ? 'content' : '',
-          changes.summary !== undefined ? 'summary' : '',
-        ]
-          .filter(Boolean)
-          .join(','),
-      }),
-    }) as MemoryRecord;
+  const trimmed = {
+    ...(changes.content !== undefined ? { content: changes.content.trim() } : {}),
+    ...(changes.summary !== undefined ? { summary: changes.summary.trim() } : {}),
+  };
+  return (record: MemoryRecord, now: string): MemoryRecord => edited(record, now, trimmed);
 }
 
 // ---------------------------------------------------------------- undo

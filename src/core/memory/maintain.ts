@@ -18,10 +18,12 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import type { MemoryScope } from '../constants.js';
-import type { MemoryRecord } from '../schemas.js';
 import type { FileChange, GitInfo } from '../git.js';
-import type { UsageTotals } from './usage.js';
 import { readRegularText } from '../fs/safe.js';
+import { archived, markedStale } from './lifecycle.js';
+import type { MemoryRecord } from './schema.js';
+import { isInactiveMemory } from './status.js';
+import type { UsageTotals } from './usage.js';
 
 /** Defaults of the forgetting policy (`[compile.memory] archive_after_days`, `archive_below_confidence`). */
 export const DEFAULT_ARCHIVE_AFTER_DAYS = 90;
@@ -55,23 +57,12 @@ export interface MaintenanceEvent {
   [key: string]: unknown;
 }
 
-const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
-
 function isActive(record: MemoryRecord): boolean {
-  const status = (record as { status?: unknown }).status;
-  return (
-    !(typeof status === 'string' && INACTIVE.has(status)) &&
-    typeof (record as { superseded_by?: unknown }).superseded_by !== 'string'
-  );
+  return !isInactiveMemory(record);
 }
 
-function historyOf(record: MemoryRecord): unknown[] {
-  const raw = (record as Record<string, unknown>).history;
-  return Array.isArray(raw) ? (raw as unknown[]) : [];
-}
-
-function str(record: MemoryRecord, key: string): string | undefined {
-  const value = (record as Record<string, unknown>)[key];
+function str(record: MemoryRecord, key: keyof MemoryRecord & string): string | undefined {
+  const value = record[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -256,15 +247,7 @@ export function maintainMemory(input: MaintainInput): {
       const reason = staleReason(record, facts, changes, pkgNow, scriptsThen);
       if (!reason) continue;
       changed = true;
-      const history = historyOf(record);
-      memory[c.scope][c.index] = {
-        ...record,
-        status: 'stale',
-        stale_reason: reason,
-        stale_at: input.now,
-        stale_head: facts.info.head,
-        history: [...history, { at: input.now, event: 'stale', detail: reason }].slice(-20),
-      } as MemoryRecord;
+      memory[c.scope][c.index] = markedStale(record, input.now, reason, facts.info.head);
       events.push({
         state: 'applied',
         kind: 'lifecycle',
@@ -308,14 +291,7 @@ export function maintainMemory(input: MaintainInput): {
           summary: record.summary.slice(0, 120),
           reason,
         });
-        const history = historyOf(record);
-        return {
-          ...record,
-          status: 'archived',
-          archived_at: input.now,
-          status_reason: reason,
-          history: [...history, { at: input.now, event: 'archived', detail: reason }].slice(-20),
-        } as MemoryRecord;
+        return archived(record, input.now, reason);
       });
     }
   }

@@ -9,26 +9,19 @@
  * folds the log into `memory/usage.json` (`{<id>: {injected_count, last_injected_at,
  * recalled_count, last_recalled_at}}`) under its lock. Counters live outside memory.json on
  * purpose: they change with every session, and lessons (and their undo records) should change
- * only when what is believed changes. The fold it renames the log aside first, so appends that race with the
- * fold land in a
- * fresh log and are counted next time. Counts are best effort (a crash between the commit and the
- * removal of the folded file counts it twice); they only decide what is archived when unused.
+ * only when what is believed changes. The fold renames the log aside first, so appends that race
+ * with the fold land in a fresh log and are counted next time. Counts are best effort (a crash
+ * between the commit and the removal of the folded file counts it twice); they only decide what is
+ * archived when unused.
  *
- * Hot path: node:fs and node:path only.
+ * Hot path: no zod; node built-ins and the small fs helpers only (the totals are written with the
+ * one atomic writer, fs/atomic.ts, whose zod import is a type).
  */
-import {
-  existsSync,
-  readdirSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  renameSync as rename,
-} from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { appendNoFollow } from '../fs/safe.js';
+import { writeFileAtomic } from '../fs/atomic.js';
+import { appendNoFollow, readRegularText } from '../fs/safe.js';
 import { reportMovedAside } from '../log.js';
-import { readRegularText } from '../fs/safe.js';
 
 /** Past this size the hooks stop appending (a bucket nobody compiles must not grow without bound). */
 export const USAGE_LOG_MAX_BYTES = 4 * 1024 * 1024;
@@ -156,7 +149,7 @@ export function readUsageTotals(memoryDir: string): Map<string, UsageTotals> {
   }
 }
 
-/** Adds folded counts to the totals and writes them (temp file + rename; call under the compile lock). */
+/** Adds folded counts to the totals and writes them atomically (call under the compile lock). */
 export function addUsageTotals(
   memoryDir: string,
   counts: UsageCounts,
@@ -178,13 +171,7 @@ export function addUsageTotals(
   add(counts.injected, 'injected_count', 'last_injected_at');
   add(counts.recalled, 'recalled_count', 'last_recalled_at');
   if (keep) for (const id of [...totals.keys()]) if (!keep.has(id)) totals.delete(id);
-  const file = usageTotalsPath(memoryDir);
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(
-    temp,
-    `${JSON.stringify(Object.fromEntries([...totals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1))), null, 1)}\n`,
-    { mode: 0o600 },
-  );
-  rename(temp, file);
+  const sorted = Object.fromEntries([...totals.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  writeFileAtomic(usageTotalsPath(memoryDir), `${JSON.stringify(sorted, null, 1)}\n`, { mode: 0o600 });
   return totals;
 }

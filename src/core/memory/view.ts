@@ -1,13 +1,22 @@
 /**
- * Reads learned memory for injection and display, without zod (hooks load this; see
- * constants.ts). `memory.json` is the source of truth; when it is missing or damaged the rendered
- * USER.md / MEMORY.md are parsed instead, so a hand-edited or half-migrated bucket still injects.
+ * The memory view that session start, `memory list` and `status` use, without zod (hooks load
+ * this; see docs/performance.md). `memory.json` is the source of truth, each entry read with
+ * `readMemoryRecord` (read.ts, checked against the schema); when the file is missing or damaged
+ * the rendered USER.md / MEMORY.md are parsed instead, so a hand-edited or half-migrated bucket
+ * still injects.
  */
 import type { StatePaths } from '../paths.js';
 import type { MemoryScope } from '../constants.js';
 import { readRegularText } from '../fs/safe.js';
+import { confirmationsOf } from './lifecycle.js';
+import { readMemoryRecord } from './read.js';
+import type { MemoryRecord } from './schema.js';
+import { isInactiveStatus, memoryStatusOf } from './status.js';
 
-/** One memory entry as injected. */
+/**
+ * One memory entry as injected: a view derived from the stored record (trimmed text, status
+ * resolved, position in its scope), or from a markdown section or a shared team entry.
+ */
 export interface MemoryEntry {
   scope: MemoryScope;
   summary: string;
@@ -16,16 +25,13 @@ export interface MemoryEntry {
   sourcePaths: string[];
   /** Position in its scope (file order; later = newer). */
   position: number;
-  /** Lifecycle status: absent = active. */
+  /** Lifecycle status (`memoryStatusOf`): absent = active. */
   status: string | undefined;
   /** Stable id; absent for entries written before ids (until the next compile) and for markdown. */
   id: string | undefined;
   /** The record as stored (provenance, history, ...), for `memory list|show`; undefined for markdown. */
-  raw: Record<string, unknown> | undefined;
+  record: MemoryRecord | undefined;
 }
-
-/** Statuses that keep an entry out of the injected context. */
-const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
 function readText(file: string): string | undefined {
   try {
@@ -36,24 +42,22 @@ function readText(file: string): string | undefined {
 }
 
 function entryFrom(raw: unknown, scope: MemoryScope, position: number): MemoryEntry | undefined {
-  if (raw === null || typeof raw !== 'object') return undefined;
-  const r = raw as Record<string, unknown>;
-  const content = typeof r.content === 'string' ? r.content.trim() : '';
-  if (!content) return undefined;
-  const confidence =
-    typeof r.confidence === 'number' && r.confidence >= 0 && r.confidence <= 1 ? r.confidence : 1;
+  // The list an entry is in is its scope, whatever it says (as the compiler reads it).
+  const record = readMemoryRecord(
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, scope } : raw,
+  );
+  const content = record?.content.trim();
+  if (!record || !content) return undefined;
   return {
     scope,
-    summary: typeof r.summary === 'string' ? r.summary.trim() : '',
+    summary: record.summary.trim(),
     content,
-    confidence,
-    sourcePaths: Array.isArray(r.source_paths)
-      ? r.source_paths.filter((p): p is string => typeof p === 'string' && p !== '')
-      : [],
+    confidence: record.confidence,
+    sourcePaths: record.source_paths.filter((p) => p !== ''),
     position,
-    status: typeof r.status === 'string' ? r.status : r.superseded_by ? 'superseded' : undefined,
-    id: typeof r.id === 'string' && r.id !== '' ? r.id : undefined,
-    raw: r,
+    status: memoryStatusOf(record),
+    id: record.id || undefined,
+    record,
   };
 }
 
@@ -74,7 +78,7 @@ export function parseMemoryMarkdown(text: string, scope: MemoryScope): MemoryEnt
         position: entries.length,
         status: undefined,
         id: undefined,
-        raw: undefined,
+        record: undefined,
       });
     }
   };
@@ -119,7 +123,8 @@ export function loadMemory(paths: StatePaths): LoadedMemory {
         list.forEach((raw, i) => {
           const entry = entryFrom(raw, scope, i);
           if (entry) entries.push(entry);
-          else problems.push(`${paths.memoryJson}: ${scope}[${i}]: entry without content skipped`);
+          else
+            problems.push(`${paths.memoryJson}: ${scope}[${i}]: entry without content or invalid, skipped`);
         });
       }
       return { entries, source: 'memory.json', problems };
@@ -141,7 +146,7 @@ export function loadMemory(paths: StatePaths): LoadedMemory {
 
 /** True when an entry belongs in the injected context. */
 export function isActive(entry: MemoryEntry): boolean {
-  return entry.status === undefined || !INACTIVE.has(entry.status);
+  return !isInactiveStatus(entry.status);
 }
 
 /** A managed skill as listed at session start. */
@@ -194,4 +199,133 @@ export function renderMemoryMarkdown(
   for (const e of entries)
     parts.push(`## ${e.summary || e.content.split('\n')[0]!.slice(0, 80)}`, '', e.content.trim(), '');
   return `${parts.join('\n').trimEnd()}\n`;
+}
+
+/** Where an entry ended up at session start. */
+export type MemoryOutcome = 'injected' | 'budget' | 'inactive';
+
+/** The view `memory list|show` print (and `--json` returns) for one entry. */
+export interface MemoryEntryDescription {
+  id: string | null;
+  scope: MemoryScope;
+  status: string;
+  outcome: MemoryOutcome;
+  /** Why it was injected or left out, in words, with what to do about it. */
+  why: string;
+  summary: string;
+  content: string;
+  confidence: number;
+  confirmations: number;
+  created_at: string | null;
+  last_confirmed_at: string | null;
+  source_paths: string[];
+  source_commit: string | null;
+  first_seen: unknown;
+  last_seen: unknown;
+  injected_count: number;
+  last_injected_at: string | null;
+  recalled_count: number;
+  stale_reason?: string;
+  superseded_by?: string;
+  supersedes?: string[];
+  valid_from?: string;
+  valid_until?: string;
+}
+
+/**
+ * Describes one entry for `memory list|show`: content, status and why, provenance, usage
+ * (`used`: its totals from `memory/usage.json`). `budget` is the session-start budget in characters.
+ */
+export function describeMemoryEntry(
+  entry: MemoryEntry,
+  outcome: MemoryOutcome,
+  used: { injected_count?: number; last_injected_at?: string; recalled_count?: number } | undefined,
+  budget: number,
+): MemoryEntryDescription {
+  const record: Partial<MemoryRecord> = entry.record ?? {};
+  const provenance = Array.isArray(record.provenance) ? record.provenance : [];
+  const status = entry.status ?? 'active';
+  const why =
+    outcome === 'injected'
+      ? 'injected: active and within the budget'
+      : outcome === 'budget'
+        ? `left out: active, but over the ${budget}-character budget (lower priority: scope, confidence, age)`
+        : status === 'stale'
+          ? `left out: stale (${record.stale_reason ?? 'sources changed'}); re-verify, then \`memory restore ${entry.id ?? ''}\``
+          : status === 'superseded'
+            ? `left out: superseded by ${record.superseded_by ?? '?'}${record.valid_until ? ` on ${record.valid_until}` : ''}`
+            : `left out: ${status}${record.status_reason ? ` (${record.status_reason})` : ''}`;
+  return {
+    id: entry.id ?? null,
+    scope: entry.scope,
+    status,
+    outcome,
+    why,
+    summary: entry.summary,
+    content: entry.content,
+    confidence: entry.confidence,
+    confirmations: entry.record ? confirmationsOf(entry.record) : 1,
+    created_at: record.created_at ?? null,
+    last_confirmed_at: record.last_confirmed_at ?? record.updated_at ?? null,
+    source_paths: entry.sourcePaths,
+    source_commit: record.source_commit ?? null,
+    first_seen: provenance[0] ?? null,
+    last_seen: provenance.at(-1) ?? null,
+    injected_count: used?.injected_count ?? 0,
+    last_injected_at: used?.last_injected_at ?? null,
+    recalled_count: used?.recalled_count ?? 0,
+    ...(record.stale_reason ? { stale_reason: record.stale_reason } : {}),
+    ...(record.superseded_by ? { superseded_by: record.superseded_by } : {}),
+    ...(record.supersedes ? { supersedes: record.supersedes } : {}),
+    ...(record.valid_from ? { valid_from: record.valid_from } : {}),
+    ...(record.valid_until ? { valid_until: record.valid_until } : {}),
+  };
+}
+
+/** An entry next to another in a supersession chain. */
+export interface RelatedMemoryEntry {
+  id: string | undefined;
+  status: string;
+  summary: string;
+  content: string;
+}
+
+/** The view `memory show` prints: the description plus evidence, history and the supersession chain. */
+export interface MemoryEntryDetails extends MemoryEntryDescription {
+  provenance: unknown[];
+  history: unknown[];
+  related: RelatedMemoryEntry[];
+}
+
+/** Describes one entry in full; `others` are the entries its supersession chain is looked up in. */
+export function detailMemoryEntry(
+  entry: MemoryEntry,
+  outcome: MemoryOutcome,
+  used: Parameters<typeof describeMemoryEntry>[2],
+  budget: number,
+  others: readonly MemoryEntry[],
+): MemoryEntryDetails {
+  const record = entry.record;
+  const related = others
+    .filter(
+      (other) =>
+        other !== entry &&
+        other.id !== undefined &&
+        (other.record?.superseded_by === entry.id ||
+          record?.superseded_by === other.id ||
+          record?.supersedes?.includes(other.id) === true ||
+          (entry.id !== undefined && other.record?.supersedes?.includes(entry.id) === true)),
+    )
+    .map((other) => ({
+      id: other.id,
+      status: other.status ?? 'active',
+      summary: other.summary,
+      content: other.content,
+    }));
+  return {
+    ...describeMemoryEntry(entry, outcome, used, budget),
+    provenance: record?.provenance ?? [],
+    history: record?.history ?? [],
+    related,
+  };
 }

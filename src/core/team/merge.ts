@@ -19,11 +19,9 @@
  *   replaces a personal global entry wins instead (`superseded_by_team`, a conflict); USER entries
  *   are the person's own preferences and are never hidden by a shared one.
  */
-import type { MemoryEntry } from '../memory/view.js';
+import { isActive, type MemoryEntry } from '../memory/view.js';
 import { lessonTerms, relate, type LessonTerms } from '../memory/similarity.js';
 import { teamStaleReason, type TeamEntry } from './store.js';
-
-const INACTIVE = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
 /** Share of common words below which two lessons cannot be related (see `relate`'s thresholds). */
 const CANDIDATE_OVERLAP = 0.4;
@@ -78,24 +76,12 @@ export function normalizeText(text: string): string {
     .trim();
 }
 
-function isActive(e: MemoryEntry): boolean {
-  return e.status === undefined || !INACTIVE.has(e.status);
-}
-
 function personalTime(e: MemoryEntry): string {
-  const r = e.raw ?? {};
-  for (const key of ['updated_at', 'last_confirmed_at', 'created_at'])
-    if (typeof r[key] === 'string') return r[key] as string;
-  return '';
+  return e.record?.updated_at ?? e.record?.last_confirmed_at ?? e.record?.created_at ?? '';
 }
 
 function supersedesOf(e: MemoryEntry): string[] {
-  const s = e.raw?.supersedes;
-  return Array.isArray(s)
-    ? s.filter((x): x is string => typeof x === 'string')
-    : typeof s === 'string'
-      ? [s]
-      : [];
+  return e.record?.supersedes ?? [];
 }
 
 /** A shared entry as a memory entry (for the session-start budget and rendering). */
@@ -109,7 +95,7 @@ export function teamAsMemoryEntry(team: TeamEntry, position: number): MemoryEntr
     position,
     status: undefined,
     id: team.id,
-    raw: undefined,
+    record: undefined,
   };
 }
 

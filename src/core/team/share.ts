@@ -219,7 +219,7 @@ function memoryCandidate(
   review: Set<string>,
   now: string,
 ): ShareCandidate {
-  const raw = e.raw;
+  const raw = e.record;
   const id = e.id ?? '';
   const { text: content, outside } = localizePaths(e.content, root);
   const { text: title, outside: titleOutside } = localizePaths(

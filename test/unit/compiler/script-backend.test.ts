@@ -13,10 +13,10 @@ import {
   EnvelopeSchema,
   PLUGIN_OWNER,
   type Envelope,
-  type MemoryRecord,
   type SkillManifestEntry,
   type Suggestion,
 } from '../../../src/core/schemas.js';
+import type { MemoryRecord } from '../../../src/core/memory/schema.js';
 import { at, mem, recall, skill } from './helpers.js';
 
 const paths = statePathsFor('/state', { home: '/home', repoKey: '/repo', cwd: '/repo', explicit: true });

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { maintainMemory } from '../../../src/core/memory/maintain.js';
 import { addUsageTotals, readUsageTotals, recordUsage, takeUsage } from '../../../src/core/memory/usage.js';
-import type { MemoryRecord } from '../../../src/core/schemas.js';
+import type { MemoryRecord } from '../../../src/core/memory/schema.js';
 import { buildSessionContext } from '../../../src/core/session-start.js';
 import { bucket } from '../compiler/helpers.js';
 

@@ -2,12 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileMemory, visits } from '../../../src/core/compiler/backends/script.js';
 import { DEFAULT_MEMORY_CAPS } from '../../../src/core/compiler/backends/types.js';
-import {
-  EnvelopeSchema,
-  type Envelope,
-  type MemoryRecord,
-  type Suggestion,
-} from '../../../src/core/schemas.js';
+import { EnvelopeSchema, type Envelope, type Suggestion } from '../../../src/core/schemas.js';
+import type { MemoryRecord } from '../../../src/core/memory/schema.js';
 import { at, mem } from '../compiler/helpers.js';
 
 let n = 0;

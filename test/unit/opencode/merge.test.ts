@@ -11,7 +11,8 @@ import type { BackendInput, MemoryCaps } from '../../../src/core/compiler/backen
 import { DEFAULT_MEMORY_CAPS } from '../../../src/core/compiler/backends/types.js';
 import type { CompileContext } from '../../../src/core/compiler/context.js';
 import { statePathsFor } from '../../../src/core/paths.js';
-import type { Envelope, MemoryRecord, RecallRecord, SkillManifestEntry } from '../../../src/core/schemas.js';
+import type { MemoryRecord } from '../../../src/core/memory/schema.js';
+import type { Envelope, RecallRecord, SkillManifestEntry } from '../../../src/core/schemas.js';
 
 const paths = statePathsFor('/state', { home: '/home', repoKey: '/repo', cwd: '/repo', explicit: true });
 

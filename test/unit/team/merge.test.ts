@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { MemoryRecord } from '../../../src/core/memory/schema.js';
 import type { MemoryEntry } from '../../../src/core/memory/view.js';
 import { mergeTeamMemory } from '../../../src/core/team/merge.js';
 import { localizePaths } from '../../../src/core/team/share.js';
@@ -30,7 +31,7 @@ const mine = (
   id: string,
   content: string,
   extra: Partial<MemoryEntry> = {},
-  raw: Record<string, unknown> = {},
+  raw: Partial<MemoryRecord> = {},
 ): MemoryEntry => ({
   scope: 'global',
   summary: content.slice(0, 30),
@@ -40,7 +41,16 @@ const mine = (
   position: 0,
   status: undefined,
   id,
-  raw: { updated_at: '2026-07-01T00:00:00Z', ...raw },
+  record: {
+    scope: 'global',
+    summary: content.slice(0, 30),
+    content,
+    source_paths: [],
+    confidence: 1,
+    provenance: [],
+    updated_at: '2026-07-01T00:00:00Z',
+    ...raw,
+  },
   ...extra,
 });
 

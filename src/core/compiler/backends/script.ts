@@ -23,12 +23,14 @@ import { sortKeysDeep } from '../../json.js';
 import {
   RecallRecordSchema,
   type Envelope,
-  type MemoryRecord,
   type RecallRecord,
   type SkillManifestEntry,
   type Suggestion,
 } from '../../schemas.js';
+import { confirmationsOf, reactivated, retired, superseded } from '../../memory/lifecycle.js';
+import type { MemoryRecord } from '../../memory/schema.js';
 import { lessonTerms, relate, type LessonTerms, type Relation } from '../../memory/similarity.js';
+import { isInactiveMemory, memoryStatusOf } from '../../memory/status.js';
 import { redactText } from '../../review/redact.js';
 import {
   cleanSourcePaths,
@@ -48,9 +50,6 @@ import type {
   ItemReceipt,
   MemoryCaps,
 } from './types.js';
-
-/** Memory statuses that are not injected; such entries are evicted first. */
-const INACTIVE_STATUSES = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 
 /** Provenance entries kept per record (newest last). */
 const MAX_PROVENANCE = 20;
@@ -133,9 +132,6 @@ function appendProvenance(record: MemoryRecord | RecallRecord, entry: Record<str
 
 // ---------------------------------------------------------------- memory
 
-/** Lifecycle events kept per entry (newest last); confirmations are counted, not listed. */
-const MAX_HISTORY = 20;
-
 /** Inactive (superseded, stale, archived, retired, forgotten) entries kept per scope, at least. */
 export const MIN_INACTIVE_KEPT = 200;
 
@@ -174,8 +170,7 @@ function recordChars(record: { summary: string; content: string }): number {
 function newScopeState(scope: MemoryScope, records: readonly MemoryRecord[], ids: Set<string>): ScopeState {
   const state: ScopeState = { scope, slots: [], byKey: new Map(), bySummary: new Map(), ids };
   for (const record of records) {
-    const rawId = (record as { id?: unknown }).id;
-    const existingId = typeof rawId === 'string' && rawId !== '' ? rawId : undefined;
+    const existingId = record.id || undefined;
     // Entries written before ids existed get theirs now (derived the same way), then keep it.
     const id = existingId && !ids.has(existingId) ? existingId : lessonIdFor(scope, record.content, ids);
     ids.add(id);
@@ -228,64 +223,15 @@ function findTargets(state: ScopeState, oldSummary: string): Slot[] {
   return byContent && live(byContent) ? [byContent] : [];
 }
 
-function statusOf(record: MemoryRecord): string | undefined {
-  const status = (record as { status?: unknown }).status;
-  return typeof status === 'string' ? status : undefined;
-}
-
-function isInactive(record: MemoryRecord): boolean {
-  const status = statusOf(record);
-  return (
-    (status !== undefined && INACTIVE_STATUSES.has(status)) ||
-    typeof (record as { superseded_by?: unknown }).superseded_by === 'string'
-  );
-}
+const statusOf = memoryStatusOf;
+const isInactive = isInactiveMemory;
 
 function recency(record: MemoryRecord): string {
-  const r = record as { updated_at?: unknown; created_at?: unknown; valid_until?: unknown };
-  if (typeof r.valid_until === 'string') return r.valid_until;
-  if (typeof r.updated_at === 'string') return r.updated_at;
-  if (typeof r.created_at === 'string') return r.created_at;
-  return '';
+  return record.valid_until ?? record.updated_at ?? record.created_at ?? '';
 }
 
 function idOf(record: MemoryRecord): string {
-  return String((record as { id?: unknown }).id ?? '');
-}
-
-/** Appends a lifecycle event to a record's bounded history. */
-export function withEvent(record: MemoryRecord, event: Record<string, unknown>): unknown[] {
-  const raw = (record as { history?: unknown }).history;
-  const history = Array.isArray(raw) ? (raw as unknown[]) : [];
-  return [...history, event].slice(-MAX_HISTORY);
-}
-
-/** Number of suggestions that stated an entry (entries written before the counter: their provenance). */
-export function confirmationsOf(record: MemoryRecord): number {
-  const value = (record as { confirmations?: unknown }).confirmations;
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 1) return Math.floor(value);
-  return Math.max(1, Array.isArray(record.provenance) ? record.provenance.length : 0);
-}
-
-/** Fields that make an entry inactive, removed when it becomes active again. */
-const LIFECYCLE_FIELDS = [
-  'status',
-  'status_reason',
-  'stale_reason',
-  'stale_at',
-  'superseded_by',
-  'valid_until',
-  'archived_at',
-  'retired_at',
-] as const;
-
-function reactivated(record: MemoryRecord, at: string, why: string): MemoryRecord {
-  const previous = statusOf(record) ?? 'superseded';
-  const out: Record<string, unknown> = { ...record };
-  for (const field of LIFECYCLE_FIELDS) delete out[field];
-  out.valid_from = at;
-  out.history = withEvent(record, { at, event: 'reactivated', detail: `${previous}: ${why}` });
-  return out as MemoryRecord;
+  return record.id ?? '';
 }
 
 /** Eviction order among active entries: lowest confidence, then least recently updated, then file order. */
@@ -386,14 +332,7 @@ function findRelated(
 
 /** Marks `old` superseded by `next` (both keep their history). */
 function supersede(old: Slot, nextId: string, at: string, reason: string): void {
-  old.record = {
-    ...old.record,
-    status: 'superseded',
-    superseded_by: nextId,
-    valid_until: at,
-    status_reason: reason,
-    history: withEvent(old.record, { at, event: 'superseded', by: nextId, detail: reason }),
-  } as MemoryRecord;
+  old.record = superseded(old.record, nextId, at, reason);
 }
 
 /** Merges the memory suggestions of a batch into the existing memory. */
@@ -492,17 +431,7 @@ export function compileMemory(
       item.record_id = idOf(target.record);
       if (action === 'remove') {
         // Retired, not deleted: the history says what was believed and until when.
-        target.record = {
-          ...target.record,
-          status: 'retired',
-          valid_until: at,
-          status_reason: 'removed by a later session',
-          history: withEvent(target.record, {
-            at,
-            event: 'retired',
-            suggestion_id: visit.envelope.suggestion_id,
-          }),
-        } as MemoryRecord;
+        target.record = retired(target.record, at, visit.envelope.suggestion_id);
         target.items.push(item);
         continue;
       }
@@ -567,9 +496,7 @@ export function compileMemory(
         item.record_id = idOf(known.record);
         continue;
       }
-      const wasSuperseded =
-        statusOf(known.record) === 'superseded' ||
-        typeof (known.record as { superseded_by?: unknown }).superseded_by === 'string';
+      const wasSuperseded = statusOf(known.record) === 'superseded';
       confirm(known, visit, item, 'restated by a later session');
       if (wasSuperseded) {
         // A reversal back ("use npm again"): the entry that replaced it is replaced in turn.

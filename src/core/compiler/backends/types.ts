@@ -7,7 +7,8 @@
  */
 import type { MemoryScope } from '../../constants.js';
 import type { StatePaths } from '../../paths.js';
-import type { Envelope, MemoryRecord, RecallRecord, SkillManifestEntry } from '../../schemas.js';
+import type { MemoryRecord } from '../../memory/schema.js';
+import type { Envelope, RecallRecord, SkillManifestEntry } from '../../schemas.js';
 import type { CompileContext } from '../context.js';
 
 /** Names accepted by `--backend`. */

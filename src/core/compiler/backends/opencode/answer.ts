@@ -17,13 +17,11 @@
 import { z } from 'zod';
 import { SKILL_ACTIONS } from '../../../constants.js';
 import { formatZodIssues } from '../../../fs/atomic.js';
+import { MEMORY_STATUSES } from '../../../memory/status.js';
 import { firstBalancedObject } from '../../../review/parse.js';
 
 /** Largest final text considered (a real answer is far smaller). */
 export const MAX_ANSWER_CHARS = 4_000_000;
-
-/** Memory statuses an agent may set (the inactive ones keep an entry without injecting it). */
-export const MEMORY_STATUSES = ['active', 'superseded', 'archived', 'stale', 'retired', 'forgotten'] as const;
 
 const nonEmpty = z.string('must be a string').trim().min(1, 'must be a non-empty string');
 const paths = z.array(z.string('must be a string'), 'must be a list of strings').optional();
@@ -38,6 +36,7 @@ export const AgentMemoryRecordSchema = z.looseObject({
     .min(0, 'must be in [0,1]')
     .max(1, 'must be in [0,1]')
     .optional(),
+  /** Any status the tool writes (the inactive ones keep an entry without injecting it). */
   status: z.enum(MEMORY_STATUSES).optional(),
   /** Batch suggestions the entry comes from (provenance). */
   suggestion_ids: z.array(z.string()).optional(),

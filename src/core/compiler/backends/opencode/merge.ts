@@ -20,10 +20,11 @@
 import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../../constants.js';
 import { sortKeysDeep } from '../../../json.js';
+import type { MemoryRecord } from '../../../memory/schema.js';
+import { isInactiveMemory } from '../../../memory/status.js';
 import {
   RecallRecordSchema,
   type Envelope,
-  type MemoryRecord,
   type RecallRecord,
   type SkillManifestEntry,
 } from '../../../schemas.js';
@@ -35,7 +36,6 @@ import { AgentAnswerError, type AgentAnswer, type AgentDiscarded, type AgentMemo
 /** Name of the backend in receipts. */
 export const AGENT_BACKEND = 'agent:opencode';
 
-const INACTIVE_STATUSES = new Set(['superseded', 'archived', 'stale', 'retired', 'forgotten']);
 const MAX_PROVENANCE = 20;
 
 /** Options of {@link mergeAnswer}. */
@@ -120,18 +120,10 @@ function recordChars(record: { summary: string; content: string }): number {
   return record.summary.length + record.content.length;
 }
 
-function isInactive(record: MemoryRecord): boolean {
-  const status = (record as { status?: unknown }).status;
-  return typeof status === 'string' && INACTIVE_STATUSES.has(status);
-}
+const isInactive = isInactiveMemory;
 
 function recency(record: MemoryRecord): string {
-  const r = record as { updated_at?: unknown; created_at?: unknown };
-  return typeof r.updated_at === 'string'
-    ? r.updated_at
-    : typeof r.created_at === 'string'
-      ? r.created_at
-      : '';
+  return record.updated_at ?? record.created_at ?? '';
 }
 
 interface ScopeMerge {
@@ -202,7 +194,7 @@ function mergeScope(
         base.summary === summary &&
         (sourcePaths === undefined || sameList(sourcePaths, base.source_paths)) &&
         (item.confidence === undefined || item.confidence === base.confidence) &&
-        (item.status === undefined || item.status === ((base as { status?: unknown }).status ?? 'active'));
+        (item.status === undefined || item.status === (base.status ?? 'active'));
       if (unchanged) {
         records.push(base);
         continue;
@@ -216,7 +208,7 @@ function mergeScope(
         provenance: withProvenance(base, provenanceFor(batch, item.suggestion_ids)),
         updated_at: batch.now,
       };
-      if (item.status !== undefined) (next as Record<string, unknown>).status = item.status;
+      if (item.status !== undefined) next.status = item.status;
       records.push(next);
       counts.updated++;
       continue;
@@ -231,8 +223,7 @@ function mergeScope(
       created_at: batch.now,
       updated_at: batch.now,
     };
-    if (item.status !== undefined && item.status !== 'active')
-      (record as Record<string, unknown>).status = item.status;
+    if (item.status !== undefined && item.status !== 'active') record.status = item.status;
     records.push(record);
     fresh.add(record);
     counts.added++;

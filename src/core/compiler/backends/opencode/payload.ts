@@ -17,10 +17,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { redactDeep } from '../../../review/redact.js';
-import type { MemoryRecord, RecallRecord, SkillManifestEntry } from '../../../schemas.js';
+import type { MemoryRecord } from '../../../memory/schema.js';
+import { MEMORY_STATUSES } from '../../../memory/status.js';
+import type { RecallRecord, SkillManifestEntry } from '../../../schemas.js';
 import { isOwnedEntry } from '../script.js';
 import type { BackendInput } from '../types.js';
-import { MEMORY_STATUSES } from './answer.js';
 
 /** Longest line written (opencode cuts at 2,000 characters, line numbers come on top). */
 export const LINE_LIMIT = 1_800;
@@ -133,7 +134,7 @@ export function joinParts(value: unknown): unknown {
 }
 
 function memoryView(record: MemoryRecord): Record<string, unknown> {
-  const status = (record as { status?: unknown }).status;
+  const status = record.status;
   return {
     summary: record.summary,
     content: record.content,
