@@ -53,6 +53,9 @@ describe('session-start and prompt-recall hooks with the team store', () => {
       );
       expect(modules.has(join(SRC, 'core', 'team', 'store.ts'))).toBe(true);
       expect(modules.has(join(SRC, 'core', 'team', 'schema.ts'))).toBe(false);
+      // Memory entries are read by the zod-free reader, never through their schema.
+      if (hook === 'session-start') expect(modules.has(join(SRC, 'core', 'memory', 'read.ts'))).toBe(true);
+      expect(modules.has(join(SRC, 'core', 'memory', 'schema.ts'))).toBe(false);
       expect([...modules].filter((m) => FORBIDDEN.includes(m))).toEqual([]);
     });
   }
