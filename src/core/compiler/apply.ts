@@ -48,7 +48,7 @@ import {
   type SkillManifestEntry,
 } from '../schemas.js';
 import { sortKeysDeep, stableStringify } from '../json.js';
-import { isOwnedEntry } from './backends/script.js';
+import { isOwnedEntry } from './backends/common.js';
 import type { CompileArtifacts, CompiledSkill, ItemReceipt } from './backends/types.js';
 import type { CompileContext } from './context.js';
 import { crashPoint } from './crash.js';

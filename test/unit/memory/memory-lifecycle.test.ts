@@ -1,6 +1,7 @@
 /** The memory lifecycle of the script backend: confirm, merge, supersede, reverse, forget. */
 import { describe, expect, it } from 'vitest';
-import { compileMemory, visits } from '../../../src/core/compiler/backends/script.js';
+import { visits } from '../../../src/core/compiler/backends/common.js';
+import { compileMemory } from '../../../src/core/compiler/backends/script.js';
 import { DEFAULT_MEMORY_CAPS } from '../../../src/core/compiler/backends/types.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../../../src/core/schemas.js';
 import type { MemoryRecord } from '../../../src/core/memory/schema.js';

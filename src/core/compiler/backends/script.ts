@@ -20,13 +20,7 @@
 import { join } from 'node:path';
 import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
 import { sortKeysDeep } from '../../json.js';
-import {
-  RecallRecordSchema,
-  type Envelope,
-  type RecallRecord,
-  type SkillManifestEntry,
-  type Suggestion,
-} from '../../schemas.js';
+import { RecallRecordSchema, type RecallRecord, type SkillManifestEntry } from '../../schemas.js';
 import { confirmationsOf, reactivated, retired, superseded } from '../../memory/lifecycle.js';
 import type { MemoryRecord } from '../../memory/schema.js';
 import { lessonTerms, relate, type LessonTerms, type Relation } from '../../memory/similarity.js';
@@ -42,6 +36,7 @@ import {
   stringField,
   suggestionContent,
 } from '../normalize.js';
+import { skillGateProblem, skillTargetProblem, visits, type Visit } from './common.js';
 import type {
   BackendInput,
   CompileArtifacts,
@@ -59,33 +54,6 @@ export interface Ordered {
   pos: number;
   sub: number;
   item: ItemReceipt;
-}
-
-/** One suggestion of the batch with its envelope and position. */
-export interface Visit {
-  envelope: Envelope;
-  suggestion: Suggestion;
-  index: number;
-  /** Global position of the suggestion in the batch. */
-  pos: number;
-  details: Record<string, unknown>;
-}
-
-/** Every suggestion of the batch in apply order. */
-export function visits(envelopes: readonly Envelope[]): Visit[] {
-  const out: Visit[] = [];
-  for (const envelope of envelopes) {
-    envelope.suggestions.forEach((suggestion, index) => {
-      out.push({
-        envelope,
-        suggestion,
-        index,
-        pos: out.length,
-        details: suggestion.details as Record<string, unknown>,
-      });
-    });
-  }
-  return out;
 }
 
 /** Longest evidence quote kept on an entry. */
@@ -647,56 +615,6 @@ export function compileRecall(
 }
 
 // ---------------------------------------------------------------- skills
-
-/** Words of a text; each CJK character counts as one (they are written without spaces). */
-/**
- * Whether `action` may touch skill `id` given its manifest entry: patch/edit/retire need an
- * existing entry, and only entries this tool owns and manages can change (shared by every backend).
- */
-export function skillTargetProblem(
-  action: string,
-  id: string,
-  prev: SkillManifestEntry | undefined,
-): { reason: string; detail: string } | undefined {
-  if (action !== 'create' && !prev)
-    return { reason: 'missing_managed_skill', detail: `no skill "${id}" in the manifest` };
-  if (prev && !isOwnedEntry(prev))
-    return {
-      reason: 'ownership_violation',
-      detail: `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}`,
-    };
-  return undefined;
-}
-
-/**
- * The compile-time quality gate of a managed skill (shared by every backend): a title always,
- * and unless it is a retirement a description, content, and at least three words of content.
- */
-export function skillGateProblem(
-  action: string,
-  title: string,
-  description: string,
-  content: string,
-): { reason: string; detail?: string } | undefined {
-  if (title === '') return { reason: 'missing_title' };
-  if (action === 'retire') return undefined;
-  if (description === '') return { reason: 'missing_description' };
-  if (content === '') return { reason: 'missing_content' };
-  if (wordCount(content) < 3) return { reason: 'low_signal', detail: 'content has fewer than 3 words' };
-  return undefined;
-}
-
-function wordCount(text: string): number {
-  return (
-    text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)
-      ?.length ?? 0
-  );
-}
-
-/** True when this tool may change a manifest entry. */
-export function isOwnedEntry(entry: SkillManifestEntry): boolean {
-  return entry.owner === PLUGIN_OWNER && entry.managed === true;
-}
 
 /** Compiles skill actions and `skill_candidate`s into changed skills and the new manifest. */
 export function compileSkills(

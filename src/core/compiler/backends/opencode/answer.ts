@@ -26,7 +26,11 @@ export const MAX_ANSWER_CHARS = 4_000_000;
 const nonEmpty = z.string('must be a string').trim().min(1, 'must be a non-empty string');
 const paths = z.array(z.string('must be a string'), 'must be a list of strings').optional();
 
-/** One memory entry of the answer. */
+/**
+ * One memory entry of the answer: the contract's view of the memory entry (memory/schema.ts), the
+ * few fields an agent may set, checked strictly because the agent is not trusted. The merge turns
+ * it back into a stored entry, keeping the existing entry's other fields.
+ */
 export const AgentMemoryRecordSchema = z.looseObject({
   summary: z.string('must be a string').default(''),
   content: nonEmpty,

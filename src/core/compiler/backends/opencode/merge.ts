@@ -29,7 +29,7 @@ import {
   type SkillManifestEntry,
 } from '../../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor } from '../../normalize.js';
-import { skillGateProblem, skillTargetProblem, visits } from '../script.js';
+import { skillGateProblem, skillTargetProblem, visits } from '../common.js';
 import type { BackendInput, CompileArtifacts, CompiledSkill, ItemReceipt, MemoryCaps } from '../types.js';
 import { AgentAnswerError, type AgentAnswer, type AgentDiscarded, type AgentMemoryRecord } from './answer.js';
 

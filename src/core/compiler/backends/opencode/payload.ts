@@ -20,7 +20,7 @@ import { redactDeep } from '../../../review/redact.js';
 import type { MemoryRecord } from '../../../memory/schema.js';
 import { MEMORY_STATUSES } from '../../../memory/status.js';
 import type { RecallRecord, SkillManifestEntry } from '../../../schemas.js';
-import { isOwnedEntry } from '../script.js';
+import { isOwnedEntry } from '../common.js';
 import type { BackendInput } from '../types.js';
 
 /** Longest line written (opencode cuts at 2,000 characters, line numbers come on top). */

@@ -1,0 +1,84 @@
+/**
+ * What every compile backend shares: the batch in apply order, and the rules for which managed
+ * skills may change and what a skill must hold. Backends import these from here, not from each
+ * other.
+ */
+import { PLUGIN_OWNER } from '../../constants.js';
+import type { Envelope, SkillManifestEntry, Suggestion } from '../../schemas.js';
+
+/** One suggestion of the batch with its envelope and position. */
+export interface Visit {
+  envelope: Envelope;
+  suggestion: Suggestion;
+  index: number;
+  /** Global position of the suggestion in the batch. */
+  pos: number;
+  details: Record<string, unknown>;
+}
+
+/** Every suggestion of the batch in apply order. */
+export function visits(envelopes: readonly Envelope[]): Visit[] {
+  const out: Visit[] = [];
+  for (const envelope of envelopes) {
+    envelope.suggestions.forEach((suggestion, index) => {
+      out.push({
+        envelope,
+        suggestion,
+        index,
+        pos: out.length,
+        details: suggestion.details as Record<string, unknown>,
+      });
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether `action` may touch skill `id` given its manifest entry: patch/edit/retire need an
+ * existing entry, and only entries this tool owns and manages can change (shared by every backend).
+ */
+export function skillTargetProblem(
+  action: string,
+  id: string,
+  prev: SkillManifestEntry | undefined,
+): { reason: string; detail: string } | undefined {
+  if (action !== 'create' && !prev)
+    return { reason: 'missing_managed_skill', detail: `no skill "${id}" in the manifest` };
+  if (prev && !isOwnedEntry(prev))
+    return {
+      reason: 'ownership_violation',
+      detail: `skill "${id}" is owned by ${prev.owner}${prev.managed ? '' : ' (not managed)'}`,
+    };
+  return undefined;
+}
+
+/**
+ * The compile-time quality gate of a managed skill (shared by every backend): a title always,
+ * and unless it is a retirement a description, content, and at least three words of content.
+ */
+export function skillGateProblem(
+  action: string,
+  title: string,
+  description: string,
+  content: string,
+): { reason: string; detail?: string } | undefined {
+  if (title === '') return { reason: 'missing_title' };
+  if (action === 'retire') return undefined;
+  if (description === '') return { reason: 'missing_description' };
+  if (content === '') return { reason: 'missing_content' };
+  if (wordCount(content) < 3) return { reason: 'low_signal', detail: 'content has fewer than 3 words' };
+  return undefined;
+}
+
+/** Words of a text; each CJK character counts as one (they are written without spaces). */
+function wordCount(text: string): number {
+  return (
+    text.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]|[\p{L}\p{N}_]+/gu)
+      ?.length ?? 0
+  );
+}
+
+/** True when this tool may change a manifest entry. */
+export function isOwnedEntry(entry: SkillManifestEntry): boolean {
+  return entry.owner === PLUGIN_OWNER && entry.managed === true;
+}
