@@ -222,9 +222,9 @@ async function manual(
   const result = await changeMemoryEntry(paths, id, action, mutate);
   const out = {
     action,
-    id: (result.record as { id?: unknown }).id,
+    id: result.record.id,
     scope: result.scope,
-    status: (result.record as { status?: unknown }).status ?? 'active',
+    status: result.record.status ?? 'active',
     receipt_id: result.receipt_id,
   };
   if (options.json) printJson(out);

@@ -436,7 +436,7 @@ function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolea
   );
   const ids = new Set(
     [...run.context.memory.user, ...run.context.memory.global, ...run.context.recall].map((r) =>
-      String((r as { id?: unknown }).id ?? ''),
+      String(r.id ?? ''),
     ),
   );
   const totals =
