@@ -31,7 +31,7 @@ import { cleanTextProblems, type CleanProblem } from '../src/core/review/local/c
 import { reviewLocally, type ReviewerOutputItem } from '../src/core/review/local/review.js';
 import { hasCjk } from '../src/core/review/local/text.js';
 import { redactDeep } from '../src/core/review/redact.js';
-import { readRollout } from '../src/core/review/transcript.js';
+import { readRollout } from '../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../src/core/review/types.js';
 
 /** Targets on held-out data. */

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider, readEnv } from './env.js';
-import { hookInstallStatus } from './install/hooks.js';
+import { hookInstallStatus } from './agents/codex/hooks-file.js';
 import { schedulerStatus } from './install/scheduler.js';
 import {
   installRecordPath,

@@ -15,7 +15,7 @@ import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { loadRecallSearchIndex } from '../../core/recall/index-build.js';
 import { searchRecallFile } from '../../core/recall/search.js';
 import { reviewTurn } from '../../core/review/review-turn.js';
-import { readRollout } from '../../core/review/transcript.js';
+import { readRollout } from '../../core/agents/codex/rollout.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';

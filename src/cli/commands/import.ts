@@ -1,7 +1,7 @@
-/** `import`: review past Codex sessions into the queue (see core/review/import.ts). */
+/** `import`: review an agent's past sessions into the queue (see core/review/import.ts). */
 import { UsageError } from '../../core/errors.js';
 import { importSessions } from '../../core/review/import.js';
-import { codexHome } from '../../core/status.js';
+import { loadAgent } from '../../core/agents/index.js';
 import { expandPath } from '../../core/paths.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -44,9 +44,11 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
       throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
   }
   const tty = Boolean(process.stderr.isTTY);
+  const agent = await loadAgent();
   const summary = await importSessions({
     home: ctx.invocation.home,
-    codexHome: options.codexHome ? expandPath(options.codexHome) : codexHome(),
+    agent: agent.name,
+    configDir: agent.configDir(options.codexHome ? expandPath(options.codexHome) : undefined),
     ...(options.repo ? { repo: expandPath(options.repo) } : {}),
     all: Boolean(options.all),
     ...(since ? { since } : {}),

@@ -25,8 +25,8 @@ import {
   type InstallationPlan,
   type Launcher,
   type PlannedChange,
-} from '../../core/install/hooks.js';
-import { parseConfigToml, readTrustState } from '../../core/install/trust.js';
+} from '../../core/agents/codex/hooks-file.js';
+import { parseConfigToml, readTrustState } from '../../core/agents/codex/trust.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
 import { VERSION } from '../version.js';

@@ -6,7 +6,7 @@
  * State under the home (memory, recall, skills) is left alone.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { applyInstallation, planRemoval, resolveCodexHome, textDiff } from '../../core/install/hooks.js';
+import { applyInstallation, planRemoval, resolveCodexHome, textDiff } from '../../core/agents/codex/hooks-file.js';
 import { installRecordPath, pruneCopies, runtimeDir } from '../../core/install/stable-copy.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';

@@ -31,7 +31,8 @@ import { SchemaError } from '../errors.js';
 import { formatZodIssues, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
-import { turnIdempotencyKey } from '../review/spool.js';
+import { legacyTurnKey, turnKey } from '../agents/turn-key.js';
+import type { AgentName } from '../agents/types.js';
 import { readRegularText } from '../fs/safe.js';
 
 /** Where a queued turn's envelope lives. */
@@ -39,7 +40,8 @@ export function envelopePath(paths: StatePaths, state: QueueState, suggestionId:
   return join(paths.queue[state], `${suggestionId}.json`);
 }
 
-export { turnIdempotencyKey };
+/** The key of a Codex turn from its thread and turn ids (see `turnKey` for every agent). */
+export const turnIdempotencyKey = legacyTurnKey;
 
 /** Suggestion id of a turn's envelope. */
 export function suggestionIdFor(idempotencyKey: string): string {
@@ -63,6 +65,8 @@ export function findEnvelope(
 }
 
 export interface NewEnvelopeInput {
+  /** The agent the turn ran in (default `codex`); part of the turn's key. */
+  agent?: AgentName;
   threadId: string;
   turnId: string;
   cwd: string;
@@ -86,7 +90,11 @@ export type QueueResult =
  * reviewed). Safe to call again after a crash at any point: it completes the missing part.
  */
 export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput): QueueResult {
-  const idempotencyKey = turnIdempotencyKey(input.threadId, input.turnId);
+  const idempotencyKey = turnKey({
+    agent: input.agent ?? 'codex',
+    session: input.threadId,
+    turn: input.turnId,
+  });
   const suggestionId = suggestionIdFor(idempotencyKey);
   mkdirSync(keysDir(paths), { recursive: true });
   const keyFile = join(keysDir(paths), idempotencyKey);

@@ -22,7 +22,6 @@ import { parseReviewerOutput, ReviewerOutputError, type SkippedSuggestion } from
 import { getProvider, resolveReviewer } from './providers/index.js';
 import { isPaidReviewer } from './providers/names.js';
 import { redactDeep, redactText } from './redact.js';
-import { turnIdempotencyKey } from './spool.js';
 import { trivialTurnReason } from './trivial.js';
 import {
   nextLocalMidnight,
@@ -32,7 +31,10 @@ import {
   ReviewDeferredError,
 } from './usage.js';
 import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
-import { readRollout, renderTranscriptForReview } from './transcript.js';
+import { DEFAULT_AGENT, loadAgent } from '../agents/index.js';
+import { turnKey } from '../agents/turn-key.js';
+import type { AgentName } from '../agents/types.js';
+import { renderTranscriptForReview } from './transcript.js';
 import type { Transcript } from './types.js';
 import { readRegularText } from '../fs/safe.js';
 
@@ -41,6 +43,8 @@ export const MAX_SUGGESTIONS_PER_REVIEW = 20;
 
 /** What to review. Every string is already redacted or will be before use. */
 export interface TurnInput {
+  /** The agent the turn ran in (default `codex`). */
+  agent?: AgentName;
   sessionId: string;
   turnId: string;
   cwd: string;
@@ -102,7 +106,8 @@ async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transc
   if (input.transcript) return input.transcript;
   if (input.transcriptPath) {
     try {
-      return upToTurn(await readRollout(input.transcriptPath), input.turnId);
+      const agent = await loadAgent(input.agent);
+      return upToTurn(await agent.readTranscript(input.transcriptPath), input.turnId);
     } catch (error) {
       notes.push(
         `transcript unavailable (${describeError(error)}); reviewing the last assistant message only`,
@@ -110,6 +115,11 @@ async function loadTranscript(input: TurnInput, notes: string[]): Promise<Transc
     }
   }
   return transcriptFromText(input.transcriptText ?? '', input.lastAssistantMessage);
+}
+
+/** The identity of the reviewed turn (its key in the spool, the queue and the reviews ledger). */
+function identityOf(input: TurnInput) {
+  return { agent: input.agent ?? DEFAULT_AGENT, session: input.sessionId, turn: input.turnId };
 }
 
 /** Reviews one turn and queues its suggestions. Throws on provider or parse failure (caller retries). */
@@ -213,6 +223,7 @@ export async function reviewTurn(
 
   const enqueue = (suggestions: Suggestion[], skipped: SkippedSuggestion[]): QueueResult =>
     enqueueReviewedTurn(paths, {
+      ...(input.agent !== undefined && input.agent !== DEFAULT_AGENT ? { agent: input.agent } : {}),
       threadId: input.sessionId,
       turnId: input.turnId,
       cwd: input.cwd,
@@ -240,7 +251,7 @@ export async function reviewTurn(
         nextLocalMidnight(),
       );
     }
-    recordReview(paths.home, selection.provider, turnIdempotencyKey(input.sessionId, input.turnId));
+    recordReview(paths.home, selection.provider, turnKey(identityOf(input)));
   }
 
   let response;
@@ -266,7 +277,7 @@ export async function reviewTurn(
     // A configuration problem (not installed, not logged in, a refused key) cost nothing.
     const kind = (error as { kind?: unknown } | null)?.kind;
     if (isPaidReviewer(selection.provider) && (kind === 'config' || kind === 'auth')) {
-      refundReview(paths.home, selection.provider, turnIdempotencyKey(input.sessionId, input.turnId));
+      refundReview(paths.home, selection.provider, turnKey(identityOf(input)));
     }
     throw error;
   }

@@ -23,9 +23,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { legacyTurnKey } from '../agents/turn-key.js';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
-import { sha1, type StatePaths } from '../paths.js';
+import type { StatePaths } from '../paths.js';
 import { readRegularText } from '../fs/safe.js';
 
 /** Attempts before a spooled turn is parked in `dead/`. */
@@ -33,10 +34,8 @@ export const MAX_REVIEW_ATTEMPTS = 6;
 /** Delay before attempt n+1 (seconds), indexed by attempts made so far. */
 export const RETRY_BACKOFF_SECONDS = [0, 60, 300, 1800, 7200, 43200];
 
-/** Idempotency key of a turn: stable for the same session and turn (16 hex). */
-export function turnIdempotencyKey(threadId: string, turnId: string): string {
-  return sha1(JSON.stringify({ thread_id: threadId, turn_id: turnId })).slice(0, 16);
-}
+/** Idempotency key of a Codex turn: stable for the same session and turn (16 hex); see `turnKey`. */
+export const turnIdempotencyKey = legacyTurnKey;
 
 /** One spooled turn. Every text in it is already redacted. */
 export interface SpoolEntry {

@@ -6,39 +6,8 @@
  * must hold one ReviewerOutput JSON object.
  */
 
-/** One item of a Codex rollout that a reviewer may care about. */
-export type TranscriptEntry =
-  | { kind: 'user'; text: string; turnId?: string; timestamp?: string }
-  | { kind: 'assistant'; text: string; turnId?: string; timestamp?: string }
-  /** A tool invocation: shell command, apply_patch, MCP call... `input` is the rendered arguments. */
-  | { kind: 'tool_call'; name: string; input: string; callId?: string; turnId?: string; timestamp?: string }
-  /** The output of a tool call; `exitCode` when the rollout records one. */
-  | {
-      kind: 'tool_output';
-      output: string;
-      callId?: string;
-      exitCode?: number;
-      turnId?: string;
-      timestamp?: string;
-    };
-
-/** A user turn: entries from one human prompt up to (not including) the next. */
-export interface TranscriptTurn {
-  /** 0-based position among the turns of the rollout. */
-  index: number;
-  turnId?: string;
-  entries: TranscriptEntry[];
-}
-
-/** A parsed Codex rollout. */
-export interface Transcript {
-  sessionId?: string;
-  cwd?: string;
-  cliVersion?: string;
-  turns: TranscriptTurn[];
-  /** Lines that could not be parsed (kept as a count, never their content). */
-  skippedLines: number;
-}
+export type { Transcript, TranscriptEntry, TranscriptTurn } from '../agents/types.js';
+import type { Transcript } from '../agents/types.js';
 
 /** What a reviewer provider is asked. Every string in it is already redacted. */
 export interface ReviewRequest {

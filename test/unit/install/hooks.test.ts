@@ -23,8 +23,8 @@ import {
   textDiff,
   type JsonStyle,
   type Launcher,
-} from '../../../src/core/install/hooks.js';
-import { hookTrustHash } from '../../../src/core/install/trust.js';
+} from '../../../src/core/agents/codex/hooks-file.js';
+import { hookTrustHash } from '../../../src/core/agents/codex/trust.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const LAUNCHER: Launcher = {
@@ -571,7 +571,7 @@ describe('formatting helpers', () => {
 describe('canonical CODEX_HOME for trust keys', () => {
   it('resolves symlinks, also through a home that does not exist yet', async () => {
     const { symlinkSync } = await import('node:fs');
-    const { canonicalCodexHome } = await import('../../../src/core/install/hooks.js');
+    const { canonicalCodexHome } = await import('../../../src/core/agents/codex/hooks-file.js');
     const root = tempDir();
     mkdirSync(join(root, 'real'));
     symlinkSync(join(root, 'real'), join(root, 'link'));

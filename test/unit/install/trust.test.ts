@@ -14,7 +14,7 @@ import {
   planTrustEdit,
   readTrustState,
   tomlBasicString,
-} from '../../../src/core/install/trust.js';
+} from '../../../src/core/agents/codex/trust.js';
 
 /** Copies of what the real Codex 0.169 wrote and read (test/fixtures, test/harness). */
 const TEST_DIR = join(import.meta.dirname, '..', '..');

@@ -6,7 +6,7 @@ import {
   extractCommandLessons,
   isReadOnly,
 } from '../../../src/core/review/local/commands.js';
-import { parseRollout } from '../../../src/core/review/transcript.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import { patchOf, rolloutText, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
 
 function lessonsOf(

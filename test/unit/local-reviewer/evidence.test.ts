@@ -7,7 +7,7 @@ import { durableCommand } from '../../../src/core/review/local/commands.js';
 import { procedureOf } from '../../../src/core/review/local/procedures.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
 import { isOtherLanguage } from '../../../src/core/review/local/text.js';
-import { parseRollout, readRollout } from '../../../src/core/review/transcript.js';
+import { parseRollout, readRollout } from '../../../src/core/agents/codex/rollout.js';
 import { patchOf, rolloutText, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
 
 const EMPTY = { memory_updates: [], recall_candidate: [], skill_action: [] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractPreferences, scopeOf } from '../../../src/core/review/local/preferences.js';
-import { parseRollout } from '../../../src/core/review/transcript.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../../../src/core/review/types.js';
 import { rolloutText, type Step } from '../../fixtures/rollouts/rollout-builder.js';
 

@@ -3,7 +3,7 @@ import { getProvider } from '../../../src/core/review/providers/index.js';
 import { localProvider } from '../../../src/core/review/providers/local.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
 import { parseReviewerOutput } from '../../../src/core/review/parse.js';
-import { parseRollout } from '../../../src/core/review/transcript.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { ReviewRequest, Transcript } from '../../../src/core/review/types.js';
 import { patchOf, rolloutText } from '../../fixtures/rollouts/rollout-builder.js';
 

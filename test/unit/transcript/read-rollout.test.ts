@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/core/errors.js';
-import { readRollout, TranscriptReadError, parseRollout } from '../../../src/core/review/transcript.js';
+import { readRollout, TranscriptReadError, parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { TranscriptEntry, TranscriptTurn } from '../../../src/core/review/types.js';
 import { buildRollout, patchOf, rolloutText } from '../../fixtures/rollouts/rollout-builder.js';
 

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  clipMiddle,
-  DEFAULT_REVIEW_BUDGET_CHARS,
   isCodexInjectedUserText,
   parseRollout,
   parseToolOutput,
+} from '../../../src/core/agents/codex/rollout.js';
+import {
+  clipMiddle,
+  DEFAULT_REVIEW_BUDGET_CHARS,
   patchedFiles,
   renderTranscriptForReview,
 } from '../../../src/core/review/transcript.js';

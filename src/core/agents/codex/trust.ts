@@ -25,8 +25,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { AppError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { AppError } from '../../errors.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
 
 /** Events whose matcher Codex uses (and hashes); the others ignore it (codex-hooks.md §2). */
 export const MATCHER_EVENTS: ReadonlySet<string> = new Set([

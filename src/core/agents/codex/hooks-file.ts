@@ -30,11 +30,21 @@ import {
   unlinkSync,
   constants as fsConstants,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { readEnv } from '../env.js';
-import { AppError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { writeFileAtomic } from '../../fs/atomic.js';
+import {
+  backupFile,
+  ConfigFileError,
+  DEFAULT_STYLE,
+  detectJsonStyle,
+  fileStamp,
+  launcherPrefix,
+  listBackups,
+  serializeJson,
+  shellQuote,
+  type JsonStyle,
+} from '../config-file.js';
+import type { Launcher } from '../types.js';
 import {
   applyTrustEdit,
   hookTrustHash,
@@ -49,6 +59,20 @@ import {
   type TrustEditPlan,
   type TrustMove,
 } from './trust.js';
+
+// The shared helpers, where the Codex installer's callers and tests have always found them.
+export {
+  backupFile,
+  DEFAULT_STYLE,
+  detectJsonStyle,
+  fileStamp,
+  listBackups,
+  serializeJson,
+  shellQuote,
+  textDiff,
+  type JsonStyle,
+} from '../config-file.js';
+export type { Launcher } from '../types.js';
 
 /** Marker of the handlers this tool writes (a trailing shell comment). */
 export const MANAGED_MARKER = 'codex-self-evolution managed';
@@ -86,25 +110,9 @@ export const MANAGED_HOOKS: readonly ManagedHookSpec[] = [
   { event: 'Stop', subcommand: 'stop-review', timeout: 20 },
 ];
 
-/** How a hook command starts this CLI. */
-export type Launcher =
-  /** `'<node>' '<cli.js>'`: no resolution, no network, fastest. */
-  | { kind: 'node'; node: string; cli: string }
-  /** `npx -y <package>@<version>`: works without a global install, pays npx's resolution. */
-  | { kind: 'npx'; packageSpec: string };
-
-/** A POSIX single-quoted word (safe in sh, bash, zsh and fish). */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The command string of one hook. */
 export function hookCommand(spec: Pick<ManagedHookSpec, 'subcommand'>, launcher: Launcher): string {
-  const prefix =
-    launcher.kind === 'node'
-      ? `${shellQuote(launcher.node)} ${shellQuote(launcher.cli)}`
-      : `npx -y ${shellQuote(launcher.packageSpec)}`;
-  return `${prefix} ${spec.subcommand} --from-stdin # ${MANAGED_MARKER}`;
+  return `${launcherPrefix(launcher)} ${spec.subcommand} --from-stdin # ${MANAGED_MARKER}`;
 }
 
 /** What a handler is, as far as this tool is concerned. */
@@ -134,38 +142,7 @@ export function classifyCommand(command: unknown): { kind: HandlerKind; subcomma
 // ---------------------------------------------------------------------------------------------
 
 /** hooks.json cannot be used (unparseable, wrong shape, unreadable): never overwritten. */
-export class HooksFileError extends AppError {}
-
-/** How the file is formatted, so a rewrite looks like the original. */
-export interface JsonStyle {
-  indent: string;
-  eol: '\n' | '\r\n';
-  finalNewline: boolean;
-  bom: boolean;
-}
-
-/** The style of a new file: 2 spaces, LF, final newline. */
-export const DEFAULT_STYLE: JsonStyle = { indent: '  ', eol: '\n', finalNewline: true, bom: false };
-
-/** Detects indentation, line ending, final newline and BOM of JSON text. */
-export function detectJsonStyle(text: string): JsonStyle {
-  const bom = text.startsWith('\uFEFF');
-  const body = bom ? text.slice(1) : text;
-  if (body.trim() === '') return { ...DEFAULT_STYLE, bom };
-  const eol = body.includes('\r\n') ? '\r\n' : '\n';
-  const inner = body.trim();
-  const m = /\n([ \t]+)\S/.exec(inner);
-  // The first indented line gives one level; a file without one is written compact.
-  const indent = m ? (m[1]!.startsWith('\t') ? '\t' : m[1]!) : '';
-  return { indent, eol, finalNewline: /\n$/.test(body), bom };
-}
-
-/** Serializes `doc` in `style`. */
-export function serializeJson(doc: unknown, style: JsonStyle): string {
-  const text = style.indent === '' ? JSON.stringify(doc) : JSON.stringify(doc, null, style.indent);
-  const body = style.eol === '\r\n' ? text.replace(/\n/g, '\r\n') : text;
-  return `${style.bom ? '\uFEFF' : ''}${body}${style.finalNewline ? style.eol : ''}`;
-}
+export class HooksFileError extends ConfigFileError {}
 
 /** hooks.json as read. */
 export interface HooksFile {
@@ -184,12 +161,7 @@ export interface HooksFile {
   mode: number;
 }
 
-/** `--codex-home`, else `$CODEX_HOME`, else `~/.codex` (absolute). */
-export function resolveCodexHome(override?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const raw = override ?? readEnv('CODEX_HOME', env) ?? join(homedir(), '.codex');
-  if (raw === '~') return homedir();
-  return resolve(raw.startsWith('~/') ? join(homedir(), raw.slice(2)) : raw);
-}
+export { resolveCodexHome } from './home.js';
 
 /** Codex canonicalizes CODEX_HOME (symlinks resolved) before building trust keys. */
 export function canonicalCodexHome(codexHome: string): string {
@@ -644,48 +616,6 @@ export function planUninstall(file: HooksFile, options: UninstallOptions = {}): 
 // Applying
 // ---------------------------------------------------------------------------------------------
 
-/** `hooks.json.bak.<…>` files next to `hooksPath`, newest first. */
-export function listBackups(hooksPath: string): string[] {
-  const dir = dirname(hooksPath);
-  const prefix = `${basename(hooksPath)}.bak.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.startsWith(prefix));
-  } catch {
-    return [];
-  }
-  return names
-    .map((n) => {
-      const p = join(dir, n);
-      let mtime = 0;
-      try {
-        mtime = statSync(p).mtimeMs;
-      } catch {
-        mtime = 0;
-      }
-      return { p, n, mtime };
-    })
-    .sort((a, b) => b.mtime - a.mtime || (a.n < b.n ? 1 : a.n > b.n ? -1 : 0))
-    .map((e) => e.p);
-}
-
-/** A sortable timestamp for file names: `20261126T060021123Z`. */
-export function fileStamp(now: Date = new Date()): string {
-  return now.toISOString().replace(/[-:.]/g, '');
-}
-
-/** Copies `file` to `<file>.bak.<stamp>` (never overwriting an existing backup). Returns the path. */
-export function backupFile(file: string, now: Date = new Date()): string {
-  const base = `${file}.bak.${fileStamp(now)}`;
-  for (let i = 0; i < 100; i++) {
-    const target = i === 0 ? base : `${base}-${i}`;
-    if (existsSync(target)) continue;
-    copyFileSync(file, target, fsConstants.COPYFILE_EXCL);
-    return target;
-  }
-  throw new HooksFileError(`cannot create a backup of ${file}: too many backups with the same timestamp`);
-}
-
 /** Writes a plan. Returns the backup made (when the file existed and changed). */
 export function applyHooksPlan(plan: HooksPlan, now: Date = new Date()): { backup: string | undefined } {
   if (!plan.changed) return { backup: undefined };
@@ -905,55 +835,4 @@ export function hookInstallStatus(codexHome: string): HookInstallStatus {
     status.trusted[event] = entry?.trusted_hash === id.hash && entry.enabled !== false;
   }
   return status;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Showing a change
-// ---------------------------------------------------------------------------------------------
-
-/**
- * A unified-style line diff (`-`/`+`, two lines of context, `…` between hunks) for dry runs.
- * Files here are small (hundreds of lines), so the quadratic LCS table is fine.
- */
-export function textDiff(before: string, after: string, context = 2): string {
-  const a = before === '' ? [] : before.replace(/\r?\n$/, '').split(/\r?\n/);
-  const b = after === '' ? [] : after.replace(/\r?\n$/, '').split(/\r?\n/);
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) {
-    for (let j = m - 1; j >= 0; j--)
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-  }
-  const ops: Array<{ op: ' ' | '-' | '+'; line: string }> = [];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      ops.push({ op: ' ', line: a[i]! });
-      i++;
-      j++;
-    } else if (i < n && (j === m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
-      ops.push({ op: '-', line: a[i]! });
-      i++;
-    } else {
-      ops.push({ op: '+', line: b[j]! });
-      j++;
-    }
-  }
-  const keep = ops.map(
-    (o, k) => o.op !== ' ' || ops.slice(Math.max(0, k - context), k + context + 1).some((x) => x.op !== ' '),
-  );
-  const out: string[] = [];
-  let skipped = false;
-  ops.forEach((o, k) => {
-    if (!keep[k]) {
-      skipped = true;
-      return;
-    }
-    if (skipped && out.length > 0) out.push('  …');
-    skipped = false;
-    out.push(`${o.op} ${o.line}`);
-  });
-  return out.join('\n');
 }
