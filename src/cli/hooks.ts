@@ -1,22 +1,19 @@
 /**
- * The hook fast path: `session-start | stop-review | prompt-recall --from-stdin`.
+ * The hook fast path: `session-start | stop-review | prompt-recall --from-stdin [--agent NAME]`.
  *
- * A hook never breaks the agent: whatever happens it exits 0 and prints output Codex accepts
- * (`{"continue":true}` when it has nothing better), and logs one clear line saying why. It loads
- * only what the hook needs (no commander, no zod).
+ * A hook never breaks the agent: whatever happens it exits 0 and prints output the agent accepts
+ * (the agent's answer that changes nothing, `{"continue":true}` for Codex, when it has nothing
+ * better), and logs one clear line saying why. It loads only what the hook needs: the adapter of
+ * its own agent, no commander, no zod.
  */
+import { loadAgent } from '../core/agents/index.js';
+import type { AgentAdapter, HookEvent } from '../core/agents/types.js';
 import { describeError } from '../core/errors.js';
 import { logWarn } from '../core/log.js';
+import type { HookContext, HookFlags, HookResult } from './hook-result.js';
 import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
 
-/** Flags a hook accepts. Unknown flags are ignored (and logged): a hook must not fail on argv. */
-export interface HookFlags {
-  cwd?: string;
-  stateDir?: string;
-  budget?: number;
-  home?: string;
-  unknown: string[];
-}
+export type { HookContext, HookFlags, HookResult } from './hook-result.js';
 
 export function parseHookFlags(args: readonly string[]): HookFlags {
   const flags: HookFlags = { unknown: [] };
@@ -38,6 +35,9 @@ export function parseHookFlags(args: readonly string[]): HookFlags {
         break;
       case '--home':
         flags.home = value();
+        break;
+      case '--agent':
+        flags.agent = value();
         break;
       case '--budget': {
         const n = Number(value());
@@ -112,20 +112,11 @@ export function parsePayload(text: string): PayloadResult {
   return { ok: true, payload: value as Record<string, unknown> };
 }
 
-/** The neutral answer every hook event accepts. */
+/**
+ * The answer every hook event of every agent accepts and that changes nothing; printed when even
+ * the agent's adapter could not be loaded.
+ */
 export const CONTINUE = '{"continue":true}';
-
-/** What a hook handler returns: the stdout line and fields for the summary log line. */
-export interface HookResult {
-  stdout: string;
-  extras?: Record<string, unknown>;
-}
-
-export interface HookContext {
-  invocation: Invocation;
-  flags: HookFlags;
-  payload: Record<string, unknown>;
-}
 
 type HookHandler = (ctx: HookContext) => Promise<HookResult>;
 
@@ -147,8 +138,13 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
     return 0;
   }
   invocation.extras.mode = 'from_stdin';
-  let stdout = CONTINUE;
+  let stdout: string;
+  let agent: AgentAdapter | undefined;
   try {
+    agent = await loadAgent(flags.agent);
+    stdout = agent.hookOutput(name as HookEvent);
+    // Codex's log lines stay as they were; other agents' hook calls name their agent.
+    if (agent.name !== 'codex') invocation.extras.agent = agent.name;
     if (flags.unknown.length > 0)
       logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
     const input = await readStdin();
@@ -163,16 +159,16 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
       logWarn(`${name}: ${parsed.reason}; answered {"continue":true}`, { kind: name });
     } else {
       const handler = await handlers[name]!();
-      const result = await handler({ invocation, flags, payload: parsed.payload });
+      const result = await handler({ invocation, flags, payload: parsed.payload, agent });
       stdout = result.stdout;
       Object.assign(invocation.extras, result.extras ?? {});
     }
   } catch (error) {
     invocation.extras.warning = describeError(error);
     logWarn(`${name} failed open: ${describeError(error)}`, { kind: name });
-    stdout = CONTINUE;
+    stdout = agent ? agent.hookOutput(name as HookEvent) : CONTINUE;
   }
-  process.stdout.write(`${stdout}\n`);
+  if (stdout !== '') process.stdout.write(`${stdout}\n`);
   finishInvocation(invocation, name, 0);
   return 0;
 }

@@ -1,7 +1,7 @@
 /**
  * SessionStart: the learned background of a repository, within a size budget.
  *
- * Codex truncates injected context past ~10 KB, so the text is built to a budget (8,000 chars by
+ * Agents truncate injected context past ~10 KB, so the text is built to a budget (8,000 chars by
  * default): the recall contract is always kept, then USER entries, then MEMORY entries (higher
  * confidence and newer first), then the managed-skills list; whatever does not fit is counted in
  * a closing line that says how to see it. Stale or superseded entries are never injected.
@@ -196,13 +196,6 @@ export function buildSessionContext(
     memorySource: memory.source,
     problems,
   };
-}
-
-/** The hook answer Codex accepts for SessionStart. */
-export function sessionStartHookOutput(additionalContext: string): {
-  hookSpecificOutput: { hookEventName: 'SessionStart'; additionalContext: string };
-} {
-  return { hookSpecificOutput: { hookEventName: 'SessionStart', additionalContext } };
 }
 
 /** The full session object of `session-start --cwd`. */

@@ -5,6 +5,7 @@
  * - `--retry-dead`: puts turns parked after repeated failures back in the spool.
  */
 import { unlinkSync } from 'node:fs';
+import { DEFAULT_AGENT, loadAgent } from '../../core/agents/index.js';
 import { AppError, UsageError } from '../../core/errors.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
 import { familyCounts, reviewTurn } from '../../core/review/review-turn.js';
@@ -67,21 +68,24 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
         `cannot read hook payload ${file}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const cwd = str(payload.cwd) ?? options.cwd ?? process.cwd();
+    const agent = await loadAgent();
+    const turn = agent.stopTurn(payload);
+    const cwd = turn.cwd ?? options.cwd ?? process.cwd();
     const paths = resolveStatePaths({
       cwd,
       ...(options.stateDir ? { stateDir: options.stateDir } : {}),
       home: ctx.invocation.home,
     });
     ensureRuntimeDirs(paths);
-    // Both shapes are accepted: a raw Codex Stop payload and the Python package's mapped payload.
+    // Both shapes are accepted: a raw Stop payload of the agent and the Python package's mapped payload.
     const review = await reviewTurn(paths, {
-      sessionId: str(payload.session_id) ?? str(payload.thread_id) ?? 'unknown-thread',
-      turnId: str(payload.turn_id) ?? '',
+      ...(agent.name !== DEFAULT_AGENT ? { agent: agent.name } : {}),
+      sessionId: turn.id.session,
+      turnId: turn.id.turn,
       cwd,
-      transcriptPath: str(payload.transcript_path) ?? null,
+      transcriptPath: turn.transcriptPath ?? null,
       transcriptText: redactText(str(payload.transcript) ?? str(payload.thread_read_output) ?? '').text,
-      lastAssistantMessage: str(payload.last_assistant_message) ?? str(payload.thread_read_output) ?? '',
+      lastAssistantMessage: turn.lastAssistantMessage ?? str(payload.thread_read_output) ?? '',
       reviewerProvider: str(payload.reviewer_provider) ?? null,
       ...(payload.provider_stub_response !== undefined
         ? { providerStubResponse: payload.provider_stub_response }

@@ -1,14 +1,14 @@
 /**
  * The UserPromptSubmit hook: prompt-time recall. Injects the few recall records that clear the
- * relevance threshold for the prompt as `hookSpecificOutput.additionalContext` (Codex adds it as a
- * developer message after the prompt); answers `{"continue":true}` when there is nothing to add.
+ * relevance threshold for the prompt as context the agent adds after the prompt (Codex:
+ * `hookSpecificOutput.additionalContext`); answers the agent's no-op when there is nothing to add.
  *
  * Runs on every prompt, so the cheap exits come first: a session started by our own review worker
  * or a disabled install, no prompt, a bucket without `recall/index.json` (one stat, and the recall
  * modules are not even loaded). It never creates a bucket and never rewrites an index; its only write
  * is the small per-session record of injected notes under recall/sessions/.
  * The log line carries counts and `query_hash` (sha1 of the prompt, 12 hex), never the prompt.
- * Any error is answered with `{"continue":true}` by the runner in hooks.ts.
+ * Any error is answered with the agent's no-op by the runner in hooks.ts.
  */
 import { statSync } from 'node:fs';
 import { readEnv } from '../../core/env.js';
@@ -16,24 +16,31 @@ import { logWarn } from '../../core/log.js';
 import { resolveStatePaths, sha1 } from '../../core/paths.js';
 import { resolveTeamSettings } from '../../core/settings.js';
 import { teamStoreDir, worktreeRoot } from '../../core/team/store.js';
-import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
+import type { HookContext, HookResult } from '../hook-result.js';
 
 /** Same name as `WORKER_ENV` of hooks/stop-review.ts (not imported: that module loads the spool code). */
 const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 
-export async function promptRecallHook({ invocation, flags, payload }: HookContext): Promise<HookResult> {
+export async function promptRecallHook({
+  invocation,
+  flags,
+  payload,
+  agent,
+}: HookContext): Promise<HookResult> {
+  const noop = agent.hookOutput('prompt-recall');
   if (readEnv(WORKER_ENV) || readEnv('CODEX_SELF_EVOLUTION_DISABLE')) {
-    return { stdout: CONTINUE, extras: { status: readEnv(WORKER_ENV) ? 'recursion_guard' : 'disabled' } };
+    return { stdout: noop, extras: { status: readEnv(WORKER_ENV) ? 'recursion_guard' : 'disabled' } };
   }
-  const prompt = typeof payload.prompt === 'string' ? payload.prompt : '';
-  if (prompt.trim() === '') return { stdout: CONTINUE, extras: { status: 'no_prompt', count: 0 } };
+  const input = agent.hookInput('prompt-recall', payload);
+  const prompt = input.prompt ?? '';
+  if (prompt.trim() === '') return { stdout: noop, extras: { status: 'no_prompt', count: 0 } };
   const queryHash = sha1(prompt).slice(0, 12);
-  const cwd = typeof payload.cwd === 'string' && payload.cwd !== '' ? payload.cwd : flags.cwd;
+  const cwd = input.cwd ?? flags.cwd;
   if (!cwd) {
-    logWarn('prompt-recall: no cwd in codex payload or --cwd flag; answered {"continue":true}', {
+    logWarn(`prompt-recall: no cwd in ${agent.name} payload or --cwd flag; answered ${noop}`, {
       kind: 'prompt-recall',
     });
-    return { stdout: CONTINUE, extras: { status: 'no_cwd', count: 0, query_hash: queryHash } };
+    return { stdout: noop, extras: { status: 'no_cwd', count: 0, query_hash: queryHash } };
   }
   const paths = resolveStatePaths({
     cwd,
@@ -55,7 +62,7 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   } catch {
     hasIndex = false;
   }
-  if (!hasIndex && !hasTeam) return { stdout: CONTINUE, extras: { ...extras, status: 'no_index' } };
+  if (!hasIndex && !hasTeam) return { stdout: noop, extras: { ...extras, status: 'no_index' } };
 
   const { promptRecall } = await import('../../core/recall/prompt-recall.js');
   const team = hasTeam
@@ -64,9 +71,7 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   const outcome = promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,
-    ...(typeof payload.session_id === 'string' && payload.session_id !== ''
-      ? { sessionId: payload.session_id }
-      : {}),
+    ...(input.session !== undefined ? { sessionId: input.session } : {}),
     ...(flags.budget !== undefined ? { budget: flags.budget } : {}),
     ...(team ? { team } : {}),
   });
@@ -87,12 +92,7 @@ export async function promptRecallHook({ invocation, flags, payload }: HookConte
   } else if (outcome.problems.length > 0) {
     logWarn('prompt-recall: recall state problems', { kind: 'prompt-recall', problems: outcome.problems });
   }
-  if (outcome.status !== 'injected') return { stdout: CONTINUE, extras };
+  if (outcome.status !== 'injected') return { stdout: noop, extras };
   extras.context_chars = outcome.context.length;
-  return {
-    stdout: JSON.stringify({
-      hookSpecificOutput: { hookEventName: 'UserPromptSubmit', additionalContext: outcome.context },
-    }),
-    extras,
-  };
+  return { stdout: agent.hookOutput('prompt-recall', outcome.context), extras };
 }

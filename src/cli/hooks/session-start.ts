@@ -1,21 +1,27 @@
 /**
- * The SessionStart hook: prints the learned background of the payload's repository as
- * `hookSpecificOutput.additionalContext`. Read-only: it never creates a bucket.
+ * The SessionStart hook: prints the learned background of the payload's repository as context the
+ * agent injects (Codex: `hookSpecificOutput.additionalContext`). Read-only: it never creates a bucket.
  */
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { recordUsage } from '../../core/memory/usage.js';
-import { buildSessionContext, sessionStartHookOutput } from '../../core/session-start.js';
+import { buildSessionContext } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
-import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
+import type { HookContext, HookResult } from '../hook-result.js';
 
-export async function sessionStartHook({ invocation, flags, payload }: HookContext): Promise<HookResult> {
-  const cwd = typeof payload.cwd === 'string' && payload.cwd !== '' ? payload.cwd : flags.cwd;
+export async function sessionStartHook({
+  invocation,
+  flags,
+  payload,
+  agent,
+}: HookContext): Promise<HookResult> {
+  const cwd = agent.hookInput('session-start', payload).cwd ?? flags.cwd;
   if (!cwd) {
-    logWarn('session-start: no cwd in codex payload or --cwd flag; answered {"continue":true}', {
+    const what = `no cwd in ${agent.name} payload or --cwd flag`;
+    logWarn(`session-start: ${what}; answered ${agent.hookOutput('session-start')}`, {
       kind: 'session-start',
     });
-    return { stdout: CONTINUE, extras: { warning: 'no cwd in codex payload or --cwd flag' } };
+    return { stdout: agent.hookOutput('session-start'), extras: { warning: what } };
   }
   const paths = resolveStatePaths({
     cwd,
@@ -31,7 +37,7 @@ export async function sessionStartHook({ invocation, flags, payload }: HookConte
   // One appended line; the compiler folds it into the usage counters (forgetting, `memory list`).
   if (context.injectedIds.length > 0) recordUsage(paths.memoryDir, 'i', context.injectedIds);
   return {
-    stdout: JSON.stringify(sessionStartHookOutput(context.text)),
+    stdout: agent.hookOutput('session-start', context.text),
     extras: {
       cwd: paths.cwd,
       context_chars: context.text.length,

@@ -1,10 +1,12 @@
 /**
  * The Stop hook: spool the finished turn durably, hand it to a detached review worker, return.
  *
- * Never blocks the stop (it prints `{"continue":true}`, which is not a block), never reviews a
- * Codex session this tool started itself (recursion guard), refreshes rather than duplicates a
- * turn that Codex continued after another hook blocked (`stop_hook_active`), and starts a worker
- * only when the bucket has none. The worker gets no stdio of ours, so Codex never waits on it.
+ * Never blocks the stop (it prints the agent's no-op, `{"continue":true}` for Codex, which is not a
+ * block), never reviews a session this tool started itself (recursion guard), refreshes rather
+ * than duplicates a turn the agent continued after another hook blocked (`stop_hook_active`), and
+ * starts a worker only when the bucket has none. The worker gets no stdio of ours, so the agent
+ * never waits on it. The agent's adapter maps the payload to a neutral turn; the turn's key
+ * comes from its identity (agent, session, turn).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -18,26 +20,32 @@ import {
   isLockLive,
   readSpoolEntry,
   spoolEntryPath,
-  turnIdempotencyKey,
   workerLockPath,
   writeSpoolEntry,
   type SpoolEntry,
 } from '../../core/review/spool.js';
-import { CONTINUE, type HookContext, type HookResult } from '../hooks.js';
+import { DEFAULT_AGENT } from '../../core/agents/index.js';
+import { turnKey } from '../../core/agents/turn-key.js';
+import type { HookContext, HookResult } from '../hook-result.js';
 
 /** Set in the environment of every process this tool starts; a Stop hook seeing it does nothing. */
 export const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export async function stopReviewHook({ invocation, flags, payload }: HookContext): Promise<HookResult> {
+export async function stopReviewHook({
+  invocation,
+  flags,
+  payload,
+  agent,
+}: HookContext): Promise<HookResult> {
+  const noop = agent.hookOutput('stop-review');
   if (readEnv(WORKER_ENV) || readEnv('CODEX_SELF_EVOLUTION_DISABLE')) {
-    return { stdout: CONTINUE, extras: { skipped: readEnv(WORKER_ENV) ? 'recursion_guard' : 'disabled' } };
+    return { stdout: noop, extras: { skipped: readEnv(WORKER_ENV) ? 'recursion_guard' : 'disabled' } };
   }
-  const cwd = str(payload.cwd) ?? flags.cwd ?? process.cwd();
-  const sessionId = str(payload.session_id) ?? str(payload.thread_id) ?? 'unknown-thread';
-  const turnId = str(payload.turn_id) ?? '';
-  const stopHookActive = payload.stop_hook_active === true;
+  const turn = agent.stopTurn(payload);
+  const cwd = turn.cwd ?? flags.cwd ?? process.cwd();
+  const stopHookActive = turn.continued;
   const paths = resolveStatePaths({
     cwd,
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
@@ -45,28 +53,30 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
   });
   ensureRuntimeDirs(paths);
 
-  const key = turnIdempotencyKey(sessionId, turnId);
+  const key = turnKey(turn.id);
   const alreadyQueued = existsSync(join(paths.suggestionsDir, '.keys', key));
   if (alreadyQueued) {
     // Reviewed already (e.g. the first Stop of a turn another hook then continued): once is enough.
-    return { stdout: CONTINUE, extras: { skipped: 'already_reviewed', stop_hook_active: stopHookActive } };
+    return { stdout: noop, extras: { skipped: 'already_reviewed', stop_hook_active: stopHookActive } };
   }
   // Only a regular file is a transcript: a FIFO or device is never opened (it would block the
   // worker), and the reason stays on the turn.
-  const givenPath = str(payload.transcript_path) ?? null;
+  const givenPath = turn.transcriptPath ?? null;
   const notRegular = givenPath ? nonRegularKind(givenPath) : undefined;
   const transcriptPath = notRegular ? null : givenPath;
   const previous = readSpoolEntry(spoolEntryPath(paths, key));
   const entry: SpoolEntry = {
     schema_version: 1,
     key,
-    session_id: sessionId,
-    turn_id: turnId,
+    // Codex entries keep the shape of the versions before agents had names.
+    ...(turn.id.agent !== DEFAULT_AGENT ? { agent: turn.id.agent } : {}),
+    session_id: turn.id.session,
+    turn_id: turn.id.turn,
     cwd,
     transcript_path: transcriptPath,
     transcript_size: transcriptPath ? sizeOf(transcriptPath) : null,
-    last_assistant_message: redactText(str(payload.last_assistant_message) ?? '').text,
-    model: str(payload.model) ?? null,
+    last_assistant_message: redactText(turn.lastAssistantMessage ?? '').text,
+    model: turn.model ?? null,
     stop_hook_active: stopHookActive,
     reviewer_provider: str(payload.reviewer_provider) ?? null,
     ...(payload.provider_stub_response !== undefined
@@ -92,7 +102,7 @@ export async function stopReviewHook({ invocation, flags, payload }: HookContext
   writeSpoolEntry(paths, entry);
   const worker = isLockLive(workerLockPath(paths)) ? 'running' : startWorker(paths);
   return {
-    stdout: CONTINUE,
+    stdout: noop,
     extras: { spooled: key, worker, stop_hook_active: stopHookActive, refreshed: previous !== undefined },
   };
 }

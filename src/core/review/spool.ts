@@ -24,6 +24,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { legacyTurnKey } from '../agents/turn-key.js';
+import type { AgentName } from '../agents/types.js';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
@@ -41,6 +42,8 @@ export const turnIdempotencyKey = legacyTurnKey;
 export interface SpoolEntry {
   schema_version: 1;
   key: string;
+  /** The agent the turn ran in; absent for Codex (and in every entry older than the agent seam). */
+  agent?: AgentName;
   session_id: string;
   turn_id: string;
   cwd: string;

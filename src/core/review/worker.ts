@@ -111,6 +111,7 @@ export async function drainSpool(
           const review = await reviewTurn(
             paths,
             {
+              ...(attempt.agent !== undefined ? { agent: attempt.agent } : {}),
               sessionId: attempt.session_id,
               turnId: attempt.turn_id,
               cwd: attempt.cwd,

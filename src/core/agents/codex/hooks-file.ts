@@ -20,16 +20,7 @@
  *   followed by uninstall gives back a byte-identical file.
  * - A hooks.json that cannot be parsed (or whose hook lists are not lists) is never rewritten.
  */
-import {
-  copyFileSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  unlinkSync,
-  constants as fsConstants,
-} from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic.js';
 import {
@@ -41,7 +32,6 @@ import {
   launcherPrefix,
   listBackups,
   serializeJson,
-  shellQuote,
   type JsonStyle,
 } from '../config-file.js';
 import type { Launcher } from '../types.js';
