@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { AGENT_NAMES, DEFAULT_AGENT } from '../core/agents/index.js';
 import { EXIT, describeError, isAppError } from '../core/errors.js';
 import { logError } from '../core/log.js';
 import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
@@ -217,11 +218,21 @@ export function buildProgram(): Command {
     .action(lazy('scan', async () => (await import('./commands/scan.js')).run));
 
   const CODEX_HOME_OPT = ['--codex-home <dir>', 'Codex home (default $CODEX_HOME or ~/.codex)'] as const;
+  const AGENT_OPT = [
+    '--agent <name>',
+    `the agent: ${AGENT_NAMES.join(', ')} (default ${DEFAULT_AGENT})`,
+  ] as const;
+  const CONFIG_DIR_OPT = [
+    '--config-dir <dir>',
+    "the agent's config directory (default: its own, e.g. $CODEX_HOME for Codex)",
+  ] as const;
   program
     .command('install')
     .description(
       'add the SessionStart, UserPromptSubmit and Stop hooks to $CODEX_HOME/hooks.json (idempotent, backed up)',
     )
+    .option(...AGENT_OPT)
+    .option(...CONFIG_DIR_OPT)
     .option(...CODEX_HOME_OPT)
     .option('--trust', "also write the hooks' trust entries into $CODEX_HOME/config.toml")
     .option(
@@ -236,6 +247,8 @@ export function buildProgram(): Command {
   program
     .command('uninstall')
     .description("remove exactly the hooks install added (other tools' hooks kept)")
+    .option(...AGENT_OPT)
+    .option(...CONFIG_DIR_OPT)
     .option(...CODEX_HOME_OPT)
     .option('--include-legacy', 'also remove hooks of the Python codex-self-evolution-plugin')
     .option('--dry-run', 'print the planned change and write nothing')
@@ -285,6 +298,8 @@ export function buildProgram(): Command {
     .option('--since <when>', 'only sessions started since a date (2026-11-01) or a number of days ago (30d)')
     .option('--limit <n>', 'at most this many sessions (the newest)')
     .option('--provider <name>', 'reviewer to use (default: the configured one)')
+    .option(...AGENT_OPT)
+    .option(...CONFIG_DIR_OPT)
     .option('--codex-home <dir>', 'Codex home (default $CODEX_HOME or ~/.codex)')
     .option('--dry-run', 'count what would be reviewed, review nothing')
     .option('--json', 'print the summary as JSON')

@@ -2,11 +2,11 @@
  * `status`: read-only diagnostics. Nothing here creates or changes a file.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
-import { describeEnvProvider, readEnv } from './env.js';
-import { hookInstallStatus } from './agents/codex/hooks-file.js';
+import { describeEnvProvider } from './env.js';
+import { AGENT_NAMES, DEFAULT_AGENT, loadAgent } from './agents/index.js';
+import type { AgentStatus } from './agents/types.js';
 import { schedulerStatus } from './install/scheduler.js';
 import {
   installRecordPath,
@@ -58,14 +58,6 @@ export function lessonCounts(paths: ReturnType<typeof statePathsForBucket>): Rec
   return { ...counts, review_waiting: staged, stale_to_reverify: stale };
 }
 
-/** Marker substring of hook commands this tool installs (and of the Python original's). */
-export const HOOK_MARKERS = ['codex-self-evolution', 'csep '] as const;
-
-/** `$CODEX_HOME` or `~/.codex`. */
-export function codexHome(): string {
-  return readEnv('CODEX_HOME') ?? join(homedir(), '.codex');
-}
-
 function countJson(dir: string): number {
   try {
     return readdirSync(dir).filter((n) => n.endsWith('.json')).length;
@@ -100,43 +92,6 @@ function lastReceipt(stateDir: string): Record<string, unknown> | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     return { path, error: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** Which of our hooks `$CODEX_HOME/hooks.json` holds. */
-export function inspectHooks(file = join(codexHome(), 'hooks.json')): Record<string, unknown> {
-  const result: Record<string, unknown> = {
-    file,
-    exists: false,
-    session_start_installed: false,
-    stop_installed: false,
-    prompt_recall_installed: false,
-    error: null,
-  };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') result.error = String(error);
-    return result;
-  }
-  result.exists = true;
-  try {
-    const data = JSON.parse(text) as {
-      hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>>;
-    };
-    const commands = (event: string) =>
-      (data.hooks?.[event] ?? []).flatMap((group) =>
-        (group.hooks ?? []).map((h) => (typeof h.command === 'string' ? h.command : '')),
-      );
-    const ours = (event: string, sub: string) =>
-      commands(event).some((c) => HOOK_MARKERS.some((m) => c.includes(m)) && c.includes(sub));
-    result.session_start_installed = ours('SessionStart', 'session-start');
-    result.stop_installed = ours('Stop', 'stop-review');
-    result.prompt_recall_installed = ours('UserPromptSubmit', 'prompt-recall');
-  } catch (error) {
-    result.error = `cannot parse ${file}: ${error instanceof Error ? error.message : String(error)}`;
-  }
-  return result;
 }
 
 /** Reads at most the last `bytes` of a file (status must stay cheap on a big log). */
@@ -323,8 +278,41 @@ export function waitingTotals(perBucket: ReadonlyArray<ReturnType<typeof waiting
   };
 }
 
+/** The hook calls of the last log lines, latest per agent (a line without `agent` is Codex's). */
+export function lastHookCalls(
+  home: string,
+): Record<string, { at: string; hook: string; exit_code: unknown }> {
+  const text = readTail(join(home, 'logs', 'plugin.log'), 1024 * 1024);
+  const out: Record<string, { at: string; hook: string; exit_code: unknown }> = {};
+  for (const line of text.split('\n')) {
+    if (!line.includes('"from_stdin"')) continue;
+    let entry: Record<string, unknown>;
+    try {
+      entry = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    if (entry.msg !== 'cli command completed' || entry.mode !== 'from_stdin') continue;
+    if (typeof entry.ts !== 'string' || typeof entry.kind !== 'string') continue;
+    const agent = typeof entry.agent === 'string' ? entry.agent : DEFAULT_AGENT;
+    out[agent] = { at: entry.ts, hook: entry.kind, exit_code: entry.exit_code ?? null };
+  }
+  return out;
+}
+
+/** Our hooks in each registered agent's default config directory, and each agent's last hook call. */
+async function agentStatuses(home: string): Promise<Array<AgentStatus & { last_hook_call: unknown }>> {
+  const last = lastHookCalls(home);
+  const out: Array<AgentStatus & { last_hook_call: unknown }> = [];
+  for (const name of AGENT_NAMES) {
+    const agent = await loadAgent(name);
+    out.push({ ...(await agent.status(agent.configDir())), last_hook_call: last[name] ?? null });
+  }
+  return out;
+}
+
 /** Collects the status document. `extra` lets callers add sections (reviewer, scheduler, locks). */
-export function collectStatus(home: string, version: string): Record<string, unknown> {
+export async function collectStatus(home: string, version: string): Promise<Record<string, unknown>> {
   const buckets = listBuckets(home).map((bucket) => ({
     project: bucket.name,
     state_dir: bucket.stateDir,
@@ -341,9 +329,19 @@ export function collectStatus(home: string, version: string): Record<string, unk
     last_receipt: lastReceipt(bucket.stateDir),
     lessons: lessonCounts(statePathsForBucket(home, bucket)),
   }));
-  const hooks = inspectHooks();
-  const hookInstall = hookInstallStatus(codexHome());
-  const installation = inspectInstallation(home, hookInstall.commands);
+  const agents = await agentStatuses(home);
+  // The default agent's facts keep their place at the top of the document.
+  const main = agents.find((a) => a.agent === DEFAULT_AGENT)!;
+  const installation = inspectInstallation(
+    home,
+    agents.reduce<Record<string, string | null>>(
+      (all, a) => ({
+        ...all,
+        ...Object.fromEntries(Object.entries(a.commands).map(([e, c]) => [`${a.agent}:${e}`, c ?? null])),
+      }),
+      {},
+    ),
+  );
   const envProvider = describeEnvProvider(home);
   // What a person should look at first; the missing hook copy leads.
   const warnings: string[] = [...installation.problems];
@@ -361,12 +359,20 @@ export function collectStatus(home: string, version: string): Record<string, unk
     timestamp: utcNow(),
     version,
     home,
-    codex_home: codexHome(),
+    codex_home: main.configDir,
     warnings,
     installation,
-    hooks,
-    // Installed per event, and trusted (config.toml holds the hook's current hash, so Codex runs it).
-    hook_install: hookInstall,
+    // The default agent's details: for Codex `hooks` (what hooks.json holds) and `hook_install`
+    // (installed per event, and trusted: config.toml holds the hook's current hash, so Codex runs it).
+    ...main.details,
+    agents: agents.map((a) => ({
+      agent: a.agent,
+      config_dir: a.configDir,
+      hooks_file: a.hooksFile,
+      installed: a.installed,
+      last_hook_call: a.last_hook_call,
+      error: a.error,
+    })),
     scheduler: schedulerStatus(home),
     env_provider: envProvider,
     buckets,

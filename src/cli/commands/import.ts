@@ -7,6 +7,11 @@ import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../program.js';
 
 export interface ImportCommandOptions {
+  /** The agent whose sessions are imported (default `codex`). */
+  agent?: string;
+  /** The agent's config directory (default: the agent's own, e.g. `$CODEX_HOME`). */
+  configDir?: string;
+  /** Codex's name for `configDir`. */
   codexHome?: string;
   repo?: string;
   all?: boolean;
@@ -44,11 +49,12 @@ export async function run(options: ImportCommandOptions, ctx: CommandContext): P
       throw new UsageError(`--limit must be a positive integer, got "${options.limit}"`);
   }
   const tty = Boolean(process.stderr.isTTY);
-  const agent = await loadAgent();
+  const agent = await loadAgent(options.agent);
+  const given = options.configDir ?? options.codexHome;
   const summary = await importSessions({
     home: ctx.invocation.home,
     agent: agent.name,
-    configDir: agent.configDir(options.codexHome ? expandPath(options.codexHome) : undefined),
+    configDir: agent.configDir(given ? expandPath(given) : undefined),
     ...(options.repo ? { repo: expandPath(options.repo) } : {}),
     all: Boolean(options.all),
     ...(since ? { since } : {}),

@@ -5,7 +5,7 @@
  */
 import { readEnv } from '../../core/env.js';
 import { UsageError } from '../../core/errors.js';
-import { resolveCodexHome } from '../../core/agents/codex/hooks-file.js';
+import { resolveCodexHome } from '../../core/agents/codex/home.js';
 import { chooseHookCopy } from '../../core/install/stable-copy.js';
 import {
   SCHEDULER_KINDS,

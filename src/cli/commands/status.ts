@@ -142,7 +142,7 @@ export function renderStatus(doc: Doc): string {
 }
 
 export async function run(options: { home?: string; json?: boolean }, ctx: CommandContext): Promise<number> {
-  const status = collectStatus(ctx.invocation.home, VERSION);
+  const status = await collectStatus(ctx.invocation.home, VERSION);
   const reviewer = await reviewerStatus(ctx.invocation.home);
   status.reviewer = reviewer;
   if (typeof reviewer.max_per_day === 'number') {

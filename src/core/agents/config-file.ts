@@ -70,7 +70,7 @@ export function listBackups(hooksPath: string): string[] {
   return names
     .map((n) => {
       const p = join(dir, n);
-      let mtime = 0;
+      let mtime: number;
       try {
         mtime = statSync(p).mtimeMs;
       } catch {

@@ -161,6 +161,8 @@ export interface InstallOutcome {
   lines: ReportLine[];
   /** Problems to show after the report (the CLI adds its own). */
   warnings: string[];
+  /** What the user still has to do for the hooks to run (e.g. trust them), one step a line. */
+  nextSteps: string[];
 }
 
 /** What `status` reports about an agent's hooks. Never throws: problems go to `error`. */

@@ -351,7 +351,10 @@ export interface InstallRecord {
   cli: string | null;
   /** Why a stable copy was made (the running copy's temporary location), or null. */
   copied_from: string | null;
-  codex_home: string;
+  /** Codex's config directory, when the hooks were installed for Codex. */
+  codex_home?: string;
+  /** The config directory of each other agent the hooks were installed for. */
+  config_dirs?: Record<string, string>;
   installed_at: string;
 }
 
