@@ -6,7 +6,7 @@
  * restores the file byte for byte. State under the home (memory, recall, skills) is left alone.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { loadAgent } from '../../core/agents/index.js';
+import { AGENT_NAMES, loadAgent } from '../../core/agents/index.js';
 import { installRecordPath, pruneCopies, runtimeDir } from '../../core/install/stable-copy.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -23,6 +23,17 @@ export interface UninstallOptions {
   includeLegacy?: boolean;
 }
 
+/** Whether our hooks are installed for another agent (in its default config directory). */
+async function otherAgentsHooked(name: string): Promise<boolean> {
+  for (const other of AGENT_NAMES) {
+    if (other === name) continue;
+    const agent = await loadAgent(other);
+    const status = await agent.status(agent.configDir());
+    if (Object.values(status.installed).some(Boolean)) return true;
+  }
+  return false;
+}
+
 export async function run(options: UninstallOptions, ctx: CommandContext): Promise<number> {
   const home = ctx.invocation.home;
   const agent = await loadAgent(options.agent);
@@ -36,9 +47,10 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
     self: 'codex-self-evolution',
   });
   const warnings = [...outcome.warnings];
-  // The stable copy install made (if any) goes with the hooks. It is removed last, after the
-  // output: this process may be running from it.
-  const copies = existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
+  // The stable copy install made (if any) goes with the hooks, unless another agent's hooks still
+  // run it. It is removed last, after the output: this process may be running from it.
+  const stillUsed = await otherAgentsHooked(agent.name);
+  const copies = !stillUsed && existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
   if (copies !== null && !dryRun) {
     const { schedulerStatus } = await import('../../core/install/scheduler.js');
     if (schedulerStatus(home).installed)
@@ -47,7 +59,7 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
       );
   }
   const finish = (): number => {
-    if (!dryRun) {
+    if (!dryRun && !stillUsed) {
       pruneCopies(home);
       rmSync(installRecordPath(home), { force: true });
     }

@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
+import { loadAgent } from '../agents/index.js';
 import { reconcileNativeSkills, type NativeSkillEntry, type ReconcileResult } from '../skills/publish.js';
 import {
   claimBatch,
@@ -177,7 +178,7 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
  * skills that pass the quality gate are (re)written, retired or vanished ones removed. Never
  * throws: problems are returned in `errors` and logged.
  */
-export function publishNativeSkills(paths: StatePaths): ReconcileResult {
+export function publishNativeSkills(paths: StatePaths, skillsRoot?: string): ReconcileResult {
   let entries: NativeSkillEntry[] = [];
   try {
     const manifest = JSON.parse(readRegularText(paths.skillsManifest)) as { skills?: unknown };
@@ -186,6 +187,7 @@ export function publishNativeSkills(paths: StatePaths): ReconcileResult {
     entries = [];
   }
   const published = reconcileNativeSkills({
+    ...(skillsRoot !== undefined ? { skillsRoot } : {}),
     home: paths.home,
     repoKey: paths.repoKey,
     entries,
@@ -852,7 +854,11 @@ export async function runCompile(paths: StatePaths, options: CompileOptions = {}
       writeReceipt(paths, receipt, { history: run.problems.length > 0 });
       result.receipt_path = paths.lastReceipt;
     }
-    if (result.batches > 0) result.global_skill_publish = publishNativeSkills(paths);
+    if (result.batches > 0) {
+      // Where the default agent loads user skills.
+      const agent = await loadAgent();
+      result.global_skill_publish = publishNativeSkills(paths, agent.skillsDir(agent.configDir()));
+    }
     if (result.batches > 0 && options.housekeeping !== false) {
       result.housekeeping = runHousekeeping(
         paths,

@@ -41,6 +41,8 @@ export interface NativeSkillEntry {
 
 /** Options of `reconcileNativeSkills`. */
 export interface ReconcileNativeSkillsOptions {
+  /** The agent's skills folder (`AgentAdapter.skillsDir`); default `<codexHome>/skills`. */
+  skillsRoot?: string;
   /** Codex home; skills go to `<codexHome>/skills` (default `$CODEX_HOME`, else `~/.codex`). */
   codexHome?: string;
   /** State home holding the ledger (default: `resolveHome()`). */
@@ -312,10 +314,10 @@ function removeFolder(dir: string): void {
  */
 export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): ReconcileResult {
   const env = options.env ?? process.env;
-  const codexHome = options.codexHome ?? readEnv('CODEX_HOME', env) ?? join(homedir(), '.codex');
+  const codexHome = () => options.codexHome ?? readEnv('CODEX_HOME', env) ?? join(homedir(), '.codex');
   const switchValue = readEnv('CODEX_SELF_EVOLUTION_NATIVE_SKILLS', env)?.toLowerCase();
   const enabled = options.enabled ?? !['0', 'false', 'off', 'no'].includes(switchValue ?? '');
-  const root = join(codexHome, 'skills');
+  const root = options.skillsRoot ?? join(codexHome(), 'skills');
   const home = options.home ?? resolveHome();
   const repoName = options.repoName ?? (basename(options.repoKey) || 'repository');
   const fingerprint = sha1(options.repoKey);

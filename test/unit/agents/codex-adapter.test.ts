@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codexAgent } from '../../../src/core/agents/codex/index.js';
 import { AGENT_NAMES, DEFAULT_AGENT, loadAgent, UnknownAgentError } from '../../../src/core/agents/index.js';
 import { legacyTurnKey, turnKey } from '../../../src/core/agents/turn-key.js';
 import { EXIT } from '../../../src/core/errors.js';
+import { lastHookCalls } from '../../../src/core/status.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const SAMPLES = join(import.meta.dirname, '..', '..', 'fixtures', 'codex-samples');
@@ -115,5 +116,81 @@ describe('the Codex adapter', () => {
     expect(codexAgent.configDir(undefined, { CODEX_HOME: '/x/codex' })).toBe('/x/codex');
     expect(codexAgent.configDir('/y', { CODEX_HOME: '/x/codex' })).toBe('/y');
     expect(codexAgent.skillsDir('/x/codex')).toBe('/x/codex/skills');
+  });
+});
+
+describe('installing through the Codex adapter', () => {
+  const launcher = {
+    kind: 'node' as const,
+    node: '/usr/bin/node',
+    cli: '/opt/csep/bin/codex-self-evolution.js',
+  };
+  const request = (configDir: string, extra: Record<string, unknown> = {}) => ({
+    configDir,
+    configDirGiven: true,
+    launcher,
+    self: 'codex-self-evolution',
+    ...extra,
+  });
+
+  it('plans on a dry run, installs, reports status, and uninstalls back to nothing', async () => {
+    const dir = tempDir();
+    const dry = await codexAgent.install(request(dir, { dryRun: true }));
+    expect(dry.status).toBe('dry_run');
+    expect(dry.json.hooks_json_after).toContain('stop-review --from-stdin');
+    expect(existsSync(join(dir, 'hooks.json'))).toBe(false);
+
+    const done = await codexAgent.install(request(dir));
+    expect(done).toMatchObject({ status: 'installed', changed: true });
+    expect(done.nextSteps[0]).toContain('/hooks');
+    expect(done.lines[0]).toEqual({
+      text: `Installed the codex-self-evolution hooks in ${join(dir, 'hooks.json')}:`,
+      tone: 'bold',
+    });
+    const status = await codexAgent.status(dir);
+    expect(status.installed).toEqual({ 'session-start': true, 'prompt-recall': true, 'stop-review': true });
+    expect(status.commands['stop-review']).toBe(
+      "'/usr/bin/node' '/opt/csep/bin/codex-self-evolution.js' stop-review --from-stdin # codex-self-evolution managed",
+    );
+    expect(Object.keys(status.details)).toEqual(['hooks', 'hook_install']);
+    expect((await codexAgent.install(request(dir))).status).toBe('unchanged');
+
+    const removed = await codexAgent.uninstall(request(dir));
+    expect(removed.status).toBe('removed');
+    expect(existsSync(join(dir, 'hooks.json'))).toBe(false);
+    expect((await codexAgent.status(dir)).installed).toEqual({
+      'session-start': false,
+      'prompt-recall': false,
+      'stop-review': false,
+    });
+  });
+});
+
+describe('status of each agent', () => {
+  it('finds the last hook call of each agent in the log (a line without agent is Codex)', () => {
+    const home = tempDir();
+    mkdirSync(join(home, 'logs'));
+    const line = (o: Record<string, unknown>) => JSON.stringify({ msg: 'cli command completed', ...o });
+    writeFileSync(
+      join(home, 'logs', 'plugin.log'),
+      [
+        line({ ts: '2026-12-01T10:00:00Z', kind: 'stop-review', mode: 'from_stdin', exit_code: 0 }),
+        line({ ts: '2026-12-01T10:05:00Z', kind: 'session-start', mode: 'from_stdin', exit_code: 0 }),
+        line({ ts: '2026-12-01T10:06:00Z', kind: 'session-start', exit_code: 0 }),
+        line({
+          ts: '2026-12-01T10:07:00Z',
+          kind: 'prompt-recall',
+          mode: 'from_stdin',
+          agent: 'other',
+          exit_code: 0,
+        }),
+        'not json "from_stdin"',
+        '',
+      ].join('\n'),
+    );
+    expect(lastHookCalls(home)).toEqual({
+      codex: { at: '2026-12-01T10:05:00Z', hook: 'session-start', exit_code: 0 },
+      other: { at: '2026-12-01T10:07:00Z', hook: 'prompt-recall', exit_code: 0 },
+    });
   });
 });
