@@ -6,7 +6,7 @@
  * better), and logs one clear line saying why. It loads only what the hook needs: the adapter of
  * its own agent, no commander, no zod.
  */
-import { loadAgent } from '../core/agents/index.js';
+import { DEFAULT_AGENT, loadAgent } from '../core/agents/index.js';
 import type { AgentAdapter, HookEvent } from '../core/agents/types.js';
 import { describeError } from '../core/errors.js';
 import { logWarn } from '../core/log.js';
@@ -138,16 +138,17 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
     return 0;
   }
   invocation.extras.mode = 'from_stdin';
-  let stdout: string;
+  let stdout = CONTINUE;
   let agent: AgentAdapter | undefined;
   try {
-    agent = await loadAgent(flags.agent);
-    stdout = agent.hookOutput(name as HookEvent);
-    // Codex's log lines stay as they were; other agents' hook calls name their agent.
-    if (agent.name !== 'codex') invocation.extras.agent = agent.name;
     if (flags.unknown.length > 0)
       logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
     const input = await readStdin();
+    // The payload is read first: whatever the agent, the pipe is drained before anything else.
+    agent = await loadAgent(flags.agent);
+    stdout = agent.hookOutput(name as HookEvent);
+    // The default agent's log lines stay as they were; other agents' hook calls name their agent.
+    if (agent.name !== DEFAULT_AGENT) invocation.extras.agent = agent.name;
     if (input.truncated || input.timedOut) {
       invocation.extras.warning = input.truncated
         ? 'stdin larger than 8 MiB'
