@@ -1018,11 +1018,22 @@ function measureImports() {
   // the measured case reaches (prompt-recall loads the recall engine once a bucket has an index).
   const d = (...p) => join(DIST, ...p);
   const paths = {
-    'session-start': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'session-start.js')],
-    'stop-review': [d('cli', 'main.js'), d('cli', 'hooks.js'), d('cli', 'hooks', 'stop-review.js')],
+    'session-start': [
+      d('cli', 'main.js'),
+      d('cli', 'hooks.js'),
+      d('core', 'agents', 'codex', 'index.js'),
+      d('cli', 'hooks', 'session-start.js'),
+    ],
+    'stop-review': [
+      d('cli', 'main.js'),
+      d('cli', 'hooks.js'),
+      d('core', 'agents', 'codex', 'index.js'),
+      d('cli', 'hooks', 'stop-review.js'),
+    ],
     'prompt-recall': [
       d('cli', 'main.js'),
       d('cli', 'hooks.js'),
+      d('core', 'agents', 'codex', 'index.js'),
       d('cli', 'hooks', 'prompt-recall.js'),
       d('core', 'recall', 'prompt-recall.js'),
     ],

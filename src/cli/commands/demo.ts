@@ -15,7 +15,7 @@ import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { loadRecallSearchIndex } from '../../core/recall/index-build.js';
 import { searchRecallFile } from '../../core/recall/search.js';
 import { reviewTurn } from '../../core/review/review-turn.js';
-import { readRollout } from '../../core/agents/codex/rollout.js';
+import { loadAgent } from '../../core/agents/index.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -87,7 +87,8 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
       .filter((f) => f.endsWith('.jsonl'))
       .sort()) {
       // As the Stop hook does: each turn reviewed once, with the session so far as context.
-      const transcript = await readRollout(join(sessionsDir, file));
+      // The demo's sessions are Codex rollouts.
+      const transcript = await (await loadAgent('codex')).readTranscript(join(sessionsDir, file));
       const review = { suggestions: [] as Awaited<ReturnType<typeof reviewTurn>>['suggestions'] };
       for (let index = 0; index < transcript.turns.length; index += 1) {
         const turn = transcript.turns[index]!;
