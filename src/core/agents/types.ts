@@ -211,7 +211,7 @@ export interface AgentAdapter {
   /**
    * Reads a session transcript (from the hook's transcript path, or a file `findSessions` found),
    * the tail only when it is larger than `maxBytes`. Refuses anything but a regular file.
-   * @throws {TranscriptReadError} (core/agents/transcript-error.ts) when missing or unreadable.
+   * @throws {TranscriptReadError} (core/agents/transcript-file.ts) when missing or unreadable.
    */
   readTranscript(path: string, options?: { maxBytes?: number }): Promise<ReadTranscript>;
   /** The folder `import` searches for past sessions, under the agent's config directory. */
