@@ -7,7 +7,7 @@ import { hasCjk } from './text.js';
 
 /** Chat lead-ins that must not open an entry's title or content. */
 const LEAD_IN_EN =
-  /^(going forward|moving forward|from now on|for the record|for future reference|just so you know|fyi|btw|by the way|heads up|remember(?![-\w])|note that|keep in mind|please|pls|ok(ay)?|so|also|and|oh|hey|quick note|reminder|important)\b[\s,:;.!—–-]*/i;
+  /^(going forward|moving forward|from now on|for the record|for future reference|just so you know|fyi|btw|by the way|heads up|remember(?![-\w])|note that|keep in mind|bear in mind|please|pls|ok(ay)?|so|also|and|oh|hey|quick note|reminder|important)\b[\s,:;.!—–-]*/i;
 const LEAD_IN_ZH =
   /^(以后|今后|往后|从现在(开始|起)|记住|记得|请记住|请你|请|另外|还有|对了|顺便|麻烦|注意|提醒一下|好的|嗯)[\s，,：:。]*/;
 

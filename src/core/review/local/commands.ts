@@ -443,6 +443,26 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
 }
 
+/** The lines a patch adds (without the `+`). */
+function addedLines(body: string): string[] {
+  return body
+    .split('\n')
+    .filter((line) => /^\+(?!\+\+)/.test(line))
+    .map((line) => line.slice(1).trim());
+}
+
+/** True when a command runs what `file` defines (`make test` ↔ Makefile, `npm run x` ↔ package.json). */
+function runsThrough(command: string, file: string): boolean {
+  const name = file.split('/').at(-1) ?? file;
+  const first = command.split(/\s+/)[0] ?? '';
+  if (first === 'make') return /^(GNU)?[Mm]akefile$|\.mk$/.test(name);
+  if (first === 'just') return /^[Jj]ustfile$/.test(name);
+  if (first === 'task') return /^Taskfile\.ya?ml$/.test(name);
+  if (PACKAGE_MANAGERS.has(first)) return name === 'package.json';
+  if (first === 'tox') return name === 'tox.ini';
+  return false;
+}
+
 /** Source code, documentation and styles: edits to these are work on the task, not on the setup. */
 const SOURCE_FILE =
   /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
@@ -564,11 +584,24 @@ export function extractCommandLessons(
       actions.patches.some(
         (patch) => patch.order > failed.order && patch.order < run.order && patch.files.some(isConfigFile),
       );
+    // `go test ./...` failing, its line in the Makefile's test target edited, then `make test`
+    // passing: the same run, fixed through the file that runs it.
+    const throughRunner = (run: CommandRun, durable: string): boolean =>
+      actions.patches.some(
+        (patch) =>
+          patch.order > failed.order &&
+          patch.order < run.order &&
+          patch.files.some((file) => runsThrough(durable, file)) &&
+          addedLines(patch.body).some((line) => {
+            const tokens = new Set(line.split(/\s+/));
+            return failedDurable.split(/\s+/).every((token) => token.startsWith('-') || tokens.has(token));
+          }),
+      );
     const retry = later.find((run) => {
       const durable = durableOf(run);
       if (run.exitCode !== 0 || durable === undefined) return false;
       if (relation(failedDurable, durable) !== 'different') return true;
-      return sameWords(failedDurable, durable) && configEditBefore(run);
+      return (sameWords(failedDurable, durable) && configEditBefore(run)) || throughRunner(run, durable);
     });
 
     // 1. The same command passed later: something made it pass (a fix), or it was flaky.
@@ -624,7 +657,16 @@ export function extractCommandLessons(
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
       // Named by the run that passed when only its flags differ (the flags were incidental).
       const named = relation(failedDurable, retried) === 'different' ? retried : failedDurable;
-      const lesson = errorFixLesson(named, retry, error.line, files, patches, fixCommands);
+      const through = throughRunner(retry, retried);
+      const lesson = errorFixLesson(
+        through ? failedDurable : named,
+        retry,
+        error.line,
+        files,
+        patches,
+        fixCommands,
+        through ? retried : undefined,
+      );
       if (lesson === undefined) return;
       taughtErrors.add(error.line);
       proposals.push(lesson);
@@ -898,6 +940,7 @@ function errorFixLesson(
   files: string[],
   patches: readonly PatchRun[],
   fixCommands: string[],
+  passed?: string,
 ): Proposal | undefined {
   const how: string[] = [];
   if (fixCommands.length > 0)
@@ -912,7 +955,8 @@ function errorFixLesson(
   const unsaid = changes.every((change) => change === undefined || /^edit `/.test(change));
   if (fixCommands.length === 0 && unsaid) return undefined;
   files.forEach((file, index) => how.push(changes[index] ?? `edit \`${file}\``));
-  const content = `When \`${failed}\` fails with ${quietError(error)}: ${how.join(', and ')}; after that it passes.`;
+  const after = passed === undefined ? 'after that it passes' : `after that \`${passed}\` passes`;
+  const content = `When \`${failed}\` fails with ${quietError(error)}: ${how.join(', and ')}; ${after}.`;
   const configFix = fixCommands.length > 0 || files.some(isConfigFile);
   return {
     kind: 'error_fix',

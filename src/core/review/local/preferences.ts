@@ -35,7 +35,7 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
   {
     pattern:
-      /^(remember(?![-\w])|keep in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/,
+      /^(remember(?![-\w])|keep in mind|bear in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/,
     kind: 'rule',
     confidence: 0.8,
   },
@@ -83,8 +83,7 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.7,
   },
-  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is
-  // kept.
+  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is kept.
   {
     pattern:
       /\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]*\/[\w./@-]*|\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]+\.(md|ya?ml|json|toml|ts|js|py|env)\b/,
@@ -276,6 +275,54 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.7,
   },
+  // "one component per file is the rule in this codebase": a statement named as the rule.
+  {
+    pattern:
+      /\b(is|are) (the|our|a|an) (house |team |usual )?(rule|convention|norm|standard|policy|practice)\b/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  // "errors get wrapped with %w here": a habitual passive about a kind of thing in this repository.
+  {
+    pattern:
+      /^(?!(it|this|that|these|those|i|you|he|she|they|we|the bug|the test|the build)\b)[\w./@-]+(?: [\w./@-]+){0,2} (get|gets|are|is) (?!(fixed|done|broken|finished|merged|deployed|pushed|failing|passing|gone)\b)[a-z]+(ed|en)\b[^,]{0,60}\b(here|in this (repo|repository|codebase|project))\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "everything under vendor/ is synced from upstream": what holds for a whole folder.
+  {
+    pattern:
+      /^(everything|anything|all files|nothing) (under|in|inside|below) `?[\w.@-]*\/[\w./@-]*`? (is|are|gets?|must|should|comes?)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // The person's own habit: "I sign everything", "I do the pushing myself", "I usually rebase".
+  {
+    pattern:
+      /^i (?!(think|guess|know|see|mean|got|get|had|have|did|made|broke|ran|wrote|lost|saw|took|tried|need|want|am|was)\b)(?![a-z]+ed\b)[a-z]+ (everything|all my \w+|every \w+|each \w+)\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^i (?!(think|guess|know|see|mean|got|get|had|have|did|made|broke|ran|wrote|lost|saw|took|tried|need|want|am|was)\b)(?![a-z]+ed\b)[a-z]+ (the |my |all )?[\w-]+( [\w-]+)? myself\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /^i (always|usually|normally|generally|typically|never|only|mostly) (?!(get|got|forget|see|think|guess|know|have|had|am|was|feel|wonder|mix|confuse)\b)[a-z]+\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  // "skip the basics when you explain things to me": an instruction tied to a recurring moment (not
+  // "tell me when you're done").
+  {
+    pattern:
+      /^(?!(tell|ping|let|call|show|send|message|notify|wake|give)\b)[a-z]+\b[^,]{0,60}\b(whenever|every time|each time|when) you (?!('re|are|have|get|can|finish|feel|want|think|see|need)\b)[a-z]+\b(?! (it|this|that|them|those|these)\b)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
 ];
 
 /** Chinese cues, tried on the sentence after leading fillers ("另外", "好的，", "请"). */
@@ -357,7 +404,8 @@ const ZH_CUES: readonly CueRule[] = [
     confidence: 0.7,
   },
   {
-    pattern: /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要|都得|必须)|前(一定|必须|务必|都要|要|先)/,
+    pattern:
+      /(要先|得先|需要先|必须先|一定要先|一定先|务必先|都要(?![\d一二三四五六七八九十几半两好]|花)|都得(?![\d一二三四五六七八九十几半两好]|花)|必须)|前(一定|必须|务必|都要|要|先)/,
     kind: 'rule',
     confidence: 0.7,
   },
@@ -402,7 +450,12 @@ const EN_IDIOM =
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧|^(以后|回头|之后|改天)再说|再说吧/;
 /** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
 const EN_OPINION =
-  /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol)\b/;
+  /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol|stupid|dumb|damn|way too|too (much|many|slow|long|big|often))\b/;
+/** "always the same with this test", "never seen this before": always/never not opening a rule. */
+const EN_NOT_A_RULE =
+  /^(always|never) (the|a|an|same|so|like|with|been|seen|this|that|it|there|here|happens?|something|one|more|too|any|ever|again|works?|did|does|has|had|was|is)\b/;
+/** "I want the signup button blue": a wish about one thing of today's task. */
+const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|those|it|a|an|my)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
@@ -425,7 +478,7 @@ const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
 const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
 const FIRST_PERSON_EN =
-  /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b/;
+  /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b|^i (?!(think|guess|believe)\b)[a-z]+\b/;
 const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
@@ -662,9 +715,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     };
   }
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
-  const clauses: Array<{ text: string; masked: string; mid: boolean }> = [
+  const clauses: Array<{ text: string; masked: string; mid: boolean; consequence?: boolean }> = [
     { text: sentence.text, masked: sentence.masked, mid: false },
   ];
+  const startsWithTask = TASK_VERB.test(sentence.text.slice(fillerLength(sentence.masked)).trim());
+  // "I read this on my phone, so keep answers short": a rule drawn from a statement (not from a task).
+  const statement = !startsWithTask && !/\b(can|could|would|will) you\b/i.test(sentence.masked);
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.
   const colon = /：\s*|:\s+/.exec(sentence.masked);
   if (colon && colon.index > 0) {
@@ -678,18 +734,33 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     /(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))/g;
   for (const match of sentence.masked.matchAll(breaks)) {
     const from = (match.index ?? 0) + match[0].length;
+    const consequence = statement && /\bso\s*$/.test(match[0]);
     if (from < sentence.masked.length - 3)
-      clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: true });
+      clauses.push({
+        text: sentence.text.slice(from),
+        masked: sentence.masked.slice(from),
+        mid: true,
+        consequence,
+      });
   }
-  const startsWithTask = TASK_VERB.test(sentence.text.slice(fillerLength(sentence.masked)).trim());
   for (const [position, clause] of clauses.entries()) {
-    const found = analyzeClause(clause.text, clause.masked, clause.mid);
+    const found = analyzeClause(clause.text, clause.masked, clause.mid, clause.consequence);
+    // "这个接口太慢了，都要三秒，帮我看看": a clause of a sentence that asks for a task stands only with a
+    // standing word (以后, 一律, 每次 …), not with 都 alone.
+    if (
+      found &&
+      clause.mid &&
+      isChineseClause(clause.masked) &&
+      ZH_ASKS.test(sentence.masked) &&
+      !ZH_STANDING.test(found.content)
+    )
+      continue;
     if (!found) continue;
     // "name it x_spec.rb, spec files end in _spec.rb here": the task clause is not part of the rule.
     if (position === 0 && startsWithTask) {
       const later = clauses
         .slice(1)
-        .map((other) => analyzeClause(other.text, other.masked, other.mid))
+        .map((other) => analyzeClause(other.text, other.masked, other.mid, other.consequence))
         .find((other) => other !== undefined);
       // "lint is `pnpm lint`, run it before you push": the later rule points back at the first clause.
       if (later && /^(?:\w+ ){1,2}(it|them|that|this|those)\b/i.test(later.content)) {
@@ -734,6 +805,9 @@ const ZH_TASK_OR_STATE =
 const ZH_DURABLE =
   /(以后|今后|往后|永远|一律|统一|始终|总是|每次|任何|所有|都|从来|一直|再也|仓库|项目|代码库|目录|文件夹|[\w-]+\/[\w./-]*)/;
 
+/** A Chinese sentence that asks for something to be done or looked at now. */
+const ZH_ASKS = /帮我|帮忙|看看|看一下|查一下|是不是|麻烦你/;
+
 /** Stronger: what makes a constraint inside a task ("帮我改成 async，以后都别用 any") a standing rule. */
 const ZH_STANDING = /(以后|今后|往后|永远|一律|始终|每次|任何|所有|从来|再也|这个(仓库|项目|代码库)[里中]?)/;
 
@@ -742,7 +816,12 @@ function isChineseClause(text: string): boolean {
   return hasCjk(text.slice(0, 4)) || (text.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4;
 }
 
-function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; content: string } | undefined {
+function analyzeClause(
+  text: string,
+  masked: string,
+  mid = false,
+  consequence = false,
+): { cue: Cue; content: string } | undefined {
   const offset = fillerLength(masked);
   const rest = masked.slice(offset).trim();
   let content = text.slice(offset).trim();
@@ -779,7 +858,13 @@ function analyzeClause(text: string, masked: string, mid = false): { cue: Cue; c
     }
   }
   if (best === undefined) return undefined;
-  if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower)) return undefined;
+  if (
+    !chinese &&
+    (EN_NOT_A_RULE.test(lower) ||
+      (EN_WISH_ABOUT_ONE.test(lower) && !EN_DURABLE.test(lower) && !/\b(every|each|any|all)\b/.test(lower)))
+  )
+    return undefined;
+  if (mid && !chinese && best.kind !== 'fact' && !EN_DURABLE.test(lower) && !consequence) return undefined;
   // "帮我重构一下，不要改接口": a constraint on today's task, unless it says it stands (以后, 一律, 都 …)
   // or is about the repository (这个仓库, a path).
   if (mid && chinese && best.kind !== 'fact' && !ZH_DURABLE.test(rest)) return undefined;
@@ -919,7 +1004,7 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
 
 /** Chat lead-ins and time markers that say nothing once the rule is written down. */
 const EN_LEAD =
-  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|bear in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
 /** A first clause that only announces what follows ("just a heads-up for future tasks:"). */
 const EN_LEAD_CLAUSE =
   /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;

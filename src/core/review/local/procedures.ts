@@ -19,7 +19,11 @@ const EN_RECIPE_LEAD =
 
 /** "when you add a new locale: first …, then …": a task named by the person, with its steps. */
 const EN_TASK_LEAD =
-  /\b(?:when(?:ever)? you|to|if you need to|each time you|every time you)\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
+  /\b(?:when(?:ever)? (?:you|we)|to|if (?:you|we) need to|each time (?:you|we)|every time (?:you|we))\s+((?:add|create|set up|release|deploy|publish|cut|ship|bump|upgrade|onboard|rotate|regenerate|update|install|start|run|migrate)\b[^.:,]{0,60}?)\s*[:,]\s*(?=first\b|1[.)]\s)/i;
+
+/** "Releasing goes like this here:", "a deploy works like this:": a named way, then its steps. */
+const EN_LIKE_THIS_LEAD =
+  /\b([a-z][\w-]*(?: [a-z][\w-]*)?) (?:goes|go|works|work|is done|happens) like this\b(?: here| in this repo)?\s*[:\n]/i;
 
 /**
  * Any named way of doing something, whatever the verb or noun: "this is how we cut a hotfix:",
@@ -102,11 +106,41 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
       dedupeKey: parts.join(' '),
     };
   }
-  const generic = english || chinese || task || recipe ? undefined : genericLead(masked);
+  const likeThis = english || chinese || task || recipe ? undefined : EN_LIKE_THIS_LEAD.exec(masked);
+  if (
+    likeThis &&
+    !ONE_OFF_OBJECT.test(likeThis[1] ?? '') &&
+    !/\b(can|could|would|will) you\b|[?？]/i.test(masked.slice(0, likeThis.index))
+  ) {
+    const what = (likeThis[1] ?? '').toLowerCase().replace(/^(a|an|the|our)\s+/, '');
+    const noun =
+      EN_NOUN[what] ??
+      EN_NOUN[what.replace(/ing$/, '')] ??
+      EN_NOUN[what.replace(/ing$/, 'e')] ??
+      capitalize(what);
+    const steps =
+      numberedSteps(text, masked) ??
+      inlineNumberedSteps(text, masked) ??
+      englishSequence(text, masked) ??
+      commaSteps(text, masked, likeThis.index ?? 0);
+    if (steps !== undefined && steps.length >= 3 && steps.length <= 12) {
+      return {
+        kind: 'procedure',
+        family: 'recall_candidate',
+        summary: `${noun} procedure`,
+        content: `${noun} steps in this repo: ${steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ')}.`,
+        sourcePaths: [],
+        confidence: 0.7,
+        dedupeKey: steps.join(' '),
+      };
+    }
+  }
+  const generic = english || chinese || task || recipe || likeThis ? undefined : genericLead(masked);
   if (generic !== undefined) return genericProcedure(text, masked, generic);
   if (!english && !chinese && !task) return undefined;
   const steps =
     numberedSteps(text, masked) ??
+    inlineNumberedSteps(text, masked) ??
     ordinalSteps(text, masked) ??
     (chinese ? chineseSteps(text, masked) : englishSequence(text, masked)) ??
     commaSteps(text, masked, (english ?? chinese ?? task)?.index ?? 0);
@@ -168,6 +202,30 @@ function numberedSteps(text: string, masked: string): string[] | undefined {
   return steps.length >= 3 ? steps : undefined;
 }
 
+/** "1) A 2) B 3) C" or "1. A 2. B 3. C" within one line, in order. */
+function inlineNumberedSteps(text: string, masked: string): string[] | undefined {
+  const starts: Array<{ at: number; from: number }> = [];
+  let expected = 1;
+  for (const match of masked.matchAll(/(?:^|\s)(\d{1,2})[.)]\s+/g)) {
+    if (Number(match[1]) !== expected) continue;
+    starts.push({ at: match.index ?? 0, from: (match.index ?? 0) + match[0].length });
+    expected += 1;
+  }
+  if (starts.length < 3) return undefined;
+  const first = starts[0]!;
+  const line = masked.slice(first.at).search(/\n/);
+  const limit = line < 0 ? masked.length : first.at + line;
+  if (starts.some((start) => start.at >= limit)) return undefined;
+  const steps = starts.map((start, index) => {
+    const end = index + 1 < starts.length ? starts[index + 1]!.at : limit;
+    let step = text.slice(start.from, end).trim();
+    // The last step ends with its sentence ("4) add a contract test. Please follow that order.").
+    if (index + 1 === starts.length) step = step.split(/[.。!](?:\s|$)/)[0] ?? step;
+    return step.replace(/[\s,;，；]+$/, '');
+  });
+  return steps.every((step) => step !== '' && step.length <= 160) ? steps : undefined;
+}
+
 /** "先 A，再 B，然后 C，最后 D" in one sentence. */
 function chineseSteps(text: string, masked: string): string[] | undefined {
   const start = masked.search(/先/);
@@ -220,7 +278,10 @@ function genericProcedure(
 ): Omit<Proposal, 'evidence'> | undefined {
   const steps = lead.chinese
     ? ordinalSteps(text, masked)
-    : (numberedSteps(text, masked) ?? englishSequence(text, masked) ?? commaSteps(text, masked, 0));
+    : (numberedSteps(text, masked) ??
+      inlineNumberedSteps(text, masked) ??
+      englishSequence(text, masked) ??
+      commaSteps(text, masked, 0));
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
   if (lead.chinese) {
     const noun = `${lead.what.length >= 2 ? lead.what : '操作'}步骤`;
@@ -271,8 +332,7 @@ function ordinalSteps(text: string, masked: string): string[] | undefined {
   return steps.length >= 3 ? steps : undefined;
 }
 
-/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon.
- * */
+/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon. */
 function commaSteps(text: string, masked: string, from: number): string[] | undefined {
   const colon = masked.slice(from).search(/[:：]\s/);
   if (colon < 0) return undefined;
