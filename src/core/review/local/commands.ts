@@ -366,6 +366,9 @@ function relation(failed: string, later: string): Relation {
 // ---------------------------------------------------------------------------------------------
 // Failure analysis
 
+/** Terminal colour codes (ESC [ … m) in captured output. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
 /** Lines of a test report (a failing test, not a broken setup). */
 const TEST_REPORT_LINE = /^\s*(FAILED\b|FAIL\b|--- FAIL|✗|×|✕|●\s+\S+.*›|not ok\b)/;
 const ASSERTION = /\b(AssertionError|assert(ion)? failed|expected .+ (to|but)\b|Expected:|Received:)/i;
@@ -380,7 +383,7 @@ const INSTRUCTION_LIKE =
  */
 export function errorLine(output: string): { line: string; setup: boolean } | undefined {
   const lines = output
-    .replace(/\u001b\[[0-9;]*m/g, '')
+    .replace(ANSI_COLOUR, '')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && line.length < 600);

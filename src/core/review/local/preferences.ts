@@ -83,7 +83,8 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.7,
   },
-  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of thing is kept.
+  // "env vars are documented in docs/env.md", "routes are defined in src/routes/": where a kind of
+  // thing is kept.
   {
     pattern:
       /\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]*\/[\w./@-]*|\b(is|are) \w+ed (in|under|at|into|inside) `?[\w.@-]+\.(md|ya?ml|json|toml|ts|js|py|env)\b/,

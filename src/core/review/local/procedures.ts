@@ -332,7 +332,7 @@ function ordinalSteps(text: string, masked: string): string[] | undefined {
   return steps.length >= 3 ? steps : undefined;
 }
 
-/** "…: bump the version, run `make changelog`, build it, then tag it": a comma list after the lead's colon. */
+/** "…: bump the version, run `make changelog`, then tag it": a comma list after the lead's colon. */
 function commaSteps(text: string, masked: string, from: number): string[] | undefined {
   const colon = masked.slice(from).search(/[:：]\s/);
   if (colon < 0) return undefined;

@@ -86,7 +86,7 @@ export function splitSentences(text: string): Sentence[] {
 export function normalize(text: string): string {
   return text
     .toLowerCase()
-    .replace(/[`*_#>\[\]()"“”'’‘「」『』]/g, ' ')
+    .replace(/[`*_#>[\]()"“”'’‘「」『』]/g, ' ')
     .replace(/[，。！？；：、,.!?;:]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
