@@ -251,7 +251,7 @@ const EN_CUES: readonly CueRule[] = [
   // "all API handlers return a Result type", "every service exposes /healthz".
   {
     pattern:
-      /^(all|every|each) (?!of\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone)\b)/,
+      /^(all|every|each) (?!(of|time)\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone|pass|passes|fail|fails|crash\w*|on my (machine|laptop))\b)/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -274,6 +274,54 @@ const EN_CUES: readonly CueRule[] = [
     pattern:
       /\b(moved|migrated) (out of|away from|off)\b|\bno longer (in|lives?|under|used)\b|\b(isn't|aren't|is not|are not) (in|under) \S+ any ?more\b/,
     kind: 'fact',
+    confidence: 0.7,
+  },
+  // A generic statement about a kind of thing (a bare plural subject, no "the"/"this"):
+  // "env vars are read through src/config/env.ts only", "dependency versions are pinned exactly".
+  {
+    pattern:
+      /^(?!(the|this|that|these|those|it|some|many|most|few|my|your|his|her|their|there|users|customers|people|things)\b)(?:[a-z][\w.-]* ){0,2}[a-z][\w.-]*[a-rt-z]s (are|get) (?!(fixed|done|broken|finished|merged|deployed|pushed|failing|passing|gone|slow|down|missing|stuck|flaky|red|green)\b)([a-z]+(ed|en|wn|lt|nt)|read|set|put|run|kept|held|sent|split)\b( \w+)?( (with|via|using|by|from|through|in|under|on|at|as|next to|exactly|only|per)\b|[,.]?$)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "the docs site is built with mkdocs", "the API is deployed from the release branch": how a thing is made.
+  {
+    pattern:
+      /^(the |our )?[\w./@-]+( [\w./@-]+){0,2} (is|are) (built|deployed|hosted|generated|written|managed|configured|served|bundled|compiled|released|published|stored|kept|defined|declared|loaded|linted|formatted|versioned|pinned|tracked|vendored|mirrored|synced|backed up) (with|via|using|by|from|through|in|on|at|as|exactly|only|to)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "our API returns snake_case JSON": our + a present-tense verb (not a problem report).
+  {
+    pattern:
+      /^our [\w./@-]+( [\w./@-]+)? (?!(is|was|has|keeps|seems|looks|fails|breaks|crashes|times)\b)[a-z]+s\b(?!.*\b(error|errors|5\d\d|500s|fail\w*|broken|crash\w*|slow|timeout|timing out|again|wrong|now|today)\b)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "the staging db resets every Monday", "the cache is rebuilt nightly": something that recurs.
+  {
+    pattern:
+      /^(the |our )?[\w./@-]+( [\w./@-]+){0,2} (?!(was|has|had|did)\b)[a-z]+s\b[^,?]{0,40}\b(every (day|night|morning|week|hour|monday|tuesday|wednesday|thursday|friday|saturday|sunday|release|deploy)|nightly|weekly|daily|hourly)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  {
+    pattern:
+      /\b(sit|sits|live|lives|go|goes|belong|belongs|stay|stays) (next to|alongside|beside) (the|their|its)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "reply in English even when I write in Chinese": how to talk to the person.
+  {
+    pattern: /^(reply|answer|respond|talk|speak) (to me )?(in|with|using) \w+/,
+    kind: 'preference',
+    confidence: 0.75,
+  },
+  // "I like commit messages in the imperative mood", "I'd like explanations short": a taste about a kind.
+  {
+    pattern:
+      /^i('d| would)? (really )?(like|love|want) (?!(it|this|that|the|your|how|what|when|where|to|you)\b)([\w-]+ ){0,2}[\w-]+s (short|brief|concise|small|terse|in|to be|as|over|instead of|rather than|with|without|kept|written|under)\b/,
+    kind: 'preference',
     confidence: 0.7,
   },
   // "one component per file is the rule in this codebase": a statement named as the rule.
@@ -449,20 +497,26 @@ const ZH_FILLER =
 const EN_IDIOM =
   /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b|^stop\s*[,.!—–-]|^stop$|^i('d| would)? (prefer|like|'d prefer|would prefer|'d rather|would rather) (the |your )?(first|second|third|last|other|former|latter|option|approach|version|one|this|that(?! (you|we|the|all|every)\b)|it|them|what you|plan)\b|^we(?:'re| are)? ?(use|using|need|call) (this|that|it|these|those|them)\b/;
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧|^(以后|回头|之后|改天)再说|再说吧/;
+/** A problem report ("our scheduler sends duplicate emails"), not a fact about how things are. */
+const EN_PROBLEM =
+  /\b(duplicate\w*|twice|wrong|broken|(returns?|throws?|shows?|gives?|getting|gets?) (an? )?(errors?|exceptions?|5\d\ds?|4\d\ds?)|crash\w*|slow\w*|leak\w*|random\w*|weird|strange|empty|stuck|hang\w*|a lot of|too (much|many)|still|anymore|no longer work\w*|(fails|failed|failing|crashes|broke)\b(?! (without|unless|if|when|on (windows|mac|linux))))\b/;
 /** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
 const EN_OPINION =
   /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol|stupid|dumb|damn|way too|too (much|many|slow|long|big|often))\b/;
 /** "always the same with this test", "never seen this before": always/never not opening a rule. */
 const EN_NOT_A_RULE =
-  /^(always|never) (the|a|an|same|so|like|with|been|seen|this|that|it|there|here|happens?|something|one|more|too|any|ever|again|works?|did|does|has|had|was|is)\b/;
+  /^(always|never) (the|a|an|same|so|like|with|been|seen|this|that|it|there|here|happens?|something|one|more|too|any|ever|again|works?|did|does|has|had|was|is|fun|nice|good|great|bad|fine|funny|hard|easy|true|interesting|amazing|painful)\b/;
+/** "use the existing helper instead of a new one": a choice about one thing of today's task. */
+const EN_CHOICE_ABOUT_ONE =
+  /^(use|prefer|pick|take) (the existing|the same|this|that|these|those|a|an|your|my)\b/;
 /** "I want the signup button blue": a wish about one thing of today's task. */
 const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|those|it|a|an|my)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
-  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(yet|for now|right now|just now|this time|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT =
-  /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b/;
+  /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b(?!( \w+){0,2} (in|into|under|to|from|on) [\w./-]*[./][\w./-]*)/;
 const ZH_MOMENTARY =
   /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
@@ -871,7 +925,13 @@ function analyzeClause(
   if (mid && chinese && best.kind !== 'fact' && !ZH_DURABLE.test(rest)) return undefined;
   if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact')
     return undefined;
-  if (!chinese && best.kind === 'fact' && EN_OPINION.test(lower)) return undefined;
+  if (
+    !chinese &&
+    best.kind === 'fact' &&
+    (EN_OPINION.test(lower) ||
+      (EN_PROBLEM.test(lower) && !/\b(otherwise|or else|unless|without)\b/.test(lower)))
+  )
+    return undefined;
   // "don't change the public API, just fix the helper": a constraint on today's task.
   const standingScope = EN_DURABLE.test(lower) || /\b(every|each|any|all)\b/.test(lower);
   if (
@@ -890,9 +950,11 @@ function analyzeClause(
     ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest)
     : EN_STATE.test(lower) && !standing;
   if (ofTheMoment) return undefined;
-  if (best.kind === 'rule' || best.kind === 'prohibition') {
+  // "I'd rather you didn't touch that today": an English preference can be of the moment too.
+  if (best.kind === 'rule' || best.kind === 'prohibition' || (best.kind === 'preference' && !chinese)) {
     const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
+    if (!chinese && EN_CHOICE_ABOUT_ONE.test(lower) && !EN_DURABLE.test(lower)) return undefined;
   }
   if (!chinese && lower.split(/\s+/).length < 3 && !/^(be|stay) \w+/.test(lower)) return undefined;
   // "remember that for next time": it points back at a lesson, it is not one.
