@@ -644,7 +644,10 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           const standing = isChineseClause(item.quote) ? ZH_STANDING : EN_DURABLE;
           return standing.test(item.quote.toLowerCase()) || PROHIBITION_REASON.test(item.quote);
         });
-      for (const group of groups) if (!(asks && bare(group))) proposals.push(toProposal(group, turn.index));
+      for (const group of groups) {
+        if (asks && bare(group)) continue;
+        proposals.push(toProposal(group, turn.index));
+      }
       if (groups.length === 0) {
         const acknowledged = acknowledgedRule(sentences, turn.entries);
         if (acknowledged) proposals.push(toProposal([acknowledged], turn.index));

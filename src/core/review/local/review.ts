@@ -108,7 +108,7 @@ export function proposeLessons(
 
 /** "remember how we fixed that", "把刚才的解决办法记下来": the lesson is in an earlier turn. */
 const REMEMBER_EARLIER =
-  /\b(remember|note|save|write down|keep) (how|what) we (fixed|did|solved|changed)\b|\b(remember|note down|save|write down) (that|this) fix\b|(记住|记下|记一下|记录一下|把)(刚才|之前|前面|上面)(的)?(解决办法|办法|修复|做法|处理|那个)|(刚才|之前)(的)?(解决办法|修复|做法)(记下来|记住)/i;
+  /\b(remember|note|save|write down|keep|make a note of|memori[sz]e) (how|what) (we|you) (fixed|did|solved|changed)\b|\b(remember|note down|save|write down|keep|make a note of|memori[sz]e) (that|this|the) (fix|workaround|solution)\b|\b(remember|note|save|write down|memori[sz]e) (that|this|it)( (one|down))? for (next time|later|the future)\b|(记住|记下|记一下|记录一下|把)(刚才|之前|前面|上面|这个|这次)(的)?(解决办法|办法|修复|修法|做法|处理|那个)|(刚才|之前|这个|这次)(的)?(解决办法|修复|修法|做法)(记下来|记住|记一下)|^(记住|记下来|记一下)[。!！]?$/i;
 
 /**
  * Fixes of earlier turns that were not learned at the time (a code edit alone looks like task
