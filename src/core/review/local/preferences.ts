@@ -191,7 +191,7 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^we('re| are) an? [\w-]+ (shop|team|house|company|org)\b/, kind: 'fact', confidence: 0.7 },
   {
     pattern:
-      /^(all|every) [\w ]{1,30}? (are|is|must be|should be|have to be|stay|stays)\b(?!.*\b(passing|failing|broken|green|red|done|working|fixed|gone)\b)/,
+      /^(all|every) (?!(the|these|those|my|your|his|her|their|of)\b)[\w ]{1,30}? (are|is|must be|should be|have to be|stay|stays)\b(?!.*\b(passing|failing|broken|green|red|done|working|fixed|gone)\b)/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -251,7 +251,7 @@ const EN_CUES: readonly CueRule[] = [
   // "all API handlers return a Result type", "every service exposes /healthz".
   {
     pattern:
-      /^(all|every|each) (?!(of|time)\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone|pass|passes|fail|fails|crash\w*|on my (machine|laptop))\b)/,
+      /^(all|every|each) (?!(of|time|the|these|those|my|your|his|her|their)\b)(?:[\w.-]+ ){0,3}[\w.-]+ (?:must |should |need to |have to )?(?:not )?(?!(pass|passes|fail|fails|work|works|broke|look|looks|seem|seems)\b)[a-z]+\b(?!.*\b(now|passing|failing|broken|green|red|done|fixed|gone|pass|passes|fail|fails|crash\w*|on my (machine|laptop))\b)/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -497,12 +497,18 @@ const ZH_FILLER =
 const EN_IDIOM =
   /^(don't|do not|dont) (worry|bother|mind|know|think|understand|see|care|get|have|need|forget to tell)\b|^never mind\b|^no worries\b|^stop (here|there|it|now|for now)\b|^stop\s*[,.!—–-]|^stop$|^i('d| would)? (prefer|like|'d prefer|would prefer|'d rather|would rather) (the |your )?(first|second|third|last|other|former|latter|option|approach|version|one|this|that(?! (you|we|the|all|every)\b)|it|them|what you|plan)\b|^we(?:'re| are)? ?(use|using|need|call) (this|that|it|these|those|them)\b/;
 const ZH_IDIOM = /^(别|不要)(担心|急|着急|客气|管了?|在意|紧)|^不要紧|^(以后|回头|之后|改天)再说|再说吧/;
+/**
+ * A state in progress ("our staging server is running out of disk", "we're migrating off Heroku"),
+ * not how things are; "we're using pnpm", "it's running on k8s" are.
+ */
+const EN_PROGRESSIVE =
+  /^(?:[\w./@-]+ ){0,4}(is|are|'re|'s|am) (?!(using|running on|built on|based on|hosted on|targeting|pinned|living|sitting)\b)[a-z]+ing\b/;
 /** A problem report ("our scheduler sends duplicate emails"), not a fact about how things are. */
 const EN_PROBLEM =
   /\b(duplicate\w*|twice|wrong|broken|(returns?|throws?|shows?|gives?|getting|gets?) (an? )?(errors?|exceptions?|5\d\ds?|4\d\ds?)|crash\w*|slow\w*|leak\w*|random\w*|weird|strange|empty|stuck|hang\w*|a lot of|too (much|many)|still|anymore|no longer work\w*|(fails|failed|failing|crashes|broke)\b(?! (without|unless|if|when|on (windows|mac|linux))))\b/;
 /** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
 const EN_OPINION =
-  /\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol|stupid|dumb|damn|way too|too (much|many|slow|long|big|often))\b/;
+  /\btoo (?!(is|are|and|but|so|if|when|as|in|on|at|for)\b)[a-z]+|\bnoisy\b|\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol|stupid|dumb|damn|way too|too (much|many|slow|long|big|often))\b/;
 /** "always the same with this test", "never seen this before": always/never not opening a rule. */
 const EN_NOT_A_RULE =
   /^(always|never) (the|a|an|same|so|like|with|been|seen|this|that|it|there|here|happens?|something|one|more|too|any|ever|again|works?|did|does|has|had|was|is|fun|nice|good|great|bad|fine|funny|hard|easy|true|interesting|amazing|painful)\b/;
@@ -514,7 +520,7 @@ const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
-  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|in) (this|that)\s*([,.;!]|$)|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT =
   /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b(?!( \w+){0,2} (in|into|under|to|from|on) [\w./-]*[./][\w./-]*)/;
 const ZH_MOMENTARY =
@@ -792,7 +798,13 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     /(,\s+(?:and |but |so |also |plus )?|\s+[—–]\s+|\s+-\s+|;\s+|[，；]\s*|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))/g;
   for (const match of sentence.masked.matchAll(breaks)) {
     const from = (match.index ?? 0) + match[0].length;
-    const consequence = statement && /\bso\s*$/.test(match[0]);
+    // A consequence of a state of the moment ("we're migrating next month, so don't …") is of the moment.
+    const head = sentence.masked.slice(0, match.index ?? 0).toLowerCase();
+    const consequence =
+      statement &&
+      /\bso\s*$/.test(match[0]) &&
+      !EN_STATE.test(head) &&
+      !EN_PROGRESSIVE.test(head.replace(/(\w)'(re|s|m)\b/g, "$1 '$2"));
     if (from < sentence.masked.length - 3)
       clauses.push({
         text: sentence.text.slice(from),
@@ -854,7 +866,7 @@ const EN_DURABLE =
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =
-  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b/;
+  /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b|\b(next|this) (week|month|year|sprint|quarter|release)\b|\b(in|for) (that|this) case\b|\bbut (the|it|that|this|they|then)\b.{0,40}\b(loops?|breaks?|fails?|crash\w*|hangs?|errors?|times out|doesn't|does not|won't|isn't|never)\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE =
   /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
@@ -932,6 +944,7 @@ function analyzeClause(
     !chinese &&
     best.kind === 'fact' &&
     (EN_OPINION.test(lower) ||
+      EN_PROGRESSIVE.test(lower.replace(/(\w)'(re|s|m)\b/g, "$1 '$2")) ||
       (EN_PROBLEM.test(lower) && !/\b(otherwise|or else|unless|without)\b/.test(lower)))
   )
     return undefined;
