@@ -17,7 +17,16 @@ import { clip, contentWords, isPathLike } from './text.js';
 
 /** What a command does, as far as lessons are concerned. */
 export type CommandCategory =
-  'test' | 'lint' | 'typecheck' | 'build' | 'install' | 'format' | 'check' | 'migrate' | 'generate';
+  | 'services'
+  | 'test'
+  | 'lint'
+  | 'typecheck'
+  | 'build'
+  | 'install'
+  | 'format'
+  | 'check'
+  | 'migrate'
+  | 'generate';
 
 /** One shell command of the session with its result. */
 export interface CommandRun {
@@ -42,15 +51,12 @@ export interface PatchRun {
 export interface SessionActions {
   commands: CommandRun[];
   patches: PatchRun[];
-  /** What the agent and the person said, in order (supporting evidence for a fix). */
-  messages?: Array<{ turn: number; order: number; text: string }>;
 }
 
 /** Collects shell runs (paired with their outputs by call id) and patches. */
 export function collectActions(transcript: Transcript): SessionActions {
   const commands: CommandRun[] = [];
   const patches: PatchRun[] = [];
-  const messages: Array<{ turn: number; order: number; text: string }> = [];
   let order = 0;
   for (const turn of transcript.turns) {
     const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
@@ -59,10 +65,6 @@ export function collectActions(transcript: Transcript): SessionActions {
         outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
     }
     turn.entries.forEach((entry, position) => {
-      if (entry.kind === 'assistant' || entry.kind === 'user') {
-        messages.push({ turn: turn.index, order: (order += 1), text: entry.text });
-        return;
-      }
       if (entry.kind !== 'tool_call') return;
       order += 1;
       if (entry.name === 'apply_patch') {
@@ -88,7 +90,7 @@ export function collectActions(transcript: Transcript): SessionActions {
       });
     });
   }
-  return { commands, patches, messages };
+  return { commands, patches };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +169,9 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
         : words[1] === 'vet'
           ? 'lint'
           : undefined;
+  // `docker compose -f compose.dev.yml up -d`, `docker-compose up`: starting the local services.
+  if ((first === 'docker' && words[1] === 'compose') || first === 'docker-compose')
+    return words.includes('up') ? 'services' : undefined;
   if (first === 'cargo') {
     const sub = words[1] ?? '';
     if (['test', 'nextest'].includes(sub)) return 'test';
@@ -194,6 +199,9 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
       'mix',
       'gradle',
       './gradlew',
+      'gradlew',
+      './mvnw',
+      'mvnw',
       'mvn',
       'dotnet',
       'bazel',
@@ -408,6 +416,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const typed = candidates.find(
     (line) =>
       (/\b[A-Z]?\w*(Error|Exception|[A-Z]\w*Warning)\b:\s*\S/.test(line) ||
+        /\((?:[A-Z]\w*::)*[A-Z]\w*(Error|Exception)\)\s*$/.test(line) ||
         /\b(?:[a-z_]+\.){2,}[A-Z]\w+:\s*\S/.test(line)) &&
       !ASSERTION.test(line),
   );
@@ -421,7 +430,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
       /^(ERROR|FATAL)\b/.test(line),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory)/i.test(
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|unable to|conflicts with|inconsistent|incompatib\w*|execution failed|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory)/i.test(
       line,
     ),
   );
@@ -456,67 +465,6 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
 /** The default install of a package manager (what every fresh checkout runs). */
 const PLAIN_INSTALL =
   /^((npm|pnpm|yarn|bun) (install|i|ci)|yarn|bundle install|poetry install|uv sync|pipenv install|cargo fetch|composer install|pip3? install -r requirements\.txt)$/;
-
-/** Generic words of a fixing command: not telling on their own. */
-const GENERIC_FIX_WORDS = new Set([
-  'sudo',
-  'apt',
-  'apt-get',
-  'brew',
-  'install',
-  'add',
-  'run',
-  'exec',
-  'npm',
-  'pnpm',
-  'yarn',
-  'pip',
-  'pip3',
-  'npx',
-  'python',
-  'python3',
-  'node',
-  'make',
-  'up',
-  'start',
-  'the',
-  'and',
-  'with',
-  'test',
-  'tests',
-  'build',
-]);
-
-/** Words that name a fix: the changed files, the fixing commands' telling words, backticked values. */
-function fixWords(files: readonly string[], fixCommands: readonly string[], content: string): string[] {
-  const words = new Set<string>();
-  for (const file of files) words.add((file.split('/').at(-1) ?? file).toLowerCase());
-  for (const command of fixCommands) {
-    for (const token of command.split(/\s+/)) {
-      const word = token.toLowerCase().replace(/^['"]|['"]$/g, '');
-      if (word.length >= 3 && !word.startsWith('-') && !GENERIC_FIX_WORDS.has(word) && word !== '&&')
-        words.add(word);
-    }
-  }
-  const change = content
-    .split(/: (?=in `|run `|add `|delete `)/)
-    .slice(1)
-    .join(' ');
-  for (const match of change.matchAll(/`([^`]+)`/g)) {
-    for (const token of (match[1] ?? '').split(/[\s"'(),;{}[\]]+/)) {
-      const word = token.toLowerCase();
-      if (word.length >= 4 && /[\d_=./:-]/.test(word) && !GENERIC_FIX_WORDS.has(word)) words.add(word);
-    }
-  }
-  return [...words];
-}
-
-/** True when a message after `from` names one of the words. */
-function mentioned(actions: SessionActions, from: number, words: readonly string[]): boolean {
-  return (actions.messages ?? []).some(
-    (message) => message.order > from && words.some((word) => message.text.toLowerCase().includes(word)),
-  );
-}
 
 /** The lines a patch adds (without the `+`). */
 function addedLines(body: string): string[] {
@@ -746,13 +694,6 @@ export function extractCommandLessons(
       // "Cannot find module x" fixed by a plain `npm install`: what any fresh checkout needs, not a
       // lesson about this repository.
       if (files.length === 0 && fixCommands.every((command) => PLAIN_INSTALL.test(command))) return;
-      // Supporting evidence: the agent (or the person) names the change after the failure ("after
-      // `docker compose up -d db` all tests pass"). A change nobody mentions may be incidental.
-      if (
-        !options.codeFixes &&
-        !mentioned(actions, failed.order, fixWords(files, fixCommands, lesson.content))
-      )
-        return;
       taughtErrors.add(error.line);
       proposals.push(lesson);
       return;
@@ -832,6 +773,7 @@ export function withoutNarrowing(command: string): string {
 }
 
 const CATEGORY_WORDS: Record<CommandCategory, string> = {
+  services: 'start the local services',
   test: 'run the tests',
   lint: 'lint',
   typecheck: 'type-check',
@@ -844,6 +786,7 @@ const CATEGORY_WORDS: Record<CommandCategory, string> = {
 };
 
 const CATEGORY_TITLES: Record<CommandCategory, string> = {
+  services: 'Local services command',
   test: 'Test command',
   lint: 'Lint command',
   typecheck: 'Type-check command',
