@@ -486,6 +486,15 @@ function runsThrough(command: string, file: string): boolean {
   return false;
 }
 
+/** The first line of a test report that names the failure (`● formats the report date`). */
+function reportLine(output: string): { line: string; setup: boolean } | undefined {
+  const line = output
+    .split('\n')
+    .map((text) => text.trim())
+    .find((text) => /^(●|✕|×|✗|--- FAIL|FAILED\b|not ok\b)/.test(text) && text.length < 200);
+  return line === undefined ? undefined : { line: line.replace(/^(●|✕|×|✗)\s*/, ''), setup: false };
+}
+
 /** Source code, documentation and styles: edits to these are work on the task, not on the setup. */
 const SOURCE_FILE =
   /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
@@ -629,6 +638,21 @@ export function extractCommandLessons(
 
     // 1. The same command passed later: something made it pass (a fix), or it was flaky.
     if (retry !== undefined) {
+      // A failing test that passed after only configuration changed (a `TZ=UTC` in the test script)
+      // names its failure by the report line.
+      const onlyConfig =
+        actions.patches.some((patch) => patch.order > failed.order && patch.order < retry.order) &&
+        actions.patches
+          .filter((patch) => patch.order > failed.order && patch.order < retry.order)
+          .every((patch) => patch.files.every(isConfigFile)) &&
+        !runs.some(
+          (run) =>
+            run.order > failed.order &&
+            run.order < retry.order &&
+            run.exitCode === 0 &&
+            !isReadOnly(run.command),
+        );
+      const error = errorLine(failed.output) ?? (onlyConfig ? reportLine(failed.output) : undefined);
       if (error === undefined || taughtErrors.has(error.line)) return;
       const failedAgain = runs.some((run) => {
         const durable = durableOf(run);
