@@ -23,6 +23,9 @@ interface CueRule extends Cue {
   pattern: RegExp;
 }
 
+/** "I'd like you to …": a standing wish only with a standing word ("for anything bigger …", "always"). */
+const WISH_FOR_YOU = /^i('d| would) (really )?like you to\b/;
+
 /** English cues, tried on the lower-cased sentence after leading fillers ("ok,", "no —", "btw"). */
 const EN_CUES: readonly CueRule[] = [
   {
@@ -324,6 +327,26 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'preference',
     confidence: 0.7,
   },
+  // "for anything bigger than a few lines, I'd like you to show me the diff first": a wish that stands.
+  {
+    pattern: WISH_FOR_YOU,
+    kind: 'preference',
+    confidence: 0.75,
+  },
+  // "no emojis in your replies": a standing prohibition about what the agent writes.
+  {
+    pattern:
+      /^no (more )?[\w-]+ (in|on) (your|the|my|our|any) (repl(y|ies)|answers?|responses?|commits?|commit messages?|prs?|pull requests?|code|comments?|messages?|output|summar(y|ies))\b/,
+    kind: 'prohibition',
+    confidence: 0.75,
+  },
+  // "staging is api.staging.quarry.internal", "the dev db is at localhost:5433": where a thing is.
+  {
+    pattern:
+      /^(the |our )?[\w-]+( [\w-]+){0,2} (is|lives at|runs at|is at|is on|is reachable at) `?((https?:\/\/)?[\w-]+(\.[\w-]+){2,}|(https?:\/\/)?[\w-]+\.(com|net|org|io|dev|app|internal|local|cloud)(:\d+)?|localhost:\d+)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "one component per file is the rule in this codebase": a statement named as the rule.
   {
     pattern:
@@ -490,7 +513,7 @@ const ZH_CUES: readonly CueRule[] = [
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|generally|in general|as a rule|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
 const ZH_FILLER =
   /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
@@ -631,7 +654,9 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           last &&
           lastItem &&
           lastItem === previousCue &&
-          (short || sharesTopic(lastItem.words, found.words))
+          (short ||
+            sharesTopic(lastItem.words, found.words) ||
+            sharesTopic(contentWords(lastItem.quote), contentWords(found.quote)))
         )
           last.push(found);
         else groups.push([found]);
@@ -789,8 +814,14 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   const colon = /：\s*|:\s+/.exec(sentence.masked);
   if (colon && colon.index > 0) {
     const from = colon.index + colon[0].length;
-    if (from < sentence.masked.length)
-      clauses.push({ text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false });
+    if (from < sentence.masked.length) {
+      const after = { text: sentence.text.slice(from), masked: sentence.masked.slice(from), mid: false };
+      // "since you keep asking: staging is …": a short lead without a cue of its own only announces.
+      const head = sentence.masked.slice(0, colon.index);
+      const announces = head.trim().split(/\s+/).length <= 6 && analyzeClause(head, head) === undefined;
+      if (announces) clauses.unshift(after);
+      else clauses.push(after);
+    }
   }
   // "write the parser, and please stop pulling in moment.js": a rule after a task, in a later clause.
   // Casual Chinese separates clauses with spaces ("太慢了 快两分钟 以后你也这样 别跑 …").
@@ -862,14 +893,14 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE =
-  /\b(always|never|stop \w+ing|anymore|any more|ever|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
+  /\b(always|never|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =
   /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b|\b(next|this) (week|month|year|sprint|quarter|release)\b|\b(in|for) (that|this) case\b|\bbut (the|it|that|this|they|then)\b.{0,40}\b(loops?|breaks?|fails?|crash\w*|hangs?|errors?|times out|doesn't|does not|won't|isn't|never)\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE =
-  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天/;
+  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天|继续|接着|(一直|正|还)在[\u4e00-\u9fff]|越来越/;
 
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
 const ZH_DURABLE =
@@ -914,7 +945,7 @@ function analyzeClause(
   // "For integration tests we never mock the database": the cue follows a topic phrase.
   const topical = chinese
     ? undefined
-    : /^(for|in|on|with|during|inside|within) [^,]{1,40}?,? (?=(we|you|i) )/.exec(lower);
+    : /^(for|in|on|with|during|inside|within) [^,]{1,40}?,? (?=(we|you|i)\b)/.exec(lower);
   const variants = topical ? [lower, lower.slice(topical[0].length)] : [chinese ? rest : lower];
   let best: Cue | undefined;
   let bestPattern: RegExp | undefined;
@@ -928,6 +959,7 @@ function analyzeClause(
     }
   }
   if (best === undefined) return undefined;
+  if (bestPattern === WISH_FOR_YOU && !EN_DURABLE.test(lower)) return undefined;
   if (
     !chinese &&
     (EN_NOT_A_RULE.test(lower) ||
@@ -964,7 +996,7 @@ function analyzeClause(
   // ("咱们把这个 bug 修一下", "我把配置放在 … 了") is not a fact or a rule to keep.
   const ofTheMoment = chinese
     ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest)
-    : EN_STATE.test(lower) && !standing;
+    : EN_STATE.test(lower.split(/,\s*(?:so|because|since|which|otherwise)\b/)[0] ?? lower) && !standing;
   if (ofTheMoment) return undefined;
   // "I'd rather you didn't touch that today": an English preference can be of the moment too.
   if (best.kind === 'rule' || best.kind === 'prohibition' || (best.kind === 'preference' && !chinese)) {
