@@ -6,8 +6,8 @@ import { fixtureFiles } from '../../fixtures/rollouts/generate.js';
 
 describe('reviewer evaluation', () => {
   it('meets the targets on the development fixtures', async () => {
-    // dev8- is a blind batch, kept out of the guard until the rules have been measured on it untuned.
-    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev8-'] });
+    // Every batch, blind ones included once they have been measured untuned (dev8- has: docs/learning.md).
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev');
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);

@@ -582,10 +582,14 @@ interface CueSentence {
 /** Extracts preference, correction and fact proposals from the human's messages. */
 export function extractPreferences(transcript: Transcript): Proposal[] {
   const proposals: Proposal[] = [];
+  let lastReply = '';
   for (const turn of transcript.turns) {
+    const replyBefore = lastReply;
+    for (const entry of turn.entries) if (entry.kind === 'assistant') lastReply = entry.text;
     for (const entry of turn.entries) {
       if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
       const sentences = splitSentences(entry.text);
+      const answered = answeredPath(sentences, replyBefore);
       const groups: CueSentence[][] = [];
       let previousCue: CueSentence | undefined;
       sentences.forEach((sentence, position) => {
@@ -617,6 +621,7 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           before &&
           /^[^.]{0,40}\b(them|those|these|it|that)\b/i.test(found.content) &&
           before.text.length <= 80 &&
+          before.text.trim().split(/\s+/).length >= 3 &&
           !/[?？]/.test(before.text)
         ) {
           const lead = cleanClause(before.text.slice(fillerLength(before.masked)));
@@ -677,15 +682,100 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         });
       for (const group of groups) {
         if (asks && bare(group)) continue;
-        proposals.push(toProposal(group, turn.index));
+        const proposal = withReplacement(toProposal(group, turn.index));
+        proposals.push(
+          answered === undefined || proposal.content.includes(answered)
+            ? proposal
+            : withPath(proposal, answered),
+        );
       }
-      if (groups.length === 0) {
+      const terse = groups.length === 0 ? terseContrast(sentences, turn.entries) : undefined;
+      if (terse) proposals.push(toProposal([terse], turn.index));
+      if (groups.length === 0 && !terse) {
         const acknowledged = acknowledgedRule(sentences, turn.entries);
         if (acknowledged) proposals.push(toProposal([acknowledged], turn.index));
       }
     }
   }
   return proposals;
+}
+
+/**
+ * "The flag is in config/flags.yaml and in a migration. Which one is live?" — "the yaml. flags moved
+ * out of the DB last year": a short answer that picks a path the agent named; the path completes the
+ * lesson stated after it.
+ */
+function answeredPath(sentences: readonly Sentence[], reply: string): string | undefined {
+  const pick = /^(?:the|use the|it's the|in the)\s+([\w.-]{2,20})(?:\s+(?:one|file))?[.!]?$/i.exec(
+    sentences[0]?.masked.trim() ?? '',
+  );
+  if (!pick || !/[?？]\s*$/.test(reply.trim())) return undefined;
+  const word = (pick[1] ?? '').toLowerCase().replace(/\.+$/, '');
+  const paths = [...reply.matchAll(/`?((?:[\w.@-]+\/)+[\w.@-]+\.\w+|[\w@-]+\.\w{2,5})`?/g)].map(
+    (match) => match[1] ?? '',
+  );
+  const chosen = paths.filter((path) => path.toLowerCase().includes(word));
+  return chosen.length === 1 ? chosen[0] : undefined;
+}
+
+function withPath(proposal: Proposal, path: string): Proposal {
+  return {
+    ...proposal,
+    content: `${proposal.content.replace(/[.。]\s*$/, '')}; the live one is ${path}.`,
+    sourcePaths: [...proposal.sourcePaths, path],
+  };
+}
+
+/**
+ * "swap the moment call for dayjs — we don't use moment anywhere in this repo anymore": a rule
+ * against X beside a request to replace X with Y says what to use instead.
+ */
+function withReplacement(proposal: Proposal): Proposal {
+  const swap =
+    /\b(?:swap|replace|switch|migrate|change|move)\w*\s+(?:the\s+|all\s+|every\s+|our\s+)?([\w.@/-]+)\b(?:[^—;,.]|\.(?=\w)){0,60}?\b(?:for|with|to)\s+`?([\w@/-]+(?:\.\w+)*)/i.exec(
+      proposal.evidence.quote,
+    );
+  if (!swap || proposal.kind !== 'preference') return proposal;
+  const [, from = '', to = ''] = swap;
+  const lower = proposal.content.toLowerCase();
+  if (from.length < 3 || !lower.includes(from.toLowerCase()) || lower.includes(to.toLowerCase()))
+    return proposal;
+  const content = `${proposal.content.replace(/[.。]\s*$/, '')}; use ${to} instead.`;
+  return { ...proposal, content };
+}
+
+/**
+ * "task, not make. Taskfile since spring." — a terse correction naming the tool to use, borne out by
+ * the agent running that tool in the same turn: the message (when short) is the lesson.
+ */
+function terseContrast(
+  sentences: readonly Sentence[],
+  entries: Transcript['turns'][number]['entries'],
+): CueSentence | undefined {
+  const words = sentences.reduce((total, sentence) => total + sentence.text.split(/\s+/).length, 0);
+  if (words > 20) return undefined;
+  const first = sentences[0];
+  const contrast = first
+    ? /^`?([\w.@/-]+)`?,?\s+not\s+`?([\w.@/-]+)`?[.!]?$/i.exec(first.masked.trim())
+    : null;
+  if (!first || !contrast) return undefined;
+  const tool = (contrast[1] ?? '').toLowerCase();
+  const ran = entries.some(
+    (entry) => entry.kind === 'tool_call' && entry.input.trim().toLowerCase().startsWith(`${tool} `),
+  );
+  if (!ran) return undefined;
+  const rest = sentences
+    .slice(1)
+    .map((sentence) => sentence.text.replace(/[.。!]+$/, ''))
+    .join('; ');
+  const [use = '', not = ''] = [contrast[1], contrast[2]].map((word) => (word ?? '').replace(/\.+$/, ''));
+  const content = `Use ${use}, not ${not}${rest === '' ? '' : `: ${rest}`}`;
+  return {
+    cue: { kind: 'rule', confidence: 0.7 },
+    quote: sentences.map((sentence) => sentence.text).join(' '),
+    content,
+    words: contentWords(content),
+  };
 }
 
 /** A sentence that is only a path and "now": where something lives after a move. */
@@ -836,10 +926,14 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       /\bso\s*$/.test(match[0]) &&
       !EN_STATE.test(head) &&
       !EN_PROGRESSIVE.test(head.replace(/(\w)'(re|s|m)\b/g, "$1 '$2"));
+    // A clause opened by a dash ends at the closing dash ("— we don't use moment here — and then …").
+    const dashed = /[—–]\s*$/.test(match[0]);
+    const close = dashed ? sentence.masked.slice(from).search(/\s+[—–]\s+/) : -1;
+    const to = close > 0 ? from + close : sentence.masked.length;
     if (from < sentence.masked.length - 3)
       clauses.push({
-        text: sentence.text.slice(from),
-        masked: sentence.masked.slice(from),
+        text: sentence.text.slice(from, to),
+        masked: sentence.masked.slice(from, to),
         mid: true,
         consequence,
       });

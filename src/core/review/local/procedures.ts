@@ -135,6 +135,8 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
       };
     }
   }
+  const prose = english || chinese || task || recipe || likeThis ? undefined : proseProcedure(text, masked);
+  if (prose !== undefined) return prose;
   const generic = english || chinese || task || recipe || likeThis ? undefined : genericLead(masked);
   if (generic !== undefined) return genericProcedure(text, masked, generic);
   if (!english && !chinese && !task) return undefined;
@@ -200,6 +202,62 @@ function numberedSteps(text: string, masked: string): string[] | undefined {
     }
   });
   return steps.length >= 3 ? steps : undefined;
+}
+
+/** "let me explain how hotfixes work here": a named way of doing something, told in sentences. */
+const PROSE_LEAD =
+  /\bhow ([a-z][\w-]*?)(?:es|s)? (?:work|works|are done|is done|go|goes|happen)\b(?: here| in this repo)?/i;
+/** A sentence that tells a step: "You branch from …", "Then you …", "Finally …". */
+const PROSE_STEP =
+  /^(?:(?:then|first|next|after that|finally|and)\s*,?\s+)?(?:you|we)\s+(?:then\s+)?|^(?:then|first|next|after that|finally)\s*,?\s+/i;
+
+/**
+ * "… how hotfixes work here … You branch from the latest release tag, not from main. You cherry-pick
+ * the fix, bump the patch version, run `make release-notes`, and open the PR.": the steps are the
+ * sentences after the lead that tell what you do, split at commas into actions.
+ */
+function proseProcedure(text: string, masked: string): Omit<Proposal, 'evidence'> | undefined {
+  const lead = PROSE_LEAD.exec(masked);
+  if (!lead || ONE_OFF_OBJECT.test(lead[1] ?? '')) return undefined;
+  const rest = masked.slice((lead.index ?? 0) + lead[0].length);
+  const sentenceEnd = rest.search(/[.!?](\s|$)/);
+  if (sentenceEnd < 0) return undefined;
+  const from = (lead.index ?? 0) + lead[0].length + sentenceEnd + 1;
+  const steps: string[] = [];
+  let cursor = from;
+  for (;;) {
+    const slice = masked.slice(cursor);
+    const start = slice.length - slice.trimStart().length;
+    const end = slice.search(/[.!?](\s|$)/);
+    const sentence = text.slice(cursor + start, end < 0 ? undefined : cursor + end).trim();
+    const opener = PROSE_STEP.exec(sentence);
+    if (!opener || sentence === '') break;
+    const parts = sentence
+      .slice(opener[0].length)
+      .split(/,\s*(?:and\s+)?(?:then\s+)?/)
+      .map((part) => part.trim())
+      .filter((part) => part !== '');
+    for (const part of parts) {
+      // "…, not from main": a qualifier of the step before, not a step.
+      if (/^(not|but|which|so|because|as|unless|otherwise|or)\b/i.test(part) && steps.length > 0) {
+        steps[steps.length - 1] = `${steps[steps.length - 1]}, ${part}`;
+      } else steps.push(part);
+    }
+    if (end < 0) break;
+    cursor += end + 1;
+  }
+  if (steps.length < 3 || steps.length > 12 || steps.some((step) => step.length > 160)) return undefined;
+  const what = (lead[1] ?? '').toLowerCase();
+  const noun = EN_NOUN[what] ?? capitalize(what);
+  return {
+    kind: 'procedure',
+    family: 'recall_candidate',
+    summary: `${noun} procedure`,
+    content: `${noun} steps in this repo: ${steps.map((step, index) => `${index + 1}. ${step}`).join('; ')}.`,
+    sourcePaths: [],
+    confidence: 0.7,
+    dedupeKey: steps.join(' '),
+  };
 }
 
 /** "1) A 2) B 3) C" or "1. A 2. B 3. C" within one line, in order. */
