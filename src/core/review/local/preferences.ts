@@ -547,7 +547,7 @@ const EN_MOMENTARY =
 const EN_ONE_OFF_OBJECT =
   /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b(?!( \w+){0,2} (in|into|under|to|from|on) [\w./-]*[./][\w./-]*)/;
 const ZH_MOMENTARY =
-  /(这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
+  /(上次|有问题|那个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
 const EN_QUESTION_START =
   /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
@@ -946,7 +946,8 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       found &&
       clause.mid &&
       isChineseClause(clause.masked) &&
-      ZH_ASKS.test(sentence.masked) &&
+      (ZH_ASKS.test(sentence.masked) ||
+        ZH_MOMENTARY.test(sentence.masked.slice(0, Math.max(0, sentence.masked.indexOf(clause.masked))))) &&
       !ZH_STANDING.test(found.content)
     )
       continue;
