@@ -423,7 +423,12 @@ const ZH_CUES: readonly CueRule[] = [
   },
   { pattern: /^我们[^，。,]{0,10}?部署/, kind: 'fact', confidence: 0.7 },
   { pattern: /^我们的[^，。,]{1,12}?(是|在|用|使用|都在|放在)/, kind: 'fact', confidence: 0.7 },
-  { pattern: /^(这个)?(项目|仓库|代码库)[^，。]{0,8}?(用|使用|都是|都在)/, kind: 'fact', confidence: 0.7 },
+  {
+    pattern:
+      /^(这个)?\s*(项目|仓库|代码库|repo|repository|project)\s*[^，。]{0,16}?(要用|用|使用|都是|都在)/i,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   {
     pattern:
       /^(这个|本)(服务|项目|仓库|应用|系统|库|模块)的?[^，。]{0,10}?(都|统一)?(是|用|使用|在|放在|打到|存在|部署在|跑在)/,
@@ -463,7 +468,7 @@ const ZH_CUES: readonly CueRule[] = [
   },
   // A rule after a comma: "…，别再写 .then() 链了", "…，以后都用 pnpm".
   {
-    pattern: /[，,；;](别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/,
+    pattern: /[，,；;]\s*(别再?|不要再?|千万别|千万不要|禁止|以后都|今后都|统一用)/,
     kind: 'rule',
     confidence: 0.7,
   },
@@ -897,7 +902,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   const clauses: Array<{ text: string; masked: string; mid: boolean; consequence?: boolean }> = [
     { text: sentence.text, masked: sentence.masked, mid: false },
   ];
-  const startsWithTask = TASK_VERB.test(sentence.text.slice(fillerLength(sentence.masked)).trim());
+  const opening = sentence.text.slice(fillerLength(sentence.masked)).trim();
+  // "commit message 统一用英文": in a Chinese sentence an English noun first ("commit", "test") is
+  // a topic, not a task verb; only a Chinese request (帮我, 把 …) opens a task.
+  const startsWithTask = isChineseClause(sentence.masked)
+    ? /^(帮我|帮忙|给我|把|请帮)/.test(opening)
+    : TASK_VERB.test(opening);
   // "I read this on my phone, so keep answers short": a rule drawn from a statement (not from a task).
   const statement = !startsWithTask && !/\b(can|could|would|will) you\b/i.test(sentence.masked);
   // "quick orientation: the API lives in services/api" — the cue may follow a colon.

@@ -54,6 +54,12 @@ export interface LocalReviewOptions {
   fileFocus?: boolean;
 }
 
+/** Share of CJK characters among the letters of a text. */
+function cjkShare(text: string): number {
+  const letters = [...text.replace(/[\s\d\p{P}\p{S}]/gu, '')];
+  return letters.length === 0 ? 0 : letters.filter((char) => hasCjk(char)).length / letters.length;
+}
+
 /** How many earlier turns of the session the reviewer reads as context for the latest one. */
 export const CONTEXT_TURNS = 3;
 /** Context is also bounded in size: earlier turns beyond this many characters are left out. */
@@ -177,7 +183,8 @@ export function reviewLocally(
         cleanTextProblems(
           { title: proposal.summary, content: proposal.content },
           '',
-          hasCjk(proposal.evidence.quote) && !hasCjk(proposal.content) ? true : false,
+          // A mostly Chinese message keeps its lesson Chinese ("记得 run lint before push" need not).
+          cjkShare(proposal.evidence.quote) > 0.3 && !hasCjk(proposal.content),
         ).length === 0,
     );
   const stated = candidates
