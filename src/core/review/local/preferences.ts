@@ -333,6 +333,26 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'preference',
     confidence: 0.75,
   },
+  // "give me PowerShell commands, not bash": what to give the person, with its contrast.
+  {
+    pattern: /^(give|show|send|write|reply with|answer with|use) (me )?[^,]{1,40}, not \S/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  // "when I ask for a review, just list the problems": how to answer a recurring request.
+  {
+    pattern:
+      /^(when|whenever|every time|each time) i (ask|say|want|need|request|tell|send)\b[^,]{0,60},\s*\S/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
+  // "ask before installing any new dependency": check with the person before a kind of action.
+  {
+    pattern:
+      /^(always )?(ask|check with me|confirm with me|ask me|ping me) (first )?before (?:you )?(?!you\b)[a-z]+\b(?! (it|this|that|them)\b)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   // "no emojis in your replies": a standing prohibition about what the agent writes.
   {
     pattern:
@@ -542,13 +562,13 @@ const EN_NOT_A_RULE =
   /^(always|never) (the|a|an|same|so|like|with|been|seen|this|that|it|there|here|happens?|something|one|more|too|any|ever|again|works?|did|does|has|had|was|is|fun|nice|good|great|bad|fine|funny|hard|easy|true|interesting|amazing|painful)\b/;
 /** "use the existing helper instead of a new one": a choice about one thing of today's task. */
 const EN_CHOICE_ABOUT_ONE =
-  /^(use|prefer|pick|take) (the existing|the same|this|that|these|those|a|an|your|my)\b/;
+  /^(use|prefer|pick|take) (the existing|the same|the \w+ one|the (first|second|third|last|other|new|old)|this|that|these|those|a|an|your|my)\b/;
 /** "I want the signup button blue": a wish about one thing of today's task. */
 const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|those|it|a|an|my)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
-  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|in) (this|that)\s*([,.;!]|$)|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|in) (this|that)\s*([,.;!]|$)|\b(this|that)\s*[.!]*$|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT =
   /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b(?!( \w+){0,2} (in|into|under|to|from|on) [\w./-]*[./][\w./-]*)/;
 const ZH_MOMENTARY =
@@ -1034,7 +1054,7 @@ function analyzeClause(
   if (rest === '') return undefined;
   const lower = rest.toLowerCase().replace(/[’‘]/g, "'");
   const chinese = isChineseClause(rest);
-  const whenYou = !chinese && /^(when|whenever) you \w+/.test(lower);
+  const whenYou = !chinese && /^(when|whenever) (you|i) \w+/.test(lower);
   if (chinese) {
     // "我习惯先看 diff 再决定要不要提交。" holds an embedded question, it is not one.
     const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
