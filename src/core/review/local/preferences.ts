@@ -1199,11 +1199,10 @@ export function scopeOf(text: string, factOnly = false): 'user' | 'global' {
 }
 
 function toProposal(group: CueSentence[], turn: number): Proposal {
-  const chinese = group.some((item) => isChineseClause(item.content));
-  const content = writeContent(
-    group.map((item) => cleanClause(item.content)).join(chinese ? '' : ' '),
-    chinese,
-  );
+  const cleaned = group.map((item) => cleanClause(item.content));
+  // Chinese once the lead-ins are gone ("记得 run lint before push" is an English rule).
+  const chinese = cleaned.some((text) => isChineseClause(text));
+  const content = writeContent(cleaned.join(chinese ? '' : ' '), chinese);
   const quote = clip(group.map((item) => item.quote).join(' '), MAX_QUOTE);
   const kinds = new Set(group.map((item) => item.cue.kind));
   const confidence = Math.min(
