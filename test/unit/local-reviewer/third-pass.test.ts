@@ -9,7 +9,7 @@ import { collectActions, extractCommandLessons } from '../../../src/core/review/
 import { extractPreferences } from '../../../src/core/review/local/preferences.js';
 import { procedureOf } from '../../../src/core/review/local/procedures.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
-import { parseRollout } from '../../../src/core/review/transcript.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../../../src/core/review/types.js';
 import { patchOf, rolloutText, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
 
