@@ -95,6 +95,9 @@ export default tseslint.config(
       },
     },
     settings: {
+      // Without these the cycle rule cannot parse the TypeScript files it follows and sees no cycle.
+      'import-x/extensions': ['.ts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
       'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })],
     },
     rules: {

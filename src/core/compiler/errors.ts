@@ -1,15 +1,8 @@
 /** Expected errors of the compiler (subclasses of AppError, see src/core/errors.ts). */
 import { AppError, type AppErrorOptions } from '../errors.js';
 
-/** The compile lock was taken away (or its directory removed) while this process held it. */
-export class LockCompromisedError extends AppError {
-  constructor(message: string, options: AppErrorOptions = {}) {
-    super(`compile lock compromised: ${message}`, {
-      hint: 'another compile may have judged this one stale; the batch was not applied',
-      ...options,
-    });
-  }
-}
+/** The compile lock was taken away while this process held it (defined with the lock). */
+export { LockCompromisedError } from '../lock/lock.js';
 
 /** The requested backend cannot run and falling back to `script` is not allowed. */
 export class BackendUnavailableError extends AppError {}

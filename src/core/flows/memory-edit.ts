@@ -26,10 +26,10 @@ import {
 import type { CompileArtifacts } from '../compiler/backends/types.js';
 import { publishNativeSkills } from '../compiler/compile.js';
 import { loadCompileContext } from '../compiler/context.js';
-import { acquireCompileLock, type CompileLock } from '../compiler/lock.js';
 import { lessonIdFor } from '../compiler/normalize.js';
 import { newReceiptId, readReceiptHistory } from '../compiler/receipts.js';
 import { readRegularText } from '../fs/safe.js';
+import { withLock, type HeldLock } from '../lock/lock.js';
 
 /** The lock is held by a running compile: try again in a moment. */
 export class BucketBusyError extends AppError {}
@@ -62,33 +62,26 @@ function lockWaitMs(): number {
  */
 export async function withCompileLock<T>(
   paths: StatePaths,
-  fn: (lock: CompileLock) => T | Promise<T>,
+  fn: (lock: HeldLock) => T | Promise<T>,
 ): Promise<T> {
   if (!existsSync(paths.stateDir))
     throw new UsageError(`no learned state for this repository (${paths.stateDir} does not exist)`);
-  const deadline = Date.now() + lockWaitMs();
-  let acquired = await acquireCompileLock(paths);
-  let told = false;
-  while (!acquired.acquired && Date.now() < deadline) {
-    if (!told) {
-      told = true;
-      waitNotice?.(acquired.status.owner_pid);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    acquired = await acquireCompileLock(paths);
-  }
-  if (!acquired.acquired) {
+  const waitMs = lockWaitMs();
+  const result = await withLock(
+    paths.lockFile,
+    (lock) => {
+      recoverJournal(paths);
+      return fn(lock);
+    },
+    { waitMs, onWait: (status) => waitNotice?.(status.owner_pid) },
+  );
+  if (!result.acquired) {
     throw new BucketBusyError(
-      `a compile holds the lock of this repository (pid ${String(acquired.status.owner_pid ?? '?')}) and did not finish within ${Math.round(lockWaitMs() / 1000)} s`,
+      `a compile holds the lock of this repository (pid ${String(result.status.owner_pid ?? '?')}) and did not finish within ${Math.round(waitMs / 1000)} s`,
       { hint: 'try again when it finishes' },
     );
   }
-  try {
-    recoverJournal(paths);
-    return await fn(acquired.lock);
-  } finally {
-    await acquired.lock.release();
-  }
+  return result.value;
 }
 
 /** Memory with every entry carrying its id (entries from before ids get the compiler's derivation). */

@@ -77,10 +77,10 @@ export async function repairSearchIndex(
 ): Promise<{ outcome: IndexRepairOutcome; error?: string }> {
   if (!existsSync(paths.recallIndex)) return { outcome: 'no_recall' };
   if (!options.force && searchIndexUsable(paths)) return { outcome: 'fresh' };
-  const { acquireCompileLock } = await import('../compiler/lock.js');
+  const { acquireLock } = await import('../lock/lock.js');
   let acquired;
   try {
-    acquired = await acquireCompileLock(paths);
+    acquired = await acquireLock(paths.lockFile);
   } catch (error) {
     return { outcome: 'failed', error: describeError(error) };
   }

@@ -16,11 +16,9 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  renameSync,
   statSync,
   unlinkSync,
   utimesSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { legacyTurnKey } from '../agents/turn-key.js';
@@ -29,6 +27,7 @@ import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import { readRegularText } from '../fs/safe.js';
+import { isPidFileLockLive, touchPidFileLock, tryPidFileLock } from '../lock/pid-file.js';
 
 /** Attempts before a spooled turn is parked in `dead/`. */
 export const MAX_REVIEW_ATTEMPTS = 6;
@@ -434,66 +433,14 @@ export const MAX_WORKERS = 4;
 /** A worker lock not refreshed for this long is stale even if its pid looks alive (pid reuse). */
 export const WORKER_LOCK_STALE_MS = 15 * 60 * 1000;
 
-export function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** True when `file` is a lock held by a live process that refreshed it recently. */
+/** True when `file` is a worker lock held by a live process that refreshed it recently. */
 export function isLockLive(file: string, now = Date.now()): boolean {
-  try {
-    const stat = statSync(file);
-    const [pidLine, createdLine] = readRegularText(file).split('\n');
-    const pid = Number(pidLine);
-    // A heartbeat (mtime) in the future is no heartbeat: judge by the age from the creation time.
-    let beat = stat.mtimeMs;
-    if (beat - now > 60_000) {
-      const created = Date.parse(createdLine ?? '');
-      beat = Number.isFinite(created) && created - now <= 60_000 ? created : 0;
-    }
-    return isPidAlive(pid) && now - beat < WORKER_LOCK_STALE_MS;
-  } catch {
-    return false;
-  }
+  return isPidFileLockLive(file, WORKER_LOCK_STALE_MS, now);
 }
 
-/** Tries to take a lock file (O_EXCL). A stale lock is broken. Returns a release function or undefined. */
-export function tryLock(file: string): (() => void) | undefined {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      try {
-        writeSync(fd, `${process.pid}\n${utcNow()}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return () => {
-        try {
-          // Only remove the lock if it is still ours (a stale-breaker may have replaced it).
-          if (Number(readRegularText(file).split('\n')[0]) === process.pid) unlinkSync(file);
-        } catch {
-          // Gone already.
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (isLockLive(file)) return undefined;
-      // Stale: move it aside atomically so only one breaker wins, then retry the create.
-      const aside = `${file}.stale-${process.pid}`;
-      try {
-        renameSync(file, aside);
-        unlinkSync(aside);
-      } catch {
-        // Another process broke it first; the retry decides.
-      }
-    }
-  }
-  return undefined;
+/** The worker's heartbeat: keeps its bucket lock fresh while it reviews. */
+export function touchWorkerLock(paths: StatePaths): void {
+  touchPidFileLock(workerLockPath(paths));
 }
 
 export function workerLockPath(paths: StatePaths): string {
@@ -507,12 +454,12 @@ export function workerSlotsDir(home: string): string {
 /** Takes the bucket's worker lock and one global slot. Undefined when either is busy. */
 export function acquireWorker(paths: StatePaths): (() => void) | undefined {
   mkdirSync(paths.reviewDir, { recursive: true });
-  const releaseBucket = tryLock(workerLockPath(paths));
+  const releaseBucket = tryPidFileLock(workerLockPath(paths), WORKER_LOCK_STALE_MS);
   if (!releaseBucket) return undefined;
   const slots = workerSlotsDir(paths.home);
   mkdirSync(slots, { recursive: true });
   for (let i = 0; i < MAX_WORKERS; i++) {
-    const releaseSlot = tryLock(join(slots, `slot-${i}.lock`));
+    const releaseSlot = tryPidFileLock(join(slots, `slot-${i}.lock`), WORKER_LOCK_STALE_MS);
     if (releaseSlot) {
       return () => {
         releaseSlot();

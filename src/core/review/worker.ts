@@ -2,7 +2,7 @@
  * The review worker: drains a bucket's spool (see spool.ts). One per bucket, at most
  * MAX_WORKERS across the home. Started detached by the Stop hook, and run inline by `scan`.
  */
-import { mkdirSync, renameSync, unlinkSync, utimesSync } from 'node:fs';
+import { mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { describeError } from '../errors.js';
@@ -21,7 +21,7 @@ import {
   listSpool,
   readSpoolEntry,
   recordFailure,
-  workerLockPath,
+  touchWorkerLock,
   writeSpoolEntry,
   type SpoolEntry,
 } from './spool.js';
@@ -77,7 +77,7 @@ export async function drainSpool(
     try {
       for (const item of listSpool(paths)) {
         if (processed >= maxEntries || options.signal?.aborted) break;
-        heartbeat(paths);
+        touchWorkerLock(paths);
         const entry = readSpoolEntry(item.file);
         if (!entry) {
           // Not a readable entry (damaged by hand or disk): keep it aside, never delete it.
@@ -209,13 +209,4 @@ function deferredEntry(attempt: SpoolEntry, attempts: number, error: ReviewDefer
       -20,
     ),
   };
-}
-
-function heartbeat(paths: StatePaths): void {
-  const now = new Date();
-  try {
-    utimesSync(workerLockPath(paths), now, now);
-  } catch {
-    // The lock vanished; the next acquire decides.
-  }
 }

@@ -3,14 +3,17 @@ import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync 
 import { describe, expect, it } from 'vitest';
 import {
   acquireCompileLock,
-  guardDirOf,
-  isPidAlive,
   lockDirOf,
   lockStatus,
   withCompileLock,
 } from '../../../src/core/compiler/lock.js';
+import { guardDirOf as guardDirOfFile, withLock } from '../../../src/core/lock/lock.js';
+import { isPidAlive } from '../../../src/core/lock/pid.js';
+import { isPidFileLockLive, touchPidFileLock, tryPidFileLock } from '../../../src/core/lock/pid-file.js';
 import { join } from 'node:path';
-import { bucket } from './helpers.js';
+import { bucket } from '../compiler/helpers.js';
+
+const guardDirOf = (paths: { lockFile: string }) => guardDirOfFile(paths.lockFile);
 
 /** A pid that certainly belonged to a process that has exited (and was reaped). */
 function deadPid(): number {
@@ -243,5 +246,80 @@ describe('acquireCompileLock', () => {
     ).rejects.toThrow('boom');
     expect(lockStatus(paths).locked).toBe(false);
     expect(await withCompileLock(paths, async () => 42)).toEqual({ acquired: true, value: 42 });
+  });
+});
+
+describe('withLock', () => {
+  it('waits for a live owner up to waitMs, tells once, and runs once the owner releases', async () => {
+    const paths = bucket();
+    const first = await acquireCompileLock(paths);
+    if (!first.acquired) throw new Error('not acquired');
+    const told: Array<number | null> = [];
+    setTimeout(() => void first.lock.release(), 300);
+    const result = await withLock(paths.lockFile, () => 'ran', {
+      waitMs: 10_000,
+      pollMs: 50,
+      onWait: (status) => told.push(status.owner_pid),
+    });
+    expect(result).toEqual({ acquired: true, value: 'ran' });
+    expect(told).toEqual([process.pid]);
+    expect(lockStatus(paths).locked).toBe(false);
+  });
+
+  it('gives up after waitMs without running the work', async () => {
+    const paths = bucket();
+    const first = await acquireCompileLock(paths);
+    if (!first.acquired) throw new Error('not acquired');
+    let ran = false;
+    const result = await withLock(
+      paths.lockFile,
+      () => {
+        ran = true;
+      },
+      { waitMs: 150, pollMs: 50 },
+    );
+    expect(result).toMatchObject({ acquired: false, status: { locked: true, owner_pid: process.pid } });
+    expect(ran).toBe(false);
+    await first.lock.release();
+  });
+});
+
+describe('pid-file lock', () => {
+  const STALE = 60_000;
+
+  it('admits one holder, releases only its own file, and breaks a dead holder’s lock', () => {
+    const dir = bucket().compilerDir;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'worker.lock');
+    const release = tryPidFileLock(file, STALE);
+    expect(release).toBeDefined();
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid}\\n\\d{4}-`));
+    expect(isPidFileLockLive(file, STALE)).toBe(true);
+    expect(tryPidFileLock(file, STALE)).toBeUndefined();
+    release?.();
+    expect(existsSync(file)).toBe(false);
+    writeFileSync(file, `${deadPid()}\n${iso(Date.now())}\n`);
+    expect(isPidFileLockLive(file, STALE)).toBe(false);
+    const again = tryPidFileLock(file, STALE);
+    expect(again).toBeDefined();
+    again?.();
+  });
+
+  it('judges a future heartbeat by the creation time, and an old heartbeat as stale', () => {
+    const dir = bucket().compilerDir;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'worker.lock');
+    writeFileSync(file, `${process.pid}\n${iso(Date.now() - 2 * STALE)}\n`);
+    const future = new Date(Date.now() + 86_400_000);
+    utimesSync(file, future, future);
+    expect(isPidFileLockLive(file, STALE)).toBe(false);
+    writeFileSync(file, `${process.pid}\n${iso(Date.now())}\n`);
+    utimesSync(file, future, future);
+    expect(isPidFileLockLive(file, STALE)).toBe(true);
+    const old = new Date(Date.now() - 2 * STALE);
+    utimesSync(file, old, old);
+    expect(isPidFileLockLive(file, STALE)).toBe(false);
+    touchPidFileLock(file);
+    expect(isPidFileLockLive(file, STALE)).toBe(true);
   });
 });
