@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { cleanTextProblems, type CleanProblem } from '../src/core/review/local/clean.js';
 import { reviewLocally, type ReviewerOutputItem } from '../src/core/review/local/review.js';
 import { hasCjk } from '../src/core/review/local/text.js';
-import { redactDeep } from '../src/core/review/redact.js';
+import { redactDeep } from '../src/core/redact/redact.js';
 import { readRollout } from '../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../src/core/review/types.js';
 

@@ -9,14 +9,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { AGENT_NAMES, DEFAULT_AGENT } from '../core/agents/index.js';
 import { EXIT, describeError, isAppError } from '../core/errors.js';
 import { logError } from '../core/log.js';
+import type { CommandContext } from './context.js';
 import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
 import { VERSION } from './version.js';
-
-/** State shared with the running command. */
-export interface CommandContext {
-  invocation: Invocation;
-  debug: boolean;
-}
 
 type Action<O> = (options: O, ctx: CommandContext, args: string[]) => Promise<number | void>;
 

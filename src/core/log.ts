@@ -8,7 +8,7 @@
 import { lstatSync, mkdirSync, renameSync } from 'node:fs';
 import { appendNoFollow, ensureRealDir } from './fs/safe.js';
 import { join } from 'node:path';
-import { redactText } from './review/redact.js';
+import { redactText } from './redact/redact.js';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 

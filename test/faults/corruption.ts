@@ -9,7 +9,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRuntimeDirs } from '../../src/core/paths.js';
-import { enqueueReviewedTurn, suggestionIdFor, turnIdempotencyKey } from '../../src/core/queue/queue.js';
+import { enqueueReviewedTurn, suggestionIdFor } from '../../src/core/queue/queue.js';
+import { turnIdempotencyKey } from '../../src/core/queue/key.js';
 import { parseRecallSearchIndex } from '../../src/core/recall/index-build.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import {

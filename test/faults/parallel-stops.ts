@@ -6,7 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { suggestionIdFor, turnIdempotencyKey } from '../../src/core/queue/queue.js';
+import { turnIdempotencyKey } from '../../src/core/queue/key.js';
+import { suggestionIdFor } from '../../src/core/queue/queue.js';
 import {
   accountSuggestions,
   accountedKeys,

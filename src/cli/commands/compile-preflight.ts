@@ -2,7 +2,7 @@
 import { resolveStatePaths } from '../../core/paths.js';
 import { runPreflight } from '../../core/compiler/preflight.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface PreflightCliOptions {
   stateDir?: string;

@@ -7,15 +7,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from '../../core/errors.js';
-import { logInfo, logWarn } from '../../core/log.js';
+import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';
 import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runCompile, type CompileResult } from '../../core/compiler/compile.js';
 import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
-import { describeError } from '../../core/errors.js';
 import { resolveTeamSettings } from '../../core/settings.js';
+import { abortOnSignals, autoShareAfterCompile, positiveInt } from '../compile-run.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface CompileCliOptions {
   stateDir?: string;
@@ -25,57 +25,6 @@ export interface CompileCliOptions {
   backend?: string;
   batchSize?: string;
   maxBatches?: string;
-}
-
-/** Parses a positive integer flag value (UsageError naming the flag otherwise). */
-export function positiveInt(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${value}"`);
-  return n;
-}
-
-/**
- * Turns the first SIGINT/SIGTERM into an abort of `controller` (orderly stop, the lock is
- * released); the listener is then removed so a second signal terminates the process.
- */
-export function abortOnSignals(controller: AbortController): () => void {
-  const onSignal = () => {
-    remove();
-    controller.abort();
-  };
-  const remove = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return remove;
-}
-
-/**
- * `[team] auto_share = true`: eligible entries not yet in the shared store are written
- * into the working tree (never committed). Failures are logged; they never fail the compile.
- */
-export async function autoShareAfterCompile(
-  paths: import('../../core/paths.js').StatePaths,
-  ctx: CommandContext,
-): Promise<void> {
-  try {
-    const { autoShare } = await import('../../core/team/share.js');
-    const written = autoShare(paths);
-    if (written.length > 0) {
-      ctx.invocation.extras.team_shared =
-        ((ctx.invocation.extras.team_shared as number | undefined) ?? 0) + written.length;
-      logInfo(
-        `team: auto_share wrote ${written.length} entr${written.length === 1 ? 'y' : 'ies'} into the working tree (not committed)`,
-        { kind: 'team', files: written.map((w) => w.target) },
-      );
-    }
-  } catch (error) {
-    logWarn(`team: auto_share failed: ${describeError(error)}`, { kind: 'team' });
-  }
 }
 
 export async function run(options: CompileCliOptions, ctx: CommandContext): Promise<number> {

@@ -34,9 +34,9 @@ import {
   resolveEndpoint,
   resolveReviewer,
 } from '../../core/review/providers/index.js';
-import { DEFAULT_AGENT_TIMEOUT_SECONDS } from '../../core/review/providers/names.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS } from '../../core/config/reviewers.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 /** What a config subcommand produced. */
 export interface ConfigCommandResult {

@@ -18,7 +18,7 @@ import { reviewTurn } from '../../core/review/review-turn.js';
 import { loadAgent } from '../../core/agents/index.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface DemoOptions {
   keep?: boolean;

@@ -4,7 +4,7 @@ import { importSessions } from '../../core/review/import.js';
 import { loadAgent } from '../../core/agents/index.js';
 import { expandPath } from '../../core/paths.js';
 import { printJson, printText } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface ImportCommandOptions {
   /** The agent whose sessions are imported (default `codex`). */

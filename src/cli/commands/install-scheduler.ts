@@ -24,7 +24,7 @@ import {
 } from '../../core/install/scheduler.js';
 import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 
 export interface InstallSchedulerOptions {

@@ -19,7 +19,7 @@ import {
 } from '../../core/install/stable-copy.js';
 import { DEFAULT_AGENT, loadAgent, type AgentName, type Launcher } from '../../core/agents/index.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 
 export interface InstallOptions {

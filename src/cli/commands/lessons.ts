@@ -44,7 +44,7 @@ import {
 import { buildSessionContext } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 // One line on a terminal while a memory, review or undo command waits for a running compile.
 setLockWaitNotice((pid) => {

@@ -13,8 +13,8 @@ import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../cor
 import type { RecallResult } from '../../core/recall/search.js';
 import { resolveTeamSettings } from '../../core/settings.js';
 import { printJson, printText } from '../output.js';
-import type { CommandContext } from '../program.js';
-import { parseTopK, queryHash, recallPaths, runQuery } from './recall.js';
+import type { CommandContext } from '../context.js';
+import { parseTopK, queryHash, recallPaths, runQuery } from '../recall-query.js';
 
 export interface RecallTriggerOptions {
   query: string;

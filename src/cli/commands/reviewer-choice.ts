@@ -6,7 +6,7 @@
  */
 import { locateProgram } from '../../core/compiler/backends/opencode/options.js';
 import { EXIT } from '../../core/errors.js';
-import { isProviderName, PROVIDER_NAMES } from '../../core/review/providers/names.js';
+import { isProviderName, PROVIDER_NAMES } from '../../core/config/reviewers.js';
 import { configUseCommand } from './config.js';
 
 /** What the reviewer step of install did, for the text and JSON outputs. */

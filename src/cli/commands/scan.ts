@@ -9,10 +9,10 @@ import { parseBackendName } from '../../core/compiler/backends/index.js';
 import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
 import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { listBuckets, statePathsForBucket } from '../../core/paths.js';
 import { resolveTeamSettings } from '../../core/settings.js';
-import { abortOnSignals, autoShareAfterCompile, positiveInt } from './compile.js';
+import { abortOnSignals, autoShareAfterCompile, positiveInt } from '../compile-run.js';
 
 export interface ScanCliOptions {
   backend?: string;

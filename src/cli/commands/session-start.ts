@@ -6,7 +6,7 @@ import { resolveStatePaths } from '../../core/paths.js';
 import { buildSessionContext, sessionStartObject } from '../../core/session-start.js';
 import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { readRegularText } from '../../core/fs/safe.js';
 
 export interface SessionStartOptions {

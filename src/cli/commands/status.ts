@@ -13,7 +13,7 @@ import {
 } from '../../core/review/providers/index.js';
 import { collectStatus, reviewsTodayStatus } from '../../core/status.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 
 /** Which reviewer the Stop hook would use now, and why (names only, never keys). */

@@ -9,11 +9,11 @@ import { DEFAULT_AGENT, loadAgent } from '../../core/agents/index.js';
 import { AppError, UsageError } from '../../core/errors.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
 import { familyCounts, reviewTurn } from '../../core/review/review-turn.js';
-import { redactText } from '../../core/review/redact.js';
+import { redactText } from '../../core/redact/redact.js';
 import { requeueDead } from '../../core/review/spool.js';
 import { drainSpool } from '../../core/review/worker.js';
 import { printJson } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { readRegularText } from '../../core/fs/safe.js';
 
 export interface StopReviewOptions {

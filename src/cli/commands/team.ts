@@ -7,7 +7,7 @@
 import { resolveStatePaths, type StatePaths } from '../../core/paths.js';
 import { shareEntries, teamStatus, unshareEntry, type ShareOutcome } from '../../core/team/share.js';
 import { printJson, printText } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface TeamOptions {
   repo?: string;

@@ -12,7 +12,7 @@ import {
   type SchedulerPlan,
 } from '../../core/install/scheduler.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 import { parseKind, renderSchedulerPlan } from './install-scheduler.js';
 
 export interface UninstallSchedulerOptions {

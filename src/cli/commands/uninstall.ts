@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { AGENT_NAMES, loadAgent } from '../../core/agents/index.js';
 import { installRecordPath, pruneCopies, runtimeDir } from '../../core/install/stable-copy.js';
 import { printJson, printText, style } from '../output.js';
-import type { CommandContext } from '../program.js';
+import type { CommandContext } from '../context.js';
 
 export interface UninstallOptions {
   /** The agent whose hooks are removed (default `codex`). */

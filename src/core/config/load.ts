@@ -16,7 +16,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { ConfigError } from '../errors.js';
 import { readEnv } from '../env.js';
 import { formatZodIssues, writeFileAtomic } from '../fs/atomic.js';
-import { AGENT_PROVIDER_NAMES } from '../review/providers/names.js';
+import { AGENT_PROVIDER_NAMES } from './reviewers.js';
 import {
   CONFIG_SCHEMA_VERSION,
   ConfigFileSchema,

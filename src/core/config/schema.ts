@@ -6,11 +6,7 @@
  * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the Python package.
  */
 import { z } from 'zod';
-import {
-  AGENT_PROVIDER_NAMES,
-  DEFAULT_AGENT_TIMEOUT_SECONDS,
-  PROVIDER_NAMES,
-} from '../review/providers/names.js';
+import { AGENT_PROVIDER_NAMES, DEFAULT_AGENT_TIMEOUT_SECONDS, PROVIDER_NAMES } from './reviewers.js';
 
 /** Newest schema version this code reads and writes. */
 export const CONFIG_SCHEMA_VERSION = 2;

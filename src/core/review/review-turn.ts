@@ -20,8 +20,8 @@ import { enqueueReviewedTurn, type QueueResult } from '../queue/queue.js';
 import type { Suggestion } from '../schemas.js';
 import { parseReviewerOutput, ReviewerOutputError, type SkippedSuggestion } from './parse.js';
 import { getProvider, resolveReviewer } from './providers/index.js';
-import { isPaidReviewer } from './providers/names.js';
-import { redactDeep, redactText } from './redact.js';
+import { isPaidReviewer } from '../config/reviewers.js';
+import { redactDeep, redactText } from '../redact/redact.js';
 import { trivialTurnReason } from './trivial.js';
 import {
   nextLocalMidnight,
@@ -299,7 +299,7 @@ export async function reviewTurn(
       ].join('\n');
       writeFileAtomic(join(paths.reviewFailedDir, `${stem}.txt`), dump);
       // One failure class for every reviewer: an answer that is not reviewer JSON is a bad response.
-      const { ProviderBadResponseError } = await import('./providers/http.js');
+      const { ProviderBadResponseError } = await import('./providers/errors.js');
       const message = `${selection.provider} answered something that is not reviewer JSON: ${error.message}`;
       throw new ProviderBadResponseError(message, { provider: selection.provider, cause: error });
     }

@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../fs/atomic.js';
 import { repoIdentity, type StatePaths } from '../paths.js';
 import { loadMemory, type MemoryEntry } from '../memory/view.js';
 import { RecallRecordSchema } from '../schemas.js';
-import { redactText } from '../review/redact.js';
+import { redactText } from '../redact/redact.js';
 import { listStagedItems } from '../memory/review-store.js';
 import { mentionedPaths } from '../memory/maintain.js';
 import { gitInfo } from '../git.js';

@@ -13,7 +13,7 @@ import {
   runPath,
   runUse,
 } from '../../../src/cli/commands/config.js';
-import type { CommandContext } from '../../../src/cli/program.js';
+import type { CommandContext } from '../../../src/cli/context.js';
 import { CONFIG_TEMPLATE } from '../../../src/core/config/template.js';
 
 const SECRET = 'sk-zhipu-SECRET-abcdef0123456789';

@@ -22,7 +22,7 @@ import {
   ProviderConnectionError,
   ProviderRateLimitError,
   ProviderServerError,
-} from '../../../src/core/review/providers/http.js';
+} from '../../../src/core/review/providers/errors.js';
 import { getProvider, PROVIDER_NAMES, resolveReviewer } from '../../../src/core/review/providers/index.js';
 import { renderReviewInput } from '../../../src/core/review/providers/opencode.js';
 import { REVIEWER_OUTPUT_JSON_SCHEMA } from '../../../src/core/review/providers/reviewer-schema.js';

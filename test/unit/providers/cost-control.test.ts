@@ -10,7 +10,8 @@ import { configShowCommand, configUseCommand } from '../../../src/cli/commands/c
 import { loadConfig } from '../../../src/core/config/load.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
 import { reviewTurn } from '../../../src/core/review/review-turn.js';
-import { turnIdempotencyKey, writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
+import { turnIdempotencyKey } from '../../../src/core/queue/key.js';
+import { writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
 import { trivialTurnReason } from '../../../src/core/review/trivial.js';
 import type { Transcript } from '../../../src/core/review/types.js';
 import {

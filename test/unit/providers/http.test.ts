@@ -5,6 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
+  backoffDelay,
+  describeUrl,
+  parseRetryAfter,
+  postJson,
+} from '../../../src/core/review/providers/http.js';
+import {
   ProviderAbortedError,
   ProviderAuthError,
   ProviderBadResponseError,
@@ -16,12 +22,8 @@ import {
   ProviderResponseTooLargeError,
   ProviderServerError,
   ProviderTimeoutError,
-  backoffDelay,
-  describeUrl,
-  parseRetryAfter,
-  postJson,
-} from '../../../src/core/review/providers/http.js';
-import type { RetryEvent } from '../../../src/core/review/providers/http.js';
+} from '../../../src/core/review/providers/errors.js';
+import type { RetryEvent } from '../../../src/core/review/providers/settings.js';
 import { getProvider } from '../../../src/core/review/providers/index.js';
 import type { ProviderSettings } from '../../../src/core/review/providers/index.js';
 import type { ReviewRequest } from '../../../src/core/review/types.js';

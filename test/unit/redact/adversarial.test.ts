@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsSecret, redactText } from '../../../src/core/review/redact.js';
+import { containsSecret, redactText } from '../../../src/core/redact/redact.js';
 import { PLANTED_SECRETS, assertNoSecrets } from '../../fixtures/secrets/corpus.js';
 
 // Inputs built to make a backtracking regex go quadratic or worse: a rule start repeated with no

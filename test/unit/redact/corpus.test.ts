@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { REDACTION_KINDS, containsSecret, redactText } from '../../../src/core/review/redact.js';
+import { REDACTION_KINDS, containsSecret, redactText } from '../../../src/core/redact/redact.js';
 import { PLANTED_SECRETS, assertNoSecrets, plantedText } from '../../fixtures/secrets/corpus.js';
 
 /** Shapes of the real formats, written independently of the redactor's own patterns. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { containsSecret, redactText } from '../../../src/core/review/redact.js';
+import { containsSecret, redactText } from '../../../src/core/redact/redact.js';
 
 const sha1 = createHash('sha1').update('a commit').digest('hex');
 const sha256 = createHash('sha256').update('an image').digest('hex');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containsSecret, redactText } from '../../../src/core/review/redact.js';
+import { containsSecret, redactText } from '../../../src/core/redact/redact.js';
 import { LOOK_ALIKES } from '../../fixtures/secrets/lookalikes.js';
 
 describe('look-alike non-secrets', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactDeep, redactText } from '../../../src/core/review/redact.js';
+import { redactDeep, redactText } from '../../../src/core/redact/redact.js';
 import { PLANTED_SECRETS, assertNoSecrets } from '../../fixtures/secrets/corpus.js';
 
 function planted(kind: string): string {

@@ -6,7 +6,7 @@ import {
   looksRandomToken,
   redactText,
   redactionMarker,
-} from '../../../src/core/review/redact.js';
+} from '../../../src/core/redact/redact.js';
 import { PLANTED_SECRETS } from '../../fixtures/secrets/corpus.js';
 
 /** The first planted secret of a kind (the corpus builds realistic values; no literal keys here). */

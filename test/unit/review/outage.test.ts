@@ -10,7 +10,7 @@ import {
   ProviderRequestError,
   ProviderServerError,
   ProviderTimeoutError,
-} from '../../../src/core/review/providers/http.js';
+} from '../../../src/core/review/providers/errors.js';
 import {
   MAX_REVIEW_ATTEMPTS,
   OUTAGE_BACKOFF_CAP_SECONDS,

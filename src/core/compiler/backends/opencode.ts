@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { logInfo, logWarn } from '../../log.js';
 import { readPrompt } from '../../prompts.js';
-import { redactDeep } from '../../review/redact.js';
+import { redactDeep } from '../../redact/redact.js';
 import { BackendUnavailableError, CompileAbortedError } from '../errors.js';
 import { AgentAnswerError, parseAgentAnswer } from './opencode/answer.js';
 import { judgeRun, parseOpencodeStream } from './opencode/events.js';

@@ -25,7 +25,7 @@ import { confirmationsOf, reactivated, retired, superseded } from '../../memory/
 import type { MemoryRecord } from '../../memory/schema.js';
 import { lessonTerms, relate, type LessonTerms, type Relation } from '../../memory/similarity.js';
 import { isInactiveMemory, memoryStatusOf } from '../../memory/status.js';
-import { redactText } from '../../review/redact.js';
+import { redactText } from '../../redact/redact.js';
 import {
   cleanSourcePaths,
   clip,

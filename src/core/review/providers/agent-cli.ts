@@ -32,9 +32,9 @@ import {
   ProviderRateLimitError,
   ProviderServerError,
   ProviderTimeoutError,
-} from './http.js';
-import type { ProviderSettings } from './index.js';
-import { DEFAULT_AGENT_TIMEOUT_SECONDS, type AgentProviderName } from './names.js';
+} from './errors.js';
+import type { ProviderSettings } from './settings.js';
+import { DEFAULT_AGENT_TIMEOUT_SECONDS, type AgentProviderName } from '../../config/reviewers.js';
 
 /** Prefix of the review runs' temp directories. */
 export const REVIEW_WORKDIR_PREFIX = 'csep-review-';

@@ -6,8 +6,9 @@
  * (thinking blocks are ignored).
  */
 import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.js';
-import { ProviderBadResponseError, postJson, prepareHttpCall } from './http.js';
-import type { ProviderSettings } from './index.js';
+import { postJson, prepareHttpCall } from './http.js';
+import { ProviderBadResponseError } from './errors.js';
+import type { ProviderSettings } from './settings.js';
 import { DEFAULT_MAX_TOKENS, describeShape } from './openai-compatible.js';
 
 const NAME = 'anthropic-style';

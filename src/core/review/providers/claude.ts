@@ -27,8 +27,8 @@ import {
   withWorkdir,
 } from './agent-cli.js';
 import { cleanDiagnostic } from '../../compiler/backends/opencode/events.js';
-import { ProviderBadResponseError } from './http.js';
-import type { ProviderSettings } from './index.js';
+import { ProviderBadResponseError } from './errors.js';
+import type { ProviderSettings } from './settings.js';
 
 /** Settings given with `--settings`: every hook off for this run. */
 export const CLAUDE_REVIEW_SETTINGS = '{"disableAllHooks":true}';

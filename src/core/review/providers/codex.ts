@@ -38,8 +38,8 @@ import {
   runAgent,
   withWorkdir,
 } from './agent-cli.js';
-import { ProviderBadResponseError, ProviderConfigError } from './http.js';
-import type { ProviderSettings } from './index.js';
+import { ProviderBadResponseError, ProviderConfigError } from './errors.js';
+import type { ProviderSettings } from './settings.js';
 import { REVIEWER_OUTPUT_JSON_SCHEMA } from './reviewer-schema.js';
 
 /** Features switched off for a review: hooks, and every tool a reviewer does not need. */

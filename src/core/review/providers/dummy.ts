@@ -4,7 +4,7 @@
  * string is used as-is, anything else JSON-encoded; absent → an empty ReviewerOutput.
  */
 import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.js';
-import type { ProviderSettings } from './index.js';
+import type { ProviderSettings } from './settings.js';
 
 /** The answer when no stub is given: a valid ReviewerOutput with no suggestions. */
 export const EMPTY_REVIEWER_OUTPUT = '{"memory_updates":[],"recall_candidate":[],"skill_action":[]}';

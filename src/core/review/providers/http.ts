@@ -14,163 +14,30 @@ import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { readEnv } from '../../env.js';
-import { AppError, EXIT } from '../../errors.js';
-import type { AppErrorOptions } from '../../errors.js';
-import { DIALECT_DEFAULTS, resolveEndpoint } from './index.js';
-import type { HttpProviderName, ProviderSettings, ResolvedEndpoint } from './index.js';
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------------
-
-/** Options shared by every provider error. */
-export interface ProviderErrorOptions extends AppErrorOptions {
-  /** Provider name, e.g. `openai-compatible`. */
-  provider: string;
-  /** HTTP status when the server answered. */
-  status?: number;
-  /**
-   * True when the failure is transient: the same request may succeed later (rate limit, 5xx,
-   * timeout, connection trouble, cancellation). The queue uses it to keep the turn for a retry.
-   */
-  retryable: boolean;
-}
-
-/**
- * What kind of failure a {@link ProviderError} is. The review spool keys its outage handling on
- * it (review/spool.ts `classifyReviewFailure`): `connection`, `timeout`, `rate_limit`, `server`,
- * `config` and `aborted` wait without using up the turn's attempts; `auth`, `request` and
- * `bad_response` count. Reviewers that are not HTTP (agent CLIs) throw these same classes, or
- * set the same `kind` on their own errors.
- */
-export type ProviderFailureKind =
-  | 'connection'
-  | 'timeout'
-  | 'rate_limit'
-  | 'server'
-  | 'config'
-  | 'aborted'
-  | 'auth'
-  | 'request'
-  | 'bad_response';
-
-/** Base class of every reviewer-provider failure. */
-export class ProviderError extends AppError {
-  /** See {@link ProviderFailureKind}. */
-  readonly kind: ProviderFailureKind = 'request';
-  readonly provider: string;
-  readonly status: number | undefined;
-  readonly retryable: boolean;
-
-  constructor(message: string, options: ProviderErrorOptions) {
-    super(message, options);
-    this.provider = options.provider;
-    this.status = options.status;
-    this.retryable = options.retryable;
-  }
-}
-
-/** Options of a provider error subclass whose retryability is fixed by its kind. */
-export type ProviderErrorSubOptions = Omit<ProviderErrorOptions, 'retryable'>;
-
-/** 401/403: the key is missing, wrong or not allowed. Never retried. */
-export class ProviderAuthError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'auth';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: false });
-  }
-}
-
-/** 429 after the retries ran out. `retryAfterMs` is the server's last hint (uncapped up to a day), if any. */
-export class ProviderRateLimitError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'rate_limit';
-  readonly retryAfterMs: number | undefined;
-
-  constructor(message: string, options: ProviderErrorSubOptions & { retryAfterMs?: number }) {
-    super(message, { ...options, retryable: true });
-    this.retryAfterMs = options.retryAfterMs;
-  }
-}
-
-/** 5xx (including 529 "overloaded") after the retries ran out. */
-export class ProviderServerError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'server';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: true });
-  }
-}
-
-/** Any other non-2xx answer (400, 404, 422, a redirect...). 408/409/425 are retryable. */
-export class ProviderRequestError extends ProviderError {}
-
-/** The answer is not what the dialect promises: HTML, not JSON, or JSON of an unexpected shape. */
-export class ProviderBadResponseError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'bad_response';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: false });
-  }
-}
-
-/** The response body exceeded the size cap; reading stopped there. */
-export class ProviderResponseTooLargeError extends ProviderBadResponseError {}
-
-/** An attempt did not complete (headers and body) within its timeout. */
-export class ProviderTimeoutError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'timeout';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: true });
-  }
-}
-
-/** The connection failed or was dropped (refused, reset, closed mid-body, DNS...). */
-export class ProviderConnectionError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'connection';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: true });
-  }
-}
-
-/** The caller's AbortSignal fired (worker shutting down...). Retryable: the turn was not reviewed. */
-export class ProviderAbortedError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'aborted';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: true });
-  }
-}
-
-/**
- * The provider cannot run as configured (missing key, bad URL...). Raised before any request is
- * sent; exit code 2 like every configuration error.
- */
-export class ProviderConfigError extends ProviderError {
-  override readonly kind: ProviderFailureKind = 'config';
-  constructor(message: string, options: ProviderErrorSubOptions) {
-    super(message, { ...options, retryable: false, exitCode: EXIT.usage });
-  }
-}
+import {
+  DIALECT_DEFAULTS,
+  resolveEndpoint,
+  type HttpProviderName,
+  type ResolvedEndpoint,
+} from './endpoints.js';
+import {
+  ProviderAbortedError,
+  ProviderAuthError,
+  ProviderBadResponseError,
+  ProviderConfigError,
+  ProviderConnectionError,
+  ProviderError,
+  ProviderRateLimitError,
+  ProviderRequestError,
+  ProviderResponseTooLargeError,
+  ProviderServerError,
+  ProviderTimeoutError,
+} from './errors.js';
+import type { ProviderSettings, RetryEvent, SleepFunction } from './settings.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
 // ---------------------------------------------------------------------------------------------
-
-/** What {@link PostJsonOptions.onRetry} is told before each retry. Never holds the key or a body. */
-export interface RetryEvent {
-  provider: string;
-  /** Endpoint without query string or credentials. */
-  url: string;
-  /** The attempt that failed, 1-based. */
-  attempt: number;
-  /** Retries allowed in total. */
-  maxRetries: number;
-  /** How long we wait before the next attempt. */
-  delayMs: number;
-  /** Short reason, e.g. `HTTP 429`, `timeout after 30000 ms`, `connection error: ECONNRESET`. */
-  reason: string;
-  status?: number;
-}
-
-/** Sleep used between retries; tests inject one that records the delay and returns at once. */
-export type SleepFunction = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Transport knobs a provider passes through from its settings (all optional). */
 export interface TransportOptions {

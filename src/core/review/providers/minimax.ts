@@ -6,7 +6,7 @@
  */
 import type { ReviewerProvider } from '../types.js';
 import { reviewWithMessagesApi } from './anthropic-style.js';
-import type { ProviderSettings } from './index.js';
+import type { ProviderSettings } from './settings.js';
 
 /** Builds the provider. Key and endpoint are resolved at each review, before any request. */
 export function createMinimaxProvider(settings: ProviderSettings = {}): ReviewerProvider {

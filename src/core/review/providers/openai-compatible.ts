@@ -5,8 +5,9 @@
  * text from `choices[0].message.content`.
  */
 import type { ReviewRequest, ReviewResponse, ReviewerProvider } from '../types.js';
-import { ProviderBadResponseError, postJson, prepareHttpCall } from './http.js';
-import type { ProviderSettings } from './index.js';
+import { postJson, prepareHttpCall } from './http.js';
+import { ProviderBadResponseError } from './errors.js';
+import type { ProviderSettings } from './settings.js';
 
 const NAME = 'openai-compatible';
 

@@ -27,8 +27,8 @@ import {
   runAgent,
   withWorkdir,
 } from './agent-cli.js';
-import { ProviderBadResponseError } from './http.js';
-import type { ProviderSettings } from './index.js';
+import { ProviderBadResponseError } from './errors.js';
+import type { ProviderSettings } from './settings.js';
 
 /** Name of the attached review input. */
 export const REVIEW_INPUT_FILE = 'review-input.md';

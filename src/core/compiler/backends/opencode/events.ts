@@ -8,7 +8,7 @@
  * last text part, written after the last tool call) exists. Exit 0 alone proves nothing: opencode
  * also exits 0 when the model returned nothing, or when a refused permission ended the session.
  */
-import { redactText } from '../../../review/redact.js';
+import { redactText } from '../../../redact/redact.js';
 import { clip } from '../../normalize.js';
 import type { RunOutcome } from './run.js';
 

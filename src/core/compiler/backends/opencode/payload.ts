@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { redactDeep } from '../../../review/redact.js';
+import { redactDeep } from '../../../redact/redact.js';
 import type { MemoryRecord } from '../../../memory/schema.js';
 import { MEMORY_STATUSES } from '../../../memory/status.js';
 import type { RecallRecord, SkillManifestEntry } from '../../../schemas.js';

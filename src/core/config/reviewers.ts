@@ -1,5 +1,5 @@
 /**
- * The reviewer names, written once. Every list of reviewers (the registry in index.ts, the
+ * The reviewer names, written once. Every list of reviewers (the registry in review/providers, the
  * profile check of config.toml, `config use`, `install --reviewer`, status) derives from
  * {@link REVIEWER_KINDS}. Dependency-free: the config schema and the hooks may import it.
  *
