@@ -220,7 +220,7 @@ async function moveScheduler(home: string, launcher: Launcher): Promise<Record<s
         ? (findCronBlock(host.runner('crontab', ['-l']).stdout) ?? '')
         : status.files.map((f) => (existsSync(f) ? readFileSync(f, 'utf8') : '')).join('\n');
     if (!jobText.includes(home)) return null;
-    const { installScheduler } = await import('./install-scheduler.js');
+    const { installScheduler } = await import('../scheduler-install.js');
     const result = installScheduler(
       {
         kind: status.kind,

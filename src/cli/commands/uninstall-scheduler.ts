@@ -13,7 +13,7 @@ import {
 } from '../../core/install/scheduler.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
-import { parseKind, renderSchedulerPlan } from './install-scheduler.js';
+import { parseKind, renderSchedulerPlan } from '../scheduler-install.js';
 
 export interface UninstallSchedulerOptions {
   kind?: string;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { installScheduler } from '../../../src/cli/commands/install-scheduler.js';
+import { installScheduler } from '../../../src/cli/scheduler-install.js';
 import { uninstallScheduler } from '../../../src/cli/commands/uninstall-scheduler.js';
 import {
   CRON_BEGIN,
