@@ -6,7 +6,12 @@
  * stops a Stop hook. Empty strings mean "unset" for the optional string fields, as in the Python package.
  */
 import { z } from 'zod';
-import { AGENT_PROVIDER_NAMES, DEFAULT_AGENT_TIMEOUT_SECONDS, PROVIDER_NAMES } from './reviewers.js';
+import {
+  AGENT_PROVIDER_NAMES,
+  DEFAULT_AGENT_TIMEOUT_SECONDS,
+  PROVIDER_NAMES,
+  type AgentProviderName,
+} from './reviewers.js';
 
 /** Newest schema version this code reads and writes. */
 export const CONFIG_SCHEMA_VERSION = 2;
@@ -100,6 +105,11 @@ export const AgentReviewerSchema = z.object({
   reasoning_effort: z.string().default('low'),
 });
 
+/** One `[review.<agent>]` table per agent reviewer of the registry. */
+const AGENT_REVIEWER_TABLES = Object.fromEntries(
+  AGENT_PROVIDER_NAMES.map((name) => [name, AgentReviewerSchema.prefault({})]),
+) as Record<AgentProviderName, ReturnType<typeof AgentReviewerSchema.prefault>>;
+
 /** Default of `[review] max_per_day`. */
 export const DEFAULT_MAX_REVIEWS_PER_DAY = 200;
 
@@ -113,9 +123,7 @@ export const ReviewSchema = z.object({
   skills: ReviewMode.default('review'),
   /** Model-backed (agent or HTTP) reviews per local day; further turns wait for the next day. 0 = none. */
   max_per_day: z.number().int().min(0).max(1_000_000).default(DEFAULT_MAX_REVIEWS_PER_DAY),
-  codex: AgentReviewerSchema.prefault({}),
-  claude: AgentReviewerSchema.prefault({}),
-  opencode: AgentReviewerSchema.prefault({}),
+  ...AGENT_REVIEWER_TABLES,
 });
 
 /** `[compile]`: which compile backend runs and whether it may fall back to `script`. */

@@ -3,17 +3,9 @@
  * (settings, then the provider's environment variables, then the built-in default).
  */
 import type { EnvSource } from '../../config/load.js';
+import type { HttpProviderName } from '../../config/reviewers.js';
 import { readEnv } from '../../env.js';
 import type { ProviderSettings } from './settings.js';
-
-/** The providers that talk HTTP. */
-export const HTTP_PROVIDER_NAMES = ['openai-compatible', 'anthropic-style', 'minimax'] as const;
-export type HttpProviderName = (typeof HTTP_PROVIDER_NAMES)[number];
-
-/** True when `name` is an HTTP provider. */
-export function isHttpProviderName(name: string): name is HttpProviderName {
-  return (HTTP_PROVIDER_NAMES as readonly string[]).includes(name);
-}
 
 interface DialectDefaults {
   keyVar: string;

@@ -14,12 +14,8 @@ import { setTimeout as sleepTimer } from 'node:timers/promises';
 import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { readEnv } from '../../env.js';
-import {
-  DIALECT_DEFAULTS,
-  resolveEndpoint,
-  type HttpProviderName,
-  type ResolvedEndpoint,
-} from './endpoints.js';
+import { DIALECT_DEFAULTS, resolveEndpoint, type ResolvedEndpoint } from './endpoints.js';
+import type { HttpProviderName } from '../../config/reviewers.js';
 import {
   ProviderAbortedError,
   ProviderAuthError,

@@ -4,13 +4,21 @@
  * HTTP endpoints in `endpoints.ts`, the typed failures in `errors.ts`.
  */
 export {
+  AGENT_PROVIDER_NAMES,
+  HTTP_PROVIDER_NAMES,
   PROVIDER_NAMES,
   isProviderName,
   isAgentProviderName,
+  isHttpProviderName,
   isPaidReviewer,
   REVIEWER_KINDS,
 } from '../../config/reviewers.js';
-export type { ProviderName, AgentProviderName, ReviewerKind } from '../../config/reviewers.js';
+export type {
+  ProviderName,
+  AgentProviderName,
+  HttpProviderName,
+  ReviewerKind,
+} from '../../config/reviewers.js';
 export { getProvider } from './registry.js';
 export {
   REVIEWER_ENV,
@@ -18,12 +26,5 @@ export {
   type ResolveReviewerInput,
   type ReviewerSelection,
 } from './select.js';
-export {
-  DIALECT_DEFAULTS,
-  HTTP_PROVIDER_NAMES,
-  isHttpProviderName,
-  resolveEndpoint,
-  type HttpProviderName,
-  type ResolvedEndpoint,
-} from './endpoints.js';
+export { DIALECT_DEFAULTS, resolveEndpoint, type ResolvedEndpoint } from './endpoints.js';
 export type { ProviderSettings, RetryEvent, SleepFunction } from './settings.js';
