@@ -88,6 +88,12 @@ export function hydrateEnvProvider(home: string, env: NodeJS.ProcessEnv = proces
 }
 
 /** The provider keys the Python package reported by name. */
+/**
+ * Set in the environment of every process this tool starts (review worker, agent CLIs): a hook
+ * seeing it does nothing, so our own runs never review or recall themselves.
+ */
+export const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
+
 export const WELL_KNOWN_KEYS = ['MINIMAX_API_KEY', 'OPENAI_API_KEY', 'ANTHROPIC_API_KEY'] as const;
 
 /** Names (never values) of the keys set in `.env.provider`, for status and `config show`. */

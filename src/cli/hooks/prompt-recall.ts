@@ -11,15 +11,12 @@
  * Any error is answered with the agent's no-op by the runner in hooks.ts.
  */
 import { statSync } from 'node:fs';
-import { readEnv } from '../../core/env.js';
+import { readEnv, WORKER_ENV } from '../../core/env.js';
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths, sha1 } from '../../core/paths.js';
 import { resolveTeamSettings } from '../../core/settings.js';
 import { teamStoreDir, worktreeRoot } from '../../core/team/store.js';
 import type { HookContext, HookResult } from '../hook-result.js';
-
-/** Same name as `WORKER_ENV` of hooks/stop-review.ts (not imported: that module loads the spool code). */
-const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 
 export async function promptRecallHook({
   invocation,

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { utcNow } from '../../core/constants.js';
-import { readEnv } from '../../core/env.js';
+import { readEnv, WORKER_ENV } from '../../core/env.js';
 import { logWarn } from '../../core/log.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../core/paths.js';
 import { turnIdempotencyKey } from '../../core/queue/key.js';
@@ -28,9 +28,6 @@ import {
 import { DEFAULT_AGENT } from '../../core/agents/index.js';
 import { turnKey } from '../../core/agents/turn-key.js';
 import type { HookContext, HookResult } from '../hook-result.js';
-
-/** Set in the environment of every process this tool starts; a Stop hook seeing it does nothing. */
-export const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 

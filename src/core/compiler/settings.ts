@@ -7,7 +7,6 @@
  */
 import { loadConfig } from '../config/load.js';
 import { describeError } from '../errors.js';
-import { configNumber } from '../settings.js';
 import { DEFAULT_MEMORY_CAPS, type MemoryCaps } from './backends/types.js';
 import { DEFAULT_REVIEW_POLICY, type ReviewPolicy } from '../memory/review-store.js';
 import { LOCK_STALE_SECONDS } from './lock.js';
@@ -59,7 +58,15 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
     settings.opencodeModel = loaded.config.compile.opencode.model;
     settings.opencodeAgent = loaded.config.compile.opencode.agent;
     settings.reviewPolicy = { ...loaded.config.review };
-    const { archive_after_days: days, archive_below_confidence: below } = loaded.config.compile.memory;
+    const memory = loaded.config.compile.memory;
+    // The caps come from the validated config (integers, positive), never from the raw file again.
+    for (const scope of ['user', 'global'] as const) {
+      const entries = memory[`${scope}_max_entries`];
+      const chars = memory[`${scope}_max_chars`];
+      if (entries !== undefined) settings.caps[scope].maxEntries = entries;
+      if (chars !== undefined) settings.caps[scope].maxChars = chars;
+    }
+    const { archive_after_days: days, archive_below_confidence: below } = memory;
     if (days !== undefined) settings.lessons.archiveAfterDays = days;
     if (below !== undefined) settings.lessons.archiveBelowConfidence = below;
     settings.warnings.push(...loaded.warnings.filter((w) => !w.startsWith('compile.memory')));
@@ -73,12 +80,6 @@ export async function loadCompileSettings(home: string): Promise<CompileSettings
       `compile.opencode.timeout_seconds capped at ${maxTimeoutMs / 1000} (must stay below the ${LOCK_STALE_SECONDS} s lock stale window)`,
     );
     settings.opencodeTimeoutMs = maxTimeoutMs;
-  }
-  for (const scope of ['user', 'global'] as const) {
-    const entries = await configNumber(home, ['compile', 'memory', `${scope}_max_entries`]);
-    const chars = await configNumber(home, ['compile', 'memory', `${scope}_max_chars`]);
-    if (entries !== undefined) settings.caps[scope].maxEntries = Math.floor(entries);
-    if (chars !== undefined) settings.caps[scope].maxChars = Math.floor(chars);
   }
   return settings;
 }

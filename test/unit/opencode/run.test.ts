@@ -6,8 +6,8 @@ import {
   opencodeEnv,
   restrictedConfigContent,
   runProcess,
-  WORKER_ENV,
 } from '../../../src/core/compiler/backends/opencode/run.js';
+import { WORKER_ENV } from '../../../src/core/env.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 function script(dir: string, name: string, body: string): string {

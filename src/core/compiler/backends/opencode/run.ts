@@ -22,10 +22,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { envProviderPath, parseEnvFile } from '../../../env.js';
+import { envProviderPath, parseEnvFile, WORKER_ENV } from '../../../env.js';
 
-/** Environment variable our hooks check to skip work inside processes we started. */
-export const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 /** Cap of captured stdout/stderr; past it the run is stopped and counts as failed. */
 export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
 
