@@ -102,6 +102,17 @@ export default tseslint.config(
     },
     rules: {
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // A leading underscore marks a parameter or binding that is unused on purpose (a signature
+      // to keep, a field dropped from a rest copy).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
       'import-x/no-restricted-paths': ['error', { zones: layerZones }],
       'max-len': [
         'error',

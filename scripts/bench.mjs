@@ -21,7 +21,7 @@
  * Usage: node scripts/bench.mjs [--quick] [--only <regex>] [--no-write] [--imports-only] [--keep] [--out
  * FILE]
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   cpSync,
@@ -461,7 +461,7 @@ function writeRecallState(paths, records) {
 /** Live processes whose command line mentions the bench root (the detached review workers). */
 function benchProcesses() {
   const out = [];
-  let pids = [];
+  let pids;
   try {
     pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {

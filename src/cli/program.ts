@@ -33,7 +33,7 @@ function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrat
       return;
     }
     const ctx: CommandContext = { invocation, debug: Boolean(globals.debug) };
-    let code: number = EXIT.ok;
+    let code: number;
     try {
       const action = await load();
       code = (await action(opts, ctx, command.args)) ?? EXIT.ok;

@@ -111,7 +111,7 @@ export function describeEnvProvider(home: string): {
 } {
   const path = envProviderPath(home);
   let text: string;
-  let mode = 0;
+  let mode: number;
   try {
     text = readFileSync(path, 'utf8');
     mode = statSync(path).mode;

@@ -13,7 +13,7 @@ const cache = new Map<string, string>();
 
 /** A word for sh: bare when it is plain, else single-quoted. */
 function shellWord(word: string): string {
-  return /^[A-Za-z0-9_\/.,:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_/.,:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -1,5 +1,4 @@
 /** `session-start --cwd DIR`: the full session object the Python package returned (read-only). */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../../core/errors.js';
 import { logWarn } from '../../core/log.js';
 import { resolveStatePaths } from '../../core/paths.js';

@@ -6,7 +6,7 @@
  * mid-append) is skipped by readers and never glued to the next entry.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, readSync, writeSync } from 'node:fs';
 import type { Envelope } from '../schemas.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { openAppendNoFollow } from '../fs/safe.js';

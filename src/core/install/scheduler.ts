@@ -101,6 +101,7 @@ function checkJob(job: ScanJob): void {
     path: job.path,
     codexHome: job.codexHome ?? '',
   })) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (/[\u0000-\u001f\u007f]/.test(value))
       throw new SchedulerError(
         `the ${name} path contains control characters; refusing to write it into a scheduler file`,

@@ -113,7 +113,7 @@ export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput):
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     // Seen before. Done unless a crash came between the marker and the envelope.
-    let empty = false;
+    let empty: boolean;
     try {
       empty = (JSON.parse(readRegularText(keyFile)) as { empty?: boolean }).empty === true;
     } catch {
@@ -254,7 +254,7 @@ export function moveEnvelope(
 
 /** Moves a file that cannot be read as an envelope to `discarded/`, keeping its raw text and the reason. */
 export function discardRaw(paths: StatePaths, fromPath: string, id: string, reason: string): string {
-  let raw = '';
+  let raw: string;
   try {
     raw = readRegularText(fromPath).slice(0, 100_000);
   } catch {

@@ -256,7 +256,7 @@ export function listSpool(paths: StatePaths): Array<{ key: string; file: string;
 
 /** Counts spooled and dead turns (for status and preflight). */
 export function spoolCounts(paths: StatePaths): { spooled: number; dead: number } {
-  let dead = 0;
+  let dead: number;
   try {
     dead = readdirSync(deadDir(paths)).filter((n) => n.endsWith('.json')).length;
   } catch {

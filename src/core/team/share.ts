@@ -323,7 +323,7 @@ function skillCandidates(
   head: () => string | undefined,
   now: string,
 ): ShareCandidate[] {
-  let list: unknown[] = [];
+  let list: unknown[];
   try {
     const data = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
     list = Array.isArray(data?.skills) ? data.skills : [];

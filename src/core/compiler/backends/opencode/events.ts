@@ -112,6 +112,7 @@ export interface RunFailure {
 
 /** Removes ANSI colour codes (opencode colours its stderr) and redacts, for a receipt detail. */
 export function cleanDiagnostic(text: string, max = 400): string {
+  // eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour sequences removed here
   const plain = text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
   return clip(redactText(plain).text, max);
 }
