@@ -10,12 +10,15 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCompile } from '../../core/compiler/compile.js';
+import { readJsonFile } from '../../core/fs/atomic.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../core/paths.js';
 import { PACKAGE_ROOT } from '../../core/prompts.js';
 import { loadRecallSearchIndex } from '../../core/recall/index-build.js';
 import { searchRecallFile } from '../../core/recall/search.js';
 import { reviewTurn } from '../../core/review/review-turn.js';
 import { loadAgent } from '../../core/agents/index.js';
+import { MemoryIndexSchema } from '../../core/memory/schema.js';
+import { RecallIndexSchema } from '../../core/schemas.js';
 import { buildSessionContext } from '../../core/session-start.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
@@ -130,15 +133,13 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
 
     say(`\n${style('3. The compiler merges the queue into memory, recall and skills', 'bold')}`);
     const compiled = await runCompile(paths, { housekeeping: false });
-    const memoryIndex = JSON.parse(readFileSync(paths.memoryJson, 'utf8')) as {
-      user?: unknown[];
-      global?: unknown[];
-    };
-    const recallIndex = JSON.parse(readFileSync(paths.recallIndex, 'utf8')) as { records?: unknown[] };
+    // Read through their schemas: a file the compile did not write reads as empty, not as a crash.
+    const memoryIndex = readJsonFile(paths.memoryJson, MemoryIndexSchema);
+    const recallIndex = readJsonFile(paths.recallIndex, RecallIndexSchema);
     const counts = {
-      user: memoryIndex.user?.length ?? 0,
-      global: memoryIndex.global?.length ?? 0,
-      recall: recallIndex.records?.length ?? 0,
+      user: memoryIndex?.user.length ?? 0,
+      global: memoryIndex?.global.length ?? 0,
+      recall: recallIndex?.records.length ?? 0,
     };
     say(
       indent(
