@@ -84,11 +84,17 @@ export interface RecallRankingParams {
    * port does redis use" is not answered by the note giving the service's and Postgres' ports.
    */
   valueSubjectIdf: number;
+  /** Reference share a value question's word needs to count as its subject (see isSubjectTerm). */
+  valueSubjectShare: number;
+  /** A word unknown to the reference vocabulary is a subject when this many notes of the store have it. */
+  valueSubjectStoreDf: number;
   /**
    * Coverage a note of another repository needs when the query is asked from a known repository
    * that it does not name: a topic word shared with another project's note is not an answer.
    */
   otherRepoCoverage: number;
+  /** A note naming another thing of the kind the question names, and not it, is rejected (SIBLING_SETS). */
+  siblings: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
@@ -117,6 +123,9 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   attributeWords: true,
   otherRepoCoverage: 0.7,
   valueSubjectIdf: 3,
+  valueSubjectShare: 0.012,
+  valueSubjectStoreDf: 2,
+  siblings: true,
   promptCoverage: 0.4,
   promptMargin: 1.15,
   promptMaxNotes: 1,
@@ -322,14 +331,62 @@ const QUESTION_WORDS: readonly string[] = [
   '版本',
 ];
 
+/**
+ * Named things of one kind (services, platforms, environments, clouds, tools). A question that
+ * names one of them is not answered by a note that names another of the same kind instead: "what
+ * port does grafana use" is not answered by the note giving the Postgres and Kafka ports, a question
+ * about the private endpoints not by the note on the public API, an Android question not by the iOS
+ * note. Words are written plainly; they are stemmed like the synonym table.
+ */
+const SIBLING_SETS: readonly (readonly string[])[] = [
+  // Services a repository runs or talks to: datastores, brokers, observability, servers, engines.
+  [
+    'postgres', 'postgresql', 'mysql', 'mariadb', 'redis', 'mongodb', 'mongo', 'sqlite', 'clickhouse',
+    'elasticsearch', 'opensearch', 'cassandra', 'dynamodb', 'kafka', 'rabbitmq', 'memcached', 'minio',
+    'zookeeper', 'etcd', 'consul', 'vault', 'keycloak', 'grafana', 'prometheus', 'jaeger', 'zipkin',
+    'tempo', 'loki', 'kibana', 'datadog', 'sentry', 'superset', 'metabase', 'nginx', 'traefik',
+    'localstack', 'mailhog', 'airflow', 'flink', 'spark', 'hive', 'presto', 'trino', 'celery',
+  ],
+  ['ios', 'android', 'macos', 'mac', 'linux', 'windows', '安卓', '苹果'],
+  ['staging', 'production', 'prod', 'preview', 'sandbox', '预发', '生产', '线上'],
+  ['public', 'private'],
+  ['aws', 'gcp', 'azure', 'aliyun', '阿里云'],
+  ['python', 'java', 'golang', 'rust', 'ruby', 'php', 'kotlin', 'swift', 'javascript', 'typescript'],
+  ['npm', 'pnpm', 'yarn', 'pip', 'poetry', 'cargo', 'maven', 'gradle', 'bun'],
+  ['pytest', 'jest', 'vitest', 'playwright', 'cypress', 'junit', 'mocha'],
+  ['terraform', 'pulumi', 'helm', 'kustomize', 'ansible', 'cloudformation'],
+  ['jenkins', 'circleci', 'gitlab', 'buildkite', 'travis'],
+];
+
+let siblingKinds: Map<string, number> | undefined;
+
+/** The kind (an index into {@link SIBLING_SETS}) of a named thing, or undefined. */
+function siblingKind(term: string): number | undefined {
+  if (siblingKinds === undefined) {
+    siblingKinds = new Map();
+    SIBLING_SETS.forEach((set, kind) => {
+      for (const word of set) {
+        const t = synonymTerm(word);
+        if (t !== undefined) siblingKinds?.set(t, kind);
+      }
+    });
+  }
+  return siblingKinds.get(term);
+}
+
+/** The index terms of one kind of named thing (see {@link SIBLING_SETS}). */
+function siblingTerms(kind: number): string[] {
+  return (SIBLING_SETS[kind] ?? []).map(synonymTerm).filter((t): t is string => t !== undefined);
+}
+
 let questionTerms: Set<string> | undefined;
 
 /**
  * True when `term` may be a value question's subject: a developer word (the reference vocabulary
  * finds it in at least 1.2% of developer notes; everyday words stand at 1%), not a question word.
  */
-function isSubjectTerm(term: string): boolean {
-  return !isQuestionTerm(term) && referenceShare(term) >= 0.012;
+function isSubjectTerm(term: string, minShare = 0.012): boolean {
+  return !isQuestionTerm(term) && referenceShare(term) >= minShare;
 }
 
 /** True when `term` is one of {@link QUESTION_WORDS}. */
@@ -626,7 +683,8 @@ export function rankRecall(
     }
     const known = members.some((m) => df(m.term) > 0);
     // The subject of a value question: the note must name it.
-    const subject = asked.length > 0 && !part && mass >= p.valueSubjectIdf && isSubjectTerm(qt.term);
+    const subject = asked.length > 0 && !part && mass >= p.valueSubjectIdf &&
+      (isSubjectTerm(qt.term, p.valueSubjectShare) || (referenceShare(qt.term) === 0 && !isQuestionTerm(qt.term) && df(qt.term) >= p.valueSubjectStoreDf));
     const identifier = strict.has(qt.term) || attribute || subject;
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
   }
@@ -713,6 +771,28 @@ export function rankRecall(
     }
   }
 
+  // A named thing of the query that the note lacks while naming another of its kind (SIBLING_SETS).
+  let siblingGroups = 0;
+  let siblingDocs: Uint32Array | undefined;
+  if (p.siblings && (asked.length > 0 || options.prompt !== undefined)) {
+    const queryNamed = new Set<string>();
+    for (const g of groups) for (const m of g.members) queryNamed.add(m.term);
+    groups.forEach((g, gi) => {
+      const kind = g.part || gi >= 32 ? undefined : siblingKind(g.term);
+      if (kind === undefined) return;
+      const bit = 1 << gi;
+      for (const other of siblingTerms(kind)) {
+        if (queryNamed.has(other)) continue;
+        const entry = entryOf(other);
+        if (entry === undefined) continue;
+        siblingDocs ??= new Uint32Array(n);
+        siblingGroups |= bit;
+        const count = decodePostingsInto(index.postings, entry.offset, n, docs, tfs);
+        for (let i = 0; i < count; i++) siblingDocs[docs[i] as number] = (siblingDocs[docs[i] as number] as number) | bit;
+      }
+    });
+  }
+
   // Every code identifier and asked attribute of the query must be named by the note.
   let required = 0;
   groups.forEach((g, gi) => {
@@ -741,6 +821,8 @@ export function rankRecall(
     if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
     if (answers !== undefined && answers[doc] === 0) continue;
     if (((groupMask[doc] as number) & required) !== required) continue;
+    // Names another thing of a kind the question names, and not the one asked about.
+    if (siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~(groupMask[doc] as number)) !== 0) continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;

@@ -522,7 +522,7 @@ const ASKS_NUMBER = new RegExp(
   [
     '\\bhow (?:many|much|big|large|often|high|low|far|old)\\b',
     '\\b(?:which|what|whats)\\b.*\\b(?:ports?|versions?|size|percentage|threshold|ttl|ratio|interval' +
-      '|timeout|max|maximum|min|minimum)\\b',
+      '|timeout|max|maximum|min|minimum|limit|limits|quota|capacity)\\b',
     '\\bports?\\b.*\\b(?:which|what)\\b',
     '\\b(?:what|which) (?:date|day|year)\\b',
     '多少|几个|几天|几次|几秒|几分钟|几小时|第几|多大|多长|端口|版本号|哪个版本|什么版本|哪一版|版本是|哪天|几号|什么时候|何时',

@@ -81,8 +81,10 @@ describe('recall admits only a note that covers what the question asks', () => {
   it("does not answer a value question with a note that lacks the question's subject", () => {
     const records = [...FILLER, celery, ports];
     expect(ask(records, 'what port does redis use in the local stack')).toEqual([]);
-    const noSubject = { valueSubjectIdf: 99 };
+    const noSubject = { valueSubjectIdf: 99, siblings: false };
     expect(ask(records, 'what port does redis use in the local stack', noSubject)).toContain('ports');
+    // Redis is a service like Postgres and Kafka: a note naming them and not it answers another question.
+    expect(ask(records, 'what port does redis use in the local stack', { valueSubjectIdf: 99 })).toEqual([]);
     expect(ask(records, 'which port does postgres use in the local stack')[0]).toBe('ports');
   });
 
