@@ -132,6 +132,35 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask(records, query, {}, OTHER)).toContain('theirs');
   });
 
+  it('does not answer a question about one service or platform with the note on another of its kind', () => {
+    const ports = rec('ports', 'Ports of the local stack', 'Postgres is mapped to 5442 and Kafka to 9094.');
+    const records = [...FILLER, ports];
+    // "grafana" is in no reference list and in no note: only its kind keeps the ports note out.
+    expect(ask(records, 'what port does grafana use in the local stack')).toEqual([]);
+    expect(ask(records, 'what port does grafana use in the local stack', { siblings: false })).toContain('ports');
+    expect(ask(records, 'what port does kafka use in the local stack')[0]).toBe('ports');
+    const ios = rec('ios', 'Minimum iOS version', 'The app supports iOS 15 and later; the minimum is set in app.json.');
+    const noSubject = { valueSubjectIdf: 99 };
+    expect(ask([...FILLER, ios], 'what is the minimum android version we support', noSubject)).toEqual([]);
+    const neither = { valueSubjectIdf: 99, siblings: false };
+    expect(ask([...FILLER, ios], 'what is the minimum android version we support', neither)).toContain('ios');
+  });
+
+  it("holds a value question to the store's own repeated words as to the reference vocabulary's", () => {
+    // "warehouse" is in no reference list; two notes of this store use it, so it is the question's subject.
+    const records = [
+      ...FILLER,
+      rec('wh-sync', 'Warehouse sync', 'The warehouse sync job pushes stock levels to the shop.'),
+      rec('wh-api', 'Warehouse API', 'The warehouse API is called through the stock client.'),
+      rec('stock-port', 'Stock service port', 'The stock service listens on 8091 locally.'),
+    ];
+    expect(ask(records, 'what port does the warehouse stock service use')).toEqual([]);
+    expect(ask(records, 'what port does the warehouse stock service use', { valueSubjectStoreDf: 99 })).toContain(
+      'stock-port',
+    );
+    expect(ask(records, 'what port does the stock service use')[0]).toBe('stock-port');
+  });
+
   it("does not count the repository's own name as a topic its notes miss", () => {
     const poll = rec(
       'poll',
