@@ -47,13 +47,14 @@ describe('recall quality on the dev half (npm run eval:recall)', () => {
   it('keeps the figures measured when the parameters were chosen (a regression guard, not the aim)', () => {
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.82);
-    expect(f.recallAt5).toBeGreaterThanOrEqual(0.87);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.83);
+    expect(f.recallAt5).toBeGreaterThanOrEqual(0.88);
     expect(f.bucketRecallAt1).toBeGreaterThanOrEqual(0.85);
-    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.75);
-    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.75);
-    expect(f.promptRight).toBeGreaterThanOrEqual(0.7);
-    expect(f.promptNoise).toBeLessThanOrEqual(0.13);
+    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.78);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.77);
+    // Prompt-time recall trades right notes for silence: a wrong injected note costs more.
+    expect(f.promptRight).toBeGreaterThanOrEqual(0.63);
+    expect(f.promptNoise).toBeLessThanOrEqual(0.08);
   });
 
   it('prompt-time recall injects at most one note, and only from the asking repository', () => {
