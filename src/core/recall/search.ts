@@ -212,7 +212,7 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['dir', 'directory', 'folder', '目录'],
   ['cmd', 'command', '命令'],
   ['script', '脚本'],
-  ['perf', 'performance', 'slow', 'latency', '性能'],
+  ['perf', 'performance', 'slow', 'latency', 'sluggish', 'laggy', '性能'],
   ['timeout', '超时'],
   ['flaky', 'intermittent', 'nondeterministic'],
   ['delete', 'remove', '删除'],
@@ -283,6 +283,12 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['stale', 'outdated', '过时'],
   ['reload', 'refresh', '刷新'],
   ['large', 'huge', 'big'],
+  ['restart', 'reboot', '重启'],
+  ['cert', 'certificate', 'tls', 'ssl', '证书'],
+  ['minimum', 'min', 'oldest', 'lowest', '最低', '最小'],
+  ['maximum', 'max', 'largest', 'highest', '最大', '最高'],
+  ['throughput', 'qps', 'rps', '吞吐'],
+  ['connect', 'connection', 'reach', '连接'],
 ];
 
 /**
@@ -556,6 +562,13 @@ const CJK_SYNONYM_SETS: readonly (readonly string[])[] = [
   ['调试', 'debug'],
   ['监控', '告警', 'alert', 'alarm'],
   ['热更新', 'ota', 'update'],
+  ['用例', '测试用例', '测试', 'test'],
+  ['授权', '权限', 'permission'],
+  ['删掉', '删除', '清理', 'delete'],
+  ['失效', '过期', 'expire'],
+  ['卡死', '卡住', 'hang'],
+  ['重发', '重试', 'retry'],
+  ['环境变量', 'env'],
 ];
 
 let cjkSynonyms: Array<{ words: string[]; terms: string[][] }> | undefined;
