@@ -362,11 +362,50 @@ const QUESTION_WORDS: readonly string[] = [
 const SIBLING_SETS: readonly (readonly string[])[] = [
   // Services a repository runs or talks to: datastores, brokers, observability, servers, engines.
   [
-    'postgres', 'postgresql', 'mysql', 'mariadb', 'redis', 'mongodb', 'mongo', 'sqlite', 'clickhouse',
-    'elasticsearch', 'opensearch', 'cassandra', 'dynamodb', 'kafka', 'rabbitmq', 'memcached', 'minio',
-    'zookeeper', 'etcd', 'consul', 'vault', 'keycloak', 'grafana', 'prometheus', 'jaeger', 'zipkin',
-    'tempo', 'loki', 'kibana', 'datadog', 'sentry', 'superset', 'metabase', 'nginx', 'traefik',
-    'localstack', 'mailhog', 'airflow', 'flink', 'spark', 'hive', 'presto', 'trino', 'celery',
+    'postgres',
+    'postgresql',
+    'mysql',
+    'mariadb',
+    'redis',
+    'mongodb',
+    'mongo',
+    'sqlite',
+    'clickhouse',
+    'elasticsearch',
+    'opensearch',
+    'cassandra',
+    'dynamodb',
+    'kafka',
+    'rabbitmq',
+    'memcached',
+    'minio',
+    'zookeeper',
+    'etcd',
+    'consul',
+    'vault',
+    'keycloak',
+    'grafana',
+    'prometheus',
+    'jaeger',
+    'zipkin',
+    'tempo',
+    'loki',
+    'kibana',
+    'datadog',
+    'sentry',
+    'superset',
+    'metabase',
+    'nginx',
+    'traefik',
+    'localstack',
+    'mailhog',
+    'airflow',
+    'flink',
+    'spark',
+    'hive',
+    'presto',
+    'trino',
+    'celery',
   ],
   ['ios', 'android', 'macos', 'mac', 'linux', 'windows', '安卓', '苹果'],
   ['staging', 'production', 'prod', 'preview', 'sandbox', '预发', '生产', '线上'],
@@ -711,8 +750,12 @@ export function rankRecall(
     }
     const known = members.some((m) => df(m.term) > 0);
     // The subject of a value question: the note must name it.
-    const subject = asked.length > 0 && !part && mass >= p.valueSubjectIdf &&
-      (isSubjectTerm(qt.term, p.valueSubjectShare) || (referenceShare(qt.term) === 0 && !isQuestionTerm(qt.term) && df(qt.term) >= p.valueSubjectStoreDf));
+    const subject =
+      asked.length > 0 &&
+      !part &&
+      mass >= p.valueSubjectIdf &&
+      (isSubjectTerm(qt.term, p.valueSubjectShare) ||
+        (referenceShare(qt.term) === 0 && !isQuestionTerm(qt.term) && df(qt.term) >= p.valueSubjectStoreDf));
     const identifier = strict.has(qt.term) || attribute || subject;
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
   }
@@ -816,7 +859,8 @@ export function rankRecall(
         siblingDocs ??= new Uint32Array(n);
         siblingGroups |= bit;
         const count = decodePostingsInto(index.postings, entry.offset, n, docs, tfs);
-        for (let i = 0; i < count; i++) siblingDocs[docs[i] as number] = (siblingDocs[docs[i] as number] as number) | bit;
+        for (let i = 0; i < count; i++)
+          siblingDocs[docs[i] as number] = (siblingDocs[docs[i] as number] as number) | bit;
       }
     });
   }
@@ -850,7 +894,11 @@ export function rankRecall(
     if (answers !== undefined && answers[doc] === 0) continue;
     if (((groupMask[doc] as number) & required) !== required) continue;
     // Names another thing of a kind the question names, and not the one asked about.
-    if (siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~(groupMask[doc] as number)) !== 0) continue;
+    if (
+      siblingDocs !== undefined &&
+      ((siblingDocs[doc] as number) & siblingGroups & ~(groupMask[doc] as number)) !== 0
+    )
+      continue;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;

@@ -137,9 +137,15 @@ describe('recall admits only a note that covers what the question asks', () => {
     const records = [...FILLER, ports];
     // "grafana" is in no reference list and in no note: only its kind keeps the ports note out.
     expect(ask(records, 'what port does grafana use in the local stack')).toEqual([]);
-    expect(ask(records, 'what port does grafana use in the local stack', { siblings: false })).toContain('ports');
+    expect(ask(records, 'what port does grafana use in the local stack', { siblings: false })).toContain(
+      'ports',
+    );
     expect(ask(records, 'what port does kafka use in the local stack')[0]).toBe('ports');
-    const ios = rec('ios', 'Minimum iOS version', 'The app supports iOS 15 and later; the minimum is set in app.json.');
+    const ios = rec(
+      'ios',
+      'Minimum iOS version',
+      'The app supports iOS 15 and later; the minimum is set in app.json.',
+    );
     const noSubject = { valueSubjectIdf: 99 };
     expect(ask([...FILLER, ios], 'what is the minimum android version we support', noSubject)).toEqual([]);
     const neither = { valueSubjectIdf: 99, siblings: false };
@@ -155,9 +161,9 @@ describe('recall admits only a note that covers what the question asks', () => {
       rec('stock-port', 'Stock service port', 'The stock service listens on 8091 locally.'),
     ];
     expect(ask(records, 'what port does the warehouse stock service use')).toEqual([]);
-    expect(ask(records, 'what port does the warehouse stock service use', { valueSubjectStoreDf: 99 })).toContain(
-      'stock-port',
-    );
+    expect(
+      ask(records, 'what port does the warehouse stock service use', { valueSubjectStoreDf: 99 }),
+    ).toContain('stock-port');
     expect(ask(records, 'what port does the stock service use')[0]).toBe('stock-port');
   });
 
