@@ -407,7 +407,7 @@ const SIBLING_SETS: readonly (readonly string[])[] = [
     'trino',
     'celery',
   ],
-  ['ios', 'android', 'macos', 'mac', 'linux', 'windows', '安卓', '苹果'],
+  ['ios', 'android', 'web', 'desktop', 'macos', 'mac', 'linux', 'windows', '安卓', '苹果'],
   ['staging', 'production', 'prod', 'preview', 'sandbox', '预发', '生产', '线上'],
   ['public', 'private'],
   ['aws', 'gcp', 'azure', 'aliyun', '阿里云'],
