@@ -348,8 +348,25 @@ const QUESTION_WORDS: readonly string[] = [
   'big',
   'default',
   'version',
+  // The unit the answer comes in ("how many seconds is the interval") is not what it is about.
+  'second',
+  'seconds',
+  'minute',
+  'minutes',
+  'hour',
+  'hours',
+  'day',
+  'days',
+  'ms',
+  'percent',
+  'number',
+  'count',
   '端口',
   '版本',
+  '秒',
+  '分钟',
+  '小时',
+  '天数',
 ];
 
 /**
@@ -442,11 +459,15 @@ function siblingTerms(kind: number): string[] {
 let questionTerms: Set<string> | undefined;
 
 /**
- * True when `term` may be a value question's subject: a developer word (the reference vocabulary
- * finds it in at least 1.2% of developer notes; everyday words stand at 1%), not a question word.
+ * True when `term` may be a value question's subject: a developer word, not a question word. A
+ * developer word is one the reference vocabulary finds in at least `minShare` of developer notes
+ * (everyday words stand at 1%), or one it does not list that the store repeats (`repeatedInStore`).
  */
-function isSubjectTerm(term: string, minShare = 0.012): boolean {
-  return !isQuestionTerm(term) && referenceShare(term) >= minShare;
+function isSubjectTerm(term: string, minShare: number, repeatedInStore: boolean): boolean {
+  // A single Han character left between function words (用, 里, 设) is too ambiguous to require.
+  if (/^[\u4e00-\u9fff]$/.test(term) || isQuestionTerm(term)) return false;
+  const share = referenceShare(term);
+  return share >= minShare || (share === 0 && repeatedInStore);
 }
 
 /** True when `term` is one of {@link QUESTION_WORDS}. */
@@ -754,8 +775,7 @@ export function rankRecall(
       asked.length > 0 &&
       !part &&
       mass >= p.valueSubjectIdf &&
-      (isSubjectTerm(qt.term, p.valueSubjectShare) ||
-        (referenceShare(qt.term) === 0 && !isQuestionTerm(qt.term) && df(qt.term) >= p.valueSubjectStoreDf));
+      isSubjectTerm(qt.term, p.valueSubjectShare, df(qt.term) >= p.valueSubjectStoreDf);
     const identifier = strict.has(qt.term) || attribute || subject;
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
   }

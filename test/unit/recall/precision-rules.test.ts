@@ -167,6 +167,18 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask(records, 'what port does the stock service use')[0]).toBe('stock-port');
   });
 
+  it("does not take the answer's unit or a lone Han character for a value question's subject", () => {
+    const checkpoint = rec(
+      'ckpt',
+      'Flink checkpoints',
+      'The Flink checkpoint interval is 60 s; offsets commit on checkpoints.',
+    );
+    const bot = rec('bot', '本地启动客服机器人', '`pnpm dev` 启动，默认端口 3300；Redis 端口是 6380。');
+    const records = [...FILLER, checkpoint, bot];
+    expect(ask(records, 'how many seconds is the Flink checkpoint interval')[0]).toBe('ckpt');
+    expect(ask(records, '客服机器人本地 Redis 用哪个端口')[0]).toBe('bot');
+  });
+
   it("does not count the repository's own name as a topic its notes miss", () => {
     const poll = rec(
       'poll',
