@@ -93,6 +93,8 @@ export interface RecallRankingParams {
    * that it does not name: a topic word shared with another project's note is not an answer.
    */
   otherRepoCoverage: number;
+  /** Distinguishing terms are taken among those the asking repository's notes know (see rankRecall). */
+  distinctInRepo: boolean;
   /** A note naming another thing of the kind the question names, and not it, is rejected (SIBLING_SETS). */
   siblings: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
@@ -126,6 +128,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   valueSubjectShare: 0.012,
   valueSubjectStoreDf: 2,
   siblings: true,
+  distinctInRepo: true,
   promptCoverage: 0.45,
   promptMargin: 1.3,
   promptMaxNotes: 1,
@@ -802,14 +805,14 @@ export function rankRecall(
   const totalMass =
     groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
   if (groups.length === 0 || totalMass === 0) return [];
-  // The query's distinguishing terms: the rarest ones the corpus knows. A record must match one.
-  // Question words ("exposed", "listen") do not say what the question is about.
-  const knownMasses = groups.filter((g) => !g.part && g.known && !isQuestionTerm(g.term)).map((g) => g.mass);
-  const distinctFloor = knownMasses.length === 0 ? Infinity : Math.max(...knownMasses) * p.distinctShare;
+  // Repository and cwd relations are decided once per distinct value, not per record.
+  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
+  const askingRepoKnown = p.distinctInRepo && repoMatches.some((x) => x);
+  // Groups that a note of the asking repository matches (see the distinguishing terms below).
+  const knownInRepo = new Uint8Array(groups.length);
 
   const relevance = new Float64Array(n);
   const matched = new Float64Array(n);
-  const distinct = new Uint8Array(n);
   const matchedGroups = new Uint16Array(n);
   // Which of the first 32 groups each record matched, to name what a candidate misses.
   const groupMask = new Uint32Array(n);
@@ -846,7 +849,7 @@ export function rankRecall(
         matched[doc] = (matched[doc] as number) + got;
         matchedGroups[doc] = (matchedGroups[doc] as number) + 1;
         groupMask[doc] = (groupMask[doc] as number) | bit;
-        if (group.mass >= distinctFloor) distinct[doc] = 1;
+        if (askingRepoKnown && repoMatches[docRepoIndex(index, doc)] === true) knownInRepo[gi] = 1;
       }
       groupScore[doc] = 0;
       groupMatched[doc] = 0;
@@ -894,8 +897,21 @@ export function rankRecall(
     if (g.identifier && gi < 32 && (p.strictIdentifiers || !strict.has(g.term))) required |= 1 << gi;
   });
 
-  // Repository and cwd relations are decided once per distinct value, not per record.
-  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
+  // The query's distinguishing terms: the rarest ones that the notes which may answer it know (those
+  // of the asking repository when it has notes here, so a word only another project's notes use does
+  // not decide). A record must match one. Question words ("exposed", "listen") do not say what the
+  // question is about. Only the first 32 groups can be distinguishing (the bit mask).
+  const knownGroups = groups.filter((g) => !g.part && g.known && !isQuestionTerm(g.term));
+  const inRepo = knownGroups.filter((g) => knownInRepo[groups.indexOf(g)] === 1);
+  // When the asking repository's notes know none of them, another repository may still answer.
+  const candidates = askingRepoKnown && inRepo.length > 0 ? inRepo : knownGroups;
+  const maxKnown = Math.max(-Infinity, ...candidates.map((g) => g.mass));
+  let distinctMask = 0;
+  if (candidates.length > 0) {
+    groups.forEach((g, gi) => {
+      if (gi < 32 && !g.part && g.mass >= maxKnown * p.distinctShare) distinctMask |= 1 << gi;
+    });
+  }
   const cwdRelated = index.cwds.map(
     (cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd),
   );
@@ -913,7 +929,7 @@ export function rankRecall(
     const coverage = Math.min(1, m / totalMass);
     const groupsHit = matchedGroups[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
-    if (!enough || m < p.minMatchedIdf || distinct[doc] === 0) continue;
+    if (!enough || m < p.minMatchedIdf || ((groupMask[doc] as number) & distinctMask) === 0) continue;
     if (answers !== undefined && answers[doc] === 0) continue;
     if (((groupMask[doc] as number) & required) !== required) continue;
     // Names another thing of a kind the question names, and not the one asked about.

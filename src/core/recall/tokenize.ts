@@ -41,7 +41,7 @@ const FILLER_STEMS: ReadonlySet<string> = new Set(
   thing things stuff way ways trick tricks tip tips idea ideas keep keeps want wants need needs try
   trying seem seems still suddenly randomly always never sometimes often actually basically exactly
   good best better right wrong proper properly correct correctly happen happened happens going gonna
-  wanna weird strange anymore lot bit kind sort work works use`
+  wanna weird strange anymore lot bit kind sort work works use using used uses ones`
     .split(/\s+/)
     .map(stem),
 );

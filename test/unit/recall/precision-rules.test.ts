@@ -179,6 +179,26 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask(records, '客服机器人本地 Redis 用哪个端口')[0]).toBe('bot');
   });
 
+  it("takes the question's distinguishing words among those the asking repository's notes know", () => {
+    // "shell" is known only from another project's note; it must not decide what this repository answers.
+    const iex = rec(
+      'iex',
+      'Remote console on production',
+      'Run fly ssh console, then bin/relay remote to attach to a node.',
+    );
+    const theirs = rec(
+      'theirs',
+      'Debug shell in a task',
+      'Open a shell inside an ECS task with ecs exec.',
+      OTHER,
+    );
+    const records = [...FILLER, iex, theirs];
+    expect(ask(records, 'get a shell on a running production node')).toContain('iex');
+    expect(ask(records, 'get a shell on a running production node', { distinctInRepo: false })).not.toContain(
+      'iex',
+    );
+  });
+
   it("does not count the repository's own name as a topic its notes miss", () => {
     const poll = rec(
       'poll',
