@@ -46,7 +46,7 @@ import {
   lookupTerm,
 } from './index-build.js';
 import { REFERENCE_DOCS, referenceShare } from './reference-vocab.js';
-import { analyzeQuery, askedAnswerTypes, stem, tokenize } from './tokenize.js';
+import { ANSWER_DURATION, analyzeQuery, askedAnswerTypes, stem, tokenize } from './tokenize.js';
 
 /** Tunable parts of the ranking; {@link RECALL_DEFAULTS} holds the values used by the CLI. */
 export interface RecallRankingParams {
@@ -267,7 +267,7 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['timezone', 'tz', '时区'],
   ['default', '默认'],
   ['interval', '间隔'],
-  ['retention', '保留'],
+  ['retention', 'retain', 'retained', 'kept', '保留'],
   ['partition', '分片', '分区'],
   ['region', '区域'],
   ['size', '大小'],
@@ -439,6 +439,7 @@ const SIBLING_SETS: readonly (readonly string[])[] = [
   ['pytest', 'jest', 'vitest', 'playwright', 'cypress', 'junit', 'mocha'],
   ['terraform', 'pulumi', 'helm', 'kustomize', 'ansible', 'cloudformation'],
   ['jenkins', 'circleci', 'gitlab', 'buildkite', 'travis'],
+  ['pytorch', 'tensorflow', 'jax', 'onnxruntime', 'tensorrt', 'triton', 'vllm', 'torchserve'],
 ];
 
 let siblingKinds: Map<string, number> | undefined;
@@ -480,6 +481,22 @@ function isSubjectTerm(term: string, minShare: number, repeatedInStore: boolean)
 function isQuestionTerm(term: string): boolean {
   questionTerms ??= new Set(QUESTION_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined));
   return questionTerms.has(term);
+}
+
+/**
+ * Attributes of a duration question only: "how long are results kept" is answered by a note that
+ * speaks of keeping them, not by one that gives another duration ("tests run nightly").
+ */
+const DURATION_ATTRIBUTE_WORDS: readonly string[] = ['retain', 'retained', 'kept'];
+
+let durationAttributeTerms: Set<string> | undefined;
+
+/** True when `term` names the asked attribute of a duration question ({@link DURATION_ATTRIBUTE_WORDS}). */
+function isDurationAttributeTerm(term: string): boolean {
+  durationAttributeTerms ??= new Set(
+    DURATION_ATTRIBUTE_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined),
+  );
+  return durationAttributeTerms.has(term);
 }
 
 let attributeTerms: Set<string> | undefined;
@@ -762,7 +779,10 @@ export function rankRecall(
       if (df(m.term) > 0) mass = Math.max(mass, m.weight * idf(m.term));
     }
     const part = qt.parent !== undefined;
-    const attribute = p.attributeWords && !part && isAttributeTerm(qt.term);
+    const attribute =
+      p.attributeWords &&
+      !part &&
+      (isAttributeTerm(qt.term) || (asked.includes(ANSWER_DURATION) && isDurationAttributeTerm(qt.term)));
     if (mass === 0 && attribute) {
       // An asked attribute no note names: no note can answer (the group stays, and is required).
       mass = idf(qt.term);
@@ -871,7 +891,8 @@ export function rankRecall(
   // A named thing of the query that the note lacks while naming another of its kind (SIBLING_SETS).
   let siblingGroups = 0;
   let siblingDocs: Uint32Array | undefined;
-  if (p.siblings && (asked.length > 0 || options.prompt !== undefined)) {
+  const asksAttribute = groups.some((g) => g.identifier && !g.part && isAttributeTerm(g.term));
+  if (p.siblings && (asked.length > 0 || asksAttribute || options.prompt !== undefined)) {
     const queryNamed = new Set<string>();
     for (const g of groups) for (const m of g.members) queryNamed.add(m.term);
     groups.forEach((g, gi) => {

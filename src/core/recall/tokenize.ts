@@ -278,6 +278,8 @@ export function isIdentifierChunk(chunk: string): boolean {
   // Error numbers, ports and versions name one thing: 45047 is not 45009, 1.80 is not 1.75.
   if (/^\d{3,}$/.test(chunk) || /^\d+(?:\.\d+)+$/.test(chunk)) return true;
   if (/^[A-Za-z]+[0-9]+$/.test(chunk) && /[A-Z]/.test(chunk) && chunk.length >= 4) return true;
+  // Codes and host names that end in a number: RH-1004 is not RH-1002, gpu-train-05 not gpu-train-04.
+  if (/^[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*-\d+$/.test(chunk)) return true;
   return (
     chunk.split('.').filter((s) => s !== '').length >= 3 && /[a-z]/i.test(chunk) && !/^[0-9.]+$/.test(chunk)
   );
@@ -522,7 +524,8 @@ const ASKS_NUMBER = new RegExp(
   [
     '\\bhow (?:many|much|big|large|often|high|low|far|old)\\b',
     '\\b(?:which|what|whats)\\b.*\\b(?:ports?|versions?|size|percentage|threshold|ttl|ratio|interval' +
-      '|timeout|max|maximum|min|minimum|limit|limits|quota|capacity)\\b',
+      '|timeout|max|maximum|min|minimum|limit|limits|quota|capacity|concurrency|parallelism|replicas' +
+      '|dimensions?|retries)\\b',
     '\\bports?\\b.*\\b(?:which|what)\\b',
     '\\b(?:what|which) (?:date|day|year)\\b',
     '多少|几个|几天|几次|几秒|几分钟|几小时|第几|多大|多长|端口|版本号|哪个版本|什么版本|哪一版|版本是|哪天|几号|什么时候|何时',

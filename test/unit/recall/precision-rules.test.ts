@@ -199,6 +199,43 @@ describe('recall admits only a note that covers what the question asks', () => {
     );
   });
 
+  it('holds codes and host names ending in a number to the whole name', () => {
+    const records = [
+      ...FILLER,
+      rec('codes', 'API error codes', '`RH-1001` unknown source, `RH-1002` signature mismatch.'),
+      rec('gpus', 'Training machines', 'Train on gpu-train-03 and gpu-train-04 (A100 80G).'),
+    ];
+    expect(ask(records, 'what does error RH-1004 mean')).toEqual([]);
+    expect(ask(records, 'what does error RH-1002 mean')[0]).toBe('codes');
+    expect(ask(records, 'which GPU does gpu-train-05 have')).toEqual([]);
+    expect(ask(records, 'which GPU does gpu-train-04 have')[0]).toBe('gpus');
+  });
+
+  it('answers "how long are X kept" only with a note about keeping them', () => {
+    const ci = rec(
+      'ci',
+      'CI pipeline',
+      'Unit tests on every PR; instrumented tests run nightly on Firebase Test Lab.',
+    );
+    const question = 'how long are instrumented test results kept on Firebase Test Lab';
+    expect(ask([...FILLER, ci], question)).toEqual([]);
+    const kept = rec('ci', ci.summary, `${ci.content} Results are kept for 90 days.`);
+    expect(ask([...FILLER, kept], question)).toContain('ci');
+    // Outside a duration question "kept" is an ordinary word.
+    const money = rec('money', 'Money is kept in cents', 'Store amounts as integer cents in Postgres.');
+    expect(ask([...FILLER, money], 'how should amounts be stored in postgres')).toContain('money');
+  });
+
+  it('applies the kind-of-thing rule to a question that names the attribute it asks about', () => {
+    const deploy = rec(
+      'deploy',
+      'Deploying',
+      'fly deploy --strategy rolling; production runs in the fra region.',
+    );
+    expect(ask([...FILLER, deploy], 'which region is the staging app deployed in')).toEqual([]);
+    expect(ask([...FILLER, deploy], 'which region is the production app deployed in')).toContain('deploy');
+  });
+
   it("does not count the repository's own name as a topic its notes miss", () => {
     const poll = rec(
       'poll',
