@@ -254,7 +254,7 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['frontend', 'client', '前端'],
   ['backend', '后端'],
   ['hang', 'stuck', 'freeze', '卡住'],
-  ['rollback', 'revert', 'undo', '回滚'],
+  ['rollback', 'revert', 'undo', 'roll', '回滚'],
   ['prod', 'production', '生产', '线上'],
   ['dev', 'development', '开发'],
   ['k8s', 'kubernetes'],
@@ -286,6 +286,8 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['stale', 'outdated', '过时'],
   ['reload', 'refresh', '刷新'],
   ['large', 'huge', 'big'],
+  ['phone', 'device', 'handset', '手机', '设备'],
+  ['clone', 'checkout', '克隆'],
   ['restart', 'reboot', '重启'],
   ['cert', 'certificate', 'tls', 'ssl', '证书'],
   ['minimum', 'min', 'oldest', 'lowest', '最低', '最小'],
@@ -616,7 +618,7 @@ function strictIdentifiers(
 const CJK_SYNONYM_SETS: readonly (readonly string[])[] = [
   ['回滚', '撤回', '回退', '退回', '还原', '切回', 'rollback', 'revert'],
   ['挂了', '挂掉', '崩溃', '宕机', '崩了', '挂', 'crash', 'down', 'oom'],
-  ['单测', '单元测试', 'unit'],
+  ['单测', '单元测试', 'unit', 'test'],
   ['慢', '很慢', '卡顿', '延迟', '性能', '耗时', 'slow', 'latency'],
   ['跑', '运行', '执行', '启动', 'run'],
   ['报错', '错误', '异常', '出错', '失败', 'error', 'fail'],
@@ -652,15 +654,30 @@ const CJK_SYNONYM_SETS: readonly (readonly string[])[] = [
   ['卡死', '卡住', 'hang'],
   ['重发', '重试', 'retry'],
   ['环境变量', 'env'],
+  ['装', '安装', '装上', 'install'],
+  ['手机', '真机', '设备', 'device', 'phone'],
+  ['正式版', '正式包', '发布版', 'release'],
+  ['调试包', '调试版', 'debug'],
+  ['冷启动', 'cold'],
+  ['拉代码', '克隆', 'clone'],
+  ['搭起来', '搭建', '初始化', 'setup'],
+  ['第一次', '首次', 'first'],
+  ['不存在', '找不到', 'exist', 'missing'],
+  ['本地', 'local'],
 ];
 
 let cjkSynonyms: Array<{ words: string[]; terms: string[][] }> | undefined;
 
 function cjkSynonymTable(): Array<{ words: string[]; terms: string[][] }> {
-  cjkSynonyms ??= CJK_SYNONYM_SETS.map((set) => ({
-    words: set.filter((w) => /[\u4e00-\u9fff]/.test(w)),
-    terms: set.map((w) => tokenize(w)),
-  }));
+  cjkSynonyms ??= CJK_SYNONYM_SETS.map((set) => {
+    const terms = set.map((w) => tokenize(w));
+    // An English word brings its own synonyms: 撤回 → rollback → undo, revert.
+    const english = terms
+      .filter((t) => t.length === 1 && /^[a-z]/.test(t[0] as string))
+      .map((t) => t[0] as string);
+    for (const word of english) for (const syn of synonymsOf(word)) if (/^[a-z]/.test(syn)) terms.push([syn]);
+    return { words: set.filter((w) => /[\u4e00-\u9fff]/.test(w)), terms };
+  });
   return cjkSynonyms;
 }
 
