@@ -95,6 +95,8 @@ export interface RecallRankingParams {
   otherRepoCoverage: number;
   /** Distinguishing terms are taken among those the asking repository's notes know (see rankRecall). */
   distinctInRepo: boolean;
+  /** A why-question's symptom (slow, fails, 慢) must be matched by the note (see SYMPTOM_WORDS). */
+  whySymptoms: boolean;
   /** A note naming another thing of the kind the question names, and not it, is rejected (SIBLING_SETS). */
   siblings: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
@@ -128,6 +130,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   valueSubjectShare: 0.012,
   valueSubjectStoreDf: 2,
   siblings: true,
+  whySymptoms: true,
   distinctInRepo: true,
   promptCoverage: 0.45,
   promptMargin: 1.3,
@@ -501,6 +504,42 @@ function isDurationAttributeTerm(term: string): boolean {
   return durationAttributeTerms.has(term);
 }
 
+/**
+ * Symptoms a "why" question asks the cause of ("why is the build slow", 为什么越跑越慢): a note
+ * that answers it speaks of the symptom (or its synonym), not only of the thing that has it.
+ */
+const SYMPTOM_WORDS: readonly string[] = [
+  'slow',
+  'fail',
+  'failing',
+  'crash',
+  'flaky',
+  'hang',
+  'stuck',
+  'freeze',
+  'timeout',
+  'leak',
+  'oom',
+  'broken',
+  // Chinese two-character words only: a lone 慢 or 卡 of a question does not meet the bigrams that
+  // notes index it in (慢是, 很慢), so it cannot be required.
+  '失败',
+  '崩溃',
+  '超时',
+  '报错',
+];
+
+let symptomTerms: Set<string> | undefined;
+
+/** True when `term` (an index term) is one of {@link SYMPTOM_WORDS}. */
+function isSymptomTerm(term: string): boolean {
+  symptomTerms ??= new Set(SYMPTOM_WORDS.map(synonymTerm).filter((t): t is string => t !== undefined));
+  return symptomTerms.has(term);
+}
+
+/** A question of why (or 为什么, 为啥, 怎么这么): the note must speak of its symptom. */
+const ASKS_WHY = /\bwhy\b|\bhow come\b|为什么|为啥|怎么这么|怎么老是/i;
+
 let attributeTerms: Set<string> | undefined;
 
 /** True when `term` (an index term) names an asked attribute (see {@link ATTRIBUTE_WORDS}). */
@@ -767,6 +806,7 @@ export function rankRecall(
   const extra = cjkExpansions(options.query, cjkPieces, singles);
   const strict = strictIdentifiers(options.query, queryTerms);
   const asked = p.answerTypes ? askedAnswerTypes(options.query) : [];
+  const whyQuestion = ASKS_WHY.test(options.query);
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
   // A repository's directory name in the query says where to look, not what is asked: its notes
@@ -819,7 +859,8 @@ export function rankRecall(
       !part &&
       mass >= p.valueSubjectIdf &&
       isSubjectTerm(qt.term, p.valueSubjectShare, df(qt.term) >= p.valueSubjectStoreDf);
-    const identifier = strict.has(qt.term) || attribute || subject;
+    const symptom = p.whySymptoms && whyQuestion && !part && isSymptomTerm(qt.term);
+    const identifier = strict.has(qt.term) || attribute || subject || symptom;
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
   }
   // CJK characters not covered by any known bigram are words the corpus lacks. Overlapping bigrams

@@ -236,6 +236,26 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask([...FILLER, deploy], 'which region is the production app deployed in')).toContain('deploy');
   });
 
+  it('answers a why-question only with a note that speaks of its symptom', () => {
+    const assets = rec(
+      'assets',
+      'Building the assets',
+      'mix assets.deploy compiles the JS and CSS with esbuild.',
+    );
+    const slowCi = rec(
+      'slow',
+      'Slow compile in CI',
+      'mix compile is slow in CI because the deps cache key changed.',
+    );
+    expect(ask([...FILLER, assets], 'why is mix compile so slow on my machine')).toEqual([]);
+    expect(ask([...FILLER, assets], 'why is mix compile so slow', { whySymptoms: false })).toContain(
+      'assets',
+    );
+    expect(ask([...FILLER, assets, slowCi], 'why is mix compile so slow on my machine')).toEqual(['slow']);
+    const reply = rec('reply', '机器人回消息慢', '机器人回消息慢是因为每次都同步调用大模型，改成流式返回。');
+    expect(ask([...FILLER, reply], '为什么机器人回消息这么慢')).toContain('reply');
+  });
+
   it("does not count the repository's own name as a topic its notes miss", () => {
     const poll = rec(
       'poll',
