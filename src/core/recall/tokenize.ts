@@ -15,7 +15,7 @@
  */
 
 /** Version of the tokenizer rules; part of the search-index version so a rule change rebuilds it. */
-export const TOKENIZER_VERSION = 3;
+export const TOKENIZER_VERSION = 4;
 
 /** English words that carry no topic. Applied to indexed text and queries alike. */
 const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -492,6 +492,12 @@ export const ANSWER_NUMBER = '#number';
 export const ANSWER_DURATION = '#duration';
 /** Marker term of a note that states a port (a number of 4–5 digits, or `:` and digits). */
 export const ANSWER_PORT = '#port';
+/**
+ * Marker term of a note that states a version: a dotted number (`1.75`, `~> 5.40`), `v` and digits,
+ * `@` and digits, or a number right after a version word or a runtime (`version 17`, `minSdk 26`,
+ * `JDK 17`, `Node 20`, 版本 3). "Which Phoenix version are we on" is not answered by a port number.
+ */
+export const ANSWER_VERSION = '#version';
 
 const EN_NUMBER_WORDS =
   'two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|thrice|dozen|hundred|thousand';
@@ -510,16 +516,25 @@ const NOTE_DURATION = new RegExp(
 
 const NOTE_PORT = /(?<![A-Za-z0-9_.])\d{4,5}(?![\d.])|(?<=[a-z]):\d{2,5}\b/i;
 
+const NOTE_VERSION = new RegExp(
+  '(?<![\\w.])v?\\d+\\.\\d+|\\bv\\d+\\b|@\\^?\\d+|' +
+    '(?:version|versions|release|sdk|jdk|java|node|python|rust|go|ruby|elixir|erlang|otp|api|ios|android|版本)' +
+    '[\\s:=@"\'~>^v-]{0,4}\\d+',
+  'i',
+);
+
 /** The answer-type markers of a note's text (see {@link ANSWER_NUMBER}). */
 export function answerTypesOf(text: string): string[] {
   const out: string[] = [];
   if (NOTE_NUMBER.test(text)) out.push(ANSWER_NUMBER);
   if (NOTE_DURATION.test(text)) out.push(ANSWER_DURATION);
   if (NOTE_PORT.test(text)) out.push(ANSWER_PORT);
+  if (NOTE_VERSION.test(text)) out.push(ANSWER_VERSION);
   return out;
 }
 
 const ASKS_DURATION = /\bhow long\b|多久|多长时间/i;
+const ASKS_VERSION = /\b(?:which|what|whats)\b.*\bversions?\b|版本号|哪个版本|什么版本|哪一版|版本是/i;
 const ASKS_NUMBER = new RegExp(
   [
     '\\bhow (?:many|much|big|large|often|high|low|far|old)\\b',
@@ -542,6 +557,7 @@ export function askedAnswerTypes(query: string): string[] {
   // "How often": a number ("revalidate = 300") or a frequency ("nightly") answers it.
   if (/\bhow often\b|频率/i.test(query)) return [ANSWER_NUMBER, ANSWER_DURATION];
   if (/\bports?\b|端口/i.test(query) && ASKS_NUMBER.test(query)) return [ANSWER_PORT];
+  if (ASKS_VERSION.test(query)) return [ANSWER_VERSION];
   if (ASKS_NUMBER.test(query)) return [ANSWER_NUMBER];
   return [];
 }

@@ -6,6 +6,7 @@ import {
   ANSWER_DURATION,
   ANSWER_NUMBER,
   ANSWER_PORT,
+  ANSWER_VERSION,
   answerTypesOf,
   askedAnswerTypes,
 } from '../../../src/core/recall/tokenize.js';
@@ -48,6 +49,11 @@ describe('answer types', () => {
     // Digits inside names are not values.
     expect(answerTypesOf('files go to S3 with oauth2 and -Xmx4g')).toEqual([]);
     expect(answerTypesOf('as it says in the docs')).toEqual([]);
+    // Versions: dotted, after a version word or a runtime; a port is not one.
+    for (const text of ['The MSRV is 1.75', 'minSdk 26', 'JDK 17', 'Node 20', '@types/node@20', 'iOS 15']) {
+      expect(answerTypesOf(text), text).toContain(ANSWER_VERSION);
+    }
+    expect(answerTypesOf('Phoenix listens on port 4400')).not.toContain(ANSWER_VERSION);
   });
 
   it('finds what a question asks for, in English and Chinese', () => {
@@ -56,7 +62,8 @@ describe('answer types', () => {
     expect(askedAnswerTypes('how long are the keys cached')).toEqual([ANSWER_DURATION]);
     expect(askedAnswerTypes('缓存多久过期')).toEqual([ANSWER_DURATION]);
     expect(askedAnswerTypes('how many partitions does the topic have')).toEqual([ANSWER_NUMBER]);
-    expect(askedAnswerTypes('which Node version do we use')).toEqual([ANSWER_NUMBER]);
+    expect(askedAnswerTypes('which Node version do we use')).toEqual([ANSWER_VERSION]);
+    expect(askedAnswerTypes('Node 用的什么版本')).toEqual([ANSWER_VERSION]);
     expect(askedAnswerTypes('how often are pages regenerated')).toEqual([ANSWER_NUMBER, ANSWER_DURATION]);
     expect(askedAnswerTypes('how do I run the tests')).toEqual([]);
   });
