@@ -97,6 +97,8 @@ export interface RecallRankingParams {
   distinctInRepo: boolean;
   /** A why-question's symptom (slow, fails, 慢) must be matched by the note (see SYMPTOM_WORDS). */
   whySymptoms: boolean;
+  /** CJK bigrams straddling two known words are skipped (see cjkBoundaryBigrams). */
+  cjkBoundaries: boolean;
   /** A note naming another thing of the kind the question names, and not it, is rejected (SIBLING_SETS). */
   siblings: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
@@ -130,6 +132,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   valueSubjectShare: 0.012,
   valueSubjectStoreDf: 2,
   siblings: true,
+  cjkBoundaries: true,
   whySymptoms: true,
   distinctInRepo: true,
   promptCoverage: 0.45,
@@ -760,6 +763,30 @@ function cjkExpansions(
 }
 
 /**
+ * CJK bigrams that straddle two words: not in the reference vocabulary, while each neighbouring
+ * bigram of the piece is (or is a word of the synonym table). "正式版冷启动特别慢" yields 动特 between
+ * 启动 and 特别; a note that happens to contain 动特 does not make it a topic of the question.
+ */
+export function cjkBoundaryBigrams(
+  pieces: readonly string[][],
+  anchors: ReadonlyMap<string, unknown>,
+): Set<string> {
+  const out = new Set<string>();
+  const isWord = (gram: string | undefined): boolean =>
+    gram !== undefined && (referenceShare(gram) > 0 || anchors.has(gram));
+  for (const grams of pieces) {
+    grams.forEach((gram, i) => {
+      if (referenceShare(gram) > 0 || anchors.has(gram)) return;
+      const before = grams[i - 1];
+      const after = grams[i + 1];
+      if (before === undefined && after === undefined) return;
+      if ((before === undefined || isWord(before)) && (after === undefined || isWord(after))) out.add(gram);
+    });
+  }
+  return out;
+}
+
+/**
  * IDF smoothed with the reference vocabulary: as if {@link REFERENCE_DOCS} reference notes, with
  * the term in `referenceShare(term)` of them, were added to the `n` notes searched.
  */
@@ -809,6 +836,7 @@ export function rankRecall(
   const whyQuestion = ASKS_WHY.test(options.query);
   const groups: Group[] = [];
   const knownCjk = new Set<string>();
+  const boundaries = cjkBoundaryBigrams(cjkPieces, extra);
   // A repository's directory name in the query says where to look, not what is asked: its notes
   // rarely spell it ("orders-svc 的 max.poll.interval.ms 是多少").
   const repoNames = new Set(index.cwds.map(baseName).filter((name) => name.length >= 3));
@@ -819,6 +847,11 @@ export function rankRecall(
   }
   for (const qt of queryTerms) {
     if (repoNames.has(qt.term) || repoParts.has(qt.term)) continue;
+    if (p.cjkBoundaries && boundaries.has(qt.term)) {
+      // Straddles two words (动特 of 启动特别): neither a topic nor a missing word.
+      knownCjk.add(qt.term);
+      continue;
+    }
     // When the user's own word is absent, a synonym stands in for it at full weight.
     const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];

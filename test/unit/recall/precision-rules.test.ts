@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type RecallRecord, buildRecallIndex } from '../../../src/core/recall/index-build.js';
-import { type RecallRankingParams, searchRecall } from '../../../src/core/recall/search.js';
+import {
+  type RecallRankingParams,
+  cjkBoundaryBigrams,
+  searchRecall,
+} from '../../../src/core/recall/search.js';
 import {
   ANSWER_DURATION,
   ANSWER_NUMBER,
   ANSWER_PORT,
   ANSWER_VERSION,
+  analyzeQuery,
   answerTypesOf,
   askedAnswerTypes,
 } from '../../../src/core/recall/tokenize.js';
@@ -261,6 +266,19 @@ describe('recall admits only a note that covers what the question asks', () => {
     expect(ask([...FILLER, assets, slowCi], 'why is mix compile so slow on my machine')).toEqual(['slow']);
     const reply = rec('reply', '机器人回消息慢', '机器人回消息慢是因为每次都同步调用大模型，改成流式返回。');
     expect(ask([...FILLER, reply], '为什么机器人回消息这么慢')).toContain('reply');
+  });
+
+  it('finds the Chinese bigrams that straddle two words, and only those', () => {
+    const { cjkPieces } = analyzeQuery('启动测试');
+    const boundaries = cjkBoundaryBigrams(cjkPieces, new Map());
+    expect(boundaries.has('动测')).toBe(true);
+    for (const word of ['启动', '测试']) expect(boundaries.has(word), word).toBe(false);
+    // A word of the synonym table counts as a word: 机上 straddles 手机 and 上.
+    const phone = cjkBoundaryBigrams(analyzeQuery('装到手机上').cjkPieces, new Map([['手机', 1]]));
+    expect(phone.has('机上')).toBe(true);
+    // A word no list knows, between unknown neighbours, stays a topic (双塔 of 召回双塔模型).
+    const twoTower = cjkBoundaryBigrams(analyzeQuery('召回双塔模型').cjkPieces, new Map());
+    expect(twoTower.has('双塔')).toBe(false);
   });
 
   it("does not count the repository's own name as a topic its notes miss", () => {
