@@ -103,6 +103,8 @@ export interface RecallRankingParams {
   siblings: boolean;
   /** Prompt-time recall: coverage the injected note needs. */
   promptCoverage: number;
+  /** Prompt-time recall: weight of a missing CJK word in that coverage (see cjkMissingWeight). */
+  promptCjkMissingWeight: number;
   /** Prompt-time recall: the best note's score must be this multiple of the next one's. */
   promptMargin: number;
   /** Prompt-time recall: most notes injected (1 or 2). */
@@ -136,6 +138,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   whySymptoms: true,
   distinctInRepo: true,
   promptCoverage: 0.45,
+  promptCjkMissingWeight: 1,
   promptMargin: 1.3,
   promptMaxNotes: 1,
   promptPairShare: 0.9,
@@ -184,6 +187,8 @@ export interface RecallCandidate {
   relevance: number;
   coverage: number;
   matchedIdf: number;
+  /** Coverage as prompt-time recall counts it (missing CJK words at promptCjkMissingWeight). */
+  promptCoverage: number;
   /** Number of distinct query terms (with their synonyms) the record matches. */
   matchedGroups: number;
   sameRepo: boolean;
@@ -916,6 +921,7 @@ export function rankRecall(
   const totalMass =
     groups.reduce((sum, g) => sum + g.mass, 0) + missingWords * unknownIdf * p.cjkMissingWeight;
   if (groups.length === 0 || totalMass === 0) return [];
+  const promptMass = totalMass + missingWords * unknownIdf * (p.promptCjkMissingWeight - p.cjkMissingWeight);
   // Repository and cwd relations are decided once per distinct value, not per record.
   const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const askingRepoKnown = p.distinctInRepo && repoMatches.some((x) => x);
@@ -1057,10 +1063,12 @@ export function rankRecall(
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
+    const promptCoverage = Math.min(1, m / promptMass);
     const candidate: RecallCandidate = {
       doc,
       relevance: rel,
       coverage,
+      promptCoverage,
       matchedIdf: m,
       matchedGroups: groupsHit,
       sameRepo,
@@ -1121,12 +1129,12 @@ function pickForPrompt(
   p: RecallRankingParams,
 ): RecallCandidate[] {
   const best = allowed[0];
-  if (best === undefined || best.coverage < p.promptCoverage) return [];
+  if (best === undefined || best.promptCoverage < p.promptCoverage) return [];
   const next = allowed[1];
   if (next !== undefined && best.score < p.promptMargin * next.score) return [];
   const seen = options.prompt?.seen;
   const picked = [best];
-  if (p.promptMaxNotes >= 2 && next !== undefined && next.coverage >= p.promptCoverage) {
+  if (p.promptMaxNotes >= 2 && next !== undefined && next.promptCoverage >= p.promptCoverage) {
     const third = allowed[2];
     if (
       next.score >= p.promptPairShare * best.score &&

@@ -62,6 +62,24 @@ describe('prompt-time recall rules', () => {
     expect(prompt('in billing-worker, what happens to failed jobs after the retries?')).toEqual(['queue']);
   });
 
+  it('counts a Chinese word no note has in full at prompt time, as an English one', () => {
+    const zh = [...records, rec('grant', '数据门户申请权限', '在数据门户提交申请，组长审批后生效。')];
+    const zhIndex = buildRecallIndex(zh);
+    const ask = (query: string, params = {}, atPrompt = true): string[] =>
+      searchRecall(zhIndex, zh, {
+        query,
+        cwd: ME,
+        repoFingerprint: sha1(ME),
+        params,
+        ...(atPrompt ? { prompt: {} } : {}),
+      }).map((r) => r.id);
+    // 年假 (annual leave) is in no note: the approval note shares a topic word, not an answer.
+    expect(ask('申请年假要找谁审批')).toEqual([]);
+    expect(ask('申请年假要找谁审批', { promptCjkMissingWeight: 0.5 })).toEqual(['grant']);
+    // `recall`, asked on purpose, still lists it.
+    expect(ask('申请年假要找谁审批', {}, false)).toContain('grant');
+  });
+
   it('does not inject a note already injected in this session', () => {
     expect(prompt('which port does redis use locally?', new Set(['redis-port']))).toEqual([]);
   });
