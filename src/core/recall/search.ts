@@ -481,13 +481,14 @@ let questionTerms: Set<string> | undefined;
 /**
  * True when `term` may be a value question's subject: a developer word, not a question word. A
  * developer word is one the reference vocabulary finds in at least `minShare` of developer notes
- * (everyday words stand at 1%), or one it does not list that the store repeats (`repeatedInStore`).
+ * (everyday words stand at 1%), or one it does not list that the notes repeat (`repeatedInStore`: two
+ * or more notes of the asking repository, so one store and the repository's own bucket agree).
  */
-function isSubjectTerm(term: string, minShare: number, repeatedInStore: boolean): boolean {
+function isSubjectTerm(term: string, minShare: number, repeatedInStore: () => boolean): boolean {
   // A single Han character left between function words (用, 里, 设) is too ambiguous to require.
   if (/^[\u4e00-\u9fff]$/.test(term) || isQuestionTerm(term)) return false;
   const share = referenceShare(term);
-  return share >= minShare || (share === 0 && repeatedInStore);
+  return share >= minShare || (share === 0 && repeatedInStore());
 }
 
 /** True when `term` is one of {@link QUESTION_WORDS}. */
@@ -829,6 +830,21 @@ export function rankRecall(
     return entries.get(term);
   };
   const df = (term: string): number => entryOf(term)?.df ?? 0;
+  // Repository and cwd relations are decided once per distinct value, not per record.
+  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
+  const repoHasNotes = repoMatches.some((x) => x);
+  /** Notes holding `term`: of the asking repository when it has notes here, else of the store. */
+  const ownDf = (term: string): number => {
+    const entry = entryOf(term);
+    if (entry === undefined || !repoHasNotes) return entry?.df ?? 0;
+    const scratchDocs = new Int32Array(entry.df);
+    const scratchTfs = new Float64Array(entry.df);
+    const count = decodePostingsInto(index.postings, entry.offset, n, scratchDocs, scratchTfs);
+    let own = 0;
+    for (let i = 0; i < count; i++)
+      if (repoMatches[docRepoIndex(index, scratchDocs[i] as number)] === true) own++;
+    return own;
+  };
   const idf = (term: string): number => smoothedIdf(n, df(term), term);
   const unknownIdf = smoothedIdf(n, 0, '');
 
@@ -896,7 +912,7 @@ export function rankRecall(
       asked.length > 0 &&
       !part &&
       mass >= p.valueSubjectIdf &&
-      isSubjectTerm(qt.term, p.valueSubjectShare, df(qt.term) >= p.valueSubjectStoreDf);
+      isSubjectTerm(qt.term, p.valueSubjectShare, () => ownDf(qt.term) >= p.valueSubjectStoreDf);
     const symptom = p.whySymptoms && whyQuestion && !part && isSymptomTerm(qt.term);
     const identifier = strict.has(qt.term) || attribute || subject || symptom;
     groups.push({ term: qt.term, members, mass: part ? 0 : mass, part, known, identifier });
@@ -923,7 +939,6 @@ export function rankRecall(
   if (groups.length === 0 || totalMass === 0) return [];
   const promptMass = totalMass + missingWords * unknownIdf * (p.promptCjkMissingWeight - p.cjkMissingWeight);
   // Repository and cwd relations are decided once per distinct value, not per record.
-  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const askingRepoKnown = p.distinctInRepo && repoMatches.some((x) => x);
   // Groups that a note of the asking repository matches (see the distinguishing terms below).
   const knownInRepo = new Uint8Array(groups.length);
