@@ -36,25 +36,22 @@ describe('recall dev fixture set', () => {
 
 describe('recall quality on the dev half (npm run eval:recall)', () => {
   // Dev notes only in the store, so the guard does not move when the held-out half changes. The blind
-  // batch (records-blind.json, queries-blind.json) stays out until the rules are measured on it untuned.
-  const report = evaluateRecall({
-    sets: ['dev'],
-    testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
-    devFiles: { skip: ['blind'] },
-  });
+  // batch (records-blind.json, queries-blind.json) was measured untuned once (docs/recall.md) and is
+  // dev data since.
+  const report = evaluateRecall({ sets: ['dev'], testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') });
   const f = report.sets['dev']?.all;
 
   it('keeps the figures measured when the parameters were chosen (a regression guard, not the aim)', () => {
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.83);
-    expect(f.recallAt5).toBeGreaterThanOrEqual(0.88);
-    expect(f.bucketRecallAt1).toBeGreaterThanOrEqual(0.85);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.86);
+    expect(f.recallAt5).toBeGreaterThanOrEqual(0.9);
+    expect(f.bucketRecallAt1).toBeGreaterThanOrEqual(0.88);
     expect(f.emptyLarge).toBeGreaterThanOrEqual(0.78);
-    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.77);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.78);
     // Prompt-time recall trades right notes for silence: a wrong injected note costs more.
-    expect(f.promptRight).toBeGreaterThanOrEqual(0.63);
-    expect(f.promptNoise).toBeLessThanOrEqual(0.08);
+    expect(f.promptRight).toBeGreaterThanOrEqual(0.65);
+    expect(f.promptNoise).toBeLessThanOrEqual(0.07);
   });
 
   it('prompt-time recall injects at most one note, and only from the asking repository', () => {
