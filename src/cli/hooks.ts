@@ -138,7 +138,7 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
     return 0;
   }
   invocation.extras.mode = 'from_stdin';
-  let stdout = CONTINUE;
+  let stdout: string;
   let agent: AgentAdapter | undefined;
   try {
     if (flags.unknown.length > 0)

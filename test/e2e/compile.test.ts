@@ -13,7 +13,7 @@ import { readReceiptHistory } from '../../src/core/compiler/receipts.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
 import { countQueue, enqueueReviewedTurn } from '../../src/core/queue/queue.js';
 import type { Suggestion } from '../../src/core/schemas.js';
-import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { CLI, runCli } from '../helpers/run-cli.js';
 import { ensureBuilt } from '../helpers/built.js';
 import { tempDir } from '../helpers/tmp.js';
 

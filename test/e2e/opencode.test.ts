@@ -213,7 +213,7 @@ async function compile(w: World, env: Record<string, string> = {}) {
     ['compile', '--once', '--backend', 'agent:opencode', '--repo-root', w.repo],
     { env: { ...w.env, ...env }, timeoutMs: 150_000 },
   );
-  let out: Record<string, unknown> = {};
+  let out: Record<string, unknown>;
   try {
     out = JSON.parse(result.stdout) as Record<string, unknown>;
   } catch {

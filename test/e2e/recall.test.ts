@@ -4,7 +4,6 @@
  * buckets written the way the compiler writes them (the 200 evaluation records, remapped onto
  * temporary repositories) and over a bucket compiled by `compile --once`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -280,7 +279,7 @@ describe('csep recall <query...>', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(
-      /^## Focused Recall\n\nStatus: matched\nQuery: how do I  run the tests\?\nResults: 3\n\n### 1\. Run the test suite with uv\n/,
+      /^## Focused Recall\n\nStatus: matched\nQuery: how do I {2}run the tests\?\nResults: 3\n\n### 1\. Run the test suite with uv\n/,
     );
     expect(r.stdout).toContain('Provenance: tests/conftest.py, pyproject.toml');
     expect(r.stdout.match(/^### \d\. /gm)).toHaveLength(3);

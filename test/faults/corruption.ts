@@ -33,7 +33,6 @@ import {
   stopPayload,
   suggestionsFor,
   suiteRoot,
-  tally,
   waitForQuiet,
   walk,
   world,

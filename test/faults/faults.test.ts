@@ -5,9 +5,7 @@
  * (`dist/`) as Codex and the scheduler do. One file, so the totals line at the end covers all of
  * it: `npm run test:faults` (also part of `npm test`). See test/faults/README.md.
  */
-import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/run-cli.js';
 import { ensureBuilt } from '../helpers/built.js';
 import { tally } from './helpers.js';
 import { corruption } from './corruption.js';

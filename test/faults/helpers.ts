@@ -300,7 +300,7 @@ export function noteDefect(description: string): void {
 export function queueIds(paths: StatePaths): Record<QueueState, string[]> {
   return Object.fromEntries(
     QUEUE_STATES.map((s) => {
-      let names: string[] = [];
+      let names: string[];
       try {
         names = readdirSync(paths.queue[s]).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
       } catch {
@@ -324,7 +324,7 @@ export function spoolEntries(paths: StatePaths): string[] {
 /** Pids of live processes whose command line mentions `marker` (this suite's temp roots are unique). */
 export function processesMentioning(marker: string): number[] {
   const out: number[] = [];
-  let pids: string[] = [];
+  let pids: string[];
   try {
     pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {

@@ -30,7 +30,6 @@ import {
   countCase,
   expectHookAnswer,
   expectedKeys,
-  noteDefect,
   queueIds,
   reviewFor,
   sessionIdFor,

@@ -124,7 +124,7 @@ export async function startFakeResponsesModel(
         res.end('{"error":{"message":"no route"}}');
         return;
       }
-      let body: Record<string, unknown> = {};
+      let body: Record<string, unknown>;
       try {
         body = JSON.parse(
           decode(Buffer.concat(parts), req.headers['content-encoding']).toString('utf8'),

@@ -77,7 +77,7 @@ const server = http.createServer((req, res) => {
       return;
     }
     const n = ++count;
-    let body = null;
+    let body;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {

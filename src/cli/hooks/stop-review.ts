@@ -15,7 +15,6 @@ import { utcNow } from '../../core/constants.js';
 import { readEnv, WORKER_ENV } from '../../core/env.js';
 import { logWarn } from '../../core/log.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../core/paths.js';
-import { turnIdempotencyKey } from '../../core/queue/key.js';
 import { redactText } from '../../core/redact/redact.js';
 import {
   isLockLive,

@@ -179,7 +179,7 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
  * throws: problems are returned in `errors` and logged.
  */
 export function publishNativeSkills(paths: StatePaths, skillsRoot?: string): ReconcileResult {
-  let entries: NativeSkillEntry[] = [];
+  let entries: NativeSkillEntry[];
   try {
     const manifest = JSON.parse(readRegularText(paths.skillsManifest)) as { skills?: unknown };
     entries = Array.isArray(manifest.skills) ? (manifest.skills as NativeSkillEntry[]) : [];
@@ -416,7 +416,7 @@ function maintenanceStatePath(paths: StatePaths): string {
 function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolean): MaintenanceResult {
   const { paths } = run;
   const now = utcNow();
-  let state: MaintenanceState = {};
+  let state: MaintenanceState;
   try {
     state = JSON.parse(readRegularText(maintenanceStatePath(paths))) as MaintenanceState;
   } catch {

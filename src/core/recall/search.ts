@@ -1125,7 +1125,7 @@ export function rankRecall(
 function promptAllowedCwds(index: RecallSearchIndex, query: string): boolean[] {
   const lower = query.toLowerCase();
   // The Unicode-class regex costs milliseconds to compile; ASCII prompts split the same way without it.
-  const separators = /[^\u0000-\u007f]/.test(lower) ? /[^\p{L}\p{N}_.-]+/u : /[^a-z0-9_.-]+/;
+  const separators = /[\u0080-\uffff]/.test(lower) ? /[^\p{L}\p{N}_.-]+/u : /[^a-z0-9_.-]+/;
   const words = new Set(lower.split(separators).filter((w) => w.length >= 3));
   return index.cwds.map((cwd) => words.has(baseName(cwd)));
 }

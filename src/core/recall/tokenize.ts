@@ -185,7 +185,7 @@ const CAMEL_UNICODE =
 /** True when `s` has only ASCII characters. The Unicode-class regexes cost milliseconds to compile,
  * which matters in a process that answers one query, so ASCII text takes ASCII-only paths. */
 function isAsciiText(s: string): boolean {
-  return !/[^\u0000-\u007f]/.test(s);
+  return !/[\u0080-\uffff]/.test(s);
 }
 
 /** Splits a word at camelCase, PascalCase and letter/digit boundaries: `parseJSON2Str` → parse, JSON, 2, Str.
@@ -383,7 +383,7 @@ function walk(text: string, sink: TermSink): void {
   const normalized = text
     .normalize('NFKC')
     .replace(/['\u2019]/g, '')
-    .replace(/\u0000/g, ' ');
+    .replaceAll('\u0000', ' ');
   const cjkRuns: string[] = [];
   const latin = normalized.replace(CJK_RUN, (run) => {
     cjkRuns.push(run);

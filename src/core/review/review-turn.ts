@@ -4,7 +4,6 @@
  * Used by the detached worker (spooled turns) and by `stop-review --hook-payload` (synchronous).
  * Everything persisted or sent is redacted first. The reviewer sees the transcript once.
  */
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { loadConfig } from '../config/load.js';

@@ -213,6 +213,8 @@ describe('program actions', () => {
       spy.mockRestore();
     }
     expect(writes[0]).toBe(`{\n  "config_path": ${JSON.stringify(file)}\n}\n`);
-    expect(writes[1]).toMatch(/^\{\n  "config_path": .*,\n  "error": .*,\n  "status": "no_config"\n\}\n$/);
+    expect(writes[1]).toMatch(
+      /^\{\n {2}"config_path": .*,\n {2}"error": .*,\n {2}"status": "no_config"\n\}\n$/,
+    );
   });
 });

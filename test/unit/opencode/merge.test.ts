@@ -123,7 +123,8 @@ describe('mergeAnswer', () => {
     expect(out.memory.global).toBe(base.context.memory.global);
     expect(out.recall).toEqual(base.context.recall);
     expect(out.recall[0]).toBe(base.context.recall[0]);
-    expect(out.manifest).toEqual([base.context.manifest[1], base.context.manifest[0]]); // sorted by id, unchanged
+    // Sorted by id, unchanged.
+    expect(out.manifest).toEqual([base.context.manifest[1], base.context.manifest[0]]);
     expect(out.skills).toEqual([]);
     expect(mergeAnswer(answer({ memory_records: null }), base, share).memory.global).toBe(
       base.context.memory.global,

@@ -611,7 +611,7 @@ export function applyHooksPlan(plan: HooksPlan, now: Date = new Date()): { backu
   if (!plan.changed) return { backup: undefined };
   const { file } = plan;
   // Refuse to clobber an edit made between planning and writing.
-  let current: string | null = null;
+  let current: string | null;
   try {
     current = readFileSync(file.path, 'utf8');
   } catch {
