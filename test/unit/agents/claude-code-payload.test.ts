@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudeCodeAgent } from '../../../src/core/agents/claude-code/index.js';
-import { backgroundRunning, clipContext, MAX_CONTEXT_CHARS } from '../../../src/core/agents/claude-code/payload.js';
+import {
+  backgroundRunning,
+  clipContext,
+  MAX_CONTEXT_CHARS,
+} from '../../../src/core/agents/claude-code/payload.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
 
 const SAMPLES = join(REPO_ROOT, 'test', 'fixtures', 'claude-code-samples');
@@ -36,8 +40,10 @@ describe('Claude Code payloads', () => {
     expect(again.lastAssistantMessage).toBe('Hi! (fake anthropic reply #2)');
   });
 
-  it('SessionEnd names the session\'s last turn as Stop did', () => {
-    expect(claudeCodeAgent.stopTurn(sample('session-end.json')).id).toEqual(claudeCodeAgent.stopTurn(sample('stop.json')).id);
+  it("SessionEnd names the session's last turn as Stop did", () => {
+    expect(claudeCodeAgent.stopTurn(sample('session-end.json')).id).toEqual(
+      claudeCodeAgent.stopTurn(sample('stop.json')).id,
+    );
   });
 
   it('without a prompt id, the last assistant message tells turns apart', () => {
@@ -46,7 +52,11 @@ describe('Claude Code payloads', () => {
     const a = claudeCodeAgent.stopTurn(payload).id.turn;
     expect(a).toMatch(/^last:[0-9a-f]{16}$/);
     expect(claudeCodeAgent.stopTurn({ ...payload, last_assistant_message: 'other' }).id.turn).not.toBe(a);
-    expect(claudeCodeAgent.stopTurn({}).id).toEqual({ agent: 'claude-code', session: 'unknown-session', turn: '' });
+    expect(claudeCodeAgent.stopTurn({}).id).toEqual({
+      agent: 'claude-code',
+      session: 'unknown-session',
+      turn: '',
+    });
   });
 
   it('reads the prompt only for prompt recall; SessionStart has no model in -p, compact has one', () => {
@@ -91,7 +101,7 @@ describe('Claude Code hook output', () => {
     expect(claudeCodeAgent.hookOutput('session-end', 'x')).toBe('');
   });
 
-  it('keeps the context under Claude Code\'s ~10,000-character limit, cut at a line end', () => {
+  it("keeps the context under Claude Code's ~10,000-character limit, cut at a line end", () => {
     const long = Array.from({ length: 400 }, (_, i) => `- lesson ${i}: ${'x'.repeat(40)}`).join('\n');
     const out = JSON.parse(claudeCodeAgent.hookOutput('session-start', long)) as {
       hookSpecificOutput: { additionalContext: string };

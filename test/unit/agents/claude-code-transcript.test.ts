@@ -41,7 +41,10 @@ describe('the Claude Code transcript reader', () => {
     ]);
     expect(t.turns.map((turn) => users(turn.entries))).toEqual([['say hi'], ['again'], ['and again']]);
     // The Stop hook blocked once per turn: both answers are the turn's, the feedback is nobody's.
-    expect(assistants(t.turns[0]!.entries)).toEqual(['Hi! (fake anthropic reply #1)', 'Hi! (fake anthropic reply #2)']);
+    expect(assistants(t.turns[0]!.entries)).toEqual([
+      'Hi! (fake anthropic reply #1)',
+      'Hi! (fake anthropic reply #2)',
+    ]);
     const all = JSON.stringify(t.turns);
     expect(all).not.toContain('Stop hook feedback');
     expect(all).not.toContain('OUR_CONTEXT_MARKER');
@@ -52,9 +55,25 @@ describe('the Claude Code transcript reader', () => {
     const t = await readClaudeTranscript(join(SAMPLES, 'transcript-tool-use.jsonl'));
     expect(t.turns).toHaveLength(1);
     const entries = t.turns[0]!.entries;
-    expect(entries.map((e) => e.kind)).toEqual(['user', 'assistant', 'tool_call', 'tool_output', 'assistant']);
-    expect(entries[2]).toMatchObject({ kind: 'tool_call', name: 'shell', input: 'echo TOOL_OUTPUT_123', callId: 'toolu_fake_1_1' });
-    expect(entries[3]).toMatchObject({ kind: 'tool_output', output: 'TOOL_OUTPUT_123', exitCode: 0, callId: 'toolu_fake_1_1' });
+    expect(entries.map((e) => e.kind)).toEqual([
+      'user',
+      'assistant',
+      'tool_call',
+      'tool_output',
+      'assistant',
+    ]);
+    expect(entries[2]).toMatchObject({
+      kind: 'tool_call',
+      name: 'shell',
+      input: 'echo TOOL_OUTPUT_123',
+      callId: 'toolu_fake_1_1',
+    });
+    expect(entries[3]).toMatchObject({
+      kind: 'tool_output',
+      output: 'TOOL_OUTPUT_123',
+      exitCode: 0,
+      callId: 'toolu_fake_1_1',
+    });
   });
 
   it('a failing command keeps its exit code; an edit becomes a patch naming the file', async () => {
@@ -63,13 +82,18 @@ describe('the Claude Code transcript reader', () => {
     const output = entries.find((e) => e.kind === 'tool_output' && e.exitCode !== 0);
     expect(output).toMatchObject({ exitCode: 3, output: 'FAIL_OUT\nFAIL_ERR' });
     const patch = entries.find((e) => e.kind === 'tool_call' && e.name === 'apply_patch');
-    expect(patch && 'input' in patch ? patch.input : '').toContain('*** Update File: /tmp/cc-sub/fail/work/notes.txt');
+    expect(patch && 'input' in patch ? patch.input : '').toContain(
+      '*** Update File: /tmp/cc-sub/fail/work/notes.txt',
+    );
     expect(assistants(entries)).toContain('It failed with exit 3.');
   });
 
   it('a compaction summary and the /compact echo are not turns; the prompts around them are', async () => {
     const t = await readClaudeTranscript(join(RECORDED, 'compact.jsonl'));
-    expect(t.turns.map((turn) => users(turn.entries))).toEqual([['remember that tabs are preferred'], ['what next']]);
+    expect(t.turns.map((turn) => users(turn.entries))).toEqual([
+      ['remember that tabs are preferred'],
+      ['what next'],
+    ]);
     const all = JSON.stringify(t.turns);
     expect(all).not.toContain('This session is being continued');
     expect(all).not.toContain('<command-name>');
@@ -107,11 +131,15 @@ describe('the Claude Code transcript reader', () => {
   });
 
   it('counts broken lines, and refuses a missing file or a FIFO', async () => {
-    const t = parseClaudeTranscript('not json\n{"type":"user","promptId":"p1","message":{"role":"user","content":"hi"}}\n[1]\n');
+    const t = parseClaudeTranscript(
+      'not json\n{"type":"user","promptId":"p1","message":{"role":"user","content":"hi"}}\n[1]\n',
+    );
     expect(t.skippedLines).toBe(2);
     expect(t.turns).toEqual([{ index: 0, turnId: 'p1', entries: [{ kind: 'user', text: 'hi' }] }]);
     const dir = tempDir('csep-cc-bad-');
-    await expect(readClaudeTranscript(join(dir, 'missing.jsonl'))).rejects.toMatchObject({ reason: 'missing' });
+    await expect(readClaudeTranscript(join(dir, 'missing.jsonl'))).rejects.toMatchObject({
+      reason: 'missing',
+    });
     const fifo = join(dir, 'fifo.jsonl');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const error = await readClaudeTranscript(fifo).catch((e: unknown) => e);

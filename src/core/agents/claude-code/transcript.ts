@@ -326,7 +326,10 @@ export function renderToolResult(
   }
   // A failed command's result starts with its status line; the status is kept as the exit code.
   if (code?.[1] !== undefined)
-    return { output: code.index === 0 ? output.slice(code[0].length).replace(/^\r?\n/, '') : output, exitCode: Number(code[1]) };
+    return {
+      output: code.index === 0 ? output.slice(code[0].length).replace(/^\r?\n/, '') : output,
+      exitCode: Number(code[1]),
+    };
   if (result?.interrupted === true) return { output, exitCode: 130 };
   return { output, exitCode: isError ? 1 : 0 };
 }
