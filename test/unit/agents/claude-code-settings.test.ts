@@ -139,8 +139,9 @@ describe('install --agent claude-code (settings.json)', () => {
       expect(readFileSync(file, 'utf8')).toBe(text);
     }
     expect(readdirSync(dir)).toEqual(['settings.json']);
+    writeFileSync(file, '{"model": "opus",}');
     const status = await claudeCodeAgent.status(dir);
-    expect(status.error).toMatch(/refusing/);
+    expect(status.error).toMatch(/cannot parse/);
   });
 
   it('a dry run writes nothing; a symlinked settings file is written through to its target', async () => {
