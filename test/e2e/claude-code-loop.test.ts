@@ -46,7 +46,11 @@ interface HarnessRun {
 }
 
 function harness(script: string, args: string[], env: Record<string, string>, out: string): HarnessRun {
-  const result = spawnSync('bash', [script, '--out', out, ...args], { env, encoding: 'utf8', timeout: 180_000 });
+  const result = spawnSync('bash', [script, '--out', out, ...args], {
+    env,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
   const read = (name: string) =>
     existsSync(join(out, name)) ? readFileSync(join(out, name), 'utf8') : '(missing)';
   const context = `harness exit ${result.status}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}\nsetup.log:\n${read('setup.log')}\nrun-1.stderr:\n${read('run-1.stderr')}`;
@@ -55,7 +59,13 @@ function harness(script: string, args: string[], env: Record<string, string>, ou
 }
 
 /** A `claude -p` run whose setup installs our hooks into the run's config dir (after saving it). */
-function runClaude(out: string, repo: string, env: Record<string, string>, prompt: string, extra: string[] = []) {
+function runClaude(
+  out: string,
+  repo: string,
+  env: Record<string, string>,
+  prompt: string,
+  extra: string[] = [],
+) {
   return harness(
     CLAUDE_HARNESS,
     [
@@ -93,7 +103,8 @@ function messages(requestFile: string): Array<{ role: string; text: string }> {
   );
 }
 
-const jsonFiles = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : []);
+const jsonFiles = (dir: string) =>
+  existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.json')) : [];
 const modelRequests = (out: string) =>
   readdirSync(join(out, 'model')).filter((n) => /^request-\d+\.json$/.test(n)).length;
 
@@ -186,7 +197,10 @@ describe('Claude Code and Codex learn into one store', () => {
       env,
       join(root, 'codex1'),
     );
-    await waitFor('the review worker to queue the Codex turn', () => jsonFiles(paths.queue.pending).length === 2);
+    await waitFor(
+      'the review worker to queue the Codex turn',
+      () => jsonFiles(paths.queue.pending).length === 2,
+    );
     await waitFor(
       'the review worker to finish',
       () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')),
@@ -230,20 +244,23 @@ describe('Claude Code and Codex learn into one store', () => {
     expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: 3 });
 
     // --- 4. A second Claude Code session: both lessons and the recall note reach the model.
-    const second = runClaude(join(root, 'claude2'), repo, env, SECOND_PROMPT, ['--expect-in-request', CLAUDE_LEARNED]);
+    const second = runClaude(join(root, 'claude2'), repo, env, SECOND_PROMPT, [
+      '--expect-in-request',
+      CLAUDE_LEARNED,
+    ]);
     expect(second.summary.expect_in_request?.found).toBe(true);
     const request = messages(join(second.out, 'model', 'request-1.json'));
     const system = request.filter((m) => m.role === 'system').map((m) => m.text);
     const startContext = system.find((t) => t.includes('SessionStart hook additional context:'));
     expect(startContext).toContain(CLAUDE_LEARNED);
     expect(startContext).toContain(CODEX_LEARNED);
-    expect(system.some((t) => t.includes('UserPromptSubmit hook additional context:') && t.includes(RECALLED))).toBe(
-      true,
-    );
+    expect(
+      system.some((t) => t.includes('UserPromptSubmit hook additional context:') && t.includes(RECALLED)),
+    ).toBe(true);
     // Our Stop hook printed nothing that continues the conversation: one prompt, one request.
     expect(modelRequests(second.out)).toBe(1);
     await waitFor(
-      'the second session\'s review worker',
+      "the second session's review worker",
       () => jsonFiles(paths.spoolDir).length === 0 && !existsSync(join(paths.reviewDir, 'worker.lock')),
     );
 

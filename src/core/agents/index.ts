@@ -16,6 +16,7 @@ export const DEFAULT_AGENT: AgentName = 'codex';
 /** One line per agent. */
 const LOADERS: Readonly<Record<AgentName, () => Promise<AgentAdapter>>> = {
   codex: async () => (await import('./codex/index.js')).codexAgent,
+  'claude-code': async () => (await import('./claude-code/index.js')).claudeCodeAgent,
 };
 
 /** The registered agent names, in registry order (the default first). */

@@ -13,7 +13,7 @@ import {
   readClaudeTranscript,
   subagentsDir,
 } from '../../../src/core/agents/claude-code/transcript.js';
-import { TranscriptReadError } from '../../../src/core/agents/transcript-error.js';
+import { TranscriptReadError } from '../../../src/core/agents/transcript-file.js';
 import type { TranscriptEntry } from '../../../src/core/agents/types.js';
 import { REPO_ROOT } from '../../helpers/run-cli.js';
 import { tempDir } from '../../helpers/tmp.js';

@@ -9,8 +9,8 @@
  * <dir>/plugin/hooks/hooks.json                    its hooks: the same commands as settings.json
  * ```
  *
- * `claude plugin marketplace add <dir>` then `claude plugin install codex-self-evolution@codex-self-evolution`
- * installs it; `claude --plugin-dir <dir>/plugin` loads it for one session. The hook commands are
+ * `claude plugin marketplace add <dir>`, then
+ * `claude plugin install codex-self-evolution@codex-self-evolution`, installs it; `claude --plugin-dir <dir>/plugin` loads it for one session. The hook commands are
  * byte for byte those `install --agent claude-code` writes into settings.json, and Claude Code runs
  * identical commands once, so having both never reviews a turn twice.
  *

@@ -16,19 +16,19 @@
  * - A file that cannot be parsed, or whose `hooks` is not shaped as Claude Code reads it, is never
  *   rewritten: the command fails with the reason and changes nothing.
  */
-import {
-  copyFileSync,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  unlinkSync,
-  constants as fsConstants,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { AppError } from '../../errors.js';
+import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic.js';
+import {
+  backupFile,
+  ConfigFileError,
+  DEFAULT_STYLE,
+  detectJsonStyle,
+  launcherPrefix,
+  listBackups,
+  serializeJson,
+  type JsonStyle,
+} from '../config-file.js';
 import type { HookEvent, Launcher } from '../types.js';
 import { AGENT } from './payload.js';
 
@@ -61,18 +61,9 @@ export const CLAUDE_HOOKS: readonly ClaudeHookSpec[] = [
   { event: 'SessionEnd', subcommand: 'session-end', timeout: 2 },
 ];
 
-/** A POSIX single-quoted word. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The command string of one hook: POSIX sh, naming the agent, marked as ours. */
 export function claudeHookCommand(subcommand: HookEvent, launcher: Launcher): string {
-  const prefix =
-    launcher.kind === 'node'
-      ? `${shellQuote(launcher.node)} ${shellQuote(launcher.cli)}`
-      : `npx -y ${shellQuote(launcher.packageSpec)}`;
-  return `${prefix} ${subcommand} --agent ${AGENT} --from-stdin # ${MANAGED_MARKER}`;
+  return `${launcherPrefix(launcher)} ${subcommand} --agent ${AGENT} --from-stdin # ${MANAGED_MARKER}`;
 }
 
 const SUBCOMMAND_RE = /(?:^|\s)(session-start|prompt-recall|stop-review|session-end)(?=\s|$)/;
@@ -87,38 +78,7 @@ export function classifyClaudeCommand(command: unknown): { ours: boolean; subcom
 // Reading
 
 /** settings.json cannot be used (unparseable, wrong shape, unreadable): never overwritten. */
-export class ClaudeSettingsError extends AppError {}
-
-/** How a JSON file is formatted, so a rewrite looks like the original. */
-export interface JsonStyle {
-  indent: string;
-  eol: '\n' | '\r\n';
-  finalNewline: boolean;
-  bom: boolean;
-}
-
-const DEFAULT_STYLE: JsonStyle = { indent: '  ', eol: '\n', finalNewline: true, bom: false };
-
-/** Indentation, line ending, final newline and BOM of JSON text. */
-export function detectJsonStyle(text: string): JsonStyle {
-  const bom = text.startsWith('\uFEFF');
-  const body = bom ? text.slice(1) : text;
-  if (body.trim() === '') return { ...DEFAULT_STYLE, bom };
-  const m = /\n([ \t]+)\S/.exec(body.trim());
-  return {
-    indent: m ? (m[1]!.startsWith('\t') ? '\t' : m[1]!) : '',
-    eol: body.includes('\r\n') ? '\r\n' : '\n',
-    finalNewline: /\n$/.test(body),
-    bom,
-  };
-}
-
-/** `doc` serialized in `style`. */
-export function serializeJson(doc: unknown, style: JsonStyle): string {
-  const text = style.indent === '' ? JSON.stringify(doc) : JSON.stringify(doc, null, style.indent);
-  const body = style.eol === '\r\n' ? text.replace(/\n/g, '\r\n') : text;
-  return `${style.bom ? '\uFEFF' : ''}${body}${style.finalNewline ? style.eol : ''}`;
-}
+export class ClaudeSettingsError extends ConfigFileError {}
 
 /** settings.json as read. */
 export interface SettingsFile {
@@ -371,41 +331,6 @@ export function planClaudeUninstall(
 
 // ---------------------------------------------------------------------------------------------
 // Applying
-
-/** `settings.json.bak.<…>` next to `path`, newest first. */
-export function listBackups(path: string): string[] {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.bak.`;
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.startsWith(prefix));
-  } catch {
-    return [];
-  }
-  const mtime = (p: string): number => {
-    try {
-      return statSync(p).mtimeMs;
-    } catch {
-      return 0;
-    }
-  };
-  return names
-    .map((n) => ({ n, p: join(dir, n), m: mtime(join(dir, n)) }))
-    .sort((a, b) => b.m - a.m || b.n.localeCompare(a.n))
-    .map((e) => e.p);
-}
-
-/** Copies `file` to `<file>.bak.<time>` without overwriting an existing backup. */
-export function backupFile(file: string, now: Date = new Date()): string {
-  const base = `${file}.bak.${now.toISOString().replace(/[-:.]/g, '')}`;
-  for (let i = 0; i < 100; i++) {
-    const target = i === 0 ? base : `${base}-${i}`;
-    if (existsSync(target)) continue;
-    copyFileSync(file, target, fsConstants.COPYFILE_EXCL);
-    return target;
-  }
-  throw new ClaudeSettingsError(`cannot back up ${file}: too many backups with the same timestamp`);
-}
 
 /** Writes a plan (backup first when the file existed). Returns the backup made. */
 export function applySettingsPlan(

@@ -24,15 +24,11 @@
  * that started them: their tool calls and outputs are added to that turn (the subagent's prompt is
  * the main agent's text, not the user's, and is not added as a human message).
  */
-import { constants as fsConstants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { TranscriptReadError, type TranscriptReadFailure } from '../transcript-error.js';
+import { DEFAULT_MAX_BYTES, readTranscriptText } from '../transcript-file.js';
 import type { ReadTranscript, Transcript, TranscriptEntry, TranscriptTurn } from '../types.js';
 
-/** How much of a transcript's tail is read by default (bytes). */
-export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
 /** Most subagent transcripts read for one session, and most bytes of each (their tail). */
 export const MAX_SUBAGENT_FILES = 16;
 export const MAX_SUBAGENT_BYTES = 512 * 1024;
@@ -68,7 +64,7 @@ export async function readClaudeTranscript(
   options: ReadClaudeTranscriptOptions = {},
 ): Promise<ReadTranscript> {
   const maxBytes = Math.max(1, Math.floor(options.maxBytes ?? DEFAULT_MAX_BYTES));
-  const tail = await readTail(path, maxBytes);
+  const tail = await readTranscriptText(path, maxBytes);
   const transcript = parseClaudeTranscript(tail.text);
   if (options.subagents !== false && transcript.turns.length > 0) {
     const subagents = await readSubagents(path);
@@ -98,7 +94,7 @@ async function readSubagents(transcriptPath: string): Promise<string[]> {
   const texts: string[] = [];
   for (const name of names.slice(0, MAX_SUBAGENT_FILES)) {
     try {
-      texts.push((await readTail(join(dir, name), MAX_SUBAGENT_BYTES)).text);
+      texts.push((await readTranscriptText(join(dir, name), MAX_SUBAGENT_BYTES)).text);
     } catch {
       // A subagent file that vanished or is not a file adds nothing; the main transcript stands.
     }
@@ -357,70 +353,4 @@ function str(value: unknown): string | undefined {
 
 function isRecord(value: unknown): value is JsonRecord {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading bytes
-
-interface Tail {
-  text: string;
-  truncated: boolean;
-  totalBytes: number;
-  bytesRead: number;
-}
-
-/** The file's text, or its tail from the first full line when it is larger than `maxBytes`. */
-async function readTail(path: string, maxBytes: number): Promise<Tail> {
-  let handle: FileHandle;
-  try {
-    // O_NONBLOCK: a FIFO planted as the transcript must not wait for a writer; fstat refuses it.
-    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  } catch (error) {
-    throw new TranscriptReadError(path, failureOf(error), { cause: error });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new TranscriptReadError(path, 'not_a_file');
-    const totalBytes = info.size;
-    if (totalBytes <= maxBytes) {
-      const buffer = await readRange(handle, 0, totalBytes);
-      return { text: decode(buffer), truncated: false, totalBytes, bytesRead: buffer.length };
-    }
-    const start = totalBytes - maxBytes;
-    const tail = await readRange(handle, start, maxBytes);
-    const previous = await readRange(handle, start - 1, 1);
-    let body = tail;
-    if (previous[0] !== 0x0a) {
-      const newline = tail.indexOf(0x0a);
-      body = newline < 0 ? Buffer.alloc(0) : tail.subarray(newline + 1);
-    }
-    return { text: decode(body), truncated: true, totalBytes, bytesRead: body.length };
-  } catch (error) {
-    if (error instanceof TranscriptReadError) throw error;
-    throw new TranscriptReadError(path, failureOf(error), { cause: error });
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
-}
-
-function failureOf(error: unknown): TranscriptReadFailure {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
-  if (code === 'EISDIR') return 'not_a_file';
-  return 'unreadable';
-}
-
-async function readRange(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled === length ? buffer : buffer.subarray(0, filled);
-}
-
-function decode(buffer: Buffer): string {
-  return new TextDecoder('utf-8').decode(buffer);
 }
