@@ -33,6 +33,7 @@ import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
 import { loadAgent } from '../agents/index.js';
+import { readAgentInstallRecords } from '../agents/install-record.js';
 import { reconcileNativeSkills, type NativeSkillEntry, type ReconcileResult } from '../skills/publish.js';
 import {
   claimBatch,
@@ -186,15 +187,28 @@ export function publishNativeSkills(paths: StatePaths, skillsRoot?: string): Rec
   } catch {
     entries = [];
   }
-  const published = reconcileNativeSkills({
-    ...(skillsRoot !== undefined ? { skillsRoot } : {}),
+  const common = {
     home: paths.home,
     repoKey: paths.repoKey,
     entries,
-    readSkillContent: (e) => readRegularText(join(paths.skillsManagedDir, `${e.skill_id}.md`)),
-  });
+    readSkillContent: (e: NativeSkillEntry) =>
+      readRegularText(join(paths.skillsManagedDir, `${e.skill_id}.md`)),
+  };
+  const published = reconcileNativeSkills({ ...common, ...(skillsRoot !== undefined ? { skillsRoot } : {}) });
   for (const error of published.errors)
     logWarn(`compile: native skill ${error.name}: ${error.error}`, { kind: 'compile' });
+  // The same skills where every other agent with our hooks loads skills (its own ledger).
+  for (const record of readAgentInstallRecords(paths.home)) {
+    if (skillsRoot !== undefined && record.skills_dir === skillsRoot) continue;
+    const other = reconcileNativeSkills({
+      ...common,
+      skillsRoot: record.skills_dir,
+      ledgerFile: join(paths.home, `native-skills.${record.agent}.json`),
+    });
+    for (const error of other.errors)
+      logWarn(`compile: ${record.agent} native skill ${error.name}: ${error.error}`, { kind: 'compile' });
+    (published.agents ??= {})[record.agent] = other;
+  }
   return published;
 }
 

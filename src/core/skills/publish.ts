@@ -45,6 +45,8 @@ export interface ReconcileNativeSkillsOptions {
   skillsRoot?: string;
   /** Codex home; skills go to `<codexHome>/skills` (default `$CODEX_HOME`, else `~/.codex`). */
   codexHome?: string;
+  /** The ledger of that folder (default `<home>/native-skills.json`, the default agent's folder's). */
+  ledgerFile?: string;
   /** State home holding the ledger (default: `resolveHome()`). */
   home?: string;
   /** Repository identity (the bucket key, `StatePaths.repoKey`). */
@@ -80,6 +82,8 @@ export interface ReconcileResult {
   legacy_projections: string[];
   /** Per-skill I/O errors (the call itself never throws for I/O). */
   errors: Array<{ name: string; error: string }>;
+  /** The same reconciliation in other agents' skills folders (Claude Code...), by agent. */
+  agents?: Record<string, ReconcileResult>;
 }
 
 /** Most skills one repository publishes (Codex lists every skill in every prompt). */
@@ -330,7 +334,7 @@ export function reconcileNativeSkills(options: ReconcileNativeSkillsOptions): Re
     legacy_projections: legacyProjections(root),
     errors: [],
   };
-  const ledgerFile = ledgerPath(home);
+  const ledgerFile = options.ledgerFile ?? ledgerPath(home);
   const ledger = readLedger(ledgerFile);
   let ledgerChanged = false;
 

@@ -91,8 +91,8 @@ function changeLines(
 
 /** The trust note: in the interactive UI no hook runs in a folder whose trust dialog was not accepted. */
 const TRUST_NOTE =
-  'Claude Code runs these hooks in `claude -p` everywhere, and in the interactive UI only in folders whose ' +
-  'workspace trust dialog you accepted (no hook at all runs before that, not even user hooks).';
+  'in the interactive Claude Code UI, accept the workspace trust dialog once in each project: before that ' +
+  'Claude Code runs no hook there at all (claude -p runs them everywhere)';
 
 async function installClaude(request: InstallRequest): Promise<InstallOutcome> {
   const settings = await import('./settings.js');
@@ -116,7 +116,6 @@ async function installClaude(request: InstallRequest): Promise<InstallOutcome> {
   if (backup) lines.push({ text: `Backup of the previous file: ${backup}` });
   if (plan.changed)
     lines.push({ text: 'Every other setting and hook in the file is kept as it was, in its place.' });
-  lines.push({ text: TRUST_NOTE });
   const warnings: string[] = [];
   if (file.doc.disableAllHooks === true)
     warnings.push(`"disableAllHooks": true in ${file.path}: Claude Code runs no hook until it is removed`);
@@ -134,6 +133,7 @@ async function installClaude(request: InstallRequest): Promise<InstallOutcome> {
     },
     lines,
     warnings,
+    nextSteps: dryRun ? [] : [TRUST_NOTE],
   };
 }
 
@@ -179,5 +179,6 @@ async function uninstallClaude(request: InstallRequest): Promise<InstallOutcome>
     },
     lines,
     warnings: [],
+    nextSteps: [],
   };
 }
