@@ -84,7 +84,9 @@ function provenanceLine(p: unknown): string {
   if (!p || typeof p !== 'object') return 'unknown';
   const r = p as Record<string, unknown>;
   const bits = [
-    r.thread_id ? `session ${String(r.thread_id).slice(0, 12)}` : '',
+    r.thread_id
+      ? `${typeof r.agent === 'string' ? `${r.agent} ` : ''}session ${String(r.thread_id).slice(0, 12)}`
+      : '',
     r.turn_id ? `turn ${String(r.turn_id).slice(0, 12)}` : '',
     r.at ? `at ${String(r.at)}` : '',
   ].filter(Boolean);

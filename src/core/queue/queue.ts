@@ -130,6 +130,8 @@ export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput):
     schema_version: 1,
     suggestion_id: suggestionId,
     idempotency_key: idempotencyKey,
+    // The agent that taught it (provenance); Codex envelopes keep their earlier shape.
+    ...(input.agent !== undefined && input.agent !== 'codex' ? { agent: input.agent } : {}),
     thread_id: input.threadId,
     turn_id: input.turnId,
     cwd: input.cwd,

@@ -70,7 +70,10 @@ export function provenanceOf(visit: Visit): Record<string, unknown> {
   const quote =
     evidence !== null && typeof evidence === 'object' ? (evidence as { quote?: unknown }).quote : undefined;
   const sessionId = (visit.envelope as Record<string, unknown>).session_id;
+  const agent = (visit.envelope as Record<string, unknown>).agent;
   return {
+    // The agent whose session taught it; absent for Codex, as before agents had names.
+    ...(typeof agent === 'string' && agent ? { agent } : {}),
     thread_id: visit.envelope.thread_id,
     turn_id: visit.envelope.turn_id,
     suggestion_id: visit.envelope.suggestion_id,
