@@ -11,7 +11,7 @@ import type { Envelope } from '../../../src/core/schemas.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const suggestion = {
-  family: 'memory_updates',
+  family: 'memory_updates' as const,
   summary: 'Tabs',
   details: { scope: 'user', content: 'Always use tabs, never spaces.' },
   confidence: 0.9,
