@@ -1,5 +1,6 @@
 /**
- * The hook fast path: `session-start | stop-review | prompt-recall --from-stdin [--agent NAME]`.
+ * The hook fast path: `session-start | stop-review | prompt-recall | session-end --from-stdin
+ * [--agent NAME]`.
  *
  * A hook never breaks the agent: whatever happens it exits 0 and prints output the agent accepts
  * (the agent's answer that changes nothing, `{"continue":true}` for Codex, when it has nothing
@@ -124,6 +125,7 @@ const handlers: Record<string, () => Promise<HookHandler>> = {
   'session-start': async () => (await import('./hooks/session-start.js')).sessionStartHook,
   'stop-review': async () => (await import('./hooks/stop-review.js')).stopReviewHook,
   'prompt-recall': async () => (await import('./hooks/prompt-recall.js')).promptRecallHook,
+  'session-end': async () => (await import('./hooks/session-end.js')).sessionEndHook,
 };
 
 /** Runs one hook. Always resolves to exit code 0. */

@@ -6,7 +6,7 @@
  * `hooks.ts`. Everything else goes through the commander program in `program.ts`.
  */
 const argv = process.argv.slice(2);
-const HOOKS = new Set(['session-start', 'stop-review', 'prompt-recall']);
+const HOOKS = new Set(['session-start', 'stop-review', 'prompt-recall', 'session-end']);
 
 if (argv[0] !== undefined && HOOKS.has(argv[0]) && argv.includes('--from-stdin')) {
   const { runHook } = await import('./hooks.js');
