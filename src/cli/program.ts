@@ -217,6 +217,10 @@ export function buildProgram(): Command {
     '--agent <name>',
     `the agent: ${AGENT_NAMES.join(', ')} (default ${DEFAULT_AGENT})`,
   ] as const;
+  const AGENTS_OPT = [
+    '--agent <name>',
+    `the agent: ${AGENT_NAMES.join(', ')} or all (default ${DEFAULT_AGENT})`,
+  ] as const;
   const CONFIG_DIR_OPT = [
     '--config-dir <dir>',
     "the agent's config directory (default: its own, e.g. $CODEX_HOME for Codex)",
@@ -226,7 +230,7 @@ export function buildProgram(): Command {
     .description(
       'add the SessionStart, UserPromptSubmit and Stop hooks to $CODEX_HOME/hooks.json (idempotent, backed up)',
     )
-    .option(...AGENT_OPT)
+    .option(...AGENTS_OPT)
     .option(...CONFIG_DIR_OPT)
     .option(...CODEX_HOME_OPT)
     .option('--trust', "also write the hooks' trust entries into $CODEX_HOME/config.toml")
@@ -237,12 +241,16 @@ export function buildProgram(): Command {
     .option('--dry-run', 'print the planned change and write nothing')
     .option('--json', 'machine-readable output')
     .option('--reviewer <name>', 'also switch the reviewer: codex, claude, opencode or local')
+    .option(
+      '--plugin-dir <dir>',
+      'Claude Code: write the hooks as a plugin there instead of into settings.json',
+    )
     .option('--home <path>', 'state home (where config.toml is)')
     .action(lazy('install', async () => (await import('./commands/install.js')).run, { hydrate: false }));
   program
     .command('uninstall')
     .description("remove exactly the hooks install added (other tools' hooks kept)")
-    .option(...AGENT_OPT)
+    .option(...AGENTS_OPT)
     .option(...CONFIG_DIR_OPT)
     .option(...CODEX_HOME_OPT)
     .option('--include-legacy', 'also remove hooks of the Python codex-self-evolution-plugin')

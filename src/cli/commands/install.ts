@@ -6,19 +6,30 @@
  * changed position. Human-readable output by default, `--json` for machines.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../core/fs/atomic.js';
 import { PACKAGE_ROOT } from '../../core/prompts.js';
 import {
   chooseHookCopy,
   installRecordPath,
   pruneCopies,
+  readInstallRecord,
   runtimeDir,
   type HookCopy,
   type InstallRecord,
 } from '../../core/install/stable-copy.js';
-import { DEFAULT_AGENT, loadAgent, type AgentName, type Launcher } from '../../core/agents/index.js';
-import { printJson, printText, style } from '../output.js';
+import {
+  DEFAULT_AGENT,
+  loadAgent,
+  type AgentAdapter,
+  type AgentName,
+  type InstallOutcome,
+  type Launcher,
+} from '../../core/agents/index.js';
+import { writeAgentInstallRecord } from '../../core/agents/install-record.js';
+import { UsageError } from '../../core/errors.js';
+import { PRINT, type CommandOutput } from '../command-output.js';
+import { style } from '../output.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
 
@@ -35,7 +46,12 @@ export interface InstallOptions {
   viaNpx?: boolean;
   /** Switch the reviewer too (`config use <name>`). */
   reviewer?: string;
+  /** Claude Code: write the hooks as a plugin into this directory instead of settings.json. */
+  pluginDir?: string;
 }
+
+/** `--agent all`: every registered agent, each in its own config directory. */
+export const ALL_AGENTS = 'all';
 
 /** How the next steps name this CLI. */
 const SELF = 'codex-self-evolution';
@@ -84,25 +100,46 @@ function recordInstall(
   agent: AgentName,
   configDir: string,
 ): void {
+  const previous = readInstallRecord(home);
   const record: InstallRecord = {
     version: VERSION,
     launcher: launcher.kind,
     node: launcher.kind === 'node' ? launcher.node : null,
     cli: launcher.kind === 'node' ? launcher.cli : null,
     copied_from: copy?.temporary ? PACKAGE_ROOT : null,
-    ...(agent === DEFAULT_AGENT ? { codex_home: configDir } : { config_dirs: { [agent]: configDir } }),
+    // One record for every agent: installing one keeps what the others' installs recorded.
+    ...(previous?.codex_home !== undefined ? { codex_home: previous.codex_home } : {}),
+    ...(previous?.config_dirs !== undefined ? { config_dirs: previous.config_dirs } : {}),
+    ...(agent === DEFAULT_AGENT
+      ? { codex_home: configDir }
+      : { config_dirs: { ...previous?.config_dirs, [agent]: configDir } }),
     installed_at: new Date().toISOString(),
   };
   writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/**
+ * `install`: one agent (`--agent`, Codex by default), or every registered agent with `--agent all`
+ * (one report; `--config-dir` then names no single agent and is refused).
+ */
 export async function run(options: InstallOptions, ctx: CommandContext): Promise<number> {
+  if (options.agent !== ALL_AGENTS) return runOne(options, ctx, PRINT);
+  const { forEachAgent } = await import('./agents-all.js');
+  return forEachAgent(options, ctx, (one, o) => runOne(one, ctx, o), 'install');
+}
+
+/** `install` for one agent, its answer given to `out`. */
+export async function runOne(
+  options: InstallOptions,
+  ctx: CommandContext,
+  out: CommandOutput,
+): Promise<number> {
   const { chooseReviewer, codexReviewerHint } = await import('./reviewer-choice.js');
   const wanted = options.dryRun ? undefined : options.reviewer;
   const reviewer = wanted === undefined ? undefined : await chooseReviewer(ctx.invocation.home, wanted);
   if (reviewer && reviewer.exitCode !== 0) {
-    if (options.json) printJson({ status: 'reviewer_error', reviewer: reviewer.json });
-    else printText(reviewer.lines.join('\n'));
+    if (options.json) out.json({ status: 'reviewer_error', reviewer: reviewer.json });
+    else out.text(reviewer.lines.join('\n'));
     return reviewer.exitCode;
   }
   const hint = reviewer || options.json ? undefined : await codexReviewerHint(ctx.invocation.home);
@@ -123,12 +160,23 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     notes,
   } = dryRun ? probe : currentLauncher(Boolean(options.viaNpx), home);
   const self = /npm's/.test(copy?.temporary ?? '') ? `npx ${SELF}` : SELF;
-  const outcome = await agent.install({ ...request, launcher, dryRun, self });
+  const outcome =
+    options.pluginDir !== undefined
+      ? await pluginOutcome(agent, options.pluginDir, launcher, dryRun)
+      : await agent.install({ ...request, launcher, dryRun, self });
   let pruned: string[] = [];
   let scheduler: Record<string, unknown> | null = null;
   let indexes: { built: number; locked: number; failed: string[] } = { built: 0, locked: 0, failed: [] };
   if (!dryRun) {
     recordInstall(home, launcher, copy, agent.name, configDir);
+    // Where this agent loads skills: each compile publishes the repository's skills there too.
+    if (agent.name !== DEFAULT_AGENT)
+      writeAgentInstallRecord(home, {
+        agent: agent.name,
+        config_dir: configDir,
+        skills_dir: agent.skillsDir(configDir),
+        installed_at: new Date().toISOString(),
+      });
     scheduler = await moveScheduler(home, launcher);
     const inUse = launcher.kind === 'node' ? resolve(launcher.cli, '..', '..', '..', '..') : undefined;
     const keep =
@@ -141,7 +189,7 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
   for (const f of indexes.failed) warnings.push(`recall search index not built: ${f}`);
 
   if (options.json) {
-    printJson({
+    out.json({
       ...outcome.json,
       hook_copy: copy
         ? {
@@ -175,8 +223,54 @@ export async function run(options: InstallOptions, ctx: CommandContext): Promise
     );
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   if (reviewerLines.length > 0) lines.push('', ...reviewerLines);
-  printText(lines.join('\n'));
+  // Codex's report says its next steps itself (trust); the other agents' are listed here.
+  if (agent.name !== DEFAULT_AGENT && outcome.nextSteps.length > 0)
+    lines.push('', 'Next:', ...outcome.nextSteps.map((n) => `  - ${n}`));
+  out.text(lines.join('\n'));
   return 0;
+}
+
+/**
+ * `--plugin-dir`: the hooks written as a Claude Code plugin (a one-plugin marketplace) instead of
+ * into the settings file. Only Claude Code has this form.
+ */
+async function pluginOutcome(
+  agent: AgentAdapter,
+  dir: string,
+  launcher: Launcher,
+  dryRun: boolean,
+): Promise<InstallOutcome> {
+  if (agent.name !== 'claude-code')
+    throw new UsageError(
+      `--plugin-dir is a Claude Code plugin; it needs --agent claude-code, not ${agent.name}`,
+    );
+  const { PLUGIN_NAME, writePluginDir } = await import('../../core/agents/claude-code/plugin.js');
+  const target = resolve(dir);
+  const files = writePluginDir(target, launcher, VERSION, dryRun);
+  const changed = files.some((f) => f.changed);
+  const verb = dryRun
+    ? 'Dry run: nothing was written. Would write'
+    : changed
+      ? 'Wrote'
+      : 'Already up to date:';
+  return {
+    status: dryRun ? 'dry_run' : changed ? 'installed' : 'unchanged',
+    changed,
+    json: { agent: agent.name, plugin_dir: target, files },
+    lines: [
+      { text: `${verb} the codex-self-evolution Claude Code plugin in ${target}:`, tone: 'bold' },
+      ...files.map((f) => ({ text: `  ${f.changed ? '+' : '='} ${f.path}` })),
+      { text: 'Claude Code settings were not changed.' },
+    ],
+    warnings: [],
+    nextSteps: dryRun
+      ? []
+      : [
+          `claude plugin marketplace add ${JSON.stringify(target)}`,
+          `claude plugin install ${PLUGIN_NAME}@${PLUGIN_NAME}`,
+          `or, for one session: claude --plugin-dir ${JSON.stringify(join(target, 'plugin'))}`,
+        ],
+  };
 }
 
 /**

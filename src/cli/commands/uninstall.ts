@@ -6,9 +6,17 @@
  * restores the file byte for byte. State under the home (memory, recall, skills) is left alone.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { AGENT_NAMES, loadAgent } from '../../core/agents/index.js';
-import { installRecordPath, pruneCopies, runtimeDir } from '../../core/install/stable-copy.js';
-import { printJson, printText, style } from '../output.js';
+import { AGENT_NAMES, DEFAULT_AGENT, loadAgent } from '../../core/agents/index.js';
+import { removeAgentInstallRecord } from '../../core/agents/install-record.js';
+import { writeFileAtomic } from '../../core/fs/atomic.js';
+import {
+  installRecordPath,
+  pruneCopies,
+  readInstallRecord,
+  runtimeDir,
+} from '../../core/install/stable-copy.js';
+import { PRINT, type CommandOutput } from '../command-output.js';
+import { style } from '../output.js';
 import type { CommandContext } from '../context.js';
 
 export interface UninstallOptions {
@@ -34,7 +42,19 @@ async function otherAgentsHooked(name: string): Promise<boolean> {
   return false;
 }
 
+/** `uninstall`: one agent (`--agent`, Codex by default), or every agent with `--agent all`. */
 export async function run(options: UninstallOptions, ctx: CommandContext): Promise<number> {
+  if (options.agent !== 'all') return runOne(options, ctx, PRINT);
+  const { forEachAgent } = await import('./agents-all.js');
+  return forEachAgent(options, ctx, (one, o) => runOne(one, ctx, o), 'uninstall');
+}
+
+/** `uninstall` for one agent, its answer given to `out`. */
+export async function runOne(
+  options: UninstallOptions,
+  ctx: CommandContext,
+  out: CommandOutput,
+): Promise<number> {
   const home = ctx.invocation.home;
   const agent = await loadAgent(options.agent);
   const given = options.configDir ?? options.codexHome;
@@ -59,6 +79,11 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
       );
   }
   const finish = (): number => {
+    // Compiles stop publishing skills into this agent's folder (those already there stay).
+    if (!dryRun) {
+      removeAgentInstallRecord(home, agent.name);
+      if (stillUsed) forgetAgentInInstallRecord(home, agent.name);
+    }
     if (!dryRun && !stillUsed) {
       pruneCopies(home);
       rmSync(installRecordPath(home), { force: true });
@@ -67,7 +92,7 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
   };
 
   if (options.json) {
-    printJson({ ...outcome.json, removed_copy: copies, warnings });
+    out.json({ ...outcome.json, removed_copy: copies, warnings });
     return finish();
   }
 
@@ -80,6 +105,18 @@ export async function run(options: UninstallOptions, ctx: CommandContext): Promi
     'Learned memory, recall and skills under the state home are kept; the scheduler (if any) is removed with uninstall-scheduler.',
   );
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
-  printText(lines.join('\n'));
+  out.text(lines.join('\n'));
   return finish();
+}
+
+/** The install record without this agent's config directory (the other agents' hooks stay). */
+function forgetAgentInInstallRecord(home: string, name: string): void {
+  const record = readInstallRecord(home);
+  if (!record) return;
+  if (name === DEFAULT_AGENT) delete record.codex_home;
+  else if (record.config_dirs) {
+    delete record.config_dirs[name];
+    if (Object.keys(record.config_dirs).length === 0) delete record.config_dirs;
+  }
+  writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
 }
