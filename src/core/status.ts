@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider } from './env.js';
 import { AGENT_NAMES, DEFAULT_AGENT, loadAgent } from './agents/index.js';
+import { readAgentInstallRecords } from './agents/install-record.js';
 import type { AgentStatus } from './agents/types.js';
 import { schedulerStatus } from './install/scheduler.js';
 import {
@@ -300,13 +301,16 @@ export function lastHookCalls(
   return out;
 }
 
-/** Our hooks in each registered agent's default config directory, and each agent's last hook call. */
+/** Our hooks in each registered agent's config directory, and each agent's last hook call. */
 async function agentStatuses(home: string): Promise<Array<AgentStatus & { last_hook_call: unknown }>> {
   const last = lastHookCalls(home);
   const out: Array<AgentStatus & { last_hook_call: unknown }> = [];
+  // An agent installed with --config-dir is looked at where install put its hooks.
+  const installed = new Map(readAgentInstallRecords(home).map((r) => [r.agent, r.config_dir]));
   for (const name of AGENT_NAMES) {
     const agent = await loadAgent(name);
-    out.push({ ...(await agent.status(agent.configDir())), last_hook_call: last[name] ?? null });
+    const configDir = installed.get(name) ?? agent.configDir();
+    out.push({ ...(await agent.status(configDir)), last_hook_call: last[name] ?? null });
   }
   return out;
 }

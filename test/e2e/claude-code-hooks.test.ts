@@ -68,6 +68,15 @@ describe('hooks with --agent claude-code', () => {
     expect(readdirSync(paths.spoolDir).filter((n) => n.endsWith('.json'))).toEqual([]);
     const log = readFileSync(join(paths.home, 'logs', 'plugin.log'), 'utf8');
     expect(log).toMatch(/"kind":"stop-review".*"agent":"claude-code"/);
+    // status: the last hook call per agent.
+    const status = runCli(['status', '--json'], { env: { CODEX_SELF_EVOLUTION_HOME: paths.home } });
+    const agents = (
+      JSON.parse(status.stdout) as { agents: Array<{ agent: string; last_hook_call: unknown }> }
+    ).agents;
+    expect(agents.find((a) => a.agent === 'claude-code')?.last_hook_call).toMatchObject({
+      hook: 'session-end',
+    });
+    expect(agents.find((a) => a.agent === 'codex')?.last_hook_call).toBeNull();
   });
 
   it('SessionEnd spools a last turn no Stop hook spooled, without starting a worker; twice is once', () => {
