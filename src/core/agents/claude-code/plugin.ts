@@ -10,8 +10,9 @@
  * ```
  *
  * `claude plugin marketplace add <dir>`, then
- * `claude plugin install codex-self-evolution@codex-self-evolution`, installs it; `claude --plugin-dir <dir>/plugin` loads it for one session. The hook commands are
- * byte for byte those `install --agent claude-code` writes into settings.json, and Claude Code runs
+ * `claude plugin install codex-self-evolution@codex-self-evolution`, installs it;
+ * `claude --plugin-dir <dir>/plugin` loads it for one session. The hook commands are byte for
+ * byte those `install --agent claude-code` writes into settings.json, and Claude Code runs
  * identical commands once, so having both never reviews a turn twice.
  *
  * A directory that holds anything else is refused, so the command never writes into a folder it
