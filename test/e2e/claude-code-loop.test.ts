@@ -300,4 +300,64 @@ describe('Claude Code and Codex learn into one store', () => {
       `learned from claude-code session ${first.summary.session_id!.slice(0, 12)}`,
     );
   }, 300_000);
+
+  it('the plugin form: claude --plugin-dir runs our four hooks; settings.json is not touched', async () => {
+    expect(existsSync(CLAUDE), `the Claude Code CLI is missing: ${CLAUDE}`).toBe(true);
+    const root = tempDir('csep-claude-plugin-');
+    const repo = join(root, 'repo');
+    const home = join(root, 'csep-home');
+    const plugin = join(root, 'plugin-market');
+    mkdirSync(repo);
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: join(root, 'user-home'),
+      NO_COLOR: '1',
+      CODEX_SELF_EVOLUTION_HOME: home,
+      CODEX_SELF_EVOLUTION_REVIEWER_PROVIDER: 'local',
+    };
+    const written = runCli(['install', '--agent', 'claude-code', '--plugin-dir', plugin, '--json'], {
+      env,
+      cwd: repo,
+    });
+    expect(written.status, written.stderr).toBe(0);
+    const run = harness(
+      CLAUDE_HARNESS,
+      [
+        '--cwd',
+        repo,
+        '--claude',
+        CLAUDE,
+        '--no-capture',
+        '--timeout',
+        '90',
+        '--reply',
+        'Noted.',
+        '--prompt',
+        CLAUDE_PREFERENCE,
+        '--',
+        '--plugin-dir',
+        join(plugin, 'plugin'),
+      ],
+      env,
+      join(root, 'run'),
+    );
+    expect(readFileSync(join(run.out, 'claude-config', 'settings.json'), 'utf8')).not.toContain(
+      'codex-self-evolution',
+    );
+    const paths = resolveStatePaths({ cwd: repo, home });
+    await waitFor(
+      'the review of the plugin session',
+      () => jsonFiles(paths.queue.pending).length === 1 && !existsSync(join(paths.reviewDir, 'worker.lock')),
+    );
+    const hooks = readFileSync(join(home, 'logs', 'plugin.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"mode":"from_stdin"') && l.includes('"agent":"claude-code"'))
+      .map((l) => (JSON.parse(l) as { kind: string }).kind);
+    expect([...new Set(hooks)].sort()).toEqual([
+      'prompt-recall',
+      'session-end',
+      'session-start',
+      'stop-review',
+    ]);
+  }, 120_000);
 });
