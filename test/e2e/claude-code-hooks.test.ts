@@ -79,6 +79,34 @@ describe('hooks with --agent claude-code', () => {
     expect(agents.find((a) => a.agent === 'codex')?.last_hook_call).toBeNull();
   });
 
+  it('a Stop while background subagents run waits for the Stop that ends the turn, then the turn is reviewed once', async () => {
+    const { hook, payload, paths } = setup();
+    const key = turnKey({ agent: 'claude-code', session: SESSION, turn: PROMPT_ID });
+    const running = [
+      { id: 'a1', type: 'subagent', status: 'running', description: 'Check', agent_type: 'general-purpose' },
+    ];
+    expect(hook('stop-review', payload('stop.json', { background_tasks: running })).stdout).toBe('');
+    const spooled = join(paths.spoolDir, `${key}.json`);
+    const entry = JSON.parse(readFileSync(spooled, 'utf8')) as {
+      settling?: boolean;
+      next_attempt_at: string;
+    };
+    expect(entry.settling).toBe(true);
+    expect(Date.parse(entry.next_attempt_at)).toBeGreaterThan(Date.now() + 60_000);
+    // The worker the hook started finds nothing due: the turn is not reviewed yet.
+    await waitFor('the worker to exit', () => !existsSync(join(paths.reviewDir, 'worker.lock')));
+    expect(existsSync(join(paths.suggestionsDir, '.keys', key))).toBe(false);
+    expect(existsSync(spooled)).toBe(true);
+    // The Stop that ends the turn makes it due; it is reviewed once.
+    hook('stop-review', payload('stop-hook-active-true.json', { stop_hook_active: false }));
+    await waitFor(
+      'the review of the whole turn',
+      () => existsSync(join(paths.suggestionsDir, '.keys', key)) && !existsSync(spooled),
+    );
+    expect(readdirSync(join(paths.suggestionsDir, '.keys'))).toEqual([key]);
+    await waitFor('the worker to exit', () => !existsSync(join(paths.reviewDir, 'worker.lock')));
+  });
+
   it('SessionEnd spools a last turn no Stop hook spooled, without starting a worker; twice is once', () => {
     const { hook, payload, paths } = setup();
     const input = payload('session-end.json', { prompt_id: 'e8798de3-21e3-4023-857a-b659244857c9' });

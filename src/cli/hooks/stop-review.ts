@@ -28,6 +28,9 @@ import { DEFAULT_AGENT } from '../../core/agents/index.js';
 import { turnKey } from '../../core/agents/turn-key.js';
 import type { HookContext, HookResult } from '../hook-result.js';
 
+/** How long a turn spooled while the agent still works on it in the background waits for its last Stop. */
+export const SETTLE_SECONDS = 300;
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 export async function stopReviewHook({
@@ -62,6 +65,9 @@ export async function stopReviewHook({
   const notRegular = givenPath ? nonRegularKind(givenPath) : undefined;
   const transcriptPath = notRegular ? null : givenPath;
   const previous = readSpoolEntry(spoolEntryPath(paths, key));
+  // A Stop that fires while the agent still works on the turn in the background waits a while for
+  // the Stop that ends the turn, so that the turn is reviewed once, whole.
+  const settleUntil = turn.settling ? new Date(Date.now() + SETTLE_SECONDS * 1000).toISOString() : undefined;
   const entry: SpoolEntry = {
     schema_version: 1,
     key,
@@ -82,10 +88,14 @@ export async function stopReviewHook({
     spooled_at: previous?.spooled_at ?? utcNow(),
     attempts: previous?.attempts ?? 0,
     last_error: previous?.last_error ?? null,
-    next_attempt_at: previous?.next_attempt_at ?? null,
+    next_attempt_at: settleUntil ?? (previous?.settling ? null : (previous?.next_attempt_at ?? null)),
+    ...(settleUntil ? { settling: true } : {}),
     history: [
       ...(previous?.history ?? []),
       { at: utcNow(), event: previous ? 'refreshed by a later Stop of the same turn' : 'spooled' },
+      ...(settleUntil
+        ? [{ at: utcNow(), event: `background work still running: due at ${settleUntil}` }]
+        : []),
       ...(notRegular
         ? [
             {
@@ -100,7 +110,13 @@ export async function stopReviewHook({
   const worker = isLockLive(workerLockPath(paths)) ? 'running' : startWorker(paths);
   return {
     stdout: noop,
-    extras: { spooled: key, worker, stop_hook_active: stopHookActive, refreshed: previous !== undefined },
+    extras: {
+      spooled: key,
+      worker,
+      stop_hook_active: stopHookActive,
+      refreshed: previous !== undefined,
+      ...(settleUntil ? { settling: true } : {}),
+    },
   };
 }
 

@@ -55,6 +55,11 @@ export interface StopTurn extends HookInput {
   lastAssistantMessage?: string | undefined;
   /** The agent is continuing a turn after a hook blocked its stop (`stop_hook_active`). */
   continued: boolean;
+  /**
+   * The agent still works on the turn in the background (Claude Code's running background
+   * subagents): a later Stop of the same turn brings the rest, so the review waits for it a while.
+   */
+  settling?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,11 @@ export interface SpoolEntry {
   last_assistant_message: string;
   model: string | null;
   stop_hook_active: boolean;
+  /**
+   * Spooled by a Stop that fired while the agent still worked on the turn in the background: not
+   * due before `next_attempt_at`, unless a later Stop of the turn (which clears it) came first.
+   */
+  settling?: boolean;
   /** Explicit provider from the payload (manual runs and tests); normally absent. */
   reviewer_provider: string | null;
   /** Canned reviewer answer for the `dummy` provider (tests). */

@@ -57,6 +57,7 @@ export function stopTurn(payload: Record<string, unknown>): StopTurn {
     id: { agent: AGENT, session: input.session ?? 'unknown-session', turn: turnIdOf(payload) },
     lastAssistantMessage: str(payload.last_assistant_message),
     continued: payload.stop_hook_active === true,
+    ...(backgroundRunning(payload) ? { settling: true } : {}),
   };
 }
 
