@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { provenanceOf, visits } from '../../../src/core/compiler/backends/script.js';
+import { visits } from '../../../src/core/compiler/backends/common.js';
+import { provenanceOf } from '../../../src/core/compiler/backends/script.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../../src/core/paths.js';
 import { enqueueReviewedTurn } from '../../../src/core/queue/queue.js';
 import type { Envelope } from '../../../src/core/schemas.js';
