@@ -12,14 +12,11 @@ import { join } from 'node:path';
 import { turnKey } from '../../core/agents/turn-key.js';
 import { DEFAULT_AGENT } from '../../core/agents/index.js';
 import { utcNow } from '../../core/constants.js';
-import { readEnv } from '../../core/env.js';
+import { readEnv, WORKER_ENV } from '../../core/env.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
-import { redactText } from '../../core/review/redact.js';
+import { redactText } from '../../core/redact/redact.js';
 import { spoolEntryPath, writeSpoolEntry, type SpoolEntry } from '../../core/review/spool.js';
 import type { HookContext, HookResult } from '../hook-result.js';
-
-/** Same name as `WORKER_ENV` of hooks/stop-review.ts (not imported: that module loads more). */
-const WORKER_ENV = 'CODEX_SELF_EVOLUTION_WORKER';
 
 export async function sessionEndHook({
   invocation,
