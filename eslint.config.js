@@ -55,6 +55,14 @@ const layerZones = LAYERS.flatMap((lower, i) =>
   })),
 );
 
+/** The CLI reaches core only through its public API, src/core/index.ts (docs/api.md). */
+const publicApiZone = {
+  target: ['src/cli/**'],
+  from: 'src/core',
+  except: ['./index.ts'],
+  message: 'the cli imports core only through src/core/index.ts, its public API (docs/api.md)',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -113,7 +121,7 @@ export default tseslint.config(
           ignoreRestSiblings: true,
         },
       ],
-      'import-x/no-restricted-paths': ['error', { zones: layerZones }],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, publicApiZone] }],
       'max-len': [
         'error',
         {

@@ -1,7 +1,5 @@
 /** What `compile` and `scan` share: flag parsing, the orderly stop on a signal, the team auto-share. */
-import { describeError, UsageError } from '../core/errors.js';
-import { logInfo, logWarn } from '../core/log.js';
-import type { StatePaths } from '../core/paths.js';
+import { autoShare, describeError, logInfo, logWarn, UsageError, type StatePaths } from '../core/index.js';
 import type { CommandContext } from './context.js';
 
 /** Parses a positive integer flag value (UsageError naming the flag otherwise). */
@@ -37,8 +35,7 @@ export function abortOnSignals(controller: AbortController): () => void {
  */
 export async function autoShareAfterCompile(paths: StatePaths, ctx: CommandContext): Promise<void> {
   try {
-    const { autoShare } = await import('../core/team/share.js');
-    const written = autoShare(paths);
+    const written = await autoShare(paths);
     if (written.length > 0) {
       ctx.invocation.extras.team_shared =
         ((ctx.invocation.extras.team_shared as number | undefined) ?? 0) + written.length;

@@ -2,7 +2,7 @@
  * What the hook runner (hooks.ts) hands a hook handler and what a handler answers. A module of its
  * own so the handlers under hooks/ never import the runner that loads them.
  */
-import type { AgentAdapter } from '../core/agents/types.js';
+import type { AgentAdapter } from '../core/index.js';
 import type { Invocation } from './invocation.js';
 
 /** Flags a hook accepts. Unknown flags are ignored (and logged): a hook must not fail on argv. */

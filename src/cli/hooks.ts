@@ -7,10 +7,13 @@
  * better), and logs one clear line saying why. It loads only what the hook needs: the adapter of
  * its own agent, no commander, no zod.
  */
-import { DEFAULT_AGENT, loadAgent } from '../core/agents/index.js';
-import type { AgentAdapter, HookEvent } from '../core/agents/types.js';
-import { describeError } from '../core/errors.js';
-import { logWarn } from '../core/log.js';
+import {
+  describeError,
+  loadAgentRegistry,
+  logWarn,
+  type AgentAdapter,
+  type HookEvent,
+} from '../core/index.js';
 import type { HookContext, HookFlags, HookResult } from './hook-result.js';
 import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
 
@@ -147,6 +150,7 @@ export async function runHook(name: string, args: readonly string[]): Promise<nu
       logWarn(`${name}: ignoring unknown flags`, { kind: name, flags: flags.unknown });
     const input = await readStdin();
     // The payload is read first: whatever the agent, the pipe is drained before anything else.
+    const { DEFAULT_AGENT, loadAgent } = await loadAgentRegistry();
     agent = await loadAgent(flags.agent);
     stdout = agent.hookOutput(name as HookEvent);
     // The default agent's log lines stay as they were; other agents' hook calls name their agent.

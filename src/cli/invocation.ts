@@ -2,9 +2,7 @@
  * Per-invocation bookkeeping shared by the hook fast path and the commander program: logging set
  * up under the home, `.env.provider` hydration, and the one summary line each run appends.
  */
-import { configureLog, log, logDirFor } from '../core/log.js';
-import { resolveHome } from '../core/paths.js';
-import { hydrateEnvProvider } from '../core/env.js';
+import { configureLog, hydrateEnvProvider, log, logDirFor, resolveHome } from '../core/index.js';
 
 export interface Invocation {
   home: string;

@@ -2,7 +2,7 @@
  * Output helpers: stdout carries results (JSON for the Python package's subcommands and `--json`),
  * stderr carries diagnostics. No colour unless stdout is a TTY and NO_COLOR is unset.
  */
-import { stableStringify } from '../core/json.js';
+import { stableStringify } from '../core/index.js';
 
 /** Prints `value` as sorted, 2-space JSON (the Python package's format, non-ASCII kept readable). */
 export function printJson(value: unknown): void {

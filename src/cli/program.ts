@@ -6,12 +6,13 @@
  */
 import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { AGENT_NAMES, DEFAULT_AGENT } from '../core/agents/index.js';
-import { EXIT, describeError, isAppError } from '../core/errors.js';
-import { logError } from '../core/log.js';
+import { describeError, EXIT, isAppError, loadAgentRegistry, logError, UsageError } from '../core/index.js';
 import type { CommandContext } from './context.js';
 import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
 import { VERSION } from './version.js';
+
+// Loaded with this module: the option help names the agents.
+const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
 
 type Action<O> = (options: O, ctx: CommandContext, args: string[]) => Promise<number | void>;
 
@@ -337,7 +338,6 @@ export function buildProgram(): Command {
     .action(
       lazy('prompt-recall', async () => async () => {
         // With --from-stdin main.ts never gets here; without it there is nothing to answer.
-        const { UsageError } = await import('../core/errors.js');
         throw new UsageError(
           'prompt-recall runs as the Codex UserPromptSubmit hook: pipe the hook payload to `prompt-recall --from-stdin`',
           {

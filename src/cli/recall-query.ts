@@ -1,9 +1,16 @@
 /** What `recall` and `recall-trigger` share: `--top-k`, the bucket of `--cwd`, the query and its log. */
-import { UsageError } from '../core/errors.js';
-import { logWarn } from '../core/log.js';
-import { expandPath, resolveStatePaths, sha1, type StatePaths } from '../core/paths.js';
-import { queryRecall, type RecallQueryOutcome } from '../core/recall/query.js';
-import { loadTeamRecall, mergeTeamRecall } from '../core/team/recall.js';
+import {
+  expandPath,
+  loadTeamRecall,
+  logWarn,
+  mergeTeamRecall,
+  queryRecall,
+  resolveStatePaths,
+  sha1,
+  UsageError,
+  type RecallQueryOutcome,
+  type StatePaths,
+} from '../core/index.js';
 import type { CommandContext } from './context.js';
 
 /** Parses `--top-k`: an integer; values below 1 become 1. */
@@ -24,18 +31,23 @@ export function recallPaths(options: { cwd?: string; stateDir?: string }, ctx: C
 }
 
 /** Runs a query against the bucket and logs how it was answered when that was not the fast path. */
-export function runQuery(
+export async function runQuery(
   kind: string,
   paths: StatePaths,
   query: string,
   topK: number,
   options: { team?: boolean } = {},
-): RecallQueryOutcome {
-  let outcome = queryRecall(paths, { query, cwd: paths.cwd, repoFingerprint: paths.repoFingerprint, topK });
+): Promise<RecallQueryOutcome> {
+  let outcome = await queryRecall(paths, {
+    query,
+    cwd: paths.cwd,
+    repoFingerprint: paths.repoFingerprint,
+    topK,
+  });
   // Shared team notes of the checkout, an extra source merged into the personal results.
   if (options.team) {
-    const team = loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home);
-    outcome = mergeTeamRecall(outcome, team, {
+    const team = await loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home);
+    outcome = await mergeTeamRecall(outcome, team, {
       query,
       cwd: paths.cwd,
       repoFingerprint: paths.repoFingerprint,

@@ -3,27 +3,32 @@
  * run `scan` on a timer (launchd on macOS, a systemd user timer on Linux, else a marked crontab
  * block). Idempotent; the job's output goes under `<home>/logs/`. See core/install/scheduler.ts.
  */
-import { readEnv } from '../core/env.js';
-import { UsageError } from '../core/errors.js';
-import { resolveCodexHome } from '../core/agents/codex/home.js';
-import { chooseHookCopy } from '../core/install/stable-copy.js';
 import {
-  SCHEDULER_KINDS,
+  loadInstaller,
+  loadScheduler,
+  PACKAGE_ROOT,
+  readEnv,
+  UsageError,
+  type AppliedCommand,
+  type SchedulerHost,
+  type SchedulerKind,
+  type SchedulerPlan,
+} from '../core/index.js';
+import { style } from './output.js';
+import { VERSION } from './version.js';
+
+// Loaded with this module (as static imports were): the steps are synchronous.
+const {
   applySchedulerPlan,
   detectScheduler,
   jobPath,
   parseInterval,
   planSchedulerInstall,
-  schedulerLogPaths,
+  SCHEDULER_KINDS,
   SchedulerError,
-  type AppliedCommand,
-  type SchedulerHost,
-  type SchedulerKind,
-  type SchedulerPlan,
-} from '../core/install/scheduler.js';
-import { PACKAGE_ROOT } from '../core/prompts.js';
-import { style } from './output.js';
-import { VERSION } from './version.js';
+  schedulerLogPaths,
+} = await loadScheduler();
+const { chooseHookCopy, resolveCodexHome } = await loadInstaller();
 
 export interface InstallSchedulerOptions {
   interval?: string;

@@ -1,7 +1,7 @@
 /** Package version, read once from package.json (kept out of hot paths). */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../core/prompts.js';
+import { PACKAGE_ROOT } from '../core/index.js';
 
 export const VERSION: string = (() => {
   try {

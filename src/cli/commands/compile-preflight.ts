@@ -1,6 +1,5 @@
 /** `compile-preflight`: whether a compile has work, without side effects. */
-import { resolveStatePaths } from '../../core/paths.js';
-import { runPreflight } from '../../core/compiler/preflight.js';
+import { resolveStatePaths, runPreflight } from '../../core/index.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../context.js';
 
@@ -15,7 +14,7 @@ export async function run(options: PreflightCliOptions, ctx: CommandContext): Pr
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     home: ctx.invocation.home,
   });
-  const result = runPreflight(paths);
+  const result = await runPreflight(paths);
   ctx.invocation.extras.status = result.status;
   printJson(result);
   return 0;

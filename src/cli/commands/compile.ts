@@ -6,13 +6,17 @@
  * second signal exits at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UsageError } from '../../core/errors.js';
-import { logWarn } from '../../core/log.js';
-import { resolveStatePaths } from '../../core/paths.js';
-import { parseBackendName } from '../../core/compiler/backends/index.js';
-import { runCompile, type CompileResult } from '../../core/compiler/compile.js';
-import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
-import { resolveTeamSettings } from '../../core/settings.js';
+import {
+  agentBackendOptions,
+  loadCompileSettings,
+  logWarn,
+  parseBackendName,
+  resolveStatePaths,
+  resolveTeamSettings,
+  runCompile,
+  UsageError,
+  type CompileResult,
+} from '../../core/index.js';
 import { abortOnSignals, autoShareAfterCompile, positiveInt } from '../compile-run.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../context.js';
@@ -36,7 +40,7 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
   const home = ctx.invocation.home;
   const settings = await loadCompileSettings(home);
   for (const warning of settings.warnings) logWarn(`compile: ${warning}`, { kind: 'compile' });
-  const backend = parseBackendName(options.backend ?? settings.backend);
+  const backend = await parseBackendName(options.backend ?? settings.backend);
   const paths = resolveStatePaths({
     cwd: options.repoRoot ?? process.cwd(),
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
@@ -44,7 +48,7 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
   });
   const controller = new AbortController();
   const removeSignals = abortOnSignals(controller);
-  const compileOnce = (): Promise<CompileResult> =>
+  const compileOnce = async (): Promise<CompileResult> =>
     runCompile(paths, {
       backend,
       allowFallback: settings.allowFallback,
@@ -52,7 +56,7 @@ export async function run(options: CompileCliOptions, ctx: CommandContext): Prom
       reviewPolicy: settings.reviewPolicy,
       lessons: settings.lessons,
       signal: controller.signal,
-      backendOptions: agentBackendOptions(settings),
+      backendOptions: await agentBackendOptions(settings),
       ...(batchSize ? { batchSize } : {}),
       ...(maxBatches ? { maxBatches } : {}),
     });

@@ -9,34 +9,39 @@
  * `{exitCode, output}` (tests call these); the `run<Sub>` wrappers print and fit program.ts's
  * `lazy(...)` action signature.
  */
-import { EXIT } from '../../core/errors.js';
-import { describeEnvProvider } from '../../core/env.js';
 import {
   addReviewerProfile,
-  ConfigFileError,
-  configPath,
+  describeEnvProvider,
+  describeUrl,
+  EXIT,
   initConfig,
   loadConfig,
-  parseConfig,
+  loadConfigFormat,
+  loadReviewerNames,
+  loadReviewerSettings,
+  locateProgram,
   readConfigText,
-  redactConfigText,
   useProfile,
-} from '../../core/config/load.js';
-import type { EnvSource, LoadedConfig } from '../../core/config/load.js';
-import { CONFIG_TEMPLATE } from '../../core/config/template.js';
-import { describeUrl } from '../../core/review/providers/http.js';
-import { locateProgram } from '../../core/compiler/backends/opencode/options.js';
-import {
+  type EnvSource,
+  type LoadedConfig,
+} from '../../core/index.js';
+import { printJson } from '../output.js';
+import type { CommandContext } from '../context.js';
+
+// Loaded with this module (as static imports were): the sync helpers below need them.
+const { ConfigFileError, CONFIG_TEMPLATE, configPath, parseConfig, redactConfigText } =
+  await loadConfigFormat();
+const {
   isAgentProviderName,
   isHttpProviderName,
   isPaidReviewer,
   isProviderName,
   resolveEndpoint,
   resolveReviewer,
-} from '../../core/review/providers/index.js';
-import { DEFAULT_AGENT_TIMEOUT_SECONDS } from '../../core/config/reviewers.js';
-import { printJson } from '../output.js';
-import type { CommandContext } from '../context.js';
+} = await loadReviewerSettings();
+const { DEFAULT_AGENT_TIMEOUT_SECONDS } = await loadReviewerNames();
+/** The error `loadConfig` throws for an unreadable config.toml. */
+type ConfigFileError = InstanceType<typeof ConfigFileError>;
 
 /** What a config subcommand produced. */
 export interface ConfigCommandResult {
@@ -96,10 +101,10 @@ export async function configInitCommand(
 }
 
 /** The reviewer that would run for a Stop hook without a payload provider, without secrets. */
-export function describeReviewer(
+export async function describeReviewer(
   loaded: LoadedConfig,
   env: EnvSource | undefined,
-): { reviewer: Record<string, unknown>; warnings: string[] } {
+): Promise<{ reviewer: Record<string, unknown>; warnings: string[] }> {
   const selection = resolveReviewer({ config: loaded.config, ...(env === undefined ? {} : { env }) });
   const settings = selection.settings;
   const reviewer: Record<string, unknown> = {
@@ -110,7 +115,7 @@ export function describeReviewer(
   };
   if (isAgentProviderName(selection.provider)) {
     const program = settings.program ?? selection.provider;
-    const found = locateProgram(program, (env ?? process.env) as NodeJS.ProcessEnv);
+    const found = await locateProgram(program, (env ?? process.env) as NodeJS.ProcessEnv);
     Object.assign(reviewer, {
       program: found ?? null,
       model: settings.model ?? null,
@@ -127,7 +132,7 @@ export function describeReviewer(
   if (isHttpProviderName(selection.provider)) {
     const endpoint = resolveEndpoint(selection.provider, settings);
     Object.assign(reviewer, {
-      base_url: describeUrl(endpoint.url),
+      base_url: await describeUrl(endpoint.url),
       base_url_source:
         endpoint.urlSource === 'settings'
           ? (selection.sources['base_url'] ?? 'settings')
@@ -179,7 +184,7 @@ export async function configShowCommand(
   }
   const loaded = await loadOrError(home, options.env);
   if (isResult(loaded)) return loaded;
-  const { reviewer, warnings } = describeReviewer(loaded, options.env);
+  const { reviewer, warnings } = await describeReviewer(loaded, options.env);
   const envProvider: Record<string, unknown> = { ...describeEnvProvider(home) };
   if (envProvider['error'] === null) delete envProvider['error'];
   return {
@@ -309,7 +314,7 @@ export async function configListProfilesCommand(
     const entry: Record<string, unknown> = {
       provider: profile.provider ?? null,
       model: profile.model ?? null,
-      base_url: profile.base_url === undefined ? null : describeUrl(profile.base_url),
+      base_url: profile.base_url === undefined ? null : await describeUrl(profile.base_url),
       api_key_env: profile.api_key_env ?? null,
     };
     if (profile.provider !== undefined && isHttpProviderName(profile.provider)) {

@@ -9,17 +9,19 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCompile } from '../../core/compiler/compile.js';
-import { readJsonFile } from '../../core/fs/atomic.js';
-import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../core/paths.js';
-import { PACKAGE_ROOT } from '../../core/prompts.js';
-import { loadRecallSearchIndex } from '../../core/recall/index-build.js';
-import { searchRecallFile } from '../../core/recall/search.js';
-import { reviewTurn } from '../../core/review/review-turn.js';
-import { loadAgent } from '../../core/agents/index.js';
-import { MemoryIndexSchema } from '../../core/memory/schema.js';
-import { RecallIndexSchema } from '../../core/schemas.js';
-import { buildSessionContext } from '../../core/session-start.js';
+import {
+  buildSessionContext,
+  ensureRuntimeDirs,
+  loadAgent,
+  loadFileSchemas,
+  loadRecallSearchIndex,
+  PACKAGE_ROOT,
+  resolveStatePaths,
+  reviewTurn,
+  runCompile,
+  searchRecallFile,
+  type StatePaths,
+} from '../../core/index.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
 
@@ -43,19 +45,21 @@ function clip(text: string, max: number): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function recall(paths: StatePaths, query: string) {
+async function recall(paths: StatePaths, query: string) {
   let index;
   try {
-    index = loadRecallSearchIndex(readFileSync(paths.recallSearchIndex));
+    index = await loadRecallSearchIndex(readFileSync(paths.recallSearchIndex));
   } catch {
     index = undefined;
   }
-  return searchRecallFile(index, paths.recallIndex, {
-    query,
-    cwd: paths.cwd,
-    repoFingerprint: paths.repoFingerprint,
-    topK: 3,
-  }).results;
+  return (
+    await searchRecallFile(index, paths.recallIndex, {
+      query,
+      cwd: paths.cwd,
+      repoFingerprint: paths.repoFingerprint,
+      topK: 3,
+    })
+  ).results;
 }
 
 export async function run(options: DemoOptions, _ctx: CommandContext): Promise<number> {
@@ -73,7 +77,7 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
     say(style(`home ${home}\nrepository ${repo}`, 'dim'));
 
     say(`\n${style('1. A new session starts: nothing learned yet', 'bold')}`);
-    const before = buildSessionContext(paths);
+    const before = await buildSessionContext(paths);
     say(
       indent(
         `SessionStart would inject ${before.text.length} characters: ${before.included.user} USER and ${before.included.global} MEMORY entries.`,
@@ -134,6 +138,7 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
     say(`\n${style('3. The compiler merges the queue into memory, recall and skills', 'bold')}`);
     const compiled = await runCompile(paths, { housekeeping: false });
     // Read through their schemas: a file the compile did not write reads as empty, not as a crash.
+    const { MemoryIndexSchema, RecallIndexSchema, readJsonFile } = await loadFileSchemas();
     const memoryIndex = readJsonFile(paths.memoryJson, MemoryIndexSchema);
     const recallIndex = readJsonFile(paths.recallIndex, RecallIndexSchema);
     const counts = {
@@ -148,7 +153,7 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
     );
 
     say(`\n${style('4. The next session starts with what was learned', 'bold')}`);
-    const after = buildSessionContext(paths);
+    const after = await buildSessionContext(paths);
     say(indent(`SessionStart injects ${after.text.length} characters (budget ${after.budget}):`));
     say(indent(style('┄'.repeat(60), 'dim')));
     say(indent(after.text));
@@ -156,7 +161,7 @@ export async function run(options: DemoOptions, _ctx: CommandContext): Promise<n
 
     say(`\n${style('5. Mid-task, the agent asks recall', 'bold')}`);
     say(indent(`$ csep recall "${query}"`));
-    const results = recall(paths, query);
+    const results = await recall(paths, query);
     if (results.length === 0) say(indent('no match'));
     results.forEach((r, i) => {
       say(indent(`${i + 1}. ${r.summary}`));

@@ -1,8 +1,5 @@
 /** `import`: review an agent's past sessions into the queue (see core/review/import.ts). */
-import { UsageError } from '../../core/errors.js';
-import { importSessions } from '../../core/review/import.js';
-import { loadAgent } from '../../core/agents/index.js';
-import { expandPath } from '../../core/paths.js';
+import { expandPath, importSessions, loadAgent, UsageError } from '../../core/index.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../context.js';
 

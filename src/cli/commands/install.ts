@@ -7,31 +7,37 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../../core/fs/atomic.js';
-import { PACKAGE_ROOT } from '../../core/prompts.js';
 import {
+  loadAgent,
+  loadAgentRegistry,
+  loadInstaller,
+  loadScheduler,
+  PACKAGE_ROOT,
+  repairAllSearchIndexes,
+  UsageError,
+  writeFileAtomic,
+  type AgentAdapter,
+  type AgentName,
+  type HookCopy,
+  type InstallOutcome,
+  type InstallRecord,
+  type Launcher,
+} from '../../core/index.js';
+import { PRINT, type CommandOutput } from '../command-output.js';
+import { style } from '../output.js';
+import type { CommandContext } from '../context.js';
+import { VERSION } from '../version.js';
+
+// Loaded with this module (as static imports were): the install steps are synchronous.
+const {
   chooseHookCopy,
   installRecordPath,
   pruneCopies,
   readInstallRecord,
   runtimeDir,
-  type HookCopy,
-  type InstallRecord,
-} from '../../core/install/stable-copy.js';
-import {
-  DEFAULT_AGENT,
-  loadAgent,
-  type AgentAdapter,
-  type AgentName,
-  type InstallOutcome,
-  type Launcher,
-} from '../../core/agents/index.js';
-import { writeAgentInstallRecord } from '../../core/agents/install-record.js';
-import { UsageError } from '../../core/errors.js';
-import { PRINT, type CommandOutput } from '../command-output.js';
-import { style } from '../output.js';
-import type { CommandContext } from '../context.js';
-import { VERSION } from '../version.js';
+  writeAgentInstallRecord,
+} = await loadInstaller();
+const { DEFAULT_AGENT } = await loadAgentRegistry();
 
 export interface InstallOptions {
   /** The agent whose hooks are installed (default `codex`). */
@@ -93,13 +99,13 @@ export function currentLauncher(
 }
 
 /** Records what the hooks run (`<home>/install.json`), for `status`. */
-function recordInstall(
+async function recordInstall(
   home: string,
   launcher: Launcher,
   copy: HookCopy | null,
   agent: AgentName,
   configDir: string,
-): void {
+): Promise<void> {
   const previous = readInstallRecord(home);
   const record: InstallRecord = {
     version: VERSION,
@@ -115,7 +121,7 @@ function recordInstall(
       : { config_dirs: { ...previous?.config_dirs, [agent]: configDir } }),
     installed_at: new Date().toISOString(),
   };
-  writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**
@@ -168,7 +174,7 @@ export async function runOne(
   let scheduler: Record<string, unknown> | null = null;
   let indexes: { built: number; locked: number; failed: string[] } = { built: 0, locked: 0, failed: [] };
   if (!dryRun) {
-    recordInstall(home, launcher, copy, agent.name, configDir);
+    await recordInstall(home, launcher, copy, agent.name, configDir);
     // Where this agent loads skills: each compile publishes the repository's skills there too.
     if (agent.name !== DEFAULT_AGENT)
       writeAgentInstallRecord(home, {
@@ -283,7 +289,6 @@ async function buildMissingIndexes(
 ): Promise<{ built: number; locked: number; failed: string[] }> {
   const out = { built: 0, locked: 0, failed: [] as string[] };
   try {
-    const { repairAllSearchIndexes } = await import('../../core/recall/migrate.js');
     for (const r of await repairAllSearchIndexes(home)) {
       if (r.outcome === 'built') out.built++;
       else if (r.outcome === 'locked') out.locked++;
@@ -302,13 +307,12 @@ async function buildMissingIndexes(
 async function moveScheduler(home: string, launcher: Launcher): Promise<Record<string, unknown> | null> {
   if (launcher.kind !== 'node') return null;
   try {
-    const { currentHost, schedulerStatus } = await import('../../core/install/scheduler.js');
+    const { currentHost, findCronBlock, schedulerStatus } = await loadScheduler();
     const host = currentHost();
     const status = schedulerStatus(home, host);
     if (!status.installed || status.kind === null) return null;
     // Only a job that scans this home: a crontab is per user, not per HOME, and another home's
     // job (or a test's) must not be moved.
-    const { findCronBlock } = await import('../../core/install/scheduler.js');
     const jobText =
       status.kind === 'cron'
         ? (findCronBlock(host.runner('crontab', ['-l']).stdout) ?? '')

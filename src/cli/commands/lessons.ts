@@ -10,41 +10,40 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../../core/errors.js';
-import { logWarn } from '../../core/log.js';
-import { resolveStatePaths, type StatePaths } from '../../core/paths.js';
-import { undoRoot } from '../../core/compiler/apply.js';
-import { runCompile } from '../../core/compiler/compile.js';
-import { readReceiptHistory } from '../../core/compiler/receipts.js';
-import { loadCompileSettings } from '../../core/compiler/settings.js';
-import {
-  LOCK_WAIT_MS,
-  changeMemoryEntry,
-  editMutation,
-  forgetMutation,
-  restoreMutation,
-  setLockWaitNotice,
-  undoReceipt,
-  undoableReceiptIds,
-} from '../../core/flows/memory-edit.js';
 import {
   approveItem,
+  buildSessionContext,
+  changeMemoryEntry,
   editItem,
+  editMutation,
+  forgetMutation,
   listStagedItems,
+  loadCompileSettings,
+  loadMemoryEditing,
+  loadMemoryView,
+  logWarn,
+  readReceiptHistory,
   readStagedItem,
+  readUsageTotals,
   rejectItem,
-  type StagedItem,
-} from '../../core/memory/review-store.js';
-import { readUsageTotals } from '../../core/memory/usage.js';
-import {
-  describeMemoryEntry,
-  detailMemoryEntry,
+  resolveContextBudget,
+  resolveStatePaths,
+  resolveTeamSettings,
+  runCompile,
+  undoableReceiptIds,
+  undoReceipt,
+  undoRoot,
+  UsageError,
   type MemoryEntryDescription,
-} from '../../core/memory/view.js';
-import { buildSessionContext } from '../../core/session-start.js';
-import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
+  type StagedItem,
+  type StatePaths,
+} from '../../core/index.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
+
+// Loaded with this module (as static imports were): used synchronously below.
+const { LOCK_WAIT_MS, restoreMutation, setLockWaitNotice } = await loadMemoryEditing();
+const { describeMemoryEntry, detailMemoryEntry } = await loadMemoryView();
 
 // One line on a terminal while a memory, review or undo command waits for a running compile.
 setLockWaitNotice((pid) => {
@@ -122,11 +121,11 @@ export async function runMemoryList(options: LessonsOptions, ctx: CommandContext
     throw new UsageError('--scope must be user or global');
   const budget = await resolveContextBudget(ctx.invocation.home);
   // The shared team store takes part in the budget as it does at session start.
-  const context = buildSessionContext(paths, {
+  const context = await buildSessionContext(paths, {
     budgetChars: budget,
     team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
   });
-  const usage = readUsageTotals(paths.memoryDir);
+  const usage = await readUsageTotals(paths.memoryDir);
   const all = context.decisions.map((d) =>
     describeMemoryEntry(d.entry, d.outcome, d.entry.id ? usage.get(d.entry.id) : undefined, context.budget),
   );
@@ -161,8 +160,8 @@ export async function runMemoryList(options: LessonsOptions, ctx: CommandContext
   return 0;
 }
 
-function findEntry(paths: StatePaths, id: string, budget: number) {
-  const context = buildSessionContext(paths, { budgetChars: budget });
+async function findEntry(paths: StatePaths, id: string, budget: number) {
+  const context = await buildSessionContext(paths, { budgetChars: budget });
   const matches = context.decisions.filter(
     (d) => d.entry.id === id || (id.length >= 4 && d.entry.id?.startsWith(id)),
   );
@@ -181,11 +180,11 @@ export async function runMemoryShow(
 ): Promise<number> {
   const paths = bucket(options, ctx);
   const id = args[0] ?? '';
-  const { match, context } = findEntry(paths, id, await resolveContextBudget(ctx.invocation.home));
+  const { match, context } = await findEntry(paths, id, await resolveContextBudget(ctx.invocation.home));
   const full = detailMemoryEntry(
     match.entry,
     match.outcome,
-    match.entry.id ? readUsageTotals(paths.memoryDir).get(match.entry.id) : undefined,
+    match.entry.id ? (await readUsageTotals(paths.memoryDir)).get(match.entry.id) : undefined,
     context.budget,
     context.decisions.map((d) => d.entry),
   );
@@ -240,19 +239,19 @@ async function manual(
 }
 
 /** `memory forget <id>`. */
-export const runMemoryForget = (o: LessonsOptions, c: CommandContext, a: string[]) =>
-  manual(o, c, a[0] ?? '', 'forget', forgetMutation(o.reason ?? ''));
+export const runMemoryForget = async (o: LessonsOptions, c: CommandContext, a: string[]) =>
+  manual(o, c, a[0] ?? '', 'forget', await forgetMutation(o.reason ?? ''));
 /** `memory restore <id>`. */
 export const runMemoryRestore = (o: LessonsOptions, c: CommandContext, a: string[]) =>
   manual(o, c, a[0] ?? '', 'restore', restoreMutation);
 /** `memory edit <id> --content … [--summary …]`. */
-export const runMemoryEdit = (o: LessonsOptions, c: CommandContext, a: string[]) =>
+export const runMemoryEdit = async (o: LessonsOptions, c: CommandContext, a: string[]) =>
   manual(
     o,
     c,
     a[0] ?? '',
     'edit',
-    editMutation({
+    await editMutation({
       ...(o.content !== undefined ? { content: o.content } : {}),
       ...(o.summary !== undefined ? { summary: o.summary } : {}),
     }),
@@ -303,7 +302,7 @@ function renderItem(v: Record<string, unknown>, full: boolean): string {
 /** `review list`. */
 export async function runReviewList(options: LessonsOptions, ctx: CommandContext): Promise<number> {
   const paths = bucket(options, ctx);
-  const items = listStagedItems(paths).filter((i) => options.all || i.state === 'staged');
+  const items = (await listStagedItems(paths)).filter((i) => options.all || i.state === 'staged');
   if (options.json) {
     printJson({ state_dir: paths.stateDir, items: items.map(itemView) });
     return 0;
@@ -323,7 +322,7 @@ export async function runReviewShow(
   ctx: CommandContext,
   args: string[],
 ): Promise<number> {
-  const item = readStagedItem(bucket(options, ctx), args[0] ?? '');
+  const item = await readStagedItem(bucket(options, ctx), args[0] ?? '');
   if (options.json)
     printJson({
       ...itemView(item),
@@ -342,7 +341,7 @@ export async function runReviewApprove(
   args: string[],
 ): Promise<number> {
   const paths = bucket(options, ctx);
-  const item = approveItem(paths, args[0] ?? '');
+  const item = await approveItem(paths, args[0] ?? '');
   let compiled: Record<string, unknown> | null = null;
   if (options.compile !== false) {
     const settings = await loadCompileSettings(ctx.invocation.home);
@@ -384,7 +383,7 @@ export async function runReviewReject(
   ctx: CommandContext,
   args: string[],
 ): Promise<number> {
-  const item = rejectItem(bucket(options, ctx), args[0] ?? '', options.reason ?? '');
+  const item = await rejectItem(bucket(options, ctx), args[0] ?? '', options.reason ?? '');
   if (options.json) printJson({ id: item.id, state: item.state, reason: item.reason });
   else printText(`rejected ${item.id} (kept with the reason: ${item.reason})`);
   return 0;
@@ -402,7 +401,7 @@ export async function runReviewEdit(
     ...(options.title !== undefined ? { title: options.title } : {}),
     ...(options.description !== undefined ? { description: options.description } : {}),
   };
-  const item = editItem(bucket(options, ctx), args[0] ?? '', changes);
+  const item = await editItem(bucket(options, ctx), args[0] ?? '', changes);
   if (options.json) printJson(itemView(item));
   else printText(`edited ${item.id}:\n${renderItem(itemView(item), true)}`);
   return 0;
@@ -413,24 +412,23 @@ export async function runReviewEdit(
 /** `history`. */
 export async function runHistory(options: LessonsOptions, ctx: CommandContext): Promise<number> {
   const paths = bucket(options, ctx);
-  const undoable = new Set(undoableReceiptIds(paths));
-  const receipts = readReceiptHistory(paths)
-    .reverse()
-    .map((r) => {
-      const items = Array.isArray(r.item_receipts) ? (r.item_receipts as Array<Record<string, unknown>>) : [];
-      const id = String(r.receipt_id ?? '');
-      return {
-        receipt_id: id,
-        run_status: r.run_status,
-        finished_at: r.finished_at ?? null,
-        processed_count: r.processed_count ?? 0,
-        outcome_counts: r.outcome_counts ?? null,
-        action: r.action ?? null,
-        undoes: r.undoes ?? null,
-        lifecycle: items.filter((i) => i.kind === 'lifecycle').length,
-        undoable: undoable.has(id) && existsSync(join(undoRoot(paths), id, 'manifest.json')),
-      };
-    });
+  const undoable = new Set(await undoableReceiptIds(paths));
+  const undoDir = await undoRoot(paths);
+  const receipts = (await readReceiptHistory(paths)).reverse().map((r) => {
+    const items = Array.isArray(r.item_receipts) ? (r.item_receipts as Array<Record<string, unknown>>) : [];
+    const id = String(r.receipt_id ?? '');
+    return {
+      receipt_id: id,
+      run_status: r.run_status,
+      finished_at: r.finished_at ?? null,
+      processed_count: r.processed_count ?? 0,
+      outcome_counts: r.outcome_counts ?? null,
+      action: r.action ?? null,
+      undoes: r.undoes ?? null,
+      lifecycle: items.filter((i) => i.kind === 'lifecycle').length,
+      undoable: undoable.has(id) && existsSync(join(undoDir, id, 'manifest.json')),
+    };
+  });
   if (options.json) {
     printJson({ state_dir: paths.stateDir, receipts });
     return 0;

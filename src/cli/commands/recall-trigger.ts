@@ -7,11 +7,14 @@
  * focused_recall, cwd`. Unlike the Python package, it does not run session-start first, so it creates no
  * bucket tree. A damaged index.json is an error (exit 1), as in the Python package.
  */
-import { readPrompt } from '../../core/prompts.js';
-import { evaluateRecallTrigger } from '../../core/recall/trigger.js';
-import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../core/recall/render.js';
-import type { RecallResult } from '../../core/recall/search.js';
-import { resolveTeamSettings } from '../../core/settings.js';
+import {
+  evaluateRecallTrigger,
+  readPrompt,
+  renderFocusedRecallLines,
+  renderFocusedRecallMarkdown,
+  resolveTeamSettings,
+  type RecallResult,
+} from '../../core/index.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../context.js';
 import { parseTopK, queryHash, recallPaths, runQuery } from '../recall-query.js';
@@ -33,7 +36,7 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
   const topK = parseTopK(options.topK, 3);
   const query = options.query;
   const paths = recallPaths(options, ctx);
-  const decision = evaluateRecallTrigger(query, { explicit: Boolean(options.explicit) });
+  const decision = await evaluateRecallTrigger(query, { explicit: Boolean(options.explicit) });
   let results: RecallResult[] = [];
   Object.assign(ctx.invocation.extras, {
     query_hash: queryHash(query),
@@ -42,7 +45,7 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
     reasons: decision.reasons,
   });
   if (decision.triggered) {
-    const outcome = runQuery('recall-trigger', paths, query, topK, {
+    const outcome = await runQuery('recall-trigger', paths, query, topK, {
       team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
     });
     results = outcome.results;
@@ -53,7 +56,12 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
 
   if ((options.format ?? 'markdown') === 'markdown') {
     printText(
-      renderFocusedRecallMarkdown({ query, triggered: decision.triggered, results, count: results.length }),
+      await renderFocusedRecallMarkdown({
+        query,
+        triggered: decision.triggered,
+        results,
+        count: results.length,
+      }),
     );
     return 0;
   }
@@ -66,7 +74,7 @@ export async function run(options: RecallTriggerOptions, ctx: CommandContext): P
     query,
     count: results.length,
     results,
-    focused_recall: renderFocusedRecallLines(results),
+    focused_recall: await renderFocusedRecallLines(results),
     cwd: paths.cwd,
   });
   return 0;

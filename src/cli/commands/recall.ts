@@ -17,11 +17,17 @@
  * bucket is created, a stale search index is logged, not rewritten (see core/recall/query.ts).
  */
 import { basename } from 'node:path';
-import { UsageError, describeError } from '../../core/errors.js';
-import { logWarn } from '../../core/log.js';
-import type { StatePaths } from '../../core/paths.js';
-import { resolveTeamSettings } from '../../core/settings.js';
-import { renderFocusedRecallLines, renderFocusedRecallMarkdown } from '../../core/recall/render.js';
+import {
+  describeError,
+  logWarn,
+  renderFocusedRecallLines,
+  renderFocusedRecallMarkdown,
+  repairSearchIndex,
+  resolveTeamSettings,
+  searchIndexUsable,
+  UsageError,
+  type StatePaths,
+} from '../../core/index.js';
 import { printJson, printText } from '../output.js';
 import { parseTopK, queryHash, recallPaths, runQuery } from '../recall-query.js';
 import type { CommandContext } from '../context.js';
@@ -52,7 +58,7 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   const topK = parseTopK(options.topK, 5);
   const paths = recallPaths(options, ctx);
   await buildIndexFirst(paths, ctx);
-  const outcome = runQuery('recall', paths, options.query, topK, {
+  const outcome = await runQuery('recall', paths, options.query, topK, {
     team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
   });
   const results = outcome.results;
@@ -65,7 +71,12 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
   if (outcome.skipped > 0) ctx.invocation.extras.skipped_records = outcome.skipped;
   if (options.format === 'markdown') {
     printText(
-      renderFocusedRecallMarkdown({ query: options.query, triggered: true, results, count: results.length }),
+      await renderFocusedRecallMarkdown({
+        query: options.query,
+        triggered: true,
+        results,
+        count: results.length,
+      }),
     );
   } else {
     printJson({ query: options.query, cwd: paths.cwd, count: results.length, results });
@@ -80,8 +91,7 @@ export async function run(options: RecallOptions, ctx: CommandContext, args: str
  */
 async function buildIndexFirst(paths: StatePaths, ctx: CommandContext): Promise<void> {
   try {
-    const { repairSearchIndex, searchIndexUsable } = await import('../../core/recall/migrate.js');
-    if (searchIndexUsable(paths)) return;
+    if (await searchIndexUsable(paths)) return;
     ctx.invocation.extras.index_saved = (await repairSearchIndex(paths)).outcome;
   } catch (error) {
     logWarn(`recall: could not build the missing search index: ${describeError(error)}`, { kind: 'recall' });
@@ -109,7 +119,7 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
     const paths = recallPaths(options, ctx);
     extras.cwd = paths.cwd;
     await buildIndexFirst(paths, ctx);
-    const outcome = runQuery('csep-recall', paths, query, topK, {
+    const outcome = await runQuery('csep-recall', paths, query, topK, {
       team: (await resolveTeamSettings(ctx.invocation.home)).enabled,
     });
     const results = outcome.results;
@@ -118,7 +128,7 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
       cwd: paths.cwd,
       count: results.length,
       results,
-      focused_recall: renderFocusedRecallLines(results),
+      focused_recall: await renderFocusedRecallLines(results),
       triggered: true,
       reasons: ['self_invoked'],
       status: results.length > 0 ? 'matched' : 'no_match',
@@ -143,7 +153,7 @@ async function runCsepStyle(query: string, options: RecallOptions, ctx: CommandC
   if (format === 'json') printJson(result);
   else {
     printText(
-      renderFocusedRecallMarkdown({
+      await renderFocusedRecallMarkdown({
         query,
         triggered: true,
         results: result.results as [],

@@ -4,9 +4,13 @@
  * one line, that the codex reviewer learns more and what it costs. Kept apart from install.ts so
  * that command only calls in.
  */
-import { locateProgram } from '../../core/compiler/backends/opencode/options.js';
-import { EXIT } from '../../core/errors.js';
-import { isProviderName, PROVIDER_NAMES } from '../../core/config/reviewers.js';
+import {
+  EXIT,
+  loadConfig,
+  loadReviewerNames,
+  loadReviewerSettings,
+  locateProgram,
+} from '../../core/index.js';
 import { configUseCommand } from './config.js';
 
 /** What the reviewer step of install did, for the text and JSON outputs. */
@@ -20,6 +24,7 @@ export interface ReviewerChoice {
 
 /** Applies `--reviewer <name>` (switches the active profile in `<home>/config.toml`). */
 export async function chooseReviewer(home: string, name: string): Promise<ReviewerChoice> {
+  const { isProviderName, PROVIDER_NAMES } = await loadReviewerNames();
   if (!isProviderName(name)) {
     return {
       exitCode: EXIT.usage,
@@ -51,10 +56,9 @@ export async function codexReviewerHint(
   home: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string | undefined> {
-  if (!locateProgram('codex', env)) return undefined;
+  if (!(await locateProgram('codex', env))) return undefined;
   try {
-    const { loadConfig } = await import('../../core/config/load.js');
-    const { resolveReviewer } = await import('../../core/review/providers/index.js');
+    const { resolveReviewer } = await loadReviewerSettings();
     if (resolveReviewer({ config: (await loadConfig({ home })).config, env }).provider !== 'local')
       return undefined;
   } catch {

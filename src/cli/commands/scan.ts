@@ -3,15 +3,21 @@
  * summary and exits 0 even when buckets fail (their errors are in the summary). On a TTY a
  * progress line on stderr shows which bucket is being compiled.
  */
-import { readEnv } from '../../core/env.js';
-import { logWarn } from '../../core/log.js';
-import { parseBackendName } from '../../core/compiler/backends/index.js';
-import { runScan, type ScanProgress } from '../../core/compiler/scan.js';
-import { loadCompileSettings, agentBackendOptions } from '../../core/compiler/settings.js';
+import {
+  agentBackendOptions,
+  listBuckets,
+  loadCompileSettings,
+  logWarn,
+  parseBackendName,
+  readEnv,
+  repairAllSearchIndexes,
+  resolveTeamSettings,
+  runScan,
+  statePathsForBucket,
+  type ScanProgress,
+} from '../../core/index.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../context.js';
-import { listBuckets, statePathsForBucket } from '../../core/paths.js';
-import { resolveTeamSettings } from '../../core/settings.js';
 import { abortOnSignals, autoShareAfterCompile, positiveInt } from '../compile-run.js';
 
 export interface ScanCliOptions {
@@ -41,7 +47,7 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
   const batchSize = positiveInt('--batch-size', options.batchSize);
   const settings = await loadCompileSettings(ctx.invocation.home);
   for (const warning of settings.warnings) logWarn(`scan: ${warning}`, { kind: 'scan' });
-  const backend = parseBackendName(options.backend ?? settings.backend);
+  const backend = await parseBackendName(options.backend ?? settings.backend);
   const controller = new AbortController();
   const removeSignals = abortOnSignals(controller);
   const tty = Boolean(process.stderr.isTTY);
@@ -54,13 +60,12 @@ export async function run(options: ScanCliOptions, ctx: CommandContext): Promise
       lessons: settings.lessons,
       signal: controller.signal,
       ...bucketBudgetFromEnv(),
-      backendOptions: agentBackendOptions(settings),
+      backendOptions: await agentBackendOptions(settings),
       ...(batchSize ? { batchSize } : {}),
       ...(tty ? { onProgress: progressLine(process.stderr) } : {}),
     });
     if (tty && result.total_projects > 0) process.stderr.write('\r\u001b[K');
     // Buckets the compile did not touch may still lack a search index (a Python-written home).
-    const { repairAllSearchIndexes } = await import('../../core/recall/migrate.js');
     const repaired = await repairAllSearchIndexes(ctx.invocation.home);
     const built = repaired.filter((r) => r.outcome === 'built').length;
     if (built > 0) ctx.invocation.extras.search_indexes_built = built;

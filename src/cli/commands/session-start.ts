@@ -1,12 +1,16 @@
 /** `session-start --cwd DIR`: the full session object the Python package returned (read-only). */
-import { UsageError } from '../../core/errors.js';
-import { logWarn } from '../../core/log.js';
-import { resolveStatePaths } from '../../core/paths.js';
-import { buildSessionContext, sessionStartObject } from '../../core/session-start.js';
-import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
+import {
+  buildSessionContext,
+  logWarn,
+  readRegularText,
+  resolveContextBudget,
+  resolveStatePaths,
+  resolveTeamSettings,
+  sessionStartObject,
+  UsageError,
+} from '../../core/index.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../context.js';
-import { readRegularText } from '../../core/fs/safe.js';
 
 export interface SessionStartOptions {
   cwd?: string;
@@ -38,13 +42,13 @@ export async function run(options: SessionStartOptions, ctx: CommandContext): Pr
     home: ctx.invocation.home,
   });
   const team = (await resolveTeamSettings(ctx.invocation.home)).enabled;
-  const context = buildSessionContext(paths, {
+  const context = await buildSessionContext(paths, {
     budgetChars: budget ?? (await resolveContextBudget(ctx.invocation.home)),
     team,
   });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
   printJson(
-    sessionStartObject(paths, context, {
+    await sessionStartObject(paths, context, {
       userMd: readOr(paths.userMd, '# USER\n\n_No entries yet._\n'),
       memoryMd: readOr(paths.memoryMd, '# MEMORY\n\n_No entries yet._\n'),
     }),

@@ -3,18 +3,20 @@
  * status object, so a field added to it can be shown by adding one line to `renderStatus`); with
  * `--json`, or when stdout is not a terminal, the full JSON document.
  */
-import { loadConfig } from '../../core/config/load.js';
-import { describeError } from '../../core/errors.js';
 import {
-  DIALECT_DEFAULTS,
-  HTTP_PROVIDER_NAMES,
-  isPaidReviewer,
-  resolveReviewer,
-} from '../../core/review/providers/index.js';
-import { collectStatus, reviewsTodayStatus } from '../../core/status.js';
+  collectStatus,
+  describeError,
+  loadConfig,
+  loadReviewerSettings,
+  reviewsTodayStatus,
+} from '../../core/index.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
 import { VERSION } from '../version.js';
+
+// Loaded with this module (as static imports were): `idleKeyWarnings` is synchronous.
+const { DIALECT_DEFAULTS, HTTP_PROVIDER_NAMES, isPaidReviewer, resolveReviewer } =
+  await loadReviewerSettings();
 
 /** Which reviewer the Stop hook would use now, and why (names only, never keys). */
 async function reviewerStatus(home: string): Promise<Record<string, unknown>> {
@@ -146,7 +148,7 @@ export async function run(options: { home?: string; json?: boolean }, ctx: Comma
   const reviewer = await reviewerStatus(ctx.invocation.home);
   status.reviewer = reviewer;
   if (typeof reviewer.max_per_day === 'number') {
-    status.reviews_today = reviewsTodayStatus(ctx.invocation.home, reviewer.max_per_day);
+    status.reviews_today = await reviewsTodayStatus(ctx.invocation.home, reviewer.max_per_day);
   }
   const env = obj(status.env_provider);
   const warnings = status.warnings as string[];

@@ -5,16 +5,25 @@
  * - `--retry-dead`: puts turns parked after repeated failures back in the spool.
  */
 import { unlinkSync } from 'node:fs';
-import { DEFAULT_AGENT, loadAgent } from '../../core/agents/index.js';
-import { AppError, UsageError } from '../../core/errors.js';
-import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
-import { familyCounts, reviewTurn } from '../../core/review/review-turn.js';
-import { redactText } from '../../core/redact/redact.js';
-import { requeueDead } from '../../core/review/spool.js';
-import { drainSpool } from '../../core/review/worker.js';
+import {
+  AppError,
+  drainSpool,
+  ensureRuntimeDirs,
+  familyCounts,
+  loadAgent,
+  loadAgentRegistry,
+  readRegularText,
+  redactText,
+  requeueDead,
+  resolveStatePaths,
+  reviewTurn,
+  UsageError,
+} from '../../core/index.js';
 import { printJson } from '../output.js';
 import type { CommandContext } from '../context.js';
-import { readRegularText } from '../../core/fs/safe.js';
+
+// Loaded with this module (as the static import was).
+const { DEFAULT_AGENT } = await loadAgentRegistry();
 
 export interface StopReviewOptions {
   hookPayload?: string;
@@ -46,7 +55,7 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
     });
     ensureRuntimeDirs(paths);
     if (options.retryDead) {
-      const requeued = requeueDead(paths);
+      const requeued = await requeueDead(paths);
       printJson({ requeued, state_dir: paths.stateDir });
       return 0;
     }
@@ -92,7 +101,7 @@ export async function run(options: StopReviewOptions, ctx: CommandContext): Prom
         : {}),
       ...(str(payload.triggered_at) ? { triggeredAt: str(payload.triggered_at)! } : {}),
     });
-    const families = familyCounts(review.suggestions);
+    const families = await familyCounts(review.suggestions);
     Object.assign(ctx.invocation.extras, {
       reviewer_provider: review.provider,
       suggestion_count: review.suggestions.length,

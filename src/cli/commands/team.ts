@@ -4,8 +4,14 @@
  * teammates receive them with `git pull`; nothing is committed or pushed by this tool.
  * Human-readable text by default, `--json` for machines.
  */
-import { resolveStatePaths, type StatePaths } from '../../core/paths.js';
-import { shareEntries, teamStatus, unshareEntry, type ShareOutcome } from '../../core/team/share.js';
+import {
+  resolveStatePaths,
+  shareEntries,
+  teamStatus,
+  unshareEntry,
+  type ShareOutcome,
+  type StatePaths,
+} from '../../core/index.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../context.js';
 
@@ -39,7 +45,7 @@ function outcomeLine(o: ShareOutcome, dryRun: boolean): string {
 
 /** `team share [<id>...] [--all] [--dry-run]`. Exit 1 when a named id was refused. */
 export async function runShare(options: TeamOptions, ctx: CommandContext, args: string[]): Promise<number> {
-  const result = shareEntries(bucket(options, ctx), {
+  const result = await shareEntries(bucket(options, ctx), {
     ids: args,
     ...(options.all ? { all: true } : {}),
     ...(options.dryRun ? { dryRun: true } : {}),
@@ -66,7 +72,7 @@ export async function runShare(options: TeamOptions, ctx: CommandContext, args: 
 
 /** `team unshare <id>`. */
 export async function runUnshare(options: TeamOptions, ctx: CommandContext, args: string[]): Promise<number> {
-  const result = unshareEntry(bucket(options, ctx), args[0] ?? '');
+  const result = await unshareEntry(bucket(options, ctx), args[0] ?? '');
   if (options.json) printJson(result);
   else printText(`Removed ${result.removed} (commit the removal to take it out for the team).`);
   return 0;
@@ -74,7 +80,7 @@ export async function runUnshare(options: TeamOptions, ctx: CommandContext, args
 
 /** `team status`. */
 export async function runStatus(options: TeamOptions, ctx: CommandContext): Promise<number> {
-  const status = teamStatus(bucket(options, ctx));
+  const status = await teamStatus(bucket(options, ctx));
   Object.assign(ctx.invocation.extras, {
     shared: status.shared.length,
     eligible: status.eligible.length,

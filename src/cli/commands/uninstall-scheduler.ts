@@ -3,17 +3,17 @@
  * of every kind that is installed (or only `--kind`). Logs are kept.
  */
 import {
-  applySchedulerPlan,
-  currentHost,
-  installedKinds,
-  planSchedulerRemoval,
+  loadScheduler,
   type AppliedCommand,
   type SchedulerHost,
   type SchedulerPlan,
-} from '../../core/install/scheduler.js';
+} from '../../core/index.js';
 import { printJson, printText, style } from '../output.js';
 import type { CommandContext } from '../context.js';
 import { parseKind, renderSchedulerPlan } from '../scheduler-install.js';
+
+// Loaded with this module (as static imports were): the command's steps are synchronous.
+const { applySchedulerPlan, currentHost, installedKinds, planSchedulerRemoval } = await loadScheduler();
 
 export interface UninstallSchedulerOptions {
   kind?: string;

@@ -6,18 +6,21 @@
  * restores the file byte for byte. State under the home (memory, recall, skills) is left alone.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { AGENT_NAMES, DEFAULT_AGENT, loadAgent } from '../../core/agents/index.js';
-import { removeAgentInstallRecord } from '../../core/agents/install-record.js';
-import { writeFileAtomic } from '../../core/fs/atomic.js';
 import {
-  installRecordPath,
-  pruneCopies,
-  readInstallRecord,
-  runtimeDir,
-} from '../../core/install/stable-copy.js';
+  loadAgent,
+  loadAgentRegistry,
+  loadInstaller,
+  loadScheduler,
+  writeFileAtomic,
+} from '../../core/index.js';
 import { PRINT, type CommandOutput } from '../command-output.js';
 import { style } from '../output.js';
 import type { CommandContext } from '../context.js';
+
+// Loaded with this module (as static imports were): used synchronously below.
+const { installRecordPath, pruneCopies, readInstallRecord, removeAgentInstallRecord, runtimeDir } =
+  await loadInstaller();
+const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
 
 export interface UninstallOptions {
   /** The agent whose hooks are removed (default `codex`). */
@@ -72,17 +75,17 @@ export async function runOne(
   const stillUsed = await otherAgentsHooked(agent.name);
   const copies = !stillUsed && existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
   if (copies !== null && !dryRun) {
-    const { schedulerStatus } = await import('../../core/install/scheduler.js');
+    const { schedulerStatus } = await loadScheduler();
     if (schedulerStatus(home).installed)
       warnings.push(
         `the scheduled scan may run the copy in ${copies}, removed now; remove it with: codex-self-evolution uninstall-scheduler`,
       );
   }
-  const finish = (): number => {
+  const finish = async (): Promise<number> => {
     // Compiles stop publishing skills into this agent's folder (those already there stay).
     if (!dryRun) {
       removeAgentInstallRecord(home, agent.name);
-      if (stillUsed) forgetAgentInInstallRecord(home, agent.name);
+      if (stillUsed) await forgetAgentInInstallRecord(home, agent.name);
     }
     if (!dryRun && !stillUsed) {
       pruneCopies(home);
@@ -93,7 +96,7 @@ export async function runOne(
 
   if (options.json) {
     out.json({ ...outcome.json, removed_copy: copies, warnings });
-    return finish();
+    return await finish();
   }
 
   const lines = outcome.lines.map((l) => (l.tone ? style(l.text, l.tone) : l.text));
@@ -106,11 +109,11 @@ export async function runOne(
   );
   for (const w of warnings) lines.push(style(`warning: ${w}`, 'yellow'));
   out.text(lines.join('\n'));
-  return finish();
+  return await finish();
 }
 
 /** The install record without this agent's config directory (the other agents' hooks stay). */
-function forgetAgentInInstallRecord(home: string, name: string): void {
+async function forgetAgentInInstallRecord(home: string, name: string): Promise<void> {
   const record = readInstallRecord(home);
   if (!record) return;
   if (name === DEFAULT_AGENT) delete record.codex_home;
@@ -118,5 +121,5 @@ function forgetAgentInInstallRecord(home: string, name: string): void {
     delete record.config_dirs[name];
     if (Object.keys(record.config_dirs).length === 0) delete record.config_dirs;
   }
-  writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
+  await writeFileAtomic(installRecordPath(home), `${JSON.stringify(record, null, 2)}\n`);
 }

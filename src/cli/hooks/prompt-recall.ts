@@ -11,11 +11,18 @@
  * Any error is answered with the agent's no-op by the runner in hooks.ts.
  */
 import { statSync } from 'node:fs';
-import { readEnv, WORKER_ENV } from '../../core/env.js';
-import { logWarn } from '../../core/log.js';
-import { resolveStatePaths, sha1 } from '../../core/paths.js';
-import { resolveTeamSettings } from '../../core/settings.js';
-import { teamStoreDir, worktreeRoot } from '../../core/team/store.js';
+import {
+  loadTeamRecall,
+  logWarn,
+  promptRecall,
+  readEnv,
+  WORKER_ENV,
+  resolveStatePaths,
+  resolveTeamSettings,
+  sha1,
+  teamStoreDir,
+  worktreeRoot,
+} from '../../core/index.js';
 import type { HookContext, HookResult } from '../hook-result.js';
 
 export async function promptRecallHook({
@@ -48,10 +55,10 @@ export async function promptRecallHook({
   // The shared store of the checkout is a second source (one walk up and one lstat).
   // The config is read only when there is a store, so a prompt in a repository without one costs nothing
   // more.
-  const teamRoot = worktreeRoot(paths.cwd);
+  const teamRoot = await worktreeRoot(paths.cwd);
   const hasTeam =
     teamRoot !== undefined &&
-    teamStoreDir(teamRoot).exists &&
+    (await teamStoreDir(teamRoot)).exists &&
     (await resolveTeamSettings(invocation.home)).enabled;
   let hasIndex: boolean;
   try {
@@ -61,11 +68,8 @@ export async function promptRecallHook({
   }
   if (!hasIndex && !hasTeam) return { stdout: noop, extras: { ...extras, status: 'no_index' } };
 
-  const { promptRecall } = await import('../../core/recall/prompt-recall.js');
-  const team = hasTeam
-    ? (await import('../../core/team/recall.js')).loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home)
-    : undefined;
-  const outcome = promptRecall(paths, prompt, {
+  const team = hasTeam ? await loadTeamRecall(paths.cwd, paths.repoFingerprint, paths.home) : undefined;
+  const outcome = await promptRecall(paths, prompt, {
     cwd: paths.cwd,
     repoFingerprint: paths.repoFingerprint,
     ...(input.session !== undefined ? { sessionId: input.session } : {}),

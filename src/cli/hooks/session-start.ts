@@ -2,11 +2,14 @@
  * The SessionStart hook: prints the learned background of the payload's repository as context the
  * agent injects (Codex: `hookSpecificOutput.additionalContext`). Read-only: it never creates a bucket.
  */
-import { logWarn } from '../../core/log.js';
-import { resolveStatePaths } from '../../core/paths.js';
-import { recordUsage } from '../../core/memory/usage.js';
-import { buildSessionContext } from '../../core/session-start.js';
-import { resolveContextBudget, resolveTeamSettings } from '../../core/settings.js';
+import {
+  buildSessionContext,
+  logWarn,
+  recordUsage,
+  resolveContextBudget,
+  resolveStatePaths,
+  resolveTeamSettings,
+} from '../../core/index.js';
 import type { HookContext, HookResult } from '../hook-result.js';
 
 export async function sessionStartHook({
@@ -29,13 +32,13 @@ export async function sessionStartHook({
     home: invocation.home,
   });
   const budget = flags.budget ?? (await resolveContextBudget(invocation.home));
-  const context = buildSessionContext(paths, {
+  const context = await buildSessionContext(paths, {
     budgetChars: budget,
     team: (await resolveTeamSettings(invocation.home)).enabled,
   });
   for (const problem of context.problems) logWarn(`session-start: ${problem}`, { kind: 'session-start' });
   // One appended line; the compiler folds it into the usage counters (forgetting, `memory list`).
-  if (context.injectedIds.length > 0) recordUsage(paths.memoryDir, 'i', context.injectedIds);
+  if (context.injectedIds.length > 0) await recordUsage(paths.memoryDir, 'i', context.injectedIds);
   return {
     stdout: agent.hookOutput('session-start', context.text),
     extras: {

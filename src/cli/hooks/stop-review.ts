@@ -11,25 +11,28 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { utcNow } from '../../core/constants.js';
-import { readEnv, WORKER_ENV } from '../../core/env.js';
-import { logWarn } from '../../core/log.js';
-import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../core/paths.js';
-import { redactText } from '../../core/redact/redact.js';
 import {
-  isLockLive,
-  readSpoolEntry,
-  spoolEntryPath,
-  workerLockPath,
-  writeSpoolEntry,
+  ensureRuntimeDirs,
+  loadAgentRegistry,
+  loadSpool,
+  logWarn,
+  readEnv,
+  redactText,
+  resolveStatePaths,
+  turnKey,
+  utcNow,
+  WORKER_ENV,
   type SpoolEntry,
-} from '../../core/review/spool.js';
-import { DEFAULT_AGENT } from '../../core/agents/index.js';
-import { turnKey } from '../../core/agents/turn-key.js';
+  type StatePaths,
+} from '../../core/index.js';
 import type { HookContext, HookResult } from '../hook-result.js';
 
 /** How long a turn spooled while the agent still works on it in the background waits for its last Stop. */
 export const SETTLE_SECONDS = 300;
+
+// Loaded with this module (as static imports were): the spool is written synchronously.
+const { isLockLive, readSpoolEntry, spoolEntryPath, workerLockPath, writeSpoolEntry } = await loadSpool();
+const { DEFAULT_AGENT } = await loadAgentRegistry();
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -53,7 +56,7 @@ export async function stopReviewHook({
   });
   ensureRuntimeDirs(paths);
 
-  const key = turnKey(turn.id);
+  const key = await turnKey(turn.id);
   const alreadyQueued = existsSync(join(paths.suggestionsDir, '.keys', key));
   if (alreadyQueued) {
     // Reviewed already (e.g. the first Stop of a turn another hook then continued): once is enough.
