@@ -118,6 +118,9 @@ export const loadAgentRegistry = () =>
     'loadAgent',
     'UnknownAgentError',
   ] as const);
+/** Claude Code's plugin form: `PLUGIN_NAME` and `writePluginDir` (a one-plugin marketplace). */
+export const loadClaudeCodePlugin = () =>
+  pick(() => import('./agents/claude-code/plugin.js'), ['PLUGIN_NAME', 'writePluginDir'] as const);
 /** The key of a turn (agent, session, turn) in the spool, the queue and the daily ledger. */
 export const turnKey = lazy(() => import('./agents/turn-key.js'), 'turnKey');
 

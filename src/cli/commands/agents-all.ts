@@ -4,11 +4,12 @@
  * reports one after the other). `--config-dir` names one agent's directory and is refused here;
  * `--codex-home` still names Codex's.
  */
-import { AGENT_NAMES, DEFAULT_AGENT } from '../../core/agents/index.js';
-import { UsageError } from '../../core/errors.js';
+import { loadAgentRegistry, UsageError } from '../../core/index.js';
 import { printJson, printText } from '../output.js';
 import type { CommandContext } from '../context.js';
 import type { CommandOutput } from '../command-output.js';
+
+const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
 
 /** The options `--agent all` looks at; the rest is passed to each agent's run as it is. */
 interface AllOptions {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import {
   loadAgent,
   loadAgentRegistry,
+  loadClaudeCodePlugin,
   loadInstaller,
   loadScheduler,
   PACKAGE_ROOT,
@@ -250,7 +251,7 @@ async function pluginOutcome(
     throw new UsageError(
       `--plugin-dir is a Claude Code plugin; it needs --agent claude-code, not ${agent.name}`,
     );
-  const { PLUGIN_NAME, writePluginDir } = await import('../../core/agents/claude-code/plugin.js');
+  const { PLUGIN_NAME, writePluginDir } = await loadClaudeCodePlugin();
   const target = resolve(dir);
   const files = writePluginDir(target, launcher, VERSION, dryRun);
   const changed = files.some((f) => f.changed);

@@ -9,14 +9,23 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { turnKey } from '../../core/agents/turn-key.js';
-import { DEFAULT_AGENT } from '../../core/agents/index.js';
-import { utcNow } from '../../core/constants.js';
-import { readEnv, WORKER_ENV } from '../../core/env.js';
-import { ensureRuntimeDirs, resolveStatePaths } from '../../core/paths.js';
-import { redactText } from '../../core/redact/redact.js';
-import { spoolEntryPath, writeSpoolEntry, type SpoolEntry } from '../../core/review/spool.js';
+import {
+  ensureRuntimeDirs,
+  loadAgentRegistry,
+  loadSpool,
+  readEnv,
+  redactText,
+  resolveStatePaths,
+  turnKey,
+  utcNow,
+  WORKER_ENV,
+  type SpoolEntry,
+} from '../../core/index.js';
 import type { HookContext, HookResult } from '../hook-result.js';
+
+// Loaded with this module (as static imports were): the spool is written synchronously.
+const { spoolEntryPath, writeSpoolEntry } = await loadSpool();
+const { DEFAULT_AGENT } = await loadAgentRegistry();
 
 export async function sessionEndHook({
   invocation,
@@ -37,7 +46,7 @@ export async function sessionEndHook({
     ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     home: invocation.home,
   });
-  const key = turnKey(turn.id);
+  const key = await turnKey(turn.id);
   if (existsSync(join(paths.suggestionsDir, '.keys', key)))
     return { stdout: noop, extras: { skipped: 'already_reviewed', key } };
   if (existsSync(spoolEntryPath(paths, key)))
