@@ -3,13 +3,49 @@
  * hooks.json, Claude Code's settings.json): keep the file's formatting, back it up before a change,
  * show a change as a diff, and quote the hook command that starts this tool.
  */
-import { copyFileSync, existsSync, readdirSync, statSync, constants as fsConstants } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  constants as fsConstants,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 import type { Launcher } from './types.js';
 
 /** A configuration file that cannot be used or written safely; it is never overwritten. */
 export class ConfigFileError extends AppError {}
+
+/** A configuration file as read before an edit. */
+export interface ConfigFileRead {
+  text: string;
+  exists: boolean;
+  /** Where a rewrite goes: the target of a symlinked file, so the link stays a link. */
+  writePath: string;
+  /** Permission bits a rewrite keeps. */
+  mode: number;
+}
+
+/**
+ * Reads a configuration file we edit but do not own. A missing file reads as empty; any other
+ * failure is thrown as the error `fail` makes of its message.
+ */
+export function readConfigFile(path: string, fail: (message: string) => Error): ConfigFileRead {
+  const read: ConfigFileRead = { text: '', exists: false, writePath: path, mode: 0o644 };
+  try {
+    read.text = readFileSync(path, 'utf8');
+    read.exists = true;
+    read.writePath = realpathSync(path);
+    read.mode = statSync(read.writePath).mode & 0o777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw fail(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return read;
+}
 
 /** A POSIX single-quoted word (safe in sh, bash, zsh and fish). */
 export function shellQuote(word: string): string {

@@ -16,7 +16,7 @@
  * - A file that cannot be parsed, or whose `hooks` is not shaped as Claude Code reads it, is never
  *   rewritten: the command fails with the reason and changes nothing.
  */
-import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic.js';
 import {
@@ -28,6 +28,7 @@ import {
   listBackups,
   serializeJson,
   type JsonStyle,
+  readConfigFile,
 } from '../config-file.js';
 import type { HookEvent, Launcher } from '../types.js';
 import { AGENT } from './payload.js';
@@ -124,21 +125,7 @@ export function parseSettingsText(text: string, file: string): Record<string, un
 /** Reads `<configDir>/settings.json`. Throws ClaudeSettingsError for an unusable file. */
 export function readSettingsFile(configDir: string): SettingsFile {
   const path = join(configDir, 'settings.json');
-  let writePath = path;
-  let text = '';
-  let exists = false;
-  let mode = 0o644;
-  try {
-    text = readFileSync(path, 'utf8');
-    exists = true;
-    writePath = realpathSync(path);
-    mode = statSync(writePath).mode & 0o777;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw new ClaudeSettingsError(
-        `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-  }
+  const { text, exists, writePath, mode } = readConfigFile(path, (m) => new ClaudeSettingsError(m));
   const doc = parseSettingsText(text, path);
   return { path, writePath, exists, text, doc, style: exists ? detectJsonStyle(text) : DEFAULT_STYLE, mode };
 }

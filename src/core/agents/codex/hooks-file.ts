@@ -20,7 +20,7 @@
  *   followed by uninstall gives back a byte-identical file.
  * - A hooks.json that cannot be parsed (or whose hook lists are not lists) is never rewritten.
  */
-import { existsSync, readFileSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeFileAtomic } from '../../fs/atomic.js';
 import {
@@ -33,6 +33,7 @@ import {
   listBackups,
   serializeJson,
   type JsonStyle,
+  readConfigFile,
 } from '../config-file.js';
 import type { Launcher } from '../types.js';
 import {
@@ -204,22 +205,7 @@ export function parseHooksText(text: string, file: string): Record<string, unkno
 export function readHooksFile(codexHome: string): HooksFile {
   const path = join(codexHome, 'hooks.json');
   const keyPath = join(canonicalCodexHome(codexHome), 'hooks.json');
-  let writePath = path;
-  let text = '';
-  let exists = false;
-  let mode = 0o644;
-  try {
-    text = readFileSync(path, 'utf8');
-    exists = true;
-    writePath = realpathSync(path);
-    mode = statSync(writePath).mode & 0o777;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT')
-      throw new HooksFileError(
-        `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-  }
+  const { text, exists, writePath, mode } = readConfigFile(path, (m) => new HooksFileError(m));
   const doc = parseHooksText(text, path);
   return {
     path,
