@@ -284,11 +284,13 @@ export const loadInstaller = async () => ({
   ...(await pick(() => import('./install/stable-copy.js'), [
     'chooseHookCopy',
     'installRecordPath',
+    'packageRootOfCli',
     'pruneCopies',
     'readInstallRecord',
     'runtimeDir',
   ] as const)),
   ...(await pick(() => import('./agents/codex/home.js'), ['resolveCodexHome'] as const)),
+  ...(await pick(() => import('./install/copies-in-use.js'), ['otherHookedAgents'] as const)),
   ...(await pick(() => import('./agents/install-record.js'), [
     'writeAgentInstallRecord',
     'removeAgentInstallRecord',

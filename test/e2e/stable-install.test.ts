@@ -111,6 +111,25 @@ function runHook(w: World, command: string, payload: Record<string, unknown>) {
   });
 }
 
+/** The next release: the same package with a higher version, packed for npx. */
+function nextRelease(w: World): { pkg: { version: string }; nextTarball: string } {
+  const next = join(w.root, 'next');
+  spawnSync('tar', ['-xzf', tarball, '-C', w.root]);
+  cpSync(join(w.root, 'package'), next, { recursive: true });
+  const pkg = JSON.parse(readFileSync(join(next, 'package.json'), 'utf8')) as { version: string };
+  pkg.version = `${VERSION}-next.1`;
+  writeFileSync(join(next, 'package.json'), JSON.stringify(pkg, null, 2));
+  const packed = spawnSync(
+    'npm',
+    ['pack', next, '--pack-destination', w.root, '--ignore-scripts', '--json'],
+    {
+      encoding: 'utf8',
+    },
+  );
+  const nextTarball = join(w.root, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
+  return { pkg, nextTarball };
+}
+
 beforeAll(() => {
   const dir = (packDir = mkdtempSync(join(tmpdir(), 'csep-pack-')));
   const packed = spawnSync(
@@ -211,19 +230,7 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     const w = world();
     await seedNpmCache(w.cache);
     expect(npmExecInstall(w, tarball).status).toBe(0);
-    // The next release: the same package with a higher version, run from npx's cache.
-    const next = join(w.root, 'next');
-    spawnSync('tar', ['-xzf', tarball, '-C', w.root]);
-    cpSync(join(w.root, 'package'), next, { recursive: true });
-    const pkg = JSON.parse(readFileSync(join(next, 'package.json'), 'utf8')) as { version: string };
-    pkg.version = `${VERSION}-next.1`;
-    writeFileSync(join(next, 'package.json'), JSON.stringify(pkg, null, 2));
-    const packed = spawnSync(
-      'npm',
-      ['pack', next, '--pack-destination', w.root, '--ignore-scripts', '--json'],
-      { encoding: 'utf8' },
-    );
-    const nextTarball = join(w.root, (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename);
+    const { pkg, nextTarball } = nextRelease(w);
     const upgraded = npmExecInstall(w, nextTarball);
     expect(upgraded.status, upgraded.stderr).toBe(0);
     for (const c of Object.values(ourCommands(w.codexHome)))
@@ -246,6 +253,39 @@ describe('a stable installation from a packed tarball through npm exec', () => {
     const doc = JSON.parse(status.stdout) as { warnings: string[]; installation: { ok: boolean } };
     expect(doc.installation.ok).toBe(false);
     expect(doc.warnings[0]).toMatch(/hooks run .* which does not exist/);
+  }, 300_000);
+
+  it("installing a second agent with a newer version keeps the copy the first agent's hooks run", async () => {
+    const w = world();
+    await seedNpmCache(w.cache);
+    expect(npmExecInstall(w, tarball).status).toBe(0);
+    const codexCopy = join(w.home, 'runtime', VERSION);
+    const claudeDir = join(w.root, 'claude');
+    mkdirSync(claudeDir);
+    const { pkg, nextTarball } = nextRelease(w);
+    const env = { ...w.env, CLAUDE_CONFIG_DIR: claudeDir };
+    const second = npmExecInstall({ ...w, env }, nextTarball, ['--agent', 'claude-code']);
+    expect(second.status, second.stderr).toBe(0);
+    expect(readdirSync(join(w.home, 'runtime')).sort()).toEqual([VERSION, pkg.version].sort());
+    const notes = (JSON.parse(second.stdout) as { notes: string[] }).notes.join('\n');
+    expect(notes).toContain(`codex's hooks still run the copy in ${codexCopy}`);
+    // Codex's hooks still run their copy.
+    const repo = join(w.root, 'repo');
+    mkdirSync(join(repo, '.git'), { recursive: true });
+    const payload = { session_id: 's1', cwd: repo, hook_event_name: 'SessionStart', source: 'startup' };
+    const start = runHook(w, ourCommands(w.codexHome).SessionStart!, payload);
+    expect(start.status, start.stderr).toBe(0);
+    expect(start.stdout).toContain('Recall Contract');
+
+    // Removing Claude Code's hooks keeps the copy Codex's hooks run.
+    const cli = join(REPO_ROOT, 'bin', 'codex-self-evolution.js');
+    const un = spawnSync(process.execPath, [cli, 'uninstall', '--agent', 'claude-code', '--json'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(un.status, un.stderr).toBe(0);
+    expect(existsSync(codexCopy)).toBe(true);
+    expect(runHook(w, ourCommands(w.codexHome).SessionStart!, payload).stdout).toContain('Recall Contract');
   }, 300_000);
 
   it('stops with one clear message and leaves hooks.json and config.toml as they were when npm fails or the home cannot be written', () => {

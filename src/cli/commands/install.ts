@@ -34,6 +34,7 @@ const {
   chooseHookCopy,
   installRecordPath,
   pruneCopies,
+  otherHookedAgents,
   readInstallRecord,
   runtimeDir,
   writeAgentInstallRecord,
@@ -188,7 +189,18 @@ export async function runOne(
     const inUse = launcher.kind === 'node' ? resolve(launcher.cli, '..', '..', '..', '..') : undefined;
     const keep =
       inUse !== undefined && resolve(inUse, '..') === resolve(runtimeDir(home)) ? inUse : undefined;
-    pruned = pruneCopies(home, keep);
+    // Copies other agents' hooks still run stay: installing one agent never breaks another's hooks.
+    const others = await otherHookedAgents(home, agent.name);
+    const kept = keep === undefined ? [] : [keep];
+    for (const other of others)
+      for (const copy of other.copies) {
+        kept.push(copy);
+        if (keep === undefined || resolve(copy) !== resolve(keep))
+          notes.push(
+            `${other.agent}'s hooks still run the copy in ${copy}; \`install --agent ${other.agent}\` moves them to this version.`,
+          );
+      }
+    pruned = pruneCopies(home, kept);
     indexes = await buildMissingIndexes(home);
   }
   const warnings = [...launcherWarnings, ...outcome.warnings];

@@ -6,6 +6,7 @@
  * restores the file byte for byte. State under the home (memory, recall, skills) is left alone.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   loadAgent,
   loadAgentRegistry,
@@ -18,9 +19,16 @@ import { style } from '../output.js';
 import type { CommandContext } from '../context.js';
 
 // Loaded with this module (as static imports were): used synchronously below.
-const { installRecordPath, pruneCopies, readInstallRecord, removeAgentInstallRecord, runtimeDir } =
-  await loadInstaller();
-const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
+const {
+  installRecordPath,
+  otherHookedAgents,
+  packageRootOfCli,
+  pruneCopies,
+  readInstallRecord,
+  removeAgentInstallRecord,
+  runtimeDir,
+} = await loadInstaller();
+const { DEFAULT_AGENT } = await loadAgentRegistry();
 
 export interface UninstallOptions {
   /** The agent whose hooks are removed (default `codex`). */
@@ -32,17 +40,6 @@ export interface UninstallOptions {
   dryRun?: boolean;
   json?: boolean;
   includeLegacy?: boolean;
-}
-
-/** Whether our hooks are installed for another agent (in its default config directory). */
-async function otherAgentsHooked(name: string): Promise<boolean> {
-  for (const other of AGENT_NAMES) {
-    if (other === name) continue;
-    const agent = await loadAgent(other);
-    const status = await agent.status(agent.configDir());
-    if (Object.values(status.installed).some(Boolean)) return true;
-  }
-  return false;
 }
 
 /** `uninstall`: one agent (`--agent`, Codex by default), or every agent with `--agent all`. */
@@ -72,7 +69,8 @@ export async function runOne(
   const warnings = [...outcome.warnings];
   // The stable copy install made (if any) goes with the hooks, unless another agent's hooks still
   // run it. It is removed last, after the output: this process may be running from it.
-  const stillUsed = await otherAgentsHooked(agent.name);
+  const others = await otherHookedAgents(home, agent.name);
+  const stillUsed = others.length > 0;
   const copies = !stillUsed && existsSync(runtimeDir(home)) ? runtimeDir(home) : null;
   if (copies !== null && !dryRun) {
     const { schedulerStatus } = await loadScheduler();
@@ -85,7 +83,15 @@ export async function runOne(
     // Compiles stop publishing skills into this agent's folder (those already there stay).
     if (!dryRun) {
       removeAgentInstallRecord(home, agent.name);
-      if (stillUsed) await forgetAgentInInstallRecord(home, agent.name);
+      if (stillUsed) {
+        // The copies the other agents' hooks run stay, and so does the one the newest install
+        // recorded (the scheduled scan runs it); a copy only this agent's hooks ran goes.
+        const recorded = readInstallRecord(home)?.cli;
+        const keep = others.flatMap((o) => o.copies);
+        if (typeof recorded === 'string') keep.push(resolve(packageRootOfCli(recorded), '..', '..'));
+        await forgetAgentInInstallRecord(home, agent.name);
+        pruneCopies(home, keep);
+      }
     }
     if (!dryRun && !stillUsed) {
       pruneCopies(home);

@@ -280,9 +280,13 @@ export function ensureStableCopy(options: {
   return done(existing ? 'replaced' : 'installed');
 }
 
-/** Removes every copy under `<home>/runtime` except `keep` (a prefix); returns what it removed. */
-export function pruneCopies(home: string, keep?: string): string[] {
+/**
+ * Removes every copy under `<home>/runtime` except those in `keep` (prefixes: the copy this install
+ * runs, and the copies other agents' hooks still run); returns what it removed.
+ */
+export function pruneCopies(home: string, keep: string | readonly string[] = []): string[] {
   const runtime = runtimeDir(home);
+  const kept = new Set((typeof keep === 'string' ? [keep] : keep).map((k) => resolve(k)));
   const removed: string[] = [];
   let names: string[];
   try {
@@ -292,13 +296,12 @@ export function pruneCopies(home: string, keep?: string): string[] {
   }
   for (const name of names) {
     const path = join(runtime, name);
-    if (keep !== undefined && resolve(path) === resolve(keep)) continue;
+    if (kept.has(resolve(path))) continue;
     rmSync(path, { recursive: true, force: true });
     removed.push(path);
   }
   try {
-    if (keep === undefined && readdirSync(runtime).length === 0)
-      rmSync(runtime, { recursive: true, force: true });
+    if (readdirSync(runtime).length === 0) rmSync(runtime, { recursive: true, force: true });
   } catch {
     // Gone already.
   }
