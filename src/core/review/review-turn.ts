@@ -22,13 +22,7 @@ import { getProvider, resolveReviewer } from './providers/index.js';
 import { isPaidReviewer } from '../config/reviewers.js';
 import { redactDeep, redactText } from '../redact/redact.js';
 import { trivialTurnReason } from './trivial.js';
-import {
-  nextLocalMidnight,
-  readReviewsToday,
-  recordReview,
-  refundReview,
-  ReviewDeferredError,
-} from './usage.js';
+import { claimReview, nextLocalMidnight, refundReview, ReviewDeferredError } from './usage.js';
 import { DEFAULT_MAX_REVIEWS_PER_DAY } from '../config/schema.js';
 import { DEFAULT_AGENT, loadAgent } from '../agents/index.js';
 import { turnKey } from '../agents/turn-key.js';
@@ -242,15 +236,19 @@ export async function reviewTurn(
       return { queue, snapshotPath, provider, providerSource, suggestions: [], skipped: [], notes, trivial };
     }
     const cap = config?.review.max_per_day ?? DEFAULT_MAX_REVIEWS_PER_DAY;
-    const today = readReviewsToday(paths.home);
-    if (today.total >= cap) {
+    const claim = await claimReview(paths.home, selection.provider, turnKey(identityOf(input)), cap);
+    if (claim.busy)
       throw new ReviewDeferredError(
-        `daily review cap reached (${today.total} of [review] max_per_day = ${cap} today); ` +
+        'another review worker holds the daily-cap count; the turn is tried again in a minute',
+        new Date(Date.now() + 60_000),
+      );
+    if (!claim.claimed) {
+      throw new ReviewDeferredError(
+        `daily review cap reached (${claim.total} of [review] max_per_day = ${cap} today); ` +
           'the turn waits for tomorrow',
         nextLocalMidnight(),
       );
     }
-    recordReview(paths.home, selection.provider, turnKey(identityOf(input)));
   }
 
   let response;

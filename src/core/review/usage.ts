@@ -3,9 +3,9 @@
  *
  * Every model call of an HTTP or agent-CLI reviewer appends one line to
  * `<home>/run/review-usage/<YYYY-MM-DD>.jsonl` before it is made (a call that fails may still
- * have cost money, so it counts). One small O_APPEND write per review is atomic between the
- * workers of different repositories, so no lock is needed; with several workers the cap may be
- * passed by at most the number of workers running at once. Files older than a week are removed.
+ * have cost money, so it counts). The workers of different repositories run at once: the count and
+ * the line that claims a review are made under one lock ({@link claimReview}), so the cap is never
+ * passed. Files older than a week are removed.
  *
  * A call that fails as a configuration problem (not installed, not logged in, a key refused) cost
  * nothing: a `refund` line takes it back, so a misconfigured reviewer never eats the day's cap.
@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { appendNoFollow } from '../fs/safe.js';
+import { withLock } from '../lock/lock.js';
 
 /** Days of usage files kept. */
 export const USAGE_RETENTION_DAYS = 7;
@@ -101,6 +102,37 @@ export function recordReview(home: string, provider: string, turnKey: string, no
     { mode: 0o600 },
   );
   pruneUsage(dir, now);
+}
+
+/** How long a worker waits for another worker's claim (a count and one append: milliseconds). */
+const CLAIM_WAIT_MS = 30_000;
+
+/**
+ * Claims one paid review of today if fewer than `cap` were made: counts and records under the
+ * usage lock, so workers running at once never pass the cap together. Returns the count found
+ * (before this claim) and whether the review may go ahead.
+ */
+export async function claimReview(
+  home: string,
+  provider: string,
+  turnKey: string,
+  cap: number,
+  now: Date = new Date(),
+): Promise<{ claimed: boolean; total: number; busy?: true }> {
+  mkdirSync(usageDir(home), { recursive: true });
+  const result = await withLock(
+    join(usageDir(home), 'claim.lock'),
+    () => {
+      const today = readReviewsToday(home, now);
+      if (today.total >= cap) return { claimed: false, total: today.total };
+      recordReview(home, provider, turnKey, now);
+      return { claimed: true, total: today.total };
+    },
+    { waitMs: CLAIM_WAIT_MS, pollMs: 50 },
+  );
+  // A claim held this long is a hung worker: the review waits a little, like a reached cap.
+  if (!result.acquired) return { claimed: false, total: readReviewsToday(home, now).total, busy: true };
+  return result.value;
 }
 
 function pruneUsage(dir: string, now: Date): void {

@@ -14,7 +14,9 @@ import { turnIdempotencyKey } from '../../../src/core/queue/key.js';
 import { writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
 import { trivialTurnReason } from '../../../src/core/review/trivial.js';
 import type { Transcript } from '../../../src/core/review/types.js';
+import { withLock } from '../../../src/core/lock/lock.js';
 import {
+  claimReview,
   localDay,
   nextLocalMidnight,
   readReviewsToday,
@@ -86,6 +88,42 @@ describe('reviews per day', () => {
     refundReview(home, 'codex', 'k1', now);
     refundReview(home, 'opencode', 'k3', now);
     expect(readReviewsToday(home, now)).toEqual({ date: '2026-12-07', total: 1, by_reviewer: { claude: 1 } });
+  });
+});
+
+describe('claiming a review under the daily cap', () => {
+  it('claims until the cap, then refuses without recording', async () => {
+    const home = tempDir();
+    const now = new Date(2026, 11, 7, 15, 0, 0);
+    const claims = [];
+    for (const key of ['k1', 'k2', 'k3']) claims.push(await claimReview(home, 'codex', key, 2, now));
+    expect(claims.map((c) => c.claimed)).toEqual([true, true, false]);
+    expect(claims[2]!.total).toBe(2);
+    expect(readReviewsToday(home, now).total).toBe(2);
+  });
+
+  it("waits while another worker counts, so two workers never both take the cap's last review", async () => {
+    const home = tempDir();
+    const now = new Date(2026, 11, 7, 15, 0, 0);
+    mkdirSync(usageDir(home), { recursive: true });
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    // Another worker holds the claim: it has counted and is about to record the last review.
+    const other = withLock(join(usageDir(home), 'claim.lock'), async () => {
+      entered();
+      await held;
+      recordReview(home, 'codex', 'other', now);
+    });
+    await inside;
+    const mine = claimReview(home, 'claude', 'mine', 1, now);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readReviewsToday(home, now).total).toBe(0); // still waiting: nothing recorded yet
+    release();
+    await other;
+    expect(await mine).toEqual({ claimed: false, total: 1 });
+    expect(readReviewsToday(home, now).by_reviewer).toEqual({ codex: 1 });
   });
 });
 
