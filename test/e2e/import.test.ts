@@ -77,7 +77,7 @@ describe('import', () => {
       envelopes: 0,
     });
     expect(readdirSync(pending)).toHaveLength(1000);
-  });
+  }, 600_000);
 
   it('selects one repository (the current one by default) and honours --since', () => {
     const w = world();
