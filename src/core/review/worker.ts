@@ -67,6 +67,7 @@ export async function drainSpool(
   };
   const maxEntries = options.maxEntries ?? 500;
   let processed = 0;
+  let idlePasses = 0;
   for (;;) {
     const release = acquireWorker(paths);
     if (!release) {
@@ -194,7 +195,10 @@ export async function drainSpool(
       const entry = readSpoolEntry(item.file);
       return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
     });
-    if (!due || !progressed || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted)
+    // A pass that did nothing may look once more: the Stop that made a turn due may have started a
+    // worker that found our lock held and left, so nobody else will review the turn now.
+    if (!progressed) idlePasses += 1;
+    if (!due || idlePasses > 1 || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted)
       return result;
   }
 }
