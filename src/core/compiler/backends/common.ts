@@ -3,8 +3,10 @@
  * skills may change and what a skill must hold. Backends import these from here, not from each
  * other.
  */
+import { join } from 'node:path';
 import { PLUGIN_OWNER } from '../../constants.js';
 import type { Envelope, SkillManifestEntry, Suggestion } from '../../schemas.js';
+import type { CompiledSkill, ItemReceipt } from './types.js';
 
 /** One suggestion of the batch with its envelope and position. */
 export interface Visit {
@@ -81,4 +83,82 @@ function wordCount(text: string): number {
 /** True when this tool may change a manifest entry. */
 export function isOwnedEntry(entry: SkillManifestEntry): boolean {
   return entry.owner === PLUGIN_OWNER && entry.managed === true;
+}
+
+/** What one skill action of a batch asks, once its target and gate are checked. */
+export interface SkillChoice {
+  id: string;
+  action: CompiledSkill['action'];
+  title: string;
+  description: string;
+  content: string;
+  /** The item receipt of the action (marked superseded when a later action takes the skill). */
+  item: ItemReceipt;
+  /** More manifest fields (provenance...) written with the entry. */
+  extra?: Partial<SkillManifestEntry>;
+}
+
+/**
+ * The skills a batch changes and the manifest as it becomes (shared by every backend): a later
+ * action on a skill supersedes an earlier one of the same batch.
+ */
+export class SkillBatch {
+  private readonly current: Map<string, SkillManifestEntry>;
+  private readonly chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
+  private readonly managedDir: string;
+  private readonly now: string;
+
+  constructor(existing: readonly SkillManifestEntry[], managedDir: string, now: string) {
+    this.current = new Map(existing.map((e) => [e.skill_id, e]));
+    this.managedDir = managedDir;
+    this.now = now;
+  }
+
+  /** The manifest entry of `id` as the batch has left it so far. */
+  entry(id: string): SkillManifestEntry | undefined {
+    return this.current.get(id);
+  }
+
+  /** Takes one checked action. */
+  choose(choice: SkillChoice): void {
+    const { id, action, title, description, content, item } = choice;
+    const prev = this.current.get(id);
+    const skill: CompiledSkill = {
+      skill_id: id,
+      action,
+      title,
+      description,
+      content,
+      status: action === 'retire' ? 'retired' : 'active',
+    };
+    const earlier = this.chosen.get(id);
+    if (earlier) {
+      earlier.item.state = 'superseded';
+      earlier.item.reason = 'superseded_in_batch';
+    }
+    this.chosen.set(id, { skill, item });
+    this.current.set(id, {
+      ...(prev ?? {}),
+      skill_id: id,
+      action,
+      title,
+      ...(description ? { description } : {}),
+      path: join(this.managedDir, `${id}.md`),
+      status: skill.status,
+      owner: PLUGIN_OWNER,
+      managed: true,
+      created_by: prev?.created_by ?? PLUGIN_OWNER,
+      updated_at: this.now,
+      retired_at: skill.status === 'retired' ? this.now : null,
+      ...choice.extra,
+    });
+  }
+
+  /** The skills chosen and the whole manifest, by skill id. */
+  result(): { skills: CompiledSkill[]; manifest: SkillManifestEntry[] } {
+    const manifest = [...this.current.values()].sort((a, b) =>
+      a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
+    );
+    return { skills: [...this.chosen.values()].map((c) => c.skill), manifest };
+  }
 }

@@ -17,8 +17,7 @@
  * Provenance (thread, turn, suggestion id, evidence quote, reviewer time) is kept on every record;
  * unknown fields of existing records are preserved.
  */
-import { join } from 'node:path';
-import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
+import { SKILL_ACTIONS, type MemoryScope } from '../../constants.js';
 import { sortKeysDeep } from '../../json.js';
 import { RecallRecordSchema, type RecallRecord, type SkillManifestEntry } from '../../schemas.js';
 import { confirmationsOf, reactivated, retired, superseded } from '../../memory/lifecycle.js';
@@ -36,7 +35,7 @@ import {
   stringField,
   suggestionContent,
 } from '../normalize.js';
-import { skillGateProblem, skillTargetProblem, visits, type Visit } from './common.js';
+import { SkillBatch, skillGateProblem, skillTargetProblem, visits, type Visit } from './common.js';
 import type {
   BackendInput,
   CompileArtifacts,
@@ -627,8 +626,7 @@ export function compileSkills(
   now: string,
   sourceCommit?: string,
 ): { skills: CompiledSkill[]; manifest: SkillManifestEntry[]; items: Ordered[] } {
-  const current = new Map(existing.map((e) => [e.skill_id, e]));
-  const chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
+  const batch = new SkillBatch(existing, skillsManagedDir, now);
   const items: Ordered[] = [];
   for (const visit of all) {
     const { suggestion, details } = visit;
@@ -669,7 +667,7 @@ export function compileSkills(
       continue;
     }
     item.skill_id = id;
-    const prev = current.get(id);
+    const prev = batch.entry(id);
     const target = skillTargetProblem(action, id, prev);
     if (target) {
       discard(target.reason, target.detail);
@@ -687,43 +685,23 @@ export function compileSkills(
       discard(problem.reason, problem.detail);
       continue;
     }
-    const skill: CompiledSkill = {
-      skill_id: id,
+    batch.choose({
+      id,
       action: action as CompiledSkill['action'],
       title,
       description,
       content,
-      status: action === 'retire' ? 'retired' : 'active',
-    };
-    const earlier = chosen.get(id);
-    if (earlier) {
-      earlier.item.state = 'superseded';
-      earlier.item.reason = 'superseded_in_batch';
-    }
-    chosen.set(id, { skill, item });
-    current.set(id, {
-      ...(prev ?? {}),
-      skill_id: id,
-      action: skill.action,
-      title,
-      ...(description ? { description } : {}),
-      path: join(skillsManagedDir, `${id}.md`),
-      status: skill.status,
-      owner: PLUGIN_OWNER,
-      managed: true,
-      created_by: prev?.created_by ?? PLUGIN_OWNER,
-      updated_at: now,
-      retired_at: skill.status === 'retired' ? now : null,
-      // Provenance: which session and turn asked for it, with the evidence.
-      created_at: typeof prev?.created_at === 'string' ? prev.created_at : visit.envelope.reviewer_timestamp,
-      provenance: appendProvenance((prev ?? {}) as RecallRecord, provenanceOf(visit)),
-      ...(sourceCommit ? { source_commit: sourceCommit } : {}),
+      item,
+      extra: {
+        // Provenance: which session and turn asked for it, with the evidence.
+        created_at:
+          typeof prev?.created_at === 'string' ? prev.created_at : visit.envelope.reviewer_timestamp,
+        provenance: appendProvenance((prev ?? {}) as RecallRecord, provenanceOf(visit)),
+        ...(sourceCommit ? { source_commit: sourceCommit } : {}),
+      },
     });
   }
-  const manifest = [...current.values()].sort((a, b) =>
-    a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
-  );
-  return { skills: [...chosen.values()].map((c) => c.skill), manifest, items };
+  return { ...batch.result(), items };
 }
 
 // ---------------------------------------------------------------- backend

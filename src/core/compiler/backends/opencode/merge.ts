@@ -17,8 +17,7 @@
  *   entries this tool owns and manages can change, a create cannot take over a foreign id, retire
  *   keeps the entry. The manifest is rebuilt here; `manifest_entries` of the answer is ignored.
  */
-import { join } from 'node:path';
-import { PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../../../constants.js';
+import { SKILL_ACTIONS, type MemoryScope } from '../../../constants.js';
 import { sortKeysDeep } from '../../../json.js';
 import type { MemoryRecord } from '../../../memory/schema.js';
 import { isInactiveMemory } from '../../../memory/status.js';
@@ -29,7 +28,7 @@ import {
   type SkillManifestEntry,
 } from '../../../schemas.js';
 import { cleanSourcePaths, clip, dedupeKey, normalizeSkillId, recallIdFor } from '../../normalize.js';
-import { skillGateProblem, skillTargetProblem, visits } from '../common.js';
+import { SkillBatch, skillGateProblem, skillTargetProblem, visits } from '../common.js';
 import type { BackendInput, CompileArtifacts, CompiledSkill, ItemReceipt, MemoryCaps } from '../types.js';
 import { AgentAnswerError, type AgentAnswer, type AgentDiscarded, type AgentMemoryRecord } from './answer.js';
 
@@ -397,8 +396,7 @@ function mergeSkills(
   now: string,
   items: ItemReceipt[],
 ): { skills: CompiledSkill[]; manifest: SkillManifestEntry[] } {
-  const current = new Map(existing.map((e) => [e.skill_id, e]));
-  const chosen = new Map<string, { skill: CompiledSkill; item: ItemReceipt }>();
+  const batch = new SkillBatch(existing, managedDir, now);
   for (const candidate of answer.compiled_skills ?? []) {
     const action = candidate.action;
     const item: ItemReceipt = { state: 'applied', kind: 'backend', family: 'skill_action', action };
@@ -414,7 +412,7 @@ function mergeSkills(
       continue;
     }
     item.skill_id = id;
-    const prev = current.get(id);
+    const prev = batch.entry(id);
     const target = skillTargetProblem(action, id, prev);
     if (target) {
       discard(target.reason, target.detail);
@@ -430,39 +428,9 @@ function mergeSkills(
       discard(problem.reason, problem.detail);
       continue;
     }
-    const skill: CompiledSkill = {
-      skill_id: id,
-      action,
-      title,
-      description,
-      content,
-      status: action === 'retire' ? 'retired' : 'active',
-    };
-    const earlier = chosen.get(id);
-    if (earlier) {
-      earlier.item.state = 'superseded';
-      earlier.item.reason = 'superseded_in_batch';
-    }
-    chosen.set(id, { skill, item });
-    current.set(id, {
-      ...(prev ?? {}),
-      skill_id: id,
-      action,
-      title,
-      ...(description ? { description } : {}),
-      path: join(managedDir, `${id}.md`),
-      status: skill.status,
-      owner: PLUGIN_OWNER,
-      managed: true,
-      created_by: prev?.created_by ?? PLUGIN_OWNER,
-      updated_at: now,
-      retired_at: skill.status === 'retired' ? now : null,
-    });
+    batch.choose({ id, action, title, description, content, item });
   }
-  const manifest = [...current.values()].sort((a, b) =>
-    a.skill_id < b.skill_id ? -1 : a.skill_id > b.skill_id ? 1 : 0,
-  );
-  return { skills: [...chosen.values()].map((c) => c.skill), manifest };
+  return batch.result();
 }
 
 // ---------------------------------------------------------------- answer
