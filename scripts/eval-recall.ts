@@ -16,9 +16,9 @@
  *
  * `--set dev|test|all` picks the halves (default all); `--dev-store` keeps the held-out notes out of the
  * store (for tuning); `--verbose` lists every dev query (test queries are never listed one by one);
- * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the dev files whose
- * name contains a word (comma list), `--only blind` runs only the dev queries of such files (every note
- * stays in the store);
+ * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the files whose name
+ * contains a word (comma list), `--only blind` runs only the queries of such files (every note stays in
+ * the store); both act on either half (`--set test --only t4` runs one held-out batch);
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -188,13 +188,15 @@ export interface EvaluateOptions {
   params?: Partial<RecallRankingParams>;
   /** Which files of the dev half are read (see {@link FileFilter}). */
   devFiles?: FileFilter;
+  /** Which files of the test half are read (see {@link FileFilter}). */
+  testFiles?: FileFilter;
 }
 
 /** Runs the evaluation (see the module comment). */
 export function evaluateRecall(options: EvaluateOptions = {}): EvalReport {
   const halves: Record<string, FixtureHalf> = {
     dev: loadHalf(options.devDir ?? RECALL_FIXTURE_DIR, 'dev', options.devFiles),
-    test: loadHalf(options.testDir ?? RECALL_TEST_DIR, 'test'),
+    test: loadHalf(options.testDir ?? RECALL_TEST_DIR, 'test', options.testFiles),
   };
   const wanted = options.sets ?? ['dev', 'test'];
   const records = [...(halves.dev?.records ?? []), ...(halves.test?.records ?? [])];
@@ -473,10 +475,12 @@ function main(argv: readonly string[]): number {
   };
   const skip = words('--skip');
   const only = words('--only');
+  const files: FileFilter = { ...(skip ? { skip } : {}), ...(only ? { only } : {}) };
   const report = evaluateRecall({
     sets: set === 'all' ? ['dev', 'test'] : [set],
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
-    devFiles: { ...(skip ? { skip } : {}), ...(only ? { only } : {}) },
+    devFiles: files,
+    testFiles: files,
   });
   printReport(report, argv.includes('--verbose'), argv.includes('--summary'));
   return report.misses.length === 0 ? 0 : 1;
