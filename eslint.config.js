@@ -135,6 +135,30 @@ export default tseslint.config(
     },
   },
   {
+    // One module starts child processes (docs/architecture.md): the runner's timeout kills the
+    // whole process tree, and no call goes through a shell. Tests and scripts are exempt.
+    files: ['src/**'],
+    ignores: ['src/core/process/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:child_process', 'child_process', 'execa'].map((name) => ({
+            name,
+            message: 'start child processes through src/core/process (runProcess, runSync, spawnDetached)',
+          })),
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^((node:)?child_process|execa)$/]',
+          message: 'start child processes through src/core/process (runProcess, runSync, spawnDetached)',
+        },
+      ],
+    },
+  },
+  {
     // Tests poke at loosely shaped JSON; `any` there is a reading aid, not a type hole in shipped code.
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -3,7 +3,7 @@
  * per compile and repository (or per distinct source commit, bounded by the caller), never one
  * per entry. Compiler-only: hooks must not load this module (it spawns processes).
  */
-import { execFileSync } from 'node:child_process';
+import { runSync } from './process/run.js';
 
 /** A repository at this compile. */
 export interface GitInfo {
@@ -21,19 +21,14 @@ export interface FileChange {
 }
 
 function git(cwd: string, args: string[], maxBuffer = 64 * 1024 * 1024): string | undefined {
-  try {
-    return execFileSync('git', args, {
-      cwd,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      timeout: 20_000,
-      maxBuffer,
-      // Never take locks or prompt: the compile may run next to the user's own git commands.
-      env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
-    });
-  } catch {
-    return undefined;
-  }
+  const run = runSync(['git', ...args], {
+    cwd,
+    timeoutMs: 20_000,
+    maxOutputBytes: maxBuffer,
+    // Never take locks or prompt: the compile may run next to the user's own git commands.
+    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
+  });
+  return run.exitCode === 0 && !run.outputTooLarge && !run.timedOut ? run.stdout : undefined;
 }
 
 /** The repository containing `dir` and its HEAD, or undefined (not a repository, no commit yet, no git). */

@@ -149,6 +149,7 @@ export const readUsageTotals = lazy(() => import('./memory/usage.js'), 'readUsag
 export type { SpoolEntry } from './review/spool.js';
 export type { TurnInput, TurnReview, ReviewTurnOptions } from './review/review-turn.js';
 export type { DrainResult } from './review/worker.js';
+export type { DetachedOptions } from './process/detached.js';
 export type { ImportOptions, ImportSummary } from './review/import.js';
 
 /**
@@ -163,6 +164,11 @@ export const loadSpool = () =>
     'workerLockPath',
     'isLockLive',
   ] as const);
+/**
+ * Starts a program detached, no stdio shared, not waited for (the Stop hook's review worker); see
+ * core/process/detached.ts. Rejects when Node refuses the spawn at once.
+ */
+export const spawnDetached = lazy(() => import('./process/detached.js'), 'spawnDetached');
 /** Moves the dead turns of a bucket back into the spool; returns how many. */
 export const requeueDead = lazy(() => import('./review/spool.js'), 'requeueDead');
 /** The review worker: reviews the due spooled turns of a bucket and queues their suggestions. */

@@ -8,7 +8,6 @@
  * never waits on it. The agent's adapter maps the payload to a neutral turn; the turn's key
  * comes from its identity (agent, session, turn).
  */
-import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -19,6 +18,7 @@ import {
   readEnv,
   redactText,
   resolveStatePaths,
+  spawnDetached,
   turnKey,
   utcNow,
   WORKER_ENV,
@@ -110,7 +110,7 @@ export async function stopReviewHook({
     ].slice(-20),
   };
   writeSpoolEntry(paths, entry);
-  const worker = isLockLive(workerLockPath(paths)) ? 'running' : startWorker(paths);
+  const worker = isLockLive(workerLockPath(paths)) ? 'running' : await startWorker(paths);
   return {
     stdout: noop,
     extras: {
@@ -151,13 +151,13 @@ function sizeOf(file: string): number | null {
 }
 
 /** Starts `stop-review --drain` detached, with no stdio shared with Codex. */
-function startWorker(paths: StatePaths): 'started' | 'spawn_failed' {
+async function startWorker(paths: StatePaths): Promise<'started' | 'spawn_failed'> {
   const cli = process.argv[1];
   if (!cli) return 'spawn_failed';
   try {
-    const child = spawn(
-      process.execPath,
+    await spawnDetached(
       [
+        process.execPath,
         cli,
         'stop-review',
         '--drain',
@@ -169,18 +169,15 @@ function startWorker(paths: StatePaths): 'started' | 'spawn_failed' {
         paths.home,
       ],
       {
-        detached: true,
-        stdio: 'ignore',
         cwd: paths.stateDir,
         env: { ...process.env, [WORKER_ENV]: '1' },
+        onError: (error) =>
+          logWarn(
+            `stop-review: could not start the review worker: ${error.message}; the turn stays spooled`,
+            { kind: 'stop-review' },
+          ),
       },
     );
-    child.on('error', (error) =>
-      logWarn(`stop-review: could not start the review worker: ${error.message}; the turn stays spooled`, {
-        kind: 'stop-review',
-      }),
-    );
-    child.unref();
     return 'started';
   } catch (error) {
     logWarn(

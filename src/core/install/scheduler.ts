@@ -12,11 +12,11 @@
  * honoured (the Python package's plist hard-coded `~/.codex-self-evolution`); its output goes to
  * `<home>/logs/scheduler.{stdout,stderr}.log`.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
+import { runSync } from '../process/run.js';
 
 export type SchedulerKind = 'launchd' | 'systemd' | 'cron';
 export const SCHEDULER_KINDS: readonly SchedulerKind[] = ['launchd', 'systemd', 'cron'];
@@ -308,15 +308,15 @@ export type CommandRunner = (
   options?: { input?: string },
 ) => RunResult;
 
-/** The real runner: spawnSync with a 15 s timeout, never through a shell. */
+/** The real runner: 15 s timeout, never through a shell. */
 export const spawnRunner: CommandRunner = (command, args, options = {}) => {
-  const result = spawnSync(command, [...args], {
+  const result = runSync([command, ...args], {
     input: options.input ?? '',
-    encoding: 'utf8',
-    timeout: 15_000,
+    timeoutMs: 15_000,
+    maxOutputBytes: 1024 * 1024,
   });
-  const out: RunResult = { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
-  if (result.error) out.error = result.error.message;
+  const out: RunResult = { status: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr };
+  if (result.systemError !== undefined) out.error = result.systemError;
   return out;
 };
 

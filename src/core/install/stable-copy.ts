@@ -11,7 +11,6 @@
  * `--version`, and only then renamed into place, so a failed attempt leaves the previous copy
  * (and the hooks pointing at it) as they were.
  */
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -25,6 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AppError } from '../errors.js';
+import { runSync } from '../process/run.js';
 
 /** The package name (the folder it has under `node_modules/`). */
 export const PACKAGE_NAME = 'codex-self-evolution';
@@ -117,13 +117,12 @@ export function checkCopy(prefix: string, version: string): { ok: boolean; probl
   const found = packageVersion(root);
   if (found === undefined) return { ok: false, problem: `${root}/package.json is missing or unreadable` };
   if (found !== version) return { ok: false, problem: `${root} holds version ${found}, not ${version}` };
-  const run = spawnSync(process.execPath, [cliOf(root), '--version'], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = runSync([process.execPath, cliOf(root), '--version'], {
+    timeoutMs: 30_000,
+    maxOutputBytes: 1024 * 1024,
   });
-  if (run.status !== 0 || run.stdout.trim() !== version) {
-    const why = run.error ? run.error.message : ((run.stderr || run.stdout).trim().split('\n').pop() ?? '');
+  if (run.exitCode !== 0 || run.stdout.trim() !== version) {
+    const why = run.systemError ?? (run.stderr || run.stdout).trim().split('\n').pop() ?? '';
     return { ok: false, problem: `${cliOf(root)} --version failed${why ? `: ${why.slice(0, 200)}` : ''}` };
   }
   return { ok: true };
@@ -143,28 +142,26 @@ function runNpm(
   cwd: string,
   env: NodeJS.ProcessEnv,
 ): string {
-  const result = spawnSync(npm.file, [...npm.args, ...args], {
+  const result = runSync([npm.file, ...npm.args, ...args], {
     cwd,
     env,
-    encoding: 'utf8',
-    timeout: 300_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 300_000,
+    maxOutputBytes: 1024 * 1024,
   });
   const shown = `npm ${args[0]}`;
-  if (result.error) {
-    const code = (result.error as NodeJS.ErrnoException).code;
+  if (result.systemError !== undefined) {
     throw new StableInstallError(
-      code === 'ENOENT'
+      result.spawnErrorCode === 'ENOENT'
         ? `cannot make a stable copy: npm was not found on PATH`
-        : `cannot make a stable copy: ${shown} could not run (${result.error.message})`,
+        : `cannot make a stable copy: ${shown} could not run (${result.systemError})`,
       {
         hint: 'install npm (it comes with Node.js), or install the package yourself (npm install -g codex-self-evolution) and run install from it',
       },
     );
   }
-  if (result.status !== 0) {
+  if (result.exitCode !== 0) {
     throw new StableInstallError(
-      `cannot make a stable copy: ${shown} failed (exit ${result.status ?? 'signal'}): ${lastLines(`${result.stderr}\n${result.stdout}`) || 'no output'}`,
+      `cannot make a stable copy: ${shown} failed (exit ${result.exitCode ?? 'signal'}): ${lastLines(`${result.stderr}\n${result.stdout}`) || 'no output'}`,
       {
         hint: 'install the package yourself (npm install -g codex-self-evolution) and run install from it, or use --via-npx',
       },

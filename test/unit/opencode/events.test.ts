@@ -8,7 +8,7 @@ import {
   judgeRun,
   parseOpencodeStream,
 } from '../../../src/core/compiler/backends/opencode/events.js';
-import type { RunOutcome } from '../../../src/core/compiler/backends/opencode/run.js';
+import type { RunOutcome } from '../../../src/core/process/run.js';
 
 const S = '"timestamp":1795667071189,"sessionID":"ses_1"';
 const stepStart = `{"type":"step_start",${S},"part":{"id":"prt_a","messageID":"msg_1","sessionID":"ses_1","type":"step-start"}}`;
@@ -31,6 +31,8 @@ function outcome(stdout: string, overrides: Partial<RunOutcome> = {}): RunOutcom
     aborted: false,
     outputTooLarge: false,
     spawnError: undefined,
+    spawnErrorCode: undefined,
+    systemError: undefined,
     durationMs: 10,
     pid: 1,
     ...overrides,

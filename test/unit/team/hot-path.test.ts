@@ -26,12 +26,12 @@ describe('session-start and prompt-recall hooks with the team store', () => {
     });
   }
 
-  it('the walker does find zod and child_process where they are', () => {
+  it('the walker does find zod and execa where they are', () => {
     const modules = closure(
       [join(SRC, 'core', 'team', 'share.ts'), join(SRC, 'core', 'team', 'schema.ts')],
       () => true,
     );
     expect(modules.has('zod')).toBe(true);
-    expect(modules.has('node:child_process')).toBe(true);
+    expect(modules.has('execa')).toBe(true);
   });
 });

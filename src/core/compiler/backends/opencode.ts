@@ -35,7 +35,8 @@ import {
   type OpencodeSettings,
 } from './opencode/options.js';
 import { buildPayload, serializePayload, type SerializedPayload } from './opencode/payload.js';
-import { opencodeEnv, restrictedConfigContent, runProcess } from './opencode/run.js';
+import { runProcess } from '../../process/run.js';
+import { opencodeEnv, restrictedConfigContent } from './opencode/run.js';
 import { compileWithScript } from './script.js';
 import type { BackendInput, BackendOptions, CompileArtifacts, CompileBackend } from './types.js';
 

@@ -12,17 +12,19 @@
  * | 5xx, overloaded, connection lost | ProviderServerError / ProviderConnectionError | retried |
  * | exit 0 without a usable answer | ProviderBadResponseError | retried, then parked |
  *
- * The process runner is the compile backend's (`compiler/backends/opencode/run.ts`): process
- * group, SIGTERM then SIGKILL, output cap, and an environment without our own settings and keys
- * that carries the recursion guard `CODEX_SELF_EVOLUTION_WORKER=1`, so none of our hooks does
- * anything inside a review even where the agent's own hooks cannot be switched off.
+ * The process runner is the package's (`core/process/run.ts`: process group, SIGTERM then SIGKILL,
+ * output cap), and the environment the opencode backend's (`compiler/backends/opencode/run.ts`):
+ * without our own settings and keys, with the recursion guard `CODEX_SELF_EVOLUTION_WORKER=1`, so
+ * none of our hooks does anything inside a review even where the agent's own hooks cannot be
+ * switched off.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanDiagnostic } from '../../compiler/backends/opencode/events.js';
 import { locateProgram } from '../../compiler/backends/opencode/options.js';
-import { opencodeEnv, runProcess, type RunOutcome } from '../../compiler/backends/opencode/run.js';
+import { opencodeEnv } from '../../compiler/backends/opencode/run.js';
+import { runProcess, type RunOutcome } from '../../process/run.js';
 import {
   ProviderAbortedError,
   ProviderBadResponseError,

@@ -10,7 +10,7 @@
  */
 import { redactText } from '../../../redact/redact.js';
 import { clip } from '../../normalize.js';
-import type { RunOutcome } from './run.js';
+import type { RunOutcome } from '../../../process/run.js';
 
 /** An `error` event, reduced to what a receipt may say. */
 export interface StreamError {
