@@ -1038,6 +1038,7 @@ function measureImports() {
       d('core', 'review', 'spool.js'),
       d('cli', 'hooks', 'stop-review.js'),
       d('core', 'agents', 'turn-key.js'),
+      d('core', 'process', 'detached.js'),
     ],
     'prompt-recall': [
       d('cli', 'main.js'),
