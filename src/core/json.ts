@@ -35,3 +35,8 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
 }
+
+/** True for a plain JSON object (not null, not an array): the first step of narrowing parsed JSON. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

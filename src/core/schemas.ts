@@ -183,22 +183,30 @@ export const SkillManifestSchema = z.looseObject({
   skills: z.array(z.unknown()).default([]),
 });
 
-/** `compiler/last_receipt.json`, plus our `receipt_id` and timestamps. */
+/**
+ * `compiler/last_receipt.json` and each line of `compiler/receipts.jsonl`: the Python package's
+ * keys plus our `receipt_id`, timestamps and the fields of manual, undo and maintenance receipts.
+ * Nothing is filled in: a receipt reads back exactly as it was written.
+ */
 export const ReceiptSchema = z.looseObject({
-  run_status: z.string(),
+  run_status: z.string().optional(),
   backend: z.string().nullable().optional(),
-  processed_count: z.number().int().nonnegative().default(0),
+  processed_count: z.number().int().nonnegative().optional(),
   archived_count: z.number().int().nonnegative().optional(),
-  memory_records: z.number().int().nonnegative().default(0),
-  recall_records: z.number().int().nonnegative().default(0),
-  managed_skills: z.number().int().nonnegative().default(0),
-  item_receipts: z.array(z.unknown()).default([]),
-  skip_reason: z.string().nullable().default(null),
-  fallback_backend: z.string().nullable().default(null),
-  memory_action_stats: z.record(z.string(), z.unknown()).default({}),
+  memory_records: z.number().int().nonnegative().optional(),
+  recall_records: z.number().int().nonnegative().optional(),
+  managed_skills: z.number().int().nonnegative().optional(),
+  item_receipts: z.array(z.unknown()).optional(),
+  outcome_counts: z.record(z.string(), z.unknown()).optional(),
+  skip_reason: z.string().nullable().optional(),
+  fallback_backend: z.string().nullable().optional(),
+  memory_action_stats: z.record(z.string(), z.unknown()).optional(),
   receipt_id: z.string().optional(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
+  /** Manual edits: the action (forget, edit, restore); undo receipts: the receipt undone. */
+  action: z.string().optional(),
+  undoes: z.string().optional(),
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 

@@ -1,8 +1,9 @@
 /**
  * `status`: read-only diagnostics. Nothing here creates or changes a file.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { QUEUE_STATES, utcNow, type QueueState } from './constants.js';
 import { describeEnvProvider } from './env.js';
 import { AGENT_NAMES, DEFAULT_AGENT, loadAgent } from './agents/index.js';
@@ -21,6 +22,10 @@ import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason }
 import { readReviewsToday } from './review/usage.js';
 import { MEMORY_STATUSES } from './memory/status.js';
 import { loadMemory } from './memory/view.js';
+import { listStagedItems } from './memory/review-store.js';
+import { parseJsonWith } from './fs/atomic.js';
+import { readRegularText } from './fs/safe.js';
+import { ReceiptSchema } from './schemas.js';
 
 /**
  * Lesson counts of a bucket by status, the stale ones listed for re-verification
@@ -39,23 +44,8 @@ export function lessonCounts(paths: ReturnType<typeof statePathsForBucket>): Rec
         reason: entry.record?.stale_reason ?? null,
       });
   }
-  let staged = 0;
-  try {
-    for (const name of readdirSync(join(paths.reviewDir, 'staged'))) {
-      if (!name.endsWith('.json')) continue;
-      try {
-        if (
-          (JSON.parse(readFileSync(join(paths.reviewDir, 'staged', name), 'utf8')) as { state?: unknown })
-            .state === 'staged'
-        )
-          staged++;
-      } catch {
-        // A damaged item is not waiting.
-      }
-    }
-  } catch {
-    // No review items.
-  }
+  // A damaged item is skipped by the store: it is not waiting.
+  const staged = listStagedItems(paths).filter((item) => item.state === 'staged').length;
   return { ...counts, review_waiting: staged, stale_to_reverify: stale };
 }
 
@@ -77,7 +67,7 @@ export function queueCounts(stateDir: string): Record<QueueState, number> {
 function lastReceipt(stateDir: string): Record<string, unknown> | null {
   const path = join(stateDir, 'compiler', 'last_receipt.json');
   try {
-    const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    const data = parseJsonWith(ReceiptSchema, readRegularText(path), path);
     return {
       path,
       timestamp: utcNow(statSync(path).mtime),
@@ -92,6 +82,29 @@ function lastReceipt(stateDir: string): Record<string, unknown> | null {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     return { path, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * The fields of a `plugin.log` line (log.ts writes one JSON object per line) that status reads; a
+ * field of another type is dropped, a line that is not a JSON object is skipped.
+ */
+const LogLineSchema = z.looseObject({
+  ts: z.string().optional().catch(undefined),
+  level: z.string().optional().catch(undefined),
+  msg: z.string().optional().catch(undefined),
+  kind: z.string().optional().catch(undefined),
+  mode: z.string().optional().catch(undefined),
+  agent: z.string().optional().catch(undefined),
+  exit_code: z.unknown(),
+});
+
+function parseLogLine(line: string): z.infer<typeof LogLineSchema> | undefined {
+  try {
+    const result = LogLineSchema.safeParse(JSON.parse(line));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -122,20 +135,16 @@ export function recentActivity(home: string, now = Date.now()): Record<string, u
   let lastScan: string | null = null;
   for (const line of text.split('\n')) {
     if (!line) continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    const ts = typeof entry.ts === 'string' ? Date.parse(entry.ts) : NaN;
+    const entry = parseLogLine(line);
+    if (!entry) continue;
+    const ts = entry.ts !== undefined ? Date.parse(entry.ts) : NaN;
     if (!Number.isFinite(ts) || now - ts > 24 * 3600 * 1000) continue;
     if (entry.level === 'WARNING') warnings++;
     if (entry.msg !== 'cli command completed' || typeof entry.kind !== 'string') continue;
     const slot = (byKind[entry.kind] ??= { total: 0, failed: 0 });
     slot.total++;
     if (entry.exit_code !== 0) slot.failed++;
-    if (entry.kind === 'scan') lastScan = entry.ts as string;
+    if (entry.kind === 'scan') lastScan = entry.ts ?? null;
   }
   return {
     log_path: logPath,
@@ -287,15 +296,10 @@ export function lastHookCalls(
   const out: Record<string, { at: string; hook: string; exit_code: unknown }> = {};
   for (const line of text.split('\n')) {
     if (!line.includes('"from_stdin"')) continue;
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line) as Record<string, unknown>;
-    } catch {
-      continue;
-    }
-    if (entry.msg !== 'cli command completed' || entry.mode !== 'from_stdin') continue;
-    if (typeof entry.ts !== 'string' || typeof entry.kind !== 'string') continue;
-    const agent = typeof entry.agent === 'string' ? entry.agent : DEFAULT_AGENT;
+    const entry = parseLogLine(line);
+    if (!entry || entry.msg !== 'cli command completed' || entry.mode !== 'from_stdin') continue;
+    if (entry.ts === undefined || entry.kind === undefined) continue;
+    const agent = entry.agent ?? DEFAULT_AGENT;
     out[agent] = { at: entry.ts, hook: entry.kind, exit_code: entry.exit_code ?? null };
   }
   return out;

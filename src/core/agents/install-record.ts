@@ -8,18 +8,23 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { z } from 'zod';
+import { parseJsonWith, writeFileAtomic } from '../fs/atomic.js';
+import { AGENT_NAMES } from './index.js';
 import type { AgentName } from './types.js';
 
-/** What the record holds. */
-export interface AgentInstallRecord {
-  agent: AgentName;
+/** What the record holds. A record of an agent this version does not know is skipped. */
+export const AgentInstallRecordSchema = z.looseObject({
+  agent: z.custom<AgentName>((v) => (AGENT_NAMES as readonly unknown[]).includes(v), {
+    message: 'must be a known agent',
+  }),
   /** The agent's config directory the hooks were written into. */
-  config_dir: string;
+  config_dir: z.string(),
   /** Where the agent loads user skills (the adapter's `skillsDir(config_dir)`). */
-  skills_dir: string;
-  installed_at: string;
-}
+  skills_dir: z.string(),
+  installed_at: z.string().catch(''),
+});
+export type AgentInstallRecord = z.infer<typeof AgentInstallRecordSchema>;
 
 /** `<home>/agents/<agent>.json`. */
 export function agentInstallRecordPath(home: string, agent: AgentName): string {
@@ -47,18 +52,14 @@ export function readAgentInstallRecords(home: string): AgentInstallRecord[] {
   const out: AgentInstallRecord[] = [];
   for (const name of names.sort()) {
     try {
-      const r = JSON.parse(readFileSync(join(home, 'agents', name), 'utf8')) as Partial<AgentInstallRecord>;
-      if (
-        typeof r.agent === 'string' &&
-        `${r.agent}.json` === name &&
-        typeof r.config_dir === 'string' &&
-        typeof r.skills_dir === 'string'
-      )
+      const file = join(home, 'agents', name);
+      const r = parseJsonWith(AgentInstallRecordSchema, readFileSync(file, 'utf8'), file);
+      if (`${r.agent}.json` === name)
         out.push({
           agent: r.agent,
           config_dir: r.config_dir,
           skills_dir: r.skills_dir,
-          installed_at: String(r.installed_at ?? ''),
+          installed_at: r.installed_at,
         });
     } catch {
       // A damaged record publishes nothing; `install` writes it again.

@@ -31,9 +31,10 @@ import {
   existsSync,
 } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { z } from 'zod';
 import { utcNow } from '../constants.js';
 import { AppError } from '../errors.js';
-import { quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
+import { parseJsonWith, quarantineFile, writeJsonAtomic } from '../fs/atomic.js';
 import { renderMemoryMarkdown } from '../memory/view.js';
 import type { StatePaths } from '../paths.js';
 import { discardRaw, envelopePath, moveEnvelope, readEnvelope } from '../queue/queue.js';
@@ -340,19 +341,23 @@ export function contextAfter(
 
 // ---------------------------------------------------------------- commit
 
-/** `compiler/apply-journal.json`. */
-export interface ApplyJournal {
-  version: 1;
-  txid: string;
-  state: 'committing';
-  created_at: string;
-  pid: number;
-  files: Array<{ target: string; staged: string }>;
+/**
+ * `compiler/apply-journal.json`, written at the commit point. Read back only to roll an
+ * interrupted apply forward; a journal that does not match is kept aside as not committed.
+ */
+export const ApplyJournalSchema = z.looseObject({
+  version: z.literal(1),
+  txid: z.string(),
+  state: z.literal('committing').optional(),
+  created_at: z.string().optional(),
+  pid: z.number().optional(),
+  files: z.array(z.looseObject({ target: z.string(), staged: z.string() })),
   /** Files to remove after the renames (optional: journals written before it have none). */
-  deletes?: string[];
-  envelopes: string[];
-  receipt: Record<string, unknown>;
-}
+  deletes: z.array(z.string()).optional(),
+  envelopes: z.array(z.string()),
+  receipt: z.record(z.string(), z.unknown()),
+});
+export type ApplyJournal = z.infer<typeof ApplyJournalSchema>;
 
 // ---------------------------------------------------------------- undo images
 
@@ -365,15 +370,18 @@ export function undoRoot(paths: StatePaths): string {
 }
 
 /** `compiler/undo/<txid>/manifest.json`: what one commit changed, enough to revert it byte for byte. */
-export interface UndoManifest {
-  version: 1;
-  receipt_id: string;
-  created_at: string;
+export const UndoManifestSchema = z.looseObject({
+  version: z.literal(1),
+  receipt_id: z.string(),
+  created_at: z.string(),
   /** Targets relative to the state dir; `before`: image file name in this dir, null when the file did not
    * exist; `after_sha256`: null when the commit removed it. */
-  files: Array<{ target: string; before: string | null; after_sha256: string | null }>;
-  undone_by?: string;
-}
+  files: z.array(
+    z.looseObject({ target: z.string(), before: z.string().nullable(), after_sha256: z.string().nullable() }),
+  ),
+  undone_by: z.string().optional(),
+});
+export type UndoManifest = z.infer<typeof UndoManifestSchema>;
 
 /** sha256 of some bytes (hex). */
 export function sha256(content: string | Buffer): string {
@@ -635,16 +643,7 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
   if (text !== undefined) {
     let journal: ApplyJournal | undefined;
     try {
-      const data = JSON.parse(text) as ApplyJournal;
-      if (
-        data?.version === 1 &&
-        typeof data.txid === 'string' &&
-        Array.isArray(data.files) &&
-        Array.isArray(data.envelopes) &&
-        data.receipt &&
-        typeof data.receipt === 'object'
-      )
-        journal = data;
+      journal = parseJsonWith(ApplyJournalSchema, text, file);
     } catch {
       journal = undefined;
     }
@@ -664,7 +663,7 @@ export function recoverJournal(paths: StatePaths): JournalRecovery {
         dirs.add(dirname(f.target));
         result.files_renamed++;
       }
-      for (const d of Array.isArray(journal.deletes) ? journal.deletes : []) {
+      for (const d of journal.deletes ?? []) {
         assertInside(paths.stateDir, d);
         removeQuietly(d);
         dirs.add(dirname(d));

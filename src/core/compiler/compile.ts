@@ -28,13 +28,18 @@ import { join } from 'node:path';
 import { utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
 import { describeError } from '../errors.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { parseJsonWith, writeFileAtomic } from '../fs/atomic.js';
 import { logInfo, logWarn } from '../log.js';
 import { ensureRuntimeDirs, type StatePaths } from '../paths.js';
 import { buildRecallIndex, serializeRecallSearchIndex } from '../recall/index-build.js';
 import { loadAgent } from '../agents/index.js';
 import { readAgentInstallRecords } from '../agents/install-record.js';
-import { reconcileNativeSkills, type NativeSkillEntry, type ReconcileResult } from '../skills/publish.js';
+import {
+  NativeSkillEntrySchema,
+  reconcileNativeSkills,
+  type NativeSkillEntry,
+  type ReconcileResult,
+} from '../skills/publish.js';
 import {
   claimBatch,
   envelopePath,
@@ -53,6 +58,7 @@ import {
   type ApplyPlan,
   type JournalRecovery,
 } from './apply.js';
+import { partitionValid, SkillManifestSchema } from '../schemas.js';
 import { parseBackendName, resolveBackend } from './backends/index.js';
 import {
   DEFAULT_MEMORY_CAPS,
@@ -62,6 +68,7 @@ import {
   type MemoryCaps,
 } from './backends/types.js';
 import { loadCompileContext, type CompileContext } from './context.js';
+import { maintenanceStatePath, readMaintenanceState, type MaintenanceState } from './maintenance-state.js';
 import { crashPoint } from './crash.js';
 import { BatchFailedError, CompileAbortedError, LockCompromisedError } from './errors.js';
 import { runHousekeeping, type HousekeepingPolicy, type HousekeepingReport } from './housekeeping.js';
@@ -182,8 +189,9 @@ function mergeCaps(caps: CompileOptions['caps']): MemoryCaps {
 export function publishNativeSkills(paths: StatePaths, skillsRoot?: string): ReconcileResult {
   let entries: NativeSkillEntry[];
   try {
-    const manifest = JSON.parse(readRegularText(paths.skillsManifest)) as { skills?: unknown };
-    entries = Array.isArray(manifest.skills) ? (manifest.skills as NativeSkillEntry[]) : [];
+    // The manifest the compile just wrote; an entry that does not match is not published.
+    const manifest = parseJsonWith(SkillManifestSchema, readRegularText(paths.skillsManifest));
+    entries = partitionValid(NativeSkillEntrySchema, manifest.skills).valid;
   } catch {
     entries = [];
   }
@@ -411,17 +419,6 @@ async function compileBatch(
   return receipt;
 }
 
-/** `compiler/maintenance.json`: when lessons were last checked against git and for forgetting. */
-interface MaintenanceState {
-  head?: string;
-  checked_at?: string;
-  archive_checked_at?: string;
-}
-
-function maintenanceStatePath(paths: StatePaths): string {
-  return join(paths.compilerDir, 'maintenance.json');
-}
-
 /**
  * Lesson maintenance after the drain: folds the usage log, marks entries stale when
  * HEAD moved since the last check, archives unused low-confidence entries (at most daily). One
@@ -430,12 +427,7 @@ function maintenanceStatePath(paths: StatePaths): string {
 function runMaintenance(run: RunState, policy: MaintenancePolicy, useGit: boolean): MaintenanceResult {
   const { paths } = run;
   const now = utcNow();
-  let state: MaintenanceState;
-  try {
-    state = JSON.parse(readRegularText(maintenanceStatePath(paths))) as MaintenanceState;
-  } catch {
-    state = {};
-  }
+  const state: MaintenanceState = readMaintenanceState(paths) ?? {};
   const result: MaintenanceResult = {
     receipt_id: null,
     head: run.git?.head ?? null,

@@ -13,7 +13,7 @@ import { pendingWork } from '../queue/queue.js';
 import { spoolCounts } from '../review/spool.js';
 import { journalPath } from './apply.js';
 import { lockStatus, type LockOptions, type LockStatus } from './lock.js';
-import { readRegularText } from '../fs/safe.js';
+import { readMaintenanceState } from './maintenance-state.js';
 
 /** Turns waiting for review (the Stop-hook spool): not compile work, but `scan` reviews them first. */
 export interface ReviewBacklog {
@@ -56,12 +56,8 @@ export function maintenanceDue(paths: StatePaths, now = Date.now()): boolean {
   } catch {
     // No usage recorded since the last fold.
   }
-  let state: { head?: string; archive_checked_at?: string } = {};
-  try {
-    state = JSON.parse(readRegularText(join(paths.compilerDir, 'maintenance.json'))) as typeof state;
-  } catch {
-    return true; // Never maintained.
-  }
+  const state = readMaintenanceState(paths);
+  if (!state) return true; // Never maintained (or the state is damaged: the compile rewrites it).
   const archived = Date.parse(state.archive_checked_at ?? '');
   if (!Number.isFinite(archived) || now - archived >= 86_400_000) return true;
   const head = gitInfo(paths.repoKey)?.head;

@@ -7,12 +7,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, readSync, writeSync } from 'node:fs';
-import type { Envelope } from '../schemas.js';
+import { ReceiptSchema, type Envelope, type Receipt } from '../schemas.js';
 import { writeFileAtomic, writeJsonAtomic } from '../fs/atomic.js';
 import { openAppendNoFollow } from '../fs/safe.js';
 import { reportMovedAside } from '../log.js';
 import type { StatePaths } from '../paths.js';
 import { readRegularText } from '../fs/safe.js';
+
+/** One receipt (a line of the history or `last_receipt.json`), or undefined when it is not one. */
+export function parseReceipt(text: string): Receipt | undefined {
+  try {
+    const result = ReceiptSchema.safeParse(JSON.parse(text));
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Entries kept in `receipts.jsonl`. */
 export const RECEIPT_HISTORY_MAX_ENTRIES = 500;
@@ -107,12 +117,7 @@ function lastLineReceiptId(fd: number): string | undefined {
     .toString('utf8')
     .split('\n')
     .filter((l) => l.trim() !== '');
-  try {
-    const last = JSON.parse(lines[lines.length - 1] ?? '') as { receipt_id?: unknown };
-    return typeof last.receipt_id === 'string' ? last.receipt_id : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseReceipt(lines[lines.length - 1] ?? '')?.receipt_id;
 }
 
 /** Writes a receipt: history first, then `last_receipt.json` (so the latter implies the former). */
@@ -128,31 +133,27 @@ export function writeReceipt(
 /** The `receipt_id` of `last_receipt.json`, if readable. */
 export function lastReceiptId(paths: StatePaths): string | undefined {
   try {
-    const data = JSON.parse(readRegularText(paths.lastReceipt)) as { receipt_id?: unknown };
-    return typeof data.receipt_id === 'string' ? data.receipt_id : undefined;
+    return parseReceipt(readRegularText(paths.lastReceipt))?.receipt_id;
   } catch {
     return undefined;
   }
 }
 
-/** Reads the receipt history, oldest first; damaged lines are skipped. */
-export function readReceiptHistory(paths: StatePaths): Array<Record<string, unknown>> {
+/**
+ * Reads the receipt history, oldest first; damaged lines (a torn line from a crash mid-append, or
+ * one that is not a receipt) are skipped.
+ */
+export function readReceiptHistory(paths: StatePaths): Receipt[] {
   let text: string;
   try {
     text = readRegularText(paths.receiptsLog);
   } catch {
     return [];
   }
-  const out: Array<Record<string, unknown>> = [];
+  const out: Receipt[] = [];
   for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      const value = JSON.parse(line) as unknown;
-      if (value !== null && typeof value === 'object' && !Array.isArray(value))
-        out.push(value as Record<string, unknown>);
-    } catch {
-      // A torn line from a crash mid-append.
-    }
+    const receipt = line ? parseReceipt(line) : undefined;
+    if (receipt) out.push(receipt);
   }
   return out;
 }

@@ -9,8 +9,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { utcNow, type MemoryScope } from '../constants.js';
 import { readEnv } from '../env.js';
-import { AppError, UsageError } from '../errors.js';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { AppError, SchemaError, UsageError } from '../errors.js';
+import { parseJsonWith, writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import { edited, forgotten, restored } from '../memory/lifecycle.js';
 import type { MemoryRecord } from '../memory/schema.js';
@@ -21,6 +21,7 @@ import {
   sha256,
   undoRoot,
   type ApplyPlan,
+  UndoManifestSchema,
   type UndoManifest,
 } from '../compiler/apply.js';
 import type { CompileArtifacts } from '../compiler/backends/types.js';
@@ -209,12 +210,26 @@ export function editMutation(changes: { content?: string; summary?: string }) {
 
 // ---------------------------------------------------------------- undo
 
+/**
+ * The undo record of a receipt: undefined when there is none (or it cannot be read); a record
+ * that does not match its schema is refused with the reason, and nothing is changed.
+ */
 function readUndoManifest(paths: StatePaths, id: string): UndoManifest | undefined {
   if (!/^[0-9A-Za-z-]{1,80}$/.test(id)) throw new UsageError(`not a receipt id: ${JSON.stringify(id)}`);
+  const file = join(undoRoot(paths), id, 'manifest.json');
+  let text: string;
   try {
-    return JSON.parse(readRegularText(join(undoRoot(paths), id, 'manifest.json'))) as UndoManifest;
+    text = readRegularText(file);
   } catch {
     return undefined;
+  }
+  try {
+    return parseJsonWith(UndoManifestSchema, text, file);
+  } catch (error) {
+    throw new UndoRefusedError(
+      `refusing to undo ${id}: its undo record is damaged (${error instanceof SchemaError ? error.issues.slice(0, 3).join('; ') : String(error)})`,
+      { hint: `nothing was changed; the record is ${file}` },
+    );
   }
 }
 
@@ -270,13 +285,10 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
     if (manifest.undone_by) throw new UsageError(`receipt ${id} was already undone by ${manifest.undone_by}`);
     // The record lives in the state dir, where anything can be planted: every target must stay
     // inside the state dir and every before-image inside the record's folder.
-    const unsafe = (Array.isArray(manifest.files) ? manifest.files : [null]).filter(
+    const unsafe = manifest.files.filter(
       (f) =>
-        f === null ||
-        typeof f !== 'object' ||
-        !isInside(paths.stateDir, join(paths.stateDir, String(f.target))) ||
-        (f.before !== null &&
-          !isInside(join(undoRoot(paths), id), join(undoRoot(paths), id, String(f.before)))),
+        !isInside(paths.stateDir, join(paths.stateDir, f.target)) ||
+        (f.before !== null && !isInside(join(undoRoot(paths), id), join(undoRoot(paths), id, f.before))),
     );
     if (unsafe.length > 0) {
       throw new UndoRefusedError(
@@ -294,7 +306,12 @@ export async function undoReceipt(paths: StatePaths, id: string): Promise<UndoRe
       const later = undoableReceiptIds(paths)
         .filter((other) => other > id)
         .filter((other) => {
-          const m = readUndoManifest(paths, other);
+          let m: UndoManifest | undefined;
+          try {
+            m = readUndoManifest(paths, other);
+          } catch {
+            return false; // A damaged later record cannot be undone either; it is not named.
+          }
           return m && !m.undone_by && m.files.some((f) => conflicts.some((c) => c.target === f.target));
         });
       throw new UndoConflictError(

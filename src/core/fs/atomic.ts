@@ -113,6 +113,20 @@ export function parseWith<S extends z.ZodType>(schema: S, data: unknown, file?: 
 }
 
 /**
+ * Parses JSON text and validates it against `schema`, throwing a SchemaError that names `file`
+ * for invalid JSON or a schema mismatch.
+ */
+export function parseJsonWith<S extends z.ZodType>(schema: S, text: string, file?: string): z.infer<S> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new SchemaError(file, [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  return parseWith(schema, data, file);
+}
+
+/**
  * Reads and validates a JSON file. Returns `undefined` when the file does not exist; throws a
  * SchemaError naming the file for invalid JSON or a schema mismatch.
  */
@@ -124,13 +138,7 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S): z.in
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new SchemaError(file, [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`]);
-  }
-  return parseWith(schema, data, file);
+  return parseJsonWith(schema, text, file);
 }
 
 /**

@@ -23,7 +23,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
+import { parseJsonWith } from '../fs/atomic.js';
+import { isRecord } from '../json.js';
 import { runSync } from '../process/run.js';
 
 /** The package name (the folder it has under `node_modules/`). */
@@ -87,14 +90,27 @@ export function temporaryReason(
 /** Version in `<packageRoot>/package.json` (undefined when unreadable). */
 export function packageVersion(packageRoot: string): string | undefined {
   try {
-    const data = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as {
-      name?: unknown;
-      version?: unknown;
-    };
-    return typeof data.version === 'string' ? data.version : undefined;
+    const data: unknown = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8'));
+    return isRecord(data) && typeof data.version === 'string' ? data.version : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The tarball `npm pack --json` reports (`[{filename, ...}]`), when its output says so and names
+ * a plain file in the pack destination.
+ */
+function packedFilename(output: string): string | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  const first: unknown = Array.isArray(data) ? data[0] : undefined;
+  const name = isRecord(first) ? first.filename : undefined;
+  return typeof name === 'string' && name !== '' && basename(name) === name ? name : undefined;
 }
 
 /** How to start npm: the npm running us (`npm exec`), else `npm` on PATH. */
@@ -231,10 +247,9 @@ export function ensureStableCopy(options: {
       staging,
       env,
     );
-    let tarball: string;
-    try {
-      tarball = join(staging, (JSON.parse(packed) as Array<{ filename: string }>)[0]!.filename);
-    } catch {
+    let tarball = packedFilename(packed);
+    if (tarball !== undefined) tarball = join(staging, tarball);
+    else {
       tarball = readdirSync(staging).find((n) => n.endsWith('.tgz')) ?? '';
       if (!tarball) throw new StableInstallError('cannot make a stable copy: npm pack wrote no tarball');
       tarball = join(staging, tarball);
@@ -342,32 +357,32 @@ export function chooseHookCopy(options: {
   return { packageRoot: copy.packageRoot, cli: copy.cli, temporary, action: copy.action };
 }
 
-/** `<home>/install.json`: what the last `install` pointed the hooks at. */
-export interface InstallRecord {
-  version: string;
+/** `<home>/install.json`: what the last `install` pointed the hooks at (only `version` is required). */
+export const InstallRecordSchema = z.looseObject({
+  version: z.string(),
   /** `node` (node + cli) or `npx`. */
-  launcher: 'node' | 'npx';
-  node: string | null;
-  cli: string | null;
+  launcher: z.enum(['node', 'npx']).default('node'),
+  node: z.string().nullable().default(null),
+  cli: z.string().nullable().default(null),
   /** Why a stable copy was made (the running copy's temporary location), or null. */
-  copied_from: string | null;
+  copied_from: z.string().nullable().default(null),
   /** Codex's config directory, when the hooks were installed for Codex. */
-  codex_home?: string;
+  codex_home: z.string().optional(),
   /** The config directory of each other agent the hooks were installed for. */
-  config_dirs?: Record<string, string>;
-  installed_at: string;
-}
+  config_dirs: z.record(z.string(), z.string()).optional(),
+  installed_at: z.string().default(''),
+});
+export type InstallRecord = z.infer<typeof InstallRecordSchema>;
 
 /** Path of the install record. */
 export function installRecordPath(home: string): string {
   return join(home, 'install.json');
 }
 
-/** The install record, or null when there is none (or it is unreadable). */
+/** The install record, or null when there is none (or it is unreadable or not a record). */
 export function readInstallRecord(home: string): InstallRecord | null {
   try {
-    const data = JSON.parse(readFileSync(installRecordPath(home), 'utf8')) as InstallRecord;
-    return typeof data === 'object' && data !== null && typeof data.version === 'string' ? data : null;
+    return parseJsonWith(InstallRecordSchema, readFileSync(installRecordPath(home), 'utf8'));
   } catch {
     return null;
   }

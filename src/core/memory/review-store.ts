@@ -13,12 +13,13 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { utcNow } from '../constants.js';
 import { UsageError } from '../errors.js';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { parseJsonWith, writeJsonAtomic } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { envelopePath, findEnvelope } from '../queue/queue.js';
-import type { Suggestion } from '../schemas.js';
+import { SuggestionSchema, type Suggestion } from '../schemas.js';
 import { readRegularText } from '../fs/safe.js';
 
 export type ReviewMode = 'auto' | 'review';
@@ -30,41 +31,42 @@ export const DEFAULT_REVIEW_POLICY: ReviewPolicy = { memory: 'auto', recall: 'au
 /** Policy of the library entry points when none is given (the CLI passes the configured one). */
 export const AUTO_REVIEW_POLICY: ReviewPolicy = { memory: 'auto', recall: 'auto', skills: 'auto' };
 
-/** A staged item. */
-export interface StagedItem {
-  version: 1;
-  id: string;
-  state: 'staged' | 'approved' | 'rejected';
-  kind: ReviewKind;
-  suggestion: Suggestion;
+const ID_PATTERN = /^r-[0-9a-f]{10}$/;
+
+/** A staged item, `review/staged/<id>.json`. */
+export const StagedItemSchema = z.looseObject({
+  version: z.literal(1),
+  id: z.string().regex(ID_PATTERN, 'must be r- and 10 hex digits'),
+  state: z.enum(['staged', 'approved', 'rejected']),
+  kind: z.enum(['memory', 'recall', 'skills']),
+  suggestion: SuggestionSchema,
   /** Where it came from. */
-  source: {
-    suggestion_id: string;
-    index: number;
-    part?: 'skill_candidate';
-    thread_id: string;
-    turn_id: string;
-    cwd: string;
-    repo_fingerprint: string;
-    reviewer_timestamp: string;
-    reviewer_provider?: string;
-  };
-  staged_at: string;
-  decided_at?: string;
-  reason?: string;
+  source: z.looseObject({
+    suggestion_id: z.string(),
+    index: z.number().int().nonnegative(),
+    part: z.literal('skill_candidate').optional(),
+    thread_id: z.string(),
+    turn_id: z.string(),
+    cwd: z.string(),
+    repo_fingerprint: z.string(),
+    reviewer_timestamp: z.string(),
+    reviewer_provider: z.string().optional(),
+  }),
+  staged_at: z.string(),
+  decided_at: z.string().optional(),
+  reason: z.string().optional(),
   /** Envelope id queued by approve. */
-  approved_envelope?: string;
-  original_suggestion?: Suggestion;
+  approved_envelope: z.string().optional(),
+  original_suggestion: SuggestionSchema.optional(),
   /**
    * Set when the planted-instruction check (review/content-check.ts) found a dangerous
    * instruction: the item waits for a human whatever the policy, and is never applied or
    * injected unless approved. Other areas (team memory) exclude flagged items.
    */
-  flagged?: { reason: string };
-  history: Array<{ at: string; event: string; detail?: string }>;
-}
-
-const ID_PATTERN = /^r-[0-9a-f]{10}$/;
+  flagged: z.looseObject({ reason: z.string() }).optional(),
+  history: z.array(z.looseObject({ at: z.string(), event: z.string(), detail: z.string().optional() })),
+});
+export type StagedItem = z.infer<typeof StagedItemSchema>;
 
 /** `review/staged/`. */
 export function stagedDir(paths: StatePaths): string {
@@ -120,8 +122,8 @@ export function listStagedItems(paths: StatePaths): StagedItem[] {
   const items: StagedItem[] = [];
   for (const name of names) {
     try {
-      const item = JSON.parse(readRegularText(join(stagedDir(paths), name))) as StagedItem;
-      if (item && typeof item === 'object' && ID_PATTERN.test(item.id)) items.push(item);
+      const file = join(stagedDir(paths), name);
+      items.push(parseJsonWith(StagedItemSchema, readRegularText(file), file));
     } catch {
       // A torn write is impossible (O_EXCL + atomic rewrites), a hand-damaged file is skipped.
     }
@@ -136,7 +138,7 @@ export function readStagedItem(paths: StatePaths, id: string): StagedItem {
   const file = itemPath(paths, id);
   if (!existsSync(file))
     throw new UsageError(`no review item ${id}`, { hint: 'see `codex-self-evolution review list`' });
-  return JSON.parse(readRegularText(file)) as StagedItem;
+  return parseJsonWith(StagedItemSchema, readRegularText(file), file);
 }
 
 function save(paths: StatePaths, item: StagedItem): void {

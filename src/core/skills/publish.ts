@@ -23,21 +23,23 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
+import { z } from 'zod';
 import { PLUGIN_OWNER, utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { resolveHome, sha1 } from '../paths.js';
 
 /** What publishing needs of a manifest entry (SkillManifestEntry fits). */
-export interface NativeSkillEntry {
-  skill_id: string;
-  title: string;
-  description?: string | undefined;
-  status: string;
-  managed: boolean;
-  owner?: string | undefined;
-  updated_at?: string | undefined;
-}
+export const NativeSkillEntrySchema = z.looseObject({
+  skill_id: z.string(),
+  title: z.string(),
+  description: z.string().optional(),
+  status: z.string(),
+  managed: z.boolean(),
+  owner: z.string().optional(),
+  updated_at: z.string().optional(),
+});
+export type NativeSkillEntry = z.infer<typeof NativeSkillEntrySchema>;
 
 /** Options of `reconcileNativeSkills`. */
 export interface ReconcileNativeSkillsOptions {
