@@ -210,14 +210,7 @@ export const ReceiptSchema = z.looseObject({
 });
 export type Receipt = z.infer<typeof ReceiptSchema>;
 
-/** `compiler/compile.lock` content, plus our host and heartbeat. */
-export const LockInfoSchema = z.looseObject({
-  created_at: nonEmpty,
-  pid: z.number().int(),
-  hostname: z.string().optional(),
-  heartbeat_at: z.string().optional(),
-});
-export type LockInfo = z.infer<typeof LockInfoSchema>;
+// The compile lock's owner info is defined by lock/lock.ts (LockInfoSchema).
 
 /** The review snapshot. Loose: it is an audit record, read back only for debugging. */
 export const SnapshotSchema = z.looseObject({

@@ -96,7 +96,7 @@ const LogLineSchema = z.looseObject({
   kind: z.string().optional().catch(undefined),
   mode: z.string().optional().catch(undefined),
   agent: z.string().optional().catch(undefined),
-  exit_code: z.unknown(),
+  exit_code: z.unknown().optional(),
 });
 
 function parseLogLine(line: string): z.infer<typeof LogLineSchema> | undefined {

@@ -35,8 +35,9 @@ import { basename, dirname, join } from 'node:path';
 import { hostname } from 'node:os';
 import lockfile from 'proper-lockfile';
 import { utcNow } from '../constants.js';
-import { AppError, type AppErrorOptions } from '../errors.js';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { z } from 'zod';
+import { AppError, SchemaError, type AppErrorOptions } from '../errors.js';
+import { parseJsonWith, writeJsonAtomic } from '../fs/atomic.js';
 import { readRegularText } from '../fs/safe.js';
 import { FUTURE_TOLERANCE_MS, isPidAlive } from './pid.js';
 
@@ -108,19 +109,24 @@ export function guardDirOf(file: string): string {
   return `${file}.guard`;
 }
 
+/**
+ * The owner info of a lock file (`compile.lock`, the Python package's format plus our host and
+ * lock id). Lenient where the Python package is: a non-integer pid is kept as 0 (dead), an
+ * unreadable host or id as null; only a missing or unparsable `created_at` makes it corrupt.
+ */
+export const LockInfoSchema = z.looseObject({
+  created_at: z.string().refine((v) => Number.isFinite(Date.parse(v)), 'must be a date'),
+  pid: z.number().int().catch(0),
+  hostname: z.string().nullable().catch(null),
+  lock_id: z.string().nullable().catch(null),
+  heartbeat_at: z.string().optional().catch(undefined),
+});
+export type LockInfo = z.infer<typeof LockInfoSchema>;
+
 type InfoRead =
   | { state: 'missing' }
   | { state: 'corrupt'; reason: string }
-  | {
-      state: 'ok';
-      info: {
-        created_at: string;
-        createdMs: number;
-        pid: number;
-        hostname: string | null;
-        lock_id: string | null;
-      };
-    };
+  | { state: 'ok'; info: LockInfo & { createdMs: number } };
 
 function readLockInfo(file: string): InfoRead {
   let text: string;
@@ -131,29 +137,15 @@ function readLockInfo(file: string): InfoRead {
     return { state: 'corrupt', reason: (error as NodeJS.ErrnoException).code ?? String(error) };
   }
   if (text.trim() === '') return { state: 'corrupt', reason: 'empty file' };
-  let data: unknown;
   try {
-    data = JSON.parse(text);
-  } catch {
-    return { state: 'corrupt', reason: 'not JSON' };
+    const info = parseJsonWith(LockInfoSchema, text);
+    return { state: 'ok', info: { ...info, createdMs: Date.parse(info.created_at) } };
+  } catch (error) {
+    return {
+      state: 'corrupt',
+      reason: error instanceof SchemaError ? error.issues.join('; ') : String(error),
+    };
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data))
-    return { state: 'corrupt', reason: 'not an object' };
-  const d = data as Record<string, unknown>;
-  const createdMs = typeof d.created_at === 'string' ? Date.parse(d.created_at) : NaN;
-  if (!Number.isFinite(createdMs)) return { state: 'corrupt', reason: 'created_at missing or invalid' };
-  // A non-integer pid is kept as 0 (dead), as the Python package treats it.
-  const pid = typeof d.pid === 'number' && Number.isInteger(d.pid) ? d.pid : 0;
-  return {
-    state: 'ok',
-    info: {
-      created_at: d.created_at as string,
-      createdMs,
-      pid,
-      hostname: typeof d.hostname === 'string' ? d.hostname : null,
-      lock_id: typeof d.lock_id === 'string' ? d.lock_id : null,
-    },
-  };
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -1,10 +1,12 @@
 /**
- * The zod-free reader of a memory entry, for the hook path (session start loads no zod; see
- * docs/performance.md). It accepts exactly what `MemoryRecordSchema` (schema.ts) accepts and
- * returns what the schema would: defaults filled in, malformed lifecycle fields dropped.
- * test/unit/memory/read.test.ts checks the two against each other field by field.
+ * The zod-free readers of what session start reads, for the hook path (it loads no zod; see
+ * docs/performance.md): a memory entry, accepting exactly what `MemoryRecordSchema` (schema.ts)
+ * accepts and returning what the schema would (defaults filled in, malformed lifecycle fields
+ * dropped), and a managed-skill manifest entry, accepting what `SkillManifestEntrySchema`
+ * (schemas.ts) accepts. test/unit/memory/read.test.ts checks each against its schema.
  */
-import { MEMORY_SCOPES, type MemoryScope } from '../constants.js';
+import { MEMORY_SCOPES, PLUGIN_OWNER, SKILL_ACTIONS, type MemoryScope } from '../constants.js';
+import type { SkillManifestEntry } from '../schemas.js';
 import type { MemoryEvent, MemoryRecord } from './schema.js';
 
 type Check = (value: unknown) => boolean;
@@ -87,4 +89,36 @@ export function readMemoryRecord(raw: unknown): MemoryRecord | undefined {
   for (const [field, valid] of Object.entries(LENIENT))
     if (field in r && r[field] !== undefined && !valid(r[field])) out[field] = undefined;
   return out as MemoryRecord;
+}
+
+const isNonEmpty: Check = (v) => typeof v === 'string' && v.trim() !== '';
+const SKILL_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/**
+ * One entry of `skills/manifest.json` as `SkillManifestEntrySchema.parse` would return it (the
+ * non-empty strings trimmed, `created_by` and `retired_at` filled in), or undefined where the
+ * schema fails. Never throws.
+ */
+export function readSkillManifestEntry(raw: unknown): SkillManifestEntry | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.skill_id !== 'string' || !SKILL_ID.test(r.skill_id)) return undefined;
+  if (!(SKILL_ACTIONS as readonly unknown[]).includes(r.action)) return undefined;
+  if (!isNonEmpty(r.title) || !isNonEmpty(r.path) || !isNonEmpty(r.owner) || !isNonEmpty(r.updated_at))
+    return undefined;
+  if (r.status !== 'active' && r.status !== 'retired') return undefined;
+  if (typeof r.managed !== 'boolean') return undefined;
+  if (r.created_by !== undefined && !isString(r.created_by)) return undefined;
+  if (r.retired_at !== undefined && r.retired_at !== null && !isString(r.retired_at)) return undefined;
+  if (r.description !== undefined && !isString(r.description)) return undefined;
+  const out: Record<string, unknown> = {
+    ...r,
+    title: (r.title as string).trim(),
+    path: (r.path as string).trim(),
+    owner: (r.owner as string).trim(),
+    updated_at: (r.updated_at as string).trim(),
+    created_by: r.created_by ?? PLUGIN_OWNER,
+    retired_at: r.retired_at ?? null,
+  };
+  return out as SkillManifestEntry;
 }

@@ -86,3 +86,15 @@ export const MemoryIndexSchema = z.looseObject({
   user: z.array(z.unknown()).default([]),
   global: z.array(z.unknown()).default([]),
 });
+
+/**
+ * The counters of one entry in `memory/usage.json` (`{<id>: totals}`), folded by the compiler from
+ * the hooks' usage log. A malformed counter is dropped (the entry counts as unused there), a value
+ * that is not an object drops the entry. usage.ts reads the file without zod, tested against this.
+ */
+export const UsageTotalsSchema = z.looseObject({
+  injected_count: lenient(z.number().int().nonnegative()),
+  last_injected_at: lenient(z.string()),
+  recalled_count: lenient(z.number().int().nonnegative()),
+  last_recalled_at: lenient(z.string()),
+});

@@ -126,7 +126,7 @@ export function dropUsageFiles(files: readonly string[]): void {
   }
 }
 
-/** Totals per entry id, as kept in `memory/usage.json`. */
+/** Totals per entry id, as kept in `memory/usage.json` (`UsageTotalsSchema` in schema.ts). */
 export interface UsageTotals {
   injected_count?: number;
   last_injected_at?: string;
@@ -134,19 +134,48 @@ export interface UsageTotals {
   last_recalled_at?: string;
 }
 
+const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const USAGE_FIELDS: ReadonlyArray<[keyof UsageTotals, (v: unknown) => boolean]> = [
+  ['injected_count', isCount],
+  ['last_injected_at', (v) => typeof v === 'string'],
+  ['recalled_count', isCount],
+  ['last_recalled_at', (v) => typeof v === 'string'],
+];
+
+/**
+ * The totals of one entry as `UsageTotalsSchema` reads them, without zod (this module is on the
+ * hook path): undefined when not an object, a malformed counter dropped. Never throws.
+ */
+export function readUsageTotalsEntry(raw: unknown): UsageTotals | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const out: Record<string, unknown> = { ...raw };
+  for (const [field, valid] of USAGE_FIELDS)
+    if (field in out && out[field] !== undefined && !valid(out[field])) out[field] = undefined;
+  return out;
+}
+
 /** `memory/usage.json`. */
 export function usageTotalsPath(memoryDir: string): string {
   return join(memoryDir, 'usage.json');
 }
 
-/** Reads `memory/usage.json` (empty when missing or damaged). Never throws. */
+/**
+ * Reads `memory/usage.json` (empty when missing or damaged; an entry that is not an object is
+ * skipped). Never throws.
+ */
 export function readUsageTotals(memoryDir: string): Map<string, UsageTotals> {
+  const out = new Map<string, UsageTotals>();
   try {
-    const data = JSON.parse(readRegularText(usageTotalsPath(memoryDir))) as Record<string, UsageTotals>;
-    return new Map(Object.entries(data && typeof data === 'object' ? data : {}));
+    const data: unknown = JSON.parse(readRegularText(usageTotalsPath(memoryDir)));
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) return out;
+    for (const [id, raw] of Object.entries(data)) {
+      const totals = readUsageTotalsEntry(raw);
+      if (totals) out.set(id, totals);
+    }
   } catch {
-    return new Map();
+    // Missing or damaged: the counts start again from the next fold.
   }
+  return out;
 }
 
 /** Adds folded counts to the totals and writes them atomically (call under the compile lock). */

@@ -9,7 +9,7 @@ import type { StatePaths } from '../paths.js';
 import type { MemoryScope } from '../constants.js';
 import { readRegularText } from '../fs/safe.js';
 import { confirmationsOf } from './lifecycle.js';
-import { readMemoryRecord } from './read.js';
+import { readMemoryRecord, readSkillManifestEntry } from './read.js';
 import type { MemoryRecord } from './schema.js';
 import { isInactiveStatus, memoryStatusOf } from './status.js';
 
@@ -156,29 +156,24 @@ export interface SkillListing {
   description: string;
 }
 
-/** Active managed skills from `skills/manifest.json` (bad entries skipped). Never throws. */
+/**
+ * Active managed skills from `skills/manifest.json`: entries read as the manifest schema reads
+ * them (zod-free, see read.ts), bad ones skipped. Never throws.
+ */
 export function loadActiveSkills(paths: StatePaths): { skills: SkillListing[]; problems: string[] } {
   const text = readText(paths.skillsManifest);
   if (text === undefined) return { skills: [], problems: [] };
   try {
-    const data = JSON.parse(text) as { skills?: unknown };
-    const list = Array.isArray(data?.skills) ? data.skills : [];
+    const data: unknown = JSON.parse(text);
+    const list: unknown[] =
+      data !== null && typeof data === 'object' && 'skills' in data && Array.isArray(data.skills)
+        ? data.skills
+        : [];
     const skills: SkillListing[] = [];
     for (const raw of list) {
-      if (raw === null || typeof raw !== 'object') continue;
-      const r = raw as Record<string, unknown>;
-      if (
-        r.status !== 'active' ||
-        r.managed !== true ||
-        typeof r.skill_id !== 'string' ||
-        typeof r.title !== 'string'
-      )
-        continue;
-      skills.push({
-        skillId: r.skill_id,
-        title: r.title,
-        description: typeof r.description === 'string' ? r.description : '',
-      });
+      const entry = readSkillManifestEntry(raw);
+      if (entry?.status !== 'active' || !entry.managed) continue;
+      skills.push({ skillId: entry.skill_id, title: entry.title, description: entry.description ?? '' });
     }
     return { skills, problems: [] };
   } catch (error) {

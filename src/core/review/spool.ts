@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { legacyTurnKey } from '../agents/turn-key.js';
+import { AGENT_NAMES } from '../agents/index.js';
 import type { AgentName } from '../agents/types.js';
 import { utcNow } from '../constants.js';
 import { writeJsonAtomic } from '../fs/atomic.js';
@@ -39,6 +40,8 @@ export const turnIdempotencyKey = legacyTurnKey;
 
 /** One spooled turn. Every text in it is already redacted. */
 export interface SpoolEntry {
+  /** Fields written by other versions are kept (a refresh writes them back). */
+  [field: string]: unknown;
   schema_version: 1;
   key: string;
   /** The agent the turn ran in; absent for Codex (and in every entry older than the agent seam). */
@@ -85,7 +88,14 @@ export interface SpoolEntry {
  * refused/reset, DNS, TLS, proxy, timeout), rate-limited us, was down (5xx), is not configured
  * (not installed, not logged in, no key), or the worker was interrupted.
  */
-export type WaitReason = 'unreachable' | 'rate_limited' | 'provider_unavailable' | 'config' | 'interrupted';
+export const WAIT_REASONS = [
+  'unreachable',
+  'rate_limited',
+  'provider_unavailable',
+  'config',
+  'interrupted',
+] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
 
 /** Longest wait between two tries of a turn held by an outage (Retry-After may ask for more). */
 export const OUTAGE_BACKOFF_CAP_SECONDS = 900;
@@ -221,18 +231,88 @@ export function writeSpoolEntry(paths: StatePaths, entry: SpoolEntry): string {
   return file;
 }
 
-/** Reads a spool entry, or undefined when it is gone or unreadable. */
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string';
+const isStringOrNull: Check = (v) => v === null || typeof v === 'string';
+const isCount: Check = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isWaiting: Check = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const w = v as Record<string, unknown>;
+  return (
+    (WAIT_REASONS as readonly unknown[]).includes(w.reason) &&
+    isString(w.since) &&
+    isStringOrNull(w.provider) &&
+    isCount(w.failures) &&
+    isString(w.last_failed_at)
+  );
+};
+const isHistory: Check = (v) =>
+  Array.isArray(v) &&
+  v.every(
+    (e) =>
+      e !== null &&
+      typeof e === 'object' &&
+      !Array.isArray(e) &&
+      isString((e as Record<string, unknown>).at) &&
+      isString((e as Record<string, unknown>).event),
+  );
+
+/**
+ * The fields of an entry other than its identity: a missing or malformed one takes the value of a
+ * fresh entry (undefined: left out), as `SpoolEntrySchema` (spool-schema.ts) does.
+ */
+const SPOOL_FIELDS: ReadonlyArray<[field: string, valid: Check, fallback: unknown]> = [
+  ['schema_version', (v) => v === 1, 1],
+  ['turn_id', isString, ''],
+  ['cwd', isString, ''],
+  ['transcript_path', isStringOrNull, null],
+  ['transcript_size', (v) => v === null || (typeof v === 'number' && v >= 0), null],
+  ['last_assistant_message', isString, ''],
+  ['model', isStringOrNull, null],
+  ['stop_hook_active', (v) => typeof v === 'boolean', false],
+  ['settling', (v) => typeof v === 'boolean', undefined],
+  ['reviewer_provider', isStringOrNull, null],
+  ['spooled_at', isString, ''],
+  ['attempts', isCount, 0],
+  ['last_error', isStringOrNull, null],
+  ['next_attempt_at', isStringOrNull, null],
+  ['waiting', isWaiting, undefined],
+  ['history', isHistory, []],
+];
+
+/** Every field the reader knows; the test checks it against the schema's shape. */
+export const SPOOL_ENTRY_FIELDS: readonly string[] = [
+  'key',
+  'session_id',
+  'agent',
+  'provider_stub_response',
+  ...SPOOL_FIELDS.map(([field]) => field),
+];
+
+/**
+ * A spool entry as `SpoolEntrySchema.parse` would return it (zod-free: the Stop hook reads it), or
+ * undefined when it is not an object with a `key`, a `session_id` and (if any) a known agent. Never
+ * throws.
+ */
+export function parseSpoolEntry(raw: unknown): SpoolEntry | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r.key !== 'string' || typeof r.session_id !== 'string') return undefined;
+  // An agent this version does not know: never review its turn as another agent's.
+  if (r.agent !== undefined && !(AGENT_NAMES as readonly unknown[]).includes(r.agent)) return undefined;
+  const out: Record<string, unknown> = { ...r };
+  for (const [field, valid, fallback] of SPOOL_FIELDS) {
+    if (valid(r[field])) continue;
+    if (fallback === undefined && !(field in r)) continue;
+    out[field] = fallback === undefined ? undefined : structuredClone(fallback);
+  }
+  return out as SpoolEntry;
+}
+
+/** Reads a spool entry, or undefined when it is gone, unreadable or has no turn identity. */
 export function readSpoolEntry(file: string): SpoolEntry | undefined {
   try {
-    const data = JSON.parse(readRegularText(file)) as SpoolEntry;
-    if (
-      data === null ||
-      typeof data !== 'object' ||
-      typeof data.key !== 'string' ||
-      typeof data.session_id !== 'string'
-    )
-      return undefined;
-    return data;
+    return parseSpoolEntry(JSON.parse(readRegularText(file)));
   } catch {
     return undefined;
   }

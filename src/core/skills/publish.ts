@@ -26,7 +26,7 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { PLUGIN_OWNER, utcNow } from '../constants.js';
 import { readEnv } from '../env.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { parseJsonWith, writeFileAtomic } from '../fs/atomic.js';
 import { resolveHome, sha1 } from '../paths.js';
 
 /** What publishing needs of a manifest entry (SkillManifestEntry fits). */
@@ -210,12 +210,17 @@ export function renderNativeSkill(options: {
 // Ledger
 // ---------------------------------------------------------------------------------------------
 
-interface LedgerEntry {
-  repo_fingerprint: string;
-  skill_id: string;
-  sha256: string;
-  written_at: string;
-}
+/** One skill folder we wrote, in `<home>/native-skills.json`. */
+const LedgerEntrySchema = z.looseObject({
+  repo_fingerprint: z.string(),
+  skill_id: z.string(),
+  sha256: z.string(),
+  written_at: z.string(),
+});
+type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
+
+/** The ledger: folder name → entry. Entries are checked one by one. */
+const LedgerSchema = z.looseObject({ skills: z.record(z.string(), z.unknown()) });
 
 interface Ledger {
   version: 1;
@@ -228,14 +233,18 @@ export function ledgerPath(home: string): string {
 }
 
 function readLedger(file: string): Ledger {
+  const ledger: Ledger = { version: 1, skills: {} };
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<Ledger>;
-    if (data && typeof data === 'object' && data.skills && typeof data.skills === 'object')
-      return { version: 1, skills: data.skills };
+    // Missing, damaged or a damaged entry: the markers in the files are authoritative anyway.
+    const data = parseJsonWith(LedgerSchema, readFileSync(file, 'utf8'), file);
+    for (const [name, value] of Object.entries(data.skills)) {
+      const entry = LedgerEntrySchema.safeParse(value);
+      if (entry.success) ledger.skills[name] = entry.data;
+    }
   } catch {
-    // Missing or damaged: the markers in the files are authoritative anyway.
+    // Start from an empty ledger.
   }
-  return { version: 1, skills: {} };
+  return ledger;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -1,7 +1,17 @@
-/** The zod-free reader of the hook path agrees with the schema on valid and invalid entries. */
+/** The zod-free readers of the hook path agree with their schemas on valid and invalid entries. */
 import { describe, expect, it } from 'vitest';
-import { MEMORY_RECORD_FIELDS, readMemoryRecord } from '../../../src/core/memory/read.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  MEMORY_RECORD_FIELDS,
+  readMemoryRecord,
+  readSkillManifestEntry,
+} from '../../../src/core/memory/read.js';
 import { MemoryRecordSchema } from '../../../src/core/memory/schema.js';
+import { loadActiveSkills } from '../../../src/core/memory/view.js';
+import { resolveStatePaths } from '../../../src/core/paths.js';
+import { SkillManifestEntrySchema } from '../../../src/core/schemas.js';
 
 function schemaRead(raw: unknown) {
   const parsed = MemoryRecordSchema.safeParse(raw);
@@ -127,5 +137,92 @@ describe('readMemoryRecord', () => {
         agree(raw);
       }
     }
+  });
+});
+
+describe('readSkillManifestEntry', () => {
+  function agreeSkill(raw: unknown): void {
+    const parsed = SkillManifestEntrySchema.safeParse(raw);
+    const expected = parsed.success ? parsed.data : undefined;
+    expect(readSkillManifestEntry(raw), JSON.stringify(raw)).toEqual(expected);
+  }
+  const skill = {
+    skill_id: 'deploy-fly',
+    action: 'create',
+    title: 'Deploy to Fly',
+    path: 'skills/managed/deploy-fly.md',
+    status: 'active',
+    owner: 'codex-self-evolution-plugin',
+    managed: true,
+    created_by: 'codex-self-evolution-plugin',
+    updated_at: '2026-11-01T00:00:00Z',
+    retired_at: null,
+    description: 'Use when deploying.',
+    extra: { kept: true },
+  };
+
+  it('reads valid entries as the schema does (defaults filled, strings trimmed, unknown kept)', () => {
+    agreeSkill(skill);
+    const { created_by: _c, retired_at: _r, description: _d, ...minimal } = skill;
+    agreeSkill(minimal);
+    agreeSkill({ ...skill, title: '  Deploy  ', status: 'retired', retired_at: '2026-11-02T00:00:00Z' });
+    expect(readSkillManifestEntry({ ...minimal, title: ' T ' })).toMatchObject({
+      title: 'T',
+      created_by: 'codex-self-evolution-plugin',
+      retired_at: null,
+    });
+  });
+
+  it('agrees on every field given each kind of value', () => {
+    const values: unknown[] = [
+      undefined,
+      null,
+      '',
+      '  ',
+      'text',
+      'Bad_Id',
+      'create',
+      'active',
+      0,
+      true,
+      [],
+      {},
+    ];
+    for (const field of Object.keys(SkillManifestEntrySchema.shape))
+      for (const value of values) agreeSkill({ ...skill, [field]: value });
+    for (const raw of [null, 'skill', 3, [], [skill], {}]) {
+      agreeSkill(raw);
+      expect(readSkillManifestEntry(raw)).toBeUndefined();
+    }
+  });
+
+  it('session start lists only the active managed entries that read, whatever else the file holds', () => {
+    const root = mkdtempSync(join(tmpdir(), 'csep-skill-read-'));
+    mkdirSync(join(root, 'repo', '.git'), { recursive: true });
+    const paths = resolveStatePaths({ cwd: join(root, 'repo'), home: join(root, 'home') });
+    mkdirSync(join(paths.skillsManifest, '..'), { recursive: true });
+    const write = (data: unknown) => writeFileSync(paths.skillsManifest, JSON.stringify(data));
+    write({
+      skills: [
+        skill,
+        { ...skill, skill_id: 'retired-one', status: 'retired' },
+        { ...skill, skill_id: 'not-ours', managed: false },
+        { ...skill, skill_id: 'No Such Id' },
+        { ...skill, skill_id: 'no-title', title: '' },
+        'garbage',
+      ],
+    });
+    expect(loadActiveSkills(paths)).toEqual({
+      skills: [{ skillId: 'deploy-fly', title: 'Deploy to Fly', description: 'Use when deploying.' }],
+      problems: [],
+    });
+    for (const foreign of [null, [], 'text', { skills: 'all' }, { other: [skill] }]) {
+      write(foreign);
+      expect(loadActiveSkills(paths)).toEqual({ skills: [], problems: [] });
+    }
+    writeFileSync(paths.skillsManifest, '{"skills": [');
+    const torn = loadActiveSkills(paths);
+    expect(torn.skills).toEqual([]);
+    expect(torn.problems[0]).toContain(paths.skillsManifest);
   });
 });
