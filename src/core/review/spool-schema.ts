@@ -3,9 +3,9 @@
  * entries with the zod-free `readSpoolEntry` (spool.ts: the hook loads no zod); this schema is the
  * reference it is tested against (test/unit/review/spool-entry.test.ts).
  *
- * Only the turn's identity is required (`key`, `session_id`, and a known `agent` when there is one). Every other field falls back to what
- * a fresh entry holds when it is missing or malformed, so a damaged detail never loses a turn; an
- * entry without an identity is kept aside by the worker.
+ * Only the turn's identity is required (`key`, `session_id`, and a known `agent` when there is
+ * one). Every other field falls back to what a fresh entry holds when it is missing or malformed,
+ * so a damaged detail never loses a turn; an entry without an identity is kept aside by the worker.
  */
 import { z } from 'zod';
 import { AGENT_NAMES } from '../agents/index.js';

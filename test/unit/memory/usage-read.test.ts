@@ -1,4 +1,7 @@
-/** `memory/usage.json` is read without zod (usage.ts is on the hook path): the reader agrees with the schema. */
+/**
+ * `memory/usage.json` is read without zod (usage.ts is on the hook path): the reader agrees with
+ * the schema.
+ */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
