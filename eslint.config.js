@@ -63,6 +63,13 @@ const publicApiZone = {
   message: 'the cli imports core only through src/core/index.ts, its public API (docs/api.md)',
 };
 
+/** Commands share code through cli/ modules (cli/context.ts, cli/config-use.ts, ...), never each other. */
+const commandsZone = {
+  target: ['src/cli/commands/**'],
+  from: 'src/cli/commands',
+  message: 'a command may not import another command: move the shared part to a cli/ module',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -121,7 +128,7 @@ export default tseslint.config(
           ignoreRestSiblings: true,
         },
       ],
-      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, publicApiZone] }],
+      'import-x/no-restricted-paths': ['error', { zones: [...layerZones, publicApiZone, commandsZone] }],
       'max-len': [
         'error',
         {

@@ -313,14 +313,15 @@ const at = (n) => new Date(Date.UTC(2026, 10, 1) + n * 1000).toISOString().repla
 
 let dist;
 async function loadDist() {
-  const [paths, queue, json, apply, indexBuild] = await Promise.all([
+  const [paths, queue, turnKey, json, apply, indexBuild] = await Promise.all([
     import(distUrl('core/paths.js')),
     import(distUrl('core/queue/queue.js')),
+    import(distUrl('core/agents/turn-key.js')),
     import(distUrl('core/json.js')),
     import(distUrl('core/compiler/apply.js')).catch(() => undefined),
     import(distUrl('core/recall/index-build.js')),
   ]);
-  dist = { paths, queue, json, apply, indexBuild };
+  dist = { paths, queue, turnKey, json, apply, indexBuild };
 }
 
 function bucketOf(repo, home = HOME) {
@@ -340,7 +341,7 @@ function makeRepo(name) {
  * bytes are identical.
  */
 function writeEnvelope(paths, { threadId, turnId, suggestions, timestamp }) {
-  const idempotencyKey = dist.queue.turnIdempotencyKey(threadId, turnId);
+  const idempotencyKey = dist.turnKey.legacyTurnKey(threadId, turnId);
   const suggestionId = dist.queue.suggestionIdFor(idempotencyKey);
   writeFileSync(
     join(paths.suggestionsDir, '.keys', idempotencyKey),

@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureRuntimeDirs } from '../../src/core/paths.js';
 import { enqueueReviewedTurn, suggestionIdFor } from '../../src/core/queue/queue.js';
-import { turnIdempotencyKey } from '../../src/core/queue/key.js';
+import { legacyTurnKey } from '../../src/core/agents/turn-key.js';
 import { parseRecallSearchIndex } from '../../src/core/recall/index-build.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import {
@@ -280,7 +280,7 @@ export function corruption(): void {
       baseline = {
         pendingId: pending.suggestionId,
         pendingKeys: expectedKeys('base-thread', 'base-pending', 2),
-        spooledKey: turnIdempotencyKey(spooledSession, 'base-spooled'),
+        spooledKey: legacyTurnKey(spooledSession, 'base-spooled'),
         spooledKeys: expectedKeys(spooledSession, 'base-spooled', spooledReview.count),
         userSummary: 'base user 3',
         globalSummary: 'base global 4',
@@ -413,7 +413,7 @@ export function corruption(): void {
           expect(duplicated).toEqual([]);
           const q = queueIds(w.paths);
           expect(q).toMatchObject({ pending: [], processing: [], failed: [] });
-          expect(q.done).toContain(suggestionIdFor(turnIdempotencyKey(sessionId, `t-${n}`)));
+          expect(q.done).toContain(suggestionIdFor(legacyTurnKey(sessionId, `t-${n}`)));
           expect(brokenJson(w.home, [file])).toEqual([]);
           expect(leftoverTemps(w.home)).toEqual([]);
           expect(walk(w.paths.stateDir).length).toBeGreaterThan(0);

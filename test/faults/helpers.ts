@@ -28,7 +28,7 @@ import { QUEUE_STATES, type QueueState } from '../../src/core/constants.js';
 import { resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import { suggestionIdFor } from '../../src/core/queue/queue.js';
-import { turnIdempotencyKey } from '../../src/core/queue/key.js';
+import { legacyTurnKey } from '../../src/core/agents/turn-key.js';
 import { rolloutText, type RolloutSpec } from '../fixtures/rollouts/rollout-builder.js';
 import { runCliAsync, type CliResult } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -259,7 +259,7 @@ export function reviewFor(tag: string): { text: string; count: number } {
 
 /** The receipt keys (`suggestion_id:index`) a turn's suggestions should be accounted under. */
 export function expectedKeys(sessionId: string, turnId: string, count: number): string[] {
-  const id = suggestionIdFor(turnIdempotencyKey(sessionId, turnId));
+  const id = suggestionIdFor(legacyTurnKey(sessionId, turnId));
   return Array.from({ length: count }, (_, i) => `${id}:${i}`);
 }
 

@@ -15,7 +15,7 @@ import { CRASH_STAGES } from '../../src/core/compiler/crash.js';
 import { lockDirOf } from '../../src/core/compiler/lock.js';
 import { ensureRuntimeDirs } from '../../src/core/paths.js';
 import { enqueueReviewedTurn, suggestionIdFor } from '../../src/core/queue/queue.js';
-import { turnIdempotencyKey } from '../../src/core/queue/key.js';
+import { legacyTurnKey } from '../../src/core/agents/turn-key.js';
 import { isLockLive, workerLockPath } from '../../src/core/review/spool.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import { CLI } from '../helpers/run-cli.js';
@@ -160,7 +160,7 @@ export function kills(): void {
         const queued = new Set(Object.values(queueIds(w.paths)).flat());
         let queuedFresh = 0;
         for (const t of turns) {
-          const key = turnIdempotencyKey(t.sessionId, t.turnId);
+          const key = legacyTurnKey(t.sessionId, t.turnId);
           const inQueue = queued.has(suggestionIdFor(key));
           if (inQueue && fresh.some((f) => f.sessionId === t.sessionId && f.turnId === t.turnId))
             queuedFresh++;
@@ -195,7 +195,7 @@ export function kills(): void {
         const all = Object.values(queueIds(w.paths)).flat();
         expect(new Set(all).size, `${seedNote}: an envelope id in two states`).toBe(all.length);
         expect(queueIds(w.paths).pending.sort()).toEqual(
-          turns.map((t) => suggestionIdFor(turnIdempotencyKey(t.sessionId, t.turnId))).sort(),
+          turns.map((t) => suggestionIdFor(legacyTurnKey(t.sessionId, t.turnId))).sort(),
         );
       }, 120_000);
     }
@@ -285,7 +285,7 @@ export function kills(): void {
               reviewerProvider: 'dummy',
             });
             seeded.push({ threadId, turnId, count: suggestions.length });
-            ids.push(suggestionIdFor(turnIdempotencyKey(threadId, turnId)));
+            ids.push(suggestionIdFor(legacyTurnKey(threadId, turnId)));
           }
           return ids;
         };
@@ -303,7 +303,7 @@ export function kills(): void {
         }
         expect(crashed.killed, `${seedNote}: no kill landed in round ${round}`).toBe(true);
         countCase('kill -9 (compiler)');
-        const ids = seeded.map((s) => suggestionIdFor(turnIdempotencyKey(s.threadId, s.turnId)));
+        const ids = seeded.map((s) => suggestionIdFor(legacyTurnKey(s.threadId, s.turnId)));
 
         // Right after the kill: every envelope is still in some state; nothing half-written.
         const present = new Set(Object.values(queueIds(w.paths)).flat());

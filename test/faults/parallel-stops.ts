@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { turnIdempotencyKey } from '../../src/core/queue/key.js';
+import { legacyTurnKey } from '../../src/core/agents/turn-key.js';
 import { suggestionIdFor } from '../../src/core/queue/queue.js';
 import {
   accountSuggestions,
@@ -85,9 +85,9 @@ export function parallelStops(): void {
       expect(JSON.parse(drained.stdout)).toMatchObject({ reviewed: 0, duplicates: 0, retried: 0, dead: 0 });
 
       // Exactly once: one idempotency marker and one envelope per turn, ids derived from the turns.
-      const expectedIds = turns.map((t) => suggestionIdFor(turnIdempotencyKey(t.sessionId, t.turnId))).sort();
+      const expectedIds = turns.map((t) => suggestionIdFor(legacyTurnKey(t.sessionId, t.turnId))).sort();
       const keys = readdirSync(join(w.paths.suggestionsDir, '.keys'));
-      expect(keys.sort()).toEqual(turns.map((t) => turnIdempotencyKey(t.sessionId, t.turnId)).sort());
+      expect(keys.sort()).toEqual(turns.map((t) => legacyTurnKey(t.sessionId, t.turnId)).sort());
       expect(queueIds(w.paths).pending).toEqual(expectedIds);
       const reviewedLines = logLines(w.home).filter((l) => l.msg === 'stop-review reviewed a turn');
       expect(reviewedLines.filter((l) => l.queue_status === 'written')).toHaveLength(HOOKS);

@@ -132,7 +132,7 @@ async function recordInstall(
  */
 export async function run(options: InstallOptions, ctx: CommandContext): Promise<number> {
   if (options.agent !== ALL_AGENTS) return runOne(options, ctx, PRINT);
-  const { forEachAgent } = await import('./agents-all.js');
+  const { forEachAgent } = await import('../agents-all.js');
   return forEachAgent(options, ctx, (one, o) => runOne(one, ctx, o), 'install');
 }
 
@@ -142,7 +142,7 @@ export async function runOne(
   ctx: CommandContext,
   out: CommandOutput,
 ): Promise<number> {
-  const { chooseReviewer, codexReviewerHint } = await import('./reviewer-choice.js');
+  const { chooseReviewer, codexReviewerHint } = await import('../reviewer-choice.js');
   const wanted = options.dryRun ? undefined : options.reviewer;
   const reviewer = wanted === undefined ? undefined : await chooseReviewer(ctx.invocation.home, wanted);
   if (reviewer && reviewer.exitCode !== 0) {

@@ -45,7 +45,7 @@ export interface UninstallOptions {
 /** `uninstall`: one agent (`--agent`, Codex by default), or every agent with `--agent all`. */
 export async function run(options: UninstallOptions, ctx: CommandContext): Promise<number> {
   if (options.agent !== 'all') return runOne(options, ctx, PRINT);
-  const { forEachAgent } = await import('./agents-all.js');
+  const { forEachAgent } = await import('../agents-all.js');
   return forEachAgent(options, ctx, (one, o) => runOne(one, ctx, o), 'uninstall');
 }
 

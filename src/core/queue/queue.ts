@@ -31,7 +31,7 @@ import { SchemaError } from '../errors.js';
 import { formatZodIssues, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
-import { legacyTurnKey, turnKey } from '../agents/turn-key.js';
+import { turnKey } from '../agents/turn-key.js';
 import type { AgentName } from '../agents/types.js';
 import { readRegularText } from '../fs/safe.js';
 
@@ -39,9 +39,6 @@ import { readRegularText } from '../fs/safe.js';
 export function envelopePath(paths: StatePaths, state: QueueState, suggestionId: string): string {
   return join(paths.queue[state], `${suggestionId}.json`);
 }
-
-/** The key of a Codex turn from its thread and turn ids (see `turnKey` for every agent). */
-export const turnIdempotencyKey = legacyTurnKey;
 
 /** Suggestion id of a turn's envelope. */
 export function suggestionIdFor(idempotencyKey: string): string {

@@ -21,7 +21,6 @@ import {
   utimesSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { legacyTurnKey } from '../agents/turn-key.js';
 import { AGENT_NAMES } from '../agents/index.js';
 import type { AgentName } from '../agents/types.js';
 import { utcNow } from '../constants.js';
@@ -34,9 +33,6 @@ import { isPidFileLockLive, touchPidFileLock, tryPidFileLock } from '../lock/pid
 export const MAX_REVIEW_ATTEMPTS = 6;
 /** Delay before attempt n+1 (seconds), indexed by attempts made so far. */
 export const RETRY_BACKOFF_SECONDS = [0, 60, 300, 1800, 7200, 43200];
-
-/** Idempotency key of a Codex turn: stable for the same session and turn (16 hex); see `turnKey`. */
-export const turnIdempotencyKey = legacyTurnKey;
 
 /** One spooled turn. Every text in it is already redacted. */
 export interface SpoolEntry {

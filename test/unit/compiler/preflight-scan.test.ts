@@ -115,14 +115,14 @@ describe('review backlog', () => {
   it('preflight reports spooled turns and scan reviews them before compiling', async () => {
     const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
     const { writeSpoolEntry } = await import('../../../src/core/review/spool.js');
-    const { turnIdempotencyKey } = await import('../../../src/core/queue/key.js');
+    const { legacyTurnKey } = await import('../../../src/core/agents/turn-key.js');
     const { runScan } = await import('../../../src/core/compiler/scan.js');
     const { tempDir } = await import('../../helpers/tmp.js');
     const home = tempDir();
     const repo = tempDir();
     const paths = resolveStatePaths({ cwd: repo, home });
     ensureRuntimeDirs(paths);
-    const key = turnIdempotencyKey('s1', 't1');
+    const key = legacyTurnKey('s1', 't1');
     writeSpoolEntry(paths, {
       schema_version: 1,
       key,

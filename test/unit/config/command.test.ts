@@ -8,11 +8,11 @@ import {
   configListProfilesCommand,
   configPathCommand,
   configShowCommand,
-  configUseCommand,
   configValidateCommand,
   runPath,
   runUse,
 } from '../../../src/cli/commands/config.js';
+import { configUseCommand } from '../../../src/cli/config-use.js';
 import type { CommandContext } from '../../../src/cli/context.js';
 import { CONFIG_TEMPLATE } from '../../../src/core/config/template.js';
 

@@ -6,11 +6,12 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configShowCommand, configUseCommand } from '../../../src/cli/commands/config.js';
+import { configShowCommand } from '../../../src/cli/commands/config.js';
+import { configUseCommand } from '../../../src/cli/config-use.js';
 import { loadConfig } from '../../../src/core/config/load.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
 import { reviewTurn } from '../../../src/core/review/review-turn.js';
-import { turnIdempotencyKey } from '../../../src/core/queue/key.js';
+import { legacyTurnKey } from '../../../src/core/agents/turn-key.js';
 import { writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
 import { trivialTurnReason } from '../../../src/core/review/trivial.js';
 import type { Transcript } from '../../../src/core/review/types.js';
@@ -157,7 +158,7 @@ function spoolTurn(paths: StatePaths, userText: string, toolUse: boolean): Spool
   writeFileSync(transcriptPath, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   const entry: SpoolEntry = {
     schema_version: 1,
-    key: turnIdempotencyKey('s1', 't1'),
+    key: legacyTurnKey('s1', 't1'),
     session_id: 's1',
     turn_id: 't1',
     cwd: paths.cwd,
@@ -217,7 +218,7 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     const result = await drainSpool(paths, { env });
     expect(result).toMatchObject({ deferred: 1, retried: 0, dead: 0, reviewed: 0 });
     const entry = JSON.parse(
-      readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
+      readFileSync(join(paths.spoolDir, `${legacyTurnKey('s1', 't1')}.json`), 'utf8'),
     ) as SpoolEntry;
     expect(entry.attempts).toBe(0);
     expect(entry.last_error).toBeNull();
@@ -245,7 +246,7 @@ describe('paid reviews are skipped for small talk and capped per day', () => {
     ]);
     expect(readReviewsToday(paths.home)).toMatchObject({ total: 0, by_reviewer: {} });
     const entry = JSON.parse(
-      readFileSync(join(paths.spoolDir, `${turnIdempotencyKey('s1', 't1')}.json`), 'utf8'),
+      readFileSync(join(paths.spoolDir, `${legacyTurnKey('s1', 't1')}.json`), 'utf8'),
     ) as SpoolEntry;
     expect(entry.last_error).toMatch(/ProviderConfigError: the codex reviewer needs the codex CLI/);
     expect(usageDir(paths.home)).toContain(join('run', 'review-usage'));

@@ -4,14 +4,8 @@
  * one line, that the codex reviewer learns more and what it costs. Kept apart from install.ts so
  * that command only calls in.
  */
-import {
-  EXIT,
-  loadConfig,
-  loadReviewerNames,
-  loadReviewerSettings,
-  locateProgram,
-} from '../../core/index.js';
-import { configUseCommand } from './config.js';
+import { EXIT, loadConfig, loadReviewerNames, loadReviewerSettings, locateProgram } from '../core/index.js';
+import { configUseCommand } from './config-use.js';
 
 /** What the reviewer step of install did, for the text and JSON outputs. */
 export interface ReviewerChoice {

@@ -4,10 +4,10 @@
  * reports one after the other). `--config-dir` names one agent's directory and is refused here;
  * `--codex-home` still names Codex's.
  */
-import { loadAgentRegistry, UsageError } from '../../core/index.js';
-import { printJson, printText } from '../output.js';
-import type { CommandContext } from '../context.js';
-import type { CommandOutput } from '../command-output.js';
+import { loadAgentRegistry, UsageError } from '../core/index.js';
+import { printJson, printText } from './output.js';
+import type { CommandContext } from './context.js';
+import type { CommandOutput } from './command-output.js';
 
 const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
 
