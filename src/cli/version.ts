@@ -5,8 +5,9 @@ import { PACKAGE_ROOT } from '../core/index.js';
 
 export const VERSION: string = (() => {
   try {
-    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
-      .version;
+    const data: unknown = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8'));
+    const version = data !== null && typeof data === 'object' && 'version' in data ? data.version : undefined;
+    return typeof version === 'string' ? version : '0.0.0';
   } catch {
     return '0.0.0';
   }

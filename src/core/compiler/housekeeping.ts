@@ -10,8 +10,9 @@
  */
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { utcNow } from '../constants.js';
-import { writeJsonAtomic } from '../fs/atomic.js';
+import { parseJsonWith, writeJsonAtomic } from '../fs/atomic.js';
 import type { StatePaths } from '../paths.js';
 import { trimReceiptHistory } from './receipts.js';
 import { readRegularText } from '../fs/safe.js';
@@ -137,10 +138,13 @@ function stampPath(paths: StatePaths): string {
   return join(paths.compilerDir, 'housekeeping.json');
 }
 
+/** `compiler/housekeeping.json`: when housekeeping last ran. */
+const StampSchema = z.looseObject({ last_run_at: z.string() });
+
+/** When housekeeping last ran; 0 (run now) when never, or when the stamp is damaged. */
 function lastRunMs(paths: StatePaths): number {
   try {
-    const data = JSON.parse(readRegularText(stampPath(paths))) as { last_run_at?: unknown };
-    const ms = typeof data.last_run_at === 'string' ? Date.parse(data.last_run_at) : NaN;
+    const ms = Date.parse(parseJsonWith(StampSchema, readRegularText(stampPath(paths))).last_run_at);
     return Number.isFinite(ms) ? ms : 0;
   } catch {
     return 0;

@@ -21,6 +21,7 @@ import type { MemoryScope } from '../constants.js';
 import type { FileChange, GitInfo } from '../git.js';
 import { readRegularText } from '../fs/safe.js';
 import { archived, markedStale } from './lifecycle.js';
+import { isRecord } from '../json.js';
 import type { MemoryRecord } from './schema.js';
 import { isInactiveMemory } from './status.js';
 import type { UsageTotals } from './usage.js';
@@ -92,8 +93,10 @@ export function mentionedScripts(text: string): string[] {
 function packageScripts(text: string | undefined): Set<string> | undefined {
   if (text === undefined) return undefined;
   try {
-    const data = JSON.parse(text) as { scripts?: unknown };
-    return new Set(data.scripts && typeof data.scripts === 'object' ? Object.keys(data.scripts) : []);
+    // The repository's package.json, any shape: one that is not an object tells nothing.
+    const data: unknown = JSON.parse(text);
+    if (!isRecord(data)) return undefined;
+    return new Set(isRecord(data.scripts) ? Object.keys(data.scripts) : []);
   } catch {
     return undefined;
   }

@@ -26,9 +26,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { MAX_ATTEMPTS, QUEUE_STATES, utcNow, type QueueState } from '../constants.js';
 import { SchemaError } from '../errors.js';
-import { formatZodIssues, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
+import { formatZodIssues, parseJsonWith, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
 import { turnKey } from '../agents/turn-key.js';
@@ -82,6 +83,13 @@ export type QueueResult =
   | { status: 'duplicate'; suggestionId: string; path: string | null }
   | { status: 'empty'; suggestionId: string; path: null };
 
+/** `suggestions/.keys/<key>`: the marker of a turn queued once (an empty review writes no envelope). */
+const KeyMarkerSchema = z.looseObject({
+  suggestion_id: z.string().optional(),
+  empty: z.boolean().optional(),
+  at: z.string().optional(),
+});
+
 /**
  * Queues a reviewed turn. Zero suggestions write no envelope (the turn is still marked as
  * reviewed). Safe to call again after a crash at any point: it completes the missing part.
@@ -112,9 +120,9 @@ export function enqueueReviewedTurn(paths: StatePaths, input: NewEnvelopeInput):
     // Seen before. Done unless a crash came between the marker and the envelope.
     let empty: boolean;
     try {
-      empty = (JSON.parse(readRegularText(keyFile)) as { empty?: boolean }).empty === true;
+      empty = parseJsonWith(KeyMarkerSchema, readRegularText(keyFile), keyFile).empty === true;
     } catch {
-      empty = false;
+      empty = false; // A marker torn by a crash: the envelope decides.
     }
     const found = findEnvelope(paths, suggestionId);
     if (found) return { status: 'duplicate', suggestionId, path: found.path };

@@ -260,7 +260,7 @@ export async function reviewTurn(
       onRetry: (event) =>
         logInfo(`${selection.provider} retrying`, {
           kind: 'stop-review',
-          ...(event as unknown as Record<string, unknown>),
+          ...event,
         }),
     });
     response = await provider.review({

@@ -15,6 +15,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { appendNoFollow } from '../fs/safe.js';
 import { withLock } from '../lock/lock.js';
@@ -38,6 +39,15 @@ export function nextLocalMidnight(date: Date = new Date()): Date {
   return new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1, 0, 0, 0, 0);
 }
 
+/** One line of `<YYYY-MM-DD>.jsonl`: a paid review, or the refund of one whose call failed. */
+const UsageLineSchema = z.looseObject({
+  at: z.string().optional().catch(undefined),
+  provider: z.string().min(1),
+  turn: z.string().optional().catch(undefined),
+  refund: z.boolean().optional().catch(undefined),
+});
+type UsageLine = z.infer<typeof UsageLineSchema>;
+
 /** Paid reviews of one day. */
 export interface ReviewsToday {
   /** Local day, `YYYY-MM-DD`. */
@@ -59,14 +69,13 @@ export function readReviewsToday(home: string, now: Date = new Date()): ReviewsT
   }
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let parsed: { provider?: unknown; refund?: unknown };
+    let parsed: UsageLine;
     try {
-      parsed = JSON.parse(line) as { provider?: unknown; refund?: unknown };
+      parsed = UsageLineSchema.parse(JSON.parse(line));
     } catch {
       continue;
     }
     const provider = parsed.provider;
-    if (typeof provider !== 'string' || provider === '') continue;
     const count = result.by_reviewer[provider] ?? 0;
     if (parsed.refund === true) {
       if (count === 0) continue;

@@ -17,10 +17,16 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmdirSync,
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { AppError, UsageError } from '../errors.js';
 import { utcNow } from '../constants.js';
-import { writeFileAtomic } from '../fs/atomic.js';
+import { parseJsonWith, writeFileAtomic } from '../fs/atomic.js';
 import { repoIdentity, type StatePaths } from '../paths.js';
 import { loadMemory, type MemoryEntry } from '../memory/view.js';
-import { RecallRecordSchema } from '../schemas.js';
+import {
+  partitionValid,
+  RecallIndexSchema,
+  RecallRecordSchema,
+  SkillManifestSchema,
+  type RecallRecord,
+} from '../schemas.js';
 import { redactText } from '../redact/redact.js';
 import { listStagedItems } from '../memory/review-store.js';
 import { mentionedPaths } from '../memory/maintain.js';
@@ -257,33 +263,28 @@ function memoryCandidate(
   };
 }
 
-function readRecallRecords(paths: StatePaths): Array<Record<string, unknown>> {
+/** The valid records of `recall/index.json` (none when it is missing or damaged). */
+function readRecallRecords(paths: StatePaths): RecallRecord[] {
   try {
-    const data = JSON.parse(readFileSync(paths.recallIndex, 'utf8')) as { records?: unknown };
-    const list = Array.isArray(data?.records) ? data.records : [];
-    const out: Array<Record<string, unknown>> = [];
-    for (const r of list) {
-      const checked = RecallRecordSchema.safeParse(r);
-      if (checked.success) out.push(checked.data as Record<string, unknown>);
-    }
-    return out;
+    const data = parseJsonWith(RecallIndexSchema, readFileSync(paths.recallIndex, 'utf8'));
+    return partitionValid(RecallRecordSchema, data.records).valid;
   } catch {
     return [];
   }
 }
 
 function recallCandidate(
-  r: Record<string, unknown>,
+  r: RecallRecord,
   paths: StatePaths,
   root: string,
   head: () => string | undefined,
   review: Set<string>,
   now: string,
 ): ShareCandidate {
-  const id = r.id as string;
-  const { text: content, outside } = localizePaths(r.content as string, root);
-  const { text: title, outside: titleOutside } = localizePaths(r.summary as string, root);
-  const src = relativeSourcePaths((r.source_paths as string[]) ?? [], root, content);
+  const id = r.id;
+  const { text: content, outside } = localizePaths(r.content, root);
+  const { text: title, outside: titleOutside } = localizePaths(r.summary, root);
+  const src = relativeSourcePaths(r.source_paths, root, content);
   const refused: string[] = [];
   if (!TEAM_ID_RE.test(id)) refused.push('id is not a safe file name');
   if (
@@ -293,7 +294,7 @@ function recallCandidate(
   )
     refused.push('learned in another repository');
   refused.push(...commonRefusals(r, str(r, 'status'), [title, content]));
-  if (review.has(normalizeText(r.content as string))) refused.push('under human review');
+  if (review.has(normalizeText(r.content))) refused.push('under human review');
   const local = [...outside, ...titleOutside, ...src.outside];
   if (local.length > 0) refused.push(`names a local path outside the repository: ${local[0]}`);
   if (src.missing.length > 0)
@@ -325,8 +326,7 @@ function skillCandidates(
 ): ShareCandidate[] {
   let list: unknown[];
   try {
-    const data = JSON.parse(readFileSync(paths.skillsManifest, 'utf8')) as { skills?: unknown };
-    list = Array.isArray(data?.skills) ? data.skills : [];
+    list = parseJsonWith(SkillManifestSchema, readFileSync(paths.skillsManifest, 'utf8')).skills;
   } catch {
     return [];
   }

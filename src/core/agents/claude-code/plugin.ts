@@ -22,6 +22,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'nod
 import { join } from 'node:path';
 import { AppError } from '../../errors.js';
 import { writeFileAtomic } from '../../fs/atomic.js';
+import { isRecord } from '../../json.js';
 import type { Launcher } from '../types.js';
 import { CLAUDE_HOOKS, claudeHookCommand } from './settings.js';
 
@@ -64,10 +65,8 @@ function writable(dir: string): boolean {
   if (!lstatSync(dir).isDirectory()) return false;
   if (readdirSync(dir).length === 0) return true;
   try {
-    const market = JSON.parse(readFileSync(join(dir, '.claude-plugin', 'marketplace.json'), 'utf8')) as {
-      name?: unknown;
-    };
-    return market.name === PLUGIN_NAME;
+    const market: unknown = JSON.parse(readFileSync(join(dir, '.claude-plugin', 'marketplace.json'), 'utf8'));
+    return isRecord(market) && market.name === PLUGIN_NAME;
   } catch {
     return false;
   }

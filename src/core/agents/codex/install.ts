@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRecord } from '../../json.js';
 import { textDiff } from '../config-file.js';
 import type { AgentStatus, InstallOutcome, InstallRequest, ReportLine } from '../types.js';
 import {
@@ -313,12 +314,15 @@ export function inspectHooks(file: string): Record<string, unknown> {
   }
   result.exists = true;
   try {
-    const data = JSON.parse(text) as {
-      hooks?: Record<string, Array<{ hooks?: Array<{ command?: unknown }> }>>;
-    };
+    // Codex's file, not ours: any shape is narrowed, and what is not a hook list holds none of ours.
+    const data: unknown = JSON.parse(text);
+    const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+    const hooks = isRecord(data) && isRecord(data.hooks) ? data.hooks : {};
     const commands = (event: string) =>
-      (data.hooks?.[event] ?? []).flatMap((group) =>
-        (group.hooks ?? []).map((h) => (typeof h.command === 'string' ? h.command : '')),
+      list(hooks[event]).flatMap((group) =>
+        list(isRecord(group) ? group.hooks : undefined).map((h) =>
+          isRecord(h) && typeof h.command === 'string' ? h.command : '',
+        ),
       );
     const ours = (event: string, sub: string) =>
       commands(event).some((c) => HOOK_MARKERS.some((m) => c.includes(m)) && c.includes(sub));

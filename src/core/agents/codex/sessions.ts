@@ -4,6 +4,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isRecord } from '../../json.js';
 import type { SessionFile } from '../types.js';
 
 /** Every `rollout-*.jsonl` under `dir`. */
@@ -30,15 +31,14 @@ export function readRolloutHead(file: string): SessionFile {
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, n).toString('utf8');
     const line = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-    const meta = JSON.parse(line) as {
-      type?: string;
-      timestamp?: string;
-      payload?: { session_id?: string; id?: string; cwd?: string; timestamp?: string };
-    };
-    if (meta.type === 'session_meta') {
-      sessionId = meta.payload?.session_id ?? meta.payload?.id;
-      cwd = meta.payload?.cwd;
-      const ts = Date.parse(meta.payload?.timestamp ?? meta.timestamp ?? '');
+    // Codex's format: narrowed field by field, a value of another type is treated as absent.
+    const meta: unknown = JSON.parse(line);
+    if (isRecord(meta) && meta.type === 'session_meta') {
+      const payload = isRecord(meta.payload) ? meta.payload : {};
+      const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      sessionId = text(payload.session_id) ?? text(payload.id);
+      cwd = text(payload.cwd);
+      const ts = Date.parse(text(payload.timestamp) ?? text(meta.timestamp) ?? '');
       if (Number.isFinite(ts)) startedAt = ts;
     }
   } catch {

@@ -27,6 +27,7 @@ import {
   withWorkdir,
 } from './agent-cli.js';
 import { cleanDiagnostic } from '../../compiler/backends/opencode/events.js';
+import { isRecord } from '../../json.js';
 import { ProviderBadResponseError } from './errors.js';
 import type { ProviderSettings } from './settings.js';
 
@@ -50,20 +51,15 @@ export function claudeArgv(program: string, system: string, model?: string): str
   return argv;
 }
 
-interface ClaudeResult {
-  is_error?: unknown;
-  result?: unknown;
-  api_error_status?: unknown;
-  terminal_reason?: unknown;
-}
+/** The `result` line of `claude -p --output-format stream-json` (`is_error`, `result`, ...), unchecked. */
+type ClaudeResult = Record<string, unknown>;
 
 function parseResult(stdout: string): ClaudeResult | undefined {
   const lines = stdout.trim().split('\n');
   for (let i = lines.length - 1; i >= 0; i -= 1) {
     try {
-      const value = JSON.parse(lines[i]!) as unknown;
-      if (value !== null && typeof value === 'object' && (value as { type?: unknown }).type === 'result')
-        return value as ClaudeResult;
+      const value: unknown = JSON.parse(lines[i]!);
+      if (isRecord(value) && value.type === 'result') return value;
     } catch {
       // Not the result line.
     }
