@@ -247,11 +247,11 @@ export function parseHeaderPath(line: string): string[] | undefined {
       }
       if (j >= text.length) return undefined;
       try {
-        parts.push(
-          JSON.parse(
-            `"${raw.replace(/\\U([0-9a-fA-F]{8})/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)).replace(/"/g, '\\"'))}"`,
-          ) as string,
+        const decoded: unknown = JSON.parse(
+          `"${raw.replace(/\\U([0-9a-fA-F]{8})/g, (_m, hex: string) => String.fromCodePoint(parseInt(hex, 16)).replace(/"/g, '\\"'))}"`,
         );
+        if (typeof decoded !== 'string') return undefined;
+        parts.push(decoded);
       } catch {
         return undefined;
       }
