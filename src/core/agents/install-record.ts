@@ -15,9 +15,7 @@ import type { AgentName } from './types.js';
 
 /** What the record holds. A record of an agent this version does not know is skipped. */
 export const AgentInstallRecordSchema = z.looseObject({
-  agent: z.custom<AgentName>((v) => (AGENT_NAMES as readonly unknown[]).includes(v), {
-    message: 'must be a known agent',
-  }),
+  agent: z.custom<AgentName>((v) => (AGENT_NAMES as readonly unknown[]).includes(v), 'must be a known agent'),
   /** The agent's config directory the hooks were written into. */
   config_dir: z.string(),
   /** Where the agent loads user skills (the adapter's `skillsDir(config_dir)`). */

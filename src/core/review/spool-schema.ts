@@ -18,7 +18,9 @@ export const SpoolEntrySchema = z.looseObject({
   schema_version: z.literal(1).catch(1),
   key: z.string(),
   /** An agent this version does not know makes the entry invalid: its turn is never reviewed as another's. */
-  agent: z.custom<AgentName>((v) => (AGENT_NAMES as readonly unknown[]).includes(v)).optional(),
+  agent: z
+    .custom<AgentName>((v) => (AGENT_NAMES as readonly unknown[]).includes(v), 'must be a known agent')
+    .optional(),
   session_id: z.string(),
   turn_id: z.string().catch(''),
   cwd: z.string().catch(''),
