@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { MAX_ATTEMPTS, QUEUE_STATES, utcNow, type QueueState } from '../constants.js';
 import { SchemaError } from '../errors.js';
-import { formatZodIssues, parseJsonWith, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
+import { parseJsonWith, writeJsonAtomic, type AtomicWriteOptions } from '../fs/atomic.js';
 import { sha1, type StatePaths } from '../paths.js';
 import { EnvelopeSchema, type Envelope, type Suggestion } from '../schemas.js';
 import { turnKey } from '../agents/turn-key.js';
@@ -215,16 +215,7 @@ export function countQueue(paths: StatePaths): Record<QueueState, number> {
 
 /** Reads and validates an envelope file. Throws SchemaError naming the file. */
 export function readEnvelope(path: string): Envelope {
-  let data: unknown;
-  try {
-    data = JSON.parse(readRegularText(path));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code) throw error;
-    throw new SchemaError(path, [`invalid JSON: ${error instanceof Error ? error.message : String(error)}`]);
-  }
-  const parsed = EnvelopeSchema.safeParse(data);
-  if (!parsed.success) throw new SchemaError(path, formatZodIssues(parsed.error));
-  return parsed.data;
+  return parseJsonWith(EnvelopeSchema, readRegularText(path), path);
 }
 
 /**
