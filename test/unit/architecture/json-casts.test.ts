@@ -24,6 +24,16 @@ describe('no JSON.parse casts in src/', () => {
     expect(await restricted(code)).toEqual([1, 2, 3]);
   }, 60_000);
 
+  it('keeps the other restricted syntax of src/ (dynamic process imports) alongside', async () => {
+    const code = [
+      "export const a = JSON.parse('1') as number;",
+      "export const b = async () => import('node:child_process');",
+    ].join('\n');
+    expect(await restricted(code)).toEqual([1, 2]);
+    expect(await restricted(code, 'src/core/process/probe.ts')).toEqual([1]);
+    expect(await restricted(code, 'src/core/recall/probe.ts')).toEqual([2]);
+  }, 60_000);
+
   it('passes a value read as unknown', async () => {
     const code = [
       "export const a = JSON.parse('{}') as unknown;",
