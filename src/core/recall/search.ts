@@ -45,6 +45,8 @@ import {
   isRecallSearchIndexFresh,
   lookupTerm,
 } from './index-build.js';
+import { GATE_MODEL } from './gate-model.js';
+import { type GateSignals, gateFeatures, gateProbability } from './gate.js';
 import { REFERENCE_DOCS, referenceShare } from './reference-vocab.js';
 import { ANSWER_DURATION, analyzeQuery, askedAnswerTypes, stem, tokenize } from './tokenize.js';
 
@@ -111,6 +113,16 @@ export interface RecallRankingParams {
   promptMaxNotes: number;
   /** Prompt-time recall: a second note needs this share of the best one's score. */
   promptPairShare: number;
+  /**
+   * The learned answerability gate (gate.ts): the hard admission rules above become features of a
+   * small logistic model, and a note is returned when its probability of being a right answer
+   * reaches `gateRecall` (`recall`) or `gatePrompt` (prompt-time recall).
+   */
+  gate: boolean;
+  /** Probability a note needs to be returned by `recall` when {@link gate} is on. */
+  gateRecall: number;
+  /** Probability the note prompt-time recall injects needs when {@link gate} is on. */
+  gatePrompt: number;
 }
 
 /** Default ranking parameters and top-k. */
@@ -142,6 +154,9 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   promptMargin: 1.3,
   promptMaxNotes: 1,
   promptPairShare: 0.9,
+  gate: false,
+  gateRecall: GATE_MODEL.recallThreshold,
+  gatePrompt: GATE_MODEL.promptThreshold,
   topK: 5,
 };
 
@@ -194,6 +209,12 @@ export interface RecallCandidate {
   sameRepo: boolean;
   relatedCwd: boolean;
   score: number;
+  /** With the gate (or `pool`): what the gate's features are computed from. */
+  signals?: GateSignals;
+  /** With the gate (or `pool`): the gate's features ({@link gateFeatures}). */
+  features?: number[];
+  /** With the gate: the probability that the note is a right answer. */
+  probability?: number;
   /** With `explain`: the query terms (and their IDF mass) the record does not match. */
   missed?: Array<{ term: string; mass: number; known: boolean; identifier?: boolean; share?: number }>;
 }
@@ -816,7 +837,7 @@ function baseName(dir: string): string {
 export function rankRecall(
   index: RecallSearchIndex,
   options: RecallSearchOptions,
-  limitOptions?: { limit?: number; explain?: boolean },
+  limitOptions?: { limit?: number; explain?: boolean; pool?: boolean },
 ): RecallCandidate[] {
   const p: RecallRankingParams = { ...RECALL_DEFAULTS, ...options.params };
   const n = index.count;
@@ -1051,9 +1072,24 @@ export function rankRecall(
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
   // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
+  // With the gate, the hard rules become features, and the best GATE_POOL candidates by score
+  // (of the allowed repositories, for a prompt) are judged by the model.
+  const gated = p.gate || limitOptions?.pool === true;
   const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
   const allowedCwd = options.prompt ? namedCwd : undefined;
-  const limit = options.prompt ? 3 : (limitOptions?.limit ?? Infinity);
+  const limit = gated
+    ? Math.max(GATE_POOL, limitOptions?.limit ?? 0)
+    : options.prompt
+      ? 3
+      : (limitOptions?.limit ?? Infinity);
+  let identMask = 0;
+  let distinctMass = 0;
+  let unknownMass = missingWords * unknownIdf * p.cjkMissingWeight;
+  groups.forEach((g, gi) => {
+    if (gi < 32 && g.identifier && strict.has(g.term)) identMask |= 1 << gi;
+    if (gi < 32 && (distinctMask & (1 << gi)) !== 0) distinctMass += g.mass;
+    if (!g.part && !g.known) unknownMass += g.mass;
+  });
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
   const out: RecallCandidate[] = [];
@@ -1061,20 +1097,25 @@ export function rankRecall(
     const m = matched[doc] as number;
     const coverage = Math.min(1, m / totalMass);
     const groupsHit = matchedGroups[doc] as number;
+    const mask = groupMask[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
-    if (!enough || m < p.minMatchedIdf || ((groupMask[doc] as number) & distinctMask) === 0) continue;
-    if (answers !== undefined && answers[doc] === 0) continue;
-    if (((groupMask[doc] as number) & required) !== required) continue;
-    // Names another thing of a kind the question names, and not the one asked about.
-    if (
-      siblingDocs !== undefined &&
-      ((siblingDocs[doc] as number) & siblingGroups & ~(groupMask[doc] as number)) !== 0
-    )
-      continue;
+    const answerMiss = answers !== undefined && answers[doc] === 0;
+    const sibling =
+      siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
-    if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;
-    if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named) continue;
+    if (gated) {
+      // Only identifier parts matched: nothing to judge.
+      if (m === 0) continue;
+    } else {
+      if (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0) continue;
+      if (answerMiss) continue;
+      if ((mask & required) !== required) continue;
+      // Names another thing of a kind the question names, and not the one asked about.
+      if (sibling) continue;
+      if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named) continue;
+    }
+    if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
@@ -1090,8 +1131,40 @@ export function rankRecall(
       relatedCwd,
       score,
     };
+    if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
+    if (gated) {
+      let distinctHit = 0;
+      let maxMiss = 0;
+      groups.forEach((g, gi) => {
+        if (gi >= 32 || g.part) return;
+        const bit = 1 << gi;
+        if ((mask & bit) !== 0 && (distinctMask & bit) !== 0) distinctHit += g.mass;
+        if ((mask & bit) === 0) maxMiss = Math.max(maxMiss, g.mass);
+      });
+      const otherRequired = required & ~identMask;
+      candidate.signals = {
+        coverage,
+        enough,
+        specific: m >= p.minMatchedIdf,
+        matchedIdf: m,
+        matchedGroups: groupsHit,
+        distinctShare: distinctMass > 0 ? distinctHit / distinctMass : 0,
+        answerAsked: answers !== undefined,
+        answerMiss,
+        identifierAsked: identMask !== 0,
+        identifierMiss: (mask & identMask) !== identMask,
+        requiredMiss: (mask & otherRequired) !== otherRequired,
+        sibling,
+        sameRepo,
+        otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
+        unknownShare: unknownMass / totalMass,
+        maxMissShare: maxMiss / totalMass,
+        cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
+        ratioBest: 1,
+        marginNext: 1,
+      };
+    }
     if (limitOptions?.explain) {
-      const mask = groupMask[doc] as number;
       candidate.missed = groups
         .filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0)
         .map((g) => {
@@ -1103,7 +1176,6 @@ export function rankRecall(
         candidate.missed.push({ term: `(${missingWords} CJK)`, mass: cjkMass, known: false });
       }
     }
-    if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (limit === Infinity) {
       out.push(candidate);
       continue;
@@ -1114,8 +1186,55 @@ export function rankRecall(
     out.splice(at, 0, candidate);
     if (out.length > limit) out.pop();
   }
+  if (gated) {
+    judgePool(out);
+    if (limitOptions?.pool === true) return out;
+    return options.prompt
+      ? pickGatedForPrompt(index, out, options, p)
+      : pickGated(out, p, limitOptions?.limit ?? Infinity);
+  }
   if (limit === Infinity) out.sort(better);
   return options.prompt ? pickForPrompt(index, out, options, p) : out;
+}
+
+/** Candidates (the best by score) the gate judges per query. */
+const GATE_POOL = 8;
+
+/** Sets each pooled candidate's score relations, features and probability (see gate.ts). */
+function judgePool(pool: RecallCandidate[]): void {
+  const best = pool[0]?.score ?? 0;
+  pool.forEach((c, i) => {
+    const s = c.signals;
+    if (s === undefined) return;
+    const next = pool[i === 0 ? 1 : 0]?.score;
+    s.ratioBest = best > 0 ? c.score / best : 1;
+    s.marginNext = next === undefined || next <= 0 ? Infinity : c.score / next;
+    c.features = gateFeatures(s);
+    c.probability = gateProbability(c.features);
+  });
+}
+
+/** `recall` with the gate: the candidates whose probability reaches `gateRecall`, most probable first. */
+function pickGated(pool: readonly RecallCandidate[], p: RecallRankingParams, limit: number): RecallCandidate[] {
+  return pool
+    .filter((c) => (c.probability ?? 0) >= p.gateRecall)
+    .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score)
+    .slice(0, limit);
+}
+
+/**
+ * Prompt-time recall with the gate: the most probable note of the allowed repositories, when its
+ * probability reaches `gatePrompt` and it was not injected earlier in this session.
+ */
+function pickGatedForPrompt(
+  index: RecallSearchIndex,
+  pool: readonly RecallCandidate[],
+  options: RecallSearchOptions,
+  p: RecallRankingParams,
+): RecallCandidate[] {
+  const best = pickGated(pool, { ...p, gateRecall: p.gatePrompt }, 1)[0];
+  if (best === undefined || options.prompt?.seen?.has(idAt(index, best.doc)) === true) return [];
+  return [best];
 }
 
 /**
