@@ -15,8 +15,8 @@ export interface GateSignals {
   coverage: number;
   /** The coverage rule (`minCoverage`, or `minCoverageMulti` with two terms) admits it. */
   enough: boolean;
-  /** The matched mass reaches `minMatchedIdf`. */
-  specific: boolean;
+  /** The hand-written rules admit the note (coverage, specificity, distinguishing terms and the filters). */
+  rules: boolean;
   /** Matched IDF mass in nats. */
   matchedIdf: number;
   /** Distinct query terms (with synonyms) matched. */
@@ -49,13 +49,15 @@ export interface GateSignals {
   ratioBest: number;
   /** Score relative to the best other candidate's (Infinity when alone). */
   marginNext: number;
+  /** For a note the rules admit: score relative to the best other admitted note's (Infinity when alone). */
+  marginAdmitted: number;
 }
 
 /** Names of the features, in the order of {@link gateFeatures} and the model's weights. */
 export const GATE_FEATURES = [
   'coverage',
   'enough',
-  'specific',
+  'rules_admit',
   'log_matched_idf',
   'matched_groups',
   'distinct_share',
@@ -72,6 +74,7 @@ export const GATE_FEATURES = [
   'cjk',
   'log_ratio_best',
   'log_margin_next',
+  'log_margin_admitted',
 ] as const;
 
 const flag = (b: boolean): number => (b ? 1 : 0);
@@ -82,7 +85,7 @@ export function gateFeatures(s: GateSignals): number[] {
   return [
     s.coverage,
     flag(s.enough),
-    flag(s.specific),
+    flag(s.rules),
     Math.log1p(s.matchedIdf),
     Math.min(s.matchedGroups, 4) / 4,
     s.distinctShare,
@@ -99,6 +102,7 @@ export function gateFeatures(s: GateSignals): number[] {
     flag(s.cjk),
     clamp(Math.log(s.ratioBest), -3, 0),
     clamp(Math.log(s.marginNext), -3, 3),
+    s.rules ? clamp(Math.log(s.marginAdmitted), -3, 3) : -3,
   ];
 }
 

@@ -1100,8 +1100,7 @@ export function rankRecall(
     const mask = groupMask[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
     const answerMiss = answers !== undefined && answers[doc] === 0;
-    const sibling =
-      siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0;
+    const sibling = siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;
     if (gated) {
@@ -1145,7 +1144,14 @@ export function rankRecall(
       candidate.signals = {
         coverage,
         enough,
-        specific: m >= p.minMatchedIdf,
+        rules:
+          enough &&
+          m >= p.minMatchedIdf &&
+          (mask & distinctMask) !== 0 &&
+          !answerMiss &&
+          (mask & required) === required &&
+          !sibling &&
+          !(namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named),
         matchedIdf: m,
         matchedGroups: groupsHit,
         distinctShare: distinctMass > 0 ? distinctHit / distinctMass : 0,
@@ -1162,6 +1168,7 @@ export function rankRecall(
         cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
         ratioBest: 1,
         marginNext: 1,
+        marginAdmitted: 1,
       };
     }
     if (limitOptions?.explain) {
@@ -1198,24 +1205,31 @@ export function rankRecall(
 }
 
 /** Candidates (the best by score) the gate judges per query. */
-const GATE_POOL = 8;
+const GATE_POOL = 16;
 
 /** Sets each pooled candidate's score relations, features and probability (see gate.ts). */
-function judgePool(pool: RecallCandidate[]): void {
+export function judgePool(pool: RecallCandidate[]): void {
   const best = pool[0]?.score ?? 0;
+  const admitted = pool.filter((c) => c.signals?.rules === true);
+  const ratio = (score: number, other: number | undefined): number =>
+    other === undefined || other <= 0 ? Infinity : score / other;
   pool.forEach((c, i) => {
     const s = c.signals;
     if (s === undefined) return;
-    const next = pool[i === 0 ? 1 : 0]?.score;
     s.ratioBest = best > 0 ? c.score / best : 1;
-    s.marginNext = next === undefined || next <= 0 ? Infinity : c.score / next;
+    s.marginNext = ratio(c.score, pool[i === 0 ? 1 : 0]?.score);
+    s.marginAdmitted = ratio(c.score, admitted[admitted[0] === c ? 1 : 0]?.score);
     c.features = gateFeatures(s);
     c.probability = gateProbability(c.features);
   });
 }
 
 /** `recall` with the gate: the candidates whose probability reaches `gateRecall`, most probable first. */
-function pickGated(pool: readonly RecallCandidate[], p: RecallRankingParams, limit: number): RecallCandidate[] {
+function pickGated(
+  pool: readonly RecallCandidate[],
+  p: RecallRankingParams,
+  limit: number,
+): RecallCandidate[] {
   return pool
     .filter((c) => (c.probability ?? 0) >= p.gateRecall)
     .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score)

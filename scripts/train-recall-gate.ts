@@ -1,0 +1,381 @@
+/**
+ * Fits recall's answerability gate (src/core/recall/gate.ts) on the dev half of the recall fixtures
+ * and writes its coefficients to src/core/recall/gate-model.ts.
+ *
+ * Every dev query is ranked three ways, as `npm run eval:recall` does (one store of the dev notes,
+ * the query's own repository's notes, and prompt-time recall's allowed repositories), and the best
+ * candidates of each ranking (the gate's pool) become examples: positive when the note is an
+ * expected answer, negative otherwise (every candidate of an unanswerable query is negative). A
+ * regularised logistic regression is fitted on them.
+ *
+ * The regularisation and the two thresholds (`recall`, prompt-time recall) are chosen by
+ * leave-one-repository-out cross-validation: each repository's queries are scored by a model fitted
+ * on the other repositories' queries, and the figures of the eval are computed from those held-out
+ * probabilities. The rules' figures over the same queries are printed beside them.
+ *
+ * Usage: `npx tsx scripts/train-recall-gate.ts [--skip word,...] [--dry-run]` (`--skip` leaves out
+ * dev files whose name holds a word, as the eval does; `--dry-run` writes nothing).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type RecallRecord,
+  type RecallSearchIndex,
+  buildRecallIndex,
+  idAt,
+} from '../src/core/recall/index-build.js';
+import { GATE_FEATURES, type GateSignals, gateFeatures } from '../src/core/recall/gate.js';
+import { rankRecall } from '../src/core/recall/search.js';
+import { type EvalQuery, RECALL_FIXTURE_DIR, evaluateRecall, loadHalf } from './eval-recall.js';
+
+const MODEL_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'src',
+  'core',
+  'recall',
+  'gate-model.ts',
+);
+
+interface Example {
+  x: number[];
+  y: number;
+}
+interface Pooled {
+  id: string;
+  signals: GateSignals;
+  score: number;
+  promptCoverage: number;
+  x: number[];
+  p: number;
+}
+interface QueryPools {
+  query: EvalQuery;
+  large: Pooled[];
+  bucket: Pooled[];
+  prompt: Pooled[];
+}
+
+/**
+ * How the gate is used. `replace`: the rules are features only; every pooled candidate is judged
+ * and those above the threshold are returned, most probable first. `post`: the rules admit and rank
+ * as before; the gate judges the best admitted note (its margin over the next admitted one) and
+ * returns nothing when it falls below the threshold. Prompt-time recall: `post` keeps the rules'
+ * coverage and margin bar and adds the gate; `post-prompt` replaces that bar by the gate.
+ */
+type Mode = 'replace' | 'post' | 'post-prompt';
+
+const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
+
+/** The pools of every dev query (dev notes only in the store). */
+function collect(skip: readonly string[]): QueryPools[] {
+  const half = loadHalf(RECALL_FIXTURE_DIR, 'dev', { skip });
+  const large = buildRecallIndex(half.records);
+  const buckets = new Map<string, RecallSearchIndex>();
+  for (const fp of new Set(half.records.map((r: RecallRecord) => r.repo_fingerprint))) {
+    buckets.set(fp, buildRecallIndex(half.records.filter((r) => r.repo_fingerprint === fp)));
+  }
+  return half.queries.map((query) => {
+    const root = query.repo === null ? undefined : half.repos[query.repo];
+    const fp = root === undefined ? undefined : sha1(root);
+    const opts = { query: query.query, cwd: query.cwd, ...(fp === undefined ? {} : { repoFingerprint: fp }) };
+    const pool = (index: RecallSearchIndex | undefined, prompt: boolean): Pooled[] =>
+      index === undefined
+        ? []
+        : rankRecall(index, { ...opts, ...(prompt ? { prompt: {} } : {}) }, { pool: true }).flatMap((c) =>
+            c.signals === undefined
+              ? []
+              : [
+                  {
+                    id: idAt(index, c.doc),
+                    signals: c.signals,
+                    score: c.score,
+                    promptCoverage: c.promptCoverage,
+                    x: c.features ?? [],
+                    p: 0,
+                  },
+                ],
+          );
+    return {
+      query,
+      large: pool(large, false),
+      bucket: pool(fp === undefined ? undefined : buckets.get(fp), false),
+      prompt: pool(large, true),
+    };
+  });
+}
+
+/** The candidates the gate judges in `mode`, best first by score, with their features. */
+function view(pool: readonly Pooled[], mode: Mode): Pooled[] {
+  if (mode === 'replace') return [...pool];
+  const admitted = pool.filter((c) => c.signals.rules);
+  return admitted.map((c, i) => {
+    const next = admitted[i === 0 ? 1 : 0]?.score;
+    const best = admitted[0]?.score ?? 0;
+    const signals = {
+      ...c.signals,
+      ratioBest: best > 0 ? c.score / best : 1,
+      marginNext: next === undefined || next <= 0 ? Infinity : c.score / next,
+      marginAdmitted: next === undefined || next <= 0 ? Infinity : c.score / next,
+    };
+    return { ...c, signals, x: gateFeatures(signals) };
+  });
+}
+
+interface Views {
+  query: EvalQuery;
+  large: Pooled[];
+  bucket: Pooled[];
+  prompt: Pooled[];
+}
+
+function views(qs: readonly QueryPools[], mode: Mode): Views[] {
+  return qs.map((q) => ({
+    query: q.query,
+    large: view(q.large, mode),
+    bucket: view(q.bucket, mode),
+    prompt: view(q.prompt, mode),
+  }));
+}
+
+function examples(vs: readonly Views[], mode: Mode): Example[] {
+  return vs.flatMap((q) =>
+    [q.large, q.bucket, q.prompt]
+      .flatMap((list) => (mode === 'replace' ? list : list.slice(0, 1)))
+      .map((c) => ({ x: c.x, y: q.query.expected.includes(c.id) ? 1 : 0 })),
+  );
+}
+
+/** L2-regularised logistic regression (Newton's method) on standardised features. */
+function fit(data: readonly Example[], lambda: number): { weights: number[]; bias: number } {
+  const d = GATE_FEATURES.length;
+  const mean = Array.from(
+    { length: d },
+    (_, j) => data.reduce((s, e) => s + (e.x[j] as number), 0) / data.length,
+  );
+  const sd = mean.map((m, j) =>
+    Math.max(1e-6, Math.sqrt(data.reduce((s, e) => s + ((e.x[j] as number) - m) ** 2, 0) / data.length)),
+  );
+  // Standardised features with a constant 1 last (the bias, not regularised).
+  const z = data.map((e) => [...e.x.map((v, j) => (v - (mean[j] as number)) / (sd[j] as number)), 1]);
+  let w = new Array<number>(d + 1).fill(0);
+  for (let it = 0; it < 25; it++) {
+    const g = w.map((wj, j) => (j < d ? lambda * wj : 0));
+    const h = w.map((_, i) => w.map((__, j) => (i === j && i < d ? lambda : 0)));
+    z.forEach((x, k) => {
+      const p = 1 / (1 + Math.exp(-x.reduce((s, v, j) => s + v * (w[j] as number), 0)));
+      const err = (p - (data[k] as Example).y) / data.length;
+      const curv = (p * (1 - p)) / data.length;
+      for (let i = 0; i <= d; i++) {
+        g[i] = (g[i] as number) + err * (x[i] as number);
+        const row = h[i] as number[];
+        for (let j = 0; j <= d; j++) row[j] = (row[j] as number) + curv * (x[i] as number) * (x[j] as number);
+      }
+    });
+    const step = solve(h, g);
+    w = w.map((wj, j) => wj - (step[j] as number));
+    if (Math.max(...step.map(Math.abs)) < 1e-8) break;
+  }
+  // Back to the raw features: w·(x − mean)/sd + b.
+  const weights = w.slice(0, d).map((wj, j) => wj / (sd[j] as number));
+  const bias = (w[d] as number) - weights.reduce((s, wj, j) => s + wj * (mean[j] as number), 0);
+  return { weights, bias };
+}
+
+/** Solves a·x = b by Gaussian elimination with partial pivoting (a is small and positive definite). */
+function solve(a: number[][], b: number[]): number[] {
+  const m = a.map((row, i) => [...row, b[i] as number]);
+  const n = b.length;
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[piv]![c]!)) piv = r;
+    [m[c], m[piv]] = [m[piv]!, m[c]!];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r]![c]! / m[c]![c]!;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r]![n]!;
+    for (let k = r + 1; k < n; k++) s -= m[r]![k]! * x[k]!;
+    x[r] = s / m[r]![r]!;
+  }
+  return x;
+}
+
+const prob = (m: { weights: number[]; bias: number }, x: readonly number[]): number =>
+  1 / (1 + Math.exp(-(m.bias + x.reduce((s, v, j) => s + v * (m.weights[j] as number), 0))));
+
+interface Figures {
+  r1: number;
+  r5: number;
+  emptyLarge: number;
+  emptyBucket: number;
+  right: number;
+  noise: number;
+}
+
+/** The eval's figures when the gate picks from the views (probabilities already set). */
+function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: number): Figures {
+  const pick = (list: readonly Pooled[], t: number, k: number): string[] => {
+    if (mode !== 'replace') return (list[0]?.p ?? 0) >= t ? list.slice(0, k).map((c) => c.id) : [];
+    return list
+      .filter((c) => c.p >= t)
+      .sort((a, b) => b.p - a.p || b.score - a.score)
+      .slice(0, k)
+      .map((c) => c.id);
+  };
+  const promptPick = (list: readonly Pooled[]): string[] => {
+    if (mode === 'post') {
+      const [best, next] = list;
+      if (best === undefined || best.promptCoverage < 0.45) return [];
+      if (next !== undefined && best.score < 1.3 * next.score) return [];
+    }
+    return pick(list, tPrompt, 1);
+  };
+  const ans = vs.filter((q) => q.query.expected.length > 0);
+  const un = vs.filter((q) => q.query.expected.length === 0);
+  const share = (xs: readonly Views[], f: (q: Views) => boolean): number =>
+    xs.filter(f).length / Math.max(1, xs.length);
+  const right = (q: Views, ids: string[]): boolean => ids.some((id) => q.query.expected.includes(id));
+  let injected = 0;
+  let wrong = 0;
+  for (const q of vs) {
+    for (const id of promptPick(q.prompt)) {
+      injected++;
+      if (!q.query.expected.includes(id)) wrong++;
+    }
+  }
+  return {
+    r1: share(ans, (q) => right(q, pick(q.large, tRecall, 1))),
+    r5: share(ans, (q) => right(q, pick(q.large, tRecall, 5))),
+    emptyLarge: share(un, (q) => pick(q.large, tRecall, 5).length === 0),
+    emptyBucket: share(un, (q) => pick(q.bucket, tRecall, 5).length === 0),
+    right: share(ans, (q) => right(q, promptPick(q.prompt))),
+    noise: injected === 0 ? 0 : wrong / injected,
+  };
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const line = (f: Figures): string =>
+  `R@1 ${pct(f.r1)} R@5 ${pct(f.r5)} | unans→empty ${pct(f.emptyLarge)} / ${pct(f.emptyBucket)} | ` +
+  `prompt right ${pct(f.right)} noise ${pct(f.noise)}`;
+
+/** Sets each candidate's probability from a model fitted without its repository. */
+function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
+  for (const repo of new Set(vs.map((q) => q.query.repo))) {
+    const model = fit(
+      examples(
+        vs.filter((q) => q.query.repo !== repo),
+        mode,
+      ),
+      lambda,
+    );
+    for (const q of vs.filter((q) => q.query.repo === repo)) {
+      for (const c of [...q.large, ...q.bucket, ...q.prompt]) c.p = prob(model, c.x);
+    }
+  }
+}
+
+/** Recall threshold: best R@1 + unanswerable→empty; prompt threshold: most right notes at noise ≤ aim. */
+function chooseThresholds(
+  vs: readonly Views[],
+  mode: Mode,
+  noiseAim: number,
+): { tRecall: number; tPrompt: number } {
+  const grid = Array.from({ length: 39 }, (_, i) => 0.025 + i * 0.025);
+  let tRecall = 0.5;
+  let bestRecall = -Infinity;
+  for (const t of grid) {
+    const f = figures(vs, mode, t, 0);
+    const value = f.r1 + (f.emptyLarge + f.emptyBucket) / 2;
+    if (value > bestRecall) [bestRecall, tRecall] = [value, t];
+  }
+  let tPrompt = 0.975;
+  let bestRight = -Infinity;
+  for (const t of grid) {
+    const f = figures(vs, mode, tRecall, t);
+    if (f.noise <= noiseAim && f.right > bestRight) [bestRight, tPrompt] = [f.right, t];
+  }
+  return { tRecall, tPrompt };
+}
+
+function main(argv: readonly string[]): void {
+  const at = argv.indexOf('--skip');
+  const skip = at >= 0 ? (argv[at + 1] ?? '').split(',').filter((w) => w !== '') : [];
+  const modeAt = argv.indexOf('--mode');
+  const modes: Mode[] = modeAt >= 0 ? [argv[modeAt + 1] as Mode] : ['replace', 'post', 'post-prompt'];
+  const qs = collect(skip);
+  const rules = evaluateRecall({
+    sets: ['dev'],
+    testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
+    devFiles: { skip },
+  }).sets['dev']?.all;
+  if (rules !== undefined) {
+    process.stdout.write(
+      `${qs.length} dev queries; rules (tuned on all of dev): ${line({ r1: rules.recallAt1, r5: rules.recallAt5, emptyLarge: rules.emptyLarge, emptyBucket: rules.emptyBucket, right: rules.promptRight, noise: rules.promptNoise })}\n`,
+    );
+  }
+  const noiseAim = 0.1;
+  let best: { mode: Mode; lambda: number; value: number; tRecall: number; tPrompt: number } | undefined;
+  for (const mode of modes) {
+    const vs = views(qs, mode);
+    const sanity = figures(vs, mode, 0, 0);
+    process.stdout.write(`${mode}: ${examples(vs, mode).length} examples; gate open: ${line(sanity)}\n`);
+    for (const lambda of [1e-5, 1e-4, 1e-3, 1e-2]) {
+      crossValidate(vs, mode, lambda);
+      const { tRecall, tPrompt } = chooseThresholds(vs, mode, noiseAim);
+      const f = figures(vs, mode, tRecall, tPrompt);
+      process.stdout.write(
+        `  leave-one-repository-out, λ=${lambda} t=${tRecall.toFixed(3)}/${tPrompt.toFixed(3)}: ${line(f)}\n`,
+      );
+      if (argv.includes('--curve')) {
+        for (const t of [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]) {
+          const g = figures(vs, mode, tRecall, t);
+          process.stdout.write(`    prompt at ${t}: right ${pct(g.right)} noise ${pct(g.noise)}\n`);
+        }
+      }
+      const value = f.r1 + (f.emptyLarge + f.emptyBucket) / 2 + f.right;
+      if (best === undefined || value > best.value) best = { mode, lambda, value, tRecall, tPrompt };
+    }
+  }
+  if (best === undefined) return;
+  const vs = views(qs, best.mode);
+  const n = examples(vs, best.mode);
+  const model = fit(n, best.lambda);
+  const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+  process.stdout.write(
+    `chosen ${best.mode}, λ=${best.lambda}, thresholds ${best.tRecall.toFixed(3)} / ${best.tPrompt.toFixed(3)}\n` +
+      GATE_FEATURES.map((name, j) => `  ${name.padEnd(20)} ${round(model.weights[j] as number)}`).join('\n') +
+      `\n  ${'bias'.padEnd(20)} ${round(model.bias)}\n`,
+  );
+  if (argv.includes('--dry-run')) return;
+  const command = `npx tsx scripts/train-recall-gate.ts --mode ${best.mode}${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}`;
+  writeFileSync(
+    MODEL_FILE,
+    [
+      `// Generated by \`${command}\`; do not edit.`,
+      `// Fitted on ${qs.length} dev queries (${n.length} examples); λ = ${best.lambda}; thresholds chosen by`,
+      '// leave-one-repository-out cross-validation (see docs/recall.md).',
+      '/** Coefficients of the answerability gate (gate.ts), one weight per feature of GATE_FEATURES. */',
+      'export const GATE_MODEL = {',
+      `  mode: '${best.mode}',`,
+      `  features: ${JSON.stringify(GATE_FEATURES)} as readonly string[],`,
+      `  weights: ${JSON.stringify(model.weights.map(round))} as readonly number[],`,
+      `  bias: ${round(model.bias)},`,
+      `  recallThreshold: ${best.tRecall.toFixed(3)},`,
+      `  promptThreshold: ${best.tPrompt.toFixed(3)},`,
+      '};',
+      '',
+    ].join('\n'),
+  );
+  // The generated file is formatted as every source file is (the lint checks it).
+  execFileSync('npx', ['prettier', '--write', MODEL_FILE], { stdio: 'ignore' });
+  process.stdout.write(`wrote ${MODEL_FILE}\n`);
+}
+
+main(process.argv.slice(2));
