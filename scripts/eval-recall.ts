@@ -19,7 +19,8 @@
  * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the files whose name
  * contains a word (comma list), `--only blind` runs only the queries of such files (every note stays in
  * the store); both act on either half (`--set test --only t4` runs one held-out batch);
- * `--gate` turns on the learned answerability gate (src/core/recall/gate.ts) instead of the hand bars;
+ * `--gate` answers with the learned answerability gate (src/core/recall/gate.ts, off by default)
+ * instead of the hand-written bars (`--gate-recall-only`: prompt-time recall keeps its bar);
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -482,7 +483,9 @@ function main(argv: readonly string[]): number {
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
     devFiles: files,
     testFiles: files,
-    ...(argv.includes('--gate') ? { params: { gate: true } } : {}),
+    ...(argv.includes('--gate')
+      ? { params: { gate: true, promptGate: !argv.includes('--gate-recall-only') } }
+      : {}),
   });
   printReport(report, argv.includes('--verbose'), argv.includes('--summary'));
   return report.misses.length === 0 ? 0 : 1;

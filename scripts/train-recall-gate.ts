@@ -212,6 +212,7 @@ const prob = (m: { weights: number[]; bias: number }, x: readonly number[]): num
 
 interface Figures {
   r1: number;
+  bucketR1?: number;
   r5: number;
   emptyLarge: number;
   emptyBucket: number;
@@ -223,9 +224,11 @@ interface Figures {
 function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: number): Figures {
   const pick = (list: readonly Pooled[], t: number, k: number): string[] => {
     if (mode !== 'replace') return (list[0]?.p ?? 0) >= t ? list.slice(0, k).map((c) => c.id) : [];
-    return list
-      .filter((c) => c.p >= t)
-      .sort((a, b) => b.p - a.p || b.score - a.score)
+    // The most probable note opens the list; below it, what the gate or the rules admit.
+    const sorted = [...list].sort((a, b) => b.p - a.p || b.score - a.score);
+    if ((sorted[0]?.p ?? 0) < t) return [];
+    return sorted
+      .filter((c) => c.p >= t || c.signals.rules)
       .slice(0, k)
       .map((c) => c.id);
   };
@@ -253,6 +256,7 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
   return {
     r1: share(ans, (q) => right(q, pick(q.large, tRecall, 1))),
     r5: share(ans, (q) => right(q, pick(q.large, tRecall, 5))),
+    bucketR1: share(ans, (q) => right(q, pick(q.bucket, tRecall, 1))),
     emptyLarge: share(un, (q) => pick(q.large, tRecall, 5).length === 0),
     emptyBucket: share(un, (q) => pick(q.bucket, tRecall, 5).length === 0),
     right: share(ans, (q) => right(q, promptPick(q.prompt))),
@@ -260,9 +264,15 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
   };
 }
 
+/** Share of queries handled right: answerable ones right at rank 1, unanswerable ones empty. */
+function accuracy(vs: readonly Views[], f: Figures): number {
+  const un = vs.filter((q) => q.query.expected.length === 0).length;
+  return (f.r1 * (vs.length - un) + ((f.emptyLarge + f.emptyBucket) / 2) * un) / Math.max(1, vs.length);
+}
+
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const line = (f: Figures): string =>
-  `R@1 ${pct(f.r1)} R@5 ${pct(f.r5)} | unans→empty ${pct(f.emptyLarge)} / ${pct(f.emptyBucket)} | ` +
+  `R@1 ${pct(f.r1)} R@5 ${pct(f.r5)}${f.bucketR1 === undefined ? '' : ` bucket R@1 ${pct(f.bucketR1)}`} | unans→empty ${pct(f.emptyLarge)} / ${pct(f.emptyBucket)} | ` +
   `prompt right ${pct(f.right)} noise ${pct(f.noise)}`;
 
 /** Sets each candidate's probability from a model fitted without its repository. */
@@ -281,7 +291,10 @@ function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
   }
 }
 
-/** Recall threshold: best R@1 + unanswerable→empty; prompt threshold: most right notes at noise ≤ aim. */
+/**
+ * Recall threshold: the most queries handled right (answerable ones right at rank 1, unanswerable
+ * ones empty, large store and bucket averaged); prompt threshold: most right notes at noise ≤ aim.
+ */
 function chooseThresholds(
   vs: readonly Views[],
   mode: Mode,
@@ -292,7 +305,7 @@ function chooseThresholds(
   let bestRecall = -Infinity;
   for (const t of grid) {
     const f = figures(vs, mode, t, 0);
-    const value = f.r1 + (f.emptyLarge + f.emptyBucket) / 2;
+    const value = accuracy(vs, f);
     if (value > bestRecall) [bestRecall, tRecall] = [value, t];
   }
   let tPrompt = 0.975;
@@ -308,25 +321,59 @@ function main(argv: readonly string[]): void {
   const at = argv.indexOf('--skip');
   const skip = at >= 0 ? (argv[at + 1] ?? '').split(',').filter((w) => w !== '') : [];
   const modeAt = argv.indexOf('--mode');
-  const modes: Mode[] = modeAt >= 0 ? [argv[modeAt + 1] as Mode] : ['replace', 'post', 'post-prompt'];
+  // Only `replace` is what the ranking runs; the other modes are studies (docs/recall.md).
+  const modes: Mode[] = modeAt >= 0 ? [argv[modeAt + 1] as Mode] : ['replace'];
+  const reportAt = argv.indexOf('--report');
+  const report = reportAt >= 0 ? argv[reportAt + 1] : undefined;
   const qs = collect(skip);
+  // Feature ablation: the named features are held at 0.
+  const dropAt = argv.indexOf('--drop');
+  const drop = new Set(dropAt >= 0 ? (argv[dropAt + 1] ?? '').split(',') : []);
+  const dropped = GATE_FEATURES.map((name) => drop.has(name));
+  for (const q of qs)
+    for (const c of [...q.large, ...q.bucket, ...q.prompt]) c.x = c.x.map((v, j) => (dropped[j] ? 0 : v));
+  // Hard rules kept with the gate: candidates with the named flag set are never returned.
+  const hardAt = argv.indexOf('--hard');
+  const hard = GATE_FEATURES.flatMap((name, j) =>
+    hardAt >= 0 && (argv[hardAt + 1] ?? '').split(',').includes(name) ? [j] : [],
+  );
+  for (const q of qs) {
+    const keep = (c: Pooled): boolean => hard.every((j) => c.x[j] === 0);
+    [q.large, q.bucket, q.prompt] = [q.large.filter(keep), q.bucket.filter(keep), q.prompt.filter(keep)];
+  }
   const rules = evaluateRecall({
     sets: ['dev'],
     testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
     devFiles: { skip },
+    params: { gate: false },
   }).sets['dev']?.all;
+  const rulesOn = (only: string): void => {
+    const f = evaluateRecall({
+      sets: ['dev'],
+      testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
+      devFiles: { skip, only: [only] },
+      params: { gate: false },
+    }).sets['dev']?.all;
+    if (f === undefined) return;
+    process.stdout.write(
+      `rules on ${only}: ${line({ r1: f.recallAt1, r5: f.recallAt5, bucketR1: f.bucketRecallAt1, emptyLarge: f.emptyLarge, emptyBucket: f.emptyBucket, right: f.promptRight, noise: f.promptNoise })}\n`,
+    );
+  };
+  if (report !== undefined) rulesOn(report);
   if (rules !== undefined) {
     process.stdout.write(
-      `${qs.length} dev queries; rules (tuned on all of dev): ${line({ r1: rules.recallAt1, r5: rules.recallAt5, emptyLarge: rules.emptyLarge, emptyBucket: rules.emptyBucket, right: rules.promptRight, noise: rules.promptNoise })}\n`,
+      `${qs.length} dev queries; rules (tuned on all of dev): ${line({ r1: rules.recallAt1, r5: rules.recallAt5, bucketR1: rules.bucketRecallAt1, emptyLarge: rules.emptyLarge, emptyBucket: rules.emptyBucket, right: rules.promptRight, noise: rules.promptNoise })}\n`,
     );
   }
   const noiseAim = 0.1;
+  const lambdaAt = argv.indexOf('--lambda');
+  const lambdas = lambdaAt >= 0 ? [Number(argv[lambdaAt + 1])] : [1e-5, 1e-4, 1e-3, 1e-2];
   let best: { mode: Mode; lambda: number; value: number; tRecall: number; tPrompt: number } | undefined;
   for (const mode of modes) {
     const vs = views(qs, mode);
     const sanity = figures(vs, mode, 0, 0);
     process.stdout.write(`${mode}: ${examples(vs, mode).length} examples; gate open: ${line(sanity)}\n`);
-    for (const lambda of [1e-5, 1e-4, 1e-3, 1e-2]) {
+    for (const lambda of lambdas) {
       crossValidate(vs, mode, lambda);
       const { tRecall, tPrompt } = chooseThresholds(vs, mode, noiseAim);
       const f = figures(vs, mode, tRecall, tPrompt);
@@ -334,12 +381,33 @@ function main(argv: readonly string[]): void {
         `  leave-one-repository-out, λ=${lambda} t=${tRecall.toFixed(3)}/${tPrompt.toFixed(3)}: ${line(f)}\n`,
       );
       if (argv.includes('--curve')) {
-        for (const t of [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]) {
-          const g = figures(vs, mode, tRecall, t);
-          process.stdout.write(`    prompt at ${t}: right ${pct(g.right)} noise ${pct(g.noise)}\n`);
+        for (const t of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]) {
+          const g = figures(vs, mode, t, t);
+          const sub =
+            report === undefined
+              ? undefined
+              : figures(
+                  vs.filter((q) => q.query.id.startsWith(report)),
+                  mode,
+                  t,
+                  t,
+                );
+          process.stdout.write(
+            `    at ${t}: R@1 ${pct(g.r1)} empty ${pct(g.emptyLarge)} / ${pct(g.emptyBucket)} prompt right ${pct(g.right)} noise ${pct(g.noise)}` +
+              (sub
+                ? ` | ${report}: R@1 ${pct(sub.r1)} empty ${pct(sub.emptyLarge)} / ${pct(sub.emptyBucket)} right ${pct(sub.right)} noise ${pct(sub.noise)}`
+                : '') +
+              '\n',
+          );
         }
       }
-      const value = f.r1 + (f.emptyLarge + f.emptyBucket) / 2 + f.right;
+      if (report !== undefined) {
+        const sub = vs.filter((q) => q.query.id.startsWith(report));
+        process.stdout.write(
+          `    ${report} only (${sub.length}): ${line(figures(sub, mode, tRecall, tPrompt))}\n`,
+        );
+      }
+      const value = accuracy(vs, f);
       if (best === undefined || value > best.value) best = { mode, lambda, value, tRecall, tPrompt };
     }
   }
@@ -353,8 +421,8 @@ function main(argv: readonly string[]): void {
       GATE_FEATURES.map((name, j) => `  ${name.padEnd(20)} ${round(model.weights[j] as number)}`).join('\n') +
       `\n  ${'bias'.padEnd(20)} ${round(model.bias)}\n`,
   );
-  if (argv.includes('--dry-run')) return;
-  const command = `npx tsx scripts/train-recall-gate.ts --mode ${best.mode}${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}`;
+  if (argv.includes('--dry-run') || best.mode !== 'replace') return;
+  const command = `npx tsx scripts/train-recall-gate.ts${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}`;
   writeFileSync(
     MODEL_FILE,
     [
@@ -363,7 +431,6 @@ function main(argv: readonly string[]): void {
       '// leave-one-repository-out cross-validation (see docs/recall.md).',
       '/** Coefficients of the answerability gate (gate.ts), one weight per feature of GATE_FEATURES. */',
       'export const GATE_MODEL = {',
-      `  mode: '${best.mode}',`,
       `  features: ${JSON.stringify(GATE_FEATURES)} as readonly string[],`,
       `  weights: ${JSON.stringify(model.weights.map(round))} as readonly number[],`,
       `  bias: ${round(model.bias)},`,

@@ -27,10 +27,6 @@ export interface GateSignals {
   answerAsked: boolean;
   /** ... and the note states none. */
   answerMiss: boolean;
-  /** The question names a code identifier. */
-  identifierAsked: boolean;
-  /** ... and the note does not name it whole. */
-  identifierMiss: boolean;
   /** An asked attribute, value subject or why-symptom the note does not name. */
   requiredMiss: boolean;
   /** The note names another thing of a kind the question names, and not it. */
@@ -41,8 +37,16 @@ export interface GateSignals {
   otherRepoUnnamed: boolean;
   /** Share of the query's mass that no note of the store matches (a topic the notes lack). */
   unknownShare: number;
-  /** Share of the query's mass of the heaviest query term the note misses. */
-  maxMissShare: number;
+  /** The same for the notes of the asking repository (when it has notes in the store). */
+  unknownRepoShare: number;
+  /** Share of the query's mass the note lacks and the best other candidate matches. */
+  otherHasShare: number;
+  /** Share of the mass of the query's three heaviest words that the note matches. */
+  topShare: number;
+  /** Share of the query's mass the note lacks and a note of the asking repository has. */
+  repoMissShare: number;
+  /** Bit mask of the query's first 32 terms the note matches. */
+  mask: number;
   /** The query has Chinese (or other CJK) text. */
   cjk: boolean;
   /** Score relative to the best candidate's (1 for the best). */
@@ -56,21 +60,20 @@ export interface GateSignals {
 /** Names of the features, in the order of {@link gateFeatures} and the model's weights. */
 export const GATE_FEATURES = [
   'coverage',
-  'enough',
+  'top_share',
   'rules_admit',
   'log_matched_idf',
   'matched_groups',
   'distinct_share',
   'answer_asked',
   'answer_miss',
-  'identifier_asked',
-  'identifier_miss',
   'required_miss',
   'sibling',
   'same_repo',
-  'other_repo_unnamed',
+  'repo_miss_share',
   'unknown_share',
-  'max_miss_share',
+  'unknown_repo_share',
+  'other_has_share',
   'cjk',
   'log_ratio_best',
   'log_margin_next',
@@ -84,21 +87,20 @@ const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.m
 export function gateFeatures(s: GateSignals): number[] {
   return [
     s.coverage,
-    flag(s.enough),
+    s.topShare,
     flag(s.rules),
     Math.log1p(s.matchedIdf),
     Math.min(s.matchedGroups, 4) / 4,
     s.distinctShare,
     flag(s.answerAsked),
     flag(s.answerMiss),
-    flag(s.identifierAsked),
-    flag(s.identifierMiss),
     flag(s.requiredMiss),
     flag(s.sibling),
     flag(s.sameRepo),
-    flag(s.otherRepoUnnamed),
+    s.repoMissShare,
     s.unknownShare,
-    s.maxMissShare,
+    s.unknownRepoShare,
+    s.otherHasShare,
     flag(s.cjk),
     clamp(Math.log(s.ratioBest), -3, 0),
     clamp(Math.log(s.marginNext), -3, 3),

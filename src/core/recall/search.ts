@@ -114,11 +114,13 @@ export interface RecallRankingParams {
   /** Prompt-time recall: a second note needs this share of the best one's score. */
   promptPairShare: number;
   /**
-   * The learned answerability gate (gate.ts): the hard admission rules above become features of a
-   * small logistic model, and a note is returned when its probability of being a right answer
-   * reaches `gateRecall` (`recall`) or `gatePrompt` (prompt-time recall).
+   * `recall` uses the learned answerability gate (gate.ts): the admission rules above, except that a
+   * note must name the query's code identifiers whole, become features of a small logistic model,
+   * and a note is returned when its probability of being a right answer reaches `gateRecall`.
    */
   gate: boolean;
+  /** Prompt-time recall uses the gate too (with `gatePrompt`) instead of its coverage and margin bar. */
+  promptGate: boolean;
   /** Probability a note needs to be returned by `recall` when {@link gate} is on. */
   gateRecall: number;
   /** Probability the note prompt-time recall injects needs when {@link gate} is on. */
@@ -154,7 +156,8 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   promptMargin: 1.3,
   promptMaxNotes: 1,
   promptPairShare: 0.9,
-  gate: false,
+  gate: true,
+  promptGate: false,
   gateRecall: GATE_MODEL.recallThreshold,
   gatePrompt: GATE_MODEL.promptThreshold,
   topK: 5,
@@ -1074,7 +1077,7 @@ export function rankRecall(
   // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
   // With the gate, the hard rules become features, and the best GATE_POOL candidates by score
   // (of the allowed repositories, for a prompt) are judged by the model.
-  const gated = p.gate || limitOptions?.pool === true;
+  const gated = (options.prompt ? p.promptGate : p.gate) || limitOptions?.pool === true;
   const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
   const allowedCwd = options.prompt ? namedCwd : undefined;
   const limit = gated
@@ -1085,10 +1088,29 @@ export function rankRecall(
   let identMask = 0;
   let distinctMass = 0;
   let unknownMass = missingWords * unknownIdf * p.cjkMissingWeight;
+  let unknownRepoMass = unknownMass;
+  const masses = groups.map((g, gi) => (gi < 32 && !g.part ? g.mass / totalMass : 0));
+  // The query's three heaviest words, and the words a note of the asking repository has.
+  let topMask = 0;
+  for (const gi of masses
+    .map((m, gi) => [m, gi] as const)
+    .filter(([m]) => m > 0)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 3)
+    .map(([, gi]) => gi))
+    topMask |= 1 << gi;
+  let repoMask = 0;
+  groups.forEach((_, gi) => {
+    if (gi < 32 && knownInRepo[gi] === 1) repoMask |= 1 << gi;
+  });
+  const shareOf = (bits: number): number =>
+    masses.reduce((sum, m, gi) => sum + ((bits & (1 << gi)) !== 0 ? m : 0), 0);
+  const topMass = shareOf(topMask);
   groups.forEach((g, gi) => {
-    if (gi < 32 && g.identifier && strict.has(g.term)) identMask |= 1 << gi;
+    if (gi < 32 && g.identifier && strict.has(g.term) && p.strictIdentifiers) identMask |= 1 << gi;
     if (gi < 32 && (distinctMask & (1 << gi)) !== 0) distinctMass += g.mass;
     if (!g.part && !g.known) unknownMass += g.mass;
+    if (!g.part && (!g.known || (repoHasNotes && knownInRepo[gi] === 0))) unknownRepoMass += g.mass;
   });
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
@@ -1104,8 +1126,8 @@ export function rankRecall(
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;
     if (gated) {
-      // Only identifier parts matched: nothing to judge.
-      if (m === 0) continue;
+      // Only identifier parts matched: nothing to judge. A code identifier always matches whole.
+      if (m === 0 || (mask & identMask) !== identMask) continue;
     } else {
       if (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0) continue;
       if (answerMiss) continue;
@@ -1133,12 +1155,10 @@ export function rankRecall(
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (gated) {
       let distinctHit = 0;
-      let maxMiss = 0;
       groups.forEach((g, gi) => {
         if (gi >= 32 || g.part) return;
         const bit = 1 << gi;
         if ((mask & bit) !== 0 && (distinctMask & bit) !== 0) distinctHit += g.mass;
-        if ((mask & bit) === 0) maxMiss = Math.max(maxMiss, g.mass);
       });
       const otherRequired = required & ~identMask;
       candidate.signals = {
@@ -1157,14 +1177,16 @@ export function rankRecall(
         distinctShare: distinctMass > 0 ? distinctHit / distinctMass : 0,
         answerAsked: answers !== undefined,
         answerMiss,
-        identifierAsked: identMask !== 0,
-        identifierMiss: (mask & identMask) !== identMask,
         requiredMiss: (mask & otherRequired) !== otherRequired,
         sibling,
         sameRepo,
         otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
         unknownShare: unknownMass / totalMass,
-        maxMissShare: maxMiss / totalMass,
+        unknownRepoShare: unknownRepoMass / totalMass,
+        otherHasShare: 0,
+        topShare: topMass > 0 ? shareOf(mask & topMask) / topMass : 0,
+        repoMissShare: shareOf(repoMask & ~mask),
+        mask,
         cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
         ratioBest: 1,
         marginNext: 1,
@@ -1194,7 +1216,7 @@ export function rankRecall(
     if (out.length > limit) out.pop();
   }
   if (gated) {
-    judgePool(out);
+    judgePool(out, masses);
     if (limitOptions?.pool === true) return out;
     return options.prompt
       ? pickGatedForPrompt(index, out, options, p)
@@ -1207,8 +1229,11 @@ export function rankRecall(
 /** Candidates (the best by score) the gate judges per query. */
 const GATE_POOL = 16;
 
-/** Sets each pooled candidate's score relations, features and probability (see gate.ts). */
-export function judgePool(pool: RecallCandidate[]): void {
+/**
+ * Sets each pooled candidate's relations to the others, features and probability (see gate.ts).
+ * `masses`: each query group's share of the query's mass, by bit of the candidates' masks.
+ */
+function judgePool(pool: RecallCandidate[], masses: readonly number[]): void {
   const best = pool[0]?.score ?? 0;
   const admitted = pool.filter((c) => c.signals?.rules === true);
   const ratio = (score: number, other: number | undefined): number =>
@@ -1216,23 +1241,31 @@ export function judgePool(pool: RecallCandidate[]): void {
   pool.forEach((c, i) => {
     const s = c.signals;
     if (s === undefined) return;
+    const other = pool[i === 0 ? 1 : 0];
     s.ratioBest = best > 0 ? c.score / best : 1;
-    s.marginNext = ratio(c.score, pool[i === 0 ? 1 : 0]?.score);
+    s.marginNext = ratio(c.score, other?.score);
+    // The query's words this note lacks that the best other note has.
+    const lacks = (other?.signals?.mask ?? 0) & ~s.mask;
+    s.otherHasShare = masses.reduce((sum, m, gi) => sum + ((lacks & (1 << gi)) !== 0 ? m : 0), 0);
     s.marginAdmitted = ratio(c.score, admitted[admitted[0] === c ? 1 : 0]?.score);
     c.features = gateFeatures(s);
     c.probability = gateProbability(c.features);
   });
 }
 
-/** `recall` with the gate: the candidates whose probability reaches `gateRecall`, most probable first. */
+/**
+ * `recall` with the gate, most probable first: nothing unless the most probable note reaches
+ * `gateRecall`; then the notes that reach it or that the rules admit.
+ */
 function pickGated(
   pool: readonly RecallCandidate[],
   p: RecallRankingParams,
   limit: number,
 ): RecallCandidate[] {
-  return pool
-    .filter((c) => (c.probability ?? 0) >= p.gateRecall)
-    .sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score)
+  const sorted = [...pool].sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score);
+  if ((sorted[0]?.probability ?? 0) < p.gateRecall) return [];
+  return sorted
+    .filter((c) => (c.probability ?? 0) >= p.gateRecall || c.signals?.rules === true)
     .slice(0, limit);
 }
 
