@@ -21,6 +21,8 @@
  * the store); both act on either half (`--set test --only t4` runs one held-out batch);
  * `--gate` answers with the learned answerability gate (src/core/recall/gate.ts, off by default)
  * instead of the hand-written bars (`--gate-recall-only`: prompt-time recall keeps its bar);
+ * `--gate` answers with the learned answerability gate (src/core/recall/gate.ts, off by default)
+ * instead of the hand-written bars (`--gate-recall-only`: prompt-time recall keeps its bar);
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -483,6 +485,9 @@ function main(argv: readonly string[]): number {
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
     devFiles: files,
     testFiles: files,
+    ...(argv.includes('--gate')
+      ? { params: { gate: true, promptGate: !argv.includes('--gate-recall-only') } }
+      : {}),
     ...(argv.includes('--gate')
       ? { params: { gate: true, promptGate: !argv.includes('--gate-recall-only') } }
       : {}),

@@ -116,7 +116,9 @@ export interface RecallRankingParams {
   /**
    * `recall` uses the learned answerability gate (gate.ts): the admission rules above, except that a
    * note must name the query's code identifiers whole, become features of a small logistic model,
-   * and a note is returned when its probability of being a right answer reaches `gateRecall`.
+   * and a note is returned when its probability of being a right answer reaches `gateRecall`. Off:
+   * on a fresh blind batch it emptied more unanswerable questions but lost right answers and did not
+   * lower prompt-time noise (docs/recall.md, fourth pass).
    */
   gate: boolean;
   /** Prompt-time recall uses the gate too (with `gatePrompt`) instead of its coverage and margin bar. */
@@ -156,7 +158,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   promptMargin: 1.3,
   promptMaxNotes: 1,
   promptPairShare: 0.9,
-  gate: true,
+  gate: false,
   promptGate: false,
   gateRecall: GATE_MODEL.recallThreshold,
   gatePrompt: GATE_MODEL.promptThreshold,
@@ -1121,6 +1123,7 @@ export function rankRecall(
     const groupsHit = matchedGroups[doc] as number;
     const mask = groupMask[doc] as number;
     const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
+    if (!gated && (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0)) continue;
     const answerMiss = answers !== undefined && answers[doc] === 0;
     const sibling = siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0;
     const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
@@ -1129,7 +1132,6 @@ export function rankRecall(
       // Only identifier parts matched: nothing to judge. A code identifier always matches whole.
       if (m === 0 || (mask & identMask) !== identMask) continue;
     } else {
-      if (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0) continue;
       if (answerMiss) continue;
       if ((mask & required) !== required) continue;
       // Names another thing of a kind the question names, and not the one asked about.
