@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RECALL_FIXTURE_DIR, evaluateRecall } from '../../../scripts/eval-recall.js';
+import {
+  GATE_FEATURES,
+  type GateSignals,
+  gateFeatures,
+  gateProbability,
+} from '../../../src/core/recall/gate.js';
+import { GATE_MODEL } from '../../../src/core/recall/gate-model.js';
+import { type RecallRecord, buildRecallIndex } from '../../../src/core/recall/index-build.js';
+import { RECALL_DEFAULTS, rankRecall, searchRecall } from '../../../src/core/recall/search.js';
+
+const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
+const APP = '/home/dev/src/orders-svc';
+
+function rec(id: string, summary: string, content: string): RecallRecord {
+  const base = { source_paths: [], repo_fingerprint: sha1(APP), cwd: APP, thread_id: '', turn_id: '' };
+  return { id, summary, content, ...base };
+}
+
+const RECORDS = [
+  rec(
+    'esm',
+    'ERR_REQUIRE_ASYNC_MODULE on start',
+    'Node 22 throws ERR_REQUIRE_ASYNC_MODULE: drop top-level await.',
+  ),
+  rec('port', 'Local ports', 'Postgres listens on 5432 and Kafka on 9092 in the local stack.'),
+  rec('tests', 'Running the unit tests', 'Run ./gradlew test; integrationTest runs containers.'),
+  rec('deploy', 'How the service is deployed', 'Argo CD syncs main to staging; production is manual.'),
+  rec('money', 'Money is BigDecimal', 'Never use double for amounts; store NUMERIC(19,2).'),
+];
+
+const clear: GateSignals = {
+  coverage: 1,
+  topShare: 1,
+  enough: true,
+  otherRepoUnnamed: false,
+  rules: true,
+  matchedIdf: 8,
+  matchedGroups: 3,
+  distinctShare: 1,
+  answerAsked: false,
+  answerMiss: false,
+  requiredMiss: false,
+  sibling: false,
+  sameRepo: true,
+  unknownShare: 0,
+  unknownRepoShare: 0,
+  otherHasShare: 0,
+  repoMissShare: 0,
+  mask: 7,
+  cjk: false,
+  ratioBest: 1,
+  marginNext: 3,
+  marginAdmitted: 3,
+};
+
+describe('the answerability gate', () => {
+  it('ships one weight per feature, at most 20 features, and is off by default', () => {
+    expect(GATE_FEATURES.length).toBeLessThanOrEqual(20);
+    expect(GATE_MODEL.features).toEqual([...GATE_FEATURES]);
+    expect(GATE_MODEL.weights).toHaveLength(GATE_FEATURES.length);
+    expect(gateFeatures(clear)).toHaveLength(GATE_FEATURES.length);
+    expect(GATE_MODEL.promptThreshold).toBeGreaterThanOrEqual(GATE_MODEL.recallThreshold);
+    expect(RECALL_DEFAULTS.gate).toBe(false);
+    expect(RECALL_DEFAULTS.promptGate).toBe(false);
+  });
+
+  it('trusts a clear, covered answer more than one that lacks the asked value or names another thing', () => {
+    const sure = gateProbability(gateFeatures(clear));
+    expect(sure).toBeGreaterThan(GATE_MODEL.recallThreshold);
+    const lacking = { ...clear, rules: false, answerAsked: true, answerMiss: true, sibling: true };
+    expect(gateProbability(gateFeatures(lacking))).toBeLessThan(sure);
+    const uncovered = { ...clear, coverage: 0.3, topShare: 0.3, unknownShare: 0.6, otherHasShare: 0.3 };
+    expect(gateProbability(gateFeatures(uncovered))).toBeLessThan(sure);
+    // A tie with the next note is less sure than a clear lead.
+    const tie = { ...clear, marginNext: 1, marginAdmitted: 1, ratioBest: 1 };
+    expect(gateProbability(gateFeatures(tie))).toBeLessThan(sure);
+  });
+
+  it('judges the pooled candidates with probabilities between 0 and 1', () => {
+    const index = buildRecallIndex(RECORDS);
+    const pool = rankRecall(index, { query: 'which port does postgres use', cwd: APP }, { pool: true });
+    expect(pool.length).toBeGreaterThan(0);
+    for (const c of pool) {
+      expect(c.features).toHaveLength(GATE_FEATURES.length);
+      expect(c.probability).toBeGreaterThan(0);
+      expect(c.probability).toBeLessThan(1);
+    }
+  });
+
+  it('still matches a code identifier whole when it is on', () => {
+    const index = buildRecallIndex(RECORDS);
+    const ask = (query: string): string[] =>
+      searchRecall(index, RECORDS, {
+        query,
+        cwd: APP,
+        repoFingerprint: sha1(APP),
+        params: { gate: true, promptGate: true },
+      }).map((r) => r.id);
+    expect(ask('ERR_REQUIRE_ESM when the service starts')).toEqual([]);
+    expect(ask('ERR_REQUIRE_ASYNC_MODULE when the service starts')[0]).toBe('esm');
+  });
+
+  it('injects at most one note at prompt time, never one already injected in the session', () => {
+    const index = buildRecallIndex(RECORDS);
+    const prompt = (seen: string[]): string[] =>
+      searchRecall(index, RECORDS, {
+        query: 'ERR_REQUIRE_ASYNC_MODULE when the service starts on node 22',
+        cwd: APP,
+        repoFingerprint: sha1(APP),
+        params: { gate: true, promptGate: true },
+        prompt: { seen: new Set(seen) },
+      }).map((r) => r.id);
+    expect(prompt([])).toEqual(['esm']);
+    expect(prompt(['esm'])).toEqual([]);
+  });
+
+  it('keeps the dev figures it was fitted to (a regression guard)', () => {
+    const report = evaluateRecall({
+      sets: ['dev'],
+      testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
+      params: { gate: true },
+    });
+    const f = report.sets['dev']?.all;
+    expect(f).toBeDefined();
+    if (f === undefined) return;
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.84);
+    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.69);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.68);
+  });
+});
