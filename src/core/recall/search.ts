@@ -1087,33 +1087,21 @@ export function rankRecall(
     : options.prompt
       ? 3
       : (limitOptions?.limit ?? Infinity);
-  let identMask = 0;
-  let distinctMass = 0;
-  let unknownMass = missingWords * unknownIdf * p.cjkMissingWeight;
-  let unknownRepoMass = unknownMass;
-  const masses = groups.map((g, gi) => (gi < 32 && !g.part ? g.mass / totalMass : 0));
-  // The query's three heaviest words, and the words a note of the asking repository has.
-  let topMask = 0;
-  for (const gi of masses
-    .map((m, gi) => [m, gi] as const)
-    .filter(([m]) => m > 0)
-    .sort((a, b) => b[0] - a[0])
-    .slice(0, 3)
-    .map(([, gi]) => gi))
-    topMask |= 1 << gi;
-  let repoMask = 0;
-  groups.forEach((_, gi) => {
-    if (gi < 32 && knownInRepo[gi] === 1) repoMask |= 1 << gi;
-  });
-  const shareOf = (bits: number): number =>
-    masses.reduce((sum, m, gi) => sum + ((bits & (1 << gi)) !== 0 ? m : 0), 0);
-  const topMass = shareOf(topMask);
-  groups.forEach((g, gi) => {
-    if (gi < 32 && g.identifier && strict.has(g.term) && p.strictIdentifiers) identMask |= 1 << gi;
-    if (gi < 32 && (distinctMask & (1 << gi)) !== 0) distinctMass += g.mass;
-    if (!g.part && !g.known) unknownMass += g.mass;
-    if (!g.part && (!g.known || (repoHasNotes && knownInRepo[gi] === 0))) unknownRepoMass += g.mass;
-  });
+  // The gate's per-query context (see gateSignalsOf); none is built for the rules.
+  const gateContext = gated
+    ? gateContextOf(groups, {
+        totalMass,
+        unknownCjkMass: missingWords * unknownIdf * p.cjkMissingWeight,
+        distinctMask,
+        required,
+        strictIdentifiers: p.strictIdentifiers ? strict : new Set<string>(),
+        knownInRepo: repoHasNotes ? knownInRepo : undefined,
+        answers,
+        siblingDocs,
+        siblingGroups,
+        cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
+      })
+    : undefined;
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
   const out: RecallCandidate[] = [];
@@ -1122,23 +1110,22 @@ export function rankRecall(
     const coverage = Math.min(1, m / totalMass);
     const groupsHit = matchedGroups[doc] as number;
     const mask = groupMask[doc] as number;
-    const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
-    if (!gated && (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0)) continue;
-    const answerMiss = answers !== undefined && answers[doc] === 0;
-    const sibling = siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0;
-    const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
-    const named = namedCwd?.[docCwdIndex(index, doc)] === true;
-    if (gated) {
+    if (gateContext !== undefined) {
       // Only identifier parts matched: nothing to judge. A code identifier always matches whole.
-      if (m === 0 || (mask & identMask) !== identMask) continue;
+      if (m === 0 || (mask & gateContext.identMask) !== gateContext.identMask) continue;
     } else {
-      if (answerMiss) continue;
+      const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
+      if (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0) continue;
+      if (answers !== undefined && answers[doc] === 0) continue;
       if ((mask & required) !== required) continue;
       // Names another thing of a kind the question names, and not the one asked about.
-      if (sibling) continue;
-      if (namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named) continue;
+      if (siblingDocs !== undefined && ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0) continue;
     }
+    const sameRepo = repoMatches[docRepoIndex(index, doc)] === true;
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
+    const named = namedCwd?.[docCwdIndex(index, doc)] === true;
+    const otherRepoLow = namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named;
+    if (gateContext === undefined && otherRepoLow) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
@@ -1155,49 +1142,16 @@ export function rankRecall(
       score,
     };
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
-    if (gated) {
-      let distinctHit = 0;
-      groups.forEach((g, gi) => {
-        if (gi >= 32 || g.part) return;
-        const bit = 1 << gi;
-        if ((mask & bit) !== 0 && (distinctMask & bit) !== 0) distinctHit += g.mass;
-      });
-      const otherRequired = required & ~identMask;
-      candidate.signals = {
-        coverage,
-        enough,
-        rules:
-          enough &&
-          m >= p.minMatchedIdf &&
-          (mask & distinctMask) !== 0 &&
-          !answerMiss &&
-          (mask & required) === required &&
-          !sibling &&
-          !(namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named),
-        matchedIdf: m,
-        matchedGroups: groupsHit,
-        distinctShare: distinctMass > 0 ? distinctHit / distinctMass : 0,
-        answerAsked: answers !== undefined,
-        answerMiss,
-        requiredMiss: (mask & otherRequired) !== otherRequired,
-        sibling,
-        sameRepo,
+    if (gateContext !== undefined) {
+      candidate.signals = gateSignalsOf(gateContext, p, doc, candidate, mask, {
+        otherRepoLow,
         otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
-        unknownShare: unknownMass / totalMass,
-        unknownRepoShare: unknownRepoMass / totalMass,
-        otherHasShare: 0,
-        topShare: topMass > 0 ? shareOf(mask & topMask) / topMass : 0,
-        repoMissShare: shareOf(repoMask & ~mask),
-        mask,
-        cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
-        ratioBest: 1,
-        marginNext: 1,
-        marginAdmitted: 1,
-      };
+      });
     }
     if (limitOptions?.explain) {
+      const bits = mask;
       candidate.missed = groups
-        .filter((g, gi) => !g.part && gi < 32 && (mask & (1 << gi)) === 0)
+        .filter((g, gi) => !g.part && gi < 32 && (bits & (1 << gi)) === 0)
         .map((g) => {
           const share = referenceShare(g.term);
           return { term: g.term, mass: g.mass, known: g.known, identifier: g.identifier, share };
@@ -1217,8 +1171,8 @@ export function rankRecall(
     out.splice(at, 0, candidate);
     if (out.length > limit) out.pop();
   }
-  if (gated) {
-    judgePool(out, masses);
+  if (gateContext !== undefined) {
+    judgePool(out, gateContext.masses);
     if (limitOptions?.pool === true) return out;
     return options.prompt
       ? pickGatedForPrompt(index, out, options, p)
@@ -1226,6 +1180,145 @@ export function rankRecall(
   }
   if (limit === Infinity) out.sort(better);
   return options.prompt ? pickForPrompt(index, out, options, p) : out;
+}
+
+/** What the gate needs of a query, computed once per query (see {@link gateSignalsOf}). */
+interface GateContext {
+  groups: readonly Group[];
+  totalMass: number;
+  distinctMask: number;
+  distinctMass: number;
+  required: number;
+  identMask: number;
+  answers: Uint8Array | undefined;
+  siblingDocs: Uint32Array | undefined;
+  siblingGroups: number;
+  unknownShare: number;
+  unknownRepoShare: number;
+  /** Each group's share of the query's mass, by bit. */
+  masses: number[];
+  topMask: number;
+  topMass: number;
+  repoMask: number;
+  cjk: boolean;
+}
+
+function gateContextOf(
+  groups: readonly Group[],
+  q: {
+    totalMass: number;
+    unknownCjkMass: number;
+    distinctMask: number;
+    required: number;
+    strictIdentifiers: ReadonlySet<string>;
+    knownInRepo: Uint8Array | undefined;
+    answers: Uint8Array | undefined;
+    siblingDocs: Uint32Array | undefined;
+    siblingGroups: number;
+    cjk: boolean;
+  },
+): GateContext {
+  let identMask = 0;
+  let distinctMass = 0;
+  let unknownMass = q.unknownCjkMass;
+  let unknownRepoMass = q.unknownCjkMass;
+  let repoMask = 0;
+  const masses = groups.map((g, gi) => (gi < 32 && !g.part ? g.mass / q.totalMass : 0));
+  groups.forEach((g, gi) => {
+    const bit = gi < 32 ? 1 << gi : 0;
+    if (g.identifier && q.strictIdentifiers.has(g.term)) identMask |= bit;
+    if ((q.distinctMask & bit) !== 0) distinctMass += g.mass;
+    if (q.knownInRepo?.[gi] === 1) repoMask |= bit;
+    if (g.part) return;
+    if (!g.known) unknownMass += g.mass;
+    if (!g.known || q.knownInRepo?.[gi] === 0) unknownRepoMass += g.mass;
+  });
+  // The query's three heaviest words.
+  let topMask = 0;
+  const heaviest = masses
+    .map((m, gi) => [m, gi] as const)
+    .filter(([m]) => m > 0)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, 3);
+  for (const [, gi] of heaviest) topMask |= 1 << gi;
+  const context: GateContext = {
+    groups,
+    totalMass: q.totalMass,
+    distinctMask: q.distinctMask,
+    distinctMass,
+    required: q.required,
+    identMask,
+    answers: q.answers,
+    siblingDocs: q.siblingDocs,
+    siblingGroups: q.siblingGroups,
+    unknownShare: unknownMass / q.totalMass,
+    unknownRepoShare: unknownRepoMass / q.totalMass,
+    masses,
+    topMask,
+    topMass: 0,
+    repoMask,
+    cjk: q.cjk,
+  };
+  context.topMass = shareOfMask(context, topMask);
+  return context;
+}
+
+/** The share of the query's mass of the groups in `bits`. */
+function shareOfMask(ctx: GateContext, bits: number): number {
+  let sum = 0;
+  for (let gi = 0; gi < ctx.masses.length && gi < 32; gi++)
+    if ((bits & (1 << gi)) !== 0) sum += ctx.masses[gi] as number;
+  return sum;
+}
+
+/** The gate's signals of one pooled candidate (its relations to the others are set by judgePool). */
+function gateSignalsOf(
+  ctx: GateContext,
+  p: RecallRankingParams,
+  doc: number,
+  c: RecallCandidate,
+  mask: number,
+  repo: { otherRepoLow: boolean; otherRepoUnnamed: boolean },
+): GateSignals {
+  const enough = c.coverage >= p.minCoverage || (c.matchedGroups >= 2 && c.coverage >= p.minCoverageMulti);
+  const answerMiss = ctx.answers !== undefined && ctx.answers[doc] === 0;
+  const sibling =
+    ctx.siblingDocs !== undefined && ((ctx.siblingDocs[doc] as number) & ctx.siblingGroups & ~mask) !== 0;
+  const otherRequired = ctx.required & ~ctx.identMask;
+  return {
+    coverage: c.coverage,
+    enough,
+    rules:
+      enough &&
+      c.matchedIdf >= p.minMatchedIdf &&
+      (mask & ctx.distinctMask) !== 0 &&
+      !answerMiss &&
+      (mask & ctx.required) === ctx.required &&
+      !sibling &&
+      !repo.otherRepoLow,
+    matchedIdf: c.matchedIdf,
+    matchedGroups: c.matchedGroups,
+    distinctShare:
+      ctx.distinctMass > 0
+        ? (shareOfMask(ctx, mask & ctx.distinctMask) * ctx.totalMass) / ctx.distinctMass
+        : 0,
+    answerAsked: ctx.answers !== undefined,
+    answerMiss,
+    requiredMiss: (mask & otherRequired) !== otherRequired,
+    sibling,
+    sameRepo: c.sameRepo,
+    otherRepoUnnamed: repo.otherRepoUnnamed,
+    unknownShare: ctx.unknownShare,
+    unknownRepoShare: ctx.unknownRepoShare,
+    otherHasShare: 0,
+    topShare: ctx.topMass > 0 ? shareOfMask(ctx, mask & ctx.topMask) / ctx.topMass : 0,
+    repoMissShare: shareOfMask(ctx, ctx.repoMask & ~mask),
+    mask,
+    cjk: ctx.cjk,
+    ratioBest: 1,
+    marginNext: 1,
+    marginAdmitted: 1,
+  };
 }
 
 /** Candidates (the best by score) the gate judges per query. */
