@@ -6,6 +6,7 @@
  */
 import { isCodexInjectedUserText } from '../transcript.js';
 import type { Transcript } from '../types.js';
+import { durableCommand } from './commands.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, maskQuoted } from './text.js';
 
@@ -76,8 +77,86 @@ export function extractProcedures(transcript: Transcript): Proposal[] {
   return proposals;
 }
 
-/** The procedure a message states, if any (without evidence). */
+/**
+ * The procedure a message states, if any (without evidence). Its steps never hold a one-off,
+ * destructive or publishing step (see {@link durableSteps}); when those are its substance, or the
+ * message withdraws or hedges what it says, nothing is learned.
+ */
 export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefined {
+  const found = stated(text);
+  return found === 'one-off' ? undefined : found;
+}
+
+/**
+ * True when a message lays out a procedure, learned or not: its sentences are steps, not rules
+ * (a procedure made of `git push` steps teaches nothing, and neither do its sentences one by one).
+ */
+export function laysOutProcedure(text: string): boolean {
+  return stated(text) !== undefined;
+}
+
+/** A stated procedure, `one-off` when one was laid out but nothing durable is left of it. */
+function stated(text: string): Omit<Proposal, 'evidence'> | 'one-off' | undefined {
+  const raw = statedRaw(text);
+  if (raw === undefined) return undefined;
+  // "…, not decided yet", "scratch that", "算了", "待定": a withdrawn or open procedure is not one.
+  if (WITHDRAWN.test(maskQuoted(text))) return 'one-off';
+  const kept = durableSteps(raw.steps);
+  if (kept === undefined) return 'one-off';
+  if (kept.length === raw.steps.length) return raw.proposal;
+  return { ...raw.proposal, content: raw.render(kept), dedupeKey: kept.join(' ') };
+}
+
+/** A message that takes back or leaves open what it lays out. */
+const WITHDRAWN =
+  /\b(scratch that|forget (that|it|what i said)|never mind|not (yet )?(decided|settled|final)|undecided|tbd|up in the air|still (discussing|debating|deciding))\b|算了|当我没说|还没定|待定|未定|还在讨论|再议|回头再说|先不管/i;
+
+/** A step that runs a one-off, destructive or publishing command (`git push --tags`, `rm -rf`, `cp`). */
+const ONE_OFF_PROSE =
+  /^(?:(?:and|then|finally|lastly|last|after that|next|first)[\s,]+)*(?:push|commit|stage|force[- ]push|amend)(?:\s+(?:it|them|that|this|everything|the (?:tags?|branch|commit|changes|release))?)?\s*(?:$|[,.;]|to\b|and\b)|\b(?:force[- ])?push(?:es|ing)? (?:the (?:tags?|branch|commits?|changes|release)|it\b|them\b|(?:it |them )?to (?:origin|main|master|the remote|remote|upstream|github|gitlab)|origin\b|--|-f\b)|\b(?:and|then)\s+push\s*(?:$|[,.;])|\bcommit (?:and|&) push\b|git\s+(?:push|commit|add|tag)\b|(?:推送|推到|推上去|push\s*到|push\s*上去)\s*(?:到)?\s*(?:远端|远程|origin|main|master|主干|主分支|仓库|github|gitlab|分支|tag)|(?:提交|commit)\s*(?:并|然后|再)?\s*(?:推送|push)|打\s*tag\s*(?:并|然后|再)\s*(?:推|push)/i;
+
+/**
+ * The steps a future agent may follow, or undefined when the procedure's substance is one-off.
+ *
+ * A step is dropped when a command in it (in backticks, or the step itself when it reads as a
+ * command) has a one-off part (`git add/commit/push/tag`, `cp`/`mv`/`rm`, `sleep`, `| head`,
+ * `cd /tmp`), or when its action is pushing or committing. A note that holds such a step invites
+ * running it again: pushing and committing are the person's call, each time. When fewer than two
+ * steps are left, or more than half were dropped, the procedure *is* those steps and nothing is
+ * learned.
+ */
+export function durableSteps(steps: readonly string[]): string[] | undefined {
+  const kept = steps.filter((step) => !isOneOffStep(step));
+  if (kept.length < 2 || (steps.length - kept.length) * 2 > steps.length) return undefined;
+  return kept;
+}
+
+function isOneOffStep(step: string): boolean {
+  const bare = step
+    .trim()
+    .replace(
+      /^(?:(?:and|then|finally|lastly|after that|next|first|run|先|再|然后|接着|之后|最后|跑|执行)[\s,，:：]*)+/i,
+      '',
+    );
+  if (ONE_OFF_PROSE.test(bare)) return true;
+  const spans = [...step.matchAll(/`([^`]+)`/g)].map((match) => match[1] ?? '');
+  // "git push origin main --tags" without backticks: the step reads as a command.
+  if (spans.length === 0 && /^(git|cp|mv|rm|sleep|tail|head|cd)\s/.test(bare)) spans.push(bare);
+  return spans.some((span) => {
+    if (!/^\s*[\w./-]+(\s|$)/.test(span) || !/\s/.test(span.trim())) return false;
+    const durable = durableCommand(span);
+    return durable === undefined || durable.replace(/\s+/g, ' ') !== span.trim().replace(/\s+/g, ' ');
+  });
+}
+
+/** A procedure found in a message: the proposal, its steps and how to write it with other steps. */
+interface RawProcedure {
+  proposal: Omit<Proposal, 'evidence'>;
+  steps: string[];
+  render: (steps: readonly string[]) => string;
+}
+
+function statedRaw(text: string): RawProcedure | undefined {
   const masked = maskQuoted(text);
   const english = EN_LEAD.exec(masked);
   const chinese = ZH_LEAD.exec(masked);
@@ -96,15 +175,12 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
     const noun =
       EN_NOUN[(recipe[1] ?? '').toLowerCase().replace(/ment$/, '')] ??
       capitalize((recipe[1] ?? 'release').toLowerCase());
-    return {
-      kind: 'procedure',
-      family: 'recall_candidate',
-      summary: `${noun} procedure`,
-      content: `${noun} steps in this repo: ${parts.map((step, index) => `${index + 1}. ${step}`).join('; ')}.`,
-      sourcePaths: [],
-      confidence: 0.75,
-      dedupeKey: parts.join(' '),
-    };
+    return made(
+      `${noun} procedure`,
+      0.75,
+      parts,
+      (steps) => `${noun} steps in this repo: ${numbered(steps)}.`,
+    );
   }
   const likeThis = english || chinese || task || recipe ? undefined : EN_LIKE_THIS_LEAD.exec(masked);
   if (
@@ -124,15 +200,7 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
       englishSequence(text, masked) ??
       commaSteps(text, masked, likeThis.index ?? 0);
     if (steps !== undefined && steps.length >= 3 && steps.length <= 12) {
-      return {
-        kind: 'procedure',
-        family: 'recall_candidate',
-        summary: `${noun} procedure`,
-        content: `${noun} steps in this repo: ${steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ')}.`,
-        sourcePaths: [],
-        confidence: 0.7,
-        dedupeKey: steps.join(' '),
-      };
+      return made(`${noun} procedure`, 0.7, steps, (kept) => `${noun} steps in this repo: ${listed(kept)}.`);
     }
   }
   const prose = english || chinese || task || recipe || likeThis ? undefined : proseProcedure(text, masked);
@@ -149,15 +217,7 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
   if (task) {
     const what = (task[1] ?? '').trim().replace(/\s+/g, ' ');
-    return {
-      kind: 'procedure',
-      family: 'recall_candidate',
-      summary: `Steps to ${what}`,
-      content: `To ${what}: ${steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ')}.`,
-      sourcePaths: [],
-      confidence: 0.75,
-      dedupeKey: steps.join(' '),
-    };
+    return made(`Steps to ${what}`, 0.75, steps, (kept) => `To ${what}: ${listed(kept)}.`);
   }
   if (chinese && (!english || (chinese.index ?? 0) <= (english.index ?? 0))) {
     const topic = (chinese[1] ?? '')
@@ -165,27 +225,48 @@ export function procedureOf(text: string): Omit<Proposal, 'evidence'> | undefine
       .replace(/^(按照?|根据|照)?(本项目|这个项目|本仓库|这个仓库|我们|咱们|这边|这里|项目|仓库)?的?/, '')
       .replace(/^的/, '');
     const noun = `${topic.length >= 2 ? topic : '操作'}${chinese[2] === '顺序' ? '步骤' : chinese[2]}`;
-    return {
-      kind: 'procedure',
-      family: 'recall_candidate',
-      summary: noun,
-      content: `${noun}：${steps.map((step, index) => `${index + 1}. ${step.replace(/[。；;，,]+$/, '')}`).join('；')}。`,
-      sourcePaths: [],
-      confidence: 0.75,
-      dedupeKey: steps.join(' '),
-    };
+    return made(noun, 0.75, steps, (kept) => `${noun}：${listedZh(kept)}。`);
   }
   const key = (english?.[1] ?? english?.[2] ?? english?.[3] ?? english?.[4] ?? 'release').toLowerCase();
   const noun = EN_NOUN[key] ?? 'Release';
+  return made(`${noun} procedure`, 0.75, steps, (kept) => `${noun} steps in this repo: ${listed(kept)}.`);
+}
+
+/** A procedure proposal from its steps, with the way to write it again with fewer steps. */
+function made(
+  summary: string,
+  confidence: number,
+  steps: readonly string[],
+  render: (steps: readonly string[]) => string,
+): RawProcedure {
   return {
-    kind: 'procedure',
-    family: 'recall_candidate',
-    summary: `${noun} procedure`,
-    content: `${noun} steps in this repo: ${steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ')}.`,
-    sourcePaths: [],
-    confidence: 0.75,
-    dedupeKey: steps.join(' '),
+    proposal: {
+      kind: 'procedure',
+      family: 'recall_candidate',
+      summary,
+      content: render(steps),
+      sourcePaths: [],
+      confidence,
+      dedupeKey: steps.join(' '),
+    },
+    steps: [...steps],
+    render,
   };
+}
+
+/** "1. a; 2. b" with the steps as written. */
+function numbered(steps: readonly string[]): string {
+  return steps.map((step, index) => `${index + 1}. ${step}`).join('; ');
+}
+
+/** "1. a; 2. b" without the steps' trailing punctuation. */
+function listed(steps: readonly string[]): string {
+  return steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ');
+}
+
+/** "1. 甲；2. 乙" without the steps' trailing punctuation. */
+function listedZh(steps: readonly string[]): string {
+  return steps.map((step, index) => `${index + 1}. ${step.replace(/[。；;，,]+$/, '')}`).join('；');
 }
 
 /** Lines numbered `1.`/`1)`/`-` in order after the lead. */
@@ -216,7 +297,7 @@ const PROSE_STEP =
  * the fix, bump the patch version, run `make release-notes`, and open the PR.": the steps are the
  * sentences after the lead that tell what you do, split at commas into actions.
  */
-function proseProcedure(text: string, masked: string): Omit<Proposal, 'evidence'> | undefined {
+function proseProcedure(text: string, masked: string): RawProcedure | undefined {
   const lead = PROSE_LEAD.exec(masked);
   if (!lead || ONE_OFF_OBJECT.test(lead[1] ?? '')) return undefined;
   const rest = masked.slice((lead.index ?? 0) + lead[0].length);
@@ -249,15 +330,7 @@ function proseProcedure(text: string, masked: string): Omit<Proposal, 'evidence'
   if (steps.length < 3 || steps.length > 12 || steps.some((step) => step.length > 160)) return undefined;
   const what = (lead[1] ?? '').toLowerCase();
   const noun = EN_NOUN[what] ?? capitalize(what);
-  return {
-    kind: 'procedure',
-    family: 'recall_candidate',
-    summary: `${noun} procedure`,
-    content: `${noun} steps in this repo: ${steps.map((step, index) => `${index + 1}. ${step}`).join('; ')}.`,
-    sourcePaths: [],
-    confidence: 0.7,
-    dedupeKey: steps.join(' '),
-  };
+  return made(`${noun} procedure`, 0.7, steps, (kept) => `${noun} steps in this repo: ${numbered(kept)}.`);
 }
 
 /** "1) A 2) B 3) C" or "1. A 2. B 3. C" within one line, in order. */
@@ -333,7 +406,7 @@ function genericProcedure(
   text: string,
   masked: string,
   lead: { what: string; howTo: boolean; chinese: boolean },
-): Omit<Proposal, 'evidence'> | undefined {
+): RawProcedure | undefined {
   const steps = lead.chinese
     ? ordinalSteps(text, masked)
     : (numberedSteps(text, masked) ??
@@ -343,29 +416,14 @@ function genericProcedure(
   if (steps === undefined || steps.length < 3 || steps.length > 12) return undefined;
   if (lead.chinese) {
     const noun = `${lead.what.length >= 2 ? lead.what : '操作'}步骤`;
-    return {
-      kind: 'procedure',
-      family: 'recall_candidate',
-      summary: noun,
-      content: `${noun}：${steps.map((step, index) => `${index + 1}. ${step.replace(/[。；;，,]+$/, '')}`).join('；')}。`,
-      sourcePaths: [],
-      confidence: 0.7,
-      dedupeKey: steps.join(' '),
-    };
+    return made(noun, 0.7, steps, (kept) => `${noun}：${listedZh(kept)}。`);
   }
-  const listed = steps.map((step, index) => `${index + 1}. ${step.replace(/[.;,]+$/, '')}`).join('; ');
   const what = lead.what.replace(/[.;,:]+$/, '');
-  return {
-    kind: 'procedure',
-    family: 'recall_candidate',
-    summary: lead.howTo ? `How to ${what}` : `${capitalize(what)} procedure`,
-    content: lead.howTo
-      ? `To ${what} in this repo: ${listed}.`
-      : `${capitalize(what)} steps in this repo: ${listed}.`,
-    sourcePaths: [],
-    confidence: 0.7,
-    dedupeKey: steps.join(' '),
-  };
+  return made(lead.howTo ? `How to ${what}` : `${capitalize(what)} procedure`, 0.7, steps, (kept) =>
+    lead.howTo
+      ? `To ${what} in this repo: ${listed(kept)}.`
+      : `${capitalize(what)} steps in this repo: ${listed(kept)}.`,
+  );
 }
 
 /** "第一步 A，第二步 B，第三步 C" or "一、A；二、B；三、C" in order. */

@@ -20,7 +20,7 @@ import { collectActions, extractCommandLessons } from './commands.js';
 import { dropRepeats, isKnown, parseExisting } from './dedupe.js';
 import { extractFileFocus } from './files.js';
 import { extractPreferences } from './preferences.js';
-import { extractProcedures, procedureOf } from './procedures.js';
+import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
 import { contentWords, hasCjk, isOtherLanguage } from './text.js';
 
@@ -94,7 +94,7 @@ export function proposeLessons(
   const window = contextWindow(transcript, contextTurns);
   const actions = collectActions(window);
   // A message laying out a procedure is one recall note, not a handful of rules and facts.
-  const procedureTexts = human.filter((text) => procedureOf(text) !== undefined);
+  const procedureTexts = human.filter((text) => laysOutProcedure(text));
   const stated = extractPreferences(window).filter(
     (proposal) =>
       proposal.evidence.turn !== latest.index ||
