@@ -329,7 +329,21 @@ export function reviewSession(
   for (let index = 0; index < redacted.turns.length; index += 1) {
     const upTo = { ...redacted, turns: redacted.turns.slice(0, index + 1) };
     const result = reviewLocally(upTo, existing);
-    output.memory_updates.push(...result.memory_updates.map((item) => ({ ...item, turn: index })));
+    for (const item of result.memory_updates) {
+      // A `remove` takes back an entry an earlier turn proposed: the session is scored by what memory
+      // holds after it, so both go. A remove that matches nothing stays and counts against precision.
+      const target =
+        item.details.action === 'remove'
+          ? output.memory_updates.findIndex(
+              (earlier) =>
+                earlier.details.action !== 'remove' &&
+                earlier.summary === item.details.old_summary &&
+                (earlier.details.scope ?? 'global') === (item.details.scope ?? 'global'),
+            )
+          : -1;
+      if (target >= 0) output.memory_updates.splice(target, 1);
+      else output.memory_updates.push({ ...item, turn: index });
+    }
     output.recall_candidate.push(...result.recall_candidate.map((item) => ({ ...item, turn: index })));
   }
   return output;

@@ -224,7 +224,8 @@ describe('rules and procedures', () => {
     );
     expect(found).toMatchObject({ family: 'recall_candidate', summary: 'Release procedure' });
     expect(found?.content).toBe(
-      'Release steps in this repo: 1. bump the version; 2. run `pnpm build`; 3. tag it and push the tag.',
+      // The push is the person's call each time: a note never holds it.
+      'Release steps in this repo: 1. bump the version; 2. run `pnpm build`.',
     );
     expect(
       procedureOf('我们的发版流程是：先跑 make lint，再跑 make test，然后 make image，最后 make push-image。')

@@ -582,6 +582,42 @@ const EN_HYPOTHETICAL =
   /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
 const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉)/;
 
+/**
+ * Hedged: what the person is unsure of is not a fact or a rule ("staging probably runs on 14",
+ * "it's in config/ I think", "测试环境好像是在 …"). Voids its own sentence.
+ */
+const EN_HEDGE =
+  /\b(maybe|perhaps|probably|possibly|presumably|i think|i guess|i believe|i suppose|i assume|i reckon|i'm not sure|not sure|not (100%|entirely|totally|completely|really) sure|unsure|not certain|iirc|afaik|if i remember|if i recall|i forget|i don't remember|or something|might|i'm not convinced|not convinced|i doubt)\b/;
+const ZH_HEDGE =
+  /也许|或许|可能|好像|似乎|貌似|大概|估计|说不定|不确定|不太确定|不一定|我记得|印象中|没想好|不清楚|不太清楚/;
+/**
+ * Undecided, proposed, planned: not how things are ("not decided yet", "still up in the air",
+ * "there's a proposal to …", "还没定", "待定", "先不管", "回头再说"). Voids its sentence and the one
+ * before it, which it usually qualifies ("Use /api/v2 for new routes. Not decided yet though.").
+ */
+export const EN_UNDECIDED =
+  /\b(not (yet )?(decided|settled|final(i[sz]ed)?|agreed( on)?|confirmed|set in stone|official)|(decided|settled|agreed) yet|undecided|tbd|to be (decided|determined|confirmed|discussed)|up in the air|(still|currently) (discussing|debating|deciding|figuring|arguing|undecided|open|being discussed|under discussion|in discussion|talking about)|under discussion|open question|haven't (decided|settled|agreed|made up)|have not (decided|settled|agreed)|no decision|we'll see|tentative(ly)?|being debated|a proposal|proposed|we're considering|we are considering|thinking (about|of) (moving|switching|migrating|using|adopting|changing|dropping)|(planning|plan|want|going) to (move|switch|migrate|adopt|drop|replace) |if we (ever|end up|decide|go with|switch|move)\b|\b(someday|some day|one day|at some point|eventually|down the road|in the long run)\b|^(but )?(not (now|yet|today|for now)|later)( though)?[.!]*$)/;
+export const ZH_UNDECIDED =
+  /还没定|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|打算|计划(?!任务|表)|准备(?!好)/;
+/**
+ * Withdrawn: "scratch that", "forget what I said about Jest", "算了，当我没说". Voids everything the
+ * message said before it (and, in a later turn, what an earlier turn taught: see review.ts).
+ */
+export const EN_RETRACTION =
+  /(?<!\b(?:don't|do not|never|not) )\b(scratch that|forget (that|it|this|what i said|about (that|it|what i said)|my (last|previous)|the (last|previous) (thing|message|rule|point|one)|i said)|never mind (that|what i said|my (last|previous)|the (last|previous))|ignore (that|what i said|my (last|previous))|disregard (that|what i said|my (last|previous))|i take (that|it) back|strike that|on second thought|don't (write|note|save|remember|store|record) (that|this|it)( down)?|no need to (remember|note|save|record) (that|this|it))\b/;
+export const ZH_RETRACTION =
+  /(?<![计打清结合估推运换演核预盘就])算了|当我没说|不用记|别记|先别记|不要记|(刚才|之前|上面|前面)(说|讲|提)的[^，。]{0,12}?(不算|作废|先不算|先别记|别记|不用记|不对|收回|忽略)|收回(刚才|前面|上面)?(的话|那句)|撤回|忽略(刚才|我刚才|上面|前面)/;
+/**
+ * Someone else's view, not the person's: "Dana thinks we should …", "the lead wants …", "老王说我们
+ * 应该 …". The person may not agree; it is not theirs to teach. Voids its sentence.
+ */
+const EN_OTHERS_NAMED =
+  /(^|[,;:]\s*|\b(?:and|but|so|well|apparently|btw)\s+)(?!(?:I|We|You|It|This|That|There|Then|And|But|So|Also|Please|Always|Never|Our|The|My|Your)\b)[A-Z][a-z]{2,}(?: [A-Z][a-z]+)? (thinks|says|said|wants|wanted|suggests|suggested|proposes|proposed|argues|argued|believes|reckons|feels|claims|mentioned|keeps saying|is pushing for|prefers)\b/;
+const EN_OTHERS =
+  /\b(someone|somebody|some people|people|others|they|he|she|the (team ?lead|lead|boss|cto|pm|manager|architect|reviewer|other team|backend team|frontend team|platform team)|my (boss|manager|lead|colleague|coworker|teammate)|our (lead|cto|pm|manager|architect)) (thinks?|says|said|wants?|suggests?|suggested|proposes|proposed|argues?|argued|believes?|reckons?|feels?|claims?|mentioned|keeps? saying|is pushing for)\b/i;
+const ZH_OTHERS =
+  /(^|[，,。；;])[^，,。；;我]{0,4}?(老[\u4e00-\u9fff]|小[\u4e00-\u9fff](?=说|觉得|认为|建议|提议)|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|他们|他|她|有人|别人|同事|组长|领导|老板|产品|经理|架构师|后端|前端|运维|[A-Z][a-z]+)(说|觉得|认为|建议|提议|主张|坚持)(?![明过法])/;
+
 /** Topics of the person's way of working (→ `user` scope). */
 const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
@@ -614,10 +650,15 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
     for (const entry of turn.entries) {
       if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
       const sentences = splitSentences(entry.text);
+      const voided = voidedSentences(sentences);
       const answered = answeredPath(sentences, replyBefore);
       const groups: CueSentence[][] = [];
       let previousCue: CueSentence | undefined;
       sentences.forEach((sentence, position) => {
+        if (voided.has(position)) {
+          previousCue = undefined;
+          return;
+        }
         const found = analyzeSentence(sentence);
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
@@ -714,15 +755,47 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
             : withPath(proposal, answered),
         );
       }
-      const terse = groups.length === 0 ? terseContrast(sentences, turn.entries) : undefined;
+      const standing = sentences.filter((_sentence, position) => !voided.has(position));
+      const terse = groups.length === 0 ? terseContrast(standing, turn.entries) : undefined;
       if (terse) proposals.push(toProposal([terse], turn.index));
       if (groups.length === 0 && !terse) {
-        const acknowledged = acknowledgedRule(sentences, turn.entries);
+        const acknowledged = acknowledgedRule(standing, turn.entries);
         if (acknowledged) proposals.push(toProposal([acknowledged], turn.index));
       }
     }
   }
   return proposals;
+}
+
+/**
+ * Sentences that teach nothing whatever cue they hold: hedged or someone else's view (the sentence),
+ * undecided (the sentence and the one before, which it qualifies), withdrawn (everything before).
+ * Read on the masked text: a quoted "maybe" is not the person hedging.
+ */
+export function voidedSentences(sentences: readonly Sentence[]): Set<number> {
+  const voided = new Set<number>();
+  sentences.forEach((sentence, position) => {
+    const masked = sentence.masked;
+    const lower = masked.toLowerCase().replace(/[’‘]/g, "'");
+    if (EN_RETRACTION.test(lower) || ZH_RETRACTION.test(masked)) {
+      for (let index = 0; index <= position; index += 1) voided.add(index);
+      return;
+    }
+    if (EN_UNDECIDED.test(lower) || ZH_UNDECIDED.test(masked)) {
+      voided.add(position);
+      if (position > 0) voided.add(position - 1);
+      return;
+    }
+    if (
+      EN_HEDGE.test(lower) ||
+      ZH_HEDGE.test(masked) ||
+      EN_OTHERS_NAMED.test(masked) ||
+      EN_OTHERS.test(masked) ||
+      ZH_OTHERS.test(masked)
+    )
+      voided.add(position);
+  });
+  return voided;
 }
 
 /**

@@ -19,10 +19,17 @@ import { cleanTextProblems } from './clean.js';
 import { collectActions, extractCommandLessons } from './commands.js';
 import { dropRepeats, isKnown, parseExisting } from './dedupe.js';
 import { extractFileFocus } from './files.js';
-import { extractPreferences } from './preferences.js';
+import {
+  EN_RETRACTION,
+  EN_UNDECIDED,
+  extractPreferences,
+  ZH_RETRACTION,
+  ZH_UNDECIDED,
+} from './preferences.js';
 import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
-import { contentWords, hasCjk, isOtherLanguage } from './text.js';
+import { contentWords, hasCjk, isOtherLanguage, splitSentences } from './text.js';
+import { isCodexInjectedUserText } from '../transcript.js';
 
 /** One item of a ReviewerOutput family. */
 export interface ReviewerOutputItem {
@@ -204,14 +211,143 @@ export function reviewLocally(
   const memory = kept
     .filter((proposal) => proposal.family === 'memory_updates')
     .slice(0, options.maxMemoryUpdates ?? 8);
+  const withdrawn = withdrawnEarlier(transcript, existing, options);
   const recall = kept
     .filter((proposal) => proposal.family === 'recall_candidate')
     .slice(0, options.maxRecallCandidates ?? 5);
   return {
-    memory_updates: memory.map((proposal) => toItem(proposal, turnIds.get(proposal.evidence.turn))),
+    memory_updates: [
+      ...withdrawn,
+      ...memory.map((proposal) => toItem(proposal, turnIds.get(proposal.evidence.turn))),
+    ],
     recall_candidate: recall.map((proposal) => toItem(proposal, turnIds.get(proposal.evidence.turn))),
     skill_action: [],
   };
+}
+
+/** Words of a withdrawal that say nothing about what is withdrawn. */
+const WITHDRAWAL_WORDS = new Set([
+  'forget',
+  'said',
+  'what',
+  'about',
+  'scratch',
+  'ignore',
+  'earlier',
+  'before',
+  'wrong',
+  'never',
+  'mind',
+  'actually',
+  'wait',
+  'decided',
+  'settled',
+  'yet',
+  'still',
+  'thing',
+  'rule',
+  'last',
+  'previous',
+  'take',
+  'back',
+  'strike',
+  'second',
+  'thought',
+  'disregard',
+  'haven',
+  'have',
+  'not',
+  'that',
+  'this',
+  '刚才',
+  '才说',
+  '说的',
+  '之前',
+  '前说',
+  '上面',
+  '面说',
+  '那条',
+  '这条',
+  '先别',
+  '别记',
+  '不用',
+  '用记',
+  '不算',
+  '算了',
+  '没说',
+  '我没',
+  '当我',
+  '还没',
+  '没定',
+  '没确',
+  '确定',
+  '待定',
+  '讨论',
+]);
+
+/**
+ * "forget what I said about Jest", "刚才说的驼峰那条先别记": the person withdraws (or leaves open) a
+ * rule or fact an earlier turn taught, which its own review already proposed. The withdrawal is a
+ * `remove` of that entry: the lessons the earlier turns gave (reviewed again, as they were) that
+ * share a word with the withdrawal, or, for a bare "forget that" / "算了，当我没说" opening the message,
+ * the lessons of the turn just before.
+ */
+function withdrawnEarlier(
+  transcript: Transcript,
+  existing: { userMd: string; memoryMd: string },
+  options: LocalReviewOptions,
+): ReviewerOutputItem[] {
+  const latest = transcript.turns.at(-1);
+  if (latest === undefined || transcript.turns.length < 2) return [];
+  const withdrawals: Array<{ text: string; words: string[]; opening: boolean }> = [];
+  for (const entry of latest.entries) {
+    if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
+    splitSentences(entry.text).forEach((sentence, position) => {
+      const lower = sentence.masked.toLowerCase().replace(/[’‘]/g, "'");
+      const retracts = EN_RETRACTION.test(lower) || ZH_RETRACTION.test(sentence.masked);
+      const open = EN_UNDECIDED.test(lower) || ZH_UNDECIDED.test(sentence.masked);
+      if (!retracts && !open) return;
+      const words = [...contentWords(sentence.masked)].filter(
+        (word) => !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3),
+      );
+      withdrawals.push({ text: sentence.text, words, opening: retracts && position === 0 });
+    });
+  }
+  if (withdrawals.length === 0) return [];
+  const contextTurns = options.contextTurns ?? CONTEXT_TURNS;
+  const removes: ReviewerOutputItem[] = [];
+  const seen = new Set<string>();
+  const count = transcript.turns.length;
+  for (let back = 1; back <= Math.min(contextTurns, count - 1); back += 1) {
+    const earlier = { ...transcript, turns: transcript.turns.slice(0, count - back) };
+    const taught = reviewLocally(earlier, existing, {
+      ...options,
+      maxRecallCandidates: 0,
+    }).memory_updates.filter((item) => item.details.action === 'add');
+    for (const item of taught) {
+      const content = typeof item.details.content === 'string' ? item.details.content : '';
+      const words = contentWords(`${item.summary} ${content}`);
+      const withdrawal = withdrawals.find(
+        (candidate) =>
+          candidate.words.some((word) => words.has(word)) ||
+          (back === 1 && candidate.opening && candidate.words.length === 0),
+      );
+      if (withdrawal === undefined || seen.has(item.summary)) continue;
+      seen.add(item.summary);
+      removes.push({
+        summary: item.summary,
+        details: {
+          action: 'remove',
+          scope: item.details.scope ?? 'global',
+          old_summary: item.summary,
+          evidence: { turn: latest.index, quote: withdrawal.text.slice(0, 300) },
+          lesson: 'withdrawn',
+        },
+        confidence: 0.8,
+      });
+    }
+  }
+  return removes;
 }
 
 function toItem(proposal: Proposal, turnId: string | undefined): ReviewerOutputItem {
