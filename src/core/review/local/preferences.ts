@@ -767,6 +767,43 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
   return proposals;
 }
 
+/** A clause that gives the reason or the risk of a rule ("otherwise the build might break", "不然可能会挂"). */
+const REASON_CLAUSE =
+  /^(otherwise|or else|else|because|since|as|so that|in case|which|unless|or|and (your|the|it|they)|(they|it|that|this|your|the) [\w' ]*\b(might|may|could|will|would)\b)|^(不然|否则|要不然|以免|免得|因为|所以|这样|省得)/;
+/**
+ * The claim of a sentence without the reason or risk that follows it: "always run lint before
+ * pushing because CI might reject it" → "always run lint before pushing".
+ */
+function claimOf(sentence: string): string {
+  const cut =
+    /\s*[,;]?\s*\b(otherwise|or else|because|since|so that|in case)\b|\s*[,;]\s*(they|it|that|your|the)\b[^,;]*\b(might|may|could|will|would)\b|[，,；;]\s*(不然|否则|要不然|以免|免得|因为)/i.exec(
+      sentence,
+    );
+  return cut && cut.index > 0 ? sentence.slice(0, cut.index) : sentence;
+}
+
+/**
+ * True when the person hedges the claim itself: a hedge in the first clause ("I think the DB is on
+ * 5433, …"), in a short clause of its own (", I think", "，我不太确定") or in a "but …" qualification;
+ * not in a clause giving the rule's reason or risk ("…, otherwise the build might break") and not
+ * in "if possible" (可能的话, 尽可能).
+ */
+function hedged(sentence: string): boolean {
+  const text = claimOf(sentence).replace(
+    /可能的话|尽可能|不可能|if possible|as (soon|much|little|few|many) as possible/gi,
+    '',
+  );
+  const clauses = text.split(/\s*(?:[,;:，；：]|\s[—–-]\s)\s*/).filter((clause) => clause.trim() !== '');
+  return clauses.some((clause, position) => {
+    const trimmed = clause.trim();
+    if (!EN_HEDGE.test(trimmed) && !ZH_HEDGE.test(trimmed)) return false;
+    if (position === 0) return true;
+    if (REASON_CLAUSE.test(trimmed)) return false;
+    const size = hasCjk(trimmed) ? trimmed.replace(/\s/g, '').length / 2.5 : trimmed.split(/\s+/).length;
+    return size <= 5 || /^(but|though|although|tho|不过|但是|但)/.test(trimmed);
+  });
+}
+
 /**
  * Sentences that teach nothing whatever cue they hold: hedged or someone else's view (the sentence),
  * undecided (the sentence and the one before, which it qualifies), withdrawn (everything before).
@@ -786,13 +823,7 @@ export function voidedSentences(sentences: readonly Sentence[]): Set<number> {
       if (position > 0) voided.add(position - 1);
       return;
     }
-    if (
-      EN_HEDGE.test(lower) ||
-      ZH_HEDGE.test(masked) ||
-      EN_OTHERS_NAMED.test(masked) ||
-      EN_OTHERS.test(masked) ||
-      ZH_OTHERS.test(masked)
-    )
+    if (hedged(lower) || EN_OTHERS_NAMED.test(masked) || EN_OTHERS.test(masked) || ZH_OTHERS.test(masked))
       voided.add(position);
   });
   return voided;
@@ -1168,7 +1199,11 @@ function analyzeClause(
   // "帮我重构一下，不要改接口": a constraint on today's task, unless it says it stands (以后, 一律, 都 …)
   // or is about the repository (这个仓库, a path).
   if (mid && chinese && best.kind !== 'fact' && !ZH_DURABLE.test(rest)) return undefined;
-  if (!chinese && /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(lower) && best.kind !== 'fact')
+  if (
+    !chinese &&
+    /\b(might|may|could|maybe|perhaps|wish|hope)\b/.test(claimOf(lower)) &&
+    best.kind !== 'fact'
+  )
     return undefined;
   if (
     !chinese &&
