@@ -701,7 +701,10 @@ export function extractCommandLessons(
       // A failing test is the task at hand, unless only configuration changed before it passed
       // (a Makefile forcing CGO_ENABLED=0): then the setup was wrong.
       const configOnly = fixCommands.length === 0 && files.length > 0 && files.every(isConfigFile);
-      if (!error.setup && !configOnly) return;
+      // Only commands ran in between, nothing was edited (`docker compose … up --wait`, then the
+      // failing e2e suite passed): the environment was wrong, not the code under test.
+      const environmentOnly = files.length === 0 && fixCommands.length > 0;
+      if (!error.setup && !configOnly && !environmentOnly) return;
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
@@ -726,7 +729,29 @@ export function extractCommandLessons(
       return;
     }
 
-    // 2. It never passed, but a different command of the same kind did: the command to use here.
+    // 2. The same command with only a switch added (`-tags sqlite_fts5`, `PGPORT=5433`) passed, with
+    // nothing edited or run in between: the switch is what makes it pass here, whatever the failure.
+    const switched = later.find((run) => {
+      const durable = durableOf(run);
+      return (
+        run.exitCode === 0 && durable !== undefined && addedSwitches(failedDurable, durable) !== undefined
+      );
+    });
+    const switchedDurable = switched === undefined ? undefined : durableOf(switched);
+    if (switched !== undefined && switchedDurable !== undefined) {
+      const between = (run: CommandRun): boolean => run.order > failed.order && run.order < switched.order;
+      const quiet =
+        !actions.patches.some((patch) => between({ ...switched, order: patch.order })) &&
+        !runs.some((run) => between(run) && run.exitCode === 0 && !isReadOnly(run.command));
+      if (quiet && !taughtCommands.has(switchedDurable)) {
+        taughtCommands.add(switchedDurable);
+        const added = addedSwitches(failedDurable, switchedDurable) ?? [];
+        proposals.push(switchLesson(category, failed, switchedDurable, switched.turn, added, error?.line));
+      }
+      return;
+    }
+
+    // 3. It never passed, but a different command of the same kind did: the command to use here.
     if (category === undefined) return;
     const success = later.find(
       (run) =>
@@ -769,6 +794,76 @@ export function extractCommandLessons(
     );
   });
   return proposals;
+}
+
+/** Flags that hide a failure rather than fix it (skipping, forcing, updating snapshots, retrying). */
+const HIDING_SWITCH =
+  /skip|ignore|exclude|no-verify|force|update|pass-?with|allow|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|^-u$|^-f$|^-i$/i;
+
+/**
+ * The switches a later command adds to a failed one (flags with their values, `NAME=value`
+ * prefixes), or undefined when it differs otherwise, narrows the run or hides the failure.
+ */
+export function addedSwitches(failed: string, later: string): string[] | undefined {
+  const before = normalizedTokens(failed);
+  const after = normalizedTokens(later);
+  if (after.length <= before.length) return undefined;
+  const remaining = [...after];
+  for (const token of before) {
+    const at = remaining.indexOf(token);
+    if (at < 0) return undefined;
+    remaining.splice(at, 1);
+  }
+  const added: string[] = [];
+  for (let index = 0; index < remaining.length; index += 1) {
+    const token = remaining[index] ?? '';
+    if (/^[A-Z_][A-Z0-9_]*=\S*$/.test(token)) {
+      added.push(token);
+      continue;
+    }
+    if (!token.startsWith('-') || NARROWING_FLAGS.test(token) || HIDING_SWITCH.test(token)) return undefined;
+    // `-tags sqlite_fts5`: the value right after a short or long flag goes with it.
+    const value = remaining[index + 1];
+    const position = after.indexOf(token);
+    if (
+      value !== undefined &&
+      !value.startsWith('-') &&
+      after[position + 1] === value &&
+      !token.includes('=')
+    ) {
+      if (isPathLike(value) && value.includes('/')) return undefined;
+      added.push(`${token} ${value}`);
+      index += 1;
+    } else added.push(token);
+  }
+  return added.length > 0 ? added : undefined;
+}
+
+function switchLesson(
+  category: CommandCategory | undefined,
+  failed: CommandRun,
+  success: string,
+  successTurn: number,
+  added: readonly string[],
+  error: string | undefined,
+): Proposal {
+  const switches = added.map((token) => `\`${token}\``).join(' and ');
+  const without = error === undefined ? 'without it the run fails' : `without it: ${quietError(error)}`;
+  const content = `In this repo, run \`${success}\` (it needs ${switches}; ${without}).`;
+  return {
+    kind: 'command',
+    family: 'recall_candidate',
+    summary: `${category === undefined ? 'Command' : CATEGORY_TITLES[category]}: \`${success}\``,
+    content,
+    sourcePaths: [],
+    evidence: {
+      turn: successTurn,
+      quote: clip(`$ ${failed.command} → exit ${failed.exitCode ?? '?'}; $ ${success} → exit 0`, MAX_QUOTE),
+    },
+    confidence: 0.75,
+    dedupeKey: success,
+    addedWords: [...contentWords(added.join(' '))],
+  };
 }
 
 /**

@@ -598,7 +598,7 @@ const ZH_HEDGE =
 export const EN_UNDECIDED =
   /\b(not (yet )?(decided|settled|final(i[sz]ed)?|agreed( on)?|confirmed|set in stone|official)|(decided|settled|agreed) yet|undecided|tbd|to be (decided|determined|confirmed|discussed)|up in the air|(still|currently) (discussing|debating|deciding|figuring|arguing|undecided|open|being discussed|under discussion|in discussion|talking about)|under discussion|open question|haven't (decided|settled|agreed|made up)|have not (decided|settled|agreed)|no decision|we'll see|tentative(ly)?|being debated|a proposal|proposed|we're considering|we are considering|thinking (about|of) (moving|switching|migrating|using|adopting|changing|dropping)|(planning|plan|want|going) to (move|switch|migrate|adopt|drop|replace) |if we (ever|end up|decide|go with|switch|move)\b|\b(someday|some day|one day|at some point|eventually|down the road|in the long run)\b|^(but )?(not (now|yet|today|for now)|later)( though)?[.!]*$)/;
 export const ZH_UNDECIDED =
-  /还没定|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|打算|计划(?!任务|表)|准备(?!好)/;
+  /还没定|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
 /**
  * Withdrawn: "scratch that", "forget what I said about Jest", "算了，当我没说". Voids everything the
  * message said before it (and, in a later turn, what an earlier turn taught: see review.ts).
