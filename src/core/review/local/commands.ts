@@ -81,16 +81,30 @@ export function collectActions(transcript: Transcript): SessionActions {
           : next?.kind === 'tool_output'
             ? { exitCode: next.exitCode, output: next.output }
             : undefined;
+      const output = result?.output ?? '';
       commands.push({
         turn: turn.index,
         order,
         command: entry.input.trim(),
-        exitCode: result?.exitCode,
-        output: result?.output ?? '',
+        // A test run that exits 0 having run nothing ("5 skipped", "no tests ran") did not pass.
+        exitCode: result?.exitCode === 0 && ranNoTest(entry.input, output) ? 5 : result?.exitCode,
+        output,
       });
     });
   }
   return { commands, patches };
+}
+
+/** The summary of a test run that ran nothing: everything skipped, nothing collected. */
+const NOTHING_RAN =
+  /^[=\s]*(\d+ skipped(, \d+ (warnings?|deselected))* in [\d.]+m?s|no tests ran\b|collected 0 items|no tests? (were )?found|tests: +0 total|ran 0 tests|0 passing\b)/im;
+
+/** True when a test command exited 0 without running a test (the run did not pass). */
+function ranNoTest(command: string, output: string): boolean {
+  if (output.length > 200_000 || !NOTHING_RAN.test(output) || /\b[1-9]\d* (passed|passing)\b/.test(output))
+    return false;
+  const durable = durableCommand(command);
+  return durable !== undefined && categoryOf(durable) === 'test';
 }
 
 // ---------------------------------------------------------------------------------------------

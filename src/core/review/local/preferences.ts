@@ -123,7 +123,7 @@ const EN_CUES: readonly CueRule[] = [
   // "whenever you commit for me use `git commit -S`": a recurring moment and what to do in it, comma or not.
   {
     pattern:
-      /^(when|whenever|every time|each time|any time) you \w+\b.{0,80}?\b(use|run|pass|add|prefer|always|never|don't|do not|keep|put)\b/,
+      /^(when|whenever|every time|each time|any time) you \w+\b.{0,80}?\b(use|run|pass|add|prefer|always|never|don't|do not|keep|put|must|should|need to|have to)\b/,
     kind: 'rule',
     confidence: 0.75,
   },
@@ -159,7 +159,7 @@ const EN_CUES: readonly CueRule[] = [
   },
   {
     pattern:
-      /^(keep|make|write|give|send|reply|answer|respond)\b.*\b(answers?|repl(y|ies)|responses?|explanations?|summar(y|ies)|commit messages?|pr descriptions?|comments)\b/,
+      /^(keep|make|write|give|send|reply|answer|respond|skip|drop|omit|leave out|cut|ditch|lose)\b.*\b(answers?|repl(y|ies)|responses?|explanations?|summar(y|ies)|commit messages?|pr descriptions?|comments)\b/,
     kind: 'preference',
     confidence: 0.75,
   },
@@ -298,6 +298,14 @@ const EN_CUES: readonly CueRule[] = [
   {
     pattern:
       /^our [\w./@-]+( [\w./@-]+)? (?!(is|was|has|keeps|seems|looks|fails|breaks|crashes|times)\b)[a-z]+s\b(?!.*\b(error|errors|5\d\d|500s|fail\w*|broken|crash\w*|slow|timeout|timing out|again|wrong|now|today)\b)/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
+  // "staging only ever deploys from release/* branches", "main never goes to staging": how a thing
+  // behaves, always (a habitual present with a frequency adverb; problem reports are guarded below).
+  {
+    pattern:
+      /^(?!(it|this|that|these|those|i|you|he|she|they|we|there)\b)(the |our )?[\w./@*-]+( [\w./@*-]+){0,2} (only ever|only|never|always|ever) (?!(get|gets|got|seem|seems|work|works|break|breaks|fail|fails|crash\w*)\b)[a-z]+s\b [^,]{0,60}\b(from|to|on|in|via|through|with|against)\b/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -507,7 +515,11 @@ const ZH_CUES: readonly CueRule[] = [
     confidence: 0.7,
   },
   // "注释写中文就行": how something is done, settled with 就行/就好.
-  { pattern: /^[^，。]{1,10}(写|用|说|放)[^，。]{1,12}(就行|就好|就可以)/, kind: 'rule', confidence: 0.7 },
+  {
+    pattern: /^[^，。]{1,10}(写|用|说|放|跑|执行)\s*(`[^`]+`|[^，。]{1,12})\s*(就行|就好|就可以)/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   {
     pattern:
       /^(我们|项目|仓库|这个仓库|这个项目)[^，。]{0,12}?(都|统一|一律)?(用|使用|采用|跑在|部署在|放在|在)/,
@@ -704,7 +716,11 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         }
         if (found === undefined) {
           // "…, change X instead." right after a prohibition says what to do: keep it with it.
-          if (previousCue && previousCue.cue.kind === 'prohibition' && isFollowUp(sentence)) {
+          if (
+            previousCue &&
+            (previousCue.cue.kind === 'prohibition' || HOLDS_PROHIBITION.test(previousCue.content)) &&
+            isFollowUp(sentence)
+          ) {
             previousCue.content = `${previousCue.content} ${sentence.text}`;
           }
           previousCue = undefined;
@@ -984,6 +1000,10 @@ function acknowledgedRule(
   };
 }
 
+/** A rule that ends in a prohibition ("… 是生成的，别手改"): what to do instead may follow. */
+const HOLDS_PROHIBITION =
+  /(别|不要|不能|禁止)[^，。]{0,6}$|[，,]\s*(别|不要|不能|禁止)|\b(don't|do not|never)\b/i;
+
 function isFollowUp(sentence: Sentence): boolean {
   const text = sentence.masked.trim().toLowerCase();
   return (
@@ -1222,6 +1242,14 @@ function analyzeClause(
   )
     return undefined;
   if (!chinese && /^(don't|do not|dont) forget to\b/.test(lower) && !EN_DURABLE.test(lower)) return undefined;
+  // "we always get this weird CPU spike", "I keep hitting this timeout": what happens to them, not a practice.
+  if (
+    !chinese &&
+    /^(we|i|you)( always| usually| often| sometimes| constantly| still| keep)+ (get|getting|got|see|seeing|hit|hitting|run into|running into|end up|lose|losing|have (this|that|the|a|an|some)|forget|mix up)\b/.test(
+      lower,
+    )
+  )
+    return undefined;
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
@@ -1272,7 +1300,7 @@ function analyzeClause(
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
   const marker =
-    /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)\s*[:：]\s*/i.exec(
+    /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)(\s*(this|that|这个|这一点|这条|一下))?\s*[:：]\s*/i.exec(
       content,
     );
   return { cue: best, content: marker ? content.slice(marker[0].length) : content };
@@ -1373,7 +1401,10 @@ function cleanClause(text: string): string {
 
 /** The content sentence: capitalized, ending with a full stop, never with ";" or ",". */
 function writeContent(text: string, chinese: boolean): string {
-  let result = capitalize(text.replace(/\s+/g, ' ').trim())
+  const flat = text.replace(/\s+/g, ' ').trim();
+  // A path, an identifier or a command opening the sentence keeps its case (`internal/api/gen`).
+  const literal = /^[^\s]*[/._:=@`]|^[a-z]+[A-Z]/.test(flat);
+  let result = (literal ? flat : capitalize(flat))
     .replace(
       /([.!?]\s+)([a-z])(?=[a-z]*\s)/g,
       (_all, end: string, char: string) => `${end}${char.toUpperCase()}`,

@@ -113,10 +113,31 @@ export function proposeLessons(
     ...extractCommandLessons(actions),
     ...(fileFocus ? extractFileFocus(window, actions) : []),
   ];
-  const own = proposals.filter((proposal) => proposal.evidence.turn === latest.index);
+  // "ok 记住这个：跑 e2e 之前先 compose up --wait": a rule restating what an earlier turn of the
+  // session already taught (the fix it saw) is that lesson again, not a new one.
+  const taught = extractCommandLessons(actions)
+    .filter((proposal) => proposal.evidence.turn < latest.index)
+    .map((proposal) => contentWords(proposal.content));
+  const own = proposals.filter(
+    (proposal) =>
+      proposal.evidence.turn === latest.index &&
+      !((proposal.kind === 'preference' || proposal.kind === 'fact') && restates(proposal.content, taught)),
+  );
   return human.some((text) => REMEMBER_EARLIER.test(text))
     ? [...own, ...rememberedFixes(window, actions, latest.index)]
     : own;
+}
+
+/** True when most of a rule's specific words (a tool, a flag, a path) are those of a lesson taught before. */
+function restates(content: string, taught: ReadonlyArray<Set<string>>): boolean {
+  const specific = [...contentWords(content)].filter(
+    (word) => !hasCjk(word) && (word.length >= 4 || /[-/._:\d]/.test(word)),
+  );
+  if (specific.length < 2) return false;
+  return taught.some((words) => {
+    const shared = specific.filter((word) => words.has(word)).length;
+    return shared >= 2 && shared / specific.length >= 0.6;
+  });
 }
 
 /** "remember how we fixed that", "把刚才的解决办法记下来": the lesson is in an earlier turn. */
