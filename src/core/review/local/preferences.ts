@@ -1092,8 +1092,18 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
         consequence,
       });
   }
+  // "这个仓库模块多，…，只测一个模块用 `mvn -pl x -am test` 就行": a sentence about the repository makes its
+  // later clauses stand as the repository's, like 以后 or 一律 would.
+  const repositoryScope =
+    isChineseClause(sentence.masked) &&
+    /(这个|本|我们的?|咱们的?)(仓库|项目|代码库|repo)/i.test(sentence.masked);
   for (const [position, clause] of clauses.entries()) {
-    const found = analyzeClause(clause.text, clause.masked, clause.mid, clause.consequence);
+    const found = analyzeClause(
+      clause.text,
+      clause.masked,
+      clause.mid && !(repositoryScope && isChineseClause(clause.masked)),
+      clause.consequence,
+    );
     // "这个接口太慢了，都要三秒，帮我看看": a clause of a sentence that asks for a task stands only with a
     // standing word (以后, 一律, 每次 …), not with 都 alone.
     if (
