@@ -415,6 +415,13 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'preference',
     confidence: 0.7,
   },
+  // "I tend to work on one ticket per branch", "my habit is to run the linter first": the person's way.
+  {
+    pattern:
+      /^(i tend to|i like to|i prefer to|my (habit|rule|preference|workflow|routine|convention) is( to)?) (?!(get|forget|think|guess|mess|mix|break|lose)\b)[a-z]+\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
   // "skip the basics when you explain things to me": an instruction tied to a recurring moment (not
   // "tell me when you're done").
   {
@@ -443,6 +450,12 @@ const ZH_CUES: readonly CueRule[] = [
     pattern: /^我(更|比较|一般)?(喜欢|偏好|习惯|倾向|希望你|讨厌|不喜欢)/,
     kind: 'preference',
     confidence: 0.75,
+  },
+  // "我平时都是先写测试再写实现", "我的习惯是每个提交只做一件事": the person's own way of working.
+  {
+    pattern: /^我的(习惯|做法)是|^我(平时|一般|通常|向来|一向|从来)(都|只)?(是|会|用|先|不|只)/,
+    kind: 'preference',
+    confidence: 0.7,
   },
   {
     pattern: /^我们[^，。]{0,6}?(都|一般|统一|主要|现在|目前)?是?(用|使用|采用|基于|走)/,
@@ -599,9 +612,9 @@ const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可�
  * "it's in config/ I think", "测试环境好像是在 …"). Voids its own sentence.
  */
 const EN_HEDGE =
-  /\b(maybe|perhaps|probably|possibly|presumably|i think|i guess|i believe|i suppose|i assume|i reckon|i'm not sure|not sure|not (100%|entirely|totally|completely|really) sure|unsure|not certain|iirc|afaik|if i remember|if i recall|i forget|i don't remember|or something|might|i'm not convinced|not convinced|i doubt)\b/;
+  /\b(maybe|perhaps|probably|possibly|presumably|i think|i guess|i believe|i suppose|i assume|i reckon|i'm not sure|not sure|not (100%|entirely|totally|completely|really) sure|unsure|not certain|iirc|afaik|if i remember|if i recall|i forget|i don't remember|or something|might|i'm not convinced|not convinced|i doubt|rumou?r|rumou?red|supposedly|apparently|nobody (has )?confirmed|not confirmed|who knows)\b/;
 const ZH_HEDGE =
-  /也许|或许|可能|好像|似乎|貌似|大概|估计|说不定|不确定|不太确定|不一定|我记得|印象中|没想好|不清楚|不太清楚/;
+  /也许|或许|可能|好像|似乎|貌似|大概|估计|说不定|不确定|不太确定|不一定|我记得|印象中|没想好|不清楚|不太清楚|听说|据说|传言|不知道真假|不知道是不是|未必|说不好/;
 /**
  * Undecided, proposed, planned: not how things are ("not decided yet", "still up in the air",
  * "there's a proposal to …", "还没定", "待定", "先不管", "回头再说"). Voids its sentence and the one
@@ -610,7 +623,7 @@ const ZH_HEDGE =
 export const EN_UNDECIDED =
   /\b(not (yet )?(decided|settled|final(i[sz]ed)?|agreed( on)?|confirmed|set in stone|official)|(decided|settled|agreed) yet|undecided|tbd|to be (decided|determined|confirmed|discussed)|up in the air|(still|currently) (discussing|debating|deciding|figuring|arguing|undecided|open|being discussed|under discussion|in discussion|talking about)|under discussion|open question|haven't (decided|settled|agreed|made up)|have not (decided|settled|agreed)|no decision|we'll see|tentative(ly)?|being debated|a proposal|proposed|we're considering|we are considering|thinking (about|of) (moving|switching|migrating|using|adopting|changing|dropping)|(planning|plan|want|going) to (move|switch|migrate|adopt|drop|replace) |if we (ever|end up|decide|go with|switch|move)\b|\b(someday|some day|one day|at some point|eventually|down the road|in the long run)\b|^(but )?(not (now|yet|today|for now)|later)( though)?[.!]*$)/;
 export const ZH_UNDECIDED =
-  /还没定|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
+  /还没定|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|(定了|确认了|决定了|讨论完|开完会|回头|到时候|改天|之后)再说|再说吧|先放着|放一放|先搁着|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
 /**
  * Withdrawn: "scratch that", "forget what I said about Jest", "算了，当我没说". Voids everything the
  * message said before it (and, in a later turn, what an earlier turn taught: see review.ts).

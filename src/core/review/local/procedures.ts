@@ -126,8 +126,12 @@ const ONE_OFF_PROSE =
  * learned.
  */
 export function durableSteps(steps: readonly string[]): string[] | undefined {
-  const kept = steps.filter((step) => !isOneOffStep(step));
-  if (kept.length < 2 || (steps.length - kept.length) * 2 > steps.length) return undefined;
+  // "done", "that's it", "完成": the end of the list, not a step.
+  const real = steps.filter(
+    (step) => !/^(and )?(done|that'?s it|finish(ed)?|完成|结束|搞定|完事)[.!。！]?$/i.test(step.trim()),
+  );
+  const kept = real.filter((step) => !isOneOffStep(step));
+  if (kept.length < 2 || (real.length - kept.length) * 2 > real.length) return undefined;
   return kept;
 }
 
@@ -193,6 +197,7 @@ function statedRaw(text: string): RawProcedure | undefined {
       EN_NOUN[what] ??
       EN_NOUN[what.replace(/ing$/, '')] ??
       EN_NOUN[what.replace(/ing$/, 'e')] ??
+      EN_NOUN[what.replace(/s$/, '')] ??
       capitalize(what);
     const steps =
       numberedSteps(text, masked) ??
