@@ -1265,7 +1265,7 @@ function analyzeClause(
   )
     return undefined;
   if (!chinese && /^(don't|do not|dont) forget to\b/.test(lower) && !EN_DURABLE.test(lower)) return undefined;
-  // "we always get this weird CPU spike", "I keep hitting this timeout": what happens to them, not a practice.
+  // "we always get this weird CPU spike", "I keep hitting this timeout": what happens, not a practice.
   if (
     !chinese &&
     /^(we|i|you)( always| usually| often| sometimes| constantly| still| keep)+ (get|getting|got|see|seeing|hit|hitting|run into|running into|end up|lose|losing|have (this|that|the|a|an|some)|forget|mix up)\b/.test(
