@@ -287,7 +287,18 @@ function numberedSteps(text: string, masked: string): string[] | undefined {
       expected += 1;
     }
   });
-  return steps.length >= 3 ? steps : undefined;
+  return steps.length >= 3 ? steps : bulletSteps(lines, maskedLines);
+}
+
+/** One run of `- `, `* ` or `• ` lines (the first run of three or more), in order. */
+function bulletSteps(lines: readonly string[], maskedLines: readonly string[]): string[] | undefined {
+  let run: string[] = [];
+  for (const [index, line] of lines.entries()) {
+    if (/^\s*[-*•]\s+\S/.test(maskedLines[index] ?? '')) run.push(line.replace(/^\s*[-*•]\s+/, '').trim());
+    else if (run.length >= 3) break;
+    else if (line.trim() !== '') run = [];
+  }
+  return run.length >= 3 ? run : undefined;
 }
 
 /** "let me explain how hotfixes work here": a named way of doing something, told in sentences. */
@@ -397,7 +408,10 @@ function genericLead(masked: string): { what: string; howTo: boolean; chinese: b
   }
   const found = EN_GENERIC_LEAD.exec(masked);
   if (!found) return undefined;
-  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5] ?? '').trim().replace(/\s+/g, ' ');
+  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5] ?? '')
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/\s+(here|around here|in this repo)$/i, '');
   if (what === '' || ONE_OFF_OBJECT.test(what)) return undefined;
   // A question or a request before the lead ("can you do this: 1. …") is a task list.
   const before = masked.slice(0, found.index ?? 0);
