@@ -126,6 +126,22 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     '测试环境好像是在 10.0.3.12 上，我不太确定，你先 ping 一下。',
     'commit message 用英文还是中文 team 还没 decide，先随便写，帮我提交一下。',
     '我们 team 大概会迁到 monorepo，具体待定。',
+    '部署平台还没最终确定，可能用 k8s。',
+    '日志方案还在评估，先别动。',
+    'CI 用 GitHub Actions 还是 GitLab，取决于公司采购。',
+    "We're still evaluating whether to adopt tRPC.",
+    'Which ORM we standardise on depends on the benchmark results.',
+    "We haven't finalized the branching model.",
+    // Ordinary requests with rule-like words.
+    "please always double-check this PR carefully, it's big",
+    "I usually would do this myself but I'm swamped",
+    'from now on this function should return null instead of throwing',
+    '部署的时候报错了，日志在下面',
+    'every time I run the app it crashes on startup',
+    'remember to update the changelog for this PR',
+    '你每次都忘了加类型，这次注意点',
+    '记得这次提交之前跑一下测试',
+    '这个接口每次都超时，帮我看看',
   ])('%s', (text) => {
     expect(learned(text)).toEqual([]);
   });

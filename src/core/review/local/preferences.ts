@@ -411,7 +411,7 @@ const EN_CUES: readonly CueRule[] = [
   },
   {
     pattern:
-      /^i (always|usually|normally|generally|typically|never|only|mostly) (?!(get|got|forget|see|think|guess|know|have|had|am|was|feel|wonder|mix|confuse)\b)[a-z]+\b/,
+      /^i (always|usually|normally|generally|typically|never|only|mostly) (?!(get|got|forget|see|think|guess|know|have|had|am|was|feel|wonder|mix|confuse|would|could|should|might|can|can't|do this|did)\b)[a-z]+\b/,
     kind: 'preference',
     confidence: 0.7,
   },
@@ -590,6 +590,15 @@ const EN_CHOICE_ABOUT_ONE =
   /^(use|prefer|pick|take) (the existing|the same|the \w+ one|the (first|second|third|last|other|new|old)|this|that|these|those|a|an|your|my)\b/;
 /** "I want the signup button blue": a wish about one thing of today's task. */
 const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|those|it|a|an|my)\b/;
+
+/**
+ * A rule about one thing of today ("double-check this PR", "from now on this function should return
+ * null"): a deictic object is the task at hand, even with "from now on".
+ */
+const EN_DEICTIC =
+  /\b(this|that|these|those) (pr|prs|pull request|function|file|method|class|component|test|endpoint|page|module|change|branch|bug|issue|ticket|feature|query|script|handler|one|screen|form|button|field)\b/;
+/** A state of the moment before a clause ("部署的时候报错了，日志在下面"): the clause is about that moment. */
+const ZH_STATE_BEFORE = /(报错了|挂了|坏了|失败了|出错了|超时了|崩了|又)/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
@@ -1124,7 +1133,10 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       clause.mid &&
       isChineseClause(clause.masked) &&
       (ZH_ASKS.test(sentence.masked) ||
-        ZH_MOMENTARY.test(sentence.masked.slice(0, Math.max(0, sentence.masked.indexOf(clause.masked))))) &&
+        ZH_MOMENTARY.test(sentence.masked.slice(0, Math.max(0, sentence.masked.indexOf(clause.masked)))) ||
+        ZH_STATE_BEFORE.test(
+          sentence.masked.slice(0, Math.max(0, sentence.masked.indexOf(clause.masked))),
+        )) &&
       !ZH_STANDING.test(found.content)
     )
       continue;
@@ -1273,6 +1285,9 @@ function analyzeClause(
     )
   )
     return undefined;
+  // "日志在下面", "截图在这里": where the person put something just now, not where it lives.
+  if (chinese && best.kind === 'fact' && /在(下面|上面|这里|这儿|那里|附件|截图|群里|聊天)/.test(rest))
+    return undefined;
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
   const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
@@ -1284,7 +1299,9 @@ function analyzeClause(
   if (ofTheMoment) return undefined;
   // "I'd rather you didn't touch that today": an English preference can be of the moment too.
   if (best.kind === 'rule' || best.kind === 'prohibition' || (best.kind === 'preference' && !chinese)) {
-    const momentary = chinese ? ZH_MOMENTARY.test(rest) : EN_MOMENTARY.test(lower) && !standing;
+    const momentary = chinese
+      ? ZH_MOMENTARY.test(rest)
+      : (EN_MOMENTARY.test(lower) && !standing) || EN_DEICTIC.test(lower);
     if (momentary || (!chinese && EN_ONE_OFF_OBJECT.test(lower))) return undefined;
     if (!chinese && EN_CHOICE_ABOUT_ONE.test(lower) && !EN_DURABLE.test(lower)) return undefined;
   }
