@@ -162,6 +162,32 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     expect(found[0]).toContain(fragment);
   });
 
+  it.each([
+    "I'm on Windows, so give me PowerShell commands.",
+    'I use fish, not bash, so no bash-only syntax in the commands you give me.',
+    'I review PRs commit by commit, so keep each commit focused.',
+    "I'm colour-blind, avoid describing things by colour only.",
+    "I don't like long explanations.",
+    "I'm not a fan of emojis in commit messages.",
+    'If you commit for me, sign off with -s.',
+    "I run everything inside the devcontainer, so don't assume tools on the host.",
+  ])('learns a habit stated about oneself, for the person: %s', (text) => {
+    const output = reviewLocally(transcript([{ user: text, steps: [{ say: 'ok' }] }]));
+    expect(output.memory_updates).toHaveLength(1);
+    expect(output.memory_updates[0]?.details.scope).toBe('user');
+  });
+
+  it.each([
+    "I'm in a meeting, run the tests and tell me what fails.",
+    'I use this script a lot, make it faster.',
+    "I'm tired of this bug, fix it properly this time.",
+    'My laptop is slow, so use fewer workers for this run.',
+    "I'm on the train, keep this answer short.",
+    'If you can, add a test too.',
+  ])('keeps a request after a statement about oneself silent: %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+
   it('removes what an earlier turn taught when a later turn withdraws it', () => {
     const turns: TurnSpec[] = [
       { user: 'We use Jest for everything here. Add a test for parseDuration.', steps: [{ say: 'Added.' }] },

@@ -23,6 +23,9 @@ interface CueRule extends Cue {
   pattern: RegExp;
 }
 
+/** "if you commit for me, sign off with -s": a condition on what the agent does for the person. */
+const IF_YOU_FOR_ME = /^if you \w+\b[^,]{0,60}\b(for me|on my behalf)\b[^,]{0,20},\s*\S/;
+
 /** "I'd like you to …": a standing wish only with a standing word ("for anything bigger …", "always"). */
 const WISH_FOR_YOU = /^i('d| would) (really )?like you to\b/;
 
@@ -115,6 +118,20 @@ const EN_CUES: readonly CueRule[] = [
   },
   { pattern: /^i (want|need) you to (always|never)\b/, kind: 'preference', confidence: 0.8 },
   { pattern: /^i (like|love|hate) (to|it when|when)\b/, kind: 'preference', confidence: 0.7 },
+  // "I don't like long explanations", "I'm not a fan of emojis", "call me Sam", "keep it short with me".
+  {
+    pattern:
+      /^(i (don't|do not) (like|want|need)|i'm not a fan of|i am not a fan of|i dislike|i can't stand|i cannot stand) (?!(it|this|that|the|your|how|what|when|where|to)\b)[\w-]+/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  { pattern: /^(call|address) me\b/, kind: 'preference', confidence: 0.75 },
+  {
+    pattern: /^keep (it|things|everything) (short|brief|concise|terse)\b/,
+    kind: 'preference',
+    confidence: 0.7,
+  },
+  { pattern: IF_YOU_FOR_ME, kind: 'rule', confidence: 0.75 },
   {
     pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/,
     kind: 'rule',
@@ -596,9 +613,16 @@ const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|
  * null"): a deictic object is the task at hand, even with "from now on".
  */
 const EN_DEICTIC =
-  /\b(this|that|these|those) (pr|prs|pull request|function|file|method|class|component|test|endpoint|page|module|change|branch|bug|issue|ticket|feature|query|script|handler|one|screen|form|button|field)\b/;
+  /\b(this|that|these|those) (pr|prs|pull request|function|file|method|class|component|test|endpoint|page|module|change|branch|bug|issue|ticket|feature|query|script|handler|one|screen|form|button|field|answer|reply|response|time|run|task)\b/;
 /** A state of the moment before a clause ("部署的时候报错了，日志在下面"): the clause is about that moment. */
 const ZH_STATE_BEFORE = /(报错了|挂了|坏了|失败了|出错了|超时了|崩了|又)/;
+
+/** A statement about the person: who they are, what they use, how they work. */
+const PERSONAL_HEAD =
+  /^(i'm|i am|i use|i read|i review|i work|i run|i write|i code|i live|i'm on|i am on|i only|i never|i always|i mostly|i usually|i don't|i do not|i can't|i cannot|my [\w-]+( [\w-]+)? (is|are))\b/i;
+/** Instructions that stand when a statement about the person gives their reason. */
+const PERSONAL_INSTRUCTION =
+  /^(so )?(please )?(give|use|keep|avoid|write|show|send|stick|prefer|skip|assume|describe|explain|answer|reply|format|wrap|include|leave|ask|tell|no|don't|do not|never|always|stop|sign|spell|put|talk|address)\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
@@ -657,7 +681,7 @@ const USER_TOPIC_EN =
   /\b(answers?|reply|replies|respond|responses?|explain\w*|summar\w*|tone|verbose|concise|brief|commit messages?|pr descriptions?|ask me|tell me|show me|talk to me|language|emojis?|failing test first|tests? first|tdd|walk me through)\b/;
 const USER_TOPIC_ZH = /(回答|回复|解释|总结|中文|英文|提交信息|语气|啰嗦|简洁|先写测试)/;
 const FIRST_PERSON_EN =
-  /\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b|^i (?!(think|guess|believe)\b)[a-z]+\b/;
+  /^i('m| am) (?!(sure|not sure|thinking|wondering)\b)|^my (editor|shell|os|laptop|machine|setup|terminal|screen|eyes|keyboard)\b|\bi('d| would)? (always |never |usually |really )?(prefer|like|want|hate|don't like|rather|'d rather|would rather)\b|^i (?!(think|guess|believe)\b)[a-z]+\b/;
 const FIRST_PERSON_ZH = /^我(?!们)|我(更|比较)?(喜欢|偏好|习惯|希望)/;
 /** Topics of the repository (→ `global` scope). */
 const GLOBAL_TOPIC_EN =
@@ -1065,9 +1089,13 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     };
   }
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
-  const clauses: Array<{ text: string; masked: string; mid: boolean; consequence?: boolean }> = [
-    { text: sentence.text, masked: sentence.masked, mid: false },
-  ];
+  const clauses: Array<{
+    text: string;
+    masked: string;
+    mid: boolean;
+    consequence?: boolean;
+    personal?: boolean;
+  }> = [{ text: sentence.text, masked: sentence.masked, mid: false }];
   const opening = sentence.text.slice(fillerLength(sentence.masked)).trim();
   // "commit message 统一用英文": in a Chinese sentence an English noun first ("commit", "test") is
   // a topic, not a task verb; only a Chinese request (帮我, 把 …) opens a task.
@@ -1106,12 +1134,20 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     const dashed = /[—–]\s*$/.test(match[0]);
     const close = dashed ? sentence.masked.slice(from).search(/\s+[—–]\s+/) : -1;
     const to = close > 0 ? from + close : sentence.masked.length;
+    // "I'm on Windows, so give me PowerShell commands": an instruction after a statement about the
+    // person (who they are, what they use) is how to work with them, from now on.
+    const personal =
+      PERSONAL_HEAD.test(head.slice(fillerLength(head)).trim()) &&
+      !EN_STATE.test(head) &&
+      !EN_MOMENTARY.test(head) &&
+      !/\b(busy|tired|late|away|out|off|in a (meeting|hurry|rush)|about to|going to|trying to)\b/.test(head);
     if (from < sentence.masked.length - 3)
       clauses.push({
         text: sentence.text.slice(from, to),
         masked: sentence.masked.slice(from, to),
         mid: true,
-        consequence,
+        consequence: consequence || personal,
+        personal,
       });
   }
   // "这个仓库模块多，…，只测一个模块用 `mvn -pl x -am test` 就行": a sentence about the repository makes its
@@ -1120,12 +1156,18 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     isChineseClause(sentence.masked) &&
     /(这个|本|我们的?|咱们的?)(仓库|项目|代码库|repo)/i.test(sentence.masked);
   for (const [position, clause] of clauses.entries()) {
-    const found = analyzeClause(
+    const analyzed = analyzeClause(
       clause.text,
       clause.masked,
       clause.mid && !(repositoryScope && isChineseClause(clause.masked)),
       clause.consequence,
+      clause.personal,
     );
+    // The instruction keeps the statement that gives its reason: "I'm on Windows, so give me PowerShell".
+    const found =
+      analyzed && clause.personal
+        ? { ...analyzed, content: sentence.text.slice(fillerLength(sentence.masked)).trim() }
+        : analyzed;
     // "这个接口太慢了，都要三秒，帮我看看": a clause of a sentence that asks for a task stands only with a
     // standing word (以后, 一律, 每次 …), not with 都 alone.
     if (
@@ -1206,7 +1248,8 @@ function analyzeClause(
   masked: string,
   mid = false,
   consequence = false,
-): { cue: Cue; content: string } | undefined {
+  personal = false,
+): { cue: Cue; content: string; personal?: boolean } | undefined {
   const offset = fillerLength(masked);
   const rest = masked.slice(offset).trim();
   let content = text.slice(offset).trim();
@@ -1221,7 +1264,7 @@ function analyzeClause(
       return undefined;
   } else if (
     (EN_QUESTION_START.test(lower) && !whenYou) ||
-    EN_HYPOTHETICAL.test(lower) ||
+    (EN_HYPOTHETICAL.test(lower) && !IF_YOU_FOR_ME.test(lower)) ||
     EN_IDIOM.test(lower)
   ) {
     return undefined;
@@ -1241,6 +1284,11 @@ function analyzeClause(
       best = { kind: rule.kind, confidence: rule.confidence };
       bestPattern = rule.pattern;
     }
+  }
+  let fromPerson = false;
+  if (best === undefined && personal && !chinese && PERSONAL_INSTRUCTION.test(lower)) {
+    best = { kind: 'preference', confidence: 0.7 };
+    fromPerson = true;
   }
   if (best === undefined) return undefined;
   if (bestPattern === WISH_FOR_YOU && !EN_DURABLE.test(lower)) return undefined;
@@ -1343,7 +1391,11 @@ function analyzeClause(
     /^(remember|note|important|reminder|keep in mind|请记住|记住|记得|注意|记一下|记下|备注一下|备注)(\s*(this|that|这个|这一点|这条|一下))?\s*[:：]\s*/i.exec(
       content,
     );
-  return { cue: best, content: marker ? content.slice(marker[0].length) : content };
+  return {
+    cue: best,
+    content: marker ? content.slice(marker[0].length) : content,
+    ...(fromPerson ? { personal: true } : {}),
+  };
 }
 
 function fillerLength(masked: string): number {
