@@ -519,6 +519,13 @@ const SOURCE_FILE =
 /** A file that configures the build or the tools: anything but source code, and `*.config.ts` & co. */
 function isConfigFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
+  // The test harness's own setup (fixtures, plugins, globals) is how the suite runs, not code under test.
+  if (
+    /^(conftest\.py|setup-?tests\.[cm]?[jt]sx?|(jest|vitest)\.setup\.[cm]?[jt]s|(spec|rails|test)_helper\.rb|test_helper\.exs)$/i.test(
+      name,
+    )
+  )
+    return true;
   if (!SOURCE_FILE.test(name) && /\.\w+$|^[A-Z][\w-]*$|^\.\w/.test(name)) return true;
   return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(
     name,
@@ -529,7 +536,7 @@ function isConfigFile(file: string): boolean {
 // Lessons
 
 /** How many turns after a failure a replacing command may come. */
-const LOOKAHEAD_TURNS = 1;
+const LOOKAHEAD_TURNS = 2;
 /** A command longer than this is a one-off composition, not "the way to do X here". */
 const MAX_DURABLE_COMMAND = 160;
 /** More files than this changed between a failure and its success: which change fixed it is unclear. */
