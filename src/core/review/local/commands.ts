@@ -536,7 +536,7 @@ function isConfigFile(file: string): boolean {
 // Lessons
 
 /** How many turns after a failure a replacing command may come. */
-const LOOKAHEAD_TURNS = 2;
+const LOOKAHEAD_TURNS = 1;
 /** A command longer than this is a one-off composition, not "the way to do X here". */
 const MAX_DURABLE_COMMAND = 160;
 /** More files than this changed between a failure and its success: which change fixed it is unclear. */
