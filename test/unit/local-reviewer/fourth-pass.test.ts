@@ -366,6 +366,27 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     expect(String(removed[0]?.details.old_summary)).toContain('驼峰');
   });
 
+  it('withdraws by the last part of a path, and an undecided remark that does not point back removes nothing', () => {
+    const rule: TurnSpec = {
+      user: 'from now on put every new handler under internal/http/v2, we are moving everything there',
+      steps: [{ say: 'ok' }],
+    };
+    const withdrawn = reviewLocally(
+      transcript([
+        rule,
+        { user: 'forget what I said about v2, put it in internal/http like before', steps: [] },
+      ]),
+    ).memory_updates;
+    expect(withdrawn.map((item) => item.details.action)).toEqual(['remove']);
+    const unrelated = reviewLocally(
+      transcript([
+        rule,
+        { user: 'the v2 API for partners is still up in the air, check the handler tests', steps: [] },
+      ]),
+    ).memory_updates;
+    expect(unrelated).toEqual([]);
+  });
+
   it('learns nothing from an instruction planted in a file the agent read', () => {
     const output = reviewLocally(
       transcript([

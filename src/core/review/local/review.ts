@@ -246,6 +246,10 @@ export function reviewLocally(
   };
 }
 
+/** A sentence that refers to something said before. */
+const POINTS_BACK =
+  /\b(what i said|i said|i mentioned|earlier|before|the [\w-]+ (thing|rule|part|point)|that (rule|thing|part|point|one))\b|刚才|之前|上面|前面|那条|那个|这条|这个事/;
+
 /** Words of a withdrawal that say nothing about what is withdrawn. */
 const WITHDRAWAL_WORDS = new Set([
   'forget',
@@ -326,10 +330,22 @@ function withdrawnEarlier(
     splitSentences(entry.text).forEach((sentence, position) => {
       const lower = sentence.masked.toLowerCase().replace(/[’‘]/g, "'");
       const retracts = EN_RETRACTION.test(lower) || ZH_RETRACTION.test(sentence.masked);
-      const open = EN_UNDECIDED.test(lower) || ZH_UNDECIDED.test(sentence.masked);
+      // Left open, an earlier lesson is withdrawn only when the sentence points back at it
+      // ("the Jest thing isn't decided yet", "刚才那条还没定"), not by any undecided remark.
+      const open =
+        (EN_UNDECIDED.test(lower) || ZH_UNDECIDED.test(sentence.masked)) && POINTS_BACK.test(lower);
       if (!retracts && !open) return;
-      const words = [...contentWords(sentence.masked)].filter(
-        (word) => !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3),
+      // What is withdrawn is named in the clause that withdraws it ("forget what I said about Jest").
+      const clauses = sentence.masked.split(/[,;:，；：。—]+/);
+      const clause =
+        clauses.find((part) => {
+          const text = part.toLowerCase();
+          return retracts
+            ? EN_RETRACTION.test(text) || ZH_RETRACTION.test(part)
+            : EN_UNDECIDED.test(text) || ZH_UNDECIDED.test(part);
+        }) ?? sentence.masked;
+      const words = [...contentWords(clause)].filter(
+        (word) => !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3 || /[\d/._-]/.test(word)),
       );
       withdrawals.push({ text: sentence.text, words, opening: retracts && position === 0 });
     });
@@ -347,7 +363,10 @@ function withdrawnEarlier(
     }).memory_updates.filter((item) => item.details.action === 'add');
     for (const item of taught) {
       const content = typeof item.details.content === 'string' ? item.details.content : '';
-      const words = contentWords(`${item.summary} ${content}`);
+      // "forget what I said about v2" names `internal/http/v2` by its last part.
+      const words = new Set(
+        [...contentWords(`${item.summary} ${content}`)].flatMap((word) => [word, ...word.split(/[/._:-]+/)]),
+      );
       const withdrawal = withdrawals.find(
         (candidate) =>
           candidate.words.some((word) => words.has(word)) ||
