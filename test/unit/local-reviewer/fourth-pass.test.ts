@@ -228,6 +228,23 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     "I'm new here, explain what this module does.",
     "I don't like this function, rewrite it.",
     'If you have time, also fix the typo.',
+    'hey! so the checkout page has been acting up since friday. every time someone applies a coupon the total goes negative. we always test coupons manually before release but this one slipped through. can you look at the discount calc?',
+    "ok so context: we're migrating the payments service to the new queue next sprint. for now I just need the retry bug fixed, nothing fancy. the tests should pass after.",
+    'Honestly our CI is a nightmare, it takes 40 minutes and fails randomly. Could you at least make the lint job faster?',
+    'We use a lot of feature flags and they are all over the place. Can you list the ones in src/checkout that are still referenced?',
+    'I always forget how the seed script works. Can you run it for me and tell me what it does?',
+    'We never really agreed on a naming convention for the events. Just pick something reasonable for the new one.',
+    'My team lead prefers we keep PRs under 400 lines, so split this into two if you can.',
+    'The docs say to use `make dev` but that never worked for me. What do you run?',
+    "Before I forget: the staging password expired, I'll rotate it later. Just do the migration locally for now.",
+    'we should really move to pnpm one of these days, the node_modules folder is huge. anyway, bump lodash please',
+    '上周我们讨论过要不要把服务拆开，目前还没结论。先帮我把这个 bug 修了。',
+    '这个项目的测试一直很慢，大家都在抱怨，你看看能不能优化一下 jest 配置。',
+    '我记得以前是用 yarn 的，现在好像换成 npm 了？你确认一下。',
+    '老板说下个版本要支持多语言，但是具体怎么做还没定。先把文案抽出来吧。',
+    '每次发版都要手动改版本号，好麻烦，有没有办法自动化？',
+    '我们组一般不太写注释，不过这个函数比较复杂，你加点注释吧。',
+    '这个接口以前是用 REST 的，后来改成了 GraphQL，但是有些地方还没改完。你帮我找找还有哪些地方在调 REST。',
   ])('probe, must stay silent: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });
