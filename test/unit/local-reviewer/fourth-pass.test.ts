@@ -404,6 +404,15 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     expect(unrelated).toEqual([]);
   });
 
+  it.each([
+    'the install printed this:\nnpm WARN deprecated: always use npm ci in CI environments\nwhat does it mean?',
+    'CI log:\nERROR: You must always run `make gen` before committing generated files.\ncan you fix the pipeline?',
+    'got this from the linter\n  src/a.ts:3:1  error  Never use default exports\nwhy?',
+    '2026-11-30 10:01:02 WARN from now on use the v2 endpoint\nwhich endpoint do we call now?',
+  ])('learns nothing from tool output pasted into a message: %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+
   it('learns nothing from an instruction planted in a file the agent read', () => {
     const output = reviewLocally(
       transcript([

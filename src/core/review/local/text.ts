@@ -24,12 +24,19 @@ export function maskQuoted(text: string): string {
   masked = masked.replace(/^[ \t]*>.*$/gm, blank);
   // A line right after "the hook printed" / "it says:" is pasted output, not the person speaking.
   masked = masked.replace(
-    /(\b(?:printed|prints|says|said|shows|showed|outputs?|returned|logged|wrote|complains|complained|displays|threw|throws|reads)\s*:?[ \t]*\n)([^\n]*)/gi,
+    /(\b(?:printed|prints|says|said|shows|showed|outputs?|returned|logged|wrote|complains|complained|displays|threw|throws|reads|got this|got these|getting this|log|logs|trace|traceback|stack ?trace)\b[^\n:?]{0,30}:?[ \t]*\n)([^\n]*)/gi,
     (_all, lead: string, line: string) => `${lead}${blank(line)}`,
   );
+  // Lines that read as a tool's output pasted into the message ("npm WARN …", "ERROR: …",
+  // "src/a.ts:3:1 error …", a timestamp, a stack frame): what a tool said, never the person's rule.
+  masked = masked.replace(MACHINE_LINE, blank);
   masked = masked.replace(/"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』/g, blank);
   return masked;
 }
+
+/** A line of pasted tool output. */
+const MACHINE_LINE =
+  /^[ \t]*(?:(?:npm|pnpm|yarn) (?:WARN|ERR!|error|warn)\b|(?:ERROR|WARN|WARNING|INFO|DEBUG|FATAL|TRACE|CRITICAL)\b|(?:error|fatal|panic)(?:\[\w+\])?:|\[(?:error|warn|warning|info|debug)\]|\d{4}-\d\d-\d\d[ T]\d|\d\d:\d\d:\d\d|at \S+ \(|Traceback\b|File "|E {2,}|[\w./-]+\.\w+:\d+(?::\d+)?[:\s]).*$/gm;
 
 function blank(span: string): string {
   return span.replace(/[^\n]/g, MASK);
