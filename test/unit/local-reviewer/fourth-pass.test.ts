@@ -443,6 +443,9 @@ describe('fourth pass: evidence that adds recall', () => {
     expect(addedSwitches('npm test', 'npm test -- --passWithNoTests')).toBeUndefined();
     expect(addedSwitches('npx jest', 'npx jest --updateSnapshot')).toBeUndefined();
     expect(addedSwitches('pytest', 'pytest tests/unit')).toBeUndefined();
+    expect(addedSwitches('npm test', 'DEBUG=1 npm test')).toBeUndefined();
+    expect(addedSwitches('cargo test', 'cargo test --verbose')).toBeUndefined();
+    expect(addedSwitches('npm install', 'npm install --force')).toBeUndefined();
   });
 
   it('learns the run that passed with a switch added, with nothing changed in between', () => {

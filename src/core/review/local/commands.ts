@@ -719,6 +719,13 @@ export function extractCommandLessons(
         );
         return;
       }
+      // `npm install --force`, `git commit --no-verify`: a fix that forces its way through is no lesson.
+      if (
+        fixCommands.some((command) =>
+          /(^|\s)(--force|--no-verify|--unsafe-perm|--allow-root)\b/.test(command),
+        )
+      )
+        return;
       // A failing test is the task at hand, unless only configuration changed before it passed
       // (a Makefile forcing CGO_ENABLED=0): then the setup was wrong.
       const configOnly = fixCommands.length === 0 && files.length > 0 && files.every(isConfigFile);
@@ -817,9 +824,14 @@ export function extractCommandLessons(
   return proposals;
 }
 
-/** Flags that hide a failure rather than fix it (skipping, forcing, updating snapshots, retrying). */
+/**
+ * Flags that hide a failure rather than fix it (skipping, forcing, updating snapshots, retrying) or
+ * only look closer at it (debug, trace, verbose output).
+ */
 const HIDING_SWITCH =
-  /skip|ignore|exclude|no-verify|force|update|pass-?with|allow|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|^-u$|^-f$|^-i$/i;
+  /skip|ignore|exclude|no-verify|force|update|pass-?with|allow|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|debug|trace|verbose|inspect|log-?level|^-u$|^-f$|^-i$|^-v+$|^-d$/i;
+/** Environment variables that only make a run say more. */
+const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|NODE_DEBUG|CI)=/;
 
 /**
  * The switches a later command adds to a failed one (flags with their values, `NAME=value`
@@ -839,6 +851,8 @@ export function addedSwitches(failed: string, later: string): string[] | undefin
   for (let index = 0; index < remaining.length; index += 1) {
     const token = remaining[index] ?? '';
     if (/^[A-Z_][A-Z0-9_]*=\S*$/.test(token)) {
+      // `DEBUG=1`, `RUST_BACKTRACE=1`: looking closer, not what makes it pass.
+      if (INCIDENTAL_ENV.test(token)) return undefined;
       added.push(token);
       continue;
     }
