@@ -383,6 +383,31 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     expect(String(removed[0]?.details.old_summary)).toContain('驼峰');
   });
 
+  it.each([
+    [
+      'From now on use pnpm for everything in this repo.',
+      'actually no, ignore my last message, we stay on npm for now.',
+      1,
+    ],
+    [
+      'We deploy with Fly. Update the README.',
+      "hmm, scratch the Fly thing, that's only for the demo app.",
+      1,
+    ],
+    ['以后所有日期都用 UTC 存。先改一下 orders 表。', '算了，UTC 那个先别记，等 DBA 确认。', 1],
+    ['Always squash-merge PRs here.', 'Forget that.', 1],
+    ['Always squash-merge PRs here.', 'Thanks! Now fix the flaky test in auth.spec.ts.', 0],
+    ['Always squash-merge PRs here.', 'Not sure about the test name, check the file.', 0],
+  ])('a later turn withdraws (or not): %s / %s', (first, second, removes) => {
+    const output = reviewLocally(
+      transcript([
+        { user: first, steps: [{ say: 'ok' }] },
+        { user: second, steps: [{ say: 'ok' }] },
+      ]),
+    );
+    expect(output.memory_updates.filter((item) => item.details.action === 'remove')).toHaveLength(removes);
+  });
+
   it('withdraws by the last part of a path, and an undecided remark that does not point back removes nothing', () => {
     const rule: TurnSpec = {
       user: 'from now on put every new handler under internal/http/v2, we are moving everything there',

@@ -662,7 +662,7 @@ export const ZH_UNDECIDED =
  * message said before it (and, in a later turn, what an earlier turn taught: see review.ts).
  */
 export const EN_RETRACTION =
-  /(?<!\b(?:don't|do not|never|not) )\b(scratch that|forget (that|it|this|what i said|about (that|it|what i said)|my (last|previous)|the (last|previous) (thing|message|rule|point|one)|i said)|never mind (that|what i said|my (last|previous)|the (last|previous))|ignore (that|what i said|my (last|previous))|disregard (that|what i said|my (last|previous))|i take (that|it) back|strike that|on second thought|don't (write|note|save|remember|store|record) (that|this|it)( down)?|no need to (remember|note|save|record) (that|this|it))\b/;
+  /(?<!\b(?:don't|do not|never|not) )\b(scratch that|forget (that|it|this|what i said|about (that|it|what i said)|my (last|previous)|the (last|previous) (thing|message|rule|point|one)|i said)|never mind (that|what i said|my (last|previous)|the (last|previous))|ignore (that|what i said|my (last|previous))|disregard (that|what i said|my (last|previous))|i take (that|it) back|strike that|on second thought|don't (write|note|save|remember|store|record) (that|this|it)( down)?|no need to (remember|note|save|record) (that|this|it)|(scratch|forget|ignore|disregard|never mind|drop) (about )?the [\w./@-]+( [\w./@-]+)? (thing|part|bit|rule|idea|point|one|comment|remark))\b/;
 export const ZH_RETRACTION =
   /(?<![计打清结合估推运换演核预盘就])算了|当我没说|不用记|别记|先别记|不要记|(刚才|之前|上面|前面)(说|讲|提)的[^，。]{0,12}?(不算|作废|先不算|先别记|别记|不用记|不对|收回|忽略)|收回(刚才|前面|上面)?(的话|那句)|撤回|忽略(刚才|我刚才|上面|前面)/;
 /**
