@@ -245,6 +245,15 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     '每次发版都要手动改版本号，好麻烦，有没有办法自动化？',
     '我们组一般不太写注释，不过这个函数比较复杂，你加点注释吧。',
     '这个接口以前是用 REST 的，后来改成了 GraphQL，但是有些地方还没改完。你帮我找找还有哪些地方在调 REST。',
+    'We use SQLite for now, this will change once we have real users.',
+    'The API temporarily lives in legacy/api until the migration is done.',
+    "Staging is on Heroku at the moment, we're moving it soon.",
+    "Tests run with jest for now but we'll switch to vitest eventually.",
+    '目前用的是 SQLite，后面会换。',
+    '接口暂时先放在 legacy 目录，之后再调整。',
+    '这个是临时方案，先这么用着。',
+    '部署先用 docker compose，以后可能上 k8s。',
+    '这个还没最后拍板，先按 A 方案写。',
   ])('probe, must stay silent: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });
@@ -258,6 +267,7 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     ['已经定了：金额字段一律用整数分存储，别再用 float。', '整数分'],
     ['I tend to work on one ticket per branch.', 'one ticket per branch'],
     ['我平时都是先写测试再写实现。', '先写测试'],
+    ['以后改用 pnpm。', 'pnpm'],
     ['I write the commit messages myself, so just stage things and tell me when it is ready.', 'myself'],
   ])('still learns a plain rule whose reason or context holds a hedge word: %s', (text, fragment) => {
     const found = learned(text);

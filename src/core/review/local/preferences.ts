@@ -658,6 +658,14 @@ export const EN_UNDECIDED =
 export const ZH_UNDECIDED =
   /(还|尚)?(没有?|未)(最终|正式|完全|真正)?(定|确定|决定|敲定|拍板|商定|想清楚)(?!义|时|期|位|制|向)|还不确定|还在(评估|考虑|调研|对比|看)|评估中|考虑中|调研中|取决于|要看情况|还没最终|没有?(结论|定论|共识)|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|(定了|确认了|决定了|讨论完|开完会|回头|到时候|改天|之后)再说|再说吧|先放着|放一放|先搁着|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
 /**
+ * Temporary: how things are until they change ("we use SQLite for now, this will change", "接口暂时
+ * 先放在 legacy 目录，之后再调整") is not how things are. Voids its sentence.
+ */
+const EN_TEMPORARY =
+  /\b(for now|for the time being|temporar(y|ily)|interim|stopgap|this will change|until (we|the) (migrat\w+|move|switch\w*|rewrite|refactor\w*|cutover)|until we (migrate|move|switch|finish|have|get)|(we'll|we will|we're going to) (switch|move|migrate|change))\b/;
+const ZH_TEMPORARY = /暂时|临时|先这么(用|做|来|写)|(之后|后面|以后)(会|再|要)(换|改|调整|迁)/;
+
+/**
  * Withdrawn: "scratch that", "forget what I said about Jest", "算了，当我没说". Voids everything the
  * message said before it (and, in a later turn, what an earlier turn taught: see review.ts).
  */
@@ -885,7 +893,14 @@ export function voidedSentences(sentences: readonly Sentence[]): Set<number> {
       if (position > 0) voided.add(position - 1);
       return;
     }
-    if (hedged(lower) || EN_OTHERS_NAMED.test(masked) || EN_OTHERS.test(masked) || ZH_OTHERS.test(masked))
+    if (
+      hedged(lower) ||
+      EN_TEMPORARY.test(lower) ||
+      ZH_TEMPORARY.test(masked) ||
+      EN_OTHERS_NAMED.test(masked) ||
+      EN_OTHERS.test(masked) ||
+      ZH_OTHERS.test(masked)
+    )
       voided.add(position);
   });
   return voided;
