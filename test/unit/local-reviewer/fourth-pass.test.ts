@@ -352,6 +352,19 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     'Ping me before running anything that touches the database.',
     'I only use conventional commits.',
     'If you commit for me, sign off with -s.',
+    '以后 PR description 都用英文写。',
+    '这个 repo 的 tests 都要跑在 docker 里，本地直接跑会挂。',
+    '记得每次 commit 之前先 run 一下 pnpm lint。',
+    '我们用 trunk-based development，不要开长期分支。',
+    'API response 统一用 camelCase。',
+    'deploy 之前一定要先 check staging。',
+    '我习惯 review 的时候先看 tests。',
+    '不要用 any，用 unknown。',
+    'Node 版本固定在 20，不要升级。',
+    'env vars 都在 .env.example 里有说明。',
+    '以后回复我的时候 use English please.',
+    'build 用 turbo，不是 nx。',
+    'database migration 都放在 db/migrations 下面。',
   ])('probe, must still be learned: %s', (text) => {
     expect(learned(text).length).toBeGreaterThan(0);
   });

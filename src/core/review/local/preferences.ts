@@ -568,7 +568,7 @@ const ZH_CUES: readonly CueRule[] = [
   },
   { pattern: /^(记一下|记下|记着|备注一下|备注)/, kind: 'rule', confidence: 0.8 },
   // "测试数据库的端口是 5433，不是 5432": a corrected fact.
-  { pattern: /是[^，。,]{1,30}[，,]\s*(而)?不是/, kind: 'fact', confidence: 0.7 },
+  { pattern: /(是|用)[^，。,]{1,30}[，,]\s*(而)?(不是|不用)/, kind: 'fact', confidence: 0.7 },
   { pattern: /^(咱们|我们这边|咱们这边|我们这里|这边)/, kind: 'fact', confidence: 0.65 },
   // "PR title 要带 jira 号，…不然 CI 会挂": a requirement with its reason or scope.
   {
@@ -1255,7 +1255,8 @@ const ZH_STANDING = /(以后|今后|往后|永远|一律|始终|每次|任何|�
 
 /** True when a text has enough Chinese to be read with the Chinese cues. */
 function isChineseClause(text: string): boolean {
-  return hasCjk(text.slice(0, 4)) || (text.match(/[\u4e00-\u9fff]/g) ?? []).length >= 4;
+  // "API response 统一用 camelCase": a short Chinese core between English nouns is still Chinese.
+  return hasCjk(text.slice(0, 4)) || (text.match(/[\u4e00-\u9fff]/g) ?? []).length >= 3;
 }
 
 function analyzeClause(
