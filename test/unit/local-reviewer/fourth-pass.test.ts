@@ -254,6 +254,8 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     '这个是临时方案，先这么用着。',
     '部署先用 docker compose，以后可能上 k8s。',
     '这个还没最后拍板，先按 A 方案写。',
+    "I'll do it later, don't worry.",
+    "I'll handle this one, you don't need to do anything.",
   ])('probe, must stay silent: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });
@@ -365,6 +367,9 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     '以后回复我的时候 use English please.',
     'build 用 turbo，不是 nx。',
     'database migration 都放在 db/migrations 下面。',
+    "I'll handle the releases, you don't tag anything.",
+    "I'll take care of the changelog, you never edit CHANGELOG.md.",
+    "We squash-merge everything, so don't bother cleaning up commit history on branches.",
   ])('probe, must still be learned: %s', (text) => {
     expect(learned(text).length).toBeGreaterThan(0);
   });

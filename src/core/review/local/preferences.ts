@@ -72,7 +72,8 @@ const EN_CUES: readonly CueRule[] = [
   },
   // A rule after a clause break: "the staging db is read-only, so never point migrations at it".
   {
-    pattern: /[,;—–]\s*(so |and |but |then |which means )?(please |pls )?(always|never|don't|do not) \w+/,
+    pattern:
+      /[,;—–]\s*(so |and |but |then |which means )?(please |pls )?(always|never|don't|do not) (?!(worry|bother(?! \w+ing)|mind|know|think|understand|see|care|get|have|need|rush|hurry|stress|panic)\b)\w+/,
     kind: 'rule',
     confidence: 0.7,
   },
@@ -619,10 +620,10 @@ const ZH_STATE_BEFORE = /(报错了|挂了|坏了|失败了|出错了|超时了|
 
 /** A statement about the person: who they are, what they use, how they work. */
 const PERSONAL_HEAD =
-  /^(i'm|i am|i use|i read|i review|i work|i run|i write|i code|i live|i'm on|i am on|i only|i never|i always|i mostly|i usually|i don't|i do not|i can't|i cannot|my [\w-]+( [\w-]+)? (is|are))\b/i;
+  /^(i'm|i am|i use|i read|i review|i work|i run|i write|i code|i live|i'm on|i am on|i only|i never|i always|i mostly|i usually|i don't|i do not|i can't|i cannot|i'll (handle|do|take care of|own)|i (handle|do|own) (the|all|every|my)|my [\w-]+( [\w-]+)? (is|are))\b/i;
 /** Instructions that stand when a statement about the person gives their reason. */
 const PERSONAL_INSTRUCTION =
-  /^(so )?(please )?(give|use|keep|avoid|write|show|send|stick|prefer|skip|assume|describe|explain|answer|reply|format|wrap|include|leave|ask|tell|no|don't|do not|never|always|stop|sign|spell|put|talk|address)\b/;
+  /^(so )?(please )?(give|use|keep|avoid|write|show|send|stick|prefer|skip|assume|describe|explain|answer|reply|format|wrap|include|leave|ask|tell|no|don't|do not|never|always|stop|sign|spell|put|talk|address|you (don't|do not|never|shouldn't|should never))\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
