@@ -256,6 +256,8 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
     '这个还没最后拍板，先按 A 方案写。',
     "I'll do it later, don't worry.",
     "I'll handle this one, you don't need to do anything.",
+    '我们组长说以后都要写单测。',
+    '我的同事觉得应该统一用 tab。',
   ])('probe, must stay silent: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });

@@ -683,7 +683,7 @@ const EN_OTHERS_NAMED =
 const EN_OTHERS =
   /\b(someone|somebody|some people|people|others|they|he|she|the (team ?lead|lead|boss|cto|pm|manager|architect|reviewer|other team|backend team|frontend team|platform team)|my (boss|manager|lead|colleague|coworker|teammate)|our (lead|cto|pm|manager|architect)) (thinks?|says|said|wants?|suggests?|suggested|proposes|proposed|argues?|argued|believes?|reckons?|feels?|claims?|mentioned|keeps? saying|is pushing for)\b/i;
 const ZH_OTHERS =
-  /(^|[，,。；;])[^，,。；;我]{0,4}?(老[\u4e00-\u9fff]|小[\u4e00-\u9fff](?=说|觉得|认为|建议|提议)|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|他们|他|她|有人|别人|同事|组长|领导|老板|产品|经理|架构师|后端|前端|运维|[A-Z][a-z]+)(说|觉得|认为|建议|提议|主张|坚持)(?![明过法])/;
+  /(^|[，,。；;])(?:我们的?|咱们的?|我的)?[^，,。；;我]{0,4}?(老[\u4e00-\u9fff]|小[\u4e00-\u9fff](?=说|觉得|认为|建议|提议)|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|他们|他|她|有人|别人|同事|组长|领导|老板|产品|经理|架构师|后端|前端|运维|[A-Z][a-z]+)(说|觉得|认为|建议|提议|主张|坚持)(?![明过法])/;
 
 /** Topics of the person's way of working (→ `user` scope). */
 const USER_TOPIC_EN =
