@@ -14,6 +14,7 @@ import {
 } from '../../../src/core/review/local/commands.js';
 import { durableSteps, procedureOf } from '../../../src/core/review/local/procedures.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
+import { parseReviewerOutput } from '../../../src/core/review/parse.js';
 import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../../../src/core/review/types.js';
 import { patchOf, rolloutText, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
@@ -398,6 +399,26 @@ describe('fourth pass: hedged, undecided, second-hand and withdrawn statements s
       }),
     ]);
     expect(second.recall_candidate).toEqual([]);
+  });
+
+  it('writes the withdrawal as a remove the pipeline accepts', () => {
+    const output = reviewLocally(
+      transcript([
+        { user: 'We use Jest for everything here.', steps: [{ say: 'ok' }] },
+        { user: 'forget what I said about Jest, we have not settled it.', steps: [{ say: 'ok' }] },
+      ]),
+    );
+    const parsed = parseReviewerOutput(JSON.stringify(output));
+    expect(parsed.skipped).toEqual([]);
+    expect(parsed.suggestions).toEqual([
+      expect.objectContaining({
+        family: 'memory_updates',
+        details: expect.objectContaining({
+          action: 'remove',
+          old_summary: 'Testing: we use Jest for everything here',
+        }),
+      }),
+    ]);
   });
 
   it('withdraws in Chinese, and leaves an unrelated earlier lesson alone', () => {
