@@ -62,6 +62,53 @@ export interface RecallRecord {
   source_updated_at?: string;
 }
 
+const RECORD_STRINGS = ['repo_fingerprint', 'cwd', 'thread_id', 'turn_id', 'source_updated_at'] as const;
+
+/**
+ * Checks one record with the rules of `RecallRecordSchema`: `id`, `summary` and `content`
+ * non-empty strings; `source_paths` a list of strings (blank ones dropped, default `[]`); the other
+ * known fields strings (default `''`). Unknown keys are kept. Returns the normalized record or the
+ * reason it is invalid.
+ */
+export function checkRecallRecord(
+  value: unknown,
+): { ok: true; record: RecallRecord } | { ok: false; reason: string } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return { ok: false, reason: 'not an object' };
+  const v = value as Record<string, unknown>;
+  for (const key of ['id', 'summary', 'content'] as const) {
+    if (typeof v[key] !== 'string' || (v[key] as string).trim() === '')
+      return { ok: false, reason: `${key}: must be a non-empty string` };
+  }
+  const out: Record<string, unknown> & Partial<RecallRecord> = { ...v };
+  if (v.source_paths === undefined) out.source_paths = [];
+  else if (!Array.isArray(v.source_paths) || !v.source_paths.every((p) => typeof p === 'string')) {
+    return { ok: false, reason: 'source_paths: must be a list of strings' };
+  } else out.source_paths = (v.source_paths as string[]).filter((p) => p.trim() !== '');
+  for (const key of RECORD_STRINGS) {
+    if (v[key] === undefined) out[key] = '';
+    else if (typeof v[key] !== 'string') return { ok: false, reason: `${key}: must be a string` };
+  }
+  return { ok: true, record: out as RecallRecord };
+}
+
+/**
+ * True when `value` has what search needs of a record (`id`, `summary` and `content` strings); the
+ * other fields are read as they are (the full check is {@link checkRecallRecord}).
+ */
+export function hasRecordFields(value: unknown): value is RecallRecord {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.id === 'string' && typeof v.summary === 'string' && typeof v.content === 'string';
+}
+
+/** The records of a parsed `recall/index.json` (`{records: [...]}`) that search can use. */
+export function recordsIn(parsed: unknown): RecallRecord[] {
+  if (parsed === null || typeof parsed !== 'object' || !('records' in parsed)) return [];
+  const list: unknown = parsed.records;
+  return Array.isArray(list) ? (list as unknown[]).filter(hasRecordFields) : [];
+}
+
 /** Field weight and length-normalization strength of one BM25F field. */
 export interface FieldParams {
   weight: number;
@@ -319,7 +366,8 @@ function spansHoldRecords(
   return spans.every(([s, e], i) => {
     if (e - s >= 36 ** SPAN_LENGTH || s >= 36 ** SPAN_START) return false;
     try {
-      return (JSON.parse(buf.toString('utf8', s, e)) as { id?: unknown }).id === records[i]?.id;
+      const value: unknown = JSON.parse(buf.toString('utf8', s, e));
+      return typeof value === 'object' && value !== null && 'id' in value && value.id === records[i]?.id;
     } catch {
       return false;
     }
@@ -365,14 +413,21 @@ function round3(x: number): number {
 
 /**
  * Builds the index straight from the bytes of an `index.json` (`{"records":[…]}`), recording where
- * each record lies so a query can parse just the records it returns. Throws on invalid JSON.
+ * each record lies so a query can parse just the records it returns. Throws on invalid JSON and on
+ * a record search cannot use: no index is saved for a damaged file (queries check it record by
+ * record, and the next compile writes it anew).
  */
 export function buildRecallIndexFromSource(source: Uint8Array): {
   index: RecallSearchIndex;
   records: RecallRecord[];
 } {
-  const parsed = JSON.parse(new TextDecoder().decode(source)) as { records?: unknown };
-  const records = Array.isArray(parsed.records) ? (parsed.records as RecallRecord[]) : [];
+  const parsed: unknown = JSON.parse(new TextDecoder().decode(source));
+  const list: unknown =
+    parsed !== null && typeof parsed === 'object' && 'records' in parsed ? parsed.records : [];
+  const values: unknown[] = Array.isArray(list) ? list : [];
+  const records = values.filter(hasRecordFields);
+  if (records.length !== values.length)
+    throw new Error(`${values.length - records.length} record(s) lack an id, summary or content`);
   return { index: buildRecallIndex(records, { source }), records };
 }
 

@@ -25,6 +25,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { AppError, describeError } from '../errors.js';
 import {
+  checkRecallRecord,
   isRecallSearchIndexFresh,
   loadRecallSearchIndex,
   type RecallRecord,
@@ -88,35 +89,7 @@ export interface RecallQueryOutcome {
 /** Thrown by the source's `readAll` to take over the full-parse path from `searchRecallSource`. */
 class FullParseNeeded extends Error {}
 
-const RECORD_STRINGS = ['repo_fingerprint', 'cwd', 'thread_id', 'turn_id', 'source_updated_at'] as const;
-
-/**
- * Checks one record with the rules of `RecallRecordSchema`: `id`, `summary` and `content`
- * non-empty strings; `source_paths` a list of strings (blank ones dropped, default `[]`); the other
- * known fields strings (default `''`). Unknown keys are kept. Returns the normalized record or the
- * reason it is invalid.
- */
-export function checkRecallRecord(
-  value: unknown,
-): { ok: true; record: RecallRecord } | { ok: false; reason: string } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return { ok: false, reason: 'not an object' };
-  const v = value as Record<string, unknown>;
-  for (const key of ['id', 'summary', 'content'] as const) {
-    if (typeof v[key] !== 'string' || (v[key] as string).trim() === '')
-      return { ok: false, reason: `${key}: must be a non-empty string` };
-  }
-  const out: Record<string, unknown> = { ...v };
-  if (v.source_paths === undefined) out.source_paths = [];
-  else if (!Array.isArray(v.source_paths) || !v.source_paths.every((p) => typeof p === 'string')) {
-    return { ok: false, reason: 'source_paths: must be a list of strings' };
-  } else out.source_paths = (v.source_paths as string[]).filter((p) => p.trim() !== '');
-  for (const key of RECORD_STRINGS) {
-    if (v[key] === undefined) out[key] = '';
-    else if (typeof v[key] !== 'string') return { ok: false, reason: `${key}: must be a string` };
-  }
-  return { ok: true, record: out as unknown as RecallRecord };
-}
+export { checkRecallRecord };
 
 /** True when a result read through a span has every field a record must have. */
 function isCompleteResult(r: RecallResult): boolean {

@@ -41,9 +41,11 @@ import {
   docRepoIndex,
   docSpan,
   hasIdAt,
+  hasRecordFields,
   idAt,
   isRecallSearchIndexFresh,
   lookupTerm,
+  recordsIn,
 } from './index-build.js';
 import { GATE_MODEL } from './gate-model.js';
 import { type GateSignals, gateFeatures, gateProbability } from './gate.js';
@@ -1503,8 +1505,7 @@ export function searchRecallSource(
     }
     if (consistent) return { results, mode: 'indexed' };
   }
-  const parsed = JSON.parse(new TextDecoder().decode(src.readAll())) as { records?: unknown };
-  const records = (Array.isArray(parsed.records) ? parsed.records : []) as RecallRecord[];
+  const records = recordsIn(JSON.parse(new TextDecoder().decode(src.readAll())) as unknown);
   return { results: searchRecall(index, records, { ...options, topK }), mode: 'rebuilt' };
 }
 
@@ -1542,10 +1543,8 @@ export function searchRecallFile(
 
 function parseRecord(bytes: Buffer): RecallRecord | undefined {
   try {
-    const value = JSON.parse(bytes.toString('utf8')) as Partial<RecallRecord> | null;
-    if (value === null || typeof value !== 'object' || typeof value.id !== 'string') return undefined;
-    if (typeof value.summary !== 'string' || typeof value.content !== 'string') return undefined;
-    return value as RecallRecord;
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return hasRecordFields(value) ? value : undefined;
   } catch {
     return undefined;
   }
