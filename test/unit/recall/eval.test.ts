@@ -37,7 +37,7 @@ describe('recall dev fixture set', () => {
 describe('recall quality on the dev half (npm run eval:recall)', () => {
   // Dev notes only in the store, so the guard does not move when the held-out half changes. The blind
   // batch (records-blind.json, queries-blind.json) was measured untuned once (docs/recall.md) and is
-  // dev data since. The second blind batch (blind2) stays out until the rules are tuned on it.
+  // dev data since. The second blind batch (blind2) stays out: no rule has been tuned on it yet.
   const report = evaluateRecall({
     sets: ['dev'],
     testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
