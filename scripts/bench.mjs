@@ -1036,7 +1036,7 @@ function measureImports() {
       d('cli', 'hooks.js'),
       d('core', 'agents', 'index.js'),
       d('core', 'agents', 'codex', 'index.js'),
-      d('core', 'review', 'spool.js'),
+      d('core', 'spool', 'spool.js'),
       d('cli', 'hooks', 'stop-review.js'),
       d('core', 'agents', 'turn-key.js'),
       d('core', 'process', 'detached.js'),

@@ -146,7 +146,7 @@ export const readUsageTotals = lazy(() => import('./memory/usage.js'), 'readUsag
 // ------------------------------------------------------------------------------------------------
 // The Stop hook's spool, the review worker, reviewing a turn, importing sessions
 
-export type { SpoolEntry } from './review/spool.js';
+export type { SpoolEntry } from './spool/spool.js';
 export type { TurnInput, TurnReview, ReviewTurnOptions } from './review/review-turn.js';
 export type { DrainResult } from './review/worker.js';
 export type { DetachedOptions } from './process/detached.js';
@@ -157,7 +157,7 @@ export type { ImportOptions, ImportSummary } from './review/import.js';
  * `readSpoolEntry`, `writeSpoolEntry` (atomic, fsynced), `workerLockPath`, `isLockLive`.
  */
 export const loadSpool = () =>
-  pick(() => import('./review/spool.js'), [
+  pick(() => import('./spool/spool.js'), [
     'spoolEntryPath',
     'readSpoolEntry',
     'writeSpoolEntry',
@@ -170,7 +170,7 @@ export const loadSpool = () =>
  */
 export const spawnDetached = lazy(() => import('./process/detached.js'), 'spawnDetached');
 /** Moves the dead turns of a bucket back into the spool; returns how many. */
-export const requeueDead = lazy(() => import('./review/spool.js'), 'requeueDead');
+export const requeueDead = lazy(() => import('./spool/spool.js'), 'requeueDead');
 /** The review worker: reviews the due spooled turns of a bucket and queues their suggestions. */
 export const drainSpool = lazy(() => import('./review/worker.js'), 'drainSpool');
 /** Reviews one turn (transcript → redaction → reviewer → suggestions) and optionally queues it. */

@@ -40,3 +40,40 @@ export function tryParseJson(text: string): { ok: true; value: unknown } | { ok:
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+/**
+ * Returns the first balanced `{…}` in `text` (string- and escape-aware), or undefined.
+ */
+export function firstBalancedObject(text: string): string | undefined {
+  let start = text.indexOf('{');
+  while (start !== -1) {
+    let depth = 0;
+    let inString = false;
+    let escaped = false;
+    for (let i = start; i < text.length; i++) {
+      const ch = text[i];
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === '\\') escaped = true;
+        else if (ch === '"') inString = false;
+        continue;
+      }
+      if (ch === '"') inString = true;
+      else if (ch === '{') depth++;
+      else if (ch === '}') {
+        depth--;
+        if (depth === 0) {
+          const candidate = text.slice(start, i + 1);
+          try {
+            JSON.parse(candidate);
+            return candidate;
+          } catch {
+            break; // Not JSON after all: try the next opening brace.
+          }
+        }
+      }
+    }
+    start = text.indexOf('{', start + 1);
+  }
+  return undefined;
+}

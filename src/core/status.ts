@@ -18,7 +18,7 @@ import {
 } from './install/stable-copy.js';
 import { listBuckets, statePathsForBucket } from './paths.js';
 import { lockStatus } from './compiler/lock.js';
-import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './review/spool.js';
+import { listSpool, readSpoolEntry, spoolCounts, waitingTurns, type WaitReason } from './spool/spool.js';
 import { readReviewsToday } from './review/usage.js';
 import { MEMORY_STATUSES } from './memory/status.js';
 import { loadMemory } from './memory/view.js';

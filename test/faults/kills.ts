@@ -16,7 +16,7 @@ import { lockDirOf } from '../../src/core/compiler/lock.js';
 import { ensureRuntimeDirs } from '../../src/core/paths.js';
 import { enqueueReviewedTurn, suggestionIdFor } from '../../src/core/queue/queue.js';
 import { legacyTurnKey } from '../../src/core/agents/turn-key.js';
-import { isLockLive, workerLockPath } from '../../src/core/review/spool.js';
+import { isLockLive, workerLockPath } from '../../src/core/spool/spool.js';
 import type { Suggestion } from '../../src/core/schemas.js';
 import { CLI } from '../helpers/run-cli.js';
 import {

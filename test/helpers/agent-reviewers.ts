@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, onTestFinished } from 'vitest';
 import { resolveStatePaths, type StatePaths } from '../../src/core/paths.js';
-import type { SpoolEntry } from '../../src/core/review/spool.js';
+import type { SpoolEntry } from '../../src/core/spool/spool.js';
 import { REPO_ROOT, runCliAsync } from './run-cli.js';
 
 export const NODE_BIN = join(REPO_ROOT, 'node_modules', '.bin');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { gitInfo } from '../git.js';
 import type { StatePaths } from '../paths.js';
 import { pendingWork } from '../queue/queue.js';
-import { spoolCounts } from '../review/spool.js';
+import { spoolCounts } from '../spool/spool.js';
 import { journalPath } from './apply.js';
 import { lockStatus, type LockOptions, type LockStatus } from './lock.js';
 import { readMaintenanceState } from './maintenance-state.js';

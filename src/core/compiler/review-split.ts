@@ -3,7 +3,7 @@
  * which wait in the review store (`memory/review-store.ts`), by the `[review]` policy and the
  * planted-instruction check.
  */
-import { checkSuggestion } from '../review/content-check.js';
+import { checkSuggestion } from '../queue/content-check.js';
 import { stagedItemId, type ReviewKind, type ReviewPolicy, type StagedItem } from '../memory/review-store.js';
 import type { Envelope, Suggestion } from '../schemas.js';
 

@@ -9,7 +9,7 @@ import { describeError } from '../errors.js';
 import { listBuckets, statePathsForBucket } from '../paths.js';
 import { runCompile, type CompileOptions, type CompileResult } from './compile.js';
 import { runPreflight } from './preflight.js';
-import { spoolCounts } from '../review/spool.js';
+import { spoolCounts } from '../spool/spool.js';
 
 /** One bucket's line of the scan result. */
 export interface ScanEntry {

@@ -59,7 +59,7 @@ export const StagedItemSchema = z.looseObject({
   approved_envelope: z.string().optional(),
   original_suggestion: SuggestionSchema.optional(),
   /**
-   * Set when the planted-instruction check (review/content-check.ts) found a dangerous
+   * Set when the planted-instruction check (queue/content-check.ts) found a dangerous
    * instruction: the item waits for a human whatever the policy, and is never applied or
    * injected unless approved. Other areas (team memory) exclude flagged items.
    */

@@ -10,6 +10,7 @@
 import { FAMILIES, type Family } from '../constants.js';
 import { AppError } from '../errors.js';
 import { formatZodIssues } from '../fs/atomic.js';
+import { firstBalancedObject } from '../json.js';
 import { ReviewerOutputTopSchema, SuggestionSchema, type Suggestion } from '../schemas.js';
 
 export const MAX_REVIEWER_CHARS = 100_000;
@@ -28,43 +29,6 @@ export interface SkippedSuggestion {
 export interface ParsedReview {
   suggestions: Suggestion[];
   skipped: SkippedSuggestion[];
-}
-
-/**
- * Returns the first balanced `{…}` in `text` (string- and escape-aware), or undefined.
- */
-export function firstBalancedObject(text: string): string | undefined {
-  let start = text.indexOf('{');
-  while (start !== -1) {
-    let depth = 0;
-    let inString = false;
-    let escaped = false;
-    for (let i = start; i < text.length; i++) {
-      const ch = text[i];
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (ch === '\\') escaped = true;
-        else if (ch === '"') inString = false;
-        continue;
-      }
-      if (ch === '"') inString = true;
-      else if (ch === '{') depth++;
-      else if (ch === '}') {
-        depth--;
-        if (depth === 0) {
-          const candidate = text.slice(start, i + 1);
-          try {
-            JSON.parse(candidate);
-            return candidate;
-          } catch {
-            break; // Not JSON after all: try the next opening brace.
-          }
-        }
-      }
-    }
-    start = text.indexOf('{', start + 1);
-  }
-  return undefined;
 }
 
 /** Extracts the JSON value of a reviewer answer: whole text, fenced block, or first balanced object. */

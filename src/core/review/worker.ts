@@ -24,7 +24,7 @@ import {
   touchWorkerLock,
   writeSpoolEntry,
   type SpoolEntry,
-} from './spool.js';
+} from '../spool/spool.js';
 
 export interface DrainResult {
   /** The bucket already had a worker (or all slots were taken): nothing done here. */

@@ -24,13 +24,13 @@ describe('state-file readers on the hook paths', () => {
       for (const schema of [
         join(SRC, 'core', 'schemas.ts'),
         join(SRC, 'core', 'memory', 'schema.ts'),
-        join(SRC, 'core', 'review', 'spool-schema.ts'),
+        join(SRC, 'core', 'spool', 'schema.ts'),
       ])
         expect(modules.has(schema), schema).toBe(false);
     });
   }
 
   it('the Stop hook reads spool entries through the zod-free reader', () => {
-    expect(hookModules('stop-review').has(join(SRC, 'core', 'review', 'spool.ts'))).toBe(true);
+    expect(hookModules('stop-review').has(join(SRC, 'core', 'spool', 'spool.ts'))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { loadConfig } from '../../../src/core/config/load.js';
 import { ensureRuntimeDirs, resolveStatePaths, type StatePaths } from '../../../src/core/paths.js';
 import { reviewTurn } from '../../../src/core/review/review-turn.js';
 import { legacyTurnKey } from '../../../src/core/agents/turn-key.js';
-import { writeSpoolEntry, type SpoolEntry } from '../../../src/core/review/spool.js';
+import { writeSpoolEntry, type SpoolEntry } from '../../../src/core/spool/spool.js';
 import { trivialTurnReason } from '../../../src/core/review/trivial.js';
 import type { Transcript } from '../../../src/core/review/types.js';
 import { withLock } from '../../../src/core/lock/lock.js';

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCompile } from '../../../src/core/compiler/compile.js';
 import { listStagedItems } from '../../../src/core/memory/review-store.js';
-import { checkSuggestion, checkText } from '../../../src/core/review/content-check.js';
+import { checkSuggestion, checkText } from '../../../src/core/queue/content-check.js';
 import { bucket, mem, queue, recall, skill } from '../compiler/helpers.js';
 
 const DANGEROUS: Record<string, string> = {

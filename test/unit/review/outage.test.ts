@@ -24,7 +24,7 @@ import {
   waitingTurns,
   writeSpoolEntry,
   type SpoolEntry,
-} from '../../../src/core/review/spool.js';
+} from '../../../src/core/spool/spool.js';
 import { bucket } from '../compiler/helpers.js';
 
 const opts = { provider: 'openai-compatible' };

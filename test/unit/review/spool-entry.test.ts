@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../../../src/core/paths.js';
-import { SpoolEntrySchema } from '../../../src/core/review/spool-schema.js';
-import { parseSpoolEntry, readSpoolEntry, SPOOL_ENTRY_FIELDS } from '../../../src/core/review/spool.js';
+import { SpoolEntrySchema } from '../../../src/core/spool/schema.js';
+import { parseSpoolEntry, readSpoolEntry, SPOOL_ENTRY_FIELDS } from '../../../src/core/spool/spool.js';
 import { drainSpool } from '../../../src/core/review/worker.js';
 
 function agree(raw: unknown): void {

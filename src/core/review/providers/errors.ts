@@ -20,7 +20,7 @@ export interface ProviderErrorOptions extends AppErrorOptions {
 
 /**
  * What kind of failure a {@link ProviderError} is. The review spool keys its outage handling on
- * it (review/spool.ts `classifyReviewFailure`): `connection`, `timeout`, `rate_limit`, `server`,
+ * it (spool/spool.ts `classifyReviewFailure`): `connection`, `timeout`, `rate_limit`, `server`,
  * `config` and `aborted` wait without using up the turn's attempts; `auth`, `request` and
  * `bad_response` count. Reviewers that are not HTTP (agent CLIs) throw these same classes, or
  * set the same `kind` on their own errors.

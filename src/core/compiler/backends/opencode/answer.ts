@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { SKILL_ACTIONS } from '../../../constants.js';
 import { formatZodIssues } from '../../../fs/atomic.js';
 import { MEMORY_STATUSES } from '../../../memory/status.js';
-import { firstBalancedObject } from '../../../review/parse.js';
+import { firstBalancedObject } from '../../../json.js';
 
 /** Largest final text considered (a real answer is far smaller). */
 export const MAX_ANSWER_CHARS = 4_000_000;

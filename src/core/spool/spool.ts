@@ -255,7 +255,7 @@ const isHistory: Check = (v) =>
 
 /**
  * The fields of an entry other than its identity: a missing or malformed one takes the value of a
- * fresh entry (undefined: left out), as `SpoolEntrySchema` (spool-schema.ts) does.
+ * fresh entry (undefined: left out), as `SpoolEntrySchema` (spool/schema.ts) does.
  */
 const SPOOL_FIELDS: ReadonlyArray<[field: string, valid: Check, fallback: unknown]> = [
   ['schema_version', (v) => v === 1, 1],
