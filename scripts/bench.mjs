@@ -1048,7 +1048,7 @@ function measureImports() {
       d('core', 'agents', 'codex', 'index.js'),
       d('cli', 'hooks', 'prompt-recall.js'),
       d('core', 'team', 'store.js'),
-      d('core', 'recall', 'prompt-recall.js'),
+      d('core', 'flows', 'prompt-recall.js'),
     ],
     'recall (command)': [
       d('cli', 'main.js'),

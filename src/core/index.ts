@@ -184,14 +184,14 @@ export const importSessions = lazy(() => import('./review/import.js'), 'importSe
 // Compile and scan
 
 export type { CompileOptions, CompileResult } from './compiler/compile.js';
-export type { ScanOptions, ScanResult, ScanProgress } from './compiler/scan.js';
+export type { ScanOptions, ScanResult, ScanProgress } from './flows/scan.js';
 export type { PreflightResult } from './compiler/preflight.js';
 export type { CompileSettings } from './compiler/settings.js';
 
 /** Compiles a bucket's queued suggestions into memory, recall and skills, under the compile lock. */
 export const runCompile = lazy(() => import('./compiler/compile.js'), 'runCompile');
 /** Reviews spooled turns and compiles every bucket that has work. */
-export const runScan = lazy(() => import('./compiler/scan.js'), 'runScan');
+export const runScan = lazy(() => import('./flows/scan.js'), 'runScan');
 /** Whether a bucket has compile work; cheap and creates nothing. */
 export const runPreflight = lazy(() => import('./compiler/preflight.js'), 'runPreflight');
 /** The `[compile]` settings of the config. */
@@ -217,7 +217,7 @@ export type { IndexRepairOutcome } from './recall/migrate.js';
 /** Focused retrieval: the records of a bucket's recall index that answer a query. */
 export const queryRecall = lazy(() => import('./recall/query.js'), 'queryRecall');
 /** Prompt-time recall: the few notes that clear the threshold for a prompt, as hook context. */
-export const promptRecall = lazy(() => import('./recall/prompt-recall.js'), 'promptRecall');
+export const promptRecall = lazy(() => import('./flows/prompt-recall.js'), 'promptRecall');
 /** Whether a prompt should trigger focused recall. */
 export const evaluateRecallTrigger = lazy(() => import('./recall/trigger.js'), 'evaluateRecallTrigger');
 /** Recall results as plain lines. */

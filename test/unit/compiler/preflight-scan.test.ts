@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { journalPath } from '../../../src/core/compiler/apply.js';
 import { acquireCompileLock } from '../../../src/core/compiler/lock.js';
 import { runPreflight } from '../../../src/core/compiler/preflight.js';
-import { runScan } from '../../../src/core/compiler/scan.js';
+import { runScan } from '../../../src/core/flows/scan.js';
 import { ensureRuntimeDirs, resolveStatePaths } from '../../../src/core/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { bucket, mem, queue } from './helpers.js';
@@ -116,7 +116,7 @@ describe('review backlog', () => {
     const { ensureRuntimeDirs, resolveStatePaths } = await import('../../../src/core/paths.js');
     const { writeSpoolEntry } = await import('../../../src/core/spool/spool.js');
     const { legacyTurnKey } = await import('../../../src/core/agents/turn-key.js');
-    const { runScan } = await import('../../../src/core/compiler/scan.js');
+    const { runScan } = await import('../../../src/core/flows/scan.js');
     const { tempDir } = await import('../../helpers/tmp.js');
     const home = tempDir();
     const repo = tempDir();

@@ -17,7 +17,7 @@ describe('prompt-recall --from-stdin import graph', () => {
       [runner, hookFile],
       (from, spec) => from !== runner || !spec.startsWith('./hooks/'),
     );
-    expect(modules.has(join(SRC, 'core', 'recall', 'prompt-recall.ts'))).toBe(true);
+    expect(modules.has(join(SRC, 'core', 'flows', 'prompt-recall.ts'))).toBe(true);
     expect(modules.has(join(SRC, 'core', 'recall', 'search.ts'))).toBe(true);
     const bad = [...modules].filter((m) => FORBIDDEN.includes(m));
     expect(bad).toEqual([]);

@@ -12,7 +12,7 @@ import {
   PROMPT_RECALL_MIN_BUDGET,
   promptRecall,
   renderPromptRecall,
-} from '../../../src/core/recall/prompt-recall.js';
+} from '../../../src/core/flows/prompt-recall.js';
 import type { RecallResult } from '../../../src/core/recall/search.js';
 import { tempDir } from '../../helpers/tmp.js';
 

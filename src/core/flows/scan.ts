@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { describeError } from '../errors.js';
 import { listBuckets, statePathsForBucket } from '../paths.js';
-import { runCompile, type CompileOptions, type CompileResult } from './compile.js';
-import { runPreflight } from './preflight.js';
+import { runCompile, type CompileOptions, type CompileResult } from '../compiler/compile.js';
+import { runPreflight } from '../compiler/preflight.js';
 import { spoolCounts } from '../spool/spool.js';
 
 /** One bucket's line of the scan result. */

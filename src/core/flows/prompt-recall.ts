@@ -10,10 +10,10 @@
  * the provenance. Hot path: no zod, no commander.
  */
 import { dirname } from 'node:path';
-import type { RecallResult } from './search.js';
-import { readSeen, recordSeen } from './session-seen.js';
-import { queryRecall, type RecallFiles, type RecallQueryMode } from './query.js';
-import { isTrivialPrompt } from './trigger.js';
+import type { RecallResult } from '../recall/search.js';
+import { readSeen, recordSeen } from '../recall/session-seen.js';
+import { queryRecall, type RecallFiles, type RecallQueryMode } from '../recall/query.js';
+import { isTrivialPrompt } from '../recall/trigger.js';
 import { mergeTeamRecall, type TeamRecallSource } from '../team/recall.js';
 
 /** Records considered per prompt. */
