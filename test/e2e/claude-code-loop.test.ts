@@ -15,12 +15,13 @@
  * 6. `memory list` names the agent and session each lesson came from.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../../src/core/paths.js';
 import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { queueRecallLesson, RECALLED } from '../helpers/recall-lesson.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CLAUDE_HARNESS = join(REPO_ROOT, 'test', 'harness', 'claude-code', 'run-claude-e2e.sh');
@@ -33,7 +34,6 @@ const CLAUDE_PREFERENCE = 'From now on always use tabs, never spaces, in this re
 const CLAUDE_LEARNED = 'Always use tabs, never spaces';
 const CODEX_PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
 const CODEX_LEARNED = 'Always use pnpm, never npm';
-const RECALLED = 'run pnpm install --no-frozen-lockfile locally and commit pnpm-lock.yaml';
 const SECOND_PROMPT =
   'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
 
@@ -212,35 +212,12 @@ describe('Claude Code and Codex learn into one store', () => {
 
     // --- 3. A recall note (dummy reviewer, synchronous), then compile.
     const payloadFile = join(root, 'recall-payload.json');
-    writeFileSync(
-      payloadFile,
-      JSON.stringify({
-        session_id: codex.summary.session_id,
-        turn_id: 'recall-lesson',
-        transcript_path: codex.summary.transcripts[0],
-        cwd: repo,
-        hook_event_name: 'Stop',
-        stop_hook_active: false,
-        last_assistant_message: null,
-        reviewer_provider: 'dummy',
-        provider_stub_response: {
-          memory_updates: [],
-          skill_action: [],
-          recall_candidate: [
-            {
-              summary: 'ERR_PNPM_OUTDATED_LOCKFILE in CI',
-              details: {
-                content: `When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, ${RECALLED}.`,
-                source_paths: ['pnpm-lock.yaml'],
-              },
-              confidence: 0.9,
-            },
-          ],
-        },
-      }),
-    );
-    const reviewed = runCli(['stop-review', '--hook-payload', payloadFile], { env, cwd: repo });
-    expect(reviewed.status, reviewed.stderr).toBe(0);
+    queueRecallLesson(payloadFile, {
+      sessionId: codex.summary.session_id,
+      transcriptPath: codex.summary.transcripts[0],
+      repo,
+      env,
+    });
     const compiled = runCli(['compile', '--once', '--repo-root', repo], { env, cwd: repo });
     expect(compiled.status, compiled.stderr).toBe(0);
     expect(JSON.parse(compiled.stdout)).toMatchObject({ status: 'success', processed_count: 3 });

@@ -31,6 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { resolveStatePaths } from '../../src/core/paths.js';
 import { CLI, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { queueRecallLesson, RECALLED } from '../helpers/recall-lesson.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const HARNESS = join(REPO_ROOT, 'test', 'harness', 'codex', 'run-codex-e2e.sh');
@@ -39,7 +40,6 @@ const FAKE_TOOL_MODEL = join(REPO_ROOT, 'test', 'helpers', 'fake-tool-model.mjs'
 const PREFERENCE = 'From now on always use pnpm, never npm, in this repository.';
 // The lead-in ("From now on") is not part of the written rule.
 const LEARNED = 'Always use pnpm, never npm';
-const RECALLED = 'run pnpm install --no-frozen-lockfile locally and commit pnpm-lock.yaml';
 const SECOND_PROMPT =
   'CI fails with ERR_PNPM_OUTDATED_LOCKFILE on pnpm install. How do I fix the lockfile error?';
 
@@ -171,35 +171,12 @@ describe('the learning loop with the real Codex CLI', () => {
 
     // --- A recall lesson from the same session (synchronous review, dummy reviewer with a stub).
     const payloadFile = join(root, 'recall-payload.json');
-    writeFileSync(
-      payloadFile,
-      JSON.stringify({
-        session_id: first.summary.session_id,
-        turn_id: 'recall-lesson',
-        transcript_path: first.summary.transcripts[0],
-        cwd: repo,
-        hook_event_name: 'Stop',
-        stop_hook_active: false,
-        last_assistant_message: null,
-        reviewer_provider: 'dummy',
-        provider_stub_response: {
-          memory_updates: [],
-          skill_action: [],
-          recall_candidate: [
-            {
-              summary: 'ERR_PNPM_OUTDATED_LOCKFILE in CI',
-              details: {
-                content: `When pnpm install fails in CI with ERR_PNPM_OUTDATED_LOCKFILE, ${RECALLED}.`,
-                source_paths: ['pnpm-lock.yaml'],
-              },
-              confidence: 0.9,
-            },
-          ],
-        },
-      }),
-    );
-    const reviewed = runCli(['stop-review', '--hook-payload', payloadFile], { env, cwd: repo });
-    expect(reviewed.status, reviewed.stderr).toBe(0);
+    queueRecallLesson(payloadFile, {
+      sessionId: first.summary.session_id,
+      transcriptPath: first.summary.transcripts[0],
+      repo,
+      env,
+    });
     expect(jsonFiles(paths.queue.pending)).toHaveLength(2);
 
     // --- Compile: the queue becomes memory and recall.
