@@ -69,7 +69,7 @@ export async function drainSpool(
   let processed = 0;
   let idlePasses = 0;
   for (;;) {
-    const release = acquireWorker(paths);
+    const release = acquireWorker(paths) ?? (await acquireWhileDue(paths, options));
     if (!release) {
       result.busy = processed === 0;
       return result;
@@ -191,16 +191,45 @@ export async function drainSpool(
       release();
     }
     // A Stop may have spooled a turn while we held the lock and seen us running: look again.
-    const due = listSpool(paths).some((item) => {
-      const entry = readSpoolEntry(item.file);
-      return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
-    });
+    const due = anyDue(paths, options);
     // A pass that did nothing may look once more: the Stop that made a turn due may have started a
     // worker that found our lock held and left, so nobody else will review the turn now.
     if (!progressed) idlePasses += 1;
     if (!due || idlePasses > 1 || processed >= maxEntries || options.ignoreBackoff || options.signal?.aborted)
       return result;
   }
+}
+
+interface DueOptions {
+  ignoreBackoff?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Whether a spooled turn may be attempted now. */
+function anyDue(paths: StatePaths, options: DueOptions): boolean {
+  return listSpool(paths).some((item) => {
+    const entry = readSpoolEntry(item.file);
+    return entry !== undefined && (options.ignoreBackoff || isDue(entry, Date.now(), paths.home));
+  });
+}
+
+/** How long a worker that found the bucket's lock held keeps trying while turns are due. */
+const BUSY_RETRY_MS = 2000;
+
+/**
+ * Tries the worker lock again for a short while, as long as a turn is due: the holder may be a
+ * worker that is just giving up (no global slot, or done a moment before this turn was spooled),
+ * and the Stop hook that spooled the turn started no other worker because it saw the lock held.
+ */
+async function acquireWhileDue(paths: StatePaths, options: DueOptions): Promise<(() => void) | undefined> {
+  const deadline = Date.now() + BUSY_RETRY_MS;
+  while (Date.now() < deadline && !options.signal?.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!anyDue(paths, options)) return undefined;
+    const release = acquireWorker(paths);
+    if (release) return release;
+  }
+  return undefined;
 }
 
 /** The entry of a deferred turn: its attempt count restored, due at `until`. */
