@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   acquireCompileLock,
@@ -9,7 +9,12 @@ import {
 } from '../../../src/core/compiler/lock.js';
 import { guardDirOf as guardDirOfFile, withLock } from '../../../src/core/lock/lock.js';
 import { isPidAlive } from '../../../src/core/lock/pid.js';
-import { isPidFileLockLive, touchPidFileLock, tryPidFileLock } from '../../../src/core/lock/pid-file.js';
+import {
+  isPidFileLockLive,
+  touchPidFileLock,
+  tryPidFileLock,
+  UNWRITTEN_GRACE_MS,
+} from '../../../src/core/lock/pid-file.js';
 import { join } from 'node:path';
 import { bucket } from '../compiler/helpers.js';
 
@@ -303,6 +308,39 @@ describe('pid-file lock', () => {
     const again = tryPidFileLock(file, STALE);
     expect(again).toBeDefined();
     again?.();
+  });
+
+  it('never takes a lock still being written for a dead one, and breaks an old unwritten one', () => {
+    const dir = bucket().compilerDir;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'worker.lock');
+    // A holder between creating the file and writing its pid: the file is empty and fresh.
+    writeFileSync(file, '');
+    expect(isPidFileLockLive(file, STALE)).toBe(true);
+    expect(tryPidFileLock(file, STALE)).toBeUndefined();
+    expect(readFileSync(file, 'utf8')).toBe('');
+    // One that crashed there: after the grace it is stale and is broken.
+    const old = new Date(Date.now() - UNWRITTEN_GRACE_MS - 1_000);
+    utimesSync(file, old, old);
+    expect(isPidFileLockLive(file, STALE)).toBe(false);
+    const release = tryPidFileLock(file, STALE);
+    expect(release).toBeDefined();
+    expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^${process.pid}\\n`));
+    release?.();
+    expect(readdirSync(dir).filter((name) => name.includes('lock'))).toEqual([]);
+  });
+
+  it('appears with its pid written: no reader ever sees the lock empty', () => {
+    const dir = bucket().compilerDir;
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'worker.lock');
+    // A leftover draft of a crashed process that had this pid does not stop the acquire.
+    writeFileSync(`${file}.new-${process.pid}`, 'junk');
+    const release = tryPidFileLock(file, STALE);
+    expect(release).toBeDefined();
+    expect(readdirSync(dir).filter((name) => name.includes('lock'))).toEqual(['worker.lock']);
+    expect(readFileSync(file, 'utf8').split('\n')[0]).toBe(String(process.pid));
+    release?.();
   });
 
   it('judges a future heartbeat by the creation time, and an old heartbeat as stale', () => {
