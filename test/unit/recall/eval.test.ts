@@ -37,11 +37,11 @@ describe('recall dev fixture set', () => {
 describe('recall quality on the dev half (npm run eval:recall)', () => {
   // Dev notes only in the store, so the guard does not move when the held-out half changes. The blind
   // batch (records-blind.json, queries-blind.json) was measured untuned once (docs/recall.md) and is
-  // dev data since. The second blind batch (blind2) stays out: no rule has been tuned on it yet.
+  // dev data since. The later blind batches (blind2, blind3, blind4) stay out: no rule has been tuned on them.
   const report = evaluateRecall({
     sets: ['dev'],
     testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
-    devFiles: { skip: ['blind2', 'blind3'] },
+    devFiles: { skip: ['blind2', 'blind3', 'blind4'] },
   });
   const f = report.sets['dev']?.all;
 
