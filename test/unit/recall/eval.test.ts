@@ -37,7 +37,7 @@ describe('recall dev fixture set', () => {
 describe('recall quality on the dev half (npm run eval:recall)', () => {
   // Dev notes only in the store, so the guard does not move when the held-out half changes. The blind
   // batch (records-blind.json, queries-blind.json) was measured untuned once (docs/recall.md) and is
-  // dev data since. The later blind batches (blind2, blind3, blind4) stay out: no rule has been tuned on them.
+  // dev data since. The later blind batches (blind2, blind3, blind4) stay out: no rule was tuned on them.
   const report = evaluateRecall({
     sets: ['dev'],
     testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
