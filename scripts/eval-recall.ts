@@ -19,10 +19,10 @@
  * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the files whose name
  * contains a word (comma list), `--only blind` runs only the queries of such files (every note stays in
  * the store); both act on either half (`--set test --only t4` runs one held-out batch);
- * `--gate` answers with the learned answerability gate (src/core/recall/gate.ts, off by default)
- * instead of the hand-written bars (`--gate-recall-only`: prompt-time recall keeps its bar);
- * `--gate` answers with the learned answerability gate (src/core/recall/gate.ts, off by default)
- * instead of the hand-written bars (`--gate-recall-only`: prompt-time recall keeps its bar);
+ * by default `recall` and prompt-time recall answer through the learned answerability gate with the
+ * rules as its vetoes (src/core/recall/gate.ts, docs/recall.md, fifth pass); `--rules` answers with
+ * the hand-written rules alone, as before the fifth pass (`--gate-recall-only`: the gate for `recall`,
+ * the rules' bar for prompt-time recall; `--gate` is the default, kept for older command lines);
  * `--bench [N]` instead measures a synthetic corpus of N records (default 10,000): the time to
  * read and parse index.json and search-index.json and to answer queries, as the CLI would.
  */
@@ -485,12 +485,11 @@ function main(argv: readonly string[]): number {
     ...(devStore ? { testDir: join(RECALL_FIXTURE_DIR, 'no-test-half') } : {}),
     devFiles: files,
     testFiles: files,
-    ...(argv.includes('--gate')
-      ? { params: { gate: true, promptGate: !argv.includes('--gate-recall-only') } }
-      : {}),
-    ...(argv.includes('--gate')
-      ? { params: { gate: true, promptGate: !argv.includes('--gate-recall-only') } }
-      : {}),
+    ...(argv.includes('--rules')
+      ? { params: { gate: false, promptGate: false } }
+      : argv.includes('--gate-recall-only')
+        ? { params: { gate: true, promptGate: false } }
+        : {}),
   });
   printReport(report, argv.includes('--verbose'), argv.includes('--summary'));
   return report.misses.length === 0 ? 0 : 1;

@@ -13,8 +13,16 @@
  * on the other repositories' queries, and the figures of the eval are computed from those held-out
  * probabilities. The rules' figures over the same queries are printed beside them.
  *
+ * The pools are those the ranking judges: notes a rule of `gateVetoes` (`promptGateVetoes` for a
+ * prompt) rejects are not in them. The recall threshold is the one that leaves the most unanswerable
+ * questions empty without fewer right answers at rank 1 than the rules on the same queries; the
+ * prompt threshold the one with the most right notes at noise ≤ 10% (and ≤ the rules' noise).
+ *
  * Usage: `npx tsx scripts/train-recall-gate.ts [--skip word,...] [--dry-run]` (`--skip` leaves out
- * dev files whose name holds a word, as the eval does; `--dry-run` writes nothing).
+ * dev files whose name holds a word, as the eval does; `--dry-run` writes nothing). Studies:
+ * `--vetoes a,b` / `--prompt-vetoes a,b` (or `none`) try other vetoes, `--lambda x` one
+ * regularisation, `--report word` the figures of one dev batch, `--curve` thresholds from 0.2 to 0.9,
+ * `--floor p` also injects the rules' prompt-time pick when the gate gives it p.
  */
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -28,7 +36,7 @@ import {
   idAt,
 } from '../src/core/recall/index-build.js';
 import { GATE_FEATURES, type GateSignals, gateFeatures } from '../src/core/recall/gate.js';
-import { rankRecall } from '../src/core/recall/search.js';
+import { type GateVeto, RECALL_DEFAULTS, rankRecall } from '../src/core/recall/search.js';
 import { type EvalQuery, RECALL_FIXTURE_DIR, evaluateRecall, loadHalf } from './eval-recall.js';
 
 const MODEL_FILE = join(
@@ -68,10 +76,17 @@ interface QueryPools {
  */
 type Mode = 'replace' | 'post' | 'post-prompt';
 
+/** Experiment: the rules' prompt-time pick is injected when the gate gives it this much (`--floor`). */
+let promptFloor: number | undefined;
+
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
-/** The pools of every dev query (dev notes only in the store). */
-function collect(skip: readonly string[]): QueryPools[] {
+/** The pools of every dev query (dev notes only in the store), with the vetoes of `vetoes`. */
+function collect(
+  skip: readonly string[],
+  vetoes: readonly GateVeto[],
+  promptVetoes: readonly GateVeto[],
+): QueryPools[] {
   const half = loadHalf(RECALL_FIXTURE_DIR, 'dev', { skip });
   const large = buildRecallIndex(half.records);
   const buckets = new Map<string, RecallSearchIndex>();
@@ -81,7 +96,12 @@ function collect(skip: readonly string[]): QueryPools[] {
   return half.queries.map((query) => {
     const root = query.repo === null ? undefined : half.repos[query.repo];
     const fp = root === undefined ? undefined : sha1(root);
-    const opts = { query: query.query, cwd: query.cwd, ...(fp === undefined ? {} : { repoFingerprint: fp }) };
+    const opts = {
+      query: query.query,
+      cwd: query.cwd,
+      params: { gateVetoes: vetoes, promptGateVetoes: promptVetoes },
+      ...(fp === undefined ? {} : { repoFingerprint: fp }),
+    };
     const pool = (index: RecallSearchIndex | undefined, prompt: boolean): Pooled[] =>
       index === undefined
         ? []
@@ -226,11 +246,12 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
     if (mode !== 'replace') return (list[0]?.p ?? 0) >= t ? list.slice(0, k).map((c) => c.id) : [];
     // The most probable note opens the list; below it, what the gate or the rules admit.
     const sorted = [...list].sort((a, b) => b.p - a.p || b.score - a.score);
-    if ((sorted[0]?.p ?? 0) < t) return [];
-    return sorted
-      .filter((c) => c.p >= t || c.signals.rules)
-      .slice(0, k)
-      .map((c) => c.id);
+    const head = sorted[0];
+    if (head === undefined || head.p < t) return [];
+    const rest = sorted.filter((c) => c !== head && (c.p >= t || c.signals.rules));
+    // Below the most probable note, the ranking's order (as rankRecall returns them).
+    rest.sort((a, b) => b.score - a.score);
+    return [head, ...rest].slice(0, k).map((c) => c.id);
   };
   const promptPick = (list: readonly Pooled[]): string[] => {
     if (mode === 'post') {
@@ -238,7 +259,29 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
       if (best === undefined || best.promptCoverage < 0.45) return [];
       if (next !== undefined && best.score < 1.3 * next.score) return [];
     }
-    return pick(list, tPrompt, 1);
+    let gated = pick(list, tPrompt, 1);
+    // Quiet unless clearly ahead of the next candidate by score (RECALL_DEFAULTS.promptMargin).
+    const chosen = list.find((c) => c.id === gated[0]);
+    if (
+      mode === 'replace' &&
+      chosen !== undefined &&
+      chosen.signals.marginNext < RECALL_DEFAULTS.promptMargin
+    )
+      gated = [];
+    // A Chinese word no note has, counted in full at prompt time, leaves it below the bar.
+    if (
+      mode === 'replace' &&
+      chosen !== undefined &&
+      chosen.promptCoverage < chosen.signals.coverage &&
+      chosen.promptCoverage < RECALL_DEFAULTS.promptCoverage
+    )
+      gated = [];
+    if (gated.length > 0 || promptFloor === undefined || mode !== 'replace') return gated;
+    // The rules' clear lead: injected when the gate gives it at least the floor.
+    const admitted = list.filter((c) => c.signals.rules);
+    const [best, next] = admitted;
+    if (best === undefined || best.promptCoverage < 0.45 || best.p < promptFloor) return [];
+    return next !== undefined && best.score < 1.3 * next.score ? [] : [best.id];
   };
   const ans = vs.filter((q) => q.query.expected.length > 0);
   const un = vs.filter((q) => q.query.expected.length === 0);
@@ -265,7 +308,7 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
 }
 
 /** Share of queries handled right: answerable ones right at rank 1, unanswerable ones empty. */
-function accuracy(vs: readonly Views[], f: Figures): number {
+function accuracy(vs: readonly { query: EvalQuery }[], f: Figures): number {
   const un = vs.filter((q) => q.query.expected.length === 0).length;
   return (f.r1 * (vs.length - un) + ((f.emptyLarge + f.emptyBucket) / 2) * un) / Math.max(1, vs.length);
 }
@@ -299,13 +342,22 @@ function chooseThresholds(
   vs: readonly Views[],
   mode: Mode,
   noiseAim: number,
+  rulesR1: number | undefined,
 ): { tRecall: number; tPrompt: number } {
   const grid = Array.from({ length: 39 }, (_, i) => 0.025 + i * 0.025);
   let tRecall = 0.5;
   let bestRecall = -Infinity;
   for (const t of grid) {
     const f = figures(vs, mode, t, 0);
-    const value = accuracy(vs, f);
+    // With the rules' R@1 on the same queries given: the most unanswerable questions left empty
+    // without fewer right answers at rank 1 than the rules (right or silent: silence is bought
+    // only where it costs no right answer); otherwise the most queries handled right.
+    const value =
+      rulesR1 === undefined
+        ? accuracy(vs, f)
+        : f.r1 >= rulesR1
+          ? f.emptyLarge + f.emptyBucket + accuracy(vs, f) / 100
+          : -Infinity;
     if (value > bestRecall) [bestRecall, tRecall] = [value, t];
   }
   let tPrompt = 0.975;
@@ -318,6 +370,8 @@ function chooseThresholds(
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  const floorAt = argv.indexOf('--floor');
+  if (floorAt >= 0) promptFloor = Number(argv[floorAt + 1]);
   const at = argv.indexOf('--skip');
   const skip = at >= 0 ? (argv[at + 1] ?? '').split(',').filter((w) => w !== '') : [];
   const modeAt = argv.indexOf('--mode');
@@ -325,7 +379,21 @@ async function main(argv: readonly string[]): Promise<void> {
   const modes: Mode[] = modeAt >= 0 ? [argv[modeAt + 1] as Mode] : ['replace'];
   const reportAt = argv.indexOf('--report');
   const report = reportAt >= 0 ? argv[reportAt + 1] : undefined;
-  const qs = collect(skip);
+  // The rules that veto the gate (see GateVeto in search.ts); the shipped ones by default.
+  const vetoAt = argv.indexOf('--vetoes');
+  const vetoes =
+    vetoAt >= 0
+      ? ((argv[vetoAt + 1] ?? '').split(',').filter((w) => w !== '' && w !== 'none') as GateVeto[])
+      : RECALL_DEFAULTS.gateVetoes;
+  const promptVetoAt = argv.indexOf('--prompt-vetoes');
+  const promptVetoes =
+    promptVetoAt >= 0
+      ? ((argv[promptVetoAt + 1] ?? '').split(',').filter((w) => w !== '' && w !== 'none') as GateVeto[])
+      : RECALL_DEFAULTS.promptGateVetoes;
+  process.stdout.write(
+    `vetoes: ${vetoes.join(',') || 'none'}; at prompt: ${promptVetoes.join(',') || 'none'}\n`,
+  );
+  const qs = collect(skip, vetoes, promptVetoes);
   // Feature ablation: the named features are held at 0.
   const dropAt = argv.indexOf('--drop');
   const drop = new Set(dropAt >= 0 ? (argv[dropAt + 1] ?? '').split(',') : []);
@@ -345,14 +413,14 @@ async function main(argv: readonly string[]): Promise<void> {
     sets: ['dev'],
     testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
     devFiles: { skip },
-    params: { gate: false },
+    params: { gate: false, promptGate: false },
   }).sets['dev']?.all;
   const rulesOn = (only: string): void => {
     const f = evaluateRecall({
       sets: ['dev'],
       testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
       devFiles: { skip, only: [only] },
-      params: { gate: false },
+      params: { gate: false, promptGate: false },
     }).sets['dev']?.all;
     if (f === undefined) return;
     process.stdout.write(
@@ -361,11 +429,23 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   if (report !== undefined) rulesOn(report);
   if (rules !== undefined) {
+    const rulesFigures: Figures = {
+      r1: rules.recallAt1,
+      r5: rules.recallAt5,
+      bucketR1: rules.bucketRecallAt1,
+      emptyLarge: rules.emptyLarge,
+      emptyBucket: rules.emptyBucket,
+      right: rules.promptRight,
+      noise: rules.promptNoise,
+    };
     process.stdout.write(
-      `${qs.length} dev queries; rules (tuned on all of dev): ${line({ r1: rules.recallAt1, r5: rules.recallAt5, bucketR1: rules.bucketRecallAt1, emptyLarge: rules.emptyLarge, emptyBucket: rules.emptyBucket, right: rules.promptRight, noise: rules.promptNoise })}\n`,
+      `${qs.length} dev queries; rules (tuned on all of dev): ${line(rulesFigures)} | accuracy ${pct(accuracy(qs, rulesFigures))}\n`,
     );
   }
-  const noiseAim = 0.1;
+  // Prompt-time recall may not be noisier than the rules on the same queries (in-sample for the
+  // rules, so a strict aim), and never above 10%.
+  const noiseAim = Math.min(0.1, rules?.promptNoise ?? 0.1);
+  process.stdout.write(`prompt noise aim: ${pct(noiseAim)}\n`);
   const lambdaAt = argv.indexOf('--lambda');
   const lambdas = lambdaAt >= 0 ? [Number(argv[lambdaAt + 1])] : [1e-5, 1e-4, 1e-3, 1e-2];
   const tried: Array<{ mode: Mode; lambda: number; value: number; tRecall: number; tPrompt: number }> = [];
@@ -375,10 +455,10 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${mode}: ${examples(vs, mode).length} examples; gate open: ${line(sanity)}\n`);
     for (const lambda of lambdas) {
       crossValidate(vs, mode, lambda);
-      const { tRecall, tPrompt } = chooseThresholds(vs, mode, noiseAim);
+      const { tRecall, tPrompt } = chooseThresholds(vs, mode, noiseAim, rules?.recallAt1);
       const f = figures(vs, mode, tRecall, tPrompt);
       process.stdout.write(
-        `  leave-one-repository-out, λ=${lambda} t=${tRecall.toFixed(3)}/${tPrompt.toFixed(3)}: ${line(f)}\n`,
+        `  leave-one-repository-out, λ=${lambda} t=${tRecall.toFixed(3)}/${tPrompt.toFixed(3)}: ${line(f)} | accuracy ${pct(accuracy(vs, f))}\n`,
       );
       if (argv.includes('--curve')) {
         for (const t of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9]) {

@@ -116,20 +116,53 @@ export interface RecallRankingParams {
   /** Prompt-time recall: a second note needs this share of the best one's score. */
   promptPairShare: number;
   /**
-   * `recall` uses the learned answerability gate (gate.ts): the admission rules above, except that a
-   * note must name the query's code identifiers whole, become features of a small logistic model,
-   * and a note is returned when its probability of being a right answer reaches `gateRecall`. Off:
-   * on a fresh blind batch it emptied more unanswerable questions but lost right answers and did not
-   * lower prompt-time noise (docs/recall.md, fourth pass).
+   * `recall` uses the learned answerability gate (gate.ts) when the asking repository has notes in
+   * the store: the rules of {@link gateVetoes} (and whole code identifiers) still reject a note, the
+   * others become features of a small logistic model, and the most probable note is returned when
+   * its probability of being a right answer reaches `gateRecall` (docs/recall.md, fifth pass).
    */
   gate: boolean;
-  /** Prompt-time recall uses the gate too (with `gatePrompt`) instead of its coverage and margin bar. */
+  /**
+   * Prompt-time recall uses the gate too (with `gatePrompt` and {@link promptGateVetoes}) instead of
+   * its coverage bar; the note must still be `promptMargin` ahead of the next one by score.
+   */
   promptGate: boolean;
   /** Probability a note needs to be returned by `recall` when {@link gate} is on. */
   gateRecall: number;
   /** Probability the note prompt-time recall injects needs when {@link gate} is on. */
   gatePrompt: number;
+  /**
+   * With the gate, the rules whose rejection no probability overrides (see {@link GateVeto}): a note
+   * they reject is not judged at all.
+   */
+  gateVetoes: readonly GateVeto[];
+  /** The same for prompt-time recall with {@link promptGate}. */
+  promptGateVetoes: readonly GateVeto[];
 }
+
+/**
+ * A hand-written rule that vetoes a note whatever the gate thinks of it (a code identifier the note
+ * does not name whole is always one):
+ * - `answer`: the question asks for a number, duration, port or version and the note states none;
+ * - `required`: the note lacks an asked attribute, a value question's subject or a why-question's symptom;
+ * - `sibling`: the note names another thing of the kind the question names, and not it;
+ * - `other-repo`: another repository's note the query does not name, below `otherRepoCoverage`;
+ * - `side-word`: the note matches one word of the query and covers less than `minCoverage` of it;
+ * - `coverage`: the coverage rule (`minCoverage`, or `minCoverageMulti` with two words) rejects it;
+ * - `distinct`: the note matches none of the query's distinguishing words;
+ * - `specificity`: its matched mass is below `minMatchedIdf`;
+ * - `prompt-coverage` (prompt-time recall only): its prompt coverage is below `promptCoverage`.
+ */
+export type GateVeto =
+  | 'answer'
+  | 'required'
+  | 'sibling'
+  | 'other-repo'
+  | 'side-word'
+  | 'coverage'
+  | 'distinct'
+  | 'specificity'
+  | 'prompt-coverage';
 
 /** Default ranking parameters and top-k. */
 export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
@@ -160,10 +193,12 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   promptMargin: 1.3,
   promptMaxNotes: 1,
   promptPairShare: 0.9,
-  gate: false,
-  promptGate: false,
+  gate: true,
+  promptGate: true,
   gateRecall: GATE_MODEL.recallThreshold,
   gatePrompt: GATE_MODEL.promptThreshold,
+  gateVetoes: ['answer', 'required', 'sibling', 'other-repo', 'side-word', 'distinct'],
+  promptGateVetoes: ['answer', 'required', 'sibling', 'other-repo'],
   topK: 5,
 };
 
@@ -1081,7 +1116,9 @@ export function rankRecall(
   // Prompt-time recall considers only the allowed repositories' best three (see pickForPrompt).
   // With the gate, the hard rules become features, and the best GATE_POOL candidates by score
   // (of the allowed repositories, for a prompt) are judged by the model.
-  const gated = (options.prompt ? p.promptGate : p.gate) || limitOptions?.pool === true;
+  // The gate's repository features presuppose an asking repository with notes here: without one, the
+  // rules answer (a store of other projects' notes only, a query from outside any repository).
+  const gated = ((options.prompt ? p.promptGate : p.gate) && repoHasNotes) || limitOptions?.pool === true;
   const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
   const allowedCwd = options.prompt ? namedCwd : undefined;
   const limit = gated
@@ -1145,10 +1182,13 @@ export function rankRecall(
     };
     if (out.length >= limit && better(candidate, out[out.length - 1] as RecallCandidate) >= 0) continue;
     if (gateContext !== undefined) {
-      candidate.signals = gateSignalsOf(gateContext, p, doc, candidate, mask, {
+      const signals = gateSignalsOf(gateContext, p, doc, candidate, mask, {
         otherRepoLow,
         otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
+        named,
       });
+      if (vetoed(signals, candidate, p, otherRepoLow, options.prompt !== undefined)) continue;
+      candidate.signals = signals;
     }
     if (limitOptions?.explain) {
       const bits = mask;
@@ -1280,7 +1320,7 @@ function gateSignalsOf(
   doc: number,
   c: RecallCandidate,
   mask: number,
-  repo: { otherRepoLow: boolean; otherRepoUnnamed: boolean },
+  repo: { otherRepoLow: boolean; otherRepoUnnamed: boolean; named: boolean },
 ): GateSignals {
   const enough = c.coverage >= p.minCoverage || (c.matchedGroups >= 2 && c.coverage >= p.minCoverageMulti);
   const answerMiss = ctx.answers !== undefined && ctx.answers[doc] === 0;
@@ -1308,7 +1348,8 @@ function gateSignalsOf(
     answerMiss,
     requiredMiss: (mask & otherRequired) !== otherRequired,
     sibling,
-    sameRepo: c.sameRepo,
+    // A repository the query names is asked about as the own one is.
+    sameRepo: c.sameRepo || repo.named,
     otherRepoUnnamed: repo.otherRepoUnnamed,
     unknownShare: ctx.unknownShare,
     unknownRepoShare: ctx.unknownRepoShare,
@@ -1321,6 +1362,48 @@ function gateSignalsOf(
     marginNext: 1,
     marginAdmitted: 1,
   };
+}
+
+/** True when one of the rules in `p.gateVetoes` rejects the candidate (see {@link GateVeto}). */
+function vetoed(
+  s: GateSignals,
+  c: RecallCandidate,
+  p: RecallRankingParams,
+  otherRepoLow: boolean,
+  prompt: boolean,
+): boolean {
+  for (const veto of prompt ? p.promptGateVetoes : p.gateVetoes) {
+    switch (veto) {
+      case 'answer':
+        if (s.answerMiss) return true;
+        break;
+      case 'required':
+        if (s.requiredMiss) return true;
+        break;
+      case 'sibling':
+        if (s.sibling) return true;
+        break;
+      case 'other-repo':
+        if (otherRepoLow) return true;
+        break;
+      case 'side-word':
+        if (c.matchedGroups < 2 && c.coverage < p.minCoverage) return true;
+        break;
+      case 'coverage':
+        if (!s.enough) return true;
+        break;
+      case 'distinct':
+        if (s.distinctShare === 0) return true;
+        break;
+      case 'specificity':
+        if (c.matchedIdf < p.minMatchedIdf) return true;
+        break;
+      case 'prompt-coverage':
+        if (prompt && c.promptCoverage < p.promptCoverage) return true;
+        break;
+    }
+  }
+  return false;
 }
 
 /** Candidates (the best by score) the gate judges per query. */
@@ -1351,19 +1434,26 @@ function judgePool(pool: RecallCandidate[], masses: readonly number[]): void {
 }
 
 /**
- * `recall` with the gate, most probable first: nothing unless the most probable note reaches
- * `gateRecall`; then the notes that reach it or that the rules admit.
+ * `recall` with the gate: nothing unless the most probable note reaches `gateRecall`; then that
+ * note, and below it, in the ranking's order, the notes that reach it or that the rules admit.
  */
 function pickGated(
   pool: readonly RecallCandidate[],
   p: RecallRankingParams,
   limit: number,
 ): RecallCandidate[] {
-  const sorted = [...pool].sort((a, b) => (b.probability ?? 0) - (a.probability ?? 0) || b.score - a.score);
-  if ((sorted[0]?.probability ?? 0) < p.gateRecall) return [];
-  return sorted
-    .filter((c) => (c.probability ?? 0) >= p.gateRecall || c.signals?.rules === true)
-    .slice(0, limit);
+  let head: RecallCandidate | undefined;
+  for (const c of pool) {
+    const better = (c.probability ?? 0) - (head?.probability ?? 0) || (head?.score ?? 0) - c.score;
+    if (head === undefined || better > 0) head = c;
+  }
+  if (head === undefined || (head.probability ?? 0) < p.gateRecall) return [];
+  // Below it, the ranking's order (the pool is by score): the gate decides what is said, the
+  // scores and the repository and cwd boosts keep ordering it.
+  const rest = pool.filter(
+    (c) => c !== head && ((c.probability ?? 0) >= p.gateRecall || c.signals?.rules === true),
+  );
+  return [head, ...rest].slice(0, limit);
 }
 
 /**
@@ -1378,6 +1468,12 @@ function pickGatedForPrompt(
 ): RecallCandidate[] {
   const best = pickGated(pool, { ...p, gateRecall: p.gatePrompt }, 1)[0];
   if (best === undefined || options.prompt?.seen?.has(idAt(index, best.doc)) === true) return [];
+  // Quiet unless clearly ahead: a note the gate trusts most still needs the rules' margin over the
+  // next candidate by score (a note behind another by score never is).
+  if ((best.signals?.marginNext ?? 0) < p.promptMargin) return [];
+  // A Chinese word no note has counts in full at prompt time (申请年假 is not answered by the note
+  // on 申请权限): when it leaves the note below the prompt bar, the gate does not override it.
+  if (best.promptCoverage < best.coverage && best.promptCoverage < p.promptCoverage) return [];
   return [best];
 }
 

@@ -58,14 +58,18 @@ const clear: GateSignals = {
 };
 
 describe('the answerability gate', () => {
-  it('ships one weight per feature, at most 20 features, and is off by default', () => {
+  it('ships one weight per feature, at most 20 features, and is on by default with the rules as vetoes', () => {
     expect(GATE_FEATURES.length).toBeLessThanOrEqual(20);
     expect(GATE_MODEL.features).toEqual([...GATE_FEATURES]);
     expect(GATE_MODEL.weights).toHaveLength(GATE_FEATURES.length);
     expect(gateFeatures(clear)).toHaveLength(GATE_FEATURES.length);
     expect(GATE_MODEL.promptThreshold).toBeGreaterThanOrEqual(GATE_MODEL.recallThreshold);
-    expect(RECALL_DEFAULTS.gate).toBe(false);
-    expect(RECALL_DEFAULTS.promptGate).toBe(false);
+    expect(RECALL_DEFAULTS.gate).toBe(true);
+    expect(RECALL_DEFAULTS.promptGate).toBe(true);
+    for (const veto of ['answer', 'required', 'sibling', 'other-repo'] as const) {
+      expect(RECALL_DEFAULTS.gateVetoes).toContain(veto);
+      expect(RECALL_DEFAULTS.promptGateVetoes).toContain(veto);
+    }
   });
 
   it('trusts a clear, covered answer more than one that lacks the asked value or names another thing', () => {
@@ -118,19 +122,85 @@ describe('the answerability gate', () => {
     expect(prompt(['esm'])).toEqual([]);
   });
 
+  it('cannot override the rules that veto a note, even when it would admit anything', () => {
+    const index = buildRecallIndex(RECORDS);
+    const ask = (query: string, params = {}): string[] =>
+      searchRecall(index, RECORDS, { query, cwd: APP, repoFingerprint: sha1(APP), params }).map((r) => r.id);
+    // At threshold 0 the gate admits every candidate it judges; the vetoes still keep these out.
+    const open = { gateRecall: 0 };
+    // Another service of the kind named (Grafana is not Postgres or Kafka).
+    expect(ask('what port does grafana use in the local stack', open)).not.toContain('port');
+    expect(ask('what port does grafana use in the local stack', { ...open, gateVetoes: [] })).toContain(
+      'port',
+    );
+    // A version is asked and the note states none.
+    expect(ask('which version of postgres runs in the local stack', open)).not.toContain('port');
+    expect(ask('which version of postgres runs in the local stack', { ...open, gateVetoes: [] })).toContain(
+      'port',
+    );
+    // Only a side word matches.
+    expect(ask('which winter tires fit the staging car', open)).toEqual([]);
+    expect(ask('which winter tires fit the staging car', { ...open, gateVetoes: [] })).toContain('deploy');
+  });
+
+  it('at prompt time, stays quiet unless the note is clearly ahead and covers the Chinese words', () => {
+    const records = [
+      ...RECORDS,
+      rec(
+        'watch',
+        'Running the unit tests in watch mode',
+        'Run ./gradlew test --continuous to rerun on save.',
+      ),
+      rec('grant', '数据门户申请权限', '在数据门户提交申请，组长审批后生效。'),
+    ];
+    const index = buildRecallIndex(records);
+    const prompt = (query: string, params = {}): string[] =>
+      searchRecall(index, records, {
+        query,
+        cwd: APP,
+        repoFingerprint: sha1(APP),
+        params: { gatePrompt: 0, ...params },
+        prompt: {},
+      }).map((r) => r.id);
+    // Two notes on running the unit tests: neither is clearly ahead, whatever the gate trusts.
+    expect(prompt('how do I run the unit tests')).toEqual([]);
+    expect(prompt('how do I run the unit tests', { promptMargin: 1 })).toHaveLength(1);
+    // 年假 is in no note: counted in full, it leaves the approval note below the prompt bar.
+    expect(prompt('申请年假要找谁审批')).toEqual([]);
+    expect(prompt('申请权限要找谁审批')).toEqual(['grant']);
+  });
+
+  it('leaves the answer to the rules when the asking repository has no notes in the store', () => {
+    const index = buildRecallIndex(RECORDS);
+    const ask = (repoFingerprint?: string): string[] =>
+      searchRecall(index, RECORDS, {
+        query: 'ERR_REQUIRE_ASYNC_MODULE when the service starts',
+        cwd: APP,
+        ...(repoFingerprint === undefined ? {} : { repoFingerprint }),
+        params: { gateRecall: 1 },
+      }).map((r) => r.id);
+    // A gate that admits nothing silences the asking repository's query ...
+    expect(ask(sha1(APP))).toEqual([]);
+    // ... but one from outside any repository, or from a repository with no notes, gets the rules' answer.
+    expect(ask()).toEqual(['esm']);
+    expect(ask(sha1('/home/dev/src/elsewhere'))).toEqual(['esm']);
+  });
+
   it('keeps the dev figures it was fitted to (a regression guard)', () => {
-    // The dev queries it was fitted on: the third and fourth blind batches came after the fit.
+    // The dev queries it was fitted on (the fifth pass: every dev file up to the third blind batch),
+    // with the shipped defaults: the gate for `recall` and prompt-time recall, the rules as vetoes.
     const report = evaluateRecall({
       sets: ['dev'],
       testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
-      devFiles: { skip: ['blind3', 'blind4'] },
-      params: { gate: true },
+      devFiles: { skip: ['blind4'] },
     });
     const f = report.sets['dev']?.all;
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.84);
-    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.69);
-    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.68);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.81);
+    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.74);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.74);
+    expect(f.promptRight).toBeGreaterThanOrEqual(0.58);
+    expect(f.promptNoise).toBeLessThanOrEqual(0.095);
   });
 });

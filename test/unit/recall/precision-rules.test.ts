@@ -139,7 +139,9 @@ describe('recall admits only a note that covers what the question asks', () => {
     const records = [...FILLER, theirs];
     const query = 'how are requests to the internal admin API limited';
     expect(ask(records, query)).toEqual([]);
-    expect(ask(records, query, { otherRepoCoverage: 0 })).toContain('theirs');
+    // The rule's own effect (with the gate, the model keeps such a note out too: another repository's
+    // note the question does not name is rarely an answer).
+    expect(ask(records, query, { otherRepoCoverage: 0, gate: false })).toContain('theirs');
     expect(ask(records, `${query} in web-shop`)).toContain('theirs');
     expect(ask(records, query, {}, OTHER)).toContain('theirs');
   });
