@@ -99,6 +99,8 @@ export interface RecallRankingParams {
   otherRepoCoverage: number;
   /** Distinguishing terms are taken among those the asking repository's notes know (see rankRecall). */
   distinctInRepo: boolean;
+  /** A synonym weighs in full when the asking repository's notes lack the user's word (see rankRecall). */
+  synonymsInRepo: boolean;
   /** A why-question's symptom (slow, fails, 慢) must be matched by the note (see SYMPTOM_WORDS). */
   whySymptoms: boolean;
   /** CJK bigrams straddling two known words are skipped (see cjkBoundaryBigrams). */
@@ -188,6 +190,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   cjkBoundaries: true,
   whySymptoms: true,
   distinctInRepo: true,
+  synonymsInRepo: true,
   promptCoverage: 0.45,
   promptCjkMissingWeight: 1,
   promptMargin: 1.3,
@@ -936,8 +939,14 @@ export function rankRecall(
       knownCjk.add(qt.term);
       continue;
     }
-    // When the user's own word is absent, a synonym stands in for it at full weight.
-    const synonymWeight = df(qt.term) > 0 ? p.expansionWeight : 1;
+    // When the user's own word is absent, a synonym stands in for it at full weight: absent from the
+    // asking repository's notes when it has notes here (fifth pass), so one store weighs a Chinese
+    // question's English stand-ins as the repository's own bucket does (测试 in other projects' notes
+    // does not halve `test` in this one's).
+    const ownWord =
+      df(qt.term) > 0 &&
+      (!p.synonymsInRepo || !repoHasNotes || !/[\u4e00-\u9fff]/.test(qt.term) || ownDf(qt.term) > 0);
+    const synonymWeight = ownWord ? p.expansionWeight : 1;
     const members: Member[] = [{ term: qt.term, weight: 1 }];
     if (qt.identifier) {
       // A path also matches a note that names the same file by a shorter path.

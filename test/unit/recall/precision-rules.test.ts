@@ -213,6 +213,23 @@ describe('recall admits only a note that covers what the question asks', () => {
     );
   });
 
+  it("weighs a Chinese word's English stand-in by the asking repository's notes, as its bucket does", () => {
+    // 测试 is in another project's notes only: this repository's English note on the tests still
+    // answers "单元测试怎么运行" in one store, as it does in the repository's own bucket.
+    const theirs = [
+      rec('their-fixtures', '测试数据', '测试用的 fixtures 放在 tests/fixtures 下。', OTHER),
+      rec('their-e2e', '端到端测试', '端到端测试用 playwright，在 CI 上跑。', OTHER),
+      rec('their-mock', '测试替身', '测试里用 msw 模拟接口。', OTHER),
+    ];
+    const mine = rec('run-tests', 'Running the tests', 'Run ./gradlew check to run every test suite.');
+    const records = [...FILLER.filter((r) => r.id !== 'f-tests'), mine, ...theirs];
+    const query = '单元测试怎么运行';
+    expect(ask(records, query)[0]).toBe('run-tests');
+    expect(ask(records, query, { gate: false })[0]).toBe('run-tests');
+    // Halved because another project's notes say 测试, `test` would leave this note behind theirs.
+    expect(ask(records, query, { gate: false, synonymsInRepo: false })[0]).not.toBe('run-tests');
+  });
+
   it('holds codes and host names ending in a number to the whole name', () => {
     const records = [
       ...FILLER,
