@@ -140,6 +140,12 @@ export interface RecallRankingParams {
   gateVetoes: readonly GateVeto[];
   /** The same for prompt-time recall with {@link promptGate}. */
   promptGateVetoes: readonly GateVeto[];
+  /**
+   * When the gate is silent and the asking repository has fewer notes than this, what the rules
+   * admit is returned (and prompt-time recall injects the rules' clear lead): the gate was fitted on
+   * repositories of 10 notes or more (dev), and a store's first few notes are what it knows least.
+   */
+  gateMinRepoNotes: number;
 }
 
 /**
@@ -202,6 +208,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   gatePrompt: GATE_MODEL.promptThreshold,
   gateVetoes: ['answer', 'required', 'sibling', 'other-repo', 'side-word', 'distinct'],
   promptGateVetoes: ['answer', 'required', 'sibling', 'other-repo'],
+  gateMinRepoNotes: 10,
   topK: 5,
 };
 
@@ -1225,12 +1232,27 @@ export function rankRecall(
   if (gateContext !== undefined) {
     judgePool(out, gateContext.masses);
     if (limitOptions?.pool === true) return out;
-    return options.prompt
+    const picked = options.prompt
       ? pickGatedForPrompt(index, out, options, p)
       : pickGated(out, p, limitOptions?.limit ?? Infinity);
+    if (picked.length > 0 || !tinyRepo(index, repoMatches, p.gateMinRepoNotes)) return picked;
+    // A repository with only a few notes: the gate's shares and margins were fitted on larger ones,
+    // so its silence does not overrule what the rules admit (a note clearly ahead stays injected).
+    const admitted = out.filter((c) => c.signals?.rules === true);
+    return options.prompt
+      ? pickForPrompt(index, admitted, options, p)
+      : admitted.slice(0, limitOptions?.limit ?? Infinity);
   }
   if (limit === Infinity) out.sort(better);
   return options.prompt ? pickForPrompt(index, out, options, p) : out;
+}
+
+/** True when the asking repository has fewer than `min` notes in the index. */
+function tinyRepo(index: RecallSearchIndex, repoMatches: readonly boolean[], min: number): boolean {
+  let count = 0;
+  for (let doc = 0; doc < index.count && count < min; doc++)
+    if (repoMatches[docRepoIndex(index, doc)] === true) count++;
+  return count < min;
 }
 
 /** What the gate needs of a query, computed once per query (see {@link gateSignalsOf}). */

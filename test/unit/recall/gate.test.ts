@@ -10,7 +10,12 @@ import {
 } from '../../../src/core/recall/gate.js';
 import { GATE_MODEL } from '../../../src/core/recall/gate-model.js';
 import { type RecallRecord, buildRecallIndex } from '../../../src/core/recall/index-build.js';
-import { RECALL_DEFAULTS, rankRecall, searchRecall } from '../../../src/core/recall/search.js';
+import {
+  RECALL_DEFAULTS,
+  type RecallRankingParams,
+  rankRecall,
+  searchRecall,
+} from '../../../src/core/recall/search.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 const APP = '/home/dev/src/orders-svc';
@@ -177,13 +182,32 @@ describe('the answerability gate', () => {
         query: 'ERR_REQUIRE_ASYNC_MODULE when the service starts',
         cwd: APP,
         ...(repoFingerprint === undefined ? {} : { repoFingerprint }),
-        params: { gateRecall: 1 },
+        params: { gateRecall: 1, gateMinRepoNotes: 0 },
       }).map((r) => r.id);
     // A gate that admits nothing silences the asking repository's query ...
     expect(ask(sha1(APP))).toEqual([]);
     // ... but one from outside any repository, or from a repository with no notes, gets the rules' answer.
     expect(ask()).toEqual(['esm']);
     expect(ask(sha1('/home/dev/src/elsewhere'))).toEqual(['esm']);
+  });
+
+  it('does not let its silence overrule the rules in a repository of a few notes', () => {
+    const index = buildRecallIndex(RECORDS);
+    const ask = (params: Partial<RecallRankingParams>, prompt: boolean): string[] =>
+      searchRecall(index, RECORDS, {
+        query: 'ERR_REQUIRE_ASYNC_MODULE when the service starts on node 22',
+        cwd: APP,
+        repoFingerprint: sha1(APP),
+        params,
+        ...(prompt ? { prompt: {} } : {}),
+      }).map((r) => r.id);
+    // A gate that admits nothing: five notes are fewer than gateMinRepoNotes, so the rules answer ...
+    expect(RECALL_DEFAULTS.gateMinRepoNotes).toBeGreaterThan(RECORDS.length);
+    expect(ask({ gateRecall: 1 }, false)).toEqual(['esm']);
+    expect(ask({ gatePrompt: 1 }, true)).toEqual(['esm']);
+    // ... and with no such floor the gate's silence stands.
+    expect(ask({ gateRecall: 1, gateMinRepoNotes: 0 }, false)).toEqual([]);
+    expect(ask({ gatePrompt: 1, gateMinRepoNotes: 0 }, true)).toEqual([]);
   });
 
   it('keeps the dev figures it was fitted to (a regression guard)', () => {
