@@ -1159,6 +1159,22 @@ export function rankRecall(
     : undefined;
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
     b.score - a.score || compareIds(idAt(index, a.doc), idAt(index, b.doc)) || a.doc - b.doc;
+  const vetoes = new Set<GateVeto>(
+    gateContext === undefined ? [] : options.prompt ? p.promptGateVetoes : p.gateVetoes,
+  );
+  const veto = {
+    answer: vetoes.has('answer'),
+    required: vetoes.has('required'),
+    sibling: vetoes.has('sibling'),
+    otherRepo: vetoes.has('other-repo'),
+    sideWord: vetoes.has('side-word'),
+    coverage: vetoes.has('coverage'),
+    distinct: vetoes.has('distinct'),
+    specificity: vetoes.has('specificity'),
+    promptCoverage: vetoes.has('prompt-coverage'),
+  };
+  // What the `required` veto holds a note to: code identifiers are held by the gate's pool itself.
+  const otherRequired = required & ~(gateContext?.identMask ?? 0);
   const out: RecallCandidate[] = [];
   for (const doc of touched) {
     const m = matched[doc] as number;
@@ -1168,6 +1184,22 @@ export function rankRecall(
     if (gateContext !== undefined) {
       // Only identifier parts matched: nothing to judge. A code identifier always matches whole.
       if (m === 0 || (mask & gateContext.identMask) !== gateContext.identMask) continue;
+      // The vetoes (see GateVeto), before anything is built for the note: most notes of a broad query
+      // stop here, as they stop at the admission rules without the gate.
+      if (veto.sideWord && groupsHit < 2 && coverage < p.minCoverage) continue;
+      if (veto.distinct && (mask & distinctMask) === 0) continue;
+      if (veto.coverage && !(coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti)))
+        continue;
+      if (veto.specificity && m < p.minMatchedIdf) continue;
+      if (veto.answer && answers !== undefined && answers[doc] === 0) continue;
+      if (veto.required && (mask & otherRequired) !== otherRequired) continue;
+      if (
+        veto.sibling &&
+        siblingDocs !== undefined &&
+        ((siblingDocs[doc] as number) & siblingGroups & ~mask) !== 0
+      )
+        continue;
+      if (veto.promptCoverage && options.prompt !== undefined && m / promptMass < p.promptCoverage) continue;
     } else {
       const enough = coverage >= p.minCoverage || (groupsHit >= 2 && coverage >= p.minCoverageMulti);
       if (!enough || m < p.minMatchedIdf || (mask & distinctMask) === 0) continue;
@@ -1180,7 +1212,7 @@ export function rankRecall(
     if (allowedCwd !== undefined && !sameRepo && allowedCwd[docCwdIndex(index, doc)] !== true) continue;
     const named = namedCwd?.[docCwdIndex(index, doc)] === true;
     const otherRepoLow = namedCwd !== undefined && !sameRepo && coverage < p.otherRepoCoverage && !named;
-    if (gateContext === undefined && otherRepoLow) continue;
+    if ((gateContext === undefined || veto.otherRepo) && otherRepoLow) continue;
     const relatedCwd = cwdRelated[docCwdIndex(index, doc)] === true;
     const rel = (relevance[doc] as number) * coverage ** p.coveragePower;
     const score = rel * (sameRepo ? p.sameRepoBoost : 1) * (relatedCwd ? p.relatedCwdBoost : 1);
@@ -1203,7 +1235,6 @@ export function rankRecall(
         otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
         named,
       });
-      if (vetoed(signals, candidate, p, otherRepoLow, options.prompt !== undefined)) continue;
       candidate.signals = signals;
     }
     if (limitOptions?.explain) {
@@ -1393,48 +1424,6 @@ function gateSignalsOf(
     marginNext: 1,
     marginAdmitted: 1,
   };
-}
-
-/** True when one of the rules in `p.gateVetoes` rejects the candidate (see {@link GateVeto}). */
-function vetoed(
-  s: GateSignals,
-  c: RecallCandidate,
-  p: RecallRankingParams,
-  otherRepoLow: boolean,
-  prompt: boolean,
-): boolean {
-  for (const veto of prompt ? p.promptGateVetoes : p.gateVetoes) {
-    switch (veto) {
-      case 'answer':
-        if (s.answerMiss) return true;
-        break;
-      case 'required':
-        if (s.requiredMiss) return true;
-        break;
-      case 'sibling':
-        if (s.sibling) return true;
-        break;
-      case 'other-repo':
-        if (otherRepoLow) return true;
-        break;
-      case 'side-word':
-        if (c.matchedGroups < 2 && c.coverage < p.minCoverage) return true;
-        break;
-      case 'coverage':
-        if (!s.enough) return true;
-        break;
-      case 'distinct':
-        if (s.distinctShare === 0) return true;
-        break;
-      case 'specificity':
-        if (c.matchedIdf < p.minMatchedIdf) return true;
-        break;
-      case 'prompt-coverage':
-        if (prompt && c.promptCoverage < p.promptCoverage) return true;
-        break;
-    }
-  }
-  return false;
 }
 
 /** Candidates (the best by score) the gate judges per query. */
