@@ -350,7 +350,7 @@ const NARROWING_WITH_VALUE = new Set([
 ]);
 
 /** How a later run relates to an earlier failed one. */
-type Relation = 'same' | 'narrowed' | 'different';
+export type Relation = 'same' | 'narrowed' | 'different';
 
 function normalizedTokens(command: string): string[] {
   return segments(command).flatMap((segment, index) => (index === 0 ? segment : ['&&', ...segment]));
@@ -369,7 +369,8 @@ function sameWords(a: string, b: string): boolean {
   return words(a) === words(b);
 }
 
-function relation(failed: string, later: string): Relation {
+/** How a later run relates to a failed one: the same command, a narrower run of it, or another. */
+export function relation(failed: string, later: string): Relation {
   const a = normalizedTokens(failed);
   const b = normalizedTokens(later);
   if (a.join(' ') === b.join(' ')) return 'same';
@@ -517,7 +518,7 @@ const SOURCE_FILE =
   /\.(ts|tsx|js|jsx|mjs|cjs|py|rb|go|rs|java|kt|swift|c|cc|cpp|h|hpp|cs|php|scala|vue|svelte|css|scss|html|sql|md|rst|txt|snap)$/i;
 
 /** A file that configures the build or the tools: anything but source code, and `*.config.ts` & co. */
-function isConfigFile(file: string): boolean {
+export function isConfigFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
   // The test harness's own setup (fixtures, plugins, globals) is how the suite runs, not code under test.
   if (
@@ -1003,7 +1004,7 @@ function commandLesson(
 }
 
 /** An error line fit to sit inside a sentence: no stray backticks, at most ~160 characters. */
-function quietError(error: string): string {
+export function quietError(error: string): string {
   let text = error.replace(/…$/, '').trim();
   if ((text.match(/`/g) ?? []).length % 2 === 1) text = text.replace(/`/g, '');
   if (text.length > 160) {
@@ -1024,7 +1025,7 @@ function quietError(error: string): string {
  * A short name of an error for a title: its telling phrase ("address already in use", "no space
  * left on device"), else its code or type with a short detail, else its first words.
  */
-function errorLabel(error: string): string {
+export function errorLabel(error: string): string {
   // `internal/x.go:6:2: missing go.sum entry …`: the location is not the error.
   const text = quietError(error)
     .replace(/`/g, '')
@@ -1066,7 +1067,7 @@ function errorLabel(error: string): string {
 }
 
 /** The change one patch made to one file: removed and added lines, trimmed, byte-exact. */
-function describeChange(patches: readonly PatchRun[], file: string): string | undefined {
+export function describeChange(patches: readonly PatchRun[], file: string): string | undefined {
   for (const patch of patches) {
     const sections = patch.body.split(/^(?=\*\*\* (?:Update|Add|Delete) File: )/m);
     for (const section of sections) {
@@ -1111,6 +1112,11 @@ function describeChange(patches: readonly PatchRun[], file: string): string | un
       }
       if (newOnly.length > 0 && newOnly.length <= 2 && newOnly.every(fits)) {
         return `in \`${file}\` add ${newOnly.map((line) => `\`${line}\``).join(' and ')}`;
+      }
+      // A small block of settings added whole (a `server.proxy` entry, a nested yaml key): one span.
+      const block = newOnly.join(' ');
+      if (oldOnly.length === 0 && newOnly.length <= 8 && block.length <= 240 && !block.includes('`')) {
+        return `in \`${file}\` add ${newOnly.map((line) => `\`${line}\``).join(' ')}`;
       }
       return `edit \`${file}\``;
     }

@@ -1105,6 +1105,8 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     };
   }
   if (/[?？]\s*$/.test(whole) || /[?？]/.test(whole.replace(/_+/g, ''))) return undefined;
+  // "日志里是：", "the browser just shows:": a sentence ending in a colon leads into what was pasted.
+  if (/[:：]\s*$/.test(whole)) return undefined;
   const clauses: Array<{
     text: string;
     masked: string;

@@ -28,6 +28,7 @@ import {
 } from './preferences.js';
 import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
+import { extractReportedFixes } from './reported.js';
 import { contentWords, hasCjk, isOtherLanguage, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
 
@@ -107,10 +108,12 @@ export function proposeLessons(
       proposal.evidence.turn !== latest.index ||
       !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
+  const fromRuns = extractCommandLessons(actions);
   const proposals = [
     ...stated,
     ...extractProcedures(window),
-    ...extractCommandLessons(actions),
+    ...fromRuns,
+    ...extractReportedFixes(window, actions, fromRuns),
     ...(fileFocus ? extractFileFocus(window, actions) : []),
   ];
   // "ok 记住这个：跑 e2e 之前先 compose up --wait": a rule restating what an earlier turn of the
