@@ -1173,7 +1173,12 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   const repositoryScope =
     isChineseClause(sentence.masked) &&
     /(这个|本|我们的?|咱们的?)(仓库|项目|代码库|repo)/i.test(sentence.masked);
+  // "we never remember to update the changelog and it's a scramble", "每次都被前端同事追着问": a
+  // complaint tells how things go; only a clause of it addressed to the agent is a rule.
+  const venting = complains(sentence.masked);
   for (const [position, clause] of clauses.entries()) {
+    const own = clause.mid ? clause.masked : (clause.masked.split(breaks)[0] ?? clause.masked);
+    if ((venting || describesWaiting(own)) && !directive(own, clause.consequence === true)) continue;
     const analyzed = analyzeClause(
       clause.text,
       clause.masked,
@@ -1233,6 +1238,52 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
     return { ...found, quote: sentence.text, words: contentWords(found.content) };
   }
   return undefined;
+}
+
+/** Someone failing to do something ("we never remember to …", "大家老是忘了 …"): a lapse, not a rule. */
+const EN_LAPSE =
+  /\b(we|i|everyone|everybody|people|the team|nobody|no one|devs|developers)\b[^.,;]{0,24}?\b(never remember|always forget|keep forgetting|kept forgetting|forgets?|forgot|keep missing|never get around to|nobody remembers)\b/i;
+const ZH_LAPSE =
+  /(我们|大家|我|咱们|团队|他们|同事|老是|总是|经常|常常|每次)[^，。,；]{0,8}(忘记|忘了|忘掉|漏掉|漏了)/;
+/** How the person feels about it: venting. */
+const EN_AFFECT =
+  /\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|hate it when|killing me|infuriating|a chore)\b/i;
+const ZH_AFFECT =
+  /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死/;
+/** Something that happens to them ("被前端追着问", "被测试卡住"). */
+const ZH_PASSIVE = /被[^，。,；]{0,8}(追着|催|骂|卡|坑|吐槽|投诉|打回)/;
+
+/** True when a sentence complains: a lapse, a feeling, something done to them. */
+function complains(masked: string): boolean {
+  return (
+    EN_LAPSE.test(masked) ||
+    EN_AFFECT.test(masked) ||
+    ZH_LAPSE.test(masked) ||
+    ZH_AFFECT.test(masked) ||
+    ZH_PASSIVE.test(masked)
+  );
+}
+
+/** How long something takes or waits ("every PR sits for 40 minutes", "CI 每次都要跑 20 分钟"). */
+const WAITING =
+  /\b(waits?|waiting|sits?|takes?|took|hangs?|stuck)\b[^.;]{0,40}\b(\d+|a few|half an?|an?) ?(minutes?|mins?|hours?|hrs?|seconds?|secs?)\b|\b(\d+|a few|half an?|an?) ?(minutes?|mins?|hours?|hrs?)\b[^.;]{0,20}\b(waiting|to (run|finish|build|start))\b|\bforever\b|\bages\b|(等|跑|要|花)[^，。,；]{0,6}(\d+ ?(分钟|小时)|半小时|半天|好久|很久|一个小时)/i;
+
+/** A clause describing waiting that states no rule: how things go. */
+function describesWaiting(masked: string): boolean {
+  return WAITING.test(masked) && !/\b(should|must|need to|has to|have to)\b|应该|必须|不能/.test(masked);
+}
+
+/** A clause addressed to the agent (an imperative, "you", a standing word) rather than a description. */
+function directive(masked: string, consequence: boolean): boolean {
+  const text = masked.slice(fillerLength(masked)).trim().toLowerCase();
+  if (isChineseClause(text)) return /你|以后|今后|往后|请|记得|别|不要|务必|一律|统一|禁止|不允许/.test(text);
+  return (
+    consequence ||
+    /\b(you|your)\b|\b(from now on|going forward|whenever)\b|\b(before|after) \w+ing\b/.test(text) ||
+    /^(please |pls |so |and )?(always|never|don't|do not|make sure|remember to|use|run|add|keep|put|avoid|stop|prefer|write)\b/.test(
+      text,
+    )
+  );
 }
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
