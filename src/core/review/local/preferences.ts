@@ -679,11 +679,104 @@ export const ZH_RETRACTION =
  * 应该 …". The person may not agree; it is not theirs to teach. Voids its sentence.
  */
 const EN_OTHERS_NAMED =
-  /(^|[,;:]\s*|\b(?:and|but|so|well|apparently|btw)\s+)(?!(?:I|We|You|It|This|That|There|Then|And|But|So|Also|Please|Always|Never|Our|The|My|Your)\b)[A-Z][a-z]{2,}(?: [A-Z][a-z]+)? (thinks|says|said|wants|wanted|suggests|suggested|proposes|proposed|argues|argued|believes|reckons|feels|claims|mentioned|keeps saying|is pushing for|prefers)\b/;
+  /(^|[,;:]\s*|\b(?:and|but|so|well|apparently|btw)\s+)(?!(?:I|We|You|It|This|That|There|Then|And|But|So|Also|Please|Always|Never|Our|The|My|Your)\b)[A-Z][a-z]{2,}(?: [A-Z][a-z]+)? (thinks|says|said|told (?:me|us)|tells (?:me|us)|wants|wanted|suggests|suggested|proposes|proposed|argues|argued|believes|reckons|feels|claims|mentioned|keeps saying|is pushing for|prefers)\b/;
 const EN_OTHERS =
   /\b(someone|somebody|some people|people|others|they|he|she|the (team ?lead|lead|boss|cto|pm|manager|architect|reviewer|other team|backend team|frontend team|platform team)|my (boss|manager|lead|colleague|coworker|teammate)|our (lead|cto|pm|manager|architect)) (thinks?|says|said|wants?|suggests?|suggested|proposes|proposed|argues?|argued|believes?|reckons?|feels?|claims?|mentioned|keeps? saying|is pushing for)\b/i;
 const ZH_OTHERS =
   /(^|[，,。；;])(?:我们的?|咱们的?|我的)?[^，,。；;我]{0,4}?(老[\u4e00-\u9fff]|小[\u4e00-\u9fff](?=说|觉得|认为|建议|提议)|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|他们|他|她|有人|别人|同事|组长|领导|老板|产品|经理|架构师|后端|前端|运维|[A-Z][a-z]+)(说|觉得|认为|建议|提议|主张|坚持)(?![明过法])/;
+
+/** Reported speech of a fact, not of a view: "Lee told me …", "Jo said …", "小李说 …". */
+const EN_HEARD =
+  /^(?:(?:oh|btw|fyi|so|also|and|hey|ok(?:ay)?),?\s+)?(?:[A-Z][a-z]{1,15}(?: [A-Z][a-z]+)?(?: \([^)]{0,40}\))?|someone|somebody|my (?:colleague|coworker|teammate|lead|manager)|the (?:team ?lead|lead|platform team|backend team|frontend team|other team)) (?:told (?:me|us)|tells (?:me|us)|said|says|mentioned|let me know)(?: (?:on \w+|yesterday|last week|earlier|this morning))?(?: that)?\s+/;
+const ZH_HEARD =
+  /^(?:(?:对了|另外|还有)[，,]?\s*)?(?:老[\u4e00-\u9fff]|小[\u4e00-\u9fff]|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|同事|组长|领导|运维|后端|前端|[A-Z][a-z]+)(?:跟我)?(?:说|告诉我|提到)(?:过)?[，,:：]?\s*/;
+/** What a reported statement must not be to count as a fact: a view, a wish, a rule. */
+const HEARD_VIEW =
+  /\b(should|must|ought|wants?|prefers?|thinks?|better)\b|应该|必须|最好|觉得|认为|建议|要求/i;
+/** A reply or output that says the thing is not there. */
+const NOT_THERE =
+  /\b(no such file|not found|does(n't| not) exist|isn't there|is not there|couldn't find|could not find|cannot find)\b|不存在|找不到|没有这个/i;
+
+/** True when a sentence opens with someone else's report of a fact ("Lee told me …", "小李说 …"). */
+function reportsHearsay(sentence: Sentence): boolean {
+  return (hasCjk(sentence.masked) ? ZH_HEARD : EN_HEARD).test(sentence.masked);
+}
+
+/**
+ * The sentence without its "X told me" head when it reports a fact with a path that the turn's own
+ * tool calls confirmed (a successful command or its output names the path, nothing failed on it, the
+ * reply does not say it is missing); otherwise undefined and the hearsay stays silent.
+ */
+function confirmedHearsay(
+  sentence: Sentence,
+  entries: Transcript['turns'][number]['entries'],
+): Sentence | undefined {
+  const head = hasCjk(sentence.masked) ? ZH_HEARD.exec(sentence.masked) : EN_HEARD.exec(sentence.masked);
+  if (!head) return undefined;
+  const rest: Sentence = {
+    text: sentence.text.slice(head[0].length),
+    masked: sentence.masked.slice(head[0].length),
+  };
+  const claim = rest.masked.split(/[，,；;]|\s[—–]\s/)[0] ?? rest.masked;
+  if (HEARD_VIEW.test(claim) || hedged(claim.toLowerCase())) return undefined;
+  const paths = [...claim.matchAll(/[\w.@-]*\/[\w./@-]+|\b[\w-]+\.[a-z]{2,8}(?:\.[a-z]{2,8})?\b/g)]
+    .map((match) => match[0].replace(/[.,;:]+$/, ''))
+    .filter((path) => path.length >= 4 && /[/.]/.test(path));
+  if (paths.length === 0) return undefined;
+  const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
+  for (const entry of entries)
+    if (entry.kind === 'tool_output' && entry.callId !== undefined)
+      outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
+  let seen = '';
+  let failed = '';
+  entries.forEach((entry, index) => {
+    if (entry.kind === 'assistant') failed += NOT_THERE.test(entry.text) ? `\n${entry.text}` : '';
+    if (entry.kind !== 'tool_call' || entry.name === 'apply_patch') return;
+    const next = entries[index + 1];
+    const result =
+      entry.callId !== undefined
+        ? outputs.get(entry.callId)
+        : next?.kind === 'tool_output'
+          ? { exitCode: next.exitCode, output: next.output }
+          : undefined;
+    if (result === undefined) return;
+    const output = result.output.slice(0, 100_000);
+    if (result.exitCode === 0 && output.trim() !== '' && !NOT_THERE.test(output))
+      seen += `\n${entry.input}\n${output}`;
+    else failed += `\n${entry.input}\n${output}`;
+  });
+  // A listing shows the files of a folder, not the folder's path: `ls apps/web/e2e` names it.
+  const confirmed = paths.every((path) => seen.includes(path) && !failed.includes(path));
+  return confirmed ? rest : undefined;
+}
+
+/**
+ * The claim of a confirmed report when it says where something is ("本地环境变量的模板在
+ * deploy/env/local.env.example", "the seeds are under db/seeds"): its first clause, as a fact.
+ */
+function placedFact(sentence: Sentence): CueSentence | undefined {
+  // "it got ripped out in November and that feature flags are all in config/flags.yaml now": the part
+  // that places something.
+  const claim = (
+    (sentence.text.split(/[，,；;]|\s[—–]\s/)[0] ?? '')
+      .split(/\s+and (?:that\s+)?/)
+      .find((part) => /\//.test(part)) ?? ''
+  )
+    .trim()
+    .replace(/[.。!！]+$/, '');
+  const placed =
+    /[\u4e00-\u9fff]\s*(在|放在|挪到了?|搬到了?|迁到了?)\s*`?[\w.@-]*\/[\w./@-]+/.test(claim) ||
+    /\b(is|are|lives?|sits?|moved|went)( all| now)? (in|at|under|to|into)\s+`?[\w.@-]*\/[\w./@-]+/i.test(
+      claim,
+    );
+  if (!placed || claim.length > 160) return undefined;
+  return {
+    cue: { kind: 'fact', confidence: 0.7 },
+    quote: sentence.text,
+    content: claim,
+    words: contentWords(claim),
+  };
+}
 
 /** Topics of the person's way of working (→ `user` scope). */
 const USER_TOPIC_EN =
@@ -722,11 +815,16 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
       const groups: CueSentence[][] = [];
       let previousCue: CueSentence | undefined;
       sentences.forEach((sentence, position) => {
-        if (voided.has(position)) {
+        // "Lee told me the e2e tests live in apps/web/e2e now" and the agent's listing shows them there:
+        // a fact heard from someone else stands once the turn confirmed it.
+        // Unconfirmed, it stays silent like any other view that is not the person's.
+        const reported = reportsHearsay(sentence);
+        const heard = reported ? confirmedHearsay(sentence, turn.entries) : undefined;
+        if ((voided.has(position) || reported) && heard === undefined) {
           previousCue = undefined;
           return;
         }
-        const found = analyzeSentence(sentence);
+        const found = analyzeSentence(heard ?? sentence) ?? (heard ? placedFact(heard) : undefined);
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
         // "protos moved. api/proto/v2 now.": a bare path that says where something moved.

@@ -249,6 +249,15 @@ export function reviewLocally(
   };
 }
 
+/**
+ * A change of course about a standing rule: going back, no longer, not needed any more. Read only
+ * in a later turn, against the lessons the earlier turns taught.
+ */
+const EN_REVERSAL =
+  /\b(go(ing)? back to|switch(ing)? back|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
+const ZH_REVERSAL =
+  /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?/;
+
 /** A sentence that refers to something said before. */
 const POINTS_BACK =
   /\b(what i said|i said|i mentioned|earlier|before|the [\w-]+ (thing|rule|part|point)|that (rule|thing|part|point|one))\b|刚才|之前|上面|前面|那条|那个|这条|这个事/;
@@ -354,6 +363,17 @@ function withdrawnEarlier(
     splitSentences(entry.text).forEach((sentence, position) => {
       const lower = sentence.masked.toLowerCase().replace(/[’‘]/g, "'");
       const retracts = EN_RETRACTION.test(lower) || ZH_RETRACTION.test(sentence.masked);
+      // "let's go back to npm after all", "还是改回时间戳吧", "e2e 不用每次都跑了": a reversal of what an
+      // earlier turn taught, whatever its words; it withdraws only a lesson it shares a word with.
+      const reverses = !retracts && (EN_REVERSAL.test(lower) || ZH_REVERSAL.test(sentence.masked));
+      if (reverses) {
+        const words = [...contentWords(sentence.masked)].filter(
+          (word) =>
+            !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3 || /[\d/._-]/.test(word)),
+        );
+        withdrawals.push({ text: sentence.text, words, opening: false });
+        return;
+      }
       // Left open, an earlier lesson is withdrawn only when the sentence points back at it
       // ("the Jest thing isn't decided yet", "刚才那条还没定"), not by any undecided remark.
       const open =
