@@ -38,6 +38,13 @@ const EN_CUES: readonly CueRule[] = [
   },
   { pattern: /\bfrom now on\b/, kind: 'rule', confidence: 0.8 },
   { pattern: /^(always|never)\b/, kind: 'rule', confidence: 0.85 },
+  // "add an entry to CHANGELOG.md for every user-facing change": an instruction over a kind of thing.
+  {
+    pattern:
+      /^(please |pls )?(add|write|include|run|use|put|keep|mention|link)\b[^;]{1,80}?\bfor (every|each) (single )?(new |user-facing |public )?[\w-]+/,
+    kind: 'rule',
+    confidence: 0.7,
+  },
   { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
   {
     pattern:
@@ -1340,7 +1347,7 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 
 /** Someone failing to do something ("we never remember to …", "大家老是忘了 …"): a lapse, not a rule. */
 const EN_LAPSE =
-  /\b(we|i|everyone|everybody|people|the team|nobody|no one|devs|developers)\b[^.,;]{0,24}?\b(never remember|always forget|keep forgetting|kept forgetting|forgets?|forgot|keep missing|never get around to|nobody remembers)\b/i;
+  /\b(we|i|everyone|everybody|people|the team|nobody|no one|devs|developers)\b[^.,;]{0,24}?\b(never remember|always forget|keep forgetting|kept forgetting|forgets?|forgot|keep missing|never get around to)\b|\b(nobody|no one)( ever)? \w+s\b/i;
 const ZH_LAPSE =
   /(我们|大家|我|咱们|团队|他们|同事|老是|总是|经常|常常|每次)[^，。,；]{0,8}(忘记|忘了|忘掉|漏掉|漏了)/;
 /** How the person feels about it: venting. */
@@ -1349,7 +1356,7 @@ const EN_AFFECT =
 const ZH_AFFECT =
   /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死/;
 /** Something that happens to them ("被前端追着问", "被测试卡住"). */
-const ZH_PASSIVE = /被[^，。,；]{0,8}(追着|催|骂|卡|坑|吐槽|投诉|打回)/;
+const ZH_PASSIVE = /被[^，。,；]{0,16}(追着|催|骂|卡|坑|吐槽|投诉|打回|占用|占着)/;
 
 /** True when a sentence complains: a lapse, a feeling, something done to them. */
 function complains(masked: string): boolean {
@@ -1374,7 +1381,8 @@ function describesWaiting(masked: string): boolean {
 /** A clause addressed to the agent (an imperative, "you", a standing word) rather than a description. */
 function directive(masked: string, consequence: boolean): boolean {
   const text = masked.slice(fillerLength(masked)).trim().toLowerCase();
-  if (isChineseClause(text)) return /你|以后|今后|往后|请|记得|别|不要|务必|一律|统一|禁止|不允许/.test(text);
+  if (isChineseClause(text))
+    return /你|以后|今后|往后|请|记得|别(?![的人处家])|不要|务必|一律|统一|禁止|不允许/.test(text);
   return (
     consequence ||
     /\b(you|your)\b|\b(from now on|going forward|whenever)\b|\b(before|after) \w+ing\b/.test(text) ||
@@ -1386,7 +1394,7 @@ function directive(masked: string, consequence: boolean): boolean {
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE =
-  /\b(always|never|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
+  /\b(always|never|for (every|each) (single )?[\w-]+|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =

@@ -114,7 +114,9 @@ export function reportedFailure(text: string): Failure | undefined {
           .replace(/`[^`]*`/g, (span) => '_'.repeat(span.length))
           .replace(/\bI (can'?t|cannot|couldn'?t|am unable to) \w+/gi, (span) => '_'.repeat(span.length));
   const failing = (sentence: string): RegExpExecArray | null =>
-    hasCjk(sentence) ? ZH_FAILURE.exec(own(sentence)) : EN_FAILURE.exec(own(sentence));
+    hasCjk(sentence)
+      ? (ZH_FAILURE.exec(own(sentence)) ?? EN_FAILURE.exec(own(sentence).replace(/[\u4e00-\u9fff]+/g, ' ')))
+      : EN_FAILURE.exec(own(sentence));
   const worded = splitSentences(text)
     .map((sentence) => sentence.text)
     .find((sentence) => sentence.length <= 400 && failing(sentence) !== null);

@@ -254,9 +254,12 @@ export function reviewLocally(
  * in a later turn, against the lessons the earlier turns taught.
  */
 const EN_REVERSAL =
-  /\b(go(ing)? back to|switch(ing)? back|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
+  /\b((go(ing)?|went|gone|moved|switched|switching|switch) back( to)?|(is|are) gone|(was|were|got|has been) (removed|ripped out|dropped|deleted)|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
 const ZH_REVERSAL =
   /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?/;
+
+/** A lesson that forbids something: "no longer …" about it restates it rather than withdraws it. */
+const PROHIBITS = /\b(don't|do not|never|avoid|stop|no more)\b|别|不要|禁止|不允许|不能|不用/;
 
 /** A sentence that refers to something said before. */
 const POINTS_BACK =
@@ -357,7 +360,7 @@ function withdrawnEarlier(
 ): ReviewerOutputItem[] {
   const latest = transcript.turns.at(-1);
   if (latest === undefined || transcript.turns.length < 2) return [];
-  const withdrawals: Array<{ text: string; words: string[]; opening: boolean }> = [];
+  const withdrawals: Array<{ text: string; words: string[]; opening: boolean; negative?: boolean }> = [];
   for (const entry of latest.entries) {
     if (entry.kind !== 'user' || isCodexInjectedUserText(entry.text)) continue;
     splitSentences(entry.text).forEach((sentence, position) => {
@@ -371,7 +374,9 @@ function withdrawnEarlier(
           (word) =>
             !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3 || /[\d/._-]/.test(word)),
         );
-        withdrawals.push({ text: sentence.text, words, opening: false });
+        // "we don't use moment anymore" after "never use moment" says it again: not a reversal.
+        const negative = !/(\bback\b|revert|改回|换回|用回|切回|回到|恢复)/.test(lower);
+        withdrawals.push({ text: sentence.text, words, opening: false, negative });
         return;
       }
       // Left open, an earlier lesson is withdrawn only when the sentence points back at it
@@ -411,9 +416,10 @@ function withdrawnEarlier(
       const words = new Set(
         [...contentWords(`${item.summary} ${content}`)].flatMap((word) => [word, ...word.split(/[/._:-]+/)]),
       );
+      const prohibits = PROHIBITS.test(`${item.summary} ${content}`.toLowerCase());
       const withdrawal = withdrawals.find(
         (candidate) =>
-          candidate.words.some((word) => words.has(word)) ||
+          (candidate.words.some((word) => words.has(word)) && !(candidate.negative === true && prohibits)) ||
           (back === 1 && candidate.opening && candidate.words.length === 0),
       );
       if (withdrawal === undefined || seen.has(item.summary)) continue;

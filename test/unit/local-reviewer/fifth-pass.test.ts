@@ -1,0 +1,347 @@
+/**
+ * The fifth pass of the local reviewer: mechanisms rather than phrases. A fix of a failure the
+ * person reported (in words or pasted) or that failed in an earlier turn, made by a checked edit of
+ * a settings file; complaints and descriptions of how things go that are not rules; a later turn's
+ * reversal in any wording, which removes the earlier lesson; a fact heard from someone else that the
+ * turn's own tool calls confirmed. Each mechanism has probes that must learn and probes that must
+ * stay silent, in English and Chinese.
+ */
+import { describe, expect, it } from 'vitest';
+import { reportedFailure } from '../../../src/core/review/local/reported.js';
+import { reviewLocally } from '../../../src/core/review/local/review.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
+import type { Transcript } from '../../../src/core/review/types.js';
+import { patchOf, rolloutText, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
+
+function transcript(turns: TurnSpec[]): Transcript {
+  return parseRollout(rolloutText({ turns }));
+}
+
+const ok = (sh: string, out = ''): Step => ({ sh, exit: 0, out });
+const fail = (sh: string, out: string): Step => ({ sh, exit: 1, out });
+const say = (text: string): Step => ({ say: text });
+
+/** Everything the reviewer proposes for the session's latest turn, as text. */
+function learnedFrom(turns: TurnSpec[]): string[] {
+  const output = reviewLocally(transcript(turns));
+  return [...output.memory_updates, ...output.recall_candidate].map(
+    (item) => `${item.summary} ${String(item.details.content ?? '')}`,
+  );
+}
+
+/** Everything proposed for a one-message session. */
+function learned(text: string): string[] {
+  return learnedFrom([{ user: text, steps: [say('ok')] }]);
+}
+
+/** The memory removes the latest turn of a session proposes (their `old_summary`). */
+function removes(turns: TurnSpec[]): string[] {
+  return reviewLocally(transcript(turns))
+    .memory_updates.filter((item) => item.details.action === 'remove')
+    .map((item) => String(item.details.old_summary));
+}
+
+describe('fifth pass: the fix of a reported failure', () => {
+  it.each<[string, TurnSpec[], string[]]>([
+    [
+      'a pasted error fixed by a JSON setting',
+      [
+        {
+          user: 'getting this when I hit /upload:\n\nPayloadTooLargeError: request entity too large\n\nfix pls',
+          steps: [
+            { patch: patchOf('config/server.json', '  "bodyLimit": "100kb",', '  "bodyLimit": "10mb",') },
+            ok('npm test', 'Tests: 31 passed, 31 total'),
+            say('Raised the body limit to 10mb; tests pass.'),
+          ],
+        },
+      ],
+      ['bodyLimit', '10mb', 'config/server.json'],
+    ],
+    [
+      'a failure told in words, fixed in a compose file',
+      [
+        {
+          user: 'the db container keeps failing on the arm macs, it says no matching manifest for linux/arm64',
+          steps: [
+            { patch: patchOf('docker-compose.yml', '    image: mysql:5.7', '    image: mysql:8.0') },
+            ok('docker compose pull db', ' ✔ db Pulled'),
+            say('Switched the db image to mysql:8.0, which has an arm64 build; the pull works.'),
+          ],
+        },
+      ],
+      ['mysql:8.0', 'docker-compose.yml'],
+    ],
+    [
+      'a Chinese report of a pasted error, fixed in database.yml',
+      [
+        {
+          user: "启动的时候报 Access denied for user 'app'@'localhost'，帮我看看",
+          steps: [
+            { patch: patchOf('config/database.yml', '  username: app', '  username: app_dev') },
+            ok('bin/rails db:migrate:status', ' up     20260101000000  Create users'),
+            say('config/database.yml 的用户名改成了 app_dev，现在能连上数据库了。'),
+          ],
+        },
+      ],
+      ['app_dev', 'config/database.yml'],
+    ],
+    [
+      'a Chinese failure in words, fixed in package.json',
+      [
+        {
+          user: '本地跑 storybook 一直起不来，说端口 6006 被占用了',
+          steps: [
+            {
+              patch: patchOf(
+                'package.json',
+                '    "storybook": "storybook dev -p 6006",',
+                '    "storybook": "storybook dev -p 6007",',
+              ),
+            },
+            ok('npm run storybook -- --smoke-test', 'Storybook started on http://localhost:6007'),
+            say('端口换成了 6007，storybook 可以起来了。'),
+          ],
+        },
+      ],
+      ['6007', 'package.json'],
+    ],
+    [
+      'a run that failed two turns before the fix',
+      [
+        {
+          user: 'build it',
+          steps: [
+            fail('cargo build', 'error: linker `cc` not found\n  = note: No such file or directory'),
+            say('The linker is missing.'),
+          ],
+        },
+        { user: 'what do we use on the other machines?', steps: [say('clang, going by the CI image.')] },
+        {
+          user: 'then set that',
+          steps: [
+            {
+              patch: patchOf(
+                '.cargo/config.toml',
+                '[target.x86_64-unknown-linux-gnu]',
+                '[target.x86_64-unknown-linux-gnu]\nlinker = "clang"',
+              ),
+            },
+            ok('cargo build', '    Finished dev [unoptimized + debuginfo] target(s) in 41.2s'),
+            say('Set clang as the linker; the build passes.'),
+          ],
+        },
+      ],
+      ['linker = "clang"', '.cargo/config.toml'],
+    ],
+  ])('learns %s', (_name, turns, words) => {
+    const found = learnedFrom(turns);
+    expect(found).toHaveLength(1);
+    for (const word of words) expect(found[0]).toContain(word);
+  });
+
+  it.each<[string, TurnSpec[]]>([
+    [
+      'a reported error fixed in code',
+      [
+        {
+          user: 'the parser crashes on empty input:\nTypeError: Cannot read properties of undefined (reading "length")',
+          steps: [
+            {
+              patch: patchOf('src/parser.ts', '  const n = input.length;', '  const n = input?.length ?? 0;'),
+            },
+            ok('npm test', 'Tests: 12 passed, 12 total'),
+            say('Handled empty input.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'a settings edit nobody checked',
+      [
+        {
+          user: 'emails to gmail keep bouncing with 550 5.7.26 unauthenticated sender',
+          steps: [
+            { patch: patchOf('config/mail.yml', '  dkim: false', '  dkim: true') },
+            say('I turned on DKIM signing. Try sending again and let me know if it still bounces.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'a Chinese report whose check still fails',
+      [
+        {
+          user: '导出报表一直超时，帮我看看',
+          steps: [
+            { patch: patchOf('config/app.yaml', '  export_timeout: 30', '  export_timeout: 120') },
+            fail('make export-test', 'Error: export timed out after 120s'),
+            say('超时调大了还是不行，我再看看查询。'),
+          ],
+        },
+      ],
+    ],
+    [
+      'a setting asked for with no failure',
+      [
+        {
+          user: 'set the log level in config/logging.yaml to debug for now',
+          steps: [
+            { patch: patchOf('config/logging.yaml', 'level: info', 'level: debug') },
+            ok('npm test', 'Tests: 8 passed'),
+            say('Log level is debug.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'a Chinese report fixed by edits to three files',
+      [
+        {
+          user: '登录接口报 500 了',
+          steps: [
+            { patch: patchOf('config/auth.yaml', '  issuer: old', '  issuer: new') },
+            { patch: patchOf('src/auth/jwt.go', '\treturn sign(claims)', '\treturn signWithKid(claims)') },
+            { patch: patchOf('src/auth/keys.go', '\tkid := ""', '\tkid := cfg.Kid') },
+            ok('go test ./...', 'ok  \tapp/auth\t0.3s'),
+            say('改了配置和两个文件，测试通过。'),
+          ],
+        },
+      ],
+    ],
+    [
+      'the person not finding something (no failure of the software)',
+      [
+        {
+          user: "I can't find where the retry count is set, can you make it 5?",
+          steps: [
+            { patch: patchOf('config/retry.yaml', 'attempts: 3', 'attempts: 5') },
+            ok('npm test', 'Tests: 8 passed'),
+            say('It is in config/retry.yaml; now 5.'),
+          ],
+        },
+      ],
+    ],
+  ])('learns nothing from %s', (_name, turns) => {
+    expect(learnedFrom(turns)).toEqual([]);
+  });
+
+  it('reads the error from a pasted block, else from the sentence that reports it', () => {
+    expect(
+      reportedFailure('the browser shows:\n\n504 Gateway Time-out\nnginx\n\ncan you fix it?')?.text,
+    ).toBe('504 Gateway Time-out');
+    expect(reportedFailure('uploads keep failing since the last deploy, can you look?')?.text).toBe(
+      'uploads keep failing since the last deploy',
+    );
+    expect(reportedFailure('please add a dark mode toggle')).toBeUndefined();
+    expect(reportedFailure("I can't find the settings page")).toBeUndefined();
+  });
+});
+
+describe('fifth pass: complaints are not rules', () => {
+  it.each([
+    "We always forget to bump the version in two places, it's such a pain.",
+    "nobody ever remembers to run the migrations locally and then everyone's confused",
+    'the nightly build takes 2 hours and it drives me nuts',
+    'Every deploy waits 15 minutes on the approval step.',
+    'ugh, the linter complains about every single import order',
+    '我们每次上线都要等运维审批半天。',
+    '大家总是忘记关掉调试日志，线上全是 debug 输出，烦死了。',
+    '每次合并都被 reviewer 卡好几天。',
+    '测试环境老是被别的组占用，好烦。',
+    'CI 跑一次要 40 分钟，我都无语了。',
+    '每次 rebase 都要解决 lockfile 冲突，so annoying',
+  ])('learns nothing from %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+
+  it.each<[string, string[]]>([
+    [
+      'We keep forgetting the changelog, so please add an entry to CHANGELOG.md for every user-facing change.',
+      ['CHANGELOG.md'],
+    ],
+    [
+      '老是有人忘了更新 swagger，以后改接口的时候你顺手把 docs/swagger.yaml 也更新一下。',
+      ['docs/swagger.yaml'],
+    ],
+    ['Always run `make lint` before pushing.', ['make lint']],
+    ['以后提交前都要跑 pnpm lint。', ['pnpm lint']],
+  ])('still learns the rule in %s', (text, words) => {
+    const found = learned(text);
+    expect(found).toHaveLength(1);
+    for (const word of words) expect(found[0]).toContain(word);
+  });
+});
+
+describe('fifth pass: a later reversal removes the earlier lesson', () => {
+  const session = (first: string, second: string): TurnSpec[] => [
+    { user: first, steps: [say('OK.')] },
+    { user: second, steps: [say('OK.')] },
+  ];
+
+  it.each<[string, string]>([
+    [
+      'From now on, write all new scripts in TypeScript.',
+      "Actually let's stick with plain JS for scripts, no longer TypeScript.",
+    ],
+    [
+      'We deploy with `make deploy-prod` in this repo.',
+      'we switched back to the old deploy.sh script, make deploy-prod is gone.',
+    ],
+    ['以后日志统一用 zap。', '日志还是换回 logrus 吧。'],
+    ['以后每个 PR 都要加 changelog。', 'changelog 不需要了，我们改用 release notes 自动生成。'],
+    ['接口统一返回 snake_case 字段。', '字段命名那条取消，跟前端商量后还是用 camelCase。'],
+  ])('withdraws "%s" after "%s"', (first, second) => {
+    const taught = reviewLocally(transcript([{ user: first, steps: [say('OK.')] }])).memory_updates;
+    expect(taught).toHaveLength(1);
+    expect(removes(session(first, second))).toEqual([taught[0]?.summary]);
+  });
+
+  it.each<[string, string]>([
+    ['Never use moment in this repo.', "yeah we don't use moment anymore, use date-fns."],
+    ['Always use pnpm here.', "the flaky test doesn't need a retry anymore, I fixed the clock."],
+    ['以后不要用 float 存金额。', '金额不再用 float 了，都用整数分。'],
+  ])('keeps "%s" after "%s"', (first, second) => {
+    expect(removes(session(first, second))).toEqual([]);
+  });
+});
+
+describe('fifth pass: hearsay confirmed by the turn', () => {
+  it.each<[string, Step[], string]>([
+    [
+      'Mia told me the fixtures are under test/fixtures/api now, can you use them for the new test?',
+      [ok('ls test/fixtures/api', 'orders.json\nusers.json'), say('Used test/fixtures/api/orders.json.')],
+      'test/fixtures/api',
+    ],
+    [
+      '老李告诉我数据库脚本都在 db/migrations 下面，帮我加一个新的。',
+      [ok('ls db/migrations', '001_init.sql\n002_users.sql'), say('加了 003。')],
+      'db/migrations',
+    ],
+  ])('learns the confirmed fact in %s', (text, steps, path) => {
+    const found = learnedFrom([{ user: text, steps }]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(path);
+  });
+
+  it.each<[string, Step[]]>([
+    [
+      'Sam said the cache lives in var/cache/app now.',
+      [ok('npm test', 'Tests: 3 passed'), say('Tests pass.')],
+    ],
+    [
+      'Ken told me the config is in etc/app.yaml, bump the pool size.',
+      [
+        fail('cat etc/app.yaml', 'cat: etc/app.yaml: No such file or directory'),
+        say('etc/app.yaml does not exist.'),
+      ],
+    ],
+    [
+      'Priya told me we should put all helpers in lib/helpers.',
+      [ok('ls lib/helpers', 'dates.ts'), say('There is one helper there.')],
+    ],
+    ['小王说我们应该把脚本都放到 scripts/ 下。', [ok('ls scripts', 'build.sh'), say('好的。')]],
+    ['听说测试数据在 fixtures/data 里。', [ok('ls fixtures/data', 'a.json'), say('有一个文件。')]],
+  ])('learns nothing from %s', (text, steps) => {
+    expect(learnedFrom([{ user: text, steps }])).toEqual([]);
+  });
+});
