@@ -445,7 +445,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
       /^(ERROR|FATAL)\b/.test(line),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|unable to|conflicts with|inconsistent|incompatib\w*|execution failed|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory)/i.test(
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|failed to start|is unhealthy|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|unable to|conflicts with|inconsistent|incompatib\w*|execution failed|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory)/i.test(
       line,
     ),
   );

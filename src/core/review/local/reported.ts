@@ -25,6 +25,7 @@ import {
   type CommandRun,
   type SessionActions,
 } from './commands.js';
+import { laysOutProcedure } from './procedures.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, hasCjk, maskQuoted, splitSentences } from './text.js';
 
@@ -35,7 +36,7 @@ const MAX_MESSAGE = 20_000;
 
 /** Words of a failure in the person's own English. */
 const EN_FAILURE =
-  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|(4|5)\d\d)\b/i;
+  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
 /** Words of a failure in Chinese (or a Chinese sentence with an English warning). */
 const ZH_FAILURE =
   /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|warning|error/i;
@@ -167,6 +168,9 @@ export function extractReportedFixes(
     return [];
   const patches = actions.patches.filter((patch) => patch.turn === latest.index);
   if (patches.length === 0) return [];
+  // A turn that follows a procedure the person laid out (bump VERSION, run the changelog script) is
+  // that procedure, not a fix.
+  if (laysOutProcedure(humanText(latest))) return [];
   const files = [...new Set(patches.flatMap((patch) => patch.files))];
   if (files.length > MAX_FILES || !files.some(isSettingsFile)) return [];
   const changes = files.map((file) => describeChange(patches, file));
@@ -188,8 +192,10 @@ export function extractReportedFixes(
 
   const error = failureOf(window, actions, latest.index, checks);
   if (error === undefined) return [];
+  // The check is the last step of what ran (`docker compose down -v && docker compose up --wait`
+  // checks with `up`): the steps before it set the stage and are not to be repeated from a note.
   const check = checks
-    .map((run) => durableCommand(run.command))
+    .map((run) => durableCommand(run.command)?.split(/\s*&&\s*/).at(-1))
     .find((command): command is string => command !== undefined && command.length <= 100);
   const chinese = hasCjk(error.text) || hasCjk(humanText(latest));
   const said = error.worded
