@@ -658,6 +658,10 @@ export function extractCommandLessons(
       const durable = durableOf(run);
       if (run.exitCode !== 0 || durable === undefined) return false;
       if (relation(failedDurable, durable) !== 'different') return true;
+      // `npx tsc --noEmit && npm test` exiting 0 passed its first step (a step after a setup one, as in
+      // `cd backend && go test`, is another way to run it).
+      const first = durable.split(/\s*&&\s*/)[0] ?? durable;
+      if (first !== durable && relation(failedDurable, first) !== 'different') return true;
       return (sameWords(failedDurable, durable) && configEditBefore(run)) || throughRunner(run, durable);
     });
 
@@ -689,7 +693,23 @@ export function extractCommandLessons(
           (relation(failedDurable, durable) !== 'different' || sameWords(failedDurable, durable))
         );
       });
-      if (failedAgain) return; // the last failure is the one that was fixed
+      // The last failure is the one that was fixed, unless the first change answered this failure
+      // with configuration and the later failures were new errors it brought ("module": "NodeNext",
+      // then relative imports need `.js`): one fix in steps, named by the first error.
+      if (failedAgain) {
+        const firstPatch = actions.patches.find(
+          (patch) => patch.order > failed.order && patch.order < retry.order,
+        );
+        const newErrors = runs
+          .filter((run) => run.order > failed.order && run.order < retry.order && run.exitCode !== 0)
+          .every((run) => {
+            const again = errorLine(run.output);
+            return (
+              again !== undefined && again.line !== error.line && run.order > (firstPatch?.order ?? Infinity)
+            );
+          });
+        if (firstPatch === undefined || !firstPatch.files.every(isConfigFile) || !newErrors) return;
+      }
       const patches = actions.patches.filter(
         (patch) => patch.order > failed.order && patch.order < retry.order,
       );
@@ -737,8 +757,10 @@ export function extractCommandLessons(
       if (files.length > MAX_FIX_FILES) return; // too many changes: which one fixed it is unclear
       // Only code edits between: progress on the task at hand, not a lesson about the setup.
       if (fixCommands.length === 0 && !files.some(isConfigFile) && !options.codeFixes) return;
-      // Named by the run that passed when only its flags differ (the flags were incidental).
-      const named = relation(failedDurable, retried) === 'different' ? retried : failedDurable;
+      // Named by the run that passed when only its flags differ (the flags were incidental), by the
+      // failed command when the run that passed began with it (`npx tsc --noEmit && npm test`).
+      const chained = relation(failedDurable, retried.split(/\s*&&\s*/)[0] ?? retried) !== 'different';
+      const named = relation(failedDurable, retried) === 'different' && !chained ? retried : failedDurable;
       const through = throughRunner(retry, retried);
       const lesson = errorFixLesson(
         through ? failedDurable : named,
@@ -830,7 +852,7 @@ export function extractCommandLessons(
  * only look closer at it (debug, trace, verbose output).
  */
 const HIDING_SWITCH =
-  /skip|ignore|exclude|no-verify|force|update|pass-?with|allow|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|debug|trace|verbose|inspect|log-?level|^-u$|^-f$|^-i$|^-v+$|^-d$/i;
+  /skip|ignore|exclude|no-verify|force|update|pass-?with|allow-?(empty|fail|dirty|root|unsafe|warn|no|unrelated|missing|skip)|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|debug|trace|verbose|inspect|log-?level|^-u$|^-f$|^-i$|^-v+$|^-d$/i;
 /** Environment variables that only make a run say more. */
 const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|NODE_DEBUG|CI)=/;
 
@@ -1033,7 +1055,7 @@ export function errorLabel(error: string): string {
     .replace(/^#\d+\s+[\d.]+\s+/, '')
     .replace(/^[^\w\s]+\s*/u, '')
     .replace(/^(ERROR|FATAL|FAILED)\s*(\[[^\]]*\])?\s*:?\s*/, '')
-    .replace(/^\S+:\d+(:\d+)?:\s*/, '');
+    .replace(/^\S+:\d+(:\d+)?(:\s*|\s+-\s+)/, '');
   const segments = text.split(/:\s+/).map((segment) => segment.trim().replace(/[.;,]+$/, ''));
   const phrase = [...segments]
     .reverse()

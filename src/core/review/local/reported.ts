@@ -195,7 +195,11 @@ export function extractReportedFixes(
   // The check is the last step of what ran (`docker compose down -v && docker compose up --wait`
   // checks with `up`): the steps before it set the stage and are not to be repeated from a note.
   const check = checks
-    .map((run) => durableCommand(run.command)?.split(/\s*&&\s*/).at(-1))
+    .map((run) =>
+      durableCommand(run.command)
+        ?.split(/\s*&&\s*/)
+        .at(-1),
+    )
     .find((command): command is string => command !== undefined && command.length <= 100);
   const chinese = hasCjk(error.text) || hasCjk(humanText(latest));
   const said = error.worded
