@@ -85,6 +85,15 @@ const EN_CUES: readonly CueRule[] = [
     confidence: 0.7,
   },
   { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
+  // "btw no pandas in this service": a thing ruled out of a named scope.
+  {
+    pattern:
+      /^(btw,? |and |also |oh,? )?no [\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our) (service|repo|repository|project|codebase|package|module|app|crate)\b/,
+    kind: 'prohibition',
+    confidence: 0.75,
+  },
+  // "generics are fine now, except keep them out of pkg/": the exception is the rule.
+  { pattern: /[,;]\s*except (keep|don't|do not|never|avoid|not in)\b/, kind: 'rule', confidence: 0.7 },
   {
     pattern:
       /^we(?:'re| are)? ?(use|using|deploy|host|run|build|ship|release|store|keep|follow|write|lint|format|prefer|don't use|do not use|never use|only use|are on|'re on)\b/,
@@ -1352,7 +1361,7 @@ const ZH_LAPSE =
   /(我们|大家|我|咱们|团队|他们|同事|老是|总是|经常|常常|每次)[^，。,；]{0,8}(忘记|忘了|忘掉|漏掉|漏了)/;
 /** How the person feels about it: venting. */
 const EN_AFFECT =
-  /\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|hate it when|killing me|infuriating|a chore)\b/i;
+  /^(honestly,? |seriously,? )?whoever\b|\bshould be (banned|fired|ashamed|shot)\b|\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|hate it when|killing me|infuriating|a chore)\b/i;
 const ZH_AFFECT =
   /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死/;
 /** Something that happens to them ("被前端追着问", "被测试卡住"). */
@@ -1382,7 +1391,9 @@ function describesWaiting(masked: string): boolean {
 function directive(masked: string, consequence: boolean): boolean {
   const text = masked.slice(fillerLength(masked)).trim().toLowerCase();
   if (isChineseClause(text))
-    return /你|以后|今后|往后|请|记得|别(?![的人处家])|不要|务必|一律|统一|禁止|不允许/.test(text);
+    return /你|以后|今后|往后|请|记得|别(?![的人处家])|不要|务必|一律|统一|禁止|不允许|不准|不许|必须|一定要|只能/.test(
+      text,
+    );
   return (
     consequence ||
     /\b(you|your)\b|\b(from now on|going forward|whenever)\b|\b(before|after) \w+ing\b/.test(text) ||
@@ -1394,7 +1405,7 @@ function directive(masked: string, consequence: boolean): boolean {
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE =
-  /\b(always|never|for (every|each) (single )?[\w-]+|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in this (repo|repository|project|codebase)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
+  /\b(always|never|for (every|each) (single )?[\w-]+|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in (this|the|our) (repo|repository|project|codebase|service|package|module|app|crate)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =

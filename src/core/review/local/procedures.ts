@@ -13,7 +13,8 @@ import { clip, maskQuoted } from './text.js';
 /** A lead naming a way of doing something, with the noun used for the title. */
 const EN_LEAD =
   /\b(?:here(?:'s| is) how|this is how|how|the way)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
-const ZH_LEAD = /([\u4e00-\u9fffA-Za-z]{2,8}?)(?:的)?(流程|步骤|顺序)(?:是|如下|来|走)?\s*[:：是]/;
+const ZH_LEAD =
+  /([\u4e00-\u9fffA-Za-z]{2,8}?)\s?(?:的)?(流程|步骤|顺序)(?:是这样的?|是|如下|来|走)?\s*[:：是]/;
 /** "For a hotfix: branch off …, cherry-pick …, bump …, then open a PR": a named recipe, comma steps. */
 const EN_RECIPE_LEAD =
   /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
