@@ -278,10 +278,17 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'fact',
     confidence: 0.7,
   },
+  // "on dev machines redis is always on 6380 for this repo": where a thing is, for this repository.
+  {
+    pattern:
+      /^(on [\w -]{1,24},? )?(the |our )?[\w./@-]+( [\w./@-]+){0,2} (is|are|runs?|lives?|listens?) (always |usually |normally )?(on|in|at|under) [^,;]{1,40}\b(for|in) this (repo|repository|project|codebase|service)\b/,
+    kind: 'fact',
+    confidence: 0.7,
+  },
   // "the build uses esbuild, not webpack": a present-tense statement with its contrast.
   {
     pattern:
-      /^(?!(fix|add|make|use|write|change|update|rename|move|put|call|try|check|look|test|run|remove|delete)\b)(?:the |our )?[\w./@-]+(?: [\w./@-]+){0,2} (?!(was|has|needs|wants|seems|looks)\b)[a-z]+s\b[^,]{1,40}, (and |but )?not\b/,
+      /^(?!(fix|add|make|use|write|change|update|rename|move|put|call|try|check|look|test|run|remove|delete)\b)(?:the |our )?[\w./@-]+(?: [\w./@-]+){0,2} (?!(was|has|needs|wants|seems|looks)\b)[a-z]+s\b[^,]{1,60}, (and |but )?not\b/,
     kind: 'fact',
     confidence: 0.7,
   },
@@ -1340,6 +1347,24 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
       const stands = declarative || durable.test(clause.masked.toLowerCase());
       if (found.cue.kind !== 'fact' && !stands) return undefined;
     }
+    // "the tests read REDIS_URL, and on dev machines redis is on 6380 for this repo": a fact after a
+    // short statement of the same kind keeps it.
+    const lead = sentence.text.slice(0, Math.max(0, sentence.text.indexOf(clause.text)));
+    if (
+      clause.mid &&
+      found.cue.kind === 'fact' &&
+      statement &&
+      position > 0 &&
+      lead.trim().split(/\s+/).length <= 8 &&
+      /^(the |our )?[\w./@-]+( [\w./@-]+)? (read|reads|use|uses|need|needs|run|runs|expect|expects|talk to|talks to)\b/i.test(
+        lead.slice(fillerLength(lead)).trim(),
+      )
+    ) {
+      const content = cleanClause(
+        sentence.text.slice(fillerLength(sentence.masked)).replace(/\s*\([^)]*\)/g, ''),
+      );
+      return { ...found, content, quote: sentence.text, words: contentWords(content) };
+    }
     // "我自己都是只跑改动的包 以后你也这样": "这样" needs the clause before it.
     const previous = clauses[position - 1];
     const pointsBack = /这样|这么(做|办|来)|照(这个|此)/.test(found.content);
@@ -1448,6 +1473,9 @@ function analyzeClause(
     // "我习惯先看 diff 再决定要不要提交。" holds an embedded question, it is not one.
     const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
     if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest))
+      return undefined;
+    // "别加那个 legacy provider": a prohibition about the thing just discussed is today's decision.
+    if (/^(别|不要|不用)[^，。,；]{0,4}(那个|这个|那些|这些)/.test(rest) && !ZH_STANDING.test(rest))
       return undefined;
   } else if (
     (EN_QUESTION_START.test(lower) && !whenYou) ||

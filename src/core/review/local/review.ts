@@ -221,10 +221,22 @@ export function reviewLocally(
   const stated = candidates
     .filter((proposal) => proposal.kind === 'preference' || proposal.kind === 'fact')
     .map((proposal) => contentWords(proposal.content));
-  const restated = (proposal: Proposal): boolean =>
-    proposal.kind === 'command' &&
-    (proposal.addedWords?.length ?? 0) > 0 &&
-    stated.some((words) => (proposal.addedWords ?? []).every((word) => words.has(word)));
+  const statedText = candidates
+    .filter((proposal) => proposal.kind === 'preference' || proposal.kind === 'fact')
+    .map((proposal) => proposal.content);
+  // A command lesson whose added part a stated rule or fact already holds (`nvm use 18`, a host the
+  // person named) is that lesson again: most of its added words, or a switch's value, are there.
+  const restated = (proposal: Proposal): boolean => {
+    const added = proposal.addedWords ?? [];
+    if (proposal.kind !== 'command' || added.length === 0) return false;
+    const values = [...proposal.content.matchAll(/=([\w.:/@-]{6,})/g)].map((match) => match[1] ?? '');
+    return (
+      stated.some((words) => {
+        const shared = added.filter((word) => words.has(word)).length;
+        return shared === added.length || (shared >= 2 && shared / added.length >= 0.6);
+      }) || statedText.some((text) => values.some((value) => text.includes(value)))
+    );
+  };
   const kept = dropRepeats(candidates.filter((proposal) => !restated(proposal))).sort(
     (a, b) =>
       a.evidence.turn - b.evidence.turn ||
