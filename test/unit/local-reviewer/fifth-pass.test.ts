@@ -221,6 +221,38 @@ describe('fifth pass: the fix of a reported failure', () => {
         },
       ],
     ],
+    [
+      'a failing test fixed by editing its fixture data',
+      [
+        {
+          user: "test_totals fails with KeyError: 'amount', can you fix it?",
+          steps: [
+            {
+              patch: patchOf(
+                'tests/fixtures/order.json',
+                '  "total": 10,',
+                '  "total": 10,\n  "amount": 10,',
+              ),
+            },
+            ok('pytest -q tests/test_totals.py', '3 passed in 0.2s'),
+            say('The fixture lacked `amount`; the test passes.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'a feature turned off after an incident',
+      [
+        {
+          user: 'checkout is broken in prod since the deploy, errors everywhere. kill the new flow',
+          steps: [
+            { patch: patchOf('config/flags.yaml', 'new_checkout: true', 'new_checkout: false') },
+            ok('npm test', 'Tests: 40 passed'),
+            say('new_checkout is off; tests pass.'),
+          ],
+        },
+      ],
+    ],
   ])('learns nothing from %s', (_name, turns) => {
     expect(learnedFrom(turns)).toEqual([]);
   });

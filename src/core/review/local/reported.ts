@@ -54,7 +54,24 @@ const REPLY_WORKS =
  */
 function isSettingsFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
-  return isConfigFile(file) && !/^(config|configs|settings|conf)\.[cm]?[jt]sx?$/i.test(name);
+  return (
+    isConfigFile(file) &&
+    !/^(config|configs|settings|conf)\.[cm]?[jt]sx?$/i.test(name) &&
+    // Test data, translations and assets are content, whatever their format.
+    !DATA_FOLDER.test(file)
+  );
+}
+
+/** Folders of data rather than settings: fixtures, snapshots, mocks, seeds, translations, assets. */
+const DATA_FOLDER =
+  /(^|\/)(fixtures?|testdata|test-data|__fixtures__|__snapshots__|__mocks__|mocks?|data|seeds?|locales?|i18n|translations?|lang|public|static|assets)\//i;
+
+/** A change that only turns something off (`enabled: true` → `false`): a workaround, not a fix. */
+function turnsOff(change: string): boolean {
+  const replaced = /change `([^`]*)` to `([^`]*)`/.exec(change);
+  if (!replaced) return false;
+  const [before = '', after = ''] = [replaced[1], replaced[2]];
+  return /\b(true|on|enabled?|yes|1)\b/i.test(before) && /\b(false|off|disabled?|no|0)\b/i.test(after);
 }
 
 /** Commands that only look (a listing, a search); a request with `curl` checks the fix. */
@@ -175,6 +192,7 @@ export function extractReportedFixes(
   if (files.length > MAX_FILES || !files.some(isSettingsFile)) return [];
   const changes = files.map((file) => describeChange(patches, file));
   if (changes.some((change) => change === undefined || /^edit `/.test(change))) return [];
+  if (changes.every((change) => turnsOff(change ?? ''))) return [];
 
   const lastEdit = Math.max(...patches.map((patch) => patch.order));
   const runs = actions.commands.filter((run) => run.turn === latest.index);
