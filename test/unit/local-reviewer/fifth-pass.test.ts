@@ -332,6 +332,8 @@ describe('fifth pass: a later reversal removes the earlier lesson', () => {
     ['Never use moment in this repo.', "yeah we don't use moment anymore, use date-fns."],
     ['Always use pnpm here.', "the flaky test doesn't need a retry anymore, I fixed the clock."],
     ['以后不要用 float 存金额。', '金额不再用 float 了，都用整数分。'],
+    ['In this repo we run the tests with `pnpm test`.', "that flaky test doesn't need the retry anymore."],
+    ['以后每次改完代码都跑一下单测。', '那个接口不用再加缓存了。'],
   ])('keeps "%s" after "%s"', (first, second) => {
     expect(removes(session(first, second))).toEqual([]);
   });

@@ -1386,7 +1386,7 @@ const ZH_LAPSE =
   /(我们|大家|我|咱们|团队|他们|同事|老是|总是|经常|常常|每次)[^，。,；]{0,8}(忘记|忘了|忘掉|漏掉|漏了)/;
 /** How the person feels about it: venting. */
 const EN_AFFECT =
-  /^(honestly,? |seriously,? )?whoever\b|\bshould be (banned|fired|ashamed|shot)\b|\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|hate it when|killing me|infuriating|a chore)\b/i;
+  /^(honestly,? |seriously,? )?whoever\b|\bshould be (banned|fired|ashamed|shot)\b|\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|killing me|infuriating|a chore)\b/i;
 const ZH_AFFECT =
   /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死/;
 /** Something that happens to them ("被前端追着问", "被测试卡住"). */

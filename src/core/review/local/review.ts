@@ -270,6 +270,44 @@ const EN_REVERSAL =
 const ZH_REVERSAL =
   /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?/;
 
+/**
+ * Words too common to tie a reversal to an earlier lesson ("the flaky test doesn't need a retry
+ * anymore" is not about "run the tests with pnpm").
+ */
+const GENERIC = new Set([
+  'test',
+  'tests',
+  'code',
+  'file',
+  'files',
+  'run',
+  'runs',
+  'use',
+  'uses',
+  'build',
+  'repo',
+  'here',
+  'always',
+  'every',
+  'each',
+  'time',
+  'need',
+  'needs',
+  '以后',
+  '每次',
+  '都要',
+  '一下',
+  '代码',
+  '项目',
+  '仓库',
+  '时候',
+  '这个',
+  '那个',
+  '一次',
+  '都跑',
+  '跑一',
+]);
+
 /** A lesson that forbids something: "no longer …" about it restates it rather than withdraws it. */
 const PROHIBITS = /\b(don't|do not|never|avoid|stop|no more)\b|别|不要|禁止|不允许|不能|不用/;
 
@@ -431,7 +469,10 @@ function withdrawnEarlier(
       const prohibits = PROHIBITS.test(`${item.summary} ${content}`.toLowerCase());
       const withdrawal = withdrawals.find(
         (candidate) =>
-          (candidate.words.some((word) => words.has(word)) && !(candidate.negative === true && prohibits)) ||
+          (candidate.words.some(
+            (word) => words.has(word) && (candidate.negative === undefined || !GENERIC.has(word)),
+          ) &&
+            !(candidate.negative === true && prohibits)) ||
           (back === 1 && candidate.opening && candidate.words.length === 0),
       );
       if (withdrawal === undefined || seen.has(item.summary)) continue;
