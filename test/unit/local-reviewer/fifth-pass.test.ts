@@ -133,6 +133,41 @@ describe('fifth pass: the fix of a reported failure', () => {
       ],
       ['linker = "clang"', '.cargo/config.toml'],
     ],
+    [
+      'a tool that complains, fixed in pyproject.toml',
+      [
+        {
+          user: 'mypy complains about missing stubs for the vendored client every time I run it',
+          steps: [
+            {
+              patch: patchOf(
+                'pyproject.toml',
+                '[tool.mypy]\nstrict = true',
+                '[tool.mypy]\nstrict = true\nignore_missing_imports = true',
+              ),
+            },
+            ok('mypy src', 'Success: no issues found in 42 source files'),
+            say('mypy no longer needs stubs for it; clean now.'),
+          ],
+        },
+      ],
+      ['ignore_missing_imports = true', 'pyproject.toml'],
+    ],
+    [
+      'a Chinese report checked only by the reply',
+      [
+        {
+          user: '本地 docker 里的服务连不上 redis，一直 connection refused',
+          steps: [
+            {
+              patch: patchOf('docker-compose.yml', '      REDIS_HOST: localhost', '      REDIS_HOST: redis'),
+            },
+            say('容器里 localhost 指的是容器自己，改成服务名 redis 之后能连上了。'),
+          ],
+        },
+      ],
+      ['REDIS_HOST: redis', 'docker-compose.yml'],
+    ],
   ])('learns %s', (_name, turns, words) => {
     const found = learnedFrom(turns);
     expect(found).toHaveLength(1);
@@ -282,6 +317,9 @@ describe('fifth pass: complaints are not rules', () => {
     '测试环境老是被别的组占用，好烦。',
     'CI 跑一次要 40 分钟，我都无语了。',
     '每次 rebase 都要解决 lockfile 冲突，so annoying',
+    '本地 docker 里的服务一直 connection refused。',
+    '集成测试老是超时。',
+    'the e2e job always times out on the first run after a deploy.',
   ])('learns nothing from %s', (text) => {
     expect(learned(text)).toEqual([]);
   });

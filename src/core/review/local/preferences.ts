@@ -619,7 +619,7 @@ const EN_PROGRESSIVE =
   /^(?:[\w./@-]+ ){0,4}(is|are|'re|'s|am) (?!(using|running on|built on|based on|hosted on|targeting|pinned|living|sitting)\b)[a-z]+ing\b/;
 /** A problem report ("our scheduler sends duplicate emails"), not a fact about how things are. */
 const EN_PROBLEM =
-  /\b(duplicate\w*|twice|wrong|broken|(returns?|throws?|shows?|gives?|getting|gets?) (an? )?(errors?|exceptions?|5\d\ds?|4\d\ds?)|crash\w*|slow\w*|leak\w*|random\w*|weird|strange|empty|stuck|hang\w*|a lot of|too (much|many)|still|anymore|no longer work\w*|(fails|failed|failing|crashes|broke)\b(?! (without|unless|if|when|on (windows|mac|linux))))\b/;
+  /\b(duplicate\w*|twice|wrong|broken|(returns?|throws?|shows?|gives?|getting|gets?) (an? )?(errors?|exceptions?|5\d\ds?|4\d\ds?)|crash\w*|slow\w*|leak\w*|random\w*|weird|strange|empty|stuck|hang\w*|times out|timed out|timing out|a lot of|too (much|many)|still|anymore|no longer work\w*|(fails|failed|failing|crashes|broke)\b(?! (without|unless|if|when|on (windows|mac|linux))))\b/;
 /** Opinions and venting: "this repo is a mess honestly" is not a fact to store. */
 const EN_OPINION =
   /\btoo (?!(is|are|and|but|so|if|when|as|in|on|at|for)\b)[a-z]+|\bnoisy\b|\b(a mess|messy|terrible|awful|awesome|ugly|weird|annoying|confusing|crap|garbage|sucks|honestly|i guess|lol|stupid|dumb|damn|way too|too (much|many|slow|long|big|often))\b/;
@@ -1379,6 +1379,10 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
   return undefined;
 }
 
+/** Something failing again and again, in Chinese ("一直报错", "老是 connection refused"). */
+const ZH_KEEPS_FAILING =
+  /(一直|老是|总是|经常|又)[^，。,；]{0,12}(报错|错误|失败|挂|超时|连不上|起不来|不行|崩|refused|error|timeout|timed out|fail)/i;
+
 /** Someone failing to do something ("we never remember to …", "大家老是忘了 …"): a lapse, not a rule. */
 const EN_LAPSE =
   /\b(we|i|everyone|everybody|people|the team|nobody|no one|devs|developers)\b[^.,;]{0,24}?\b(never remember|always forget|keep forgetting|kept forgetting|forgets?|forgot|keep missing|never get around to)\b|\b(nobody|no one)( ever)? \w+s\b/i;
@@ -1474,6 +1478,8 @@ function analyzeClause(
     const declarative = /[。！!.]\s*$/.test(rest) && !/[吗呢么][\s。!！]*$/.test(rest);
     if ((!declarative && ZH_QUESTION.test(rest)) || ZH_HYPOTHETICAL.test(rest) || ZH_IDIOM.test(rest))
       return undefined;
+    // "一直 connection refused", "老是超时": a failure that keeps happening is a problem report.
+    if (ZH_KEEPS_FAILING.test(rest) && !directive(rest, false)) return undefined;
     // "别加那个 legacy provider": a prohibition about the thing just discussed is today's decision.
     if (/^(别|不要|不用)[^，。,；]{0,4}(那个|这个|那些|这些)/.test(rest) && !ZH_STANDING.test(rest))
       return undefined;

@@ -36,17 +36,17 @@ const MAX_MESSAGE = 20_000;
 
 /** Words of a failure in the person's own English. */
 const EN_FAILURE =
-  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
+  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
 /** Words of a failure in Chinese (or a Chinese sentence with an English warning). */
 const ZH_FAILURE =
-  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|warning|error/i;
+  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|warning|error/i;
 
 /** A reply that doubts its own fix: not verified. */
 const REPLY_DOUBT =
   /\b(should (now )?(work|fix|help)|try (again|it)|let me know|tell me if|if it (still|keeps)|cannot reproduce|can't reproduce|couldn't reproduce|not sure|still (fails|failing|broken|happens)|might|may need)\b|应该(可以|就|能)|试试|再看看|还是(不行|报错|失败|不够)|不确定|没法复现|无法复现/i;
 /** A reply that says the fix works, when no command checked it after the edit. */
 const REPLY_WORKS =
-  /\b(works( now)?|working now|now (passes|works|loads|resolves)|passes|is clean|no (more )?(warnings?|errors?))\b|好了|正常了|通过了?|没有[^。]{0,10}(warning|报错|错误|警告)了|解决了|可以了/i;
+  /\b(works( now)?|working now|now (passes|works|loads|resolves)|passes|is clean|no (more )?(warnings?|errors?)|(builds|compiles|starts|loads|runs|connects) (now|fine|again|cleanly))\b|好了|正常了|通过了?|没有[^。]{0,10}(warning|报错|错误|警告)了|解决了|可以了|跑通了|起来了|能连上了|不报错了/i;
 
 /**
  * A file of settings (yaml, toml, json, ini, properties, a server's conf, a tool's `*.config.ts`),
@@ -158,8 +158,8 @@ export function reportedFailure(text: string): Failure | undefined {
     label = words.slice(Math.max(0, index - 3), index + 6).join(' ');
   } else if (hasCjk(clause) && clause.length > 30) {
     // "调接口一直报跨域：blocked by CORS policy: …": the part before the pasted text names it.
-    const head = clause.split(/[:：]/)[0] ?? clause;
-    label = head.length >= 4 && head.length <= 30 ? head : clause.slice(0, 30);
+    const head = clause.split(/[:：，,]/)[0] ?? clause;
+    label = head.length >= 4 && head.length <= 30 ? head : clause.slice(0, 30).replace(/\s*[\w.-]+$/, '');
   }
   return { text: clip(clause, 180), worded: true, label: label.replace(/[`,，:：;；。.!！?？\s]+$/, '') };
 }
