@@ -389,6 +389,11 @@ describe('fifth pass: hearsay confirmed by the turn', () => {
       [ok('ls db/migrations', '001_init.sql\n002_users.sql'), say('加了 003。')],
       'db/migrations',
     ],
+    [
+      'According to Sam, the seeds are in db/seeds now. load them into the dev db',
+      [ok('ls db/seeds', 'users.sql\norders.sql'), ok('make seed', 'loaded 2 files'), say('Loaded.')],
+      'db/seeds',
+    ],
   ])('learns the confirmed fact in %s', (text, steps, path) => {
     const found = learnedFrom([{ user: text, steps }]);
     expect(found).toHaveLength(1);
@@ -413,6 +418,9 @@ describe('fifth pass: hearsay confirmed by the turn', () => {
     ],
     ['小王说我们应该把脚本都放到 scripts/ 下。', [ok('ls scripts', 'build.sh'), say('好的。')]],
     ['听说测试数据在 fixtures/data 里。', [ok('ls fixtures/data', 'a.json'), say('有一个文件。')]],
+    ['According to Sam, the cache lives in var/cache/app.', [say('OK.')]],
+    ['I heard from the platform team that the charts live in deploy/charts.', [say('OK.')]],
+    ['听小王说缓存目录在 var/cache/app。', [say('好的。')]],
   ])('learns nothing from %s', (text, steps) => {
     expect(learnedFrom([{ user: text, steps }])).toEqual([]);
   });

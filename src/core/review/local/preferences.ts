@@ -710,9 +710,9 @@ const ZH_OTHERS =
 
 /** Reported speech of a fact, not of a view: "Lee told me …", "Jo said …", "小李说 …". */
 const EN_HEARD =
-  /^(?:(?:oh|btw|fyi|so|also|and|hey|ok(?:ay)?),?\s+)?(?:[A-Z][a-z]{1,15}(?: [A-Z][a-z]+)?(?: \([^)]{0,40}\))?|someone|somebody|my (?:colleague|coworker|teammate|lead|manager)|the (?:team ?lead|lead|platform team|backend team|frontend team|other team)) (?:told (?:me|us)|tells (?:me|us)|said|says|mentioned|let me know)(?: (?:on \w+|yesterday|last week|earlier|this morning))?(?: that)?\s+/;
+  /^(?:(?:[Oo]h|[Bb]tw|[Ff]yi|[Ss]o|[Aa]lso|[Aa]nd|[Hh]ey|[Oo]k(?:ay)?),?\s+)?(?:(?:[Aa]ccording to|[Pp]er) [\w' ()-]{2,40},\s*|[Ii] (?:heard|was told|learned)(?: from [\w' -]{2,40}?)?(?: that)?\s+|(?:[A-Z][a-z]{1,15}(?: [A-Z][a-z]+)?(?: \([^)]{0,40}\))?|someone|somebody|my (?:colleague|coworker|teammate|lead|manager)|the (?:team ?lead|lead|platform team|backend team|frontend team|other team)) (?:told (?:me|us)|tells (?:me|us)|said|says|mentioned|let me know)(?: (?:on \w+|yesterday|last week|earlier|this morning))?(?: that)?\s+)/;
 const ZH_HEARD =
-  /^(?:(?:对了|另外|还有)[，,]?\s*)?(?:老[\u4e00-\u9fff]|小[\u4e00-\u9fff]|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|同事|组长|领导|运维|后端|前端|[A-Z][a-z]+)(?:跟我)?(?:说|告诉我|提到)(?:过)?[，,:：]?\s*/;
+  /^(?:(?:对了|另外|还有)[，,]?\s*)?(?:听|据)?(?:老[\u4e00-\u9fff]|小[\u4e00-\u9fff]|[\u4e00-\u9fff]{1,2}(?:总|哥|姐|工)|同事|组长|领导|运维|后端|前端|[A-Z][a-z]+)(?:跟我)?(?:说|告诉我|提到)(?:过)?[，,:：]?\s*/;
 /** What a reported statement must not be to count as a fact: a view, a wish, a rule. */
 const HEARD_VIEW =
   /\b(should|must|ought|wants?|prefers?|thinks?|better)\b|应该|必须|最好|觉得|认为|建议|要求/i;
