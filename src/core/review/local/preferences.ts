@@ -1549,9 +1549,13 @@ function analyzeClause(
   // "we always get this weird CPU spike", "I keep hitting this timeout": what happens, not a practice.
   if (
     !chinese &&
-    /^(we|i|you)( always| usually| often| sometimes| constantly| still| keep)+ (get|getting|got|see|seeing|hit|hitting|run into|running into|end up|lose|losing|have (this|that|the|a|an|some)|forget|mix up)\b/.test(
+    (/^(we|i|you)( always| usually| often| sometimes| constantly| still| keep)+ (get|getting|got|see|seeing|hit|hitting|run into|running into|end up|lose|losing|have (this|that|the|a|an|some)|forget|mix up)\b/.test(
       lower,
-    )
+    ) ||
+      // "our release branch always gets merge conflicts": the same of a thing.
+      /^(?:the |our |this |that )?[\w./@-]+(?: [\w./@-]+){0,2} (always|usually|often|constantly|keeps?) (gets?|getting|hits?|runs? into|ends? up|loses?|breaks?|fails?|times? out)\b/.test(
+        lower,
+      ))
   )
     return undefined;
   // "日志在下面", "截图在这里": where the person put something just now, not where it lives.
