@@ -134,6 +134,29 @@ describe('fifth pass: the fix of a reported failure', () => {
       ['linker = "clang"', '.cargo/config.toml'],
     ],
     [
+      'an error pasted in the turn before, fixed after the person agreed',
+      [
+        {
+          user: 'worker logs are full of this:\n\nERROR celery.worker: Task exceeded hard time limit (300s)\n\nwhy?',
+          steps: [
+            ok('rg -n time_limit config/', 'config/celery.yaml:4:task_time_limit: 300'),
+            say(
+              'The report task needs about 7 minutes; the hard limit in config/celery.yaml is 300s. Raise it?',
+            ),
+          ],
+        },
+        {
+          user: 'yes, 900',
+          steps: [
+            { patch: patchOf('config/celery.yaml', 'task_time_limit: 300', 'task_time_limit: 900') },
+            ok('make worker-test', '6 passed'),
+            say('Raised to 900s; the worker tests pass.'),
+          ],
+        },
+      ],
+      ['task_time_limit: 900', 'config/celery.yaml'],
+    ],
+    [
       'a tool that complains, fixed in pyproject.toml',
       [
         {
