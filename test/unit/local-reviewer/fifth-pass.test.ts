@@ -452,3 +452,26 @@ describe('fifth pass: hearsay confirmed by the turn', () => {
     expect(learnedFrom([{ user: text, steps }])).toEqual([]);
   });
 });
+
+describe('fifth pass: prohibitions in a modal, in learner English, or over a named scope', () => {
+  it.each<[string, string[]]>([
+    ['also no lodash in the frontend package.', ['lodash']],
+    ['Please you not use the var, use the let or const always.', ['var']],
+    ['For the tests you must not call the real payment API, we use the sandbox always.', ['payment API']],
+    ['you should not edit the generated files in gen/.', ['gen/']],
+  ])('learns %s', (text, words) => {
+    const found = learned(text);
+    expect(found).toHaveLength(1);
+    for (const word of words) expect(found[0]).toContain(word);
+  });
+
+  it.each([
+    'you should not have deleted that file.',
+    "we shouldn't merge this PR yet.",
+    'you should not worry about the flaky test.',
+    'we not use it yet, wait for the review.',
+    'you must not change this function, it is called from the billing job.',
+  ])('learns nothing from %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+});

@@ -85,10 +85,18 @@ const EN_CUES: readonly CueRule[] = [
     confidence: 0.7,
   },
   { pattern: /^(don't|do not|dont|stop|avoid|quit|no more)\b/, kind: 'prohibition', confidence: 0.7 },
+  // "you must not call the real payment API", "please you not use the var": a prohibition addressed to
+  // the agent, in a modal or in learner's English.
+  {
+    pattern:
+      /^(please,? )?(you|we) (must not|mustn't|should not|shouldn't|not|no) (use|add|call|write|put|touch|change|edit|import|mock|hit|commit|push|run)\b/,
+    kind: 'prohibition',
+    confidence: 0.75,
+  },
   // "btw no pandas in this service": a thing ruled out of a named scope.
   {
     pattern:
-      /^(btw,? |and |also |oh,? )?no [\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our) (service|repo|repository|project|codebase|package|module|app|crate)\b/,
+      /^(btw,? |and |also |oh,? )?no [\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our)( [\w-]+)? (service|repo|repository|project|codebase|package|module|app|crate)\b/,
     kind: 'prohibition',
     confidence: 0.75,
   },
