@@ -342,6 +342,9 @@ describe('fifth pass: complaints are not rules', () => {
     '每次 rebase 都要解决 lockfile 冲突，so annoying',
     '本地 docker 里的服务一直 connection refused。',
     '集成测试老是超时。',
+    '每次部署都得手动清缓存，麻烦死了。',
+    '上线流程太长了，每次都要走三个审批。',
+    'CI 动不动就挂，都是偶发的网络问题。',
     'the e2e job always times out on the first run after a deploy.',
     'our release branch always gets merge conflicts in CHANGELOG.md.',
     'Honestly the test suite is a nightmare to maintain.',
@@ -385,6 +388,7 @@ describe('fifth pass: a later reversal removes the earlier lesson', () => {
       'we switched back to the old deploy.sh script, make deploy-prod is gone.',
     ],
     ['以后日志统一用 zap。', '日志还是换回 logrus 吧。'],
+    ['We use Jest for all unit tests.', "we moved off Jest last sprint, it's vitest everywhere now."],
     ['以后每个 PR 都要加 changelog。', 'changelog 不需要了，我们改用 release notes 自动生成。'],
     ['接口统一返回 snake_case 字段。', '字段命名那条取消，跟前端商量后还是用 camelCase。'],
   ])('withdraws "%s" after "%s"', (first, second) => {

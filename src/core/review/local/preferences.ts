@@ -1400,7 +1400,7 @@ const ZH_LAPSE =
 const EN_AFFECT =
   /^(honestly,? |seriously,? )?whoever\b|\bshould be (banned|fired|ashamed|shot)\b|\b(painful|annoying|annoyed|a pain|a scramble|a mess|a nightmare|drives? me (crazy|nuts)|sucks|frustrat\w+|tedious|ugh+|sigh|so tired of|sick of|killing me|infuriating|a chore)\b/i;
 const ZH_AFFECT =
-  /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死/;
+  /好烦|烦死|太烦|很烦|真烦|烦人|麻烦死|头疼|头大|受不了|心累|好累|吐槽|无语|郁闷|痛苦|折腾死|动不动就|太[\u4e00-\u9fff]{1,3}了/;
 /** Something that happens to them ("被前端追着问", "被测试卡住"). */
 const ZH_PASSIVE = /被[^，。,；]{0,16}(追着|催|骂|卡|坑|吐槽|投诉|打回|占用|占着)/;
 

@@ -266,7 +266,7 @@ export function reviewLocally(
  * in a later turn, against the lessons the earlier turns taught.
  */
 const EN_REVERSAL =
-  /\b((go(ing)?|went|gone|moved|switched|switching|switch) back( to)?|(is|are) gone|(was|were|got|has been) (removed|ripped out|dropped|deleted)|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
+  /\b((go(ing)?|went|gone|moved|switched|switching|switch) back( to)?|(moved|switched|migrated) (off|away from)|got rid of|ditched|(is|are) gone|(was|were|got|has been) (removed|ripped out|dropped|deleted)|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
 const ZH_REVERSAL =
   /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?/;
 
