@@ -157,6 +157,21 @@ describe('fifth pass: the fix of a reported failure', () => {
       ['task_time_limit: 900', 'config/celery.yaml'],
     ],
     [
+      'a fix that installs a package beside the setting',
+      [
+        {
+          user: "tsc says it cannot find name 'process' in the scripts folder",
+          steps: [
+            ok('npm i -D @types/node', 'added 1 package'),
+            { patch: patchOf('tsconfig.json', '    "types": [],', '    "types": ["node"],') },
+            ok('npx tsc --noEmit', ''),
+            say('Added the node types; tsc is clean.'),
+          ],
+        },
+      ],
+      ['npm i -D @types/node', '"types": ["node"]', 'tsconfig.json'],
+    ],
+    [
       'a tool that complains, fixed in pyproject.toml',
       [
         {

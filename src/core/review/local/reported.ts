@@ -29,6 +29,14 @@ import { laysOutProcedure } from './procedures.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, hasCjk, maskQuoted, splitSentences } from './text.js';
 
+/** A command that installs packages. */
+const INSTALL =
+  /^((npm|pnpm|yarn|bun) (i|install|add|ci)|yarn|(pip3?|uv pip|pipx|gem|cargo|composer) (install|add|require)|(poetry|uv) (add|install|sync)|go get|bundle (add|install))\b/;
+
+/** The default install of a package manager: what any checkout runs, not part of a fix. */
+const DEFAULT_INSTALL =
+  /^((npm|pnpm|yarn|bun) (install|i|ci)|yarn|bundle install|poetry install|uv sync|pipenv install|composer install|pip3? install -r \S+)$/;
+
 /** More files than this changed: which change fixed the reported failure is unclear. */
 const MAX_FILES = 2;
 /** Only this much of a message is read for a report (a pasted 50 MB log says nothing more). */
@@ -155,7 +163,10 @@ export function reportedFailure(text: string): Failure | undefined {
   let label = clause;
   if (!hasCjk(clause) && match !== null && words.length > 9) {
     const index = clause.slice(0, match.index).split(/\s+/).length - 1;
-    label = words.slice(Math.max(0, index - 3), index + 6).join(' ');
+    label = words
+      .slice(Math.max(0, index - 3), index + 6)
+      .join(' ')
+      .replace(/(\s+(the|a|an|in|of|to|for|on|at|with|and|or|from|by))+$/i, '');
   } else if (hasCjk(clause) && clause.length > 30) {
     // "调接口一直报跨域：blocked by CORS policy: …": the part before the pasted text names it.
     const head = clause.split(/[:：，,]/)[0] ?? clause;
@@ -205,7 +216,14 @@ export function extractReportedFixes(
       .map((entry) => (entry.kind === 'assistant' ? entry.text : ''))
       .at(-1) ?? '';
   if (REPLY_DOUBT.test(reply)) return [];
-  const checks = after.filter((run) => run.exitCode === 0 && !onlyLooks(run.command));
+  // An install of a named package in the turn (`npm i -D @types/node` beside a `types` setting) is
+  // part of the fix, not its check; a bare default install is neither.
+  const isInstall = (run: CommandRun): boolean => INSTALL.test(durableCommand(run.command) ?? '');
+  const installs = runs
+    .filter((run) => run.exitCode === 0 && isInstall(run))
+    .map((run) => durableCommand(run.command, { fixStep: true }))
+    .filter((command): command is string => command !== undefined && !DEFAULT_INSTALL.test(command));
+  const checks = after.filter((run) => run.exitCode === 0 && !onlyLooks(run.command) && !isInstall(run));
   if (checks.length === 0 && !REPLY_WORKS.test(reply)) return [];
 
   const error = failureOf(window, actions, latest.index, checks);
@@ -235,7 +253,12 @@ export function extractReportedFixes(
       : chinese
         ? `之后 \`${check}\` 通过`
         : `after that \`${check}\` passes`;
-  const written = chinese ? changes.map((change) => inChinese(change ?? '')) : changes;
+  const ran = installs.slice(0, 2).map((command) => `\`${command}\``);
+  const steps = [
+    ...(ran.length === 0 ? [] : [chinese ? `运行 ${ran.join('、')}` : `run ${ran.join(', then ')}`]),
+    ...changes.map((change) => change ?? ''),
+  ];
+  const written = chinese ? steps.map((change) => inChinese(change)) : steps;
   const content = chinese
     ? `${said}：${written.join('，并且')}；${then}。`
     : `${said}: ${written.join(', and ')}; ${then}.`;
