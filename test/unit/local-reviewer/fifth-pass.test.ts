@@ -314,6 +314,22 @@ describe('fifth pass: the fix of a reported failure', () => {
       ],
     ],
     [
+      'a .env created from its example',
+      [
+        {
+          user: 'the app crashes on start: Error: DATABASE_URL is not set',
+          steps: [
+            {
+              patch:
+                '*** Begin Patch\n*** Add File: .env\n+DATABASE_URL=postgres://localhost:5432/app\n*** End Patch\n',
+            },
+            ok('npm start', 'listening on :3000'),
+            say('Created .env from .env.example; the app starts.'),
+          ],
+        },
+      ],
+    ],
+    [
       'a feature turned off after an incident',
       [
         {

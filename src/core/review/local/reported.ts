@@ -29,6 +29,9 @@ import { laysOutProcedure } from './procedures.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, hasCjk, maskQuoted, splitSentences } from './text.js';
 
+/** A file of one machine's own settings. */
+const LOCAL_FILE = /(^|\/)\.env(\.[\w-]+)?$|(^|\/|\.)local\.[\w]+$|\.local$/i;
+
 /** A command that installs packages. */
 const INSTALL =
   /^((npm|pnpm|yarn|bun) (i|install|add|ci)|yarn|(pip3?|uv pip|pipx|gem|cargo|composer) (install|add|require)|(poetry|uv) (add|install|sync)|go get|bundle (add|install))\b/;
@@ -199,6 +202,12 @@ export function extractReportedFixes(
   // A turn that follows a procedure the person laid out (bump VERSION, run the changelog script) is
   // that procedure, not a fix.
   if (laysOutProcedure(humanText(latest))) return [];
+  // Creating this machine's own settings (`.env` from its example, `config/local.yml`) is setting up
+  // a checkout, a one-off like copying a file; a note that holds it invites redoing it.
+  const created = patches.flatMap((patch) =>
+    [...patch.body.matchAll(/^\*\*\* Add File: (.+)$/gm)].map((match) => (match[1] ?? '').trim()),
+  );
+  if (created.some((file) => LOCAL_FILE.test(file))) return [];
   const files = [...new Set(patches.flatMap((patch) => patch.files))];
   if (files.length > MAX_FILES || !files.some(isSettingsFile)) return [];
   const changes = files.map((file) => describeChange(patches, file));
