@@ -506,6 +506,9 @@ describe('fifth pass: prohibitions in a modal, in learner English, or over a nam
     'you should not worry about the flaky test.',
     'we not use it yet, wait for the review.',
     'you must not change this function, it is called from the billing job.',
+    'write a docstring for each public method in utils.py',
+    'add a log line for every retry in the fetch loop',
+    'Add tests for every new function in this PR.',
   ])('learns nothing from %s', (text) => {
     expect(learned(text)).toEqual([]);
   });

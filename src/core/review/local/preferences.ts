@@ -41,7 +41,7 @@ const EN_CUES: readonly CueRule[] = [
   // "add an entry to CHANGELOG.md for every user-facing change": an instruction over a kind of thing.
   {
     pattern:
-      /^(please |pls )?(add|write|include|run|use|put|keep|mention|link)\b[^;]{1,80}?\bfor (every|each) (single )?(new |user-facing |public )?[\w-]+/,
+      /^(please |pls )?(add|write|include|run|use|put|keep|mention|link)\b[^;]{1,80}?\bfor (every|each) (single )?(new |user-facing |public )?(change|pr|pull request|commit|feature|release|endpoint|migration|fix|bug ?fix|module|package|service|component|page|route|api|table|model|handler|job)s?\b(?! (in|of|on) (this|that|the|[\w-]+\.\w+)\b)/,
     kind: 'rule',
     confidence: 0.7,
   },
