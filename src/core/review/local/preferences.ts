@@ -96,7 +96,7 @@ const EN_CUES: readonly CueRule[] = [
   // "btw no pandas in this service": a thing ruled out of a named scope.
   {
     pattern:
-      /^(btw,? |and |also |oh,? )?no [\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our)( [\w-]+)? (service|repo|repository|project|codebase|package|module|app|crate)\b/,
+      /^(btw,? |and |also |oh,? )?no (?!(changes?|edits?|modifications?|refactor\w*|touching|new code|diffs?|commits?|pushes?)\b)[\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our)( [\w-]+)? (service|repo|repository|project|codebase|package|module|app|crate)\b/,
     kind: 'prohibition',
     confidence: 0.75,
   },
