@@ -172,6 +172,66 @@ describe('fifth pass: the fix of a reported failure', () => {
       ['npm i -D @types/node', '"types": ["node"]', 'tsconfig.json'],
     ],
     [
+      'a Chinese status report fixed in an nginx conf (an address is no switch turned off)',
+      [
+        {
+          user: '线上 nginx 报 502 Bad Gateway，upstream 是 8081',
+          steps: [
+            {
+              patch: patchOf(
+                'deploy/nginx.conf',
+                '    proxy_pass http://127.0.0.1:8080;',
+                '    proxy_pass http://127.0.0.1:8081;',
+              ),
+            },
+            ok('nginx -t -c deploy/nginx.conf', 'syntax is ok'),
+            say('改成 8081 了，nginx -t 通过。'),
+          ],
+        },
+      ],
+      ['127.0.0.1:8081', 'deploy/nginx.conf'],
+    ],
+    [
+      'an error quoted in the sentence that reports it',
+      [
+        {
+          user: 'the Go build fails in CI with "go: go.mod requires go >= 1.22 (running go 1.21)"',
+          steps: [
+            {
+              patch: patchOf(
+                '.github/workflows/ci.yml',
+                "          go-version: '1.21'",
+                "          go-version: '1.22'",
+              ),
+            },
+            ok('actionlint', ''),
+            say('CI now installs Go 1.22.'),
+          ],
+        },
+      ],
+      ['go.mod requires go >= 1.22', "go-version: '1.22'"],
+    ],
+    [
+      'a Chinese complaint about a pool, fixed in application.yml (the complaint is no rule)',
+      [
+        {
+          user: '数据库连接池老是不够用，日志报 Connection is not available, request timed out after 30000ms',
+          steps: [
+            {
+              patch: patchOf(
+                'src/main/resources/application.yml',
+                '      maximum-pool-size: 10',
+                '      maximum-pool-size: 30',
+              ),
+            },
+            ok('./mvnw -q test', 'Tests run: 80, Failures: 0'),
+            say('连接池调到 30，测试通过。'),
+          ],
+        },
+      ],
+      ['maximum-pool-size: 30', 'application.yml'],
+    ],
+    [
       'a tool that complains, fixed in pyproject.toml',
       [
         {

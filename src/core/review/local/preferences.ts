@@ -1389,7 +1389,7 @@ function analyzeSentence(sentence: Sentence): CueSentence | undefined {
 
 /** Something failing again and again, in Chinese ("一直报错", "老是 connection refused"). */
 const ZH_KEEPS_FAILING =
-  /(一直|老是|总是|经常|又)[^，。,；]{0,12}(报错|错误|失败|挂|超时|连不上|起不来|不行|崩|refused|error|timeout|timed out|fail)/i;
+  /(一直|老是|总是|经常|又)[^，。,；]{0,12}(报错|错误|失败|挂|超时|连不上|起不来|不行|崩|不够|不足|太慢|很慢|卡|满了|爆了|refused|error|timeout|timed out|fail|OOM)/i;
 
 /** Someone failing to do something ("we never remember to …", "大家老是忘了 …"): a lapse, not a rule. */
 const EN_LAPSE =

@@ -82,7 +82,24 @@ function turnsOff(change: string): boolean {
   const replaced = /change `([^`]*)` to `([^`]*)`/.exec(change);
   if (!replaced) return false;
   const [before = '', after = ''] = [replaced[1], replaced[2]];
-  return /\b(true|on|enabled?|yes|1)\b/i.test(before) && /\b(false|off|disabled?|no|0)\b/i.test(after);
+  // The part that differs: `new_checkout: true` → `new_checkout: false` differs in `true`/`false`.
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start += 1;
+  let end = 0;
+  while (
+    end < before.length - start &&
+    end < after.length - start &&
+    before[before.length - 1 - end] === after[after.length - 1 - end]
+  )
+    end += 1;
+  // Widened to whole words on both sides (`true`/`false` share their last letter).
+  const word = (text: string): string =>
+    (/[\w-]*$/.exec(text.slice(0, start))?.[0] ?? '') +
+    text.slice(start, text.length - end) +
+    (/^[\w-]*/.exec(text.slice(text.length - end))?.[0] ?? '');
+  return (
+    /^(true|on|enabled?|yes|1)$/i.test(word(before)) && /^(false|off|disabled?|no|0)$/i.test(word(after))
+  );
 }
 
 /** Commands that only look (a listing, a search); a request with `curl` checks the fix. */
@@ -150,6 +167,13 @@ export function reportedFailure(text: string): Failure | undefined {
     .map((sentence) => sentence.text)
     .find((sentence) => sentence.length <= 400 && failing(sentence) !== null);
   if (failingPaste !== undefined && worded !== undefined) return toolFailure(clip(failingPaste, 180));
+  // "the console says "process is not defined"": a message quoted in the sentence that reports it.
+  const quoted = worded
+    ? [...worded.matchAll(/"([^"\n]{8,200})"|“([^”\n]{8,200})”|`([^`\n]{8,200})`/g)]
+        .map((match) => match[1] ?? match[2] ?? match[3] ?? '')
+        .find((span) => span.trim().split(/\s+/).length >= 3)
+    : undefined;
+  if (quoted !== undefined) return toolFailure(quoted);
   if (worded === undefined) return undefined;
   // The clause that names the failure, up to the request that follows it ("…, can you sort it out?").
   const clauses = worded
