@@ -480,6 +480,10 @@ describe('fifth pass: a later reversal removes the earlier lesson', () => {
     ],
     ['以后日志统一用 zap。', '日志还是换回 logrus 吧。'],
     ['We use Jest for all unit tests.', "we moved off Jest last sprint, it's vitest everywhere now."],
+    ['以后 PR 标题统一用英文。', 'PR 标题那个规矩作废了，中文也行。'],
+    ['From now on use tabs in the Go files.', 'we went with gofmt defaults in the end, forget the tabs.'],
+    ['commit message 统一用英文。', 'commit message 还是可以用中文，之前那条不算。'],
+    ['Always squash when merging.', 'hmm, merging is fine either way now.'],
     ['以后每个 PR 都要加 changelog。', 'changelog 不需要了，我们改用 release notes 自动生成。'],
     ['接口统一返回 snake_case 字段。', '字段命名那条取消，跟前端商量后还是用 camelCase。'],
   ])('withdraws "%s" after "%s"', (first, second) => {
@@ -494,6 +498,8 @@ describe('fifth pass: a later reversal removes the earlier lesson', () => {
     ['以后不要用 float 存金额。', '金额不再用 float 了，都用整数分。'],
     ['In this repo we run the tests with `pnpm test`.', "that flaky test doesn't need the retry anymore."],
     ['以后每次改完代码都跑一下单测。', '那个接口不用再加缓存了。'],
+    ['Always run `pnpm lint` before pushing.', 'the lint output is fine now, thanks'],
+    ['以后接口文档都写在 docs/api 里。', '接口文档的格式都行，你看着办。'],
   ])('keeps "%s" after "%s"', (first, second) => {
     expect(removes(session(first, second))).toEqual([]);
   });

@@ -266,9 +266,9 @@ export function reviewLocally(
  * in a later turn, against the lessons the earlier turns taught.
  */
 const EN_REVERSAL =
-  /\b((go(ing)?|went|gone|moved|switched|switching|switch) back( to)?|(moved|switched|migrated) (off|away from)|got rid of|ditched|(is|are) gone|(was|were|got|has been) (removed|ripped out|dropped|deleted)|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement))\b/;
+  /\b((go(ing)?|went|gone|moved|switched|switching|switch) back( to)?|(moved|switched|migrated) (off|away from)|got rid of|ditched|(is|are) gone|(was|were|got|has been) (removed|ripped out|dropped|deleted)|back to using|revert(ing)? to|change of plans?|after all|no longer|not anymore|any ?more\b|(don't|do not|no) need to \w+ (that|it|this|those) any ?more|we (dropped|stopped|ditched|abandoned)|(drop|stop) (the|that|this) [\w./@-]+ (rule|thing|convention|requirement)|forget (about )?(the|that|those) [\w./@-]+|(is|are) fine either way|either way is fine|(doesn't|does not) matter (any ?more|now))\b/;
 const ZH_REVERSAL =
-  /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?/;
+  /(还是|又)?(改回|换回|用回|切回|回到|恢复成?)|不用[^，。；]{0,10}了|不要[^，。；]{0,10}了|不必[^，。；]{0,10}了|不需要[^，。；]{0,10}了|不再|取消(掉)?(这条|那条|这个|那个)?(规定|约定|要求)?|作废|不作数|废掉|废除|(之前|刚才|上面|前面)(那|这)条[^，。；]{0,6}(不算|取消|不用)/;
 
 /**
  * Words too common to tie a reversal to an earlier lesson ("the flaky test doesn't need a retry
