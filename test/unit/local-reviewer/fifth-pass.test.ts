@@ -266,6 +266,22 @@ describe('fifth pass: the fix of a reported failure', () => {
       ],
       ['REDIS_HOST: redis', 'docker-compose.yml'],
     ],
+    [
+      'a change the person confirmed in the next turn',
+      [
+        {
+          user: 'staging redis rejects writes with "OOM command not allowed when used memory > maxmemory"',
+          steps: [
+            {
+              patch: patchOf('deploy/redis.conf', 'maxmemory 256mb', 'maxmemory 1gb'),
+            },
+            say('Raised maxmemory to 1gb. Deploy it and try again?'),
+          ],
+        },
+        { user: 'deployed, works now. thanks!', steps: [say('Great.')] },
+      ],
+      ['maxmemory 1gb', 'deploy/redis.conf'],
+    ],
   ])('learns %s', (_name, turns, words) => {
     const found = learnedFrom(turns);
     expect(found).toHaveLength(1);
@@ -400,6 +416,37 @@ describe('fifth pass: the fix of a reported failure', () => {
             say('new_checkout is off; tests pass.'),
           ],
         },
+      ],
+    ],
+    [
+      'a change the person says still fails',
+      [
+        {
+          user: 'staging redis rejects writes with "OOM command not allowed when used memory > maxmemory"',
+          steps: [
+            {
+              patch: patchOf('deploy/redis.conf', 'maxmemory 256mb', 'maxmemory 1gb'),
+            },
+            say('Raised maxmemory to 1gb. Deploy it and try again?'),
+          ],
+        },
+        { user: "deployed, still doesn't work", steps: [say('Looking further.')] },
+      ],
+    ],
+    [
+      'a confirmation of a fix its own turn already learned',
+      [
+        {
+          user: 'staging redis rejects writes with "OOM command not allowed when used memory > maxmemory"',
+          steps: [
+            {
+              patch: patchOf('deploy/redis.conf', 'maxmemory 256mb', 'maxmemory 1gb'),
+            },
+            ok('redis-server deploy/redis.conf --test-memory 1', 'Your memory passed this test.'),
+            say('Raised maxmemory to 1gb; the config loads.'),
+          ],
+        },
+        { user: 'works now, thanks', steps: [say('Great.')] },
       ],
     ],
   ])('learns nothing from %s', (_name, turns) => {

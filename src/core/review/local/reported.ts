@@ -47,7 +47,7 @@ const MAX_MESSAGE = 20_000;
 
 /** Words of a failure in the person's own English. */
 const EN_FAILURE =
-  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
+  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page|rejects?|rejected|refuses|evicts?|evicting|OOM|out of memory|not allowed|forbidden|unauthori[sz]ed|permission denied)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
 /** Words of a failure in Chinese (or a Chinese sentence with an English warning). */
 const ZH_FAILURE =
   /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|warning|error/i;
@@ -219,8 +219,47 @@ export function extractReportedFixes(
 ): Proposal[] {
   const latest = window.turns.at(-1);
   if (latest === undefined) return [];
-  if (learned.some((proposal) => proposal.kind === 'error_fix' && proposal.evidence.turn === latest.index))
+  const fixedIn = (turn: number): boolean =>
+    learned.some((proposal) => proposal.kind === 'error_fix' && proposal.evidence.turn === turn);
+  if (fixedIn(latest.index)) return [];
+  const own = fixOfTurn(window, actions, false);
+  if (own.length > 0) return own;
+  // "works now, thanks" / "好了": the person confirms the previous turn's change, which was not
+  // checked then. Learned now, once: not when that turn's own review already learned it.
+  const previous = window.turns.at(-2);
+  const said = humanText(latest);
+  if (
+    previous === undefined ||
+    fixedIn(previous.index) ||
+    actions.patches.some((patch) => patch.turn === latest.index) ||
+    said.length > 120 ||
+    !PERSON_CONFIRMS.test(said) ||
+    /\b(not|still|but)\b|n't|没|还是|不/i.test(said)
+  )
     return [];
+  const before = { ...window, turns: window.turns.slice(0, -1) };
+  const earlier = {
+    commands: actions.commands.filter((run) => run.turn < latest.index),
+    patches: actions.patches.filter((patch) => patch.turn < latest.index),
+  };
+  if (fixOfTurn(before, earlier, false).length > 0) return [];
+  return fixOfTurn(before, earlier, true).map((proposal) => ({
+    ...proposal,
+    evidence: { ...proposal.evidence, turn: latest.index },
+  }));
+}
+
+/** The person saying the change worked. */
+const PERSON_CONFIRMS =
+  /\b(works( now)?|working( now)?|that (fixed|did) it|fixed( it)?|all good|good now)\b|好了|可以了|解决了|没问题了|正常了|能用了|跑通了/i;
+
+/**
+ * The fix made in the window's last turn, when it answers a reported failure and was checked (or,
+ * `confirmedByPerson`, the person said in the next turn that it works).
+ */
+function fixOfTurn(window: Transcript, actions: SessionActions, confirmedByPerson: boolean): Proposal[] {
+  const latest = window.turns.at(-1);
+  if (latest === undefined) return [];
   const patches = actions.patches.filter((patch) => patch.turn === latest.index);
   if (patches.length === 0) return [];
   // A turn that follows a procedure the person laid out (bump VERSION, run the changelog script) is
@@ -248,7 +287,7 @@ export function extractReportedFixes(
       .filter((entry) => entry.kind === 'assistant')
       .map((entry) => (entry.kind === 'assistant' ? entry.text : ''))
       .at(-1) ?? '';
-  if (REPLY_DOUBT.test(reply)) return [];
+  if (REPLY_DOUBT.test(reply) && !confirmedByPerson) return [];
   // An install of a named package in the turn (`npm i -D @types/node` beside a `types` setting) is
   // part of the fix, not its check; a bare default install is neither.
   const isInstall = (run: CommandRun): boolean => INSTALL.test(durableCommand(run.command) ?? '');
@@ -257,7 +296,7 @@ export function extractReportedFixes(
     .map((run) => durableCommand(run.command, { fixStep: true }))
     .filter((command): command is string => command !== undefined && !DEFAULT_INSTALL.test(command));
   const checks = after.filter((run) => run.exitCode === 0 && !onlyLooks(run.command) && !isInstall(run));
-  if (checks.length === 0 && !REPLY_WORKS.test(reply)) return [];
+  if (checks.length === 0 && !REPLY_WORKS.test(reply) && !confirmedByPerson) return [];
 
   const error = failureOf(window, actions, latest.index, checks);
   if (error === undefined) return [];
