@@ -2,8 +2,9 @@
  * Fixes of a failure the reviewer did not see fail in this turn: the person described or pasted the
  * error ("uploads die with 504 Gateway Time-out", "上传就报 MaxUploadSizeExceededException"), or the
  * failing run was in an earlier turn of the session. The agent then changed a configuration
- * setting and checked it (a command that passed, or a reply that says it works). The change taken
- * from the patch, with the error's identifying text, is a recall note.
+ * setting and checked it (a command that passed, a reply that says it works, or the person's "works
+ * now" in the next turn). The change taken from the patch, with the error's identifying text, is a
+ * recall note.
  *
  * What keeps it honest: the failure must be reported (failure words, a pasted error, or a failed
  * run), at least one edited file must configure something (code edits alone are the task), at most
