@@ -7,8 +7,9 @@ import { fixtureFiles } from '../../fixtures/rollouts/generate.js';
 describe('reviewer evaluation', () => {
   it('meets the targets on the development fixtures', async () => {
     // Every batch, blind ones included once they have been measured untuned (dev8- has: docs/learning.md).
-    // dev10- stays out until it has been measured untuned once.
-    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev10-'] });
+    // dev11- was measured untuned once and nobody has tuned on it yet: it stays out of this guard of
+    // tuned figures until a pass tunes on it.
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev11-'] });
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);
