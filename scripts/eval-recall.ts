@@ -460,6 +460,15 @@ function bench(n: number): void {
 }
 
 function main(argv: readonly string[]): number {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    // The header of this file is the manual; nothing runs (a held-out half is never listed by accident).
+    process.stdout.write(
+      'Usage: npm run eval:recall -- [--set dev|test|all] [--only w1,w2] [--skip w1,w2] [--summary] [--verbose]\n' +
+        '         [--rules | --gate-recall-only] [--dev-store] | --bench [N]\n' +
+        'See the header of scripts/eval-recall.ts and docs/recall.md for what each figure means.\n',
+    );
+    return 0;
+  }
   const benchAt = argv.indexOf('--bench');
   if (benchAt >= 0) {
     const n = Number(argv[benchAt + 1] ?? '10000');

@@ -466,8 +466,32 @@ export function formatEvaluation(evaluation: Evaluation, verbose = false): strin
   return `${lines.join('\n')}\n`;
 }
 
+const USAGE = `Usage: npm run eval:reviewer -- [<dir>] [--set dev|test] [--only p1,p2] [--skip p1,p2] [--verbose] [--json]
+  --set dev|test   one half (dev: tuned on; test: held out, run once after the rules froze)
+  --only / --skip  fixtures whose name starts with one of these prefixes (comma list)
+  --verbose        every proposal; --json  the machine-readable result
+Without --set both halves run, and the misses of each are listed.
+`;
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const known = new Set(['--set', '--only', '--skip', '--verbose', '--json']);
+  const unknown = args.find((arg) => arg.startsWith('-') && !known.has(arg));
+  if (unknown !== undefined) {
+    process.stderr.write(`eval:reviewer: unknown option ${unknown}\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const setValue = args.includes('--set') ? args[args.indexOf('--set') + 1] : undefined;
+  if (args.includes('--set') && setValue !== 'dev' && setValue !== 'test') {
+    process.stderr.write(`eval:reviewer: --set must be dev or test\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
   const valued = new Set(['--set', '--only', '--skip']);
   const dirArg = args.find((arg, index) => !arg.startsWith('--') && !valued.has(args[index - 1] ?? ''));
   const valueOf = (flag: string): string | undefined =>
