@@ -78,6 +78,11 @@ type Mode = 'replace' | 'post' | 'post-prompt';
 
 /** Experiment: the rules' prompt-time pick is injected when the gate gives it this much (`--floor`). */
 let promptFloor: number | undefined;
+/** Experiment: the prompt threshold of a Chinese (or mixed) query is this much above the others'. */
+let promptCjkOffset: number | undefined;
+
+/** Prompt-time noise the threshold aims at (see main). */
+const PROMPT_NOISE_AIM = 0.09;
 
 const sha1 = (text: string): string => createHash('sha1').update(text).digest('hex');
 
@@ -161,9 +166,12 @@ function views(qs: readonly QueryPools[], mode: Mode): Views[] {
   }));
 }
 
-function examples(vs: readonly Views[], mode: Mode): Example[] {
+/** Experiment: prompt-time recall gets its own model, fitted on the prompt pools only. */
+let promptOnly = false;
+
+function examples(vs: readonly Views[], mode: Mode, pools: 'all' | 'prompt' = 'all'): Example[] {
   return vs.flatMap((q) =>
-    [q.large, q.bucket, q.prompt]
+    (pools === 'prompt' ? [q.prompt] : [q.large, q.bucket, q.prompt])
       .flatMap((list) => (mode === 'replace' ? list : list.slice(0, 1)))
       .map((c) => ({ x: c.x, y: q.query.expected.includes(c.id) ? 1 : 0 })),
   );
@@ -259,7 +267,8 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
       if (best === undefined || best.promptCoverage < 0.45) return [];
       if (next !== undefined && best.score < 1.3 * next.score) return [];
     }
-    let gated = pick(list, tPrompt, 1);
+    const cjk = list[0]?.signals.cjk === true;
+    let gated = pick(list, cjk && promptCjkOffset !== undefined ? tPrompt + promptCjkOffset : tPrompt, 1);
     // Quiet unless clearly ahead of the next candidate by score (RECALL_DEFAULTS.promptMargin).
     const chosen = list.find((c) => c.id === gated[0]);
     if (
@@ -331,6 +340,16 @@ function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
     for (const q of vs.filter((q) => q.query.repo === repo)) {
       for (const c of [...q.large, ...q.bucket, ...q.prompt]) c.p = prob(model, c.x);
     }
+    if (!promptOnly) continue;
+    const own = fit(
+      examples(
+        vs.filter((q) => q.query.repo !== repo),
+        mode,
+        'prompt',
+      ),
+      lambda,
+    );
+    for (const q of vs.filter((q) => q.query.repo === repo)) for (const c of q.prompt) c.p = prob(own, c.x);
   }
 }
 
@@ -370,6 +389,7 @@ function chooseThresholds(
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  promptOnly = argv.includes('--prompt-model');
   const floorAt = argv.indexOf('--floor');
   if (floorAt >= 0) promptFloor = Number(argv[floorAt + 1]);
   const at = argv.indexOf('--skip');
@@ -444,11 +464,21 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   // Prompt-time recall may not be noisier than the rules on the same queries (in-sample for the
   // rules, so a strict aim), and never above 10%.
-  const noiseAim = Math.min(0.1, rules?.promptNoise ?? 0.1);
+  // The aim is a point below the 10% target: a threshold chosen on the same queries is optimistic,
+  // and on the blind batches the 10% choice landed above 10%.
+  const noiseAim = Math.min(PROMPT_NOISE_AIM, rules?.promptNoise ?? PROMPT_NOISE_AIM);
   process.stdout.write(`prompt noise aim: ${pct(noiseAim)}\n`);
   const lambdaAt = argv.indexOf('--lambda');
   const lambdas = lambdaAt >= 0 ? [Number(argv[lambdaAt + 1])] : [1e-5, 1e-4, 1e-3, 1e-2];
-  const tried: Array<{ mode: Mode; lambda: number; value: number; tRecall: number; tPrompt: number }> = [];
+  const tried: Array<{
+    mode: Mode;
+    lambda: number;
+    value: number;
+    tRecall: number;
+    tPrompt: number;
+    promptRight: number;
+    p: { recall: number[]; prompt: number[] };
+  }> = [];
   for (const mode of modes) {
     const vs = views(qs, mode);
     const sanity = figures(vs, mode, 0, 0);
@@ -486,38 +516,126 @@ async function main(argv: readonly string[]): Promise<void> {
         process.stdout.write(
           `    ${report} only (${sub.length}): ${line(figures(sub, mode, tRecall, tPrompt))}\n`,
         );
+        for (const lang of ['zh', 'mixed']) {
+          const byLang = sub.filter((q) => q.query.language === lang);
+          process.stdout.write(
+            `    ${report}, ${lang} (${byLang.length}): ${line(figures(byLang, mode, tRecall, tPrompt))}\n`,
+          );
+        }
       }
-      tried.push({ mode, lambda, value: accuracy(vs, f), tRecall, tPrompt });
+      if (argv.includes('--prompt-curve')) {
+        // Prompt-time trade-off: the most right notes at each noise aim, one threshold for all.
+        const grid = Array.from({ length: 39 }, (_, i) => 0.025 + i * 0.025);
+        const sub = report === undefined ? vs : vs.filter((q) => q.query.id.startsWith(report));
+        const offsets = argv.includes('--cjk-offsets') ? [-0.1, -0.05, 0, 0.05, 0.1, 0.15, 0.2] : [0];
+        for (const aim of [0.07, 0.08, 0.09, 0.1])
+          for (const offset of offsets) {
+            promptCjkOffset = offset;
+            let bestT = 0.975;
+            let bestRight = -1;
+            for (const t of grid) {
+              const g = figures(vs, mode, tRecall, t);
+              if (g.noise <= aim && g.right > bestRight) [bestRight, bestT] = [g.right, t];
+            }
+            const g = figures(vs, mode, tRecall, bestT);
+            const h = figures(sub, mode, tRecall, bestT);
+            const zh = figures(
+              sub.filter((q) => q.query.language !== 'en'),
+              mode,
+              tRecall,
+              bestT,
+            );
+            process.stdout.write(
+              `    prompt at noise ≤ ${pct(aim)}: t=${bestT.toFixed(3)}${offset === 0 ? '' : `, zh +${offset}`} right ${pct(g.right)} noise ${pct(g.noise)}` +
+                ` | ${report ?? 'all'}: right ${pct(h.right)} noise ${pct(h.noise)}` +
+                ` | non-en: right ${pct(zh.right)} noise ${pct(zh.noise)}\n`,
+            );
+          }
+        promptCjkOffset = undefined;
+      }
+      tried.push({
+        mode,
+        lambda,
+        value: accuracy(vs, f),
+        tRecall,
+        tPrompt,
+        promptRight: f.noise <= noiseAim ? f.right : -1,
+        p: {
+          recall: vs.flatMap((q) => [...q.large, ...q.bucket].map((c) => c.p)),
+          prompt: vs.flatMap((q) => q.prompt.map((c) => c.p)),
+        },
+      });
     }
   }
   // The strongest regularisation whose accuracy is within a point of the best (the differences
   // between λ are within the noise of a few hundred queries; the simpler model is kept).
   const top = Math.max(...tried.map((t) => t.value));
   const best = tried.filter((t) => t.value >= top - 0.01).sort((a, b) => b.lambda - a.lambda)[0];
-  if (best === undefined) return;
+  // Prompt-time recall has its own regularisation: the most right notes at the noise aim (the
+  // strongest λ within a point of the best), and the threshold found with it.
+  const topRight = Math.max(...tried.filter((t) => t.mode === best?.mode).map((t) => t.promptRight));
+  const bestPrompt = tried
+    .filter((t) => t.mode === best?.mode && t.promptRight >= topRight - 0.01)
+    .sort((a, b) => b.lambda - a.lambda)[0];
+  if (best === undefined || bestPrompt === undefined) return;
   process.stdout.write(`accuracy by λ: ${tried.map((t) => `${t.lambda} ${pct(t.value)}`).join(', ')}\n`);
+  process.stdout.write(
+    `prompt right at noise ≤ ${pct(noiseAim)} by λ: ${tried.map((t) => `${t.lambda} ${pct(t.promptRight)}`).join(', ')}\n`,
+  );
   const vs = views(qs, best.mode);
+  {
+    // The cross-validated figures of the two models together.
+    let [i, j] = [0, 0];
+    for (const q of vs) {
+      for (const c of [...q.large, ...q.bucket]) c.p = best.p.recall[i++] as number;
+      for (const c of q.prompt) c.p = bestPrompt.p.prompt[j++] as number;
+    }
+    const f = figures(vs, best.mode, best.tRecall, bestPrompt.tPrompt);
+    process.stdout.write(`  cross-validated, both models: ${line(f)} | accuracy ${pct(accuracy(vs, f))}\n`);
+    if (report !== undefined) {
+      const sub = vs.filter((q) => q.query.id.startsWith(report));
+      process.stdout.write(
+        `    ${report} only: ${line(figures(sub, best.mode, best.tRecall, bestPrompt.tPrompt))}\n`,
+      );
+      for (const lang of ['zh', 'mixed']) {
+        const byLang = sub.filter((q) => q.query.language === lang);
+        process.stdout.write(
+          `    ${report}, ${lang}: ${line(figures(byLang, best.mode, best.tRecall, bestPrompt.tPrompt))}\n`,
+        );
+      }
+    }
+  }
   const n = examples(vs, best.mode);
   const model = fit(n, best.lambda);
+  const promptModel = fit(n, bestPrompt.lambda);
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
   process.stdout.write(
-    `chosen ${best.mode}, λ=${best.lambda}, thresholds ${best.tRecall.toFixed(3)} / ${best.tPrompt.toFixed(3)}\n` +
-      GATE_FEATURES.map((name, j) => `  ${name.padEnd(20)} ${round(model.weights[j] as number)}`).join('\n') +
-      `\n  ${'bias'.padEnd(20)} ${round(model.bias)}\n`,
+    `chosen ${best.mode}, λ=${best.lambda} / prompt λ=${bestPrompt.lambda}, thresholds ${best.tRecall.toFixed(3)} / ${bestPrompt.tPrompt.toFixed(3)}\n` +
+      GATE_FEATURES.map(
+        (name, j) =>
+          `  ${name.padEnd(20)} ${round(model.weights[j] as number)} / ${round(promptModel.weights[j] as number)}`,
+      ).join('\n') +
+      `\n  ${'bias'.padEnd(20)} ${round(model.bias)} / ${round(promptModel.bias)}\n`,
   );
   if (argv.includes('--dry-run') || best.mode !== 'replace') return;
   const command = `npx tsx scripts/train-recall-gate.ts${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}`;
   const text = [
     `// Generated by \`${command}\`; do not edit.`,
-    `// Fitted on ${qs.length} dev queries (${n.length} examples); λ = ${best.lambda}; thresholds chosen by`,
-    '// leave-one-repository-out cross-validation (see docs/recall.md).',
+    `// Fitted on ${qs.length} dev queries (${n.length} examples); λ = ${best.lambda} (prompt-time`,
+    `// recall: λ = ${bestPrompt.lambda}); λ and thresholds chosen by leave-one-repository-out`,
+    '// cross-validation (see docs/recall.md).',
     '/** Coefficients of the answerability gate (gate.ts), one weight per feature of GATE_FEATURES. */',
     'export const GATE_MODEL = {',
     `  features: ${JSON.stringify(GATE_FEATURES)} as readonly string[],`,
     `  weights: ${JSON.stringify(model.weights.map(round))} as readonly number[],`,
     `  bias: ${round(model.bias)},`,
     `  recallThreshold: ${best.tRecall.toFixed(3)},`,
-    `  promptThreshold: ${best.tPrompt.toFixed(3)},`,
+    '  /** Prompt-time recall: the same features, its own regularisation and threshold. */',
+    '  prompt: {',
+    `    weights: ${JSON.stringify(promptModel.weights.map(round))} as readonly number[],`,
+    `    bias: ${round(promptModel.bias)},`,
+    '  },',
+    `  promptThreshold: ${bestPrompt.tPrompt.toFixed(3)},`,
     '};',
     '',
   ].join('\n');

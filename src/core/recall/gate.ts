@@ -49,6 +49,12 @@ export interface GateSignals {
   mask: number;
   /** The query has Chinese (or other CJK) text. */
   cjk: boolean;
+  /** The query mixes CJK text with Latin-script words (an English term in a Chinese question). */
+  mixed: boolean;
+  /** Coverage with a CJK word no note has counted in full (prompt-time recall's coverage). */
+  promptCoverage: number;
+  /** Coverage of the best other candidate (0 when alone). */
+  otherCoverage: number;
   /** Score relative to the best candidate's (1 for the best). */
   ratioBest: number;
   /** Score relative to the best other candidate's (Infinity when alone). */
@@ -75,6 +81,10 @@ export const GATE_FEATURES = [
   'unknown_repo_share',
   'other_has_share',
   'cjk',
+  'mixed',
+  'prompt_coverage',
+  'cjk_coverage',
+  'other_coverage',
   'log_ratio_best',
   'log_margin_next',
   'log_margin_admitted',
@@ -102,6 +112,12 @@ export function gateFeatures(s: GateSignals): number[] {
     s.unknownRepoShare,
     s.otherHasShare,
     flag(s.cjk),
+    flag(s.mixed),
+    s.promptCoverage,
+    // Chinese questions get their own slope on coverage: their words are bigrams, so a share means
+    // less than an English word's.
+    s.cjk ? s.coverage : 0,
+    s.otherCoverage,
     clamp(Math.log(s.ratioBest), -3, 0),
     clamp(Math.log(s.marginNext), -3, 3),
     s.rules ? clamp(Math.log(s.marginAdmitted), -3, 3) : -3,

@@ -1155,6 +1155,9 @@ export function rankRecall(
         siblingDocs,
         siblingGroups,
         cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
+        mixed:
+          (cjkPieces.length > 0 || queryTerms.some((t) => t.cjk)) &&
+          queryTerms.some((t) => !t.cjk && /[a-z]/.test(t.term)),
       })
     : undefined;
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
@@ -1261,7 +1264,7 @@ export function rankRecall(
     if (out.length > limit) out.pop();
   }
   if (gateContext !== undefined) {
-    judgePool(out, gateContext.masses);
+    judgePool(out, gateContext.masses, options.prompt ? GATE_MODEL.prompt : GATE_MODEL);
     if (limitOptions?.pool === true) return out;
     const picked = options.prompt
       ? pickGatedForPrompt(index, out, options, p)
@@ -1305,6 +1308,7 @@ interface GateContext {
   topMass: number;
   repoMask: number;
   cjk: boolean;
+  mixed: boolean;
 }
 
 function gateContextOf(
@@ -1320,6 +1324,7 @@ function gateContextOf(
     siblingDocs: Uint32Array | undefined;
     siblingGroups: number;
     cjk: boolean;
+    mixed: boolean;
   },
 ): GateContext {
   let identMask = 0;
@@ -1362,6 +1367,7 @@ function gateContextOf(
     topMass: 0,
     repoMask,
     cjk: q.cjk,
+    mixed: q.mixed,
   };
   context.topMass = shareOfMask(context, topMask);
   return context;
@@ -1420,6 +1426,9 @@ function gateSignalsOf(
     repoMissShare: shareOfMask(ctx, ctx.repoMask & ~mask),
     mask,
     cjk: ctx.cjk,
+    mixed: ctx.mixed,
+    promptCoverage: c.promptCoverage,
+    otherCoverage: 0,
     ratioBest: 1,
     marginNext: 1,
     marginAdmitted: 1,
@@ -1431,9 +1440,14 @@ const GATE_POOL = 16;
 
 /**
  * Sets each pooled candidate's relations to the others, features and probability (see gate.ts).
- * `masses`: each query group's share of the query's mass, by bit of the candidates' masks.
+ * `masses`: each query group's share of the query's mass, by bit of the candidates' masks; `model`:
+ * `recall`'s or prompt-time recall's coefficients.
  */
-function judgePool(pool: RecallCandidate[], masses: readonly number[]): void {
+function judgePool(
+  pool: RecallCandidate[],
+  masses: readonly number[],
+  model: { weights: readonly number[]; bias: number },
+): void {
   const best = pool[0]?.score ?? 0;
   const admitted = pool.filter((c) => c.signals?.rules === true);
   const ratio = (score: number, other: number | undefined): number =>
@@ -1444,12 +1458,13 @@ function judgePool(pool: RecallCandidate[], masses: readonly number[]): void {
     const other = pool[i === 0 ? 1 : 0];
     s.ratioBest = best > 0 ? c.score / best : 1;
     s.marginNext = ratio(c.score, other?.score);
+    s.otherCoverage = other?.coverage ?? 0;
     // The query's words this note lacks that the best other note has.
     const lacks = (other?.signals?.mask ?? 0) & ~s.mask;
     s.otherHasShare = masses.reduce((sum, m, gi) => sum + ((lacks & (1 << gi)) !== 0 ? m : 0), 0);
     s.marginAdmitted = ratio(c.score, admitted[admitted[0] === c ? 1 : 0]?.score);
     c.features = gateFeatures(s);
-    c.probability = gateProbability(c.features);
+    c.probability = gateProbability(c.features, model);
   });
 }
 
