@@ -66,10 +66,13 @@ const clear: GateSignals = {
 };
 
 describe('the answerability gate', () => {
-  it('ships one weight per feature, at most 20 features, and is on by default with the rules as vetoes', () => {
-    expect(GATE_FEATURES.length).toBeLessThanOrEqual(20);
+  it('ships one weight per feature, at most 24 features, and is on by default with the rules as vetoes', () => {
+    expect(GATE_FEATURES.length).toBeLessThanOrEqual(24);
     expect(GATE_MODEL.features).toEqual([...GATE_FEATURES]);
     expect(GATE_MODEL.weights).toHaveLength(GATE_FEATURES.length);
+    // Prompt-time recall has its own coefficients over the same features.
+    expect(GATE_MODEL.prompt.weights).toHaveLength(GATE_FEATURES.length);
+    expect(GATE_MODEL.prompt.weights).not.toEqual(GATE_MODEL.weights);
     expect(gateFeatures(clear)).toHaveLength(GATE_FEATURES.length);
     expect(GATE_MODEL.promptThreshold).toBeGreaterThanOrEqual(GATE_MODEL.recallThreshold);
     expect(RECALL_DEFAULTS.gate).toBe(true);
@@ -214,20 +217,65 @@ describe('the answerability gate', () => {
   });
 
   it('keeps the dev figures it was fitted to (a regression guard)', () => {
-    // The dev queries it was fitted on (the fifth pass: every dev file up to the third blind batch),
+    // The dev queries it was fitted on (the sixth pass: every dev file up to the fourth blind batch),
     // with the shipped defaults: the gate for `recall` and prompt-time recall, the rules as vetoes.
     const report = evaluateRecall({
       sets: ['dev'],
       testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
-      devFiles: { skip: ['blind4'] },
+      devFiles: { skip: ['blind5'] },
     });
     const f = report.sets['dev']?.all;
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.82);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.81);
     expect(f.emptyLarge).toBeGreaterThanOrEqual(0.74);
     expect(f.emptyBucket).toBeGreaterThanOrEqual(0.74);
-    expect(f.promptRight).toBeGreaterThanOrEqual(0.58);
+    expect(f.promptRight).toBeGreaterThanOrEqual(0.63);
     expect(f.promptNoise).toBeLessThanOrEqual(0.095);
+  });
+});
+
+describe('the sixth pass features', () => {
+  const base = gateFeatures(clear);
+  const at = (name: string): number => GATE_FEATURES.indexOf(name as (typeof GATE_FEATURES)[number]);
+
+  it('flags a mixed-language query and gives Chinese queries their own slope on coverage', () => {
+    const mixed = gateFeatures({ ...clear, cjk: true, mixed: true, coverage: 0.6 });
+    expect(mixed[at('mixed')]).toBe(1);
+    expect(mixed[at('cjk_coverage')]).toBe(0.6);
+    expect(base[at('mixed')]).toBe(0);
+    expect(base[at('cjk_coverage')]).toBe(0);
+  });
+
+  it('carries the prompt coverage and the next candidate coverage', () => {
+    const x = gateFeatures({ ...clear, promptCoverage: 0.3, otherCoverage: 0.8 });
+    expect(x[at('prompt_coverage')]).toBe(0.3);
+    expect(x[at('other_coverage')]).toBe(0.8);
+  });
+
+  it('trusts a note less at prompt time when another candidate covers the question as well', () => {
+    const alone = gateProbability(
+      gateFeatures({ ...clear, coverage: 0.7, otherCoverage: 0 }),
+      GATE_MODEL.prompt,
+    );
+    const rival = gateProbability(
+      gateFeatures({ ...clear, coverage: 0.7, otherCoverage: 0.7 }),
+      GATE_MODEL.prompt,
+    );
+    expect(rival).toBeLessThan(alone);
+  });
+});
+
+describe('the sixth pass signals in the ranking', () => {
+  it('marks a query mixing Chinese and English words as mixed, and sets the next candidate coverage', () => {
+    const index = buildRecallIndex(RECORDS);
+    const mixed = rankRecall(index, { query: 'postgres 的端口是多少', cwd: APP }, { pool: true });
+    expect(mixed.length).toBeGreaterThan(0);
+    expect(mixed[0]?.signals?.cjk).toBe(true);
+    expect(mixed[0]?.signals?.mixed).toBe(true);
+    const english = rankRecall(index, { query: 'which port does postgres use', cwd: APP }, { pool: true });
+    expect(english[0]?.signals?.mixed).toBe(false);
+    const [first, second] = english;
+    if (second !== undefined) expect(first?.signals?.otherCoverage).toBe(second.coverage);
   });
 });
