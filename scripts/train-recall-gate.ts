@@ -81,6 +81,16 @@ let promptFloor: number | undefined;
 /** Experiment: the prompt threshold of a Chinese (or mixed) query is this much above the others'. */
 let promptCjkOffset: number | undefined;
 
+/**
+ * Features prompt-time recall's model leaves out (held at 0 when it is fitted): `focus` gave
+ * `recall` more unanswerable questions left empty, but fewer right prompt-time notes at the same
+ * noise in cross-validation (docs/recall.md, sixth pass). `--prompt-drop a,b` (or `none`) tries others.
+ */
+let promptDrop = new Set<string>(['focus']);
+const promptMask = (x: readonly number[]): number[] =>
+  x.map((v, j) => (promptDrop.has(GATE_FEATURES[j] as string) ? 0 : v));
+const masked = (data: readonly Example[]): Example[] => data.map((e) => ({ x: promptMask(e.x), y: e.y }));
+
 /** Prompt-time noise the threshold aims at (see main). */
 const PROMPT_NOISE_AIM = 0.09;
 
@@ -337,19 +347,35 @@ function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
       ),
       lambda,
     );
+    const promptModel =
+      promptDrop.size === 0
+        ? model
+        : fit(
+            masked(
+              examples(
+                vs.filter((q) => q.query.repo !== repo),
+                mode,
+              ),
+            ),
+            lambda,
+          );
     for (const q of vs.filter((q) => q.query.repo === repo)) {
-      for (const c of [...q.large, ...q.bucket, ...q.prompt]) c.p = prob(model, c.x);
+      for (const c of [...q.large, ...q.bucket]) c.p = prob(model, c.x);
+      for (const c of q.prompt) c.p = prob(promptModel, promptMask(c.x));
     }
     if (!promptOnly) continue;
     const own = fit(
-      examples(
-        vs.filter((q) => q.query.repo !== repo),
-        mode,
-        'prompt',
+      masked(
+        examples(
+          vs.filter((q) => q.query.repo !== repo),
+          mode,
+          'prompt',
+        ),
       ),
       lambda,
     );
-    for (const q of vs.filter((q) => q.query.repo === repo)) for (const c of q.prompt) c.p = prob(own, c.x);
+    for (const q of vs.filter((q) => q.query.repo === repo))
+      for (const c of q.prompt) c.p = prob(own, promptMask(c.x));
   }
 }
 
@@ -390,6 +416,9 @@ function chooseThresholds(
 
 async function main(argv: readonly string[]): Promise<void> {
   promptOnly = argv.includes('--prompt-model');
+  const promptDropAt = argv.indexOf('--prompt-drop');
+  if (promptDropAt >= 0)
+    promptDrop = new Set((argv[promptDropAt + 1] ?? '').split(',').filter((w) => w !== '' && w !== 'none'));
   const floorAt = argv.indexOf('--floor');
   if (floorAt >= 0) promptFloor = Number(argv[floorAt + 1]);
   const at = argv.indexOf('--skip');
@@ -607,7 +636,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const n = examples(vs, best.mode);
   const model = fit(n, best.lambda);
-  const promptModel = fit(n, bestPrompt.lambda);
+  const promptModel = fit(masked(n), bestPrompt.lambda);
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
   process.stdout.write(
     `chosen ${best.mode}, λ=${best.lambda} / prompt λ=${bestPrompt.lambda}, thresholds ${best.tRecall.toFixed(3)} / ${bestPrompt.tPrompt.toFixed(3)}\n` +

@@ -55,6 +55,8 @@ export interface GateSignals {
   promptCoverage: number;
   /** Coverage of the best other candidate (0 when alone). */
   otherCoverage: number;
+  /** Mean term-frequency saturation of the matched words (their weight in the note: topic or mention). */
+  focus: number;
   /** Score relative to the best candidate's (1 for the best). */
   ratioBest: number;
   /** Score relative to the best other candidate's (Infinity when alone). */
@@ -85,6 +87,7 @@ export const GATE_FEATURES = [
   'prompt_coverage',
   'cjk_coverage',
   'other_coverage',
+  'focus',
   'log_ratio_best',
   'log_margin_next',
   'log_margin_admitted',
@@ -118,6 +121,7 @@ export function gateFeatures(s: GateSignals): number[] {
     // less than an English word's.
     s.cjk ? s.coverage : 0,
     s.otherCoverage,
+    s.focus,
     clamp(Math.log(s.ratioBest), -3, 0),
     clamp(Math.log(s.marginNext), -3, 3),
     s.rules ? clamp(Math.log(s.marginAdmitted), -3, 3) : -3,

@@ -1238,6 +1238,9 @@ export function rankRecall(
         otherRepoUnnamed: namedCwd !== undefined && !sameRepo && !named,
         named,
       });
+      // How strongly the note states the words it matches: BM25's saturation per unit of IDF, high
+      // when they are in its summary or repeated (its topic), low for a passing mention.
+      signals.focus = m > 0 ? Math.min(1, (relevance[doc] as number) / m) : 0;
       candidate.signals = signals;
     }
     if (limitOptions?.explain) {
@@ -1429,6 +1432,7 @@ function gateSignalsOf(
     mixed: ctx.mixed,
     promptCoverage: c.promptCoverage,
     otherCoverage: 0,
+    focus: 0,
     ratioBest: 1,
     marginNext: 1,
     marginAdmitted: 1,

@@ -9,7 +9,7 @@ import {
   gateProbability,
 } from '../../../src/core/recall/gate.js';
 import { GATE_MODEL } from '../../../src/core/recall/gate-model.js';
-import { type RecallRecord, buildRecallIndex } from '../../../src/core/recall/index-build.js';
+import { type RecallRecord, buildRecallIndex, idAt } from '../../../src/core/recall/index-build.js';
 import {
   RECALL_DEFAULTS,
   type RecallRankingParams,
@@ -60,6 +60,7 @@ const clear: GateSignals = {
   mixed: false,
   promptCoverage: 1,
   otherCoverage: 0,
+  focus: 0.7,
   ratioBest: 1,
   marginNext: 3,
   marginAdmitted: 3,
@@ -277,5 +278,28 @@ describe('the sixth pass signals in the ranking', () => {
     expect(english[0]?.signals?.mixed).toBe(false);
     const [first, second] = english;
     if (second !== undefined) expect(first?.signals?.otherCoverage).toBe(second.coverage);
+  });
+});
+
+describe('the focus signal', () => {
+  it('is higher for a note whose topic is the asked word than for one that mentions it in passing', () => {
+    const index = buildRecallIndex([
+      rec('topic', 'Redis eviction policy', 'Redis evicts with allkeys-lru; redis maxmemory is 2 GB.'),
+      rec(
+        'mention',
+        'Deploying the worker',
+        'The worker ships with helm, reads its queue from kafka and logs to loki; a redis sidecar exists.',
+      ),
+    ]);
+    const pool = rankRecall(index, { query: 'redis', cwd: APP }, { pool: true });
+    const focus = (id: string): number | undefined =>
+      pool.find((c) => idAt(index, c.doc) === id)?.signals?.focus;
+    expect(focus('topic')).toBeGreaterThan(focus('mention') ?? 1);
+  });
+
+  it('weighs only in recall: prompt-time recall leaves it out', () => {
+    const at = GATE_FEATURES.indexOf('focus');
+    expect(GATE_MODEL.prompt.weights[at]).toBe(0);
+    expect(GATE_MODEL.weights[at]).not.toBe(0);
   });
 });
