@@ -578,6 +578,28 @@ export function durableCommand(command: string, options: { fixStep?: boolean } =
   return result.length > MAX_DURABLE_COMMAND ? undefined : result;
 }
 
+/**
+ * True when a command line wipes or replaces local state in one of its steps (`rm -rf .next && …`,
+ * `git clean -fdx; …`, `cp sample.yml local.yml && …`, `npm cache clean --force && …`). A run that
+ * passed only after such a step may have passed because of it, whatever else changed: no command
+ * is learned from it.
+ */
+export function wipesState(command: string): boolean {
+  return topLevelSteps(command).some((step) => {
+    if (step.pipedFrom) return false;
+    const words = step.text.split(/\s+/).filter((token) => token !== '' && !/^[A-Z_][A-Z0-9_]*=/.test(token));
+    const [first = '', second = '', third = ''] = words;
+    if (/^(rm|rmdir|mv|cp|kill|pkill|killall|truncate|shred)$/.test(first)) return true;
+    if (first === 'git' && /^(reset|clean|checkout|restore|stash)$/.test(second)) return true;
+    return (
+      /^(prune|purge|nuke|wipe)$/.test(second) ||
+      (/^(cache|store|builder|system|image|volume|modcache)$/.test(second) &&
+        /^(clean|clear|prune|purge|rm)$/.test(third)) ||
+      /^-(modcache|cache)$/.test(third)
+    );
+  });
+}
+
 /** Splits a command line at top-level `&&`, `||`, `;` and `|` (quotes respected). */
 function topLevelSteps(command: string): Array<{ text: string; pipedFrom: boolean }> {
   const steps: Array<{ text: string; pipedFrom: boolean }> = [];
@@ -731,7 +753,8 @@ export function extractCommandLessons(
       // nothing changed: the narrowed command is the one to use.
       const retried = durableOf(retry) ?? failedDurable;
       if (files.length === 0 && fixCommands.length === 0) {
-        // Otherwise a flaky rerun.
+        // Otherwise a flaky rerun, or one made to pass by wiping local state in the same line.
+        if (wipesState(retry.command)) return;
         if (!error.setup || category === undefined || relation(failedDurable, retried) !== 'narrowed') return;
         if (taughtCommands.has(retried) || LOCAL_STATE_ERROR.test(error.line)) return;
         taughtCommands.add(retried);
@@ -792,6 +815,7 @@ export function extractCommandLessons(
     if (switched !== undefined && switchedDurable !== undefined) {
       const between = (run: CommandRun): boolean => run.order > failed.order && run.order < switched.order;
       const quiet =
+        !wipesState(switched.command) &&
         !actions.patches.some((patch) => between({ ...switched, order: patch.order })) &&
         !runs.some((run) => between(run) && run.exitCode === 0 && !isReadOnly(run.command));
       if (quiet && !taughtCommands.has(switchedDurable)) {
@@ -811,6 +835,7 @@ export function extractCommandLessons(
     const successDurable = success === undefined ? undefined : durableOf(success);
     if (success === undefined || successDurable === undefined || taughtCommands.has(successDurable)) return;
     if (relation(failedDurable, successDurable) !== 'different') return;
+    if (wipesState(success.command)) return; // `rm -rf build && …`: the wipe may be what made it pass
     // A config file edited in between, or a failure about the state of the working copy (a lockfile
     // out of sync): the change, not the other command, is what made it pass.
     if (configEditBefore(success)) return;
