@@ -481,7 +481,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
  * The default install of a package manager (what every fresh checkout runs) or the install of one
  * named package (a missing module in this environment): neither is a lesson about the repository.
  */
-const PLAIN_INSTALL =
+export const PLAIN_INSTALL =
   /^((npm|pnpm|yarn|bun) (install|i|ci)|yarn|bundle install|poetry install|uv sync|pipenv install|cargo fetch|composer install|pip3? install -r requirements\.txt|(pip3?|npm|pnpm|yarn|bun|gem) (install|add|i) [\w@./=<>~^-]+)$/;
 
 /** The lines a patch adds (without the `+`). */

@@ -31,6 +31,7 @@ import type { Proposal } from './proposal.js';
 import { extractReportedFixes } from './reported.js';
 import { contentWords, hasCjk, isOtherLanguage, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
+import { extractCarriedOut } from './carried-out.js';
 
 /** One item of a ReviewerOutput family. */
 export interface ReviewerOutputItem {
@@ -112,6 +113,7 @@ export function proposeLessons(
   const proposals = [
     ...stated,
     ...extractProcedures(window),
+    ...extractCarriedOut(window, actions),
     ...fromRuns,
     ...extractReportedFixes(window, actions, fromRuns),
     ...(fileFocus ? extractFileFocus(window, actions) : []),

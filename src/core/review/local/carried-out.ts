@@ -1,0 +1,113 @@
+/**
+ * Procedures the agent carried out for the person: the person asked how something is done here
+ * ("how do we cut the nightly snapshot?", "怎么更新翻译来着", "照 README 弄一下") and the agent ran
+ * it, every step succeeding. The successful runs of the turn, in order and reduced to their durable
+ * part, are one recall note. Nothing is learned when a step failed (the way is not known to work),
+ * when the person listed the steps as today's task (no question about the way), when the question
+ * is about this one problem ("how do I fix this?"), or when the one-off steps are most of it.
+ */
+import { isCodexInjectedUserText } from '../transcript.js';
+import type { Transcript } from '../types.js';
+import { durableCommand, isReadOnly, PLAIN_INSTALL, type SessionActions } from './commands.js';
+import { MAX_QUOTE, type Proposal } from './proposal.js';
+import { clip, maskQuoted } from './text.js';
+
+/** "how do we X", "how should I X", "what's the process for X", "the usual way to X". */
+const EN_HOW =
+  /\bhow (?:do|did|does|should|would|can|shall) (?:we|i|you|one|people) (?:usually |normally |typically |ever )?([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo|around here|again|these days)?\s*(?:\?|$|,|\.|—| - )|\bwhat(?:'s| is) the (?:process|procedure|drill|routine|usual way|way|right way) (?:for|to) ([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo)?\s*(?:\?|$|,|\.)/im;
+/** "follow the README", "per the Makefile", "as the runbook says". */
+const EN_DOC =
+  /\b(?:follow(?:ing)?|per|as in|according to|as (?:described|documented) in|like) (?:the |our )?(README|readme|docs|Makefile|CONTRIBUTING(?:\.md)?|runbook|wiki|playbook)\b/;
+/** "X 怎么弄来着", "X 是怎么 Y 的", "X 的流程是啥", "照 README 弄一下". */
+const ZH_HOW =
+  /([^，。？?！!；;\n]{2,24}?)\s*(?:是)?怎么(弄|搞|做|跑|起|办|操作|发|打包|部署|发布|更新|生成)?(?:起来|的)?\s*(?:来着|的来着)|([^，。？?！!；;\n]{2,24}?)的?(?:流程|步骤)是(?:什么|啥|怎样的?)/;
+const ZH_DOC = /(?:按|照)(?:着|照)?\s*(README|readme|文档|Makefile|wiki|CONTRIBUTING)/;
+/** The question is about the problem at hand, not a way of working. */
+const ONE_OFF_OBJECT =
+  /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess|fix|debug|solve|get rid of)\b|这个(问题|报错|错误|bug)|修/i;
+/** Words that only place the question ("咱们这边", "我们"). */
+const ZH_PLACE =
+  /^(?:那|那个|还有|对了|话说|请问|问下|问一下)?[，,\s]*(?:咱们|我们|你们)?(?:这边|这儿|这里)?(?:的)?/;
+/** At most this many steps: a longer run of commands is a working session, not a recipe. */
+const MAX_STEPS = 8;
+
+interface Asked {
+  what: string;
+  chinese: boolean;
+}
+
+/** What the person asked to be done the usual way, or undefined when they did not ask. */
+function askedHow(text: string): Asked | undefined {
+  const masked = maskQuoted(text);
+  const en = EN_HOW.exec(masked);
+  if (en) {
+    const what = (en[1] ?? en[2] ?? '').trim();
+    if (what !== '' && !ONE_OFF_OBJECT.test(what)) return { what, chinese: false };
+    return undefined;
+  }
+  const zh = ZH_HOW.exec(masked);
+  if (zh) {
+    const what = (zh[1] ?? zh[3] ?? '').replace(ZH_PLACE, '').trim();
+    const verb = zh[2] ?? '';
+    if (what.length >= 2 && !ONE_OFF_OBJECT.test(what))
+      return {
+        what: verb === '' ? what : `${verb}${/^[A-Za-z]/.test(what) ? ' ' : ''}${what}`,
+        chinese: true,
+      };
+    return undefined;
+  }
+  const doc = EN_DOC.exec(masked) ?? ZH_DOC.exec(masked);
+  if (doc) return { what: '', chinese: ZH_DOC.test(masked) };
+  return undefined;
+}
+
+/** Proposes the procedure the agent carried out in the latest turn, when the person asked how. */
+export function extractCarriedOut(transcript: Transcript, actions: SessionActions): Proposal[] {
+  const latest = transcript.turns.at(-1);
+  if (latest === undefined) return [];
+  const texts = latest.entries
+    .filter((entry) => entry.kind === 'user')
+    .map((entry) => (entry.kind === 'user' ? entry.text : ''))
+    .filter((text) => !isCodexInjectedUserText(text));
+  const question = texts.find((text) => askedHow(text) !== undefined);
+  if (question === undefined) return [];
+  const asked = askedHow(question);
+  if (asked === undefined) return [];
+  const runs = actions.commands.filter((run) => run.turn === latest.index && !isReadOnly(run.command));
+  // A step that failed: the way is not known to work (and a failed attempt is never stored as one).
+  if (runs.some((run) => run.exitCode !== 0)) return [];
+  const steps: string[] = [];
+  let dropped = 0;
+  for (const run of runs) {
+    const durable = durableCommand(run.command);
+    if (durable === undefined) {
+      dropped += 1;
+      continue;
+    }
+    if (PLAIN_INSTALL.test(durable) || steps.includes(durable)) continue;
+    steps.push(durable);
+  }
+  if (steps.length < 2 || steps.length > MAX_STEPS || dropped > steps.length) return [];
+  const list = steps.map((step, index) => `${index + 1}. \`${step}\``);
+  const what = asked.what.replace(/[?？。.!！]+$/, '');
+  const summary = asked.chinese
+    ? `${what === '' ? '按文档的' : `${what}的`}步骤`
+    : what === ''
+      ? 'Documented steps'
+      : `How to ${what}`;
+  const content = asked.chinese
+    ? `${what === '' ? '按文档' : what}：依次运行 ${list.join('；')}。`
+    : `To ${what === '' ? 'do this the documented way' : what} here, run in order: ${list.join('; ')}.`;
+  return [
+    {
+      kind: 'procedure',
+      family: 'recall_candidate',
+      summary: clip(summary, 80),
+      content,
+      sourcePaths: [],
+      evidence: { turn: latest.index, quote: clip(question, MAX_QUOTE) },
+      confidence: 0.7,
+      dedupeKey: steps.join(' '),
+    },
+  ];
+}
