@@ -15,9 +15,12 @@ import { clip, maskQuoted } from './text.js';
 /** "how do we X", "how should I X", "what's the process for X", "the usual way to X". */
 const EN_HOW =
   /\bhow (?:do|did|does|should|would|can|shall) (?:we|i|you|one|people) (?:usually |normally |typically |ever )?([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo|around here|again|these days)?\s*(?:\?|$|,|\.|—| - )|\bwhat(?:'s| is) the (?:process|procedure|drill|routine|usual way|way|right way) (?:for|to) ([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo)?\s*(?:\?|$|,|\.)/im;
-/** "follow the README", "per the Makefile", "as the runbook says". */
+/** "follow the README", "per the Makefile", "figure it out from the Makefile". */
 const EN_DOC =
-  /\b(?:follow(?:ing)?|per|as in|according to|as (?:described|documented) in|like) (?:the |our )?(README|readme|docs|Makefile|CONTRIBUTING(?:\.md)?|runbook|wiki|playbook)\b/;
+  /\b(?:follow(?:ing)?|per|as in|according to|as (?:described|documented) in|like|(?:figure|work) (?:it |them )?out from|from) (?:the |our )?(README|readme|docs|Makefile|makefile|justfile|Taskfile|CONTRIBUTING(?:\.md)?|runbook|wiki|playbook)\b/;
+/** "I don't remember the steps", "never remember how", "忘了怎么弄": the person asks for the way. */
+const FORGOT =
+  /\b(?:don'?t|do not|never|can'?t|cannot) (?:\w+ )?(?:remember|recall) (?:the steps|how)\b|忘了(?:怎么|步骤)/i;
 /** "X 怎么弄来着", "X 是怎么 Y 的", "X 的流程是啥", "照 README 弄一下". */
 const ZH_HOW =
   /([^，。？?！!；;\n]{2,24}?)\s*(?:是)?怎么(弄|搞|做|跑|起|办|操作|发|打包|部署|发布|更新|生成)?(?:起来|的)?\s*(?:来着|的来着)|([^，。？?！!；;\n]{2,24}?)的?(?:流程|步骤)是(?:什么|啥|怎样的?)/;
@@ -34,6 +37,8 @@ const MAX_STEPS = 8;
 interface Asked {
   what: string;
   chinese: boolean;
+  /** The file the person pointed to for the steps (`Makefile`, `README`). */
+  source?: string;
 }
 
 /** What the person asked to be done the usual way, or undefined when they did not ask. */
@@ -57,7 +62,8 @@ function askedHow(text: string): Asked | undefined {
     return undefined;
   }
   const doc = EN_DOC.exec(masked) ?? ZH_DOC.exec(masked);
-  if (doc) return { what: '', chinese: ZH_DOC.test(masked) };
+  if (doc || FORGOT.test(masked))
+    return { what: '', chinese: ZH_DOC.test(masked) || /忘了/.test(masked), source: doc?.[1] };
   return undefined;
 }
 
@@ -90,14 +96,17 @@ export function extractCarriedOut(transcript: Transcript, actions: SessionAction
   if (steps.length < 2 || steps.length > MAX_STEPS || dropped > steps.length) return [];
   const list = steps.map((step, index) => `${index + 1}. \`${step}\``);
   const what = asked.what.replace(/[?？。.!！]+$/, '');
+  const source = asked.source ?? '';
   const summary = asked.chinese
-    ? `${what === '' ? '按文档的' : `${what}的`}步骤`
+    ? `${what === '' ? `按${source === '' ? '文档' : ` ${source} `}的` : `${what}的`}步骤`
     : what === ''
-      ? 'Documented steps'
+      ? `Steps from the ${source === '' ? 'docs' : source}`
       : `How to ${what}`;
   const content = asked.chinese
-    ? `${what === '' ? '按文档' : what}：依次运行 ${list.join('；')}。`
-    : `To ${what === '' ? 'do this the documented way' : what} here, run in order: ${list.join('; ')}.`;
+    ? `${what === '' ? `按${source === '' ? '文档' : ` ${source} `}` : what}：依次运行 ${list.join('；')}。`
+    : what === ''
+      ? `The way it is done here${source === '' ? '' : ` (from the ${source})`}, in order: ${list.join('; ')}.`
+      : `To ${what} here, run in order: ${list.join('; ')}.`;
   return [
     {
       kind: 'procedure',
