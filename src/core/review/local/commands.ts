@@ -168,6 +168,27 @@ const RUNNER_PREFIXES = new Set([
   'dlx',
 ]);
 const PACKAGE_MANAGERS = new Set(['npm', 'pnpm', 'yarn', 'bun']);
+/** Language toolchains whose sub-command says what a run does (`deno test`, `composer lint`). */
+const TOOLCHAINS = new Set([
+  'deno',
+  'composer',
+  'php',
+  'swift',
+  'flutter',
+  'dart',
+  'sbt',
+  'lein',
+  'stack',
+  'cabal',
+  'zig',
+  'rails',
+  'gleam',
+  'melos',
+  'elixir',
+  'crystal',
+  'nimble',
+  'scala-cli',
+]);
 
 function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefined {
   const words = tokens.filter((token) => !token.startsWith('-')).map((token) => token.toLowerCase());
@@ -247,6 +268,23 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     if (['make', 'just', 'task'].includes(first) && rest.length === 0) return 'build';
     const target = rest[0] ?? (PACKAGE_MANAGERS.has(first) ? '' : first);
     return categoryOfName(target);
+  }
+  // A toolchain's own sub-command (`deno task test`, `composer test`, `swift test`, `php artisan test`,
+  // `bin/rails test`, `npx nx test web`): the sub-command names what the run does.
+  if (TOOLCHAINS.has(first) || /^(\.\/)?bin\/[\w.-]+$/.test(first)) {
+    const rest = words
+      .slice(1)
+      .filter((word) => !['artisan', 'task', 'run', 'run-script', 'exec'].includes(word));
+    const sub = rest[0] ?? '';
+    if (/^(test|tests|spec|lint|typecheck|type-check|fmt|format|build|check)$|^(test|lint)[:_-]/.test(sub))
+      return categoryOfName(sub);
+    // `vendor/bin/phpunit`, `bin/rspec`: the binary's own name.
+    return categoryOfName(first.split('/').at(-1) ?? first);
+  }
+  // `vendor/bin/phpunit`, `node_modules/.bin/jest`: the binary's own name.
+  if (first.includes('/') && !/\.(sh|py|js|mjs|ts|rb)$/.test(first)) {
+    const named = categoryOfName(first.split('/').at(-1) ?? '');
+    if (named !== undefined) return named;
   }
   if (['pip', 'pip3', 'uv'].includes(first) && (words[1] === 'install' || words[1] === 'sync'))
     return words.includes('-r') || words[1] === 'sync' || tokens.includes('-r') ? 'install' : undefined;
@@ -956,6 +994,16 @@ function switchLesson(
  */
 export function withoutNarrowing(command: string): string {
   const tokens = command.split(' ');
+  // `composer test -- --filter CouponServiceTest`, `pytest -k test_refund`: one test of that day.
+  // (`pnpm --filter web test` selects a workspace, so only a trailing selector is dropped.)
+  while (
+    tokens.length > 3 &&
+    (NARROWING_WITH_VALUE.has(tokens.at(-2) ?? '') || tokens.at(-2) === '--filter') &&
+    !(tokens.at(-1) ?? '').startsWith('-')
+  ) {
+    tokens.splice(-2, 2);
+    if (tokens.at(-1) === '--') tokens.pop();
+  }
   while (tokens.length > 2) {
     const last = tokens.at(-1) ?? '';
     if (
