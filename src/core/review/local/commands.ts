@@ -675,6 +675,12 @@ export interface CommandLessonOptions {
    * person asked to remember how something was fixed.
    */
   codeFixes?: boolean;
+  /**
+   * The person's own words in each turn (quotes masked). A switch that would otherwise read as
+   * hiding a failure (`--ignore-platform-req=ext-redis`) is learned when the person wrote it
+   * themselves in the turn of the failure or of the run that passed: they vouched for it.
+   */
+  said?: ReadonlyMap<number, string>;
 }
 
 /** Proposes "use this command" and "this error was fixed by" recall candidates. */
@@ -843,10 +849,23 @@ export function extractCommandLessons(
 
     // 2. The same command with only a switch added (`-tags sqlite_fts5`, `PGPORT=5433`) passed, with
     // nothing edited or run in between: the switch is what makes it pass here, whatever the failure.
+    const vouched = (run: CommandRun, durable: string): boolean => {
+      const added = addedSwitches(failedDurable, durable, { hiding: true });
+      if (added === undefined) return false;
+      const words = [failed.turn, run.turn].map((turn) => options.said?.get(turn) ?? '').join('\n');
+      return added.every((token) => {
+        const at = words.indexOf(token);
+        // Never a switch that forces its way through, and never one the person warned against.
+        if (token.length < 4 || at < 0 || FORCING.test(token)) return false;
+        return !NEGATED_BEFORE.test(words.slice(Math.max(0, at - 24), at));
+      });
+    };
     const switched = later.find((run) => {
       const durable = durableOf(run);
       return (
-        run.exitCode === 0 && durable !== undefined && addedSwitches(failedDurable, durable) !== undefined
+        run.exitCode === 0 &&
+        durable !== undefined &&
+        (addedSwitches(failedDurable, durable) !== undefined || vouched(run, durable))
       );
     });
     const switchedDurable = switched === undefined ? undefined : durableOf(switched);
@@ -858,7 +877,10 @@ export function extractCommandLessons(
         !runs.some((run) => between(run) && run.exitCode === 0 && !isReadOnly(run.command));
       if (quiet && !taughtCommands.has(switchedDurable)) {
         taughtCommands.add(switchedDurable);
-        const added = addedSwitches(failedDurable, switchedDurable) ?? [];
+        const added =
+          addedSwitches(failedDurable, switchedDurable) ??
+          addedSwitches(failedDurable, switchedDurable, { hiding: true }) ??
+          [];
         proposals.push(switchLesson(category, failed, switchedDurable, switched.turn, added, error?.line));
       }
       return;
@@ -916,6 +938,11 @@ export function extractCommandLessons(
  */
 const HIDING_SWITCH =
   /skip|ignore|exclude|no-verify|force|update|pass-?with|allow-?(empty|fail|dirty|root|unsafe|warn|no|unrelated|missing|skip)|continue|keep-going|bail|deselect|only|last-failed|retr(y|ies)|rerun|debug|trace|verbose|inspect|log-?level|^-u$|^-f$|^-i$|^-v+$|^-d$/i;
+/** Switches that force a run through whatever the check said: never learned, even when asked for. */
+const FORCING = /^(-f|--force\b.*|--no-verify|--unsafe-perm|--allow-root|--legacy-peer-deps|--skip\b.*|-n)$/;
+/** "don't add …", "never use …", "不要加 …", "别用 …" right before a switch: a warning, not a vouch. */
+const NEGATED_BEFORE =
+  /(\b(don'?t|do not|never|no|not|without|stop)\b|不要|别|不用|不能|禁止|勿)[^.!?。！？\n]*$/i;
 /** Environment variables that only make a run say more. */
 const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|NODE_DEBUG|CI)=/;
 
@@ -923,7 +950,11 @@ const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|
  * The switches a later command adds to a failed one (flags with their values, `NAME=value`
  * prefixes), or undefined when it differs otherwise, narrows the run or hides the failure.
  */
-export function addedSwitches(failed: string, later: string): string[] | undefined {
+export function addedSwitches(
+  failed: string,
+  later: string,
+  options: { hiding?: boolean } = {},
+): string[] | undefined {
   const before = normalizedTokens(failed);
   const after = normalizedTokens(later);
   if (after.length <= before.length) return undefined;
@@ -942,7 +973,12 @@ export function addedSwitches(failed: string, later: string): string[] | undefin
       added.push(token);
       continue;
     }
-    if (!token.startsWith('-') || NARROWING_FLAGS.test(token) || HIDING_SWITCH.test(token)) return undefined;
+    if (
+      !token.startsWith('-') ||
+      NARROWING_FLAGS.test(token) ||
+      (HIDING_SWITCH.test(token) && !options.hiding)
+    )
+      return undefined;
     // `-tags sqlite_fts5`: the value right after a short or long flag goes with it.
     const value = remaining[index + 1];
     const position = after.indexOf(token);

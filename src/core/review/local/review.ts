@@ -29,7 +29,7 @@ import {
 import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
 import { extractReportedFixes } from './reported.js';
-import { contentWords, hasCjk, isOtherLanguage, splitSentences } from './text.js';
+import { contentWords, hasCjk, isOtherLanguage, maskQuoted, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
 import { extractCarriedOut } from './carried-out.js';
 
@@ -109,7 +109,16 @@ export function proposeLessons(
       proposal.evidence.turn !== latest.index ||
       !procedureTexts.some((text) => text.includes(proposal.evidence.quote.replace(/…$/, ''))),
   );
-  const fromRuns = extractCommandLessons(actions);
+  const said = new Map(
+    window.turns.map((turn) => [
+      turn.index,
+      turn.entries
+        .filter((entry) => entry.kind === 'user' && !isCodexInjectedUserText(entry.text))
+        .map((entry) => (entry.kind === 'user' ? maskQuoted(entry.text) : ''))
+        .join('\n'),
+    ]),
+  );
+  const fromRuns = extractCommandLessons(actions, { said });
   const proposals = [
     ...stated,
     ...extractProcedures(window),
