@@ -1,0 +1,382 @@
+/**
+ * The sixth pass of the local reviewer: a procedure the person asked about that the agent carried
+ * out with every step passing; entry points named by a toolchain's sub-command; a switch the
+ * person vouched for in their own words; no command learned from a run that passed only after
+ * local state was wiped in the same line; rules stated mid-sentence in colloquial Chinese. Each
+ * mechanism has probes that must learn and probes that must stay silent, in English and Chinese.
+ */
+import { describe, expect, it } from 'vitest';
+import { categoryOf, wipesState, withoutNarrowing } from '../../../src/core/review/local/commands.js';
+import { reviewLocally } from '../../../src/core/review/local/review.js';
+import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
+import type { Transcript } from '../../../src/core/review/types.js';
+import { rolloutText, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
+
+function transcript(turns: TurnSpec[]): Transcript {
+  return parseRollout(rolloutText({ turns }));
+}
+
+const ok = (sh: string, out = ''): Step => ({ sh, exit: 0, out });
+const fail = (sh: string, out: string): Step => ({ sh, exit: 1, out });
+const say = (text: string): Step => ({ say: text });
+
+/** Everything the reviewer proposes for the session's latest turn, as text. */
+function learnedFrom(turns: TurnSpec[]): string[] {
+  const output = reviewLocally(transcript(turns));
+  return [...output.memory_updates, ...output.recall_candidate].map(
+    (item) => `${item.summary} ${String(item.details.content ?? '')}`,
+  );
+}
+
+/** Everything proposed for a one-message session. */
+function learned(text: string): string[] {
+  return learnedFrom([{ user: text, steps: [say('ok')] }]);
+}
+
+describe('sixth pass: a procedure the agent carried out when asked how', () => {
+  it.each<[string, TurnSpec[], string[]]>([
+    [
+      'how do we …, three make targets, one commit step dropped',
+      [
+        {
+          user: 'how do we refresh the geo fixtures here? go ahead and do it',
+          steps: [
+            ok('make fixtures-download', 'downloaded 12 files'),
+            ok('git add fixtures && git commit -m "fixtures"', '[main 1a2b3c] fixtures'),
+            ok('make fixtures-index', 'indexed 12 files'),
+            ok('make fixtures-check', 'ok'),
+            say('Done.'),
+          ],
+        },
+      ],
+      ['make fixtures-download', 'make fixtures-index', 'make fixtures-check'],
+    ],
+    [
+      "what's the process for …",
+      [
+        {
+          user: "what's the process for regenerating the API client? do it please",
+          steps: [
+            ok('./scripts/fetch-spec.sh', 'wrote openapi.json'),
+            ok('npx openapi-typescript openapi.json -o src/api/types.ts', '✨ openapi-typescript 7.4.0'),
+            say('Regenerated.'),
+          ],
+        },
+      ],
+      ['./scripts/fetch-spec.sh', 'npx openapi-typescript openapi.json -o src/api/types.ts'],
+    ],
+    [
+      'follow the README',
+      [
+        {
+          user: 'set up the search index locally, follow the README',
+          steps: [
+            ok('docker compose up -d opensearch', 'Started'),
+            ok('npm run search:create-index', 'created index products'),
+            ok('npm run search:reindex', 'indexed 5120 docs'),
+            say('Done.'),
+          ],
+        },
+      ],
+      ['npm run search:create-index', 'npm run search:reindex'],
+    ],
+    [
+      'Chinese: 怎么…来着',
+      [
+        {
+          user: '测试数据库怎么重建来着？帮我重建一下',
+          steps: [
+            ok('make db-drop', 'dropped'),
+            ok('make db-create', 'created'),
+            ok('make db-seed', 'seeded'),
+            say('重建好了。'),
+          ],
+        },
+      ],
+      ['make db-drop', 'make db-create', 'make db-seed'],
+    ],
+    [
+      'Chinese: 照文档弄',
+      [
+        {
+          user: '照文档把本地证书生成一下',
+          steps: [
+            ok('mkcert -install', 'installed'),
+            ok('mkcert -cert-file certs/dev.pem -key-file certs/dev-key.pem localhost', 'created'),
+            say('好了。'),
+          ],
+        },
+      ],
+      ['mkcert -install', 'mkcert -cert-file certs/dev.pem'],
+    ],
+  ])('learns %s', (_name, turns, keywords) => {
+    const found = learnedFrom(turns).filter((text) => keywords.every((keyword) => text.includes(keyword)));
+    expect(found).toHaveLength(1);
+    expect(found[0]).not.toMatch(/git (add|commit)/);
+  });
+
+  it.each<[string, TurnSpec[]]>([
+    [
+      'a step failed',
+      [
+        {
+          user: 'how do we publish the storybook? do it',
+          steps: [
+            ok('npm run build-storybook', 'built'),
+            fail('npm run deploy-storybook', 'Error: 403 Forbidden'),
+            say('Deploy failed.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'the person listed the steps as the task',
+      [
+        {
+          user: 'build it, run the tests and then start the server',
+          steps: [ok('make build'), ok('make test'), ok('make run'), say('Up.')],
+        },
+      ],
+    ],
+    [
+      'a question about this one problem',
+      [
+        {
+          user: 'how do I fix this mess? just do it',
+          steps: [ok('npm run clean'), ok('npm run build'), say('Fixed.')],
+        },
+      ],
+    ],
+    [
+      'an explanation, nothing run',
+      [
+        {
+          user: 'how do we deploy here?',
+          steps: [
+            ok('cat .github/workflows/deploy.yml', 'run: make deploy'),
+            say('CI runs make deploy on tags.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'only one-off git steps',
+      [
+        {
+          user: 'how do I squash these commits? do it',
+          steps: [
+            ok('git reset --soft HEAD~3'),
+            ok('git commit -m "feat: x"'),
+            ok('git push -f'),
+            say('Squashed.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'Chinese: the task listed, no question',
+      [
+        {
+          user: '先装依赖，再跑 lint，最后跑测试',
+          steps: [ok('pnpm install'), ok('pnpm lint'), ok('pnpm test'), say('都过了。')],
+        },
+      ],
+    ],
+    [
+      'Chinese: a step failed',
+      [
+        {
+          user: '发版怎么弄来着？你来弄',
+          steps: [
+            ok('make changelog'),
+            fail('make release', 'error: not on main branch'),
+            say('失败了，不在 main 上。'),
+          ],
+        },
+      ],
+    ],
+  ])('stays silent on %s', (_name, turns) => {
+    expect(learnedFrom(turns).filter((text) => /run in order|依次运行|in order:/.test(text))).toEqual([]);
+  });
+});
+
+describe('sixth pass: entry points', () => {
+  it.each([
+    ['deno task test', 'test'],
+    ['deno test --allow-read', 'test'],
+    ['composer test', 'test'],
+    ['composer lint', 'lint'],
+    ['php artisan test', 'test'],
+    ['vendor/bin/phpunit', 'test'],
+    ['bin/rails test', 'test'],
+    ['swift test', 'test'],
+    ['flutter test', 'test'],
+    ['node_modules/.bin/jest', 'test'],
+  ])('%s is a %s command', (command, category) => {
+    expect(categoryOf(command)).toBe(category);
+  });
+
+  it.each([['docker build -t x .'], ['git status'], ['kubectl get pods'], ['php -v']])(
+    '%s is no lesson category',
+    (command) => {
+      expect(categoryOf(command)).toBeUndefined();
+    },
+  );
+
+  it('drops a trailing one-test selector but keeps a workspace filter', () => {
+    expect(withoutNarrowing('composer test -- --filter CouponServiceTest')).toBe('composer test');
+    expect(withoutNarrowing('pnpm --filter web test')).toBe('pnpm --filter web test');
+  });
+
+  it('learns the entry point that passed after the plain runner failed to start', () => {
+    const found = learnedFrom([
+      {
+        user: 'run the tests',
+        steps: [
+          fail('vendor/bin/phpunit', 'RuntimeException: A facade root has not been set.'),
+          ok('php artisan test', 'Tests:    42 passed (120 assertions)'),
+          say('Use php artisan test.'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => text.includes('php artisan test'))).toHaveLength(1);
+  });
+
+  it('learns nothing when code was edited between a failing test and the other runner', () => {
+    const found = learnedFrom([
+      {
+        user: 'fix the failing test',
+        steps: [
+          fail(
+            'vendor/bin/phpunit',
+            'There was 1 failure:\n1) Tests\\FooTest::testBar\nFailed asserting that 1 matches expected 2.',
+          ),
+          {
+            patch:
+              '*** Begin Patch\n*** Update File: src/Foo.php\n@@\n-return 1;\n+return 2;\n*** End Patch\n',
+          },
+          ok('composer test', 'OK (9 tests)'),
+          say('Fixed.'),
+        ],
+      },
+    ]);
+    expect(found).toEqual([]);
+  });
+});
+
+describe('sixth pass: a switch the person vouched for', () => {
+  it('learns a hiding-looking switch the person wrote themselves', () => {
+    const found = learnedFrom([
+      {
+        user: 'install the deps',
+        steps: [
+          fail(
+            'composer install',
+            'Root composer.json requires PHP extension ext-intl * but it is missing from your system.',
+          ),
+          say('ext-intl is missing. Install it?'),
+        ],
+      },
+      {
+        user: 'no, locally we always pass --ignore-platform-req=ext-intl, remember that',
+        steps: [
+          ok('composer install --ignore-platform-req=ext-intl', 'Generating autoload files'),
+          say('Installed.'),
+        ],
+      },
+    ]);
+    expect(
+      found.filter((text) => text.includes('composer install --ignore-platform-req=ext-intl')),
+    ).toHaveLength(1);
+  });
+
+  it.each<[string, string, string]>([
+    ['a switch the agent chose', 'install the deps', 'composer install --ignore-platform-reqs'],
+    ['a forcing switch even when named', 'just use --force, whatever', 'npm install --force'],
+    [
+      'a switch the person warned against',
+      "don't use --ignore-platform-reqs, install the extension",
+      'composer install --ignore-platform-reqs',
+    ],
+    ['Chinese: 别加', '别加 --ignore-platform-reqs 这个参数', 'composer install --ignore-platform-reqs'],
+  ])('stays silent on %s', (_name, user, command) => {
+    const found = learnedFrom([
+      {
+        user,
+        steps: [
+          fail(
+            command.split(' ').slice(0, 2).join(' '),
+            'npm error code ERESOLVE\nnpm error ERESOLVE unable to resolve dependency tree\nYour requirements could not be resolved: missing extension.',
+          ),
+          ok(command, 'done'),
+          say('Installed.'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => text.includes(command))).toEqual([]);
+  });
+});
+
+describe('sixth pass: a run that passed after local state was wiped', () => {
+  it.each([
+    ['rm -rf .next && npm run build', true],
+    ['git clean -fdx && make', true],
+    ['cp config/sample.yml config/local.yml && make test', true],
+    ['npm cache clean --force && npm ci', true],
+    ['go clean -modcache && go build ./...', true],
+    ['docker system prune -f && docker compose up -d', true],
+    ['NODE_OPTIONS=--max-old-space-size=4096 npm run build', false],
+    ['npm run build | tail -n 20', false],
+    ['cd web && npm test', false],
+  ])('%s wipes state: %s', (command, expected) => {
+    expect(wipesState(command)).toBe(expected);
+  });
+
+  it.each<[string, string, string, string]>([
+    [
+      'English',
+      'the build broke, fix it',
+      'rm -rf ~/.gradle/caches && ./gradlew build --refresh-dependencies',
+      'gradlew',
+    ],
+    ['Chinese', '打包挂了，看看', 'rm -rf node_modules/.cache && CACHE=false npm run build', 'CACHE=false'],
+  ])('learns no command in %s', (_name, user, success, word) => {
+    const found = learnedFrom([
+      {
+        user,
+        steps: [
+          fail(
+            success.split(' && ')[1]?.split(' ')[0] === 'CACHE=false' ? 'npm run build' : './gradlew build',
+            'Error: zip END header not found',
+          ),
+          ok(success, 'BUILD SUCCESSFUL'),
+          say('Cleared the cache; it builds.'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => text.includes(word))).toEqual([]);
+  });
+});
+
+describe('sixth pass: rules stated mid-sentence in colloquial Chinese', () => {
+  it.each([
+    ['那个接口改完了吧？还有，以后新加的接口都要写 OpenAPI 注释', 'OpenAPI'],
+    ['记一下：咱们这边的 staging 库是只读的，别往里写数据', 'staging'],
+    ['这个仓库的提交信息别再写中文了，统一英文', '英文'],
+    ['咱们这边日志统一用 zap，别用标准库的 log', 'zap'],
+    ['对了，以后改完 proto 都要跑一下 buf lint', 'buf lint'],
+    ['记住，这个服务的端口是 8087，不是 8080', '8087'],
+  ])('learns %s', (text, keyword) => {
+    expect(learned(text).filter((item) => item.includes(keyword))).toHaveLength(1);
+  });
+
+  it.each([
+    ['还有，这个函数的注释也顺便改一下'],
+    ['这个仓库先别动，等我回来再说'],
+    ['咱们这边今天先别部署了'],
+    ['记一下这个报错我明天再看'],
+    ['以后再说吧，先把这个 bug 修了'],
+  ])('stays silent on %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+});
