@@ -23,7 +23,7 @@ const FORGOT =
   /\b(?:don'?t|do not|never|can'?t|cannot) (?:\w+ )?(?:remember|recall) (?:the steps|how)\b|忘了(?:怎么|步骤)/i;
 /** "X 怎么弄来着", "X 是怎么 Y 的", "X 的流程是啥", "照 README 弄一下". */
 const ZH_HOW =
-  /([^，。？?！!；;\n]{2,24}?)\s*(?:是)?怎么(弄|搞|做|跑|起|办|操作|发|打包|部署|发布|更新|生成)?(?:起来|的)?\s*(?:来着|的来着)|([^，。？?！!；;\n]{2,24}?)的?(?:流程|步骤)是(?:什么|啥|怎样的?)/;
+  /([^，。？?！!；;\n]{2,24}?)\s*(?:是)?怎么([\u4e00-\u9fff]{1,2}?)?(?:起来|的)?\s*来着|([^，。？?！!；;\n]{2,24}?)的?(?:流程|步骤)是(?:什么|啥|怎样的?)/;
 const ZH_DOC = /(?:按|照)(?:着|照)?\s*(README|readme|文档|Makefile|wiki|CONTRIBUTING)/;
 /** The question is about the problem at hand, not a way of working. */
 const ONE_OFF_OBJECT =

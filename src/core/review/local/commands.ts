@@ -929,8 +929,17 @@ export function extractCommandLessons(
       ),
     );
   });
-  return proposals;
+  // `npm install --force`, `--legacy-peer-deps`: however it came about, a command that forces its
+  // way through is never "the way to do it here".
+  return proposals.filter(
+    (proposal) =>
+      proposal.kind !== 'command' ||
+      !proposal.content.split(/[\s`(),;]+/).some((token) => FORCED.test(token)),
+  );
 }
+
+/** Switches that force a run past a check: a command holding one is never learned. */
+const FORCED = /^(--force|--no-verify|--unsafe-perm|--allow-root|--legacy-peer-deps|--skip-checks)$/;
 
 /**
  * Flags that hide a failure rather than fix it (skipping, forcing, updating snapshots, retrying) or

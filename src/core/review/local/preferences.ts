@@ -664,6 +664,10 @@ const EN_ONE_OFF_OBJECT =
 const ZH_MOMENTARY =
   /(上次|有问题|那个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这个(函数|文件|方法|类|组件|接口|页面|测试|模块|脚本|bug|PR|pr)|这段|这里的|^先|先(别|不要|不|放|这样|看|等)|暂时|这次|今天|马上|这回|这一次|一会儿|(?<!从)现在(?!开始|起))/;
 
+/** Today, this time, right now: a Chinese statement about the moment ("今天先别部署了"). */
+const ZH_NOW =
+  /今天|今晚|明天|这次|这回|这一次|马上|一会儿|刚才|先别|先不要|(?<!从)现在(?!开始|起|是|用|在|都|统一)/;
+
 const EN_QUESTION_START =
   /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
 const ZH_QUESTION =
@@ -1578,6 +1582,8 @@ function analyzeClause(
     ? ZH_TASK_OR_STATE.test(rest) && !ZH_STANDING.test(rest) && !/记得|都要|都得/.test(rest)
     : EN_STATE.test(lower.split(/,\s*(?:so|because|since|which|otherwise)\b/)[0] ?? lower) && !standing;
   if (ofTheMoment) return undefined;
+  // "咱们这边今天先别部署了": a statement about today or this time is no fact about the repository.
+  if (chinese && best.kind === 'fact' && ZH_NOW.test(rest)) return undefined;
   // "I'd rather you didn't touch that today": an English preference can be of the moment too.
   if (best.kind === 'rule' || best.kind === 'prohibition' || (best.kind === 'preference' && !chinese)) {
     const momentary = chinese
