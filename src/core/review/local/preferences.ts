@@ -859,6 +859,22 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           previousCue = undefined;
           return;
         }
+        // "this repo always runs with AWS_PROFILE=infra-admin. remember that so I stop getting this
+        // question", "…我的习惯：…。以后都按这个来": the pointer names the sentence before it as the
+        // lesson (whatever its wording) and is no lesson itself.
+        if (heard === undefined && pointsBack(sentence)) {
+          const before = sentences[position - 1];
+          const pointed =
+            before !== undefined && previousCue === undefined && !voided.has(position - 1)
+              ? pointedStatement(before)
+              : undefined;
+          if (pointed) {
+            pointed.quote = `${pointed.quote} ${sentence.text}`;
+            groups.push([pointed]);
+          }
+          previousCue = pointed;
+          return;
+        }
         const found = analyzeSentence(heard ?? sentence) ?? (heard ? placedFact(heard) : undefined);
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
@@ -969,6 +985,46 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
     }
   }
   return proposals;
+}
+
+/** A sentence that only points back at what was just said: "remember that", "记一下", "都按这个来". */
+const EN_POINTER =
+  /^(?:(?:ok|okay|so|and|pls|please)[,\s]+)*(?:remember|note|keep in mind|memori[sz]e|save|write down|don'?t forget) (?:that|this|it)\b(?:\s+(?:down|for (?:next time|later|the future)|please|pls))*(?:\s*[,;]?\s*(?:so|because)\b.*)?[.!]*$/i;
+const ZH_POINTER =
+  /^(?:好|好的|对|嗯)?[，,\s]*(?:(?:记一下|记住|记着|记下来|记好了)(?:这个|这条|哈|啊)?|(?:以后|之后|今后)?(?:你)?(?:帮我[^，。]{0,12}?)?都?(?:按|照)(?:这个|这样|这些|这条)(?:来|写|做|弄))[。！!.]*$/;
+
+function pointsBack(sentence: Sentence): boolean {
+  const text = sentence.masked.trim();
+  return EN_POINTER.test(text) || ZH_POINTER.test(text);
+}
+
+/**
+ * The statement a pointer names, when it reads as one: declarative (no question, no task asked of
+ * the agent, nothing of the moment), long enough to be a lesson, and without a cue of its own.
+ */
+function pointedStatement(before: Sentence): CueSentence | undefined {
+  if (reportsHearsay(before) || analyzeSentence(before) !== undefined) return undefined;
+  const start = fillerLength(before.masked);
+  const text = before.masked.slice(start).trim();
+  const chinese = isChineseClause(text);
+  if (/[?？]/.test(text) || (chinese ? ZH_QUESTION.test(text) : EN_QUESTION_START.test(text.toLowerCase())))
+    return undefined;
+  if (TASK_VERB.test(text) || (chinese ? ZH_ASKS.test(text) || ZH_NOW.test(text) : EN_MOMENTARY.test(text)))
+    return undefined;
+  if (chinese ? text.replace(/\s/g, '').length < 8 : text.split(/\s+/).length < 5) return undefined;
+  // "另外说一下我的习惯：…", "our convention:": the lead names the kind of lesson, the rest is it.
+  const lead = /^[^：:]{0,12}?(习惯|约定|规矩|规定|convention|habit|rule)\s*[：:]\s*/i.exec(
+    before.text.slice(start),
+  );
+  const content = cleanClause(before.text.slice(start + (lead?.[0].length ?? 0))).trim();
+  if (content === '') return undefined;
+  const personal = lead !== null && /我的|\bmy\b/i.test(lead[0]);
+  return {
+    cue: { kind: personal ? 'preference' : 'fact', confidence: 0.7 },
+    quote: before.text,
+    content: chinese ? content : capitalizeFirst(content),
+    words: contentWords(content),
+  };
 }
 
 /** A clause that gives the reason or the risk of a rule ("otherwise the build might break", "不然可能会挂"). */
