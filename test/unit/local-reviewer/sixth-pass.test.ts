@@ -380,3 +380,30 @@ describe('sixth pass: rules stated mid-sentence in colloquial Chinese', () => {
     expect(learned(text)).toEqual([]);
   });
 });
+
+describe('sixth pass: a pointer back at the statement before it', () => {
+  it.each([
+    [
+      'this repo always runs with AWS_PROFILE=infra-admin, sandbox is for the playground. remember that',
+      'AWS_PROFILE=infra-admin',
+    ],
+    ['the staging db is refreshed from prod every sunday night. remember this for next time', 'sunday night'],
+    ['我的习惯：commit message 都用英文，subject 不超过 50 个字符。以后都按这个来', '50 个字符'],
+    ['发版分支都从 release/ 开头，hotfix 从 main 拉。记一下', 'release/'],
+  ])('learns the statement before %s', (text, keyword) => {
+    const found = learned(text);
+    expect(found.filter((item) => item.includes(keyword))).toHaveLength(1);
+    expect(found.join(' ')).not.toMatch(/remember (that|this)|记一下|按这个来/);
+  });
+
+  it.each([
+    ['can you fix the login? remember that'],
+    ['fix the flaky test in utils. remember that'],
+    ['我今天要早点走。记一下'],
+    ['帮我把这个接口改一下。记住'],
+    ['remember that so I stop getting this question'],
+    ['以后都按这个来'],
+  ])('stays silent on %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+});
