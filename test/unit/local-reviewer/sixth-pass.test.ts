@@ -407,3 +407,36 @@ describe('sixth pass: a pointer back at the statement before it', () => {
     expect(learned(text)).toEqual([]);
   });
 });
+
+describe('sixth pass: a statement scoped to this repository that always holds', () => {
+  it.each([
+    [
+      'fyi the notebooks in this repo only ever read from the snapshot at /mnt/lake/snapshots/latest',
+      '/mnt/lake/snapshots/latest',
+    ],
+    [
+      'the tests in this repo only ever use the fake clock from test/support/clock.ts',
+      'test/support/clock.ts',
+    ],
+    ['这个项目里前端只调 /api/v2 的接口', '/api/v2'],
+    ['这个仓库的配置都放在 config/ 下面', 'config/'],
+    ['what we do instead: run maven with -s .mvn/ci-settings.xml, every time.', '-s .mvn/ci-settings.xml'],
+  ])('learns %s', (text, keyword) => {
+    expect(learned(text).filter((item) => item.includes(keyword))).toHaveLength(1);
+  });
+
+  it.each([
+    ['the tests in this repo always take forever to run'],
+    ['everything in this repo is always broken after a merge'],
+    ['the CI in this project always times out on fridays'],
+    ['last time the deploy in this repo only took 5 minutes'],
+    ['Sometimes I wish we always used strict mode in this repo, but the legacy code makes it impossible.'],
+    ['I think the tests in this repo only run on linux'],
+    ['这个仓库的测试每次都要跑半小时'],
+    ['这个项目的文档从来没人更新'],
+    ['要是这个仓库都用 TypeScript 就好了'],
+    ['what we do here?'],
+  ])('stays silent on %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+});

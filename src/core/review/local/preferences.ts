@@ -183,7 +183,7 @@ const EN_CUES: readonly CueRule[] = [
   },
   {
     pattern:
-      /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
+      /^(the way we do (it|this|things)( here| in this repo)?|what we do (instead|here|now|these days)|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
     kind: 'rule',
     confidence: 0.8,
   },
@@ -875,7 +875,10 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           previousCue = pointed;
           return;
         }
-        const found = analyzeSentence(heard ?? sentence) ?? (heard ? placedFact(heard) : undefined);
+        const found =
+          analyzeSentence(heard ?? sentence) ??
+          (heard ? placedFact(heard) : undefined) ??
+          (reported ? undefined : scopedHabit(sentence));
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
         // "protos moved. api/proto/v2 now.": a bare path that says where something moved.
@@ -985,6 +988,67 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
     }
   }
   return proposals;
+}
+
+/** "… in this repo …", "这个仓库的 …": a statement about this repository as a whole. */
+const EN_REPO_SCOPE =
+  /\b(in|of|for|across|throughout) (this|our) (repo|repository|project|codebase|monorepo|service|app)\b/i;
+const ZH_REPO_SCOPE = /(这个|本|咱们|我们)(的)?(仓库|项目|代码库|服务|repo)(里|中|里面|的|下)?/i;
+const SCOPED_WISH =
+  /\b(wish|if only|would be nice|would love|hope|hoping|ought to|should really|used to|supposed to|impossible|can't|cannot)\b|希望|但愿|要是|如果|就好了|本来|应该/i;
+const ACTIONABLE =
+  /[\w.-]*\/[\w./-]+|`[^`]+`|\b[\w-]+\.(ts|tsx|js|mjs|py|rb|go|rs|java|kt|php|yml|yaml|json|toml|xml|ini|cfg|conf|md|sql|sh|lock)\b|(^|\s)--?[a-z][\w-]+|\b[A-Z_]{3,}=|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\bv?\d+\.\d+/;
+const SCOPED_STATE =
+  /\b(forever|broken|slow|flaky|times? out|timed out|fails?|failing|crash\w*|nobody|no one|last time|yesterday|took|takes? (ages|long|minutes|hours))\b|没人|半小时|很慢|太慢|老是|上次|昨天|挂/i;
+/** "only ever", "always", "只", "一律": what holds every time, not once. */
+const EN_HABIT = /\b(only ever|only|always|never|exclusively|every time|each time|without exception)\b/i;
+const ZH_HABIT = /只|都|一律|统一|从来|全部|始终|每次/;
+
+/**
+ * A statement scoped to this repository that says what always holds there, whatever its verb:
+ * "the notebooks in this repo only ever read from the parquet snapshot at /mnt/lake/…", "这个项目里
+ * 前端只调 /api/v2 的接口". Not a question, a request or a statement of the moment.
+ */
+function scopedHabit(sentence: Sentence): CueSentence | undefined {
+  const start = fillerLength(sentence.masked);
+  const text = sentence.masked.slice(start).trim();
+  const chinese = isChineseClause(text);
+  const scoped = chinese
+    ? ZH_REPO_SCOPE.test(text) && ZH_HABIT.test(text)
+    : EN_REPO_SCOPE.test(text) && EN_HABIT.test(text);
+  if (!scoped || /[?？]/.test(text)) return undefined;
+  if (
+    chinese
+      ? ZH_QUESTION.test(text) || ZH_ASKS.test(text) || ZH_NOW.test(text)
+      : EN_QUESTION_START.test(text.toLowerCase())
+  )
+    return undefined;
+  if (
+    TASK_VERB.test(text) ||
+    (!chinese && (EN_MOMENTARY.test(text.toLowerCase()) || EN_HEDGE.test(text.toLowerCase())))
+  )
+    return undefined;
+  if (chinese ? ZH_HEDGE.test(text) || text.replace(/\s/g, '').length < 8 : text.split(/\s+/).length < 6)
+    return undefined;
+  // "I wish we always used strict mode in this repo", "要是这个仓库都用 TS 就好了": not how things are.
+  if (
+    SCOPED_WISH.test(text) ||
+    EN_HYPOTHETICAL.test(text.toLowerCase()) ||
+    ZH_HYPOTHETICAL.test(text) ||
+    complains(text)
+  )
+    return undefined;
+  // Something a future agent can act on (a path, a flag, a file, an identifier), and no complaint
+  // about speed or breakage: "the tests in this repo always take forever" is no lesson.
+  if (!ACTIONABLE.test(sentence.text) || SCOPED_STATE.test(text)) return undefined;
+  const content = cleanClause(sentence.text.slice(start)).trim();
+  if (content === '') return undefined;
+  return {
+    cue: { kind: 'fact', confidence: 0.7 },
+    quote: sentence.text,
+    content: chinese ? content : capitalizeFirst(content),
+    words: contentWords(content),
+  };
 }
 
 /** A sentence that only points back at what was just said: "remember that", "记一下", "都按这个来". */
@@ -1552,7 +1616,10 @@ function analyzeClause(
     if (/^(别|不要|不用)[^，。,；]{0,4}(那个|这个|那些|这些)/.test(rest) && !ZH_STANDING.test(rest))
       return undefined;
   } else if (
-    (EN_QUESTION_START.test(lower) && !whenYou) ||
+    // "what we do instead: run maven with …" states the way, it does not ask.
+    (EN_QUESTION_START.test(lower) &&
+      !whenYou &&
+      !/^what we do (instead|here|now|these days)\s*[:：]/.test(lower)) ||
     (EN_HYPOTHETICAL.test(lower) && !IF_YOU_FOR_ME.test(lower)) ||
     EN_IDIOM.test(lower)
   ) {
@@ -1667,7 +1734,7 @@ function analyzeClause(
   if (chinese && rest.replace(/\s/g, '').length < 4) return undefined;
   // "the way we do it here: every migration …" — the lead-in is not part of the lesson.
   const lead =
-    /^(the way we do (it|this|things)( here| in this repo)?|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(
+    /^(the way we do (it|this|things)( here| in this repo)?|what we do (instead|here|now|these days)|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\s*[:：-]?\s*/i.exec(
       content,
     ) ??
     /^(quick |general |golden |house |one )?(rule of thumb|rule|convention|policy|principle|guideline|note for (later|the future|future reference)|for future reference|good to know|worth knowing|pro tip)s?\b[^:]{0,40}:\s*/i.exec(
