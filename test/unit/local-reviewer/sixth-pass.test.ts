@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { categoryOf, wipesState, withoutNarrowing } from '../../../src/core/review/local/commands.js';
+import { reportedFailure } from '../../../src/core/review/local/reported.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
 import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
 import type { Transcript } from '../../../src/core/review/types.js';
@@ -438,5 +439,24 @@ describe('sixth pass: a statement scoped to this repository that always holds', 
     ['what we do here?'],
   ])('stays silent on %s', (text) => {
     expect(learned(text)).toEqual([]);
+  });
+});
+
+describe('sixth pass: failure states named the way the platform names them', () => {
+  it.each([
+    ['the worker pod is in CrashLoopBackOff since the deploy'],
+    ['prod 上的 pod 一直 OOMKilled，帮我调一下'],
+    ['the importer segfaults on big files'],
+    ['the job exits with exit code 137 halfway through'],
+  ])('%s reports a failure', (text) => {
+    expect(reportedFailure(text)).toBeDefined();
+  });
+
+  it.each([
+    ['the pod restarted fine after the deploy'],
+    ['exit code 0, all good'],
+    ['扩容以后 pod 都起来了'],
+  ])('%s reports none', (text) => {
+    expect(reportedFailure(text)).toBeUndefined();
   });
 });

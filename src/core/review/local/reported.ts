@@ -48,10 +48,10 @@ const MAX_MESSAGE = 20_000;
 
 /** Words of a failure in the person's own English. */
 const EN_FAILURE =
-  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page|rejects?|rejected|refuses|evicts?|evicting|OOM|out of memory|not allowed|forbidden|unauthori[sz]ed|permission denied)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
+  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page|rejects?|rejected|refuses|evicts?|evicting|OOM|out of memory|not allowed|forbidden|unauthori[sz]ed|permission denied|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|Evicted|segfaults?|segmentation fault|core dumped|SIGSEGV|SIGKILL|exit(ed)? (code|status) [1-9]\d*)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
 /** Words of a failure in Chinese (or a Chinese sentence with an English warning). */
 const ZH_FAILURE =
-  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|warning|error/i;
+  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|被杀|warning|error|OOMKilled|CrashLoopBackOff|ImagePullBackOff|Evicted|exit code [1-9]\d*/i;
 
 /** A reply that doubts its own fix: not verified. */
 const REPLY_DOUBT =
