@@ -196,6 +196,42 @@ describe('sixth pass: a procedure the agent carried out when asked how', () => {
         },
       ],
     ],
+    [
+      'what the agent did today (how did you …)',
+      [
+        {
+          user: 'how did you get the build green? redo it',
+          steps: [ok('npm run clean'), ok('npm run build'), say('Same as before.')],
+        },
+      ],
+    ],
+    [
+      'variants of one command',
+      [
+        {
+          user: 'how do I run a single test here? show me',
+          steps: [
+            ok('npx jest src/a.test.ts', 'PASS'),
+            ok('npx jest -t "formats dates"', 'PASS'),
+            say('Either way.'),
+          ],
+        },
+      ],
+    ],
+    [
+      'wiping steps',
+      [
+        {
+          user: 'how do we free up disk space on the runner? do it',
+          steps: [
+            ok('docker system prune -af', 'Total reclaimed space: 12GB'),
+            ok('rm -rf ~/.cache/pip'),
+            ok('df -h /', '40% used'),
+            say('Freed 12GB.'),
+          ],
+        },
+      ],
+    ],
   ])('stays silent on %s', (_name, turns) => {
     expect(learnedFrom(turns).filter((text) => /run in order|依次运行|in order:/.test(text))).toEqual([]);
   });

@@ -8,13 +8,16 @@
  */
 import { isCodexInjectedUserText } from '../transcript.js';
 import type { Transcript } from '../types.js';
-import { durableCommand, isReadOnly, PLAIN_INSTALL, type SessionActions } from './commands.js';
+import { durableCommand, isReadOnly, PLAIN_INSTALL, wipesState, type SessionActions } from './commands.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, maskQuoted } from './text.js';
 
-/** "how do we X", "how should I X", "what's the process for X", "the usual way to X". */
+/**
+ * "how do we X", "how should I X", "what's the process for X", "the usual way to X". Not "how did
+ * you …" (what happened today) nor "how would you …" (a hypothetical).
+ */
 const EN_HOW =
-  /\bhow (?:do|did|does|should|would|can|shall) (?:we|i|you|one|people) (?:usually |normally |typically |ever )?([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo|around here|again|these days)?\s*(?:\?|$|,|\.|—| - )|\bwhat(?:'s| is) the (?:process|procedure|drill|routine|usual way|way|right way) (?:for|to) ([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo)?\s*(?:\?|$|,|\.)/im;
+  /\bhow (?:do|does|should|can|shall) (?:we|i|you|one|people) (?:usually |normally |typically |ever )?([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo|around here|again|these days)?\s*(?:\?|$|,|\.|—| - )|\bwhat(?:'s| is) the (?:process|procedure|drill|routine|usual way|way|right way) (?:for|to) ([a-z][\w-]*(?: [\w.:/-]+){0,5}?)\s*(?:here|in this repo)?\s*(?:\?|$|,|\.)/im;
 /** "follow the README", "per the Makefile", "figure it out from the Makefile". */
 const EN_DOC =
   /\b(?:follow(?:ing)?|per|as in|according to|as (?:described|documented) in|like|(?:figure|work) (?:it |them )?out from|from) (?:the |our )?(README|readme|docs|Makefile|makefile|justfile|Taskfile|CONTRIBUTING(?:\.md)?|runbook|wiki|playbook)\b/;
@@ -86,7 +89,9 @@ export function extractCarriedOut(transcript: Transcript, actions: SessionAction
   let dropped = 0;
   for (const run of runs) {
     const durable = durableCommand(run.command);
-    if (durable === undefined) {
+    // A step that wipes or replaces local state (`rm -rf`, `git clean`, `docker system prune`) is
+    // never written into a note that invites running it again.
+    if (durable === undefined || wipesState(run.command)) {
       dropped += 1;
       continue;
     }
@@ -94,6 +99,9 @@ export function extractCarriedOut(transcript: Transcript, actions: SessionAction
     steps.push(durable);
   }
   if (steps.length < 2 || steps.length > MAX_STEPS || dropped > steps.length) return [];
+  // `npx jest a.test.ts`, then `npx jest -t foo`: variants of one command (examples), not steps.
+  const head = (step: string): string => step.split(/\s+/).slice(0, 2).join(' ');
+  if (new Set(steps.map(head)).size === 1) return [];
   const list = steps.map((step, index) => `${index + 1}. \`${step}\``);
   const what = asked.what.replace(/[?？。.!！]+$/, '');
   const source = asked.source ?? '';
