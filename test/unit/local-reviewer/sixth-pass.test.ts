@@ -445,6 +445,21 @@ describe('sixth pass: a pointer back at the statement before it', () => {
   });
 });
 
+describe('sixth pass: a pointer after a procedure', () => {
+  it('keeps the procedure one recall note, with no memory fact beside it', () => {
+    const output = reviewLocally(
+      transcript([
+        {
+          user: '我们发版的流程是这样的：先 make changelog 生成变更，然后 make build 打包，再 make smoke 冒烟。你照这个来',
+          steps: [say('好的。')],
+        },
+      ]),
+    );
+    expect(output.memory_updates).toEqual([]);
+    expect(output.recall_candidate).toHaveLength(1);
+  });
+});
+
 describe('sixth pass: a statement scoped to this repository that always holds', () => {
   it.each([
     [

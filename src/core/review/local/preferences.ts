@@ -868,10 +868,8 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
             before !== undefined && previousCue === undefined && !voided.has(position - 1)
               ? pointedStatement(before)
               : undefined;
-          if (pointed) {
-            pointed.quote = `${pointed.quote} ${sentence.text}`;
-            groups.push([pointed]);
-          }
+          // The quote stays the statement itself: a procedure laid out in it stays one recall note.
+          if (pointed) groups.push([pointed]);
           previousCue = pointed;
           return;
         }
