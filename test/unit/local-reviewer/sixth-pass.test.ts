@@ -511,3 +511,63 @@ describe('sixth pass: failure states named the way the platform names them', () 
     expect(reportedFailure(text)).toBeUndefined();
   });
 });
+
+describe('sixth pass: guards written from probes of what a fresh batch may hold', () => {
+  it.each([
+    ['the bug in this repo only happens in src/date/format.ts on Safari'],
+    ['这个仓库的问题都出现在 src/legacy/ 下面'],
+  ])('a scoped report of a bug is no fact: %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+
+  it.each([['the 2.4 release goes out on friday. remember that'], ['下周三冻结 release/2.4 分支。记一下']])(
+    'a date to keep in mind is no lesson: %s',
+    (text) => {
+      expect(learned(text)).toEqual([]);
+    },
+  );
+
+  it('an inspection is not a step of a carried-out procedure', () => {
+    const found = learnedFrom([
+      {
+        user: 'how do we check the canary here? do it',
+        steps: [
+          ok('kubectl -n shop get pods -l track=canary', 'shop-canary-1   Running'),
+          ok('kubectl -n shop logs deploy/shop-canary --tail=50', 'GET /health 200'),
+          say('Canary looks healthy.'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => /in order/.test(text))).toEqual([]);
+  });
+
+  it('a question about my own machine is not the way of the repository', () => {
+    const found = learnedFrom([
+      {
+        user: 'how do I switch my node version to 20? do it',
+        steps: [ok('nvm install 20'), ok('corepack enable'), say('Done.')],
+      },
+    ]);
+    expect(found.filter((text) => /in order/.test(text))).toEqual([]);
+  });
+
+  it('a switch allowed this once is not vouched for', () => {
+    const found = learnedFrom([
+      {
+        user: 'install the deps',
+        steps: [
+          fail('composer install', 'requires PHP extension ext-intl * but it is missing from your system.'),
+          say('ext-intl is missing.'),
+        ],
+      },
+      {
+        user: 'just pass --ignore-platform-req=ext-intl this once, I will install it later',
+        steps: [
+          ok('composer install --ignore-platform-req=ext-intl', 'Generating autoload files'),
+          say('Installed.'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => text.includes('--ignore-platform-req=ext-intl'))).toEqual([]);
+  });
+});

@@ -30,10 +30,14 @@ const ZH_HOW =
 const ZH_DOC = /(?:按|照)(?:着|照)?\s*(README|readme|文档|Makefile|wiki|CONTRIBUTING)/;
 /** The question is about the problem at hand, not a way of working. */
 const ONE_OFF_OBJECT =
-  /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess|fix|debug|solve|get rid of)\b|这个(问题|报错|错误|bug)|修/i;
+  /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess|fix|debug|solve|get rid of|my|mine)\b|这个(问题|报错|错误|bug)|修|我的|我电脑|本机/i;
 /** Words that only place the question ("咱们这边", "我们"). */
 const ZH_PLACE =
   /^(?:那|那个|还有|对了|话说|请问|问下|问一下)?[，,\s]*(?:咱们|我们|你们)?(?:这边|这儿|这里)?(?:的)?/;
+/** Commands that only inspect (cluster state, containers, logs): looking, not a step of a way. */
+const INSPECTS =
+  /^(?:kubectl|oc) (?:get|describe|logs|top|explain|version|config (?:view|get-contexts|current-context))\b|^docker (?:ps|logs|inspect|images|stats|compose (?:ps|logs))\b|^helm (?:list|ls|status|get|history|template|lint)\b|^(?:aws|gcloud|az) .*\b(?:describe|list|get|show)\b|^(?:npm|pnpm|yarn) (?:ls|list|outdated|view|info|why|audit)\b|^(?:git|gh|which|type|node -v|python -V|java -version)\b|^(?:terraform|tofu) (?:show|output|state (?:list|show)|validate)\b/;
+
 /** At most this many steps: a longer run of commands is a working session, not a recipe. */
 const MAX_STEPS = 8;
 
@@ -82,7 +86,9 @@ export function extractCarriedOut(transcript: Transcript, actions: SessionAction
   if (question === undefined) return [];
   const asked = askedHow(question);
   if (asked === undefined) return [];
-  const runs = actions.commands.filter((run) => run.turn === latest.index && !isReadOnly(run.command));
+  const runs = actions.commands.filter(
+    (run) => run.turn === latest.index && !isReadOnly(run.command) && !INSPECTS.test(run.command.trim()),
+  );
   // A step that failed: the way is not known to work (and a failed attempt is never stored as one).
   if (runs.some((run) => run.exitCode !== 0)) return [];
   const steps: string[] = [];

@@ -857,6 +857,10 @@ export function extractCommandLessons(
         const at = words.indexOf(token);
         // Never a switch that forces its way through, and never one the person warned against.
         if (token.length < 4 || at < 0 || FORCING.test(token)) return false;
+        // "just add --no-cache this once", "这次先加 …": a one-time permission, not the way.
+        const end = words.indexOf('\n', at);
+        const line = words.slice(words.lastIndexOf('\n', at) + 1, end < 0 ? words.length : end);
+        if (ONCE.test(line)) return false;
         return !NEGATED_BEFORE.test(words.slice(Math.max(0, at - 24), at));
       });
     };
@@ -952,6 +956,9 @@ const FORCING = /^(-f|--force\b.*|--no-verify|--unsafe-perm|--allow-root|--legac
 /** "don't add …", "never use …", "不要加 …", "别用 …" right before a switch: a warning, not a vouch. */
 const NEGATED_BEFORE =
   /(\b(don'?t|do not|never|no|not|without|stop)\b|不要|别|不用|不能|禁止|勿)[^.!?。！？\n]*$/i;
+/** A permission for this one run. */
+const ONCE =
+  /\b(this once|just once|for now|this time|for today|temporarily|one-off|one off)\b|这次|这一次|临时|暂时|先这样|就这一回/i;
 /** Environment variables that only make a run say more. */
 const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|NODE_DEBUG|CI)=/;
 

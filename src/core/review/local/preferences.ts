@@ -997,7 +997,7 @@ const SCOPED_WISH =
 const ACTIONABLE =
   /[\w.-]*\/[\w./-]+|`[^`]+`|\b[\w-]+\.(ts|tsx|js|mjs|py|rb|go|rs|java|kt|php|yml|yaml|json|toml|xml|ini|cfg|conf|md|sql|sh|lock)\b|(^|\s)--?[a-z][\w-]+|\b[A-Z_]{3,}=|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\bv?\d+\.\d+/;
 const SCOPED_STATE =
-  /\b(forever|broken|slow|flaky|times? out|timed out|fails?|failing|crash\w*|nobody|no one|last time|yesterday|took|takes? (ages|long|minutes|hours))\b|没人|半小时|很慢|太慢|老是|上次|昨天|挂/i;
+  /\b(forever|broken|slow|flaky|flakes?|times? out|timed out|fails?|failing|crash\w*|bugs?|issues?|errors?|happens?|problems?|regress\w*|nobody|no one|last time|yesterday|took|takes? (ages|long|minutes|hours))\b|没人|半小时|很慢|太慢|老是|上次|昨天|挂|报错|问题|出现/i;
 /** "only ever", "always", "只", "一律": what holds every time, not once. */
 const EN_HABIT = /\b(only ever|only|always|never|exclusively|every time|each time|without exception)\b/i;
 const ZH_HABIT = /只|都|一律|统一|从来|全部|始终|每次/;
@@ -1049,6 +1049,10 @@ function scopedHabit(sentence: Sentence): CueSentence | undefined {
   };
 }
 
+/** A day, a deadline or a sprint: what holds until then is no lesson. */
+const DATED =
+  /\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|next (week|month|sprint)|this (week|month|sprint)|by eod|end of (day|week))\b|周[一二三四五六日天]|星期|礼拜|下周|本周|这周|月底|截止/i;
+
 /** A sentence that only points back at what was just said: "remember that", "记一下", "都按这个来". */
 const EN_POINTER =
   /^(?:(?:ok|okay|so|and|pls|please)[,\s]+)*(?:remember|note|keep in mind|memori[sz]e|save|write down|don'?t forget) (?:that|this|it)\b(?:\s+(?:down|for (?:next time|later|the future)|please|pls))*(?:\s*[,;]?\s*(?:so|because)\b.*)?[.!]*$/i;
@@ -1073,6 +1077,8 @@ function pointedStatement(before: Sentence): CueSentence | undefined {
     return undefined;
   if (TASK_VERB.test(text) || (chinese ? ZH_ASKS.test(text) || ZH_NOW.test(text) : EN_MOMENTARY.test(text)))
     return undefined;
+  // "we're releasing on friday. remember that": a date to keep in mind, not a lesson about the repo.
+  if (DATED.test(text)) return undefined;
   if (chinese ? text.replace(/\s/g, '').length < 8 : text.split(/\s+/).length < 5) return undefined;
   // "另外说一下我的习惯：…", "our convention:": the lead names the kind of lesson, the rest is it.
   const lead = /^[^：:]{0,12}?(习惯|约定|规矩|规定|convention|habit|rule)\s*[：:]\s*/i.exec(
