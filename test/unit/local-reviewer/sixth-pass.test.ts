@@ -72,6 +72,10 @@ describe('sixth pass: a procedure the agent carried out when asked how', () => {
         {
           user: 'set up the search index locally, follow the README',
           steps: [
+            ok(
+              'cat README.md',
+              '## Search\n\n    docker compose up -d opensearch\n    npm run search:create-index\n    npm run search:reindex',
+            ),
             ok('docker compose up -d opensearch', 'Started'),
             ok('npm run search:create-index', 'created index products'),
             ok('npm run search:reindex', 'indexed 5120 docs'),
@@ -102,6 +106,10 @@ describe('sixth pass: a procedure the agent carried out when asked how', () => {
         {
           user: '照文档把本地证书生成一下',
           steps: [
+            ok(
+              'cat docs/dev-certs.md',
+              'mkcert -install\nmkcert -cert-file certs/dev.pem -key-file certs/dev-key.pem localhost',
+            ),
             ok('mkcert -install', 'installed'),
             ok('mkcert -cert-file certs/dev.pem -key-file certs/dev-key.pem localhost', 'created'),
             say('好了。'),
@@ -170,6 +178,20 @@ describe('sixth pass: a procedure the agent carried out when asked how', () => {
             ok('git commit -m "feat: x"'),
             ok('git push -f'),
             say('Squashed.'),
+          ],
+        },
+      ],
+    ],
+    [
+      "Chinese: a pointer at the docs about today's task, then the usual checks",
+      [
+        {
+          user: '按文档把分页接口改一下',
+          steps: [
+            ok('cat docs/api.md', '分页参数用 cursor'),
+            ok('pnpm lint', 'ok'),
+            ok('pnpm test', 'Tests 88 passed'),
+            say('改好了。'),
           ],
         },
       ],

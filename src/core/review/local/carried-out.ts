@@ -108,6 +108,21 @@ export function extractCarriedOut(transcript: Transcript, actions: SessionAction
   // `npx jest a.test.ts`, then `npx jest -t foo`: variants of one command (examples), not steps.
   const head = (step: string): string => step.split(/\s+/).slice(0, 2).join(' ');
   if (new Set(steps.map(head)).size === 1) return [];
+  // Pointed at a file ("follow the README", "照文档弄") rather than asked how: the steps must be the
+  // ones the agent read there (a Makefile's targets, the README's commands), or the pointer was about
+  // today's task ("按文档把接口改一下", then the usual test run).
+  if (asked.what === '') {
+    const read = actions.commands
+      .filter((run) => run.turn === latest.index && run.exitCode === 0 && isReadOnly(run.command))
+      .map((run) => run.output)
+      .join('\n');
+    const documented = (step: string): boolean => {
+      const target = /^make ([\w.-]+)$/.exec(step)?.[1];
+      if (target !== undefined) return new RegExp(`^${target.replace(/[.]/g, '\\.')}:`, 'm').test(read);
+      return read.includes(step) || read.includes(step.split(/\s+/).slice(0, 2).join(' '));
+    };
+    if (!steps.every(documented)) return [];
+  }
   const list = steps.map((step, index) => `${index + 1}. \`${step}\``);
   const what = asked.what.replace(/[?？。.!！]+$/, '');
   const source = asked.source ?? '';
