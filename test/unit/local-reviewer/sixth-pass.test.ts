@@ -593,3 +593,25 @@ describe('sixth pass: guards written from probes of what a fresh batch may hold'
     expect(found.filter((text) => text.includes('--ignore-platform-req=ext-intl'))).toEqual([]);
   });
 });
+
+describe('sixth pass: Chinese lead-ins and the repository as the scope of 统一/一律', () => {
+  it.each([
+    ['顺便说一句，这个仓库的单测都放在 tests/unit 下面，别放 src 里', '这个仓库的单测都放在 tests/unit 下面'],
+    ['这个接口改完了。另外提一句，我们这边金额一律用分存，不用元', '我们这边金额一律用分存'],
+    ['记一下，staging 的数据库每周日晚上会重置', 'staging 的数据库'],
+    ['对了，这个项目里 mock 数据统一放 __mocks__ 目录', '__mocks__'],
+    ['这个仓库一律用 tab 缩进', 'tab 缩进'],
+  ])('learns %s without its lead-in', (text, start) => {
+    const found = learned(text);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(start);
+    expect(found[0]).not.toMatch(/说一句|提一句|记一下|对了/);
+  });
+
+  it.each([['这个函数统一用 async 写'], ['这次统一改成 v2'], ['顺便说一句，今天先别合并']])(
+    'stays silent on %s',
+    (text) => {
+      expect(learned(text)).toEqual([]);
+    },
+  );
+});

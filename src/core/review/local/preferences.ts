@@ -552,7 +552,7 @@ const ZH_CUES: readonly CueRule[] = [
   // "接口返回的时间统一用 UTC", "生产库禁止直接连": 统一/一律/禁止 anywhere in a short clause.
   {
     pattern:
-      /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/,
+      /^(?!(帮我|帮忙|给我|把|请帮|麻烦))(?![^，。]*(这个(?!项目|仓库|服务|代码库|repo)|这次|这里的|刚才))[^，。,；;]{1,16}?(统一|一律|禁止|不允许|不准)[^，。,]{1,30}/,
     kind: 'rule',
     confidence: 0.7,
   },
@@ -1838,7 +1838,7 @@ const EN_LEAD =
 const EN_LEAD_CLAUSE =
   /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
 const ZH_LEAD =
-  /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|另外|还有|对了|顺便|麻烦你?|注意|提醒一下)[\s，,：:。]*/;
+  /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|记一下|记下|另外|还有|对了|哦对|顺便|麻烦你?|注意|提醒一下|(顺便|另外|再)?(说|提|插|补充)(一句|一下)|补充)[\s，,：:。]*/;
 
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
@@ -1861,7 +1861,8 @@ function cleanClause(text: string): string {
 function writeContent(text: string, chinese: boolean): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   // A path, an identifier or a command opening the sentence keeps its case (`internal/api/gen`).
-  const literal = /^[^\s]*[/._:=@`]|^[a-z]+[A-Z]/.test(flat);
+  // A Chinese sentence keeps an English word that opens it as written ("staging 的数据库…").
+  const literal = /^[^\s]*[/._:=@`]|^[a-z]+[A-Z]/.test(flat) || (chinese && hasCjk(flat));
   let result = (literal ? flat : capitalize(flat))
     .replace(
       /([.!?]\s+)([a-z])(?=[a-z]*\s)/g,
