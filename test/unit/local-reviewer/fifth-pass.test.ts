@@ -9,30 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { reportedFailure } from '../../../src/core/review/local/reported.js';
 import { reviewLocally } from '../../../src/core/review/local/review.js';
-import { parseRollout } from '../../../src/core/agents/codex/rollout.js';
-import type { Transcript } from '../../../src/core/review/types.js';
-import { patchOf, rolloutText, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
-
-function transcript(turns: TurnSpec[]): Transcript {
-  return parseRollout(rolloutText({ turns }));
-}
-
-const ok = (sh: string, out = ''): Step => ({ sh, exit: 0, out });
-const fail = (sh: string, out: string): Step => ({ sh, exit: 1, out });
-const say = (text: string): Step => ({ say: text });
-
-/** Everything the reviewer proposes for the session's latest turn, as text. */
-function learnedFrom(turns: TurnSpec[]): string[] {
-  const output = reviewLocally(transcript(turns));
-  return [...output.memory_updates, ...output.recall_candidate].map(
-    (item) => `${item.summary} ${String(item.details.content ?? '')}`,
-  );
-}
-
-/** Everything proposed for a one-message session. */
-function learned(text: string): string[] {
-  return learnedFrom([{ user: text, steps: [say('ok')] }]);
-}
+import { patchOf, type Step, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
+import { transcript, ok, fail, say, learnedFrom, learned } from '../../helpers/local-review.js';
 
 /** The memory removes the latest turn of a session proposes (their `old_summary`). */
 function removes(turns: TurnSpec[]): string[] {
