@@ -14,6 +14,7 @@ import { patchedFiles, SHELL_TOOL_NAMES } from '../transcript.js';
 import type { Transcript } from '../types.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, contentWords, isPathLike } from './text.js';
+import { toolResults } from './tool-results.js';
 
 /** What a command does, as far as lessons are concerned. */
 export type CommandCategory =
@@ -59,11 +60,7 @@ export function collectActions(transcript: Transcript): SessionActions {
   const patches: PatchRun[] = [];
   let order = 0;
   for (const turn of transcript.turns) {
-    const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
-    for (const entry of turn.entries) {
-      if (entry.kind === 'tool_output' && entry.callId !== undefined)
-        outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
-    }
+    const resultAt = toolResults(turn.entries);
     turn.entries.forEach((entry, position) => {
       if (entry.kind !== 'tool_call') return;
       order += 1;
@@ -73,14 +70,7 @@ export function collectActions(transcript: Transcript): SessionActions {
         return;
       }
       if (!SHELL_TOOL_NAMES.has(entry.name)) return;
-      // Without a call id, the output is the next entry if it is one.
-      const next = turn.entries[position + 1];
-      const result =
-        entry.callId !== undefined
-          ? outputs.get(entry.callId)
-          : next?.kind === 'tool_output'
-            ? { exitCode: next.exitCode, output: next.output }
-            : undefined;
+      const result = resultAt(position);
       const output = result?.output ?? '';
       commands.push({
         turn: turn.index,

@@ -11,6 +11,7 @@ import { isCodexInjectedUserText } from '../transcript.js';
 import type { Transcript } from '../types.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
 import { clip, contentWords, hasCjk, isPathLike, splitSentences, type Sentence } from './text.js';
+import { toolResults } from './tool-results.js';
 
 type CueKind = 'rule' | 'prohibition' | 'preference' | 'fact';
 
@@ -758,22 +759,13 @@ function confirmedHearsay(
     .map((match) => match[0].replace(/[.,;:]+$/, ''))
     .filter((path) => path.length >= 4 && /[/.]/.test(path));
   if (paths.length === 0) return undefined;
-  const outputs = new Map<string, { exitCode: number | undefined; output: string }>();
-  for (const entry of entries)
-    if (entry.kind === 'tool_output' && entry.callId !== undefined)
-      outputs.set(entry.callId, { exitCode: entry.exitCode, output: entry.output });
+  const resultAt = toolResults(entries);
   let seen = '';
   let failed = '';
   entries.forEach((entry, index) => {
     if (entry.kind === 'assistant') failed += NOT_THERE.test(entry.text) ? `\n${entry.text}` : '';
     if (entry.kind !== 'tool_call' || entry.name === 'apply_patch') return;
-    const next = entries[index + 1];
-    const result =
-      entry.callId !== undefined
-        ? outputs.get(entry.callId)
-        : next?.kind === 'tool_output'
-          ? { exitCode: next.exitCode, output: next.output }
-          : undefined;
+    const result = resultAt(index);
     if (result === undefined) return;
     const output = result.output.slice(0, 100_000);
     if (result.exitCode === 0 && output.trim() !== '' && !NOT_THERE.test(output))
