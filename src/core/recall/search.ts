@@ -1143,6 +1143,7 @@ export function rankRecall(
       ? 3
       : (limitOptions?.limit ?? Infinity);
   // The gate's per-query context (see gateSignalsOf); none is built for the rules.
+  const cjkQuery = cjkPieces.length > 0 || queryTerms.some((t) => t.cjk);
   const gateContext = gated
     ? gateContextOf(groups, {
         totalMass,
@@ -1154,10 +1155,8 @@ export function rankRecall(
         answers,
         siblingDocs,
         siblingGroups,
-        cjk: cjkPieces.length > 0 || queryTerms.some((t) => t.cjk),
-        mixed:
-          (cjkPieces.length > 0 || queryTerms.some((t) => t.cjk)) &&
-          queryTerms.some((t) => !t.cjk && /[a-z]/.test(t.term)),
+        cjk: cjkQuery,
+        mixed: cjkQuery && queryTerms.some((t) => !t.cjk && /[a-z]/.test(t.term)),
       })
     : undefined;
   const better = (a: RecallCandidate, b: RecallCandidate): number =>
