@@ -1,20 +1,15 @@
 /**
  * The commander program. Command definitions live here (cheap); each action lazily imports its
- * implementation from `commands/<verb>.ts`. One place maps errors to exit codes: 0 ok, 1 failure,
- * 2 usage; an expected error prints one line (plus a hint), anything else prints "internal error"
- * and its stack only with `--debug`.
+ * implementation from `commands/<verb>.ts` and runs it through `action.ts`, the one place that maps
+ * errors to exit codes: 0 ok, 1 failure, 2 usage.
  */
-import { basename } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { describeError, EXIT, isAppError, loadAgentRegistry, logError, UsageError } from '../core/index.js';
-import type { CommandContext } from './context.js';
-import { finishInvocation, startInvocation, type Invocation } from './invocation.js';
+import { EXIT, loadAgentRegistry, UsageError } from '../core/index.js';
+import { type Action, programName, reportError, runAction } from './action.js';
 import { VERSION } from './version.js';
 
 // Loaded with this module: the option help names the agents.
 const { AGENT_NAMES, DEFAULT_AGENT } = await loadAgentRegistry();
-
-type Action<O> = (options: O, ctx: CommandContext, args: string[]) => Promise<number | void>;
 
 /** Wraps a lazily loaded action so the invocation is logged and errors map to exit codes. */
 function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrate?: boolean } = {}) {
@@ -22,76 +17,11 @@ function lazy<O>(kind: string, load: () => Promise<Action<O>>, options: { hydrat
     const command = received[received.length - 1] as Command;
     const opts = command.opts() as O & { home?: string };
     const globals = command.optsWithGlobals() as { debug?: boolean };
-    let invocation: Invocation;
-    try {
-      invocation = startInvocation({
-        ...(options.hydrate === false ? { hydrate: false } : {}),
-        ...(opts.home ? { home: opts.home } : {}),
-      });
-    } catch (error) {
-      // No usable home (HOME unset or missing): a clear message, exit 2, and nothing written.
-      process.exitCode = reportError(error, Boolean(globals.debug));
-      return;
-    }
-    const ctx: CommandContext = { invocation, debug: Boolean(globals.debug) };
-    let code: number;
-    try {
-      const action = await load();
-      code = (await action(opts, ctx, command.args)) ?? EXIT.ok;
-    } catch (error) {
-      code = reportError(error, ctx.debug);
-      ctx.invocation.extras.error_type = error instanceof Error ? error.name : typeof error;
-      ctx.invocation.extras.error_message = describeError(error);
-      if (!isAppError(error)) logError(`${kind} crashed: ${describeError(error)}`, { kind });
-    }
-    finishInvocation(ctx.invocation, kind, code);
-    process.exitCode = code;
+    process.exitCode = await runAction(kind, load, opts, command.args, {
+      debug: Boolean(globals.debug),
+      ...(options.hydrate === false ? { hydrate: false } : {}),
+    });
   };
-}
-
-/** File-system errors that are about the machine, not a bug. */
-const ENVIRONMENT_ERRORS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  EMFILE: 'too many open files',
-};
-
-/** Prints an error the way a user can act on, returns its exit code. */
-export function reportError(error: unknown, debug: boolean): number {
-  const prog = programName();
-  if (isAppError(error)) {
-    process.stderr.write(`${prog}: ${error.message}\n`);
-    if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
-    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
-    return error.exitCode;
-  }
-  // The machine, not the program: a full disk, a read-only or forbidden path. Say so plainly.
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code && ENVIRONMENT_ERRORS[code]) {
-    process.stderr.write(
-      `${prog}: ${ENVIRONMENT_ERRORS[code]}: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.stderr.write(
-      'hint: nothing was half-written; queued work stays queued and is retried on the next run\n',
-    );
-    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return EXIT.failure;
-  }
-  process.stderr.write(`${prog}: internal error: ${describeError(error)}\n`);
-  if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-  else
-    process.stderr.write(
-      `(run again with --debug for the stack; please report it with version ${VERSION})\n`,
-    );
-  return EXIT.failure;
-}
-
-function programName(): string {
-  const name = basename(process.argv[1] ?? 'codex-self-evolution').replace(/\.js$/, '');
-  return name === 'csep' ? 'csep' : 'codex-self-evolution';
 }
 
 /** Builds the program (exported for in-process tests). */

@@ -268,6 +268,30 @@ describe('recall --query', () => {
   });
 });
 
+describe('recall fast path', () => {
+  it('answers exactly as the full program does', () => {
+    const w = world();
+    const cwd = w.repos['ledger-api']!;
+    // A leading global option sends the same call through commander (main.ts takes the fast path
+    // only when `recall` comes first).
+    for (const [bin, args] of [
+      [undefined, ['recall', '--query', 'how do I run the tests', '--cwd', cwd]],
+      [undefined, ['recall', 'flaky', 'tests', '--top-k=2', '--format', 'json', '--cwd', cwd]],
+      [CSEP, ['recall', 'how', 'are', 'migrations', 'run']],
+      [undefined, ['recall', '--query', 'tests', '--top-k', 'many']],
+      [undefined, ['recall', '--query', 'tests', 'and', 'words']],
+    ] as const) {
+      const options = { env: w.env, cwd, ...(bin ? { bin } : {}) };
+      const fast = runCli([...args], options);
+      const full = runCli(['--debug', ...args], options);
+      expect(fast.status, args.join(' ')).toBe(full.status);
+      expect(fast.stdout, args.join(' ')).toBe(full.stdout);
+      // --debug adds the stack below the message.
+      expect(fast.stderr, args.join(' ')).toBe(full.stderr === '' ? '' : `${full.stderr.split('\n')[0]}\n`);
+    }
+  });
+});
+
 describe('csep recall <query...>', () => {
   it('joins the words, prints focused markdown of the top 3 and exits 0', () => {
     const w = world();

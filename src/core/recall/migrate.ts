@@ -8,13 +8,13 @@
  * writes under the bucket's compile lock (the compiler is the other writer of the file), and never
  * waits for it: a bucket whose lock is busy is left for the compile that holds it.
  */
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { describeError } from '../errors.js';
 import { writeFileAtomic } from '../fs/atomic.js';
 import { listBuckets, statePathsForBucket, type StatePaths } from '../paths.js';
 import {
   buildRecallIndexFromSource,
-  loadRecallSearchIndex,
+  readRecallSearchIndexFile,
   serializeRecallSearchIndex,
 } from './index-build.js';
 
@@ -41,7 +41,7 @@ export function searchIndexUsable(paths: Pick<StatePaths, 'recallIndex' | 'recal
   }
   let index;
   try {
-    index = loadRecallSearchIndex(readFileSync(paths.recallSearchIndex));
+    index = readRecallSearchIndexFile(paths.recallSearchIndex);
   } catch {
     return false;
   }

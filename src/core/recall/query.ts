@@ -27,7 +27,7 @@ import { AppError, describeError } from '../errors.js';
 import {
   checkRecallRecord,
   isRecallSearchIndexFresh,
-  loadRecallSearchIndex,
+  readRecallSearchIndexFile,
   type RecallRecord,
   type RecallSearchIndex,
 } from './index-build.js';
@@ -112,9 +112,9 @@ function tidy(r: RecallResult): RecallResult {
 
 /** Reads the stored index; `undefined` (with the reason in `problems`) when it cannot be used. */
 function readSearchIndex(file: string, problems: string[]): RecallSearchIndex | undefined {
-  let bytes: Buffer;
+  let index: RecallSearchIndex | undefined;
   try {
-    bytes = readFileSync(file);
+    index = readRecallSearchIndexFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(
@@ -124,7 +124,6 @@ function readSearchIndex(file: string, problems: string[]): RecallSearchIndex | 
     );
     return undefined;
   }
-  const index = loadRecallSearchIndex(bytes);
   if (index === undefined) problems.push('recall/search-index.json is damaged or of another version');
   return index;
 }
