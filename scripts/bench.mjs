@@ -1052,8 +1052,8 @@ function measureImports() {
     ],
     'recall (command)': [
       d('cli', 'main.js'),
-      d('cli', 'program.js'),
-      d('core', 'agents', 'index.js'),
+      d('cli', 'recall-fast.js'),
+      d('cli', 'action.js'),
       d('cli', 'commands', 'recall.js'),
       d('core', 'recall', 'migrate.js'),
       d('core', 'settings.js'),

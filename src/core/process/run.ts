@@ -14,13 +14,16 @@
  * synchronous loops, the scheduler's injected command runner, the stable copy made during
  * `install`). A synchronous call cannot watch a process group while it blocks, so its timeout kills
  * the child only (SIGTERM, as `spawnSync` does), and the child stays in our process group, so a
- * Ctrl-C reaches it too.
+ * Ctrl-C reaches it too. It calls `spawnSync` itself (what execa's sync form wraps), and execa is
+ * imported only when `runProcess` runs: importing execa costs ~75 ms, which `compile`, `scan`,
+ * `status` and `install` paid on every start for a few `git` calls.
  *
  * Starting a detached worker without waiting for it is `spawnDetached` (./detached.ts), the one
  * exception to execa: see its comment. Nothing outside this folder imports `node:child_process` or
  * execa (an ESLint rule).
  */
-import { execa, execaSync, type Options, type SyncOptions } from 'execa';
+import { spawnSync } from 'node:child_process';
+import type { Options } from 'execa';
 
 /** Default cap of captured stdout and of stderr; past it the run is stopped and `outputTooLarge`. */
 export const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
@@ -84,7 +87,7 @@ export interface RunOptions extends RunSyncOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** The execa options both forms share: no shell, our env only, text out, no rejection. */
+/** The execa options of `runProcess`: no shell, our env only, text out, no rejection. */
 function baseOptions(options: RunSyncOptions) {
   return {
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -98,7 +101,7 @@ function baseOptions(options: RunSyncOptions) {
     encoding: 'utf8' as const,
     stripFinalNewline: false,
     maxBuffer: options.maxOutputBytes ?? MAX_OUTPUT_BYTES,
-  } satisfies Options & SyncOptions;
+  } satisfies Options;
 }
 
 /** The fields of an execa result this module reads (async and sync results share them). */
@@ -164,6 +167,7 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
   const started = performance.now();
   let timedOut = false;
   let aborted = false;
+  const { execa } = await import('execa');
   const child = execa(file!, args, {
     ...baseOptions(options),
     detached: true,
@@ -221,6 +225,44 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
 export function runSync(argv: readonly string[], options: RunSyncOptions): RunOutcome {
   const [file, ...args] = argv;
   const started = performance.now();
-  const result = execaSync(file!, args, { ...baseOptions(options), timeout: options.timeoutMs });
-  return outcomeOf(result, { timedOut: result.timedOut, aborted: false, started, pid: undefined });
+  const cap = options.maxOutputBytes ?? MAX_OUTPUT_BYTES;
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.env ?? process.env)) {
+    if (value !== undefined) env[key] = value;
+  }
+  const result = spawnSync(file!, args, {
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    env,
+    shell: false,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    ...(options.input === undefined ? {} : { input: options.input }),
+    maxBuffer: cap,
+    timeout: options.timeoutMs,
+    killSignal: 'SIGTERM',
+  });
+  const error = result.error as NodeJS.ErrnoException | undefined;
+  const timedOut = error?.code === 'ETIMEDOUT';
+  const outputTooLarge = error?.code === 'ENOBUFS';
+  // Neither our timeout nor the cap: the program could not be started (ENOENT, EACCES, ...).
+  const spawnFailed = error !== undefined && !timedOut && !outputTooLarge;
+  return {
+    exitCode: result.status ?? undefined,
+    signal: result.signal ?? undefined,
+    // Past the cap spawnSync keeps the whole chunk it was reading: cut it to the cap, as execa did.
+    stdout: textOf(result.stdout, cap),
+    stderr: textOf(result.stderr, cap),
+    timedOut,
+    aborted: false,
+    outputTooLarge,
+    spawnError: spawnFailed ? error.message : undefined,
+    spawnErrorCode: spawnFailed && typeof error.code === 'string' ? error.code : undefined,
+    systemError: error?.message,
+    durationMs: Math.round(performance.now() - started),
+    pid: undefined,
+  };
+}
+
+/** A captured stream as text, at most `cap` bytes of it. */
+function textOf(output: Buffer | null, cap: number): string {
+  return output ? output.subarray(0, cap).toString('utf8') : '';
 }
