@@ -146,6 +146,13 @@ export interface RecallRankingParams {
    * repositories of 10 notes or more (dev), and a store's first few notes are what it knows least.
    */
   gateMinRepoNotes: number;
+  /**
+   * A query that names another repository's directory (`in marrow-studio which port…`,
+   * `tollgate 那边的发布流程`) is asked about that repository: its notes take the place of the asking
+   * repository's for every repository rule (boost, distinguishing words, prompt-time scope, the gate's
+   * `same_repo`), and the asking repository's own notes are held to `otherRepoCoverage`.
+   */
+  routeNamedRepo: boolean;
 }
 
 /**
@@ -209,6 +216,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   gateVetoes: ['answer', 'required', 'sibling', 'other-repo', 'side-word', 'distinct'],
   promptGateVetoes: ['answer', 'required', 'sibling', 'other-repo'],
   gateMinRepoNotes: 10,
+  routeNamedRepo: true,
   topK: 5,
 };
 
@@ -904,7 +912,13 @@ export function rankRecall(
   };
   const df = (term: string): number => entryOf(term)?.df ?? 0;
   // Repository and cwd relations are decided once per distinct value, not per record.
-  const repoMatches = index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
+  const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
+  const routed =
+    p.routeNamedRepo && namedCwd !== undefined
+      ? namedRepos(index, namedCwd, options.repoFingerprint as string)
+      : undefined;
+  const repoMatches =
+    routed ?? index.repos.map((fp) => !!options.repoFingerprint && fp === options.repoFingerprint);
   const repoHasNotes = repoMatches.some((x) => x);
   /** Notes holding `term`: of the asking repository when it has notes here, else of the store. */
   const ownDf = (term: string): number => {
@@ -1124,8 +1138,11 @@ export function rankRecall(
       if (gi < 32 && !g.part && g.mass >= maxKnown * p.distinctShare) distinctMask |= 1 << gi;
     });
   }
-  const cwdRelated = index.cwds.map(
-    (cwd) => options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd),
+  // Asked about a named repository: its directory, not the one the query comes from, is related.
+  const cwdRelated = index.cwds.map((cwd, i) =>
+    routed !== undefined
+      ? namedCwd?.[i] === true
+      : options.cwd !== undefined && isSameOrNestedPath(cwd, options.cwd),
   );
   // Keep only the best `limit` candidates: sorting thousands of weak matches would cost more than
   // the whole rest of a query in a short-lived process.
@@ -1135,7 +1152,6 @@ export function rankRecall(
   // The gate's repository features presuppose an asking repository with notes here: without one, the
   // rules answer (a store of other projects' notes only, a query from outside any repository).
   const gated = ((options.prompt ? p.promptGate : p.gate) && repoHasNotes) || limitOptions?.pool === true;
-  const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
   const allowedCwd = options.prompt ? namedCwd : undefined;
   const limit = gated
     ? Math.max(GATE_POOL, limitOptions?.limit ?? 0)
@@ -1524,7 +1540,59 @@ function promptAllowedCwds(index: RecallSearchIndex, query: string): boolean[] {
   // The Unicode-class regex costs milliseconds to compile; ASCII prompts split the same way without it.
   const separators = /[\u0080-\uffff]/.test(lower) ? /[^\p{L}\p{N}_.-]+/u : /[^a-z0-9_.-]+/;
   const words = new Set(lower.split(separators).filter((w) => w.length >= 3));
-  return index.cwds.map((cwd) => words.has(baseName(cwd)));
+  // Latin runs, also where Chinese is glued to them (tollgate的发布), and their spelling without
+  // separators, alone and joined to the next word or two: marrow_studio, "marrow studio",
+  // MarrowStudio all name marrow-studio.
+  const runs = (lower.match(/[a-z0-9][a-z0-9_.-]*/g) ?? []).map((w) => w.replace(/[-_.]+$/, ''));
+  const keys = new Set<string>();
+  runs.forEach((w, i) => {
+    keys.add(w);
+    let joined = '';
+    for (let j = i; j < Math.min(runs.length, i + 3); j++) {
+      joined += (runs[j] as string).replace(/[-_.]/g, '');
+      keys.add(joined);
+    }
+  });
+  return index.cwds.map((cwd) => {
+    const name = baseName(cwd);
+    if (words.has(name)) return true;
+    const key = name.replace(/[-_.]/g, '');
+    // A loose spelling counts only for a name no ordinary word has: "api" or "frontend" in a
+    // question is a word, not a repository.
+    return key.length >= 5 && keys.has(key) && distinctiveName(name);
+  });
+}
+
+/** A directory name that is not an ordinary word: it has a separator or a digit, or no note uses it. */
+function distinctiveName(name: string): boolean {
+  return /[-_.0-9]/.test(name) || referenceShare(stem(name)) === 0;
+}
+
+/**
+ * The repositories a query is asked about when it names, by its root directory, a repository other
+ * than the asking one (true per entry of `index.repos`); undefined when it names none but the asking
+ * one, or only subdirectories (`firmware`, `frontend`, `screen`: words more than names) or ordinary
+ * words. A repository's root is the shortest directory its notes were taken in. One pass over the
+ * records, only when a directory name was found.
+ */
+function namedRepos(
+  index: RecallSearchIndex,
+  namedCwd: readonly boolean[],
+  asking: string,
+): boolean[] | undefined {
+  if (!namedCwd.some((x) => x)) return undefined;
+  const root = index.repos.map(() => -1);
+  for (let doc = 0; doc < index.count; doc++) {
+    const r = docRepoIndex(index, doc);
+    const c = docCwdIndex(index, doc);
+    const seen = root[r] as number;
+    if (seen < 0 || (index.cwds[c] as string).length < (index.cwds[seen] as string).length) root[r] = c;
+  }
+  const repos = root.map(
+    (c) => c >= 0 && namedCwd[c] === true && distinctiveName(baseName(index.cwds[c] as string)),
+  );
+  if (index.repos.some((fp, i) => repos[i] === true && fp === asking)) return undefined;
+  return repos.some((x) => x) ? repos : undefined;
 }
 
 /**
