@@ -247,10 +247,10 @@ export function evaluateRecall(options: EvaluateOptions = {}): EvalReport {
     if (xs.length === 0) continue;
     const group = (key: (o: EvalOutcome) => string): Record<string, EvalFigures> =>
       Object.fromEntries(
-        [...new Set(xs.map(key))].sort().map((k) => [k, figures(xs.filter((o) => key(o) === k))]),
+        [...new Set(xs.map(key))].sort().map((k) => [k, evalFigures(xs.filter((o) => key(o) === k))]),
       );
     const entry = {
-      all: figures(xs),
+      all: evalFigures(xs),
       byLanguage: group((o) => o.query.language),
       byKind: group((o) => o.query.kind),
     };
@@ -275,7 +275,8 @@ function rankOf(ids: readonly string[], expected: readonly string[]): number {
   return ids.findIndex((id) => expected.includes(id)) + 1;
 }
 
-function figures(outcomes: readonly EvalOutcome[]): EvalFigures {
+/** The figures of a set of outcomes (any mix of halves). */
+export function evalFigures(outcomes: readonly EvalOutcome[]): EvalFigures {
   const answerable = outcomes.filter((o) => o.query.expected.length > 0);
   const unanswerable = outcomes.filter((o) => o.query.expected.length === 0);
   const share = (xs: readonly EvalOutcome[], pred: (o: EvalOutcome) => boolean): number =>

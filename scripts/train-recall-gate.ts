@@ -37,7 +37,14 @@ import {
 } from '../src/core/recall/index-build.js';
 import { GATE_FEATURES, type GateSignals, gateFeatures } from '../src/core/recall/gate.js';
 import { type GateVeto, RECALL_DEFAULTS, rankRecall } from '../src/core/recall/search.js';
-import { type EvalQuery, RECALL_FIXTURE_DIR, evaluateRecall, loadHalf } from './eval-recall.js';
+import {
+  type EvalQuery,
+  RECALL_FIXTURE_DIR,
+  RECALL_TEST_DIR,
+  evalFigures,
+  evaluateRecall,
+  loadHalf,
+} from './eval-recall.js';
 
 const MODEL_FILE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -99,10 +106,19 @@ const sha1 = (text: string): string => createHash('sha1').update(text).digest('h
 /** The pools of every dev query (dev notes only in the store), with the vetoes of `vetoes`. */
 function collect(
   skip: readonly string[],
+  spent: readonly string[],
   vetoes: readonly GateVeto[],
   promptVetoes: readonly GateVeto[],
+  peers: boolean,
 ): QueryPools[] {
   const half = loadHalf(RECALL_FIXTURE_DIR, 'dev', { skip });
+  if (spent.length > 0) {
+    // Spent held-out batches (`--with t4,t5`): their own notes and queries, none of the rest of the half.
+    const more = loadHalf(RECALL_TEST_DIR, 'dev', { skip: ['records.json', 'queries.json'], only: spent });
+    half.records.push(...more.records);
+    Object.assign(half.repos, more.repos);
+    half.queries.push(...more.queries);
+  }
   const large = buildRecallIndex(half.records);
   const buckets = new Map<string, RecallSearchIndex>();
   for (const fp of new Set(half.records.map((r: RecallRecord) => r.repo_fingerprint))) {
@@ -114,7 +130,7 @@ function collect(
     const opts = {
       query: query.query,
       cwd: query.cwd,
-      params: { gateVetoes: vetoes, promptGateVetoes: promptVetoes },
+      params: { gateVetoes: vetoes, promptGateVetoes: promptVetoes, gatePeers: peers },
       ...(fp === undefined ? {} : { repoFingerprint: fp }),
     };
     const pool = (index: RecallSearchIndex | undefined, prompt: boolean): Pooled[] =>
@@ -338,7 +354,7 @@ const line = (f: Figures): string =>
   `prompt right ${pct(f.right)} noise ${pct(f.noise)}`;
 
 /** Sets each candidate's probability from a model fitted without its repository. */
-function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
+function crossValidate(vs: readonly Views[], promptVs: readonly Views[], mode: Mode, lambda: number): void {
   for (const repo of new Set(vs.map((q) => q.query.repo))) {
     const model = fit(
       examples(
@@ -348,12 +364,12 @@ function crossValidate(vs: readonly Views[], mode: Mode, lambda: number): void {
       lambda,
     );
     const promptModel =
-      promptDrop.size === 0
+      promptDrop.size === 0 && promptVs === vs
         ? model
         : fit(
             masked(
               examples(
-                vs.filter((q) => q.query.repo !== repo),
+                promptVs.filter((q) => q.query.repo !== repo),
                 mode,
               ),
             ),
@@ -442,28 +458,40 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(
     `vetoes: ${vetoes.join(',') || 'none'}; at prompt: ${promptVetoes.join(',') || 'none'}\n`,
   );
-  const qs = collect(skip, vetoes, promptVetoes);
+  const withAt = argv.indexOf('--with');
+  const spent = withAt >= 0 ? (argv[withAt + 1] ?? '').split(',').filter((w) => w !== '') : [];
+  const qs = collect(skip, spent, vetoes, promptVetoes, RECALL_DEFAULTS.gatePeers);
+  // Prompt-time recall's model learns from pools whose notes are compared with every other candidate
+  // (`gatePeers` off): its own pools hold the allowed repositories only, so only the examples it
+  // borrows from `recall`'s pools differ. `--prompt-peers` fits it on the same pools as `recall`'s.
+  const qsPrompt =
+    RECALL_DEFAULTS.gatePeers && !argv.includes('--prompt-peers')
+      ? collect(skip, spent, vetoes, promptVetoes, false)
+      : qs;
   // Feature ablation: the named features are held at 0.
   const dropAt = argv.indexOf('--drop');
   const drop = new Set(dropAt >= 0 ? (argv[dropAt + 1] ?? '').split(',') : []);
   const dropped = GATE_FEATURES.map((name) => drop.has(name));
-  for (const q of qs)
+  for (const q of new Set([...qs, ...qsPrompt]))
     for (const c of [...q.large, ...q.bucket, ...q.prompt]) c.x = c.x.map((v, j) => (dropped[j] ? 0 : v));
   // Hard rules kept with the gate: candidates with the named flag set are never returned.
   const hardAt = argv.indexOf('--hard');
   const hard = GATE_FEATURES.flatMap((name, j) =>
     hardAt >= 0 && (argv[hardAt + 1] ?? '').split(',').includes(name) ? [j] : [],
   );
-  for (const q of qs) {
+  for (const q of new Set([...qs, ...qsPrompt])) {
     const keep = (c: Pooled): boolean => hard.every((j) => c.x[j] === 0);
     [q.large, q.bucket, q.prompt] = [q.large.filter(keep), q.bucket.filter(keep), q.prompt.filter(keep)];
   }
-  const rules = evaluateRecall({
-    sets: ['dev'],
-    testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
+  const rulesReport = evaluateRecall({
+    sets: spent.length > 0 ? ['dev', 'test'] : ['dev'],
+    testDir: spent.length > 0 ? RECALL_TEST_DIR : join(RECALL_FIXTURE_DIR, 'no-test-half'),
     devFiles: { skip },
+    testFiles: { skip: ['records.json', 'queries.json'], only: spent },
     params: { gate: false, promptGate: false },
-  }).sets['dev']?.all;
+  });
+  // The rules over the same queries as the gate (the spent batches' with the dev half's).
+  const rules = spent.length > 0 ? evalFigures(rulesReport.outcomes) : rulesReport.sets['dev']?.all;
   const rulesOn = (only: string): void => {
     const f = evaluateRecall({
       sets: ['dev'],
@@ -510,10 +538,11 @@ async function main(argv: readonly string[]): Promise<void> {
   }> = [];
   for (const mode of modes) {
     const vs = views(qs, mode);
+    const promptVs = qsPrompt === qs ? vs : views(qsPrompt, mode);
     const sanity = figures(vs, mode, 0, 0);
     process.stdout.write(`${mode}: ${examples(vs, mode).length} examples; gate open: ${line(sanity)}\n`);
     for (const lambda of lambdas) {
-      crossValidate(vs, mode, lambda);
+      crossValidate(vs, promptVs, mode, lambda);
       const { tRecall, tPrompt } = chooseThresholds(vs, mode, noiseAim, rules?.recallAt1);
       const f = figures(vs, mode, tRecall, tPrompt);
       process.stdout.write(
@@ -636,7 +665,10 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const n = examples(vs, best.mode);
   const model = fit(n, best.lambda);
-  const promptModel = fit(masked(n), bestPrompt.lambda);
+  const promptModel = fit(
+    masked(qsPrompt === qs ? n : examples(views(qsPrompt, best.mode), best.mode)),
+    bestPrompt.lambda,
+  );
   const round = (x: number): number => Math.round(x * 1e4) / 1e4;
   process.stdout.write(
     `chosen ${best.mode}, λ=${best.lambda} / prompt λ=${bestPrompt.lambda}, thresholds ${best.tRecall.toFixed(3)} / ${bestPrompt.tPrompt.toFixed(3)}\n` +
@@ -647,7 +679,7 @@ async function main(argv: readonly string[]): Promise<void> {
       `\n  ${'bias'.padEnd(20)} ${round(model.bias)} / ${round(promptModel.bias)}\n`,
   );
   if (argv.includes('--dry-run') || best.mode !== 'replace') return;
-  const command = `npx tsx scripts/train-recall-gate.ts${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}`;
+  const command = `npx tsx scripts/train-recall-gate.ts${skip.length > 0 ? ` --skip ${skip.join(',')}` : ''}${spent.length > 0 ? ` --with ${spent.join(',')}` : ''}`;
   const text = [
     `// Generated by \`${command}\`; do not edit.`,
     `// Fitted on ${qs.length} dev queries (${n.length} examples); λ = ${best.lambda} (prompt-time`,

@@ -153,6 +153,11 @@ export interface RecallRankingParams {
    * `same_repo`), and the asking repository's own notes are held to `otherRepoCoverage`.
    */
   routeNamedRepo: boolean;
+  /**
+   * The gate compares a note of the asking repository with the other notes of that repository only
+   * (its margins, the best other candidate's coverage and words), as in the repository's own bucket.
+   */
+  gatePeers: boolean;
 }
 
 /**
@@ -217,6 +222,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   promptGateVetoes: ['answer', 'required', 'sibling', 'other-repo'],
   gateMinRepoNotes: 10,
   routeNamedRepo: true,
+  gatePeers: true,
   topK: 5,
 };
 
@@ -386,6 +392,70 @@ const SYNONYM_SETS: readonly (readonly string[])[] = [
   ['maximum', 'max', 'largest', 'highest', '最大', '最高'],
   ['throughput', 'qps', 'rps', '吞吐'],
   ['connect', 'connection', 'reach', '连接'],
+  // Seventh pass: a broader developer thesaurus, written from the domain (not from any query).
+  ['registry', 'pypi', 'npmjs', 'crates'],
+  ['snapshot', 'golden', 'baseline', '快照'],
+  ['listen', 'bind', 'expose'],
+  ['rollback', 'downgrade', 'backward', 'backwards', 'unapply'],
+  ['local', 'locally', 'localhost', 'laptop', '本地', '本机'],
+  ['frontend', 'web', '前端'],
+  ['backend', 'server', '后端', '服务端'],
+  ['crash', 'panic', 'segfault', 'hardfault', 'abort', '崩溃'],
+  ['dependency', 'library', 'lib'],
+  ['upgrade', 'update', '更新'],
+  ['flash', 'burn', '烧录', '刷机'],
+  ['notification', 'notify', 'push', '通知', '推送'],
+  ['webhook', 'callback', '回调'],
+  ['nightly', 'overnight', '每晚', '夜间'],
+  ['batch', '批处理', '批量'],
+  ['billing', 'invoice', '计费', '账单'],
+  ['perf', 'faster', 'speed', 'speedup', 'lag'],
+  ['reset', 'wipe', 'purge', '重置', '清空'],
+  ['login', 'sso', '登陆'],
+  ['download', '下载'],
+  ['upload', '上传'],
+  ['export', 'convert', '导出', '转换'],
+  ['import', '导入'],
+  ['index', '索引'],
+  ['transaction', '事务'],
+  ['thread', '线程'],
+  ['process', '进程'],
+  ['cluster', '集群'],
+  ['node', '节点'],
+  ['replica', 'replicas', '副本'],
+  ['metric', 'metrics', '指标'],
+  ['backup', '备份'],
+  ['restore', '恢复'],
+  ['encrypt', 'encryption', '加密'],
+  ['decrypt', 'decryption', '解密'],
+  ['template', '模板'],
+  ['component', '组件'],
+  ['admin', '管理后台'],
+  ['console', '控制台'],
+  ['url', 'link', '链接'],
+  ['host', 'hostname', '主机'],
+  ['coverage', '覆盖率'],
+  ['e2e', '端到端'],
+  ['integration', '集成'],
+  ['seed', 'seeds', 'fixture', 'fixtures'],
+  ['storage', '存储'],
+  ['field', 'column', '字段'],
+  ['proxy', 'forward', 'forwarding', '代理', '转发'],
+  ['gateway', '网关'],
+  ['domain', '域名'],
+  ['signing', 'signature', '签名'],
+  ['screenshot', '截图'],
+  ['toggle', 'flag', '开关'],
+  ['inspector', 'devtools', 'debugger'],
+  ['stacktrace', 'traceback', 'backtrace', '堆栈'],
+  ['obfuscate', 'obfuscated', 'deobfuscate', 'minified', '混淆'],
+  ['probe', 'healthcheck', 'health', '探针'],
+  ['offline', 'disconnect', '离线', '掉线', '断线'],
+  ['logout', 'signout', '登出'],
+  ['session', '会话'],
+  ['leak', '泄漏', '泄露'],
+  ['power', 'battery', '功耗', '耗电'],
+  ['picture', 'photo', '图片'],
 ];
 
 /**
@@ -793,6 +863,20 @@ const CJK_SYNONYM_SETS: readonly (readonly string[])[] = [
   ['第一次', '首次', 'first'],
   ['不存在', '找不到', 'exist', 'missing'],
   ['本地', 'local'],
+  // Seventh pass: more developer Chinese, written from the domain.
+  ['每晚', '每天晚上', '夜间', '凌晨', 'nightly'],
+  ['批处理', '批量', '批任务', 'batch'],
+  ['计费', '账单', 'billing'],
+  ['登陆', '登录', 'login'],
+  ['本机', '本地', 'localhost', 'local'],
+  ['后端', '服务端', 'server', 'backend'],
+  ['前端', 'web', 'frontend'],
+  ['清空', '清除', '重置', 'reset'],
+  ['烧录', '烧写', '刷机', '烧', 'flash'],
+  ['掉线', '断线', '断开', 'disconnect', 'offline'],
+  ['探针', '健康检查', 'probe', 'health'],
+  ['截图', '截屏', 'screenshot'],
+  ['邮件', '邮箱', 'email', 'mail'],
 ];
 
 let cjkSynonyms: Array<{ words: string[]; terms: string[][] }> | undefined;
@@ -912,7 +996,8 @@ export function rankRecall(
   };
   const df = (term: string): number => entryOf(term)?.df ?? 0;
   // Repository and cwd relations are decided once per distinct value, not per record.
-  const namedCwd = options.repoFingerprint ? promptAllowedCwds(index, options.query) : undefined;
+  const queryCwds = promptAllowedCwds(index, options.query);
+  const namedCwd = options.repoFingerprint ? queryCwds : undefined;
   const routed =
     p.routeNamedRepo && namedCwd !== undefined
       ? namedRepos(index, namedCwd, options.repoFingerprint as string)
@@ -947,14 +1032,17 @@ export function rankRecall(
   const boundaries = cjkBoundaryBigrams(cjkPieces, extra);
   // A repository's directory name in the query says where to look, not what is asked: its notes
   // rarely spell it ("orders-svc 的 max.poll.interval.ms 是多少").
-  const repoNames = new Set(index.cwds.map(baseName).filter((name) => name.length >= 3));
-  // The parts of a named repository's name ("orders", "svc") go with it.
+  const repoNames = new Set<string>();
+  // The parts of a named repository's name ("orders", "svc") go with it, however it was spelled.
   const repoParts = new Set<string>();
+  queryCwds.forEach((named, i) => {
+    const name = baseName(index.cwds[i] as string);
+    if (!named) return;
+    repoNames.add(name.replace(/[-_.]/g, ''));
+    for (const part of tokenize(name)) repoParts.add(part);
+  });
   for (const qt of queryTerms) {
-    if (repoNames.has(qt.term) && qt.compound) for (const part of tokenize(qt.term)) repoParts.add(part);
-  }
-  for (const qt of queryTerms) {
-    if (repoNames.has(qt.term) || repoParts.has(qt.term)) continue;
+    if (repoNames.has(qt.term.replace(/[-_.]/g, '')) || repoParts.has(qt.term)) continue;
     if (p.cjkBoundaries && boundaries.has(qt.term)) {
       // Straddles two words (动特 of 启动特别): neither a topic nor a missing word.
       knownCjk.add(qt.term);
@@ -1282,7 +1370,12 @@ export function rankRecall(
     if (out.length > limit) out.pop();
   }
   if (gateContext !== undefined) {
-    judgePool(out, gateContext.masses, options.prompt ? GATE_MODEL.prompt : GATE_MODEL);
+    judgePool(
+      out,
+      gateContext.masses,
+      options.prompt ? GATE_MODEL.prompt : GATE_MODEL,
+      p.gatePeers && repoHasNotes && options.prompt === undefined,
+    );
     if (limitOptions?.pool === true) return out;
     const picked = options.prompt
       ? pickGatedForPrompt(index, out, options, p)
@@ -1466,22 +1559,30 @@ function judgePool(
   pool: RecallCandidate[],
   masses: readonly number[],
   model: { weights: readonly number[]; bias: number },
+  peers: boolean,
 ): void {
-  const best = pool[0]?.score ?? 0;
+  // A note of the asking repository is compared with the others of its repository, as in the
+  // repository's own bucket: other projects' notes on the same topic (every repository has a rollback
+  // note) do not make it less of an answer in one large store.
+  const own = peers ? pool.filter((c) => c.sameRepo) : pool;
   const admitted = pool.filter((c) => c.signals?.rules === true);
+  const ownAdmitted = peers ? admitted.filter((c) => c.sameRepo) : admitted;
   const ratio = (score: number, other: number | undefined): number =>
     other === undefined || other <= 0 ? Infinity : score / other;
-  pool.forEach((c, i) => {
+  pool.forEach((c) => {
     const s = c.signals;
     if (s === undefined) return;
-    const other = pool[i === 0 ? 1 : 0];
+    const group = c.sameRepo ? own : pool;
+    const best = group[0]?.score ?? 0;
+    const other = group[group[0] === c ? 1 : 0];
+    const admittedGroup = c.sameRepo ? ownAdmitted : admitted;
     s.ratioBest = best > 0 ? c.score / best : 1;
     s.marginNext = ratio(c.score, other?.score);
     s.otherCoverage = other?.coverage ?? 0;
     // The query's words this note lacks that the best other note has.
     const lacks = (other?.signals?.mask ?? 0) & ~s.mask;
     s.otherHasShare = masses.reduce((sum, m, gi) => sum + ((lacks & (1 << gi)) !== 0 ? m : 0), 0);
-    s.marginAdmitted = ratio(c.score, admitted[admitted[0] === c ? 1 : 0]?.score);
+    s.marginAdmitted = ratio(c.score, admittedGroup[admittedGroup[0] === c ? 1 : 0]?.score);
     c.features = gateFeatures(s);
     c.probability = gateProbability(c.features, model);
   });

@@ -15,7 +15,7 @@
  */
 
 /** Version of the tokenizer rules; part of the search-index version so a rule change rebuilds it. */
-export const TOKENIZER_VERSION = 4;
+export const TOKENIZER_VERSION = 5;
 
 /** English words that carry no topic. Applied to indexed text and queries alike. */
 const STOP_WORDS: ReadonlySet<string> = new Set(
@@ -514,7 +514,8 @@ const NOTE_DURATION = new RegExp(
   'i',
 );
 
-const NOTE_PORT = /(?<![A-Za-z0-9_.])\d{4,5}(?![\d.])|(?<=[a-z]):\d{2,5}\b/i;
+// A port may end a sentence ("listens on 8081."); a dot and a digit after it make a version (1.2345.6).
+const NOTE_PORT = /(?<![A-Za-z0-9_.])\d{4,5}(?!\d|\.\d)|(?<=[a-z]):\d{2,5}\b/i;
 
 const NOTE_VERSION = new RegExp(
   '(?<![\\w.])v?\\d+\\.\\d+|\\bv\\d+\\b|@\\^?\\d+|' +

@@ -218,21 +218,21 @@ describe('the answerability gate', () => {
   });
 
   it('keeps the dev figures it was fitted to (a regression guard)', () => {
-    // The dev queries it was fitted on (the sixth pass: every dev file up to the fourth blind batch),
-    // with the shipped defaults: the gate for `recall` and prompt-time recall, the rules as vetoes.
+    // The dev queries it was fitted on (the seventh pass: every dev file, the fourth and fifth blind
+    // batches included, and the spent held-out batches t4 and t5, which are not read here), with the
+    // shipped defaults: the gate for `recall` and prompt-time recall, the rules as vetoes.
     const report = evaluateRecall({
       sets: ['dev'],
       testDir: join(RECALL_FIXTURE_DIR, 'no-test-half'),
-      devFiles: { skip: ['blind5'] },
     });
     const f = report.sets['dev']?.all;
     expect(f).toBeDefined();
     if (f === undefined) return;
-    expect(f.recallAt1).toBeGreaterThanOrEqual(0.81);
-    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.74);
-    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.74);
-    expect(f.promptRight).toBeGreaterThanOrEqual(0.63);
-    expect(f.promptNoise).toBeLessThanOrEqual(0.095);
+    expect(f.recallAt1).toBeGreaterThanOrEqual(0.82);
+    expect(f.emptyLarge).toBeGreaterThanOrEqual(0.77);
+    expect(f.emptyBucket).toBeGreaterThanOrEqual(0.76);
+    expect(f.promptRight).toBeGreaterThanOrEqual(0.595);
+    expect(f.promptNoise).toBeLessThanOrEqual(0.07);
   });
 });
 
