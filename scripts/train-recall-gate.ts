@@ -308,7 +308,7 @@ function figures(vs: readonly Views[], mode: Mode, tRecall: number, tPrompt: num
       mode === 'replace' &&
       chosen !== undefined &&
       chosen.promptCoverage < chosen.signals.coverage &&
-      chosen.promptCoverage < RECALL_DEFAULTS.promptCoverage
+      chosen.promptCoverage < RECALL_DEFAULTS.promptCjkCoverage
     )
       gated = [];
     if (gated.length > 0 || promptFloor === undefined || mode !== 'replace') return gated;
@@ -549,7 +549,9 @@ async function main(argv: readonly string[]): Promise<void> {
         `  leave-one-repository-out, λ=${lambda} t=${tRecall.toFixed(3)}/${tPrompt.toFixed(3)}: ${line(f)} | accuracy ${pct(accuracy(vs, f))}\n`,
       );
       if (argv.includes('--curve')) {
-        for (const t of [0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.625, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9]) {
+        for (const t of [
+          0.2, 0.275, 0.3, 0.35, 0.4, 0.5, 0.55, 0.575, 0.6, 0.625, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9,
+        ]) {
           const g = figures(vs, mode, t, t);
           const sub =
             report === undefined

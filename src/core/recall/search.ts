@@ -158,6 +158,11 @@ export interface RecallRankingParams {
    * (its margins, the best other candidate's coverage and words), as in the repository's own bucket.
    */
   gatePeers: boolean;
+  /**
+   * With the prompt gate: a note whose prompt coverage (a Chinese word no note has counted in full)
+   * is below this, and below its coverage, is not injected whatever the gate thinks.
+   */
+  promptCjkCoverage: number;
 }
 
 /**
@@ -223,6 +228,7 @@ export const RECALL_DEFAULTS: RecallRankingParams & { topK: number } = {
   gateMinRepoNotes: 10,
   routeNamedRepo: true,
   gatePeers: true,
+  promptCjkCoverage: 0.4,
   topK: 5,
 };
 
@@ -1628,7 +1634,7 @@ function pickGatedForPrompt(
   if ((best.signals?.marginNext ?? 0) < p.promptMargin) return [];
   // A Chinese word no note has counts in full at prompt time (申请年假 is not answered by the note
   // on 申请权限): when it leaves the note below the prompt bar, the gate does not override it.
-  if (best.promptCoverage < best.coverage && best.promptCoverage < p.promptCoverage) return [];
+  if (best.promptCoverage < best.coverage && best.promptCoverage < p.promptCjkCoverage) return [];
   return [best];
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type RecallRecord, buildRecallIndex } from '../../../src/core/recall/index-build.js';
 import { rankRecall, searchRecall, synonymsOf, synonymTerm } from '../../../src/core/recall/search.js';
-import { ANSWER_PORT, answerTypesOf } from '../../../src/core/recall/tokenize.js';
+import { ANSWER_PORT, analyzeQuery, answerTypesOf } from '../../../src/core/recall/tokenize.js';
 
 const sha1 = (s: string): string => createHash('sha1').update(s).digest('hex');
 const HERE = '/home/sam/code/pelican-api';
@@ -168,5 +168,34 @@ describe('the gate compares a note with its own repository’s (seventh pass)', 
     // Against its own repository's notes only, nothing else covers the question as well.
     expect(own(true)?.signals?.otherCoverage ?? 1).toBeLessThan(other?.coverage ?? 0);
     expect(own(true)?.probability ?? 0).toBeGreaterThan(own(false)?.probability ?? 1);
+  });
+});
+
+describe('how a Chinese question is put (seventh pass)', () => {
+  it('is not what it is about: 有什么办法, 怎么回事, 特别 are cut before bigramming', () => {
+    const grams = (q: string): string[] => analyzeQuery(q).cjkPieces.flat();
+    expect(grams('冷启动特别慢，有什么办法')).not.toContain('办法');
+    expect(grams('冷启动特别慢，有什么办法')).not.toContain('动特');
+    expect(grams('同步任务到底怎么回事')).not.toContain('回事');
+    expect(grams('同步任务到底怎么回事')).toContain('同步');
+  });
+
+  it('a Chinese word no note has still silences prompt-time recall below the bar', () => {
+    const zs: RecallRecord[] = [
+      rec('grant', '数据门户申请权限', '在数据门户提交申请，组长审批后生效。'),
+      ...records.filter((r) => r.repo_fingerprint === sha1(HERE)),
+    ];
+    const zi = buildRecallIndex(zs);
+    const at = (query: string, promptCjkCoverage: number): string[] =>
+      searchRecall(zi, zs, {
+        query,
+        cwd: HERE,
+        repoFingerprint: sha1(HERE),
+        params: { promptCjkCoverage },
+        prompt: {},
+      }).map((r) => r.id);
+    expect(at('申请年假要找谁审批', 0.4)).toEqual([]);
+    expect(at('申请年假要找谁审批', 0)).toEqual(['grant']);
+    expect(at('申请权限要找谁审批', 0.4)).toEqual(['grant']);
   });
 });
