@@ -44,5 +44,5 @@ export const GATE_MODEL = {
     ] as readonly number[],
     bias: -6.5918,
   },
-  promptThreshold: 0.625,
+  promptThreshold: 0.65,
 };
