@@ -1042,8 +1042,8 @@ export function rankRecall(
   // The parts of a named repository's name ("orders", "svc") go with it, however it was spelled.
   const repoParts = new Set<string>();
   queryCwds.forEach((named, i) => {
-    const name = baseName(index.cwds[i] as string);
     if (!named) return;
+    const name = baseName(index.cwds[i] as string);
     repoNames.add(name.replace(/[-_.]/g, ''));
     for (const part of tokenize(name)) repoParts.add(part);
   });
@@ -1640,7 +1640,8 @@ function pickGatedForPrompt(
 
 /**
  * Per distinct cwd of the index: true when the prompt names that directory (its last component as a
- * word), which lets prompt-time recall use another repository's notes.
+ * word, or a name that is no ordinary word spelled without its separators), which lets prompt-time
+ * recall use another repository's notes and routes a query to the repository it names.
  */
 function promptAllowedCwds(index: RecallSearchIndex, query: string): boolean[] {
   const lower = query.toLowerCase();
