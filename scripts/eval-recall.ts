@@ -15,7 +15,8 @@
  * noise. Exit code 1 when a half falls below {@link RECALL_AIM} (so a unit test can hold the line).
  *
  * `--set dev|test|all` picks the halves (default all); `--dev-store` keeps the held-out notes out of the
- * store (for tuning); `--verbose` lists every dev query (test queries are never listed one by one);
+ * store (for tuning); `--verbose` lists every dev query (test queries are never listed one by one,
+ * except those of the spent batches t4 and t5);
  * `--summary` lists no query at all, only the figures; `--skip blind` leaves out the files whose name
  * contains a word (comma list), `--only blind` runs only the queries of such files (every note stays in
  * the store); both act on either half (`--set test --only t4` runs one held-out batch);

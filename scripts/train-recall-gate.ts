@@ -18,8 +18,12 @@
  * questions empty without fewer right answers at rank 1 than the rules on the same queries; the
  * prompt threshold the one with the most right notes at noise ≤ 10% (and ≤ the rules' noise).
  *
- * Usage: `npx tsx scripts/train-recall-gate.ts [--skip word,...] [--dry-run]` (`--skip` leaves out
- * dev files whose name holds a word, as the eval does; `--dry-run` writes nothing). Studies:
+ * Usage: `npx tsx scripts/train-recall-gate.ts [--skip word,...] [--with t4,t5] [--dry-run]` (`--skip`
+ * leaves out dev files whose name holds a word, as the eval does; `--with` adds the notes and queries
+ * of spent held-out batches, which decide nothing any more; `--dry-run` writes nothing). `recall`'s
+ * model learns from pools where a note of the asking repository is compared with that repository's
+ * notes only (`gatePeers`), prompt-time recall's from pools without it (`--prompt-peers`: the same
+ * pools). Studies:
  * `--vetoes a,b` / `--prompt-vetoes a,b` (or `none`) try other vetoes, `--lambda x` one
  * regularisation, `--report word` the figures of one dev batch, `--curve` thresholds from 0.2 to 0.9,
  * `--floor p` also injects the rules' prompt-time pick when the gate gives it p.
