@@ -466,20 +466,25 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
   const informative = candidates.filter(
     (line) => !/^(npm error|npm ERR!) (code|errno|syscall|A complete log)\b|^npm (error|ERR!)\s*$/.test(line),
   );
+  // `ERROR tests/test_x.py`, `ERROR collecting src/a.py`: a tag that only says where it broke names
+  // no failure; a line further down that says what is wrong does.
+  const whereOnly = (line: string): boolean =>
+    /^(ERROR|FATAL|FAILED)\s*:?\s*(collecting\s+|in\s+)?[\w./:\\[\]-]+\s*(-\s*)?$/.test(line);
   const tagged = informative.find(
     (line) =>
-      /(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) ||
-      /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) ||
-      /^(ERROR|FATAL)\b/.test(line),
+      !whereOnly(line) &&
+      (/(^|\s|\])(error|fatal|panic)(\[\w+\])?:\s*\S/i.test(line) ||
+        /^(npm error|npm ERR!|ERR_[A-Z_]+| ?ERR_PNPM)/.test(line) ||
+        /^(ERROR|FATAL)\b/.test(line)),
   );
   const phrased = candidates.find((line) =>
-    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|failed to start|is unhealthy|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|unable to|conflicts with|inconsistent|incompatib\w*|execution failed|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory)/i.test(
+    /(missing|cannot|can't|could not|couldn't|not found|no such|no rule|no module|unsupported|unresolved|failed to resolve|failed to load|undefined: \S|\[build failed\]|not configured|failed to start|is unhealthy|initiali[sz]ation required|refused|denied|does not contain|does not exist|doesn't exist|is gated|requires|not installed|unknown (option|command|script)|already in use|not supported|unable to|conflicts with|inconsistent|incompatib\w*|execution failed|no space left|timed out|incompatible|not recognized|version mismatch|expired|unauthorized|out of memory|invalid (request|header|argument|value|config\w*|option)|exceed(s|ed)|too (large|long|big))/i.test(
       line,
     ),
   );
   // Last resort: a line that calls itself an error ("✘ mssql Error no matching manifest …").
   const named = informative.find(
-    (line) => /\berror\b/i.test(line) && !/\b0 errors?\b|\bno errors?\b/i.test(line),
+    (line) => /\berror\b/i.test(line) && !/\b0 errors?\b|\bno errors?\b/i.test(line) && !whereOnly(line),
   );
   const chosen = typed ?? tagged ?? phrased ?? named;
   if (chosen === undefined) return undefined;
@@ -556,6 +561,9 @@ export function isConfigFile(file: string): boolean {
   )
     return true;
   if (!SOURCE_FILE.test(name) && /\.\w+$|^[A-Z][\w-]*$|^\.\w/.test(name)) return true;
+  // A tool's own dotfile or dot folder (`.eslintrc.cjs`, `.storybook/main.ts`, `.vitepress/config.ts`)
+  // configures that tool, whatever language it is written in.
+  if (/^\.[\w-]+rc\.[cm]?[jt]s$/.test(name) || /(^|\/)\.(?!github\/)[\w-]+\/[^/]+$/.test(file)) return true;
   return /(^|\.)(config|rc)\.[cm]?[jt]s$|^tsconfig.*\.json$|^package\.json$|^(go\.mod|go\.sum|Cargo\.toml|pyproject\.toml|setup\.cfg|tox\.ini|Makefile|justfile|Dockerfile|docker-compose\.ya?ml|compose\.ya?ml|\.env.*|\.nvmrc|\.tool-versions|Gemfile|requirements.*\.txt)$|^\.\w+rc(\.ya?ml|\.json)?$|\.(toml|ya?ml|ini|cfg)$/i.test(
     name,
   );
@@ -1168,16 +1176,19 @@ export function errorLabel(error: string): string {
     .replace(/`/g, '')
     // Build-log prefixes ("#8 12.31 ", "✘ mssql ", "> ") are not the error.
     .replace(/^#\d+\s+[\d.]+\s+/, '')
-    .replace(/^[^\w\s]+\s*/u, '')
+    .replace(/^(?!['"])[^\w\s]+\s*/u, '')
     .replace(/^(ERROR|FATAL|FAILED)\s*(\[[^\]]*\])?\s*:?\s*/, '')
-    .replace(/^\S+:\d+(:\d+)?(:\s*|\s+-\s+)/, '');
+    .replace(/^\S+:\d+(:\d+)?(:\s*|\s+-\s+)/, '')
+    // A linter's `12:15  error  'x' is not defined  no-undef`: the position and level are not the error.
+    .replace(/^\d+:\d+\s+(error|warning)\s+/i, '');
   const segments = text.split(/:\s+/).map((segment) => segment.trim().replace(/[.;,]+$/, ''));
   const phrase = [...segments]
     .reverse()
     .map((segment) => segment.split(/[.;]\s/)[0] ?? segment)
     .find(
       (segment) =>
-        segment.split(/\s+/).length >= 3 &&
+        // Words, not numbers: `4693 (max 4096)...skip` is the detail of `invalid request block size`.
+        segment.split(/\s+/).filter((word) => /[a-z]{2,}/i.test(word)).length >= 3 &&
         segment.length <= 90 &&
         !/^(error|npm error|fatal|panic)$/i.test(segment),
     );

@@ -48,10 +48,10 @@ const MAX_MESSAGE = 20_000;
 
 /** Words of a failure in the person's own English. */
 const EN_FAILURE =
-  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs|hanging|stuck|white screen|blank page|rejects?|rejected|refuses|evicts?|evicting|OOM|out of memory|not allowed|forbidden|unauthori[sz]ed|permission denied|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|Evicted|segfaults?|segmentation fault|core dumped|SIGSEGV|SIGKILL|exit(ed)? (code|status) [1-9]\d*)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
+  /\b(errors?|erroring|fail(s|ed|ing|ure)?|crash(es|ed|ing)?|broken|breaks|throws?|throwing|exception|timed out|times out|time-out|refused|denied|dies|died|won't (start|build|run|load|compile|connect)|(doesn't|does not|don't|isn't|is not) (work|working|start|build|load|compile|resolve|connect)|not working|can'?t (resolve|find|connect|load|reach|start|import|compile|build)|cannot|unable to|warnings?|blocked|unhealthy|complain(s|ed|ing)?|screaming|yells?|yelling|barfs?|chokes?|blows? up|blew up|hangs?|hanging|stuck|white screen|blank page|rejects?|rejected|refuses|evicts?|evicting|OOM|out of memory|not allowed|forbidden|unauthori[sz]ed|permission denied|OOMKilled|CrashLoopBackOff|ImagePullBackOff|ErrImagePull|CreateContainerConfigError|Evicted|(are|is|come back|comes back|came back|returns?|returned) (all |always )?(null|nil|undefined|NaN)|segfaults?|segmentation fault|core dumped|SIGSEGV|SIGKILL|exit(ed)? (code|status) [1-9]\d*)\b|\b(HTTP|status|code|got|gets|getting|returns?|returned|with)( an?)? [45]\d\d\b|\b[45]\d\d (error|bad|unauthori[sz]ed|forbidden|not found|payload|request|internal|gateway|service|too)\b/i;
 /** Words of a failure in Chinese (or a Chinese sentence with an English warning). */
 const ZH_FAILURE =
-  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|被杀|warning|error|OOMKilled|CrashLoopBackOff|ImagePullBackOff|Evicted|exit code [1-9]\d*/i;
+  /报错|报了?个?错|错误|失败|挂了|崩了|崩溃|超时|连不上|跑不起来|起不来|不生效|没生效|警告|异常|跨域|找不到|打不开|报\s?\d{3}|不通过|过不了|跑不通|编译不过|不过了|卡住|卡死|白屏|乱码|没反应|被杀|(?:就|返回|报了?|直接|一律|全是|都是)\s?[45]\d\d(?!\d)|(?:全|都)(?:是|为|变成)\s?(?:null|nil|undefined|NaN|空)|warning|error|OOMKilled|CrashLoopBackOff|ImagePullBackOff|Evicted|exit code [1-9]\d*/i;
 
 /** A reply that doubts its own fix: not verified. */
 const REPLY_DOUBT =
@@ -74,9 +74,13 @@ function isSettingsFile(file: string): boolean {
   );
 }
 
-/** Folders of data rather than settings: fixtures, snapshots, mocks, seeds, translations, assets. */
+/**
+ * Folders of data rather than settings: fixtures, snapshots, mocks, seeds, translations, assets.
+ * Lower-case, as these conventions are: a capitalised `Assets/` is a Unity project's root, where
+ * its build definitions (`*.asmdef`) live too.
+ */
 const DATA_FOLDER =
-  /(^|\/)(fixtures?|testdata|test-data|__fixtures__|__snapshots__|__mocks__|mocks?|data|seeds?|locales?|i18n|translations?|lang|public|static|assets)\//i;
+  /(^|\/)(fixtures?|testdata|test-data|__fixtures__|__snapshots__|__mocks__|mocks?|data|seeds?|locales?|i18n|translations?|lang|public|static|assets)\//;
 
 /** A change that only turns something off (`enabled: true` → `false`): a workaround, not a fix. */
 function turnsOff(change: string): boolean {
@@ -154,11 +158,15 @@ export function reportedFailure(text: string): Failure | undefined {
   if (fromPaste !== undefined) return toolFailure(fromPaste.line);
   const failingPaste = pasted.find((line) => EN_FAILURE.test(line) && !/^[@./\w-]+$/.test(line));
   // "I can't find the wrapper", "我找不到": the person not finding something is no failure of the software.
+  // "no error, it just sits there", "没有报错": a failure word denied names no failure.
   const own = (sentence: string): string =>
     hasCjk(sentence)
-      ? sentence.replace(/我(也)?(找不到|打不开)/g, ' ')
+      ? sentence.replace(/我(也)?(找不到|打不开)|没(有)?(任何)?(报错|错误|异常)|不报错/g, ' ')
       : sentence
           .replace(/`[^`]*`/g, (span) => '_'.repeat(span.length))
+          .replace(/\b(no|without|not an?|zero) (errors?|exceptions?|warnings?|crash(es)?)\b/gi, (span) =>
+            '_'.repeat(span.length),
+          )
           .replace(/\bI (can'?t|cannot|couldn'?t|am unable to) \w+/gi, (span) => '_'.repeat(span.length));
   const failing = (sentence: string): RegExpExecArray | null =>
     hasCjk(sentence)
@@ -309,7 +317,13 @@ function fixOfTurn(window: Transcript, actions: SessionActions, confirmedByPerso
         ?.split(/\s*&&\s*/)
         .at(-1),
     )
-    .find((command): command is string => command !== undefined && command.length <= 100);
+    // Only a run of a known kind (tests, a build, a linter) is named: a one-time check with its own
+    // arguments (`sbatch --wait -N2 train.sbatch --max-steps 50`, a `curl` of a crafted request) is
+    // not something to repeat from a note.
+    .find(
+      (command): command is string =>
+        command !== undefined && command.length <= 100 && categoryOf(command) !== undefined,
+    );
   const chinese = hasCjk(error.text) || hasCjk(humanText(latest));
   const said = error.worded
     ? chinese
@@ -339,7 +353,15 @@ function fixOfTurn(window: Transcript, actions: SessionActions, confirmedByPerso
     {
       kind: 'error_fix',
       family: 'recall_candidate',
-      summary: chinese ? `修复：${error.label}` : `Fixing ${error.label}`,
+      // The person's own words make a poor title ("the runner won't compile it, says it can't"): the
+      // file that was changed names the fix.
+      summary: error.worded
+        ? chinese
+          ? `修复：${files.map((file) => file.split('/').at(-1)).join('、')} 的设置`
+          : `Fix in ${files.map((file) => `\`${file.split('/').at(-1)}\``).join(' and ')}`
+        : chinese
+          ? `修复：${error.label}`
+          : `Fixing ${error.label}`,
       content,
       sourcePaths: files,
       evidence: { turn: latest.index, quote: clip(error.text, MAX_QUOTE) },
