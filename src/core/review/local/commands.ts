@@ -772,7 +772,31 @@ export function extractCommandLessons(
               again !== undefined && again.line !== error.line && run.order > (firstPatch?.order ?? Infinity)
             );
           });
-        if (firstPatch === undefined || !firstPatch.files.every(isConfigFile) || !newErrors) return;
+        // The same error after a configuration change, cleared by a second one that kept the first
+        // (`transformIgnorePatterns` in jest.config.js, then `allowJs` in tsconfig.json): one fix
+        // in two steps, both named.
+        const between = actions.patches.filter(
+          (patch) => patch.order > failed.order && patch.order < retry.order,
+        );
+        const sameError = runs
+          .filter(
+            (run) =>
+              run.order > failed.order &&
+              run.order < retry.order &&
+              run.exitCode !== 0 &&
+              !isReadOnly(run.command),
+          )
+          .every((run) => {
+            const again = errorLine(run.output);
+            return again !== undefined && quietError(again.line) === quietError(error.line);
+          });
+        const configSteps =
+          between.length >= 2 &&
+          between.every((patch) => patch.files.every(isConfigFile)) &&
+          new Set(between.flatMap((patch) => patch.files)).size === between.length;
+        if (!(sameError && configSteps)) {
+          if (firstPatch === undefined || !firstPatch.files.every(isConfigFile) || !newErrors) return;
+        }
       }
       const patches = actions.patches.filter(
         (patch) => patch.order > failed.order && patch.order < retry.order,
@@ -1155,7 +1179,12 @@ export function quietError(error: string): string {
   if (text.length > 160) {
     // `OperationalError: (…) connection … failed: FATAL: database "x" does not exist`: the last marker tells.
     const inner = /.*\b(FATAL|ERROR|Error|error|panic):\s*/.exec(text.slice(20));
-    if (inner && text.length - 20 - inner[0].length > 15) text = text.slice(20 + inner[0].length);
+    if (inner && text.length - 20 - inner[0].length > 15) {
+      // `error NU1605: Warning As Error: Detected package downgrade …`: the code is what one searches for.
+      const code = /\b([A-Z]{1,4}\d{3,5})\b/.exec(text.slice(0, 20 + inner[0].length))?.[1];
+      text = text.slice(20 + inner[0].length);
+      if (code !== undefined && !text.includes(code)) text = `${code}: ${text}`;
+    }
   }
   if (text.length > 160) {
     const cut = text.slice(0, 160);
