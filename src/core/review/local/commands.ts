@@ -178,6 +178,7 @@ const TOOLCHAINS = new Set([
   'crystal',
   'nimble',
   'scala-cli',
+  'xcodebuild',
 ]);
 
 function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefined {
@@ -256,12 +257,16 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
     }
     if (['bundle'].includes(first) && rest[0] === 'install') return rest.length === 1 ? 'install' : undefined;
     if (['make', 'just', 'task'].includes(first) && rest.length === 0) return 'build';
+    // `npx nx test @orbit/api`, `pnpm turbo run lint`: the monorepo runner's task names the run.
+    while (['nx', 'turbo', 'lerna'].includes(rest[0] ?? '') || (rest[0] === 'run' && rest.length > 1))
+      rest.shift();
     const target = rest[0] ?? (PACKAGE_MANAGERS.has(first) ? '' : first);
     return categoryOfName(target);
   }
   // A toolchain's own sub-command (`deno task test`, `composer test`, `swift test`, `php artisan test`,
   // `bin/rails test`, `npx nx test web`): the sub-command names what the run does.
-  if (TOOLCHAINS.has(first) || /^(\.\/)?bin\/[\w.-]+$/.test(first)) {
+  // A binary under a `bin/` folder (`bin/rails`, `./vendor/bin/sail artisan test`) is an entry point too.
+  if (TOOLCHAINS.has(first) || /^(\.\/)?([\w.-]+\/)*bin\/[\w.-]+$/.test(first)) {
     const rest = words
       .slice(1)
       .filter((word) => !['artisan', 'task', 'run', 'run-script', 'exec'].includes(word));
@@ -291,7 +296,7 @@ function categoryOfTokens(tokens: readonly string[]): CommandCategory | undefine
 
 function categoryOfName(name: string): CommandCategory | undefined {
   if (
-    /^(test|tests|spec|specs|pytest|jest|vitest|mocha|rspec|phpunit|ctest|nextest|tox|nox|e2e)$|^test[:_-]|[:_-]test$|^e2e[:_-]/.test(
+    /^(test|tests|spec|specs|pytest|jest|vitest|mocha|rspec|phpunit|ctest|nextest|tox|nox|e2e|itest|utest|unit|integration)$|^(test|itest|unit|integration)[:_-]|[:_-](test|tests|itest)$|^e2e[:_-]/.test(
       name,
     )
   )
@@ -1072,7 +1077,10 @@ export function withoutNarrowing(command: string): string {
   // (`pnpm --filter web test` selects a workspace, so only a trailing selector is dropped.)
   while (
     tokens.length > 3 &&
-    (NARROWING_WITH_VALUE.has(tokens.at(-2) ?? '') || tokens.at(-2) === '--filter') &&
+    (NARROWING_WITH_VALUE.has(tokens.at(-2) ?? '') ||
+      // `--filter CouponServiceTest` names one test; `--filter Category!=Integration` selects the
+      // suite this repository runs by default, which is the lesson.
+      (tokens.at(-2) === '--filter' && /^[\w.:]+$/.test(tokens.at(-1) ?? ''))) &&
     !(tokens.at(-1) ?? '').startsWith('-')
   ) {
     tokens.splice(-2, 2);
@@ -1083,6 +1091,8 @@ export function withoutNarrowing(command: string): string {
     if (
       last === '.' ||
       last === './...' ||
+      // `npx nx test @orbit/api`: a scoped package names the project, not a file.
+      last.startsWith('@') ||
       last.startsWith('-') ||
       !isPathLike(last) ||
       /^\.\/[\w.-]+\.(sh|py|js|ts)$/.test(last)
