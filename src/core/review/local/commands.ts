@@ -906,12 +906,16 @@ export function extractCommandLessons(
         !wipesState(switched.command) &&
         !actions.patches.some((patch) => between({ ...switched, order: patch.order })) &&
         !runs.some((run) => between(run) && run.exitCode === 0 && !isReadOnly(run.command));
-      if (quiet && !taughtCommands.has(switchedDurable)) {
+      const added =
+        addedSwitches(failedDurable, switchedDurable) ??
+        addedSwitches(failedDurable, switchedDurable, { hiding: true }) ??
+        [];
+      // `rubocop -a`, `eslint --fix`, `prettier --write`: a linter passing once it rewrote the code
+      // fixed today's offences; the switch is not what this repository needs to run it.
+      const rewrites =
+        (category === 'lint' || category === 'format') && added.some((token) => REWRITING.test(token));
+      if (quiet && !rewrites && !taughtCommands.has(switchedDurable)) {
         taughtCommands.add(switchedDurable);
-        const added =
-          addedSwitches(failedDurable, switchedDurable) ??
-          addedSwitches(failedDurable, switchedDurable, { hiding: true }) ??
-          [];
         proposals.push(switchLesson(category, failed, switchedDurable, switched.turn, added, error?.line));
       }
       return;
@@ -968,6 +972,9 @@ export function extractCommandLessons(
       !proposal.content.split(/[\s`(),;]+/).some((token) => FORCED.test(token)),
   );
 }
+
+/** A linter's or formatter's switch that rewrites the files it checks. */
+const REWRITING = /^(-a|-A|-w|--fix\b.*|--write|--autocorrect\b.*|--auto-correct\b.*|--autofix|--apply\b.*|--in-place|-i)$/;
 
 /** Switches that force a run past a check: a command holding one is never learned. */
 const FORCED = /^(--force|--no-verify|--unsafe-perm|--allow-root|--legacy-peer-deps|--skip-checks)$/;

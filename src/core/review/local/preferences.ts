@@ -1124,6 +1124,15 @@ function hedged(sentence: string): boolean {
   });
 }
 
+/** Asking to keep something said or done earlier in the session ("刚才那个办法帮我记下来"). */
+const BACK_NOTE_ZH =
+  /(刚才|刚刚|之前|前面|上面)[^。！？!?]{0,20}(记下来|记住|记一下|记着|记录下来|记到)|(记下来|记住|记一下|记着)[^。！？!?]{0,4}(刚才|刚刚|之前|前面|上面)/;
+const BACK_NOTE_EN =
+  /\b(remember|note down|write down|save|keep|make a note of)\b[^.?!]{0,40}\b(earlier|just now|from before|a minute ago|above)\b/i;
+/** "this pattern", "这种写法": the thing shown in today's question. */
+const DEICTIC_PATTERN =
+  /这种(写法|用法|方式|做法|模式)|这样(写|用)的|\b(this|that|such a) (pattern|construct|idiom)\b|\blike this\b/i;
+
 /**
  * Sentences that teach nothing whatever cue they hold: hedged or someone else's view (the sentence),
  * undecided (the sentence and the one before, which it qualifies), withdrawn (everything before).
@@ -1131,7 +1140,19 @@ function hedged(sentence: string): boolean {
  */
 export function voidedSentences(sentences: readonly Sentence[]): Set<number> {
   const voided = new Set<number>();
+  const asks = sentences.some((sentence) => /[?？]|想确认|确认一下|是否|\bwhether\b/i.test(sentence.masked));
   sentences.forEach((sentence, position) => {
+    // "刚才那个证书的办法帮我记下来": a request to keep something from earlier in the session points
+    // at that lesson (learned when it happened); its own words are not one.
+    // "我们在 X.xml 里有这种写法，想确认一下…": what "this pattern" is, is today's question.
+    if (
+      BACK_NOTE_ZH.test(sentence.masked) ||
+      BACK_NOTE_EN.test(sentence.masked) ||
+      (asks && DEICTIC_PATTERN.test(sentence.masked))
+    ) {
+      voided.add(position);
+      return;
+    }
     const masked = sentence.masked;
     const lower = masked.toLowerCase().replace(/[’‘]/g, "'");
     if (EN_RETRACTION.test(lower) || ZH_RETRACTION.test(masked)) {
