@@ -454,7 +454,9 @@ function withdrawnEarlier(
             ? EN_RETRACTION.test(text) || ZH_RETRACTION.test(part)
             : EN_UNDECIDED.test(text) || ZH_UNDECIDED.test(part);
         }) ?? sentence.masked;
-      const words = [...contentWords(clause)].filter(
+      // The withdrawing idiom itself ("算了算了", "当我没说") names nothing that is withdrawn.
+      const named = retracts ? clause.replace(new RegExp(ZH_RETRACTION.source, 'g'), ' ') : clause;
+      const words = [...contentWords(named)].filter(
         (word) => !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3 || /[\d/._-]/.test(word)),
       );
       withdrawals.push({ text: sentence.text, words, opening: retracts && position === 0 });
