@@ -24,6 +24,13 @@ interface CueRule extends Cue {
   pattern: RegExp;
 }
 
+/**
+ * A definition of done: "nothing is done until …", "a change in this repo isn't finished until
+ * <check> is clean", "PRs are only mergeable once …". The "until" is the condition, not a time.
+ */
+const DEFINITION_OF_DONE =
+  /^(nothing|no (change|pr|task|feature|ticket)|(a|any|every|each) (change|pr|pull request|task|feature|ticket|story)|changes|prs|pull requests|tasks|features|work)( (here|in this (repo|repository|project|codebase)))? (is|are|isn't|aren't|is not|are not|counts? as|only counts? as)( only| really)? (done|finished|complete|completed|ready|mergeable|shippable)\b[^.]*\b(until|unless|only when|only if|once)\b/;
+
 /** "if you commit for me, sign off with -s": a condition on what the agent does for the person. */
 const IF_YOU_FOR_ME = /^if you \w+\b[^,]{0,60}\b(for me|on my behalf)\b[^,]{0,20},\s*\S/;
 
@@ -159,7 +166,9 @@ const EN_CUES: readonly CueRule[] = [
   },
   { pattern: IF_YOU_FOR_ME, kind: 'rule', confidence: 0.75 },
   {
-    pattern: /^nothing (is|counts as) (done|finished|complete|ready)\b[^.]*\buntil\b/,
+    // A definition of done: "nothing is done until …", "a change in this repo isn't finished until
+    // <check> is clean", "PRs are only mergeable when …".
+    pattern: DEFINITION_OF_DONE,
     kind: 'rule',
     confidence: 0.8,
   },
@@ -868,7 +877,7 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         const found =
           analyzeSentence(heard ?? sentence) ??
           (heard ? placedFact(heard) : undefined) ??
-          (reported ? undefined : scopedHabit(sentence));
+          (reported ? undefined : (scopedHabit(sentence) ?? announcedStatement(sentence)));
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
         // "protos moved. api/proto/v2 now.": a bare path that says where something moved.
@@ -1039,6 +1048,38 @@ function scopedHabit(sentence: Sentence): CueSentence | undefined {
     content: chinese ? content : capitalizeFirst(content),
     words: contentWords(content),
   };
+}
+
+/** A lead that hands the agent something to keep: "just so you know,", "FYI", "跟你说下，". */
+const ANNOUNCE =
+  /(?:^|[\s,;:，；：.。])(?:(?:but |and )?(?:just )?so you know|fyi|for your information|for context|heads[- ]up|keep in mind(?: that)?|bear in mind(?: that)?|note that|good to know)\b\s*[,:：，-]?\s*|(?:跟|和|给)你(?:说|讲)(?:一)?下\s*[，,：:]?\s*|(?:提醒|说明|补充)(?:你)?一下\s*[，,：:]\s*|你要知道\s*[，,：:]?\s*/gi;
+
+/**
+ * A statement handed over with a lead ("small thing, but just so you know, a change in this repo
+ * isn't finished until ./gradlew detekt lintDebug is clean", "跟你说下，我们这个项目 mapper 的 xml 在
+ * …", "FYI staging 嘅 API base URL 係 https://…"): what follows the lead is meant to be kept, whatever
+ * its wording, when it reads as a statement (as a pointer's statement does) and names something to
+ * act on (a path, a URL, a command, an identifier).
+ */
+function announcedStatement(sentence: Sentence): CueSentence | undefined {
+  let end = -1;
+  for (const match of sentence.masked.matchAll(ANNOUNCE)) end = (match.index ?? 0) + match[0].length;
+  if (end < 0) return undefined;
+  const rest = { text: sentence.text.slice(end), masked: sentence.masked.slice(end) };
+  if (rest.masked.trim() === '' || !ACTIONABLE.test(rest.text)) return undefined;
+  // "just so you know, I pushed a fix to src/app.ts", "跟你说下，我刚把配置改了": news of something
+  // done, not how things are.
+  if (
+    /^\s*(i|we|you)('ve| have| had)? (just |already )?(\w+ed|did|made|put|got|went|wrote|ran|set|sent|broke|built|took|left|found)\b/i.test(
+      rest.masked,
+    ) ||
+    /^\s*我们?(刚|刚刚|已经|昨天|今天)?把.*了/.test(rest.masked)
+  )
+    return undefined;
+  // "FYI the build is broken again": a state of the moment is no lesson.
+  if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|只有|才算/.test(rest.masked))
+    return undefined;
+  return pointedStatement(rest);
 }
 
 /** A day, a deadline or a sprint: what holds until then is no lesson. */
@@ -1715,7 +1756,7 @@ function analyzeClause(
     return undefined;
   // "我们一直用的是 npm 吧": a guess, not a statement.
   if (chinese && /吧[\s。!！.]*$/.test(rest) && best.kind === 'fact') return undefined;
-  const standing = /^nothing (is|counts as)/.test(lower) || /\bfrom now on\b/.test(lower);
+  const standing = DEFINITION_OF_DONE.test(lower) || /\bfrom now on\b/.test(lower);
   // A state of the moment ("our build is broken again", "I need this done by tomorrow") or a task
   // ("咱们把这个 bug 修一下", "我把配置放在 … 了") is not a fact or a rule to keep.
   const ofTheMoment = chinese
