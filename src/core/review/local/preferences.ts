@@ -10,7 +10,7 @@
 import { isCodexInjectedUserText } from '../transcript.js';
 import type { Transcript } from '../types.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
-import { clip, contentWords, hasCjk, isPathLike, splitSentences, type Sentence } from './text.js';
+import { clip, contentWords, hasCjk, isPathLike, readingForm, splitSentences, type Sentence } from './text.js';
 import { toolResults } from './tool-results.js';
 
 type CueKind = 'rule' | 'prohibition' | 'preference' | 'fact';
@@ -1899,12 +1899,17 @@ function cleanClause(text: string): string {
   // "…, 比如 fix(coupon): …", "…, e.g. …": the example is not part of the rule.
   const example = /\s*[,，]\s*(比如|例如|譬如|e\.g\.|for example|for instance)[\s\S]*$/i;
   let result = text.trim().replace(example, '');
-  const convention = /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定)(是|就是|[：:])\s*/.exec(result);
+  const convention = /^[^，。]{0,10}?(规范|约定|规矩|惯例|规定)(是|就是|[：:])\s*/.exec(readingForm(result));
   if (convention && result.length - convention[0].length >= 6) result = result.slice(convention[0].length);
   const announce = EN_LEAD_CLAUSE.exec(result);
   if (announce && result.length - announce[0].length >= 12) result = result.slice(announce[0].length);
   for (let guard = 0; guard < 4; guard += 1) {
-    const next = result.replace(EN_LEAD, '').replace(ZH_LEAD, '').trim();
+    // Read in the simplified form ("以後", "請"), cut from the person's own text.
+    const zh = ZH_LEAD.exec(readingForm(result.replace(EN_LEAD, '')));
+    const next = result
+      .replace(EN_LEAD, '')
+      .slice(zh?.[0].length ?? 0)
+      .trim();
     if (next === result || next.length < 4) break;
     result = next;
   }

@@ -31,7 +31,30 @@ export function maskQuoted(text: string): string {
   // "src/a.ts:3:1 error …", a timestamp, a stack frame): what a tool said, never the person's rule.
   masked = masked.replace(MACHINE_LINE, blank);
   masked = masked.replace(/"[^"\n]*"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』/g, blank);
-  return masked;
+  return readingForm(masked);
+}
+
+/**
+ * The form the cues read: Traditional characters simplified, and 之后/今后 opening a clause read as
+ * 以后 ("之後回覆我請用繁體中文" is "from now on, reply in Traditional Chinese"). Same length as the
+ * text, so offsets found in it cut the original.
+ */
+export function readingForm(text: string): string {
+  return toSimplified(text).replace(/(^|[\s，,。；;：:！!？?、])(之后|今后|往后)/g, '$1以后');
+}
+
+// Traditional characters of the words the cues read (以後, 請, 這個, 回覆, 規範 …) and their simplified
+// forms, one for one: the masked text keeps every offset, and lessons are cut from the original text,
+// so a person writing Traditional Chinese is read by the same cues and keeps their own characters.
+const TRADITIONAL =
+  '後請覆們這個裡裏說會體簡為對時寫讓應該設問題經還沒麼嗎於東從開關發現點變數據庫號碼測試錯誤執運將當務須準規範約統別記檔夾資環頁鍵議錄歡覺決壞報過邊條給長間與啟動隊組員專業預機構遠絕確認實際項屬歸類標註釋態畫線網頭樣幫譯讀結論總習慣種換舊觀腳戶帳單僅筆賬購買賣價錢費則紀維護續氣產門閱優勢義學級區離並乾淨鐘鎖遷衛齊處證書傳輸遞參擇選圖導車軟電腦視尋詢倉儲內兩嚴謹漢語陣鏈連獲調適驗檢輯編憑協層節壓縮佈雲閉歷強儘盡衝樓獨寬顯隱鬆緊識較稱謝絡頻斷況紹責負擔難擴圍佔隨憶極盤鬧轉順誰麗簽鑰驟階輪詳細廢棄舉擊補萬億計劃餘蘭華縣雖兒聽見覽掛異';
+const SIMPLIFIED =
+  '后请复们这个里里说会体简为对时写让应该设问题经还没么吗于东从开关发现点变数据库号码测试错误执运将当务须准规范约统别记档夹资环页键议录欢觉决坏报过边条给长间与启动队组员专业预机构远绝确认实际项属归类标注释态画线网头样帮译读结论总习惯种换旧观脚户账单仅笔账购买卖价钱费则纪维护续气产门阅优势义学级区离并干净钟锁迁卫齐处证书传输递参择选图导车软电脑视寻询仓储内两严谨汉语阵链连获调适验检辑编凭协层节压缩布云闭历强尽尽冲楼独宽显隐松紧识较称谢络频断况绍责负担难扩围占随忆极盘闹转顺谁丽签钥骤阶轮详细废弃举击补万亿计划余兰华县虽儿听见览挂异';
+const TO_SIMPLIFIED = new Map([...TRADITIONAL].map((char, index) => [char, [...SIMPLIFIED][index] ?? char]));
+
+/** The text with common Traditional Chinese characters in their simplified form (same length). */
+export function toSimplified(text: string): string {
+  return text.replace(/[\u3400-\u9fff]/g, (char) => TO_SIMPLIFIED.get(char) ?? char);
 }
 
 /** A line of pasted tool output. */
