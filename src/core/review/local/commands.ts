@@ -329,7 +329,7 @@ export function categoryOf(command: string): CommandCategory | undefined {
 
 /** Commands that only look at things: their failures teach nothing about the build. */
 const READ_ONLY =
-  /^(ls|ll|cat|head|tail|less|more|rg|grep|egrep|fgrep|ag|ack|find|fd|sed|awk|wc|tree|stat|file|jq|yq|echo|printf|pwd|which|whereis|type|env|printenv|date|true|false|test|diff|du|df|ps|top|id|whoami|uname|nl|sort|uniq|cut|column|xxd|od|curl|wget|http|open)$/;
+  /^(ls|ll|cat|head|tail|less|more|rg|grep|egrep|fgrep|ag|ack|find|fd|sed|awk|wc|tree|stat|file|jq|yq|echo|printf|pwd|which|whereis|type|env|printenv|date|true|false|test|diff|du|df|ps|top|id|whoami|uname|nl|sort|uniq|cut|column|xxd|od|curl|wget|http|open|nvidia-smi|lscpu|lspci|lsblk|lsof|nproc|free|uptime|hostname|ip|ifconfig|netstat|ss|journalctl|dig|nslookup|ping|sinfo|squeue|scontrol)$/;
 
 /** True when a command only reads (ls, cat, rg, sed -n, git status/log/diff …). */
 export function isReadOnly(command: string): boolean {
