@@ -14,7 +14,7 @@ import { clip, maskQuoted } from './text.js';
 const EN_LEAD =
   /\b(?:here(?:'s| is) how|this is how|how|the way)\s+(?:we\s+|you\s+)?(release|deploy|ship|publish|set up|setup|onboard|roll back|rollback)s?\b|\b(release|deploy(?:ment)?|publish(?:ing)?|setup|set-up|onboarding|rollback|hotfix|migration)s?\s+(?:process|procedure|steps|checklist|flow|workflow|routine)\b|\b(release|deploy|publish|rollback)s?\s+works?\b|\bthe usual (release|deploy) (?:steps|dance|routine)\b/i;
 const ZH_LEAD =
-  /([\u4e00-\u9fffA-Za-z]{2,8}?)\s?(?:的)?(流程|步骤|顺序)(?:是这样的?|是|如下|来|走)?\s*[:：是]/;
+  /([\u4e00-\u9fffA-Za-z]{2,8}?)\s?(?:的)?(流程|步骤|顺序)(?:是这样的?|是|如下|来|走)?\s*[:：是]|(?:我们|咱们|这边)([\u4e00-\u9fffA-Za-z]{2,6}?)(?:一直|都|向来|平时|一般)?(?:是)?(?:这么|这样)(?:搞|做|弄|来|走|干|操作)(?:的)?\s*[:：]/;
 /** "For a hotfix: branch off …, cherry-pick …, bump …, then open a PR": a named recipe, comma steps. */
 const EN_RECIPE_LEAD =
   /^(?:for|to do|doing) (?:a |an |the )?(hotfix|release|deploy(?:ment)?|rollback|patch release|new release|migration)\s*[:,]\s*/i;
@@ -34,7 +34,7 @@ const EN_LIKE_THIS_LEAD =
  * about this one problem ("how to fix this:") is today's task.
  */
 const EN_GENERIC_LEAD =
-  /^to ([a-z][\w-]*(?: [\w.-]+){0,3})\s*:\s|\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how|the way)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
+  /\b(?:here(?:'s| is)|this is) how (?:we|you) ([a-z][\w-]*)(?: (?:it|them|this|that|these|those))?,? (?:and )?(?:it'?s |it is |we )?(?:always|every time|each time)(?: in| do it in)? (?:this|the same) order\s*[:\n]|^to ([a-z][\w-]*(?: [\w.-]+){0,3})\s*:\s|\b(?:(?:here(?:'s| is)|this is|that's|that is) how|how|the way)\s+(?:we|you|to|i|one)\s+(?:(?:usually|always|normally|should|must|can)\s+)?([a-z][\w-]*(?:\s+(?:a|an|the|our|new|[\w.-]+)){0,3})\s*(?:here|in this repo|around here)?\s*(?:is|are|works?)?\s*[:\n]|\b(?:our|the)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?:process|procedure|steps|checklist|flow|workflow|routine|runbook|playbook)\b(?:\s+(?:here|in this repo))?\s*(?:is|are|goes|looks like)?\s*[:\n]|\bthe steps to\s+([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]|\bthe steps for\s+(?:a |an |the )?([a-z][\w-]*(?:\s+[\w.-]+){0,3})\s+(?:are|is)?\s*[:\n]/i;
 /** Objects that make a lead about the problem at hand, not a way of working. */
 const ONE_OFF_OBJECT = /\b(this|that|it|these|those|bug|issue|problem|error|crash|failure|mess)\b/i;
 /** "第一步 …，第二步 …" / "每次 X 都要：先 …": a Chinese named or numbered procedure. */
@@ -226,11 +226,14 @@ function statedRaw(text: string): RawProcedure | undefined {
     return made(`Steps to ${what}`, 0.75, steps, (kept) => `To ${what}: ${listed(kept)}.`);
   }
   if (chinese && (!english || (chinese.index ?? 0) <= (english.index ?? 0))) {
-    const topic = (chinese[1] ?? '')
+    const topic = (chinese[1] ?? chinese[3] ?? '')
       .replace(/^(请|麻烦)?(记录|记下|记一下)?(一下)?/, '')
       .replace(/^(按照?|根据|照)?(本项目|这个项目|本仓库|这个仓库|我们|咱们|这边|这里|项目|仓库)?的?/, '')
-      .replace(/^的/, '');
-    const noun = `${topic.length >= 2 ? topic : '操作'}${chinese[2] === '顺序' ? '步骤' : chinese[2]}`;
+      .replace(/^的/, '')
+      // "数据库变更照我们的流程走": who follows the way is not its name.
+      .replace(/(按照?|根据|照|跟)?(本项目|这个项目|我们|咱们|这边|项目)?的?$/, '');
+    const kind = chinese[2] === undefined || chinese[2] === '顺序' ? '步骤' : chinese[2];
+    const noun = `${topic.length >= 2 ? topic : '操作'}${kind === '步骤' && chinese[3] !== undefined ? '流程' : kind}`;
     return made(noun, 0.75, steps, (kept) => `${noun}：${listedZh(kept)}。`);
   }
   const key = (english?.[1] ?? english?.[2] ?? english?.[3] ?? english?.[4] ?? 'release').toLowerCase();
@@ -380,8 +383,9 @@ function chineseSteps(text: string, masked: string): string[] | undefined {
   if (start < 0) return undefined;
   const end = masked.slice(start).search(/。|\n|$/);
   const span = text.slice(start, start + (end < 0 ? masked.length : end));
+  // A step may open with a few words before its marker ("审完再执行 …", "过了之后 …", "盯 15 分钟没报警再 …").
   const parts = span
-    .split(/[，,；;]\s*(?=再|然后|接着|之后|最后|再跑|并且)/)
+    .split(/[，,；;]\s*(?=[^，,；;`]{0,12}?(?:再|然后|接着|之后|最后|并且))/)
     .map((part) => part.trim())
     .filter((part) => part !== '');
   return parts.length >= 3 ? parts : undefined;
@@ -409,7 +413,9 @@ function genericLead(masked: string): { what: string; howTo: boolean; chinese: b
   }
   const found = EN_GENERIC_LEAD.exec(masked);
   if (!found) return undefined;
-  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5] ?? '')
+  // Group 1: "here's how we rotate it, and it's always this order:" (the pronoun names the thing
+  // the sentence before spoke of; "always this order" says the way stands).
+  const what = (found[1] ?? found[2] ?? found[3] ?? found[4] ?? found[5] ?? found[6] ?? '')
     .trim()
     .replace(/\s+/g, ' ')
     .replace(/\s+(here|around here|in this repo)$/i, '');
@@ -417,7 +423,8 @@ function genericLead(masked: string): { what: string; howTo: boolean; chinese: b
   // A question or a request before the lead ("can you do this: 1. …") is a task list.
   const before = masked.slice(0, found.index ?? 0);
   if (/\b(can|could|would|will) you\b|[?？]/i.test(before)) return undefined;
-  const howTo = found[1] !== undefined || found[2] !== undefined || found[4] !== undefined;
+  const howTo =
+    found[1] !== undefined || found[2] !== undefined || found[3] !== undefined || found[5] !== undefined;
   return { what, howTo, chinese: false };
 }
 
