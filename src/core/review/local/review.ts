@@ -455,7 +455,7 @@ function withdrawnEarlier(
             : EN_UNDECIDED.test(text) || ZH_UNDECIDED.test(part);
         }) ?? sentence.masked;
       // The withdrawing idiom itself ("算了算了", "当我没说") names nothing that is withdrawn.
-      const named = retracts ? clause.replace(new RegExp(ZH_RETRACTION.source, 'g'), ' ') : clause;
+      const named = retracts ? clause.replace(/算了|当我没说|先别记|不用记|别记|不要记|撤回/g, ' ') : clause;
       const words = [...contentWords(named)].filter(
         (word) => !WITHDRAWAL_WORDS.has(word) && (hasCjk(word) || word.length >= 3 || /[\d/._-]/.test(word)),
       );
