@@ -974,7 +974,8 @@ export function extractCommandLessons(
 }
 
 /** A linter's or formatter's switch that rewrites the files it checks. */
-const REWRITING = /^(-a|-A|-w|--fix\b.*|--write|--autocorrect\b.*|--auto-correct\b.*|--autofix|--apply\b.*|--in-place|-i)$/;
+const REWRITING =
+  /^(-a|-A|-w|--fix\b.*|--write|--autocorrect\b.*|--auto-correct\b.*|--autofix|--apply\b.*|--in-place|-i)$/;
 
 /** Switches that force a run past a check: a command holding one is never learned. */
 const FORCED = /^(--force|--no-verify|--unsafe-perm|--allow-root|--legacy-peer-deps|--skip-checks)$/;

@@ -10,7 +10,15 @@
 import { isCodexInjectedUserText } from '../transcript.js';
 import type { Transcript } from '../types.js';
 import { MAX_QUOTE, type Proposal } from './proposal.js';
-import { clip, contentWords, hasCjk, isPathLike, readingForm, splitSentences, type Sentence } from './text.js';
+import {
+  clip,
+  contentWords,
+  hasCjk,
+  isPathLike,
+  readingForm,
+  splitSentences,
+  type Sentence,
+} from './text.js';
 import { toolResults } from './tool-results.js';
 
 type CueKind = 'rule' | 'prohibition' | 'preference' | 'fact';

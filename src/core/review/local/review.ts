@@ -31,7 +31,7 @@ import type { Proposal } from './proposal.js';
 import { extractReportedFixes } from './reported.js';
 import { contentWords, hasCjk, isOtherLanguage, maskQuoted, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
-import { extractCarriedOut } from './carried-out.js';
+import { extractCarriedOut, extractKeptSteps } from './carried-out.js';
 
 /** One item of a ReviewerOutput family. */
 export interface ReviewerOutputItem {
@@ -123,6 +123,7 @@ export function proposeLessons(
     ...stated,
     ...extractProcedures(window),
     ...extractCarriedOut(window, actions),
+    ...extractKeptSteps(window, actions),
     ...fromRuns,
     ...extractReportedFixes(window, actions, fromRuns),
     ...(fileFocus ? extractFileFocus(window, actions) : []),
