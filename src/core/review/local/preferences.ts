@@ -503,7 +503,7 @@ const EN_CUES: readonly CueRule[] = [
 const ZH_CUES: readonly CueRule[] = [
   {
     pattern:
-      /^(以后|今后|往后|之后都|从现在(开始|起)|从今(天)?(以后|开始|起)|永远|始终|一律|统一|总是|每次都?|一直都?)/,
+      /^(?:你|您)?(以后|今后|往后|之后都|从现在(开始|起)|从今(天)?(以后|开始|起)|永远|始终|一律|统一|总是|每次都?|一直都?)/,
     kind: 'rule',
     confidence: 0.85,
   },
@@ -882,10 +882,23 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
           previousCue = pointed;
           return;
         }
-        const found =
+        const cued =
           analyzeSentence(heard ?? sentence) ??
           (heard ? placedFact(heard) : undefined) ??
           (reported ? undefined : (scopedHabit(sentence) ?? announcedStatement(sentence)));
+        // "forget the old thing about always using create … these days it's build_stubbed by default",
+        // "之前说 … 那个作废了。现在 staging 由 ArgoCD 自动 sync main": after the old way is dropped, the
+        // sentence saying how it is now is the new rule, whole, whatever its wording.
+        const replacement =
+          !reported && sentences.slice(0, position).some((earlier) => REPLACED.test(earlier.masked))
+            ? nowStatement(sentence)
+            : undefined;
+        const found =
+          replacement === undefined
+            ? cued
+            : cued === undefined
+              ? replacement
+              : { ...cued, content: replacement.content, words: replacement.words };
         // "ugh, again with the console.logs. strip them before …": "them" needs the sentence before.
         const before = sentences[position - 1];
         // "protos moved. api/proto/v2 now.": a bare path that says where something moved.
@@ -1088,6 +1101,34 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
   if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|只有|才算/.test(rest.masked))
     return undefined;
   return pointedStatement(rest);
+}
+
+/** The old way dropped: "that's void now", "the old X rule is gone", "forget the old thing about …". */
+const REPLACED =
+  /作废|不算了|不用了|取消了|不再(用|这样)|\b(is|are) gone\b|\bno longer\b|\bnot any ?more\b|\bforget the old\b|\bthe old [\w-]+( [\w-]+)? (rule|thing|way|convention)\b|\bwe (dropped|stopped|ditched)\b/i;
+/** A sentence that says how things are now: "these days it's …", "now we …", "现在 …". */
+const NOW_LEAD = /^(?:(?:and|but|so)\s+)?(?:these days|nowadays|now)\b[,\s]*|^(?:现在|如今|目前起|从现在起)[，,\s]*/i;
+
+/** The whole sentence as the way things are now, when it opens with "now" and reads as a statement. */
+function nowStatement(sentence: Sentence): CueSentence | undefined {
+  const start = fillerLength(sentence.masked);
+  const lead = NOW_LEAD.exec(sentence.masked.slice(start).trimStart());
+  if (!lead) return undefined;
+  const text = sentence.masked.slice(start).trim();
+  const chinese = isChineseClause(text);
+  if (/[?？]/.test(text) || (chinese ? ZH_QUESTION.test(text) : EN_QUESTION_START.test(text.toLowerCase())))
+    return undefined;
+  const after = text.slice(lead[0].length);
+  if (TASK_VERB.test(after) || (chinese ? ZH_ASKS.test(text) : false) || DATED.test(text)) return undefined;
+  if (chinese ? text.replace(/\s/g, '').length < 8 : text.split(/\s+/).length < 5) return undefined;
+  const content = cleanClause(sentence.text.slice(start)).trim();
+  if (content === '') return undefined;
+  return {
+    cue: { kind: 'rule', confidence: 0.7 },
+    quote: sentence.text,
+    content: chinese ? content : capitalizeFirst(content),
+    words: contentWords(content),
+  };
 }
 
 /** A day, a deadline or a sprint: what holds until then is no lesson. */
@@ -1900,7 +1941,7 @@ const EN_LEAD =
 const EN_LEAD_CLAUSE =
   /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
 const ZH_LEAD =
-  /^(以后都?|今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|记一下|记下|另外|还有|对了|哦对|顺便|麻烦你?|注意|提醒一下|(顺便|另外|再)?(说|提|插|补充)(一句|一下)|补充)[\s，,：:。]*/;
+  /^((?:你|您)?以后都?|(?:你|您)?今后都?|往后|从现在(开始|起)|从今(天)?(以后|开始|起)|请你?|请记住|记住|记得|记一下|记下|另外|还有|对了|哦对|顺便|麻烦你?|注意|提醒一下|(顺便|另外|再)?(说|提|插|补充)(一句|一下)|补充)[\s，,：:。]*/;
 
 /** A clause without its chat lead-ins ("for the record,", "以后"). */
 function cleanClause(text: string): string {
