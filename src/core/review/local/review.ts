@@ -16,7 +16,13 @@
  */
 import type { Transcript } from '../types.js';
 import { cleanTextProblems } from './clean.js';
-import { collectActions, extractCommandLessons } from './commands.js';
+import {
+  collectActions,
+  durableCommand,
+  extractCommandLessons,
+  isReadOnly,
+  withoutNarrowing,
+} from './commands.js';
 import { dropRepeats, isKnown, parseExisting } from './dedupe.js';
 import { extractFileFocus } from './files.js';
 import {
@@ -133,14 +139,56 @@ export function proposeLessons(
   const taught = extractCommandLessons(actions)
     .filter((proposal) => proposal.evidence.turn < latest.index)
     .map((proposal) => contentWords(proposal.content));
-  const own = proposals.filter(
-    (proposal) =>
-      proposal.evidence.turn === latest.index &&
-      !((proposal.kind === 'preference' || proposal.kind === 'fact') && restates(proposal.content, taught)),
-  );
+  const own = proposals
+    .filter(
+      (proposal) =>
+        proposal.evidence.turn === latest.index &&
+        !((proposal.kind === 'preference' || proposal.kind === 'fact') && restates(proposal.content, taught)),
+    )
+    .map((proposal) => withCommandThatRan(proposal, actions, latest.index));
   return human.some((text) => REMEMBER_EARLIER.test(text))
     ? [...own, ...rememberedFixes(window, actions, latest.index)]
     : own;
+}
+
+/**
+ * "这个包跑测试一定要加 -race -count=1" and the turn ran `go test -race -count=1 ./internal/dispatcher/...`
+ * successfully: the rule names its switches, the run shows the command they belong to, so the note
+ * names that command (without the path of the day) for a future agent to run as is.
+ */
+function withCommandThatRan(
+  proposal: Proposal,
+  actions: ReturnType<typeof collectActions>,
+  turn: number,
+): Proposal {
+  if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return proposal;
+  if (proposal.content.includes('`')) return proposal;
+  const switches = [...proposal.content.matchAll(/(?:^|[\s(（,，])(--?[a-zA-Z][\w-]*(?:=[\w.:/-]+)?)(?=$|[\s)）,，。.;；])/g)]
+    .map((match) => match[1] ?? '')
+    .filter((token) => token.length >= 3);
+  if (switches.length === 0) return proposal;
+  const ran = actions.commands
+    .filter((run) => run.turn === turn && run.exitCode === 0 && !isReadOnly(run.command))
+    .map((run) => durableCommand(run.command))
+    .find(
+      (command): command is string =>
+        command !== undefined &&
+        !command.includes('&&') &&
+        switches.every((token) => command.split(/\s+/).includes(token)),
+    );
+  if (ran === undefined) return proposal;
+  const command = withoutNarrowing(ran);
+  // Only the tool, its sub-command and the rule's own switches: a run with more (an inventory, a host
+  // limit, a file of the day) is today's run, not the command the rule is about.
+  const others = command.split(/\s+/).filter((token) => !switches.includes(token));
+  if (others.length > 3 || others.some((token) => token.startsWith('-') || /[/=]/.test(token)))
+    return proposal;
+  if (command.length > 100 || proposal.content.includes(command)) return proposal;
+  const chinese = hasCjk(proposal.content);
+  const content = chinese
+    ? `${proposal.content.replace(/[。.]\s*$/, '')}（\`${command}\`）。`
+    : `${proposal.content.replace(/[.]\s*$/, '')} (\`${command}\`).`;
+  return { ...proposal, content };
 }
 
 /** True when most of a rule's specific words (a tool, a flag, a path) are those of a lesson taught before. */
