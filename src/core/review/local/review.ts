@@ -143,7 +143,10 @@ export function proposeLessons(
     .filter(
       (proposal) =>
         proposal.evidence.turn === latest.index &&
-        !((proposal.kind === 'preference' || proposal.kind === 'fact') && restates(proposal.content, taught)),
+        !(
+          (proposal.kind === 'preference' || proposal.kind === 'fact') &&
+          restates(proposal.content, taught, POINTS_AT_LESSON.test(proposal.evidence.quote))
+        ),
     )
     .map((proposal) => withCommandThatRan(proposal, actions, latest.index));
   return human.some((text) => REMEMBER_EARLIER.test(text))
@@ -192,16 +195,22 @@ function withCommandThatRan(
 }
 
 /** True when most of a rule's specific words (a tool, a flag, a path) are those of a lesson taught before. */
-function restates(content: string, taught: ReadonlyArray<Set<string>>): boolean {
+function restates(content: string, taught: ReadonlyArray<Set<string>>, pointed = false): boolean {
   const specific = [...contentWords(content)].filter(
     (word) => !hasCjk(word) && (word.length >= 4 || /[-/._:\d]/.test(word)),
   );
   if (specific.length < 2) return false;
   return taught.some((words) => {
     const shared = specific.filter((word) => words.has(word)).length;
-    return shared >= 2 && shared / specific.length >= 0.6;
+    // "remember that one, every fresh clone needs the dependency build …": pointing back at what was
+    // just learned, two specific words of it are enough to say it is that lesson again.
+    return shared >= 2 && (pointed || shared / specific.length >= 0.6);
   });
 }
+
+/** A message that points back at what the session just did: "remember that one", "记住这个". */
+const POINTS_AT_LESSON =
+  /^(?:(?:ok|okay|great|nice|perfect|thanks)[.,!]?\s*)?(?:remember|note|keep|save) (?:that|this)(?: one)?\b|记住(?:这个|那个)|记一下(?:这个|那个)/i;
 
 /** "remember how we fixed that", "把刚才的解决办法记下来": the lesson is in an earlier turn. */
 const REMEMBER_EARLIER =
