@@ -148,7 +148,8 @@ export function proposeLessons(
           restates(proposal.content, taught, POINTS_AT_LESSON.test(proposal.evidence.quote))
         ),
     )
-    .map((proposal) => withCommandThatRan(proposal, actions, latest.index));
+    .map((proposal) => withCommandThatRan(proposal, actions, latest.index))
+    .filter((proposal) => !placesTodaysWork(proposal, window));
   return human.some((text) => REMEMBER_EARLIER.test(text))
     ? [...own, ...rememberedFixes(window, actions, latest.index)]
     : own;
@@ -166,7 +167,9 @@ function withCommandThatRan(
 ): Proposal {
   if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return proposal;
   if (proposal.content.includes('`')) return proposal;
-  const switches = [...proposal.content.matchAll(/(?:^|[\s(（,，])(--?[a-zA-Z][\w-]*(?:=[\w.:/-]+)?)(?=$|[\s)）,，。.;；])/g)]
+  const switches = [
+    ...proposal.content.matchAll(/(?:^|[\s(（,，])(--?[a-zA-Z][\w-]*(?:=[\w.:/-]+)?)(?=$|[\s)）,，。.;；])/g),
+  ]
     .map((match) => match[1] ?? '')
     .filter((token) => token.length >= 3);
   if (switches.length === 0) return proposal;
@@ -206,6 +209,38 @@ function restates(content: string, taught: ReadonlyArray<Set<string>>, pointed =
     // just learned, two specific words of it are enough to say it is that lesson again.
     return shared >= 2 && (pointed || shared / specific.length >= 0.6);
   });
+}
+
+/** "X 直接放 /api 下面", "X goes in src/jobs": where a thing is put. */
+const PLACEMENT =
+  /^(.{2,30}?)\s*(?:直接|就|都|也)?(?:放在|放到|放|写在|写到|挂在|挂到)\s*\S|^(.{3,40}?)\s+(?:goes|go|lives|live|belongs|belong) (?:in|into|under|to)\b/i;
+/** Words that make a placement a standing rule rather than today's decision. */
+const STANDING_PLACEMENT =
+  /以后|今后|一律|统一|所有|全部|每个|任何|都|always|never|every|all|any|from now on|going forward|in this repo/i;
+/** Requests of a task ("新写的房态接口加一下", "add the export endpoint"). */
+const TASK_REQUEST =
+  /加一下|加个|写一下|写个|帮我|做一下|实现|新增|新写|\b(add|write|create|implement|build|make|scaffold)\b/i;
+
+/**
+ * "新写的房态接口加一下" then "房态接口直接放 /api 下面": where the thing the person asked for today
+ * goes is a decision about that piece of work, not a rule for the repository, unless it says it stands
+ * (以后, 所有, always …).
+ */
+function placesTodaysWork(proposal: Proposal, window: Transcript): boolean {
+  if (proposal.family !== 'memory_updates' || STANDING_PLACEMENT.test(proposal.content)) return false;
+  const placed = PLACEMENT.exec(proposal.content.trim());
+  const subject = (placed?.[1] ?? placed?.[2] ?? '').trim().replace(/^(the|this|that|our)\s+/i, '');
+  if (subject.length < 2) return false;
+  return window.turns.some((turn) =>
+    turn.entries.some(
+      (entry) =>
+        entry.kind === 'user' &&
+        !isCodexInjectedUserText(entry.text) &&
+        !entry.text.includes(proposal.evidence.quote) &&
+        TASK_REQUEST.test(entry.text) &&
+        entry.text.toLowerCase().includes(subject.toLowerCase()),
+    ),
+  );
 }
 
 /** A message that points back at what the session just did: "remember that one", "记住这个". */
