@@ -1075,6 +1075,9 @@ function scopedHabit(sentence: Sentence): CueSentence | undefined {
 const ANNOUNCE =
   /(?:^|[\s,;:，；：.。])(?:(?:but |and )?(?:just )?so you know|fyi|for your information|for context|heads[- ]up|keep in mind(?: that)?|bear in mind(?: that)?|note that|good to know)\b\s*[,:：，-]?\s*|(?:跟|和|给)你(?:说|讲)(?:一)?下\s*[，,：:]?\s*|(?:提醒|说明|补充)(?:你)?一下\s*[，,：:]\s*|你要知道\s*[，,：:]?\s*/gi;
 
+const ANNOUNCED_STANDING =
+  /\b(always|never|only|every|each|all|nightly|daily|weekly|hourly|by default|must|can'?t|cannot|mustn'?t)\b|一律|统一|都|只|每天|每晚|默认|必须|不能/i;
+
 /**
  * A statement handed over with a lead ("small thing, but just so you know, a change in this repo
  * isn't finished until ./gradlew detekt lintDebug is clean", "跟你说下，我们这个项目 mapper 的 xml 在
@@ -1087,7 +1090,10 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
   for (const match of sentence.masked.matchAll(ANNOUNCE)) end = (match.index ?? 0) + match[0].length;
   if (end < 0) return undefined;
   const rest = { text: sentence.text.slice(end), masked: sentence.masked.slice(end) };
-  if (rest.masked.trim() === '' || !ACTIONABLE.test(rest.text)) return undefined;
+  // Something to act on (a path, a command, an identifier) or a standing word ("a nightly copy … so
+  // the smoke tests can't assume it's empty"): not news of the day.
+  if (rest.masked.trim() === '' || !(ACTIONABLE.test(rest.text) || ANNOUNCED_STANDING.test(rest.masked)))
+    return undefined;
   // "just so you know, I pushed a fix to src/app.ts", "跟你说下，我刚把配置改了": news of something
   // done, not how things are.
   if (

@@ -173,6 +173,11 @@ function withCommandThatRan(
     .map((match) => match[1] ?? '')
     .filter((token) => token.length >= 3);
   if (switches.length === 0) return proposal;
+  // "Don't use --ignore-platform-reqs", "别加 --force": a rule against a switch is never completed
+  // with a command that holds it.
+  const before = proposal.content.slice(0, proposal.content.indexOf(switches[0] ?? ''));
+  if (/\b(don'?t|do not|never|no|not|without|avoid|stop)\b|别|不要|不用|不能|禁止|勿|不准|不许/i.test(before))
+    return proposal;
   const ran = actions.commands
     .filter((run) => run.turn === turn && run.exitCode === 0 && !isReadOnly(run.command))
     .map((run) => durableCommand(run.command))
