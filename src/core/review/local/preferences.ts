@@ -672,11 +672,11 @@ const PERSONAL_HEAD =
   /^(i'm|i am|i use|i read|i review|i work|i run|i write|i code|i live|i'm on|i am on|i only|i never|i always|i mostly|i usually|i don't|i do not|i can't|i cannot|i'll (handle|do|take care of|own)|i (handle|do|own) (the|all|every|my)|my [\w-]+( [\w-]+)? (is|are))\b/i;
 /** Instructions that stand when a statement about the person gives their reason. */
 const PERSONAL_INSTRUCTION =
-  /^(so )?(please )?(give|use|keep|avoid|write|show|send|stick|prefer|skip|assume|describe|explain|answer|reply|format|wrap|include|leave|ask|tell|no|don't|do not|never|always|stop|sign|spell|put|talk|address|you (don't|do not|never|shouldn't|should never))\b/;
+  /^(so )?(please )?(when(ever)? you (explain|write|answer|reply|review|suggest|show|describe|teach)\b[^,]{0,40},? (compare|use|keep|give|show|relate|write|explain|start)|give|use|keep|avoid|write|show|send|stick|prefer|skip|assume|describe|explain|answer|reply|format|wrap|include|leave|ask|tell|no|don't|do not|never|always|stop|sign|spell|put|talk|address|you (don't|do not|never|shouldn't|should never))\b/;
 
 /** Words that limit an instruction to the moment: "don't commit yet", "先别提交". */
 const EN_MOMENTARY =
-  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|in) (this|that)\s*([,.;!]|$)|\b(this|that)\s*[.!]*$|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
+  /\b(in|for|inside) (this|that) (function|file|method|class|component|test|endpoint|page|module|pr|change|script|query|handler)\b|\b(for|in) (this|that)\s*([,.;!]|$)|\b(this|that)\s*[.!]*$|\b(for|on|of) (this|that|the new) (?!(repo|repository|project|codebase|team|monorepo|box|machine|laptop|server|host|kind|sort|type)\b)\w+|\b(yet|for now|right now|just now|this time|this one|today|tonight|at the moment|until|till|before i|in this pr|in this commit|in this branch|my (working copy|checkout|local changes|changes))\b/;
 const EN_ONE_OFF_OBJECT =
   /^(don't|do not|dont|stop|avoid|never) \w+(ing)? (it|that|this|them|those|these|anything|something|everything|nothing)\b(?!( \w+){0,2} (in|into|under|to|from|on) [\w./-]*[./][\w./-]*)/;
 const ZH_MOMENTARY =
@@ -1014,10 +1014,13 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
 const EN_REPO_SCOPE =
   /\b(in|of|for|across|throughout) (this|our) (repo|repository|project|codebase|monorepo|service|app)\b/i;
 const ZH_REPO_SCOPE = /(这个|本|咱们|我们)(的)?(仓库|项目|代码库|服务|repo)(里|中|里面|的|下)?/i;
+/** "我们前端的环境变量都以 VITE_APP_ 开头": "our …" opening the statement names the team's own code. */
+const ZH_OUR_SCOPE = /^(咱们|我们)(的)?\s?[\u4e00-\u9fffA-Za-z]{1,8}?的/;
 const SCOPED_WISH =
   /\b(wish|if only|would be nice|would love|hope|hoping|ought to|should really|used to|supposed to|impossible|can't|cannot)\b|希望|但愿|要是|如果|就好了|本来|应该/i;
 const ACTIONABLE =
-  /[\w.-]*\/[\w./-]+|`[^`]+`|\b[\w-]+\.(ts|tsx|js|mjs|py|rb|go|rs|java|kt|php|yml|yaml|json|toml|xml|ini|cfg|conf|md|sql|sh|lock)\b|(^|\s)--?[a-z][\w-]+|\b[A-Z_]{3,}=|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\bv?\d+\.\d+/;
+  // … a dotfile (`.env.development`), a SCREAMING_SNAKE name or prefix (`VITE_APP_`), a URL …
+  /(^|\s)\.[\w-]+(\.[\w-]+)*\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]*|https?:\/\/\S+|[\w.-]*\/[\w./-]+|`[^`]+`|\b[\w-]+\.(ts|tsx|js|mjs|py|rb|go|rs|java|kt|php|yml|yaml|json|toml|xml|ini|cfg|conf|md|sql|sh|lock)\b|(^|\s)--?[a-z][\w-]+|\b[A-Z_]{3,}=|\b[a-z]+[A-Z]\w*\b|\b[A-Z][a-z]+[A-Z]\w*\b|\bv?\d+\.\d+/;
 const SCOPED_STATE =
   /\b(forever|broken|slow|flaky|flakes?|times? out|timed out|fails?|failing|crash\w*|bugs?|issues?|errors?|happens?|problems?|regress\w*|nobody|no one|last time|yesterday|took|takes? (ages|long|minutes|hours))\b|没人|半小时|很慢|太慢|老是|上次|昨天|挂|报错|问题|出现/i;
 /** "only ever", "always", "只", "一律": what holds every time, not once. */
@@ -1034,7 +1037,7 @@ function scopedHabit(sentence: Sentence): CueSentence | undefined {
   const text = sentence.masked.slice(start).trim();
   const chinese = isChineseClause(text);
   const scoped = chinese
-    ? ZH_REPO_SCOPE.test(text) && ZH_HABIT.test(text)
+    ? (ZH_REPO_SCOPE.test(text) || ZH_OUR_SCOPE.test(text)) && ZH_HABIT.test(text)
     : EN_REPO_SCOPE.test(text) && EN_HABIT.test(text);
   if (!scoped || /[?？]/.test(text)) return undefined;
   if (
@@ -1679,14 +1682,14 @@ function directive(masked: string, consequence: boolean): boolean {
 
 /** Words that make a rule in the middle of a sentence a standing one, not part of today's task. */
 const EN_DURABLE =
-  /\b(always|never|for (every|each) (single )?[\w-]+|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in (this|the|our) (repo|repository|project|codebase|service|package|module|app|crate)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
+  /\b((in|for) (anything|everything|whatever) you (write|do|generate|produce|send|make)|(for|with) (this|that) (kind|sort|type) of (thing|stuff|code|work)|always|never|for (every|each) (single )?[\w-]+|stop \w+ing|anymore|any more|ever|generally|in general|as a rule|for anything|anything (bigger|larger|smaller|longer|more|over|above|under|beyond)|in (this|the|our) (repo|repository|project|codebase|service|package|module|app|crate)|we (use|moved|switched)|from now on|going forward|every time|each time|whenever|by default|before (you )?(commit|committing|push|pushing|merg\w*|open\w* a pr|deploy\w*|releas\w*|ship\w*|publish\w*))\b/;
 
 /** The state of the moment, not a standing fact: "broken again", "by tomorrow". */
 const EN_STATE =
   /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b|\b(next|this) (week|month|year|sprint|quarter|release)\b|\b(in|for) (that|this) case\b|\bbut (the|it|that|this|they|then)\b.{0,40}\b(loops?|breaks?|fails?|crash\w*|hangs?|errors?|times out|doesn't|does not|won't|isn't|never)\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE =
-  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天|继续|接着|(一直|正|还)在[\u4e00-\u9fff]|越来越/;
+  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天|继续|接着|(一直|正|还)在[\u4e00-\u9fff]|越来越|都在等|在等着?|等着/;
 
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
 const ZH_DURABLE =
