@@ -112,7 +112,7 @@ const EN_CUES: readonly CueRule[] = [
   // "btw no pandas in this service": a thing ruled out of a named scope.
   {
     pattern:
-      /^(btw,? |and |also |oh,? )?no (?!(changes?|edits?|modifications?|refactor\w*|touching|new code|diffs?|commits?|pushes?)\b)[\w.@/-]+( [\w.@/-]+)? (in|for|anywhere in) (this|the|our)( [\w-]+)? (service|repo|repository|project|codebase|package|module|app|crate)\b/,
+      /^(btw,? |and |also |oh,? )?no (?!(changes?|edits?|modifications?|refactor\w*|touching|new code|diffs?|commits?|pushes?)\b)[\w.@/-]+( [\w.@/-]+){0,2} (in|for|anywhere in) (this|the|our)( [\w-]+)? (service|repo|repository|project|codebase|package|module|app|crate)\b/,
     kind: 'prohibition',
     confidence: 0.75,
   },
@@ -1438,7 +1438,12 @@ const HOLDS_PROHIBITION =
 function isFollowUp(sentence: Sentence): boolean {
   const text = sentence.masked.trim().toLowerCase();
   return (
-    /\b(instead|rather)\b/.test(text) || /^(改|用|换成|跑|执行)/.test(text) || /(改成|换成|而是)/.test(text)
+    /\b(instead|rather)\b/.test(text) ||
+    /^(改|用|换成|跑|执行)/.test(text) ||
+    /(改成|换成|而是)/.test(text) ||
+    // "don't reach for pandas … stdlib csv only in this repo": what to use, without a verb.
+    /^[\w.@/-]+(?: [\w.@/-]+){0,2} only\b(?: (?:in this (?:repo|repository|project|codebase)|here))?[.!]*$/.test(text) ||
+    /^只(用|能用)/.test(text)
   );
 }
 
