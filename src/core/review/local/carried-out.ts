@@ -112,7 +112,12 @@ function stepsOfTurn(actions: SessionActions, turn: number): string[] | undefine
   }
   if (steps.length < 2 || steps.length > MAX_STEPS || dropped > steps.length) return undefined;
   // `npx jest a.test.ts`, then `npx jest -t foo`: variants of one command (examples), not steps.
-  const head = (step: string): string => step.split(/\s+/).slice(0, 2).join(' ');
+  // (`npm run docs:api` and `npm run docs:site` are two scripts: the script names the step.)
+  const head = (step: string): string =>
+    step
+      .split(/\s+/)
+      .slice(0, /^\S+ (run|task|exec|run-script)\b/.test(step) ? 3 : 2)
+      .join(' ');
   if (new Set(steps.map(head)).size === 1) return undefined;
   return steps;
 }

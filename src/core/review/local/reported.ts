@@ -68,7 +68,8 @@ function isSettingsFile(file: string): boolean {
   const name = file.split('/').at(-1) ?? file;
   return (
     isConfigFile(file) &&
-    !/^(config|configs|settings|conf)\.[cm]?[jt]sx?$/i.test(name) &&
+    // `src/config.ts` is a module of the app; `.vitepress/config.ts` is the settings of a tool.
+    (!/^(config|configs|settings|conf)\.[cm]?[jt]sx?$/i.test(name) || /(^|\/)\.[\w-]+\/[^/]+$/.test(file)) &&
     // Test data, translations and assets are content, whatever their format.
     !DATA_FOLDER.test(file)
   );
@@ -186,7 +187,7 @@ export function reportedFailure(text: string): Failure | undefined {
   if (worded === undefined) return undefined;
   // The clause that names the failure, up to the request that follows it ("…, can you sort it out?").
   const clauses = worded
-    .split(/[,，;；]\s*(?=(?:can|could|would|will) you\b|please\b|帮我|你看|麻烦|能不能)/i)[0]!
+    .split(/[,，;；]\s*(?=(?:can|could|would|will) you\b|please\b|帮我|帮忙|你看|麻烦|能不能)/i)[0]!
     .split(/(?<=[,，;；])\s*/);
   const at = clauses.findIndex((clause) => failing(clause) !== null);
   const clause = (clauses.slice(Math.max(at, 0)).join(hasCjk(worded) ? '' : ' ') || worded).replace(

@@ -171,7 +171,7 @@ function withCommandThatRan(
     ...proposal.content.matchAll(/(?:^|[\s(（,，])(--?[a-zA-Z][\w-]*(?:=[\w.:/-]+)?)(?=$|[\s)）,，。.;；])/g),
   ]
     .map((match) => match[1] ?? '')
-    .filter((token) => token.length >= 3);
+    .filter((token) => token.length >= 2);
   if (switches.length === 0) return proposal;
   // "Don't use --ignore-platform-reqs", "别加 --force": a rule against a switch is never completed
   // with a command that holds it.
@@ -191,7 +191,9 @@ function withCommandThatRan(
   const command = withoutNarrowing(ran);
   // Only the tool, its sub-command and the rule's own switches: a run with more (an inventory, a host
   // limit, a file of the day) is today's run, not the command the rule is about.
-  const others = command.split(/\s+/).filter((token) => !switches.includes(token));
+  // (A switch's value the rule also gives, `-p 1`, belongs to the switch.)
+  const said = new Set(proposal.content.split(/[\s，,。；;（）()]+/));
+  const others = command.split(/\s+/).filter((token) => !switches.includes(token) && !said.has(token));
   if (others.length > 3 || others.some((token) => token.startsWith('-') || /[/=]/.test(token)))
     return proposal;
   if (command.length > 100 || proposal.content.includes(command)) return proposal;
