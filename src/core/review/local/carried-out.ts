@@ -132,7 +132,7 @@ const KEEP_STEPS =
 const NAMED_PROCEDURE =
   /\b(?:that|this)(?:'s| is) the ([a-z][\w-]*(?: [a-z][\w-]*)?) (?:procedure|process|routine|runbook)\b/i;
 
-/** Proposes the turn before's carried-out steps when the latest message keeps them (see {@link KEEP_STEPS}). */
+/** Proposes the turn before's carried-out steps when the latest message keeps them ({@link KEEP_STEPS}). */
 export function extractKeptSteps(transcript: Transcript, actions: SessionActions): Proposal[] {
   const latest = transcript.turns.at(-1);
   const previous = transcript.turns.at(-2);

@@ -1109,14 +1109,16 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
   // "FYI the build is broken again": a state of the moment is no lesson.
   if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|只有|才算/.test(rest.masked))
     return undefined;
-  return pointedStatement(rest);
+  // A cue of its own after the lead ("builds here always run with …") is read as usual.
+  return analyzeSentence(rest) ?? pointedStatement(rest);
 }
 
 /** The old way dropped: "that's void now", "the old X rule is gone", "forget the old thing about …". */
 const REPLACED =
   /作废|不算了|不用了|取消了|不再(用|这样)|\b(is|are) gone\b|\bno longer\b|\bnot any ?more\b|\bforget the old\b|\bthe old [\w-]+( [\w-]+)? (rule|thing|way|convention)\b|\bwe (dropped|stopped|ditched)\b/i;
 /** A sentence that says how things are now: "these days it's …", "now we …", "现在 …". */
-const NOW_LEAD = /^(?:(?:and|but|so)\s+)?(?:these days|nowadays|now)\b[,\s]*|^(?:现在|如今|目前起|从现在起)[，,\s]*/i;
+const NOW_LEAD =
+  /^(?:(?:and|but|so)\s+)?(?:these days|nowadays|now)\b[,\s]*|^(?:现在|如今|目前起|从现在起)[，,\s]*/i;
 
 /** The whole sentence as the way things are now, when it opens with "now" and reads as a statement. */
 function nowStatement(sentence: Sentence): CueSentence | undefined {
@@ -1368,7 +1370,7 @@ const PROHIBITION_REASON =
 
 /** Verbs that open a task for the agent (a request, not a rule). */
 const TASK_VERB =
-  /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate|帮我|帮忙|给我|把|请帮)/i;
+  /^(fix|add|name|call|write|implement|create|make|update|rename|refactor|remove|delete|move|run|build|deploy|check|look|investigate|debug|help|can|could|please|try|bump|upgrade|install|set up|setup|change|extract|split|merge|open|close|review|explain|show|find|print|tell|give|get|start|stop|restart|revert|undo|commit|push|publish|release|migrate|generate|test|lint|format|clean|port|convert|translate)(?![a-z])|^(帮我|帮忙|给我|把|请帮)/i;
 
 /** The agent's reply promising to keep doing something: "I'll … from now on", "之后…都会". */
 const EN_ACK =
@@ -1442,7 +1444,9 @@ function isFollowUp(sentence: Sentence): boolean {
     /^(改|用|换成|跑|执行)/.test(text) ||
     /(改成|换成|而是)/.test(text) ||
     // "don't reach for pandas … stdlib csv only in this repo": what to use, without a verb.
-    /^[\w.@/-]+(?: [\w.@/-]+){0,2} only\b(?: (?:in this (?:repo|repository|project|codebase)|here))?[.!]*$/.test(text) ||
+    /^[\w.@/-]+(?: [\w.@/-]+){0,2} only\b(?: (?:in this (?:repo|repository|project|codebase)|here))?[.!]*$/.test(
+      text,
+    ) ||
     /^只(用|能用)/.test(text)
   );
 }

@@ -1,0 +1,449 @@
+/**
+ * The seventh pass of the local reviewer, mechanism by mechanism, with probes invented for these
+ * tests (none is copied from an evaluation fixture): a fix whose change is a tool's settings file
+ * after a failure the turn shows, named by the error line that says what is wrong; commands kept
+ * with the part that matters; a linter that passed after rewriting the code teaches no switch;
+ * statements handed over with a lead, definitions of done, the new way after the old one is dropped,
+ * Traditional Chinese; procedures stated as "we always do it this way" or kept after the agent ran
+ * them; a rule completed with the command that ran; and what must stay silent: a request to keep an
+ * earlier lesson, "this pattern" in a question, news handed over with a lead, where today's piece of
+ * work goes, a rule against a switch.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  categoryOf,
+  errorLine,
+  isConfigFile,
+  isReadOnly,
+  quietError,
+  withoutNarrowing,
+} from '../../../src/core/review/local/commands.js';
+import { reportedFailure } from '../../../src/core/review/local/reported.js';
+import { reviewLocally } from '../../../src/core/review/local/review.js';
+import { readingForm } from '../../../src/core/review/local/text.js';
+import { patchOf, type TurnSpec } from '../../fixtures/rollouts/rollout-builder.js';
+import { transcript, ok, fail, say, learnedFrom, learned } from '../../helpers/local-review.js';
+
+/** Everything proposed over a session, each turn reviewed in order as the Stop hook would. */
+function learnedOverSession(turns: TurnSpec[]): string[] {
+  return turns.flatMap((_, index) => learnedFrom(turns.slice(0, index + 1)));
+}
+
+describe('seventh pass: fixes read from the evidence', () => {
+  it('names a failure by the line that says what is wrong, not by the line that says where', () => {
+    const output = [
+      '==================================== ERRORS ====================================',
+      'ERROR tests/billing/test_invoice.py',
+      "E       fixture 'ledger_db' not found",
+      'ERROR tests/billing/test_invoice.py',
+    ].join('\n');
+    expect(errorLine(output)?.line).toContain("fixture 'ledger_db' not found");
+    expect(errorLine('FATAL: password authentication failed for user "app"')?.line).toContain(
+      'password authentication failed',
+    );
+  });
+
+  it.each([
+    ['.eslintrc.cjs', true],
+    ['.stylelintrc.js', true],
+    ['.storybook/main.ts', true],
+    ['web/.vitepress/config.mts', true],
+    ['Assets/Game/Game.Core.asmdef', true],
+    ['src/main.ts', false],
+    ['src/routes/index.tsx', false],
+    ['.github/scripts/notify.js', false],
+  ])('reads %s as a settings file: %s', (file, expected) => {
+    expect(isConfigFile(file)).toBe(expected);
+  });
+
+  it('does not take a denied failure word for the failure', () => {
+    const failure = reportedFailure(
+      'the import job hangs right after it connects. no error at all, it just sits there',
+    );
+    expect(failure?.text).toContain('hangs');
+    expect(failure?.text).not.toMatch(/^no error/);
+    expect(reportedFailure('no errors anywhere, looks fine to me')).toBeUndefined();
+    expect(reportedFailure('没有报错，就是页面一直转圈')).toBeUndefined();
+  });
+
+  it('reads a status code after a verb and values that come back null as failures, and not a count', () => {
+    expect(reportedFailure('上传头像的接口一调就 502，日志里看不出什么')).toBeDefined();
+    expect(reportedFailure('the order totals come back null since the upgrade')).toBeDefined();
+    expect(reportedFailure('我们有 500 个租户，帮我估一下存储')).toBeUndefined();
+  });
+
+  it('keeps an error code when a long error line is shortened', () => {
+    const line =
+      'error CS8618: Warning As Error: Non-nullable property Name must contain a non-null value when exiting the constructor. Consider declaring the property as nullable or adding the required modifier to it.';
+    expect(quietError(line)).toContain('CS8618');
+  });
+
+  const reportedSettingsFix: TurnSpec[] = [
+    {
+      user: 'the queue worker hangs on startup on the new cluster, no error at all, it just sits there',
+      steps: [
+        ok('cat deploy/worker.toml', '[broker]\nurl = "redis://localhost:6379/0"'),
+        {
+          patch: patchOf(
+            'deploy/worker.toml',
+            'url = "redis://localhost:6379/0"',
+            'url = "redis://redis.queue.svc:6379/0"',
+          ),
+        },
+        ok(
+          'kubectl -n jobs rollout restart deploy/worker && kubectl -n jobs rollout status deploy/worker --timeout 90s',
+          'deployment "worker" successfully rolled out',
+        ),
+        say('The worker pointed at localhost; it now uses the in-cluster redis service and starts.'),
+      ],
+    },
+  ];
+
+  it('learns a settings change after a reported hang, titled by the changed file, not by the raw words', () => {
+    const found = learnedFrom(reportedSettingsFix);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('redis://redis.queue.svc:6379/0');
+    expect(found[0]).toContain('Fix in `worker.toml`');
+    expect(found[0]).not.toMatch(/Fixing no error/);
+  });
+
+  it('names no check that is not a known kind of run (a one-time job with its own arguments)', () => {
+    const found = learnedFrom([
+      {
+        user: 'the training job dies with CUDA out of memory on the big nodes',
+        steps: [
+          { patch: patchOf('jobs/train.sbatch', 'export BATCH=64', 'export BATCH=32') },
+          ok('sbatch --wait jobs/train.sbatch --max-steps 20', 'Submitted batch job 4412\ndone'),
+          say('Halved the batch size in jobs/train.sbatch; a 20-step run completes.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('export BATCH=32');
+    expect(found.join('\n')).not.toContain('--max-steps 20');
+  });
+
+  it('learns a fix in two configuration steps against the same error, naming both changes', () => {
+    const error = 'Error: Cannot find module "@shop/ui" imported from src/cart.ts';
+    const found = learnedFrom([
+      {
+        user: 'tests broke after moving the ui package',
+        steps: [
+          fail('npx vitest run', error),
+          { patch: patchOf('tsconfig.json', '"@shop/ui": ["packages/ui"]', '"@shop/ui": ["libs/ui"]') },
+          fail('npx vitest run', error),
+          { patch: patchOf('vitest.config.ts', "'@shop/ui': 'packages/ui'", "'@shop/ui': 'libs/ui'") },
+          ok('npx vitest run', 'Test Files  8 passed (8)'),
+          say('Both the tsconfig paths and the vitest alias pointed at the old folder.'),
+        ],
+      },
+    ]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('tsconfig.json');
+    expect(found[0]).toContain('vitest.config.ts');
+  });
+
+  it('stays silent when the second edit was code (progress on the task, not a setup fix)', () => {
+    const error = 'Error: Cannot find module "@shop/ui" imported from src/cart.ts';
+    const found = learnedFrom([
+      {
+        user: 'tests broke after moving the ui package',
+        steps: [
+          fail('npx vitest run', error),
+          { patch: patchOf('tsconfig.json', '"@shop/ui": ["packages/ui"]', '"@shop/ui": ["libs/ui"]') },
+          fail('npx vitest run', error),
+          {
+            patch: patchOf(
+              'src/cart.ts',
+              "import { Button } from '@shop/ui';",
+              "import { Button } from '../libs/ui';",
+            ),
+          },
+          ok('npx vitest run', 'Test Files  8 passed (8)'),
+          say('Done.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).not.toContain('src/cart.ts');
+  });
+
+  it('never takes a hardware or scheduler query for a fix step', () => {
+    for (const command of [
+      'nvidia-smi --query-gpu=name --format=csv',
+      'sinfo -p gpu',
+      'ip -br addr',
+      'lscpu',
+    ]) {
+      expect(isReadOnly(command)).toBe(true);
+    }
+  });
+});
+
+describe('seventh pass: commands with the part that matters', () => {
+  it.each([
+    ['make unit', 'test'],
+    ['make itest', 'test'],
+    ['npx nx test @acme/web', 'test'],
+    ['pnpm turbo run lint', 'lint'],
+    ['xcodebuild test -scheme Ferry -destination "platform=iOS Simulator,name=iPhone 15"', 'test'],
+    ['./tools/bin/sail test', 'test'],
+  ])('knows what %s does', (command, category) => {
+    expect(categoryOf(command)).toBe(category);
+  });
+
+  it('keeps a category filter and a scoped project, drops one test of the day', () => {
+    expect(withoutNarrowing('dotnet test Ferry.sln --filter TestCategory!=Slow')).toBe(
+      'dotnet test Ferry.sln --filter TestCategory!=Slow',
+    );
+    expect(withoutNarrowing('dotnet test Ferry.sln --filter FareCalculatorTests')).toBe(
+      'dotnet test Ferry.sln',
+    );
+    expect(withoutNarrowing('npx nx test @acme/web')).toBe('npx nx test @acme/web');
+  });
+
+  it('learns the Makefile target that exists after a target that does not', () => {
+    const found = learnedFrom([
+      {
+        user: 'run the unit tests',
+        steps: [
+          fail('make tests', "make: *** No rule to make target 'tests'.  Stop.", 2),
+          ok('grep -n "^[a-z-]*:" Makefile', '4:build:\n9:unit:\n14:lint:'),
+          ok('make unit', 'ok  \tferry/fares\t0.41s'),
+          say('The target is `make unit`; it passes.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('`make unit`');
+  });
+
+  it('teaches no switch when a linter passed only after rewriting the code', () => {
+    const found = learnedFrom([
+      {
+        user: 'lint is red, fix it',
+        steps: [
+          fail(
+            'npx eslint src',
+            'src/a.ts\n  3:1  error  Expected indentation of 2 spaces  indent\n\n✖ 1 problem',
+          ),
+          ok('npx eslint src --fix', ''),
+          say('Autofixed.'),
+        ],
+      },
+    ]);
+    expect(found).toEqual([]);
+  });
+
+  it('still learns a switch that is what the repository needs', () => {
+    const found = learnedFrom([
+      {
+        user: 'run the go tests',
+        steps: [
+          fail(
+            'go test ./...',
+            'store/fts.go:12:2: undefined: sqlite3.FTS5\nFAIL\tferry/store [build failed]',
+          ),
+          ok('go test -tags sqlite_fts5 ./...', 'ok  \tferry/store\t0.2s'),
+          say('They need the sqlite_fts5 build tag.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('-tags sqlite_fts5');
+  });
+});
+
+describe('seventh pass: statements handed over, done, replaced, in Traditional Chinese', () => {
+  it.each([
+    'rename the helper. just so you know, builds here always run with NODE_OPTIONS=--max-old-space-size=4096',
+    'fyi the payments sandbox lives at https://sandbox.pay.example.dev/v3, never the live host',
+    '帮我加个字段。跟你说下，我们这边的枚举都定义在 common/enums/ 下面，不要在业务模块里再定义',
+  ])('learns a statement handed over with a lead: %s', (text) => {
+    expect(learned(text)).toHaveLength(1);
+  });
+
+  it.each([
+    'fyi I pushed the fix to src/app.ts already',
+    'just so you know, the build is broken again',
+    "FYI I'm out tomorrow, so finish the migration today",
+    '跟你说下，我刚把 config/app.yaml 改了',
+  ])('stays silent on news handed over with a lead: %s', (text) => {
+    expect(learned(text)).toEqual([]);
+  });
+
+  it('learns a definition of done, and not a deadline', () => {
+    expect(learned("a PR in this repo isn't finished until make check comes back clean")).toHaveLength(1);
+    expect(learned("the PR isn't finished until tomorrow")).toEqual([]);
+  });
+
+  it('learns the new way stated after the old one is dropped, whole', () => {
+    const found = learned(
+      'we dropped the old release branch flow. these days we tag main directly and the pipeline publishes. now fix the typo in README.md',
+    );
+    expect(found.join('\n')).toContain('tag main directly');
+    expect(found.join('\n')).not.toContain('typo');
+    // "now run the tests" after it is today's task, not the new way.
+    expect(learned('the old script is gone. now run the tests').join('\n')).not.toContain('run the tests');
+  });
+
+  it('reads Traditional Chinese with the same cues, and keeps the person’s characters', () => {
+    const found = learned('以後提交訊息請用英文寫');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('提交訊息');
+    expect(readingForm('以後請這樣寫')).toBe('以后请这样写');
+    expect(readingForm('部署之后跑一下冒烟测试')).toBe('部署之后跑一下冒烟测试');
+    expect(learned('部署之后跑一下冒烟测试')).toEqual([]);
+  });
+
+  it('reads 你以后 as 以后', () => {
+    expect(learned('你以后别再往 main 直接推了')).toHaveLength(1);
+  });
+});
+
+describe('seventh pass: what must stay silent', () => {
+  it('a request to keep what an earlier turn taught is not a lesson itself', () => {
+    const turns: TurnSpec[] = [
+      {
+        user: 'mvn test 在家里网络下载依赖一直超时',
+        steps: [
+          fail(
+            'mvn test',
+            '[ERROR] Failed to execute goal: Could not transfer artifact org.slf4j:slf4j-api: Connect timed out',
+          ),
+          ok('mvn test -Dmaven.repo.remote=https://mirror.corp.example/maven2', '[INFO] BUILD SUCCESS'),
+          say('走公司镜像就好了。'),
+        ],
+      },
+      { user: '对了，刚才那个镜像的办法帮我记下来，在家都得这样', steps: [say('好。')] },
+    ];
+    expect(learnedFrom(turns)).toEqual([]);
+    expect(learned('remember what we did earlier with the proxy')).toEqual([]);
+  });
+
+  it('"this pattern" in a question is not a fact about the repository', () => {
+    expect(
+      learned('Promise.all 里有一个 reject 其他的还会继续跑吗？我们在 SyncService 里有这种写法，想确认一下'),
+    ).toEqual([]);
+    expect(learned('does this leak? we use this pattern in src/cache/lru.ts a lot')).toEqual([]);
+  });
+
+  it('where today’s requested piece of work goes is a decision about it, unless it stands', () => {
+    const today: TurnSpec[] = [
+      { user: 'add a rate limiter for the login endpoint', steps: [say('Where should it live?')] },
+      { user: 'the rate limiter goes in src/http/limits.ts', steps: [say('Added.')] },
+    ];
+    expect(learnedFrom(today)).toEqual([]);
+  });
+
+  it('a rule against a switch is never completed with the command that holds it', () => {
+    const found = learnedFrom([
+      {
+        user: '以后别加 --no-verify 这个参数',
+        steps: [ok('git commit --no-verify -m wip', '[main 1a2b3c] wip'), say('好。')],
+      },
+    ]);
+    expect(found.join('\n')).not.toContain('`git commit --no-verify');
+  });
+
+  it('a later "remember that one" restating the fix just learned is that lesson again', () => {
+    const turns: TurnSpec[] = [
+      {
+        user: 'render the chart locally',
+        steps: [
+          fail(
+            'helm template web charts/web',
+            'Error: found in Chart.yaml, but missing in charts/ directory: redis',
+          ),
+          ok('helm dependency build charts/web', 'Saving 1 charts'),
+          ok('helm template web charts/web', '---\n# Source: web/templates/deploy.yaml'),
+          say('The redis subchart had to be fetched first.'),
+        ],
+      },
+      {
+        user: 'ok. remember that one, a fresh clone needs the dependency build before template works',
+        steps: [say('Noted.')],
+      },
+    ];
+    const second = reviewLocally(transcript(turns));
+    expect([...second.memory_updates, ...second.recall_candidate]).toEqual([]);
+  });
+});
+
+describe('seventh pass: procedures', () => {
+  it('learns a Chinese procedure led by "我们 X 一直是这么弄的：", steps marked after a few words', () => {
+    const found = learned(
+      '帮我发一下预发。我们发预发一直是这么弄的：先 make image，再 make push-pre，推完之后 make smoke-pre，没问题再 make notify',
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('make push-pre');
+    expect(found[0]).toContain('make smoke-pre');
+  });
+
+  it('reads no procedure from a task list without a lead', () => {
+    expect(learned('这次先 make image，再 make push-pre，最后 make notify')).toEqual([]);
+  });
+
+  it('learns "here is how we X it, always in this order" with numbered steps', () => {
+    const found = learned(
+      "the signing key expires soon. here's how we rotate it, always in this order: 1) ./ops/keys new 2) ./ops/keys publish 3) ./ops/keys retire-old. do it now",
+    );
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('./ops/keys publish');
+  });
+
+  it('learns what the agent ran when the person had no idea how it works', () => {
+    const found = learnedFrom([
+      {
+        user: 'package the desktop app? no idea how it works, the last person left',
+        steps: [
+          ok('npm run build:renderer', 'built'),
+          ok('npm run package:mac', 'out/Ferry.dmg'),
+          say('Packaged.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('npm run package:mac');
+  });
+
+  it('keeps the turn before’s steps when the person says so, and not when a step failed', () => {
+    const steps = (failing: boolean): TurnSpec[] => [
+      {
+        user: 'rebuild the tiles: fetch, cut, upload. go',
+        steps: [
+          ok('./bin/tiles fetch', 'fetched'),
+          failing ? fail('./bin/tiles cut', 'error: out of disk') : ok('./bin/tiles cut', 'cut 4096 tiles'),
+          ok('./bin/tiles upload', 'uploaded'),
+          say('Done.'),
+        ],
+      },
+      { user: "that's the tile rebuild procedure, keep it for next time", steps: [say('Will do.')] },
+    ];
+    expect(learnedFrom(steps(false)).join('\n')).toContain('./bin/tiles cut');
+    expect(learnedFrom(steps(true))).toEqual([]);
+  });
+});
+
+describe('seventh pass: a rule names the command that ran', () => {
+  it('completes a rule about switches with the command the turn ran with them', () => {
+    const found = learnedOverSession([
+      {
+        user: '帮我跑下 payout 包的测试。这个包跑测试必须加 -race -count=1，不然会读到缓存',
+        steps: [
+          ok('go test -race -count=1 ./internal/payout/...', 'ok  \tx/internal/payout\t1.2s'),
+          say('通过。'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('`go test -race -count=1`');
+  });
+
+  it('does not when the run holds more than the rule (a host, an inventory of the day)', () => {
+    const found = learnedFrom([
+      {
+        user: 'every playbook run against real hosts gets --check --diff first',
+        steps: [
+          ok('ansible-playbook -i inv/prod site.yml --check --diff -l web-07', 'ok=12 changed=1'),
+          say('Dry run looks fine.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).not.toContain('web-07');
+  });
+});
