@@ -7,10 +7,9 @@ import { fixtureFiles } from '../../fixtures/rollouts/generate.js';
 describe('reviewer evaluation', () => {
   it('meets the targets on the development fixtures', async () => {
     // Every batch, blind ones included once they have been measured untuned (dev8- has: docs/learning.md).
-    // dev11- was measured untuned once and the sixth pass tuned on it, so it is guarded here too. dev12-
-    // was measured untuned once (docs/learning.md) and nobody has tuned on it yet: it stays out of
-    // this guard of tuned figures until a pass tunes on it.
-    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev12-'] });
+    // dev11- and dev12- were each measured untuned once and a later pass tuned on them (the sixth and
+    // the seventh), so they are guarded here too.
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev');
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);

@@ -70,6 +70,7 @@ describe('seventh pass: fixes read from the evidence', () => {
     expect(reportedFailure('上传头像的接口一调就 502，日志里看不出什么')).toBeDefined();
     expect(reportedFailure('the order totals come back null since the upgrade')).toBeDefined();
     expect(reportedFailure('我们有 500 个租户，帮我估一下存储')).toBeUndefined();
+    expect(reportedFailure('hang on, let me grab the config first')).toBeUndefined();
   });
 
   it('keeps an error code when a long error line is shortened', () => {
@@ -264,6 +265,9 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     'just so you know, the build is broken again',
     "FYI I'm out tomorrow, so finish the migration today",
     '跟你说下，我刚把 config/app.yaml 改了',
+    'FYI this PR touches src/api/users.ts and src/api/auth.ts',
+    'fyi the logs are in /tmp/run.log',
+    'just so you know, my laptop only has 8GB RAM',
   ])('stays silent on news handed over with a lead: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });
@@ -290,6 +294,14 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     expect(readingForm('以後請這樣寫')).toBe('以后请这样写');
     expect(readingForm('部署之后跑一下冒烟测试')).toBe('部署之后跑一下冒烟测试');
     expect(learned('部署之后跑一下冒烟测试')).toEqual([]);
+  });
+
+  it('takes no next task or lucky result for the new way', () => {
+    expect(
+      learned('we no longer need the debug flag. now let’s look at the failing test').join('\n'),
+    ).not.toContain('failing test');
+    expect(learned('the bug is gone. now the page loads in 2s')).toEqual([]);
+    expect(learned('好的，之后我再看看这个问题')).toEqual([]);
   });
 
   it('reads 你以后 as 以后', () => {

@@ -26,7 +26,7 @@ const EN_DOC =
  * the person asks for the way.
  */
 const FORGOT =
-  /\b(?:don'?t|do not|never|can'?t|cannot) (?:\w+ )?(?:remember|recall) (?:the steps|how|it)\b|\b(?:no idea|no clue|don'?t know|do not know) how (?:it works|that works|this works|we do (?:it|that)|it'?s done)\b|忘了(?:怎么|步骤)|不知道怎么弄/i;
+  /\b(?:don'?t|do not|never|can'?t|cannot) (?:\w+ )?(?:remember|recall) (?:the steps|how|it(?=\s*(?:[,.;)!]|$)))|\b(?:no idea|no clue|don'?t know|do not know) how (?:it works|that works|this works|we do (?:it|that)|it'?s done)\b|忘了(?:怎么|步骤)|不知道怎么弄/i;
 /** "do it the standard way for this repo", "the usual way", "the way we always do it". */
 const EN_WAY =
   /\b(?:the|our) (?:standard|usual|normal|regular|proper|documented|house) way\b|\bthe way we (?:always |usually |normally )?do (?:it|this|these|them)\b/i;

@@ -1106,6 +1106,18 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
     /^\s*我们?(刚|刚刚|已经|昨天|今天)?把.*了/.test(rest.masked)
   )
     return undefined;
+  // "FYI this PR touches …", "fyi the logs are in /tmp/run.log", "my laptop only has 8GB": today's
+  // change, where today's output is, one person's machine.
+  const lower = rest.masked.toLowerCase();
+  if (
+    EN_DEICTIC.test(lower) ||
+    EN_MOMENTARY.test(lower) ||
+    /\/tmp\/|\b(the )?(logs?|output|screenshot|trace|stack ?trace|diff|error)( is| are)? (in|at|here|below|above)\b/.test(
+      lower,
+    ) ||
+    /\bmy (laptop|machine|computer|box|pc|mac|setup|workstation)\b|我的电脑|我电脑|本机/.test(lower)
+  )
+    return undefined;
   // "FYI the build is broken again": a state of the moment is no lesson.
   if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|只有|才算/.test(rest.masked))
     return undefined;
@@ -1115,7 +1127,7 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
 
 /** The old way dropped: "that's void now", "the old X rule is gone", "forget the old thing about …". */
 const REPLACED =
-  /作废|不算了|不用了|取消了|不再(用|这样)|\b(is|are) gone\b|\bno longer\b|\bnot any ?more\b|\bforget the old\b|\bthe old [\w-]+( [\w-]+)? (rule|thing|way|convention)\b|\bwe (dropped|stopped|ditched)\b/i;
+  /作废|不算了|不再(用|这样)|\bforget the old\b|\bthe old( [\w-]+){0,2} (rule|thing|way|convention|flow|process|policy|script|setup)\b|\bwe (dropped|stopped|ditched|no longer|don'?t \w+ any ?more)\b|\b(rule|way|flow|process|policy|convention|requirement|workflow)s? (is|are) (gone|dropped|dead)\b/i;
 /** A sentence that says how things are now: "these days it's …", "now we …", "现在 …". */
 const NOW_LEAD =
   /^(?:(?:and|but|so)\s+)?(?:these days|nowadays|now)\b[,\s]*|^(?:现在|如今|目前起|从现在起)[，,\s]*/i;
@@ -1130,7 +1142,16 @@ function nowStatement(sentence: Sentence): CueSentence | undefined {
   if (/[?？]/.test(text) || (chinese ? ZH_QUESTION.test(text) : EN_QUESTION_START.test(text.toLowerCase())))
     return undefined;
   const after = text.slice(lead[0].length);
-  if (TASK_VERB.test(after) || (chinese ? ZH_ASKS.test(text) : false) || DATED.test(text)) return undefined;
+  // "now let's look at the failing test", "现在帮我…": the next task, not the new way.
+  if (
+    TASK_VERB.test(after) ||
+    /^(let['’]?s|let us|can you|could you|please|go ahead|we need to|i need)\b|^(咱们|我们来|你来|帮我|麻烦)/i.test(
+      after,
+    ) ||
+    (chinese ? ZH_ASKS.test(text) : false) ||
+    DATED.test(text)
+  )
+    return undefined;
   if (chinese ? text.replace(/\s/g, '').length < 8 : text.split(/\s+/).length < 5) return undefined;
   const content = cleanClause(sentence.text.slice(start)).trim();
   if (content === '') return undefined;

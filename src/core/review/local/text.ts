@@ -40,7 +40,11 @@ export function maskQuoted(text: string): string {
  * text, so offsets found in it cut the original.
  */
 export function readingForm(text: string): string {
-  return toSimplified(text).replace(/(^|[\s，,。；;：:！!？?、])(之后|今后|往后)/g, '$1以后');
+  // ("之后我再看看" is a plan for later, not a standing rule: left as it is.)
+  return toSimplified(text).replace(
+    /(^|[\s，,。；;：:！!？?、])(之后|今后|往后)(?!\s*(我|我们|咱们)?\s*再)/g,
+    '$1以后',
+  );
 }
 
 // Traditional characters of the words the cues read (以後, 請, 這個, 回覆, 規範 …) and their simplified
