@@ -296,6 +296,18 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     expect(learned('部署之后跑一下冒烟测试')).toEqual([]);
   });
 
+  it('learns the new way after "we used to" and in the same sentence as the dropped rule', () => {
+    expect(
+      learned('we used to ship with fabric, that is gone. now releases go through the tag pipeline').join(
+        '\n',
+      ),
+    ).toContain('tag pipeline');
+    expect(
+      learned('之前那条合并前要两个人 review 的规矩不用了，现在一个 approve 就能合').join('\n'),
+    ).toContain('一个 approve');
+    expect(learned('我们以前用 jenkins，现在帮我看下这个报错')).toEqual([]);
+  });
+
   it('takes no next task or lucky result for the new way', () => {
     expect(
       learned('we no longer need the debug flag. now let’s look at the failing test').join('\n'),

@@ -889,10 +889,14 @@ export function extractPreferences(transcript: Transcript): Proposal[] {
         // "forget the old thing about always using create … these days it's build_stubbed by default",
         // "之前说 … 那个作废了。现在 staging 由 ArgoCD 自动 sync main": after the old way is dropped, the
         // sentence saying how it is now is the new rule, whole, whatever its wording.
-        const replacement =
-          !reported && sentences.slice(0, position).some((earlier) => REPLACED.test(earlier.masked))
+        const replacement = reported
+          ? undefined
+          : sentences.slice(0, position).some((earlier) => REPLACED.test(earlier.masked))
             ? nowStatement(sentence)
-            : undefined;
+            : // "之前那条 … 的规矩不用了，现在 CI 会自动打 tag": the old way and the new one in one sentence.
+              REPLACED.test(sentence.masked)
+              ? nowClause(sentence)
+              : undefined;
         const found =
           replacement === undefined
             ? cued
@@ -1127,12 +1131,22 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
 
 /** The old way dropped: "that's void now", "the old X rule is gone", "forget the old thing about …". */
 const REPLACED =
-  /作废|不算了|不再(用|这样)|\bforget the old\b|\bthe old( [\w-]+){0,2} (rule|thing|way|convention|flow|process|policy|script|setup)\b|\bwe (dropped|stopped|ditched|no longer|don'?t \w+ any ?more)\b|\b(rule|way|flow|process|policy|convention|requirement|workflow)s? (is|are) (gone|dropped|dead)\b/i;
+  /作废|不算了|不再(用|这样)|(规矩|规定|约定|流程|做法|那条|这条)[^，。,]{0,4}(不用了|取消了|不要了)|\bwe used to\b|\bforget the old\b|\bthe old( [\w-]+){0,2} (rule|thing|way|convention|flow|process|policy|script|setup)\b|\bwe (dropped|stopped|ditched|no longer|don'?t \w+ any ?more)\b|\b(rule|way|flow|process|policy|convention|requirement|workflow)s? (is|are) (gone|dropped|dead)\b/i;
 /** A sentence that says how things are now: "these days it's …", "now we …", "现在 …". */
 const NOW_LEAD =
   /^(?:(?:and|but|so)\s+)?(?:these days|nowadays|now)\b[,\s]*|^(?:现在|如今|目前起|从现在起)[，,\s]*/i;
 
 /** The whole sentence as the way things are now, when it opens with "now" and reads as a statement. */
+/** The part of a sentence from its "now" clause on ("…不用了，现在 CI 会自动打 tag" → "现在 CI …"). */
+function nowClause(sentence: Sentence): CueSentence | undefined {
+  const at = sentence.masked.search(
+    /[,，;；]\s*(?:(?:and|but|so)\s+)?(?:these days|nowadays|now\b|现在|如今)/i,
+  );
+  if (at < 0) return undefined;
+  const from = at + 1;
+  return nowStatement({ text: sentence.text.slice(from).trim(), masked: sentence.masked.slice(from).trim() });
+}
+
 function nowStatement(sentence: Sentence): CueSentence | undefined {
   const start = fillerLength(sentence.masked);
   const lead = NOW_LEAD.exec(sentence.masked.slice(start).trimStart());
@@ -1975,7 +1989,7 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
 
 /** Chat lead-ins and time markers that say nothing once the rule is written down. */
 const EN_LEAD =
-  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|bear in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for context|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|bear in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
 /** A first clause that only announces what follows ("just a heads-up for future tasks:"). */
 const EN_LEAD_CLAUSE =
   /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;
