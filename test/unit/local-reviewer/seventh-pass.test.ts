@@ -275,6 +275,18 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
   it('learns a definition of done, and not a deadline', () => {
     expect(learned("a PR in this repo isn't finished until make check comes back clean")).toHaveLength(1);
     expect(learned("the PR isn't finished until tomorrow")).toEqual([]);
+    expect(learned("a PR isn't done until tomorrow's demo")).toEqual([]);
+    expect(learned('nothing is finished until Friday')).toEqual([]);
+  });
+
+  it.each([
+    '補充一下，這個問題只有在 Windows 上才會出現',
+    'keep in mind this is just a prototype',
+    'note that the output below is from my laptop',
+    'tests are failing on main again, can you take a look',
+    '之后我们再讨论要不要换 ORM',
+  ])('stays silent on what only looks like a handed-over rule: %s', (text) => {
+    expect(learned(text)).toEqual([]);
   });
 
   it('learns the new way stated after the old one is dropped, whole', () => {

@@ -37,7 +37,8 @@ interface CueRule extends Cue {
  * <check> is clean", "PRs are only mergeable once …". The "until" is the condition, not a time.
  */
 const DEFINITION_OF_DONE =
-  /^(nothing|no (change|pr|task|feature|ticket)|(a|any|every|each) (change|pr|pull request|task|feature|ticket|story)|changes|prs|pull requests|tasks|features|work)( (here|in this (repo|repository|project|codebase)))? (is|are|isn't|aren't|is not|are not|counts? as|only counts? as)( only| really)? (done|finished|complete|completed|ready|mergeable|shippable)\b[^.]*\b(until|unless|only when|only if|once)\b/;
+  // (Not a day: "nothing is finished until Friday" is a deadline.)
+  /^(?!.*\b(today|tonight|tomorrow'?s?|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next week|this week|eod|the demo)\b)(nothing|no (change|pr|task|feature|ticket)|(a|any|every|each) (change|pr|pull request|task|feature|ticket|story)|changes|prs|pull requests|tasks|features|work)( (here|in this (repo|repository|project|codebase)))? (is|are|isn't|aren't|is not|are not|counts? as|only counts? as)( only| really)? (done|finished|complete|completed|ready|mergeable|shippable)\b[^.]*\b(until|unless|only when|only if|once)\b/;
 
 /** "if you commit for me, sign off with -s": a condition on what the agent does for the person. */
 const IF_YOU_FOR_ME = /^if you \w+\b[^,]{0,60}\b(for me|on my behalf)\b[^,]{0,20},\s*\S/;
@@ -64,7 +65,9 @@ const EN_CUES: readonly CueRule[] = [
   { pattern: /^(you|we) (should |must |need to |have to )?(always|never)\b/, kind: 'rule', confidence: 0.8 },
   {
     pattern:
-      /^(remember(?![-\w])|keep in mind|bear in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b/,
+      // Not about what is in front of us: "keep in mind this is just a prototype", "note that the output
+      // below is from my laptop".
+      /^(remember(?![-\w])|keep in mind|bear in mind|don't forget|do not forget|note that|make sure (to|you) (always|never))\b(?!( that)?,? (this|that|it|these|those)('s| is| are| was| were)\b)(?!.*\b(below|above|my (laptop|machine|computer))\b)/,
     kind: 'rule',
     confidence: 0.8,
   },
@@ -1123,7 +1126,7 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
   )
     return undefined;
   // "FYI the build is broken again": a state of the moment is no lesson.
-  if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|只有|才算/.test(rest.masked))
+  if (SCOPED_STATE.test(rest.masked) && !/\b(until|unless|only when|only if)\b|才算/.test(rest.masked))
     return undefined;
   // A cue of its own after the lead ("builds here always run with …") is read as usual.
   return analyzeSentence(rest) ?? pointedStatement(rest);
