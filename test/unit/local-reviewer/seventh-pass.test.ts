@@ -285,6 +285,11 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     'note that the output below is from my laptop',
     'tests are failing on main again, can you take a look',
     '之后我们再讨论要不要换 ORM',
+    'FYI the API returns 500 when the cart is empty, see src/cart/handler.ts',
+    '之後幫我把 README 的錯字改一下',
+    "heads up, I already added REDIS_URL to .env.local, so you don't need to",
+    'we no longer use that helper. now delete it and fix the imports',
+    '我们前端的同学都在休假',
   ])('stays silent on what only looks like a handed-over rule: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });

@@ -666,7 +666,7 @@ const EN_WISH_ABOUT_ONE = /^i('d| would)? (want|need|like) (the|this|that|these|
  * null"): a deictic object is the task at hand, even with "from now on".
  */
 const EN_DEICTIC =
-  /\b(this|that|these|those) (pr|prs|pull request|function|file|method|class|component|test|endpoint|page|module|change|branch|bug|issue|ticket|feature|query|script|handler|one|screen|form|button|field|answer|reply|response|time|run|task)\b/;
+  /\b(this|that|these|those) (pr|prs|pull request|function|file|method|class|component|test|endpoint|page|module|change|branch|bug|issue|ticket|feature|query|script|handler|one|screen|form|button|field|answer|reply|response|time|run|task|helper|util|hook|wrapper|snippet)\b/;
 /** A state of the moment before a clause ("部署的时候报错了，日志在下面"): the clause is about that moment. */
 const ZH_STATE_BEFORE = /(报错了|挂了|坏了|失败了|出错了|超时了|崩了|又)/;
 
@@ -1123,6 +1123,13 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
       lower,
     ) ||
     /\bmy (laptop|machine|computer|box|pc|mac|setup|workstation)\b|我的电脑|我电脑|本机/.test(lower)
+  )
+    return undefined;
+  // "FYI the API returns 500 when the cart is empty": a bug report, not how things should be.
+  if (
+    /\b[45]\d\d\b|\b(returns?|throws?|gives?|shows?) (null|undefined|nan|an? (error|exception))\b/i.test(
+      rest.masked,
+    )
   )
     return undefined;
   // "FYI the build is broken again": a state of the moment is no lesson.
@@ -1736,7 +1743,7 @@ const EN_STATE =
   /\b(is|are|was|were|got|keeps?|seems?) (broken|failing|down|red|flaky|stuck|slow|hanging|timing out|wrong|off|incorrect|missing|outdated|stale)\b|\bagain\b|\b(tomorrow|tonight|yesterday|asap|by (monday|tuesday|wednesday|thursday|friday|eod|end of (the )?day|the end of the week))\b|^i (want|need) (this|that|it)\b|\b(users|customers|clients|people) (are|keep) \w+ing\b|\b(next|this) (week|month|year|sprint|quarter|release)\b|\b(in|for) (that|this) case\b|\bbut (the|it|that|this|they|then)\b.{0,40}\b(loops?|breaks?|fails?|crash\w*|hangs?|errors?|times out|doesn't|does not|won't|isn't|never)\b/;
 /** A task or a state of the moment in Chinese: "把这个 bug 修一下", "先看看日志", "我把配置放在 … 了". */
 const ZH_TASK_OR_STATE =
-  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天|继续|接着|(一直|正|还)在[\u4e00-\u9fff]|越来越|都在等|在等着?|等着/;
+  /把[^，。]{0,20}一下|先看看|帮我|帮忙|麻烦你|^我把|把这个|把那个|刚才|刚刚|又(挂|坏|失败|报错)|(挂了|坏了|失败了|报错了)|明天|今晚|昨天|继续|接着|(一直|正|还)在[\u4e00-\u9fff]|越来越|都在等|在等着?|等着|(都|正)在(休假|请假|出差|放假|开会)/;
 
 /** Chinese words that make a rule in the middle of a sentence a standing one. */
 const ZH_DURABLE =
@@ -1830,7 +1837,9 @@ function analyzeClause(
   if (
     !chinese &&
     best.kind === 'fact' &&
-    (EN_OPINION.test(lower) ||
+    // "we no longer use that helper": a fact about the thing in front of us is today's.
+    (EN_DEICTIC.test(claimOf(lower)) ||
+      EN_OPINION.test(lower) ||
       EN_PROGRESSIVE.test(lower.replace(/(\w)'(re|s|m)\b/g, "$1 '$2")) ||
       (EN_PROBLEM.test(lower) && !/\b(otherwise|or else|unless|without)\b/.test(lower)))
   )
@@ -1879,6 +1888,8 @@ function analyzeClause(
     if (!chinese && EN_CHOICE_ABOUT_ONE.test(lower) && !EN_DURABLE.test(lower)) return undefined;
   }
   if (!chinese && lower.split(/\s+/).length < 3 && !/^(be|stay) \w+/.test(lower)) return undefined;
+  // "…, so you don't need to": the clause stops before its verb; there is no rule in it.
+  if (!chinese && /\b(to|the|a|an|of|for|with)$/.test(lower.replace(/[\s.!,;:]+$/, ''))) return undefined;
   // "remember that for next time": it points back at a lesson, it is not one.
   if (
     !chinese &&

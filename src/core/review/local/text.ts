@@ -40,9 +40,10 @@ export function maskQuoted(text: string): string {
  * text, so offsets found in it cut the original.
  */
 export function readingForm(text: string): string {
-  // ("之后我再看看" is a plan for later, not a standing rule: left as it is.)
+  // ("之后我再看看" is a plan for later and "之后帮我把 … 改一下" a task for later, not standing rules:
+  // left as they are.)
   return toSimplified(text).replace(
-    /(^|[\s，,。；;：:！!？?、])(之后|今后|往后)(?!\s*(我|我们|咱们)?\s*再)/g,
+    /(^|[\s，,。；;：:！!？?、])(之后|今后|往后)(?!\s*(我|我们|咱们)?\s*再|\s*(帮|幫|麻烦|麻煩))/g,
     '$1以后',
   );
 }
