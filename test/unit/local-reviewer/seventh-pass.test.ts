@@ -333,6 +333,21 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     expect(learned('好的，之后我再看看这个问题')).toEqual([]);
   });
 
+  it('reads "the way we do <topic> here is …" with its topic, and not an opinion about it', () => {
+    expect(
+      learned('the way we do migrations here is one file per change under db/migrations').join('\n'),
+    ).toContain('Migrations: one file per change under db/migrations');
+    expect(learned('the way we do releases here is weird honestly')).toEqual([]);
+  });
+
+  it('reads a habit after "thing about me:"', () => {
+    expect(
+      learned(
+        'quick thing about me: I mostly write Kotlin, so when you explain Swift compare it to Kotlin',
+      ).join('\n'),
+    ).toContain('compare it to Kotlin');
+  });
+
   it('reads 你以后 as 以后', () => {
     expect(learned('你以后别再往 main 直接推了')).toHaveLength(1);
   });

@@ -204,7 +204,7 @@ const EN_CUES: readonly CueRule[] = [
   },
   {
     pattern:
-      /^(the way we do (it|this|things)( here| in this repo)?|what we do (instead|here|now|these days)|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
+      /^(the way we do (it|this|things)( here| in this repo)?|the way we do [a-z][\w-]*( [a-z][\w-]*){0,2} (here|in this repo) (is\b|:)|what we do (instead|here|now|these days)|here'?s how we do (it|this|things)( here)?|our (convention|rule|process|workflow|policy|practice) (here )?is|the (convention|rule|policy|practice) (here )?is|house rule)\b/,
     kind: 'rule',
     confidence: 0.8,
   },
@@ -633,7 +633,7 @@ const ZH_CUES: readonly CueRule[] = [
 ];
 
 const EN_FILLER =
-  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|generally|in general|as a rule|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*)/i;
+  /^(?:(?:ok(?:ay)?|so|and|also|btw|by the way|fyi|generally|in general|as a rule|oh|yes|yeah|yep|actually|please|pls|plz|hey|hmm+|well|alright|again|wait|sorry|but|cool|great|thanks|thx|nice|then|one more thing|heads up|quick note|for the record|just so you know|for future reference|fwiw|tbh|imo|imho|honestly|frankly|psa|ugh+|argh+|sigh|meh|man|dude|lol)\b[\s,.:;!—–-]*|(?:no|nope|nah|right|note|important|reminder)\s*[,.:;!—–-]+\s*|(?:(?:a |one |general |quick |small )?(?:thing|note|fact|heads[- ]up) about me|about me)\s*[:：—–-]\s*)/i;
 const ZH_FILLER =
   /^(?:(?:另外|还有|对了|顺便(?:说一下|提一下)?|然后|而且|并且|同时|好的|嗯+|哦|噢|唔|OK|ok|行|请你|请|麻烦你?|那个|注意|提醒一下|说一下|补充一下)[\s，,、：:。!！]*|(?:好|对|是的|不对|不是|不|错了)[\s]*[，,。：:!！]+\s*)/;
 
@@ -1921,6 +1921,20 @@ function analyzeClause(
     const after = content.slice(lead[0].length).trim();
     if (after.length < 8) return undefined;
     content = after;
+  } else if (bestPattern?.source.startsWith('^(the way we do')) {
+    // "the way we do DB access here is everything goes through …": the topic stays, the lead goes.
+    const named =
+      /^the way we do ([a-z][\w-]*(?: [a-z][\w-]*){0,2}) (?:here|in this repo) (?:is\b|:)\s*/i.exec(content);
+    if (named) {
+      const rest = content.slice(named[0].length).trim();
+      // "the way we do releases here is weird": an opinion, not the way.
+      if (!(
+        ACTIONABLE.test(rest) ||
+        /\b(always|never|every|everything|all|only|through|via|goes|go)\b/i.test(rest)
+      ))
+        return undefined;
+      content = `${capitalizeFirst(named[1] ?? '')}: ${rest}`;
+    }
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
   const marker =
