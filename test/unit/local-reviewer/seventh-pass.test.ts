@@ -290,6 +290,9 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     "heads up, I already added REDIS_URL to .env.local, so you don't need to",
     'we no longer use that helper. now delete it and fix the imports',
     '我们前端的同学都在休假',
+    'fyi, src/legacy is going away next quarter',
+    'the way we do this is kind of dumb, but whatever',
+    'the retry wrapper goes in src/net/retry.ts, add it there',
   ])('stays silent on what only looks like a handed-over rule: %s', (text) => {
     expect(learned(text)).toEqual([]);
   });

@@ -1125,6 +1125,14 @@ function announcedStatement(sentence: Sentence): CueSentence | undefined {
     /\bmy (laptop|machine|computer|box|pc|mac|setup|workstation)\b|我的电脑|我电脑|本机/.test(lower)
   )
     return undefined;
+  // "fyi, src/legacy is going away next quarter": a plan, not how things are.
+  if (
+    EN_PROGRESSIVE.test(lower.replace(/(\w)'(re|s|m)\b/g, "$1 '$2")) ||
+    /\bgoing (away|to)\b|\bnext (quarter|year|month|week|sprint|release)\b|\bsoon\b|要下线|快要|下个(月|季度|版本)/.test(
+      lower,
+    )
+  )
+    return undefined;
   // "FYI the API returns 500 when the cart is empty": a bug report, not how things should be.
   if (
     /\b[45]\d\d\b|\b(returns?|throws?|gives?|shows?) (null|undefined|nan|an? (error|exception))\b/i.test(
@@ -1919,7 +1927,8 @@ function analyzeClause(
     (bestPattern?.source.startsWith('^(the way we do') || bestPattern?.source.startsWith('^(quick |general'))
   ) {
     const after = content.slice(lead[0].length).trim();
-    if (after.length < 8) return undefined;
+    // "the way we do this is kind of dumb": the lead is the subject of an opinion, not a lead.
+    if (after.length < 8 || /^(is|are|was|were|seems|feels|looks)\b/i.test(after)) return undefined;
     content = after;
   } else if (bestPattern?.source.startsWith('^(the way we do')) {
     // "the way we do DB access here is everything goes through …": the topic stays, the lead goes.

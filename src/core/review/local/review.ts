@@ -238,6 +238,13 @@ function placesTodaysWork(proposal: Proposal, window: Transcript): boolean {
   const placed = PLACEMENT.exec(proposal.content.trim());
   const subject = (placed?.[1] ?? placed?.[2] ?? '').trim().replace(/^(the|this|that|our)\s+/i, '');
   if (subject.length < 2) return false;
+  // "the retry wrapper goes in src/net/retry.ts, add it there": the same message puts it there now.
+  if (
+    /\b(add|put|create|write|move) (it|them|this|that) (there|here|in there)\b|放(到|在)?那(里|儿)|加到那/i.test(
+      proposal.evidence.quote,
+    )
+  )
+    return true;
   return window.turns.some((turn) =>
     turn.entries.some(
       (entry) =>
