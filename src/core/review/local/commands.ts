@@ -512,7 +512,7 @@ export function errorLine(output: string): { line: string; setup: boolean } | un
     namedTestFailed && !suiteBroken
       ? false
       : typed !== undefined || phrased !== undefined || logged || !testReport;
-  return { line: clip(chosen.replace(/^E\s+/, ''), 180), setup };
+  return { line: clip(chosen.replace(/^(E|>)\s+/, ''), 180), setup };
 }
 
 /**
