@@ -351,6 +351,11 @@ describe('seventh pass: statements handed over, done, replaced, in Traditional C
     ).toContain('compare it to Kotlin');
   });
 
+  it('reads an embedded 怎么 as part of the rule, and a question as a question', () => {
+    expect(learned('我们组的规范是发布说明里一定要有回滚步骤，写清楚怎么回滚，值班的人会看')).toHaveLength(1);
+    expect(learned('发布说明里要怎么写回滚步骤？')).toEqual([]);
+  });
+
   it('reads 你以后 as 以后', () => {
     expect(learned('你以后别再往 main 直接推了')).toHaveLength(1);
   });

@@ -691,8 +691,9 @@ const ZH_NOW =
 
 const EN_QUESTION_START =
   /^(should|shall|could|can|would|will|does|did|is|are|was|were|what|why|how|which|who|where|when|may|might|have|has|am|do(?! not\b))\b/;
+// (An embedded question is no question: "写清楚怎么验证的" says what to write down.)
 const ZH_QUESTION =
-  /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
+  /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|(?<!(写清楚|说清楚|讲清楚|写明|说明|注明|标明|记录|解释|描述))怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
 const EN_HYPOTHETICAL =
   /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
 const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉)/;
