@@ -206,7 +206,7 @@ describe('seventh pass: commands with the part that matters', () => {
       {
         user: 'run the unit tests',
         steps: [
-          fail('make tests', "make: *** No rule to make target 'tests'.  Stop.", 2),
+          { sh: 'make tests', exit: 2, out: "make: *** No rule to make target 'tests'.  Stop." },
           ok('grep -n "^[a-z-]*:" Makefile', '4:build:\n9:unit:\n14:lint:'),
           ok('make unit', 'ok  \tferry/fares\t0.41s'),
           say('The target is `make unit`; it passes.'),
