@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import {
   categoryOf,
   errorLine,
+  forcesThrough,
   isConfigFile,
   isReadOnly,
   quietError,
@@ -509,5 +510,108 @@ describe('seventh pass: a rule names the command that ran', () => {
       },
     ]);
     expect(found.join('\n')).not.toContain('web-07');
+  });
+});
+
+describe('seventh pass, continued: hedges read in either script', () => {
+  it.each([
+    '我在想，之後或許可以把 docs 裡的截圖都搬到 assets/img 去管，先幫我看下 build 為什麼慢？',
+    '以後也許可以把 config 裡的 token 都放到 .env 去，先幫我看下這個 bug',
+    '我在想，之后或许可以把 docs 里的截图都搬到 assets/img 去管',
+    '不如以后把 scripts 里的脚本都挪到 tools/ 下面统一管，先帮我修一下这个报错',
+    '以後把 scripts 裡的腳本都放到 tools/ 下面。只是個想法。',
+    'Thinking about it, maybe from now on we keep every fixture under test/data. Anyway, fix the test.',
+    'From now on all queries go through src/db/repo.ts, just an idea though.',
+  ])('a hedged idea is no convention: %s', (message) => {
+    expect(learned(message)).toEqual([]);
+  });
+
+  it('reads hedge words of Traditional Chinese as their simplified form', () => {
+    expect(readingForm('或許')).toBe('或许');
+    expect(readingForm('也許')).toBe('也许');
+    expect(readingForm('暫時')).toBe('暂时');
+    expect(readingForm('還在討論')).toBe('还在讨论');
+  });
+
+  it('still learns a Traditional Chinese rule without a hedge', () => {
+    expect(learned('以後提交前一律跑 make lint').join('\n')).toContain('make lint');
+    expect(learned('以后提交前一律跑 make lint，不然可能会挂 CI').join('\n')).toContain('make lint');
+  });
+});
+
+describe('seventh pass, continued: switches that force a run through', () => {
+  it.each([
+    ['helm upgrade api ./chart --force', true],
+    ['composer install --ignore-platform-reqs', true],
+    ['composer install --ignore-platform-req=ext-imagick', false],
+    ['yarn install --ignore-engines', true],
+    ['cf push app --ignore-conflicts', true],
+    ['terraform apply --skip-refresh-checks', true],
+    ['poetry lock --skip-checks', true],
+    ['git merge feature --allow-unrelated-histories', true],
+    ['tool sync --allow-merge-conflicts', true],
+    ['npm ci --legacy-peer-deps', true],
+    ['git push -f origin release', true],
+    ['npm i -f', true],
+    ['git commit --no-verify -m wip', true],
+    ['helm install api -f values/prod.yaml ./chart', false],
+    ['kubectl apply -f deploy/job.yaml', false],
+    ['eslint . --ignore-pattern "dist/**"', false],
+    ['prettier --check . --ignore-path .gitignore', false],
+    ['pytest --ignore=tests/e2e', false],
+    ['npm ci --ignore-scripts', false],
+    ['dotnet test --filter Category!=Slow', false],
+    ['tail -f logs/app.log', false],
+    ['docker compose -f compose.ci.yml up -d', false],
+  ])('%s forces its way through: %s', (command, expected) => {
+    expect(forcesThrough(command)).toBe(expected);
+  });
+
+  it('learns no command from a deploy forced past its conflicts, even when the person asked for it', () => {
+    const found = learnedFrom([
+      {
+        user: 'push the theme to the preview store. it will complain about conflicts, just force it through with --ignore-conflicts, I do not care about the remote edits today',
+        steps: [
+          fail(
+            'shopcli theme push --store preview',
+            'Error: 3 files changed remotely since your last pull (conflict)',
+          ),
+          ok('shopcli theme push --store preview --ignore-conflicts', 'Pushed 48 files. Done.'),
+          say('Pushed with --ignore-conflicts; the remote edits were overwritten.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).not.toContain('--ignore-conflicts');
+  });
+
+  it('still learns a switch the person vouches for that forces nothing', () => {
+    const found = learnedFrom([
+      {
+        user: 'run the api tests, they need --runInBand here because they share one database',
+        steps: [
+          fail('npx jest api', 'Error: deadlock detected while inserting into "accounts"'),
+          ok('npx jest api --runInBand', 'Tests: 31 passed, 31 total'),
+          say('Passed with --runInBand.'),
+        ],
+      },
+    ]);
+    expect(found.join('\n')).toContain('--runInBand');
+  });
+});
+
+describe('seventh pass, continued: a question turn states background, not lessons', () => {
+  it.each([
+    '想问下 Vue 里 ref 跟 reactive 差在哪? 我们 store.ts 现在用 reactive, 然后持久化是自己写的 watch, 感觉有点乱. 要不要换? 先别改代码, 讲讲就行',
+    'Quick question: how do Axum extractors differ from middleware? Our server.rs currently does auth in a middleware layer. Should we move it? Just explain, no code changes yet.',
+    '请教一下，Redis 的 AOF 和 RDB 怎么选？我们 docker-compose.yml 里现在开的是 RDB。暂不需要修改文件。',
+  ])('learns nothing from %s', (message) => {
+    expect(learned(message)).toEqual([]);
+  });
+
+  it('still learns a rule that says it stands, inside a question turn', () => {
+    const found = learned(
+      '想问下 zod 的 parse 跟 safeParse 差在哪? 另外以后校验一律用 safeParse。先别改代码',
+    );
+    expect(found.join('\n')).toContain('safeParse');
   });
 });

@@ -836,8 +836,10 @@ export function extractCommandLessons(
       }
       // `npm install --force`, `git commit --no-verify`: a fix that forces its way through is no lesson.
       if (
-        fixCommands.some((command) =>
-          /(^|\s)(--force|--no-verify|--unsafe-perm|--allow-root)\b/.test(command),
+        fixCommands.some(
+          (command) =>
+            /(^|\s)(--force|--no-verify|--unsafe-perm|--allow-root)\b/.test(command) ||
+            forcesThrough(command),
         )
       )
         return;
@@ -883,7 +885,7 @@ export function extractCommandLessons(
       return added.every((token) => {
         const at = words.indexOf(token);
         // Never a switch that forces its way through, and never one the person warned against.
-        if (token.length < 4 || at < 0 || FORCING.test(token)) return false;
+        if (token.length < 4 || at < 0 || FORCING.test(token) || forcesThrough(token)) return false;
         // "just add --no-cache this once", "这次先加 …": a one-time permission, not the way.
         const end = words.indexOf('\n', at);
         const line = words.slice(words.lastIndexOf('\n', at) + 1, end < 0 ? words.length : end);
@@ -966,19 +968,42 @@ export function extractCommandLessons(
   });
   // `npm install --force`, `--legacy-peer-deps`: however it came about, a command that forces its
   // way through is never "the way to do it here".
-  return proposals.filter(
-    (proposal) =>
-      proposal.kind !== 'command' ||
-      !proposal.content.split(/[\s`(),;]+/).some((token) => FORCED.test(token)),
-  );
+  return proposals.filter((proposal) => proposal.kind !== 'command' || !forcesThrough(proposal.content));
 }
 
 /** A linter's or formatter's switch that rewrites the files it checks. */
 const REWRITING =
   /^(-a|-A|-w|--fix\b.*|--write|--autocorrect\b.*|--auto-correct\b.*|--autofix|--apply\b.*|--in-place|-i)$/;
 
-/** Switches that force a run past a check: a command holding one is never learned. */
-const FORCED = /^(--force|--no-verify|--unsafe-perm|--allow-root|--legacy-peer-deps|--skip-checks)$/;
+/**
+ * Switches that force a run past a check, by family: `--force*`, `--no-verify`, `--ignore-*` (a
+ * conflict, an engine, a platform requirement, errors), `--skip-*-check(s)` and other skipped
+ * verification, `--allow-*-conflicts`, `--legacy-peer-deps`. Not the switches that choose what a tool
+ * looks at: `--ignore-pattern`, `--ignore-path`, `--ignore-file`, `--ignore=<path>` (a linter's or a
+ * test runner's filter, as `--filter` and `--exclude` are), `--ignore-scripts` (which runs less, and
+ * forces nothing past a check), and an ignore that names the one thing it ignores
+ * (`--ignore-platform-req=ext-redis`: a requirement this machine cannot meet, chosen, not forced).
+ */
+const FORCED =
+  /^(--force\b.*|--no-verify\b.*|--no-check(s)?|--unsafe-perm|--allow-root|--legacy-peer-deps|--ignore-(?!(pattern|path|file|glob|scripts|dir|case)\b)[\w-]+|--skip-([\w-]*-)?(checks?|verify|verification|validation|validate|preflight|hooks?)(=.*)?|--allow-([\w-]*-)?(conflicts?|unrelated-histories|unauthenticated|insecure[\w-]*|downgrades|unsigned)|--overwrite-conflicts?|--insecure)$/;
+/** Verbs that ship or install something: a bare `-f` after one forces it (`git push -f`, `npm i -f`). */
+const SHIPPING_VERB = /^(push|deploy|install|i|add|publish|release|upgrade|update|sync|ci)$/;
+
+/**
+ * True when a command forces its way past a check (see {@link FORCED}; a bare `-f` or `-F` counts on
+ * a push, deploy or install verb, not when a file follows it as in `helm install -f values.yaml`).
+ * Such a command is never the way to do things here, whoever asked for it.
+ */
+export function forcesThrough(command: string): boolean {
+  const tokens = command.split(/[\s`(),;]+/).filter((token) => token !== '');
+  return tokens.some((token, index) => {
+    if (FORCED.test(token)) return true;
+    if (token !== '-f' && token !== '-F') return false;
+    const next = tokens[index + 1] ?? '';
+    if (/[./\\]|^\w+:/.test(next) || next.startsWith('$')) return false;
+    return tokens.slice(0, index).some((word) => SHIPPING_VERB.test(word));
+  });
+}
 
 /**
  * Flags that hide a failure rather than fix it (skipping, forcing, updating snapshots, retrying) or
@@ -993,7 +1018,7 @@ const NEGATED_BEFORE =
   /(\b(don'?t|do not|never|no|not|without|stop)\b|不要|别|不用|不能|禁止|勿)[^.!?。！？\n]*$/i;
 /** A permission for this one run. */
 const ONCE =
-  /\b(this once|just once|for now|this time|for today|temporarily|one-off|one off)\b|这次|这一次|临时|暂时|先这样|就这一回/i;
+  /\b(this once|just once|for now|this time|for today|today|temporarily|one-off|one off)\b|这次|这一次|今天|临时|暂时|先这样|就这一回/i;
 /** Environment variables that only make a run say more. */
 const INCIDENTAL_ENV = /^(DEBUG|RUST_BACKTRACE|RUST_LOG|LOG_LEVEL|VERBOSE|TRACE|NODE_DEBUG|CI)=/;
 

@@ -696,7 +696,8 @@ const ZH_QUESTION =
   /(能不能|可不可以|要不要|是不是|会不会|是否|有没有|行不行|好不好|对不对|(?<!(写清楚|说清楚|讲清楚|写明|说明|注明|标明|记录|解释|描述))怎么|为什么|为啥|哪些|哪个|什么)|[吗呢么][\s。!！]*$/;
 const EN_HYPOTHETICAL =
   /^(if|what if|suppose|supposing|imagine|hypothetically|assuming|assume|maybe|perhaps|probably|i wonder|not sure|let's say|say we|i think|i guess|i believe|in case|unless|would it)\b/;
-const ZH_HYPOTHETICAL = /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉)/;
+const ZH_HYPOTHETICAL =
+  /^(如果|假如|假设|要是|万一|也许|或许|可能|比如|假使|倘若|我觉得|我猜|感觉|不如|我在想)/;
 
 /**
  * Hedged: what the person is unsure of is not a fact or a rule ("staging probably runs on 14",
@@ -712,9 +713,9 @@ const ZH_HEDGE =
  * before it, which it usually qualifies ("Use /api/v2 for new routes. Not decided yet though.").
  */
 export const EN_UNDECIDED =
-  /\b(not (yet )?(decided|settled|final(i[sz]ed)?|agreed( on)?|confirmed|set in stone|official)|(decided|settled|agreed) yet|undecided|tbd|to be (decided|determined|confirmed|discussed)|up in the air|(still|currently) (discussing|debating|deciding|figuring|arguing|undecided|open|being discussed|under discussion|in discussion|talking about)|under discussion|open question|haven't (decided|settled|agreed|made up)|have not (decided|settled|agreed)|no decision|we'll see|tentative(ly)?|being debated|a proposal|proposed|never (really |actually )?(agreed|decided|settled)( on)?|no (consensus|conclusion|agreement)( yet)?|(still )?(evaluating|weighing|investigating) (whether|if|options|alternatives)|haven't finali[sz]ed|not finali[sz]ed|pending (a )?decision|open for discussion|(we'll|we will|we'd) decide later|depends on (what|whether|how|the)|we're considering|we are considering|thinking (about|of) (moving|switching|migrating|using|adopting|changing|dropping)|(planning|plan|want|going) to (move|switch|migrate|adopt|drop|replace) |if we (ever|end up|decide|go with|switch|move)\b|\b(someday|some day|one day|at some point|eventually|down the road|in the long run)\b|^(but )?(not (now|yet|today|for now)|later)( though)?[.!]*$)/;
+  /\b(just (an? )?(idea|thought)|only (an? )?(idea|thought)|thinking out loud|not (yet )?(decided|settled|final(i[sz]ed)?|agreed( on)?|confirmed|set in stone|official)|(decided|settled|agreed) yet|undecided|tbd|to be (decided|determined|confirmed|discussed)|up in the air|(still|currently) (discussing|debating|deciding|figuring|arguing|undecided|open|being discussed|under discussion|in discussion|talking about)|under discussion|open question|haven't (decided|settled|agreed|made up)|have not (decided|settled|agreed)|no decision|we'll see|tentative(ly)?|being debated|a proposal|proposed|never (really |actually )?(agreed|decided|settled)( on)?|no (consensus|conclusion|agreement)( yet)?|(still )?(evaluating|weighing|investigating) (whether|if|options|alternatives)|haven't finali[sz]ed|not finali[sz]ed|pending (a )?decision|open for discussion|(we'll|we will|we'd) decide later|depends on (what|whether|how|the)|we're considering|we are considering|thinking (about|of) (moving|switching|migrating|using|adopting|changing|dropping)|(planning|plan|want|going) to (move|switch|migrate|adopt|drop|replace) |if we (ever|end up|decide|go with|switch|move)\b|\b(someday|some day|one day|at some point|eventually|down the road|in the long run)\b|^(but )?(not (now|yet|today|for now)|later)( though)?[.!]*$)/;
 export const ZH_UNDECIDED =
-  /(还|尚)?(没有?|未)(最终|正式|完全|真正)?(定|确定|决定|敲定|拍板|商定|想清楚)(?!义|时|期|位|制|向)|还不确定|还在(评估|考虑|调研|对比|看)|评估中|考虑中|调研中|取决于|要看情况|还没最终|没有?(结论|定论|共识)|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|(定了|确认了|决定了|讨论完|开完会|回头|到时候|改天|之后)再说|再说吧|先放着|放一放|先搁着|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
+  /只是(个|一个)?(想法|主意|念头|设想|提议)|随便想想|(还|尚)?(没有?|未)(最终|正式|完全|真正)?(定|确定|决定|敲定|拍板|商定|想清楚)(?!义|时|期|位|制|向)|还不确定|还在(评估|考虑|调研|对比|看)|评估中|考虑中|调研中|取决于|要看情况|还没最终|没有?(结论|定论|共识)|没定下来|还没有定|没有定(?!义)|未定|待定|还没决定|没决定|没有决定|还没确定|没确定|还在讨论|在讨论中|还在商量|再议|回头再说|以后再说|到时候再说|改天再说|先不管|看情况|暂定|还没想好|还没拍板|没拍板|还没敲定|没敲定|(定了|确认了|决定了|讨论完|开完会|回头|到时候|改天|之后)再说|再说吧|先放着|放一放|先搁着|打算(?!盘)|(计划|准备)(要|把|在|下个|明年|今年|换|迁|改用|引入|上)/;
 /**
  * Temporary: how things are until they change ("we use SQLite for now, this will change", "接口暂时
  * 先放在 legacy 目录，之后再调整") is not how things are. Voids its sentence.
@@ -1242,6 +1243,13 @@ function pointedStatement(before: Sentence): CueSentence | undefined {
   };
 }
 
+/**
+ * A clause opening with a hedge or a suggestion, after an optional "from now on": "之后或许可以把 …",
+ * "以后不如 …", "going forward maybe we …". Read on the reading form, so 或許 and 也許 are 或许 and 也许.
+ */
+const HEDGE_OPENING =
+  /^((以后|将来|今后|之后|后面|from now on|going forward|in (the )?future|later( on)?|eventually)\s*(的话)?\s*[,，]?\s*)?(也许|或许|可能|大概|说不定|不如|要不(要|然|我们|咱们)?|我在想|我想了想|maybe|perhaps|possibly|probably|might|i was thinking|i've been thinking|what about|how about)/;
+
 /** A clause that gives the reason or the risk of a rule ("otherwise the build might break", "不然可能会挂"). */
 const REASON_CLAUSE =
   /^(otherwise|or else|else|because|since|as|so that|in case|which|unless|or|and (your|the|it|they)|(they|it|that|this|your|the) [\w' ]*\b(might|may|could|will|would)\b)|^(不然|否则|要不然|以免|免得|因为|所以|这样|省得)/;
@@ -1271,6 +1279,9 @@ function hedged(sentence: string): boolean {
   const clauses = text.split(/\s*(?:[,;:，；：]|\s[—–-]\s)\s*/).filter((clause) => clause.trim() !== '');
   return clauses.some((clause, position) => {
     const trimmed = clause.trim();
+    // A clause that opens with its hedge is hedged wherever it stands ("我在想，之后或许可以把 … 都搬到
+    // …", "…, maybe we should move …"): the idea is the clause itself.
+    if (HEDGE_OPENING.test(trimmed)) return true;
     if (!EN_HEDGE.test(trimmed) && !ZH_HEDGE.test(trimmed)) return false;
     if (position === 0) return true;
     if (REASON_CLAUSE.test(trimmed)) return false;

@@ -20,6 +20,7 @@ import {
   collectActions,
   durableCommand,
   extractCommandLessons,
+  forcesThrough,
   isReadOnly,
   withoutNarrowing,
 } from './commands.js';
@@ -125,8 +126,17 @@ export function proposeLessons(
     ]),
   );
   const fromRuns = extractCommandLessons(actions, { said });
+  // A turn that asks a question and only wants it answered ("想问下 A 跟 B 差在哪? 我们 X 现在用 A …
+  // 先别改 code, just explain"): what it states is the background of the question, not a lesson,
+  // unless it says it stands from now on.
+  const asked = new Set([...said].filter(([, text]) => questionTurn(text)).map(([index]) => index));
   const proposals = [
-    ...stated,
+    ...stated.filter(
+      (proposal) =>
+        !asked.has(proposal.evidence.turn) ||
+        (proposal.kind !== 'preference' && proposal.kind !== 'fact') ||
+        STANDS.test(proposal.evidence.quote),
+    ),
     ...extractProcedures(window),
     ...extractCarriedOut(window, actions),
     ...extractKeptSteps(window, actions),
@@ -185,6 +195,7 @@ function withCommandThatRan(
       (command): command is string =>
         command !== undefined &&
         !command.includes('&&') &&
+        !forcesThrough(command) &&
         switches.every((token) => command.split(/\s+/).includes(token)),
     );
   if (ran === undefined) return proposal;
@@ -310,6 +321,22 @@ function contextWindow(transcript: Transcript, count: number): Transcript {
   return { ...transcript, turns: kept };
 }
 
+/** A message opening by asking ("想问下", "请教一下", "quick question:"). */
+const ASK_LEAD =
+  /^\s*(想问(一)?下|想请教|请教(一下|个问题|一个问题)?|问(一)?下|问个问题|有个问题|(quick|random|noob|a|one|small) question\b|question\s*[:：]|i have a question\b|just (curious|wondering)\b|curious\b)/i;
+/** A message that only wants an explanation ("just explain", "先别改 code", "暂不需要修改文件"). */
+const EXPLAIN_ONLY =
+  /\b(just|only) explain\b|\bexplain (only|first)\b|\bdon'?t (change|touch|edit|modify) (any|the)? ?(code|files?|anything)\b|\bno (code )?changes (yet|please|for now)\b|先别改|先不(要)?改|别改(代码|code|文件)|不用改|不要改(代码|code|文件)|(暂|先)?不需要修改|只(要|需要)?解释|解释一下就行|讲讲就行/i;
+/** A statement that says it stands: it is learned even inside a question turn. */
+const STANDS =
+  /以后|今后|一律|永远|每次|务必|\b(always|never|from now on|going forward|in (the )?future|every time|remember)\b/i;
+
+/** A turn that asks something and only wants it answered. */
+function questionTurn(text: string): boolean {
+  if (!/[?？]|[吗呢][\s。！!]*$/m.test(text)) return false;
+  return ASK_LEAD.test(text) || EXPLAIN_ONLY.test(text);
+}
+
 /**
  * Reviews a transcript. Deterministic: the same transcript and memory give the same output.
  *
@@ -325,6 +352,13 @@ export function reviewLocally(
   const contextTurns = options.contextTurns ?? CONTEXT_TURNS;
   const candidates = proposeLessons(transcript, contextTurns, options.fileFocus ?? false)
     .filter((proposal) => proposal.confidence >= minConfidence)
+    // A command or a procedure that forces its way past a check (`--ignore-conflicts`, `git push -f`)
+    // is never the way to do things here, however it was learned.
+    .filter(
+      (proposal) =>
+        !['command', 'procedure'].includes(proposal.kind) ||
+        !forcesThrough(proposal.content.replace(/\b(never|don'?t|do not|avoid|without)\b[^.;。；]*/gi, '')),
+    )
     .filter((proposal) => !isKnown(proposal, known))
     // The last gate: an entry that would not read as a written note is not proposed.
     .filter(
