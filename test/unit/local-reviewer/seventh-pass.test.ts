@@ -615,3 +615,47 @@ describe('seventh pass, continued: a question turn states background, not lesson
     expect(found.join('\n')).toContain('safeParse');
   });
 });
+
+describe('seventh pass, continued: a command said to be the way, a rule naming the tools that ran', () => {
+  it('learns a command in backticks followed by "that is how we always run them"', () => {
+    const found = learned(
+      "run the specs. it's `bundle exec rspec --tag ~slow`, that's how we always run them: the slow ones take 20 minutes",
+    );
+    expect(found.join('\n')).toContain('`bundle exec rspec --tag ~slow`');
+  });
+
+  it.each([
+    'is `make test-all` how we run them?',
+    "`make ci` is how we used to build it, now it's gone",
+    '`docker compose up` is how we run it locally i think',
+  ])('stays silent on %s', (message) => {
+    expect(learned(message)).toEqual([]);
+  });
+
+  it('names the head of the command the turn before ran when a rule names its tools', () => {
+    const found = learnedOverSession([
+      {
+        user: 'pytest 报错 ModuleNotFoundError: No module named httpx',
+        steps: [
+          fail('pytest tests/api', "ModuleNotFoundError: No module named 'httpx'"),
+          ok('poetry run pytest tests/api', '12 passed in 1.40s'),
+          say('用 `poetry run pytest` 就好了，httpx 只装在 poetry 的虚拟环境里。'),
+        ],
+      },
+      { user: '懂了，以后 pytest 都走 poetry run', steps: [say('好的。')] },
+    ]);
+    expect(found.join('\n')).toContain('`poetry run pytest`');
+    expect(found.join('\n')).not.toContain('tests/api`');
+  });
+
+  it('does not name a command for a rule against the tools', () => {
+    const found = learnedOverSession([
+      {
+        user: 'migrate it',
+        steps: [ok('./bin/sail artisan migrate', 'DONE'), say('Migrated.')],
+      },
+      { user: 'from now on never run artisan through sail, use the host php', steps: [say('OK.')] },
+    ]);
+    expect(found.join('\n')).not.toContain('`./bin/sail artisan`');
+  });
+});

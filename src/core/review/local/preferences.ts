@@ -190,6 +190,14 @@ const EN_CUES: readonly CueRule[] = [
     kind: 'rule',
     confidence: 0.75,
   },
+  // "it's `zig build test -Doptimize=ReleaseSafe`, that's how we always run them": a command named and
+  // said to be the way, after it (the lead names the command, the tail says it stands).
+  {
+    pattern:
+      /`[^`]{4,}`,? (that'?s|this is|which is|is) (how|the way) we (always |usually |normally |all )?(run|build|test|deploy|start|lint|format|release|check|do)\b/,
+    kind: 'rule',
+    confidence: 0.75,
+  },
   // "you can drop the summary section", "you can skip the recap": leave something out from now on.
   {
     pattern: /^you can (drop|skip|stop|leave out|omit|lose|cut|ditch)\b/,
@@ -1956,6 +1964,14 @@ function analyzeClause(
         return undefined;
       content = `${capitalizeFirst(named[1] ?? '')}: ${rest}`;
     }
+  }
+  // "it's `zig build test -Doptimize=ReleaseSafe`, that's how we always run them": the command is the
+  // lesson, said as the way (whatever "it" was resolved to).
+  if (bestPattern?.source.startsWith('`[^`]{4,}`')) {
+    const named = /`([^`]{4,})`,? (?:that'?s|this is|which is|is) (?:how|the way) we (?:always |usually |normally |all )?(\w+)/i.exec(
+      content,
+    );
+    if (named) content = `${capitalizeFirst(named[2] ?? 'run')} with \`${named[1] ?? ''}\``;
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
   const marker =

@@ -166,6 +166,64 @@ export function proposeLessons(
 }
 
 /**
+ * "以后 artisan 的东西都走 sail" after the turn ran `./vendor/bin/sail artisan migrate` successfully: the
+ * rule names the tools the run opens with (`sail`, then `artisan`), so the note names that head of the
+ * command (`./vendor/bin/sail artisan`), never what followed it today.
+ */
+function withToolThatRan(
+  proposal: Proposal,
+  actions: ReturnType<typeof collectActions>,
+  turn: number,
+): Proposal {
+  if (
+    /\b(don'?t|do not|never|no|not|without|avoid|stop)\b|别|不要|不用|不能|禁止|勿|不准|不许/i.test(
+      proposal.content,
+    )
+  )
+    return proposal;
+  const named = new Set(
+    (proposal.content.toLowerCase().match(/[a-z][\w-]{2,}/g) ?? []).filter((word) => !STOP_WORDS.has(word)),
+  );
+  if (named.size < 2) return proposal;
+  for (const run of actions.commands) {
+    if ((run.turn !== turn && run.turn !== turn - 1) || run.exitCode !== 0 || isReadOnly(run.command))
+      continue;
+    const command = durableCommand(run.command);
+    if (command === undefined || /&&|\|\||[|;]/.test(command) || forcesThrough(command)) continue;
+    const tokens = command.split(/\s+/);
+    const names = tokens.map((token) => (token.split('/').at(-1) ?? token).toLowerCase());
+    // The run opens with the named tools, one after the other: `sail artisan`, `poetry run pytest`.
+    let head = 0;
+    while (head < names.length && named.has(names[head] ?? '')) head += 1;
+    if (head < 2) continue;
+    const tool = tokens.slice(0, head).join(' ');
+    if (proposal.content.includes(tool)) return proposal;
+    const chinese = hasCjk(proposal.content);
+    const content = chinese
+      ? `${proposal.content.replace(/[。.]\s*$/, '')}（\`${tool}\`）。`
+      : `${proposal.content.replace(/[.]\s*$/, '')} (\`${tool}\`).`;
+    return { ...proposal, content };
+  }
+  return proposal;
+}
+
+/** Words a rule uses that name no tool. */
+const STOP_WORDS = new Set([
+  'the',
+  'and',
+  'all',
+  'for',
+  'use',
+  'run',
+  'with',
+  'our',
+  'you',
+  'via',
+  'always',
+  'never',
+]);
+
+/**
  * "这个包跑测试一定要加 -race -count=1" and the turn ran `go test -race -count=1 ./internal/dispatcher/...`
  * successfully: the rule names its switches, the run shows the command they belong to, so the note
  * names that command (without the path of the day) for a future agent to run as is.
@@ -182,7 +240,7 @@ function withCommandThatRan(
   ]
     .map((match) => match[1] ?? '')
     .filter((token) => token.length >= 2);
-  if (switches.length === 0) return proposal;
+  if (switches.length === 0) return withToolThatRan(proposal, actions, turn);
   // "Don't use --ignore-platform-reqs", "别加 --force": a rule against a switch is never completed
   // with a command that holds it.
   const before = proposal.content.slice(0, proposal.content.indexOf(switches[0] ?? ''));
