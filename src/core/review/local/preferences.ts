@@ -1968,9 +1968,10 @@ function analyzeClause(
   // "it's `zig build test -Doptimize=ReleaseSafe`, that's how we always run them": the command is the
   // lesson, said as the way (whatever "it" was resolved to).
   if (bestPattern?.source.startsWith('`[^`]{4,}`')) {
-    const named = /`([^`]{4,})`,? (?:that'?s|this is|which is|is) (?:how|the way) we (?:always |usually |normally |all )?(\w+)/i.exec(
-      content,
-    );
+    const named =
+      /`([^`]{4,})`,? (?:that'?s|this is|which is|is) (?:how|the way) we (?:always |usually |normally |all )?(\w+)/i.exec(
+        content,
+      );
     if (named) content = `${capitalizeFirst(named[2] ?? 'run')} with \`${named[1] ?? ''}\``;
   }
   // "remember: X" / "记住：X" — the marker is not part of the lesson.
