@@ -560,6 +560,9 @@ describe('seventh pass, continued: switches that force a run through', () => {
     ['prettier --check . --ignore-path .gitignore', false],
     ['pytest --ignore=tests/e2e', false],
     ['npm ci --ignore-scripts', false],
+    ['git diff --ignore-all-space main', false],
+    ['kubectl delete job seed --ignore-not-found', false],
+    ['pip install -r requirements.txt --ignore-installed', true],
     ['dotnet test --filter Category!=Slow', false],
     ['tail -f logs/app.log', false],
     ['docker compose -f compose.ci.yml up -d', false],
@@ -635,17 +638,17 @@ describe('seventh pass, continued: a command said to be the way, a rule naming t
   it('names the head of the command the turn before ran when a rule names its tools', () => {
     const found = learnedOverSession([
       {
-        user: 'pytest 报错 ModuleNotFoundError: No module named httpx',
+        user: '迁移一下数据库',
         steps: [
-          fail('pytest tests/api', "ModuleNotFoundError: No module named 'httpx'"),
-          ok('poetry run pytest tests/api', '12 passed in 1.40s'),
-          say('用 `poetry run pytest` 就好了，httpx 只装在 poetry 的虚拟环境里。'),
+          ok('docker compose exec web rails db:migrate', '== CreateOrders: migrated'),
+          say('迁移完成。'),
         ],
       },
-      { user: '懂了，以后 pytest 都走 poetry run', steps: [say('好的。')] },
+      { user: '好，以后 rails 的命令都走 docker compose exec web', steps: [say('好的。')] },
     ]);
-    expect(found.join('\n')).toContain('`poetry run pytest`');
-    expect(found.join('\n')).not.toContain('tests/api`');
+    const rule = found.find((entry) => entry.includes('都走')) ?? '';
+    expect(rule).toContain('`docker compose exec web rails`');
+    expect(rule).not.toContain('db:migrate');
   });
 
   it('does not name a command for a rule against the tools', () => {

@@ -981,11 +981,12 @@ const REWRITING =
  * verification, `--allow-*-conflicts`, `--legacy-peer-deps`. Not the switches that choose what a tool
  * looks at: `--ignore-pattern`, `--ignore-path`, `--ignore-file`, `--ignore=<path>` (a linter's or a
  * test runner's filter, as `--filter` and `--exclude` are), `--ignore-scripts` (which runs less, and
- * forces nothing past a check), and an ignore that names the one thing it ignores
+ * forces nothing past a check), what a diff leaves out (`--ignore-all-space`), `--ignore-not-found` and
+ * `--ignore-unknown` (nothing to do is no failure), and an ignore that names the one thing it ignores
  * (`--ignore-platform-req=ext-redis`: a requirement this machine cannot meet, chosen, not forced).
  */
 const FORCED =
-  /^(--force\b.*|--no-verify\b.*|--no-check(s)?|--unsafe-perm|--allow-root|--legacy-peer-deps|--ignore-(?!(pattern|path|file|glob|scripts|dir|case)\b)[\w-]+|--skip-([\w-]*-)?(checks?|verify|verification|validation|validate|preflight|hooks?)(=.*)?|--allow-([\w-]*-)?(conflicts?|unrelated-histories|unauthenticated|insecure[\w-]*|downgrades|unsigned)|--overwrite-conflicts?|--insecure)$/;
+  /^(--force\b.*|--no-verify\b.*|--no-check(s)?|--unsafe-perm|--allow-root|--legacy-peer-deps|--ignore-(?!(pattern|path|file|glob|scripts|dir|case|(all-)?space|space-change|whitespace|blank-lines|cr-at-eol|submodules|unknown|not-found)\b)[\w-]+|--skip-([\w-]*-)?(checks?|verify|verification|validation|validate|preflight|hooks?)(=.*)?|--allow-([\w-]*-)?(conflicts?|unrelated-histories|unauthenticated|insecure[\w-]*|downgrades|unsigned)|--overwrite-conflicts?|--insecure)$/;
 /** Verbs that ship or install something: a bare `-f` after one forces it (`git push -f`, `npm i -f`). */
 const SHIPPING_VERB = /^(push|deploy|install|i|add|publish|release|upgrade|update|sync|ci)$/;
 

@@ -207,21 +207,8 @@ function withToolThatRan(
   return proposal;
 }
 
-/** Words a rule uses that name no tool. */
-const STOP_WORDS = new Set([
-  'the',
-  'and',
-  'all',
-  'for',
-  'use',
-  'run',
-  'with',
-  'our',
-  'you',
-  'via',
-  'always',
-  'never',
-]);
+/** Words a rule uses that name no tool (`run` may: `poetry run pytest`). */
+const STOP_WORDS = new Set(['the', 'and', 'all', 'for', 'with', 'our', 'you', 'via', 'always', 'never']);
 
 /**
  * "这个包跑测试一定要加 -race -count=1" and the turn ran `go test -race -count=1 ./internal/dispatcher/...`
