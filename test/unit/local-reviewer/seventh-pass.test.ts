@@ -662,3 +662,40 @@ describe('seventh pass, continued: a command said to be the way, a rule naming t
     expect(found.join('\n')).not.toContain('`./bin/sail artisan`');
   });
 });
+
+describe('seventh pass, continued: a lead that says what follows stands, a rule after a colon', () => {
+  it.each([
+    [
+      'Can you look at the failing export? And one request for always: please answer me with short sentences.',
+      'short sentences',
+    ],
+    ['a rule for the future: every migration gets a down step', 'down step'],
+  ])('learns what follows a standing lead: %s', (message, expected) => {
+    expect(learned(message).join('\n')).toContain(expected);
+  });
+
+  it.each([
+    'for the future: is there a faster way to run these?',
+    'one request for later: can you look at the flaky test tomorrow',
+    "for the future though: I'm not sure we need the cache",
+  ])('stays silent on %s', (message) => {
+    expect(learned(message)).toEqual([]);
+  });
+
+  it.each([
+    [
+      "add a `Badge` component to src/ui/Badge.tsx, and since you'll be adding imports: in this codebase we never import with a wildcard, you name what you use. then run the tests",
+      'never import with a wildcard',
+    ],
+    [
+      '加一个 parseDate 函数到 src/time.ts，顺便说下：这个仓库里一律用 dayjs，不要引 moment。',
+      '一律用 dayjs',
+    ],
+  ])('reads a rule of the place after a colon as its own sentence: %s', (message, expected) => {
+    expect(learned(message).join('\n')).toContain(expected);
+  });
+
+  it('reads no rule from a question after a colon', () => {
+    expect(learned('quick one: in this repo we always do what? I forget')).toEqual([]);
+  });
+});

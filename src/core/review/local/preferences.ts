@@ -46,12 +46,23 @@ const IF_YOU_FOR_ME = /^if you \w+\b[^,]{0,60}\b(for me|on my behalf)\b[^,]{0,20
 /** "I'd like you to …": a standing wish only with a standing word ("for anything bigger …", "always"). */
 const WISH_FOR_YOU = /^i('d| would) (really )?like you to\b/;
 
+/** A lead saying that what follows stands: "one request for always:", "for the future though:". */
+const STANDING_LEAD =
+  /^((one|a|my) (standing |general |small )?(request|rule|ask|thing|note) for (always|good|the future|next time|later)|for (always|good|the future)|standing (request|rule))( though)?\s*[:—–-]\s*\S/;
+
 /** English cues, tried on the lower-cased sentence after leading fillers ("ok,", "no —", "btw"). */
 const EN_CUES: readonly CueRule[] = [
   {
     pattern: /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future)\b/,
     kind: 'rule',
     confidence: 0.85,
+  },
+  // "one request for always: answer me in bullet points", "a rule for the future: …": a lead that
+  // says what follows stands.
+  {
+    pattern: STANDING_LEAD,
+    kind: 'rule',
+    confidence: 0.8,
   },
   { pattern: /\bfrom now on\b/, kind: 'rule', confidence: 0.8 },
   { pattern: /^(always|never)\b/, kind: 'rule', confidence: 0.85 },
@@ -1256,7 +1267,7 @@ function pointedStatement(before: Sentence): CueSentence | undefined {
  * "以后不如 …", "going forward maybe we …". Read on the reading form, so 或許 and 也許 are 或许 and 也许.
  */
 const HEDGE_OPENING =
-  /^((以后|将来|今后|之后|后面|from now on|going forward|in (the )?future|later( on)?|eventually)\s*(的话)?\s*[,，]?\s*)?(也许|或许|可能|大概|说不定|不如|要不(要|然|我们|咱们)?|我在想|我想了想|maybe|perhaps|possibly|probably|might|i was thinking|i've been thinking|what about|how about)/;
+  /^((以后|将来|今后|之后|后面|from now on|going forward|in (the )?future|later( on)?|eventually)\s*(的话)?\s*[,，]?\s*)?(也许|或许|可能|大概|说不定|不如|要不(要|然|我们|咱们)?|我在想|我想了想|maybe|perhaps|possibly|probably|might|i'm not sure|im not sure|not sure|i doubt|i wonder|我不确定|不确定|i was thinking|i've been thinking|what about|how about)/;
 
 /** A clause that gives the reason or the risk of a rule ("otherwise the build might break", "不然可能会挂"). */
 const REASON_CLAUSE =
@@ -2055,7 +2066,7 @@ function toProposal(group: CueSentence[], turn: number): Proposal {
 
 /** Chat lead-ins and time markers that say nothing once the rule is written down. */
 const EN_LEAD =
-  /^(from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for context|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|bear in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
+  /^((one|a|my) (standing |general |small )?(request|rule|ask|thing|note) for (always|good|the future|next time|later)( though)?|for (always|good|the future)( though)?|from now on|going forward|moving forward|from here on( out)?|henceforth|in (the )?future|for the record|for context|for future reference|just so you know|fyi|btw|heads[- ]up|remember( to| that)?|don't forget to|do not forget to|make sure (to|that)|note that|keep in mind( that)?|bear in mind( that)?|please|pls|and|also|so|but|ok(ay)?)\b[\s,:;.!—–-]*/i;
 /** A first clause that only announces what follows ("just a heads-up for future tasks:"). */
 const EN_LEAD_CLAUSE =
   /^(just )?(a )?(quick |small |little )?(heads[- ]up|orientation|note|reminder|fyi|context|background|pointer|tip)\b[^,:;.]{0,40}[,:;—–-]\s+/i;

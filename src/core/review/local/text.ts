@@ -80,6 +80,10 @@ export function hasCjk(text: string): boolean {
   return /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/.test(text);
 }
 
+/** What opens a rule of the place: "in this codebase we never", "here we always", "这个仓库里一律". */
+const SCOPED_RULE_AFTER =
+  /^\s*((in|for) (this|our) (codebase|repo|repository|project|team|monorepo),? we (always|never|don'?t|do not|only)\b|here,? we (always|never|don'?t|do not|only)\b|(在)?(这个|我们的?)(仓库|项目|代码库|repo)里?,?\s*(我们)?(一律|从不|从来不|都|只|不要|禁止))/i;
+
 /**
  * Splits a message into sentences on line breaks, `. ! ? ;` followed by a space (so `fly.io`,
  * `v1.2` and paths stay whole) and on Chinese `。！？；`. Splitting is decided on the masked text
@@ -103,6 +107,10 @@ export function splitSentences(text: string): Sentence[] {
     const next = masked[index + 1];
     if (char === '\n') push(index + 1);
     else if ('。！？；'.includes(char)) push(index + 1);
+    // "… and since you'll be importing things: in this codebase we never …": a rule of the place
+    // after a colon is a sentence of its own, not the end of the task before it.
+    else if ((char === ':' || char === '：') && SCOPED_RULE_AFTER.test(masked.slice(index + 1, index + 60)))
+      push(index + 1);
     else if (
       '.!?;'.includes(char) &&
       (next === undefined ||
