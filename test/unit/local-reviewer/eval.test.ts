@@ -8,9 +8,9 @@ describe('reviewer evaluation', () => {
   it('meets the targets on the development fixtures', async () => {
     // Every batch, blind ones included once they have been measured untuned (dev8- has: docs/learning.md).
     // dev11- and dev12- were each measured untuned once and a later pass tuned on them (the sixth and
-    // the seventh), so they are guarded here too. dev13- was measured untuned once (docs/learning.md)
-    // and is development data now; it stays out of this guard until a pass meets the targets on it.
-    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev13-'] });
+    // the seventh), so they are guarded here too. dev13- and dev14- were each measured untuned once
+    // (docs/learning.md; dev14- decided the seventh pass) and stay out of this guard of tuned figures.
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev13-', 'dev14-'] });
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);
