@@ -36,6 +36,7 @@ import {
 import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
 import { extractReportedFixes } from './reported.js';
+import { POINTER, resolvePointer, unsafeEntry } from './safety.js';
 import { contentWords, hasCjk, isOtherLanguage, maskQuoted, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
 import { extractCarriedOut, extractKeptSteps } from './carried-out.js';
@@ -159,10 +160,20 @@ export function proposeLessons(
         ),
     )
     .map((proposal) => withCommandThatRan(proposal, actions, latest.index))
-    .filter((proposal) => !placesTodaysWork(proposal, window));
-  return human.some((text) => REMEMBER_EARLIER.test(text))
+    .filter((proposal) => !placesTodaysWork(proposal, window))
+    // "装依赖就这么装吧": a clause that points at a command is never stored as text; it is the command
+    // the turn ran, when that run is safe to learn, or nothing.
+    .flatMap((proposal) => {
+      if ((proposal.kind !== 'preference' && proposal.kind !== 'fact') || proposal.content.includes('`'))
+        return [proposal];
+      if (!POINTER.test(proposal.content)) return [proposal];
+      const resolved = resolvePointer(proposal, actions, latest.index);
+      return resolved === undefined ? [] : [resolved];
+    });
+  const all = human.some((text) => REMEMBER_EARLIER.test(text))
     ? [...own, ...rememberedFixes(window, actions, latest.index)]
     : own;
+  return all.filter((proposal) => !unsafeEntry(proposal, said));
 }
 
 /**

@@ -1,0 +1,147 @@
+/**
+ * The last guards on what the local reviewer proposes, about kinds of entries that are never safe to
+ * store whatever mechanism produced them: a clause that only points at a command ("装依赖就这么装",
+ * "use this command"), a convention scoped to now ("only this one column", "这次先这样"), a fix whose
+ * change was a wipe or a typo, a fix titled by a traceback header, a command carrying one-off overrides.
+ */
+import { durableCommand, forcesThrough, isReadOnly, wipesState, withoutNarrowing } from './commands.js';
+import type { SessionActions } from './commands.js';
+import type { Proposal } from './proposal.js';
+import { hasCjk } from './text.js';
+
+/**
+ * Words that point at something the turn did instead of saying it: "就这么装", "用这个命令", "直接用這個",
+ * "like this", "this command", "that way". A rule made of them holds no text worth storing.
+ */
+export const POINTER =
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(like|as) (this|that)\b|\b(this|that|the same) (command|way)\b|\bthis one\b/i;
+
+/**
+ * A clause scoped to now: "just this once", "only this one column", "for this PR", "这次先这样",
+ * "今天先凑合", "暂时". What it says holds for today's work, not for the repository.
+ */
+export const SCOPED_TO_NOW =
+  /\bjust (this|for) (once|now|today)\b|\b(this|that) once\b|\bonly (this|that) (one|once|time)\b|\bthis time\b|\bfor (now|today|the moment)\b|\b(only |just )?for (this|the current|today's) (pr|branch|ticket|task|change|release|run|migration)\b|\btemporar(y|ily)\b|这次|這次|这回|這回|今天先|先这样|先這樣|先凑合|先湊合|凑合|湊合|暂时|暫時|临时|臨時|就这一次|就這一次/i;
+
+/** A one-off override of a setting for one run: `-o Train.batch_size=96`, `--set image.tag=dev`. */
+const ONE_RUN_OVERRIDE = /(?:^|\s)(?:-o|--opt|--options|--set|--override|--cfg-options)[\s=]+[\w.[\]-]+=\S+/;
+
+/** A fix step that wipes or cleans local state (`bazel clean --expunge`, `rm -rf ~/.cache/x`). */
+export function cleansState(command: string): boolean {
+  if (wipesState(command)) return true;
+  return command
+    .split(/&&|\|\||;/)
+    .some((step) =>
+      /^\s*(?:\S+\s+)?(clean|distclean|clobber|expunge|reset|nuke|invalidate-caches|cache-clean)\b/.test(
+        step.replace(/^\s*(?:[A-Z_][A-Z0-9_]*=\S+\s+)*/, '').replace(/^(\S+\/)?(\S+)/, '$2'),
+      ),
+    );
+}
+
+/** Words by which the person calls the failure a typo: its fix is a one-off correction. */
+const TYPO = /\btypos?\b|\bmisspel\w*|拼错|拼寫錯|拼写错|手误|手誤|笔误|筆誤|打错|打錯|写错字/i;
+
+/** The title of a note that is a traceback header, not the line that says what is wrong. */
+const TRACEBACK_TITLE = /Traceback \(most recent call last\)|^Fixing (Exception|Error|error|stack trace)\b/;
+
+/**
+ * True when a proposal must not be stored: see the module comment. `said` holds the person's own words
+ * per turn (quotes masked).
+ */
+export function unsafeEntry(proposal: Proposal, said: ReadonlyMap<number, string>): boolean {
+  const words = said.get(proposal.evidence.turn) ?? '';
+  if (proposal.kind === 'preference' || proposal.kind === 'fact') {
+    if (proposal.content.includes('`')) return SCOPED_TO_NOW.test(proposal.evidence.quote);
+    return POINTER.test(proposal.content) || SCOPED_TO_NOW.test(proposal.evidence.quote);
+  }
+  if (proposal.kind === 'error_fix') {
+    if (TRACEBACK_TITLE.test(proposal.summary)) return true;
+    if (TYPO.test(words)) return true;
+    const steps = [...proposal.content.matchAll(/run `([^`]+)`/g)].map((match) => match[1] ?? '');
+    return steps.some(cleansState);
+  }
+  if (proposal.kind === 'command') {
+    // A one-off override or a run the person scoped to today is not "the way" unless they said so.
+    const override = ONE_RUN_OVERRIDE.exec(proposal.content)?.[0]?.trim();
+    if (override !== undefined && !words.includes(override.split(/[\s=]+/)[1] ?? override)) return true;
+    return SCOPED_TO_NOW.test(words) && !/\b(always|from now on|every time)\b|以后|今后|每次|一律/i.test(words);
+  }
+  return false;
+}
+
+/**
+ * "改完 proto 就用这个命令生成" after the turn ran `kratos proto client api/x.proto` successfully: the
+ * pointer resolves to the last run of the turn that did something, when that run passes every guard a
+ * learned command passes (durable, no forcing switch, no wipe, no one-off override, one step). The note
+ * says how to do what the clause names, with that command; otherwise nothing (undefined).
+ */
+export function resolvePointer(
+  proposal: Proposal,
+  actions: SessionActions,
+  turn: number,
+): Proposal | undefined {
+  if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return undefined;
+  if (proposal.content.includes('`') || !POINTER.test(proposal.content)) return undefined;
+  if (SCOPED_TO_NOW.test(proposal.evidence.quote)) return undefined;
+  if (/\b(don'?t|do not|never|not|avoid|stop)\b|别|不要|不用|不能|禁止|勿/i.test(proposal.content)) return undefined;
+  const doing = actions.commands.filter(
+    (run) => (run.turn === turn || run.turn === turn - 1) && !isReadOnly(run.command),
+  );
+  const clauseWords = new Set(
+    (proposal.evidence.quote.toLowerCase().match(/[a-z][\w-]{2,}/g) ?? []).filter(
+      (word) => !/^(this|that|the|like|way|command|one|use|run|and)$/.test(word),
+    ),
+  );
+  // The run the pointer can refer to: the last one naming what the clause names ("改完 proto" → the
+  // run holding `proto`), else the last run of the turn that did something.
+  const named = doing.filter((run) =>
+    run.command
+      .toLowerCase()
+      .split(/[\s/.:=]+/)
+      .some((token) => clauseWords.has(token)),
+  );
+  // Nothing named: when the turn forced or wiped anything, the pointer may be at that run.
+  if (named.length === 0 && doing.some((run) => forcesThrough(run.command) || cleansState(run.command)))
+    return undefined;
+  // Nothing named and runs of different tools: which one is meant cannot be told.
+  const head = (command: string): string => command.trim().split(/\s+/).slice(0, 2).join(' ');
+  if (named.length === 0 && new Set(doing.map((run) => head(durableCommand(run.command) ?? run.command))).size > 1)
+    return undefined;
+  const last = (named.length > 0 ? named : doing).at(-1);
+  if (last === undefined || last.exitCode !== 0) return undefined;
+  const durable = durableCommand(last.command);
+  if (durable === undefined || /&&|\|\||[|;]/.test(durable)) return undefined;
+  if (forcesThrough(durable) || cleansState(last.command) || ONE_RUN_OVERRIDE.test(durable)) return undefined;
+  // The person pointed at this run: its paths stay; a time limit put on today's run does not.
+  const command = durable.replace(/^timeout\s+\d+[smh]?\s+/, '');
+  if (command.length > 100 || withoutNarrowing(command) === '') return undefined;
+  const clause = proposal.evidence.quote
+    .replace(/…$/, '')
+    .split(/[\n。！!？?，,；;]/)
+    .find((part) => POINTER.test(part))
+    ?.trim()
+    .replace(/[，,：:；;吧啊呀哈]+$/, '');
+  // The clause without its pointer and its lead ("嗯 以后改完 proto 就用这个命令生成" → "改完 proto 生成").
+  const topic = clause
+    ?.replace(new RegExp(POINTER.source, 'gi'), ' ')
+    .replace(/^(嗯|行|好的?|那|对|ok|okay|yes|yeah|sure|great|fine|cool)[，,.!！\s]*/i, '')
+    .replace(/^(以后|以後|今后|今後|from now on,?|going forward,?)\s*/i, '')
+    .replace(/\s*(就|都|也)?\s+(?=\S)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/(\p{Script=Han})\s+(?=\p{Script=Han})/gu, '$1')
+    .replace(/[\s，,：:]+$/, '')
+    .trim();
+  if (topic === undefined || topic.length < 2 || topic.length > 60) return undefined;
+  const clauseText = topic;
+  const chinese = hasCjk(topic);
+  return {
+    kind: 'command',
+    family: 'recall_candidate',
+    summary: `Command: \`${command}\``,
+    content: chinese ? `${clauseText}：\`${command}\`。` : `${clauseText.replace(/[.]$/, '')}: \`${command}\`.`,
+    sourcePaths: [],
+    evidence: proposal.evidence,
+    confidence: 0.7,
+    dedupeKey: command,
+  };
+}
