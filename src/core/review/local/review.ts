@@ -36,7 +36,7 @@ import {
 import { extractProcedures, laysOutProcedure } from './procedures.js';
 import type { Proposal } from './proposal.js';
 import { extractReportedFixes } from './reported.js';
-import { POINTER, resolvePointer, unsafeEntry } from './safety.js';
+import { bareNote, resolvePointer, unsafeEntry } from './safety.js';
 import { contentWords, hasCjk, isOtherLanguage, maskQuoted, splitSentences } from './text.js';
 import { isCodexInjectedUserText } from '../transcript.js';
 import { extractCarriedOut, extractKeptSteps } from './carried-out.js';
@@ -166,7 +166,7 @@ export function proposeLessons(
     .flatMap((proposal) => {
       if ((proposal.kind !== 'preference' && proposal.kind !== 'fact') || proposal.content.includes('`'))
         return [proposal];
-      if (!POINTER.test(proposal.content)) return [proposal];
+      if (!bareNote(proposal.content)) return [proposal];
       const resolved = resolvePointer(proposal, actions, latest.index);
       return resolved === undefined ? [] : [resolved];
     });

@@ -14,7 +14,11 @@ import { hasCjk } from './text.js';
  * "like this", "this command", "that way". A rule made of them holds no text worth storing.
  */
 export const POINTER =
-  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(like|as) (this|that)\b|\b(this|that|the same) (command|way)\b|\bthis one\b/i;
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(do|run|install|start|launch|build|deploy|use|call|set up|generate|test)\b(?:\s+(?:it|them|things|everything|stuff|deps|dependencies))?\s+(like (this|that)|this way|that way|the same way)\b|\b(this|that|the same) command\b/i;
+
+/** The pointing words alone, removed from the clause that names what is done. */
+const POINTER_WORDS =
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么|這麼|(就)?用(这|這)(个|個)(命令)?|(这|這)(个|個|条|條)命令|(这|這)(个|個)就行|\b(like (this|that)|this way|that way|the same way)\b|\b(use |run )?(this|that|the same) command\b/gi;
 
 /**
  * A clause scoped to now: "just this once", "only this one column", "for this PR", "这次先这样",
@@ -41,6 +45,18 @@ export function cleansState(command: string): boolean {
 /** Words by which the person calls the failure a typo: its fix is a one-off correction. */
 const TYPO = /\btypos?\b|\bmisspel\w*|拼错|拼寫錯|拼写错|手误|手誤|笔误|筆誤|打错|打錯|写错字/i;
 
+/** A failure about a local resource used up (disk, port), which a prune or a kill does fix. */
+const SPENT_RESOURCE =
+  /no space left|ENOSPC|disk (is )?full|EADDRINUSE|address already in use|port \d+ (is )?(already )?in use/i;
+
+/**
+ * True when a rule or fact is only a pointer: it points at something ("就这么装", "use this command") and
+ * names no switch, path or file of its own that would say what is meant.
+ */
+export function bareNote(content: string): boolean {
+  return POINTER.test(content) && !/(^|\s)--?[a-zA-Z]|\/|\b\w+\.[a-z]{1,5}\b/.test(content);
+}
+
 /** The title of a note that is a traceback header, not the line that says what is wrong. */
 const TRACEBACK_TITLE = /Traceback \(most recent call last\)|^Fixing (Exception|Error|error|stack trace)\b/;
 
@@ -52,11 +68,13 @@ export function unsafeEntry(proposal: Proposal, said: ReadonlyMap<number, string
   const words = said.get(proposal.evidence.turn) ?? '';
   if (proposal.kind === 'preference' || proposal.kind === 'fact') {
     if (proposal.content.includes('`')) return SCOPED_TO_NOW.test(proposal.evidence.quote);
-    return POINTER.test(proposal.content) || SCOPED_TO_NOW.test(proposal.evidence.quote);
+    return bareNote(proposal.content) || SCOPED_TO_NOW.test(proposal.evidence.quote);
   }
   if (proposal.kind === 'error_fix') {
     if (TRACEBACK_TITLE.test(proposal.summary)) return true;
-    if (TYPO.test(words)) return true;
+    if (TYPO.test(words.replace(/`[^`]*`|"[^"]*"|“[^”]*”|「[^」]*」/g, ' '))) return true;
+    // No space left, a port in use: clearing that state is the fix, not a wipe that hides one.
+    if (SPENT_RESOURCE.test(proposal.content)) return false;
     const steps = [...proposal.content.matchAll(/run `([^`]+)`/g)].map((match) => match[1] ?? '');
     return steps.some(cleansState);
   }
@@ -81,7 +99,7 @@ export function resolvePointer(
   turn: number,
 ): Proposal | undefined {
   if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return undefined;
-  if (proposal.content.includes('`') || !POINTER.test(proposal.content)) return undefined;
+  if (proposal.content.includes('`') || !bareNote(proposal.content)) return undefined;
   if (SCOPED_TO_NOW.test(proposal.evidence.quote)) return undefined;
   if (/\b(don'?t|do not|never|not|avoid|stop)\b|别|不要|不用|不能|禁止|勿/i.test(proposal.content)) return undefined;
   const doing = actions.commands.filter(
@@ -104,7 +122,13 @@ export function resolvePointer(
   if (named.length === 0 && doing.some((run) => forcesThrough(run.command) || cleansState(run.command)))
     return undefined;
   // Nothing named and runs of different tools: which one is meant cannot be told.
-  const head = (command: string): string => command.trim().split(/\s+/).slice(0, 2).join(' ');
+  const head = (command: string): string =>
+    command
+      .trim()
+      .replace(/^timeout\s+\d+[smh]?\s+/, '')
+      .split(/\s+/)
+      .slice(0, 2)
+      .join(' ');
   if (named.length === 0 && new Set(doing.map((run) => head(durableCommand(run.command) ?? run.command))).size > 1)
     return undefined;
   const last = (named.length > 0 ? named : doing).at(-1);
@@ -123,7 +147,8 @@ export function resolvePointer(
     .replace(/[，,：:；;吧啊呀哈]+$/, '');
   // The clause without its pointer and its lead ("嗯 以后改完 proto 就用这个命令生成" → "改完 proto 生成").
   const topic = clause
-    ?.replace(new RegExp(POINTER.source, 'gi'), ' ')
+    ?.replace(POINTER_WORDS, ' ')
+    .replace(/\b(from now on|going forward|always|in future)\b/gi, ' ')
     .replace(/^(嗯|行|好的?|那|对|ok|okay|yes|yeah|sure|great|fine|cool)[，,.!！\s]*/i, '')
     .replace(/^(以后|以後|今后|今後|from now on,?|going forward,?)\s*/i, '')
     .replace(/\s*(就|都|也)?\s+(?=\S)/g, ' ')
@@ -138,7 +163,9 @@ export function resolvePointer(
     kind: 'command',
     family: 'recall_candidate',
     summary: `Command: \`${command}\``,
-    content: chinese ? `${clauseText}：\`${command}\`。` : `${clauseText.replace(/[.]$/, '')}: \`${command}\`.`,
+    content: chinese
+      ? `${clauseText}：\`${command}\`。`
+      : `${clauseText.charAt(0).toUpperCase()}${clauseText.slice(1).replace(/[.]$/, '')}: \`${command}\`.`,
     sourcePaths: [],
     evidence: proposal.evidence,
     confidence: 0.7,
