@@ -154,7 +154,7 @@ describe('eighth pass: fixes that were no durable change', () => {
           {
             patch: patchOf(
               'jest.config.js',
-              "  moduleNameMapper: {},",
+              '  moduleNameMapper: {},',
               "  moduleNameMapper: { '^@app/(.*)$': '<rootDir>/src/$1' },",
             ),
           },
@@ -173,12 +173,40 @@ describe('eighth pass: a one-off override is not the way', () => {
       {
         user: '又爆显存了，这次先把 batch 调小跑起来，今天先凑合',
         steps: [
-          fail('python train.py -c cfg/det.yml', 'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB'),
+          fail(
+            'python train.py -c cfg/det.yml',
+            'RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB',
+          ),
           ok('python train.py -c cfg/det.yml -o Global.batch_size=8', 'epoch 1 done'),
           say('跑起来了'),
         ],
       },
     ]);
     expect(found.filter((text) => text.includes('batch_size'))).toEqual([]);
+  });
+});
+
+describe('eighth pass: a stated way that failed', () => {
+  it('does not store a command the person named when the session ran it and it never passed', () => {
+    const found = learnedFrom([
+      {
+        user: 'the smoke tests here are run with `npm run smoke -- --headless-legacy`, run them',
+        steps: [
+          fail('npm run smoke -- --headless-legacy', 'error: unknown option --headless-legacy'),
+          say('that option does not exist'),
+        ],
+      },
+    ]);
+    expect(found.filter((text) => text.includes('headless-legacy'))).toEqual([]);
+  });
+
+  it('still stores it when the run passed', () => {
+    const found = learnedFrom([
+      {
+        user: 'the smoke tests here are run with `npm run smoke -- --headless`, run them',
+        steps: [ok('npm run smoke -- --headless', '12 passing'), say('all green')],
+      },
+    ]);
+    expect(found.some((text) => text.includes('npm run smoke -- --headless'))).toBe(true);
   });
 });

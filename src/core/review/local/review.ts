@@ -173,7 +173,7 @@ export function proposeLessons(
   const all = human.some((text) => REMEMBER_EARLIER.test(text))
     ? [...own, ...rememberedFixes(window, actions, latest.index)]
     : own;
-  return all.filter((proposal) => !unsafeEntry(proposal, said));
+  return all.filter((proposal) => !unsafeEntry(proposal, said, actions));
 }
 
 /**

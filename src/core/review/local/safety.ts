@@ -64,9 +64,16 @@ const TRACEBACK_TITLE = /Traceback \(most recent call last\)|^Fixing (Exception|
  * True when a proposal must not be stored: see the module comment. `said` holds the person's own words
  * per turn (quotes masked).
  */
-export function unsafeEntry(proposal: Proposal, said: ReadonlyMap<number, string>): boolean {
+export function unsafeEntry(
+  proposal: Proposal,
+  said: ReadonlyMap<number, string>,
+  actions?: SessionActions,
+): boolean {
   const words = said.get(proposal.evidence.turn) ?? '';
   if (proposal.kind === 'preference' || proposal.kind === 'fact') {
+    // "the tests here are run with `X`" and the session ran X, which failed and never passed: a
+    // failing command is never stored as the way, whoever said it was.
+    if (actions !== undefined && namesFailingRun(proposal.content, actions)) return true;
     if (proposal.content.includes('`')) return SCOPED_TO_NOW.test(proposal.evidence.quote);
     return bareNote(proposal.content) || SCOPED_TO_NOW.test(proposal.evidence.quote);
   }
@@ -82,9 +89,24 @@ export function unsafeEntry(proposal: Proposal, said: ReadonlyMap<number, string
     // A one-off override or a run the person scoped to today is not "the way" unless they said so.
     const override = ONE_RUN_OVERRIDE.exec(proposal.content)?.[0]?.trim();
     if (override !== undefined && !words.includes(override.split(/[\s=]+/)[1] ?? override)) return true;
-    return SCOPED_TO_NOW.test(words) && !/\b(always|from now on|every time)\b|以后|今后|每次|一律/i.test(words);
+    return (
+      SCOPED_TO_NOW.test(words) && !/\b(always|from now on|every time)\b|以后|今后|每次|一律/i.test(words)
+    );
   }
   return false;
+}
+
+/** True when a command quoted in the text was run in the session, failed, and never passed. */
+function namesFailingRun(content: string, actions: SessionActions): boolean {
+  const quoted = [...content.matchAll(/`([^`]+)`/g)].map((match) =>
+    (match[1] ?? '').trim().replace(/\s+/g, ' '),
+  );
+  return quoted.some((command) => {
+    const runs = actions.commands.filter(
+      (run) => (durableCommand(run.command) ?? run.command).trim().replace(/\s+/g, ' ') === command,
+    );
+    return runs.length > 0 && runs.every((run) => run.exitCode !== undefined && run.exitCode !== 0);
+  });
 }
 
 /**
@@ -101,7 +123,8 @@ export function resolvePointer(
   if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return undefined;
   if (proposal.content.includes('`') || !bareNote(proposal.content)) return undefined;
   if (SCOPED_TO_NOW.test(proposal.evidence.quote)) return undefined;
-  if (/\b(don'?t|do not|never|not|avoid|stop)\b|别|不要|不用|不能|禁止|勿/i.test(proposal.content)) return undefined;
+  if (/\b(don'?t|do not|never|not|avoid|stop)\b|别|不要|不用|不能|禁止|勿/i.test(proposal.content))
+    return undefined;
   const doing = actions.commands.filter(
     (run) => (run.turn === turn || run.turn === turn - 1) && !isReadOnly(run.command),
   );
@@ -129,7 +152,10 @@ export function resolvePointer(
       .split(/\s+/)
       .slice(0, 2)
       .join(' ');
-  if (named.length === 0 && new Set(doing.map((run) => head(durableCommand(run.command) ?? run.command))).size > 1)
+  if (
+    named.length === 0 &&
+    new Set(doing.map((run) => head(durableCommand(run.command) ?? run.command))).size > 1
+  )
     return undefined;
   const last = (named.length > 0 ? named : doing).at(-1);
   if (last === undefined || last.exitCode !== 0) return undefined;
@@ -162,7 +188,7 @@ export function resolvePointer(
   return {
     kind: 'command',
     family: 'recall_candidate',
-    summary: `Command: \`${command}\``,
+    summary: chinese ? `命令：\`${command}\`` : `Command: \`${command}\``,
     content: chinese
       ? `${clauseText}：\`${command}\`。`
       : `${clauseText.charAt(0).toUpperCase()}${clauseText.slice(1).replace(/[.]$/, '')}: \`${command}\`.`,
