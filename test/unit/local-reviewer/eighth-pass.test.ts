@@ -210,3 +210,33 @@ describe('eighth pass: a stated way that failed', () => {
     expect(found.some((text) => text.includes('npm run smoke -- --headless'))).toBe(true);
   });
 });
+
+describe('eighth pass: pointers that must stay silent or resolve', () => {
+  const migrate = {
+    user: 'run the migrations',
+    steps: [ok('bin/rails db:migrate', 'migrated'), say('done')],
+  };
+
+  it.each([
+    'can you run it like this again tomorrow?',
+    "don't do it like that next time",
+    '以后别这么跑了',
+    '这样跑太慢了吧',
+    'hmm why did you run it that way',
+    '就这样吧，谢谢',
+    '以后就用这个吧',
+    'I prefer tests for bugs like this one',
+  ])('stays silent on %s', (text) => {
+    expect(learnedFrom([migrate, { user: text, steps: [say('ok')] }])).toEqual([]);
+  });
+
+  it('resolves a standing pointer with words between the verb and the pointer', () => {
+    const found = learnedFrom([
+      migrate,
+      { user: 'from now on always run migrations like this', steps: [say('ok')] },
+    ]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain('`bin/rails db:migrate`');
+    expect(found[0]).not.toContain('like this');
+  });
+});

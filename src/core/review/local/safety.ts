@@ -14,7 +14,7 @@ import { hasCjk } from './text.js';
  * "like this", "this command", "that way". A rule made of them holds no text worth storing.
  */
 export const POINTER =
-  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(do|run|install|start|launch|build|deploy|use|call|set up|generate|test)\b(?:\s+(?:it|them|things|everything|stuff|deps|dependencies))?\s+(like (this|that)|this way|that way|the same way)\b|\b(this|that|the same) command\b/i;
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(do|run|install|start|launch|build|deploy|use|call|set up|generate)\b(?:\s+[\w-]+){0,3}?\s+(like (this|that)|this way|that way|the same way)\b|\b(this|that|the same) command\b/i;
 
 /** The pointing words alone, removed from the clause that names what is done. */
 const POINTER_WORDS =
