@@ -98,6 +98,13 @@ describe('eighth pass: a convention scoped to now', () => {
     expect(learned(text)).toEqual([]);
   });
 
+  it('keeps a standing rule when the scoped words are elsewhere in the message', () => {
+    expect(learned('这次顺便说一下，以后这个仓库装包都用 pnpm，不要用 npm').join(' ')).toContain('pnpm');
+    expect(
+      learned('this time around, a heads up: from now on always use pnpm in this repo, never npm'),
+    ).toHaveLength(1);
+  });
+
   it('still learns a standing rule', () => {
     expect(learned('from now on always run the linter before pushing').length).toBeGreaterThan(0);
     expect(SCOPED_TO_NOW.test('以后所有接口都走网关')).toBe(false);

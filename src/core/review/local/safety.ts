@@ -74,8 +74,10 @@ export function unsafeEntry(
     // "the tests here are run with `X`" and the session ran X, which failed and never passed: a
     // failing command is never stored as the way, whoever said it was.
     if (actions !== undefined && namesFailingRun(proposal.content, actions)) return true;
-    if (proposal.content.includes('`')) return SCOPED_TO_NOW.test(proposal.evidence.quote);
-    return bareNote(proposal.content) || SCOPED_TO_NOW.test(proposal.evidence.quote);
+    // The clause itself is scoped to now ("only this one column"); a scoped word elsewhere in the
+    // message ("这次顺便说一下，以后都用 pnpm") leaves the rule standing.
+    if (SCOPED_TO_NOW.test(proposal.content.replace(/`[^`]*`/g, ' '))) return true;
+    return !proposal.content.includes('`') && bareNote(proposal.content);
   }
   if (proposal.kind === 'error_fix') {
     if (TRACEBACK_TITLE.test(proposal.summary)) return true;
@@ -89,8 +91,14 @@ export function unsafeEntry(
     // A one-off override or a run the person scoped to today is not "the way" unless they said so.
     const override = ONE_RUN_OVERRIDE.exec(proposal.content)?.[0]?.trim();
     if (override !== undefined && !words.includes(override.split(/[\s=]+/)[1] ?? override)) return true;
+    // A run with values set for it (`KEY=v cmd`, `--batch=8`) in a turn the person scoped to today.
+    const valued = [...proposal.content.matchAll(/`([^`]+)`/g)].some((match) =>
+      /(^|\s)([A-Z_][A-Z0-9_]*=|--?[\w.-]+=)/.test(match[1] ?? ''),
+    );
     return (
-      SCOPED_TO_NOW.test(words) && !/\b(always|from now on|every time)\b|以后|今后|每次|一律/i.test(words)
+      valued &&
+      SCOPED_TO_NOW.test(words) &&
+      !/\b(always|from now on|every time)\b|以后|今后|每次|一律/i.test(words)
     );
   }
   return false;
@@ -122,7 +130,7 @@ export function resolvePointer(
 ): Proposal | undefined {
   if (proposal.kind !== 'preference' && proposal.kind !== 'fact') return undefined;
   if (proposal.content.includes('`') || !bareNote(proposal.content)) return undefined;
-  if (SCOPED_TO_NOW.test(proposal.evidence.quote)) return undefined;
+  if (SCOPED_TO_NOW.test(proposal.content)) return undefined;
   if (/\b(don'?t|do not|never|not|avoid|stop)\b|别|不要|不用|不能|禁止|勿/i.test(proposal.content))
     return undefined;
   const doing = actions.commands.filter(
