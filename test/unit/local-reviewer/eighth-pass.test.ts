@@ -233,6 +233,10 @@ describe('eighth pass: pointers that must stay silent or resolve', () => {
     '就这样吧，谢谢',
     '以后就用这个吧',
     'I prefer tests for bugs like this one',
+    '按这个改一下',
+    '刚才那样不对',
+    '照着这个文档改',
+    'same as before please',
   ])('stays silent on %s', (text) => {
     expect(learnedFrom([migrate, { user: text, steps: [say('ok')] }])).toEqual([]);
   });
@@ -246,4 +250,14 @@ describe('eighth pass: pointers that must stay silent or resolve', () => {
     expect(found[0]).toContain('`bin/rails db:migrate`');
     expect(found[0]).not.toContain('like this');
   });
+
+  it.each(['以后迁移就按这个来', '以后跑迁移用刚才那个命令'])(
+    'resolves %s to the run, without the pointer',
+    (text) => {
+      const found = learnedFrom([migrate, { user: text, steps: [say('ok')] }]);
+      expect(found).toHaveLength(1);
+      expect(found[0]).toContain('`bin/rails db:migrate`');
+      expect(found[0]).not.toMatch(/按这个|刚才|来：|就：/);
+    },
+  );
 });

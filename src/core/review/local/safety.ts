@@ -14,11 +14,11 @@ import { hasCjk } from './text.js';
  * "like this", "this command", "that way". A rule made of them holds no text worth storing.
  */
 export const POINTER =
-  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(do|run|install|start|launch|build|deploy|use|call|set up|generate)\b(?:\s+[\w-]+){0,3}?\s+(like (this|that)|this way|that way|the same way)\b|\b(this|that|the same) command\b/i;
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么(装|启|跑|弄|搞|做|用|来|干)|這麼(裝|啟|跑|弄|搞|做|用|來)|(这|這)(个|個|条|條)命令|用(这|這)(个|個)(命令)?|(这|這)(个|個)就行|\b(do|run|install|start|launch|build|deploy|use|call|set up|generate)\b(?:\s+[\w-]+){0,3}?\s+(like (this|that)|this way|that way|the same way)\b|\b(this|that|the same) command\b|按(这|這)(个|個)(来|來|跑|装|裝|弄|走)|照着(这|這)(个|個)|照著(這|这)(個|个)|(刚才|剛才)那样|(刚才|剛才)那(个|個)命令|\bsame as (above|before)\b|\b(that's|that is|this is) the (command|way)\b/i;
 
 /** The pointing words alone, removed from the clause that names what is done. */
 const POINTER_WORDS =
-  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么|這麼|(就)?用(这|這)(个|個)(命令)?|(这|這)(个|個|条|條)命令|(这|這)(个|個)就行|\b(like (this|that)|this way|that way|the same way)\b|\b(use |run )?(this|that|the same) command\b/gi;
+  /就这么|就這麼|就这样|就這樣|照这样|照這樣|这么|這麼|(就)?用(这|這)(个|個)(命令)?|(这|這)(个|個|条|條)命令|(这|這)(个|個)就行|\b(like (this|that)|this way|that way|the same way)\b|\b(use |run )?(this|that|the same) command\b|按(这|這)(个|個)(来|來)?|照着(这|這)(个|個)|照著(這|这)(個|个)|(用)?(刚才|剛才)那(样|个命令|個命令)|\bsame as (above|before)\b|\b(that's|that is|this is) the (command|way)( to)?\b/gi;
 
 /**
  * A clause scoped to now: "just this once", "only this one column", "for this PR", "这次先这样",
@@ -188,7 +188,7 @@ export function resolvePointer(
     .replace(/\s*(就|都|也)?\s+(?=\S)/g, ' ')
     .replace(/\s+/g, ' ')
     .replace(/(\p{Script=Han})\s+(?=\p{Script=Han})/gu, '$1')
-    .replace(/[\s，,：:]+$/, '')
+    .replace(/(\s|[，,：:]|(?<=\p{Script=Han})(就|都|也|还|還))+$/u, '')
     .trim();
   if (topic === undefined || topic.length < 2 || topic.length > 60) return undefined;
   const clauseText = topic;
