@@ -10,7 +10,10 @@ describe('reviewer evaluation', () => {
     // dev11- and dev12- were each measured untuned once and a later pass tuned on them (the sixth and
     // the seventh), so they are guarded here too. dev13- and dev14- were each measured untuned once
     // (docs/learning.md; dev14- decided the seventh pass) and stay out of this guard of tuned figures.
-    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', { skip: ['dev13-', 'dev14-'] });
+    // dev15- is an untouched blind batch, kept out until it has been measured.
+    const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', {
+      skip: ['dev13-', 'dev14-', 'dev15-'],
+    });
     expect(evaluation.overall.fixtures).toBeGreaterThanOrEqual(90);
     expect(evaluation.overall.precision).toBeGreaterThanOrEqual(AIM.precision);
     expect(evaluation.overall.recall).toBeGreaterThanOrEqual(AIM.recall);
