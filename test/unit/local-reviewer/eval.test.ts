@@ -10,7 +10,7 @@ describe('reviewer evaluation', () => {
     // dev11- and dev12- were each measured untuned once and a later pass tuned on them (the sixth and
     // the seventh), so they are guarded here too. dev13- and dev14- were each measured untuned once
     // (docs/learning.md; dev14- decided the seventh pass) and stay out of this guard of tuned figures.
-    // dev15- is an untouched blind batch, kept out until it has been measured.
+    // dev15- decided the eighth pass (run once, docs/learning.md) and stays out too.
     const evaluation = await evaluateReviewer(DEFAULT_FIXTURE_DIR, 'dev', {
       skip: ['dev13-', 'dev14-', 'dev15-'],
     });
