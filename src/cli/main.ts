@@ -13,11 +13,10 @@ if (argv[0] !== undefined && HOOKS.has(argv[0]) && argv.includes('--from-stdin')
   const { runHook } = await import('./hooks.js');
   process.exitCode = await runHook(argv[0], argv.slice(1));
 } else {
-  const fast =
-    argv[0] === 'recall' ? (await import('./recall-fast.js')).parseRecallArgs(argv.slice(1)) : undefined;
-  if (fast !== undefined) {
-    const { runRecallFast } = await import('./recall-fast.js');
-    process.exitCode = await runRecallFast(fast);
+  const recall = argv[0] === 'recall' ? await import('./recall-fast.js') : undefined;
+  const fast = recall?.parseRecallArgs(argv.slice(1));
+  if (recall !== undefined && fast !== undefined) {
+    process.exitCode = await recall.runRecallFast(fast);
   } else {
     const { runCli } = await import('./program.js');
     process.exitCode = await runCli(argv);

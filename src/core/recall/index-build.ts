@@ -476,14 +476,16 @@ export function readRecallSearchIndexFile(file: string): RecallSearchIndex | und
   const fd = openSync(file, 'r');
   try {
     const st = fstatSync(fd);
-    const same =
-      lastRead !== undefined &&
-      lastRead.file === file &&
-      lastRead.dev === st.dev &&
-      lastRead.ino === st.ino &&
-      lastRead.size === st.size &&
-      lastRead.mtimeMs === st.mtimeMs;
-    if (same && lastRead !== undefined) return lastRead.index;
+    const last = lastRead;
+    if (
+      last !== undefined &&
+      last.file === file &&
+      last.dev === st.dev &&
+      last.ino === st.ino &&
+      last.size === st.size &&
+      last.mtimeMs === st.mtimeMs
+    )
+      return last.index;
     const index = loadRecallSearchIndex(readFileSync(fd));
     lastRead =
       index === undefined
